@@ -1,0 +1,68 @@
+//! The rule documentation (`rules/rules.toml`): ids, names, default severities and the one text
+//! that `explain`, `rules`, the human `= help:` lines and SARIF metadata are all rendered from.
+
+use crate::diagnostic::Severity;
+use serde::Deserialize;
+use std::sync::OnceLock;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDoc {
+    pub id: String,
+    pub name: String,
+    pub severity: Severity,
+    pub summary: String,
+    pub help: String,
+    pub what: String,
+    pub why: String,
+    pub example: String,
+    pub fixed: String,
+    pub fix: String,
+    pub known_problems: String,
+    pub references: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct RulesFile {
+    rule: Vec<RuleDoc>,
+}
+
+const RULES_TOML: &str = include_str!("../../rules/rules.toml");
+
+/// Every rule, in id order.
+pub fn all() -> &'static [RuleDoc] {
+    static RULES: OnceLock<Vec<RuleDoc>> = OnceLock::new();
+    RULES.get_or_init(|| {
+        let file: RulesFile = toml::from_str(RULES_TOML)
+            .unwrap_or_else(|e| panic!("embedded rules/rules.toml is invalid: {e}"));
+        let mut rules = file.rule;
+        rules.sort_by(|a, b| a.id.cmp(&b.id));
+        rules
+    })
+}
+
+/// A rule by id (`FL001`, any case) or by name (`thread-before-fork`).
+pub fn find(key: &str) -> Option<&'static RuleDoc> {
+    all()
+        .iter()
+        .find(|r| r.id.eq_ignore_ascii_case(key) || r.name.eq_ignore_ascii_case(key))
+}
+
+/// A rule by id; the ids used in code are fixed, so a miss is a programming error.
+pub fn get(id: &str) -> &'static RuleDoc {
+    find(id).unwrap_or_else(|| panic!("unknown rule id {id}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seven_rules_with_stable_ids() {
+        let ids: Vec<&str> = all().iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["FL001", "FL002", "FL003", "FL004", "FL005", "FL006", "FL007"]);
+        assert_eq!(find("lock-across-fork").unwrap().id, "FL004");
+        assert_eq!(find("fl002").unwrap().name, "connection-before-fork");
+        assert!(find("FL999").is_none());
+    }
+}
