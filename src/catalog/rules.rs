@@ -60,7 +60,10 @@ mod tests {
     #[test]
     fn seven_rules_with_stable_ids() {
         let ids: Vec<&str> = all().iter().map(|r| r.id.as_str()).collect();
-        assert_eq!(ids, ["FL001", "FL002", "FL003", "FL004", "FL005", "FL006", "FL007"]);
+        assert_eq!(
+            ids,
+            ["FL001", "FL002", "FL003", "FL004", "FL005", "FL006", "FL007"]
+        );
         assert_eq!(find("lock-across-fork").unwrap().id, "FL004");
         assert_eq!(find("fl002").unwrap().name, "connection-before-fork");
         assert!(find("FL999").is_none());
