@@ -1,7 +1,7 @@
 //! The forklint binary: parses arguments, calls the library, maps the outcome to an exit code.
 
 use clap::Parser;
-use forklint::cli::{Cli, Command};
+use forklint::cli::Cli;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -13,12 +13,8 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let result = match &cli.command {
-        Command::Inspect(args) => forklint::inspect::run(args),
-        _ => Err(anyhow::anyhow!("not yet wired")),
-    };
-    match result {
-        Ok(code) => ExitCode::from(code as u8),
+    match forklint::commands::run(&cli) {
+        Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
         Err(e) => {
             eprintln!("forklint: error: {e:#}");
             ExitCode::from(2)

@@ -1,3 +1,6 @@
 //! The catalogue: rule documentation and the API knowledge (`rules/*.toml`) that the analysis uses.
 
+pub mod api;
 pub mod rules;
+
+pub use api::{Api, Catalog, ClosureRole, Effect};

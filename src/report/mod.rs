@@ -1,4 +1,7 @@
-//! Rendering of the finding model: colour decisions shared by every human-facing renderer.
+//! Rendering of the finding model: human, json (and colour decisions shared by every renderer).
+
+pub mod human;
+pub mod json;
 
 use crate::cli::ColorChoice;
 use std::io::IsTerminal;

@@ -1,0 +1,165 @@
+//! The analysis: summaries solved to a fixpoint over the call graph, entry states pushed from
+//! callers into the functions that reach a fork, then one reporting walk per such function.
+
+mod findings;
+pub mod program;
+mod state;
+mod walk;
+
+use crate::catalog::{Catalog, ClosureRole, Effect};
+use crate::diagnostic::Finding;
+use crate::ir::FileIr;
+use program::{for_each_call, FnRef, Program, Target};
+use state::{State, Step};
+use std::collections::{HashMap, HashSet, VecDeque};
+use walk::{Ctx, Mode, Summary, Walker};
+
+/// Counts for `--stats`.
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    pub functions: usize,
+    pub call_edges: usize,
+    pub summary_walks: usize,
+    pub propagate_walks: usize,
+}
+
+/// Bounds on the fixpoints: each function is re-walked at most this many times.
+const MAX_SUMMARY_ROUNDS: usize = 12;
+const MAX_ENTRY_ROUNDS: usize = 8;
+
+pub fn analyze(files: Vec<FileIr>, catalog: &Catalog) -> (Vec<Finding>, Stats) {
+    let prog = Program::link(files, catalog);
+    let mut stats = Stats {
+        functions: prog.files.iter().map(|f| f.functions.len()).sum(),
+        call_edges: prog.callers.values().map(Vec::len).sum(),
+        ..Default::default()
+    };
+    let (child_closures, scoped_closures) = closure_roles(&prog);
+    let all: Vec<FnRef> = prog
+        .files
+        .iter()
+        .enumerate()
+        .flat_map(|(fi, f)| (0..f.functions.len()).map(move |i| (fi as u32, i as u32)))
+        .collect();
+
+    // 1. Summaries, bottom-up: a function is re-walked when one of its callees' summary changes.
+    let mut summaries: HashMap<FnRef, Summary> = HashMap::new();
+    let mut rounds: HashMap<FnRef, usize> = HashMap::new();
+    let mut queue: VecDeque<FnRef> = all.iter().rev().copied().collect();
+    let mut queued: HashSet<FnRef> = all.iter().copied().collect();
+    while let Some(f) = queue.pop_front() {
+        queued.remove(&f);
+        let r = rounds.entry(f).or_default();
+        if *r >= MAX_SUMMARY_ROUNDS {
+            continue;
+        }
+        *r += 1;
+        stats.summary_walks += 1;
+        let ctx = Ctx {
+            prog: &prog,
+            summaries: &summaries,
+            child_closures: &child_closures,
+            scoped_closures: &scoped_closures,
+        };
+        let summary = Walker::new(&ctx, f, Mode::Summary).run(State::default());
+        let changed = summaries
+            .get(&f)
+            .is_none_or(|old| old.fingerprint() != summary.fingerprint());
+        if changed {
+            summaries.insert(f, summary);
+            for &caller in prog.callers.get(&f).into_iter().flatten() {
+                if queued.insert(caller) {
+                    queue.push_back(caller);
+                }
+            }
+        }
+    }
+
+    // 2. Entry states, top-down, only into functions on a path to a fork.
+    let mut entries: HashMap<FnRef, State> = HashMap::new();
+    let relevant: Vec<FnRef> = all
+        .iter()
+        .copied()
+        .filter(|f| {
+            summaries.get(f).is_some_and(|s| s.reaches_fork) || child_closures.contains_key(f)
+        })
+        .collect();
+    let mut queue: VecDeque<FnRef> = relevant.iter().copied().collect();
+    let mut queued: HashSet<FnRef> = relevant.iter().copied().collect();
+    let mut rounds: HashMap<FnRef, usize> = HashMap::new();
+    while let Some(f) = queue.pop_front() {
+        queued.remove(&f);
+        let r = rounds.entry(f).or_default();
+        if *r >= MAX_ENTRY_ROUNDS {
+            continue;
+        }
+        *r += 1;
+        stats.propagate_walks += 1;
+        let ctx = Ctx {
+            prog: &prog,
+            summaries: &summaries,
+            child_closures: &child_closures,
+            scoped_closures: &scoped_closures,
+        };
+        let mut walker = Walker::new(&ctx, f, Mode::Propagate);
+        walker.run(entries.get(&f).cloned().unwrap_or_default());
+        for (callee, state) in walker.entries {
+            if entries.entry(callee).or_default().merge(&state) && queued.insert(callee) {
+                queue.push_back(callee);
+            }
+        }
+    }
+
+    // 3. Report.
+    let mut out = findings::Findings::new(&prog);
+    for &f in &relevant {
+        let ctx = Ctx {
+            prog: &prog,
+            summaries: &summaries,
+            child_closures: &child_closures,
+            scoped_closures: &scoped_closures,
+        };
+        let mut walker = Walker::new(&ctx, f, Mode::Report);
+        walker.run(entries.get(&f).cloned().unwrap_or_default());
+        out.add_walk(f, &walker, child_closures.get(&f));
+    }
+    (out.finish(), stats)
+}
+
+/// Closures registered as fork-child code (`pre_exec`) and closures whose threads are scoped.
+fn closure_roles(prog: &Program) -> (HashMap<FnRef, Step>, HashSet<FnRef>) {
+    let mut child = HashMap::new();
+    let mut scoped = HashSet::new();
+    for (fi, file) in prog.files.iter().enumerate() {
+        for f in &file.functions {
+            for_each_call(&f.body, &mut |call| {
+                let Target::Apis(list) = prog.target(fi as u32, call.id) else {
+                    return;
+                };
+                for &i in list {
+                    let api = &prog.catalog.apis[i];
+                    for &c in &call.closures {
+                        let key = (fi as u32, c as u32);
+                        match api.closure {
+                            ClosureRole::Child if api.effects.contains(&Effect::ChildClosure) => {
+                                child.insert(
+                                    key,
+                                    Step {
+                                        file: fi as u32,
+                                        span: call.span,
+                                        text: api.label.as_str().into(),
+                                    },
+                                );
+                            }
+                            ClosureRole::Scoped => {
+                                scoped.insert(key);
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            });
+        }
+    }
+    (child, scoped)
+}

@@ -1,0 +1,117 @@
+//! The abstract state of the flow analysis: which hazards may be alive, where each was created and
+//! the call chains that connect it to the function being analysed.
+
+use crate::catalog::Effect;
+use crate::diagnostic::Severity;
+use crate::ir::Span;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Chains longer than this are cut: the first steps name the path well enough.
+pub const MAX_CHAIN: usize = 12;
+
+/// A place in a scanned file with a short text: a call on the way, or the operation itself.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Step {
+    pub file: u32,
+    pub span: Span,
+    pub text: Arc<str>,
+}
+
+/// A hazard that may be alive: a thread, a connection, ObjC state, an open file, a lock guard.
+#[derive(Debug, Clone)]
+pub struct Hazard {
+    pub effect: Effect,
+    /// The catalogue call that created it.
+    pub site: Step,
+    pub label: Arc<str>,
+    pub severity: Option<Severity>,
+    /// Calls from the current function down to the site (each "calls `init()`").
+    pub down: Vec<Step>,
+    /// Calls from the function that ordered creation and fork down to the current function.
+    pub up: Vec<Step>,
+    /// The local of the current function that holds it, for joins and drops.
+    pub bind: Option<String>,
+}
+
+/// Hazards are told apart by kind and creation site; the first chain found is kept.
+pub type HazardKey = (Effect, u32, Span);
+
+impl Hazard {
+    pub fn key(&self) -> HazardKey {
+        (self.effect, self.site.file, self.site.span)
+    }
+}
+
+/// An operation that matters in a fork child (allocation, printing, exit, ...), with its chain.
+#[derive(Debug, Clone)]
+pub struct Op {
+    pub effect: Effect,
+    pub site: Step,
+    pub down: Vec<Step>,
+}
+
+/// The hazards that may be alive at a program point.
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    pub live: BTreeMap<HazardKey, Hazard>,
+}
+
+impl State {
+    pub fn add(&mut self, hazard: Hazard) -> bool {
+        let key = hazard.key();
+        match self.live.get_mut(&key) {
+            Some(existing) => {
+                // A binding seen on any path lets a later join on that path end the hazard.
+                if existing.bind.is_none() && hazard.bind.is_some() {
+                    existing.bind = hazard.bind;
+                }
+                false
+            }
+            None => {
+                self.live.insert(key, hazard);
+                true
+            }
+        }
+    }
+
+    /// Joins another path's state into this one; true when something was added.
+    pub fn merge(&mut self, other: &State) -> bool {
+        let mut changed = false;
+        for hazard in other.live.values() {
+            changed |= self.add(hazard.clone());
+        }
+        changed
+    }
+
+    pub fn remove_where(&mut self, mut pred: impl FnMut(&Hazard) -> bool) {
+        self.live.retain(|_, h| !pred(h));
+    }
+}
+
+/// Merges `b` into the optional state `a` (None is "unreachable").
+pub fn join(a: &mut Option<State>, b: Option<&State>) {
+    if let Some(b) = b {
+        match a {
+            Some(a) => {
+                a.merge(b);
+            }
+            None => *a = Some(b.clone()),
+        }
+    }
+}
+
+/// `chain` with `step` in front, cut at `MAX_CHAIN`.
+pub fn prepend(step: &Step, chain: &[Step]) -> Vec<Step> {
+    let mut out = Vec::with_capacity(chain.len() + 1);
+    out.push(step.clone());
+    out.extend(chain.iter().take(MAX_CHAIN - 1).cloned());
+    out
+}
+
+/// `chain` with `step` at the end, cut at `MAX_CHAIN`.
+pub fn append(chain: &[Step], step: &Step) -> Vec<Step> {
+    let mut out: Vec<Step> = chain.iter().take(MAX_CHAIN - 1).cloned().collect();
+    out.push(step.clone());
+    out
+}

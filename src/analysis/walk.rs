@@ -1,0 +1,698 @@
+//! The flow walk of one function: events in control-flow order (branches as alternatives, loops
+//! with their back edge, early returns, `?`), deciding what may be alive at each call. The same
+//! walk computes a function's summary, pushes entry states into callees, and collects what each
+//! fork's child does.
+
+use super::program::{FnRef, Program, Target};
+use super::state::{append, join, prepend, Hazard, Op, State, Step};
+use crate::catalog::{ClosureRole, Effect};
+use crate::ir::{Block, Branch, Call, Node, Side, Span, Subject};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+/// The parts of a summary the fixpoint compares.
+pub type Fingerprint = (
+    Vec<(Effect, u32, Span)>,
+    Vec<(Effect, u32, Span)>,
+    bool,
+    bool,
+    bool,
+);
+
+/// What a function does, seen from its callers.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// Hazards that may still be alive when it returns.
+    pub alive: Vec<Hazard>,
+    /// Child-relevant operations it may perform (allocation, printing, exit, ...).
+    pub ops: Vec<Op>,
+    /// No path returns normally.
+    pub diverges: bool,
+    /// Some path calls exec.
+    pub execs: bool,
+    /// Some path reaches a fork point or registers a child closure.
+    pub reaches_fork: bool,
+}
+
+impl Summary {
+    /// The parts the fixpoint compares.
+    pub fn fingerprint(&self) -> Fingerprint {
+        let mut alive: Vec<_> = self.alive.iter().map(|h| h.key()).collect();
+        alive.sort();
+        let mut ops: Vec<_> = self
+            .ops
+            .iter()
+            .map(|o| (o.effect, o.site.file, o.site.span))
+            .collect();
+        ops.sort();
+        (alive, ops, self.diverges, self.execs, self.reaches_fork)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Summary,
+    Propagate,
+    Report,
+}
+
+/// Where the code being walked runs, if in a fork child.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChildOf {
+    Fork(u32),
+    /// A `pre_exec` closure.
+    Closure,
+}
+
+/// A call in a child's own code that does something unsafe there, and what.
+#[derive(Debug, Clone)]
+pub struct ChildCall {
+    pub primary: Step,
+    pub ops: Vec<Op>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForkKind {
+    Fork,
+    Daemon,
+    Vfork,
+}
+
+/// One fork point in the walked function and what was seen around it.
+#[derive(Debug, Clone)]
+pub struct ForkRec {
+    pub site: Step,
+    pub kind: ForkKind,
+    pub live: State,
+    pub execs: bool,
+    pub unsafe_calls: BTreeMap<Span, ChildCall>,
+    pub exits: BTreeMap<Span, ChildCall>,
+    pub child_uses: HashSet<String>,
+    pub parent_uses: HashSet<String>,
+    /// The child's code was identified (a branch, or the rest after `daemon()`).
+    pub has_child: bool,
+}
+
+pub struct Ctx<'a> {
+    pub prog: &'a Program<'a>,
+    pub summaries: &'a HashMap<FnRef, Summary>,
+    /// Closures that run in a fork child, with the registering call's label.
+    pub child_closures: &'a HashMap<FnRef, Step>,
+    /// Closures passed to `thread::scope` and the like.
+    pub scoped_closures: &'a HashSet<FnRef>,
+}
+
+struct LoopFrame {
+    brk: Option<State>,
+    cont: Option<State>,
+}
+
+pub struct Walker<'a> {
+    ctx: &'a Ctx<'a>,
+    me: FnRef,
+    mode: Mode,
+    exit: Option<State>,
+    loops: Vec<LoopFrame>,
+    child: Option<ChildOf>,
+    pub forks: BTreeMap<u32, ForkRec>,
+    fork_vars: HashMap<String, u32>,
+    pub ops: Vec<Op>,
+    op_keys: HashSet<(Effect, u32, Span)>,
+    execs: bool,
+    reaches_fork: bool,
+    /// Entry states pushed to callees (Propagate).
+    pub entries: Vec<(FnRef, State)>,
+    /// Unsafe calls inside a `pre_exec` closure (Report).
+    pub closure_calls: BTreeMap<Span, ChildCall>,
+    /// `return`/`?` leaving `main` from a child, (span, fork).
+    pub main_returns: Vec<(Span, u32)>,
+    returns: HashSet<String>,
+}
+
+/// Summaries record at most this many operations: enough to name the problem.
+const MAX_OPS: usize = 12;
+
+impl<'a> Walker<'a> {
+    pub fn new(ctx: &'a Ctx<'a>, me: FnRef, mode: Mode) -> Self {
+        let returns = ctx.prog.function(me).returns.iter().cloned().collect();
+        Walker {
+            ctx,
+            me,
+            mode,
+            exit: None,
+            loops: Vec::new(),
+            child: None,
+            forks: BTreeMap::new(),
+            fork_vars: HashMap::new(),
+            ops: Vec::new(),
+            op_keys: HashSet::new(),
+            execs: false,
+            reaches_fork: false,
+            entries: Vec::new(),
+            closure_calls: BTreeMap::new(),
+            main_returns: Vec::new(),
+            returns,
+        }
+    }
+
+    fn step(&self, span: Span, text: impl Into<Arc<str>>) -> Step {
+        Step {
+            file: self.me.0,
+            span,
+            text: text.into(),
+        }
+    }
+
+    /// Walks the function from `entry` and returns its summary.
+    pub fn run(&mut self, entry: State) -> Summary {
+        let f = self.ctx.prog.function(self.me);
+        if self.ctx.child_closures.contains_key(&self.me) {
+            self.child = Some(ChildOf::Closure);
+        }
+        let mut st = Some(entry);
+        for call in &f.implied {
+            self.call(&mut st, call);
+        }
+        self.block(&mut st, &f.body);
+        let fell_through = st.is_some();
+        join(&mut self.exit, st.as_ref());
+        let diverges = self.exit.is_none();
+        let mut alive = Vec::new();
+        if let Some(exit) = self.exit.take() {
+            for h in exit.live.into_values() {
+                // Hazards that came in from a caller are the caller's business.
+                if !h.up.is_empty() {
+                    continue;
+                }
+                if self.dies_with_local(&h) {
+                    continue;
+                }
+                alive.push(h);
+            }
+        }
+        let _ = fell_through;
+        Summary {
+            alive,
+            ops: std::mem::take(&mut self.ops),
+            diverges,
+            execs: self.execs,
+            reaches_fork: self.reaches_fork,
+        }
+    }
+
+    /// Guards, connections and files held by a local are dropped with it (unless returned).
+    fn dies_with_local(&self, h: &Hazard) -> bool {
+        let Some(bind) = &h.bind else { return false };
+        match h.effect {
+            Effect::TakesGlobalLock => true,
+            Effect::OpensConnection | Effect::OpensFile => !self.returns.contains(bind),
+            _ => false,
+        }
+    }
+
+    fn block(&mut self, st: &mut Option<State>, block: &Block) {
+        for node in &block.nodes {
+            if st.is_none() {
+                break;
+            }
+            self.node(st, node);
+        }
+        if let Some(state) = st {
+            if !block.locals.is_empty() {
+                let locals: HashSet<&str> = block.locals.iter().map(String::as_str).collect();
+                let dying: Vec<_> = state
+                    .live
+                    .iter()
+                    .filter(|(_, h)| {
+                        h.bind.as_deref().is_some_and(|b| locals.contains(b))
+                            && self.dies_with_local(h)
+                    })
+                    .map(|(k, _)| *k)
+                    .collect();
+                for k in dying {
+                    state.live.remove(&k);
+                }
+            }
+        }
+    }
+
+    fn node(&mut self, st: &mut Option<State>, node: &Node) {
+        match node {
+            Node::Call(call) => self.call(st, call),
+            Node::Branch(b) => self.branch(st, b),
+            Node::Loop {
+                body,
+                at_least_once,
+            } => self.lp(st, body, *at_least_once),
+            Node::Block(b) => self.block(st, b),
+            Node::Return(span) => {
+                self.leave_main(*span);
+                join(&mut self.exit, st.as_ref());
+                *st = None;
+            }
+            Node::Try(span) => {
+                self.leave_main(*span);
+                join(&mut self.exit, st.as_ref());
+            }
+            Node::Break => {
+                if let Some(frame) = self.loops.last_mut() {
+                    join(&mut frame.brk, st.as_ref());
+                }
+                *st = None;
+            }
+            Node::Continue => {
+                if let Some(frame) = self.loops.last_mut() {
+                    join(&mut frame.cont, st.as_ref());
+                }
+                *st = None;
+            }
+            Node::Use { var, .. } => self.note_use(var),
+        }
+    }
+
+    fn leave_main(&mut self, span: Span) {
+        if let Some(ChildOf::Fork(id)) = self.child {
+            if self.ctx.prog.function(self.me).is_main
+                && self
+                    .forks
+                    .get(&id)
+                    .is_some_and(|f| f.kind != ForkKind::Daemon)
+            {
+                self.main_returns.push((span, id));
+            }
+        }
+    }
+
+    fn note_use(&mut self, var: &str) {
+        match self.child {
+            Some(ChildOf::Fork(id)) => {
+                if let Some(f) = self.forks.get_mut(&id) {
+                    f.child_uses.insert(var.to_string());
+                }
+            }
+            Some(ChildOf::Closure) => {}
+            None => {
+                for f in self.forks.values_mut() {
+                    f.parent_uses.insert(var.to_string());
+                }
+            }
+        }
+    }
+
+    fn fork_of(&self, subject: &Subject) -> Option<u32> {
+        match subject {
+            Subject::Call(id) => self.forks.contains_key(id).then_some(*id),
+            Subject::Var(v) => self.fork_vars.get(v).copied(),
+        }
+    }
+
+    fn branch(&mut self, st: &mut Option<State>, b: &Branch) {
+        let entry = st.clone();
+        let mut out: Option<State> = None;
+        let mut parent_left = None;
+        let mut saw_child = false;
+        for arm in &b.arms {
+            let mut s = entry.clone();
+            let fork = arm
+                .test
+                .as_ref()
+                .and_then(|t| self.fork_of(&t.subject).map(|id| (id, t.side)));
+            let saved = self.child;
+            if let Some((id, Side::Child)) = fork {
+                saw_child = true;
+                self.child = Some(ChildOf::Fork(id));
+                if let Some(f) = self.forks.get_mut(&id) {
+                    f.has_child = true;
+                }
+            }
+            self.block(&mut s, &arm.body);
+            self.child = saved;
+            if let Some((id, Side::Parent | Side::Error)) = fork {
+                if s.is_none() {
+                    parent_left = Some(id);
+                }
+            }
+            join(&mut out, s.as_ref());
+        }
+        if !b.exhaustive {
+            join(&mut out, entry.as_ref());
+        }
+        // `if pid != 0 { return }`: what follows runs in the child.
+        if let (Some(id), false) = (parent_left, saw_child) {
+            if !b.exhaustive || b.arms.len() == 2 {
+                self.child = Some(ChildOf::Fork(id));
+                if let Some(f) = self.forks.get_mut(&id) {
+                    f.has_child = true;
+                }
+            }
+        }
+        *st = out;
+    }
+
+    fn lp(&mut self, st: &mut Option<State>, body: &Block, at_least_once: bool) {
+        let Some(mut head) = st.clone() else { return };
+        self.loops.push(LoopFrame {
+            brk: None,
+            cont: None,
+        });
+        for _ in 0..4 {
+            let mut s = Some(head.clone());
+            self.block(&mut s, body);
+            let cont = self.loops.last_mut().and_then(|f| f.cont.take());
+            let mut changed = false;
+            if let Some(s) = &s {
+                changed |= head.merge(s);
+            }
+            if let Some(c) = &cont {
+                changed |= head.merge(c);
+            }
+            if !changed {
+                break;
+            }
+        }
+        let frame = self.loops.pop().unwrap_or(LoopFrame {
+            brk: None,
+            cont: None,
+        });
+        let mut out = if at_least_once { None } else { Some(head) };
+        join(&mut out, frame.brk.as_ref());
+        *st = out;
+    }
+
+    fn record_op(&mut self, op: Op, primary: &Step) {
+        let key = (op.effect, op.site.file, op.site.span);
+        if self.ops.len() < MAX_OPS && self.op_keys.insert(key) {
+            self.ops.push(op.clone());
+        }
+        if self.mode != Mode::Report {
+            return;
+        }
+        let exit = op.effect == Effect::ProcessExit;
+        let entry = |map: &mut BTreeMap<Span, ChildCall>| {
+            let c = map.entry(primary.span).or_insert_with(|| ChildCall {
+                primary: primary.clone(),
+                ops: Vec::new(),
+            });
+            if c.ops.len() < MAX_OPS
+                && !c
+                    .ops
+                    .iter()
+                    .any(|o| o.effect == op.effect && o.site == op.site)
+            {
+                c.ops.push(op.clone());
+            }
+        };
+        match self.child {
+            Some(ChildOf::Fork(id)) => {
+                if let Some(f) = self.forks.get_mut(&id) {
+                    if exit {
+                        entry(&mut f.exits);
+                    } else if op.effect.is_child_unsafe() {
+                        entry(&mut f.unsafe_calls);
+                    }
+                }
+            }
+            Some(ChildOf::Closure) if op.effect.is_child_unsafe() || exit => {
+                entry(&mut self.closure_calls)
+            }
+            Some(ChildOf::Closure) => {}
+            None => {}
+        }
+    }
+
+    fn mark_exec(&mut self) {
+        self.execs = true;
+        if let Some(ChildOf::Fork(id)) = self.child {
+            if let Some(f) = self.forks.get_mut(&id) {
+                f.execs = true;
+            }
+        }
+    }
+
+    fn call(&mut self, st: &mut Option<State>, call: &Call) {
+        let Some(state) = st.as_mut() else { return };
+        let prog = self.ctx.prog;
+        let target = prog.target(self.me.0, call.id);
+        if let Some(v) = &call.receiver {
+            self.note_use(v);
+        }
+        for v in &call.arg_vars {
+            self.note_use(v);
+        }
+        let text = call.callee.display();
+        let here = self.step(call.span, format!("`{text}`"));
+        let mut role = ClosureRole::Inline;
+        let mut diverges = false;
+        match target {
+            Target::Apis(list) => {
+                for &i in list {
+                    let api = &prog.catalog.apis[i];
+                    if api.closure != ClosureRole::Inline {
+                        role = api.closure;
+                    }
+                    for &effect in &api.effects {
+                        diverges |= self.effect(state, call, &here, effect, api);
+                    }
+                }
+            }
+            Target::Fns(list) => {
+                let mut all_diverge = !list.is_empty();
+                for &callee in list {
+                    let Some(summary) = self.ctx.summaries.get(&callee) else {
+                        all_diverge = false;
+                        continue;
+                    };
+                    self.apply_summary(state, call, &here, callee, summary);
+                    all_diverge &= summary.diverges;
+                }
+                diverges |= all_diverge;
+            }
+            Target::Unknown => {
+                if self.ctx.scoped_closures.contains(&self.me) && self.is_scope_spawn(call) {
+                    state.add(Hazard {
+                        effect: Effect::StartsThread,
+                        site: self.step(call.span, "a scoped thread"),
+                        label: "a scoped thread".into(),
+                        severity: None,
+                        down: Vec::new(),
+                        up: Vec::new(),
+                        bind: call.bind.clone(),
+                    });
+                }
+            }
+        }
+        for &c in &call.closures {
+            let closure = (self.me.0, c as u32);
+            match role {
+                ClosureRole::Inline | ClosureRole::Scoped => {
+                    let before: HashSet<_> = state.live.keys().copied().collect();
+                    if let Some(summary) = self.ctx.summaries.get(&closure) {
+                        self.apply_summary(state, call, &here, closure, summary);
+                    }
+                    if role == ClosureRole::Scoped {
+                        state.remove_where(|h| {
+                            h.effect == Effect::StartsThread && !before.contains(&h.key())
+                        });
+                    }
+                }
+                ClosureRole::Thread => {
+                    if self.mode == Mode::Propagate && self.reaches(closure) {
+                        let mut entry = self.entry_for_callee(state, &here);
+                        entry.add(Hazard {
+                            effect: Effect::StartsThread,
+                            site: here.clone(),
+                            label: "the thread this closure runs on".into(),
+                            severity: None,
+                            down: Vec::new(),
+                            up: vec![here.clone()],
+                            bind: None,
+                        });
+                        self.entries.push((closure, entry));
+                    }
+                }
+                ClosureRole::Child => {
+                    if self.mode == Mode::Propagate && self.reaches(closure) {
+                        let entry = self.entry_for_callee(state, &here);
+                        self.entries.push((closure, entry));
+                    }
+                }
+            }
+        }
+        if diverges {
+            *st = None;
+        }
+    }
+
+    /// `s.spawn(..)` where `s` is the scope closure's parameter.
+    fn is_scope_spawn(&self, call: &Call) -> bool {
+        let f = self.ctx.prog.function(self.me);
+        matches!(&call.callee, crate::ir::Callee::Method { name, .. } if name == "spawn")
+            && call.receiver.is_some()
+            && call.receiver.as_ref() == f.params.first()
+    }
+
+    fn reaches(&self, f: FnRef) -> bool {
+        self.ctx.summaries.get(&f).is_some_and(|s| s.reaches_fork)
+            || self.ctx.child_closures.contains_key(&f)
+    }
+
+    /// The state as a callee sees it at entry: every hazard now has this call on its way down.
+    fn entry_for_callee(&self, state: &State, here: &Step) -> State {
+        let mut entry = State::default();
+        for h in state.live.values() {
+            let mut h = h.clone();
+            h.up = append(&h.up, here);
+            h.bind = None;
+            entry.add(h);
+        }
+        entry
+    }
+
+    fn apply_summary(
+        &mut self,
+        state: &mut State,
+        call: &Call,
+        here: &Step,
+        callee: FnRef,
+        summary: &Summary,
+    ) {
+        if self.mode == Mode::Propagate && summary.reaches_fork {
+            let entry = self.entry_for_callee(state, here);
+            self.entries.push((callee, entry));
+        }
+        for h in &summary.alive {
+            let mut h = h.clone();
+            h.down = prepend(here, &h.down);
+            h.bind = call.bind.clone();
+            state.add(h);
+        }
+        for op in &summary.ops {
+            let op = Op {
+                effect: op.effect,
+                site: op.site.clone(),
+                down: prepend(here, &op.down),
+            };
+            self.record_op(op, here);
+        }
+        if summary.execs {
+            self.mark_exec();
+        }
+        self.reaches_fork |= summary.reaches_fork;
+    }
+
+    /// Applies one catalogue effect; true when the call does not return.
+    fn effect(
+        &mut self,
+        state: &mut State,
+        call: &Call,
+        here: &Step,
+        effect: Effect,
+        api: &crate::catalog::Api,
+    ) -> bool {
+        match effect {
+            Effect::StartsThread
+            | Effect::OpensConnection
+            | Effect::TouchesObjc
+            | Effect::OpensFile
+            | Effect::TakesGlobalLock => {
+                if effect == Effect::StartsThread {
+                    self.record_op(
+                        Op {
+                            effect,
+                            site: self.step(call.span, api.label.clone()),
+                            down: Vec::new(),
+                        },
+                        here,
+                    );
+                }
+                state.add(Hazard {
+                    effect,
+                    site: self.step(call.span, api.label.clone()),
+                    label: api.label.as_str().into(),
+                    severity: api.severity,
+                    down: Vec::new(),
+                    up: Vec::new(),
+                    bind: call.bind.clone(),
+                });
+                false
+            }
+            Effect::Fork | Effect::Daemon | Effect::Vfork => {
+                self.reaches_fork = true;
+                let kind = match effect {
+                    Effect::Daemon => ForkKind::Daemon,
+                    Effect::Vfork => ForkKind::Vfork,
+                    _ => ForkKind::Fork,
+                };
+                let site = self.step(call.span, api.label.clone());
+                let rec = self.forks.entry(call.id).or_insert_with(|| ForkRec {
+                    site,
+                    kind,
+                    live: State::default(),
+                    execs: false,
+                    unsafe_calls: BTreeMap::new(),
+                    exits: BTreeMap::new(),
+                    child_uses: HashSet::new(),
+                    parent_uses: HashSet::new(),
+                    has_child: false,
+                });
+                rec.live.merge(state);
+                if let Some(v) = &call.bind {
+                    self.fork_vars.insert(v.clone(), call.id);
+                }
+                if kind == ForkKind::Daemon {
+                    rec.has_child = true;
+                    self.child = Some(ChildOf::Fork(call.id));
+                }
+                false
+            }
+            Effect::ChildClosure => {
+                self.reaches_fork = true;
+                false
+            }
+            Effect::ProcessExit => {
+                self.record_op(
+                    Op {
+                        effect,
+                        site: self.step(call.span, api.label.clone()),
+                        down: Vec::new(),
+                    },
+                    here,
+                );
+                true
+            }
+            Effect::ImmediateExit | Effect::Diverges => true,
+            Effect::Exec => {
+                self.mark_exec();
+                false
+            }
+            Effect::Joins => {
+                if let Some(v) = &call.receiver {
+                    state.remove_where(|h| {
+                        h.effect == Effect::StartsThread && h.bind.as_deref() == Some(v)
+                    });
+                }
+                false
+            }
+            Effect::Drops => {
+                for v in &call.arg_vars {
+                    state.remove_where(|h| {
+                        h.effect != Effect::StartsThread && h.bind.as_deref() == Some(v)
+                    });
+                }
+                false
+            }
+            e if e.is_child_unsafe() => {
+                self.record_op(
+                    Op {
+                        effect,
+                        site: self.step(call.span, api.label.clone()),
+                        down: Vec::new(),
+                    },
+                    here,
+                );
+                false
+            }
+            _ => false,
+        }
+    }
+}

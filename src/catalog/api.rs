@@ -1,0 +1,360 @@
+//! The API catalogue (`rules/*.toml` other than `rules.toml`): which calls start threads, open
+//! connections, touch Objective-C, fork, run closures in a child, are async-signal-safe or inert.
+//! Teaching forklint a new API is an entry in one of those files, never code.
+
+use crate::diagnostic::Severity;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// What a catalogued call does, as far as forks are concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Effect {
+    StartsThread,
+    OpensConnection,
+    TouchesObjc,
+    OpensFile,
+    TakesGlobalLock,
+    Fork,
+    Daemon,
+    Vfork,
+    ChildClosure,
+    Allocates,
+    Prints,
+    Logs,
+    Locks,
+    Panics,
+    Env,
+    Nss,
+    Dlopen,
+    ExecAllocates,
+    ProcessExit,
+    ImmediateExit,
+    Exec,
+    AsyncSignalSafe,
+    Inert,
+    Joins,
+    Drops,
+    Scoped,
+    /// Never returns (`panic!`, `unreachable!`).
+    Diverges,
+}
+
+impl Effect {
+    /// The rule a hazard of this kind falls under when it is alive at a fork.
+    pub fn hazard_rule(self) -> Option<&'static str> {
+        match self {
+            Effect::StartsThread => Some("FL001"),
+            Effect::OpensConnection => Some("FL002"),
+            Effect::TouchesObjc => Some("FL003"),
+            Effect::TakesGlobalLock => Some("FL004"),
+            Effect::OpensFile => Some("FL007"),
+            _ => None,
+        }
+    }
+
+    /// Operations that are not async-signal-safe in a fork child (FL005).
+    pub fn is_child_unsafe(self) -> bool {
+        matches!(
+            self,
+            Effect::Allocates
+                | Effect::Prints
+                | Effect::Logs
+                | Effect::Locks
+                | Effect::Panics
+                | Effect::Env
+                | Effect::Nss
+                | Effect::Dlopen
+                | Effect::ExecAllocates
+                | Effect::StartsThread
+        )
+    }
+
+    /// A phrase for messages: "... allocates", "... prints".
+    pub fn verb(self) -> &'static str {
+        match self {
+            Effect::Allocates => "allocates",
+            Effect::Prints => "prints (takes the stdout/stderr lock)",
+            Effect::Logs => "logs (takes the logger's locks and allocates)",
+            Effect::Locks => "takes a lock",
+            Effect::Panics => "may panic (the panic machinery allocates and locks)",
+            Effect::Env => "reads or writes the environment (env lock, allocation)",
+            Effect::Nss => "looks up users or hosts through NSS (may dlopen, allocate and lock)",
+            Effect::Dlopen => "enters the dynamic linker (its lock may be held)",
+            Effect::ExecAllocates => "allocates while searching PATH before exec",
+            Effect::StartsThread => "starts a thread",
+            Effect::ProcessExit => {
+                "exits through exit(), running atexit handlers and flushing stdio"
+            }
+            _ => "runs",
+        }
+    }
+}
+
+/// How closures passed to a call run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClosureRole {
+    /// In the caller, at the call (the default: `map`, `get_or_init`, ...).
+    #[default]
+    Inline,
+    /// On another thread (`thread::spawn`): none of its effects happen in the caller.
+    Thread,
+    /// In a fork child before exec (`pre_exec`).
+    Child,
+    /// In the caller; threads it starts end when it returns (`thread::scope`).
+    Scoped,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReceiverKind {
+    /// The receiver must be a global (`static`).
+    Global,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Api {
+    /// A function, `Type::method` or a prefix ending in `::*`.
+    pub path: Option<String>,
+    /// A method name, matched on any receiver whose type is unknown.
+    pub method: Option<String>,
+    /// A macro name (the last segment of its path).
+    #[serde(rename = "macro")]
+    pub macro_name: Option<String>,
+    /// For `method`/`macro`: only in files that use this crate.
+    #[serde(rename = "crate")]
+    pub krate: Option<String>,
+    pub receiver: Option<ReceiverKind>,
+    pub effects: Vec<Effect>,
+    pub label: String,
+    #[serde(default)]
+    pub closure: ClosureRole,
+    pub severity: Option<Severity>,
+    pub source: String,
+}
+
+#[derive(Deserialize)]
+struct ApiFile {
+    #[serde(default)]
+    api: Vec<Api>,
+}
+
+/// The embedded catalogue files, by name.
+pub const FILES: &[(&str, &str)] = &[
+    (
+        "rules/threads.toml",
+        include_str!("../../rules/threads.toml"),
+    ),
+    (
+        "rules/connections.toml",
+        include_str!("../../rules/connections.toml"),
+    ),
+    ("rules/objc.toml", include_str!("../../rules/objc.toml")),
+    ("rules/locks.toml", include_str!("../../rules/locks.toml")),
+    ("rules/fork.toml", include_str!("../../rules/fork.toml")),
+    ("rules/child.toml", include_str!("../../rules/child.toml")),
+    ("rules/safe.toml", include_str!("../../rules/safe.toml")),
+];
+
+/// The catalogue, indexed for lookup by path, method name and macro name.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    pub apis: Vec<Api>,
+    by_path: HashMap<String, Vec<usize>>,
+    prefixes: Vec<(String, usize)>,
+    by_method: HashMap<String, Vec<usize>>,
+    by_macro: HashMap<String, Vec<usize>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("{file}: {message}")]
+    Invalid { file: String, message: String },
+}
+
+impl Catalog {
+    /// The built-in catalogue.
+    pub fn builtin() -> &'static Catalog {
+        static BUILTIN: OnceLock<Catalog> = OnceLock::new();
+        BUILTIN.get_or_init(|| {
+            let mut catalog = Catalog::default();
+            for (name, text) in FILES {
+                catalog
+                    .add_toml(name, text)
+                    .unwrap_or_else(|e| panic!("embedded catalogue is invalid: {e}"));
+            }
+            catalog
+        })
+    }
+
+    /// Adds the `[[api]]` entries of one TOML text, validating each.
+    pub fn add_toml(&mut self, file: &str, text: &str) -> Result<(), CatalogError> {
+        let parsed: ApiFile = toml::from_str(text).map_err(|e| CatalogError::Invalid {
+            file: file.to_string(),
+            message: e.to_string(),
+        })?;
+        for api in parsed.api {
+            self.add(file, api)?;
+        }
+        Ok(())
+    }
+
+    pub fn add(&mut self, file: &str, api: Api) -> Result<(), CatalogError> {
+        let keys = [&api.path, &api.method, &api.macro_name]
+            .iter()
+            .filter(|k| k.is_some())
+            .count();
+        if keys != 1 {
+            return Err(CatalogError::Invalid {
+                file: file.to_string(),
+                message: format!(
+                    "entry `{}` must have exactly one of `path`, `method`, `macro`",
+                    api.label
+                ),
+            });
+        }
+        let index = self.apis.len();
+        if let Some(path) = &api.path {
+            match path.strip_suffix("::*") {
+                Some(prefix) => self.prefixes.push((format!("{prefix}::"), index)),
+                None => self.by_path.entry(path.clone()).or_default().push(index),
+            }
+        } else if let Some(method) = &api.method {
+            self.by_method
+                .entry(method.clone())
+                .or_default()
+                .push(index);
+        } else if let Some(name) = &api.macro_name {
+            self.by_macro.entry(name.clone()).or_default().push(index);
+        }
+        self.apis.push(api);
+        Ok(())
+    }
+
+    /// Entries for a fully resolved path (`std::thread::spawn`, `rayon::ThreadPoolBuilder::build`).
+    pub fn by_path(&self, path: &str) -> Vec<usize> {
+        let path = normalize(path);
+        if let Some(found) = self.by_path.get(path.as_ref()) {
+            return found.clone();
+        }
+        self.prefixes
+            .iter()
+            .filter(|(prefix, _)| path.starts_with(prefix.as_str()))
+            .map(|(_, i)| *i)
+            .collect()
+    }
+
+    /// Entries for a method whose receiver type is unknown.
+    pub fn by_method(
+        &self,
+        name: &str,
+        crates_used: &[String],
+        receiver_global: bool,
+    ) -> Vec<usize> {
+        self.by_method
+            .get(name)
+            .map(|found| {
+                found
+                    .iter()
+                    .copied()
+                    .filter(|&i| {
+                        let api = &self.apis[i];
+                        crate_ok(api, crates_used)
+                            && (api.receiver != Some(ReceiverKind::Global) || receiver_global)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Entries for a macro, by its resolved path (only the last segment and crate matter).
+    pub fn by_macro(&self, path: &str, crates_used: &[String]) -> Vec<usize> {
+        let mut parts = path.rsplit("::");
+        let name = parts.next().unwrap_or(path);
+        let krate = path.split("::").next().filter(|_| path.contains("::"));
+        self.by_macro
+            .get(name)
+            .map(|found| {
+                found
+                    .iter()
+                    .copied()
+                    .filter(|&i| match (&self.apis[i].krate, krate) {
+                        (Some(want), Some(have)) => want == have,
+                        (Some(_), None) => crate_ok(&self.apis[i], crates_used),
+                        (None, _) => true,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+fn crate_ok(api: &Api, crates_used: &[String]) -> bool {
+    api.krate
+        .as_ref()
+        .is_none_or(|k| crates_used.iter().any(|c| c == k))
+}
+
+/// `core::`/`alloc::` name the same items as `std::`.
+pub fn normalize(path: &str) -> std::borrow::Cow<'_, str> {
+    for prefix in ["core::", "alloc::"] {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            return format!("std::{rest}").into();
+        }
+    }
+    path.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_catalogue_loads_and_indexes() {
+        let c = Catalog::builtin();
+        let spawn = c.by_path("std::thread::spawn");
+        assert_eq!(c.apis[spawn[0]].effects, [Effect::StartsThread]);
+        assert_eq!(c.apis[spawn[0]].closure, ClosureRole::Thread);
+        assert!(!c
+            .by_path("core_foundation::string::CFString::new")
+            .is_empty());
+        assert!(c.by_path("std::thread::sleep").is_empty());
+        assert_eq!(
+            c.apis[c.by_path("core::mem::drop")[0]].effects,
+            [Effect::Drops]
+        );
+        assert!(
+            c.by_method("par_iter", &[], false).is_empty(),
+            "par_iter needs rayon in scope"
+        );
+        assert!(!c.by_method("par_iter", &["rayon".into()], false).is_empty());
+        assert!(
+            c.by_method("lock", &[], false).is_empty(),
+            "lock guards only of globals"
+        );
+        assert!(!c.by_method("lock", &[], true).is_empty());
+        assert!(!c.by_macro("std::println", &[]).is_empty());
+        assert!(
+            c.by_macro("info", &[]).is_empty(),
+            "info! is log's only when log is used"
+        );
+        assert!(!c.by_macro("log::info", &[]).is_empty());
+    }
+
+    #[test]
+    fn an_entry_needs_exactly_one_key() {
+        let mut c = Catalog::default();
+        let err = c
+            .add_toml(
+                "x.toml",
+                "[[api]]\neffects = []\nlabel = \"l\"\nsource = \"s\"\n",
+            )
+            .unwrap_err();
+        assert!(err.to_string().contains("exactly one of"), "{err}");
+        let err = c.add_toml("y.toml", "[[api]]\npath = 3\n").unwrap_err();
+        assert!(err.to_string().starts_with("y.toml:"), "{err}");
+    }
+}

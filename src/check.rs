@@ -1,0 +1,183 @@
+//! `forklint check`: walk the given paths, lower each Rust file in parallel, analyse the whole
+//! program, and hand back findings and per-file errors.
+
+use crate::analysis::{self, Stats};
+use crate::catalog::Catalog;
+use crate::diagnostic::{Finding, InputError};
+use crate::frontend::rust::{self, layout::Layout};
+use crate::ir::FileIr;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// What one `check` run produced.
+#[derive(Debug, Default)]
+pub struct CheckReport {
+    pub findings: Vec<Finding>,
+    pub errors: Vec<InputError>,
+    pub files: usize,
+    pub stats: RunStats,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct RunStats {
+    pub files_seen: usize,
+    pub files_parsed: usize,
+    pub files_skipped: usize,
+    pub bytes: u64,
+    pub analysis: Stats,
+    pub walk: Duration,
+    pub parse: Duration,
+    pub analyse: Duration,
+}
+
+pub struct CheckOptions {
+    pub prefilter: bool,
+}
+
+/// A path the user named that could not be used at all (missing): the run cannot proceed.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {reason}")]
+pub struct PathError {
+    pub path: String,
+    pub reason: String,
+}
+
+/// Rust files under the given paths, honouring `.gitignore` and skipping `target/`; symlinks are
+/// not followed, so a walk never leaves the roots or loops.
+pub fn collect_files(
+    paths: &[PathBuf],
+    errors: &mut Vec<InputError>,
+) -> Result<Vec<PathBuf>, PathError> {
+    let mut out = Vec::new();
+    for root in paths {
+        let meta = std::fs::metadata(root).map_err(|e| PathError {
+            path: root.display().to_string(),
+            reason: match e.kind() {
+                std::io::ErrorKind::NotFound => "no such file or folder".to_string(),
+                _ => e.to_string(),
+            },
+        })?;
+        if meta.is_file() {
+            out.push(root.clone());
+            continue;
+        }
+        let walker = ignore::WalkBuilder::new(root)
+            .hidden(false)
+            .git_ignore(true)
+            .git_exclude(true)
+            .parents(true)
+            .require_git(false)
+            .follow_links(false)
+            .filter_entry(|e| {
+                let name = e.file_name();
+                !(e.file_type().is_some_and(|t| t.is_dir()) && (name == "target" || name == ".git"))
+            })
+            .build();
+        for entry in walker {
+            match entry {
+                Ok(e) => {
+                    if e.file_type().is_some_and(|t| t.is_file())
+                        && e.path().extension().is_some_and(|x| x == "rs")
+                    {
+                        out.push(e.into_path());
+                    }
+                }
+                Err(e) => errors.push(InputError {
+                    path: error_path(&e, root),
+                    message: walk_reason(&e),
+                }),
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn error_path(e: &ignore::Error, root: &Path) -> String {
+    match e {
+        ignore::Error::WithPath { path, .. } => path.display().to_string(),
+        ignore::Error::WithDepth { err, .. } => error_path(err, root),
+        ignore::Error::Loop { child, .. } => child.display().to_string(),
+        _ => root.display().to_string(),
+    }
+}
+
+fn walk_reason(e: &ignore::Error) -> String {
+    match e {
+        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => {
+            walk_reason(err)
+        }
+        ignore::Error::Loop { .. } => "symbolic link loop; not followed".to_string(),
+        ignore::Error::Io(io) => io.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Reads and lowers one file; an error names the reason.
+pub fn lower_file(path: &Path, layout: &Layout) -> Result<FileIr, String> {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| format!("not valid UTF-8 (byte {})", e.utf8_error().valid_up_to()))?;
+    let place = layout.place(path);
+    rust::lower_source(
+        &path.display().to_string(),
+        &text,
+        &place.crate_id,
+        place.module,
+    )
+}
+
+/// Runs `f` on a pool whose threads have room for deep syntax trees.
+pub fn with_pool<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    match rayon::ThreadPoolBuilder::new()
+        .stack_size(256 << 20)
+        .build()
+    {
+        Ok(pool) => pool.install(f),
+        Err(_) => f(),
+    }
+}
+
+pub fn run(
+    paths: &[PathBuf],
+    catalog: &Catalog,
+    options: &CheckOptions,
+) -> Result<CheckReport, PathError> {
+    let _ = options.prefilter;
+    let mut report = CheckReport::default();
+    let start = Instant::now();
+    let files = collect_files(paths, &mut report.errors)?;
+    report.stats.walk = start.elapsed();
+    report.stats.files_seen = files.len();
+    report.files = files.len();
+    let layout = Layout::default();
+    let start = Instant::now();
+    let results: Vec<(PathBuf, Result<FileIr, String>)> = with_pool(|| {
+        files
+            .par_iter()
+            .with_max_len(1)
+            .map(|p| (p.clone(), lower_file(p, &layout)))
+            .collect()
+    });
+    report.stats.parse = start.elapsed();
+    let mut irs = Vec::with_capacity(results.len());
+    for (path, result) in results {
+        match result {
+            Ok(ir) => irs.push(ir),
+            Err(message) => report.errors.push(InputError {
+                path: path.display().to_string(),
+                message,
+            }),
+        }
+    }
+    report.stats.files_parsed = irs.len();
+    let start = Instant::now();
+    let (findings, stats) = analysis::analyze(irs, catalog);
+    report.stats.analyse = start.elapsed();
+    report.stats.analysis = stats;
+    report.findings = findings;
+    report.errors.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(report)
+}

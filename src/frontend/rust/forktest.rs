@@ -1,0 +1,158 @@
+//! Recognises the conditions that tell a fork's child from its parent, in their common spellings:
+//! `pid == 0`, `0 == pid`, `pid > 0`, `pid < 0`, `.is_child()`, `ForkResult::Child`,
+//! `Ok(Fork::Child)`, a `0 =>` arm, `Err(_)`.
+
+use super::lower::Value;
+use crate::ir::{ForkTest, Side, Subject};
+
+pub fn subject(value: &Value) -> Option<Subject> {
+    if let Some(call) = value.call {
+        return Some(Subject::Call(call));
+    }
+    value.var.clone().map(Subject::Var)
+}
+
+pub fn negate(test: ForkTest) -> ForkTest {
+    let side = match test.side {
+        Side::Child => Side::Parent,
+        Side::Parent | Side::Error => Side::Child,
+    };
+    ForkTest {
+        subject: test.subject,
+        side,
+    }
+}
+
+fn int_value(e: &syn::Expr) -> Option<i64> {
+    match e {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) => i.base10_parse().ok(),
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => int_value(&u.expr).map(|v| -v),
+        syn::Expr::Paren(p) => int_value(&p.expr),
+        _ => None,
+    }
+}
+
+/// The subject of one side of a comparison: a local or the call it evaluates (through
+/// `unsafe { .. }` and parentheses).
+fn operand(e: &syn::Expr, value: &Value) -> Option<Subject> {
+    match e {
+        syn::Expr::Path(p) if p.path.segments.len() == 1 => {
+            Some(Subject::Var(p.path.segments[0].ident.to_string()))
+        }
+        syn::Expr::Paren(p) => operand(&p.expr, value),
+        syn::Expr::Call(_) | syn::Expr::MethodCall(_) | syn::Expr::Unsafe(_) => {
+            value.call.map(Subject::Call)
+        }
+        _ => None,
+    }
+}
+
+/// A test from an `if` condition (`value` is what lowering the condition produced).
+pub fn from_condition(cond: &syn::Expr, value: &Value) -> Option<ForkTest> {
+    match cond {
+        syn::Expr::Paren(p) => from_condition(&p.expr, value),
+        syn::Expr::Binary(b) => {
+            use syn::BinOp as B;
+            let (subject_expr, n, flipped) = match (int_value(&b.left), int_value(&b.right)) {
+                (None, Some(n)) => (&*b.left, n, false),
+                (Some(n), None) => (&*b.right, n, true),
+                _ => return None,
+            };
+            let subject = operand(subject_expr, value)?;
+            let side = match (&b.op, n, flipped) {
+                (B::Eq(_), 0, _) => Side::Child,
+                (B::Ne(_), 0, _) => Side::Parent,
+                (B::Gt(_), 0, false) | (B::Lt(_), 0, true) => Side::Parent,
+                (B::Lt(_), 0, false) | (B::Gt(_), 0, true) => Side::Error,
+                (B::Eq(_), -1, _) => Side::Error,
+                (B::Ne(_), -1, _) => return None,
+                _ => return None,
+            };
+            Some(ForkTest { subject, side })
+        }
+        syn::Expr::MethodCall(m) => {
+            let side = match m.method.to_string().as_str() {
+                "is_child" => Side::Child,
+                "is_parent" => Side::Parent,
+                _ => return None,
+            };
+            let subject = match &*m.receiver {
+                syn::Expr::Path(p) if p.path.segments.len() == 1 => {
+                    Subject::Var(p.path.segments[0].ident.to_string())
+                }
+                _ => value.call.map(Subject::Call)?,
+            };
+            Some(ForkTest { subject, side })
+        }
+        syn::Expr::Let(l) => {
+            let side = side_of_pattern(&l.pat, None)?;
+            Some(ForkTest {
+                subject: subject(value)?,
+                side,
+            })
+        }
+        _ => None,
+    }
+}
+
+fn last_ident(path: &syn::Path) -> String {
+    path.segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default()
+}
+
+fn side_of_name(name: &str) -> Option<Side> {
+    match name {
+        "Child" => Some(Side::Child),
+        "Parent" => Some(Side::Parent),
+        _ => None,
+    }
+}
+
+/// What a `match` arm's pattern (and guard) says about the side.
+pub fn side_of_pattern(pat: &syn::Pat, guard: Option<&syn::Expr>) -> Option<Side> {
+    match pat {
+        syn::Pat::Lit(l) => match int_value(&syn::Expr::Lit(l.clone()))? {
+            0 => Some(Side::Child),
+            -1 => Some(Side::Error),
+            _ => Some(Side::Parent),
+        },
+        syn::Pat::Range(_) => Some(Side::Parent),
+        syn::Pat::Path(p) => side_of_name(&last_ident(&p.path)),
+        syn::Pat::Ident(i) => {
+            if let Some(s) = side_of_name(&i.ident.to_string()) {
+                return Some(s);
+            }
+            let guard = guard?;
+            from_condition(
+                guard,
+                &Value {
+                    var: Some(i.ident.to_string()),
+                    ..Default::default()
+                },
+            )
+            .map(|t| t.side)
+        }
+        syn::Pat::Struct(s) => side_of_name(&last_ident(&s.path)),
+        syn::Pat::TupleStruct(t) => {
+            let name = last_ident(&t.path);
+            match name.as_str() {
+                "Ok" => t.elems.first().and_then(|p| side_of_pattern(p, guard)),
+                "Err" => Some(Side::Error),
+                _ => side_of_name(&name),
+            }
+        }
+        syn::Pat::Paren(p) => side_of_pattern(&p.pat, guard),
+        syn::Pat::Or(o) => o.cases.first().and_then(|p| side_of_pattern(p, guard)),
+        _ => None,
+    }
+}
+
+/// `_` or a bare binding: the arm that takes whatever the other arms did not.
+pub fn is_catch_all(pat: &syn::Pat) -> bool {
+    matches!(pat, syn::Pat::Wild(_)) || matches!(pat, syn::Pat::Ident(i) if i.subpat.is_none())
+}

@@ -1,0 +1,216 @@
+//! Macro bodies that hold code: format and log macros (their arguments are expressions),
+//! `lazy_static!` and `thread_local!` (globals with initialisers), and unknown macros whose
+//! tokens parse as items or statements (`cfg_if!`, `feature! { .. }`).
+
+use super::lower::{span_of, Lowerer, Value, MAX_DEPTH};
+use crate::ir::{Callee, Node};
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use syn::parse::{ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+
+/// Macros whose arguments are comma-separated expressions (after an optional format string).
+const EXPR_MACROS: &[&str] = &[
+    "format",
+    "print",
+    "println",
+    "eprint",
+    "eprintln",
+    "write",
+    "writeln",
+    "panic",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "format_args",
+    "unreachable",
+    "todo",
+    "unimplemented",
+    "dbg",
+    "vec",
+    "error",
+    "warn",
+    "info",
+    "debug",
+    "trace",
+    "log",
+    "event",
+    "anyhow",
+    "bail",
+    "ensure",
+    "matches",
+    "try",
+    "die",
+];
+
+/// Names of globals a `lazy_static!`/`thread_local!` item macro declares.
+pub fn declared_statics(m: &syn::ItemMacro) -> Vec<String> {
+    let name = macro_name(&m.mac.path);
+    if name != "lazy_static" && name != "thread_local" {
+        return Vec::new();
+    }
+    parse_statics(m.mac.tokens.clone())
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect()
+}
+
+fn macro_name(path: &syn::Path) -> String {
+    path.segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default()
+}
+
+/// `[pub] static [ref] NAME: Ty = expr;` repeated (lazy_static! and thread_local! bodies).
+fn parse_statics(tokens: TokenStream) -> Vec<(String, syn::Expr)> {
+    let parser = |input: ParseStream| {
+        let mut out = Vec::new();
+        while !input.is_empty() {
+            input.call(syn::Attribute::parse_outer)?;
+            input.parse::<syn::Visibility>()?;
+            input.parse::<syn::Token![static]>()?;
+            if input.peek(syn::Token![ref]) {
+                input.parse::<syn::Token![ref]>()?;
+            }
+            let name: syn::Ident = input.parse()?;
+            input.parse::<syn::Token![:]>()?;
+            input.parse::<syn::Type>()?;
+            input.parse::<syn::Token![=]>()?;
+            if input.peek(syn::Token![const]) {
+                input.parse::<syn::Token![const]>()?;
+            }
+            let expr: syn::Expr = input.parse()?;
+            out.push((name.to_string(), expr));
+            if input.peek(syn::Token![;]) {
+                input.parse::<syn::Token![;]>()?;
+            }
+        }
+        Ok(out)
+    };
+    parser.parse2(tokens).unwrap_or_default()
+}
+
+pub fn lower_item_macro(l: &mut Lowerer, m: &syn::ItemMacro) {
+    let name = macro_name(&m.mac.path);
+    if name == "lazy_static" || name == "thread_local" {
+        for (global, expr) in parse_statics(m.mac.tokens.clone()) {
+            let path = format!("{}::{global}", l.scopes[l.current].path);
+            l.lower_init(path, &expr);
+        }
+        return;
+    }
+    if name == "macro_rules" {
+        return;
+    }
+    lower_unknown_items(l, m.mac.tokens.clone(), 0);
+}
+
+/// Tries the tokens as items; failing that, each brace group inside them (`cfg_if!`'s arms).
+fn lower_unknown_items(l: &mut Lowerer, tokens: TokenStream, depth: usize) {
+    if depth > 8 || l.depth > MAX_DEPTH {
+        return;
+    }
+    if let Ok(file) = syn::parse2::<syn::File>(tokens.clone()) {
+        if !file.items.is_empty() {
+            l.declare_items(&file.items);
+            l.lower_items(&file.items);
+            return;
+        }
+    }
+    for tt in tokens {
+        if let TokenTree::Group(g) = tt {
+            if g.delimiter() == Delimiter::Brace {
+                lower_unknown_items(l, g.stream(), depth + 1);
+            }
+        }
+    }
+}
+
+fn split_top_level(tokens: TokenStream) -> Vec<TokenStream> {
+    let mut parts = vec![TokenStream::new()];
+    for tt in tokens {
+        if let TokenTree::Punct(p) = &tt {
+            if p.as_char() == ',' || p.as_char() == ';' {
+                parts.push(TokenStream::new());
+                continue;
+            }
+        }
+        if let Some(last) = parts.last_mut() {
+            last.extend(std::iter::once(tt));
+        }
+    }
+    parts.retain(|p| !p.is_empty());
+    parts
+}
+
+pub fn lower_expr_macro(l: &mut Lowerer, mac: &syn::Macro, out: &mut Vec<Node>) -> Value {
+    let name = macro_name(&mac.path);
+    let segs: Vec<String> = mac
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    if EXPR_MACROS.contains(&name.as_str()) {
+        // Arguments first (they run before the macro's own work), then the macro itself.
+        if let Ok(args) =
+            Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated.parse2(mac.tokens.clone())
+        {
+            for arg in &args {
+                l.lower_expr(arg, out);
+            }
+        } else {
+            for part in split_top_level(mac.tokens.clone()) {
+                if let Ok(expr) = syn::parse2::<syn::Expr>(part) {
+                    l.lower_expr(&expr, out);
+                }
+            }
+        }
+        let path = resolve_macro(l, &segs);
+        let call = l.call(Callee::Macro(path), span_of(mac.span()));
+        let id = call.id;
+        out.push(Node::Call(call));
+        return Value {
+            call: Some(id),
+            ..Default::default()
+        };
+    }
+    if matches!(name.as_str(), "lazy_static" | "thread_local") {
+        for (global, expr) in parse_statics(mac.tokens.clone()) {
+            let path = format!("{}::{global}", l.scopes[l.current].path);
+            l.lower_init(path, &expr);
+        }
+        return Value::default();
+    }
+    // Unknown macro in statement or expression position: its body often is code.
+    if let Ok(stmts) = (syn::Block::parse_within).parse2(mac.tokens.clone()) {
+        if !stmts.is_empty() {
+            let block = l.lower_stmts(&stmts);
+            out.push(Node::Block(block));
+            let path = resolve_macro(l, &segs);
+            let call = l.call(Callee::Macro(path), span_of(mac.span()));
+            out.push(Node::Call(call));
+            return Value::default();
+        }
+    }
+    let path = resolve_macro(l, &segs);
+    let call = l.call(Callee::Macro(path), span_of(mac.span()));
+    out.push(Node::Call(call));
+    Value::default()
+}
+
+/// A macro's path: `log::info` when written so or imported with `use log::info`, else its name.
+fn resolve_macro(l: &Lowerer, segs: &[String]) -> String {
+    if segs.len() > 1 {
+        return segs.join("::");
+    }
+    let name = segs.first().cloned().unwrap_or_default();
+    match l.scopes[l.current].uses.get(&name) {
+        Some(target) => target.clone(),
+        None => name,
+    }
+}

@@ -1,0 +1,211 @@
+//! The language-neutral intermediate representation that frontends produce and the analysis reads.
+//!
+//! Nothing here knows about syn: a function is an ordered tree of events (calls, branches, loops,
+//! returns) with spans, and names are plain `::`-joined paths. Paths are written relative to the
+//! file's module: `self::a::f` is `f` in module `a` of this file's module, `super::..` climbs out of
+//! it, `crate::..` starts at the crate root and anything else names another crate.
+
+use serde::{Deserialize, Serialize};
+
+/// A 1-based source range inside the file that holds it (the end column is exclusive).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+pub struct Span {
+    pub line: u32,
+    pub col: u32,
+    pub end_line: u32,
+    pub end_col: u32,
+}
+
+/// Everything one source file contributes.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct FileIr {
+    /// The path as the user spelled it (or as the walk found it under a path the user gave).
+    pub path: String,
+    /// The crate this file belongs to (its package name, `-` turned into `_`), if known.
+    pub crate_name: String,
+    /// The file's module inside its crate, e.g. `["net", "tcp"]`; empty for the crate root.
+    pub module: Vec<String>,
+    pub functions: Vec<Function>,
+    /// Globals whose first use runs an initialiser (`lazy_static!`, `Lazy`, `LazyLock`, ...).
+    pub globals: Vec<Global>,
+    /// `#[path = ".."] mod name;` declarations, to place the named files in the module tree.
+    pub mod_paths: Vec<ModPath>,
+    /// Crates this file names in `use`, `extern crate` or paths: a cheap filter for method-only
+    /// catalogue entries such as rayon's `par_iter`.
+    pub crates_used: Vec<String>,
+    /// Module-level `use` declarations, `(self::alias, target)`: calls through a path that
+    /// re-exports an item follow them.
+    pub reexports: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ModPath {
+    /// The declaring module, relative to the file (`self` or `self::inner`).
+    pub parent: String,
+    pub name: String,
+    /// The `#[path]` value, relative to the declaring file's folder.
+    pub file: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Global {
+    /// `self::POOL`, `self::Type::CONST`, ...
+    pub path: String,
+    /// Index of the initialiser in `FileIr::functions`.
+    pub init: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FnKind {
+    Free,
+    Method,
+    Closure,
+    /// The initialiser of a lazily-initialised global.
+    GlobalInit,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Function {
+    /// `self::serve`, `self::Server::run`, `self::main::{closure#2}`.
+    pub path: String,
+    pub kind: FnKind,
+    pub span: Span,
+    /// Compiled only for tests (`#[test]`, `#[cfg(test)]`).
+    pub is_test: bool,
+    /// The program's entry point: a `return` out of it ends the process.
+    pub is_main: bool,
+    /// Calls implied by attributes, run before the body (`#[tokio::main]` builds a runtime).
+    pub implied: Vec<Call>,
+    /// Parameter names, in order (`self` included).
+    pub params: Vec<String>,
+    /// Locals that appear in its return values (they outlive it).
+    pub returns: Vec<String>,
+    pub body: Block,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Block {
+    pub nodes: Vec<Node>,
+    /// Locals declared in this block; their guards are dropped when it ends.
+    pub locals: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Node {
+    Call(Call),
+    /// Alternatives: `if`/`else`, `match` arms, `if let`. Without `exhaustive`, control may also
+    /// skip every arm (an `if` without `else`).
+    Branch(Branch),
+    /// A loop body that may run again after it ends; `at_least_once` for `loop {}`.
+    Loop {
+        body: Block,
+        at_least_once: bool,
+    },
+    /// A nested scope (`{ .. }`, `unsafe { .. }`).
+    Block(Block),
+    /// `return` (explicit, or the tail of a closure is not one: closures are separate functions).
+    Return(Span),
+    /// `?`: may return early.
+    Try(Span),
+    Break,
+    Continue,
+    /// A local variable is read or written (receiver or argument of something not modelled).
+    Use {
+        var: String,
+        span: Span,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Branch {
+    pub span: Span,
+    pub arms: Vec<Arm>,
+    pub exhaustive: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Arm {
+    /// What this arm's condition says about a fork result, if anything.
+    pub test: Option<ForkTest>,
+    pub body: Block,
+    pub span: Span,
+}
+
+/// A branch condition that tells the processes of a fork apart (`pid == 0`, `ForkResult::Child`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForkTest {
+    pub subject: Subject,
+    pub side: Side,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Subject {
+    /// A local holding the result.
+    Var(String),
+    /// The call whose result is tested directly (`match fork() { .. }`), by `Call::id`.
+    Call(u32),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Side {
+    Child,
+    Parent,
+    Error,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Call {
+    /// Unique within the file.
+    pub id: u32,
+    pub callee: Callee,
+    pub span: Span,
+    /// The local that receives the result (`let x = ..`), through `unwrap`/`expect`/`?`.
+    pub bind: Option<String>,
+    /// The method receiver, when it is a local.
+    pub receiver: Option<String>,
+    /// Locals passed as arguments.
+    pub arg_vars: Vec<String>,
+    /// The receiver is a global (`STATE.lock()`), by path.
+    pub receiver_global: Option<String>,
+    /// Closures passed as arguments, by index in `FileIr::functions`.
+    pub closures: Vec<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Callee {
+    /// A path call; several candidates when glob imports leave it ambiguous, best first.
+    Path(Vec<String>),
+    /// A method call; `ty` is the receiver's type path when known.
+    Method { name: String, ty: Option<String> },
+    /// A macro invocation, by its resolved path (`std::println`, `log::info`).
+    Macro(String),
+    /// A closure stored in a local and called, by index in `FileIr::functions`.
+    Local(usize),
+    /// The use of a global, which may run its lazy initialiser.
+    Global(String),
+}
+
+impl Callee {
+    /// A short human name for traces: `fork()`, `.build()`, `println!`.
+    pub fn display(&self) -> String {
+        fn last(path: &str) -> &str {
+            let mut parts = path.rsplit("::");
+            let name = parts.next().unwrap_or(path);
+            match parts.next() {
+                Some(ty) if ty.starts_with(char::is_uppercase) => {
+                    &path[path.len() - name.len() - ty.len() - 2..]
+                }
+                _ => name,
+            }
+        }
+        match self {
+            Callee::Path(c) => format!("{}()", last(c.first().map(String::as_str).unwrap_or("?"))),
+            Callee::Method { name, .. } => format!(".{name}()"),
+            Callee::Macro(p) => format!("{}!", p.rsplit("::").next().unwrap_or(p)),
+            Callee::Local(_) => "closure call".to_string(),
+            Callee::Global(p) => p.rsplit("::").next().unwrap_or(p).to_string(),
+        }
+    }
+}

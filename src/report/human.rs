@@ -1,0 +1,206 @@
+//! The human rendering, rustc-style: `error[FL001]: ...`, `--> path:line:col`, the source line with
+//! an underline, labelled related locations, the trace, `= help:` and a pointer to `explain`.
+
+use crate::check::CheckReport;
+use crate::diagnostic::{Finding, Location, Severity};
+use colored::{ColoredString, Colorize};
+use std::collections::HashMap;
+use std::fmt::Write;
+
+/// Source lines, read once per file when a finding points into it.
+#[derive(Default)]
+struct Sources {
+    files: HashMap<String, Option<Vec<String>>>,
+}
+
+impl Sources {
+    fn line(&mut self, path: &str, line: u32) -> Option<String> {
+        let lines = self.files.entry(path.to_string()).or_insert_with(|| {
+            std::fs::read_to_string(path)
+                .ok()
+                .map(|t| t.lines().map(str::to_string).collect())
+        });
+        lines.as_ref()?.get(line.checked_sub(1)? as usize).cloned()
+    }
+}
+
+fn severity_label(s: Severity, rule: &str) -> ColoredString {
+    let text = format!("{}[{rule}]", s.as_str());
+    match s {
+        Severity::Error => text.red().bold(),
+        Severity::Warning => text.yellow().bold(),
+        Severity::Info => text.cyan().bold(),
+    }
+}
+
+fn snippet(
+    out: &mut String,
+    sources: &mut Sources,
+    loc: &Location,
+    label: &str,
+    primary: bool,
+    gutter: usize,
+) {
+    let pipe = "|".blue().bold();
+    let Some(text) = sources.line(&loc.path, loc.line) else {
+        return;
+    };
+    let text = text.replace('\t', "    ");
+    let width = gutter;
+    let _ = writeln!(out, "{:width$} {pipe}", "");
+    let _ = writeln!(
+        out,
+        "{} {pipe} {}",
+        format!("{:>width$}", loc.line).blue().bold(),
+        text
+    );
+    let start = loc.column.saturating_sub(1) as usize;
+    let end = if loc.end_line == loc.line && loc.end_column > loc.column {
+        loc.end_column.saturating_sub(1) as usize
+    } else {
+        text.chars().count().max(start + 1)
+    };
+    let marks = if primary { "^" } else { "-" }.repeat(end.saturating_sub(start).max(1));
+    let underline = format!("{}{} {}", " ".repeat(start), marks, label)
+        .trim_end()
+        .to_string();
+    let underline = if primary {
+        underline.red().bold()
+    } else {
+        underline.blue().bold()
+    };
+    let _ = writeln!(out, "{:width$} {pipe} {underline}", "");
+}
+
+fn render_finding(out: &mut String, sources: &mut Sources, f: &Finding) {
+    let _ = writeln!(
+        out,
+        "{}{} {}",
+        severity_label(f.severity, &f.rule),
+        ":".bold(),
+        f.message.bold()
+    );
+    let gutter = std::iter::once(f.location.as_ref())
+        .flatten()
+        .chain(f.related.iter().map(|r| &r.location))
+        .map(|l| l.line.to_string().len())
+        .max()
+        .unwrap_or(1);
+    let arrow = "-->".blue().bold();
+    if let Some(loc) = &f.location {
+        let _ = writeln!(
+            out,
+            "{:gutter$}{arrow} {}:{}:{}",
+            "", loc.path, loc.line, loc.column
+        );
+        snippet(out, sources, loc, "", true, gutter);
+    }
+    for r in &f.related {
+        let same = f
+            .location
+            .as_ref()
+            .is_some_and(|l| l.path == r.location.path);
+        if same {
+            snippet(out, sources, &r.location, &r.message, false, gutter);
+        } else {
+            let _ = writeln!(
+                out,
+                "{:gutter$}{} {}:{}:{}",
+                "",
+                ":::".blue().bold(),
+                r.location.path,
+                r.location.line,
+                r.location.column
+            );
+            snippet(out, sources, &r.location, &r.message, false, gutter);
+        }
+    }
+    let eq = "=".blue().bold();
+    let _ = writeln!(out, "{:gutter$} {}", "", "|".blue().bold());
+    if !f.trace.is_empty() {
+        let _ = writeln!(out, "{:gutter$} {eq} {}", "", "trace:".bold());
+        for (i, step) in f.trace.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "{:gutter$}     {}. {}:{}:{}: {}",
+                "",
+                i + 1,
+                step.location.path,
+                step.location.line,
+                step.location.column,
+                step.message
+            );
+        }
+    }
+    let _ = writeln!(out, "{:gutter$} {eq} {} {}", "", "help:".bold(), f.help);
+    let _ = writeln!(
+        out,
+        "{:gutter$} {eq} {} run `forklint explain {}` for details",
+        "",
+        "note:".bold(),
+        f.rule
+    );
+    out.push('\n');
+}
+
+pub fn render(report: &CheckReport, quiet: bool) -> String {
+    let mut out = String::new();
+    let mut sources = Sources::default();
+    for f in &report.findings {
+        render_finding(&mut out, &mut sources, f);
+    }
+    for e in &report.errors {
+        let _ = writeln!(
+            out,
+            "{}{} {}: {}",
+            "error".red().bold(),
+            ":".bold(),
+            e.path,
+            e.message
+        );
+    }
+    if !quiet {
+        out.push_str(&summary_line(report));
+        out.push('\n');
+    }
+    out
+}
+
+/// `Found 2 findings (1 error, 1 warning) in 12 files; 1 file could not be analysed.`
+pub fn summary_line(report: &CheckReport) -> String {
+    let count = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
+    let plural = |n: usize, word: &str| {
+        if n == 1 {
+            format!("{n} {word}")
+        } else {
+            format!("{n} {word}s")
+        }
+    };
+    let mut parts = Vec::new();
+    for (s, word) in [
+        (Severity::Error, "error"),
+        (Severity::Warning, "warning"),
+        (Severity::Info, "note"),
+    ] {
+        let n = count(s);
+        if n > 0 {
+            parts.push(plural(n, word));
+        }
+    }
+    let mut line = if report.findings.is_empty() {
+        format!("No fork hazards found in {}.", plural(report.files, "file"))
+    } else {
+        format!(
+            "Found {} ({}) in {}.",
+            plural(report.findings.len(), "finding"),
+            parts.join(", "),
+            plural(report.files, "file")
+        )
+    };
+    if !report.errors.is_empty() {
+        let n = report.errors.len();
+        line.pop();
+        let _ = write!(line, "; {} could not be analysed.", plural(n, "file"));
+    }
+    line
+}
