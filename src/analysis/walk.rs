@@ -127,6 +127,8 @@ pub struct Walker<'a> {
     /// `return`/`?` leaving `main` from a child, (span, fork).
     pub main_returns: Vec<(Span, u32)>,
     returns: HashSet<String>,
+    /// Locals whose threads were joined, by the loops being walked (innermost last).
+    joined: Vec<HashSet<String>>,
 }
 
 /// Summaries record at most this many operations: enough to name the problem.
@@ -152,6 +154,7 @@ impl<'a> Walker<'a> {
             closure_calls: BTreeMap::new(),
             main_returns: Vec::new(),
             returns,
+            joined: Vec::new(),
         }
     }
 
@@ -250,10 +253,7 @@ impl<'a> Walker<'a> {
                 join(&mut self.exit, st.as_ref());
                 *st = None;
             }
-            Node::Try(span) => {
-                self.leave_main(*span);
-                join(&mut self.exit, st.as_ref());
-            }
+            Node::Try(_) => join(&mut self.exit, st.as_ref()),
             Node::Break => {
                 if let Some(frame) = self.loops.last_mut() {
                     join(&mut frame.brk, st.as_ref());
@@ -355,6 +355,7 @@ impl<'a> Walker<'a> {
             brk: None,
             cont: None,
         });
+        self.joined.push(HashSet::new());
         for _ in 0..4 {
             let mut s = Some(head.clone());
             self.block(&mut s, body);
@@ -376,6 +377,17 @@ impl<'a> Walker<'a> {
         });
         let mut out = if at_least_once { None } else { Some(head) };
         join(&mut out, frame.brk.as_ref());
+        // `for h in handles { h.join() }` joins every handle, although a may-analysis of the
+        // loop alone would keep the zero-iteration path.
+        let joined = self.joined.pop().unwrap_or_default();
+        if let Some(out) = &mut out {
+            out.remove_where(|h| {
+                h.effect == Effect::StartsThread && h.bind.as_ref().is_some_and(|b| joined.contains(b))
+            });
+        }
+        if let Some(outer) = self.joined.last_mut() {
+            outer.extend(joined);
+        }
         *st = out;
     }
 
@@ -496,6 +508,7 @@ impl<'a> Walker<'a> {
                     }
                 }
                 ClosureRole::Thread => {
+                    self.reaches_fork |= self.reaches(closure);
                     if self.mode == Mode::Propagate && self.reaches(closure) {
                         let mut entry = self.entry_for_callee(state, &here);
                         entry.add(Hazard {
@@ -670,6 +683,9 @@ impl<'a> Walker<'a> {
                     state.remove_where(|h| {
                         h.effect == Effect::StartsThread && h.bind.as_deref() == Some(v)
                     });
+                    if let Some(joined) = self.joined.last_mut() {
+                        joined.insert(v.clone());
+                    }
                 }
                 false
             }

@@ -50,29 +50,31 @@ fn operand(e: &syn::Expr, value: &Value) -> Option<Subject> {
     }
 }
 
+/// A test from a comparison such as `pid == 0`, given what each side evaluated to.
+pub fn from_binary(b: &syn::ExprBinary, left: &Value, right: &Value) -> Option<ForkTest> {
+    use syn::BinOp as B;
+    let (subject_expr, value, n, flipped) = match (int_value(&b.left), int_value(&b.right)) {
+        (None, Some(n)) => (&*b.left, left, n, false),
+        (Some(n), None) => (&*b.right, right, n, true),
+        _ => return None,
+    };
+    let subject = operand(subject_expr, value)?;
+    let side = match (&b.op, n, flipped) {
+        (B::Eq(_), 0, _) => Side::Child,
+        (B::Ne(_), 0, _) => Side::Parent,
+        (B::Gt(_), 0, false) | (B::Lt(_), 0, true) => Side::Parent,
+        (B::Lt(_), 0, false) | (B::Gt(_), 0, true) => Side::Error,
+        (B::Eq(_), -1, _) => Side::Error,
+        _ => return None,
+    };
+    Some(ForkTest { subject, side })
+}
+
 /// A test from an `if` condition (`value` is what lowering the condition produced).
 pub fn from_condition(cond: &syn::Expr, value: &Value) -> Option<ForkTest> {
     match cond {
         syn::Expr::Paren(p) => from_condition(&p.expr, value),
-        syn::Expr::Binary(b) => {
-            use syn::BinOp as B;
-            let (subject_expr, n, flipped) = match (int_value(&b.left), int_value(&b.right)) {
-                (None, Some(n)) => (&*b.left, n, false),
-                (Some(n), None) => (&*b.right, n, true),
-                _ => return None,
-            };
-            let subject = operand(subject_expr, value)?;
-            let side = match (&b.op, n, flipped) {
-                (B::Eq(_), 0, _) => Side::Child,
-                (B::Ne(_), 0, _) => Side::Parent,
-                (B::Gt(_), 0, false) | (B::Lt(_), 0, true) => Side::Parent,
-                (B::Lt(_), 0, false) | (B::Gt(_), 0, true) => Side::Error,
-                (B::Eq(_), -1, _) => Side::Error,
-                (B::Ne(_), -1, _) => return None,
-                _ => return None,
-            };
-            Some(ForkTest { subject, side })
-        }
+        syn::Expr::Binary(b) => from_binary(b, value, value),
         syn::Expr::MethodCall(m) => {
             let side = match m.method.to_string().as_str() {
                 "is_child" => Side::Child,

@@ -1011,8 +1011,17 @@ impl<'a> Lowerer<'a> {
     }
 
     fn lower_if(&mut self, i: &syn::ExprIf, out: &mut Vec<Node>) -> Value {
-        let cond_value = self.lower_expr(&i.cond, out);
-        let test = forktest::from_condition(&i.cond, &cond_value);
+        let test = match &*i.cond {
+            syn::Expr::Binary(b) => {
+                let left = self.lower_expr(&b.left, out);
+                let right = self.lower_expr(&b.right, out);
+                forktest::from_binary(b, &left, &right)
+            }
+            cond => {
+                let value = self.lower_expr(cond, out);
+                forktest::from_condition(cond, &value)
+            }
+        };
         let then = self.lower_block(&i.then_branch);
         let mut arms = vec![Arm {
             test: test.clone(),
