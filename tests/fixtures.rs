@@ -19,7 +19,11 @@ fn expected(root: &Path) -> BTreeMap<Key, usize> {
         for (i, line) in text.lines().enumerate() {
             if let Some((_, marks)) = line.split_once("//~") {
                 for rule in marks.split_whitespace() {
-                    let key = (entry.path().display().to_string(), i as u32 + 1, rule.to_string());
+                    let key = (
+                        entry.path().display().to_string(),
+                        i as u32 + 1,
+                        rule.to_string(),
+                    );
                     *out.entry(key).or_default() += 1;
                 }
             }
@@ -29,8 +33,17 @@ fn expected(root: &Path) -> BTreeMap<Key, usize> {
 }
 
 fn actual(root: &Path, prefilter: bool) -> BTreeMap<Key, usize> {
-    let report = check::run(&[root.to_path_buf()], Catalog::builtin(), &CheckOptions { prefilter }).unwrap();
-    assert!(report.errors.is_empty(), "fixtures must parse: {:?}", report.errors);
+    let report = check::run(
+        &[root.to_path_buf()],
+        Catalog::builtin(),
+        &CheckOptions { prefilter },
+    )
+    .unwrap();
+    assert!(
+        report.errors.is_empty(),
+        "fixtures must parse: {:?}",
+        report.errors
+    );
     let mut out = BTreeMap::new();
     for f in report.findings {
         let loc = f.location.unwrap();
@@ -44,13 +57,19 @@ fn diff(expected: &BTreeMap<Key, usize>, actual: &BTreeMap<Key, usize>) -> Vec<S
     for (k, n) in expected {
         let got = actual.get(k).copied().unwrap_or(0);
         if got < *n {
-            problems.push(format!("missing: {}:{} {} (expected {n}, got {got})", k.0, k.1, k.2));
+            problems.push(format!(
+                "missing: {}:{} {} (expected {n}, got {got})",
+                k.0, k.1, k.2
+            ));
         }
     }
     for (k, n) in actual {
         let want = expected.get(k).copied().unwrap_or(0);
         if *n > want {
-            problems.push(format!("extra:   {}:{} {} (expected {want}, got {n})", k.0, k.1, k.2));
+            problems.push(format!(
+                "extra:   {}:{} {} (expected {want}, got {n})",
+                k.0, k.1, k.2
+            ));
         }
     }
     problems
@@ -73,9 +92,15 @@ fn every_marker_fires_and_nothing_else() {
 fn every_rule_has_firing_and_silent_fixtures() {
     let want = expected(&fixtures());
     for rule in forklint::catalog::rules::all() {
-        assert!(want.keys().any(|k| k.2 == rule.id), "no fixture fires {}", rule.id);
+        assert!(
+            want.keys().any(|k| k.2 == rule.id),
+            "no fixture fires {}",
+            rule.id
+        );
     }
-    let silent = std::fs::read_dir(fixtures().join("silent")).unwrap().count();
+    let silent = std::fs::read_dir(fixtures().join("silent"))
+        .unwrap()
+        .count();
     assert!(silent >= 15, "only {silent} silent fixtures");
 }
 

@@ -382,7 +382,8 @@ impl<'a> Walker<'a> {
         let joined = self.joined.pop().unwrap_or_default();
         if let Some(out) = &mut out {
             out.remove_where(|h| {
-                h.effect == Effect::StartsThread && h.bind.as_ref().is_some_and(|b| joined.contains(b))
+                h.effect == Effect::StartsThread
+                    && h.bind.as_ref().is_some_and(|b| joined.contains(b))
             });
         }
         if let Some(outer) = self.joined.last_mut() {

@@ -28,7 +28,13 @@ pub fn lower_source(
     let source = strip_frontmatter(source);
     let file = syn::parse_file(source).map_err(|e| {
         let start = e.span().start();
-        format!("{} at {}:{}", e, start.line, start.column + 1)
+        let what = e.to_string();
+        let what = if what == "cannot parse string into token stream" {
+            "does not tokenize (an unclosed delimiter, string or comment)".to_string()
+        } else {
+            what
+        };
+        format!("{what} at {}:{}", start.line, start.column + 1)
     })?;
     let ir = FileIr {
         path: display_path.to_string(),

@@ -1,0 +1,67 @@
+//! Each rule's documented example must make it fire, and its documented fix must not.
+
+use forklint::catalog::{rules, Catalog};
+use forklint::check::{self, CheckOptions};
+
+fn rules_fired(source: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("example.rs");
+    std::fs::write(&path, source).unwrap();
+    let report = check::run(
+        &[path],
+        Catalog::builtin(),
+        &CheckOptions { prefilter: true },
+    )
+    .unwrap();
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    report.findings.into_iter().map(|f| f.rule).collect()
+}
+
+#[test]
+fn examples_fire_and_fixes_do_not() {
+    for doc in rules::all() {
+        let fired = rules_fired(&doc.example);
+        assert!(
+            fired.contains(&doc.id),
+            "{}: the example does not fire it (got {fired:?})",
+            doc.id
+        );
+        let fired = rules_fired(&doc.fixed);
+        assert!(
+            !fired.contains(&doc.id),
+            "{}: the fix still fires it",
+            doc.id
+        );
+    }
+}
+
+#[test]
+fn every_rule_is_fully_documented() {
+    for doc in rules::all() {
+        for (field, text) in [
+            ("what", &doc.what),
+            ("why", &doc.why),
+            ("fix", &doc.fix),
+            ("help", &doc.help),
+        ] {
+            assert!(text.trim().len() > 20, "{}: `{field}` is too short", doc.id);
+        }
+        assert!(!doc.references.is_empty(), "{}: no references", doc.id);
+        let text = forklint::commands::explain_text(doc);
+        for heading in [
+            "## What it does",
+            "## Why is this bad?",
+            "## Example",
+            "## Use instead",
+            "## Known problems",
+            "## References",
+        ] {
+            assert!(
+                text.contains(heading),
+                "{}: explain lacks {heading}",
+                doc.id
+            );
+        }
+    }
+    let _ = Catalog::builtin();
+}
