@@ -7,7 +7,6 @@ use super::macros;
 use super::scope::{flatten_use, ModScope};
 use crate::ir::*;
 use std::collections::HashMap;
-use syn::spanned::Spanned;
 
 /// What an expression evaluates to, as far as the analysis cares.
 #[derive(Debug, Default, Clone)]
@@ -77,6 +76,18 @@ pub struct Lowerer<'a> {
 /// Deeper nesting than this is cut off: each level costs stack, and no real code needs it.
 pub const MAX_DEPTH: usize = 200;
 
+/// From the start of `a` to the end of `b`. Spans are taken from single tokens only: syn's
+/// `Spanned` on an expression re-tokenizes the whole subtree, which is quadratic on nested code.
+pub fn range(a: proc_macro2::Span, b: proc_macro2::Span) -> Span {
+    let (start, end) = (span_of(a), span_of(b));
+    Span {
+        line: start.line,
+        col: start.col,
+        end_line: end.end_line,
+        end_col: end.end_col,
+    }
+}
+
 pub fn span_of(s: proc_macro2::Span) -> Span {
     let (a, b) = (s.start(), s.end());
     Span {
@@ -93,6 +104,21 @@ fn path_segs(path: &syn::Path) -> Vec<String> {
         segs.insert(0, String::new());
     }
     segs
+}
+
+/// The span of a path, from its first to its last segment.
+fn path_span(path: &syn::Path) -> (proc_macro2::Span, Span) {
+    let first = path
+        .segments
+        .first()
+        .map(|s| s.ident.span())
+        .unwrap_or_else(proc_macro2::Span::call_site);
+    let last = path
+        .segments
+        .last()
+        .map(|s| s.ident.span())
+        .unwrap_or(first);
+    (first, range(first, last))
 }
 
 fn is_upper_const(name: &str) -> bool {
@@ -340,15 +366,15 @@ impl<'a> Lowerer<'a> {
             return;
         };
         let path = format!("{}::{name}", self.scope().path);
-        self.lower_init(path, &closure.body);
+        self.lower_init(path, &closure.body, closure.or1_token.span);
     }
 
     /// Adds a global with `body` as its initialiser.
-    pub fn lower_init(&mut self, path: String, body: &syn::Expr) {
+    pub fn lower_init(&mut self, path: String, body: &syn::Expr, span: proc_macro2::Span) {
         let index = self.begin_fn(
             format!("{path}::{{init}}"),
             FnKind::GlobalInit,
-            body.span(),
+            span,
             self.in_test,
         );
         let mut block = Block::default();
@@ -553,11 +579,11 @@ impl<'a> Lowerer<'a> {
                             let mut arm = Block::default();
                             self.lower_expr(diverge, &mut arm.nodes);
                             out.nodes.push(Node::Branch(Branch {
-                                span: span_of(diverge.span()),
+                                span: span_of(init.eq_token.span),
                                 arms: vec![Arm {
                                     test: None,
                                     body: arm,
-                                    span: span_of(diverge.span()),
+                                    span: span_of(init.eq_token.span),
                                 }],
                                 exhaustive: false,
                             }));
@@ -629,7 +655,7 @@ impl<'a> Lowerer<'a> {
                 let index = self.lower_closure(
                     &c.body,
                     c.inputs.iter().filter_map(pat_name).collect(),
-                    c.span(),
+                    c.or1_token.span,
                 );
                 Value {
                     closure: Some(index),
@@ -642,7 +668,7 @@ impl<'a> Lowerer<'a> {
                     label: None,
                     block: a.block.clone(),
                 });
-                let index = self.lower_closure(&body, Vec::new(), a.span());
+                let index = self.lower_closure(&body, Vec::new(), a.async_token.span);
                 Value {
                     closure: Some(index),
                     ..Default::default()
@@ -672,11 +698,11 @@ impl<'a> Lowerer<'a> {
                 self.lower_expr(&w.cond, &mut body.nodes);
                 let inner = self.lower_block(&w.body);
                 body.nodes.push(Node::Branch(Branch {
-                    span: span_of(w.body.span()),
+                    span: span_of(w.while_token.span),
                     arms: vec![Arm {
                         test: None,
                         body: inner,
-                        span: span_of(w.body.span()),
+                        span: span_of(w.while_token.span),
                     }],
                     exhaustive: false,
                 }));
@@ -719,7 +745,7 @@ impl<'a> Lowerer<'a> {
                 if let Some(e) = &r.expr {
                     self.lower_expr(e, out);
                 }
-                out.push(Node::Return(span_of(r.span())));
+                out.push(Node::Return(span_of(r.return_token.span)));
                 Value::default()
             }
             E::Try(t) => {
@@ -846,7 +872,7 @@ impl<'a> Lowerer<'a> {
         let last = segs.last().map(String::as_str).unwrap_or("");
         if is_upper_const(last) {
             let resolved = self.resolve(&segs).into_iter().next().unwrap_or_default();
-            let c = self.call(Callee::Global(resolved.clone()), span_of(path.span()));
+            let c = self.call(Callee::Global(resolved.clone()), path_span(path).1);
             out.push(Node::Call(c));
             return Value {
                 global: Some(resolved),
@@ -912,7 +938,10 @@ impl<'a> Lowerer<'a> {
     }
 
     fn lower_call(&mut self, c: &syn::ExprCall, out: &mut Vec<Node>) -> Value {
-        let span = span_of(c.span());
+        let span = match &*c.func {
+            syn::Expr::Path(p) => range(path_span(&p.path).0, c.paren_token.span.close()),
+            _ => span_of(c.paren_token.span.join()),
+        };
         let syn::Expr::Path(func) = &*c.func else {
             self.lower_expr(&c.func, out);
             let mut call = self.call(Callee::Path(Vec::new()), span);
@@ -961,18 +990,7 @@ impl<'a> Lowerer<'a> {
     fn lower_method(&mut self, m: &syn::ExprMethodCall, out: &mut Vec<Node>) -> Value {
         let receiver = self.lower_expr(&m.receiver, out);
         let name = m.method.to_string();
-        let span = span_of(
-            m.method
-                .span()
-                .join(m.span())
-                .unwrap_or_else(|| m.method.span()),
-        );
-        let span = Span {
-            line: span.line,
-            col: span.col,
-            end_line: span_of(m.span()).end_line,
-            end_col: span_of(m.span()).end_col,
-        };
+        let span = range(m.method.span(), m.paren_token.span.close());
         let mut call = self.call(
             Callee::Method {
                 name: name.clone(),
@@ -1026,7 +1044,7 @@ impl<'a> Lowerer<'a> {
         let mut arms = vec![Arm {
             test: test.clone(),
             body: then,
-            span: span_of(i.then_branch.span()),
+            span: span_of(i.if_token.span),
         }];
         let exhaustive = i.else_branch.is_some();
         if let Some((_, e)) = &i.else_branch {
@@ -1035,11 +1053,11 @@ impl<'a> Lowerer<'a> {
             arms.push(Arm {
                 test: test.map(forktest::negate),
                 body,
-                span: span_of(e.span()),
+                span: span_of(i.if_token.span),
             });
         }
         out.push(Node::Branch(Branch {
-            span: span_of(i.span()),
+            span: span_of(i.if_token.span),
             arms,
             exhaustive,
         }));
@@ -1073,11 +1091,11 @@ impl<'a> Lowerer<'a> {
             arms.push(Arm {
                 test,
                 body,
-                span: span_of(arm.body.span()),
+                span: span_of(arm.fat_arrow_token.spans[0]),
             });
         }
         out.push(Node::Branch(Branch {
-            span: span_of(m.span()),
+            span: span_of(m.match_token.span),
             arms,
             exhaustive: true,
         }));

@@ -2,12 +2,11 @@
 //! `lazy_static!` and `thread_local!` (globals with initialisers), and unknown macros whose
 //! tokens parse as items or statements (`cfg_if!`, `feature! { .. }`).
 
-use super::lower::{span_of, Lowerer, Value, MAX_DEPTH};
+use super::lower::{range, Lowerer, Value, MAX_DEPTH};
 use crate::ir::{Callee, Node};
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
-use syn::spanned::Spanned;
 
 /// Macros whose arguments are comma-separated expressions (after an optional format string).
 const EXPR_MACROS: &[&str] = &[
@@ -54,7 +53,7 @@ pub fn declared_statics(m: &syn::ItemMacro) -> Vec<String> {
     }
     parse_statics(m.mac.tokens.clone())
         .into_iter()
-        .map(|(n, _)| n)
+        .map(|(n, _)| n.to_string())
         .collect()
 }
 
@@ -66,7 +65,7 @@ fn macro_name(path: &syn::Path) -> String {
 }
 
 /// `[pub] static [ref] NAME: Ty = expr;` repeated (lazy_static! and thread_local! bodies).
-fn parse_statics(tokens: TokenStream) -> Vec<(String, syn::Expr)> {
+fn parse_statics(tokens: TokenStream) -> Vec<(syn::Ident, syn::Expr)> {
     let parser = |input: ParseStream| {
         let mut out = Vec::new();
         while !input.is_empty() {
@@ -84,7 +83,7 @@ fn parse_statics(tokens: TokenStream) -> Vec<(String, syn::Expr)> {
                 input.parse::<syn::Token![const]>()?;
             }
             let expr: syn::Expr = input.parse()?;
-            out.push((name.to_string(), expr));
+            out.push((name, expr));
             if input.peek(syn::Token![;]) {
                 input.parse::<syn::Token![;]>()?;
             }
@@ -99,7 +98,7 @@ pub fn lower_item_macro(l: &mut Lowerer, m: &syn::ItemMacro) {
     if name == "lazy_static" || name == "thread_local" {
         for (global, expr) in parse_statics(m.mac.tokens.clone()) {
             let path = format!("{}::{global}", l.scopes[l.current].path);
-            l.lower_init(path, &expr);
+            l.lower_init(path, &expr, global.span());
         }
         return;
     }
@@ -147,6 +146,17 @@ fn split_top_level(tokens: TokenStream) -> Vec<TokenStream> {
     parts
 }
 
+/// From the macro's name to its closing delimiter (see `lower::range` on why not `Spanned`).
+fn mac_span(mac: &syn::Macro) -> crate::ir::Span {
+    let start = mac
+        .path
+        .segments
+        .first()
+        .map(|s| s.ident.span())
+        .unwrap_or_else(proc_macro2::Span::call_site);
+    range(start, mac.delimiter.span().close())
+}
+
 pub fn lower_expr_macro(l: &mut Lowerer, mac: &syn::Macro, out: &mut Vec<Node>) -> Value {
     let name = macro_name(&mac.path);
     let segs: Vec<String> = mac
@@ -171,7 +181,7 @@ pub fn lower_expr_macro(l: &mut Lowerer, mac: &syn::Macro, out: &mut Vec<Node>) 
             }
         }
         let path = resolve_macro(l, &segs);
-        let call = l.call(Callee::Macro(path), span_of(mac.span()));
+        let call = l.call(Callee::Macro(path), mac_span(mac));
         let id = call.id;
         out.push(Node::Call(call));
         return Value {
@@ -182,7 +192,7 @@ pub fn lower_expr_macro(l: &mut Lowerer, mac: &syn::Macro, out: &mut Vec<Node>) 
     if matches!(name.as_str(), "lazy_static" | "thread_local") {
         for (global, expr) in parse_statics(mac.tokens.clone()) {
             let path = format!("{}::{global}", l.scopes[l.current].path);
-            l.lower_init(path, &expr);
+            l.lower_init(path, &expr, global.span());
         }
         return Value::default();
     }
@@ -192,13 +202,13 @@ pub fn lower_expr_macro(l: &mut Lowerer, mac: &syn::Macro, out: &mut Vec<Node>) 
             let block = l.lower_stmts(&stmts);
             out.push(Node::Block(block));
             let path = resolve_macro(l, &segs);
-            let call = l.call(Callee::Macro(path), span_of(mac.span()));
+            let call = l.call(Callee::Macro(path), mac_span(mac));
             out.push(Node::Call(call));
             return Value::default();
         }
     }
     let path = resolve_macro(l, &segs);
-    let call = l.call(Callee::Macro(path), span_of(mac.span()));
+    let call = l.call(Callee::Macro(path), mac_span(mac));
     out.push(Node::Call(call));
     Value::default()
 }
