@@ -131,14 +131,14 @@ impl<'p> Findings<'p> {
     }
 
     fn fork(&mut self, rec: &ForkRec) {
-        let exec_child = rec.kind == ForkKind::Vfork || (rec.has_child && rec.execs);
+        let brief = rec.child_is_brief();
         let threads: Vec<&Hazard> = rec
             .live
             .live
             .values()
             .filter(|h| h.effect == Effect::StartsThread)
             .collect();
-        if !exec_child {
+        if !brief {
             for (rule, effect) in [
                 ("FL001", Effect::StartsThread),
                 ("FL002", Effect::OpensConnection),
@@ -156,21 +156,23 @@ impl<'p> Findings<'p> {
                 }
                 self.hazards_at_fork(rule, rec, &hazards);
             }
-            let shared: Vec<&Hazard> = rec
-                .live
-                .live
-                .values()
-                .filter(|h| h.effect == Effect::OpensFile)
-                .filter(|h| {
-                    h.bind
-                        .as_ref()
-                        .is_some_and(|b| rec.child_uses.contains(b) && rec.parent_uses.contains(b))
-                })
-                .collect();
-            if !shared.is_empty() && rec.kind != ForkKind::Daemon {
-                self.hazards_at_fork("FL007", rec, &shared);
-            }
-        } else if !threads.is_empty() {
+        }
+        let shared: Vec<&Hazard> = rec
+            .live
+            .live
+            .values()
+            .filter(|h| h.effect == Effect::OpensFile)
+            .filter(|h| {
+                h.bind
+                    .as_ref()
+                    .is_some_and(|b| rec.child_uses.contains(b) && rec.parent_uses.contains(b))
+            })
+            .collect();
+        if !shared.is_empty() && rec.kind != ForkKind::Daemon {
+            self.hazards_at_fork("FL007", rec, &shared);
+        }
+        let child_ends = rec.kind == ForkKind::Vfork || (rec.has_child && !rec.child_continues);
+        if child_ends && !threads.is_empty() {
             let why = format!(
                 "the child of {} while {} may be running",
                 rec.site.text, threads[0].label

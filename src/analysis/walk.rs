@@ -91,6 +91,22 @@ pub struct ForkRec {
     pub parent_uses: HashSet<String>,
     /// The child's code was identified (a branch, or the rest after `daemon()`).
     pub has_child: bool,
+    /// The child goes on past its own code (falls out of its branch or returns).
+    pub child_continues: bool,
+    /// The child calls functions of the program (not only catalogued system calls).
+    pub child_runs_code: bool,
+}
+
+impl ForkRec {
+    /// A child that only makes system calls and then execs or `_exit`s: what threads held does
+    /// not matter to it beyond the calls themselves (FL005).
+    pub fn child_is_brief(&self) -> bool {
+        match self.kind {
+            ForkKind::Vfork => true,
+            ForkKind::Daemon => false,
+            ForkKind::Fork => self.has_child && !self.child_continues && !self.child_runs_code,
+        }
+    }
 }
 
 pub struct Ctx<'a> {
@@ -178,6 +194,9 @@ impl<'a> Walker<'a> {
         }
         self.block(&mut st, &f.body);
         let fell_through = st.is_some();
+        if let (Some(ChildOf::Fork(id)), true) = (self.child, fell_through) {
+            self.child_continues(id);
+        }
         join(&mut self.exit, st.as_ref());
         let diverges = self.exit.is_none();
         let mut alive = Vec::new();
@@ -193,7 +212,6 @@ impl<'a> Walker<'a> {
                 alive.push(h);
             }
         }
-        let _ = fell_through;
         Summary {
             alive,
             ops: std::mem::take(&mut self.ops),
@@ -250,6 +268,9 @@ impl<'a> Walker<'a> {
             Node::Block(b) => self.block(st, b),
             Node::Return(span) => {
                 self.leave_main(*span);
+                if let Some(ChildOf::Fork(id)) = self.child {
+                    self.child_continues(id);
+                }
                 join(&mut self.exit, st.as_ref());
                 *st = None;
             }
@@ -267,6 +288,12 @@ impl<'a> Walker<'a> {
                 *st = None;
             }
             Node::Use { var, .. } => self.note_use(var),
+        }
+    }
+
+    fn child_continues(&mut self, id: u32) {
+        if let Some(f) = self.forks.get_mut(&id) {
+            f.child_continues = true;
         }
     }
 
@@ -326,6 +353,9 @@ impl<'a> Walker<'a> {
                 }
             }
             self.block(&mut s, &arm.body);
+            if let (Some((id, Side::Child)), Some(_)) = (fork, &s) {
+                self.child_continues(id);
+            }
             self.child = saved;
             if let Some((id, Side::Parent | Side::Error)) = fork {
                 if s.is_none() {
@@ -469,6 +499,11 @@ impl<'a> Walker<'a> {
                 }
             }
             Target::Fns(list) => {
+                if let Some(ChildOf::Fork(id)) = self.child {
+                    if let Some(f) = self.forks.get_mut(&id) {
+                        f.child_runs_code = true;
+                    }
+                }
                 let mut all_diverge = !list.is_empty();
                 for &callee in list {
                     let Some(summary) = self.ctx.summaries.get(&callee) else {
@@ -648,6 +683,8 @@ impl<'a> Walker<'a> {
                     child_uses: HashSet::new(),
                     parent_uses: HashSet::new(),
                     has_child: false,
+                    child_continues: false,
+                    child_runs_code: false,
                 });
                 rec.live.merge(state);
                 if let Some(v) = &call.bind {
