@@ -50,6 +50,10 @@ impl Paint {
 const ROWS: usize = 12;
 
 pub fn human(report: &Report, color: bool, quiet: bool) -> String {
+    // `colored` makes its own tty guess; the caller has already decided.
+    if color {
+        colored::control::set_override(true);
+    }
     let p = Paint { color };
     let mut out = String::new();
     if !quiet {
