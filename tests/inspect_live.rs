@@ -532,3 +532,30 @@ fn another_users_process_gives_a_partial_report() {
     );
     assert_eq!(code, Some(2));
 }
+
+#[test]
+fn sock_diag_and_proc_tables_agree() {
+    use forklint::inspect::net::parse_inet_table;
+    let h = Helper::start(&["--tcp"]);
+    let diag = forklint::inspect::sockdiag::inet_sockets().expect("sock_diag dump");
+    let text = std::fs::read_to_string(format!("/proc/{}/net/tcp", h.pid())).unwrap();
+    let table = parse_inet_table("tcp", &text);
+    let port = h.fd("tcp_port") as u16;
+    let ours = |entries: &[forklint::inspect::net::InetEntry]| {
+        let mut v: Vec<_> = entries
+            .iter()
+            .filter(|e| e.local.port() == port || e.remote.port() == port)
+            .filter(|e| e.inode != 0)
+            .map(|e| (e.inode, e.local, e.remote, e.state))
+            .collect();
+        v.sort();
+        v
+    };
+    let from_diag = ours(&diag);
+    assert_eq!(
+        from_diag.len(),
+        3,
+        "listener, client, accepted: {from_diag:?}"
+    );
+    assert_eq!(from_diag, ours(&table));
+}

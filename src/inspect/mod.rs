@@ -15,6 +15,8 @@ pub mod offlinux;
 pub mod peers;
 pub mod proc;
 pub mod render;
+#[cfg(target_os = "linux")]
+pub mod sockdiag;
 pub mod verdict;
 
 use crate::cli::{Format, InspectArgs};

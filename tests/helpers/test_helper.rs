@@ -24,6 +24,7 @@ mod linux {
     struct Options {
         threads: Vec<String>,
         tcp: bool,
+        tcp_pairs: usize,
         unix: bool,
         files: usize,
         locks: bool,
@@ -36,6 +37,7 @@ mod linux {
         let mut o = Options {
             threads: Vec::new(),
             tcp: false,
+            tcp_pairs: 0,
             unix: false,
             files: 0,
             locks: false,
@@ -57,6 +59,7 @@ mod linux {
                     o.threads.extend(std::iter::repeat_n(name, n));
                 }
                 "--tcp" => o.tcp = true,
+                "--tcp-pairs" => o.tcp_pairs = value()?.parse().map_err(|_| "bad --tcp-pairs")?,
                 "--unix" => o.unix = true,
                 "--files" => o.files = value()?.parse().map_err(|_| "bad --files")?,
                 "--locks" => o.locks = true,
@@ -137,6 +140,16 @@ mod linux {
             fd_list("tcp_accepted", &[accepted.as_raw_fd()]);
             fd_list("tcp_port", &[i32::from(port)]);
             keep.push(Box::new((listener, client, accepted)));
+        }
+        if o.tcp_pairs > 0 {
+            let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+            let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            for _ in 0..o.tcp_pairs {
+                let client = TcpStream::connect(addr).map_err(|e| e.to_string())?;
+                let (accepted, _) = listener.accept().map_err(|e| e.to_string())?;
+                keep.push(Box::new((client, accepted)));
+            }
+            keep.push(Box::new(listener));
         }
         if let Some(addr) = &o.connect {
             let stream = TcpStream::connect(addr.as_str()).map_err(|e| format!("{addr}: {e}"))?;
