@@ -1,8 +1,97 @@
-//! `forklint inspect PID`: is it safe to fork this live process now?
+//! `forklint inspect PID`: is it safe to fork this live process now? Validates the request,
+//! runs the platform's inspection and prints the report.
 
-use crate::cli::InspectArgs;
+pub mod catalog;
+pub mod elf;
+pub mod fdinfo;
+pub mod fds;
+#[cfg(target_os = "linux")]
+pub mod linux;
+pub mod locks;
+pub mod maps;
+pub mod model;
+pub mod net;
+pub mod offlinux;
+pub mod peers;
+pub mod proc;
+pub mod render;
+#[cfg(target_os = "linux")]
+pub mod sockdiag;
+pub mod verdict;
 
-/// Runs the inspection and prints the report; returns the exit code (0 safe, 1 unsafe, 2 unknown).
+use crate::cli::{Format, InspectArgs};
+use model::Report;
+use std::io::Write;
+
+/// Why there is no report at all (as opposed to a partial one).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum InspectError {
+    #[error("`{0}` is not a process id (expected a positive whole number)")]
+    BadPid(String),
+    #[error("no process with pid {0}")]
+    NoSuchProcess(i32),
+    #[error("process {0} exited while it was being inspected")]
+    Exited(i32),
+    #[error("process {pid} ({name}) is a zombie: it has exited and waits for its parent to reap it; there is nothing left to fork")]
+    Zombie { pid: i32, name: String },
+    #[error("pid {pid} ({name}) is a kernel thread: it has no user-space program, files or libraries, and user space cannot fork it")]
+    KernelThread { pid: i32, name: String },
+    #[error("process {pid} cannot be read: {reason}")]
+    Unreadable { pid: i32, reason: String },
+}
+
+pub fn parse_pid(text: &str) -> Result<i32, InspectError> {
+    match text.trim().parse::<i32>() {
+        Ok(pid) if pid > 0 => Ok(pid),
+        _ => Err(InspectError::BadPid(text.to_string())),
+    }
+}
+
+/// Inspects `pid` with the best source the platform has.
+pub fn inspect(pid: i32) -> Result<Report, InspectError> {
+    #[cfg(target_os = "linux")]
+    {
+        linux::inspect(pid)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        offlinux::inspect(pid)
+    }
+}
+
+/// Runs the inspection and prints the report; returns the exit code (0 safe, 1 unsafe, 2 could
+/// not inspect or could not tell).
 pub fn run(args: &InspectArgs) -> anyhow::Result<i32> {
-    anyhow::bail!("inspect of pid {} is not available in this build", args.pid)
+    let format = args.output.format;
+    if !matches!(format, Format::Human | Format::Json) {
+        let name = format!("{format:?}").to_lowercase();
+        eprintln!("forklint: error: inspect prints --format human or json, not {name}");
+        return Ok(2);
+    }
+    let pid = match parse_pid(&args.pid) {
+        Ok(pid) => pid,
+        Err(e) => {
+            eprintln!("forklint: error: {e}");
+            return Ok(2);
+        }
+    };
+    let report = match inspect(pid) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("forklint: error: {e}");
+            return Ok(2);
+        }
+    };
+    let text = match format {
+        Format::Json => render::json(&report),
+        _ => render::human(
+            &report,
+            crate::report::use_color(args.output.color),
+            args.output.quiet,
+        ),
+    };
+    // A closed pipe (`| head`) is the reader's choice, not an error worth a panic.
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{}", text.trim_end());
+    Ok(report.verdict.exit_code())
 }

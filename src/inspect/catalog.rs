@@ -1,0 +1,210 @@
+//! The inspect catalogue (`rules/inspect.toml`): thread-name patterns, fork-hostile libraries,
+//! well-known services and environment variables, and the glob matching used against them.
+
+use crate::diagnostic::Severity;
+use serde::Deserialize;
+use std::sync::OnceLock;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThreadPattern {
+    pub pattern: String,
+    pub owner: String,
+    #[serde(default)]
+    pub library: Option<String>,
+    pub remedy: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LibraryPattern {
+    pub key: String,
+    pub name: String,
+    pub patterns: Vec<String>,
+    pub hazard: String,
+    pub rule: String,
+    pub severity: Severity,
+    pub confirm: Vec<String>,
+    pub atfork_mitigates: bool,
+    pub remedy: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    pub name: String,
+    pub ports: Vec<u16>,
+    pub processes: Vec<String>,
+    pub remedy: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvKnob {
+    pub name: String,
+    pub effect: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Catalog {
+    pub thread: Vec<ThreadPattern>,
+    pub library: Vec<LibraryPattern>,
+    pub service: Vec<Service>,
+    pub env: Vec<EnvKnob>,
+}
+
+const INSPECT_TOML: &str = include_str!("../../rules/inspect.toml");
+
+/// The embedded catalogue. It ships inside the binary and a test parses it, so a failure here
+/// can only come from a broken build.
+pub fn get() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| {
+        toml::from_str(INSPECT_TOML)
+            .unwrap_or_else(|e| panic!("embedded rules/inspect.toml is invalid: {e}"))
+    })
+}
+
+impl Catalog {
+    pub fn thread_owner(&self, name: &str) -> Option<&ThreadPattern> {
+        self.thread.iter().find(|t| glob_match(&t.pattern, name))
+    }
+
+    /// The library entry whose pattern matches `path` (file name, or path suffix for patterns
+    /// holding a `/`).
+    pub fn library_for(&self, path: &str) -> Option<&LibraryPattern> {
+        let base = path.rsplit('/').next().unwrap_or(path);
+        self.library.iter().find(|lib| {
+            lib.patterns.iter().any(|p| {
+                if let Some(rest) = p.strip_prefix('/') {
+                    base == rest
+                } else if p.contains('/') {
+                    glob_match(&format!("*{p}"), path)
+                } else {
+                    glob_match(p, base)
+                }
+            })
+        })
+    }
+
+    pub fn library(&self, key: &str) -> Option<&LibraryPattern> {
+        self.library.iter().find(|l| l.key == key)
+    }
+
+    pub fn service_by_port(&self, port: u16) -> Option<&Service> {
+        self.service.iter().find(|s| s.ports.contains(&port))
+    }
+
+    pub fn service_by_process(&self, name: &str) -> Option<&Service> {
+        self.service
+            .iter()
+            .find(|s| s.processes.iter().any(|p| p == name))
+    }
+
+    pub fn service(&self, name: &str) -> Option<&Service> {
+        self.service.iter().find(|s| s.name == name)
+    }
+}
+
+/// Glob match: `*` any run, `?` one character, `#` one or more ASCII digits.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    fn go(p: &[char], t: &[char]) -> bool {
+        match p.split_first() {
+            None => t.is_empty(),
+            Some(('*', rest)) => (0..=t.len()).any(|i| go(rest, &t[i..])),
+            Some(('?', rest)) => !t.is_empty() && go(rest, &t[1..]),
+            Some(('#', rest)) => {
+                let digits = t.iter().take_while(|c| c.is_ascii_digit()).count();
+                (1..=digits).any(|i| go(rest, &t[i..]))
+            }
+            Some((c, rest)) => t.first() == Some(c) && go(rest, &t[1..]),
+        }
+    }
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    go(&p, &t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_catalogue_parses_and_rules_exist() {
+        let c = get();
+        assert!(c.thread.len() > 10);
+        for lib in &c.library {
+            assert!(
+                crate::catalog::rules::find(&lib.rule).is_some(),
+                "{}",
+                lib.key
+            );
+            assert!(!lib.patterns.is_empty());
+        }
+        for t in &c.thread {
+            if let Some(l) = &t.library {
+                assert!(
+                    c.library(l).is_some(),
+                    "thread pattern links unknown library {l}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("polars-#", "polars-12"));
+        assert!(!glob_match("polars-#", "polars-"));
+        assert!(!glob_match("polars-#", "polars-x"));
+        assert!(glob_match("tokio-runtime-w*", "tokio-runtime-w"));
+        assert!(glob_match("lib?omp.so*", "libgomp.so.1"));
+        assert!(!glob_match("libgomp.so*", "libgomp-abc.so.1"));
+    }
+
+    #[test]
+    fn attribution_through_data() {
+        let c = get();
+        assert_eq!(
+            c.thread_owner("tokio-runtime-w").map(|t| t.owner.as_str()),
+            Some("tokio runtime (Rust)")
+        );
+        assert!(c.thread_owner("reqwest-interna").is_some());
+        assert!(c.thread_owner("polars-3").is_some());
+        assert!(c.thread_owner("cuda-EvtHandlr").is_some());
+        assert!(c.thread_owner("my-own-thread").is_none());
+        let key = |p: &str| c.library_for(p).map(|l| l.key.as_str());
+        assert_eq!(
+            key("/usr/lib/x86_64-linux-gnu/libgomp.so.1"),
+            Some("openmp")
+        );
+        assert_eq!(
+            key("/site/numpy.libs/libgomp-a34b3233.so.1.0.0"),
+            Some("openmp")
+        );
+        assert_eq!(
+            key("/site/torch/_C.cpython-311-x86_64-linux-gnu.so"),
+            Some("torch")
+        );
+        assert_eq!(
+            key("/site/tokenizers/tokenizers.abi3.so"),
+            Some("tokenizers")
+        );
+        assert_eq!(
+            key("/System/Library/Frameworks/CoreFoundation.framework/Versions/A/CoreFoundation"),
+            Some("corefoundation")
+        );
+        assert_eq!(key("/usr/lib/libobjc.A.dylib"), Some("objc"));
+        assert_eq!(key("/usr/lib/x86_64-linux-gnu/libc.so.6"), None);
+        assert_eq!(key("/opt/_C.so"), None);
+        assert_eq!(
+            c.service_by_port(6379).map(|s| s.name.as_str()),
+            Some("redis")
+        );
+        assert_eq!(
+            c.service_by_process("redis-server")
+                .map(|s| s.name.as_str()),
+            Some("redis")
+        );
+    }
+}

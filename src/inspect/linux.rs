@@ -1,0 +1,483 @@
+//! The Linux inspection: reads `/proc/PID` once per source, degrades check by check when access
+//! is refused, and detects a process that exits or whose pid is reused while it is being read.
+
+use crate::inspect::catalog::{self, Catalog};
+use crate::inspect::elf;
+use crate::inspect::fds::{self, FdRecord};
+use crate::inspect::locks::{parse_proc_locks, LockLine};
+use crate::inspect::maps::parse_maps;
+use crate::inspect::model::*;
+use crate::inspect::net::{display_addr, SockEntry, SocketIndex};
+use crate::inspect::proc::{self, parse_cmdline, parse_stat, parse_status, Stat};
+use crate::inspect::{peers, verdict, InspectError};
+use std::collections::{HashMap, HashSet};
+use std::io;
+use std::path::Path;
+
+const PTRACE_HINT: &str = "run as the owner or with CAP_SYS_PTRACE";
+
+fn reason(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::PermissionDenied => format!("permission denied: {PTRACE_HINT}"),
+        _ => e.to_string(),
+    }
+}
+
+fn read_stat(pid: i32) -> Result<Stat, InspectError> {
+    let text = match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(t) => t,
+        Err(e) if e.kind() == io::ErrorKind::NotFound || proc::is_esrch(&e) => {
+            return Err(InspectError::NoSuchProcess(pid))
+        }
+        Err(e) => {
+            return Err(InspectError::Unreadable {
+                pid,
+                reason: reason(&e),
+            })
+        }
+    };
+    parse_stat(&text).ok_or_else(|| InspectError::Unreadable {
+        pid,
+        reason: "unexpected format of /proc/PID/stat".to_string(),
+    })
+}
+
+/// Inspects `pid`. Errors only when there is no process to report on; every check that cannot
+/// run is listed in `not_checked` instead.
+pub fn inspect(pid: i32) -> Result<Report, InspectError> {
+    let cat = catalog::get();
+    let stat = read_stat(pid)?;
+    if stat.is_kernel_thread() {
+        return Err(InspectError::KernelThread {
+            pid,
+            name: stat.comm,
+        });
+    }
+    if stat.state == 'Z' || stat.state == 'X' {
+        return Err(InspectError::Zombie {
+            pid,
+            name: stat.comm,
+        });
+    }
+    let mut not_checked = Vec::new();
+    let mut skip = |check: &str, why: String| {
+        not_checked.push(NotChecked {
+            check: check.to_string(),
+            reason: why,
+        })
+    };
+
+    let args = std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|b| parse_cmdline(&b))
+        .unwrap_or_default();
+    let command = if args.is_empty() {
+        format!("[{}]", stat.comm)
+    } else {
+        proc::display_command(&args)
+    };
+    let executable = match std::fs::read_link(format!("/proc/{pid}/exe")) {
+        Ok(p) => Some(p.to_string_lossy().into_owned()),
+        Err(e) => {
+            skip("executable", reason(&e));
+            None
+        }
+    };
+
+    let threads = match proc::threads(pid) {
+        Ok(mut threads) if !threads.is_empty() => {
+            for t in &mut threads {
+                t.owner = cat.thread_owner(&t.name).map(|p| p.owner.clone());
+            }
+            threads
+        }
+        Ok(_) => {
+            // proc(5): once the main thread has exited, task/ of the process reads empty.
+            skip(
+                "threads",
+                "the task list is empty (the main thread has exited)".into(),
+            );
+            Vec::new()
+        }
+        Err(e) => {
+            skip("threads", reason(&e));
+            thread_count_only(pid, &stat)
+        }
+    };
+
+    let (fd_records, fds_ok) = match fds::read_fds(pid) {
+        Ok((records, fdinfo_err)) => {
+            if let Some(e) = fdinfo_err {
+                skip(
+                    "fdinfo",
+                    format!("close-on-exec flags and fd locks: {}", reason(&e)),
+                );
+            }
+            (records, true)
+        }
+        Err(e) => {
+            skip("fds", reason(&e));
+            (Vec::new(), false)
+        }
+    };
+    if !fds_ok {
+        skip(
+            "sockets",
+            format!("needs the fd list: {}", reason(&denied())),
+        );
+    }
+    let sockets = if fd_records.iter().any(|r| r.class.socket_inode.is_some()) {
+        let index = SocketIndex::read(pid);
+        for (table, why) in &index.missing {
+            skip("sockets", format!("/proc/{pid}/net/{table}: {why}"));
+        }
+        Some(index)
+    } else {
+        None
+    };
+    let fds = build_fds(pid, cat, &fd_records, sockets.as_ref());
+    let locks = build_locks(pid, &fd_records, fds_ok, &mut skip);
+
+    let (libraries, executable_imports) = match std::fs::read_to_string(format!("/proc/{pid}/maps"))
+    {
+        Ok(text) => {
+            let libs = build_libraries(pid, cat, &text, &mut skip);
+            let imports = executable_imports(pid, &mut skip);
+            (libs, imports)
+        }
+        Err(e) => {
+            skip("libraries", reason(&e));
+            (Vec::new(), Vec::new())
+        }
+    };
+
+    let environment = match std::fs::read(format!("/proc/{pid}/environ")) {
+        Ok(bytes) => environment(cat, &bytes),
+        Err(e) => {
+            skip("environment", reason(&e));
+            Vec::new()
+        }
+    };
+
+    // The pid must still name the process we started reading: same start time.
+    match read_stat(pid) {
+        Ok(again) if again.starttime == stat.starttime && again.state != 'Z' => {}
+        _ => return Err(InspectError::Exited(pid)),
+    }
+
+    let mut report = Report {
+        version: VERSION,
+        pid,
+        command,
+        executable,
+        verdict: Verdict::Unknown,
+        threads,
+        fds,
+        locks,
+        libraries,
+        executable_imports,
+        environment,
+        findings: Vec::new(),
+        not_checked,
+        platform: "linux".to_string(),
+    };
+    verdict::evaluate(&mut report);
+    Ok(report)
+}
+
+fn denied() -> io::Error {
+    io::Error::from(io::ErrorKind::PermissionDenied)
+}
+
+/// Without `task/`, `stat` still tells how many threads there are; names stay unknown.
+fn thread_count_only(pid: i32, stat: &Stat) -> Vec<Thread> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .map(|t| parse_status(&t))
+        .unwrap_or_default();
+    let count = status.threads.unwrap_or(stat.num_threads).max(1);
+    (0..count)
+        .map(|i| Thread {
+            tid: if i == 0 { pid } else { -1 },
+            name: if i == 0 {
+                stat.comm.clone()
+            } else {
+                "?".into()
+            },
+            state: if i == 0 {
+                stat.state.to_string()
+            } else {
+                "?".into()
+            },
+            owner: None,
+        })
+        .collect()
+}
+
+fn build_fds(
+    pid: i32,
+    cat: &Catalog,
+    records: &[FdRecord],
+    index: Option<&SocketIndex>,
+) -> Vec<Fd> {
+    let own_inodes: HashSet<u64> = records
+        .iter()
+        .filter_map(|r| r.class.socket_inode)
+        .collect();
+    let mut fds: Vec<Fd> = records
+        .iter()
+        .map(|r| {
+            let socket = r
+                .class
+                .socket_inode
+                .map(|inode| socket(cat, index.and_then(|i| i.get(inode))));
+            Fd {
+                fd: r.fd,
+                kind: r.class.kind.to_string(),
+                cloexec: r.info.as_ref().and_then(|i| i.cloexec()),
+                target: r.target.clone(),
+                offset: if r.class.kind == "file" {
+                    r.info.as_ref().and_then(|i| i.pos)
+                } else {
+                    None
+                },
+                access: r.info.as_ref().and_then(|i| i.access()).map(str::to_string),
+                socket,
+            }
+        })
+        .collect();
+    if let Some(index) = index {
+        name_loopback_peers(pid, cat, index, records, &own_inodes, &mut fds);
+    }
+    fds
+}
+
+fn socket(cat: &Catalog, entry: Option<&SockEntry>) -> Socket {
+    match entry {
+        Some(SockEntry::Inet(e)) => {
+            let listening = e.state == "LISTEN";
+            let service = if e.has_peer() {
+                cat.service_by_port(e.remote.port())
+            } else if listening || e.state == "UNCONNECTED" {
+                cat.service_by_port(e.local.port())
+            } else {
+                None
+            };
+            Socket {
+                protocol: e.protocol.to_string(),
+                local: Some(display_addr(&e.local)),
+                peer: e.has_peer().then(|| display_addr(&e.remote)),
+                state: e.state.to_string(),
+                service: service.map(|s| s.name.clone()),
+                peer_process: None,
+            }
+        }
+        Some(SockEntry::Unix(u)) => Socket {
+            protocol: "unix".to_string(),
+            local: u.path.clone(),
+            peer: None,
+            state: u.state.to_string(),
+            service: None,
+            peer_process: None,
+        },
+        None => Socket {
+            protocol: "unknown".to_string(),
+            local: None,
+            peer: None,
+            state: "?".to_string(),
+            service: None,
+            peer_process: None,
+        },
+    }
+}
+
+/// Names the process at the other end of loopback TCP connections and, from its name, the
+/// service when the port is not a well-known one.
+fn name_loopback_peers(
+    pid: i32,
+    cat: &Catalog,
+    index: &SocketIndex,
+    records: &[FdRecord],
+    own_inodes: &HashSet<u64>,
+    fds: &mut [Fd],
+) {
+    let mut peer_inode_of_fd: HashMap<usize, u64> = HashMap::new();
+    for (i, r) in records.iter().enumerate() {
+        let Some(SockEntry::Inet(e)) = r.class.socket_inode.and_then(|n| index.get(n)) else {
+            continue;
+        };
+        if !e.is_tcp() || !e.has_peer() || !e.remote.ip().is_loopback() && !is_mapped_loopback(e) {
+            continue;
+        }
+        let other = index
+            .tcp_by_local(&e.remote, &e.local)
+            .filter(|o| o.inode != e.inode)
+            .or_else(|| index.tcp_listener(e.remote.port()));
+        if let Some(other) = other {
+            peer_inode_of_fd.insert(i, other.inode);
+        }
+    }
+    let wanted: HashSet<u64> = peer_inode_of_fd
+        .values()
+        .copied()
+        .filter(|i| !own_inodes.contains(i))
+        .collect();
+    let owners = peers::owners(&wanted, pid);
+    let own_name = std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .map(|s| s.trim_end().to_string())
+        .unwrap_or_default();
+    for (i, inode) in peer_inode_of_fd {
+        let owner = if own_inodes.contains(&inode) {
+            Some((pid, own_name.clone()))
+        } else {
+            owners.get(&inode).cloned()
+        };
+        let (Some((owner_pid, name)), Some(sock)) = (owner, fds[i].socket.as_mut()) else {
+            continue;
+        };
+        if let Some(service) = cat.service_by_process(&name) {
+            sock.service = Some(service.name.clone());
+        }
+        sock.peer_process = Some(PeerProcess {
+            pid: owner_pid,
+            name,
+        });
+    }
+}
+
+fn is_mapped_loopback(e: &crate::inspect::net::InetEntry) -> bool {
+    match e.remote.ip() {
+        std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
+        _ => false,
+    }
+}
+
+fn build_locks(
+    pid: i32,
+    records: &[FdRecord],
+    fds_ok: bool,
+    skip: &mut impl FnMut(&str, String),
+) -> Vec<Lock> {
+    let mut locks: Vec<(LockLine, Option<&FdRecord>)> = Vec::new();
+    for r in records {
+        for line in r.info.iter().flat_map(|i| i.locks.iter()) {
+            if !locks.iter().any(|(l, _)| l.same_lock(line)) {
+                locks.push((line.clone(), Some(r)));
+            }
+        }
+    }
+    match std::fs::read_to_string("/proc/locks") {
+        Ok(text) => {
+            for line in parse_proc_locks(&text) {
+                if line.pid != Some(pid) {
+                    continue;
+                }
+                if !line.waiter && locks.iter().any(|(l, _)| l.same_lock(&line)) {
+                    continue;
+                }
+                // Attribute by inode to an fd when exactly one of them has that file open.
+                let mut candidates = records
+                    .iter()
+                    .filter(|r| r.info.as_ref().and_then(|i| i.ino) == Some(line.inode));
+                let fd = match (candidates.next(), candidates.next()) {
+                    (Some(only), None) => Some(only),
+                    _ => None,
+                };
+                locks.push((line, fd));
+            }
+        }
+        Err(e) => skip("locks", format!("/proc/locks: {}", reason(&e))),
+    }
+    if !fds_ok {
+        skip(
+            "ofd-locks",
+            format!("OFD locks carry no pid and are only visible through fdinfo: {PTRACE_HINT}"),
+        );
+    }
+    locks
+        .into_iter()
+        .map(|(line, fd)| Lock {
+            kind: line.kind.as_str().to_string(),
+            mode: line.mode.to_lowercase(),
+            fd: fd.map(|r| r.fd),
+            path: fd.map(|r| r.target.clone()),
+            file_id: line.file_id(),
+            range: line.range(),
+            waiting: line.waiter,
+            inherited: if line.waiter {
+                "nothing: the process is waiting for this lock".to_string()
+            } else {
+                line.kind.inherited().to_string()
+            },
+        })
+        .collect()
+}
+
+fn build_libraries(
+    pid: i32,
+    cat: &Catalog,
+    maps: &str,
+    skip: &mut impl FnMut(&str, String),
+) -> Vec<Library> {
+    let mut libraries = Vec::new();
+    for file in parse_maps(maps) {
+        let Some(entry) = cat.library_for(&file.path) else {
+            continue;
+        };
+        // The path is in the target's mount namespace; reach it through its root.
+        let through_root = format!("/proc/{pid}/root{}", file.path);
+        let wanted: Vec<&str> = entry.confirm.iter().map(String::as_str).collect();
+        let symbols = elf::read_symbols(Path::new(&through_root), &wanted);
+        let (atfork, confirmed, starts_threads) = match &symbols {
+            Ok(s) => (
+                s.has_atfork(),
+                Some(
+                    entry.confirm.is_empty() || entry.confirm.iter().any(|c| s.exports.contains(c)),
+                ),
+                s.imports.contains("pthread_create"),
+            ),
+            Err(e) => {
+                skip("library-symbols", format!("{}: {}", file.path, reason(e)));
+                (false, None, false)
+            }
+        };
+        libraries.push(Library {
+            path: file.path,
+            matched: entry.key.clone(),
+            description: entry.name.clone(),
+            hazard: entry.hazard.clone(),
+            atfork,
+            confirmed,
+            starts_threads,
+        });
+    }
+    libraries
+}
+
+fn executable_imports(pid: i32, skip: &mut impl FnMut(&str, String)) -> Vec<String> {
+    match elf::read_symbols(Path::new(&format!("/proc/{pid}/exe")), &[]) {
+        Ok(s) => elf::EXECUTABLE_IMPORTS
+            .iter()
+            .filter(|name| s.imports.contains(**name))
+            .map(|s| s.to_string())
+            .collect(),
+        Err(e) => {
+            skip("executable-imports", reason(&e));
+            Vec::new()
+        }
+    }
+}
+
+fn environment(cat: &Catalog, bytes: &[u8]) -> Vec<EnvVar> {
+    bytes
+        .split(|b| *b == 0)
+        .filter_map(|kv| {
+            let kv = String::from_utf8_lossy(kv);
+            let (name, value) = kv.split_once('=')?;
+            let knob = cat.env.iter().find(|k| k.name == name)?;
+            Some(EnvVar {
+                name: name.to_string(),
+                value: value.to_string(),
+                effect: knob.effect.clone(),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,84 @@
+//! `/proc/PID/maps`: the distinct files mapped into the process (libraries, the executable,
+//! Python extension modules loaded with dlopen).
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MappedFile {
+    pub path: String,
+    /// The file was unlinked or replaced after it was mapped (e.g. by a package upgrade).
+    pub deleted: bool,
+}
+
+/// Distinct file-backed mappings in first-seen order. Anonymous and special mappings (`[heap]`,
+/// `[stack]`, `[vdso]`, `/memfd:...`, SysV shm) are left out.
+pub fn parse_maps(text: &str) -> Vec<MappedFile> {
+    let mut seen = std::collections::HashSet::new();
+    let mut files = Vec::new();
+    for line in text.lines() {
+        // address perms offset dev inode pathname; the pathname may contain spaces.
+        let Some(path) = nth_field_rest(line, 5) else {
+            continue;
+        };
+        if !path.starts_with('/') || path.starts_with("/memfd:") || path.starts_with("/SYSV") {
+            continue;
+        }
+        let (path, deleted) = match path.strip_suffix(" (deleted)") {
+            Some(p) => (p, true),
+            None => (path, false),
+        };
+        let path = path.replace("\\012", "\n");
+        if seen.insert(path.clone()) {
+            files.push(MappedFile { path, deleted });
+        }
+    }
+    files
+}
+
+fn nth_field_rest(line: &str, n: usize) -> Option<&str> {
+    let mut rest = line;
+    for _ in 0..n {
+        rest = rest.trim_start();
+        let end = rest.find(' ')?;
+        rest = &rest[end..];
+    }
+    let rest = rest.trim_start();
+    (!rest.is_empty()).then_some(rest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distinct_files_only() {
+        let text = "\
+55d0c0a00000-55d0c0a02000 r--p 00000000 fe:00 131 /usr/bin/python3.11
+55d0c0a02000-55d0c0a99000 r-xp 00002000 fe:00 131 /usr/bin/python3.11
+55d0c1000000-55d0c1021000 rw-p 00000000 00:00 0                          [heap]
+7f1c2a000000-7f1c2a021000 rw-p 00000000 00:00 0
+7f1c2b000000-7f1c2b100000 r-xp 00000000 fe:00 2001 /usr/lib/x86_64-linux-gnu/libgomp.so.1
+7f1c2c000000-7f1c2c100000 r-xp 00000000 fe:00 2002 /opt/my libs/libfoo.so (deleted)
+7f1c2d000000-7f1c2d001000 rw-s 00000000 00:01 3003 /memfd:shm (deleted)
+7ffd1000000-7ffd1021000 rw-p 00000000 00:00 0 [stack]
+7ffd1100000-7ffd1102000 r-xp 00000000 00:00 0 [vdso]
+";
+        let files = parse_maps(text);
+        let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "/usr/bin/python3.11",
+                "/usr/lib/x86_64-linux-gnu/libgomp.so.1",
+                "/opt/my libs/libfoo.so"
+            ]
+        );
+        assert!(files[2].deleted);
+        assert!(!files[0].deleted);
+    }
+
+    #[test]
+    fn escaped_newline_and_garbage() {
+        let files = parse_maps("1-2 r--p 0 fe:00 1 /tmp/a\\012b.so\nnot a maps line\n\n");
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].path, "/tmp/a\nb.so");
+    }
+}

@@ -1,0 +1,409 @@
+//! The verdict: turns what was seen into findings (FL001 threads, FL002 sockets, FL003 Apple
+//! frameworks, FL004 locks, FL007 fds), each with a concrete remedy, and decides safe, unsafe or
+//! unknown. Warnings explain; only errors make a process unsafe to fork.
+
+use crate::catalog::rules;
+use crate::diagnostic::{Finding, Severity};
+use crate::inspect::catalog::{self, Catalog};
+use crate::inspect::model::{Fd, Report, Verdict};
+use std::collections::BTreeMap;
+
+/// Checks without which "safe" would be a guess.
+const ESSENTIAL_CHECKS: [&str; 3] = ["threads", "fds", "libraries"];
+
+pub fn evaluate(report: &mut Report) {
+    let cat = catalog::get();
+    let mut findings = Vec::new();
+    findings.extend(threads_finding(report, cat));
+    findings.extend(socket_findings(report, cat));
+    findings.extend(library_findings(report, cat));
+    findings.extend(lock_finding(report));
+    findings.extend(fd_findings(report));
+    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.rule.cmp(&b.rule)));
+    let unsafe_now = findings.iter().any(|f| f.severity == Severity::Error);
+    let blind = report
+        .not_checked
+        .iter()
+        .any(|n| ESSENTIAL_CHECKS.contains(&n.check.as_str()));
+    report.verdict = if unsafe_now {
+        Verdict::Unsafe
+    } else if blind {
+        Verdict::Unknown
+    } else {
+        Verdict::Safe
+    };
+    report.findings = findings;
+}
+
+fn finding(rule: &str, severity: Severity, message: String, help: String) -> Finding {
+    let doc = rules::get(rule);
+    Finding {
+        rule: doc.id.clone(),
+        name: doc.name.clone(),
+        severity,
+        location: None,
+        message,
+        related: Vec::new(),
+        trace: Vec::new(),
+        help,
+    }
+}
+
+/// Distinct remedies, then the rule's own advice.
+fn join_help(mut remedies: Vec<String>, rule: &str) -> String {
+    let general = rules::get(rule).help.clone();
+    remedies.push(general);
+    let mut seen = Vec::new();
+    for r in remedies {
+        if !seen.contains(&r) {
+            seen.push(r);
+        }
+    }
+    seen.join("; ")
+}
+
+fn env_value<'a>(report: &'a Report, name: &str) -> Option<&'a str> {
+    report
+        .environment
+        .iter()
+        .find(|e| e.name == name)
+        .map(|e| e.value.as_str())
+}
+
+/// A library whose fork handlers make its hazard harmless for the child (and the launcher did
+/// not switch that behaviour off).
+fn mitigated(report: &Report, cat: &Catalog, key: &str) -> bool {
+    let Some(entry) = cat.library(key) else {
+        return false;
+    };
+    if key == "tokenizers" && env_value(report, "TOKENIZERS_PARALLELISM") == Some("true") {
+        return false;
+    }
+    entry.atfork_mitigates
+        && report
+            .libraries
+            .iter()
+            .any(|l| l.matched == key && l.atfork)
+}
+
+fn threads_finding(report: &Report, cat: &Catalog) -> Option<Finding> {
+    let main_name = report
+        .threads
+        .iter()
+        .find(|t| t.tid == report.pid)
+        .map(|t| t.name.clone())
+        .unwrap_or_default();
+    let others: Vec<_> = report
+        .threads
+        .iter()
+        .filter(|t| t.tid != report.pid)
+        .collect();
+    if others.is_empty() {
+        return None;
+    }
+    // name -> (count, owner)
+    let mut groups: BTreeMap<&str, (usize, Option<&str>)> = BTreeMap::new();
+    for t in &others {
+        let g = groups
+            .entry(t.name.as_str())
+            .or_insert((0, t.owner.as_deref()));
+        g.0 += 1;
+    }
+    let pool_libs: Vec<&str> = report
+        .libraries
+        .iter()
+        .filter(|l| l.hazard == "threads" || l.hazard == "device")
+        .map(|l| l.description.as_str())
+        .collect();
+    let mut parts = Vec::new();
+    let mut remedies = Vec::new();
+    let mut all_mitigated = true;
+    for (name, (count, owner)) in &groups {
+        let times = if *count > 1 {
+            format!(" x{count}")
+        } else {
+            String::new()
+        };
+        let who = match owner {
+            Some(o) => format!(" ({o})"),
+            None if *name == main_name && !pool_libs.is_empty() => format!(
+                " (unnamed: inherits the process name; loaded: {})",
+                pool_libs.join(", ")
+            ),
+            None if *name == main_name => " (unnamed: inherits the process name)".to_string(),
+            None if *name == "?" => " (names not readable)".to_string(),
+            None => String::new(),
+        };
+        parts.push(format!("{name}{times}{who}"));
+        let pattern = cat.thread_owner(name);
+        if let Some(p) = pattern {
+            remedies.push(p.remedy.clone());
+        }
+        let covered = pattern
+            .and_then(|p| p.library.as_deref())
+            .is_some_and(|lib| mitigated(report, cat, lib));
+        all_mitigated &= covered;
+    }
+    for lib in &report.libraries {
+        if let Some(entry) = cat.library(&lib.matched) {
+            if entry.hazard == "threads" {
+                remedies.push(entry.remedy.clone());
+            }
+        }
+    }
+    let n = others.len();
+    let noun = if n == 1 { "thread is" } else { "threads are" };
+    let mut message = format!("{n} other {noun} alive: {}", parts.join(", "));
+    let severity = if all_mitigated {
+        message.push_str("; their library's fork handlers make them harmless to the child");
+        Severity::Warning
+    } else {
+        Severity::Error
+    };
+    Some(finding(
+        "FL001",
+        severity,
+        message,
+        join_help(remedies, "FL001"),
+    ))
+}
+
+fn describe_socket(fd: &Fd) -> String {
+    let Some(s) = &fd.socket else {
+        return format!("fd {}", fd.fd);
+    };
+    let mut text = format!("fd {} {}", fd.fd, s.protocol);
+    if let Some(peer) = &s.peer {
+        text.push_str(&format!(" to {peer}"));
+    } else if let Some(local) = &s.local {
+        text.push_str(&format!(" {local}"));
+    }
+    match (&s.service, &s.peer_process) {
+        (Some(svc), Some(p)) => text.push_str(&format!(" ({svc}, {} pid {})", p.name, p.pid)),
+        (Some(svc), None) => text.push_str(&format!(" ({svc})")),
+        (None, Some(p)) => text.push_str(&format!(" ({} pid {})", p.name, p.pid)),
+        (None, None) => {}
+    }
+    text
+}
+
+fn socket_findings(report: &Report, cat: &Catalog) -> Vec<Finding> {
+    let mut connected = Vec::new();
+    let mut listening = Vec::new();
+    for fd in &report.fds {
+        let Some(s) = &fd.socket else { continue };
+        match s.state.as_str() {
+            "LISTEN" => listening.push(fd),
+            "ESTABLISHED" | "SYN_SENT" | "SYN_RECV" | "CLOSE_WAIT" | "CONNECTED" | "CONNECTING" => {
+                connected.push(fd)
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if !connected.is_empty() {
+        let remedies: Vec<String> = connected
+            .iter()
+            .filter_map(|fd| fd.socket.as_ref()?.service.as_deref())
+            .filter_map(|svc| cat.service(svc))
+            .map(|s| s.remedy.clone())
+            .collect();
+        let n = connected.len();
+        let list: Vec<String> = connected
+            .iter()
+            .take(8)
+            .map(|fd| describe_socket(fd))
+            .collect();
+        let more = if n > 8 {
+            format!(", and {} more", n - 8)
+        } else {
+            String::new()
+        };
+        out.push(finding(
+            "FL002",
+            Severity::Error,
+            format!(
+                "{n} connected socket{} would be shared with the child (both processes read and write one stream): {}{more}",
+                if n == 1 { "" } else { "s" },
+                list.join(", ")
+            ),
+            join_help(remedies, "FL002"),
+        ));
+    }
+    if !listening.is_empty() {
+        let list: Vec<String> = listening
+            .iter()
+            .take(8)
+            .map(|fd| describe_socket(fd))
+            .collect();
+        out.push(finding(
+            "FL002",
+            Severity::Info,
+            format!(
+                "{} listening socket{} would be shared with the child: {} (intended in a prefork server that accepts in every worker)",
+                listening.len(),
+                if listening.len() == 1 { "" } else { "s" },
+                list.join(", ")
+            ),
+            "close the listener in children that do not serve, or exec right after the fork".to_string(),
+        ));
+    }
+    out
+}
+
+fn library_findings(report: &Report, cat: &Catalog) -> Vec<Finding> {
+    let multithreaded = report.threads.len() > 1;
+    let gpu_open = report
+        .fds
+        .iter()
+        .any(|f| f.kind == "device" && f.target.starts_with("/dev/nvidia"));
+    let mut out = Vec::new();
+    let mut seen = Vec::new();
+    for lib in &report.libraries {
+        if seen.contains(&lib.matched) || lib.confirmed == Some(false) {
+            continue;
+        }
+        seen.push(lib.matched.clone());
+        let Some(entry) = cat.library(&lib.matched) else {
+            continue;
+        };
+        let mut notes = Vec::new();
+        let severity = match entry.hazard.as_str() {
+            "device" if gpu_open => {
+                notes.push("a /dev/nvidia* device is open: the driver is initialised".to_string());
+                Severity::Error
+            }
+            "objc" if multithreaded => Severity::Error,
+            _ if mitigated(report, cat, &lib.matched) => {
+                notes.push(
+                    "it registers fork handlers (imports __register_atfork) that cover this"
+                        .to_string(),
+                );
+                Severity::Info
+            }
+            "threads" | "device" | "objc" if !multithreaded => {
+                notes.push(
+                    "the process is single-threaded now, so its pool is not running yet"
+                        .to_string(),
+                );
+                Severity::Info
+            }
+            _ => entry.severity,
+        };
+        if lib.atfork && !entry.atfork_mitigates {
+            notes.push("it has fork handlers, but they do not make the child safe".to_string());
+        }
+        let mut message = format!("{} is loaded ({})", entry.name, lib.path);
+        if !notes.is_empty() {
+            message.push_str(&format!(": {}", notes.join("; ")));
+        }
+        out.push(finding(
+            &entry.rule,
+            severity,
+            message,
+            join_help(vec![entry.remedy.clone()], &entry.rule),
+        ));
+    }
+    out
+}
+
+fn lock_finding(report: &Report) -> Option<Finding> {
+    let held: Vec<_> = report.locks.iter().filter(|l| !l.waiting).collect();
+    if held.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = held
+        .iter()
+        .map(|l| {
+            let place = match (&l.fd, &l.path) {
+                (Some(fd), Some(path)) => format!("fd {fd} {path}"),
+                _ => format!("file {}", l.file_id),
+            };
+            let inherit = if l.kind == "posix" {
+                "not inherited by the child"
+            } else {
+                "shared with the child"
+            };
+            format!("{} {} lock on {place} ({inherit})", l.kind, l.mode)
+        })
+        .collect();
+    Some(finding(
+        "FL004",
+        Severity::Warning,
+        format!(
+            "{} file lock{} held: {}",
+            held.len(),
+            if held.len() == 1 { "" } else { "s" },
+            list.join(", ")
+        ),
+        "take pidfile and daemon locks after the fork, in the process that must hold them; release flock/OFD locks in the child with close(), not LOCK_UN (which releases them for the parent too)".to_string(),
+    ))
+}
+
+fn fd_findings(report: &Report) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let leaking: Vec<&Fd> = report
+        .fds
+        .iter()
+        .filter(|f| f.fd > 2 && f.cloexec == Some(false))
+        .collect();
+    if !leaking.is_empty() {
+        let list: Vec<String> = leaking
+            .iter()
+            .take(6)
+            .map(|f| format!("fd {} {}", f.fd, f.target))
+            .collect();
+        let more = if leaking.len() > 6 {
+            format!(", and {} more", leaking.len() - 6)
+        } else {
+            String::new()
+        };
+        out.push(finding(
+            "FL007",
+            Severity::Warning,
+            format!(
+                "{} fd{} without close-on-exec would leak into any program the child execs: {}{more}",
+                leaking.len(),
+                if leaking.len() == 1 { "" } else { "s" },
+                list.join(", ")
+            ),
+            "open with O_CLOEXEC (Rust's std does by default; Python's os.open does since 3.4), or set FD_CLOEXEC with fcntl".to_string(),
+        ));
+    }
+    let shared: Vec<&Fd> = report
+        .fds
+        .iter()
+        .filter(|f| {
+            f.fd > 2
+                && f.kind == "file"
+                && matches!(f.access.as_deref(), Some("write" | "read-write"))
+        })
+        .collect();
+    if !shared.is_empty() {
+        let list: Vec<String> = shared
+            .iter()
+            .take(6)
+            .map(|f| match f.offset {
+                Some(off) => format!("fd {} {} at offset {off}", f.fd, f.target),
+                None => format!("fd {} {}", f.fd, f.target),
+            })
+            .collect();
+        let more = if shared.len() > 6 {
+            format!(", and {} more", shared.len() - 6)
+        } else {
+            String::new()
+        };
+        out.push(finding(
+            "FL007",
+            Severity::Warning,
+            format!(
+                "{} file{} open for writing would share one offset with the child: {}{more}",
+                shared.len(),
+                if shared.len() == 1 { "" } else { "s" },
+                list.join(", ")
+            ),
+            join_help(Vec::new(), "FL007"),
+        ));
+    }
+    out
+}
