@@ -105,9 +105,12 @@ pub enum Node {
     },
     /// A nested scope (`{ .. }`, `unsafe { .. }`).
     Block(Block),
-    /// `return` (explicit, or the tail of a closure is not one: closures are separate functions).
-    Return(Span),
-    /// `?`: may return early.
+    /// `return`; `error` for `return Err(..)` and `bail!`, which leave on the error path.
+    Return {
+        span: Span,
+        error: bool,
+    },
+    /// `?`: may return early, on the error path.
     Try(Span),
     Break,
     Continue,

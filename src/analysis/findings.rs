@@ -150,6 +150,16 @@ impl<'p> Findings<'p> {
                     .live
                     .values()
                     .filter(|h| h.effect == effect)
+                    // A guard only matters to a child that goes on, or that takes the lock again.
+                    .filter(|h| {
+                        effect != Effect::TakesGlobalLock
+                            || rec.child_continues
+                            || !rec.has_child
+                            || rec.kind == ForkKind::Daemon
+                            || h.global
+                                .as_ref()
+                                .is_some_and(|g| rec.child_globals.contains(g))
+                    })
                     .collect();
                 if hazards.is_empty() {
                     continue;

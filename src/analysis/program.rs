@@ -201,6 +201,15 @@ impl<'c> Program<'c> {
         }
     }
 
+    /// Both files belong to the same package (its library, binaries, tests and examples).
+    pub fn same_package(&self, a: u32, b: u32) -> bool {
+        let package = |f: u32| {
+            let id = &self.files[f as usize].crate_name;
+            id.split('/').next().unwrap_or(id).to_string()
+        };
+        a == b || package(a) == package(b)
+    }
+
     pub fn target(&self, file: u32, call: u32) -> &Target {
         self.targets[file as usize]
             .get(call as usize)

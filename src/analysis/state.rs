@@ -32,6 +32,8 @@ pub struct Hazard {
     pub up: Vec<Step>,
     /// The local of the current function that holds it, for joins and drops.
     pub bind: Option<String>,
+    /// For a lock guard: the global it locks.
+    pub global: Option<String>,
 }
 
 /// Hazards are told apart by kind and creation site; the first chain found is kept.

@@ -14,9 +14,8 @@ use std::sync::Arc;
 pub type Fingerprint = (
     Vec<(Effect, u32, Span)>,
     Vec<(Effect, u32, Span)>,
-    bool,
-    bool,
-    bool,
+    [bool; 4],
+    Vec<String>,
 );
 
 /// What a function does, seen from its callers.
@@ -32,6 +31,11 @@ pub struct Summary {
     pub execs: bool,
     /// Some path reaches a fork point or registers a child closure.
     pub reaches_fork: bool,
+    /// It forks and hands the result to its caller, whose branch tells child from parent
+    /// (`fn fork_process() -> io::Result<Fork>`): callers treat a call to it as a fork point.
+    pub wraps_fork: bool,
+    /// Globals it locks (directly or through callees), for FL004 in a child.
+    pub globals: Vec<String>,
 }
 
 impl Summary {
@@ -45,7 +49,17 @@ impl Summary {
             .map(|o| (o.effect, o.site.file, o.site.span))
             .collect();
         ops.sort();
-        (alive, ops, self.diverges, self.execs, self.reaches_fork)
+        (
+            alive,
+            ops,
+            [
+                self.diverges,
+                self.execs,
+                self.reaches_fork,
+                self.wraps_fork,
+            ],
+            self.globals.clone(),
+        )
     }
 }
 
@@ -95,6 +109,10 @@ pub struct ForkRec {
     pub child_continues: bool,
     /// The child calls functions of the program (not only catalogued system calls).
     pub child_runs_code: bool,
+    /// After the child's branch falls through, the function makes more calls.
+    pub child_runs_more: bool,
+    /// Globals the child's own code touches.
+    pub child_globals: HashSet<String>,
 }
 
 impl ForkRec {
@@ -143,6 +161,12 @@ pub struct Walker<'a> {
     /// `return`/`?` leaving `main` from a child, (span, fork).
     pub main_returns: Vec<(Span, u32)>,
     returns: HashSet<String>,
+    /// Globals locked here or in callees (bounded).
+    globals: std::collections::BTreeSet<String>,
+    /// A fork whose child fell out of its branch: code that follows may run in the child.
+    child_maybe: Option<u32>,
+    /// Some path leaves on the error path (`?`, `return Err`).
+    error_exit: bool,
     /// Locals whose threads were joined, by the loops being walked (innermost last).
     joined: Vec<HashSet<String>>,
 }
@@ -171,6 +195,9 @@ impl<'a> Walker<'a> {
             main_returns: Vec::new(),
             returns,
             joined: Vec::new(),
+            error_exit: false,
+            child_maybe: None,
+            globals: std::collections::BTreeSet::new(),
         }
     }
 
@@ -198,7 +225,7 @@ impl<'a> Walker<'a> {
             self.child_continues(id);
         }
         join(&mut self.exit, st.as_ref());
-        let diverges = self.exit.is_none();
+        let diverges = self.exit.is_none() && !self.error_exit;
         let mut alive = Vec::new();
         if let Some(exit) = self.exit.take() {
             for h in exit.live.into_values() {
@@ -212,12 +239,29 @@ impl<'a> Walker<'a> {
                 alive.push(h);
             }
         }
+        let is_main = self.ctx.prog.function(self.me).is_main;
+        let wraps_fork = !is_main
+            && self.forks.values().any(|r| {
+                r.kind == ForkKind::Fork
+                    && r.has_child
+                    && r.child_continues
+                    && !r.child_runs_code
+                    && !r.child_runs_more
+            });
+        if wraps_fork {
+            // Callers report the fork at their call, with what they had alive.
+            for rec in self.forks.values_mut() {
+                rec.live.remove_where(|h| !h.up.is_empty());
+            }
+        }
         Summary {
             alive,
             ops: std::mem::take(&mut self.ops),
             diverges,
             execs: self.execs,
             reaches_fork: self.reaches_fork,
+            wraps_fork,
+            globals: std::mem::take(&mut self.globals).into_iter().collect(),
         }
     }
 
@@ -266,15 +310,20 @@ impl<'a> Walker<'a> {
                 at_least_once,
             } => self.lp(st, body, *at_least_once),
             Node::Block(b) => self.block(st, b),
-            Node::Return(span) => {
+            Node::Return { span, error } => {
                 self.leave_main(*span);
                 if let Some(ChildOf::Fork(id)) = self.child {
                     self.child_continues(id);
                 }
-                join(&mut self.exit, st.as_ref());
+                // Hazards leaving on the error path are not the caller's: it bails out too.
+                if *error {
+                    self.error_exit = true;
+                } else {
+                    join(&mut self.exit, st.as_ref());
+                }
                 *st = None;
             }
-            Node::Try(_) => join(&mut self.exit, st.as_ref()),
+            Node::Try(_) => self.error_exit = true,
             Node::Break => {
                 if let Some(frame) = self.loops.last_mut() {
                     join(&mut frame.brk, st.as_ref());
@@ -338,6 +387,7 @@ impl<'a> Walker<'a> {
         let mut out: Option<State> = None;
         let mut parent_left = None;
         let mut saw_child = false;
+        let mut fell_out = None;
         for arm in &b.arms {
             let mut s = entry.clone();
             let fork = arm
@@ -355,6 +405,7 @@ impl<'a> Walker<'a> {
             self.block(&mut s, &arm.body);
             if let (Some((id, Side::Child)), Some(_)) = (fork, &s) {
                 self.child_continues(id);
+                fell_out = Some(id);
             }
             self.child = saved;
             if let Some((id, Side::Parent | Side::Error)) = fork {
@@ -366,6 +417,9 @@ impl<'a> Walker<'a> {
         }
         if !b.exhaustive {
             join(&mut out, entry.as_ref());
+        }
+        if fell_out.is_some() {
+            self.child_maybe = fell_out;
         }
         // `if pid != 0 { return }`: what follows runs in the child.
         if let (Some(id), false) = (parent_left, saw_child) {
@@ -463,6 +517,29 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// The global a call locks or uses, as an absolute path.
+    fn absolute_global(&self, call: &Call) -> Option<String> {
+        let g = match &call.callee {
+            crate::ir::Callee::Global(g) => Some(g),
+            _ => call.receiver_global.as_ref(),
+        }?;
+        Some(super::program::absolute(
+            &self.ctx.prog.files[self.me.0 as usize],
+            g,
+        ))
+    }
+
+    fn touch_global(&mut self, global: &str) {
+        if self.globals.len() < MAX_OPS {
+            self.globals.insert(global.to_string());
+        }
+        if let Some(ChildOf::Fork(id)) = self.child {
+            if let Some(f) = self.forks.get_mut(&id) {
+                f.child_globals.insert(global.to_string());
+            }
+        }
+    }
+
     fn mark_exec(&mut self) {
         self.execs = true;
         if let Some(ChildOf::Fork(id)) = self.child {
@@ -482,6 +559,18 @@ impl<'a> Walker<'a> {
         for v in &call.arg_vars {
             self.note_use(v);
         }
+        if let Some(id) = self.child_maybe {
+            if let Some(f) = self.forks.get_mut(&id) {
+                f.child_runs_more = true;
+            }
+        }
+        if let Some(ChildOf::Fork(id)) = self.child {
+            if let (Some(g), true) = (self.absolute_global(call), self.forks.contains_key(&id)) {
+                if let Some(f) = self.forks.get_mut(&id) {
+                    f.child_globals.insert(g);
+                }
+            }
+        }
         let text = call.callee.display();
         let here = self.step(call.span, format!("`{text}`"));
         let mut role = ClosureRole::Inline;
@@ -499,12 +588,15 @@ impl<'a> Walker<'a> {
                 }
             }
             Target::Fns(list) => {
-                if let Some(ChildOf::Fork(id)) = self.child {
+                // The program's own functions, not library code that happens to be scanned too.
+                let own = list.iter().any(|f| prog.same_package(f.0, self.me.0));
+                if let (Some(ChildOf::Fork(id)), true) = (self.child, own) {
                     if let Some(f) = self.forks.get_mut(&id) {
                         f.child_runs_code = true;
                     }
                 }
                 let mut all_diverge = !list.is_empty();
+                let mut wrapper = false;
                 for &callee in list {
                     let Some(summary) = self.ctx.summaries.get(&callee) else {
                         all_diverge = false;
@@ -512,8 +604,13 @@ impl<'a> Walker<'a> {
                     };
                     self.apply_summary(state, call, &here, callee, summary);
                     all_diverge &= summary.diverges;
+                    wrapper |= summary.wraps_fork;
                 }
                 diverges |= all_diverge;
+                if wrapper {
+                    let label = format!("`{text}` (which forks)");
+                    self.fork_point(state, call, &label, ForkKind::Fork);
+                }
             }
             Target::Unknown => {
                 if self.ctx.scoped_closures.contains(&self.me) && self.is_scope_spawn(call) {
@@ -525,6 +622,7 @@ impl<'a> Walker<'a> {
                         down: Vec::new(),
                         up: Vec::new(),
                         bind: call.bind.clone(),
+                        global: None,
                     });
                 }
             }
@@ -555,6 +653,7 @@ impl<'a> Walker<'a> {
                             down: Vec::new(),
                             up: vec![here.clone()],
                             bind: None,
+                            global: None,
                         });
                         self.entries.push((closure, entry));
                     }
@@ -626,7 +725,39 @@ impl<'a> Walker<'a> {
         if summary.execs {
             self.mark_exec();
         }
+        for g in &summary.globals {
+            self.touch_global(g);
+        }
         self.reaches_fork |= summary.reaches_fork;
+    }
+
+    /// Records a fork point at `call`: what is alive there, and the local holding its result.
+    fn fork_point(&mut self, state: &State, call: &Call, label: &str, kind: ForkKind) {
+        self.reaches_fork = true;
+        let site = self.step(call.span, label.to_string());
+        let rec = self.forks.entry(call.id).or_insert_with(|| ForkRec {
+            site,
+            kind,
+            live: State::default(),
+            execs: false,
+            unsafe_calls: BTreeMap::new(),
+            exits: BTreeMap::new(),
+            child_uses: HashSet::new(),
+            parent_uses: HashSet::new(),
+            has_child: false,
+            child_continues: false,
+            child_runs_code: false,
+            child_runs_more: false,
+            child_globals: HashSet::new(),
+        });
+        rec.live.merge(state);
+        if let Some(v) = &call.bind {
+            self.fork_vars.insert(v.clone(), call.id);
+        }
+        if kind == ForkKind::Daemon {
+            rec.has_child = true;
+            self.child = Some(ChildOf::Fork(call.id));
+        }
     }
 
     /// Applies one catalogue effect; true when the call does not return.
@@ -662,38 +793,20 @@ impl<'a> Walker<'a> {
                     down: Vec::new(),
                     up: Vec::new(),
                     bind: call.bind.clone(),
+                    global: self.absolute_global(call),
                 });
+                if let (Effect::TakesGlobalLock, Some(g)) = (effect, self.absolute_global(call)) {
+                    self.touch_global(&g);
+                }
                 false
             }
             Effect::Fork | Effect::Daemon | Effect::Vfork => {
-                self.reaches_fork = true;
                 let kind = match effect {
                     Effect::Daemon => ForkKind::Daemon,
                     Effect::Vfork => ForkKind::Vfork,
                     _ => ForkKind::Fork,
                 };
-                let site = self.step(call.span, api.label.clone());
-                let rec = self.forks.entry(call.id).or_insert_with(|| ForkRec {
-                    site,
-                    kind,
-                    live: State::default(),
-                    execs: false,
-                    unsafe_calls: BTreeMap::new(),
-                    exits: BTreeMap::new(),
-                    child_uses: HashSet::new(),
-                    parent_uses: HashSet::new(),
-                    has_child: false,
-                    child_continues: false,
-                    child_runs_code: false,
-                });
-                rec.live.merge(state);
-                if let Some(v) = &call.bind {
-                    self.fork_vars.insert(v.clone(), call.id);
-                }
-                if kind == ForkKind::Daemon {
-                    rec.has_child = true;
-                    self.child = Some(ChildOf::Fork(call.id));
-                }
+                self.fork_point(state, call, api.label.as_str(), kind);
                 false
             }
             Effect::ChildClosure => {

@@ -745,7 +745,12 @@ impl<'a> Lowerer<'a> {
                 if let Some(e) = &r.expr {
                     self.lower_expr(e, out);
                 }
-                out.push(Node::Return(span_of(r.return_token.span)));
+                let error = matches!(r.expr.as_deref(), Some(syn::Expr::Call(c))
+                    if matches!(&*c.func, syn::Expr::Path(p) if p.path.is_ident("Err")));
+                out.push(Node::Return {
+                    span: span_of(r.return_token.span),
+                    error,
+                });
                 Value::default()
             }
             E::Try(t) => {
