@@ -111,6 +111,29 @@ fn side_of_name(name: &str) -> Option<Side> {
     match name {
         "Child" => Some(Side::Child),
         "Parent" => Some(Side::Parent),
+        // `match pid.cmp(&0) { Ordering::Equal => .. }`
+        "Equal" => Some(Side::Child),
+        "Greater" => Some(Side::Parent),
+        "Less" => Some(Side::Error),
+        _ => None,
+    }
+}
+
+/// `pid.cmp(&0)`: the local compared with zero.
+pub fn cmp_with_zero(expr: &syn::Expr) -> Option<String> {
+    let syn::Expr::MethodCall(m) = expr else { return None };
+    if m.method != "cmp" || m.args.len() != 1 {
+        return None;
+    }
+    let arg = match &m.args[0] {
+        syn::Expr::Reference(r) => &*r.expr,
+        other => other,
+    };
+    if int_value(arg) != Some(0) {
+        return None;
+    }
+    match &*m.receiver {
+        syn::Expr::Path(p) if p.path.segments.len() == 1 => Some(p.path.segments[0].ident.to_string()),
         _ => None,
     }
 }

@@ -1070,7 +1070,10 @@ impl<'a> Lowerer<'a> {
     }
 
     fn lower_match(&mut self, m: &syn::ExprMatch, out: &mut Vec<Node>) -> Value {
-        let subject = self.lower_expr(&m.expr, out);
+        let mut subject = self.lower_expr(&m.expr, out);
+        if let Some(var) = forktest::cmp_with_zero(&m.expr) {
+            subject = Value { var: Some(self.root_var(&var)), ..Default::default() };
+        }
         let sides: Vec<Option<Side>> = m
             .arms
             .iter()
