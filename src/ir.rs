@@ -38,6 +38,11 @@ pub struct FileIr {
     /// Module-level `use` declarations, `(self::alias, target)`: calls through a path that
     /// re-exports an item follow them.
     pub reexports: Vec<(String, String)>,
+    /// The file defines Python entry points (`#[pymodule]`, `#[pyfunction]`, `#[pymethods]`):
+    /// its package is loaded into Python processes that may fork.
+    pub python_entry: bool,
+    /// `macro_rules!` definitions: name → index of a function holding the first arm's body.
+    pub macros: Vec<(String, usize)>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -174,6 +179,10 @@ pub struct Call {
     pub receiver_global: Option<String>,
     /// Closures passed as arguments, by index in `FileIr::functions`.
     pub closures: Vec<usize>,
+    /// The first argument, when it is a string literal (`Command::new("sh")`, `.env("PATH", ..)`).
+    pub str_arg: Option<String>,
+    /// The call whose result is this method call's receiver (builder chains).
+    pub receiver_call: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -112,7 +112,15 @@ impl<'c> Program<'c> {
         let mut methods: HashMap<(String, String), Vec<FnRef>> = HashMap::new();
         let mut globals: HashMap<String, FnRef> = HashMap::new();
         let mut aliases: HashMap<String, String> = HashMap::new();
+        // `macro_rules!` are scoped textually, not by path: find them by name in the package.
+        let mut macros: HashMap<(String, String), Vec<FnRef>> = HashMap::new();
         for (fi, file) in files.iter().enumerate() {
+            for (name, index) in &file.macros {
+                macros
+                    .entry((package_of(&file.crate_name).to_string(), name.clone()))
+                    .or_default()
+                    .push((fi as u32, *index as u32));
+            }
             for (i, f) in file.functions.iter().enumerate() {
                 if matches!(f.kind, FnKind::Closure | FnKind::GlobalInit) {
                     continue;
@@ -168,6 +176,16 @@ impl<'c> Program<'c> {
                         Callee::Local(index) => Target::Fns(vec![(fi as u32, index as u32)]),
                         _ => resolve_call(file, call, catalog, &lookup, &methods, &globals),
                     };
+                    let target = match (&target, &call.callee) {
+                        (Target::Unknown, Callee::Macro(path)) => {
+                            let name = path.rsplit("::").next().unwrap_or(path).to_string();
+                            match macros.get(&(package_of(&file.crate_name).to_string(), name)) {
+                                Some(found) => Target::Fns(found.clone()),
+                                None => target,
+                            }
+                        }
+                        _ => target,
+                    };
                     if let Target::Fns(list) = &target {
                         for callee in list {
                             callers.entry(*callee).or_default().push(me);
@@ -203,10 +221,7 @@ impl<'c> Program<'c> {
 
     /// Both files belong to the same package (its library, binaries, tests and examples).
     pub fn same_package(&self, a: u32, b: u32) -> bool {
-        let package = |f: u32| {
-            let id = &self.files[f as usize].crate_name;
-            id.split('/').next().unwrap_or(id).to_string()
-        };
+        let package = |f: u32| package_of(&self.files[f as usize].crate_name);
         a == b || package(a) == package(b)
     }
 
@@ -304,6 +319,11 @@ fn resolve_call(
             Target::Unknown
         }
     }
+}
+
+/// The package of a compilation unit id (`app#bin/tool` → `app`).
+pub fn package_of(crate_id: &str) -> &str {
+    crate_id.split('#').next().unwrap_or(crate_id)
 }
 
 fn is_relative(path: &str) -> bool {

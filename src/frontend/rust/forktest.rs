@@ -121,7 +121,9 @@ fn side_of_name(name: &str) -> Option<Side> {
 
 /// `pid.cmp(&0)`: the local compared with zero.
 pub fn cmp_with_zero(expr: &syn::Expr) -> Option<String> {
-    let syn::Expr::MethodCall(m) = expr else { return None };
+    let syn::Expr::MethodCall(m) = expr else {
+        return None;
+    };
     if m.method != "cmp" || m.args.len() != 1 {
         return None;
     }
@@ -133,7 +135,9 @@ pub fn cmp_with_zero(expr: &syn::Expr) -> Option<String> {
         return None;
     }
     match &*m.receiver {
-        syn::Expr::Path(p) if p.path.segments.len() == 1 => Some(p.path.segments[0].ident.to_string()),
+        syn::Expr::Path(p) if p.path.segments.len() == 1 => {
+            Some(p.path.segments[0].ident.to_string())
+        }
         _ => None,
     }
 }

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 /// The crate a file belongs to and its module path inside it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Place {
-    /// Unique per compilation unit: `name` for the library, `name/bin/x` for others.
+    /// Unique per compilation unit: `name` for the library, `name#bin/x` for others.
     pub crate_id: String,
     pub module: Vec<String>,
 }
@@ -41,7 +41,7 @@ impl Layout {
                 let module = modules_of(&parts[3.min(parts.len())..]);
                 let module = if parts.len() == 3 { Vec::new() } else { module };
                 Place {
-                    crate_id: format!("{name}/bin/{unit}"),
+                    crate_id: format!("{name}#bin/{unit}"),
                     module,
                 }
             }
@@ -49,7 +49,7 @@ impl Layout {
                 let rest = &parts[1..];
                 let is_bin_root = rest == ["main.rs"];
                 let crate_id = if is_bin_root {
-                    format!("{name}/bin/main")
+                    format!("{name}#bin/main")
                 } else {
                     name.clone()
                 };
@@ -66,12 +66,12 @@ impl Layout {
                     modules_of(&parts[2..])
                 };
                 Place {
-                    crate_id: format!("{name}/{dir}/{unit}"),
+                    crate_id: format!("{name}#{dir}/{unit}"),
                     module,
                 }
             }
             _ => Place {
-                crate_id: format!("{name}/{}", rel.to_string_lossy()),
+                crate_id: format!("{name}#{}", rel.to_string_lossy()),
                 module: Vec::new(),
             },
         }
@@ -145,14 +145,14 @@ mod tests {
         );
         assert_eq!(place("src/net/mod.rs").module, ["net"]);
         assert_eq!(place("src/net/tcp.rs").module, ["net", "tcp"]);
-        assert_eq!(place("src/main.rs").crate_id, "my_app/bin/main");
+        assert_eq!(place("src/main.rs").crate_id, "my_app#bin/main");
         assert_eq!(
             place("src/bin/tool.rs"),
             Place {
-                crate_id: "my_app/bin/tool".into(),
+                crate_id: "my_app#bin/tool".into(),
                 module: vec![]
             }
         );
-        assert_eq!(place("tests/it.rs").crate_id, "my_app/tests/it");
+        assert_eq!(place("tests/it.rs").crate_id, "my_app#tests/it");
     }
 }

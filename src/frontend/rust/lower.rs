@@ -266,11 +266,13 @@ impl<'a> Lowerer<'a> {
     fn lower_item(&mut self, item: &syn::Item) {
         match item {
             syn::Item::Fn(f) => {
+                self.ir.python_entry |= has_attr(&f.attrs, &["pyfunction", "pymodule"]);
                 let test = self.in_test || is_test_attrs(&f.attrs);
                 let path = format!("{}::{}", self.scope().path, f.sig.ident);
                 self.lower_fn(path, FnKind::Free, &f.sig, &f.attrs, &f.block, test, None);
             }
             syn::Item::Impl(imp) => {
+                self.ir.python_entry |= has_attr(&imp.attrs, &["pymethods"]);
                 let Some(ty) = self.type_path(&imp.self_ty) else {
                     return;
                 };
@@ -367,6 +369,20 @@ impl<'a> Lowerer<'a> {
         };
         let path = format!("{}::{name}", self.scope().path);
         self.lower_init(path, &closure.body, closure.or1_token.span);
+    }
+
+    /// Adds the body of a `macro_rules!` arm as the function its invocations call.
+    pub fn lower_macro_body(&mut self, name: &str, stmts: &[syn::Stmt]) {
+        let path = format!("{}::{name}!", self.scope().path);
+        let index = self.begin_fn(
+            path,
+            FnKind::Free,
+            proc_macro2::Span::call_site(),
+            self.in_test,
+        );
+        let block = self.lower_stmts(stmts);
+        self.end_fn(index, block);
+        self.ir.macros.push((name.to_string(), index));
     }
 
     /// Adds a global with `body` as its initialiser.
@@ -545,6 +561,8 @@ impl<'a> Lowerer<'a> {
             arg_vars: Vec::new(),
             receiver_global: None,
             closures: Vec::new(),
+            str_arg: None,
+            receiver_call: None,
         }
     }
 
@@ -929,7 +947,17 @@ impl<'a> Lowerer<'a> {
         call: &mut Call,
     ) -> Vec<Value> {
         let mut values = Vec::new();
-        for arg in args {
+        for (i, arg) in args.enumerate() {
+            if let (
+                0,
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(text),
+                    ..
+                }),
+            ) = (i, arg)
+            {
+                call.str_arg = Some(text.value());
+            }
             let v = self.lower_expr(arg, out);
             if let Some(c) = v.closure {
                 call.closures.push(c);
@@ -1005,6 +1033,7 @@ impl<'a> Lowerer<'a> {
         );
         call.receiver = receiver.var.clone();
         call.receiver_global = receiver.global.clone();
+        call.receiver_call = receiver.call;
         if let Some(index) = receiver.closure {
             call.closures.push(index);
         }
@@ -1072,7 +1101,10 @@ impl<'a> Lowerer<'a> {
     fn lower_match(&mut self, m: &syn::ExprMatch, out: &mut Vec<Node>) -> Value {
         let mut subject = self.lower_expr(&m.expr, out);
         if let Some(var) = forktest::cmp_with_zero(&m.expr) {
-            subject = Value { var: Some(self.root_var(&var)), ..Default::default() };
+            subject = Value {
+                var: Some(self.root_var(&var)),
+                ..Default::default()
+            };
         }
         let sides: Vec<Option<Side>> = m
             .arms
@@ -1162,6 +1194,16 @@ pub fn is_test_attrs(attrs: &[syn::Attribute]) -> bool {
             }
         }
         false
+    })
+}
+
+/// An attribute whose last path segment is one of `names` (`#[pyfunction]`, `#[pyo3::pymodule]`).
+fn has_attr(attrs: &[syn::Attribute], names: &[&str]) -> bool {
+    attrs.iter().any(|a| {
+        a.path()
+            .segments
+            .last()
+            .is_some_and(|s| names.iter().any(|n| s.ident == n))
     })
 }
 

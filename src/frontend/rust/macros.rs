@@ -103,6 +103,9 @@ pub fn lower_item_macro(l: &mut Lowerer, m: &syn::ItemMacro) {
         return;
     }
     if name == "macro_rules" {
+        if let Some(ident) = &m.ident {
+            lower_macro_rules(l, &ident.to_string(), m.mac.tokens.clone());
+        }
         return;
     }
     lower_unknown_items(l, m.mac.tokens.clone(), 0);
@@ -223,4 +226,63 @@ fn resolve_macro(l: &Lowerer, segs: &[String]) -> String {
         Some(target) => target.clone(),
         None => name,
     }
+}
+
+/// `macro_rules! name { (..) => { body }; .. }`: the first arm's body, with metavariables made
+/// inert, becomes a function that invocations of `name!` call. Crude, but a logging `die!` or a
+/// `fatal!` that exits is what hides child-unsafe calls in real code.
+fn lower_macro_rules(l: &mut Lowerer, name: &str, tokens: TokenStream) {
+    let mut iter = tokens.into_iter();
+    let body = loop {
+        match iter.next() {
+            Some(TokenTree::Punct(p)) if p.as_char() == '>' => match iter.next() {
+                Some(TokenTree::Group(g)) => break g.stream(),
+                _ => return,
+            },
+            Some(_) => continue,
+            None => return,
+        }
+    };
+    let body = inert_metavariables(body);
+    let Ok(stmts) = (syn::Block::parse_within).parse2(body) else {
+        return;
+    };
+    l.lower_macro_body(name, &stmts);
+}
+
+/// `$x` → a placeholder identifier; `$( .. ) sep *` → nothing.
+fn inert_metavariables(tokens: TokenStream) -> TokenStream {
+    let mut out = TokenStream::new();
+    let mut iter = tokens.into_iter().peekable();
+    while let Some(tt) = iter.next() {
+        match tt {
+            TokenTree::Punct(p) if p.as_char() == '$' => match iter.next() {
+                Some(TokenTree::Ident(_)) => {
+                    out.extend([TokenTree::Ident(proc_macro2::Ident::new(
+                        "__metavar",
+                        p.span(),
+                    ))]);
+                }
+                Some(TokenTree::Group(_)) => {
+                    // Skip the separator and the repetition operator.
+                    while let Some(TokenTree::Punct(q)) = iter.peek() {
+                        let c = q.as_char();
+                        iter.next();
+                        if matches!(c, '*' | '+' | '?') {
+                            break;
+                        }
+                    }
+                }
+                _ => {}
+            },
+            TokenTree::Group(g) => {
+                let mut group =
+                    proc_macro2::Group::new(g.delimiter(), inert_metavariables(g.stream()));
+                group.set_span(g.span());
+                out.extend([TokenTree::Group(group)]);
+            }
+            other => out.extend([other]),
+        }
+    }
+    out
 }
