@@ -3,7 +3,7 @@
 
 use super::program::{FnRef, Program};
 use super::state::{Hazard, Op, Step};
-use super::walk::{ChildCall, ForkKind, ForkRec, Walker};
+use super::walk::{ChildCall, ForcedFork, ForkKind, ForkRec, Walker};
 use crate::catalog::{rules, Effect};
 use crate::diagnostic::{Finding, Location, Related, Severity};
 use std::collections::BTreeMap;
@@ -47,6 +47,20 @@ impl<'p> Findings<'p> {
         related: Vec<Related>,
         trace: Vec<Related>,
     ) {
+        self.push_with_help(rule, primary, message, severity, related, trace, None);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push_with_help(
+        &mut self,
+        rule: &str,
+        primary: &Step,
+        message: String,
+        severity: Option<Severity>,
+        related: Vec<Related>,
+        trace: Vec<Related>,
+        help: Option<String>,
+    ) {
         let doc = rules::get(rule);
         let key = (rule.to_string(), primary.file, primary.span);
         let entry = self.by_key.entry(key).or_insert_with(|| Finding {
@@ -63,7 +77,7 @@ impl<'p> Findings<'p> {
             message,
             related: Vec::new(),
             trace,
-            help: doc.help.clone(),
+            help: help.unwrap_or_else(|| doc.help.clone()),
         });
         for r in related {
             if !entry.related.contains(&r) {
@@ -91,6 +105,9 @@ impl<'p> Findings<'p> {
     }
 
     pub fn add_walk(&mut self, me: FnRef, walker: &Walker, child_closure: Option<&Step>) {
+        for forced in walker.forced_forks.values() {
+            self.forced_fork(forced);
+        }
         for rec in walker.forks.values() {
             self.fork(rec);
         }
@@ -210,6 +227,49 @@ impl<'p> Findings<'p> {
                 self.push("FL006", &call.primary, message, None, related, trace);
             }
         }
+    }
+
+    /// A spawn that std makes with fork+exec while threads may be running (perry, sp1, maki).
+    fn forced_fork(&mut self, forced: &ForcedFork) {
+        let first = &forced.threads[0];
+        let message = format!("{} while {} may be running", forced.why, first.label);
+        let related = forced
+            .threads
+            .iter()
+            .map(|h| self.related(&h.site, format!("{} created here", h.label)))
+            .collect();
+        let trace = if first.down.is_empty() && first.up.is_empty() {
+            Vec::new()
+        } else {
+            self.hazard_trace(first, &forced.site)
+        };
+        let help = "keep std on posix_spawn: use `process_group(0)` instead of `setsid` in a closure, set limits in the parent, give the program's absolute path; if a closure is needed, call only async-signal-safe functions in it".to_string();
+        self.push_with_help(
+            "FL001",
+            &forced.site,
+            message,
+            Some(Severity::Warning),
+            related,
+            trace,
+            Some(help),
+        );
+    }
+
+    /// Thread state that outlives a call in a Python extension, for a parent that forks later.
+    pub fn host_fork(&mut self, site: &Step, label: &str) {
+        let message = format!(
+            "{label} stays alive in this Python extension's process: a Python parent that forks afterwards (multiprocessing's fork start method, gunicorn --preload, uWSGI without lazy-apps) leaves its children with threads that do not exist"
+        );
+        let help = "record the pid that created it and rebuild it (or fail fast) in a forked child, or document that users must use the spawn start method".to_string();
+        self.push_with_help(
+            "FL001",
+            site,
+            message,
+            Some(Severity::Warning),
+            Vec::new(),
+            Vec::new(),
+            Some(help),
+        );
     }
 
     fn hazards_at_fork(&mut self, rule: &str, rec: &ForkRec, hazards: &[&Hazard]) {

@@ -123,7 +123,62 @@ pub fn analyze(files: Vec<FileIr>, catalog: &Catalog) -> (Vec<Finding>, Stats) {
         walker.run(entries.get(&f).cloned().unwrap_or_default());
         out.add_walk(f, &walker, child_closures.get(&f));
     }
+    python_extensions(&prog, &summaries, &mut out);
     (out.finish(), stats)
+}
+
+/// Packages loaded into Python (`#[pymodule]`, `#[pyfunction]`): the fork happens in Python,
+/// where no Rust fork point is visible, so the honest finding is on the process-wide thread state
+/// the extension leaves behind (a global runtime, rayon's global pool).
+fn python_extensions(
+    prog: &Program,
+    summaries: &HashMap<FnRef, Summary>,
+    out: &mut findings::Findings,
+) {
+    let python: HashSet<&str> = prog
+        .files
+        .iter()
+        .filter(|f| f.python_entry)
+        .map(|f| program::package_of(&f.crate_name))
+        .collect();
+    if python.is_empty() {
+        return;
+    }
+    for (fi, file) in prog.files.iter().enumerate() {
+        if !python.contains(program::package_of(&file.crate_name)) {
+            continue;
+        }
+        for f in file.functions.iter().filter(|f| !f.is_test) {
+            for_each_call(&f.body, &mut |call| {
+                let Target::Apis(list) = prog.target(fi as u32, call.id) else {
+                    return;
+                };
+                for &i in list {
+                    let api = &prog.catalog.apis[i];
+                    if api.global && api.effects.contains(&Effect::StartsThread) {
+                        let site = Step {
+                            file: fi as u32,
+                            span: call.span,
+                            text: api.label.as_str().into(),
+                        };
+                        out.host_fork(&site, &api.label);
+                    }
+                }
+            });
+        }
+        for global in &file.globals {
+            let Some(summary) = summaries.get(&(fi as u32, global.init as u32)) else {
+                continue;
+            };
+            for h in summary
+                .alive
+                .iter()
+                .filter(|h| h.effect == Effect::StartsThread)
+            {
+                out.host_fork(&h.site, &h.label);
+            }
+        }
+    }
 }
 
 /// Closures registered as fork-child code (`pre_exec`) and closures whose threads are scoped.

@@ -136,6 +136,22 @@ pub struct Ctx<'a> {
     pub scoped_closures: &'a HashSet<FnRef>,
 }
 
+/// What a `Command` builder has been told so far.
+#[derive(Debug, Clone, Default)]
+struct CommandState {
+    bare_name: bool,
+    path_env: bool,
+    forced_by: Option<String>,
+}
+
+/// A spawn or `pre_exec` that makes std fork while threads may be running.
+#[derive(Debug, Clone)]
+pub struct ForcedFork {
+    pub site: Step,
+    pub why: String,
+    pub threads: Vec<Hazard>,
+}
+
 struct LoopFrame {
     brk: Option<State>,
     cont: Option<State>,
@@ -161,6 +177,13 @@ pub struct Walker<'a> {
     /// `return`/`?` leaving `main` from a child, (span, fork).
     pub main_returns: Vec<(Span, u32)>,
     returns: HashSet<String>,
+    /// `Command` builders seen, by the id of their `Command::new` call.
+    commands: HashMap<u32, CommandState>,
+    /// Calls (and locals) that hold a builder, to its `Command::new` id.
+    command_of_call: HashMap<u32, u32>,
+    command_vars: HashMap<String, u32>,
+    /// Spawns that std makes with fork+exec, with what was alive (Report).
+    pub forced_forks: BTreeMap<Span, ForcedFork>,
     /// Globals locked here or in callees (bounded).
     globals: std::collections::BTreeSet<String>,
     /// A fork whose child fell out of its branch: code that follows may run in the child.
@@ -197,6 +220,10 @@ impl<'a> Walker<'a> {
             joined: Vec::new(),
             error_exit: false,
             child_maybe: None,
+            commands: HashMap::new(),
+            command_of_call: HashMap::new(),
+            command_vars: HashMap::new(),
+            forced_forks: BTreeMap::new(),
             globals: std::collections::BTreeSet::new(),
         }
     }
@@ -571,6 +598,18 @@ impl<'a> Walker<'a> {
                 }
             }
         }
+        let root = call
+            .receiver_call
+            .and_then(|c| self.command_of_call.get(&c))
+            .or_else(|| {
+                call.receiver
+                    .as_ref()
+                    .and_then(|v| self.command_vars.get(v))
+            })
+            .copied();
+        if let Some(root) = root {
+            self.command_of_call.insert(call.id, root);
+        }
         let text = call.callee.display();
         let here = self.step(call.span, format!("`{text}`"));
         let mut role = ClosureRole::Inline;
@@ -731,6 +770,24 @@ impl<'a> Walker<'a> {
         self.reaches_fork |= summary.reaches_fork;
     }
 
+    fn forced_fork(&mut self, state: &State, call: &Call, why: String) {
+        if self.mode != Mode::Report {
+            return;
+        }
+        let threads: Vec<Hazard> = state
+            .live
+            .values()
+            .filter(|h| h.effect == Effect::StartsThread)
+            .cloned()
+            .collect();
+        if threads.is_empty() {
+            return;
+        }
+        let site = self.step(call.span, call.callee.display());
+        self.forced_forks
+            .insert(call.span, ForcedFork { site, why, threads });
+    }
+
     /// Records a fork point at `call`: what is alive there, and the local holding its result.
     fn fork_point(&mut self, state: &State, call: &Call, label: &str, kind: ForkKind) {
         self.reaches_fork = true;
@@ -811,6 +868,52 @@ impl<'a> Walker<'a> {
             }
             Effect::ChildClosure => {
                 self.reaches_fork = true;
+                self.forced_fork(state, call, "this `pre_exec` closure makes std spawn the command with fork+exec instead of posix_spawn".into());
+                false
+            }
+            Effect::NewCommand => {
+                let bare_name = call.str_arg.as_deref().is_some_and(|p| !p.contains('/'));
+                self.commands.insert(
+                    call.id,
+                    CommandState {
+                        bare_name,
+                        ..Default::default()
+                    },
+                );
+                self.command_of_call.insert(call.id, call.id);
+                if let Some(v) = &call.bind {
+                    self.command_vars.insert(v.clone(), call.id);
+                }
+                false
+            }
+            Effect::SetsEnv | Effect::ForcesFork => {
+                let root = self.command_of_call.get(&call.id).copied();
+                if let Some(cmd) = root.and_then(|r| self.commands.get_mut(&r)) {
+                    if effect == Effect::ForcesFork {
+                        cmd.forced_by = Some(api.label.clone());
+                    } else if call.str_arg.as_deref() != Some("PATH")
+                        && api.label.ends_with("::env")
+                    {
+                        // Some other variable: the spawn path does not change.
+                    } else {
+                        cmd.path_env = true;
+                    }
+                }
+                false
+            }
+            Effect::SpawnsCommand => {
+                let root = self.command_of_call.get(&call.id).copied();
+                if let Some(cmd) = root.and_then(|r| self.commands.get(&r)).cloned() {
+                    let why = match (&cmd.forced_by, cmd.bare_name && cmd.path_env) {
+                        (Some(by), _) => Some(format!("`{by}` makes std spawn this command with fork+exec instead of posix_spawn")),
+                        (None, true) => Some("a bare program name with `PATH` set in the command's environment makes std spawn it with fork+exec instead of posix_spawn".to_string()),
+                        (None, false) => None,
+                    };
+                    if let Some(why) = why {
+                        self.reaches_fork = true;
+                        self.forced_fork(state, call, why);
+                    }
+                }
                 false
             }
             Effect::ProcessExit => {

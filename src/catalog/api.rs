@@ -39,6 +39,14 @@ pub enum Effect {
     Scoped,
     /// Never returns (`panic!`, `unreachable!`).
     Diverges,
+    /// Builds a `Command` (its program name decides std's spawn path).
+    NewCommand,
+    /// Changes a `Command`'s environment (`PATH` there sends a bare program name to the fork path).
+    SetsEnv,
+    /// Makes std spawn the command with fork+exec instead of posix_spawn (`uid`, `gid`, `groups`).
+    ForcesFork,
+    /// Spawns a `Command`.
+    SpawnsCommand,
 }
 
 impl Effect {
@@ -133,6 +141,9 @@ pub struct Api {
     #[serde(default)]
     pub closure: ClosureRole,
     pub severity: Option<Severity>,
+    /// The state it creates is process-wide and outlives the call (rayon's global pool).
+    #[serde(default)]
+    pub global: bool,
     pub source: String,
 }
 
@@ -157,6 +168,10 @@ pub const FILES: &[(&str, &str)] = &[
     ("rules/fork.toml", include_str!("../../rules/fork.toml")),
     ("rules/child.toml", include_str!("../../rules/child.toml")),
     ("rules/safe.toml", include_str!("../../rules/safe.toml")),
+    (
+        "rules/command.toml",
+        include_str!("../../rules/command.toml"),
+    ),
 ];
 
 /// The catalogue, indexed for lookup by path, method name and macro name.

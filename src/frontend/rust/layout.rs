@@ -70,8 +70,9 @@ impl Layout {
                     module,
                 }
             }
+            // build.rs, fixtures, scripts: each is a crate of its own.
             _ => Place {
-                crate_id: format!("{name}#{}", rel.to_string_lossy()),
+                crate_id: file.to_string_lossy().into_owned(),
                 module: Vec::new(),
             },
         }
