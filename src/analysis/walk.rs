@@ -139,6 +139,8 @@ pub struct Ctx<'a> {
 /// What a `Command` builder has been told so far.
 #[derive(Debug, Clone, Default)]
 struct CommandState {
+    /// A `pre_exec` closure was registered (and reported there).
+    pre_exec: bool,
     bare_name: bool,
     path_env: bool,
     forced_by: Option<String>,
@@ -697,6 +699,7 @@ impl<'a> Walker<'a> {
                         self.entries.push((closure, entry));
                     }
                 }
+                ClosureRole::Deferred => {}
                 ClosureRole::Child => {
                     if self.mode == Mode::Propagate && self.reaches(closure) {
                         let entry = self.entry_for_callee(state, &here);
@@ -868,6 +871,10 @@ impl<'a> Walker<'a> {
             }
             Effect::ChildClosure => {
                 self.reaches_fork = true;
+                let root = self.command_of_call.get(&call.id).copied();
+                if let Some(cmd) = root.and_then(|r| self.commands.get_mut(&r)) {
+                    cmd.pre_exec = true;
+                }
                 self.forced_fork(state, call, "this `pre_exec` closure makes std spawn the command with fork+exec instead of posix_spawn".into());
                 false
             }
@@ -903,7 +910,11 @@ impl<'a> Walker<'a> {
             }
             Effect::SpawnsCommand => {
                 let root = self.command_of_call.get(&call.id).copied();
-                if let Some(cmd) = root.and_then(|r| self.commands.get(&r)).cloned() {
+                if let Some(cmd) = root
+                    .and_then(|r| self.commands.get(&r))
+                    .cloned()
+                    .filter(|c| !c.pre_exec)
+                {
                     let why = match (&cmd.forced_by, cmd.bare_name && cmd.path_env) {
                         (Some(by), _) => Some(format!("`{by}` makes std spawn this command with fork+exec instead of posix_spawn")),
                         (None, true) => Some("a bare program name with `PATH` set in the command's environment makes std spawn it with fork+exec instead of posix_spawn".to_string()),

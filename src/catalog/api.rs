@@ -113,6 +113,8 @@ pub enum ClosureRole {
     Child,
     /// In the caller; threads it starts end when it returns (`thread::scope`).
     Scoped,
+    /// Stored and run later, elsewhere (a daemon's privileged action runs in the child).
+    Deferred,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
