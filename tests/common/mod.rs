@@ -71,8 +71,21 @@ fn finish(out: Output) -> Run {
     }
 }
 
-fn command(bin: &str, dir: &Path, args: &[&str]) -> Command {
+/// A command that cannot reach a repository other than the one under `dir`: the `GIT_*`
+/// variables a surrounding git (a hook, `rebase --exec`) exports are removed.
+pub fn isolated(bin: &str, dir: &Path) -> Command {
     let mut cmd = Command::new(bin);
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("GIT_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.current_dir(dir);
+    cmd
+}
+
+fn command(bin: &str, dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = isolated(bin, dir);
     cmd.args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
