@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs on a fresh Debian machine with the Rust toolchain:
-# redis-server (the end-to-end test of `inspect` talks to a real one on loopback).
+# Installs what the test suite needs on a fresh Debian machine with the Rust toolchain. Idempotent.
+# - redis-server: the end-to-end test of `inspect` talks to a real one on loopback.
+# - @microsoft/sarif-multitool (npm; a self-contained .NET build): the official SARIF validator
+#   that tests/cli_formats.rs runs on `--format sarif` output. Installed under target/tools.
 set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 if [ ${#need[@]} -gt 0 ]; then
@@ -10,3 +14,22 @@ if [ ${#need[@]} -gt 0 ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+
+SARIF_MULTITOOL_VERSION=5.7.0
+tools="$root/target/tools"
+if [ "${FORKLINT_SKIP_SARIF_VALIDATOR:-}" != 1 ] &&
+    ! grep -qs "\"version\": \"$SARIF_MULTITOOL_VERSION\"" \
+        "$tools/node_modules/@microsoft/sarif-multitool/package.json"; then
+    if ! command -v npm >/dev/null 2>&1; then
+        echo "setup: npm is needed to install the SARIF validator (or set FORKLINT_SKIP_SARIF_VALIDATOR=1)" >&2
+        exit 1
+    fi
+    mkdir -p "$tools"
+    npm install --prefix "$tools" --no-audit --no-fund --loglevel=error \
+        "@microsoft/sarif-multitool@$SARIF_MULTITOOL_VERSION" >/dev/null
+fi
+# npm may skip the package's postinstall `chmod u+x`; do it here.
+for exe in "$tools"/node_modules/@microsoft/sarif-multitool-*/Sarif.Multitool; do
+    [ -f "$exe" ] && chmod u+x "$exe"
+done
+exit 0

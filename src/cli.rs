@@ -1,6 +1,8 @@
 //! The command line: clap definitions for every subcommand and flag.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use crate::config::{FailOn, Level};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -15,6 +17,10 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "parsed once per process; boxing would only obscure the clap definitions"
+)]
 pub enum Command {
     /// Analyse Rust sources for fork hazards.
     Check(CheckArgs),
@@ -26,6 +32,14 @@ pub enum Command {
     Explain {
         /// A rule id (FL001) or name (thread-before-fork).
         rule: String,
+    },
+    /// Write a commented forklint.toml template.
+    Init {
+        /// The folder to write it in (default: the current folder).
+        dir: Option<PathBuf>,
+        /// Overwrite an existing forklint.toml.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -70,6 +84,55 @@ pub struct CheckArgs {
     /// Print counts and the time spent in each phase to stderr.
     #[arg(long)]
     pub stats: bool,
+    /// Read the configuration from this file (a forklint.toml, or a Cargo.toml with a
+    /// [package.metadata.forklint] table) instead of searching upwards from the first path.
+    #[arg(long, value_name = "PATH", conflicts_with = "isolated")]
+    pub config: Option<PathBuf>,
+    /// Ignore every configuration file.
+    #[arg(long)]
+    pub isolated: bool,
+    /// Only these rules (ids or names, comma-separated); replaces the configuration's `select`.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Vec<String>,
+    /// Never these rules (ids or names, comma-separated), in addition to the configuration's.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+    /// Turn a rule off (id or name; repeatable; later -A/-W/-D flags win).
+    #[arg(short = 'A', long = "allow", value_name = "RULE")]
+    pub allow: Vec<String>,
+    /// Report a rule as a warning (repeatable).
+    #[arg(short = 'W', long = "warn", value_name = "RULE")]
+    pub warn: Vec<String>,
+    /// Report a rule as an error (repeatable); `-D warnings` means `--fail-on warning`.
+    #[arg(short = 'D', long = "deny", value_name = "RULE")]
+    pub deny: Vec<String>,
+    /// The -A/-W/-D flags in command-line order (filled by `parse_from`).
+    #[arg(skip)]
+    pub level_flags: Vec<(Level, String)>,
+    /// The lowest severity that makes the exit code 1 [default: error].
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub fail_on: Option<FailOn>,
+    /// Exit 0 even with findings (still 2 when forklint cannot run); same as --fail-on never.
+    #[arg(short = 'e', long)]
+    pub exit_zero: bool,
+    /// Report suppression comments that give no `reason = "..."` (FL901).
+    #[arg(long)]
+    pub require_reasons: bool,
+    /// Hide the findings recorded in this baseline file (see --write-baseline).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings in the --baseline file instead of reporting them.
+    #[arg(long, requires = "baseline")]
+    pub write_baseline: bool,
+    /// Report only findings on lines changed since this git revision (and in untracked files).
+    #[arg(long, value_name = "REV")]
+    pub new_from_rev: Option<String>,
+    /// With `-` as the path: the file name the text on stdin stands for (for config and output).
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
+    /// Apply `exclude` to files named on the command line too (for pre-commit and editors).
+    #[arg(long)]
+    pub force_exclude: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -78,4 +141,112 @@ pub struct InspectArgs {
     pub pid: String,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// Parses the command line; unlike `Cli::parse`, it also records the order of -A/-W/-D flags,
+/// which decides which of two conflicting flags wins.
+pub fn parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let matches = Cli::command().try_get_matches_from(args)?;
+    let mut cli = Cli::from_arg_matches(&matches)?;
+    if let (Command::Check(check), Some(sub)) =
+        (&mut cli.command, matches.subcommand_matches("check"))
+    {
+        let mut flags = Vec::new();
+        for (id, level) in [
+            ("allow", Level::Allow),
+            ("warn", Level::Warn),
+            ("deny", Level::Deny),
+        ] {
+            if let (Some(values), Some(indices)) = (sub.get_many::<String>(id), sub.indices_of(id))
+            {
+                for (value, index) in values.zip(indices) {
+                    flags.push((index, level, value.clone()));
+                }
+            }
+        }
+        flags.sort_by_key(|f| f.0);
+        check.level_flags = flags.into_iter().map(|(_, l, v)| (l, v)).collect();
+    }
+    Ok(cli)
+}
+
+/// The arguments of `cargo forklint ...`: cargo runs `cargo-forklint forklint ...`, so the
+/// inserted `forklint` is dropped, and `check` is implied when no subcommand is named.
+pub fn cargo_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    let mut args: Vec<OsString> = args.into_iter().collect();
+    if args.len() > 1 && args[1] == "forklint" {
+        args.remove(1);
+    }
+    if args.is_empty() {
+        args.push("cargo-forklint".into());
+    }
+    let explicit = args.get(1).and_then(|a| a.to_str()).is_some_and(|a| {
+        matches!(
+            a,
+            "check"
+                | "inspect"
+                | "rules"
+                | "explain"
+                | "init"
+                | "help"
+                | "-h"
+                | "--help"
+                | "-V"
+                | "--version"
+        )
+    });
+    if !explicit {
+        args.insert(1, "check".into());
+    }
+    args
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn level_flags_keep_command_line_order() {
+        let cli = parse_from([
+            "forklint", "check", "-D", "FL001", "-A", "FL002", "--warn", "FL001", "-A", "FL001",
+        ])
+        .unwrap();
+        let Command::Check(c) = cli.command else {
+            panic!()
+        };
+        assert_eq!(
+            c.level_flags,
+            [
+                (Level::Deny, "FL001".to_string()),
+                (Level::Allow, "FL002".to_string()),
+                (Level::Warn, "FL001".to_string()),
+                (Level::Allow, "FL001".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn cargo_subcommand_arguments() {
+        let to = |v: &[&str]| v.iter().map(OsString::from).collect::<Vec<_>>();
+        assert_eq!(
+            cargo_args(to(&["cargo-forklint", "forklint"])),
+            to(&["cargo-forklint", "check"])
+        );
+        assert_eq!(
+            cargo_args(to(&["cargo-forklint", "forklint", "check", "src"])),
+            to(&["cargo-forklint", "check", "src"])
+        );
+        assert_eq!(
+            cargo_args(to(&["cargo-forklint", "forklint", "--format", "json"])),
+            to(&["cargo-forklint", "check", "--format", "json"])
+        );
+        assert_eq!(
+            cargo_args(to(&["cargo-forklint", "forklint", "rules"])),
+            to(&["cargo-forklint", "rules"])
+        );
+    }
 }

@@ -1,23 +1,49 @@
 //! The subcommands: what each prints and the exit code it returns.
 
-use crate::catalog::{rules, Catalog};
-use crate::check::{self, CheckOptions};
-use crate::cli::{CheckArgs, Cli, Command, Format, OutputArgs};
-use crate::diagnostic::Severity;
-use crate::report;
+use crate::catalog::rules;
+use crate::check::CheckReport;
+use crate::cli::{Cli, Command, Format, OutputArgs};
+use crate::config;
+use std::ffi::OsString;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::Path;
+use std::process::ExitCode;
 
 pub fn run(cli: &Cli) -> anyhow::Result<i32> {
     match &cli.command {
-        Command::Check(args) => check(args),
+        Command::Check(args) => crate::lint::run(args),
         Command::Inspect(args) => crate::inspect::run(args),
         Command::Rules(args) => list_rules(args),
         Command::Explain { rule } => explain(rule),
+        Command::Init { dir, force } => init(dir.as_deref(), *force),
     }
 }
 
-fn print(text: &str) -> anyhow::Result<()> {
+/// Both binaries: parse, run, and map the outcome to an exit code. A panic is a bug of ours and
+/// exits 2 ("could not run"), never 101 or 0.
+pub fn main_with(args: Vec<OsString>) -> ExitCode {
+    let cli = match crate::cli::parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match std::panic::catch_unwind(|| run(&cli)) {
+        Ok(Ok(code)) => ExitCode::from(code.clamp(0, 255) as u8),
+        Ok(Err(e)) => {
+            eprintln!("forklint: error: {e:#}");
+            ExitCode::from(2)
+        }
+        Err(_) => {
+            eprintln!("forklint: internal error (a bug in forklint); please report it with the input that caused it");
+            ExitCode::from(2)
+        }
+    }
+}
+
+pub(crate) fn print(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         // A closed pipe (`| head`) is not an error of ours.
@@ -26,59 +52,41 @@ fn print(text: &str) -> anyhow::Result<()> {
     }
 }
 
-fn check(args: &CheckArgs) -> anyhow::Result<i32> {
-    colored::control::set_override(report::use_color(args.output.color));
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
-    let catalog = Catalog::builtin();
-    let report = match check::run(
-        &paths,
-        catalog,
-        &CheckOptions {
-            prefilter: !args.no_prefilter,
-        },
-    ) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("forklint: error: {e}");
-            return Ok(2);
-        }
-    };
-    let text = match args.output.format {
-        Format::Json => report::json::render(&report),
-        Format::Human => report::human::render(&report, args.output.quiet),
-        other => anyhow::bail!("--format {other:?} is not supported by check yet"),
-    };
-    print(&text)?;
-    if args.stats {
-        let s = &report.stats;
-        eprintln!(
-            "files seen {}, parsed {}, skipped by prefilter {}, functions {}, call edges {}, summary walks {}, propagation walks {}\nwalk {:.3}s, parse {:.3}s, analysis {:.3}s",
-            s.files_seen,
-            s.files_parsed,
-            s.files_skipped,
-            s.analysis.functions,
-            s.analysis.call_edges,
-            s.analysis.summary_walks,
-            s.analysis.propagate_walks,
-            s.walk.as_secs_f64(),
-            s.parse.as_secs_f64(),
-            s.analyse.as_secs_f64()
+/// Counts and timings of a run, for `--stats`, on stderr.
+pub(crate) fn print_stats(report: &CheckReport) {
+    let s = &report.stats;
+    eprintln!(
+        "files seen {}, parsed {}, skipped by prefilter {}, functions {}, call edges {}, summary walks {}, propagation walks {}\nwalk {:.3}s, parse {:.3}s, analysis {:.3}s",
+        s.files_seen,
+        s.files_parsed,
+        s.files_skipped,
+        s.analysis.functions,
+        s.analysis.call_edges,
+        s.analysis.summary_walks,
+        s.analysis.propagate_walks,
+        s.walk.as_secs_f64(),
+        s.parse.as_secs_f64(),
+        s.analyse.as_secs_f64()
+    );
+}
+
+fn init(dir: Option<&Path>, force: bool) -> anyhow::Result<i32> {
+    let dir = dir.unwrap_or(Path::new("."));
+    let file = dir.join("forklint.toml");
+    if file.exists() && !force {
+        anyhow::bail!(
+            "{} already exists; pass --force to overwrite it",
+            file.display()
         );
     }
-    let failing = report
-        .findings
-        .iter()
-        .any(|f| f.severity >= Severity::Warning)
-        || !report.errors.is_empty();
-    Ok(if failing { 1 } else { 0 })
+    std::fs::write(&file, config::template::TEMPLATE)
+        .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", file.display()))?;
+    eprintln!("forklint: wrote {}", file.display());
+    Ok(0)
 }
 
 fn list_rules(args: &OutputArgs) -> anyhow::Result<i32> {
-    let rules = rules::all();
+    let rules: Vec<_> = rules::every().collect();
     let text = match args.format {
         Format::Json => {
             let list: Vec<_> = rules
@@ -140,8 +148,7 @@ fn explain(key: &str) -> anyhow::Result<i32> {
             Ok(0)
         }
         None => {
-            let ids: Vec<String> = rules::all()
-                .iter()
+            let ids: Vec<String> = rules::every()
                 .map(|r| format!("{} ({})", r.id, r.name))
                 .collect();
             eprintln!(

@@ -176,8 +176,9 @@ pub const FILES: &[(&str, &str)] = &[
     ),
 ];
 
-/// The catalogue, indexed for lookup by path, method name and macro name.
-#[derive(Debug, Default)]
+/// The catalogue, indexed for lookup by path, method name and macro name. `Clone` lets a
+/// configuration extend a copy of the built-in one.
+#[derive(Debug, Default, Clone)]
 pub struct Catalog {
     pub apis: Vec<Api>,
     by_path: HashMap<String, Vec<usize>>,

@@ -28,24 +28,37 @@ struct RulesFile {
 }
 
 const RULES_TOML: &str = include_str!("../../rules/rules.toml");
+const META_TOML: &str = include_str!("../../rules/meta.toml");
 
-/// Every rule, in id order.
-pub fn all() -> &'static [RuleDoc] {
-    static RULES: OnceLock<Vec<RuleDoc>> = OnceLock::new();
-    RULES.get_or_init(|| {
-        let file: RulesFile = toml::from_str(RULES_TOML)
-            .unwrap_or_else(|e| panic!("embedded rules/rules.toml is invalid: {e}"));
-        let mut rules = file.rule;
-        rules.sort_by(|a, b| a.id.cmp(&b.id));
-        rules
-    })
+fn load(name: &str, text: &str) -> Vec<RuleDoc> {
+    let file: RulesFile =
+        toml::from_str(text).unwrap_or_else(|e| panic!("embedded {name} is invalid: {e}"));
+    let mut rules = file.rule;
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    rules
 }
 
-/// A rule by id (`FL001`, any case) or by name (`thread-before-fork`).
+/// Every rule of the analysis, in id order.
+pub fn all() -> &'static [RuleDoc] {
+    static RULES: OnceLock<Vec<RuleDoc>> = OnceLock::new();
+    RULES.get_or_init(|| load("rules/rules.toml", RULES_TOML))
+}
+
+/// The meta-rules about suppression comments (`rules/meta.toml`), in id order.
+pub fn meta() -> &'static [RuleDoc] {
+    static RULES: OnceLock<Vec<RuleDoc>> = OnceLock::new();
+    RULES.get_or_init(|| load("rules/meta.toml", META_TOML))
+}
+
+/// The analysis rules, then the meta-rules.
+pub fn every() -> impl Iterator<Item = &'static RuleDoc> {
+    all().iter().chain(meta())
+}
+
+/// A rule by id (`FL001`, any case) or by name (`thread-before-fork`, or `thread_before_fork`).
 pub fn find(key: &str) -> Option<&'static RuleDoc> {
-    all()
-        .iter()
-        .find(|r| r.id.eq_ignore_ascii_case(key) || r.name.eq_ignore_ascii_case(key))
+    let name = key.replace('_', "-");
+    every().find(|r| r.id.eq_ignore_ascii_case(key) || r.name.eq_ignore_ascii_case(&name))
 }
 
 /// A rule by id; the ids used in code are fixed, so a miss is a programming error.

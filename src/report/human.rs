@@ -1,28 +1,11 @@
 //! The human rendering, rustc-style: `error[FL001]: ...`, `--> path:line:col`, the source line with
 //! an underline, labelled related locations, the trace, `= help:` and a pointer to `explain`.
 
-use crate::check::CheckReport;
+use super::Context;
 use crate::diagnostic::{Finding, Location, Severity};
+use crate::source::Sources;
 use colored::{ColoredString, Colorize};
-use std::collections::HashMap;
 use std::fmt::Write;
-
-/// Source lines, read once per file when a finding points into it.
-#[derive(Default)]
-struct Sources {
-    files: HashMap<String, Option<Vec<String>>>,
-}
-
-impl Sources {
-    fn line(&mut self, path: &str, line: u32) -> Option<String> {
-        let lines = self.files.entry(path.to_string()).or_insert_with(|| {
-            std::fs::read_to_string(path)
-                .ok()
-                .map(|t| t.lines().map(str::to_string).collect())
-        });
-        lines.as_ref()?.get(line.checked_sub(1)? as usize).cloned()
-    }
-}
 
 fn severity_label(s: Severity, rule: &str) -> ColoredString {
     let text = format!("{}[{rule}]", s.as_str());
@@ -143,11 +126,11 @@ fn render_finding(out: &mut String, sources: &mut Sources, f: &Finding) {
     out.push('\n');
 }
 
-pub fn render(report: &CheckReport, quiet: bool) -> String {
+pub fn render(ctx: &Context<'_>, sources: &mut Sources) -> String {
+    let report = ctx.report;
     let mut out = String::new();
-    let mut sources = Sources::default();
     for f in &report.findings {
-        render_finding(&mut out, &mut sources, f);
+        render_finding(&mut out, sources, f);
     }
     for e in &report.errors {
         let _ = writeln!(
@@ -159,15 +142,17 @@ pub fn render(report: &CheckReport, quiet: bool) -> String {
             e.message
         );
     }
-    if !quiet {
-        out.push_str(&summary_line(report));
+    if !ctx.quiet {
+        out.push_str(&summary_line(ctx));
         out.push('\n');
     }
     out
 }
 
-/// `Found 2 findings (1 error, 1 warning) in 12 files; 1 file could not be analysed.`
-pub fn summary_line(report: &CheckReport) -> String {
+/// `Found 2 findings (1 error, 1 warning) in 12 files; 1 file could not be analysed.`, then what
+/// was hidden: `(3 suppressed, 5 in the baseline, 2 on unchanged lines)`.
+pub fn summary_line(ctx: &Context<'_>) -> String {
+    let report = ctx.report;
     let count = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
     let plural = |n: usize, word: &str| {
         if n == 1 {
@@ -201,6 +186,21 @@ pub fn summary_line(report: &CheckReport) -> String {
         let n = report.errors.len();
         line.pop();
         let _ = write!(line, "; {} could not be analysed.", plural(n, "file"));
+    }
+    let t = ctx.tally;
+    let mut hidden = Vec::new();
+    if t.suppressed > 0 {
+        hidden.push(format!("{} suppressed", t.suppressed));
+    }
+    if t.baselined > 0 {
+        hidden.push(format!("{} in the baseline", t.baselined));
+    }
+    if t.unchanged > 0 {
+        hidden.push(format!("{} on unchanged lines", t.unchanged));
+    }
+    if !hidden.is_empty() {
+        line.pop();
+        let _ = write!(line, " ({} not shown).", hidden.join(", "));
     }
     line
 }

@@ -1,7 +1,8 @@
 //! `--format json`: the version-1 schema of DESIGN.md (flat locations, `related`, `errors`,
-//! `summary`), plus a `trace` array per finding.
+//! `summary`), plus per finding a `trace` array and the `fingerprint` the baseline keys on, and in
+//! the summary the counts of suppressed, baselined and unchanged-line findings.
 
-use crate::check::CheckReport;
+use super::Context;
 use crate::diagnostic::{Finding, Related};
 use serde::Serialize;
 
@@ -18,6 +19,9 @@ struct Summary {
     files: usize,
     findings: usize,
     errors: usize,
+    suppressed: usize,
+    baselined: usize,
+    unchanged: usize,
 }
 
 #[derive(Serialize)]
@@ -34,6 +38,7 @@ struct JsonFinding<'a> {
     related: Vec<JsonRelated<'a>>,
     trace: Vec<JsonRelated<'a>>,
     help: &'a str,
+    fingerprint: &'a str,
 }
 
 #[derive(Serialize)]
@@ -53,7 +58,7 @@ fn related(r: &Related) -> JsonRelated<'_> {
     }
 }
 
-fn finding(f: &Finding) -> Option<JsonFinding<'_>> {
+fn finding<'a>(f: &'a Finding, fingerprint: &'a str) -> Option<JsonFinding<'a>> {
     let loc = f.location.as_ref()?;
     Some(JsonFinding {
         rule: &f.rule,
@@ -68,18 +73,30 @@ fn finding(f: &Finding) -> Option<JsonFinding<'_>> {
         related: f.related.iter().map(related).collect(),
         trace: f.trace.iter().map(related).collect(),
         help: &f.help,
+        fingerprint,
     })
 }
 
-pub fn render(report: &CheckReport) -> String {
+pub fn render(ctx: &Context<'_>) -> String {
+    let report = ctx.report;
     let out = JsonReport {
         version: 1,
-        findings: report.findings.iter().filter_map(finding).collect(),
+        findings: report
+            .findings
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| {
+                finding(f, ctx.fingerprints.get(i).map(String::as_str).unwrap_or(""))
+            })
+            .collect(),
         errors: &report.errors,
         summary: Summary {
             files: report.files,
             findings: report.findings.len(),
             errors: report.errors.len(),
+            suppressed: ctx.tally.suppressed,
+            baselined: ctx.tally.baselined,
+            unchanged: ctx.tally.unchanged,
         },
     };
     let mut text =
