@@ -8,6 +8,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+if [ "${FORKLINT_SKIP_SARIF_VALIDATOR:-}" != 1 ] && ! command -v npm >/dev/null 2>&1; then
+    need+=(nodejs npm)
+fi
 if [ ${#need[@]} -gt 0 ]; then
     SUDO=""
     [ "$(id -u)" -eq 0 ] || SUDO="sudo"
