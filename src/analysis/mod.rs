@@ -149,7 +149,33 @@ fn python_extensions(
             continue;
         }
         for f in file.functions.iter().filter(|f| !f.is_test) {
+            // delta-rs's fix: remember the creating pid and fail fast in a forked child.
+            let mut checks_pid = false;
             for_each_call(&f.body, &mut |call| {
+                if let crate::ir::Callee::Path(c) = &call.callee {
+                    checks_pid |= c
+                        .iter()
+                        .any(|p| p.ends_with("process::id") || p.ends_with("getpid"));
+                }
+            });
+            for_each_call(&f.body, &mut |call| {
+                // `static RT: OnceLock<Runtime>` + `RT.get_or_init(|| Runtime::new())`.
+                let once = matches!(&call.callee, crate::ir::Callee::Method { name, .. }
+                    if matches!(name.as_str(), "get_or_init" | "get_or_try_init" | "call_once" | "get_or_insert_with"));
+                if once && call.receiver_global.is_some() && !checks_pid {
+                    for &c in &call.closures {
+                        let Some(summary) = summaries.get(&(fi as u32, c as u32)) else {
+                            continue;
+                        };
+                        for h in summary
+                            .alive
+                            .iter()
+                            .filter(|h| h.effect == Effect::StartsThread)
+                        {
+                            out.host_fork(&h.site, &h.label);
+                        }
+                    }
+                }
                 let Target::Apis(list) = prog.target(fi as u32, call.id) else {
                     return;
                 };
