@@ -371,6 +371,19 @@ impl<'a> Lowerer<'a> {
         self.lower_init(path, &closure.body, closure.or1_token.span);
     }
 
+    /// A file that is a fragment for `include!` (statements or an expression): its code becomes
+    /// one function, so that what it calls is still seen.
+    pub fn lower_fragment(&mut self, stmts: &[syn::Stmt]) {
+        let index = self.begin_fn(
+            "self::{include}".to_string(),
+            FnKind::Free,
+            proc_macro2::Span::call_site(),
+            self.in_test,
+        );
+        let block = self.lower_stmts(stmts);
+        self.end_fn(index, block);
+    }
+
     /// Adds the body of a `macro_rules!` arm as the function its invocations call.
     pub fn lower_macro_body(&mut self, name: &str, stmts: &[syn::Stmt]) {
         let path = format!("{}::{name}!", self.scope().path);
