@@ -169,13 +169,39 @@ impl<'c> Program<'c> {
         let mut callers: HashMap<FnRef, Vec<FnRef>> = HashMap::new();
         for (fi, file) in files.iter().enumerate() {
             let mut t: Vec<Target> = Vec::new();
+            // Types that builder chains carry, learnt from the catalogue's `returns`.
+            let mut chain_ty: HashMap<u32, String> = HashMap::new();
             for (i, f) in file.functions.iter().enumerate() {
                 let me = (fi as u32, i as u32);
                 let mut visit = |call: &crate::ir::Call| {
+                    let known = call.receiver_call.and_then(|r| chain_ty.get(&r)).cloned();
+                    let retyped;
+                    let call = match (&call.callee, &known) {
+                        (Callee::Method { name, .. }, Some(ty)) => {
+                            retyped = crate::ir::Call {
+                                callee: Callee::Method {
+                                    name: name.clone(),
+                                    ty: Some(ty.clone()),
+                                },
+                                ..call.clone()
+                            };
+                            &retyped
+                        }
+                        _ => call,
+                    };
                     let target = match call.callee {
                         Callee::Local(index) => Target::Fns(vec![(fi as u32, index as u32)]),
                         _ => resolve_call(file, call, catalog, &lookup, &methods, &globals),
                     };
+                    let returns = match &target {
+                        Target::Apis(list) => {
+                            list.iter().find_map(|&a| catalog.apis[a].returns.clone())
+                        }
+                        _ => None,
+                    };
+                    if let Some(ty) = returns.or(known) {
+                        chain_ty.insert(call.id, ty);
+                    }
                     let target = match (&target, &call.callee) {
                         (Target::Unknown, Callee::Macro(path)) => {
                             let name = path.rsplit("::").next().unwrap_or(path).to_string();

@@ -143,6 +143,9 @@ pub struct Api {
     #[serde(default)]
     pub closure: ClosureRole,
     pub severity: Option<Severity>,
+    /// The type the call returns, when it starts a builder chain of another type
+    /// (`reqwest::Client::builder()` returns a `reqwest::ClientBuilder`).
+    pub returns: Option<String>,
     /// The state it creates is process-wide and outlives the call (rayon's global pool).
     #[serde(default)]
     pub global: bool,

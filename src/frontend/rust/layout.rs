@@ -47,7 +47,8 @@ impl Layout {
             }
             Some("src") => {
                 let rest = &parts[1..];
-                let is_bin_root = rest == ["main.rs"];
+                // Without a library, the other files under src/ are the binary's modules.
+                let is_bin_root = rest == ["main.rs"] && root.join("src/lib.rs").is_file();
                 let crate_id = if is_bin_root {
                     format!("{name}#bin/main")
                 } else {
@@ -135,6 +136,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         std::fs::write(root.join("Cargo.toml"), "[package]\nname = \"my-app\"\n").unwrap();
+        std::fs::create_dir(root.join("src")).unwrap();
+        let layout = Layout::default();
+        assert_eq!(
+            layout.place(&root.join("src/main.rs")).crate_id,
+            "my_app",
+            "no lib: one crate"
+        );
+        std::fs::write(root.join("src/lib.rs"), "").unwrap();
         let layout = Layout::default();
         let place = |p: &str| layout.place(&root.join(p));
         assert_eq!(

@@ -1018,7 +1018,25 @@ impl<'a> Lowerer<'a> {
         if starts_upper(&last) {
             return Value::default();
         }
-        let candidates = self.resolve(&segs);
+        let candidates = match &func.qself {
+            // `<Runtime>::new()`, `<Runtime as Trait>::new()`: the type, then what follows it.
+            Some(q) => match self.type_path(&q.ty) {
+                Some(ty) => {
+                    let rest = func
+                        .path
+                        .segments
+                        .iter()
+                        .skip(q.position)
+                        .map(|s| s.ident.to_string());
+                    vec![std::iter::once(ty)
+                        .chain(rest)
+                        .collect::<Vec<_>>()
+                        .join("::")]
+                }
+                None => self.resolve(&segs),
+            },
+            None => self.resolve(&segs),
+        };
         let ty = candidates.first().and_then(|p| constructor_type(p));
         if let Some(first) = segs.first() {
             self.note_crate(&first.clone());
