@@ -842,6 +842,13 @@ impl<'a> Walker<'a> {
             | Effect::TouchesObjc
             | Effect::OpensFile
             | Effect::TakesGlobalLock => {
+                // A guard that no `let` holds is a temporary, dropped at the end of its statement.
+                if effect == Effect::TakesGlobalLock && call.bind.is_none() {
+                    if let Some(g) = self.absolute_global(call) {
+                        self.touch_global(&g);
+                    }
+                    return false;
+                }
                 if effect == Effect::StartsThread {
                     self.record_op(
                         Op {
