@@ -437,7 +437,9 @@ impl<'a> Walker<'a> {
                 fell_out = Some(id);
             }
             self.child = saved;
-            if let Some((id, Side::Parent | Side::Error)) = fork {
+            // Only the parent's leaving says that what follows is the child; leaving on the
+            // error (`pid < 0`) leaves both the parent and the child after it.
+            if let Some((id, Side::Parent)) = fork {
                 if s.is_none() {
                     parent_left = Some(id);
                 }
