@@ -820,8 +820,10 @@ impl<'a> Lowerer<'a> {
                         .cloned(),
                     _ => None,
                 };
+                // `pty.fork_result`: a field of a local stands for the local (its fork result).
                 Value {
                     ty,
+                    var: base.var,
                     ..Default::default()
                 }
             }
