@@ -66,6 +66,9 @@ fn macro_name(path: &syn::Path) -> String {
 
 /// `[pub] static [ref] NAME: Ty = expr;` repeated (lazy_static! and thread_local! bodies).
 fn parse_statics(tokens: TokenStream) -> Vec<(syn::Ident, syn::Expr)> {
+    if !super::within_chain_limit(&tokens) {
+        return Vec::new();
+    }
     let parser = |input: ParseStream| {
         let mut out = Vec::new();
         while !input.is_empty() {
@@ -113,7 +116,7 @@ pub fn lower_item_macro(l: &mut Lowerer, m: &syn::ItemMacro) {
 
 /// Tries the tokens as items; failing that, each brace group inside them (`cfg_if!`'s arms).
 fn lower_unknown_items(l: &mut Lowerer, tokens: TokenStream, depth: usize) {
-    if depth > 8 || l.depth > MAX_DEPTH {
+    if depth > 8 || l.depth > MAX_DEPTH || !super::within_chain_limit(&tokens) {
         return;
     }
     if let Ok(file) = syn::parse2::<syn::File>(tokens.clone()) {
@@ -168,6 +171,17 @@ pub fn lower_expr_macro(l: &mut Lowerer, mac: &syn::Macro, out: &mut Vec<Node>) 
         .iter()
         .map(|s| s.ident.to_string())
         .collect();
+    // A body too deep to parse safely is left as tokens: the macro is still a call.
+    if !super::within_chain_limit(&mac.tokens) {
+        let path = resolve_macro(l, &segs);
+        let call = l.call(Callee::Macro(path), mac_span(mac));
+        let id = call.id;
+        out.push(Node::Call(call));
+        return Value {
+            call: Some(id),
+            ..Default::default()
+        };
+    }
     if EXPR_MACROS.contains(&name.as_str()) {
         // Arguments first (they run before the macro's own work), then the macro itself.
         if let Ok(args) =
@@ -244,6 +258,9 @@ fn lower_macro_rules(l: &mut Lowerer, name: &str, tokens: TokenStream) {
         }
     };
     let body = inert_metavariables(body);
+    if !super::within_chain_limit(&body) {
+        return;
+    }
     let Ok(stmts) = (syn::Block::parse_within).parse2(body) else {
         return;
     };

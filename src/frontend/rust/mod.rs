@@ -12,6 +12,19 @@ use crate::ir::FileIr;
 /// stack, and no real code comes near it.
 pub const MAX_NESTING: usize = 1500;
 
+/// Files larger than this are refused: the syntax tree takes about a hundred times the source's
+/// size in memory, and the largest real sources (generated bindings) are a few MB.
+pub const MAX_FILE_BYTES: usize = 16 << 20;
+
+/// Unbracketed chains nest syntax trees as deeply as brackets do (`!!!x`, `&&&T`, `Box<Box<..>>`,
+/// `fn() -> fn() -> ..`, `|| || x`, `return return x`, `a = b = c`, and left-deep `x.f().f()`,
+/// `1 + 1 + ..`, whose trees are dropped and spanned recursively). A run of more tokens than this
+/// with no separator is refused before parsing: in an unoptimised build the costliest shape
+/// (`Box<Box<..>>`) takes about 26 KB of stack per token, so this stays well inside the 256 MB
+/// parser stacks; real code stays far below it (the longest run in the crates this project
+/// depends on is a few hundred).
+pub const MAX_CHAIN: usize = 5_000;
+
 /// Parses and lowers one file. `module` is the file's module path in its crate.
 pub fn lower_source(
     display_path: &str,
@@ -19,6 +32,13 @@ pub fn lower_source(
     crate_name: &str,
     module: Vec<String>,
 ) -> Result<FileIr, String> {
+    if source.len() > MAX_FILE_BYTES {
+        return Err(format!(
+            "the file is {} MB, larger than the limit of {} MB; it was not analysed",
+            source.len() >> 20,
+            MAX_FILE_BYTES >> 20
+        ));
+    }
     let depth = max_nesting(source.as_bytes());
     if depth > MAX_NESTING {
         return Err(format!(
@@ -26,6 +46,17 @@ pub fn lower_source(
         ));
     }
     let mut source = strip_frontmatter(source);
+    // Lexing is iterative and the bracket depth is bounded now; the tokens are lexed again by the
+    // parser, which costs far less than the parse itself.
+    if let Ok(tokens) = source.parse::<proc_macro2::TokenStream>() {
+        let chain = chain_depth(tokens);
+        proc_macro2::extra::invalidate_current_thread_spans();
+        if chain > MAX_CHAIN {
+            return Err(format!(
+                "nesting {chain} levels deep, counting chains of operators, calls and types without a separator, exceeds the limit of {MAX_CHAIN}; the file was not analysed"
+            ));
+        }
+    }
     let ir = FileIr {
         path: display_path.to_string(),
         crate_name: crate_name.to_string(),
@@ -171,5 +202,210 @@ mod tests {
             .unwrap_err()
             .contains("does not tokenize"));
         assert!(lower("struct S { a: u8,, }").unwrap_err().contains("at 1:"));
+    }
+}
+
+/// Keywords that may precede `!` without making a macro call (`if !(x)`, `return !x`).
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "box", "break", "const", "continue", "crate", "dyn", "else", "enum",
+    "extern", "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move",
+    "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true",
+    "type", "unsafe", "use", "where", "while", "yield",
+];
+
+/// An upper bound on how deep a parse of `tokens` can recurse: within each bracket group, the
+/// tokens since the last separator, summed over the enclosing groups, plus the groups themselves.
+/// Separators are `;`, `,`, an attribute, a `}` followed by what starts a new statement or
+/// item, and a `|` between operands (or-patterns of generated tables run to thousands of tokens). Macro call bodies count as one token: the parser keeps them as tokens, and the frontend
+/// checks each again before it parses one (`within_chain_limit`).
+pub fn chain_depth(tokens: proc_macro2::TokenStream) -> usize {
+    use proc_macro2::{Delimiter, TokenTree};
+    struct Level {
+        iter: proc_macro2::token_stream::IntoIter,
+        /// Depth of the enclosing levels (their runs and groups).
+        base: usize,
+        run: usize,
+        after_brace: bool,
+        /// The last token could end an operand (a literal, a non-keyword name, a group).
+        after_operand: bool,
+        /// A `|` between operands was just seen: an or-pattern or a bitwise or, which the parser
+        /// reads in a loop, unless a closure's body follows.
+        after_bar: bool,
+        /// 0: nothing; 1: `#` or `#!` seen (an attribute's brackets may follow).
+        attr: u8,
+        /// 0: nothing; 1: a non-keyword identifier; 2: and then `!` (a macro call's group
+        /// follows); 4: `macro_rules`; 3: and then `!` (its name follows, then its group).
+        mac: u8,
+    }
+    let level = |iter, base| Level {
+        iter,
+        base,
+        run: 0,
+        after_brace: false,
+        after_operand: false,
+        after_bar: false,
+        attr: 0,
+        mac: 0,
+    };
+    let mut stack = vec![level(tokens.into_iter(), 0)];
+    let mut max = 0;
+    while let Some(top) = stack.last_mut() {
+        let Some(tt) = top.iter.next() else {
+            stack.pop();
+            continue;
+        };
+        let operand = match &tt {
+            TokenTree::Ident(i) => !KEYWORDS.contains(&i.to_string().as_str()),
+            TokenTree::Literal(_) | TokenTree::Group(_) => true,
+            TokenTree::Punct(_) => false,
+        };
+        if std::mem::take(&mut top.after_bar) && operand {
+            top.run = 0;
+        }
+        if std::mem::take(&mut top.after_brace) {
+            let starts_new = match &tt {
+                TokenTree::Ident(i) => i != "else" && i != "as",
+                TokenTree::Literal(_) => true,
+                TokenTree::Punct(p) => p.as_char() == '#',
+                TokenTree::Group(_) => false,
+            };
+            if starts_new {
+                top.run = 0;
+            }
+        }
+        top.run += 1;
+        max = max.max(top.base + top.run);
+        let (attr, mac, after_operand) = (top.attr, top.mac, top.after_operand);
+        top.attr = 0;
+        top.mac = 0;
+        top.after_operand = operand;
+        match tt {
+            TokenTree::Punct(p) => match p.as_char() {
+                ';' | ',' => top.run = 0,
+                '|' if after_operand && p.spacing() == proc_macro2::Spacing::Alone => {
+                    top.after_bar = true
+                }
+                '#' => top.attr = 1,
+                '!' if attr == 1 => top.attr = 1,
+                '!' if mac == 1 => top.mac = 2,
+                '!' if mac == 4 => top.mac = 3,
+                _ => {}
+            },
+            TokenTree::Ident(i) => {
+                let name = i.to_string();
+                top.mac = if mac == 3 {
+                    2
+                } else if name == "macro_rules" {
+                    4
+                } else if KEYWORDS.contains(&name.as_str()) {
+                    0
+                } else {
+                    1
+                };
+            }
+            TokenTree::Literal(_) => {}
+            TokenTree::Group(g) => {
+                if attr == 1 && g.delimiter() == Delimiter::Bracket {
+                    top.run = 0;
+                    continue;
+                }
+                if g.delimiter() == Delimiter::Brace {
+                    top.after_brace = true;
+                }
+                if mac == 2 {
+                    continue;
+                }
+                let base = top.base + top.run + 1;
+                stack.push(level(g.stream().into_iter(), base));
+            }
+        }
+    }
+    max
+}
+
+/// Whether macro tokens are shallow enough to hand to the parser (see `MAX_CHAIN`); their bracket
+/// depth is already bounded by the file's.
+pub fn within_chain_limit(tokens: &proc_macro2::TokenStream) -> bool {
+    chain_depth(tokens.clone()) <= MAX_CHAIN
+}
+
+#[cfg(test)]
+mod chain_tests {
+    use super::*;
+
+    fn depth(text: &str) -> usize {
+        chain_depth(text.parse().unwrap())
+    }
+
+    #[test]
+    fn unbracketed_chains_are_refused_before_parsing() {
+        // These overflowed the parser's 256 MB stack at 100,000 links; refused now, by reason.
+        for (head, link, tail) in [
+            ("fn f() { let _ = ", "!", "x; }"),
+            ("type T = ", "Box<", "u8"),
+            ("type T = ", "&", "u8;"),
+            ("fn f() { let _ = ", "|| ", "1; }"),
+            ("fn f() { ", "return ", "1; }"),
+            ("fn f() { x", ".f()", "; }"),
+        ] {
+            let text = format!("{head}{}{tail}", link.repeat(MAX_CHAIN));
+            let err = lower_source("deep.rs", &text, "c", Vec::new()).unwrap_err();
+            assert!(err.contains("without a separator"), "{head}{link}: {err}");
+        }
+    }
+
+    #[test]
+    fn separators_end_a_chain() {
+        assert!(depth("fn f() { a; b; c; }") <= 8);
+        assert_eq!(depth(&"let x = 1;\n".repeat(10_000)), 5);
+        // Items, statements ending in a block, attributes and doc comments.
+        assert!(depth(&"/// doc\n#[inline]\nfn f() { if a {} if b {} }\n".repeat(5_000)) < 20);
+        // Generated tables: long or-patterns and arrays.
+        assert!(
+            depth(&format!(
+                "fn f(c: char) -> bool {{ match c {{ {} => true, _ => false }} }}",
+                "'a'..='b' | ".repeat(5_000) + "'c'"
+            )) < 20
+        );
+        assert!(depth(&format!("const A: [u8; 5000] = [{}];", "1, ".repeat(5_000))) < 20);
+        // Macro bodies count as one token (checked again before the frontend parses one).
+        assert!(depth(&format!("html! {{ {} }}", "<a> ".repeat(5_000))) < 10);
+        assert!(
+            depth(&format!(
+                "macro_rules! m {{ () => {{ {} }} }}",
+                "x ".repeat(5_000)
+            )) < 10
+        );
+        // Chains that continue past a block are still counted.
+        assert!(
+            depth(&format!(
+                "fn f() {{ if a {{}} {} }}",
+                "else if a {} ".repeat(2_000)
+            )) > 8_000
+        );
+        assert!(depth(&format!("fn f() {{ x {} }}", ".f() ".repeat(2_000))) > 4_000);
+        assert!(
+            depth(&format!(
+                "fn f() {{ let _ = {} 1; }}",
+                "|x| |y| ".repeat(1_000)
+            )) > 4_000
+        );
+        assert!(
+            depth(&format!(
+                "fn f() {{ let _ = {} 1; }}",
+                "!(x) | ".repeat(1_000)
+            )) > 2_000
+        );
+    }
+
+    #[test]
+    fn long_macro_bodies_are_not_parsed() {
+        let body = format!("let _ = {}x;", "!".repeat(MAX_CHAIN + 1));
+        let text = format!(
+            "fn f() {{ m! {{ {body} }} println!(\"{{}}\", {}x); }}",
+            "-".repeat(MAX_CHAIN + 1)
+        );
+        let ir = lower_source("m.rs", &text, "c", Vec::new()).unwrap();
+        assert_eq!(ir.functions.len(), 1);
     }
 }
