@@ -145,11 +145,25 @@ pub fn run(
     catalog: &Catalog,
     options: &CheckOptions,
 ) -> Result<CheckReport, PathError> {
+    let start = Instant::now();
+    let mut errors = Vec::new();
+    let files = collect_files(paths, &mut errors)?;
+    let walk = start.elapsed();
+    let mut report = analyse_files(files, catalog, options);
+    report.stats.walk = walk;
+    report.errors.extend(errors);
+    report.errors.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(report)
+}
+
+/// Analyses files already found by a walk: one that has gone since is reported by name.
+pub fn analyse_files(
+    files: Vec<PathBuf>,
+    catalog: &Catalog,
+    options: &CheckOptions,
+) -> CheckReport {
     let _ = options.prefilter;
     let mut report = CheckReport::default();
-    let start = Instant::now();
-    let files = collect_files(paths, &mut report.errors)?;
-    report.stats.walk = start.elapsed();
     report.stats.files_seen = files.len();
     report.files = files.len();
     let layout = Layout::default();
@@ -179,5 +193,5 @@ pub fn run(
     report.stats.analysis = stats;
     report.findings = findings;
     report.errors.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(report)
+    report
 }

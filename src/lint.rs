@@ -205,14 +205,13 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
                     !((args.force_exclude || !given) && exclude.matches(&f.display().to_string()))
                 })
                 .collect();
-            let mut report = check::run(
-                &files,
+            let mut report = check::analyse_files(
+                files.clone(),
                 catalog,
                 &CheckOptions {
                     prefilter: !args.no_prefilter,
                 },
-            )
-            .map_err(|e| anyhow!(e))?;
+            );
             report.errors.extend(walk_errors);
             report.errors.sort_by(|a, b| a.path.cmp(&b.path));
             let names = files.iter().map(|f| f.display().to_string()).collect();
