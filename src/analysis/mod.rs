@@ -44,17 +44,7 @@ pub fn analyze(files: Vec<FileIr>, catalog: &Catalog) -> (Vec<Finding>, Stats) {
 
     // 1. Summaries, bottom-up: a function is re-walked when one of its callees' summary changes.
     let mut summaries: HashMap<FnRef, Summary> = HashMap::new();
-    let mut rounds: HashMap<FnRef, usize> = HashMap::new();
-    let mut queue: VecDeque<FnRef> = all.iter().rev().copied().collect();
-    let mut queued: HashSet<FnRef> = all.iter().copied().collect();
-    while let Some(f) = queue.pop_front() {
-        queued.remove(&f);
-        let r = rounds.entry(f).or_default();
-        if *r >= MAX_SUMMARY_ROUNDS {
-            continue;
-        }
-        *r += 1;
-        stats.summary_walks += 1;
+    stats.summary_walks = worklist(all.iter().rev().copied(), MAX_SUMMARY_ROUNDS, |f| {
         let ctx = Ctx {
             prog: &prog,
             summaries: &summaries,
@@ -65,15 +55,12 @@ pub fn analyze(files: Vec<FileIr>, catalog: &Catalog) -> (Vec<Finding>, Stats) {
         let changed = summaries
             .get(&f)
             .is_none_or(|old| old.fingerprint() != summary.fingerprint());
-        if changed {
-            summaries.insert(f, summary);
-            for &caller in prog.callers.get(&f).into_iter().flatten() {
-                if queued.insert(caller) {
-                    queue.push_back(caller);
-                }
-            }
+        if !changed {
+            return Vec::new();
         }
-    }
+        summaries.insert(f, summary);
+        prog.callers.get(&f).cloned().unwrap_or_default()
+    });
 
     // 2. Entry states, top-down, only into functions on a path to a fork.
     let mut entries: HashMap<FnRef, State> = HashMap::new();
@@ -84,17 +71,7 @@ pub fn analyze(files: Vec<FileIr>, catalog: &Catalog) -> (Vec<Finding>, Stats) {
             summaries.get(f).is_some_and(|s| s.reaches_fork) || child_closures.contains_key(f)
         })
         .collect();
-    let mut queue: VecDeque<FnRef> = relevant.iter().copied().collect();
-    let mut queued: HashSet<FnRef> = relevant.iter().copied().collect();
-    let mut rounds: HashMap<FnRef, usize> = HashMap::new();
-    while let Some(f) = queue.pop_front() {
-        queued.remove(&f);
-        let r = rounds.entry(f).or_default();
-        if *r >= MAX_ENTRY_ROUNDS {
-            continue;
-        }
-        *r += 1;
-        stats.propagate_walks += 1;
+    stats.propagate_walks = worklist(relevant.iter().copied(), MAX_ENTRY_ROUNDS, |f| {
         let ctx = Ctx {
             prog: &prog,
             summaries: &summaries,
@@ -103,12 +80,14 @@ pub fn analyze(files: Vec<FileIr>, catalog: &Catalog) -> (Vec<Finding>, Stats) {
         };
         let mut walker = Walker::new(&ctx, f, Mode::Propagate);
         walker.run(entries.get(&f).cloned().unwrap_or_default());
+        let mut grew = Vec::new();
         for (callee, state) in walker.entries {
-            if entries.entry(callee).or_default().merge(&state) && queued.insert(callee) {
-                queue.push_back(callee);
+            if entries.entry(callee).or_default().merge(&state) {
+                grew.push(callee);
             }
         }
-    }
+        grew
+    });
 
     // 3. Report.
     let mut out = findings::Findings::new(&prog);
@@ -205,6 +184,34 @@ fn python_extensions(
             }
         }
     }
+}
+
+/// Runs `step` on each queued function until nothing changes, each at most `max_rounds` times;
+/// `step` returns the functions to revisit. Returns the number of steps taken.
+fn worklist(
+    initial: impl Iterator<Item = FnRef>,
+    max_rounds: usize,
+    mut step: impl FnMut(FnRef) -> Vec<FnRef>,
+) -> usize {
+    let mut queue: VecDeque<FnRef> = initial.collect();
+    let mut queued: HashSet<FnRef> = queue.iter().copied().collect();
+    let mut rounds: HashMap<FnRef, usize> = HashMap::new();
+    let mut steps = 0;
+    while let Some(f) = queue.pop_front() {
+        queued.remove(&f);
+        let r = rounds.entry(f).or_default();
+        if *r >= max_rounds {
+            continue;
+        }
+        *r += 1;
+        steps += 1;
+        for next in step(f) {
+            if queued.insert(next) {
+                queue.push_back(next);
+            }
+        }
+    }
+    steps
 }
 
 /// Closures registered as fork-child code (`pre_exec`) and closures whose threads are scoped.
