@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod diffscope;
 pub mod fingerprint;
 pub mod frontend;
+pub mod fuzzing;
 pub mod inspect;
 pub mod ir;
 pub mod lint;
