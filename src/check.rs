@@ -23,16 +23,11 @@ pub struct CheckReport {
 pub struct RunStats {
     pub files_seen: usize,
     pub files_parsed: usize,
-    pub files_skipped: usize,
     pub bytes: u64,
     pub analysis: Stats,
     pub walk: Duration,
     pub parse: Duration,
     pub analyse: Duration,
-}
-
-pub struct CheckOptions {
-    pub prefilter: bool,
 }
 
 /// A path the user named that could not be used at all (missing): the run cannot proceed.
@@ -140,16 +135,12 @@ pub fn with_pool<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     }
 }
 
-pub fn run(
-    paths: &[PathBuf],
-    catalog: &Catalog,
-    options: &CheckOptions,
-) -> Result<CheckReport, PathError> {
+pub fn run(paths: &[PathBuf], catalog: &Catalog) -> Result<CheckReport, PathError> {
     let start = Instant::now();
     let mut errors = Vec::new();
     let files = collect_files(paths, &mut errors)?;
     let walk = start.elapsed();
-    let mut report = analyse_files(files, catalog, options);
+    let mut report = analyse_files(files, catalog);
     report.stats.walk = walk;
     report.errors.extend(errors);
     report.errors.sort_by(|a, b| a.path.cmp(&b.path));
@@ -157,12 +148,7 @@ pub fn run(
 }
 
 /// Analyses files already found by a walk: one that has gone since is reported by name.
-pub fn analyse_files(
-    files: Vec<PathBuf>,
-    catalog: &Catalog,
-    options: &CheckOptions,
-) -> CheckReport {
-    let _ = options.prefilter;
+pub fn analyse_files(files: Vec<PathBuf>, catalog: &Catalog) -> CheckReport {
     let mut report = CheckReport::default();
     report.stats.files_seen = files.len();
     report.files = files.len();

@@ -56,10 +56,9 @@ pub(crate) fn print(text: &str) -> anyhow::Result<()> {
 pub(crate) fn print_stats(report: &CheckReport) {
     let s = &report.stats;
     eprintln!(
-        "files seen {}, parsed {}, skipped by prefilter {}, functions {}, call edges {}, summary walks {}, propagation walks {}\nwalk {:.3}s, parse {:.3}s, analysis {:.3}s",
+        "files seen {}, parsed {}, functions {}, call edges {}, summary walks {}, propagation walks {}\nwalk {:.3}s, parse {:.3}s, analysis {:.3}s",
         s.files_seen,
         s.files_parsed,
-        s.files_skipped,
         s.analysis.functions,
         s.analysis.call_edges,
         s.analysis.summary_walks,

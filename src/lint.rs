@@ -5,7 +5,7 @@
 use crate::analysis;
 use crate::baseline::Baseline;
 use crate::catalog::Catalog;
-use crate::check::{self, CheckOptions, CheckReport};
+use crate::check::{self, CheckReport};
 use crate::cli::CheckArgs;
 use crate::config::levels::resolve_rule;
 use crate::config::{self, Config, FailOn, Level, Levels, Step};
@@ -205,13 +205,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
                     !((args.force_exclude || !given) && exclude.matches(&f.display().to_string()))
                 })
                 .collect();
-            let mut report = check::analyse_files(
-                files.clone(),
-                catalog,
-                &CheckOptions {
-                    prefilter: !args.no_prefilter,
-                },
-            );
+            let mut report = check::analyse_files(files.clone(), catalog);
             report.errors.extend(walk_errors);
             report.errors.sort_by(|a, b| a.path.cmp(&b.path));
             let names = files.iter().map(|f| f.display().to_string()).collect();

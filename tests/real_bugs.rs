@@ -3,7 +3,7 @@
 //! this fails.
 
 use forklint::catalog::Catalog;
-use forklint::check::{self, CheckOptions};
+use forklint::check;
 use std::path::PathBuf;
 
 /// (report, fixture, rule, line of the primary location)
@@ -150,12 +150,7 @@ const CAUGHT: &[(&str, &str, &str, u32)] = &[
 
 #[test]
 fn every_reproduced_report_is_caught() {
-    let report = check::run(
-        &[PathBuf::from("fixtures")],
-        Catalog::builtin(),
-        &CheckOptions { prefilter: true },
-    )
-    .unwrap();
+    let report = check::run(&[PathBuf::from("fixtures")], Catalog::builtin()).unwrap();
     let mut missing = Vec::new();
     for (name, file, rule, line) in CAUGHT {
         let path = format!("fixtures/{file}");
