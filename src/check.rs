@@ -6,6 +6,7 @@ use crate::catalog::Catalog;
 use crate::diagnostic::{Finding, InputError};
 use crate::frontend::rust::{self, layout::Layout};
 use crate::ir::FileIr;
+use crate::prefilter;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -26,7 +27,12 @@ pub struct RunStats {
     pub files_skipped: usize,
     pub bytes: u64,
     pub analysis: Stats,
+    /// Rounds of the prefilter's fixpoint (0 without it).
+    pub rounds: usize,
     pub walk: Duration,
+    /// The prefilter's byte scan of every file (part of `parse`).
+    pub scan: Duration,
+    /// Scanning and lowering, with the prefilter's fixpoint.
     pub parse: Duration,
     pub analyse: Duration,
 }
@@ -115,11 +121,16 @@ fn walk_reason(e: &ignore::Error) -> String {
     }
 }
 
+/// Reads one file as UTF-8 text; an error names the reason.
+pub fn read_source(path: &Path) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    String::from_utf8(bytes)
+        .map_err(|e| format!("not valid UTF-8 (byte {})", e.utf8_error().valid_up_to()))
+}
+
 /// Reads and lowers one file; an error names the reason.
 pub fn lower_file(path: &Path, layout: &Layout) -> Result<FileIr, String> {
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    let text = String::from_utf8(bytes)
-        .map_err(|e| format!("not valid UTF-8 (byte {})", e.utf8_error().valid_up_to()))?;
+    let text = read_source(path)?;
     let place = layout.place(path);
     rust::lower_source(
         &path.display().to_string(),
@@ -138,6 +149,23 @@ pub fn with_pool<T: Send>(f: impl FnOnce() -> T + Send) -> T {
         Ok(pool) => pool.install(f),
         Err(_) => f(),
     }
+}
+
+/// Lowers every file, largest first so that no thread is left alone with a big one.
+fn lower_all(files: &[PathBuf], layout: &Layout) -> Vec<(usize, Result<FileIr, String>)> {
+    let mut order: Vec<(u64, usize)> = files
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (std::fs::metadata(p).map(|m| m.len()).unwrap_or(0), i))
+        .collect();
+    order.sort_by(|a, b| b.cmp(a));
+    let mut results: Vec<(usize, Result<FileIr, String>)> = order
+        .par_iter()
+        .with_max_len(1)
+        .map(|&(_, i)| (i, lower_file(&files[i], layout)))
+        .collect();
+    results.sort_by_key(|(i, _)| *i);
+    results
 }
 
 pub fn run(
@@ -162,31 +190,33 @@ pub fn analyse_files(
     catalog: &Catalog,
     options: &CheckOptions,
 ) -> CheckReport {
-    let _ = options.prefilter;
     let mut report = CheckReport::default();
     report.stats.files_seen = files.len();
     report.files = files.len();
     let layout = Layout::default();
     let start = Instant::now();
-    let results: Vec<(PathBuf, Result<FileIr, String>)> = with_pool(|| {
-        files
-            .par_iter()
-            .with_max_len(1)
-            .map(|p| (p.clone(), lower_file(p, &layout)))
-            .collect()
-    });
+    let results = if options.prefilter {
+        let outcome = with_pool(|| prefilter::run(&files, &layout, catalog));
+        report.stats.files_parsed = outcome.parsed;
+        report.stats.scan = outcome.scan;
+        report.stats.rounds = outcome.rounds;
+        outcome.results
+    } else {
+        report.stats.files_parsed = files.len();
+        with_pool(|| lower_all(&files, &layout))
+    };
+    report.stats.files_skipped = files.len() - report.stats.files_parsed;
     report.stats.parse = start.elapsed();
     let mut irs = Vec::with_capacity(results.len());
-    for (path, result) in results {
+    for (i, result) in results {
         match result {
             Ok(ir) => irs.push(ir),
             Err(message) => report.errors.push(InputError {
-                path: path.display().to_string(),
+                path: files[i].display().to_string(),
                 message,
             }),
         }
     }
-    report.stats.files_parsed = irs.len();
     let start = Instant::now();
     let (findings, stats) = analysis::analyze(irs, catalog);
     report.stats.analyse = start.elapsed();

@@ -32,19 +32,7 @@ pub fn lower_source(
     crate_name: &str,
     module: Vec<String>,
 ) -> Result<FileIr, String> {
-    if source.len() > MAX_FILE_BYTES {
-        return Err(format!(
-            "the file is {} MB, larger than the limit of {} MB; it was not analysed",
-            source.len() >> 20,
-            MAX_FILE_BYTES >> 20
-        ));
-    }
-    let depth = max_nesting(source.as_bytes());
-    if depth > MAX_NESTING {
-        return Err(format!(
-            "nesting {depth} levels deep exceeds the limit of {MAX_NESTING}; the file was not analysed"
-        ));
-    }
+    precheck(source)?;
     let mut source = strip_frontmatter(source);
     // Lexing is iterative and the bracket depth is bounded now; the tokens are lexed again by the
     // parser, which costs far less than the parse itself.
@@ -103,6 +91,25 @@ pub fn lower_source(
     // Spans of a parsed file stay in a thread-local table until invalidated.
     proc_macro2::extra::invalidate_current_thread_spans();
     Ok(lowerer.ir)
+}
+
+/// The checks made before parsing that need no parse (size, bracket nesting): a file failing
+/// them is reported whether or not the prefilter would have parsed it.
+pub fn precheck(source: &str) -> Result<(), String> {
+    if source.len() > MAX_FILE_BYTES {
+        return Err(format!(
+            "the file is {} MB, larger than the limit of {} MB; it was not analysed",
+            source.len() >> 20,
+            MAX_FILE_BYTES >> 20
+        ));
+    }
+    let depth = max_nesting(source.as_bytes());
+    if depth > MAX_NESTING {
+        return Err(format!(
+            "nesting {depth} levels deep exceeds the limit of {MAX_NESTING}; the file was not analysed"
+        ));
+    }
+    Ok(())
 }
 
 /// Cargo-script front matter (`---cargo` .. `---` after an optional `#!` line) is not Rust: blank

@@ -1,0 +1,280 @@
+//! The byte scan behind the prefilter: one pass over a file's bytes that records every
+//! identifier it contains (as a 32-bit hash), which of them follow a definition keyword, and which
+//! sit inside a `use` item; then one sorted index of (identifier, file) over the whole tree.
+//!
+//! Every answer the scan gives is an over-approximation: comments and strings are scanned like
+//! code, and a confused guess about a comment only ever adds tags. A hash collision makes a file
+//! look as if it held a name it does not: it is then parsed for nothing, never skipped wrongly.
+
+/// Any occurrence of the identifier.
+pub const ANY: u32 = 0;
+/// The identifier follows `fn`, `static`, `ref` or `mut`: it may name a function, a method or a
+/// global that the file defines.
+pub const DEF: u32 = 1;
+/// The identifier lies between `use` (or `extern`) and the next `;`: it may be the name a `use`
+/// binds, or a crate an `extern crate` renames.
+pub const USE: u32 = 2;
+/// The identifier comes right before `as`: a `use` may rename it.
+pub const AS: u32 = 3;
+
+/// What one file's bytes say.
+#[derive(Debug, Default)]
+pub struct FileScan {
+    /// `key(name, kind)` of every identifier, sorted and deduplicated.
+    pub keys: Vec<u32>,
+    /// The file may hold a `#[path = ".."]` attribute, which moves another file in the module tree.
+    pub path_attr: bool,
+}
+
+impl FileScan {
+    pub fn has(&self, key: u32) -> bool {
+        self.keys.binary_search(&key).is_ok()
+    }
+}
+
+/// The index key of an identifier (`r#` stripped, as the scan strips it) for one tag.
+pub fn key(name: &str, kind: u32) -> u32 {
+    let name = name.strip_prefix("r#").unwrap_or(name);
+    (hash(name.as_bytes()) & !3) | kind
+}
+
+fn hash(word: &[u8]) -> u32 {
+    // FNV-1a folded to 32 bits: cheap per byte and well spread for short identifiers.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in word {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    (h ^ (h >> 32)) as u32
+}
+
+fn ident_start(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_' || b >= 0x80
+}
+
+fn ident_continue(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+/// Scans one file's bytes.
+pub fn scan(bytes: &[u8]) -> FileScan {
+    let n = bytes.len();
+    let mut keys: Vec<u32> = Vec::with_capacity(n / 8);
+    let mut path_attr = false;
+    let (mut block_depth, mut line_comment) = (0usize, false);
+    // The previous identifier was a definition keyword: in code, or anywhere (comments
+    // included), so that both `fn /* c */ name` and code the scan wrongly takes for a comment
+    // get their name tagged.
+    let (mut def_code, mut def_any) = (false, false);
+    let mut in_use = false;
+    let mut prev_word: Option<u32> = None;
+    let mut i = 0;
+    while i < n {
+        let b = bytes[i];
+        if ident_start(b) {
+            let mut start = i;
+            i += 1;
+            while i < n && ident_continue(bytes[i]) {
+                i += 1;
+            }
+            if i - start == 1
+                && b == b'r'
+                && i + 1 < n
+                && bytes[i] == b'#'
+                && ident_start(bytes[i + 1])
+            {
+                start = i + 1;
+                i += 2;
+                while i < n && ident_continue(bytes[i]) {
+                    i += 1;
+                }
+            }
+            let word = &bytes[start..i];
+            let h = hash(word) & !3;
+            keys.push(h | ANY);
+            if def_code || def_any {
+                keys.push(h | DEF);
+            }
+            let in_comment = block_depth > 0 || line_comment;
+            let kw = matches!(word, b"fn" | b"static" | b"ref" | b"mut");
+            def_any = kw;
+            if !in_comment {
+                def_code = kw;
+            }
+            if word == b"use" || word == b"extern" {
+                in_use = true;
+            } else if in_use {
+                keys.push(h | USE);
+            }
+            if word == b"as" {
+                if let Some(p) = prev_word {
+                    keys.push(p | AS);
+                }
+            }
+            prev_word = Some(h);
+            if word == b"path" && !path_attr {
+                path_attr = is_attribute_start(&bytes[..start]);
+            }
+            continue;
+        }
+        if b.is_ascii_digit() {
+            // Numbers (with suffixes) are never names.
+            while i < n && ident_continue(bytes[i]) {
+                i += 1;
+            }
+            continue;
+        }
+        let next = bytes.get(i + 1).copied();
+        match (b, next) {
+            (b'/', Some(b'/')) if block_depth == 0 => {
+                line_comment = true;
+                i += 2;
+                continue;
+            }
+            (b'/', Some(b'*')) if !line_comment => {
+                block_depth += 1;
+                i += 2;
+                continue;
+            }
+            (b'*', Some(b'/')) if block_depth > 0 => {
+                block_depth -= 1;
+                i += 2;
+                continue;
+            }
+            (b'\n', _) => line_comment = false,
+            // A `;` inside a comment does not end a `use`; one the scan wrongly takes for a
+            // comment only makes the `use` longer.
+            (b';', _) if block_depth == 0 && !line_comment => in_use = false,
+            _ => {}
+        }
+        i += 1;
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    keys.shrink_to_fit();
+    FileScan { keys, path_attr }
+}
+
+/// Whether the bytes before an identifier end in `#[` or `#![` (whitespace allowed), or in
+/// `![` (a macro call, kept to stay on the safe side).
+fn is_attribute_start(before: &[u8]) -> bool {
+    let mut rest = before.trim_ascii_end();
+    let Some(rest2) = rest.strip_suffix(b"[") else {
+        return false;
+    };
+    rest = rest2.trim_ascii_end();
+    rest.ends_with(b"#") || rest.ends_with(b"!")
+}
+
+/// (key, file) pairs of the whole tree, sorted: the files holding a key are one run.
+#[derive(Debug, Default)]
+pub struct Index {
+    entries: Vec<u64>,
+}
+
+impl Index {
+    /// Builds the index from each file's keys (the position in `files` is the file's number).
+    pub fn build(files: &[&[u32]]) -> Index {
+        let total = files.iter().map(|k| k.len()).sum();
+        let mut entries = Vec::with_capacity(total);
+        for (fi, keys) in files.iter().enumerate() {
+            entries.extend(keys.iter().map(|&k| (u64::from(k) << 32) | fi as u64));
+        }
+        rayon_sort(&mut entries);
+        Index { entries }
+    }
+
+    /// The files holding `key`, in file order.
+    pub fn files(&self, key: u32) -> impl Iterator<Item = usize> + '_ {
+        let lo = u64::from(key) << 32;
+        let start = self.entries.partition_point(|&e| e < lo);
+        self.entries[start..]
+            .iter()
+            .take_while(move |&&e| (e >> 32) as u32 == key)
+            .map(|&e| (e & 0xffff_ffff) as usize)
+    }
+
+    /// Whether `file` holds `key`.
+    pub fn contains(&self, key: u32, file: usize) -> bool {
+        self.entries
+            .binary_search(&((u64::from(key) << 32) | file as u64))
+            .is_ok()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+fn rayon_sort(v: &mut [u64]) {
+    use rayon::slice::ParallelSliceMut;
+    v.par_sort_unstable();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn has(s: &FileScan, name: &str, kind: u32) -> bool {
+        s.has(key(name, kind))
+    }
+
+    #[test]
+    fn tags_definitions_uses_and_raw_identifiers() {
+        let s = scan(
+            b"use a::{b, c as d};\npub fn /* odd */ spawn_all() { x.r#match(); }\n\
+              static ref POOL: u8 = 0; lazy_static! { static ref CELL: X = X::new(); }",
+        );
+        for (name, kind) in [
+            ("a", USE),
+            ("b", USE),
+            ("d", USE),
+            ("spawn_all", DEF),
+            ("match", ANY),
+            ("POOL", DEF),
+            ("CELL", DEF),
+            ("c", AS),
+            ("new", ANY),
+        ] {
+            assert!(has(&s, name, kind), "{name} {kind}");
+        }
+        assert!(has(&s, "r#match", ANY), "queries strip r# as the scan does");
+        assert!(!has(&s, "spawn_all", USE), "the use ended at `;`");
+        assert!(!has(&s, "x", DEF));
+        assert!(!s.path_attr);
+    }
+
+    #[test]
+    fn a_semicolon_in_a_comment_does_not_end_a_use() {
+        let s = scan(b"use a::{b, // c;\n d};");
+        assert!(has(&s, "d", USE));
+    }
+
+    #[test]
+    fn a_comment_opener_inside_a_string_only_adds_tags() {
+        let s = scan(b"let s = \"src/*.rs\";\nfn real() {}\nuse x::y;");
+        assert!(has(&s, "real", DEF));
+        assert!(has(&s, "y", USE));
+    }
+
+    #[test]
+    fn path_attributes() {
+        assert!(scan(b"#[path = \"x.rs\"] mod m;").path_attr);
+        assert!(scan(b"# [ path=\"x.rs\"]\nmod m;").path_attr);
+        assert!(!scan(b"use std::path::Path; let p = path;").path_attr);
+    }
+
+    #[test]
+    fn index_lists_the_files_holding_a_key() {
+        let a = scan(b"fn f() { g() }");
+        let b = scan(b"fn g() {}");
+        let index = Index::build(&[&a.keys, &b.keys]);
+        assert_eq!(index.files(key("g", ANY)).collect::<Vec<_>>(), [0, 1]);
+        assert_eq!(index.files(key("g", DEF)).collect::<Vec<_>>(), [1]);
+        assert_eq!(index.files(key("h", ANY)).count(), 0);
+    }
+}
