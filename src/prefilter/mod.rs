@@ -160,6 +160,7 @@ pub fn run(files: &[PathBuf], layout: &Layout, catalog: &Catalog) -> Outcome {
             .collect();
         Index::build(&keys)
     };
+    trace_rss("after the index");
     let mut st = Closure::new(files, catalog, index);
     let mut outcome = Outcome::default();
     let mut first = Vec::new();
@@ -184,6 +185,9 @@ pub fn run(files: &[PathBuf], layout: &Layout, catalog: &Catalog) -> Outcome {
     outcome.scan = start.elapsed();
 
     let start = Instant::now();
+    if st.trace {
+        eprintln!("prefilter: {} seeds", first.len());
+    }
     let mut batch = first;
     let mut round = 0;
     while !batch.is_empty() {
@@ -196,7 +200,8 @@ pub fn run(files: &[PathBuf], layout: &Layout, catalog: &Catalog) -> Outcome {
         let mut ok = Vec::new();
         for (i, result) in lowered {
             match result {
-                Ok(ir) => {
+                Ok(mut ir) => {
+                    compact(&mut ir);
                     st.irs.insert(i, ir);
                     st.state[i] = FileState::Parsed;
                     ok.push(i);
@@ -219,6 +224,9 @@ pub fn run(files: &[PathBuf], layout: &Layout, catalog: &Catalog) -> Outcome {
         st.process();
         batch = std::mem::take(&mut st.next);
         round += 1;
+        if st.trace {
+            trace_rss(&format!("after round {round}"));
+        }
     }
     outcome.rounds = round;
     outcome.parse = start.elapsed();
@@ -236,9 +244,20 @@ pub fn run(files: &[PathBuf], layout: &Layout, catalog: &Catalog) -> Outcome {
             st.nodes.len()
         );
     }
+    // A function the fixpoint did not close is called by no function whose summary matters and
+    // reaches no fork: only its place in the tables (its path) can matter, not its body.
+    let closed = std::mem::take(&mut st.closed);
     outcome
         .results
-        .extend(st.irs.into_iter().map(|(i, ir)| (i, Ok(ir))));
+        .extend(st.irs.into_iter().map(|(i, mut ir)| {
+            for (fi, f) in ir.functions.iter_mut().enumerate() {
+                if !closed.contains(&(i as u32, fi as u32)) {
+                    f.body = Default::default();
+                    f.implied = Vec::new();
+                }
+            }
+            (i, Ok(ir))
+        }));
     outcome.results.sort_by_key(|(i, _)| *i);
     outcome
 }
@@ -1191,6 +1210,62 @@ fn prefix_ends(key: &str) -> Vec<usize> {
     let mut ends: Vec<usize> = key.match_indices("::").map(|(i, _)| i).collect();
     ends.push(key.len());
     ends
+}
+
+/// Gives back the growth slack of an IR's vectors: parsed files stay in memory until the
+/// fixpoint ends.
+fn compact(ir: &mut FileIr) {
+    fn block(b: &mut crate::ir::Block) {
+        for node in &mut b.nodes {
+            match node {
+                crate::ir::Node::Call(c) => call(c),
+                crate::ir::Node::Branch(br) => {
+                    for arm in &mut br.arms {
+                        block(&mut arm.body);
+                    }
+                    br.arms.shrink_to_fit();
+                }
+                crate::ir::Node::Loop { body, .. } | crate::ir::Node::Block(body) => block(body),
+                _ => {}
+            }
+        }
+        b.nodes.shrink_to_fit();
+        b.locals.shrink_to_fit();
+    }
+    fn call(c: &mut Call) {
+        if let Callee::Path(p) = &mut c.callee {
+            p.shrink_to_fit();
+        }
+        c.arg_vars.shrink_to_fit();
+        c.closures.shrink_to_fit();
+    }
+    for f in &mut ir.functions {
+        block(&mut f.body);
+        f.implied.iter_mut().for_each(call);
+        f.implied.shrink_to_fit();
+        f.params.shrink_to_fit();
+        f.returns.shrink_to_fit();
+    }
+    ir.functions.shrink_to_fit();
+    ir.globals.shrink_to_fit();
+    ir.reexports.shrink_to_fit();
+    ir.crates_used.shrink_to_fit();
+}
+
+/// With `FORKLINT_PREFILTER_TRACE`, the resident memory at a point of the run.
+fn trace_rss(at: &str) {
+    if std::env::var_os("FORKLINT_PREFILTER_TRACE").is_none() {
+        return;
+    }
+    if let Ok(statm) = std::fs::read_to_string("/proc/self/statm") {
+        if let Some(pages) = statm
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse::<u64>().ok())
+        {
+            eprintln!("prefilter: {} MB resident {at}", (pages * 4096) >> 20);
+        }
+    }
 }
 
 /// The names a call is written with: the last segment of each candidate path, the method name,

@@ -89,14 +89,20 @@ pub fn scan(bytes: &[u8]) -> FileScan {
                     i += 1;
                 }
             }
+            let raw = start > 0 && bytes[start - 1] == b'#';
             let word = &bytes[start..i];
             let h = hash(word) & !3;
-            keys.push(h | ANY);
-            if def_code || def_any {
-                keys.push(h | DEF);
+            // A reserved word names nothing (a raw identifier such as `r#type` is kept).
+            if raw || !is_keyword(word) {
+                keys.push(h | ANY);
+                if def_code || def_any {
+                    keys.push(h | DEF);
+                }
             }
             let in_comment = block_depth > 0 || line_comment;
-            let kw = matches!(word, b"fn" | b"static" | b"ref" | b"mut");
+            // `static mut NAME`: the name still follows a definition keyword.
+            let kw = matches!(word, b"fn" | b"static" | b"ref")
+                || (word == b"mut" && (def_any || def_code));
             def_any = kw;
             if !in_comment {
                 def_code = kw;
@@ -155,6 +161,52 @@ pub fn scan(bytes: &[u8]) -> FileScan {
     FileScan { keys, path_attr }
 }
 
+/// Reserved words of Rust (not the contextual ones such as `union` or `default`, which may be
+/// names).
+fn is_keyword(word: &[u8]) -> bool {
+    matches!(
+        word,
+        b"as"
+            | b"async"
+            | b"await"
+            | b"break"
+            | b"const"
+            | b"continue"
+            | b"crate"
+            | b"dyn"
+            | b"else"
+            | b"enum"
+            | b"extern"
+            | b"false"
+            | b"fn"
+            | b"for"
+            | b"if"
+            | b"impl"
+            | b"in"
+            | b"let"
+            | b"loop"
+            | b"match"
+            | b"mod"
+            | b"move"
+            | b"mut"
+            | b"pub"
+            | b"ref"
+            | b"return"
+            | b"self"
+            | b"Self"
+            | b"static"
+            | b"struct"
+            | b"super"
+            | b"trait"
+            | b"true"
+            | b"type"
+            | b"unsafe"
+            | b"use"
+            | b"where"
+            | b"while"
+    )
+}
+
 /// Whether the bytes before an identifier end in `#[` or `#![` (whitespace allowed), or in
 /// `![` (a macro call, kept to stay on the safe side).
 fn is_attribute_start(before: &[u8]) -> bool {
@@ -166,47 +218,67 @@ fn is_attribute_start(before: &[u8]) -> bool {
     rest.ends_with(b"#") || rest.ends_with(b"!")
 }
 
-/// (key, file) pairs of the whole tree, sorted: the files holding a key are one run.
+/// For each key, the files holding it (in file order): the distinct keys, where each one's run
+/// of files starts, and the runs.
 #[derive(Debug, Default)]
 pub struct Index {
-    entries: Vec<u64>,
+    keys: Vec<u32>,
+    starts: Vec<u32>,
+    files: Vec<u32>,
 }
 
 impl Index {
     /// Builds the index from each file's keys (the position in `files` is the file's number).
     pub fn build(files: &[&[u32]]) -> Index {
         let total = files.iter().map(|k| k.len()).sum();
-        let mut entries = Vec::with_capacity(total);
+        let mut entries: Vec<u64> = Vec::with_capacity(total);
         for (fi, keys) in files.iter().enumerate() {
             entries.extend(keys.iter().map(|&k| (u64::from(k) << 32) | fi as u64));
         }
         rayon_sort(&mut entries);
-        Index { entries }
+        let mut index = Index {
+            keys: Vec::new(),
+            starts: Vec::new(),
+            files: Vec::with_capacity(entries.len()),
+        };
+        for (i, &e) in entries.iter().enumerate() {
+            let key = (e >> 32) as u32;
+            if index.keys.last() != Some(&key) {
+                index.keys.push(key);
+                index.starts.push(i as u32);
+            }
+            index.files.push(e as u32);
+        }
+        index.starts.push(entries.len() as u32);
+        index.keys.shrink_to_fit();
+        index.starts.shrink_to_fit();
+        index
+    }
+
+    fn run(&self, key: u32) -> &[u32] {
+        match self.keys.binary_search(&key) {
+            Ok(i) => &self.files[self.starts[i] as usize..self.starts[i + 1] as usize],
+            Err(_) => &[],
+        }
     }
 
     /// The files holding `key`, in file order.
     pub fn files(&self, key: u32) -> impl Iterator<Item = usize> + '_ {
-        let lo = u64::from(key) << 32;
-        let start = self.entries.partition_point(|&e| e < lo);
-        self.entries[start..]
-            .iter()
-            .take_while(move |&&e| (e >> 32) as u32 == key)
-            .map(|&e| (e & 0xffff_ffff) as usize)
+        self.run(key).iter().map(|&f| f as usize)
     }
 
     /// Whether `file` holds `key`.
     pub fn contains(&self, key: u32, file: usize) -> bool {
-        self.entries
-            .binary_search(&((u64::from(key) << 32) | file as u64))
-            .is_ok()
+        self.run(key).binary_search(&(file as u32)).is_ok()
     }
 
+    /// (key, file) pairs.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.files.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.files.is_empty()
     }
 }
 
@@ -245,6 +317,11 @@ mod tests {
         assert!(has(&s, "r#match", ANY), "queries strip r# as the scan does");
         assert!(!has(&s, "spawn_all", USE), "the use ended at `;`");
         assert!(!has(&s, "x", DEF));
+        assert!(!has(&s, "fn", ANY), "reserved words are not indexed");
+        let s = scan(b"static mut COUNTER: u8 = 0; fn f() { let mut local = 1; x.r#type(); }");
+        assert!(has(&s, "COUNTER", DEF));
+        assert!(!has(&s, "local", DEF));
+        assert!(has(&s, "type", ANY), "raw identifiers are indexed");
         assert!(!s.path_attr);
     }
 
