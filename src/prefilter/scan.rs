@@ -58,8 +58,68 @@ fn ident_continue(b: u8) -> bool {
 
 /// Scans one file's bytes.
 pub fn scan(bytes: &[u8]) -> FileScan {
+    DEDUP.with(|d| scan_into(bytes, &mut d.borrow_mut()))
+}
+
+/// A set of keys reused from file to file: most identifiers repeat, and sorting the repeats
+/// would cost more than the scan.
+#[derive(Default)]
+struct Dedup {
+    slots: Vec<u32>,
+    stamps: Vec<u32>,
+    stamp: u32,
+    keys: Vec<u32>,
+}
+
+impl Dedup {
+    fn reset(&mut self) {
+        if self.slots.is_empty() {
+            self.slots = vec![0; 1 << 12];
+            self.stamps = vec![0; 1 << 12];
+        }
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            self.stamps.iter_mut().for_each(|s| *s = 0);
+            self.stamp = 1;
+        }
+        self.keys.clear();
+    }
+
+    fn push(&mut self, key: u32) {
+        let mask = self.slots.len() - 1;
+        let mut i = (key.wrapping_mul(0x9e37_79b1) as usize) & mask;
+        loop {
+            if self.stamps[i] != self.stamp {
+                self.stamps[i] = self.stamp;
+                self.slots[i] = key;
+                self.keys.push(key);
+                break;
+            }
+            if self.slots[i] == key {
+                return;
+            }
+            i = (i + 1) & mask;
+        }
+        if self.keys.len() * 2 > self.slots.len() {
+            let size = self.slots.len() * 2;
+            self.slots = vec![0; size];
+            self.stamps = vec![0; size];
+            self.stamp = 1;
+            let keys = std::mem::take(&mut self.keys);
+            for k in keys {
+                self.push(k);
+            }
+        }
+    }
+}
+
+thread_local! {
+    static DEDUP: std::cell::RefCell<Dedup> = std::cell::RefCell::new(Dedup::default());
+}
+
+fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
+    keys.reset();
     let n = bytes.len();
-    let mut keys: Vec<u32> = Vec::with_capacity(n / 8);
     let mut path_attr = false;
     let (mut block_depth, mut line_comment) = (0usize, false);
     // The previous identifier was a definition keyword: in code, or anywhere (comments
@@ -155,9 +215,8 @@ pub fn scan(bytes: &[u8]) -> FileScan {
         }
         i += 1;
     }
+    let mut keys = keys.keys.clone();
     keys.sort_unstable();
-    keys.dedup();
-    keys.shrink_to_fit();
     FileScan { keys, path_attr }
 }
 
