@@ -1,6 +1,7 @@
 //! The prefilter must never change what `check` reports. A generated workspace of several crates
 //! calls its fork points across files and crates through re-exports, `use` aliases, renamed
-//! types, methods (typed and by unique name), lazy globals, `#[path]` modules and closures,
+//! types, methods (typed and by unique name), lazy globals, `#[path]` modules, closures and a
+//! `macro_rules!`, next to a Python extension (reported on without a fork point),
 //! beside many unrelated files that share names with them; `check` must report exactly the same
 //! with the prefilter as without it, and must skip files.
 
@@ -88,7 +89,8 @@ fn generate(root: &Path, noise: usize) {
     write(
         root,
         "tool/src/lib.rs",
-        "pub mod reexp {\n    pub use forker::imp as engine;\n}\n\
+        "#[macro_use]\nmod macros;\npub mod via;\n\
+         pub mod reexp {\n    pub use forker::imp as engine;\n}\n\
          pub fn run_tool() {\n    let _t = std::thread::spawn(|| ());\n    \
          crate::reexp::engine::spawn_all();\n}\n",
     );
@@ -96,6 +98,32 @@ fn generate(root: &Path, noise: usize) {
         root,
         "tool/tests/it.rs",
         "#[test]\nfn forks_in_a_test() {\n    tool::run_tool();\n}\n",
+    );
+    // A `macro_rules!` that forks, defined in one file and used in another of the package.
+    write(
+        root,
+        "tool/src/macros.rs",
+        "#[macro_export]\nmacro_rules! boom {\n    () => {\n        \
+         match unsafe { libc::fork() } {\n            0 => println!(\"child\"),\n            \
+         _ => {}\n        }\n    };\n}\n",
+    );
+    write(
+        root,
+        "tool/src/via.rs",
+        "pub fn via_macro() {\n    let _t = std::thread::spawn(|| ());\n    boom!();\n}\n",
+    );
+    // A Python extension: reported on without any fork point, from a file naming none.
+    write(root, "pyext/Cargo.toml", &manifest("pyext"));
+    write(
+        root,
+        "pyext/src/lib.rs",
+        "mod rt;\nuse pyo3::prelude::*;\n#[pyfunction]\nfn work() {\n    rt::get();\n}\n",
+    );
+    write(
+        root,
+        "pyext/src/rt.rs",
+        "use std::sync::OnceLock;\nstatic RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();\n\
+         pub fn get() {\n    RT.get_or_init(|| tokio::runtime::Runtime::new().unwrap());\n}\n",
     );
     // noise: unrelated crates and files that reuse the same names.
     let mut lib = String::new();
@@ -132,9 +160,22 @@ fn generated_workspace_same_findings_with_and_without_prefilter() {
     let with = run(dir.path(), true);
     let without = run(dir.path(), false);
     assert!(with.errors.is_empty(), "{:?}", with.errors);
-    let a = forklint::report::json::render(&with);
-    let b = forklint::report::json::render(&without);
+    let a = format!("{:#?}\n{:#?}", with.findings, with.errors);
+    let b = format!("{:#?}\n{:#?}", without.findings, without.errors);
     assert_eq!(a, b);
+    for file in [
+        "pyext/src/rt.rs",
+        "tool/src/via.rs",
+        "platform_unix.rs",
+        "detail.rs",
+    ] {
+        assert!(
+            with.findings
+                .iter()
+                .any(|f| f.location.as_ref().is_some_and(|l| l.path.ends_with(file))),
+            "no finding in {file}: {a}"
+        );
+    }
     let rules: std::collections::BTreeSet<&str> =
         with.findings.iter().map(|f| f.rule.as_str()).collect();
     for rule in ["FL001", "FL005"] {

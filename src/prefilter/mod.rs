@@ -21,12 +21,16 @@
 //! rests on, kept by the frontend and `analysis::program`: a path's segments come from the file's
 //! own identifiers (or are `std`/`core`/`alloc`, `self`/`super`/`crate`); every table key of a
 //! function, method, global or `use` ends with the identifier that defines it; functions follow
-//! `fn`, globals follow `static` (`static ref`, `static mut`); only `#[path = ..]` moves files.
+//! `fn`, globals follow `static` (`static ref`, `static mut`), macros follow `macro_rules!`; only
+//! `#[path = ..]` moves files; a method's receiver type is a path of the file or one of the
+//! catalogue's `returns` types; the only findings not rooted at a fork point are those of packages
+//! with Python entry points (`#[pyfunction]`, `#[pymodule]`, `#[pymethods]`), whose files are all
+//! parsed.
 
 pub mod scan;
 
 use crate::analysis::program::{
-    absolute, for_each_call, is_relative, MAX_ALIAS_STEPS, STD_METHODS,
+    absolute, for_each_call, is_relative, package_of, MAX_ALIAS_STEPS, STD_METHODS,
 };
 use crate::catalog::{Catalog, Effect};
 use crate::frontend::rust::{self, layout::Layout};
@@ -46,6 +50,8 @@ pub struct Outcome {
     pub rounds: usize,
     pub scan: Duration,
     pub parse: Duration,
+    /// Checking that the skipped files parse.
+    pub validate: Duration,
 }
 
 type FnRef = (u32, u32);
@@ -86,16 +92,18 @@ fn is_identifier(s: &str) -> bool {
 /// hold to call it: the last segment (the name written at the call) and the crate, unless the
 /// crate is `std` (its paths may come from the prelude or from `core::`/`alloc::`).
 pub fn seed_conditions(catalog: &Catalog) -> Vec<Vec<u32>> {
-    let mut out = Vec::new();
-    for api in &catalog.apis {
-        if !api.effects.iter().any(is_fork_effect) {
-            continue;
-        }
+    // A builder chain may carry a catalogue `returns` type into a file that never names its crate.
+    let carried: HashSet<&str> = catalog
+        .apis
+        .iter()
+        .filter_map(|a| a.returns.as_deref())
+        .filter_map(|t| t.split("::").next())
+        .collect();
+    let names = |api: &crate::catalog::Api| -> Vec<u32> {
         let mut names: Vec<&str> = Vec::new();
         if let Some(path) = &api.path {
-            let segs: Vec<&str> = path.split("::").collect();
-            let mut named: Vec<&str> = segs
-                .iter()
+            let mut named: Vec<&str> = path
+                .split("::")
                 .map(|s| s.split('#').next().unwrap_or(s))
                 .filter(|s| *s != "*")
                 .collect();
@@ -103,7 +111,7 @@ pub fn seed_conditions(catalog: &Catalog) -> Vec<Vec<u32>> {
                 names.push(last);
             }
             if let Some(first) = named.first() {
-                if !matches!(*first, "std" | "core" | "alloc") {
+                if !matches!(*first, "std" | "core" | "alloc") && !carried.contains(first) {
                     names.push(first);
                 }
             }
@@ -113,10 +121,39 @@ pub fn seed_conditions(catalog: &Catalog) -> Vec<Vec<u32>> {
                 names.push(k);
             }
         }
-        out.push(names.iter().map(|n| scan::key(n, ANY)).collect());
+        names.iter().map(|n| scan::key(n, ANY)).collect()
+    };
+    let with = |pred: fn(&Effect) -> bool| -> Vec<Vec<u32>> {
+        catalog
+            .apis
+            .iter()
+            .filter(|a| a.effects.iter().any(pred))
+            .map(names)
+            .collect()
+    };
+    // Packages loaded into Python are reported on without a fork point (the frontend's
+    // `python_entry` attributes).
+    let mut out: Vec<Vec<u32>> = PYTHON_ATTRIBUTES
+        .iter()
+        .map(|a| vec![scan::key(a, ANY)])
+        .collect();
+    out.extend(with(is_fork_effect));
+    // A command spawned after a call that makes std fork+exec it (same function).
+    for spawn in with(|e| *e == Effect::SpawnsCommand) {
+        for trigger in with(is_spawn_trigger) {
+            out.push(spawn.iter().chain(&trigger).copied().collect());
+        }
     }
     out
 }
+
+/// Calls that may make a later `spawn` of the same command fork+exec.
+fn is_spawn_trigger(e: &Effect) -> bool {
+    matches!(e, Effect::ForcesFork | Effect::SetsEnv)
+}
+
+/// The attributes that make the frontend set `python_entry`.
+const PYTHON_ATTRIBUTES: &[&str] = &["pyfunction", "pymodule", "pymethods"];
 
 struct Scanned {
     crate_id: String,
@@ -230,13 +267,38 @@ pub fn run(files: &[PathBuf], layout: &Layout, catalog: &Catalog) -> Outcome {
     }
     outcome.rounds = round;
     outcome.parse = start.elapsed();
+    // A file that cannot be parsed is reported whether or not it matters: check the skipped ones
+    // (parsing only; a failure is lowered to get the frontend's own message).
+    let start = Instant::now();
+    let mut skipped: Vec<usize> = (0..files.len())
+        .filter(|&f| st.state[f] == FileState::Skipped)
+        .collect();
+    skipped.sort_by_key(|&f| std::cmp::Reverse(st.len[f]));
+    let broken: Vec<(usize, String)> = skipped
+        .par_iter()
+        .with_max_len(1)
+        .filter_map(|&f| {
+            let text = crate::check::read_source(&files[f]).ok()?;
+            if rust::parses(&text) {
+                return None;
+            }
+            crate::check::lower_file(&files[f], layout)
+                .err()
+                .map(|e| (f, e))
+        })
+        .collect();
+    outcome
+        .results
+        .extend(broken.into_iter().map(|(f, e)| (f, Err(e))));
+    outcome.validate = start.elapsed();
     if st.trace {
         eprintln!(
-            "prefilter: scan {:.3}s ({} index entries), {} rounds, parse {:.3}s, {} parsed, {} hot, {} closed, {} resolved, {} keys",
+            "prefilter: scan {:.3}s ({} index entries), {} rounds, parse {:.3}s, validate {:.3}s, {} parsed, {} hot, {} closed, {} resolved, {} keys",
             outcome.scan.as_secs_f64(),
             st.index.len(),
             round,
             outcome.parse.as_secs_f64(),
+            outcome.validate.as_secs_f64(),
             outcome.parsed,
             st.hot.len(),
             st.closed.len(),
@@ -293,6 +355,8 @@ enum Scope {
     Crate(u32),
     /// In a crate that can reach it.
     Reaching(u32),
+    /// Anywhere.
+    Anywhere,
     /// May define an item in the crate, with the tag of the last segment.
     Defines(u32, u32),
 }
@@ -302,6 +366,8 @@ enum Probe {
     Key(String),
     Method(String, String),
     Global(String),
+    /// A `macro_rules!` macro of a package, by name.
+    Macro(String, String),
     /// A closure of the same file, called or passed.
     Inner(u32),
 }
@@ -338,6 +404,8 @@ struct Closure<'a> {
     places: HashMap<usize, Vec<FileIr>>,
     moves: HashMap<usize, Vec<(String, Vec<String>)>>,
     moved_crates: HashMap<usize, Vec<u32>>,
+    /// The files of each crate (and those `#[path]` may move into it).
+    crate_files: Vec<Vec<u32>>,
     /// For each crate, the crates with a file naming it.
     named_by: Vec<Vec<u32>>,
     reaching: HashMap<u32, Vec<bool>>,
@@ -365,6 +433,14 @@ struct Closure<'a> {
     nodes: Vec<KeyNode>,
     watchers: HashMap<String, Vec<u32>>,
     method_nodes: HashMap<(String, String), NameNode>,
+    macro_nodes: HashMap<(String, String), NameNode>,
+    /// `macro_rules!` bodies by (package, name), as `analysis::program` finds them.
+    macro_defs: HashMap<(String, String), Vec<FnRef>>,
+    /// Types a catalogue entry returns: builder chains carry them to method calls.
+    returns: Vec<String>,
+    python_packages: HashSet<String>,
+    /// The crates of each package (library, binaries, tests, examples).
+    package_crates: HashMap<String, Vec<u32>>,
     global_nodes: HashMap<String, NameNode>,
     asked: HashSet<(u32, u32)>,
     work: Vec<Work>,
@@ -388,6 +464,7 @@ impl<'a> Closure<'a> {
             places: HashMap::new(),
             moves: HashMap::new(),
             moved_crates: HashMap::new(),
+            crate_files: Vec::new(),
             named_by: Vec::new(),
             reaching: HashMap::new(),
             defs: HashMap::new(),
@@ -409,6 +486,20 @@ impl<'a> Closure<'a> {
             nodes: Vec::new(),
             watchers: HashMap::new(),
             method_nodes: HashMap::new(),
+            macro_nodes: HashMap::new(),
+            macro_defs: HashMap::new(),
+            returns: {
+                let mut r: Vec<String> = catalog
+                    .apis
+                    .iter()
+                    .filter_map(|a| a.returns.clone())
+                    .collect();
+                r.sort();
+                r.dedup();
+                r
+            },
+            python_packages: HashSet::new(),
+            package_crates: HashMap::new(),
             global_nodes: HashMap::new(),
             asked: HashSet::new(),
             work: Vec::new(),
@@ -422,6 +513,10 @@ impl<'a> Closure<'a> {
         }
         let i = self.crate_ids.len() as u32;
         self.crate_index.insert(id.clone(), i);
+        self.package_crates
+            .entry(package_of(&id).to_string())
+            .or_default()
+            .push(i);
         self.crate_ids.push(id);
         i
     }
@@ -483,6 +578,20 @@ impl<'a> Closure<'a> {
     /// Which crates name which: a call can only resolve into a crate its file names, or one
     /// reached through `use`s of crates it names.
     fn compute_mentions(&mut self) {
+        let mut crate_files: Vec<Vec<u32>> = vec![Vec::new(); self.crate_ids.len()];
+        for (f, &c) in self.crate_of.iter().enumerate() {
+            crate_files[c as usize].push(f as u32);
+        }
+        for (&f, crates) in &self.moved_crates {
+            for &c in crates {
+                crate_files[c as usize].push(f as u32);
+            }
+        }
+        for list in &mut crate_files {
+            list.sort_unstable();
+            list.dedup();
+        }
+        self.crate_files = crate_files;
         let mut named_by: Vec<Vec<u32>> = vec![Vec::new(); self.crate_ids.len()];
         for (a, id) in self.crate_ids.iter().enumerate() {
             if !is_identifier(id) {
@@ -551,11 +660,7 @@ impl<'a> Closure<'a> {
         if !self.asked.insert((key, krate)) {
             return;
         }
-        let found: Vec<usize> = self
-            .index
-            .files(key)
-            .filter(|&f| self.in_crate(f, krate))
-            .collect();
+        let found = self.crate_files_with(&[key], krate);
         let krate_name = self.crate_ids[krate as usize].clone();
         for f in found {
             self.want(f, &|| {
@@ -595,8 +700,8 @@ impl<'a> Closure<'a> {
             return;
         }
         let found: Vec<usize> = self
-            .index
-            .files(last_key)
+            .crate_files_with(&[last_key], krate)
+            .into_iter()
             .filter(|&f| {
                 if self
                     .moved_crates
@@ -621,10 +726,38 @@ impl<'a> Closure<'a> {
         }
     }
 
+    /// The files of `krate` holding every key: by the crate's own files or by the shortest
+    /// posting list, whichever is shorter, so that many crates sharing a name stay linear.
+    fn crate_files_with(&self, keys: &[u32], krate: u32) -> Vec<usize> {
+        let own = &self.crate_files[krate as usize];
+        let Some(&first) = keys.iter().min_by_key(|&&k| self.index.files(k).len()) else {
+            return Vec::new();
+        };
+        if own.len() <= self.index.files(first).len() {
+            return own
+                .iter()
+                .map(|&f| f as usize)
+                .filter(|&f| keys.iter().all(|&k| self.index.contains(k, f)))
+                .collect();
+        }
+        self.index
+            .files(first)
+            .filter(|&f| self.in_crate(f, krate))
+            .filter(|&f| keys.iter().all(|&k| self.index.contains(k, f)))
+            .collect()
+    }
+
     /// Files in `scope` holding every one of `names` with this tag.
     fn request_all(&mut self, kind: u32, names: &[&str], scope: Scope) {
         let keys: Vec<u32> = names.iter().map(|n| scan::key(n, kind)).collect();
         if !self.asked_all.insert((keys.clone(), scope)) {
+            return;
+        }
+        if let Scope::Crate(c) = scope {
+            let found = self.crate_files_with(&keys, c);
+            for f in found {
+                self.want(f, &|| format!("{kind}:{} {scope:?}", names.join("+")));
+            }
             return;
         }
         let Some((&first, rest)) = keys.split_first() else {
@@ -642,6 +775,7 @@ impl<'a> Closure<'a> {
             let inside = match scope {
                 Scope::Crate(c) => self.in_crate(f, c),
                 Scope::Reaching(c) => self.reaches(f, c),
+                Scope::Anywhere => true,
                 Scope::Defines(..) => true,
             };
             if inside {
@@ -694,7 +828,7 @@ impl<'a> Closure<'a> {
                     self.defs.entry(key).or_default().push(me);
                 }
             }
-            let mut forks = false;
+            let (mut forks, mut spawns, mut triggers) = (false, false, false);
             let mut visit = |call: &Call| {
                 if let Callee::Local(c) = call.callee {
                     self.enclosing.entry((me.0, c as u32)).or_default().push(me);
@@ -712,13 +846,17 @@ impl<'a> Closure<'a> {
                         .or_default()
                         .push(me);
                 }
-                forks |= calls_fork(self.catalog, &ir, call);
+                for e in call_effects(self.catalog, &ir, call) {
+                    forks |= is_fork_effect(&e);
+                    spawns |= e == Effect::SpawnsCommand;
+                    triggers |= is_spawn_trigger(&e);
+                }
             };
             for call in &f.implied {
                 visit(call);
             }
             for_each_call(&f.body, &mut visit);
-            if forks {
+            if forks || (spawns && triggers) {
                 self.work.push(Work::Hot(me));
             }
         }
@@ -756,8 +894,34 @@ impl<'a> Closure<'a> {
                 new_aliases.push((key, target));
             }
         }
+        for (name, index) in &ir.macros {
+            let body = (fi as u32, *index as u32);
+            for place in &places {
+                let k = (package_of(&place.crate_name).to_string(), name.clone());
+                if self.macro_nodes.get(&k).is_some_and(|n| n.closing) {
+                    self.work.push(Work::Close(body));
+                }
+                self.macro_defs.entry(k).or_default().push(body);
+            }
+        }
+        let mut python = Vec::new();
+        for place in &places {
+            let package = package_of(&place.crate_name).to_string();
+            if ir.python_entry && self.python_packages.insert(package.clone()) {
+                python.push(package.clone());
+            }
+            if self.python_packages.contains(&package) {
+                // Every function of a package loaded into Python may be reported on.
+                for i in 0..ir.functions.len() {
+                    self.work.push(Work::Close((fi as u32, i as u32)));
+                }
+            }
+        }
         self.places.insert(fi, places);
         self.irs.insert(fi, ir);
+        for package in python {
+            self.python_package(&package);
+        }
         for (key, target) in new_aliases {
             let watchers = self.watchers.get(&key).cloned().unwrap_or_default();
             for id in watchers {
@@ -893,6 +1057,61 @@ impl<'a> Closure<'a> {
         }
     }
 
+    /// Parses every file of a package with Python entry points, and closes what is parsed.
+    fn python_package(&mut self, package: &str) {
+        let crates = self
+            .package_crates
+            .get(package)
+            .cloned()
+            .unwrap_or_default();
+        let files: Vec<usize> = (0..self.files.len())
+            .filter(|&f| crates.iter().any(|&c| self.in_crate(f, c)))
+            .collect();
+        for f in files {
+            self.want(f, &|| format!("package {package} is loaded into Python"));
+        }
+        let parsed: Vec<usize> = self
+            .irs
+            .iter()
+            .filter(|(_, ir)| package_of(&ir.crate_name) == package)
+            .map(|(&f, _)| f)
+            .collect();
+        for f in parsed {
+            let n = self.irs[&f].functions.len();
+            for i in 0..n {
+                self.work.push(Work::Close((f as u32, i as u32)));
+            }
+        }
+    }
+
+    fn macro_node(&mut self, package: &str, name: &str) -> &mut NameNode {
+        let k = (package.to_string(), name.to_string());
+        if !self.macro_nodes.contains_key(&k) {
+            for c in self
+                .package_crates
+                .get(package)
+                .cloned()
+                .unwrap_or_default()
+            {
+                self.request_all(DEF, &[strip_raw(name)], Scope::Crate(c));
+            }
+            let hot = self
+                .macro_defs
+                .get(&k)
+                .into_iter()
+                .flatten()
+                .any(|f| self.hot.contains(f));
+            self.macro_nodes.insert(
+                k.clone(),
+                NameNode {
+                    hot,
+                    ..Default::default()
+                },
+            );
+        }
+        self.macro_nodes.get_mut(&k).expect("inserted above")
+    }
+
     fn method_node(&mut self, krate: &str, name: &str) -> &mut NameNode {
         let k = (krate.to_string(), name.to_string());
         if !self.method_nodes.contains_key(&k) {
@@ -948,8 +1167,36 @@ impl<'a> Closure<'a> {
         let (Some(ir), Some(places)) = (self.irs.get(&fi), self.places.get(&fi)) else {
             return;
         };
-        let function = &ir.functions[f.1 as usize];
         let mut keys = Vec::new();
+        let macros: Vec<(String, String)> = ir
+            .macros
+            .iter()
+            .filter(|(_, i)| *i == f.1 as usize)
+            .flat_map(|(name, _)| {
+                places
+                    .iter()
+                    .map(move |p| (package_of(&p.crate_name).to_string(), name.clone()))
+            })
+            .collect();
+        for (package, name) in macros {
+            let node = self.macro_node(&package, &name);
+            node.hot = true;
+            let subs = node.subscribers.clone();
+            self.work.extend(subs.into_iter().map(Work::Hot));
+            self.note_hot_name(&name);
+            for c in self
+                .package_crates
+                .get(&package)
+                .cloned()
+                .unwrap_or_default()
+            {
+                self.request_all(ANY, &[strip_raw(&name)], Scope::Crate(c));
+            }
+        }
+        let (Some(ir), Some(places)) = (self.irs.get(&fi), self.places.get(&fi)) else {
+            return;
+        };
+        let function = &ir.functions[f.1 as usize];
         match function.kind {
             FnKind::Closure => {
                 let enclosing = self.enclosing.get(&f).cloned().unwrap_or_default();
@@ -1037,6 +1284,15 @@ impl<'a> Closure<'a> {
         if let Some(ty) = ty {
             self.request_all(AS, &[ty], Scope::Crate(c));
         }
+        if method
+            && self
+                .returns
+                .iter()
+                .any(|t| key.strip_prefix(t.as_str()) == Some(&format!("::{name}")))
+        {
+            // A builder chain reaches it from any file calling the method by name.
+            self.request_all(ANY, &[&name], Scope::Anywhere);
+        }
         if is_identifier(&krate) {
             names.push(krate.as_str());
             self.request_all(ANY, &names, Scope::Reaching(c));
@@ -1097,6 +1353,15 @@ impl<'a> Closure<'a> {
                     }
                 }
                 Callee::Method { name, ty } => {
+                    // A builder chain may give the receiver a catalogue `returns` type.
+                    if call.receiver_call.is_some() {
+                        for t in &self.returns {
+                            let path = format!("{t}::{name}");
+                            if catalog.by_path(&path).is_empty() {
+                                out.push(Probe::Key(path));
+                            }
+                        }
+                    }
                     let mut done = false;
                     if let Some(ty) = ty {
                         let path = format!("{ty}::{name}");
@@ -1123,7 +1388,16 @@ impl<'a> Closure<'a> {
                         out.push(Probe::Global(absolute(place, path)));
                     }
                 }
-                Callee::Macro(_) => {}
+                Callee::Macro(path) => {
+                    if catalog.by_macro(path, &ir.crates_used).is_empty() {
+                        for place in places {
+                            out.push(Probe::Macro(
+                                package_of(&place.crate_name).to_string(),
+                                last_segment(path).to_string(),
+                            ));
+                        }
+                    }
+                }
             }
         };
         for call in &function.implied {
@@ -1156,6 +1430,11 @@ impl<'a> Closure<'a> {
                 }
                 Probe::Global(key) => {
                     let node = self.global_node(&key);
+                    node.subscribers.push(f);
+                    node.hot
+                }
+                Probe::Macro(package, name) => {
+                    let node = self.macro_node(&package, &name);
                     node.subscribers.push(f);
                     node.hot
                 }
@@ -1195,6 +1474,15 @@ impl<'a> Closure<'a> {
                     if !node.closing {
                         node.closing = true;
                         let found = self.globals.get(&key).cloned();
+                        self.work
+                            .extend(found.into_iter().flatten().map(Work::Close));
+                    }
+                }
+                Probe::Macro(package, name) => {
+                    let node = self.macro_node(&package, &name);
+                    if !node.closing {
+                        node.closing = true;
+                        let found = self.macro_defs.get(&(package, name)).cloned();
                         self.work
                             .extend(found.into_iter().flatten().map(Work::Close));
                     }
@@ -1274,30 +1562,44 @@ fn call_names(call: &Call) -> Vec<&str> {
     match &call.callee {
         Callee::Path(candidates) => candidates.iter().map(|c| last_segment(c)).collect(),
         Callee::Method { name, .. } => vec![name.as_str()],
-        Callee::Global(path) => vec![last_segment(path)],
-        Callee::Macro(_) | Callee::Local(_) => Vec::new(),
+        Callee::Global(path) | Callee::Macro(path) => vec![last_segment(path)],
+        Callee::Local(_) => Vec::new(),
     }
 }
 
-/// Whether any catalogue entry the call could resolve to forks or registers child code, in any
-/// order of the resolution's steps.
-fn calls_fork(catalog: &Catalog, ir: &FileIr, call: &Call) -> bool {
-    let forks = |list: Vec<usize>| {
-        list.iter()
-            .any(|&i| catalog.apis[i].effects.iter().any(is_fork_effect))
-    };
+/// Every effect of the catalogue entries a call could resolve to, in any order of the
+/// resolution's steps (a builder chain's `returns` types included).
+fn call_effects(catalog: &Catalog, ir: &FileIr, call: &Call) -> Vec<Effect> {
+    let mut apis: Vec<usize> = Vec::new();
     match &call.callee {
-        Callee::Path(candidates) => candidates
-            .iter()
-            .any(|p| !is_relative(p) && forks(catalog.by_path(p))),
-        Callee::Method { name, ty } => {
-            ty.as_ref().is_some_and(|t| {
-                let p = format!("{t}::{name}");
-                !is_relative(&p) && forks(catalog.by_path(&p))
-            }) || forks(catalog.by_method(name, &ir.crates_used, call.receiver_global.is_some()))
+        Callee::Path(candidates) => {
+            for p in candidates.iter().filter(|p| !is_relative(p)) {
+                apis.extend(catalog.by_path(p));
+            }
         }
-        Callee::Macro(p) => forks(catalog.by_macro(p, &ir.crates_used)),
-        Callee::Global(p) => !is_relative(p) && forks(catalog.by_path(p)),
-        Callee::Local(_) => false,
+        Callee::Method { name, ty } => {
+            if call.receiver_call.is_some() {
+                for t in catalog.apis.iter().filter_map(|a| a.returns.as_deref()) {
+                    apis.extend(catalog.by_path(&format!("{t}::{name}")));
+                }
+            }
+            if let Some(t) = ty {
+                let p = format!("{t}::{name}");
+                if !is_relative(&p) {
+                    apis.extend(catalog.by_path(&p));
+                }
+            }
+            apis.extend(catalog.by_method(name, &ir.crates_used, call.receiver_global.is_some()));
+        }
+        Callee::Macro(p) => apis.extend(catalog.by_macro(p, &ir.crates_used)),
+        Callee::Global(p) => {
+            if !is_relative(p) {
+                apis.extend(catalog.by_path(p));
+            }
+        }
+        Callee::Local(_) => {}
     }
+    apis.iter()
+        .flat_map(|&i| catalog.apis[i].effects.iter().copied())
+        .collect()
 }

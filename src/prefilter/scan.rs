@@ -8,8 +8,8 @@
 
 /// Any occurrence of the identifier.
 pub const ANY: u32 = 0;
-/// The identifier follows `fn`, `static`, `ref` or `mut`: it may name a function, a method or a
-/// global that the file defines.
+/// The identifier follows `fn`, `static`, `static ref`, `static mut` or `macro_rules!`: it may
+/// name a function, a method, a global or a macro that the file defines.
 pub const DEF: u32 = 1;
 /// The identifier lies between `use` (or `extern`) and the next `;`: it may be the name a `use`
 /// binds, or a crate an `extern crate` renames.
@@ -161,7 +161,7 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
             }
             let in_comment = block_depth > 0 || line_comment;
             // `static mut NAME`: the name still follows a definition keyword.
-            let kw = matches!(word, b"fn" | b"static" | b"ref")
+            let kw = matches!(word, b"fn" | b"static" | b"ref" | b"macro_rules")
                 || (word == b"mut" && (def_any || def_code));
             def_any = kw;
             if !in_comment {
@@ -322,7 +322,7 @@ impl Index {
     }
 
     /// The files holding `key`, in file order.
-    pub fn files(&self, key: u32) -> impl Iterator<Item = usize> + '_ {
+    pub fn files(&self, key: u32) -> impl ExactSizeIterator<Item = usize> + '_ {
         self.run(key).iter().map(|&f| f as usize)
     }
 
@@ -358,7 +358,8 @@ mod tests {
     fn tags_definitions_uses_and_raw_identifiers() {
         let s = scan(
             b"use a::{b, c as d};\npub fn /* odd */ spawn_all() { x.r#match(); }\n\
-              static ref POOL: u8 = 0; lazy_static! { static ref CELL: X = X::new(); }",
+              static ref POOL: u8 = 0; lazy_static! { static ref CELL: X = X::new(); }\n\
+              macro_rules! m { () => {} }",
         );
         for (name, kind) in [
             ("a", USE),
@@ -368,6 +369,7 @@ mod tests {
             ("match", ANY),
             ("POOL", DEF),
             ("CELL", DEF),
+            ("m", DEF),
             ("c", AS),
             ("new", ANY),
         ] {

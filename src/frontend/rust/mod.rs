@@ -93,6 +93,18 @@ pub fn lower_source(
     Ok(lowerer.ir)
 }
 
+/// Whether `lower_source` would accept the file at once (it tokenizes within the chain limit and
+/// parses), without lowering it: the prefilter checks the files it does not lower with this, and
+/// lowers those that fail to get `lower_source`'s own answer.
+pub fn parses(source: &str) -> bool {
+    let ok = match source.parse::<proc_macro2::TokenStream>() {
+        Ok(tokens) => chain_depth(tokens) <= MAX_CHAIN && syn::parse_file(source).is_ok(),
+        Err(_) => false,
+    };
+    proc_macro2::extra::invalidate_current_thread_spans();
+    ok
+}
+
 /// The checks made before parsing that need no parse (size, bracket nesting): a file failing
 /// them is reported whether or not the prefilter would have parsed it.
 pub fn precheck(source: &str) -> Result<(), String> {
