@@ -50,8 +50,6 @@ pub struct Outcome {
     pub rounds: usize,
     pub scan: Duration,
     pub parse: Duration,
-    /// Checking that the skipped files parse.
-    pub validate: Duration,
 }
 
 type FnRef = (u32, u32);
@@ -113,6 +111,11 @@ pub fn seed_conditions(catalog: &Catalog) -> Vec<Vec<u32>> {
             if let Some(first) = named.first() {
                 if !matches!(*first, "std" | "core" | "alloc") && !carried.contains(first) {
                     names.push(first);
+                } else if let Some(ty) = named.last().filter(|t| t.starts_with(char::is_uppercase))
+                {
+                    // `Command::env`: the frontend types a receiver only from names its file
+                    // holds (a constructor, a parameter, a field, an import).
+                    names.push(ty);
                 }
             }
         } else if let Some(name) = api.method.as_ref().or(api.macro_name.as_ref()) {
@@ -231,7 +234,9 @@ pub fn run(files: &[PathBuf], layout: &Layout, catalog: &Catalog) -> Outcome {
         for &f in &batch {
             st.state[f] = FileState::Queued;
         }
+        let t = Instant::now();
         let mut lowered = st.lower(&batch, layout);
+        let lower_time = t.elapsed();
         lowered.sort_by_key(|(i, _)| *i);
         outcome.parsed += lowered.len();
         let mut ok = Vec::new();
@@ -259,46 +264,29 @@ pub fn run(files: &[PathBuf], layout: &Layout, catalog: &Catalog) -> Outcome {
             st.integrate(i);
         }
         st.process();
-        batch = std::mem::take(&mut st.next);
         round += 1;
         if st.trace {
+            let bytes: u64 = batch.iter().map(|&f| st.len[f]).sum();
+            eprintln!(
+                "prefilter: round {round}: {} files, {} KB lowered in {:.3}s; resolution {:.3}s",
+                batch.len(),
+                bytes >> 10,
+                lower_time.as_secs_f64(),
+                (t.elapsed() - lower_time).as_secs_f64()
+            );
             trace_rss(&format!("after round {round}"));
         }
+        batch = std::mem::take(&mut st.next);
     }
     outcome.rounds = round;
     outcome.parse = start.elapsed();
-    // A file that cannot be parsed is reported whether or not it matters: check the skipped ones
-    // (parsing only; a failure is lowered to get the frontend's own message).
-    let start = Instant::now();
-    let mut skipped: Vec<usize> = (0..files.len())
-        .filter(|&f| st.state[f] == FileState::Skipped)
-        .collect();
-    skipped.sort_by_key(|&f| std::cmp::Reverse(st.len[f]));
-    let broken: Vec<(usize, String)> = skipped
-        .par_iter()
-        .with_max_len(1)
-        .filter_map(|&f| {
-            let text = crate::check::read_source(&files[f]).ok()?;
-            if rust::parses(&text) {
-                return None;
-            }
-            crate::check::lower_file(&files[f], layout)
-                .err()
-                .map(|e| (f, e))
-        })
-        .collect();
-    outcome
-        .results
-        .extend(broken.into_iter().map(|(f, e)| (f, Err(e))));
-    outcome.validate = start.elapsed();
     if st.trace {
         eprintln!(
-            "prefilter: scan {:.3}s ({} index entries), {} rounds, parse {:.3}s, validate {:.3}s, {} parsed, {} hot, {} closed, {} resolved, {} keys",
+            "prefilter: scan {:.3}s ({} index entries), {} rounds, parse {:.3}s, {} parsed, {} hot, {} closed, {} resolved, {} keys",
             outcome.scan.as_secs_f64(),
             st.index.len(),
             round,
             outcome.parse.as_secs_f64(),
-            outcome.validate.as_secs_f64(),
             outcome.parsed,
             st.hot.len(),
             st.closed.len(),

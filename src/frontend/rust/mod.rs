@@ -34,17 +34,6 @@ pub fn lower_source(
 ) -> Result<FileIr, String> {
     precheck(source)?;
     let mut source = strip_frontmatter(source);
-    // Lexing is iterative and the bracket depth is bounded now; the tokens are lexed again by the
-    // parser, which costs far less than the parse itself.
-    if let Ok(tokens) = source.parse::<proc_macro2::TokenStream>() {
-        let chain = chain_depth(tokens);
-        proc_macro2::extra::invalidate_current_thread_spans();
-        if chain > MAX_CHAIN {
-            return Err(format!(
-                "nesting {chain} levels deep, counting chains of operators, calls and types without a separator, exceeds the limit of {MAX_CHAIN}; the file was not analysed"
-            ));
-        }
-    }
     let ir = FileIr {
         path: display_path.to_string(),
         crate_name: crate_name.to_string(),
@@ -54,7 +43,7 @@ pub fn lower_source(
     let mut lowerer = lower::Lowerer::new(ir);
     let mut patched = 0;
     loop {
-        match syn::parse_file(&source) {
+        match parse(&source)? {
             Ok(file) => {
                 lowerer.declare_items(&file.items);
                 lowerer.lower_items(&file.items);
@@ -93,16 +82,40 @@ pub fn lower_source(
     Ok(lowerer.ir)
 }
 
-/// Whether `lower_source` would accept the file at once (it tokenizes within the chain limit and
-/// parses), without lowering it: the prefilter checks the files it does not lower with this, and
-/// lowers those that fail to get `lower_source`'s own answer.
-pub fn parses(source: &str) -> bool {
-    let ok = match source.parse::<proc_macro2::TokenStream>() {
-        Ok(tokens) => chain_depth(tokens) <= MAX_CHAIN && syn::parse_file(source).is_ok(),
-        Err(_) => false,
+/// `syn::parse_file` with the source lexed once: the tokens are measured for chains the parser
+/// could not survive, then handed to the parser. A file that does not lex goes to
+/// `syn::parse_file` for its message.
+/// The outer error is a file refused before parsing.
+fn parse(source: &str) -> Result<syn::Result<syn::File>, String> {
+    let text = without_shebang(source);
+    let Ok(tokens) = text.parse::<proc_macro2::TokenStream>() else {
+        return Ok(syn::parse_file(source));
     };
-    proc_macro2::extra::invalidate_current_thread_spans();
-    ok
+    let chain = chain_depth(tokens.clone());
+    if chain > MAX_CHAIN {
+        proc_macro2::extra::invalidate_current_thread_spans();
+        return Err(format!(
+            "nesting {chain} levels deep, counting chains of operators, calls and types without a separator, exceeds the limit of {MAX_CHAIN}; the file was not analysed"
+        ));
+    }
+    Ok(syn::parse2::<syn::File>(tokens).map(|mut file| {
+        if text.len() < source.len() {
+            file.shebang = Some(source[..source.len() - text.len()].trim_end().to_string());
+        }
+        file
+    }))
+}
+
+/// The source without a byte-order mark and a `#!` line (not `#![`), as `syn::parse_file` takes
+/// them off; the line break stays so that lines keep their numbers.
+fn without_shebang(source: &str) -> &str {
+    let text = source.strip_prefix('\u{feff}').unwrap_or(source);
+    if let Some(rest) = text.strip_prefix("#!") {
+        if !rest.trim_start().starts_with('[') {
+            return text.find('\n').map_or("", |i| &text[i..]);
+        }
+    }
+    text
 }
 
 /// The checks made before parsing that need no parse (size, bracket nesting): a file failing
