@@ -6,6 +6,7 @@ use crate::catalog::Catalog;
 use crate::diagnostic::{Finding, InputError};
 use crate::frontend::rust::{self, layout::Layout};
 use crate::ir::FileIr;
+use crate::prefilter;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -23,11 +24,25 @@ pub struct CheckReport {
 pub struct RunStats {
     pub files_seen: usize,
     pub files_parsed: usize,
+    pub files_skipped: usize,
     pub bytes: u64,
     pub analysis: Stats,
+    /// Rounds of the prefilter's fixpoint (0 without it).
+    pub rounds: usize,
     pub walk: Duration,
+    /// The prefilter's byte scan of every file (part of `parse`).
+    pub scan: Duration,
+    /// Scanning and lowering, with the prefilter's fixpoint.
     pub parse: Duration,
     pub analyse: Duration,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct CheckOptions {
+    pub prefilter: bool,
+    /// Files named on the command line: always parsed, so that a gate run on a file that does
+    /// not parse fails whether or not the prefilter would have needed it.
+    pub named: Vec<PathBuf>,
 }
 
 /// A path the user named that could not be used at all (missing): the run cannot proceed.
@@ -110,11 +125,16 @@ fn walk_reason(e: &ignore::Error) -> String {
     }
 }
 
+/// Reads one file as UTF-8 text; an error names the reason.
+pub fn read_source(path: &Path) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    String::from_utf8(bytes)
+        .map_err(|e| format!("not valid UTF-8 (byte {})", e.utf8_error().valid_up_to()))
+}
+
 /// Reads and lowers one file; an error names the reason.
 pub fn lower_file(path: &Path, layout: &Layout) -> Result<FileIr, String> {
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    let text = String::from_utf8(bytes)
-        .map_err(|e| format!("not valid UTF-8 (byte {})", e.utf8_error().valid_up_to()))?;
+    let text = read_source(path)?;
     let place = layout.place(path);
     rust::lower_source(
         &path.display().to_string(),
@@ -135,12 +155,37 @@ pub fn with_pool<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     }
 }
 
-pub fn run(paths: &[PathBuf], catalog: &Catalog) -> Result<CheckReport, PathError> {
+/// Lowers every file, largest first so that no thread is left alone with a big one.
+fn lower_all(files: &[PathBuf], layout: &Layout) -> Vec<(usize, Result<FileIr, String>)> {
+    let mut order: Vec<(u64, usize)> = files
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (std::fs::metadata(p).map(|m| m.len()).unwrap_or(0), i))
+        .collect();
+    order.sort_by(|a, b| b.cmp(a));
+    let mut results: Vec<(usize, Result<FileIr, String>)> = order
+        .par_iter()
+        .with_max_len(1)
+        .map(|&(_, i)| (i, lower_file(&files[i], layout)))
+        .collect();
+    results.sort_by_key(|(i, _)| *i);
+    results
+}
+
+pub fn run(
+    paths: &[PathBuf],
+    catalog: &Catalog,
+    options: &CheckOptions,
+) -> Result<CheckReport, PathError> {
     let start = Instant::now();
     let mut errors = Vec::new();
     let files = collect_files(paths, &mut errors)?;
     let walk = start.elapsed();
-    let mut report = analyse_files(files, catalog);
+    let options = CheckOptions {
+        named: paths.iter().filter(|p| p.is_file()).cloned().collect(),
+        ..options.clone()
+    };
+    let mut report = analyse_files(files, catalog, &options);
     report.stats.walk = walk;
     report.errors.extend(errors);
     report.errors.sort_by(|a, b| a.path.cmp(&b.path));
@@ -148,31 +193,41 @@ pub fn run(paths: &[PathBuf], catalog: &Catalog) -> Result<CheckReport, PathErro
 }
 
 /// Analyses files already found by a walk: one that has gone since is reported by name.
-pub fn analyse_files(files: Vec<PathBuf>, catalog: &Catalog) -> CheckReport {
+pub fn analyse_files(
+    files: Vec<PathBuf>,
+    catalog: &Catalog,
+    options: &CheckOptions,
+) -> CheckReport {
     let mut report = CheckReport::default();
     report.stats.files_seen = files.len();
     report.files = files.len();
     let layout = Layout::default();
     let start = Instant::now();
-    let results: Vec<(PathBuf, Result<FileIr, String>)> = with_pool(|| {
-        files
-            .par_iter()
-            .with_max_len(1)
-            .map(|p| (p.clone(), lower_file(p, &layout)))
-            .collect()
-    });
+    let results = if options.prefilter {
+        let named: std::collections::HashSet<&Path> =
+            options.named.iter().map(PathBuf::as_path).collect();
+        let always: Vec<bool> = files.iter().map(|f| named.contains(f.as_path())).collect();
+        let outcome = with_pool(|| prefilter::run(&files, &always, &layout, catalog));
+        report.stats.files_parsed = outcome.parsed;
+        report.stats.scan = outcome.scan;
+        report.stats.rounds = outcome.rounds;
+        outcome.results
+    } else {
+        report.stats.files_parsed = files.len();
+        with_pool(|| lower_all(&files, &layout))
+    };
+    report.stats.files_skipped = files.len() - report.stats.files_parsed;
     report.stats.parse = start.elapsed();
     let mut irs = Vec::with_capacity(results.len());
-    for (path, result) in results {
+    for (i, result) in results {
         match result {
             Ok(ir) => irs.push(ir),
             Err(message) => report.errors.push(InputError {
-                path: path.display().to_string(),
+                path: files[i].display().to_string(),
                 message,
             }),
         }
     }
-    report.stats.files_parsed = irs.len();
     let start = Instant::now();
     let (findings, stats) = analysis::analyze(irs, catalog);
     report.stats.analyse = start.elapsed();

@@ -78,6 +78,9 @@ pub struct CheckArgs {
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
+    /// Parse every file instead of skipping those that cannot matter (same findings, slower).
+    #[arg(long)]
+    pub no_prefilter: bool,
     /// Print counts and the time spent in each phase to stderr.
     #[arg(long)]
     pub stats: bool,

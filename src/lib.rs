@@ -15,6 +15,7 @@ pub mod fuzzing;
 pub mod inspect;
 pub mod ir;
 pub mod lint;
+pub mod prefilter;
 pub mod report;
 pub mod source;
 pub mod suppress;

@@ -5,7 +5,7 @@
 use crate::analysis;
 use crate::baseline::Baseline;
 use crate::catalog::Catalog;
-use crate::check::{self, CheckReport};
+use crate::check::{self, CheckOptions, CheckReport};
 use crate::cli::CheckArgs;
 use crate::config::levels::resolve_rule;
 use crate::config::{self, Config, FailOn, Level, Levels, Step};
@@ -196,7 +196,9 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
         }
         None => {
             let mut walk_errors = Vec::new();
+            let walk_start = std::time::Instant::now();
             let found = check::collect_files(&paths, &mut walk_errors).map_err(|e| anyhow!(e))?;
+            let walk = walk_start.elapsed();
             let named: HashSet<&Path> = paths.iter().map(PathBuf::as_path).collect();
             let files: Vec<PathBuf> = found
                 .into_iter()
@@ -205,7 +207,19 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
                     !((args.force_exclude || !given) && exclude.matches(&f.display().to_string()))
                 })
                 .collect();
-            let mut report = check::analyse_files(files.clone(), catalog);
+            let mut report = check::analyse_files(
+                files.clone(),
+                catalog,
+                &CheckOptions {
+                    prefilter: !args.no_prefilter,
+                    named: files
+                        .iter()
+                        .filter(|f| named.contains(f.as_path()))
+                        .cloned()
+                        .collect(),
+                },
+            );
+            report.stats.walk = walk;
             report.errors.extend(walk_errors);
             report.errors.sort_by(|a, b| a.path.cmp(&b.path));
             let names = files.iter().map(|f| f.display().to_string()).collect();

@@ -46,7 +46,8 @@ fn broken_files_are_named_and_the_rest_is_analysed() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::write(d.join("good.rs"), HAZARD).unwrap();
-    std::fs::write(d.join("syntax.rs"), "fn main( {\n").unwrap();
+    // Grammar and token errors are found where a file is parsed: these fork, so they always are.
+    std::fs::write(d.join("syntax.rs"), "fn main( { unsafe { libc::fork() };\n").unwrap();
     std::fs::write(d.join("latin1.rs"), b"fn main() { let s = \"caf\xe9\"; }\n").unwrap();
     std::fs::write(
         d.join("nested.rs"),
@@ -79,7 +80,11 @@ fn broken_files_are_named_and_the_rest_is_analysed() {
         errors_for(&v, "syntax.rs")[0].contains("does not tokenize"),
         "{v}"
     );
-    std::fs::write(d.join("syntax.rs"), "fn main() { let x = ; }\n").unwrap();
+    std::fs::write(
+        d.join("syntax.rs"),
+        "fn main() { let x = ; unsafe { libc::fork() }; }\n",
+    )
+    .unwrap();
     let (v, _) = check_json(d);
     assert!(
         errors_for(&v, "syntax.rs")[0].contains("expected")

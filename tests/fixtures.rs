@@ -2,7 +2,7 @@
 //! a missing finding and an extra finding both fail.
 
 use forklint::catalog::Catalog;
-use forklint::check;
+use forklint::check::{self, CheckOptions};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -32,8 +32,16 @@ fn expected(root: &Path) -> BTreeMap<Key, usize> {
     out
 }
 
-fn actual(root: &Path) -> BTreeMap<Key, usize> {
-    let report = check::run(&[root.to_path_buf()], Catalog::builtin()).unwrap();
+fn actual(root: &Path, prefilter: bool) -> BTreeMap<Key, usize> {
+    let report = check::run(
+        &[root.to_path_buf()],
+        Catalog::builtin(),
+        &CheckOptions {
+            prefilter,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     assert!(
         report.errors.is_empty(),
         "fixtures must parse: {:?}",
@@ -78,7 +86,7 @@ fn fixtures() -> PathBuf {
 fn every_marker_fires_and_nothing_else() {
     let want = expected(&fixtures());
     assert!(want.len() > 30, "the fixtures carry markers");
-    let got = actual(&fixtures());
+    let got = actual(&fixtures(), true);
     let problems = diff(&want, &got);
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
 }
@@ -97,4 +105,9 @@ fn every_rule_has_firing_and_silent_fixtures() {
         .unwrap()
         .count();
     assert!(silent >= 15, "only {silent} silent fixtures");
+}
+
+#[test]
+fn prefilter_never_changes_findings() {
+    assert_eq!(actual(&fixtures(), true), actual(&fixtures(), false));
 }

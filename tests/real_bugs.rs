@@ -3,7 +3,7 @@
 //! this fails.
 
 use forklint::catalog::Catalog;
-use forklint::check;
+use forklint::check::{self, CheckOptions};
 use std::path::PathBuf;
 
 /// (report, fixture, rule, line of the primary location)
@@ -150,7 +150,15 @@ const CAUGHT: &[(&str, &str, &str, u32)] = &[
 
 #[test]
 fn every_reproduced_report_is_caught() {
-    let report = check::run(&[PathBuf::from("fixtures")], Catalog::builtin()).unwrap();
+    let report = check::run(
+        &[PathBuf::from("fixtures")],
+        Catalog::builtin(),
+        &CheckOptions {
+            prefilter: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let mut missing = Vec::new();
     for (name, file, rule, line) in CAUGHT {
         let path = format!("fixtures/{file}");

@@ -1,13 +1,21 @@
 //! Each rule's documented example must make it fire, and its documented fix must not.
 
 use forklint::catalog::{rules, Catalog};
-use forklint::check;
+use forklint::check::{self, CheckOptions};
 
 fn rules_fired(source: &str) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("example.rs");
     std::fs::write(&path, source).unwrap();
-    let report = check::run(&[path], Catalog::builtin()).unwrap();
+    let report = check::run(
+        &[path],
+        Catalog::builtin(),
+        &CheckOptions {
+            prefilter: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     report.findings.into_iter().map(|f| f.rule).collect()
 }

@@ -28,7 +28,11 @@ pub struct Program<'c> {
     pub callers: HashMap<FnRef, Vec<FnRef>>,
 }
 
-const STD_METHODS: &[&str] = &[
+/// A path lookup follows at most this many `use` re-exports (the prefilter follows as many).
+pub const MAX_ALIAS_STEPS: usize = 6;
+
+/// Methods so common that a call by name alone never links to a user method.
+pub const STD_METHODS: &[&str] = &[
     "new",
     "push",
     "pop",
@@ -144,7 +148,7 @@ impl<'c> Program<'c> {
         }
         let lookup = |key: &str| -> Option<Vec<FnRef>> {
             let mut key = key.to_string();
-            for _ in 0..6 {
+            for _ in 0..MAX_ALIAS_STEPS {
                 if let Some(found) = fns.get(&key) {
                     return Some(found.clone());
                 }
@@ -352,7 +356,8 @@ pub fn package_of(crate_id: &str) -> &str {
     crate_id.split('#').next().unwrap_or(crate_id)
 }
 
-fn is_relative(path: &str) -> bool {
+/// `self::..`, `super::..`, `crate::..`: a path inside the file's own crate.
+pub fn is_relative(path: &str) -> bool {
     path.starts_with("self") || path.starts_with("super") || path.starts_with("crate")
 }
 

@@ -24,6 +24,11 @@ impl Sources {
         self.files.insert(path.to_string(), Some(entry(text)));
     }
 
+    /// Whether the text of `path` was registered or already read.
+    pub fn contains(&self, path: &str) -> bool {
+        self.files.contains_key(path)
+    }
+
     fn entry(&mut self, path: &str) -> Option<&mut Entry> {
         self.files
             .entry(path.to_string())

@@ -11,6 +11,7 @@ use crate::diagnostic::{Finding, Location};
 use crate::source::lex::{Lexed, LineComment};
 use crate::source::Sources;
 use directive::Directive;
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 struct Placed {
@@ -43,12 +44,19 @@ fn target_line(comment: &LineComment, lexed: &Lexed) -> u32 {
     line
 }
 
+/// Whether the file on disk holds the directive marker (an unreadable file is left to `Sources`,
+/// which reports nothing for it either).
+fn mentions_directive(path: &str) -> bool {
+    std::fs::read(path).is_ok_and(|bytes| memchr::memmem::find(&bytes, MARKER).is_some())
+}
+
+const MARKER: &[u8] = b"forklint:";
+
 fn directives(path: &str, sources: &mut Sources) -> Vec<Placed> {
-    // Most files carry no directive: skip the lexing for them.
     let Some(text) = sources.text(path) else {
         return Vec::new();
     };
-    if memchr::memmem::find(text.as_bytes(), b"forklint:").is_none() {
+    if memchr::memmem::find(text.as_bytes(), MARKER).is_none() {
         return Vec::new();
     }
     let Some(lexed) = sources.lexed(path) else {
@@ -103,8 +111,14 @@ pub fn apply(
     levels: &Levels,
     require_reasons: bool,
 ) -> Outcome {
+    // Most files carry no directive: find the few that may, in parallel and without keeping
+    // their text.
+    let candidates: Vec<&String> = files
+        .par_iter()
+        .filter(|path| sources.contains(path) || mentions_directive(path))
+        .collect();
     let mut by_file: BTreeMap<String, Vec<Placed>> = BTreeMap::new();
-    for path in files {
+    for path in candidates {
         let found = directives(path, sources);
         if !found.is_empty() {
             by_file.insert(path.clone(), found);

@@ -32,31 +32,8 @@ pub fn lower_source(
     crate_name: &str,
     module: Vec<String>,
 ) -> Result<FileIr, String> {
-    if source.len() > MAX_FILE_BYTES {
-        return Err(format!(
-            "the file is {} MB, larger than the limit of {} MB; it was not analysed",
-            source.len() >> 20,
-            MAX_FILE_BYTES >> 20
-        ));
-    }
-    let depth = max_nesting(source.as_bytes());
-    if depth > MAX_NESTING {
-        return Err(format!(
-            "nesting {depth} levels deep exceeds the limit of {MAX_NESTING}; the file was not analysed"
-        ));
-    }
+    precheck(source)?;
     let mut source = strip_frontmatter(source);
-    // Lexing is iterative and the bracket depth is bounded now; the tokens are lexed again by the
-    // parser, which costs far less than the parse itself.
-    if let Ok(tokens) = source.parse::<proc_macro2::TokenStream>() {
-        let chain = chain_depth(tokens);
-        proc_macro2::extra::invalidate_current_thread_spans();
-        if chain > MAX_CHAIN {
-            return Err(format!(
-                "nesting {chain} levels deep, counting chains of operators, calls and types without a separator, exceeds the limit of {MAX_CHAIN}; the file was not analysed"
-            ));
-        }
-    }
     let ir = FileIr {
         path: display_path.to_string(),
         crate_name: crate_name.to_string(),
@@ -66,7 +43,7 @@ pub fn lower_source(
     let mut lowerer = lower::Lowerer::new(ir);
     let mut patched = 0;
     loop {
-        match syn::parse_file(&source) {
+        match parse(&source)? {
             Ok(file) => {
                 lowerer.declare_items(&file.items);
                 lowerer.lower_items(&file.items);
@@ -103,6 +80,61 @@ pub fn lower_source(
     // Spans of a parsed file stay in a thread-local table until invalidated.
     proc_macro2::extra::invalidate_current_thread_spans();
     Ok(lowerer.ir)
+}
+
+/// `syn::parse_file` with the source lexed once: the tokens are measured for chains the parser
+/// could not survive, then handed to the parser. A file that does not lex goes to
+/// `syn::parse_file` for its message.
+/// The outer error is a file refused before parsing.
+fn parse(source: &str) -> Result<syn::Result<syn::File>, String> {
+    let text = without_shebang(source);
+    let Ok(tokens) = text.parse::<proc_macro2::TokenStream>() else {
+        return Ok(syn::parse_file(source));
+    };
+    let chain = chain_depth(tokens.clone());
+    if chain > MAX_CHAIN {
+        proc_macro2::extra::invalidate_current_thread_spans();
+        return Err(format!(
+            "nesting {chain} levels deep, counting chains of operators, calls and types without a separator, exceeds the limit of {MAX_CHAIN}; the file was not analysed"
+        ));
+    }
+    Ok(syn::parse2::<syn::File>(tokens).map(|mut file| {
+        if text.len() < source.len() {
+            file.shebang = Some(source[..source.len() - text.len()].trim_end().to_string());
+        }
+        file
+    }))
+}
+
+/// The source without a byte-order mark and a `#!` line (not `#![`), as `syn::parse_file` takes
+/// them off; the line break stays so that lines keep their numbers.
+fn without_shebang(source: &str) -> &str {
+    let text = source.strip_prefix('\u{feff}').unwrap_or(source);
+    if let Some(rest) = text.strip_prefix("#!") {
+        if !rest.trim_start().starts_with('[') {
+            return text.find('\n').map_or("", |i| &text[i..]);
+        }
+    }
+    text
+}
+
+/// The checks made before parsing that need no parse (size, bracket nesting): a file failing
+/// them is reported whether or not the prefilter would have parsed it.
+pub fn precheck(source: &str) -> Result<(), String> {
+    if source.len() > MAX_FILE_BYTES {
+        return Err(format!(
+            "the file is {} MB, larger than the limit of {} MB; it was not analysed",
+            source.len() >> 20,
+            MAX_FILE_BYTES >> 20
+        ));
+    }
+    let depth = max_nesting(source.as_bytes());
+    if depth > MAX_NESTING {
+        return Err(format!(
+            "nesting {depth} levels deep exceeds the limit of {MAX_NESTING}; the file was not analysed"
+        ));
+    }
+    Ok(())
 }
 
 /// Cargo-script front matter (`---cargo` .. `---` after an optional `#!` line) is not Rust: blank

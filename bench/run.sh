@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# forklint's benchmark (never run in CI): forklint against the syn parse floor, semgrep and
+# ast-grep on one corpus, side by side in one hyperfine run; linearity at a quarter, half and all
+# of the corpus; a 10,000-function call chain; and `forklint inspect` against `lsof -p`.
+#
+# Usage: bench/run.sh [CORPUS]   (default: /work/corpus-out/vendor-nowin; shared/bench/make-corpus.sh
+# builds it). Tools are installed under bench/.venv and bench/node_modules; outputs go to bench/.out.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+BENCH=$PWD
+CORPUS=$(realpath "${1:-/work/corpus-out/vendor-nowin}")
+RUNS=${RUNS:-3}
+OUT=$BENCH/.out
+mkdir -p "$OUT"
+
+command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine; }
+(cd .. && cargo build --release -q)
+(cd syn-floor && cargo build --release -q)
+FORKLINT=$BENCH/../target/release/forklint
+FLOOR=$BENCH/syn-floor/target/release/syn-floor
+[ -x .venv/bin/semgrep ] || { python3 -m venv .venv && .venv/bin/pip install -q semgrep; }
+[ -x node_modules/.bin/ast-grep ] || npm install -q --prefix "$BENCH" @ast-grep/cli >/dev/null
+SEMGREP=$BENCH/.venv/bin/semgrep
+ASTGREP=$BENCH/node_modules/.bin/ast-grep
+
+# Same corpus, same 2 threads for every tool.
+export RAYON_NUM_THREADS=2 FLOOR_THREADS=2
+declare -A CMD=(
+  [forklint]="$FORKLINT check -q --format json $CORPUS"
+  [forklint-no-prefilter]="$FORKLINT check -q --format json --no-prefilter $CORPUS"
+  [syn-floor]="$FLOOR $CORPUS"
+  [semgrep]="$SEMGREP --config $BENCH/rules/semgrep.yml --metrics=off --disable-version-check -j 2 --json -q $CORPUS"
+  [ast-grep]="$ASTGREP scan -r $BENCH/rules/ast-grep.yml -j 2 --json=compact $CORPUS"
+)
+ORDER=(forklint syn-floor semgrep ast-grep)
+[ -n "${WITH_FULL:-}" ] && ORDER+=(forklint-no-prefilter)
+
+files=$(find "$CORPUS" -name '*.rs' -type f | wc -l)
+mb=$(find "$CORPUS" -name '*.rs' -type f -printf '%s\n' | awk '{s+=$1} END {printf "%.1f", s/1e6}')
+
+# One extra run each for peak memory and the findings count.
+findings() {
+  case $1 in
+    forklint*) python3 -c 'import json,sys; print(len(json.load(sys.stdin)["findings"]))' ;;
+    semgrep) python3 -c 'import json,sys; print(len(json.load(sys.stdin)["results"]))' ;;
+    ast-grep) python3 -c 'import sys; print(sum(1 for l in sys.stdin if l.strip()))' ;;
+    *) echo n/a ;;
+  esac
+}
+declare -A RSS FOUND
+for t in "${ORDER[@]}"; do
+  # shellcheck disable=SC2086
+  /usr/bin/time -f '%M' -o "$OUT/$t.rss" ${CMD[$t]} >"$OUT/$t.out" 2>"$OUT/$t.err" || true
+  RSS[$t]=$(tail -1 "$OUT/$t.rss")
+  FOUND[$t]=$(findings "$t" <"$OUT/$t.out" 2>/dev/null || echo "?")
+done
+
+args=()
+for t in "${ORDER[@]}"; do args+=(-n "$t" "${CMD[$t]}"); done
+hyperfine -N --style basic --runs "$RUNS" --warmup 1 -i --export-json "$OUT/main.json" "${args[@]}" >"$OUT/hyperfine.txt" 2>&1
+
+table() { # json files mb
+  python3 - "$@" <<'PY'
+import json, sys
+data, files, mb = json.load(open(sys.argv[1])), int(sys.argv[2]), float(sys.argv[3])
+rss = dict(a.split("=", 1) for a in sys.argv[4].split(",") if a)
+found = dict(a.split("=", 1) for a in sys.argv[5].split(",") if a)
+floor = next((r["median"] for r in data["results"] if r["command"] == "syn-floor"), None)
+print(f"| tool | median wall | user+sys CPU | peak RSS | files/s | MB/s | findings |{' vs floor |' if floor else ''}")
+print(f"|---|---|---|---|---|---|---|{'---|' if floor else ''}")
+for r in data["results"]:
+    t, med = r["command"], r["median"]
+    cpu = r["user"] + r["system"]
+    mem = f"{int(rss.get(t, 0)) / 1024:.0f} MB" if rss.get(t, "").isdigit() else "?"
+    extra = f" {med / floor:.2f}x |" if floor else ""
+    print(f"| {t} | {med:.2f} s | {cpu:.2f} s | {mem} | {files / med:,.0f} | {mb / med:.1f} | {found.get(t, 'n/a')} |{extra}")
+PY
+}
+join() { local -n m=$1; local s=""; for k in "${!m[@]}"; do s+="$k=${m[$k]},"; done; echo "$s"; }
+
+echo "## Corpus: $CORPUS ($files .rs files, $mb MB), $(nproc) cores, median of $RUNS"
+table "$OUT/main.json" "$files" "$mb" "$(join RSS)" "$(join FOUND)"
+
+# The prefilter must not change the report: findings and errors with and without it.
+"$FORKLINT" check -q --format json --no-prefilter "$CORPUS" >"$OUT/full.out" 2>/dev/null || true
+python3 - "$OUT/forklint.out" "$OUT/full.out" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+same = a["findings"] == b["findings"]
+print(f"\nprefilter on/off: {len(a['findings'])}/{len(b['findings'])} findings, identical: {'yes' if same else 'NO'}; "
+      f"errors {len(a['errors'])}/{len(b['errors'])} (a file the prefilter skips is not parsed, so only a full parse reports its grammar errors)")
+PY
+
+# Linearity: every 4th / 2nd / every package of the corpus (hard links, so the same bytes).
+echo
+echo "## Linearity (forklint check, prefilter on)"
+echo "| share | files | MB | median wall | s per 1,000 files | peak RSS |"
+echo "|---|---|---|---|---|---|"
+for share in 4 2 1; do
+  sub=$OUT/corpus-1of$share
+  if [ "$share" = 1 ]; then sub=$CORPUS; elif [ ! -d "$sub" ]; then
+    mkdir -p "$sub"; i=0
+    for d in "$CORPUS"/*/; do
+      if [ $((i % share)) = 0 ]; then cp -al "$d" "$sub/" 2>/dev/null || cp -a "$d" "$sub/"; fi
+      i=$((i + 1))
+    done
+  fi
+  n=$(find "$sub" -name '*.rs' -type f | wc -l)
+  m=$(find "$sub" -name '*.rs' -type f -printf '%s\n' | awk '{s+=$1} END {printf "%.1f", s/1e6}')
+  hyperfine -N --style none --runs "$RUNS" -i --export-json "$OUT/lin$share.json" "$FORKLINT check -q --format json $sub" >/dev/null 2>&1
+  med=$(python3 -c "import json; print(json.load(open('$OUT/lin$share.json'))['results'][0]['median'])")
+  /usr/bin/time -f '%M' -o "$OUT/lin$share.rss" "$FORKLINT" check -q --format json "$sub" >/dev/null 2>&1 || true
+  python3 -c "print(f'| 1/$share | $n | $m | {$med:.2f} s | {$med / $n * 1000:.3f} s | {int(open(\"$OUT/lin$share.rss\").read().split()[-1]) / 1024:.0f} MB |')"
+done
+
+# A call chain of 10,000 functions (and 20,000): the analysis must stay linear.
+echo
+echo "## Call chain (one finding through the whole chain)"
+echo "| functions | median wall | findings |"
+echo "|---|---|---|"
+for n in 10000 20000; do
+  dir=$OUT/chain$n
+  [ -d "$dir" ] || python3 gen-chain.py "$dir" "$n"
+  hyperfine -N --style none --runs "$RUNS" -i --export-json "$OUT/chain$n.json" "$FORKLINT check -q --format json $dir" >/dev/null 2>&1
+  med=$(python3 -c "import json; print(json.load(open('$OUT/chain$n.json'))['results'][0]['median'])")
+  cnt=$( ("$FORKLINT" check -q --format json "$dir" || true) | findings forklint)
+  echo "| $n | $(printf '%.3f' "$med") s | $cnt |"
+done
+
+# `forklint inspect` on a process with ~1,000 fds and 50 threads, against `lsof -p`.
+echo
+echo "## inspect (a process with 1,000 fds and 50 threads)"
+python3 - <<'PY' &
+import os, threading, time
+fds = [os.open("/dev/null", os.O_RDONLY) for _ in range(1000)]
+for _ in range(49):
+    threading.Thread(target=time.sleep, args=(120,), daemon=True).start()
+time.sleep(120)
+PY
+target=$!
+sleep 1
+if "$FORKLINT" inspect "$target" >/dev/null 2>&1 || [ $? = 1 ]; then
+  hyperfine -N --style none --runs 20 --warmup 2 -i --export-json "$OUT/inspect.json" \
+    -n "forklint inspect" "$FORKLINT inspect $target" -n "lsof -p" "lsof -p $target" >/dev/null 2>&1
+  python3 - "$OUT/inspect.json" <<'PY'
+import json, sys
+rs = {r["command"]: r["median"] for r in json.load(open(sys.argv[1]))["results"]}
+print("| tool | median wall |\n|---|---|")
+for k, v in rs.items():
+    print(f"| {k} | {v * 1000:.1f} ms |")
+print(f"\nforklint inspect / lsof -p = {rs['forklint inspect'] / rs['lsof -p']:.2f}")
+PY
+else
+  echo "forklint inspect: n/a (not in this build)"
+fi
+kill "$target" 2>/dev/null || true

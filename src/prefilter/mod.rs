@@ -1,0 +1,1582 @@
+//! The prefilter: decides, from a byte scan of every file, which files `check` must parse, so
+//! that the findings are exactly those of parsing every file.
+//!
+//! Most files of a tree neither fork nor sit on a call path to a fork. The analysis only ever
+//! reports from functions that reach a fork point (or run in a fork child), and what it reports
+//! depends only on those functions, on everything they call (transitively), and on how their
+//! calls resolve. So the prefilter parses, to a fixpoint:
+//!
+//! 1. the seeds: files whose identifiers could spell a call to a catalogue entry that forks or
+//!    registers child code (derived from the catalogue in use, so user extensions count), and
+//!    files holding `#[path]` (they move other files in the module tree);
+//! 2. callers: for every function that may reach a fork, every file that could call it — any file
+//!    holding its name, in a crate that can name its crate (directly or through other crates);
+//! 3. resolution: for every call of a function whose summary matters (the ones above and all
+//!    they call), every file that could add an entry to a table the call's resolution reads: a
+//!    function or global with the looked-up path, a `use` that binds that path or one of its
+//!    prefixes, a method of that name in the crate.
+//!
+//! Names are matched by identifier, so the answer is a superset of what resolution finds: a file
+//! parsed for nothing costs time, a file wrongly skipped would change a finding. The invariants it
+//! rests on, kept by the frontend and `analysis::program`: a path's segments come from the file's
+//! own identifiers (or are `std`/`core`/`alloc`, `self`/`super`/`crate`); every table key of a
+//! function, method, global or `use` ends with the identifier that defines it; functions follow
+//! `fn`, globals follow `static` (`static ref`, `static mut`), macros follow `macro_rules!`; only
+//! `#[path = ..]` moves files; a method's receiver type is a path of the file or one of the
+//! catalogue's `returns` types; the only findings not rooted at a fork point are those of packages
+//! with Python entry points (`#[pyfunction]`, `#[pymodule]`, `#[pymethods]`), whose files are all
+//! parsed.
+
+pub mod scan;
+
+use crate::analysis::program::{
+    absolute, for_each_call, is_relative, package_of, MAX_ALIAS_STEPS, STD_METHODS,
+};
+use crate::catalog::{Catalog, Effect};
+use crate::frontend::rust::{self, layout::Layout};
+use crate::ir::{Call, Callee, FileIr, FnKind};
+use rayon::prelude::*;
+use scan::{FileScan, Index, ANY, AS, DEF, USE};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// What the prefilter did: each parsed (or unreadable) file's result, by position in the list.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub results: Vec<(usize, Result<FileIr, String>)>,
+    /// Files handed to the parser.
+    pub parsed: usize,
+    pub rounds: usize,
+    pub scan: Duration,
+    pub parse: Duration,
+}
+
+type FnRef = (u32, u32);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileState {
+    Skipped,
+    Queued,
+    Parsed,
+    /// Unreadable, not UTF-8, too deep, or rejected by the parser: reported, never analysed.
+    Failed,
+}
+
+fn is_fork_effect(e: &Effect) -> bool {
+    matches!(
+        e,
+        Effect::Fork | Effect::Daemon | Effect::Vfork | Effect::ChildClosure
+    )
+}
+
+fn last_segment(path: &str) -> &str {
+    path.rsplit("::").next().unwrap_or(path)
+}
+
+fn strip_raw(name: &str) -> &str {
+    name.strip_prefix("r#").unwrap_or(name)
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut bytes = s.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_' || b >= 0x80)
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80)
+}
+
+/// For each catalogue entry that forks or runs code in a child, the identifiers a file must
+/// hold to call it: the last segment (the name written at the call) and the crate, unless the
+/// crate is `std` (its paths may come from the prelude or from `core::`/`alloc::`).
+pub fn seed_conditions(catalog: &Catalog) -> Vec<Vec<u32>> {
+    // A builder chain may carry a catalogue `returns` type into a file that never names its crate.
+    let carried: HashSet<&str> = catalog
+        .apis
+        .iter()
+        .filter_map(|a| a.returns.as_deref())
+        .filter_map(|t| t.split("::").next())
+        .collect();
+    let names = |api: &crate::catalog::Api| -> Vec<u32> {
+        let mut names: Vec<&str> = Vec::new();
+        if let Some(path) = &api.path {
+            let mut named: Vec<&str> = path
+                .split("::")
+                .map(|s| s.split('#').next().unwrap_or(s))
+                .filter(|s| *s != "*")
+                .collect();
+            if let Some(last) = named.pop() {
+                names.push(last);
+            }
+            if let Some(first) = named.first() {
+                if !matches!(*first, "std" | "core" | "alloc") && !carried.contains(first) {
+                    names.push(first);
+                } else if let Some(ty) = named.last().filter(|t| t.starts_with(char::is_uppercase))
+                {
+                    // `Command::env`: the frontend types a receiver only from names its file
+                    // holds (a constructor, a parameter, a field, an import).
+                    names.push(ty);
+                }
+            }
+        } else if let Some(name) = api.method.as_ref().or(api.macro_name.as_ref()) {
+            names.push(name);
+            if let Some(k) = &api.krate {
+                names.push(k);
+            }
+        }
+        names.iter().map(|n| scan::key(n, ANY)).collect()
+    };
+    let with = |pred: fn(&Effect) -> bool| -> Vec<Vec<u32>> {
+        catalog
+            .apis
+            .iter()
+            .filter(|a| a.effects.iter().any(pred))
+            .map(names)
+            .collect()
+    };
+    // Packages loaded into Python are reported on without a fork point (the frontend's
+    // `python_entry` attributes).
+    let mut out: Vec<Vec<u32>> = PYTHON_ATTRIBUTES
+        .iter()
+        .map(|a| vec![scan::key(a, ANY)])
+        .collect();
+    out.extend(with(is_fork_effect));
+    // A command spawned after a call that makes std fork+exec it (same function).
+    for spawn in with(|e| *e == Effect::SpawnsCommand) {
+        for trigger in with(is_spawn_trigger) {
+            out.push(spawn.iter().chain(&trigger).copied().collect());
+        }
+    }
+    out
+}
+
+/// Calls that may make a later `spawn` of the same command fork+exec.
+fn is_spawn_trigger(e: &Effect) -> bool {
+    matches!(e, Effect::ForcesFork | Effect::SetsEnv)
+}
+
+/// The attributes that make the frontend set `python_entry`.
+const PYTHON_ATTRIBUTES: &[&str] = &["pyfunction", "pymodule", "pymethods"];
+
+struct Scanned {
+    crate_id: String,
+    module: Vec<String>,
+    len: u64,
+    result: Result<(FileScan, bool), String>,
+}
+
+/// Runs the prefilter over `files` (sorted) and lowers the files it selects.
+/// `always[i]` makes file `i` parsed whatever its identifiers.
+pub fn run(files: &[PathBuf], always: &[bool], layout: &Layout, catalog: &Catalog) -> Outcome {
+    let start = Instant::now();
+    let conditions = seed_conditions(catalog);
+    let scanned: Vec<Scanned> = files
+        .par_iter()
+        .with_max_len(1)
+        .map(|path| {
+            let place = layout.place(path);
+            let mut len = 0;
+            let result = crate::check::read_source(path).and_then(|text| {
+                rust::precheck(&text)?;
+                len = text.len() as u64;
+                let s = scan::scan(text.as_bytes());
+                let seed = conditions.iter().any(|c| c.iter().all(|&k| s.has(k)));
+                Ok((s, seed))
+            });
+            Scanned {
+                crate_id: place.crate_id,
+                module: place.module,
+                len,
+                result,
+            }
+        })
+        .collect();
+    let index = {
+        let keys: Vec<&[u32]> = scanned
+            .iter()
+            .map(|s| match &s.result {
+                Ok((scan, _)) => scan.keys.as_slice(),
+                Err(_) => &[],
+            })
+            .collect();
+        Index::build(&keys)
+    };
+    trace_rss("after the index");
+    let mut st = Closure::new(files, catalog, index);
+    let mut outcome = Outcome::default();
+    let mut first = Vec::new();
+    for (i, s) in scanned.into_iter().enumerate() {
+        let id = st.intern_crate(s.crate_id);
+        st.crate_of.push(id);
+        st.module.push(s.module);
+        st.len.push(s.len);
+        match s.result {
+            Ok((scan, seed)) => {
+                st.state.push(FileState::Skipped);
+                if seed || scan.path_attr || always.get(i).copied().unwrap_or(false) {
+                    first.push(i);
+                }
+            }
+            Err(message) => {
+                st.state.push(FileState::Failed);
+                outcome.results.push((i, Err(message)));
+            }
+        }
+    }
+    outcome.scan = start.elapsed();
+
+    let start = Instant::now();
+    if st.trace {
+        eprintln!("prefilter: {} seeds", first.len());
+    }
+    let mut batch = first;
+    let mut round = 0;
+    while !batch.is_empty() {
+        for &f in &batch {
+            st.state[f] = FileState::Queued;
+        }
+        let t = Instant::now();
+        let mut lowered = st.lower(&batch, layout);
+        let lower_time = t.elapsed();
+        lowered.sort_by_key(|(i, _)| *i);
+        outcome.parsed += lowered.len();
+        let mut ok = Vec::new();
+        for (i, result) in lowered {
+            match result {
+                Ok(mut ir) => {
+                    compact(&mut ir);
+                    st.irs.insert(i, ir);
+                    st.state[i] = FileState::Parsed;
+                    ok.push(i);
+                }
+                Err(message) => {
+                    st.state[i] = FileState::Failed;
+                    outcome.results.push((i, Err(message)));
+                }
+            }
+        }
+        if round == 0 {
+            // Every file holding `#[path]` is in the first round: where each file sits in its
+            // crate is known before any name is placed.
+            st.compute_moves();
+            st.compute_mentions();
+        }
+        for i in ok {
+            st.integrate(i);
+        }
+        st.process();
+        round += 1;
+        if st.trace {
+            let bytes: u64 = batch.iter().map(|&f| st.len[f]).sum();
+            eprintln!(
+                "prefilter: round {round}: {} files, {} KB lowered in {:.3}s; resolution {:.3}s",
+                batch.len(),
+                bytes >> 10,
+                lower_time.as_secs_f64(),
+                (t.elapsed() - lower_time).as_secs_f64()
+            );
+            trace_rss(&format!("after round {round}"));
+        }
+        batch = std::mem::take(&mut st.next);
+    }
+    outcome.rounds = round;
+    outcome.parse = start.elapsed();
+    if st.trace {
+        eprintln!(
+            "prefilter: scan {:.3}s ({} index entries), {} rounds, parse {:.3}s, {} parsed, {} hot, {} closed, {} resolved, {} keys",
+            outcome.scan.as_secs_f64(),
+            st.index.len(),
+            round,
+            outcome.parse.as_secs_f64(),
+            outcome.parsed,
+            st.hot.len(),
+            st.closed.len(),
+            st.resolved.len(),
+            st.nodes.len()
+        );
+    }
+    // A function the fixpoint did not close is called by no function whose summary matters and
+    // reaches no fork: only its place in the tables (its path) can matter, not its body.
+    let closed = std::mem::take(&mut st.closed);
+    outcome
+        .results
+        .extend(st.irs.into_iter().map(|(i, mut ir)| {
+            for (fi, f) in ir.functions.iter_mut().enumerate() {
+                if !closed.contains(&(i as u32, fi as u32)) {
+                    f.body = Default::default();
+                    f.implied = Vec::new();
+                }
+            }
+            (i, Ok(ir))
+        }));
+    outcome.results.sort_by_key(|(i, _)| *i);
+    outcome
+}
+
+/// A looked-up path: the lookup reads the functions and `use`s bound there, and goes on to the
+/// keys those `use`s rewrite it to.
+#[derive(Debug, Default)]
+struct KeyNode {
+    /// `use`s followed to get here (the lookup gives up after `MAX_ALIAS_STEPS`).
+    steps: usize,
+    /// The functions found here matter: a closed function may call them.
+    closing: bool,
+    /// A function found here, or through a `use` from here, may reach a fork.
+    hot: bool,
+    /// Resolved functions with a call that looks this key up.
+    subscribers: Vec<FnRef>,
+    fwd: Vec<u32>,
+    rev: Vec<u32>,
+}
+
+/// A method name in a crate (the unique-name fallback), or a global's path.
+#[derive(Debug, Default)]
+struct NameNode {
+    closing: bool,
+    hot: bool,
+    subscribers: Vec<FnRef>,
+}
+
+impl NameNode {
+    /// A node for a name whose known definitions are `defs`: hot if one of them is.
+    fn defined_by(defs: Option<&Vec<FnRef>>, hot: &HashSet<FnRef>) -> NameNode {
+        NameNode {
+            hot: defs.into_iter().flatten().any(|f| hot.contains(f)),
+            ..Default::default()
+        }
+    }
+}
+
+/// Where the files of a request may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Scope {
+    /// In the crate (or moved into it by `#[path]`).
+    Crate(u32),
+    /// In a crate that can reach it.
+    Reaching(u32),
+    /// Anywhere.
+    Anywhere,
+    /// May define an item in the crate, with the tag of the last segment.
+    Defines(u32, u32),
+}
+
+/// What resolving one call reads.
+enum Probe {
+    Key(String),
+    Method(String, String),
+    Global(String),
+    /// A `macro_rules!` macro of a package, by name.
+    Macro(String, String),
+    /// A closure of the same file, called or passed.
+    Inner(u32),
+}
+
+enum Work {
+    /// May reach a fork: its callers matter, and it must be closed.
+    Hot(FnRef),
+    /// Its summary matters: its calls must resolve as in a full run, and its callees are closed.
+    Close(FnRef),
+    /// It calls a name that something hot bears: find out, exactly, whether those calls make it
+    /// hot.
+    Resolve(FnRef, String),
+    /// A key that leads to a hot function (its own, or one a `use` rewrites to it): parse every
+    /// file that may call it. (crate, key, a method's key, `use`s followed).
+    HotKey(String, String, bool, usize),
+}
+
+/// The growing set of parsed files and what the fixpoint has asked of them.
+struct Closure<'a> {
+    files: &'a [PathBuf],
+    catalog: &'a Catalog,
+    index: Index,
+    crate_ids: Vec<String>,
+    crate_index: HashMap<String, u32>,
+    crate_of: Vec<u32>,
+    /// Each file's module in its crate, from the layout.
+    module: Vec<Vec<String>>,
+    len: Vec<u64>,
+    state: Vec<FileState>,
+    next: Vec<usize>,
+    irs: HashMap<usize, FileIr>,
+    /// Where each parsed file may sit (crate, module): its own place, and every place a
+    /// `#[path]` may move it to.
+    places: HashMap<usize, Vec<FileIr>>,
+    moves: HashMap<usize, Vec<(String, Vec<String>)>>,
+    moved_crates: HashMap<usize, Vec<u32>>,
+    /// The files of each crate (and those `#[path]` may move into it).
+    crate_files: Vec<Vec<u32>>,
+    /// For each crate, the crates with a file naming it.
+    named_by: Vec<Vec<u32>>,
+    reaching: HashMap<u32, Vec<bool>>,
+    // What the parsed files define, as the analysis's tables will.
+    defs: HashMap<String, Vec<FnRef>>,
+    methods: HashMap<(String, String), Vec<FnRef>>,
+    globals: HashMap<String, Vec<FnRef>>,
+    aliases: HashMap<String, Vec<String>>,
+    callers_by_name: HashMap<String, Vec<FnRef>>,
+    enclosing: HashMap<FnRef, Vec<FnRef>>,
+    // The fixpoint itself.
+    hot: HashSet<FnRef>,
+    closed: HashSet<FnRef>,
+    resolved: HashSet<(FnRef, String)>,
+    hot_names: HashSet<String>,
+    hot_keys: HashSet<String>,
+    /// Prefixes (and whole keys) of hot keys: a `use` whose target is one of them gives the hot
+    /// key another name.
+    hot_prefixes: HashMap<String, Vec<(String, bool, usize)>>,
+    /// `use`s by target: (bound key, crate).
+    aliases_by_target: HashMap<String, Vec<(String, String)>>,
+    asked_all: HashSet<(Vec<u32>, Scope)>,
+    key_ids: HashMap<String, u32>,
+    key_strs: Vec<String>,
+    nodes: Vec<KeyNode>,
+    watchers: HashMap<String, Vec<u32>>,
+    method_nodes: HashMap<(String, String), NameNode>,
+    macro_nodes: HashMap<(String, String), NameNode>,
+    /// `macro_rules!` bodies by (package, name), as `analysis::program` finds them.
+    macro_defs: HashMap<(String, String), Vec<FnRef>>,
+    /// Types a catalogue entry returns: builder chains carry them to method calls.
+    returns: Vec<String>,
+    python_packages: HashSet<String>,
+    /// The crates of each package (library, binaries, tests, examples).
+    package_crates: HashMap<String, Vec<u32>>,
+    global_nodes: HashMap<String, NameNode>,
+    asked: HashSet<(u32, u32)>,
+    work: Vec<Work>,
+    trace: bool,
+}
+
+impl<'a> Closure<'a> {
+    fn new(files: &'a [PathBuf], catalog: &'a Catalog, index: Index) -> Self {
+        Closure {
+            files,
+            catalog,
+            index,
+            crate_ids: Vec::new(),
+            crate_index: HashMap::new(),
+            crate_of: Vec::with_capacity(files.len()),
+            module: Vec::with_capacity(files.len()),
+            len: Vec::with_capacity(files.len()),
+            state: Vec::with_capacity(files.len()),
+            next: Vec::new(),
+            irs: HashMap::new(),
+            places: HashMap::new(),
+            moves: HashMap::new(),
+            moved_crates: HashMap::new(),
+            crate_files: Vec::new(),
+            named_by: Vec::new(),
+            reaching: HashMap::new(),
+            defs: HashMap::new(),
+            methods: HashMap::new(),
+            globals: HashMap::new(),
+            aliases: HashMap::new(),
+            callers_by_name: HashMap::new(),
+            enclosing: HashMap::new(),
+            hot: HashSet::new(),
+            closed: HashSet::new(),
+            resolved: HashSet::new(),
+            hot_names: HashSet::new(),
+            hot_keys: HashSet::new(),
+            hot_prefixes: HashMap::new(),
+            aliases_by_target: HashMap::new(),
+            asked_all: HashSet::new(),
+            key_ids: HashMap::new(),
+            key_strs: Vec::new(),
+            nodes: Vec::new(),
+            watchers: HashMap::new(),
+            method_nodes: HashMap::new(),
+            macro_nodes: HashMap::new(),
+            macro_defs: HashMap::new(),
+            returns: {
+                let mut r: Vec<String> = catalog
+                    .apis
+                    .iter()
+                    .filter_map(|a| a.returns.clone())
+                    .collect();
+                r.sort();
+                r.dedup();
+                r
+            },
+            python_packages: HashSet::new(),
+            package_crates: HashMap::new(),
+            global_nodes: HashMap::new(),
+            asked: HashSet::new(),
+            work: Vec::new(),
+            trace: std::env::var_os("FORKLINT_PREFILTER_TRACE").is_some(),
+        }
+    }
+
+    fn intern_crate(&mut self, id: String) -> u32 {
+        if let Some(&i) = self.crate_index.get(&id) {
+            return i;
+        }
+        let i = self.crate_ids.len() as u32;
+        self.crate_index.insert(id.clone(), i);
+        self.package_crates
+            .entry(package_of(&id).to_string())
+            .or_default()
+            .push(i);
+        self.crate_ids.push(id);
+        i
+    }
+
+    /// Lowers a batch in parallel, largest first so that no thread is left with a big file.
+    fn lower(&self, batch: &[usize], layout: &Layout) -> Vec<(usize, Result<FileIr, String>)> {
+        let mut order = batch.to_vec();
+        order.sort_by_key(|&i| std::cmp::Reverse(self.len[i]));
+        order
+            .par_iter()
+            .with_max_len(1)
+            .map(|&i| (i, crate::check::lower_file(&self.files[i], layout)))
+            .collect()
+    }
+
+    /// Where `#[path]` declarations may move files, as `analysis::program` applies them.
+    fn compute_moves(&mut self) {
+        let mut targets: HashMap<PathBuf, Vec<(String, Vec<String>)>> = HashMap::new();
+        for ir in self.irs.values() {
+            let Some(dir) = Path::new(&ir.path).parent() else {
+                continue;
+            };
+            for decl in &ir.mod_paths {
+                let Ok(target) = std::fs::canonicalize(dir.join(&decl.file)) else {
+                    continue;
+                };
+                let mut module = ir.module.clone();
+                module.extend(decl.parent.split("::").skip(1).map(str::to_string));
+                module.push(decl.name.clone());
+                targets
+                    .entry(target)
+                    .or_default()
+                    .push((ir.crate_name.clone(), module));
+            }
+        }
+        if targets.is_empty() {
+            return;
+        }
+        let names: HashSet<&std::ffi::OsStr> =
+            targets.keys().filter_map(|t| t.file_name()).collect();
+        for (i, path) in self.files.iter().enumerate() {
+            if !path.file_name().is_some_and(|n| names.contains(n)) {
+                continue;
+            }
+            if let Some(places) = std::fs::canonicalize(path)
+                .ok()
+                .and_then(|c| targets.get(&c))
+            {
+                let crates = places
+                    .iter()
+                    .filter_map(|(c, _)| self.crate_index.get(c).copied())
+                    .collect();
+                self.moved_crates.insert(i, crates);
+                self.moves.insert(i, places.clone());
+            }
+        }
+    }
+
+    /// Which crates name which: a call can only resolve into a crate its file names, or one
+    /// reached through `use`s of crates it names.
+    fn compute_mentions(&mut self) {
+        let mut crate_files: Vec<Vec<u32>> = vec![Vec::new(); self.crate_ids.len()];
+        for (f, &c) in self.crate_of.iter().enumerate() {
+            crate_files[c as usize].push(f as u32);
+        }
+        for (&f, crates) in &self.moved_crates {
+            for &c in crates {
+                crate_files[c as usize].push(f as u32);
+            }
+        }
+        for list in &mut crate_files {
+            list.sort_unstable();
+            list.dedup();
+        }
+        self.crate_files = crate_files;
+        let mut named_by: Vec<Vec<u32>> = vec![Vec::new(); self.crate_ids.len()];
+        for (a, id) in self.crate_ids.iter().enumerate() {
+            if !is_identifier(id) {
+                continue;
+            }
+            let mut by: Vec<u32> = Vec::new();
+            for f in self.index.files(scan::key(id, ANY)) {
+                by.push(self.crate_of[f]);
+                by.extend(self.moved_crates.get(&f).into_iter().flatten());
+            }
+            by.sort_unstable();
+            by.dedup();
+            named_by[a] = by;
+        }
+        self.named_by = named_by;
+    }
+
+    /// The crates whose files may call into `krate`, itself included.
+    fn reaching(&mut self, krate: u32) -> &Vec<bool> {
+        let n = self.crate_ids.len();
+        let everyone = matches!(
+            self.crate_ids[krate as usize].as_str(),
+            "std" | "core" | "alloc"
+        );
+        let named_by = &self.named_by;
+        self.reaching.entry(krate).or_insert_with(|| {
+            if everyone {
+                return vec![true; n];
+            }
+            let mut seen = vec![false; n];
+            let mut stack = vec![krate];
+            seen[krate as usize] = true;
+            while let Some(c) = stack.pop() {
+                for &b in named_by.get(c as usize).into_iter().flatten() {
+                    if !seen[b as usize] {
+                        seen[b as usize] = true;
+                        stack.push(b);
+                    }
+                }
+            }
+            seen
+        })
+    }
+
+    fn want(&mut self, f: usize, why: &dyn Fn() -> String) {
+        if self.state[f] == FileState::Skipped {
+            if self.trace {
+                eprintln!("prefilter: {} <- {}", self.files[f].display(), why());
+            }
+            self.state[f] = FileState::Queued;
+            self.next.push(f);
+        }
+    }
+
+    fn in_crate(&self, f: usize, krate: u32) -> bool {
+        self.crate_of[f] == krate
+            || self
+                .moved_crates
+                .get(&f)
+                .is_some_and(|c| c.contains(&krate))
+    }
+
+    /// Files of `krate` (or that may be moved into it) holding `name` with this tag.
+    fn request(&mut self, kind: u32, name: &str, krate: u32) {
+        let key = scan::key(name, kind);
+        if !self.asked.insert((key, krate)) {
+            return;
+        }
+        let found = self.crate_files_with(&[key], krate);
+        let krate_name = self.crate_ids[krate as usize].clone();
+        for f in found {
+            self.want(f, &|| {
+                let tag = ["any", "def", "use"][kind as usize];
+                format!("{tag} {name} in {krate_name}")
+            });
+        }
+    }
+
+    fn reaches(&mut self, f: usize, via: u32) -> bool {
+        let crate_of = self.crate_of[f];
+        let moved = self.moved_crates.get(&f).cloned();
+        let reach = self.reaching(via);
+        reach[crate_of as usize] || moved.is_some_and(|cs| cs.iter().any(|&c| reach[c as usize]))
+    }
+
+    /// Files of `krate` that may define the item at `key` with this tag on its last segment: the
+    /// file's module is a strict prefix of the key's path, and the rest of the path (inline
+    /// modules, a type, the item) are identifiers in the file.
+    fn request_definers(&mut self, kind: u32, key: &str, krate: u32) {
+        let tail = &key[self.crate_ids[krate as usize].len()..];
+        let segs: Vec<&str> = tail
+            .strip_prefix("::")
+            .unwrap_or(tail)
+            .split("::")
+            .map(strip_raw)
+            .collect();
+        let Some((&last, _)) = segs.split_last() else {
+            return;
+        };
+        let last_key = scan::key(last, kind);
+        let seg_keys: Vec<u32> = segs.iter().map(|s| scan::key(s, ANY)).collect();
+        if !self
+            .asked_all
+            .insert((seg_keys.clone(), Scope::Defines(krate, kind)))
+        {
+            return;
+        }
+        let found: Vec<usize> = self
+            .crate_files_with(&[last_key], krate)
+            .into_iter()
+            .filter(|&f| {
+                if self
+                    .moved_crates
+                    .get(&f)
+                    .is_some_and(|c| c.contains(&krate))
+                {
+                    return true;
+                }
+                if self.crate_of[f] != krate {
+                    return false;
+                }
+                let module = &self.module[f];
+                module.len() < segs.len()
+                    && module.iter().zip(&segs).all(|(m, s)| m == s)
+                    && seg_keys[module.len()..]
+                        .iter()
+                        .all(|&k| self.index.contains(k, f))
+            })
+            .collect();
+        for f in found {
+            self.want(f, &|| format!("{kind}:{key}"));
+        }
+    }
+
+    /// The files of `krate` holding every key: by the crate's own files or by the shortest
+    /// posting list, whichever is shorter, so that many crates sharing a name stay linear.
+    fn crate_files_with(&self, keys: &[u32], krate: u32) -> Vec<usize> {
+        let own = &self.crate_files[krate as usize];
+        let Some(&first) = keys.iter().min_by_key(|&&k| self.index.files(k).len()) else {
+            return Vec::new();
+        };
+        if own.len() <= self.index.files(first).len() {
+            return own
+                .iter()
+                .map(|&f| f as usize)
+                .filter(|&f| keys.iter().all(|&k| self.index.contains(k, f)))
+                .collect();
+        }
+        self.index
+            .files(first)
+            .filter(|&f| self.in_crate(f, krate))
+            .filter(|&f| keys.iter().all(|&k| self.index.contains(k, f)))
+            .collect()
+    }
+
+    /// Files in `scope` holding every one of `names` with this tag.
+    fn request_all(&mut self, kind: u32, names: &[&str], scope: Scope) {
+        let keys: Vec<u32> = names.iter().map(|n| scan::key(n, kind)).collect();
+        if !self.asked_all.insert((keys.clone(), scope)) {
+            return;
+        }
+        if let Scope::Crate(c) = scope {
+            let found = self.crate_files_with(&keys, c);
+            for f in found {
+                self.want(f, &|| format!("{kind}:{} {scope:?}", names.join("+")));
+            }
+            return;
+        }
+        let Some((&first, rest)) = keys.split_first() else {
+            return;
+        };
+        let mut found: Vec<usize> = self.index.files(first).collect();
+        for &k in rest {
+            let mut other = self.index.files(k).peekable();
+            found.retain(|&f| {
+                while other.next_if(|&g| g < f).is_some() {}
+                other.peek() == Some(&f)
+            });
+        }
+        for f in found {
+            let inside = match scope {
+                Scope::Crate(c) => self.in_crate(f, c),
+                Scope::Reaching(c) => self.reaches(f, c),
+                Scope::Anywhere => true,
+                Scope::Defines(..) => true,
+            };
+            if inside {
+                self.want(f, &|| format!("{kind}:{} {scope:?}", names.join("+")));
+            }
+        }
+    }
+
+    /// The scanned crates a key may belong to (a crate id followed by `::`).
+    fn crates_of(&self, key: &str) -> Vec<u32> {
+        key.match_indices("::")
+            .filter_map(|(i, _)| self.crate_index.get(&key[..i]).copied())
+            .collect()
+    }
+
+    /// Records what a parsed file defines and calls.
+    fn integrate(&mut self, fi: usize) {
+        let Some(ir) = self.irs.remove(&fi) else {
+            return;
+        };
+        let mut places = vec![FileIr {
+            crate_name: ir.crate_name.clone(),
+            module: ir.module.clone(),
+            ..Default::default()
+        }];
+        for (crate_name, module) in self.moves.get(&fi).into_iter().flatten() {
+            places.push(FileIr {
+                crate_name: crate_name.clone(),
+                module: module.clone(),
+                ..Default::default()
+            });
+        }
+        for (i, f) in ir.functions.iter().enumerate() {
+            let me = (fi as u32, i as u32);
+            if matches!(f.kind, FnKind::Free | FnKind::Method) {
+                for place in &places {
+                    let key = absolute(place, &f.path);
+                    if f.kind == FnKind::Method {
+                        let m = (place.crate_name.clone(), last_segment(&key).to_string());
+                        if self.method_nodes.get(&m).is_some_and(|n| n.closing) {
+                            self.work.push(Work::Close(me));
+                        }
+                        self.methods.entry(m).or_default().push(me);
+                    }
+                    if let Some(&id) = self.key_ids.get(&key) {
+                        if self.nodes[id as usize].closing {
+                            self.work.push(Work::Close(me));
+                        }
+                    }
+                    self.defs.entry(key).or_default().push(me);
+                }
+            }
+            let (mut forks, mut spawns, mut triggers) = (false, false, false);
+            let mut visit = |call: &Call| {
+                if let Callee::Local(c) = call.callee {
+                    self.enclosing.entry((me.0, c as u32)).or_default().push(me);
+                }
+                for &c in &call.closures {
+                    self.enclosing.entry((me.0, c as u32)).or_default().push(me);
+                }
+                for name in call_names(call) {
+                    let name = strip_raw(name);
+                    if self.hot_names.contains(name) {
+                        self.work.push(Work::Resolve(me, name.to_string()));
+                    }
+                    self.callers_by_name
+                        .entry(name.to_string())
+                        .or_default()
+                        .push(me);
+                }
+                for e in call_effects(self.catalog, &ir, call) {
+                    forks |= is_fork_effect(&e);
+                    spawns |= e == Effect::SpawnsCommand;
+                    triggers |= is_spawn_trigger(&e);
+                }
+            };
+            for call in &f.implied {
+                visit(call);
+            }
+            for_each_call(&f.body, &mut visit);
+            if forks || (spawns && triggers) {
+                self.work.push(Work::Hot(me));
+            }
+        }
+        for g in &ir.globals {
+            for place in &places {
+                let key = absolute(place, &g.path);
+                let init = (fi as u32, g.init as u32);
+                if self.global_nodes.get(&key).is_some_and(|n| n.closing) {
+                    self.work.push(Work::Close(init));
+                }
+                self.globals.entry(key).or_default().push(init);
+            }
+        }
+        let mut new_aliases = Vec::new();
+        for (alias, target) in &ir.reexports {
+            for place in &places {
+                let key = absolute(place, alias);
+                let target = absolute(place, target);
+                for (hot, method, steps) in self.hot_prefixes.get(&target).into_iter().flatten() {
+                    self.work.push(Work::HotKey(
+                        place.crate_name.clone(),
+                        format!("{key}{}", &hot[target.len()..]),
+                        *method,
+                        steps + 1,
+                    ));
+                }
+                self.aliases_by_target
+                    .entry(target.clone())
+                    .or_default()
+                    .push((key.clone(), place.crate_name.clone()));
+                self.aliases
+                    .entry(key.clone())
+                    .or_default()
+                    .push(target.clone());
+                new_aliases.push((key, target));
+            }
+        }
+        for (name, index) in &ir.macros {
+            let body = (fi as u32, *index as u32);
+            for place in &places {
+                let k = (package_of(&place.crate_name).to_string(), name.clone());
+                if self.macro_nodes.get(&k).is_some_and(|n| n.closing) {
+                    self.work.push(Work::Close(body));
+                }
+                self.macro_defs.entry(k).or_default().push(body);
+            }
+        }
+        let mut python = Vec::new();
+        for place in &places {
+            let package = package_of(&place.crate_name).to_string();
+            if ir.python_entry && self.python_packages.insert(package.clone()) {
+                python.push(package.clone());
+            }
+            if self.python_packages.contains(&package) {
+                // Every function of a package loaded into Python may be reported on.
+                for i in 0..ir.functions.len() {
+                    self.work.push(Work::Close((fi as u32, i as u32)));
+                }
+            }
+        }
+        self.places.insert(fi, places);
+        self.irs.insert(fi, ir);
+        for package in python {
+            self.python_package(&package);
+        }
+        for (key, target) in new_aliases {
+            let watchers = self.watchers.get(&key).cloned().unwrap_or_default();
+            for id in watchers {
+                let rewritten = format!("{target}{}", &self.key_strs[id as usize][key.len()..]);
+                let steps = self.nodes[id as usize].steps + 1;
+                self.edge(id, &rewritten, steps);
+            }
+        }
+    }
+
+    fn process(&mut self) {
+        while let Some(w) = self.work.pop() {
+            match w {
+                Work::Hot(f) => self.hot(f),
+                Work::Close(f) => self.close(f),
+                Work::Resolve(f, name) => self.resolve(f, Some(&name)),
+                Work::HotKey(krate, key, method, steps) => self.hot_key(krate, key, method, steps),
+            }
+        }
+    }
+
+    /// The node of a looked-up key, made (and its tables' files requested) on first use.
+    fn node(&mut self, key: &str, steps: usize) -> Option<u32> {
+        if steps > MAX_ALIAS_STEPS {
+            return None;
+        }
+        if let Some(&id) = self.key_ids.get(key) {
+            if steps < self.nodes[id as usize].steps {
+                self.nodes[id as usize].steps = steps;
+                self.expand(id);
+            }
+            return Some(id);
+        }
+        let id = self.nodes.len() as u32;
+        self.key_ids.insert(key.to_string(), id);
+        self.key_strs.push(key.to_string());
+        let hot = self
+            .defs
+            .get(key)
+            .into_iter()
+            .flatten()
+            .any(|f| self.hot.contains(f));
+        self.nodes.push(KeyNode {
+            steps,
+            hot,
+            ..Default::default()
+        });
+        let crates = self.crates_of(key);
+        if crates.is_empty() {
+            // No scanned crate: nothing defines it and no `use` rewrites it.
+            return Some(id);
+        }
+        for &c in &crates {
+            self.request_definers(DEF, key, c);
+        }
+        for end in prefix_ends(key) {
+            let prefix = &key[..end];
+            if self.crate_index.contains_key(prefix) {
+                continue;
+            }
+            for c in self.crates_of(prefix) {
+                self.request_definers(USE, prefix, c);
+            }
+            self.watchers
+                .entry(prefix.to_string())
+                .or_default()
+                .push(id);
+        }
+        self.expand(id);
+        Some(id)
+    }
+
+    /// Follows the `use`s known so far at the key and at its prefixes.
+    fn expand(&mut self, id: u32) {
+        let key = self.key_strs[id as usize].clone();
+        let steps = self.nodes[id as usize].steps + 1;
+        for end in prefix_ends(&key) {
+            let targets = self.aliases.get(&key[..end]).cloned().unwrap_or_default();
+            for target in targets {
+                self.edge(id, &format!("{target}{}", &key[end..]), steps);
+            }
+        }
+    }
+
+    fn edge(&mut self, from: u32, to_key: &str, steps: usize) {
+        let Some(to) = self.node(to_key, steps) else {
+            return;
+        };
+        if to == from || self.nodes[from as usize].fwd.contains(&to) {
+            return;
+        }
+        self.nodes[from as usize].fwd.push(to);
+        self.nodes[to as usize].rev.push(from);
+        if self.nodes[from as usize].closing {
+            self.set_closing(to);
+        }
+        if self.nodes[to as usize].hot {
+            self.set_hot(from);
+        }
+    }
+
+    fn set_closing(&mut self, id: u32) {
+        let mut stack = vec![id];
+        while let Some(id) = stack.pop() {
+            let node = &mut self.nodes[id as usize];
+            if node.closing {
+                continue;
+            }
+            node.closing = true;
+            stack.extend(node.fwd.iter().copied());
+            for &f in self
+                .defs
+                .get(&self.key_strs[id as usize])
+                .into_iter()
+                .flatten()
+            {
+                self.work.push(Work::Close(f));
+            }
+        }
+    }
+
+    fn set_hot(&mut self, id: u32) {
+        let mut stack = vec![id];
+        while let Some(id) = stack.pop() {
+            let node = &mut self.nodes[id as usize];
+            if node.hot {
+                continue;
+            }
+            node.hot = true;
+            stack.extend(node.rev.iter().copied());
+            self.work
+                .extend(node.subscribers.iter().map(|&g| Work::Hot(g)));
+        }
+    }
+
+    /// Parses every file of a package with Python entry points, and closes what is parsed.
+    fn python_package(&mut self, package: &str) {
+        let crates = self
+            .package_crates
+            .get(package)
+            .cloned()
+            .unwrap_or_default();
+        let files: Vec<usize> = (0..self.files.len())
+            .filter(|&f| crates.iter().any(|&c| self.in_crate(f, c)))
+            .collect();
+        for f in files {
+            self.want(f, &|| format!("package {package} is loaded into Python"));
+        }
+        let parsed: Vec<usize> = self
+            .irs
+            .iter()
+            .filter(|(_, ir)| package_of(&ir.crate_name) == package)
+            .map(|(&f, _)| f)
+            .collect();
+        for f in parsed {
+            let n = self.irs[&f].functions.len();
+            for i in 0..n {
+                self.work.push(Work::Close((f as u32, i as u32)));
+            }
+        }
+    }
+
+    fn macro_node(&mut self, package: &str, name: &str) -> &mut NameNode {
+        let k = (package.to_string(), name.to_string());
+        if !self.macro_nodes.contains_key(&k) {
+            for c in self
+                .package_crates
+                .get(package)
+                .cloned()
+                .unwrap_or_default()
+            {
+                self.request_all(DEF, &[strip_raw(name)], Scope::Crate(c));
+            }
+            let node = NameNode::defined_by(self.macro_defs.get(&k), &self.hot);
+            self.macro_nodes.insert(k.clone(), node);
+        }
+        self.macro_nodes.get_mut(&k).expect("inserted above")
+    }
+
+    fn method_node(&mut self, krate: &str, name: &str) -> &mut NameNode {
+        let k = (krate.to_string(), name.to_string());
+        if !self.method_nodes.contains_key(&k) {
+            if let Some(&c) = self.crate_index.get(krate) {
+                self.request(DEF, strip_raw(name), c);
+            }
+            let node = NameNode::defined_by(self.methods.get(&k), &self.hot);
+            self.method_nodes.insert(k.clone(), node);
+        }
+        self.method_nodes.get_mut(&k).expect("inserted above")
+    }
+
+    fn global_node(&mut self, key: &str) -> &mut NameNode {
+        if !self.global_nodes.contains_key(key) {
+            for c in self.crates_of(key) {
+                self.request_definers(DEF, key, c);
+            }
+            let hot = self
+                .globals
+                .get(key)
+                .into_iter()
+                .flatten()
+                .any(|f| self.hot.contains(f));
+            self.global_nodes.insert(
+                key.to_string(),
+                NameNode {
+                    hot,
+                    ..Default::default()
+                },
+            );
+        }
+        self.global_nodes.get_mut(key).expect("inserted above")
+    }
+
+    /// `f` may reach a fork: it and all it calls matter, and so do its callers.
+    fn hot(&mut self, f: FnRef) {
+        if !self.hot.insert(f) {
+            return;
+        }
+        self.work.push(Work::Close(f));
+        let fi = f.0 as usize;
+        let (Some(ir), Some(places)) = (self.irs.get(&fi), self.places.get(&fi)) else {
+            return;
+        };
+        let mut keys = Vec::new();
+        let macros: Vec<(String, String)> = ir
+            .macros
+            .iter()
+            .filter(|(_, i)| *i == f.1 as usize)
+            .flat_map(|(name, _)| {
+                places
+                    .iter()
+                    .map(move |p| (package_of(&p.crate_name).to_string(), name.clone()))
+            })
+            .collect();
+        for (package, name) in macros {
+            let node = self.macro_node(&package, &name);
+            node.hot = true;
+            let subs = node.subscribers.clone();
+            self.work.extend(subs.into_iter().map(Work::Hot));
+            self.note_hot_name(&name);
+            for c in self
+                .package_crates
+                .get(&package)
+                .cloned()
+                .unwrap_or_default()
+            {
+                self.request_all(ANY, &[strip_raw(&name)], Scope::Crate(c));
+            }
+        }
+        let (Some(ir), Some(places)) = (self.irs.get(&fi), self.places.get(&fi)) else {
+            return;
+        };
+        let function = &ir.functions[f.1 as usize];
+        match function.kind {
+            FnKind::Closure => {
+                let enclosing = self.enclosing.get(&f).cloned().unwrap_or_default();
+                self.work.extend(enclosing.into_iter().map(Work::Hot));
+            }
+            FnKind::GlobalInit => {
+                for g in ir.globals.iter().filter(|g| g.init == f.1 as usize) {
+                    for place in places {
+                        keys.push((place.crate_name.clone(), absolute(place, &g.path), false));
+                    }
+                }
+            }
+            FnKind::Free | FnKind::Method => {
+                for place in places {
+                    let method = function.kind == FnKind::Method;
+                    keys.push((
+                        place.crate_name.clone(),
+                        absolute(place, &function.path),
+                        method,
+                    ));
+                }
+            }
+        }
+        let global = function.kind == FnKind::GlobalInit;
+        for (krate, key, method) in keys {
+            let name = last_segment(&key).to_string();
+            if global {
+                let node = self.global_node(&key);
+                node.hot = true;
+                let subs = node.subscribers.clone();
+                self.work.extend(subs.into_iter().map(Work::Hot));
+            } else {
+                if let Some(&id) = self.key_ids.get(&key) {
+                    self.set_hot(id);
+                }
+                if method {
+                    let node = self.method_node(&krate, &name);
+                    node.hot = true;
+                    let subs = node.subscribers.clone();
+                    self.work.extend(subs.into_iter().map(Work::Hot));
+                }
+            }
+            self.work.push(Work::HotKey(krate, key, method, 0));
+        }
+    }
+
+    /// Name-level: functions calling a hot name are resolved.
+    fn note_hot_name(&mut self, name: &str) {
+        if self.hot_names.insert(name.to_string()) {
+            for &g in self.callers_by_name.get(name).into_iter().flatten() {
+                self.work.push(Work::Resolve(g, name.to_string()));
+            }
+        }
+    }
+
+    /// Parses every file that may call `key` (of crate `krate`):
+    /// - in its crate, files holding its name (for a method `T::m`: `m` and `T`, or only `m`
+    ///   where the unique-method-name fallback applies);
+    /// - in other crates that can reach it, files that also hold the crate's name (a path into
+    ///   another crate starts with that crate's name, or goes through a `use` that does);
+    /// - files whose `use`s may bind a prefix of the key under another name (a module or type
+    ///   re-exported or renamed): each such `use` makes another hot key, in its own crate.
+    fn hot_key(&mut self, krate: String, key: String, method: bool, steps: usize) {
+        if steps > MAX_ALIAS_STEPS || !self.hot_keys.insert(key.clone()) {
+            return;
+        }
+        let name = strip_raw(last_segment(&key)).to_string();
+        self.note_hot_name(&name);
+        let Some(&c) = self.crate_index.get(&krate) else {
+            return;
+        };
+        let tail = key
+            .strip_prefix(krate.as_str())
+            .and_then(|t| t.strip_prefix("::"))
+            .unwrap_or(&key)
+            .to_string();
+        let segs: Vec<&str> = tail.split("::").map(strip_raw).collect();
+        let ty = (method && segs.len() >= 2).then(|| segs[segs.len() - 2]);
+        let mut names = vec![name.as_str()];
+        names.extend(ty);
+        self.request_all(ANY, &names, Scope::Crate(c));
+        if method && !STD_METHODS.contains(&name.as_str()) {
+            self.request_all(ANY, &[&name], Scope::Crate(c));
+        }
+        if let Some(ty) = ty {
+            self.request_all(AS, &[ty], Scope::Crate(c));
+        }
+        if method
+            && self
+                .returns
+                .iter()
+                .any(|t| key.strip_prefix(t.as_str()) == Some(&format!("::{name}")))
+        {
+            // A builder chain reaches it from any file calling the method by name.
+            self.request_all(ANY, &[&name], Scope::Anywhere);
+        }
+        if is_identifier(&krate) {
+            names.push(krate.as_str());
+            self.request_all(ANY, &names, Scope::Reaching(c));
+            for seg in &segs {
+                self.request_all(USE, &[krate.as_str(), seg], Scope::Reaching(c));
+            }
+        }
+        // `use`s already seen whose target is a prefix of the key, or the key itself.
+        let mut ends: Vec<usize> = key.match_indices("::").map(|(i, _)| i).collect();
+        ends.push(key.len());
+        for end in ends {
+            let prefix = &key[..end];
+            if self.crate_index.contains_key(prefix) {
+                continue;
+            }
+            for (bound, bound_crate) in self.aliases_by_target.get(prefix).into_iter().flatten() {
+                self.work.push(Work::HotKey(
+                    bound_crate.clone(),
+                    format!("{bound}{}", &key[end..]),
+                    method,
+                    steps + 1,
+                ));
+            }
+            self.hot_prefixes
+                .entry(prefix.to_string())
+                .or_default()
+                .push((key.clone(), method, steps));
+        }
+    }
+
+    /// What resolving each call of `f` (each call written with `name`, if given) reads.
+    fn probes(&self, f: FnRef, name: Option<&str>) -> Vec<Probe> {
+        let fi = f.0 as usize;
+        let (Some(ir), Some(places)) = (self.irs.get(&fi), self.places.get(&fi)) else {
+            return Vec::new();
+        };
+        let function = &ir.functions[f.1 as usize];
+        let catalog = self.catalog;
+        let mut out = Vec::new();
+        let mut visit = |call: &Call| {
+            if name.is_some_and(|n| !call_names(call).iter().any(|c| strip_raw(c) == n)) {
+                return;
+            }
+            for &c in &call.closures {
+                out.push(Probe::Inner(c as u32));
+            }
+            match &call.callee {
+                Callee::Local(c) => out.push(Probe::Inner(*c as u32)),
+                Callee::Path(candidates) => {
+                    for cand in candidates {
+                        // A catalogue entry ends the lookup before the user's functions.
+                        if !is_relative(cand) && !catalog.by_path(cand).is_empty() {
+                            break;
+                        }
+                        for place in places {
+                            out.push(Probe::Key(absolute(place, cand)));
+                        }
+                    }
+                }
+                Callee::Method { name, ty } => {
+                    // A builder chain may give the receiver a catalogue `returns` type.
+                    if call.receiver_call.is_some() {
+                        for t in &self.returns {
+                            let path = format!("{t}::{name}");
+                            if catalog.by_path(&path).is_empty() {
+                                out.push(Probe::Key(path));
+                            }
+                        }
+                    }
+                    let mut done = false;
+                    if let Some(ty) = ty {
+                        let path = format!("{ty}::{name}");
+                        if !is_relative(&path) && !catalog.by_path(&path).is_empty() {
+                            done = true;
+                        } else {
+                            for place in places {
+                                out.push(Probe::Key(absolute(place, &path)));
+                            }
+                        }
+                    }
+                    done = done
+                        || !catalog
+                            .by_method(name, &ir.crates_used, call.receiver_global.is_some())
+                            .is_empty();
+                    if !done && ty.is_none() && !STD_METHODS.contains(&name.as_str()) {
+                        for place in places {
+                            out.push(Probe::Method(place.crate_name.clone(), name.clone()));
+                        }
+                    }
+                }
+                Callee::Global(path) => {
+                    for place in places {
+                        out.push(Probe::Global(absolute(place, path)));
+                    }
+                }
+                Callee::Macro(path) => {
+                    if catalog.by_macro(path, &ir.crates_used).is_empty() {
+                        for place in places {
+                            out.push(Probe::Macro(
+                                package_of(&place.crate_name).to_string(),
+                                last_segment(path).to_string(),
+                            ));
+                        }
+                    }
+                }
+            }
+        };
+        for call in &function.implied {
+            visit(call);
+        }
+        for_each_call(&function.body, &mut visit);
+        out
+    }
+
+    /// Completes the tables `f`'s calls read, and makes `f` hot if one of them leads to a hot
+    /// function.
+    fn resolve(&mut self, f: FnRef, name: Option<&str>) {
+        if !self.resolved.insert((f, name.unwrap_or("").to_string())) {
+            return;
+        }
+        for probe in self.probes(f, name) {
+            let hot = match probe {
+                Probe::Key(key) => match self.node(&key, 0) {
+                    Some(id) => {
+                        let node = &mut self.nodes[id as usize];
+                        node.subscribers.push(f);
+                        node.hot
+                    }
+                    None => false,
+                },
+                Probe::Method(krate, name) => {
+                    let node = self.method_node(&krate, &name);
+                    node.subscribers.push(f);
+                    node.hot
+                }
+                Probe::Global(key) => {
+                    let node = self.global_node(&key);
+                    node.subscribers.push(f);
+                    node.hot
+                }
+                Probe::Macro(package, name) => {
+                    let node = self.macro_node(&package, &name);
+                    node.subscribers.push(f);
+                    node.hot
+                }
+                Probe::Inner(_) => false,
+            };
+            if hot {
+                self.work.push(Work::Hot(f));
+            }
+        }
+    }
+
+    /// `f`'s summary matters: every call it makes must resolve as in a full run, and what it
+    /// calls matters too.
+    fn close(&mut self, f: FnRef) {
+        if !self.closed.insert(f) {
+            return;
+        }
+        self.resolve(f, None);
+        for probe in self.probes(f, None) {
+            match probe {
+                Probe::Key(key) => {
+                    if let Some(id) = self.node(&key, 0) {
+                        self.set_closing(id);
+                    }
+                }
+                Probe::Method(krate, name) => {
+                    let node = self.method_node(&krate, &name);
+                    if !node.closing {
+                        node.closing = true;
+                        let found = self.methods.get(&(krate, name)).cloned();
+                        self.work
+                            .extend(found.into_iter().flatten().map(Work::Close));
+                    }
+                }
+                Probe::Global(key) => {
+                    let node = self.global_node(&key);
+                    if !node.closing {
+                        node.closing = true;
+                        let found = self.globals.get(&key).cloned();
+                        self.work
+                            .extend(found.into_iter().flatten().map(Work::Close));
+                    }
+                }
+                Probe::Macro(package, name) => {
+                    let node = self.macro_node(&package, &name);
+                    if !node.closing {
+                        node.closing = true;
+                        let found = self.macro_defs.get(&(package, name)).cloned();
+                        self.work
+                            .extend(found.into_iter().flatten().map(Work::Close));
+                    }
+                }
+                Probe::Inner(c) => self.work.push(Work::Close((f.0, c))),
+            }
+        }
+    }
+}
+
+/// The ends of a key's prefixes at `::` boundaries, then the whole key.
+fn prefix_ends(key: &str) -> Vec<usize> {
+    let mut ends: Vec<usize> = key.match_indices("::").map(|(i, _)| i).collect();
+    ends.push(key.len());
+    ends
+}
+
+/// Gives back the growth slack of an IR's vectors: parsed files stay in memory until the
+/// fixpoint ends.
+fn compact(ir: &mut FileIr) {
+    fn block(b: &mut crate::ir::Block) {
+        for node in &mut b.nodes {
+            match node {
+                crate::ir::Node::Call(c) => call(c),
+                crate::ir::Node::Branch(br) => {
+                    for arm in &mut br.arms {
+                        block(&mut arm.body);
+                    }
+                    br.arms.shrink_to_fit();
+                }
+                crate::ir::Node::Loop { body, .. } | crate::ir::Node::Block(body) => block(body),
+                _ => {}
+            }
+        }
+        b.nodes.shrink_to_fit();
+        b.locals.shrink_to_fit();
+    }
+    fn call(c: &mut Call) {
+        if let Callee::Path(p) = &mut c.callee {
+            p.shrink_to_fit();
+        }
+        c.arg_vars.shrink_to_fit();
+        c.closures.shrink_to_fit();
+    }
+    for f in &mut ir.functions {
+        block(&mut f.body);
+        f.implied.iter_mut().for_each(call);
+        f.implied.shrink_to_fit();
+        f.params.shrink_to_fit();
+        f.returns.shrink_to_fit();
+    }
+    ir.functions.shrink_to_fit();
+    ir.globals.shrink_to_fit();
+    ir.reexports.shrink_to_fit();
+    ir.crates_used.shrink_to_fit();
+}
+
+/// With `FORKLINT_PREFILTER_TRACE`, the resident memory at a point of the run.
+fn trace_rss(at: &str) {
+    if std::env::var_os("FORKLINT_PREFILTER_TRACE").is_none() {
+        return;
+    }
+    if let Ok(statm) = std::fs::read_to_string("/proc/self/statm") {
+        if let Some(pages) = statm
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse::<u64>().ok())
+        {
+            eprintln!("prefilter: {} MB resident {at}", (pages * 4096) >> 20);
+        }
+    }
+}
+
+/// The names a call is written with: the last segment of each candidate path, the method name,
+/// the global's name.
+fn call_names(call: &Call) -> Vec<&str> {
+    match &call.callee {
+        Callee::Path(candidates) => candidates.iter().map(|c| last_segment(c)).collect(),
+        Callee::Method { name, .. } => vec![name.as_str()],
+        Callee::Global(path) | Callee::Macro(path) => vec![last_segment(path)],
+        Callee::Local(_) => Vec::new(),
+    }
+}
+
+/// Every effect of the catalogue entries a call could resolve to, in any order of the
+/// resolution's steps (a builder chain's `returns` types included).
+fn call_effects(catalog: &Catalog, ir: &FileIr, call: &Call) -> Vec<Effect> {
+    let mut apis: Vec<usize> = Vec::new();
+    match &call.callee {
+        Callee::Path(candidates) => {
+            for p in candidates.iter().filter(|p| !is_relative(p)) {
+                apis.extend(catalog.by_path(p));
+            }
+        }
+        Callee::Method { name, ty } => {
+            if call.receiver_call.is_some() {
+                for t in catalog.apis.iter().filter_map(|a| a.returns.as_deref()) {
+                    apis.extend(catalog.by_path(&format!("{t}::{name}")));
+                }
+            }
+            if let Some(t) = ty {
+                let p = format!("{t}::{name}");
+                if !is_relative(&p) {
+                    apis.extend(catalog.by_path(&p));
+                }
+            }
+            apis.extend(catalog.by_method(name, &ir.crates_used, call.receiver_global.is_some()));
+        }
+        Callee::Macro(p) => apis.extend(catalog.by_macro(p, &ir.crates_used)),
+        Callee::Global(p) => {
+            if !is_relative(p) {
+                apis.extend(catalog.by_path(p));
+            }
+        }
+        Callee::Local(_) => {}
+    }
+    apis.iter()
+        .flat_map(|&i| catalog.apis[i].effects.iter().copied())
+        .collect()
+}

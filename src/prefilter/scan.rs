@@ -1,0 +1,418 @@
+//! The byte scan behind the prefilter: one pass over a file's bytes that records every
+//! identifier it contains (as a 32-bit hash), which of them follow a definition keyword, and which
+//! sit inside a `use` item; then one sorted index of (identifier, file) over the whole tree.
+//!
+//! Every answer the scan gives is an over-approximation: comments and strings are scanned like
+//! code, and a confused guess about a comment only ever adds tags. A hash collision makes a file
+//! look as if it held a name it does not: it is then parsed for nothing, never skipped wrongly.
+
+/// Any occurrence of the identifier.
+pub const ANY: u32 = 0;
+/// The identifier follows `fn`, `static`, `static ref`, `static mut` or `macro_rules!`: it may
+/// name a function, a method, a global or a macro that the file defines.
+pub const DEF: u32 = 1;
+/// The identifier lies between `use` (or `extern`) and the next `;`: it may be the name a `use`
+/// binds, or a crate an `extern crate` renames.
+pub const USE: u32 = 2;
+/// The identifier comes right before `as`: a `use` may rename it.
+pub const AS: u32 = 3;
+
+/// What one file's bytes say.
+#[derive(Debug, Default)]
+pub struct FileScan {
+    /// `key(name, kind)` of every identifier, sorted and deduplicated.
+    pub keys: Vec<u32>,
+    /// The file may hold a `#[path = ".."]` attribute, which moves another file in the module tree.
+    pub path_attr: bool,
+}
+
+impl FileScan {
+    pub fn has(&self, key: u32) -> bool {
+        self.keys.binary_search(&key).is_ok()
+    }
+}
+
+/// The index key of an identifier (`r#` stripped, as the scan strips it) for one tag.
+pub fn key(name: &str, kind: u32) -> u32 {
+    let name = name.strip_prefix("r#").unwrap_or(name);
+    (hash(name.as_bytes()) & !3) | kind
+}
+
+fn hash(word: &[u8]) -> u32 {
+    // FNV-1a folded to 32 bits: cheap per byte and well spread for short identifiers.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in word {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    (h ^ (h >> 32)) as u32
+}
+
+fn ident_start(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_' || b >= 0x80
+}
+
+fn ident_continue(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+/// Scans one file's bytes.
+pub fn scan(bytes: &[u8]) -> FileScan {
+    DEDUP.with(|d| scan_into(bytes, &mut d.borrow_mut()))
+}
+
+/// A set of keys reused from file to file: most identifiers repeat, and sorting the repeats
+/// would cost more than the scan.
+#[derive(Default)]
+struct Dedup {
+    slots: Vec<u32>,
+    stamps: Vec<u32>,
+    stamp: u32,
+    keys: Vec<u32>,
+}
+
+impl Dedup {
+    fn reset(&mut self) {
+        if self.slots.is_empty() {
+            self.slots = vec![0; 1 << 12];
+            self.stamps = vec![0; 1 << 12];
+        }
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            self.stamps.iter_mut().for_each(|s| *s = 0);
+            self.stamp = 1;
+        }
+        self.keys.clear();
+    }
+
+    fn push(&mut self, key: u32) {
+        let mask = self.slots.len() - 1;
+        let mut i = (key.wrapping_mul(0x9e37_79b1) as usize) & mask;
+        loop {
+            if self.stamps[i] != self.stamp {
+                self.stamps[i] = self.stamp;
+                self.slots[i] = key;
+                self.keys.push(key);
+                break;
+            }
+            if self.slots[i] == key {
+                return;
+            }
+            i = (i + 1) & mask;
+        }
+        if self.keys.len() * 2 > self.slots.len() {
+            let size = self.slots.len() * 2;
+            self.slots = vec![0; size];
+            self.stamps = vec![0; size];
+            self.stamp = 1;
+            let keys = std::mem::take(&mut self.keys);
+            for k in keys {
+                self.push(k);
+            }
+        }
+    }
+}
+
+thread_local! {
+    static DEDUP: std::cell::RefCell<Dedup> = std::cell::RefCell::new(Dedup::default());
+}
+
+fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
+    keys.reset();
+    let n = bytes.len();
+    let mut path_attr = false;
+    let (mut block_depth, mut line_comment) = (0usize, false);
+    // The previous identifier was a definition keyword: in code, or anywhere (comments
+    // included), so that both `fn /* c */ name` and code the scan wrongly takes for a comment
+    // get their name tagged.
+    let (mut def_code, mut def_any) = (false, false);
+    let mut in_use = false;
+    let mut prev_word: Option<u32> = None;
+    let mut i = 0;
+    while i < n {
+        let b = bytes[i];
+        if ident_start(b) {
+            let mut start = i;
+            i += 1;
+            while i < n && ident_continue(bytes[i]) {
+                i += 1;
+            }
+            if i - start == 1
+                && b == b'r'
+                && i + 1 < n
+                && bytes[i] == b'#'
+                && ident_start(bytes[i + 1])
+            {
+                start = i + 1;
+                i += 2;
+                while i < n && ident_continue(bytes[i]) {
+                    i += 1;
+                }
+            }
+            let raw = start > 0 && bytes[start - 1] == b'#';
+            let word = &bytes[start..i];
+            let h = hash(word) & !3;
+            // A reserved word names nothing (a raw identifier such as `r#type` is kept).
+            if raw || !is_keyword(word) {
+                keys.push(h | ANY);
+                if def_code || def_any {
+                    keys.push(h | DEF);
+                }
+            }
+            let in_comment = block_depth > 0 || line_comment;
+            // `static mut NAME`: the name still follows a definition keyword.
+            let kw = matches!(word, b"fn" | b"static" | b"ref" | b"macro_rules")
+                || (word == b"mut" && (def_any || def_code));
+            def_any = kw;
+            if !in_comment {
+                def_code = kw;
+            }
+            if word == b"use" || word == b"extern" {
+                in_use = true;
+            } else if in_use {
+                keys.push(h | USE);
+            }
+            if word == b"as" {
+                if let Some(p) = prev_word {
+                    keys.push(p | AS);
+                }
+            }
+            prev_word = Some(h);
+            if word == b"path" && !path_attr {
+                path_attr = is_attribute_start(&bytes[..start]);
+            }
+            continue;
+        }
+        if b.is_ascii_digit() {
+            // Numbers (with suffixes) are never names.
+            while i < n && ident_continue(bytes[i]) {
+                i += 1;
+            }
+            continue;
+        }
+        let next = bytes.get(i + 1).copied();
+        match (b, next) {
+            (b'/', Some(b'/')) if block_depth == 0 => {
+                line_comment = true;
+                i += 2;
+                continue;
+            }
+            (b'/', Some(b'*')) if !line_comment => {
+                block_depth += 1;
+                i += 2;
+                continue;
+            }
+            (b'*', Some(b'/')) if block_depth > 0 => {
+                block_depth -= 1;
+                i += 2;
+                continue;
+            }
+            (b'\n', _) => line_comment = false,
+            // A `;` inside a comment does not end a `use`; one the scan wrongly takes for a
+            // comment only makes the `use` longer.
+            (b';', _) if block_depth == 0 && !line_comment => in_use = false,
+            _ => {}
+        }
+        i += 1;
+    }
+    let mut keys = keys.keys.clone();
+    keys.sort_unstable();
+    FileScan { keys, path_attr }
+}
+
+/// Reserved words of Rust (not the contextual ones such as `union` or `default`, which may be
+/// names).
+fn is_keyword(word: &[u8]) -> bool {
+    matches!(
+        word,
+        b"as"
+            | b"async"
+            | b"await"
+            | b"break"
+            | b"const"
+            | b"continue"
+            | b"crate"
+            | b"dyn"
+            | b"else"
+            | b"enum"
+            | b"extern"
+            | b"false"
+            | b"fn"
+            | b"for"
+            | b"if"
+            | b"impl"
+            | b"in"
+            | b"let"
+            | b"loop"
+            | b"match"
+            | b"mod"
+            | b"move"
+            | b"mut"
+            | b"pub"
+            | b"ref"
+            | b"return"
+            | b"self"
+            | b"Self"
+            | b"static"
+            | b"struct"
+            | b"super"
+            | b"trait"
+            | b"true"
+            | b"type"
+            | b"unsafe"
+            | b"use"
+            | b"where"
+            | b"while"
+    )
+}
+
+/// Whether the bytes before an identifier end in `#[` or `#![` (whitespace allowed), or in
+/// `![` (a macro call, kept to stay on the safe side).
+fn is_attribute_start(before: &[u8]) -> bool {
+    let mut rest = before.trim_ascii_end();
+    let Some(rest2) = rest.strip_suffix(b"[") else {
+        return false;
+    };
+    rest = rest2.trim_ascii_end();
+    rest.ends_with(b"#") || rest.ends_with(b"!")
+}
+
+/// For each key, the files holding it (in file order): the distinct keys, where each one's run
+/// of files starts, and the runs.
+#[derive(Debug, Default)]
+pub struct Index {
+    keys: Vec<u32>,
+    starts: Vec<u32>,
+    files: Vec<u32>,
+}
+
+impl Index {
+    /// Builds the index from each file's keys (the position in `files` is the file's number).
+    pub fn build(files: &[&[u32]]) -> Index {
+        let total = files.iter().map(|k| k.len()).sum();
+        let mut entries: Vec<u64> = Vec::with_capacity(total);
+        for (fi, keys) in files.iter().enumerate() {
+            entries.extend(keys.iter().map(|&k| (u64::from(k) << 32) | fi as u64));
+        }
+        rayon_sort(&mut entries);
+        let mut index = Index {
+            keys: Vec::new(),
+            starts: Vec::new(),
+            files: Vec::with_capacity(entries.len()),
+        };
+        for (i, &e) in entries.iter().enumerate() {
+            let key = (e >> 32) as u32;
+            if index.keys.last() != Some(&key) {
+                index.keys.push(key);
+                index.starts.push(i as u32);
+            }
+            index.files.push(e as u32);
+        }
+        index.starts.push(entries.len() as u32);
+        index.keys.shrink_to_fit();
+        index.starts.shrink_to_fit();
+        index
+    }
+
+    fn run(&self, key: u32) -> &[u32] {
+        match self.keys.binary_search(&key) {
+            Ok(i) => &self.files[self.starts[i] as usize..self.starts[i + 1] as usize],
+            Err(_) => &[],
+        }
+    }
+
+    /// The files holding `key`, in file order.
+    pub fn files(&self, key: u32) -> impl ExactSizeIterator<Item = usize> + '_ {
+        self.run(key).iter().map(|&f| f as usize)
+    }
+
+    /// Whether `file` holds `key`.
+    pub fn contains(&self, key: u32, file: usize) -> bool {
+        self.run(key).binary_search(&(file as u32)).is_ok()
+    }
+
+    /// (key, file) pairs.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+fn rayon_sort(v: &mut [u64]) {
+    use rayon::slice::ParallelSliceMut;
+    v.par_sort_unstable();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn has(s: &FileScan, name: &str, kind: u32) -> bool {
+        s.has(key(name, kind))
+    }
+
+    #[test]
+    fn tags_definitions_uses_and_raw_identifiers() {
+        let s = scan(
+            b"use a::{b, c as d};\npub fn /* odd */ spawn_all() { x.r#match(); }\n\
+              static ref POOL: u8 = 0; lazy_static! { static ref CELL: X = X::new(); }\n\
+              macro_rules! m { () => {} }",
+        );
+        for (name, kind) in [
+            ("a", USE),
+            ("b", USE),
+            ("d", USE),
+            ("spawn_all", DEF),
+            ("match", ANY),
+            ("POOL", DEF),
+            ("CELL", DEF),
+            ("m", DEF),
+            ("c", AS),
+            ("new", ANY),
+        ] {
+            assert!(has(&s, name, kind), "{name} {kind}");
+        }
+        assert!(has(&s, "r#match", ANY), "queries strip r# as the scan does");
+        assert!(!has(&s, "spawn_all", USE), "the use ended at `;`");
+        assert!(!has(&s, "x", DEF));
+        assert!(!has(&s, "fn", ANY), "reserved words are not indexed");
+        let s = scan(b"static mut COUNTER: u8 = 0; fn f() { let mut local = 1; x.r#type(); }");
+        assert!(has(&s, "COUNTER", DEF));
+        assert!(!has(&s, "local", DEF));
+        assert!(has(&s, "type", ANY), "raw identifiers are indexed");
+        assert!(!s.path_attr);
+    }
+
+    #[test]
+    fn a_semicolon_in_a_comment_does_not_end_a_use() {
+        let s = scan(b"use a::{b, // c;\n d};");
+        assert!(has(&s, "d", USE));
+    }
+
+    #[test]
+    fn a_comment_opener_inside_a_string_only_adds_tags() {
+        let s = scan(b"let s = \"src/*.rs\";\nfn real() {}\nuse x::y;");
+        assert!(has(&s, "real", DEF));
+        assert!(has(&s, "y", USE));
+    }
+
+    #[test]
+    fn path_attributes() {
+        assert!(scan(b"#[path = \"x.rs\"] mod m;").path_attr);
+        assert!(scan(b"# [ path=\"x.rs\"]\nmod m;").path_attr);
+        assert!(!scan(b"use std::path::Path; let p = path;").path_attr);
+    }
+
+    #[test]
+    fn index_lists_the_files_holding_a_key() {
+        let a = scan(b"fn f() { g() }");
+        let b = scan(b"fn g() {}");
+        let index = Index::build(&[&a.keys, &b.keys]);
+        assert_eq!(index.files(key("g", ANY)).collect::<Vec<_>>(), [0, 1]);
+        assert_eq!(index.files(key("g", DEF)).collect::<Vec<_>>(), [1]);
+        assert_eq!(index.files(key("h", ANY)).count(), 0);
+    }
+}
