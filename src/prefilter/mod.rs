@@ -142,9 +142,10 @@ pub fn seed_conditions(catalog: &Catalog) -> Vec<Vec<u32>> {
         .collect();
     out.extend(with(is_fork_effect));
     // A command spawned after a call that makes std fork+exec it (same function).
+    let triggers = with(is_spawn_trigger);
     for spawn in with(|e| *e == Effect::SpawnsCommand) {
-        for trigger in with(is_spawn_trigger) {
-            out.push(spawn.iter().chain(&trigger).copied().collect());
+        for trigger in &triggers {
+            out.push(spawn.iter().chain(trigger).copied().collect());
         }
     }
     out
@@ -845,7 +846,7 @@ impl<'a> Closure<'a> {
                         .or_default()
                         .push(me);
                 }
-                for e in call_effects(self.catalog, &ir, call) {
+                for e in call_effects(self.catalog, &self.returns, &ir, call) {
                     forks |= is_fork_effect(&e);
                     spawns |= e == Effect::SpawnsCommand;
                     triggers |= is_spawn_trigger(&e);
@@ -1063,8 +1064,9 @@ impl<'a> Closure<'a> {
             .get(package)
             .cloned()
             .unwrap_or_default();
-        let files: Vec<usize> = (0..self.files.len())
-            .filter(|&f| crates.iter().any(|&c| self.in_crate(f, c)))
+        let files: Vec<usize> = crates
+            .iter()
+            .flat_map(|&c| self.crate_files[c as usize].iter().map(|&f| f as usize))
             .collect();
         for f in files {
             self.want(f, &|| format!("package {package} is loaded into Python"));
@@ -1546,7 +1548,7 @@ fn call_names(call: &Call) -> Vec<&str> {
 
 /// Every effect of the catalogue entries a call could resolve to, in any order of the
 /// resolution's steps (a builder chain's `returns` types included).
-fn call_effects(catalog: &Catalog, ir: &FileIr, call: &Call) -> Vec<Effect> {
+fn call_effects(catalog: &Catalog, returns: &[String], ir: &FileIr, call: &Call) -> Vec<Effect> {
     let mut apis: Vec<usize> = Vec::new();
     match &call.callee {
         Callee::Path(candidates) => {
@@ -1556,7 +1558,7 @@ fn call_effects(catalog: &Catalog, ir: &FileIr, call: &Call) -> Vec<Effect> {
         }
         Callee::Method { name, ty } => {
             if call.receiver_call.is_some() {
-                for t in catalog.apis.iter().filter_map(|a| a.returns.as_deref()) {
+                for t in returns {
                     apis.extend(catalog.by_path(&format!("{t}::{name}")));
                 }
             }
