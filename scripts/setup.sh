@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian machine with the Rust toolchain. Idempotent.
+# Under CI=true a test whose prerequisite is missing fails instead of being skipped, so every one
+# of them is installed here:
 # - redis-server: the end-to-end test of `inspect` talks to a real one on loopback.
+# - python3: the hostile processes of tests/hostile_inspect.rs are small Python programs.
+# - util-linux: `unshare -n` (a process in another network namespace) and `setpriv` (running
+#   forklint as an unprivileged user against unreadable files and another user's process).
+# - coreutils: `mkfifo` (a FIFO named like a source file).
 # - @microsoft/sarif-multitool (npm; a self-contained .NET build): the official SARIF validator
 #   that tests/cli_formats.rs runs on `--format sarif` output. Installed under target/tools.
 set -euo pipefail
@@ -8,6 +14,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+{ command -v unshare && command -v setpriv; } >/dev/null 2>&1 || need+=(util-linux)
+command -v mkfifo >/dev/null 2>&1 || need+=(coreutils)
 if [ "${FORKLINT_SKIP_SARIF_VALIDATOR:-}" != 1 ] && ! command -v npm >/dev/null 2>&1; then
     need+=(nodejs npm)
 fi

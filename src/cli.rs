@@ -27,7 +27,7 @@ pub enum Command {
     /// Inspect a live process: is it safe to fork it now?
     Inspect(InspectArgs),
     /// List the rules.
-    Rules(OutputArgs),
+    Rules(RulesArgs),
     /// Print a rule's full documentation.
     Explain {
         /// A rule id (FL001) or name (thread-before-fork).
@@ -50,17 +50,34 @@ pub enum ColorChoice {
     Never,
 }
 
+/// The formats of `check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// rustc-style diagnostics with the code, for people.
     Human,
+    /// forklint's JSON report (version 1).
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and SARIF viewers.
     Sarif,
+    /// GitHub Actions annotations.
     Github,
+    /// A GitLab Code Quality report.
+    Gitlab,
+    /// One line per finding: `path:line:col: FL001 message`.
     Concise,
 }
 
+/// The formats of `inspect` and `rules`: a report for people or JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TextOrJson {
+    Human,
+    Json,
+}
+
 #[derive(Debug, Clone, Args)]
-pub struct OutputArgs {
+pub struct CheckArgs {
+    /// Files or folders to analyse (default: the current folder).
+    pub paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, alias = "output-format", value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -70,14 +87,6 @@ pub struct OutputArgs {
     /// Print only findings (no summary line).
     #[arg(short, long)]
     pub quiet: bool,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct CheckArgs {
-    /// Files or folders to analyse (default: the current folder).
-    pub paths: Vec<PathBuf>,
-    #[command(flatten)]
-    pub output: OutputArgs,
     /// Parse every file instead of skipping those that cannot matter (same findings, slower).
     #[arg(long)]
     pub no_prefilter: bool,
@@ -139,18 +148,35 @@ pub struct CheckArgs {
 pub struct InspectArgs {
     /// The process id to inspect.
     pub pid: String,
-    #[command(flatten)]
-    pub output: OutputArgs,
+    /// Output format.
+    #[arg(long, alias = "output-format", value_enum, default_value_t = TextOrJson::Human)]
+    pub format: TextOrJson,
+    /// When to use colours (NO_COLOR is honoured by `auto`).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print only the findings and the verdict (no threads, fds, sockets, locks or libraries).
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RulesArgs {
+    /// Output format: a table, or a JSON list of id, name, severity and summary.
+    #[arg(long, alias = "output-format", value_enum, default_value_t = TextOrJson::Human)]
+    pub format: TextOrJson,
 }
 
 /// Parses the command line; unlike `Cli::parse`, it also records the order of -A/-W/-D flags,
-/// which decides which of two conflicting flags wins.
-pub fn parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
+/// which decides which of two conflicting flags wins. `bin_name` is what usage lines call the
+/// program (`forklint`, or `cargo forklint` for the cargo subcommand).
+pub fn parse_from<I, T>(args: I, bin_name: &str) -> Result<Cli, clap::Error>
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let matches = Cli::command().try_get_matches_from(args)?;
+    let matches = Cli::command()
+        .bin_name(bin_name)
+        .try_get_matches_from(args)?;
     let mut cli = Cli::from_arg_matches(&matches)?;
     if let (Command::Check(check), Some(sub)) =
         (&mut cli.command, matches.subcommand_matches("check"))
@@ -211,9 +237,12 @@ mod tests {
 
     #[test]
     fn level_flags_keep_command_line_order() {
-        let cli = parse_from([
-            "forklint", "check", "-D", "FL001", "-A", "FL002", "--warn", "FL001", "-A", "FL001",
-        ])
+        let cli = parse_from(
+            [
+                "forklint", "check", "-D", "FL001", "-A", "FL002", "--warn", "FL001", "-A", "FL001",
+            ],
+            "forklint",
+        )
         .unwrap();
         let Command::Check(c) = cli.command else {
             panic!()

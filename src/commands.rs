@@ -2,7 +2,7 @@
 
 use crate::catalog::rules;
 use crate::check::CheckReport;
-use crate::cli::{Cli, Command, Format, OutputArgs};
+use crate::cli::{Cli, Command, RulesArgs, TextOrJson};
 use crate::config;
 use std::ffi::OsString;
 use std::io::Write;
@@ -20,9 +20,9 @@ pub fn run(cli: &Cli) -> anyhow::Result<i32> {
 }
 
 /// Both binaries: parse, run, and map the outcome to an exit code. A panic is a bug of ours and
-/// exits 2 ("could not run"), never 101 or 0.
-pub fn main_with(args: Vec<OsString>) -> ExitCode {
-    let cli = match crate::cli::parse_from(args) {
+/// exits 2 ("could not run"), never 101 or 0. `bin_name` is the program's name in usage lines.
+pub fn main_with(args: Vec<OsString>, bin_name: &str) -> ExitCode {
+    let cli = match crate::cli::parse_from(args, bin_name) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -87,21 +87,22 @@ fn init(dir: Option<&Path>, force: bool) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-fn list_rules(args: &OutputArgs) -> anyhow::Result<i32> {
+fn list_rules(args: &RulesArgs) -> anyhow::Result<i32> {
     let rules: Vec<_> = rules::every().collect();
     let text = match args.format {
-        Format::Json => {
+        TextOrJson::Json => {
             let list: Vec<_> = rules
                 .iter()
                 .map(|r| serde_json::json!({"id": r.id, "name": r.name, "severity": r.severity, "summary": r.summary}))
                 .collect();
             serde_json::to_string_pretty(&list)? + "\n"
         }
-        _ => {
+        TextOrJson::Human => {
+            let width = rules.iter().map(|r| r.name.len()).max().unwrap_or(0);
             let mut out = String::new();
             for r in rules {
                 out.push_str(&format!(
-                    "{}  {:<24} {:<8} {}\n",
+                    "{}  {:<width$}  {:<7}  {}\n",
                     r.id,
                     r.name,
                     r.severity.as_str(),
@@ -144,20 +145,7 @@ pub fn explain_text(doc: &rules::RuleDoc) -> String {
 }
 
 fn explain(key: &str) -> anyhow::Result<i32> {
-    match rules::find(key) {
-        Some(doc) => {
-            print(&explain_text(doc))?;
-            Ok(0)
-        }
-        None => {
-            let ids: Vec<String> = rules::every()
-                .map(|r| format!("{} ({})", r.id, r.name))
-                .collect();
-            eprintln!(
-                "forklint: error: unknown rule `{key}`; the rules are: {}",
-                ids.join(", ")
-            );
-            Ok(2)
-        }
-    }
+    let doc = config::levels::resolve_rule(key).map_err(anyhow::Error::msg)?;
+    print(&explain_text(doc))?;
+    Ok(0)
 }

@@ -45,7 +45,12 @@ pub fn of(f: &Finding, sources: &mut Sources) -> String {
         }
         None => format!("{}\0{}", f.rule, f.message),
     };
-    format!("{:016x}", fnv1a(key.as_bytes()))
+    hash(&key)
+}
+
+/// 16 hex digits of FNV-1a: for identifiers that must be stable across runs and platforms.
+pub fn hash(text: &str) -> String {
+    format!("{:016x}", fnv1a(text.as_bytes()))
 }
 
 #[cfg(test)]

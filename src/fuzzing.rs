@@ -31,6 +31,7 @@ pub fn check_source(data: &[u8]) {
             tally: Default::default(),
             root: std::path::PathBuf::from("."),
             quiet: false,
+            fail_on: crate::config::FailOn::Error,
         };
         let _ = crate::report::json::render(&ctx);
     }

@@ -150,7 +150,7 @@ fn read_stdin() -> anyhow::Result<String> {
 }
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
-    colored::control::set_override(report::use_color(args.output.color));
+    colored::control::set_override(report::use_color(args.color));
     let stdin = args.paths.iter().any(|p| p == Path::new("-"));
     if stdin && args.paths.len() > 1 {
         bail!("`-` (read stdin) cannot be combined with other paths");
@@ -161,10 +161,10 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
     if args.write_baseline && args.new_from_rev.is_some() {
         bail!("--write-baseline records every finding; it cannot be combined with --new-from-rev");
     }
-    let paths = if args.paths.is_empty() {
+    let paths: Vec<PathBuf> = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
-        args.paths.clone()
+        args.paths.iter().map(|p| tidy(p)).collect()
     };
     let stdin_name = stdin.then(|| {
         args.stdin_filename
@@ -198,7 +198,18 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
             let mut walk_errors = Vec::new();
             let walk_start = std::time::Instant::now();
             let found = check::collect_files(&paths, &mut walk_errors).map_err(|e| anyhow!(e))?;
+            let mut found: Vec<PathBuf> = found.iter().map(|f| tidy(f)).collect();
+            // `.` and `./x.rs` both reach `x.rs` once tidied.
+            found.sort();
+            found.dedup();
             let walk = walk_start.elapsed();
+            if found.is_empty() && walk_errors.is_empty() {
+                let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+                eprintln!(
+                    "forklint: warning: no Rust files found in {}; nothing was checked",
+                    names.join(", ")
+                );
+            }
             let named: HashSet<&Path> = paths.iter().map(PathBuf::as_path).collect();
             let files: Vec<PathBuf> = found
                 .into_iter()
@@ -264,7 +275,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
             findings = matched.findings;
             fingerprints = matched.fingerprints;
             tally.baselined = matched.baselined;
-            if matched.stale > 0 && !args.output.quiet {
+            if matched.stale > 0 && !args.quiet {
                 eprintln!(
                     "forklint: {} baseline entr{} of {} match no finding any more; rerun with --write-baseline to prune",
                     matched.stale,
@@ -294,17 +305,27 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
         fingerprints: &fingerprints,
         tally,
         root: report::project_root(&anchor),
-        quiet: args.output.quiet,
+        quiet: args.quiet,
+        fail_on: settings.fail_on,
     };
-    let text = report::render(args.output.format, &ctx, &mut sources);
+    let text = report::render(args.format, &ctx, &mut sources);
     crate::commands::print(&text)?;
     if args.stats {
         crate::commands::print_stats(&report);
     }
-    let failing = report
-        .findings
-        .iter()
-        .any(|f| settings.fail_on.fails(f.severity))
-        || (!report.errors.is_empty() && settings.fail_on != FailOn::Never);
-    Ok(i32::from(failing))
+    Ok(ctx.exit_code())
+}
+
+/// A path without a leading `./` (`./src/main.rs` is printed `src/main.rs`, as rustc and ruff
+/// print it); `.` itself stays.
+fn tidy(path: &Path) -> PathBuf {
+    let rest: PathBuf = path
+        .components()
+        .skip_while(|c| matches!(c, std::path::Component::CurDir))
+        .collect();
+    if rest.as_os_str().is_empty() {
+        path.to_path_buf()
+    } else {
+        rest
+    }
 }

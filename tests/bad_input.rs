@@ -111,11 +111,18 @@ fn missing_path_is_exit_2_with_its_name() {
 }
 
 #[test]
-fn empty_folder_is_clean() {
+fn empty_folder_is_clean_but_says_nothing_was_checked() {
     let dir = tempfile::tempdir().unwrap();
-    let (out, _, code) = forklint(&["check".as_ref(), dir.path().as_os_str()]);
+    std::fs::write(dir.path().join("notes.txt"), "no Rust here").unwrap();
+    let (out, err, code) = forklint(&["check".as_ref(), dir.path().as_os_str()]);
     assert_eq!(code, 0);
     assert!(out.contains("No fork hazards found in 0 files"), "{out}");
+    assert!(
+        err.contains("warning: no Rust files found in")
+            && err.contains(&dir.path().display().to_string())
+            && err.contains("nothing was checked"),
+        "{err}"
+    );
 }
 
 #[cfg(unix)]
@@ -138,5 +145,8 @@ fn bad_flag_and_unknown_rule_are_exit_2() {
     assert!(err.contains("xml"), "{err}");
     let (_, err, code) = forklint(&["explain".as_ref(), "FL999".as_ref()]);
     assert_eq!(code, 2);
-    assert!(err.contains("FL999") && err.contains("FL001"), "{err}");
+    assert!(
+        err.contains("unknown rule `FL999`") && !err.contains("FL001 ("),
+        "{err}"
+    );
 }

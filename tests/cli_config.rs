@@ -157,8 +157,8 @@ FL006 = "deny"
     assert_eq!(
         got,
         [
-            ("./src/child.rs".to_string(), "FL006".to_string()),
-            ("./src/fork.rs".to_string(), "FL001".to_string()),
+            ("src/child.rs".to_string(), "FL006".to_string()),
+            ("src/fork.rs".to_string(), "FL001".to_string()),
         ],
         "{run:?}"
     );
@@ -242,7 +242,7 @@ fn catalogue_extensions_teach_forklint_a_teams_wrappers() {
     let before = check(dir.path(), &["."]);
     assert_eq!(
         concise(&before.stdout),
-        [("./app/src/main.rs".to_string(), 20, "FL005".to_string())],
+        [("app/src/main.rs".to_string(), 20, "FL005".to_string())],
         "{before:?}"
     );
     write(
@@ -293,7 +293,7 @@ reason = "reviewed: only write(2) in release builds"
         "{after:?}"
     );
     assert!(
-        after.stdout.contains("./app/src/bin/worker.rs:3:8: FL001 `acme::proc::fork_worker` while a thread may be running"),
+        after.stdout.contains("app/src/bin/worker.rs:3:8: FL001 `acme::proc::fork_worker` while a thread may be running"),
         "{after:?}"
     );
 }

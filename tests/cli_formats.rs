@@ -1,8 +1,10 @@
-//! Every output format of `check` on the same project, every exit code, and the SARIF output
+//! Every output format of `check` on the same project, every exit code, the SARIF output
 //! checked by the official validator (`@microsoft/sarif-multitool`, installed by
-//! `scripts/setup.sh`).
+//! `scripts/setup.sh`), and the GitLab output checked against GitLab's own schema
+//! (`tests/schemas/gitlab-codeclimate.json`, whose source `tests/schemas/README.md` names).
 
 mod common;
+mod prereq;
 
 use common::{forklint, project, CHILD_EXIT, CLEAN, THREAD_FORK};
 use serde_json::Value;
@@ -20,6 +22,146 @@ fn human_format() {
     insta::assert_snapshot!(run.stdout);
 }
 
+/// Checks `value` against a JSON schema that uses only the keywords GitLab's schema uses; any other
+/// keyword fails the test, so a newer schema cannot be half-checked without notice.
+fn check_schema(schema: &Value, value: &Value, at: &str, errors: &mut Vec<String>) {
+    let Some(rules) = schema.as_object() else {
+        return errors.push(format!("{at}: the schema is not an object"));
+    };
+    for (keyword, rule) in rules {
+        match keyword.as_str() {
+            "$schema" | "description" => {}
+            "type" => {
+                let ok = match rule.as_str() {
+                    Some("object") => value.is_object(),
+                    Some("string") => value.is_string(),
+                    Some("integer") => value.is_i64() || value.is_u64(),
+                    Some("array") => value.is_array(),
+                    other => {
+                        errors.push(format!("{at}: unsupported type {other:?}"));
+                        true
+                    }
+                };
+                if !ok {
+                    errors.push(format!("{at}: expected {rule}, found {value}"));
+                }
+            }
+            "required" => {
+                for key in rule.as_array().into_iter().flatten() {
+                    let key = key.as_str().unwrap_or_default();
+                    if value.is_object() && value.get(key).is_none() {
+                        errors.push(format!("{at}: `{key}` is required"));
+                    }
+                }
+            }
+            "properties" => {
+                for (key, sub) in rule.as_object().into_iter().flatten() {
+                    if let Some(v) = value.get(key) {
+                        check_schema(sub, v, &format!("{at}.{key}"), errors);
+                    }
+                }
+            }
+            "additionalProperties" => {
+                if rule != &Value::Bool(true) {
+                    errors.push(format!("{at}: unsupported additionalProperties {rule}"));
+                }
+            }
+            other => errors.push(format!("{at}: unsupported schema keyword `{other}`")),
+        }
+    }
+}
+
+#[test]
+fn gitlab_report_matches_gitlab_schema() {
+    let schema: Value = serde_json::from_str(include_str!("schemas/gitlab-codeclimate.json"))
+        .expect("the vendored schema is JSON");
+    let dir = two_findings();
+    common::write(
+        dir.path(),
+        &[
+            (".git/HEAD", "ref: refs/heads/main\n"),
+            ("src/broken.rs", "fn main( {\n"),
+        ],
+    );
+    let run = forklint(
+        &dir.path().join("src"),
+        &["check", ".", "broken.rs", "--format", "gitlab"],
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    let report: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let issues = report.as_array().expect("a JSON array of issues");
+    assert_eq!(
+        issues.len(),
+        3,
+        "two findings and a file that does not parse: {report}"
+    );
+    let mut errors = Vec::new();
+    for (i, issue) in issues.iter().enumerate() {
+        check_schema(&schema, issue, &format!("[{i}]"), &mut errors);
+    }
+    assert!(errors.is_empty(), "{errors:#?}\n{report}");
+    // What GitLab's documentation adds to the schema.
+    let mut fingerprints = std::collections::HashSet::new();
+    for issue in issues {
+        assert!(issue["check_name"].is_string(), "{issue}");
+        assert!(
+            ["info", "minor", "major", "critical", "blocker"]
+                .contains(&issue["severity"].as_str().unwrap()),
+            "{issue}"
+        );
+        let line = issue["location"]["lines"]["begin"]
+            .as_u64()
+            .or(issue["location"]["positions"]["begin"]["line"].as_u64());
+        assert!(line.is_some_and(|l| l >= 1), "{issue}");
+        assert!(
+            fingerprints.insert(issue["fingerprint"].as_str().unwrap().to_string()),
+            "fingerprints are unique: {report}"
+        );
+    }
+    // Paths from the repository root, whatever folder forklint ran in.
+    let places: Vec<(String, String, u64)> = issues
+        .iter()
+        .map(|i| {
+            (
+                i["check_name"].as_str().unwrap().to_string(),
+                i["location"]["path"].as_str().unwrap().to_string(),
+                i["location"]["positions"]["begin"]["line"]
+                    .as_u64()
+                    .or(i["location"]["lines"]["begin"].as_u64())
+                    .unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        places,
+        [
+            ("FL006".to_string(), "src/child.rs".to_string(), 4),
+            ("FL001".to_string(), "src/fork.rs".to_string(), 4),
+            ("input-error".to_string(), "src/broken.rs".to_string(), 1),
+        ]
+    );
+    assert_eq!(issues[1]["severity"], "major");
+    assert_eq!(issues[0]["severity"], "minor");
+}
+
+#[test]
+fn gitlab_schema_check_catches_what_gitlab_refuses() {
+    let schema: Value =
+        serde_json::from_str(include_str!("schemas/gitlab-codeclimate.json")).unwrap();
+    let bad = serde_json::json!({"description": "d", "severity": "major",
+        "location": {"path": "a.rs", "lines": {"begin": "one"}}});
+    let mut errors = Vec::new();
+    check_schema(&schema, &bad, "issue", &mut errors);
+    errors.sort();
+    assert_eq!(
+        errors,
+        [
+            "issue.location.lines.begin: expected \"integer\", found \"one\"",
+            "issue: `fingerprint` is required",
+        ]
+    );
+}
+
 #[test]
 fn concise_format() {
     let dir = two_findings();
@@ -29,7 +171,8 @@ fn concise_format() {
         run.stdout,
         "src/child.rs:4:13: FL006 the child of fork() leaves through `std::process::exit`: atexit handlers and the parent's buffered output run again\n\
          src/fork.rs:4:24: FL001 fork() while a thread may be running\n\
-         Found 2 findings (1 error, 1 warning) in 2 files.\n"
+         Found 2 findings (1 error, 1 warning) in 2 files. \
+         Exit code 1: fork hazards at or above `--fail-on error` were found.\n"
     );
     let quiet = forklint(
         dir.path(),
@@ -222,8 +365,7 @@ fn validate(tool: &Path, sarif: &Path, kind: Option<&str>) -> Vec<(String, Strin
 fn sarif_passes_the_official_validator() {
     let Some(tool) = validator() else {
         if std::env::var("FORKLINT_SKIP_SARIF_VALIDATOR").as_deref() == Ok("1") {
-            eprintln!("skipped: FORKLINT_SKIP_SARIF_VALIDATOR=1");
-            return;
+            return prereq::missing("FORKLINT_SKIP_SARIF_VALIDATOR=1: the SARIF validator is off");
         }
         panic!(
             "the SARIF validator @microsoft/sarif-multitool is not installed: run `bash scripts/setup.sh` \

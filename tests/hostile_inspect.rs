@@ -4,6 +4,7 @@
 //! namespace. Each runs a helper process (never a fork of the harness) and must give a report
 //! that is complete or says what it could not check, within a time limit, never a crash.
 
+mod prereq;
 mod support;
 
 use serde_json::Value;
@@ -78,8 +79,7 @@ fn have_python() -> bool {
 #[test]
 fn comm_with_spaces_parentheses_and_a_newline() {
     if !have_python() {
-        eprintln!("python3 is not available; skipped");
-        return;
+        return prereq::missing("python3 is not available");
     }
     let comm = "a b) (c\nd";
     let program = format!(
@@ -101,15 +101,13 @@ fn comm_with_spaces_parentheses_and_a_newline() {
 #[test]
 fn ten_thousand_threads() {
     if !have_python() {
-        eprintln!("python3 is not available; skipped");
-        return;
+        return prereq::missing("python3 is not available");
     }
     let program = "import threading,time\nthreading.stack_size(65536)\nev=threading.Event()\n\
         ts=[threading.Thread(target=ev.wait,daemon=True) for _ in range(10000)]\n\
         [t.start() for t in ts]\nprint('ready',flush=True)\ntime.sleep(600)";
     let Some(h) = Helper::start(program, &[]) else {
-        eprintln!("could not start 10,000 threads here (limits); skipped");
-        return;
+        return prereq::missing("could not start 10,000 threads here (limits)");
     };
     let (report, code) = inspect(&h.pid());
     assert_eq!(code, Some(1), "{}", report["verdict"]);
@@ -124,8 +122,7 @@ fn ten_thousand_threads() {
 #[test]
 fn fds_opened_and_closed_thousands_of_times_a_second() {
     if !have_python() {
-        eprintln!("python3 is not available; skipped");
-        return;
+        return prereq::missing("python3 is not available");
     }
     let program = "import os,socket,threading,time\n\
         def churn():\n  while True:\n    fs=[os.open('/dev/null',os.O_RDONLY) for _ in range(50)]\n    \
@@ -146,16 +143,14 @@ fn fds_opened_and_closed_thousands_of_times_a_second() {
 #[test]
 fn process_in_another_network_namespace() {
     if !have_python() {
-        eprintln!("python3 is not available; skipped");
-        return;
+        return prereq::missing("python3 is not available");
     }
     let probe = Command::new("unshare")
         .args(["-n", "true"])
         .status()
         .is_ok_and(|s| s.success());
     if !probe {
-        eprintln!("unshare -n is not permitted here; skipped");
-        return;
+        return prereq::missing("`unshare -n` is missing or not permitted here");
     }
     let program = "import socket,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n\
         s.bind(('0.0.0.0',0))\nprint('ready',flush=True)\ntime.sleep(600)";

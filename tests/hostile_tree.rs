@@ -3,6 +3,7 @@
 //! through `#[path]`, a FIFO named like a source file. Each must end on its own, report the
 //! problem by name where one is due, and analyse every other file.
 
+mod prereq;
 mod support;
 
 use std::os::unix::fs::symlink;
@@ -79,8 +80,7 @@ fn names_that_are_not_utf8_are_analysed() {
     std::fs::create_dir_all(&bad_dir).unwrap();
     let bad = bad_dir.join(std::ffi::OsStr::from_bytes(b"x\x80y.rs"));
     if std::fs::write(&bad, WITNESS).is_err() {
-        eprintln!("this file system refuses names that are not UTF-8; nothing to test");
-        return;
+        return prereq::missing("this file system refuses names that are not UTF-8");
     }
     trees::write(&root.join("witness.rs"), WITNESS);
     let out = check_json(dir.path(), &["root"], LIMIT);
@@ -138,8 +138,7 @@ fn fifo_named_like_a_source_file_is_not_opened() {
         .status()
         .is_ok_and(|s| s.success());
     if !ok {
-        eprintln!("mkfifo is not available; nothing to test");
-        return;
+        return prereq::missing("mkfifo is not available");
     }
     // In a folder: skipped as not a regular file. Named directly: refused, not read (a read
     // would block forever with no writer).
@@ -250,8 +249,9 @@ fn unreadable_files_and_folders_are_reported_by_name() {
             ])
             .status();
         if !probe.is_ok_and(|s| s.success()) {
-            eprintln!("running as root without a way to drop to an unprivileged user; skipped");
-            return;
+            return prereq::missing(
+                "running as root without setpriv to drop to an unprivileged user",
+            );
         }
         support::run::command(
             dir.path(),

@@ -3,6 +3,8 @@
 //! not 6379. Needs the Debian package `redis-server`; set FORKLINT_SKIP_REDIS=1 to skip on purpose.
 #![cfg(target_os = "linux")]
 
+mod prereq;
+
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
@@ -35,8 +37,7 @@ fn free_port() -> u16 {
 #[test]
 fn client_of_redis_on_a_random_port_names_redis() {
     if std::env::var("FORKLINT_SKIP_REDIS").as_deref() == Ok("1") {
-        eprintln!("FORKLINT_SKIP_REDIS=1: redis end-to-end test skipped on request");
-        return;
+        return prereq::missing("FORKLINT_SKIP_REDIS=1: the redis end-to-end test is off");
     }
     let Some(server_bin) = find_in_path("redis-server") else {
         panic!(

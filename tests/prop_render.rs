@@ -84,6 +84,7 @@ fn context<'a>(report: &'a CheckReport, fingerprints: &'a [String], quiet: bool)
         tally: Default::default(),
         root: std::path::PathBuf::from("."),
         quiet,
+        fail_on: forklint::config::FailOn::Error,
     }
 }
 

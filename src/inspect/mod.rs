@@ -19,7 +19,7 @@ pub mod render;
 pub mod sockdiag;
 pub mod verdict;
 
-use crate::cli::{Format, InspectArgs};
+use crate::cli::{InspectArgs, TextOrJson};
 use model::Report;
 use std::io::Write;
 
@@ -62,12 +62,6 @@ pub fn inspect(pid: i32) -> Result<Report, InspectError> {
 /// Runs the inspection and prints the report; returns the exit code (0 safe, 1 unsafe, 2 could
 /// not inspect or could not tell).
 pub fn run(args: &InspectArgs) -> anyhow::Result<i32> {
-    let format = args.output.format;
-    if !matches!(format, Format::Human | Format::Json) {
-        let name = format!("{format:?}").to_lowercase();
-        eprintln!("forklint: error: inspect prints --format human or json, not {name}");
-        return Ok(2);
-    }
     let pid = match parse_pid(&args.pid) {
         Ok(pid) => pid,
         Err(e) => {
@@ -82,13 +76,11 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<i32> {
             return Ok(2);
         }
     };
-    let text = match format {
-        Format::Json => render::json(&report),
-        _ => render::human(
-            &report,
-            crate::report::use_color(args.output.color),
-            args.output.quiet,
-        ),
+    let text = match args.format {
+        TextOrJson::Json => render::json(&report),
+        TextOrJson::Human => {
+            render::human(&report, crate::report::use_color(args.color), args.quiet)
+        }
     };
     // A closed pipe (`| head`) is the reader's choice, not an error worth a panic.
     let mut stdout = std::io::stdout().lock();

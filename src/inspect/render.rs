@@ -133,33 +133,29 @@ fn threads(out: &mut String, p: &Paint, r: &Report) {
         for t in &members {
             *states.entry(t.state.as_str()).or_default() += 1;
         }
-        let states: Vec<String> = states
-            .iter()
-            .map(|(s, n)| {
-                if *n > 1 {
-                    format!("{s}x{n}")
-                } else {
-                    s.to_string()
-                }
-            })
-            .collect();
+        // One state for the whole group reads as that state; a mix says how many are in each.
+        let states: Vec<String> = if states.len() == 1 {
+            states.keys().map(|s| s.to_string()).collect()
+        } else {
+            states.iter().map(|(s, n)| format!("{n} {s}")).collect()
+        };
         let tid = if members.len() == 1 {
             members[0].tid.to_string()
         } else {
-            format!("x{}", members.len())
+            format!("{} threads", members.len())
         };
         let note = if !other {
             "main thread".to_string()
         } else {
             members[0].owner.clone().unwrap_or_default()
         };
-        let _ = writeln!(
-            out,
-            "  {tid:>7}  {:<16} {:<8} {}",
+        let row = format!(
+            "  {tid:>11}  {:<16} {:<8} {}",
             name,
-            states.join(" "),
+            states.join(", "),
             p.dim(&note)
         );
+        let _ = writeln!(out, "{}", row.trim_end());
     }
     out.push('\n');
 }
@@ -173,6 +169,16 @@ fn cloexec(fd: &Fd) -> &'static str {
 }
 
 fn fds(out: &mut String, p: &Paint, r: &Report) {
+    // An empty list the fds could not be read for is not "no fds": say so instead of a count.
+    if r.fds.is_empty() && r.not_checked.iter().any(|n| n.check == "fds") {
+        let _ = writeln!(
+            out,
+            "{}  {}\n",
+            p.bold("fds"),
+            p.dim("not read (see \"not checked\")")
+        );
+        return;
+    }
     let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
     for f in &r.fds {
         *kinds.entry(f.kind.as_str()).or_default() += 1;

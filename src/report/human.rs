@@ -2,6 +2,7 @@
 //! an underline, labelled related locations, the trace, `= help:` and a pointer to `explain`.
 
 use super::Context;
+use crate::config::FailOn;
 use crate::diagnostic::{Finding, Location, Severity};
 use crate::source::Sources;
 use colored::{ColoredString, Colorize};
@@ -201,6 +202,18 @@ pub fn summary_line(ctx: &Context<'_>) -> String {
     if !hidden.is_empty() {
         line.pop();
         let _ = write!(line, " ({} not shown).", hidden.join(", "));
+    }
+    if ctx.exit_code() == 1 {
+        let why = if ctx.findings_fail() {
+            let level = match ctx.fail_on {
+                FailOn::Warning => "warning",
+                _ => "error",
+            };
+            format!("fork hazards at or above `--fail-on {level}` were found")
+        } else {
+            "a file could not be analysed".to_string()
+        };
+        let _ = write!(line, " Exit code 1: {why}.");
     }
     line
 }

@@ -1,14 +1,16 @@
-//! Rendering of the finding model: human, json, sarif, github and concise all render the same
+//! Rendering of the finding model: human, json, sarif, github, gitlab and concise all render the same
 //! `Context`; colour decisions are shared by every renderer.
 
 pub mod concise;
 pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod sarif;
 
 use crate::check::CheckReport;
 use crate::cli::{ColorChoice, Format};
+use crate::config::FailOn;
 use crate::source::Sources;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -33,6 +35,25 @@ pub struct Context<'a> {
     /// The repository root (the nearest folder holding `.git`), else the current folder.
     pub root: PathBuf,
     pub quiet: bool,
+    /// The lowest severity that fails the run.
+    pub fail_on: FailOn,
+}
+
+impl Context<'_> {
+    /// Whether a shown finding is at or above `fail_on`.
+    pub fn findings_fail(&self) -> bool {
+        self.report
+            .findings
+            .iter()
+            .any(|f| self.fail_on.fails(f.severity))
+    }
+
+    /// 1 when a shown finding is at or above `fail_on` or a file could not be analysed (unless
+    /// nothing fails the run), else 0.
+    pub fn exit_code(&self) -> i32 {
+        let errors_fail = !self.report.errors.is_empty() && self.fail_on != FailOn::Never;
+        i32::from(self.findings_fail() || errors_fail)
+    }
 }
 
 /// Renders in one format.
@@ -42,6 +63,7 @@ pub fn render(format: Format, ctx: &Context<'_>, sources: &mut Sources) -> Strin
         Format::Json => json::render(ctx),
         Format::Sarif => sarif::render(ctx),
         Format::Github => github::render(ctx),
+        Format::Gitlab => gitlab::render(ctx),
         Format::Concise => concise::render(ctx),
     }
 }
