@@ -3,12 +3,12 @@
 # ast-grep on one corpus, side by side in one hyperfine run; linearity at a quarter, half and all
 # of the corpus; a 10,000-function call chain; and `forklint inspect` against `lsof -p`.
 #
-# Usage: bench/run.sh [CORPUS]   (default: /work/corpus-out/vendor-nowin; shared/bench/make-corpus.sh
-# builds it). Tools are installed under bench/.venv and bench/node_modules; outputs go to bench/.out.
+# Usage: bench/run.sh CORPUS   (a folder of .rs files: the README's corpus is a `cargo vendor` tree of
+# about 540 crates without windows*/winapi*). Tools are installed under bench/.venv and bench/node_modules; outputs go to bench/.out.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 BENCH=$PWD
-CORPUS=$(realpath "${1:-/work/corpus-out/vendor-nowin}")
+CORPUS=$(realpath "${1:?usage: bench/run.sh CORPUS (a folder of .rs files)}")
 RUNS=${RUNS:-3}
 OUT=$BENCH/.out
 mkdir -p "$OUT"
@@ -78,7 +78,7 @@ PY
 }
 join() { local -n m=$1; local s=""; for k in "${!m[@]}"; do s+="$k=${m[$k]},"; done; echo "$s"; }
 
-echo "## Corpus: $CORPUS ($files .rs files, $mb MB), $(nproc) cores, median of $RUNS"
+echo "## Corpus: $(basename "$CORPUS") ($files .rs files, $mb MB), $(nproc) cores, median of $RUNS"
 table "$OUT/main.json" "$files" "$mb" "$(join RSS)" "$(join FOUND)"
 
 # The prefilter must not change the report: findings and errors with and without it.
