@@ -1,6 +1,7 @@
 //! The command line: clap definitions for every subcommand and flag.
 
 use crate::config::{FailOn, Level};
+use crate::report::{ColorChoice, Format};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -41,30 +42,6 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
-    Auto,
-    Always,
-    Never,
-}
-
-/// The formats of `check`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// rustc-style diagnostics with the code, for people.
-    Human,
-    /// forklint's JSON report (version 1).
-    Json,
-    /// SARIF 2.1.0, for GitHub code scanning and SARIF viewers.
-    Sarif,
-    /// GitHub Actions annotations.
-    Github,
-    /// A GitLab Code Quality report.
-    Gitlab,
-    /// One line per finding: `path:line:col: FL001 message`.
-    Concise,
 }
 
 /// The formats of `inspect` and `rules`: a report for people or JSON.

@@ -116,36 +116,8 @@ fn list_rules(args: &RulesArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-/// The full documentation of one rule, as markdown-ish text.
-pub fn explain_text(doc: &rules::RuleDoc) -> String {
-    let mut out = format!(
-        "# {} {}\n\nDefault severity: {}\n\n{}\n",
-        doc.id, doc.name, doc.severity, doc.summary
-    );
-    out.push_str(&format!("\n## What it does\n{}\n", doc.what.trim()));
-    out.push_str(&format!("\n## Why is this bad?\n{}\n", doc.why.trim()));
-    out.push_str(&format!(
-        "\n## Example\n```rust\n{}\n```\n",
-        doc.example.trim()
-    ));
-    out.push_str(&format!(
-        "\n## Use instead\n{}\n\n```rust\n{}\n```\n",
-        doc.fix.trim(),
-        doc.fixed.trim()
-    ));
-    out.push_str(&format!(
-        "\n## Known problems\n{}\n",
-        doc.known_problems.trim()
-    ));
-    out.push_str("\n## References\n");
-    for r in &doc.references {
-        out.push_str(&format!("- {r}\n"));
-    }
-    out
-}
-
 fn explain(key: &str) -> anyhow::Result<i32> {
     let doc = config::levels::resolve_rule(key).map_err(anyhow::Error::msg)?;
-    print(&explain_text(doc))?;
+    print(&crate::report::explain::text(doc))?;
     Ok(0)
 }

@@ -50,7 +50,7 @@ fn every_rule_is_fully_documented() {
             assert!(text.trim().len() > 20, "{}: `{field}` is too short", doc.id);
         }
         assert!(!doc.references.is_empty(), "{}: no references", doc.id);
-        let text = forklint::commands::explain_text(doc);
+        let text = forklint::report::explain::text(doc);
         for heading in [
             "## What it does",
             "## Why is this bad?",

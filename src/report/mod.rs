@@ -2,6 +2,7 @@
 //! `Context`; colour decisions are shared by every renderer.
 
 pub mod concise;
+pub mod explain;
 pub mod github;
 pub mod gitlab;
 pub mod human;
@@ -9,11 +10,36 @@ pub mod json;
 pub mod sarif;
 
 use crate::check::CheckReport;
-use crate::cli::{ColorChoice, Format};
 use crate::config::FailOn;
 use crate::source::Sources;
+use clap::ValueEnum;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+
+/// The formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// rustc-style diagnostics with the code, for people.
+    Human,
+    /// forklint's JSON report (version 1).
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and SARIF viewers.
+    Sarif,
+    /// GitHub Actions annotations.
+    Github,
+    /// A GitLab Code Quality report.
+    Gitlab,
+    /// One line per finding: `path:line:col: FL001 message`.
+    Concise,
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
 
 /// Counts of findings that were found but not reported, for summaries.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]

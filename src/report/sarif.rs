@@ -6,7 +6,6 @@
 
 use super::Context;
 use crate::catalog::rules::{self, RuleDoc};
-use crate::commands::explain_text;
 use crate::diagnostic::{Finding, Location, Related, Severity};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -87,7 +86,7 @@ fn located(ctx: &Context<'_>, r: &Related, id: Option<usize>) -> Value {
 }
 
 fn rule(doc: &RuleDoc) -> Value {
-    let help = explain_text(doc);
+    let help = super::explain::text(doc);
     json!({
         "id": doc.id,
         "name": doc.name,
