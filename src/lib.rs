@@ -3,14 +3,12 @@
 pub mod analysis;
 pub mod catalog;
 pub mod cli;
-pub mod commands;
 pub mod diagnostic;
 pub mod frontend;
 pub mod fuzzing;
 pub mod gate;
 pub mod inspect;
 pub mod ir;
-pub mod lint;
 pub mod pipeline;
 pub mod prefilter;
 pub mod report;

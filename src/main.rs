@@ -8,5 +8,5 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    forklint::commands::main_with(std::env::args_os().collect(), "forklint")
+    forklint::cli::main_with(std::env::args_os().collect(), "forklint")
 }

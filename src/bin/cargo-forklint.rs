@@ -4,8 +4,8 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    forklint::commands::main_with(
-        forklint::cli::cargo_args(std::env::args_os()),
+    forklint::cli::main_with(
+        forklint::cli::args::cargo_args(std::env::args_os()),
         "cargo forklint",
     )
 }

@@ -1,5 +1,5 @@
-//! `forklint inspect PID`: is it safe to fork this live process now? Validates the request,
-//! runs the platform's inspection and prints the report.
+//! `forklint inspect PID`: is it safe to fork this live process now? Runs the platform's
+//! inspection into the report model; `cli::inspect` validates the request and prints it.
 
 pub mod catalog;
 pub mod elf;
@@ -19,9 +19,7 @@ pub mod render;
 pub mod sockdiag;
 pub mod verdict;
 
-use crate::cli::{InspectArgs, TextOrJson};
 use model::Report;
-use std::io::Write;
 
 /// Why there is no report at all (as opposed to a partial one).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -57,33 +55,4 @@ pub fn inspect(pid: i32) -> Result<Report, InspectError> {
     {
         offlinux::inspect(pid)
     }
-}
-
-/// Runs the inspection and prints the report; returns the exit code (0 safe, 1 unsafe, 2 could
-/// not inspect or could not tell).
-pub fn run(args: &InspectArgs) -> anyhow::Result<i32> {
-    let pid = match parse_pid(&args.pid) {
-        Ok(pid) => pid,
-        Err(e) => {
-            eprintln!("forklint: error: {e}");
-            return Ok(2);
-        }
-    };
-    let report = match inspect(pid) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("forklint: error: {e}");
-            return Ok(2);
-        }
-    };
-    let text = match args.format {
-        TextOrJson::Json => render::json(&report),
-        TextOrJson::Human => {
-            render::human(&report, crate::report::use_color(args.color), args.quiet)
-        }
-    };
-    // A closed pipe (`| head`) is the reader's choice, not an error worth a panic.
-    let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(stdout, "{}", text.trim_end());
-    Ok(report.verdict.exit_code())
 }

@@ -1,6 +1,7 @@
-//! The command line: clap definitions for every subcommand and flag.
+//! The clap definitions of every subcommand and flag, as close to the flags as possible (no I/O);
+//! `settings` turns a check's into what the run uses.
 
-use crate::config::{FailOn, Level};
+use crate::gate::config::{FailOn, Level};
 use crate::report::{ColorChoice, Format};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;

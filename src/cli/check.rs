@@ -1,99 +1,24 @@
-//! `forklint check` from end to end: configuration, file selection, analysis, rule levels,
-//! suppressions, baseline, `--new-from-rev`, rendering, and the exit code. Every way it can fail
-//! to do what was asked is an error (exit 2) naming the file or flag at fault.
+//! `forklint check` from end to end on resolved [`Settings`]: the files, the pipeline, the gate
+//! (rule levels, suppressions, baseline, `--new-from-rev`), rendering, and the exit code.
 
+use super::args::CheckArgs;
+use super::output;
+use super::settings::{tidy, BaselineUse, Input, Settings};
 use crate::analysis;
-use crate::baseline::Baseline;
 use crate::catalog::Catalog;
-use crate::check::{self, CheckOptions, CheckReport};
-use crate::cli::CheckArgs;
-use crate::config::levels::resolve_rule;
-use crate::config::{self, Config, FailOn, Level, Levels, Step};
 use crate::diagnostic::{Finding, InputError};
-use crate::diffscope::Changed;
-use crate::fingerprint;
 use crate::frontend::rust::{self, layout::Layout};
+use crate::gate::baseline::Baseline;
+use crate::gate::config::{self, Levels};
+use crate::gate::diffscope::Changed;
+use crate::gate::{fingerprint, suppress};
+use crate::pipeline::{self, CheckOptions, CheckReport};
 use crate::report::{self, Context, Tally};
 use crate::source::Sources;
-use crate::suppress;
-use anyhow::{anyhow, bail, Context as _};
+use anyhow::{anyhow, Context as _};
 use std::collections::HashSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-
-/// The settings of one run, after config and command line are combined.
-struct Settings {
-    config: Config,
-    levels: Levels,
-    fail_on: FailOn,
-    require_reasons: bool,
-}
-
-fn rule_list(flag: &str, keys: &[String]) -> anyhow::Result<Vec<String>> {
-    keys.iter()
-        .filter(|k| !k.trim().is_empty())
-        .map(|k| {
-            resolve_rule(k)
-                .map(|r| r.id.clone())
-                .map_err(|e| anyhow!("{flag}: {e}"))
-        })
-        .collect()
-}
-
-fn settings(args: &CheckArgs, anchor: &Path) -> anyhow::Result<Settings> {
-    let config = if args.isolated {
-        Config::default()
-    } else if let Some(file) = &args.config {
-        config::load(file).map_err(|e| anyhow!(e))?
-    } else {
-        config::discover(anchor)
-            .map_err(|e| anyhow!(e))?
-            .unwrap_or_default()
-    };
-    let mut levels = config.levels().map_err(|e| anyhow!(e))?;
-    if !args.select.is_empty() {
-        levels
-            .cli
-            .push(Step::Select(rule_list("--select", &args.select)?));
-    }
-    if !args.ignore.is_empty() {
-        levels
-            .cli
-            .push(Step::Ignore(rule_list("--ignore", &args.ignore)?));
-    }
-    let mut fail_on = config.fail_on.unwrap_or(FailOn::Error);
-    for (level, key) in &args.level_flags {
-        let flag = match level {
-            Level::Allow => "-A",
-            Level::Warn => "-W",
-            Level::Deny => "-D",
-        };
-        // clippy's spelling for "warnings fail the run".
-        if key == "warnings" {
-            if *level == Level::Deny {
-                fail_on = FailOn::Warning;
-            }
-            continue;
-        }
-        let id = resolve_rule(key)
-            .map_err(|e| anyhow!("{flag}: {e}"))?
-            .id
-            .clone();
-        levels.cli.push(Step::Set(id, *level));
-    }
-    if let Some(f) = args.fail_on {
-        fail_on = f;
-    }
-    if args.exit_zero {
-        fail_on = FailOn::Never;
-    }
-    Ok(Settings {
-        require_reasons: args.require_reasons || config.require_reasons,
-        config,
-        levels,
-        fail_on,
-    })
-}
 
 /// Analyses text from stdin as the one file `name`.
 fn analyse_text(name: &str, text: &str, catalog: &Catalog) -> CheckReport {
@@ -103,10 +28,10 @@ fn analyse_text(name: &str, text: &str, catalog: &Catalog) -> CheckReport {
     };
     let place = Layout::default().place(Path::new(name));
     let lowered =
-        check::with_pool(|| rust::lower_source(name, text, &place.crate_id, place.module));
+        pipeline::with_pool(|| rust::lower_source(name, text, &place.crate_id, place.module));
     match lowered {
         Ok(ir) => {
-            let (findings, stats) = check::with_pool(|| analysis::analyze(vec![ir], catalog));
+            let (findings, stats) = pipeline::with_pool(|| analysis::analyze(vec![ir], catalog));
             report.findings = findings;
             report.stats.analysis = stats;
             report.stats.files_parsed = 1;
@@ -150,43 +75,20 @@ fn read_stdin() -> anyhow::Result<String> {
 }
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
-    colored::control::set_override(report::use_color(args.color));
-    let stdin = args.paths.iter().any(|p| p == Path::new("-"));
-    if stdin && args.paths.len() > 1 {
-        bail!("`-` (read stdin) cannot be combined with other paths");
-    }
-    if args.stdin_filename.is_some() && !stdin {
-        bail!("--stdin-filename needs `-` as the path");
-    }
-    if args.write_baseline && args.new_from_rev.is_some() {
-        bail!("--write-baseline records every finding; it cannot be combined with --new-from-rev");
-    }
-    let paths: Vec<PathBuf> = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.iter().map(|p| tidy(p)).collect()
-    };
-    let stdin_name = stdin.then(|| {
-        args.stdin_filename
-            .as_ref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|| "<stdin>".to_string())
-    });
-    let anchor = match (&stdin_name, &args.stdin_filename) {
-        (Some(_), Some(name)) => name.clone(),
-        (Some(_), None) => PathBuf::from("."),
-        _ => paths[0].clone(),
-    };
-    let settings = settings(args, &anchor)?;
+    execute(&Settings::resolve(args)?)
+}
+
+fn execute(settings: &Settings) -> anyhow::Result<i32> {
+    colored::control::set_override(settings.color);
     let extended = config::extend::catalog(&settings.config).map_err(|e| anyhow!(e))?;
     let catalog = extended.as_ref().unwrap_or_else(|| Catalog::builtin());
     let exclude = settings.config.exclude_glob().map_err(|e| anyhow!(e))?;
     let mut sources = Sources::default();
 
-    let (mut report, files) = match &stdin_name {
-        Some(name) => {
+    let (mut report, files) = match &settings.input {
+        Input::Stdin { name } => {
             let text = read_stdin()?;
-            if args.force_exclude && exclude.matches(name) {
+            if settings.force_exclude && exclude.matches(name) {
                 (CheckReport::default(), Vec::new())
             } else {
                 let report = analyse_text(name, &text, catalog);
@@ -194,10 +96,10 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
                 (report, vec![name.clone()])
             }
         }
-        None => {
+        Input::Paths(paths) => {
             let mut walk_errors = Vec::new();
             let walk_start = std::time::Instant::now();
-            let found = check::collect_files(&paths, &mut walk_errors).map_err(|e| anyhow!(e))?;
+            let found = pipeline::collect_files(paths, &mut walk_errors).map_err(|e| anyhow!(e))?;
             let mut found: Vec<PathBuf> = found.iter().map(|f| tidy(f)).collect();
             // `.` and `./x.rs` both reach `x.rs` once tidied.
             found.sort();
@@ -215,14 +117,15 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
                 .into_iter()
                 .filter(|f| {
                     let given = named.contains(f.as_path());
-                    !((args.force_exclude || !given) && exclude.matches(&f.display().to_string()))
+                    !((settings.force_exclude || !given)
+                        && exclude.matches(&f.display().to_string()))
                 })
                 .collect();
-            let mut report = check::analyse_files(
+            let mut report = pipeline::analyse_files(
                 files.clone(),
                 catalog,
                 &CheckOptions {
-                    prefilter: !args.no_prefilter,
+                    prefilter: settings.prefilter,
                     named: files
                         .iter()
                         .filter(|f| named.contains(f.as_path()))
@@ -258,8 +161,8 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
         ..Default::default()
     };
 
-    if let Some(file) = &args.baseline {
-        if args.write_baseline {
+    match &settings.baseline {
+        Some(BaselineUse::Write(file)) => {
             let n = Baseline::write(file, &findings, &fingerprints).map_err(|e| anyhow!(e))?;
             eprintln!(
                 "forklint: recorded {n} finding{} in the baseline {}",
@@ -269,13 +172,14 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
             tally.baselined = n;
             findings.clear();
             fingerprints.clear();
-        } else {
+        }
+        Some(BaselineUse::Compare(file)) => {
             let baseline = Baseline::load(file).map_err(|e| anyhow!(e))?;
             let matched = baseline.apply(findings, fingerprints);
             findings = matched.findings;
             fingerprints = matched.fingerprints;
             tally.baselined = matched.baselined;
-            if matched.stale > 0 && !args.quiet {
+            if matched.stale > 0 && !settings.quiet {
                 eprintln!(
                     "forklint: {} baseline entr{} of {} match no finding any more; rerun with --write-baseline to prune",
                     matched.stale,
@@ -284,10 +188,11 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
                 );
             }
         }
+        None => {}
     }
 
-    if let Some(rev) = &args.new_from_rev {
-        let changed = Changed::since(rev, &anchor).map_err(|e| anyhow!(e))?;
+    if let Some(rev) = &settings.new_from_rev {
+        let changed = Changed::since(rev, &settings.anchor).map_err(|e| anyhow!(e))?;
         let before = findings.len();
         let (kept, kept_fps): (Vec<Finding>, Vec<String>) = findings
             .into_iter()
@@ -304,28 +209,14 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
         report: &report,
         fingerprints: &fingerprints,
         tally,
-        root: report::project_root(&anchor),
-        quiet: args.quiet,
+        root: report::project_root(&settings.anchor),
+        quiet: settings.quiet,
         fail_on: settings.fail_on,
     };
-    let text = report::render(args.format, &ctx, &mut sources);
-    crate::commands::print(&text)?;
-    if args.stats {
-        crate::commands::print_stats(&report);
+    let text = report::render(settings.format, &ctx, &mut sources);
+    output::print(&text)?;
+    if settings.stats {
+        output::print_stats(&report);
     }
     Ok(ctx.exit_code())
-}
-
-/// A path without a leading `./` (`./src/main.rs` is printed `src/main.rs`, as rustc and ruff
-/// print it); `.` itself stays.
-fn tidy(path: &Path) -> PathBuf {
-    let rest: PathBuf = path
-        .components()
-        .skip_while(|c| matches!(c, std::path::Component::CurDir))
-        .collect();
-    if rest.as_os_str().is_empty() {
-        path.to_path_buf()
-    } else {
-        rest
-    }
 }
