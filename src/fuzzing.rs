@@ -19,7 +19,7 @@ pub fn check_source(data: &[u8]) {
         .expect("the frontend panicked");
     if let Ok(ir) = lowered {
         let (findings, _) = crate::analysis::analyze(vec![ir], Catalog::builtin());
-        let report = crate::check::CheckReport {
+        let report = crate::pipeline::CheckReport {
             files: 1,
             findings,
             ..Default::default()
@@ -31,7 +31,7 @@ pub fn check_source(data: &[u8]) {
             tally: Default::default(),
             root: std::path::PathBuf::from("."),
             quiet: false,
-            fail_on: crate::config::FailOn::Error,
+            fail_on: crate::gate::config::FailOn::Error,
         };
         let _ = crate::report::json::render(&ctx);
     }

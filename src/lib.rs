@@ -13,7 +13,3 @@ pub mod pipeline;
 pub mod prefilter;
 pub mod report;
 pub mod source;
-
-// The gate's parts and the pipeline under their former paths, until every import names them.
-pub use gate::{baseline, config, diffscope, fingerprint, suppress};
-pub use pipeline as check;

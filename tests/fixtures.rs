@@ -2,7 +2,7 @@
 //! a missing finding and an extra finding both fail.
 
 use forklint::catalog::Catalog;
-use forklint::check::{self, CheckOptions};
+use forklint::pipeline::{self, CheckOptions};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -33,7 +33,7 @@ fn expected(root: &Path) -> BTreeMap<Key, usize> {
 }
 
 fn actual(root: &Path, prefilter: bool) -> BTreeMap<Key, usize> {
-    let report = check::run(
+    let report = pipeline::run(
         &[root.to_path_buf()],
         Catalog::builtin(),
         &CheckOptions {

@@ -6,7 +6,7 @@
 //! with the prefilter as without it, and must skip files.
 
 use forklint::catalog::Catalog;
-use forklint::check::{self, CheckOptions, CheckReport};
+use forklint::pipeline::{self, CheckOptions, CheckReport};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -145,7 +145,7 @@ fn generate(root: &Path, noise: usize) {
 }
 
 fn run(root: &Path, prefilter: bool) -> CheckReport {
-    check::run(
+    pipeline::run(
         &[root.to_path_buf()],
         Catalog::builtin(),
         &CheckOptions {

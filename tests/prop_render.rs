@@ -1,8 +1,8 @@
 //! Property tests of rendering: the JSON report of any finding set parses back into the same
 //! findings (every field the schema carries), and the human renderer never panics on them.
 
-use forklint::check::CheckReport;
 use forklint::diagnostic::{Finding, InputError, Location, Related, Severity};
+use forklint::pipeline::CheckReport;
 use forklint::report::Context;
 use proptest::prelude::*;
 
@@ -84,7 +84,7 @@ fn context<'a>(report: &'a CheckReport, fingerprints: &'a [String], quiet: bool)
         tally: Default::default(),
         root: std::path::PathBuf::from("."),
         quiet,
-        fail_on: forklint::config::FailOn::Error,
+        fail_on: forklint::gate::config::FailOn::Error,
     }
 }
 

@@ -3,7 +3,7 @@
 //! this fails.
 
 use forklint::catalog::Catalog;
-use forklint::check::{self, CheckOptions};
+use forklint::pipeline::{self, CheckOptions};
 use std::path::PathBuf;
 
 /// (report, fixture, rule, line of the primary location)
@@ -150,7 +150,7 @@ const CAUGHT: &[(&str, &str, &str, u32)] = &[
 
 #[test]
 fn every_reproduced_report_is_caught() {
-    let report = check::run(
+    let report = pipeline::run(
         &[PathBuf::from("fixtures")],
         Catalog::builtin(),
         &CheckOptions {

@@ -1,13 +1,13 @@
 //! Each rule's documented example must make it fire, and its documented fix must not.
 
 use forklint::catalog::{rules, Catalog};
-use forklint::check::{self, CheckOptions};
+use forklint::pipeline::{self, CheckOptions};
 
 fn rules_fired(source: &str) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("example.rs");
     std::fs::write(&path, source).unwrap();
-    let report = check::run(
+    let report = pipeline::run(
         &[path],
         Catalog::builtin(),
         &CheckOptions {

@@ -2,8 +2,8 @@
 //! forklint. Entries are keyed by rule, path (relative to the baseline file) and fingerprint, with
 //! a count, never a line number, so that edits elsewhere in a file do not bring them back.
 
-use crate::config::paths;
 use crate::diagnostic::Finding;
+use crate::gate::config::paths;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

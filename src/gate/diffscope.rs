@@ -112,7 +112,7 @@ pub fn parse_diff(text: &str) -> Vec<(String, Vec<(u32, u32)>)> {
 impl Changed {
     /// Asks git, from the folder of `start`, what changed since `rev`.
     pub fn since(rev: &str, start: &Path) -> Result<Changed, String> {
-        let abs = crate::config::paths::absolute(start);
+        let abs = crate::gate::config::paths::absolute(start);
         let dir = if abs.is_dir() {
             abs.clone()
         } else {
@@ -167,9 +167,9 @@ impl Changed {
 
     /// The repository-relative name of a file as given on the command line.
     fn name_of(&self, path: &str) -> Option<String> {
-        let abs = crate::config::paths::absolute(Path::new(path));
+        let abs = crate::gate::config::paths::absolute(Path::new(path));
         let abs = std::fs::canonicalize(&abs).unwrap_or(abs);
-        crate::config::paths::relative_to(&abs, &self.root)
+        crate::gate::config::paths::relative_to(&abs, &self.root)
     }
 
     pub fn touches(&self, path: &str, line: u32) -> bool {

@@ -177,7 +177,7 @@ pub fn run(files: &[PathBuf], always: &[bool], layout: &Layout, catalog: &Catalo
         .map(|path| {
             let place = layout.place(path);
             let mut len = 0;
-            let result = crate::check::read_source(path).and_then(|text| {
+            let result = crate::pipeline::read_source(path).and_then(|text| {
                 rust::precheck(&text)?;
                 len = text.len() as u64;
                 let s = scan::scan(text.as_bytes());
@@ -528,7 +528,7 @@ impl<'a> Closure<'a> {
         order
             .par_iter()
             .with_max_len(1)
-            .map(|&i| (i, crate::check::lower_file(&self.files[i], layout)))
+            .map(|&i| (i, crate::pipeline::lower_file(&self.files[i], layout)))
             .collect()
     }
 

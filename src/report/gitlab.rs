@@ -6,7 +6,7 @@
 
 use super::Context;
 use crate::diagnostic::Severity;
-use crate::fingerprint;
+use crate::gate::fingerprint;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 

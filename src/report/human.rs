@@ -2,8 +2,8 @@
 //! an underline, labelled related locations, the trace, `= help:` and a pointer to `explain`.
 
 use super::Context;
-use crate::config::FailOn;
 use crate::diagnostic::{Finding, Location, Severity};
+use crate::gate::config::FailOn;
 use crate::source::Sources;
 use colored::{ColoredString, Colorize};
 use std::fmt::Write;

@@ -9,8 +9,8 @@ pub mod human;
 pub mod json;
 pub mod sarif;
 
-use crate::check::CheckReport;
-use crate::config::FailOn;
+use crate::gate::config::FailOn;
+use crate::pipeline::CheckReport;
 use crate::source::Sources;
 use clap::ValueEnum;
 use std::io::IsTerminal;
@@ -97,7 +97,7 @@ pub fn render(format: Format, ctx: &Context<'_>, sources: &mut Sources) -> Strin
 /// The folder machine formats make paths relative to: the nearest ancestor of `start` holding
 /// `.git`, else the current folder.
 pub fn project_root(start: &Path) -> PathBuf {
-    let abs = crate::config::paths::absolute(start);
+    let abs = crate::gate::config::paths::absolute(start);
     let mut dir = Some(abs.as_path());
     while let Some(d) = dir {
         if d.join(".git").exists() {
@@ -105,12 +105,12 @@ pub fn project_root(start: &Path) -> PathBuf {
         }
         dir = d.parent();
     }
-    crate::config::paths::absolute(Path::new("."))
+    crate::gate::config::paths::absolute(Path::new("."))
 }
 
 /// A finding path relative to `root` with `/` separators (no `./`), or `None` when outside it.
 pub fn relative(root: &Path, path: &str) -> Option<String> {
-    crate::config::paths::relative_to(Path::new(path), root)
+    crate::gate::config::paths::relative_to(Path::new(path), root)
 }
 
 /// Whether to colour output on stdout: `always`/`never` win, `auto` honours `NO_COLOR` and a tty.

@@ -59,7 +59,9 @@ fn sentence(text: &str) -> String {
 fn artifact(ctx: &Context<'_>, path: &str) -> Value {
     match super::relative(&ctx.root, path) {
         Some(rel) => json!({"uri": encode(&rel), "uriBaseId": BASE}),
-        None => json!({"uri": file_uri(&crate::config::paths::absolute(Path::new(path)), false)}),
+        None => {
+            json!({"uri": file_uri(&crate::gate::config::paths::absolute(Path::new(path)), false)})
+        }
     }
 }
 
@@ -189,7 +191,7 @@ pub fn render(ctx: &Context<'_>) -> String {
             })
         })
         .collect();
-    let cwd = crate::config::paths::absolute(Path::new("."));
+    let cwd = crate::gate::config::paths::absolute(Path::new("."));
     let mut invocation = json!({
         "executionSuccessful": true,
         "workingDirectory": {"uri": file_uri(&cwd, true)},

@@ -2,7 +2,7 @@
 //! `forklint: allow-file(...)`. Parsing is strict: anything else after `forklint:` is an error,
 //! never a silent suppress-all.
 
-use crate::config::levels::resolve_rule;
+use crate::gate::config::levels::resolve_rule;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Directive {
@@ -35,7 +35,7 @@ fn parse_body(body: &str) -> Result<Directive, String> {
         other => {
             return Err(format!(
                 "unknown directive `{other}`{}",
-                crate::config::suggest::hint(other, ["allow", "allow-file"])
+                crate::gate::config::suggest::hint(other, ["allow", "allow-file"])
             ))
         }
     };

@@ -6,8 +6,8 @@
 pub mod directive;
 
 use crate::catalog::rules;
-use crate::config::Levels;
 use crate::diagnostic::{Finding, Location};
+use crate::gate::config::Levels;
 use crate::source::lex::{Lexed, LineComment};
 use crate::source::Sources;
 use directive::Directive;
