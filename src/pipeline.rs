@@ -1,5 +1,5 @@
-//! `forklint check`: walk the given paths, lower each Rust file in parallel, analyse the whole
-//! program, and hand back findings and per-file errors.
+//! From paths to findings: walk the given paths, lower each Rust file in parallel, analyse the
+//! whole program, and hand back findings and per-file errors (the gate and the report are not here).
 
 use crate::analysis::{self, Stats};
 use crate::catalog::Catalog;
