@@ -250,6 +250,18 @@ impl<'c> Program<'c> {
     }
 
     /// Both files belong to the same package (its library, binaries, tests and examples).
+    /// Whether state created by code of file `origin` can be alive in code of file `file`: the
+    /// same compilation unit, or a library unit the other links. Tests, benches and examples are
+    /// binaries of their own: what they start is no cause at a fork in the library they call.
+    pub fn runs_with(&self, origin: u32, file: u32) -> bool {
+        let unit = |f: u32| self.files[f as usize].crate_name.as_str();
+        let (from, to) = (unit(origin), unit(file));
+        from == to
+            || !["#tests/", "#benches/", "#examples/"]
+                .iter()
+                .any(|dir| from.contains(dir))
+    }
+
     pub fn same_package(&self, a: u32, b: u32) -> bool {
         let package = |f: u32| package_of(&self.files[f as usize].crate_name);
         a == b || package(a) == package(b)

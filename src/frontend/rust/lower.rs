@@ -7,6 +7,7 @@ use super::macros;
 use super::scope::{flatten_use, ModScope};
 use crate::ir::*;
 use std::collections::HashMap;
+use syn::punctuated::Punctuated;
 
 /// What an expression evaluates to, as far as the analysis cares.
 #[derive(Debug, Default, Clone)]
@@ -21,6 +22,8 @@ pub struct Value {
     pub closure: Option<usize>,
     /// The expression is this global.
     pub global: Option<String>,
+    /// The type a lock guard of this value dereferences to (`Mutex<T>` → `T`).
+    pub guards: Option<String>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -29,6 +32,8 @@ struct Local {
     closure: Option<usize>,
     /// For `for h in handles`: `h` stands for an element of `handles`.
     alias_of: Option<String>,
+    /// The type a lock guard of it dereferences to.
+    guards: Option<String>,
 }
 
 /// Methods whose result is the receiver's value (same type, same producing call).
@@ -51,6 +56,19 @@ const PASSTHROUGH: &[&str] = &[
     "unwrap_unchecked",
 ];
 
+/// Methods of a lock that return a guard dereferencing to the protected value.
+const GUARD: &[&str] = &[
+    "lock",
+    "read",
+    "write",
+    "try_lock",
+    "try_read",
+    "try_write",
+    "blocking_lock",
+    "blocking_read",
+    "blocking_write",
+];
+
 /// Methods that put an argument into the receiver collection (`handles.push(spawn(..))`).
 const STORE: &[&str] = &["push", "push_back", "push_front", "insert", "extend"];
 
@@ -62,6 +80,10 @@ pub struct Lowerer<'a> {
     pub externs: HashMap<String, String>,
     /// `self::Type` → field → type path, for `self.field.method()`.
     pub fields: HashMap<String, HashMap<String, String>>,
+    /// `self::Type` → field → the type its lock guards (`Mutex<T>` → `T`).
+    field_guards: HashMap<String, HashMap<String, String>>,
+    /// Statics of this file that are locks, by path → the type their guard dereferences to.
+    static_guards: HashMap<String, String>,
     next_call: u32,
     locals: Vec<HashMap<String, Local>>,
     fn_uses: Vec<HashMap<String, String>>,
@@ -141,6 +163,8 @@ impl<'a> Lowerer<'a> {
             current: 0,
             externs: HashMap::new(),
             fields: HashMap::new(),
+            field_guards: HashMap::new(),
+            static_guards: HashMap::new(),
             next_call: 0,
             locals: Vec::new(),
             fn_uses: Vec::new(),
@@ -181,7 +205,13 @@ impl<'a> Lowerer<'a> {
                     Some(s.ident.to_string())
                 }
                 syn::Item::Enum(e) => Some(e.ident.to_string()),
-                syn::Item::Static(s) => Some(s.ident.to_string()),
+                syn::Item::Static(s) => {
+                    if let Some(inner) = self.guarded_type(&s.ty) {
+                        let path = format!("{}::{}", self.scope().path, s.ident);
+                        self.static_guards.insert(path, inner);
+                    }
+                    Some(s.ident.to_string())
+                }
                 syn::Item::Const(c) => Some(c.ident.to_string()),
                 syn::Item::Mod(m) => Some(m.ident.to_string()),
                 syn::Item::Trait(t) => Some(t.ident.to_string()),
@@ -204,6 +234,10 @@ impl<'a> Lowerer<'a> {
                     }
                     None
                 }
+                syn::Item::ForeignMod(f) => {
+                    self.declare_foreign(f);
+                    None
+                }
                 _ => None,
             };
             if let Some(name) = name {
@@ -217,15 +251,47 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// Functions of an `extern "C"` block are the C library's functions of that name: the
+    /// project's own `fn fork() -> pid_t;` is libc's `fork`, so the catalogue's knowledge of
+    /// `libc::fork`, `libc::_exit`, `libc::execvp` applies to calls of it, here and through
+    /// this module's path from other files.
+    fn declare_foreign(&mut self, f: &syn::ItemForeignMod) {
+        let c_abi = f
+            .abi
+            .name
+            .as_ref()
+            .is_none_or(|n| matches!(n.value().as_str(), "C" | "C-unwind" | "system"));
+        if !c_abi {
+            return;
+        }
+        for item in &f.items {
+            let syn::ForeignItem::Fn(func) = item else {
+                continue;
+            };
+            let name = func.sig.ident.to_string();
+            let target = format!("libc::{name}");
+            let module = self.scope().path.clone();
+            self.ir
+                .reexports
+                .push((format!("{module}::{name}"), target.clone()));
+            self.scopes[self.current].uses.insert(name, target);
+        }
+    }
+
     fn declare_fields(&mut self, s: &syn::ItemStruct) {
         let key = format!("{}::{}", self.scope().path, s.ident);
-        let mut map = HashMap::new();
+        let (mut map, mut guards) = (HashMap::new(), HashMap::new());
         for field in &s.fields {
-            if let (Some(name), Some(ty)) = (&field.ident, self.type_path(&field.ty)) {
+            let Some(name) = &field.ident else { continue };
+            if let Some(ty) = self.type_path(&field.ty) {
                 map.insert(name.to_string(), ty);
             }
+            if let Some(inner) = self.guarded_type(&field.ty) {
+                guards.insert(name.to_string(), inner);
+            }
         }
-        self.fields.insert(key, map);
+        self.fields.insert(key.clone(), map);
+        self.field_guards.insert(key, guards);
     }
 
     fn add_use(&mut self, tree: &syn::UseTree, in_fn: bool) {
@@ -481,11 +547,13 @@ impl<'a> Lowerer<'a> {
                 syn::FnArg::Typed(t) => {
                     if let syn::Pat::Ident(id) = &*t.pat {
                         let ty = self.type_path(&t.ty);
+                        let guards = self.guarded_type(&t.ty);
                         let name = id.ident.to_string();
                         self.set_local(
                             &name,
                             Local {
                                 ty,
+                                guards,
                                 ..Default::default()
                             },
                         );
@@ -526,6 +594,33 @@ impl<'a> Lowerer<'a> {
                 }
                 let segs = path_segs(&p.path);
                 self.resolve(&segs).into_iter().next()
+            }
+            _ => None,
+        }
+    }
+
+    /// For a lock (`Mutex<T>`, `RwLock<T>`, also behind `Arc`, `&`, `Lazy`, `OnceLock`), the
+    /// type its guard dereferences to: a method called through the guard is `T`'s method.
+    pub fn guarded_type(&self, ty: &syn::Type) -> Option<String> {
+        match ty {
+            syn::Type::Reference(r) => self.guarded_type(&r.elem),
+            syn::Type::Paren(p) => self.guarded_type(&p.elem),
+            syn::Type::Group(g) => self.guarded_type(&g.elem),
+            syn::Type::Path(p) => {
+                let last = p.path.segments.last()?;
+                let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                    return None;
+                };
+                let Some(syn::GenericArgument::Type(inner)) = args.args.first() else {
+                    return None;
+                };
+                match last.ident.to_string().as_str() {
+                    "Mutex" | "RwLock" | "ReentrantMutex" | "FairMutex" => self.type_path(inner),
+                    "Arc" | "Rc" | "Box" | "Lazy" | "LazyLock" | "OnceLock" | "OnceCell" => {
+                        self.guarded_type(inner)
+                    }
+                    _ => None,
+                }
             }
             _ => None,
         }
@@ -628,6 +723,9 @@ impl<'a> Lowerer<'a> {
                     let ty = annotated
                         .and_then(|t| self.type_path(t))
                         .or(value.ty.clone());
+                    let guards = annotated
+                        .and_then(|t| self.guarded_type(t))
+                        .or(value.guards.clone());
                     if let Some(call) = value.call {
                         bind_call(&mut out.nodes, call, &name);
                     }
@@ -637,6 +735,7 @@ impl<'a> Lowerer<'a> {
                             ty,
                             closure: value.closure,
                             alias_of: None,
+                            guards,
                         },
                     );
                     out.locals.push(name);
@@ -820,9 +919,18 @@ impl<'a> Lowerer<'a> {
                         .cloned(),
                     _ => None,
                 };
+                let guards = match (&f.member, &base.ty) {
+                    (syn::Member::Named(name), Some(ty)) => self
+                        .field_guards
+                        .get(ty)
+                        .and_then(|m| m.get(&name.to_string()))
+                        .cloned(),
+                    _ => None,
+                };
                 // `pty.fork_result`: a field of a local stands for the local (its fork result).
                 Value {
                     ty,
+                    guards,
                     var: base.var,
                     ..Default::default()
                 }
@@ -902,6 +1010,7 @@ impl<'a> Lowerer<'a> {
                 return Value {
                     ty: local.ty.clone(),
                     closure: local.closure,
+                    guards: local.guards.clone(),
                     var: Some(var),
                     ..Default::default()
                 };
@@ -913,6 +1022,7 @@ impl<'a> Lowerer<'a> {
             let c = self.call(Callee::Global(resolved.clone()), path_span(path).1);
             out.push(Node::Call(c));
             return Value {
+                guards: self.static_guards.get(&resolved).cloned(),
                 global: Some(resolved),
                 ..Default::default()
             };
@@ -920,7 +1030,7 @@ impl<'a> Lowerer<'a> {
         Value::default()
     }
 
-    fn lower_closure(
+    pub fn lower_closure(
         &mut self,
         body: &syn::Expr,
         params: Vec<String>,
@@ -1039,6 +1149,10 @@ impl<'a> Lowerer<'a> {
             },
             None => self.resolve(&segs),
         };
+        let candidates = candidates
+            .into_iter()
+            .map(|p| raw_clone_variant(p, &c.args))
+            .collect::<Vec<_>>();
         let ty = candidates.first().and_then(|p| constructor_type(p));
         if let Some(first) = segs.first() {
             self.note_crate(&first.clone());
@@ -1086,6 +1200,14 @@ impl<'a> Lowerer<'a> {
             return Value {
                 call: receiver.call.or(Some(id)),
                 ..receiver
+            };
+        }
+        // `STATE.lock().unwrap().serve()`: the guard dereferences to the protected value.
+        if let (true, Some(inner)) = (GUARD.contains(&name.as_str()), &receiver.guards) {
+            return Value {
+                ty: Some(inner.clone()),
+                call: Some(id),
+                ..Default::default()
             };
         }
         Value {
@@ -1185,6 +1307,56 @@ pub fn bind_call(nodes: &mut [Node], id: u32, var: &str) {
                 return;
             }
         }
+    }
+}
+
+/// Raw process creation is told apart by its arguments: `syscall(SYS_fork)` forks and
+/// `syscall(SYS_vfork)` vforks; `syscall(SYS_clone | SYS_clone3, ..)` and `libc::clone(..)` make
+/// a thread with `CLONE_THREAD` and share the parent's memory with `CLONE_VM` (clone(2)). The
+/// variant goes after a `#` (`libc::syscall#SYS_clone#vm`) for the catalogue to name.
+fn raw_clone_variant(path: String, args: &Punctuated<syn::Expr, syn::Token![,]>) -> String {
+    let flags = || {
+        let mut names = Names::default();
+        for arg in args.iter().skip(1) {
+            syn::visit::Visit::visit_expr(&mut names, arg);
+        }
+        if names.0.iter().any(|n| n == "CLONE_THREAD") {
+            "#thread"
+        } else if names.0.iter().any(|n| n == "CLONE_VM") {
+            "#vm"
+        } else {
+            ""
+        }
+    };
+    match path.as_str() {
+        "libc::syscall" => {
+            let Some(syn::Expr::Path(p)) = args.first() else {
+                return path;
+            };
+            let Some(number) = p.path.segments.last().map(|s| s.ident.to_string()) else {
+                return path;
+            };
+            match number.as_str() {
+                "SYS_fork" | "SYS_vfork" => format!("{path}#{number}"),
+                "SYS_clone" | "SYS_clone3" => format!("{path}#{number}{}", flags()),
+                _ => path,
+            }
+        }
+        "libc::clone" => {
+            let flags = flags();
+            format!("{path}{flags}")
+        }
+        _ => path,
+    }
+}
+
+/// Every identifier in an expression (the flags of a `clone`).
+#[derive(Default)]
+struct Names(Vec<String>);
+
+impl<'ast> syn::visit::Visit<'ast> for Names {
+    fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+        self.0.push(i.to_string());
     }
 }
 
