@@ -195,7 +195,9 @@ impl<'c> Program<'c> {
                     };
                     let target = match call.callee {
                         Callee::Local(index) => Target::Fns(vec![(fi as u32, index as u32)]),
-                        _ => resolve_call(file, call, catalog, &lookup, &methods, &globals),
+                        _ => {
+                            resolve_call(file, call, catalog, &lookup, &aliases, &methods, &globals)
+                        }
                     };
                     let returns = match &target {
                         Target::Apis(list) => {
@@ -293,6 +295,7 @@ fn resolve_call(
     call: &crate::ir::Call,
     catalog: &Catalog,
     lookup: &dyn Fn(&str) -> Option<Vec<FnRef>>,
+    aliases: &HashMap<String, String>,
     methods: &HashMap<(String, String), Vec<FnRef>>,
     globals: &HashMap<String, FnRef>,
 ) -> Target {
@@ -308,6 +311,14 @@ fn resolve_call(
                 }
                 if let Some(found) = user(cand) {
                     return Target::Fns(found);
+                }
+                // An item the program re-exports from a library, such as a C function its
+                // `extern "C"` block declares (`crate::sys::fork` is `libc::fork`).
+                if let Some(real) = reexported(aliases, &absolute(file, cand)) {
+                    let apis = catalog.by_path(&real);
+                    if !apis.is_empty() {
+                        return Target::Apis(apis);
+                    }
                 }
             }
             Target::Unknown
@@ -434,6 +445,18 @@ pub fn for_each_call(block: &Block, f: &mut dyn FnMut(&crate::ir::Call)) {
             _ => {}
         }
     }
+}
+
+/// Where a chain of re-exports of exactly this path ends, when it leaves the program.
+fn reexported(aliases: &HashMap<String, String>, key: &str) -> Option<String> {
+    let mut key = aliases.get(key)?.clone();
+    for _ in 0..MAX_ALIAS_STEPS {
+        match aliases.get(&key) {
+            Some(next) if *next != key => key = next.clone(),
+            _ => break,
+        }
+    }
+    (!is_relative(&key)).then_some(key)
 }
 
 /// `#[path = "x.rs"] mod m;` puts x.rs at `parent::m` of the declaring file, whatever its name.

@@ -34,6 +34,8 @@ struct Local {
     alias_of: Option<String>,
     /// The type a lock guard of it dereferences to.
     guards: Option<String>,
+    /// `CLONE_*` flags named in its initialiser (flags handed to `clone` through a local).
+    clone_flags: Vec<String>,
 }
 
 /// Methods whose result is the receiver's value (same type, same producing call).
@@ -729,6 +731,11 @@ impl<'a> Lowerer<'a> {
                     if let Some(call) = value.call {
                         bind_call(&mut out.nodes, call, &name);
                     }
+                    let clone_flags = local
+                        .init
+                        .as_ref()
+                        .map(|init| clone_flags_of(&init.expr))
+                        .unwrap_or_default();
                     self.set_local(
                         &name,
                         Local {
@@ -736,6 +743,7 @@ impl<'a> Lowerer<'a> {
                             closure: value.closure,
                             alias_of: None,
                             guards,
+                            clone_flags,
                         },
                     );
                     out.locals.push(name);
@@ -1149,9 +1157,10 @@ impl<'a> Lowerer<'a> {
             },
             None => self.resolve(&segs),
         };
+        let flags = self.clone_flags_passed(&c.args);
         let candidates = candidates
             .into_iter()
-            .map(|p| raw_clone_variant(p, &c.args))
+            .map(|p| raw_clone_variant(p, &c.args, &flags))
             .collect::<Vec<_>>();
         let ty = candidates.first().and_then(|p| constructor_type(p));
         if let Some(first) = segs.first() {
@@ -1165,6 +1174,24 @@ impl<'a> Lowerer<'a> {
             call: Some(id),
             ..Default::default()
         }
+    }
+
+    /// The `CLONE_*` flags a call's arguments after the first name, directly or through locals
+    /// (`let flags = CLONE_VM | ..; syscall(SYS_clone, flags, ..)`, `&args` of `clone3`).
+    fn clone_flags_passed(&self, args: &Punctuated<syn::Expr, syn::Token![,]>) -> Vec<String> {
+        let mut names = Names::default();
+        for arg in args.iter().skip(1) {
+            syn::visit::Visit::visit_expr(&mut names, arg);
+        }
+        let mut flags: Vec<String> = Vec::new();
+        for name in &names.0 {
+            if name.starts_with("CLONE_") {
+                flags.push(name.clone());
+            } else if let Some(local) = self.local(name) {
+                flags.extend(local.clone_flags.iter().cloned());
+            }
+        }
+        flags
     }
 
     fn lower_method(&mut self, m: &syn::ExprMethodCall, out: &mut Vec<Node>) -> Value {
@@ -1314,15 +1341,15 @@ pub fn bind_call(nodes: &mut [Node], id: u32, var: &str) {
 /// `syscall(SYS_vfork)` vforks; `syscall(SYS_clone | SYS_clone3, ..)` and `libc::clone(..)` make
 /// a thread with `CLONE_THREAD` and share the parent's memory with `CLONE_VM` (clone(2)). The
 /// variant goes after a `#` (`libc::syscall#SYS_clone#vm`) for the catalogue to name.
-fn raw_clone_variant(path: String, args: &Punctuated<syn::Expr, syn::Token![,]>) -> String {
+fn raw_clone_variant(
+    path: String,
+    args: &Punctuated<syn::Expr, syn::Token![,]>,
+    passed: &[String],
+) -> String {
     let flags = || {
-        let mut names = Names::default();
-        for arg in args.iter().skip(1) {
-            syn::visit::Visit::visit_expr(&mut names, arg);
-        }
-        if names.0.iter().any(|n| n == "CLONE_THREAD") {
+        if passed.iter().any(|n| n == "CLONE_THREAD") {
             "#thread"
-        } else if names.0.iter().any(|n| n == "CLONE_VM") {
+        } else if passed.iter().any(|n| n == "CLONE_VM") {
             "#vm"
         } else {
             ""
@@ -1348,6 +1375,14 @@ fn raw_clone_variant(path: String, args: &Punctuated<syn::Expr, syn::Token![,]>)
         }
         _ => path,
     }
+}
+
+/// The `CLONE_*` names in an expression.
+fn clone_flags_of(expr: &syn::Expr) -> Vec<String> {
+    let mut names = Names::default();
+    syn::visit::Visit::visit_expr(&mut names, expr);
+    names.0.retain(|n| n.starts_with("CLONE_"));
+    names.0
 }
 
 /// Every identifier in an expression (the flags of a `clone`).
