@@ -19,11 +19,24 @@ pub struct Place {
     pub module: Vec<String>,
 }
 
+/// What a manifest says about where its crates' roots are.
+#[derive(Debug, Clone)]
+struct Package {
+    root: PathBuf,
+    /// The library's crate name (`[lib] name`, else the package's, `-` turned into `_`); the
+    /// other targets' ids start with it too.
+    name: String,
+    /// `[lib] path`, when given.
+    lib: Option<PathBuf>,
+    /// `[[bin]]` targets with a `path`: name and root file.
+    bins: Vec<(String, PathBuf)>,
+}
+
 /// Caches the package found for each folder holding a `Cargo.toml`, and the `mod` names each
 /// file declares.
 #[derive(Default)]
 pub struct Layout {
-    packages: Mutex<HashMap<PathBuf, Option<(PathBuf, String)>>>,
+    packages: Mutex<HashMap<PathBuf, Option<Package>>>,
     declared: Mutex<HashMap<PathBuf, HashSet<String>>>,
 }
 
@@ -33,10 +46,23 @@ const MAX_LOOSE_DEPTH: usize = 16;
 impl Layout {
     pub fn place(&self, file: &Path) -> Place {
         let file = absolute(file);
-        let Some((root, name)) = self.package_of(&file) else {
+        let Some(package) = self.package_of(&file) else {
             return self.loose(&file, None);
         };
-        let rel = file.strip_prefix(&root).unwrap_or(&file);
+        let (root, name) = (&package.root, &package.name);
+        // Targets the manifest places itself (`[lib] path = "lib.rs"`, `[[bin]] path = ..`).
+        let declared = package.lib.iter().map(|lib| (lib, name.clone())).chain(
+            package
+                .bins
+                .iter()
+                .map(|(bin, path)| (path, format!("{name}#bin/{bin}"))),
+        );
+        for (target, crate_id) in declared {
+            if let Some(module) = self.module_under(target, &file) {
+                return Place { crate_id, module };
+            }
+        }
+        let rel = file.strip_prefix(root).unwrap_or(&file);
         let parts: Vec<String> = rel
             .iter()
             .map(|p| p.to_string_lossy().into_owned())
@@ -55,7 +81,9 @@ impl Layout {
             Some("src") => {
                 let rest = &parts[1..];
                 // Without a library, the other files under src/ are the binary's modules.
-                let is_bin_root = rest == ["main.rs"] && root.join("src/lib.rs").is_file();
+                let has_lib = package.lib.as_ref().is_some_and(|l| l.is_file())
+                    || root.join("src/lib.rs").is_file();
+                let is_bin_root = rest == ["main.rs"] && has_lib;
                 let crate_id = if is_bin_root {
                     format!("{name}#bin/main")
                 } else {
@@ -80,7 +108,7 @@ impl Layout {
             }
             // build.rs, fixtures, scripts: crates of their own, unless a root beside them
             // declares them.
-            _ => self.loose(&file, Some(&root)),
+            _ => self.loose(&file, Some(root)),
         }
     }
 
@@ -118,6 +146,23 @@ impl Layout {
         }
     }
 
+    /// The module path of `file` in the crate whose root file is `target`: empty for the root
+    /// itself, the chain of `mod` declarations from it otherwise.
+    fn module_under(&self, target: &Path, file: &Path) -> Option<Vec<String>> {
+        if file == target {
+            return Some(Vec::new());
+        }
+        let dir = target.parent()?;
+        let rel: Vec<String> = file
+            .strip_prefix(dir)
+            .ok()?
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        let module = modules_of(&rel);
+        (!module.is_empty() && self.declares_chain(target, dir, &module)).then_some(module)
+    }
+
     /// Whether `root` (in `dir`) declares `mod a;`, its file `a.rs` or `a/mod.rs` declares
     /// `mod b;`, and so on down `module`.
     fn declares_chain(&self, root: &Path, dir: &Path, module: &[String]) -> bool {
@@ -152,7 +197,7 @@ impl Layout {
             .contains(name)
     }
 
-    fn package_of(&self, file: &Path) -> Option<(PathBuf, String)> {
+    fn package_of(&self, file: &Path) -> Option<Package> {
         let mut dir = file.parent()?;
         loop {
             if let Some(found) = self.cached(dir) {
@@ -160,8 +205,7 @@ impl Layout {
             }
             let manifest = dir.join("Cargo.toml");
             if manifest.is_file() {
-                let name = package_name(&manifest);
-                let found = name.map(|n| (dir.to_path_buf(), n));
+                let found = read_package(dir, &manifest);
                 self.packages
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
@@ -174,7 +218,7 @@ impl Layout {
         }
     }
 
-    fn cached(&self, dir: &Path) -> Option<Option<(PathBuf, String)>> {
+    fn cached(&self, dir: &Path) -> Option<Option<Package>> {
         let map = self.packages.lock().unwrap_or_else(|e| e.into_inner());
         map.get(dir).cloned().filter(|v| v.is_some())
     }
@@ -242,12 +286,39 @@ fn modules_of(parts: &[String]) -> Vec<String> {
     out
 }
 
-/// The `[package] name` of a manifest, `-` turned into `_` as rustc does.
-fn package_name(manifest: &Path) -> Option<String> {
+/// A manifest's package: its library's crate name (`-` turned into `_` as rustc does) and the
+/// target roots it declares; `None` for a manifest without `[package]` (a workspace).
+fn read_package(root: &Path, manifest: &Path) -> Option<Package> {
     let text = std::fs::read_to_string(manifest).ok()?;
     let value: toml::Table = toml::from_str(&text).ok()?;
-    let name = value.get("package")?.get("name")?.as_str()?;
-    Some(name.replace('-', "_"))
+    let package = value.get("package")?.get("name")?.as_str()?;
+    let lib = value.get("lib");
+    let name = lib
+        .and_then(|l| l.get("name"))
+        .and_then(|n| n.as_str())
+        .unwrap_or(package)
+        .replace('-', "_");
+    let path_of = |t: &toml::Value| {
+        t.get("path")
+            .and_then(|p| p.as_str())
+            .map(|p| absolute(&root.join(p)))
+    };
+    let bins = value
+        .get("bin")
+        .and_then(|b| b.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|b| {
+            let bin = b.get("name").and_then(|n| n.as_str()).unwrap_or(package);
+            Some((bin.to_string(), path_of(b)?))
+        })
+        .collect();
+    Some(Package {
+        root: root.to_path_buf(),
+        name,
+        lib: lib.and_then(path_of),
+        bins,
+    })
 }
 
 #[cfg(test)]

@@ -345,8 +345,7 @@ impl<'a> Lowerer<'a> {
                     return;
                 };
                 let test = self.in_test || is_test_attrs(&imp.attrs);
-                let last = ty.rsplit("::").next().unwrap_or(&ty).to_string();
-                let base = format!("{}::{last}", self.scope().path);
+                let base = impl_base(&ty, &self.scope().path);
                 for it in &imp.items {
                     if let syn::ImplItem::Fn(m) = it {
                         let path = format!("{base}::{}", m.sig.ident);
@@ -683,18 +682,56 @@ impl<'a> Lowerer<'a> {
     }
 
     pub fn lower_stmts(&mut self, stmts: &[syn::Stmt]) -> Block {
+        self.lower_stmts_value(stmts).0
+    }
+
+    /// A block and the value of its tail expression.
+    fn lower_block_value(&mut self, block: &syn::Block) -> (Block, Value) {
+        self.lower_stmts_value(&block.stmts)
+    }
+
+    fn lower_stmts_value(&mut self, stmts: &[syn::Stmt]) -> (Block, Value) {
         let mut out = Block::default();
+        let mut tail = Value::default();
         if self.depth > MAX_DEPTH {
-            return out;
+            return (out, tail);
         }
         self.depth += 1;
         self.locals.push(HashMap::new());
-        for stmt in stmts {
-            self.lower_stmt(stmt, &mut out);
+        let mut i = 0;
+        while i < stmts.len() {
+            let stmt = &stmts[i];
+            // `#[cfg(x)] let r = a(); #[cfg(not(x))] let r = b();`: one build has one of them.
+            if let Some(next) = stmts.get(i + 1).filter(|n| cfg_exclusive(stmt, n)) {
+                let mut arms = Vec::new();
+                for alternative in [stmt, next] {
+                    let mut body = Block::default();
+                    self.lower_stmt(alternative, &mut body);
+                    arms.push(Arm {
+                        test: None,
+                        body,
+                        span: Span::default(),
+                    });
+                }
+                out.nodes.push(Node::Branch(Branch {
+                    span: Span::default(),
+                    arms,
+                    exhaustive: true,
+                }));
+                i += 2;
+                continue;
+            }
+            match stmt {
+                syn::Stmt::Expr(e, None) if i + 1 == stmts.len() => {
+                    tail = self.lower_expr(e, &mut out.nodes);
+                }
+                _ => self.lower_stmt(stmt, &mut out),
+            }
+            i += 1;
         }
         self.locals.pop();
         self.depth -= 1;
-        out
+        (out, tail)
     }
 
     fn lower_stmt(&mut self, stmt: &syn::Stmt, out: &mut Block) {
@@ -813,9 +850,14 @@ impl<'a> Lowerer<'a> {
                 }
             }
             E::Block(b) => {
-                let block = self.lower_block(&b.block);
+                // `on_event({ let name = ..; move |e| .. })`: the block's value is its tail.
+                let (block, tail) = self.lower_block_value(&b.block);
                 out.push(Node::Block(block));
-                Value::default()
+                Value {
+                    ty: tail.ty,
+                    closure: tail.closure,
+                    ..Default::default()
+                }
             }
             E::Unsafe(u) => {
                 // `unsafe { fork() }` is the fork's value: keep it visible to the caller.
@@ -896,7 +938,22 @@ impl<'a> Lowerer<'a> {
                 out.push(Node::Try(span_of(t.question_token.span)));
                 v
             }
-            E::Await(a) => self.lower_expr(&a.base, out),
+            E::Await(a) => {
+                let value = self.lower_expr(&a.base, out);
+                // `async { .. }.await` runs the block here: a call of it.
+                match (&*a.base, value.closure) {
+                    (syn::Expr::Async(_), Some(index)) => {
+                        let call = self.call(Callee::Local(index), span_of(a.await_token.span));
+                        let id = call.id;
+                        out.push(Node::Call(call));
+                        Value {
+                            call: Some(id),
+                            ..Default::default()
+                        }
+                    }
+                    _ => value,
+                }
+            }
             E::Break(b) => {
                 if let Some(e) = &b.expr {
                     self.lower_expr(e, out);
@@ -985,7 +1042,15 @@ impl<'a> Lowerer<'a> {
                 if let Some(rest) = &s.rest {
                     self.lower_expr(rest, out);
                 }
-                Value::default()
+                // `Job { .. }` is a `Job`.
+                let ty = match &s.qself {
+                    None => self.resolve(&path_segs(&s.path)).into_iter().next(),
+                    Some(q) => self.type_path(&q.ty),
+                };
+                Value {
+                    ty,
+                    ..Default::default()
+                }
             }
             E::Range(r) => {
                 if let Some(e) = &r.start {
@@ -1072,6 +1137,36 @@ impl<'a> Lowerer<'a> {
         index
     }
 
+    /// A function named as an argument (`cmd.pre_exec(become_leader)`, `spawn(worker)`,
+    /// `.map_err(io::Error::other)`) is the closure `|..| f(..)`: what it does happens wherever
+    /// the callee runs its closures.
+    fn fn_item_closure(&mut self, arg: &syn::Expr, value: &Value) -> Option<usize> {
+        let syn::Expr::Path(p) = arg else {
+            return None;
+        };
+        let last = p.path.segments.last()?.ident.to_string();
+        let function = p.qself.is_none()
+            && value.var.is_none()
+            && value.global.is_none()
+            && last.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && !matches!(last.as_str(), "self" | "super" | "crate");
+        if !function {
+            return None;
+        }
+        let start = p.path.segments.first()?.ident.span();
+        let end = p.path.segments.last()?.ident.span();
+        let mut parens =
+            proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, Default::default());
+        parens.set_span(end);
+        let body = syn::Expr::Call(syn::ExprCall {
+            attrs: Vec::new(),
+            func: Box::new(arg.clone()),
+            paren_token: syn::token::Paren(parens.delim_span()),
+            args: Punctuated::new(),
+        });
+        Some(self.lower_closure(&body, Vec::new(), start))
+    }
+
     /// Lowers call arguments, collecting the closures and locals passed.
     fn lower_args<'e>(
         &mut self,
@@ -1092,7 +1187,7 @@ impl<'a> Lowerer<'a> {
                 call.str_arg = Some(text.value());
             }
             let v = self.lower_expr(arg, out);
-            if let Some(c) = v.closure {
+            if let Some(c) = v.closure.or_else(|| self.fn_item_closure(arg, &v)) {
                 call.closures.push(c);
             }
             if let Some(var) = &v.var {
@@ -1393,6 +1488,45 @@ impl<'ast> syn::visit::Visit<'ast> for Names {
     fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
         self.0.push(i.to_string());
     }
+}
+
+/// The `#[cfg(..)]` predicate of a statement, spaces removed.
+fn stmt_cfg(stmt: &syn::Stmt) -> Option<String> {
+    let attrs = match stmt {
+        syn::Stmt::Local(l) => &l.attrs,
+        syn::Stmt::Macro(m) => &m.attrs,
+        syn::Stmt::Expr(syn::Expr::Call(c), _) => &c.attrs,
+        syn::Stmt::Expr(syn::Expr::MethodCall(m), _) => &m.attrs,
+        syn::Stmt::Expr(syn::Expr::Macro(m), _) => &m.attrs,
+        syn::Stmt::Expr(syn::Expr::Block(b), _) => &b.attrs,
+        syn::Stmt::Expr(syn::Expr::If(e), _) => &e.attrs,
+        syn::Stmt::Expr(syn::Expr::Match(e), _) => &e.attrs,
+        _ => return None,
+    };
+    attrs.iter().find_map(|a| match &a.meta {
+        syn::Meta::List(l) if l.path.is_ident("cfg") => Some(l.tokens.to_string().replace(' ', "")),
+        _ => None,
+    })
+}
+
+/// Two statements compiled under opposite predicates (`cfg(x)` and `cfg(not(x))`).
+fn cfg_exclusive(a: &syn::Stmt, b: &syn::Stmt) -> bool {
+    match (stmt_cfg(a), stmt_cfg(b)) {
+        (Some(a), Some(b)) => a == format!("not({b})") || b == format!("not({a})"),
+        _ => false,
+    }
+}
+
+/// Where an `impl` block's methods live: at the type's own path when the type is this crate's
+/// (`impl Case` in `exec.rs` for `crate::model::Case`) or a path into another crate
+/// (`impl LeadSession for std::process::Command`), so that a call on a value of that type finds
+/// them; a bare name from the prelude (`impl From<X> for String`) stays in the impl's module,
+/// where it cannot take over every `String::from`.
+fn impl_base(ty: &str, module: &str) -> String {
+    if ty.contains("::") {
+        return ty.to_string();
+    }
+    format!("{module}::{ty}")
 }
 
 /// `a::b::Type::new` → `a::b::Type`: an associated function on a type returns that type, as far
