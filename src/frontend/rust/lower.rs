@@ -702,9 +702,10 @@ impl<'a> Lowerer<'a> {
         while i < stmts.len() {
             let stmt = &stmts[i];
             // `#[cfg(x)] let r = a(); #[cfg(not(x))] let r = b();`: one build has one of them.
-            if let Some(next) = stmts.get(i + 1).filter(|n| cfg_exclusive(stmt, n)) {
+            let group = cfg_alternatives(&stmts[i..]);
+            if group > 1 {
                 let mut arms = Vec::new();
-                for alternative in [stmt, next] {
+                for alternative in &stmts[i..i + group] {
                     let mut body = Block::default();
                     self.lower_stmt(alternative, &mut body);
                     arms.push(Arm {
@@ -718,7 +719,7 @@ impl<'a> Lowerer<'a> {
                     arms,
                     exhaustive: true,
                 }));
-                i += 2;
+                i += group;
                 continue;
             }
             match stmt {
@@ -1490,8 +1491,8 @@ impl<'ast> syn::visit::Visit<'ast> for Names {
     }
 }
 
-/// The `#[cfg(..)]` predicate of a statement, spaces removed.
-fn stmt_cfg(stmt: &syn::Stmt) -> Option<String> {
+/// The `#[cfg(..)]` predicate of a statement.
+fn stmt_cfg(stmt: &syn::Stmt) -> Option<super::cfg::Cfg> {
     let attrs = match stmt {
         syn::Stmt::Local(l) => &l.attrs,
         syn::Stmt::Macro(m) => &m.attrs,
@@ -1504,17 +1505,23 @@ fn stmt_cfg(stmt: &syn::Stmt) -> Option<String> {
         _ => return None,
     };
     attrs.iter().find_map(|a| match &a.meta {
-        syn::Meta::List(l) if l.path.is_ident("cfg") => Some(l.tokens.to_string().replace(' ', "")),
+        syn::Meta::List(l) if l.path.is_ident("cfg") => super::cfg::Cfg::parse(l.tokens.clone()),
         _ => None,
     })
 }
 
-/// Two statements compiled under opposite predicates (`cfg(x)` and `cfg(not(x))`).
-fn cfg_exclusive(a: &syn::Stmt, b: &syn::Stmt) -> bool {
-    match (stmt_cfg(a), stmt_cfg(b)) {
-        (Some(a), Some(b)) => a == format!("not({b})") || b == format!("not({a})"),
-        _ => false,
+/// How many statements from the first are compiled under pairwise exclusive `#[cfg]`
+/// predicates (no build has two of them); 0 or 1 when there is no such run.
+fn cfg_alternatives(stmts: &[syn::Stmt]) -> usize {
+    let mut seen: Vec<super::cfg::Cfg> = Vec::new();
+    for stmt in stmts {
+        let Some(cfg) = stmt_cfg(stmt) else { break };
+        if !seen.iter().all(|s| s.excludes(&cfg)) {
+            break;
+        }
+        seen.push(cfg);
     }
+    seen.len()
 }
 
 /// Where an `impl` block's methods live: at the type's own path when the type is this crate's
