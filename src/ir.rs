@@ -213,7 +213,12 @@ impl Callee {
             }
         }
         match self {
-            Callee::Path(c) => format!("{}()", last(c.first().map(String::as_str).unwrap_or("?"))),
+            Callee::Path(c) => {
+                let path = c.first().map(String::as_str).unwrap_or("?");
+                // `libc::syscall#SYS_fork`: the variant is the catalogue's, not the call's name.
+                let path = path.split('#').next().unwrap_or(path);
+                format!("{}()", last(path))
+            }
             Callee::Method { name, .. } => format!(".{name}()"),
             Callee::Macro(p) => format!("{}!", p.rsplit("::").next().unwrap_or(p)),
             Callee::Local(_) => "closure call".to_string(),

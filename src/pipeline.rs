@@ -53,8 +53,8 @@ pub struct PathError {
     pub reason: String,
 }
 
-/// Rust files under the given paths, honouring `.gitignore` and skipping `target/`; symlinks are
-/// not followed, so a walk never leaves the roots or loops.
+/// Rust files under the given paths, honouring `.gitignore` and skipping build output; symlinks
+/// are not followed, so a walk never leaves the roots or loops.
 pub fn collect_files(
     paths: &[PathBuf],
     errors: &mut Vec<InputError>,
@@ -80,8 +80,7 @@ pub fn collect_files(
             .require_git(false)
             .follow_links(false)
             .filter_entry(|e| {
-                let name = e.file_name();
-                !(e.file_type().is_some_and(|t| t.is_dir()) && (name == "target" || name == ".git"))
+                !(e.file_type().is_some_and(|t| t.is_dir()) && is_skipped_dir(e.path()))
             })
             .build();
         for entry in walker {
@@ -103,6 +102,19 @@ pub fn collect_files(
     out.sort();
     out.dedup();
     Ok(out)
+}
+
+/// `.git`, and cargo's build folders: a `target` marked with `CACHEDIR.TAG` or beside a
+/// `Cargo.toml`. Any other folder named `target` holds sources like any folder.
+fn is_skipped_dir(dir: &Path) -> bool {
+    match dir.file_name() {
+        Some(name) if name == ".git" => true,
+        Some(name) if name == "target" => {
+            dir.join("CACHEDIR.TAG").is_file()
+                || dir.parent().is_some_and(|p| p.join("Cargo.toml").is_file())
+        }
+        _ => false,
+    }
 }
 
 fn error_path(e: &ignore::Error, root: &Path) -> String {

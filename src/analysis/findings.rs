@@ -184,6 +184,24 @@ impl<'p> Findings<'p> {
                 self.hazards_at_fork(rule, rec, &hazards);
             }
         }
+        let parent_objc = rec
+            .live
+            .live
+            .values()
+            .any(|h| h.effect == Effect::TouchesObjc);
+        let child_objc = rec
+            .child_objc
+            .values()
+            .find_map(|c| c.ops.first().map(|op| (c, op)));
+        if let (Some((call, op)), true) = (child_objc, brief || !parent_objc) {
+            let message = format!(
+                "the child of {} uses {}: macOS kills a forked child that touches it",
+                rec.site.text, op.site.text
+            );
+            let related = vec![self.related(&call.primary, "used in the child here".to_string())];
+            let trace = self.op_trace(call, op);
+            self.push("FL003", &rec.site, message, None, related, trace);
+        }
         let shared: Vec<&Hazard> = rec
             .live
             .live
@@ -219,8 +237,9 @@ impl<'p> Findings<'p> {
                     trace = self.op_trace(call, op);
                 }
                 let related = vec![self.related(&rec.site, format!("{} here", rec.site.text))];
-                let message = if call.ops.first().is_some_and(|o| o.down.is_empty()) {
-                    format!("the child of {} leaves through `std::process::exit`: atexit handlers and the parent's buffered output run again", rec.site.text)
+                let direct = call.ops.first().filter(|o| o.down.is_empty());
+                let message = if let Some(op) = direct {
+                    format!("the child of {} leaves through `{}`: atexit handlers and the parent's buffered output run again", rec.site.text, op.site.text)
                 } else {
                     format!("the child of {} calls {}, which leaves through `exit`: atexit handlers and the parent's buffered output run again", rec.site.text, call.primary.text)
                 };

@@ -81,7 +81,8 @@ pub fn analyze(files: Vec<FileIr>, catalog: &Catalog) -> (Vec<Finding>, Stats) {
         let mut walker = Walker::new(&ctx, f, Mode::Propagate);
         walker.run(entries.get(&f).cloned().unwrap_or_default());
         let mut grew = Vec::new();
-        for (callee, state) in walker.entries {
+        for (callee, mut state) in walker.entries {
+            state.remove_where(|h| !prog.runs_with(h.site.file, callee.0));
             if entries.entry(callee).or_default().merge(&state) {
                 grew.push(callee);
             }

@@ -195,7 +195,9 @@ impl<'c> Program<'c> {
                     };
                     let target = match call.callee {
                         Callee::Local(index) => Target::Fns(vec![(fi as u32, index as u32)]),
-                        _ => resolve_call(file, call, catalog, &lookup, &methods, &globals),
+                        _ => {
+                            resolve_call(file, call, catalog, &lookup, &aliases, &methods, &globals)
+                        }
                     };
                     let returns = match &target {
                         Target::Apis(list) => {
@@ -250,6 +252,18 @@ impl<'c> Program<'c> {
     }
 
     /// Both files belong to the same package (its library, binaries, tests and examples).
+    /// Whether state created by code of file `origin` can be alive in code of file `file`: the
+    /// same compilation unit, or a library unit the other links. Tests, benches and examples are
+    /// binaries of their own: what they start is no cause at a fork in the library they call.
+    pub fn runs_with(&self, origin: u32, file: u32) -> bool {
+        let unit = |f: u32| self.files[f as usize].crate_name.as_str();
+        let (from, to) = (unit(origin), unit(file));
+        from == to
+            || !["#tests/", "#benches/", "#examples/"]
+                .iter()
+                .any(|dir| from.contains(dir))
+    }
+
     pub fn same_package(&self, a: u32, b: u32) -> bool {
         let package = |f: u32| package_of(&self.files[f as usize].crate_name);
         a == b || package(a) == package(b)
@@ -281,6 +295,7 @@ fn resolve_call(
     call: &crate::ir::Call,
     catalog: &Catalog,
     lookup: &dyn Fn(&str) -> Option<Vec<FnRef>>,
+    aliases: &HashMap<String, String>,
     methods: &HashMap<(String, String), Vec<FnRef>>,
     globals: &HashMap<String, FnRef>,
 ) -> Target {
@@ -296,6 +311,14 @@ fn resolve_call(
                 }
                 if let Some(found) = user(cand) {
                     return Target::Fns(found);
+                }
+                // An item the program re-exports from a library, such as a C function its
+                // `extern "C"` block declares (`crate::sys::fork` is `libc::fork`).
+                if let Some(real) = reexported(aliases, &absolute(file, cand)) {
+                    let apis = catalog.by_path(&real);
+                    if !apis.is_empty() {
+                        return Target::Apis(apis);
+                    }
                 }
             }
             Target::Unknown
@@ -422,6 +445,18 @@ pub fn for_each_call(block: &Block, f: &mut dyn FnMut(&crate::ir::Call)) {
             _ => {}
         }
     }
+}
+
+/// Where a chain of re-exports of exactly this path ends, when it leaves the program.
+fn reexported(aliases: &HashMap<String, String>, key: &str) -> Option<String> {
+    let mut key = aliases.get(key)?.clone();
+    for _ in 0..MAX_ALIAS_STEPS {
+        match aliases.get(&key) {
+            Some(next) if *next != key => key = next.clone(),
+            _ => break,
+        }
+    }
+    (!is_relative(&key)).then_some(key)
 }
 
 /// `#[path = "x.rs"] mod m;` puts x.rs at `parent::m` of the declaring file, whatever its name.

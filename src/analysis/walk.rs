@@ -101,6 +101,9 @@ pub struct ForkRec {
     pub execs: bool,
     pub unsafe_calls: BTreeMap<Span, ChildCall>,
     pub exits: BTreeMap<Span, ChildCall>,
+    /// Objective-C / CoreFoundation / Security use in the child's own code (FL003 whether or
+    /// not the parent touched it first: the frameworks refuse to run on the child side).
+    pub child_objc: BTreeMap<Span, ChildCall>,
     pub child_uses: HashSet<String>,
     pub parent_uses: HashSet<String>,
     /// The child's code was identified (a branch, or the rest after `daemon()`).
@@ -535,6 +538,8 @@ impl<'a> Walker<'a> {
                 if let Some(f) = self.forks.get_mut(&id) {
                     if exit {
                         entry(&mut f.exits);
+                    } else if op.effect == Effect::TouchesObjc {
+                        entry(&mut f.child_objc);
                     } else if op.effect.is_child_unsafe() {
                         entry(&mut f.unsafe_calls);
                     }
@@ -811,6 +816,7 @@ impl<'a> Walker<'a> {
             execs: false,
             unsafe_calls: BTreeMap::new(),
             exits: BTreeMap::new(),
+            child_objc: BTreeMap::new(),
             child_uses: HashSet::new(),
             parent_uses: HashSet::new(),
             has_child: false,
@@ -851,7 +857,7 @@ impl<'a> Walker<'a> {
                     }
                     return false;
                 }
-                if effect == Effect::StartsThread {
+                if matches!(effect, Effect::StartsThread | Effect::TouchesObjc) {
                     self.record_op(
                         Op {
                             effect,

@@ -319,11 +319,19 @@ fn crate_ok(api: &Api, crates_used: &[String]) -> bool {
         .is_none_or(|k| crates_used.iter().any(|c| c == k))
 }
 
-/// `core::`/`alloc::` name the same items as `std::`.
+/// Crates reached through another crate's re-export, by the prefix that reaches them:
+/// `core::`/`alloc::` name the same items as `std::`, and nix re-exports libc whole
+/// (`pub use libc;` in nix's `lib.rs`), so `nix::libc::_exit` is `libc::_exit`.
+const REEXPORTED: &[(&str, &str)] = &[
+    ("core::", "std::"),
+    ("alloc::", "std::"),
+    ("nix::libc::", "libc::"),
+];
+
 pub fn normalize(path: &str) -> std::borrow::Cow<'_, str> {
-    for prefix in ["core::", "alloc::"] {
+    for (prefix, real) in REEXPORTED {
         if let Some(rest) = path.strip_prefix(prefix) {
-            return format!("std::{rest}").into();
+            return format!("{real}{rest}").into();
         }
     }
     path.into()
@@ -346,6 +354,10 @@ mod tests {
         assert_eq!(
             c.apis[c.by_path("core::mem::drop")[0]].effects,
             [Effect::Drops]
+        );
+        assert_eq!(
+            c.apis[c.by_path("nix::libc::_exit")[0]].effects,
+            [Effect::ImmediateExit]
         );
         assert!(
             c.by_method("par_iter", &[], false).is_empty(),

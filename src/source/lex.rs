@@ -16,6 +16,8 @@ pub struct LineComment {
     pub text: String,
     /// Only whitespace precedes it on its line.
     pub own_line: bool,
+    /// A doc comment (`///`, `//!`): documentation, never a directive.
+    pub doc: bool,
 }
 
 /// An item with a body, spanning `start_line..=end_line`.
@@ -138,6 +140,9 @@ pub fn lex(text: &str) -> Lexed {
             '/' if cur.peek(1) == Some('/') => {
                 cur.bump();
                 cur.bump();
+                // `///` and `//!` are doc comments (`////` is a plain one).
+                let doc = cur.peek(0) == Some('!')
+                    || (cur.peek(0) == Some('/') && cur.peek(1) != Some('/'));
                 if cur.peek(0) == Some('/') || cur.peek(0) == Some('!') {
                     cur.bump();
                 }
@@ -156,6 +161,7 @@ pub fn lex(text: &str) -> Lexed {
                     end_column: cur.col,
                     text: body,
                     own_line: !code_on_line,
+                    doc,
                 });
             }
             '/' if cur.peek(1) == Some('*') => {

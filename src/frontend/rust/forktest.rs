@@ -79,6 +79,9 @@ pub fn from_condition(cond: &syn::Expr, value: &Value) -> Option<ForkTest> {
             let side = match m.method.to_string().as_str() {
                 "is_child" => Side::Child,
                 "is_parent" => Side::Parent,
+                // `fork.is_child().is_ok()`: pty's tests return a `Result`.
+                "is_ok" | "is_some" => return from_condition(&m.receiver, value),
+                "is_err" | "is_none" => return from_condition(&m.receiver, value).map(negate),
                 _ => return None,
             };
             let subject = match &*m.receiver {
@@ -90,6 +93,10 @@ pub fn from_condition(cond: &syn::Expr, value: &Value) -> Option<ForkTest> {
             Some(ForkTest { subject, side })
         }
         syn::Expr::Let(l) => {
+            // `if let Ok(slave) = fork.is_child()`, `if let Some(m) = fork.is_parent().ok()`.
+            if let Some(test) = result_of_side_test(&l.pat, &l.expr, value) {
+                return Some(test);
+            }
             let side = side_of_pattern(&l.pat, None)?;
             Some(ForkTest {
                 subject: subject(value)?,
@@ -107,10 +114,41 @@ fn last_ident(path: &syn::Path) -> String {
         .unwrap_or_default()
 }
 
+/// A pattern matched against the `Result`/`Option` of an `is_child()`/`is_parent()` test:
+/// `Ok`/`Some` take that side, `Err`/`None` the other.
+fn result_of_side_test(pat: &syn::Pat, expr: &syn::Expr, value: &Value) -> Option<ForkTest> {
+    let mut expr = expr;
+    while let syn::Expr::MethodCall(m) = expr {
+        if !matches!(m.method.to_string().as_str(), "ok" | "err") {
+            break;
+        }
+        expr = &m.receiver;
+    }
+    let syn::Expr::MethodCall(m) = expr else {
+        return None;
+    };
+    if !matches!(m.method.to_string().as_str(), "is_child" | "is_parent") {
+        return None;
+    }
+    let test = from_condition(expr, value)?;
+    let name = match pat {
+        syn::Pat::TupleStruct(t) => last_ident(&t.path),
+        syn::Pat::Path(p) => last_ident(&p.path),
+        syn::Pat::Ident(i) => i.ident.to_string(),
+        _ => return None,
+    };
+    match name.as_str() {
+        "Ok" | "Some" => Some(test),
+        "Err" | "None" => Some(negate(test)),
+        _ => None,
+    }
+}
+
 fn side_of_name(name: &str) -> Option<Side> {
     match name {
         "Child" => Some(Side::Child),
-        "Parent" => Some(Side::Parent),
+        // rustix's `Fork::ParentOf(pid)`.
+        "Parent" | "ParentOf" => Some(Side::Parent),
         // `match pid.cmp(&0) { Ordering::Equal => .. }`
         "Equal" => Some(Side::Child),
         "Greater" => Some(Side::Parent),

@@ -1,35 +1,68 @@
-//! Where a file sits: the crate it belongs to (the nearest `Cargo.toml`) and its module path,
-//! from the conventional layout (`src/lib.rs`, `src/a/mod.rs`, `src/a/b.rs`, `src/bin/x.rs`,
-//! `tests/x.rs`, ...). `#[path]` declarations are applied later, once every file is lowered.
+//! Where a file sits: the crate it belongs to and its module path, found from the files
+//! themselves so that every spelling of the same files gives the same places. Inside a package
+//! (the nearest `Cargo.toml` above the file, however the path was written) the conventional
+//! layout decides (`src/lib.rs`, `src/a/mod.rs`, `src/a/b.rs`, `src/bin/x.rs`, `tests/x.rs`, ...);
+//! elsewhere a file belongs to the `main.rs`/`lib.rs` above it whose `mod` declarations lead to
+//! it, as rustc would resolve them. `#[path]` declarations are applied later, once every file is
+//! lowered.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::collections::{HashMap, HashSet};
+use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 
 /// The crate a file belongs to and its module path inside it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Place {
-    /// Unique per compilation unit: `name` for the library, `name#bin/x` for others.
+    /// Unique per compilation unit: `name` for the library, `name#bin/x` for others, the root
+    /// file's absolute path for a crate without a manifest.
     pub crate_id: String,
     pub module: Vec<String>,
 }
 
-/// Caches the package name found for each folder holding a `Cargo.toml`.
+/// What a manifest says about where its crates' roots are.
+#[derive(Debug, Clone)]
+struct Package {
+    root: PathBuf,
+    /// The library's crate name (`[lib] name`, else the package's, `-` turned into `_`); the
+    /// other targets' ids start with it too.
+    name: String,
+    /// `[lib] path`, when given.
+    lib: Option<PathBuf>,
+    /// `[[bin]]` targets with a `path`: name and root file.
+    bins: Vec<(String, PathBuf)>,
+}
+
+/// Caches the package found for each folder holding a `Cargo.toml`, and the `mod` names each
+/// file declares.
 #[derive(Default)]
 pub struct Layout {
-    packages: Mutex<HashMap<PathBuf, Option<(PathBuf, String)>>>,
+    packages: Mutex<HashMap<PathBuf, Option<Package>>>,
+    declared: Mutex<HashMap<PathBuf, HashSet<String>>>,
 }
+
+/// How many folders up a file without a manifest looks for the root that declares it.
+const MAX_LOOSE_DEPTH: usize = 16;
 
 impl Layout {
     pub fn place(&self, file: &Path) -> Place {
-        let Some((root, name)) = self.package_of(file) else {
-            // A loose file is a crate of its own.
-            return Place {
-                crate_id: file.to_string_lossy().into_owned(),
-                module: Vec::new(),
-            };
+        let file = absolute(file);
+        let Some(package) = self.package_of(&file) else {
+            return self.loose(&file, None);
         };
-        let rel = file.strip_prefix(&root).unwrap_or(file);
+        let (root, name) = (&package.root, &package.name);
+        // Targets the manifest places itself (`[lib] path = "lib.rs"`, `[[bin]] path = ..`).
+        let declared = package.lib.iter().map(|lib| (lib, name.clone())).chain(
+            package
+                .bins
+                .iter()
+                .map(|(bin, path)| (path, format!("{name}#bin/{bin}"))),
+        );
+        for (target, crate_id) in declared {
+            if let Some(module) = self.module_under(target, &file) {
+                return Place { crate_id, module };
+            }
+        }
+        let rel = file.strip_prefix(root).unwrap_or(&file);
         let parts: Vec<String> = rel
             .iter()
             .map(|p| p.to_string_lossy().into_owned())
@@ -48,7 +81,9 @@ impl Layout {
             Some("src") => {
                 let rest = &parts[1..];
                 // Without a library, the other files under src/ are the binary's modules.
-                let is_bin_root = rest == ["main.rs"] && root.join("src/lib.rs").is_file();
+                let has_lib = package.lib.as_ref().is_some_and(|l| l.is_file())
+                    || root.join("src/lib.rs").is_file();
+                let is_bin_root = rest == ["main.rs"] && has_lib;
                 let crate_id = if is_bin_root {
                     format!("{name}#bin/main")
                 } else {
@@ -71,15 +106,98 @@ impl Layout {
                     module,
                 }
             }
-            // build.rs, fixtures, scripts: each is a crate of its own.
-            _ => Place {
-                crate_id: file.to_string_lossy().into_owned(),
-                module: Vec::new(),
-            },
+            // build.rs, fixtures, scripts: crates of their own, unless a root beside them
+            // declares them.
+            _ => self.loose(&file, Some(root)),
         }
     }
 
-    fn package_of(&self, file: &Path) -> Option<(PathBuf, String)> {
+    /// A file outside a package's conventional layout: a module of the nearest `main.rs` or
+    /// `lib.rs` above it (not above `stop`) whose chain of `mod` declarations reaches it;
+    /// otherwise a crate of its own.
+    fn loose(&self, file: &Path, stop: Option<&Path>) -> Place {
+        let mut dir = file.parent();
+        for _ in 0..MAX_LOOSE_DEPTH {
+            let Some(d) = dir else { break };
+            let rel: Vec<String> = file
+                .strip_prefix(d)
+                .unwrap_or(file)
+                .iter()
+                .map(|p| p.to_string_lossy().into_owned())
+                .collect();
+            let module = modules_of(&rel);
+            for root in ["main.rs", "lib.rs"] {
+                let root = d.join(root);
+                if root != file && !module.is_empty() && self.declares_chain(&root, d, &module) {
+                    return Place {
+                        crate_id: root.to_string_lossy().into_owned(),
+                        module,
+                    };
+                }
+            }
+            if stop == Some(d) {
+                break;
+            }
+            dir = d.parent();
+        }
+        Place {
+            crate_id: file.to_string_lossy().into_owned(),
+            module: Vec::new(),
+        }
+    }
+
+    /// The module path of `file` in the crate whose root file is `target`: empty for the root
+    /// itself, the chain of `mod` declarations from it otherwise.
+    fn module_under(&self, target: &Path, file: &Path) -> Option<Vec<String>> {
+        if file == target {
+            return Some(Vec::new());
+        }
+        let dir = target.parent()?;
+        let rel: Vec<String> = file
+            .strip_prefix(dir)
+            .ok()?
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        let module = modules_of(&rel);
+        (!module.is_empty() && self.declares_chain(target, dir, &module)).then_some(module)
+    }
+
+    /// Whether `root` (in `dir`) declares `mod a;`, its file `a.rs` or `a/mod.rs` declares
+    /// `mod b;`, and so on down `module`.
+    fn declares_chain(&self, root: &Path, dir: &Path, module: &[String]) -> bool {
+        let (mut declarer, mut dir) = (root.to_path_buf(), dir.to_path_buf());
+        for (i, name) in module.iter().enumerate() {
+            if !self.declares(&declarer, name) {
+                return false;
+            }
+            if i + 1 == module.len() {
+                return true;
+            }
+            let flat = dir.join(format!("{name}.rs"));
+            dir = dir.join(name);
+            declarer = if flat.is_file() {
+                flat
+            } else {
+                dir.join("mod.rs")
+            };
+        }
+        false
+    }
+
+    fn declares(&self, file: &Path, name: &str) -> bool {
+        let mut cache = self.declared.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .entry(file.to_path_buf())
+            .or_insert_with(|| {
+                std::fs::read_to_string(file)
+                    .map(|text| declared_mods(&text))
+                    .unwrap_or_default()
+            })
+            .contains(name)
+    }
+
+    fn package_of(&self, file: &Path) -> Option<Package> {
         let mut dir = file.parent()?;
         loop {
             if let Some(found) = self.cached(dir) {
@@ -87,8 +205,7 @@ impl Layout {
             }
             let manifest = dir.join("Cargo.toml");
             if manifest.is_file() {
-                let name = package_name(&manifest);
-                let found = name.map(|n| (dir.to_path_buf(), n));
+                let found = read_package(dir, &manifest);
                 self.packages
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
@@ -101,10 +218,60 @@ impl Layout {
         }
     }
 
-    fn cached(&self, dir: &Path) -> Option<Option<(PathBuf, String)>> {
+    fn cached(&self, dir: &Path) -> Option<Option<Package>> {
         let map = self.packages.lock().unwrap_or_else(|e| e.into_inner());
         map.get(dir).cloned().filter(|v| v.is_some())
     }
+}
+
+/// The path made absolute against the working folder, with `.` and `..` taken out lexically, so
+/// that walking up its folders finds the same manifest whatever the spelling (`.`, `./src`, an
+/// absolute path).
+fn absolute(path: &Path) -> PathBuf {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        match std::env::current_dir() {
+            Ok(cwd) => cwd.join(path),
+            Err(_) => path.to_path_buf(),
+        }
+    };
+    let mut out = PathBuf::new();
+    for part in joined.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push(part);
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The names of `mod name;` declarations in a file's text (the ones that load another file).
+fn declared_mods(text: &str) -> HashSet<String> {
+    let mut out = HashSet::new();
+    let bytes = text.as_bytes();
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut from = 0;
+    while let Some(at) = text[from..].find("mod").map(|i| i + from) {
+        from = at + 3;
+        if at > 0 && word(bytes[at - 1])
+            || !bytes.get(from).is_some_and(|b| b.is_ascii_whitespace())
+        {
+            continue;
+        }
+        let rest = text[from..].trim_start();
+        let rest = rest.strip_prefix("r#").unwrap_or(rest);
+        let len = rest.bytes().take_while(|&b| word(b)).count();
+        if len > 0 && rest[len..].trim_start().starts_with(';') {
+            out.insert(rest[..len].to_string());
+        }
+    }
+    out
 }
 
 /// `["a", "b.rs"]` → `[a, b]`; `["a", "mod.rs"]` → `[a]`; `["lib.rs"]` → `[]`.
@@ -119,12 +286,39 @@ fn modules_of(parts: &[String]) -> Vec<String> {
     out
 }
 
-/// The `[package] name` of a manifest, `-` turned into `_` as rustc does.
-fn package_name(manifest: &Path) -> Option<String> {
+/// A manifest's package: its library's crate name (`-` turned into `_` as rustc does) and the
+/// target roots it declares; `None` for a manifest without `[package]` (a workspace).
+fn read_package(root: &Path, manifest: &Path) -> Option<Package> {
     let text = std::fs::read_to_string(manifest).ok()?;
     let value: toml::Table = toml::from_str(&text).ok()?;
-    let name = value.get("package")?.get("name")?.as_str()?;
-    Some(name.replace('-', "_"))
+    let package = value.get("package")?.get("name")?.as_str()?;
+    let lib = value.get("lib");
+    let name = lib
+        .and_then(|l| l.get("name"))
+        .and_then(|n| n.as_str())
+        .unwrap_or(package)
+        .replace('-', "_");
+    let path_of = |t: &toml::Value| {
+        t.get("path")
+            .and_then(|p| p.as_str())
+            .map(|p| absolute(&root.join(p)))
+    };
+    let bins = value
+        .get("bin")
+        .and_then(|b| b.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|b| {
+            let bin = b.get("name").and_then(|n| n.as_str()).unwrap_or(package);
+            Some((bin.to_string(), path_of(b)?))
+        })
+        .collect();
+    Some(Package {
+        root: root.to_path_buf(),
+        name,
+        lib: lib.and_then(path_of),
+        bins,
+    })
 }
 
 #[cfg(test)]
@@ -164,5 +358,56 @@ mod tests {
             }
         );
         assert_eq!(place("tests/it.rs").crate_id, "my_app#tests/it");
+    }
+
+    #[test]
+    fn without_a_manifest_mod_declarations_place_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let files = [
+            ("main.rs", "mod net;\nmod pool;\n"),
+            ("pool.rs", "pub fn f() {}\n"),
+            ("net/mod.rs", "mod server;\n"),
+            ("net/server.rs", "pub fn g() {}\n"),
+            ("stray.rs", ""),
+            ("tools/gen.rs", ""),
+        ];
+        for (name, text) in files {
+            let path = root.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let layout = Layout::default();
+        let main = absolute(&root.join("main.rs"))
+            .to_string_lossy()
+            .into_owned();
+        let place = |p: &str| layout.place(&root.join(p));
+        assert_eq!(place("main.rs").crate_id, main);
+        assert_eq!(
+            place("net/server.rs"),
+            Place {
+                crate_id: main.clone(),
+                module: vec!["net".into(), "server".into()]
+            }
+        );
+        assert_eq!(place("net/mod.rs").module, ["net"]);
+        assert_eq!(place("pool.rs").crate_id, main);
+        assert_eq!(place("net/../net/./server.rs").crate_id, main);
+        assert_ne!(
+            place("stray.rs").crate_id,
+            main,
+            "not declared: its own crate"
+        );
+        assert_ne!(place("tools/gen.rs").crate_id, main);
+    }
+
+    #[test]
+    fn declared_mods_are_file_modules_only() {
+        let found = declared_mods(
+            "mod a;\npub(crate) mod b ;\nmod c { }\nfn mode() {}\nmod r#d;\nmodx e;\n",
+        );
+        let mut found: Vec<_> = found.into_iter().collect();
+        found.sort();
+        assert_eq!(found, ["a", "b", "d"]);
     }
 }

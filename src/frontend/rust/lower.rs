@@ -7,6 +7,7 @@ use super::macros;
 use super::scope::{flatten_use, ModScope};
 use crate::ir::*;
 use std::collections::HashMap;
+use syn::punctuated::Punctuated;
 
 /// What an expression evaluates to, as far as the analysis cares.
 #[derive(Debug, Default, Clone)]
@@ -21,6 +22,8 @@ pub struct Value {
     pub closure: Option<usize>,
     /// The expression is this global.
     pub global: Option<String>,
+    /// The type a lock guard of this value dereferences to (`Mutex<T>` → `T`).
+    pub guards: Option<String>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -29,6 +32,10 @@ struct Local {
     closure: Option<usize>,
     /// For `for h in handles`: `h` stands for an element of `handles`.
     alias_of: Option<String>,
+    /// The type a lock guard of it dereferences to.
+    guards: Option<String>,
+    /// `CLONE_*` flags named in its initialiser (flags handed to `clone` through a local).
+    clone_flags: Vec<String>,
 }
 
 /// Methods whose result is the receiver's value (same type, same producing call).
@@ -51,6 +58,19 @@ const PASSTHROUGH: &[&str] = &[
     "unwrap_unchecked",
 ];
 
+/// Methods of a lock that return a guard dereferencing to the protected value.
+const GUARD: &[&str] = &[
+    "lock",
+    "read",
+    "write",
+    "try_lock",
+    "try_read",
+    "try_write",
+    "blocking_lock",
+    "blocking_read",
+    "blocking_write",
+];
+
 /// Methods that put an argument into the receiver collection (`handles.push(spawn(..))`).
 const STORE: &[&str] = &["push", "push_back", "push_front", "insert", "extend"];
 
@@ -62,6 +82,10 @@ pub struct Lowerer<'a> {
     pub externs: HashMap<String, String>,
     /// `self::Type` → field → type path, for `self.field.method()`.
     pub fields: HashMap<String, HashMap<String, String>>,
+    /// `self::Type` → field → the type its lock guards (`Mutex<T>` → `T`).
+    field_guards: HashMap<String, HashMap<String, String>>,
+    /// Statics of this file that are locks, by path → the type their guard dereferences to.
+    static_guards: HashMap<String, String>,
     next_call: u32,
     locals: Vec<HashMap<String, Local>>,
     fn_uses: Vec<HashMap<String, String>>,
@@ -141,6 +165,8 @@ impl<'a> Lowerer<'a> {
             current: 0,
             externs: HashMap::new(),
             fields: HashMap::new(),
+            field_guards: HashMap::new(),
+            static_guards: HashMap::new(),
             next_call: 0,
             locals: Vec::new(),
             fn_uses: Vec::new(),
@@ -181,7 +207,13 @@ impl<'a> Lowerer<'a> {
                     Some(s.ident.to_string())
                 }
                 syn::Item::Enum(e) => Some(e.ident.to_string()),
-                syn::Item::Static(s) => Some(s.ident.to_string()),
+                syn::Item::Static(s) => {
+                    if let Some(inner) = self.guarded_type(&s.ty) {
+                        let path = format!("{}::{}", self.scope().path, s.ident);
+                        self.static_guards.insert(path, inner);
+                    }
+                    Some(s.ident.to_string())
+                }
                 syn::Item::Const(c) => Some(c.ident.to_string()),
                 syn::Item::Mod(m) => Some(m.ident.to_string()),
                 syn::Item::Trait(t) => Some(t.ident.to_string()),
@@ -204,6 +236,10 @@ impl<'a> Lowerer<'a> {
                     }
                     None
                 }
+                syn::Item::ForeignMod(f) => {
+                    self.declare_foreign(f);
+                    None
+                }
                 _ => None,
             };
             if let Some(name) = name {
@@ -217,15 +253,47 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// Functions of an `extern "C"` block are the C library's functions of that name: the
+    /// project's own `fn fork() -> pid_t;` is libc's `fork`, so the catalogue's knowledge of
+    /// `libc::fork`, `libc::_exit`, `libc::execvp` applies to calls of it, here and through
+    /// this module's path from other files.
+    fn declare_foreign(&mut self, f: &syn::ItemForeignMod) {
+        let c_abi = f
+            .abi
+            .name
+            .as_ref()
+            .is_none_or(|n| matches!(n.value().as_str(), "C" | "C-unwind" | "system"));
+        if !c_abi {
+            return;
+        }
+        for item in &f.items {
+            let syn::ForeignItem::Fn(func) = item else {
+                continue;
+            };
+            let name = func.sig.ident.to_string();
+            let target = format!("libc::{name}");
+            let module = self.scope().path.clone();
+            self.ir
+                .reexports
+                .push((format!("{module}::{name}"), target.clone()));
+            self.scopes[self.current].uses.insert(name, target);
+        }
+    }
+
     fn declare_fields(&mut self, s: &syn::ItemStruct) {
         let key = format!("{}::{}", self.scope().path, s.ident);
-        let mut map = HashMap::new();
+        let (mut map, mut guards) = (HashMap::new(), HashMap::new());
         for field in &s.fields {
-            if let (Some(name), Some(ty)) = (&field.ident, self.type_path(&field.ty)) {
+            let Some(name) = &field.ident else { continue };
+            if let Some(ty) = self.type_path(&field.ty) {
                 map.insert(name.to_string(), ty);
             }
+            if let Some(inner) = self.guarded_type(&field.ty) {
+                guards.insert(name.to_string(), inner);
+            }
         }
-        self.fields.insert(key, map);
+        self.fields.insert(key.clone(), map);
+        self.field_guards.insert(key, guards);
     }
 
     fn add_use(&mut self, tree: &syn::UseTree, in_fn: bool) {
@@ -277,8 +345,7 @@ impl<'a> Lowerer<'a> {
                     return;
                 };
                 let test = self.in_test || is_test_attrs(&imp.attrs);
-                let last = ty.rsplit("::").next().unwrap_or(&ty).to_string();
-                let base = format!("{}::{last}", self.scope().path);
+                let base = impl_base(&ty, &self.scope().path);
                 for it in &imp.items {
                     if let syn::ImplItem::Fn(m) = it {
                         let path = format!("{base}::{}", m.sig.ident);
@@ -481,11 +548,13 @@ impl<'a> Lowerer<'a> {
                 syn::FnArg::Typed(t) => {
                     if let syn::Pat::Ident(id) = &*t.pat {
                         let ty = self.type_path(&t.ty);
+                        let guards = self.guarded_type(&t.ty);
                         let name = id.ident.to_string();
                         self.set_local(
                             &name,
                             Local {
                                 ty,
+                                guards,
                                 ..Default::default()
                             },
                         );
@@ -526,6 +595,33 @@ impl<'a> Lowerer<'a> {
                 }
                 let segs = path_segs(&p.path);
                 self.resolve(&segs).into_iter().next()
+            }
+            _ => None,
+        }
+    }
+
+    /// For a lock (`Mutex<T>`, `RwLock<T>`, also behind `Arc`, `&`, `Lazy`, `OnceLock`), the
+    /// type its guard dereferences to: a method called through the guard is `T`'s method.
+    pub fn guarded_type(&self, ty: &syn::Type) -> Option<String> {
+        match ty {
+            syn::Type::Reference(r) => self.guarded_type(&r.elem),
+            syn::Type::Paren(p) => self.guarded_type(&p.elem),
+            syn::Type::Group(g) => self.guarded_type(&g.elem),
+            syn::Type::Path(p) => {
+                let last = p.path.segments.last()?;
+                let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                    return None;
+                };
+                let Some(syn::GenericArgument::Type(inner)) = args.args.first() else {
+                    return None;
+                };
+                match last.ident.to_string().as_str() {
+                    "Mutex" | "RwLock" | "ReentrantMutex" | "FairMutex" => self.type_path(inner),
+                    "Arc" | "Rc" | "Box" | "Lazy" | "LazyLock" | "OnceLock" | "OnceCell" => {
+                        self.guarded_type(inner)
+                    }
+                    _ => None,
+                }
             }
             _ => None,
         }
@@ -586,18 +682,57 @@ impl<'a> Lowerer<'a> {
     }
 
     pub fn lower_stmts(&mut self, stmts: &[syn::Stmt]) -> Block {
+        self.lower_stmts_value(stmts).0
+    }
+
+    /// A block and the value of its tail expression.
+    fn lower_block_value(&mut self, block: &syn::Block) -> (Block, Value) {
+        self.lower_stmts_value(&block.stmts)
+    }
+
+    fn lower_stmts_value(&mut self, stmts: &[syn::Stmt]) -> (Block, Value) {
         let mut out = Block::default();
+        let mut tail = Value::default();
         if self.depth > MAX_DEPTH {
-            return out;
+            return (out, tail);
         }
         self.depth += 1;
         self.locals.push(HashMap::new());
-        for stmt in stmts {
-            self.lower_stmt(stmt, &mut out);
+        let mut i = 0;
+        while i < stmts.len() {
+            let stmt = &stmts[i];
+            // `#[cfg(x)] let r = a(); #[cfg(not(x))] let r = b();`: one build has one of them.
+            let group = cfg_alternatives(&stmts[i..]);
+            if group > 1 {
+                let mut arms = Vec::new();
+                for alternative in &stmts[i..i + group] {
+                    let mut body = Block::default();
+                    self.lower_stmt(alternative, &mut body);
+                    arms.push(Arm {
+                        test: None,
+                        body,
+                        span: Span::default(),
+                    });
+                }
+                out.nodes.push(Node::Branch(Branch {
+                    span: Span::default(),
+                    arms,
+                    exhaustive: true,
+                }));
+                i += group;
+                continue;
+            }
+            match stmt {
+                syn::Stmt::Expr(e, None) if i + 1 == stmts.len() => {
+                    tail = self.lower_expr(e, &mut out.nodes);
+                }
+                _ => self.lower_stmt(stmt, &mut out),
+            }
+            i += 1;
         }
         self.locals.pop();
         self.depth -= 1;
-        out
+        (out, tail)
     }
 
     fn lower_stmt(&mut self, stmt: &syn::Stmt, out: &mut Block) {
@@ -628,15 +763,25 @@ impl<'a> Lowerer<'a> {
                     let ty = annotated
                         .and_then(|t| self.type_path(t))
                         .or(value.ty.clone());
+                    let guards = annotated
+                        .and_then(|t| self.guarded_type(t))
+                        .or(value.guards.clone());
                     if let Some(call) = value.call {
                         bind_call(&mut out.nodes, call, &name);
                     }
+                    let clone_flags = local
+                        .init
+                        .as_ref()
+                        .map(|init| clone_flags_of(&init.expr))
+                        .unwrap_or_default();
                     self.set_local(
                         &name,
                         Local {
                             ty,
                             closure: value.closure,
                             alias_of: None,
+                            guards,
+                            clone_flags,
                         },
                     );
                     out.locals.push(name);
@@ -706,9 +851,14 @@ impl<'a> Lowerer<'a> {
                 }
             }
             E::Block(b) => {
-                let block = self.lower_block(&b.block);
+                // `on_event({ let name = ..; move |e| .. })`: the block's value is its tail.
+                let (block, tail) = self.lower_block_value(&b.block);
                 out.push(Node::Block(block));
-                Value::default()
+                Value {
+                    ty: tail.ty,
+                    closure: tail.closure,
+                    ..Default::default()
+                }
             }
             E::Unsafe(u) => {
                 // `unsafe { fork() }` is the fork's value: keep it visible to the caller.
@@ -789,7 +939,22 @@ impl<'a> Lowerer<'a> {
                 out.push(Node::Try(span_of(t.question_token.span)));
                 v
             }
-            E::Await(a) => self.lower_expr(&a.base, out),
+            E::Await(a) => {
+                let value = self.lower_expr(&a.base, out);
+                // `async { .. }.await` runs the block here: a call of it.
+                match (&*a.base, value.closure) {
+                    (syn::Expr::Async(_), Some(index)) => {
+                        let call = self.call(Callee::Local(index), span_of(a.await_token.span));
+                        let id = call.id;
+                        out.push(Node::Call(call));
+                        Value {
+                            call: Some(id),
+                            ..Default::default()
+                        }
+                    }
+                    _ => value,
+                }
+            }
             E::Break(b) => {
                 if let Some(e) = &b.expr {
                     self.lower_expr(e, out);
@@ -820,9 +985,18 @@ impl<'a> Lowerer<'a> {
                         .cloned(),
                     _ => None,
                 };
+                let guards = match (&f.member, &base.ty) {
+                    (syn::Member::Named(name), Some(ty)) => self
+                        .field_guards
+                        .get(ty)
+                        .and_then(|m| m.get(&name.to_string()))
+                        .cloned(),
+                    _ => None,
+                };
                 // `pty.fork_result`: a field of a local stands for the local (its fork result).
                 Value {
                     ty,
+                    guards,
                     var: base.var,
                     ..Default::default()
                 }
@@ -869,7 +1043,15 @@ impl<'a> Lowerer<'a> {
                 if let Some(rest) = &s.rest {
                     self.lower_expr(rest, out);
                 }
-                Value::default()
+                // `Job { .. }` is a `Job`.
+                let ty = match &s.qself {
+                    None => self.resolve(&path_segs(&s.path)).into_iter().next(),
+                    Some(q) => self.type_path(&q.ty),
+                };
+                Value {
+                    ty,
+                    ..Default::default()
+                }
             }
             E::Range(r) => {
                 if let Some(e) = &r.start {
@@ -902,6 +1084,7 @@ impl<'a> Lowerer<'a> {
                 return Value {
                     ty: local.ty.clone(),
                     closure: local.closure,
+                    guards: local.guards.clone(),
                     var: Some(var),
                     ..Default::default()
                 };
@@ -913,6 +1096,7 @@ impl<'a> Lowerer<'a> {
             let c = self.call(Callee::Global(resolved.clone()), path_span(path).1);
             out.push(Node::Call(c));
             return Value {
+                guards: self.static_guards.get(&resolved).cloned(),
                 global: Some(resolved),
                 ..Default::default()
             };
@@ -920,7 +1104,7 @@ impl<'a> Lowerer<'a> {
         Value::default()
     }
 
-    fn lower_closure(
+    pub fn lower_closure(
         &mut self,
         body: &syn::Expr,
         params: Vec<String>,
@@ -954,6 +1138,36 @@ impl<'a> Lowerer<'a> {
         index
     }
 
+    /// A function named as an argument (`cmd.pre_exec(become_leader)`, `spawn(worker)`,
+    /// `.map_err(io::Error::other)`) is the closure `|..| f(..)`: what it does happens wherever
+    /// the callee runs its closures.
+    fn fn_item_closure(&mut self, arg: &syn::Expr, value: &Value) -> Option<usize> {
+        let syn::Expr::Path(p) = arg else {
+            return None;
+        };
+        let last = p.path.segments.last()?.ident.to_string();
+        let function = p.qself.is_none()
+            && value.var.is_none()
+            && value.global.is_none()
+            && last.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && !matches!(last.as_str(), "self" | "super" | "crate");
+        if !function {
+            return None;
+        }
+        let start = p.path.segments.first()?.ident.span();
+        let end = p.path.segments.last()?.ident.span();
+        let mut parens =
+            proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, Default::default());
+        parens.set_span(end);
+        let body = syn::Expr::Call(syn::ExprCall {
+            attrs: Vec::new(),
+            func: Box::new(arg.clone()),
+            paren_token: syn::token::Paren(parens.delim_span()),
+            args: Punctuated::new(),
+        });
+        Some(self.lower_closure(&body, Vec::new(), start))
+    }
+
     /// Lowers call arguments, collecting the closures and locals passed.
     fn lower_args<'e>(
         &mut self,
@@ -974,7 +1188,7 @@ impl<'a> Lowerer<'a> {
                 call.str_arg = Some(text.value());
             }
             let v = self.lower_expr(arg, out);
-            if let Some(c) = v.closure {
+            if let Some(c) = v.closure.or_else(|| self.fn_item_closure(arg, &v)) {
                 call.closures.push(c);
             }
             if let Some(var) = &v.var {
@@ -1039,6 +1253,11 @@ impl<'a> Lowerer<'a> {
             },
             None => self.resolve(&segs),
         };
+        let flags = self.clone_flags_passed(&c.args);
+        let candidates = candidates
+            .into_iter()
+            .map(|p| raw_clone_variant(p, &c.args, &flags))
+            .collect::<Vec<_>>();
         let ty = candidates.first().and_then(|p| constructor_type(p));
         if let Some(first) = segs.first() {
             self.note_crate(&first.clone());
@@ -1051,6 +1270,24 @@ impl<'a> Lowerer<'a> {
             call: Some(id),
             ..Default::default()
         }
+    }
+
+    /// The `CLONE_*` flags a call's arguments after the first name, directly or through locals
+    /// (`let flags = CLONE_VM | ..; syscall(SYS_clone, flags, ..)`, `&args` of `clone3`).
+    fn clone_flags_passed(&self, args: &Punctuated<syn::Expr, syn::Token![,]>) -> Vec<String> {
+        let mut names = Names::default();
+        for arg in args.iter().skip(1) {
+            syn::visit::Visit::visit_expr(&mut names, arg);
+        }
+        let mut flags: Vec<String> = Vec::new();
+        for name in &names.0 {
+            if name.starts_with("CLONE_") {
+                flags.push(name.clone());
+            } else if let Some(local) = self.local(name) {
+                flags.extend(local.clone_flags.iter().cloned());
+            }
+        }
+        flags
     }
 
     fn lower_method(&mut self, m: &syn::ExprMethodCall, out: &mut Vec<Node>) -> Value {
@@ -1086,6 +1323,14 @@ impl<'a> Lowerer<'a> {
             return Value {
                 call: receiver.call.or(Some(id)),
                 ..receiver
+            };
+        }
+        // `STATE.lock().unwrap().serve()`: the guard dereferences to the protected value.
+        if let (true, Some(inner)) = (GUARD.contains(&name.as_str()), &receiver.guards) {
+            return Value {
+                ty: Some(inner.clone()),
+                call: Some(id),
+                ..Default::default()
             };
         }
         Value {
@@ -1186,6 +1431,109 @@ pub fn bind_call(nodes: &mut [Node], id: u32, var: &str) {
             }
         }
     }
+}
+
+/// Raw process creation is told apart by its arguments: `syscall(SYS_fork)` forks and
+/// `syscall(SYS_vfork)` vforks; `syscall(SYS_clone | SYS_clone3, ..)` and `libc::clone(..)` make
+/// a thread with `CLONE_THREAD` and share the parent's memory with `CLONE_VM` (clone(2)). The
+/// variant goes after a `#` (`libc::syscall#SYS_clone#vm`) for the catalogue to name.
+fn raw_clone_variant(
+    path: String,
+    args: &Punctuated<syn::Expr, syn::Token![,]>,
+    passed: &[String],
+) -> String {
+    let flags = || {
+        if passed.iter().any(|n| n == "CLONE_THREAD") {
+            "#thread"
+        } else if passed.iter().any(|n| n == "CLONE_VM") {
+            "#vm"
+        } else {
+            ""
+        }
+    };
+    match path.as_str() {
+        "libc::syscall" => {
+            let Some(syn::Expr::Path(p)) = args.first() else {
+                return path;
+            };
+            let Some(number) = p.path.segments.last().map(|s| s.ident.to_string()) else {
+                return path;
+            };
+            match number.as_str() {
+                "SYS_fork" | "SYS_vfork" => format!("{path}#{number}"),
+                "SYS_clone" | "SYS_clone3" => format!("{path}#{number}{}", flags()),
+                _ => path,
+            }
+        }
+        "libc::clone" => {
+            let flags = flags();
+            format!("{path}{flags}")
+        }
+        _ => path,
+    }
+}
+
+/// The `CLONE_*` names in an expression.
+fn clone_flags_of(expr: &syn::Expr) -> Vec<String> {
+    let mut names = Names::default();
+    syn::visit::Visit::visit_expr(&mut names, expr);
+    names.0.retain(|n| n.starts_with("CLONE_"));
+    names.0
+}
+
+/// Every identifier in an expression (the flags of a `clone`).
+#[derive(Default)]
+struct Names(Vec<String>);
+
+impl<'ast> syn::visit::Visit<'ast> for Names {
+    fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+        self.0.push(i.to_string());
+    }
+}
+
+/// The `#[cfg(..)]` predicate of a statement.
+fn stmt_cfg(stmt: &syn::Stmt) -> Option<super::cfg::Cfg> {
+    let attrs = match stmt {
+        syn::Stmt::Local(l) => &l.attrs,
+        syn::Stmt::Macro(m) => &m.attrs,
+        syn::Stmt::Expr(syn::Expr::Call(c), _) => &c.attrs,
+        syn::Stmt::Expr(syn::Expr::MethodCall(m), _) => &m.attrs,
+        syn::Stmt::Expr(syn::Expr::Macro(m), _) => &m.attrs,
+        syn::Stmt::Expr(syn::Expr::Block(b), _) => &b.attrs,
+        syn::Stmt::Expr(syn::Expr::If(e), _) => &e.attrs,
+        syn::Stmt::Expr(syn::Expr::Match(e), _) => &e.attrs,
+        _ => return None,
+    };
+    attrs.iter().find_map(|a| match &a.meta {
+        syn::Meta::List(l) if l.path.is_ident("cfg") => super::cfg::Cfg::parse(l.tokens.clone()),
+        _ => None,
+    })
+}
+
+/// How many statements from the first are compiled under pairwise exclusive `#[cfg]`
+/// predicates (no build has two of them); 0 or 1 when there is no such run.
+fn cfg_alternatives(stmts: &[syn::Stmt]) -> usize {
+    let mut seen: Vec<super::cfg::Cfg> = Vec::new();
+    for stmt in stmts {
+        let Some(cfg) = stmt_cfg(stmt) else { break };
+        if !seen.iter().all(|s| s.excludes(&cfg)) {
+            break;
+        }
+        seen.push(cfg);
+    }
+    seen.len()
+}
+
+/// Where an `impl` block's methods live: at the type's own path when the type is this crate's
+/// (`impl Case` in `exec.rs` for `crate::model::Case`) or a path into another crate
+/// (`impl LeadSession for std::process::Command`), so that a call on a value of that type finds
+/// them; a bare name from the prelude (`impl From<X> for String`) stays in the impl's module,
+/// where it cannot take over every `String::from`.
+fn impl_base(ty: &str, module: &str) -> String {
+    if ty.contains("::") {
+        return ty.to_string();
+    }
+    format!("{module}::{ty}")
 }
 
 /// `a::b::Type::new` → `a::b::Type`: an associated function on a type returns that type, as far

@@ -36,6 +36,14 @@ const EXPR_MACROS: &[&str] = &[
     "debug",
     "trace",
     "log",
+    "crit",
+    "slog_crit",
+    "slog_error",
+    "slog_warn",
+    "slog_info",
+    "slog_debug",
+    "slog_trace",
+    "slog_log",
     "event",
     "anyhow",
     "bail",
@@ -152,15 +160,18 @@ fn split_top_level(tokens: TokenStream) -> Vec<TokenStream> {
     parts
 }
 
-/// From the macro's name to its closing delimiter (see `lower::range` on why not `Spanned`).
-fn mac_span(mac: &syn::Macro) -> crate::ir::Span {
-    let start = mac
-        .path
+/// The first token of the macro's path.
+fn mac_start(mac: &syn::Macro) -> proc_macro2::Span {
+    mac.path
         .segments
         .first()
         .map(|s| s.ident.span())
-        .unwrap_or_else(proc_macro2::Span::call_site);
-    range(start, mac.delimiter.span().close())
+        .unwrap_or_else(proc_macro2::Span::call_site)
+}
+
+/// From the macro's name to its closing delimiter (see `lower::range` on why not `Spanned`).
+fn mac_span(mac: &syn::Macro) -> crate::ir::Span {
+    range(mac_start(mac), mac.delimiter.span().close())
 }
 
 pub fn lower_expr_macro(l: &mut Lowerer, mac: &syn::Macro, out: &mut Vec<Node>) -> Value {
@@ -213,13 +224,39 @@ pub fn lower_expr_macro(l: &mut Lowerer, mac: &syn::Macro, out: &mut Vec<Node>) 
         }
         return Value::default();
     }
-    // Unknown macro in statement or expression position: its body often is code.
-    if let Ok(stmts) = (syn::Block::parse_within).parse2(mac.tokens.clone()) {
-        if !stmts.is_empty() {
-            let block = l.lower_stmts(&stmts);
-            out.push(Node::Block(block));
+    if matches!(name.as_str(), "select" | "select_biased") {
+        if let Some(select) = parse_select(mac.tokens.clone()) {
+            lower_select(l, &select, mac_span(mac), out);
             let path = resolve_macro(l, &segs);
             let call = l.call(Callee::Macro(path), mac_span(mac));
+            out.push(Node::Call(call));
+            return Value::default();
+        }
+    }
+    // Unknown macro in statement or expression position: its body often is code. Where the
+    // macro puts it is unknown (a `fork_and_return!` runs it in the child, after its own fork):
+    // code that cannot leave the enclosing function is handed to the macro as a closure, run
+    // after the macro's own work; code that may `return`, `?`, `break` or `continue` out of it
+    // stays in place, before the macro.
+    if let Ok(stmts) = (syn::Block::parse_within).parse2(mac.tokens.clone()) {
+        if !stmts.is_empty() {
+            let path = resolve_macro(l, &segs);
+            let mut call = l.call(Callee::Macro(path), mac_span(mac));
+            if escapes(&stmts) {
+                let block = l.lower_stmts(&stmts);
+                out.push(Node::Block(block));
+            } else {
+                let body = syn::Expr::Block(syn::ExprBlock {
+                    attrs: Vec::new(),
+                    label: None,
+                    block: syn::Block {
+                        brace_token: syn::token::Brace(mac.delimiter.span().join()),
+                        stmts,
+                    },
+                });
+                call.closures
+                    .push(l.lower_closure(&body, Vec::new(), mac_start(mac)));
+            }
             out.push(Node::Call(call));
             return Value::default();
         }
@@ -228,6 +265,152 @@ pub fn lower_expr_macro(l: &mut Lowerer, mac: &syn::Macro, out: &mut Vec<Node>) 
     let call = l.call(Callee::Macro(path), mac_span(mac));
     out.push(Node::Call(call));
     Value::default()
+}
+
+/// The arms of a `select!` (tokio, futures): each `pattern = future (, if guard)? => handler`,
+/// and `else => handler`.
+struct Select {
+    futures: Vec<syn::Expr>,
+    handlers: Vec<syn::Expr>,
+}
+
+fn parse_select(tokens: TokenStream) -> Option<Select> {
+    let tts: Vec<TokenTree> = tokens.into_iter().collect();
+    let is = |tt: &TokenTree, c: char| matches!(tt, TokenTree::Punct(p) if p.as_char() == c);
+    let joint = |tt: &TokenTree| matches!(tt, TokenTree::Punct(p) if p.spacing() == proc_macro2::Spacing::Joint);
+    let mut select = Select {
+        futures: Vec::new(),
+        handlers: Vec::new(),
+    };
+    let mut i = 0;
+    // `biased;`
+    if matches!(tts.first(), Some(TokenTree::Ident(id)) if id == "biased")
+        && tts.get(1).is_some_and(|t| is(t, ';'))
+    {
+        i = 2;
+    }
+    while i < tts.len() {
+        // The head runs to `=>`: a pattern, then `= future` unless it is `else`.
+        let start = i;
+        let mut arrow = None;
+        let mut assign = None;
+        while i < tts.len() {
+            if is(&tts[i], '=') && joint(&tts[i]) && tts.get(i + 1).is_some_and(|t| is(t, '>')) {
+                arrow = Some(i);
+                break;
+            }
+            let lone = is(&tts[i], '=')
+                && !joint(&tts[i])
+                && !(i > start && joint(&tts[i - 1]) && matches!(tts[i - 1], TokenTree::Punct(_)));
+            if lone && assign.is_none() {
+                assign = Some(i);
+            }
+            i += 1;
+        }
+        let arrow = arrow?;
+        if let Some(eq) = assign {
+            // `, if guard` ends the future.
+            let end = (eq + 1..arrow)
+                .find(|&j| {
+                    is(&tts[j], ',')
+                        && matches!(tts.get(j + 1), Some(TokenTree::Ident(id)) if id == "if")
+                })
+                .unwrap_or(arrow);
+            let future: TokenStream = tts[eq + 1..end].iter().cloned().collect();
+            select.futures.push(syn::parse2(future).ok()?);
+        }
+        i = arrow + 2;
+        let body_start = i;
+        let braced =
+            matches!(tts.get(i), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Brace);
+        if braced {
+            i += 1;
+        } else {
+            while i < tts.len() && !is(&tts[i], ',') {
+                i += 1;
+            }
+        }
+        let handler: TokenStream = tts[body_start..i].iter().cloned().collect();
+        select.handlers.push(syn::parse2(handler).ok()?);
+        if tts.get(i).is_some_and(|t| is(t, ',')) {
+            i += 1;
+        }
+    }
+    (!select.handlers.is_empty()).then_some(select)
+}
+
+/// Every future is created (they race), then one handler runs: the handlers are alternatives.
+fn lower_select(l: &mut Lowerer, select: &Select, span: crate::ir::Span, out: &mut Vec<Node>) {
+    for future in &select.futures {
+        l.lower_expr(future, out);
+    }
+    let mut arms = Vec::new();
+    for handler in &select.handlers {
+        let mut body = crate::ir::Block::default();
+        l.lower_expr(handler, &mut body.nodes);
+        arms.push(crate::ir::Arm {
+            test: None,
+            body,
+            span,
+        });
+    }
+    out.push(Node::Branch(crate::ir::Branch {
+        span,
+        arms,
+        exhaustive: true,
+    }));
+}
+
+/// Whether statements may leave the function that holds them (`return`, `?`, or a `break` or
+/// `continue` of a loop around them); closures, async blocks and items are their own functions.
+fn escapes(stmts: &[syn::Stmt]) -> bool {
+    #[derive(Default)]
+    struct Escape {
+        found: bool,
+        loops: usize,
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Escape {
+        fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
+            self.found = true;
+        }
+        fn visit_expr_try(&mut self, _: &'ast syn::ExprTry) {
+            self.found = true;
+        }
+        fn visit_expr_break(&mut self, _: &'ast syn::ExprBreak) {
+            self.found |= self.loops == 0;
+        }
+        fn visit_expr_continue(&mut self, _: &'ast syn::ExprContinue) {
+            self.found |= self.loops == 0;
+        }
+        fn visit_expr_loop(&mut self, e: &'ast syn::ExprLoop) {
+            self.loops += 1;
+            syn::visit::visit_expr_loop(self, e);
+            self.loops -= 1;
+        }
+        fn visit_expr_while(&mut self, e: &'ast syn::ExprWhile) {
+            self.loops += 1;
+            syn::visit::visit_expr_while(self, e);
+            self.loops -= 1;
+        }
+        fn visit_expr_for_loop(&mut self, e: &'ast syn::ExprForLoop) {
+            self.loops += 1;
+            syn::visit::visit_expr_for_loop(self, e);
+            self.loops -= 1;
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            // `bail!`, `try!` and unknown macros may return: look at what they hold.
+            let name = macro_name(&m.path);
+            self.found |= matches!(name.as_str(), "bail" | "try" | "ensure");
+        }
+    }
+    let mut v = Escape::default();
+    for stmt in stmts {
+        syn::visit::Visit::visit_stmt(&mut v, stmt);
+    }
+    v.found
 }
 
 /// A macro's path: `log::info` when written so or imported with `use log::info`, else its name.

@@ -1,5 +1,6 @@
 //! The Rust frontend: parses a file with syn and lowers it to the IR. No syn type leaves it.
 
+mod cfg;
 mod forktest;
 pub mod layout;
 mod lower;

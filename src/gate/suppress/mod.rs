@@ -66,6 +66,9 @@ fn directives(path: &str, sources: &mut Sources) -> Vec<Placed> {
         .comments
         .iter()
         .filter_map(|c| {
+            if c.doc {
+                return None;
+            }
             let parsed = directive::parse(&c.text)?;
             let (target, n) = match &parsed {
                 Ok(d) if d.file_wide => (None, d.rules.len()),
@@ -226,11 +229,7 @@ mod tests {
             true,
         );
         assert_eq!(out.suppressed, 3);
-        let got: Vec<(u32, &str)> = out
-            .findings
-            .iter()
-            .map(|f| (f.location.as_ref().unwrap().line, f.rule.as_str()))
-            .collect();
+        let got = lines_and_rules(&out.findings);
         assert_eq!(
             got,
             [
@@ -244,5 +243,33 @@ mod tests {
         assert!(out.findings[3]
             .message
             .contains("no FL003 (objc-before-fork) finding on line 6"));
+    }
+
+    fn lines_and_rules(findings: &[Finding]) -> Vec<(u32, &str)> {
+        findings
+            .iter()
+            .map(|f| (f.location.as_ref().unwrap().line, f.rule.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn doc_comments_are_documentation_not_directives() {
+        let text = "//! forklint: allow(FL01) is how a typo reads\n/// Writes `forklint: allow(FL001)` above a fork.\nfn f() {\n    g();\n}\n// forklint: allow(FL01)\n";
+        let mut sources = Sources::default();
+        sources.insert("d.rs", text.to_string());
+        let out = apply(
+            vec![finding("d.rs", 3, "FL001")],
+            &["d.rs".to_string()],
+            &mut sources,
+            &Levels::default(),
+            true,
+        );
+        assert_eq!(out.suppressed, 0, "a doc comment suppresses nothing");
+        let got = lines_and_rules(&out.findings);
+        assert_eq!(
+            got,
+            [(3, "FL001"), (6, "FL900")],
+            "a plain comment still is a directive"
+        );
     }
 }
