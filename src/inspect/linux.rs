@@ -134,7 +134,7 @@ pub fn inspect(pid: i32) -> Result<Report, InspectError> {
     } else {
         None
     };
-    let fds = build_fds(pid, cat, &fd_records, sockets.as_ref());
+    let fds = build_fds((pid, &stat), cat, &fd_records, sockets.as_ref());
     let locks = build_locks(pid, &fd_records, fds_ok, &mut skip);
 
     let (libraries, executable_imports) = match std::fs::read_to_string(format!("/proc/{pid}/maps"))
@@ -213,15 +213,11 @@ fn thread_count_only(pid: i32, stat: &Stat) -> Vec<Thread> {
 }
 
 fn build_fds(
-    pid: i32,
+    target: (i32, &Stat),
     cat: &Catalog,
     records: &[FdRecord],
     index: Option<&SocketIndex>,
 ) -> Vec<Fd> {
-    let own_inodes: HashSet<u64> = records
-        .iter()
-        .filter_map(|r| r.class.socket_inode)
-        .collect();
     let mut fds: Vec<Fd> = records
         .iter()
         .map(|r| {
@@ -245,7 +241,7 @@ fn build_fds(
         })
         .collect();
     if let Some(index) = index {
-        name_loopback_peers(pid, cat, index, records, &own_inodes, &mut fds);
+        link_sockets(target, cat, index, records, &mut fds);
     }
     fds
 }
@@ -268,6 +264,8 @@ fn socket(cat: &Catalog, entry: Option<&SockEntry>) -> Socket {
                 state: e.state.to_string(),
                 service: service.map(|s| s.name.clone()),
                 peer_process: None,
+                peer_scope: None,
+                shared_with: Vec::new(),
             }
         }
         Some(SockEntry::Unix(u)) => Socket {
@@ -277,6 +275,8 @@ fn socket(cat: &Catalog, entry: Option<&SockEntry>) -> Socket {
             state: u.state.to_string(),
             service: None,
             peer_process: None,
+            peer_scope: None,
+            shared_with: Vec::new(),
         },
         None => Socket {
             protocol: "unknown".to_string(),
@@ -285,68 +285,86 @@ fn socket(cat: &Catalog, entry: Option<&SockEntry>) -> Socket {
             state: "?".to_string(),
             service: None,
             peer_process: None,
+            peer_scope: None,
+            shared_with: Vec::new(),
         },
     }
 }
 
-/// Names the process at the other end of loopback TCP connections and, from its name, the
-/// service when the port is not a well-known one.
-fn name_loopback_peers(
-    pid: i32,
+/// Finds who holds each socket and its other end, by inode: names the peer process (and from
+/// its name the service, when the port is not a well-known one), tells a channel inside the
+/// program from a connection to someone else, and lists the processes already sharing it.
+fn link_sockets(
+    target: (i32, &Stat),
     cat: &Catalog,
     index: &SocketIndex,
     records: &[FdRecord],
-    own_inodes: &HashSet<u64>,
     fds: &mut [Fd],
 ) {
-    let mut peer_inode_of_fd: HashMap<usize, u64> = HashMap::new();
+    let (pid, stat) = target;
+    let mut peer_of_fd: HashMap<usize, u64> = HashMap::new();
+    let mut wanted = HashSet::new();
     for (i, r) in records.iter().enumerate() {
-        let Some(SockEntry::Inet(e)) = r.class.socket_inode.and_then(|n| index.get(n)) else {
+        let Some(inode) = r.class.socket_inode else {
             continue;
         };
-        if !e.is_tcp() || !e.has_peer() || !e.remote.ip().is_loopback() && !is_mapped_loopback(e) {
-            continue;
-        }
-        let other = index
-            .tcp_by_local(&e.remote, &e.local)
-            .filter(|o| o.inode != e.inode)
-            .or_else(|| index.tcp_listener(e.remote.port()));
-        if let Some(other) = other {
-            peer_inode_of_fd.insert(i, other.inode);
+        wanted.insert(inode);
+        if let Some(peer) = index.get(inode).and_then(|e| index.peer_of(e)) {
+            peer_of_fd.insert(i, peer);
+            wanted.insert(peer);
         }
     }
-    let wanted: HashSet<u64> = peer_inode_of_fd
-        .values()
-        .copied()
-        .filter(|i| !own_inodes.contains(i))
-        .collect();
-    let owners = peers::owners(&wanted, pid);
-    let own_name = std::fs::read_to_string(format!("/proc/{pid}/comm"))
-        .map(|s| s.trim_end().to_string())
-        .unwrap_or_default();
-    for (i, inode) in peer_inode_of_fd {
-        let owner = if own_inodes.contains(&inode) {
-            Some((pid, own_name.clone()))
-        } else {
-            owners.get(&inode).cloned()
-        };
-        let (Some((owner_pid, name)), Some(sock)) = (owner, fds[i].socket.as_mut()) else {
+    let holders = peers::holders(&wanted);
+    let others = |inode: u64| -> Vec<&peers::Holder> {
+        holders
+            .get(&inode)
+            .map(|h| h.iter().filter(|h| h.pid != pid).collect())
+            .unwrap_or_default()
+    };
+    for (i, r) in records.iter().enumerate() {
+        let (Some(inode), Some(sock)) = (r.class.socket_inode, fds[i].socket.as_mut()) else {
             continue;
         };
-        if let Some(service) = cat.service_by_process(&name) {
-            sock.service = Some(service.name.clone());
+        sock.shared_with = others(inode)
+            .into_iter()
+            .map(|h| PeerProcess {
+                pid: h.pid,
+                name: h.name.clone(),
+            })
+            .collect();
+        let Some(peer) = peer_of_fd.get(&i).copied() else {
+            continue;
+        };
+        let peer_holders = holders.get(&peer).map(Vec::as_slice).unwrap_or_default();
+        if let Some(SockEntry::Unix(u)) = index.get(peer) {
+            if sock.peer.is_none() {
+                sock.peer.clone_from(&u.path);
+            }
+        }
+        let Some(first) = peer_holders.first() else {
+            continue;
+        };
+        // The end in this process, when it has one, is the one worth naming.
+        let owner = peer_holders.iter().find(|h| h.pid == pid).unwrap_or(first);
+        sock.peer_scope = if peer_holders.iter().any(|h| h.pid == pid) {
+            Some(PeerScope::SameProcess)
+        } else if peer_holders
+            .iter()
+            .all(|h| peers::is_family(pid, stat.ppid, &stat.comm, h))
+        {
+            Some(PeerScope::Family)
+        } else {
+            None
+        };
+        if sock.peer_scope.is_none() {
+            if let Some(service) = cat.service_by_process(&owner.name) {
+                sock.service = Some(service.name.clone());
+            }
         }
         sock.peer_process = Some(PeerProcess {
-            pid: owner_pid,
-            name,
+            pid: owner.pid,
+            name: owner.name.clone(),
         });
-    }
-}
-
-fn is_mapped_loopback(e: &crate::inspect::net::InetEntry) -> bool {
-    match e.remote.ip() {
-        std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
-        _ => false,
     }
 }
 

@@ -94,9 +94,26 @@ pub struct Socket {
     /// The service at the other end (or listened for), from the port or the owning process.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub service: Option<String>,
-    /// The local process that owns the other end of a loopback connection.
+    /// The local process that holds the other end of a loopback or unix connection (found by
+    /// the other end's socket inode).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub peer_process: Option<PeerProcess>,
+    /// Where the other end is when it stays inside the program: `same_process` (a socketpair
+    /// such as asyncio's self-pipe, or a loopback connection to itself) or `family` (its parent,
+    /// a child, or a sibling worker: a server's own master-worker channel).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub peer_scope: Option<PeerScope>,
+    /// Other processes that hold this very socket already (inherited through a fork, or passed
+    /// over a unix socket): one stream, several writers.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub shared_with: Vec<PeerProcess>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PeerScope {
+    SameProcess,
+    Family,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

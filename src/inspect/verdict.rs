@@ -3,9 +3,9 @@
 //! unknown. Warnings explain; only errors make a process unsafe to fork.
 
 use crate::catalog::rules;
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::{Finding, Location, Related, Severity};
 use crate::inspect::catalog::{self, Catalog};
-use crate::inspect::model::{Fd, Report, Verdict};
+use crate::inspect::model::{Fd, PeerScope, Report, Verdict};
 use std::collections::BTreeMap;
 
 /// Checks without which "safe" would be a guess.
@@ -178,64 +178,134 @@ fn describe_socket(fd: &Fd) -> String {
     } else if let Some(local) = &s.local {
         text.push_str(&format!(" {local}"));
     }
-    match (&s.service, &s.peer_process) {
-        (Some(svc), Some(p)) => text.push_str(&format!(" ({svc}, {} pid {})", p.name, p.pid)),
-        (Some(svc), None) => text.push_str(&format!(" ({svc})")),
-        (None, Some(p)) => text.push_str(&format!(" ({} pid {})", p.name, p.pid)),
-        (None, None) => {}
+    let who = match (&s.service, &s.peer_process, s.peer_scope) {
+        (_, _, Some(PeerScope::SameProcess)) => Some("the other end is in this process".into()),
+        (_, Some(p), Some(PeerScope::Family)) => Some(format!("{} pid {}, its own", p.name, p.pid)),
+        (Some(svc), Some(p), None) => Some(format!("{svc}, {} pid {}", p.name, p.pid)),
+        (Some(svc), None, _) => Some(svc.clone()),
+        (None, Some(p), _) => Some(format!("{} pid {}", p.name, p.pid)),
+        (None, None, _) => None,
+    };
+    if let Some(who) = who {
+        text.push_str(&format!(" ({who})"));
     }
     text
 }
 
+/// "this postgres connection is open in 3 processes: 20079 (this one), 20084, 20085".
+fn already_shared(pid: i32, fd: &Fd) -> Option<String> {
+    let s = fd.socket.as_ref()?;
+    if s.shared_with.is_empty() {
+        return None;
+    }
+    let what = s.service.as_deref().unwrap_or(&s.protocol);
+    let mut pids = vec![format!("{pid} (this one)")];
+    pids.extend(
+        s.shared_with
+            .iter()
+            .map(|p| format!("{} {}", p.name, p.pid)),
+    );
+    Some(format!(
+        "this {what} connection (fd {}) is already open in {} processes: {}",
+        fd.fd,
+        pids.len(),
+        pids.join(", ")
+    ))
+}
+
+/// A process-level place for `related`: the fd as /proc names it (there is no source line).
+fn fd_place(pid: i32, fd: &Fd, message: String) -> Related {
+    Related {
+        location: Location {
+            path: format!("/proc/{pid}/fd/{}", fd.fd),
+            line: 0,
+            column: 0,
+            end_line: 0,
+            end_column: 0,
+        },
+        message,
+    }
+}
+
 fn socket_findings(report: &Report, cat: &Catalog) -> Vec<Finding> {
-    let mut connected = Vec::new();
+    let mut connections = Vec::new();
+    let mut inside = Vec::new();
     let mut listening = Vec::new();
     for fd in &report.fds {
         let Some(s) = &fd.socket else { continue };
         match s.state.as_str() {
             "LISTEN" => listening.push(fd),
             "ESTABLISHED" | "SYN_SENT" | "SYN_RECV" | "CLOSE_WAIT" | "CONNECTED" | "CONNECTING" => {
-                connected.push(fd)
+                // Standard streams are meant to be inherited; a socket whose other end stays in
+                // the program is its own channel. Neither is shared with a service.
+                if fd.fd <= 2 || s.peer_scope.is_some() {
+                    inside.push(fd);
+                } else {
+                    connections.push(fd);
+                }
             }
             _ => {}
         }
     }
     let mut out = Vec::new();
-    if !connected.is_empty() {
-        let remedies: Vec<String> = connected
+    if !connections.is_empty() {
+        let remedies: Vec<String> = connections
             .iter()
             .filter_map(|fd| fd.socket.as_ref()?.service.as_deref())
             .filter_map(|svc| cat.service(svc))
             .map(|s| s.remedy.clone())
             .collect();
-        let n = connected.len();
-        let list: Vec<String> = connected
+        let n = connections.len();
+        let list: Vec<String> = connections.iter().map(|fd| describe_socket(fd)).collect();
+        let mut message = format!(
+            "{n} connection{} to other processes would be shared with the child (both processes read and write one stream): {}",
+            if n == 1 { "" } else { "s" },
+            list.join(", ")
+        );
+        let shared: Vec<String> = connections
             .iter()
-            .take(8)
-            .map(|fd| describe_socket(fd))
+            .filter_map(|fd| already_shared(report.pid, fd))
             .collect();
-        let more = if n > 8 {
-            format!(", and {} more", n - 8)
-        } else {
-            String::new()
-        };
-        out.push(finding(
+        if !shared.is_empty() {
+            message.push_str(&format!("; already shared: {}", shared.join("; ")));
+        }
+        let mut f = finding(
             "FL002",
             Severity::Error,
+            message,
+            join_help(remedies, "FL002"),
+        );
+        f.related = connections
+            .iter()
+            .map(|fd| {
+                let text = already_shared(report.pid, fd).unwrap_or_else(|| describe_socket(fd));
+                fd_place(report.pid, fd, text)
+            })
+            .collect();
+        out.push(f);
+    }
+    if !inside.is_empty() {
+        let list: Vec<String> = inside.iter().map(|fd| describe_socket(fd)).collect();
+        let mut f = finding(
+            "FL002",
+            Severity::Info,
             format!(
-                "{n} connected socket{} would be shared with the child (both processes read and write one stream): {}{more}",
-                if n == 1 { "" } else { "s" },
+                "{} connected socket{} stay{} inside the program (standard streams, socketpairs such as an event loop's self-pipe, a server's master-worker channels), not shared with any service: {}",
+                inside.len(),
+                if inside.len() == 1 { "" } else { "s" },
+                if inside.len() == 1 { "s" } else { "" },
                 list.join(", ")
             ),
-            join_help(remedies, "FL002"),
-        ));
+            "nothing to do for these; a child that does not use them can close its copies".to_string(),
+        );
+        f.related = inside
+            .iter()
+            .map(|fd| fd_place(report.pid, fd, describe_socket(fd)))
+            .collect();
+        out.push(f);
     }
     if !listening.is_empty() {
-        let list: Vec<String> = listening
-            .iter()
-            .take(8)
-            .map(|fd| describe_socket(fd))
-            .collect();
+        let list: Vec<String> = listening.iter().map(|fd| describe_socket(fd)).collect();
         out.push(finding(
             "FL002",
             Severity::Info,
