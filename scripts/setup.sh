@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian machine with the Rust toolchain. Idempotent.
 # - redis-server: the end-to-end test of `inspect` talks to a real one on loopback.
+# - postgresql, gcc (libgomp), python3-venv, and a venv under target/inspect-venv with pinned
+#   numpy, tokenizers and psycopg2: tests/inspect_ground_truth.rs builds real processes from
+#   them and forks them for real.
 # - @microsoft/sarif-multitool (npm; a self-contained .NET build): the official SARIF validator
 #   that tests/cli_formats.rs runs on `--format sarif` output. Installed under target/tools.
 set -euo pipefail
@@ -8,6 +11,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v gcc >/dev/null 2>&1 || need+=(gcc)
+python3 -c "import venv, ensurepip" >/dev/null 2>&1 || need+=(python3-venv)
 if [ "${FORKLINT_SKIP_SARIF_VALIDATOR:-}" != 1 ] && ! command -v npm >/dev/null 2>&1; then
     need+=(nodejs npm)
 fi
@@ -16,6 +22,17 @@ if [ ${#need[@]} -gt 0 ]; then
     [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# The venv is complete once its marker names the pinned set; a partial one is rebuilt.
+INSPECT_PACKAGES="numpy==2.4.6 tokenizers==0.23.3 psycopg2-binary==2.9.13"
+venv="$root/target/inspect-venv"
+if [ "$(cat "$venv/.forklint-packages" 2>/dev/null)" != "$INSPECT_PACKAGES" ]; then
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    # shellcheck disable=SC2086
+    "$venv/bin/pip" install --quiet --disable-pip-version-check $INSPECT_PACKAGES
+    echo "$INSPECT_PACKAGES" >"$venv/.forklint-packages"
 fi
 
 SARIF_MULTITOOL_VERSION=5.7.0

@@ -333,8 +333,15 @@ sys.stdin.read()
         Some(format!("127.0.0.1:{port}").as_str())
     );
     assert_eq!(r.verdict, Verdict::Unsafe);
+    // The OS-level name is the process name; the start routine tells it is the interpreter's.
+    let thread = r.threads.iter().find(|t| t.tid != pid).unwrap();
+    assert_eq!(thread.attributed_by.as_deref(), Some("start_routine"));
     let fl001 = r.findings.iter().find(|f| f.rule == "FL001").unwrap();
-    assert!(fl001.message.contains("unnamed"), "{}", fl001.message);
+    assert!(
+        fl001.message.contains("CPython thread"),
+        "{}",
+        fl001.message
+    );
 }
 
 #[test]

@@ -3,7 +3,42 @@
 
 use crate::diagnostic::Severity;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
+
+/// Advice, either for every program or per runtime (`python`, `native`, `rust`, and `any` for
+/// the others), so a C program is not told about multiprocessing.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Remedy {
+    Any(String),
+    ByRuntime(BTreeMap<String, String>),
+}
+
+impl Remedy {
+    pub fn for_runtime(&self, runtime: Option<&str>) -> Option<&str> {
+        match self {
+            Remedy::Any(text) => Some(text),
+            Remedy::ByRuntime(by) => runtime
+                .and_then(|r| by.get(r))
+                .or_else(|| by.get("any"))
+                .map(String::as_str),
+        }
+    }
+}
+
+/// What to say for a runtime as a whole: who owns threads its own code started, and the
+/// general advice for threads and connections.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Runtime {
+    pub key: String,
+    pub name: String,
+    /// Executable or library file names that mark the runtime (globs).
+    pub objects: Vec<String>,
+    pub threads: String,
+    pub connections: String,
+}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -12,7 +47,7 @@ pub struct ThreadPattern {
     pub owner: String,
     #[serde(default)]
     pub library: Option<String>,
-    pub remedy: String,
+    pub remedy: Remedy,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -26,7 +61,11 @@ pub struct LibraryPattern {
     pub severity: Severity,
     pub confirm: Vec<String>,
     pub atfork_mitigates: bool,
-    pub remedy: String,
+    /// An environment variable whose presence (any value) makes the fork handlers leave the
+    /// pool on in the child.
+    #[serde(default)]
+    pub atfork_unless_env: Option<String>,
+    pub remedy: Remedy,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -35,7 +74,7 @@ pub struct Service {
     pub name: String,
     pub ports: Vec<u16>,
     pub processes: Vec<String>,
-    pub remedy: String,
+    pub remedy: Remedy,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -52,6 +91,7 @@ pub struct Catalog {
     pub library: Vec<LibraryPattern>,
     pub service: Vec<Service>,
     pub env: Vec<EnvKnob>,
+    pub runtime: Vec<Runtime>,
 }
 
 const INSPECT_TOML: &str = include_str!("../../rules/inspect.toml");
@@ -100,6 +140,18 @@ impl Catalog {
         self.service
             .iter()
             .find(|s| s.processes.iter().any(|p| p == name))
+    }
+
+    pub fn runtime(&self, key: &str) -> Option<&Runtime> {
+        self.runtime.iter().find(|r| r.key == key)
+    }
+
+    /// The runtime whose objects include this file (by file name).
+    pub fn runtime_of_object(&self, path: &str) -> Option<&Runtime> {
+        let base = path.rsplit('/').next().unwrap_or(path);
+        self.runtime
+            .iter()
+            .find(|r| r.objects.iter().any(|p| glob_match(p, base)))
     }
 
     pub fn service(&self, name: &str) -> Option<&Service> {
@@ -201,6 +253,18 @@ mod tests {
             c.service_by_port(6379).map(|s| s.name.as_str()),
             Some("redis")
         );
+        assert_eq!(
+            c.runtime_of_object("/root/.pyenv/versions/3.11.7/bin/python3.11")
+                .map(|r| r.key.as_str()),
+            Some("python")
+        );
+        assert_eq!(
+            c.runtime_of_object("/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0")
+                .map(|r| r.key.as_str()),
+            Some("python")
+        );
+        assert!(c.runtime_of_object("/usr/bin/pythonic-tool").is_none());
+        assert!(c.runtime_of_object("/usr/lib/libgomp.so.1").is_none());
         assert_eq!(
             c.service_by_process("redis-server")
                 .map(|s| s.name.as_str()),

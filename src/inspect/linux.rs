@@ -5,9 +5,10 @@ use crate::inspect::catalog::{self, Catalog};
 use crate::inspect::elf;
 use crate::inspect::fds::{self, FdRecord};
 use crate::inspect::locks::{parse_proc_locks, LockLine};
-use crate::inspect::maps::parse_maps;
+use crate::inspect::maps::{parse_maps, parse_regions, Region};
 use crate::inspect::model::*;
 use crate::inspect::net::{display_addr, SockEntry, SocketIndex};
+use crate::inspect::origin;
 use crate::inspect::proc::{self, parse_cmdline, parse_stat, parse_status, Stat};
 use crate::inspect::{peers, verdict, InspectError};
 use std::collections::{HashMap, HashSet};
@@ -86,7 +87,11 @@ pub fn inspect(pid: i32) -> Result<Report, InspectError> {
     let threads = match proc::threads(pid) {
         Ok(mut threads) if !threads.is_empty() => {
             for t in &mut threads {
-                t.owner = cat.thread_owner(&t.name).map(|p| p.owner.clone());
+                if let Some(p) = cat.thread_owner(&t.name) {
+                    t.owner = Some(p.owner.clone());
+                    t.library.clone_from(&p.library);
+                    t.attributed_by = Some("name".into());
+                }
             }
             threads
         }
@@ -137,17 +142,26 @@ pub fn inspect(pid: i32) -> Result<Report, InspectError> {
     let fds = build_fds((pid, &stat), cat, &fd_records, sockets.as_ref());
     let locks = build_locks(pid, &fd_records, fds_ok, &mut skip);
 
-    let (libraries, executable_imports) = match std::fs::read_to_string(format!("/proc/{pid}/maps"))
-    {
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps"));
+    let (libraries, executable_imports) = match &maps {
         Ok(text) => {
-            let libs = build_libraries(pid, cat, &text, &mut skip);
+            let libs = build_libraries(pid, cat, text, &mut skip);
             let imports = executable_imports(pid, &mut skip);
             (libs, imports)
         }
         Err(e) => {
-            skip("libraries", reason(&e));
+            skip("libraries", reason(e));
             (Vec::new(), Vec::new())
         }
+    };
+    let mut threads = threads;
+    let runtime = match &maps {
+        Ok(text) => {
+            let regions = parse_regions(text);
+            attribute_threads(pid, cat, &regions, &mut threads, &mut skip);
+            runtime_of(pid, cat, executable.as_deref(), &regions)
+        }
+        Err(_) => None,
     };
 
     let environment = match std::fs::read(format!("/proc/{pid}/environ")) {
@@ -178,6 +192,7 @@ pub fn inspect(pid: i32) -> Result<Report, InspectError> {
         environment,
         findings: Vec::new(),
         not_checked,
+        runtime,
         platform: "linux".to_string(),
     };
     verdict::evaluate(&mut report);
@@ -208,6 +223,8 @@ fn thread_count_only(pid: i32, stat: &Stat) -> Vec<Thread> {
                 "?".into()
             },
             owner: None,
+            library: None,
+            attributed_by: None,
         })
         .collect()
 }
@@ -468,6 +485,75 @@ fn build_libraries(
         });
     }
     libraries
+}
+
+/// Names the creator of threads whose name says nothing, from the object their start routine
+/// is in. A thread named after a known pool keeps that attribution unless its start routine
+/// tells more.
+fn attribute_threads(
+    pid: i32,
+    cat: &Catalog,
+    regions: &[Region],
+    threads: &mut [Thread],
+    skip: &mut impl FnMut(&str, String),
+) {
+    let tids: Vec<i32> = threads
+        .iter()
+        .filter(|t| t.tid != pid && t.tid > 0)
+        .map(|t| t.tid)
+        .collect();
+    if tids.is_empty() {
+        return;
+    }
+    let (origins, error) = origin::thread_origins(pid, &tids, regions);
+    if let Some(e) = error {
+        skip(
+            "thread-origins",
+            format!("which library started each thread: {}", reason(&e)),
+        );
+    }
+    for t in threads.iter_mut() {
+        let Some(path) = origins.get(&t.tid) else {
+            continue;
+        };
+        let base = path.rsplit('/').next().unwrap_or(path);
+        if let Some(lib) = cat.library_for(path) {
+            t.owner = Some(lib.name.clone());
+            t.library = Some(lib.key.clone());
+        } else if let Some(rt) = cat.runtime_of_object(path) {
+            t.owner = Some(format!(
+                "a {} thread (threading or _thread; its Python name is not visible from outside)",
+                rt.name
+            ));
+            t.library = None;
+        } else if t.owner.is_none() || t.attributed_by.as_deref() != Some("name") {
+            t.owner = Some(format!("started by {base}"));
+            t.library = None;
+        } else {
+            continue;
+        }
+        t.attributed_by = Some("start_routine".into());
+    }
+}
+
+/// The runtime the program runs on: CPython when the executable or a mapped library is the
+/// interpreter, Rust when the executable carries the Rust standard library's source paths,
+/// native otherwise.
+fn runtime_of(
+    pid: i32,
+    cat: &Catalog,
+    executable: Option<&str>,
+    regions: &[Region],
+) -> Option<String> {
+    let exe = executable?;
+    let files = std::iter::once(exe).chain(regions.iter().filter_map(|r| r.path.as_deref()));
+    for file in files {
+        if let Some(rt) = cat.runtime_of_object(file) {
+            return Some(rt.key.clone());
+        }
+    }
+    let rust = elf::contains_bytes(Path::new(&format!("/proc/{pid}/exe")), b"/rustc/").ok()?;
+    Some(if rust { "rust" } else { "native" }.to_string())
 }
 
 fn executable_imports(pid: i32, skip: &mut impl FnMut(&str, String)) -> Vec<String> {

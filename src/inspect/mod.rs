@@ -12,6 +12,7 @@ pub mod maps;
 pub mod model;
 pub mod net;
 pub mod offlinux;
+pub mod origin;
 pub mod peers;
 pub mod proc;
 pub mod render;

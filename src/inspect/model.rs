@@ -50,6 +50,10 @@ pub struct Report {
     pub environment: Vec<EnvVar>,
     pub findings: Vec<Finding>,
     pub not_checked: Vec<NotChecked>,
+    /// What the program runs on, for remedies that fit it: `python` (CPython), `rust`, or
+    /// `native` (C, C++ and anything else); absent when the executable could not be read.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub runtime: Option<String>,
     /// The platform the data came from (`linux`, or the OS name when only sysinfo was available).
     pub platform: String,
 }
@@ -60,9 +64,19 @@ pub struct Thread {
     pub name: String,
     /// The kernel's one-letter state (R, S, D, Z, T, t, X, I), or `?` when unknown.
     pub state: String,
-    /// Who most likely started it, from the catalogue's thread-name patterns.
+    /// Who started it: from the code its start routine lives in, or else from the catalogue's
+    /// thread-name patterns.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub owner: Option<String>,
+    /// The catalogue key of the library that started it, when known (its fork handlers may
+    /// cover it).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub library: Option<String>,
+    /// How `owner` was found: `start_routine` (the thread's start routine is in that object's
+    /// code, read from the thread's stack: evidence) or `name` (a naming convention matched the
+    /// thread's name: a guess, since any code can take any name).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub attributed_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -51,6 +51,8 @@ pub fn inspect(pid: i32) -> Result<Report, InspectError> {
                 name: name.clone(),
                 state: "?".into(),
                 owner: None,
+                library: None,
+                attributed_by: None,
             }];
             let mut tids: Vec<i32> = tasks
                 .iter()
@@ -63,6 +65,8 @@ pub fn inspect(pid: i32) -> Result<Report, InspectError> {
                 name: "?".into(),
                 state: "?".into(),
                 owner: None,
+                library: None,
+                attributed_by: None,
             }));
             threads
         }
@@ -105,6 +109,7 @@ pub fn inspect(pid: i32) -> Result<Report, InspectError> {
         environment: Vec::new(),
         findings: Vec::new(),
         not_checked,
+        runtime: None,
         platform: os.to_string(),
     };
     verdict::evaluate(&mut report);

@@ -154,6 +154,8 @@ mod live {
                 name,
                 state,
                 owner: None,
+                library: None,
+                attributed_by: None,
             });
         }
         threads.sort_by_key(|t| (t.tid != pid, t.tid));

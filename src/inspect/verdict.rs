@@ -4,7 +4,7 @@
 
 use crate::catalog::rules;
 use crate::diagnostic::{Finding, Location, Related, Severity};
-use crate::inspect::catalog::{self, Catalog};
+use crate::inspect::catalog::{self, Catalog, Remedy};
 use crate::inspect::model::{Fd, PeerScope, Report, Verdict};
 use std::collections::BTreeMap;
 
@@ -18,7 +18,7 @@ pub fn evaluate(report: &mut Report) {
     findings.extend(socket_findings(report, cat));
     findings.extend(library_findings(report, cat));
     findings.extend(lock_finding(report));
-    findings.extend(fd_findings(report));
+    findings.extend(fd_findings(report, cat));
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.rule.cmp(&b.rule)));
     let unsafe_now = findings.iter().any(|f| f.severity == Severity::Error);
     let blind = report
@@ -49,17 +49,47 @@ fn finding(rule: &str, severity: Severity, message: String, help: String) -> Fin
     }
 }
 
-/// Distinct remedies, then the rule's own advice.
-fn join_help(mut remedies: Vec<String>, rule: &str) -> String {
-    let general = rules::get(rule).help.clone();
-    remedies.push(general);
-    let mut seen = Vec::new();
+/// The general advice for a rule, fitted to the program's runtime when it is known.
+fn general_help(report: &Report, cat: &Catalog, rule: &str) -> String {
+    let runtime = report.runtime.as_deref().and_then(|r| cat.runtime(r));
+    match (rule, runtime) {
+        ("FL001", Some(rt)) => rt.threads.clone(),
+        ("FL002", Some(rt)) => rt.connections.clone(),
+        _ => rules::get(rule).help.clone(),
+    }
+}
+
+/// A remedy for this process's runtime.
+fn remedy(report: &Report, r: &Remedy) -> Option<String> {
+    r.for_runtime(report.runtime.as_deref()).map(str::to_string)
+}
+
+/// Distinct remedies, then the general advice; alternatives already in force (an environment
+/// variable the process was launched with at that value) are left out.
+fn join_help(report: &Report, cat: &Catalog, mut remedies: Vec<String>, rule: &str) -> String {
+    remedies.push(general_help(report, cat, rule));
+    let mut seen: Vec<String> = Vec::new();
     for r in remedies {
-        if !seen.contains(&r) {
+        let kept: Vec<&str> = r
+            .split(", or ")
+            .filter(|alt| !already_applied(report, alt))
+            .collect();
+        let r = kept.join(", or ");
+        if !r.is_empty() && !seen.contains(&r) {
             seen.push(r);
         }
     }
     seen.join("; ")
+}
+
+/// The alternative asks for `NAME=VALUE` and the process already runs with it.
+fn already_applied(report: &Report, alternative: &str) -> bool {
+    report.environment.iter().any(|e| {
+        let setting = format!("{}={}", e.name, e.value);
+        alternative
+            .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+            .any(|word| word == setting)
+    })
 }
 
 fn env_value<'a>(report: &'a Report, name: &str) -> Option<&'a str> {
@@ -70,14 +100,16 @@ fn env_value<'a>(report: &'a Report, name: &str) -> Option<&'a str> {
         .map(|e| e.value.as_str())
 }
 
-/// A library whose fork handlers make its hazard harmless for the child (and the launcher did
-/// not switch that behaviour off).
+/// A library whose fork handlers make its hazard harmless for the child, and the launcher did
+/// not switch that behaviour off.
 fn mitigated(report: &Report, cat: &Catalog, key: &str) -> bool {
     let Some(entry) = cat.library(key) else {
         return false;
     };
-    if key == "tokenizers" && env_value(report, "TOKENIZERS_PARALLELISM") == Some("true") {
-        return false;
+    if let Some(var) = &entry.atfork_unless_env {
+        if env_value(report, var).is_some() {
+            return false;
+        }
     }
     entry.atfork_mitigates
         && report
@@ -101,12 +133,13 @@ fn threads_finding(report: &Report, cat: &Catalog) -> Option<Finding> {
     if others.is_empty() {
         return None;
     }
-    // name -> (count, owner)
-    let mut groups: BTreeMap<&str, (usize, Option<&str>)> = BTreeMap::new();
+    // (name, owner) -> (count, how attributed, library)
+    type Group<'a> = (usize, Option<&'a str>, Option<&'a str>);
+    let mut groups: BTreeMap<(&str, Option<&str>), Group> = BTreeMap::new();
     for t in &others {
         let g = groups
-            .entry(t.name.as_str())
-            .or_insert((0, t.owner.as_deref()));
+            .entry((t.name.as_str(), t.owner.as_deref()))
+            .or_insert((0, t.attributed_by.as_deref(), t.library.as_deref()));
         g.0 += 1;
     }
     let pool_libs: Vec<&str> = report
@@ -115,57 +148,69 @@ fn threads_finding(report: &Report, cat: &Catalog) -> Option<Finding> {
         .filter(|l| l.hazard == "threads" || l.hazard == "device")
         .map(|l| l.description.as_str())
         .collect();
-    let mut parts = Vec::new();
+    let mut covered_parts = Vec::new();
+    let mut uncovered_parts = Vec::new();
     let mut remedies = Vec::new();
-    let mut all_mitigated = true;
-    for (name, (count, owner)) in &groups {
+    let mut uncovered = 0;
+    for ((name, owner), (count, how, library)) in &groups {
         let times = if *count > 1 {
             format!(" x{count}")
         } else {
             String::new()
         };
-        let who = match owner {
-            Some(o) => format!(" ({o})"),
-            None if *name == main_name && !pool_libs.is_empty() => format!(
-                " (unnamed: inherits the process name; loaded: {})",
+        let who = match (owner, *how) {
+            (Some(o), Some("name")) => format!(" ({o}; by name, a guess)"),
+            (Some(o), _) => format!(" ({o})"),
+            (None, _) if *name == main_name && !pool_libs.is_empty() => format!(
+                " (unnamed: inherits the process name, creator not found; loaded: {})",
                 pool_libs.join(", ")
             ),
-            None if *name == main_name => " (unnamed: inherits the process name)".to_string(),
-            None if *name == "?" => " (names not readable)".to_string(),
-            None => String::new(),
-        };
-        parts.push(format!("{name}{times}{who}"));
-        let pattern = cat.thread_owner(name);
-        if let Some(p) = pattern {
-            remedies.push(p.remedy.clone());
-        }
-        let covered = pattern
-            .and_then(|p| p.library.as_deref())
-            .is_some_and(|lib| mitigated(report, cat, lib));
-        all_mitigated &= covered;
-    }
-    for lib in &report.libraries {
-        if let Some(entry) = cat.library(&lib.matched) {
-            if entry.hazard == "threads" {
-                remedies.push(entry.remedy.clone());
+            (None, _) if *name == main_name => {
+                " (unnamed: inherits the process name, creator not found)".to_string()
             }
+            (None, _) if *name == "?" => " (names not readable)".to_string(),
+            (None, _) => String::new(),
+        };
+        let text = format!("{name}{times}{who}");
+        if let Some(p) = cat.thread_owner(name).filter(|_| *how == Some("name")) {
+            remedies.extend(remedy(report, &p.remedy));
+        }
+        if let Some(entry) = library.and_then(|k| cat.library(k)) {
+            remedies.extend(remedy(report, &entry.remedy));
+        }
+        if library.is_some_and(|lib| mitigated(report, cat, lib)) {
+            covered_parts.push(text);
+        } else {
+            uncovered += count;
+            uncovered_parts.push(text);
         }
     }
     let n = others.len();
     let noun = if n == 1 { "thread is" } else { "threads are" };
-    let mut message = format!("{n} other {noun} alive: {}", parts.join(", "));
-    let severity = if all_mitigated {
-        message.push_str("; their library's fork handlers make them harmless to the child");
-        Severity::Warning
-    } else {
+    let mut message = format!("{n} other {noun} alive");
+    if !uncovered_parts.is_empty() {
+        message.push_str(&format!(
+            "; no fork handler covers {uncovered}: {}",
+            uncovered_parts.join(", ")
+        ));
+    }
+    if !covered_parts.is_empty() {
+        message.push_str(&format!(
+            "; their library's fork handlers make these harmless to the child: {}",
+            covered_parts.join(", ")
+        ));
+    }
+    let severity = if uncovered > 0 {
         Severity::Error
+    } else {
+        Severity::Info
     };
-    Some(finding(
-        "FL001",
-        severity,
-        message,
-        join_help(remedies, "FL001"),
-    ))
+    let help = if uncovered > 0 {
+        join_help(report, cat, remedies, "FL001")
+    } else {
+        "nothing needed while the fork handlers stay on; to be independent of them, fork before the pool starts".to_string()
+    };
+    Some(finding("FL001", severity, message, help))
 }
 
 fn describe_socket(fd: &Fd) -> String {
@@ -253,7 +298,7 @@ fn socket_findings(report: &Report, cat: &Catalog) -> Vec<Finding> {
             .iter()
             .filter_map(|fd| fd.socket.as_ref()?.service.as_deref())
             .filter_map(|svc| cat.service(svc))
-            .map(|s| s.remedy.clone())
+            .filter_map(|s| remedy(report, &s.remedy))
             .collect();
         let n = connections.len();
         let list: Vec<String> = connections.iter().map(|fd| describe_socket(fd)).collect();
@@ -273,7 +318,7 @@ fn socket_findings(report: &Report, cat: &Catalog) -> Vec<Finding> {
             "FL002",
             Severity::Error,
             message,
-            join_help(remedies, "FL002"),
+            join_help(report, cat, remedies, "FL002"),
         );
         f.related = connections
             .iter()
@@ -360,6 +405,13 @@ fn library_findings(report: &Report, cat: &Catalog) -> Vec<Finding> {
             }
             _ => entry.severity,
         };
+        if let Some(var) = &entry.atfork_unless_env {
+            if let Some(value) = env_value(report, var).filter(|_| lib.atfork) {
+                notes.push(format!(
+                    "{var} is set ({var}={value}), so its fork handlers leave the pool as configured in the child"
+                ));
+            }
+        }
         if lib.atfork && !entry.atfork_mitigates {
             notes.push("it has fork handlers, but they do not make the child safe".to_string());
         }
@@ -371,7 +423,12 @@ fn library_findings(report: &Report, cat: &Catalog) -> Vec<Finding> {
             &entry.rule,
             severity,
             message,
-            join_help(vec![entry.remedy.clone()], &entry.rule),
+            join_help(
+                report,
+                cat,
+                remedy(report, &entry.remedy).into_iter().collect(),
+                &entry.rule,
+            ),
         ));
     }
     out
@@ -410,7 +467,7 @@ fn lock_finding(report: &Report) -> Option<Finding> {
     ))
 }
 
-fn fd_findings(report: &Report) -> Vec<Finding> {
+fn fd_findings(report: &Report, cat: &Catalog) -> Vec<Finding> {
     let mut out = Vec::new();
     let leaking: Vec<&Fd> = report
         .fds
@@ -472,7 +529,7 @@ fn fd_findings(report: &Report) -> Vec<Finding> {
                 if shared.len() == 1 { "" } else { "s" },
                 list.join(", ")
             ),
-            join_help(Vec::new(), "FL007"),
+            join_help(report, cat, Vec::new(), "FL007"),
         ));
     }
     out
