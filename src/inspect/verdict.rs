@@ -64,10 +64,13 @@ fn remedy(report: &Report, r: &Remedy) -> Option<String> {
     r.for_runtime(report.runtime.as_deref()).map(str::to_string)
 }
 
-/// Distinct remedies, then the general advice; alternatives already in force (an environment
-/// variable the process was launched with at that value) are left out.
+/// Distinct remedies, or the general advice when nothing more specific is known; alternatives
+/// already in force (an environment variable the process was launched with at that value) are
+/// left out.
 fn join_help(report: &Report, cat: &Catalog, mut remedies: Vec<String>, rule: &str) -> String {
-    remedies.push(general_help(report, cat, rule));
+    if remedies.is_empty() {
+        remedies.push(general_help(report, cat, rule));
+    }
     let mut seen: Vec<String> = Vec::new();
     for r in remedies {
         let kept: Vec<&str> = r
@@ -225,7 +228,10 @@ fn describe_socket(fd: &Fd) -> String {
     }
     let who = match (&s.service, &s.peer_process, s.peer_scope) {
         (_, _, Some(PeerScope::SameProcess)) => Some("the other end is in this process".into()),
-        (_, Some(p), Some(PeerScope::Family)) => Some(format!("{} pid {}, its own", p.name, p.pid)),
+        (_, Some(p), Some(PeerScope::Family)) => Some(format!(
+            "{} pid {}, of its own process family",
+            p.name, p.pid
+        )),
         (Some(svc), Some(p), None) => Some(format!("{svc}, {} pid {}", p.name, p.pid)),
         (Some(svc), None, _) => Some(svc.clone()),
         (None, Some(p), _) => Some(format!("{} pid {}", p.name, p.pid)),
