@@ -542,13 +542,13 @@ fn another_users_process_gives_a_partial_report() {
 
 #[test]
 fn sock_diag_and_proc_tables_agree() {
-    use forklint::inspect::net::parse_inet_table;
+    use forklint::inspect::parse::net::parse_inet_table;
     let h = Helper::start(&["--tcp"]);
-    let diag = forklint::inspect::sockdiag::inet_sockets().expect("sock_diag dump");
+    let diag = forklint::inspect::live::sockdiag::inet_sockets().expect("sock_diag dump");
     let text = std::fs::read_to_string(format!("/proc/{}/net/tcp", h.pid())).unwrap();
     let table = parse_inet_table("tcp", &text);
     let port = h.fd("tcp_port") as u16;
-    let ours = |entries: &[forklint::inspect::net::InetEntry]| {
+    let ours = |entries: &[forklint::inspect::parse::net::InetEntry]| {
         let mut v: Vec<_> = entries
             .iter()
             .filter(|e| e.local.port() == port || e.remote.port() == port)

@@ -226,7 +226,7 @@ mod tests {
             "the test harness starts threads"
         );
         let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
-        let libc = crate::inspect::maps::parse_maps(&maps)
+        let libc = crate::inspect::parse::maps::parse_maps(&maps)
             .into_iter()
             .find(|m| m.path.contains("libc.so"))
             .expect("the test binary maps libc");

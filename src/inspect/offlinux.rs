@@ -33,7 +33,7 @@ pub fn inspect(pid: i32) -> Result<Report, InspectError> {
     let command = if args.is_empty() {
         format!("[{name}]")
     } else {
-        crate::inspect::proc::display_command(&args)
+        crate::inspect::parse::proc::display_command(&args)
     };
     let os = std::env::consts::OS;
     let mut not_checked = Vec::new();

@@ -3,7 +3,7 @@
 //! `/proc/PID/net/tcp` walks every bucket of the connection hash (milliseconds on an idle host);
 //! and for unix sockets it tells the peer's inode, which `/proc/net/unix` does not.
 
-use crate::inspect::net::{InetEntry, UnixEntry};
+use crate::inspect::parse::net::{InetEntry, UnixEntry};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
@@ -222,7 +222,7 @@ fn parse_msg(m: &[u8], protocol: &'static str) -> Option<InetEntry> {
         protocol,
         local: SocketAddr::new(ip(8)?, sport),
         remote: SocketAddr::new(ip(24)?, dport),
-        state: crate::inspect::net::state_name(udp, &code),
+        state: crate::inspect::parse::net::state_name(udp, &code),
         inode: u64::from(inode),
     })
 }

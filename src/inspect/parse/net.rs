@@ -1,5 +1,5 @@
-//! Socket tables of the target's network namespace (`/proc/PID/net/{tcp,tcp6,udp,udp6,unix}`):
-//! parsed once per inspection and indexed by inode, so each socket fd is one hash lookup.
+//! Socket tables of a network namespace (`/proc/PID/net/{tcp,tcp6,udp,udp6,unix}`), parsed and
+//! indexed by inode, so each socket fd is one hash lookup; and the other end of a connection.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -223,55 +223,6 @@ impl SocketIndex {
             by_inode,
             missing: Vec::new(),
         }
-    }
-
-    /// Reads the sockets of `pid`'s network namespace once: through sock_diag when it is ours
-    /// (fast), else from the five `/proc/PID/net` tables.
-    #[cfg(target_os = "linux")]
-    pub fn read(pid: i32) -> SocketIndex {
-        let mut inet = Vec::new();
-        let mut missing = Vec::new();
-        let ns = |p: &str| std::fs::read_link(p).ok();
-        let same_netns = ns(&format!("/proc/{pid}/ns/net"))
-            .is_some_and(|theirs| Some(theirs) == ns("/proc/self/ns/net"));
-        let diag = if same_netns {
-            crate::inspect::sockdiag::inet_sockets().ok()
-        } else {
-            None
-        };
-        match diag {
-            Some(entries) => inet = entries,
-            None => {
-                for proto in ["tcp", "tcp6", "udp", "udp6"] {
-                    match std::fs::read_to_string(format!("/proc/{pid}/net/{proto}")) {
-                        Ok(text) => inet.extend(parse_inet_table(proto, &text)),
-                        // A kernel without IPv6 has no tcp6/udp6: nothing to miss.
-                        Err(e)
-                            if e.kind() == std::io::ErrorKind::NotFound && proto.ends_with('6') => {
-                        }
-                        Err(e) => missing.push((proto.to_string(), e.to_string())),
-                    }
-                }
-            }
-        }
-        let unix_diag = if same_netns {
-            crate::inspect::sockdiag::unix_sockets().ok()
-        } else {
-            None
-        };
-        let unix = match unix_diag {
-            Some(entries) => entries,
-            None => match std::fs::read_to_string(format!("/proc/{pid}/net/unix")) {
-                Ok(text) => parse_unix_table(&text),
-                Err(e) => {
-                    missing.push(("unix".to_string(), e.to_string()));
-                    Vec::new()
-                }
-            },
-        };
-        let mut index = SocketIndex::from_tables(inet, unix);
-        index.missing = missing;
-        index
     }
 
     pub fn get(&self, inode: u64) -> Option<&SockEntry> {

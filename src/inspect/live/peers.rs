@@ -3,6 +3,7 @@
 //! loopback or unix connection (a server on a non-standard port is still named), and it shows a
 //! connection that forked workers already share.
 
+use crate::inspect::live::ProcRoot;
 use std::collections::{BTreeMap, HashSet};
 
 /// A process holding a socket, with what is needed to tell whether it is family of the target.
@@ -16,12 +17,12 @@ pub struct Holder {
 /// Every process holding each wanted inode, in pid order. Processes whose fds cannot be read
 /// (other users without CAP_SYS_PTRACE) are not seen.
 #[cfg(target_os = "linux")]
-pub fn holders(wanted: &HashSet<u64>) -> BTreeMap<u64, Vec<Holder>> {
+pub fn holders(root: &ProcRoot, wanted: &HashSet<u64>) -> BTreeMap<u64, Vec<Holder>> {
     let mut found: BTreeMap<u64, Vec<Holder>> = BTreeMap::new();
     if wanted.is_empty() {
         return found;
     }
-    let Ok(dir) = std::fs::read_dir("/proc") else {
+    let Ok(dir) = std::fs::read_dir(root.path("")) else {
         return found;
     };
     let mut pids: Vec<i32> = dir
@@ -30,7 +31,7 @@ pub fn holders(wanted: &HashSet<u64>) -> BTreeMap<u64, Vec<Holder>> {
         .collect();
     pids.sort_unstable();
     for pid in pids {
-        let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        let Ok(fds) = std::fs::read_dir(root.pid(pid, "fd")) else {
             continue;
         };
         let mut held: Vec<u64> = fds
@@ -43,9 +44,9 @@ pub fn holders(wanted: &HashSet<u64>) -> BTreeMap<u64, Vec<Holder>> {
         }
         held.sort_unstable();
         held.dedup();
-        let Some(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        let Some(stat) = std::fs::read_to_string(root.pid(pid, "stat"))
             .ok()
-            .and_then(|t| crate::inspect::proc::parse_stat(&t))
+            .and_then(|t| crate::inspect::parse::proc::parse_stat(&t))
         else {
             continue;
         };

@@ -3,14 +3,14 @@
 
 use crate::inspect::catalog::{self, Catalog};
 use crate::inspect::elf;
-use crate::inspect::fds::{self, FdRecord};
-use crate::inspect::locks::{parse_proc_locks, LockLine};
-use crate::inspect::maps::{parse_maps, parse_regions, Region};
+use crate::inspect::live::{fds, peers, sockets, stacks, tasks, ProcRoot};
 use crate::inspect::model::*;
-use crate::inspect::net::{display_addr, SockEntry, SocketIndex};
-use crate::inspect::origin;
-use crate::inspect::proc::{self, parse_cmdline, parse_stat, parse_status, Stat};
-use crate::inspect::{peers, verdict, InspectError};
+use crate::inspect::parse::fd::FdRecord;
+use crate::inspect::parse::locks::{parse_proc_locks, LockLine};
+use crate::inspect::parse::maps::{parse_maps, parse_regions, Region};
+use crate::inspect::parse::net::{display_addr, SockEntry, SocketIndex};
+use crate::inspect::parse::proc::{self, parse_cmdline, parse_stat, parse_status, Stat};
+use crate::inspect::{verdict, InspectError};
 use std::collections::{HashMap, HashSet};
 use std::io;
 use std::path::Path;
@@ -24,10 +24,10 @@ fn reason(e: &io::Error) -> String {
     }
 }
 
-fn read_stat(pid: i32) -> Result<Stat, InspectError> {
-    let text = match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+fn read_stat(root: &ProcRoot, pid: i32) -> Result<Stat, InspectError> {
+    let text = match std::fs::read_to_string(root.pid(pid, "stat")) {
         Ok(t) => t,
-        Err(e) if e.kind() == io::ErrorKind::NotFound || proc::is_esrch(&e) => {
+        Err(e) if e.kind() == io::ErrorKind::NotFound || tasks::is_esrch(&e) => {
             return Err(InspectError::NoSuchProcess(pid))
         }
         Err(e) => {
@@ -45,9 +45,9 @@ fn read_stat(pid: i32) -> Result<Stat, InspectError> {
 
 /// Inspects `pid`. Errors only when there is no process to report on; every check that cannot
 /// run is listed in `not_checked` instead.
-pub fn inspect(pid: i32) -> Result<Report, InspectError> {
+pub fn inspect(root: &ProcRoot, pid: i32) -> Result<Report, InspectError> {
     let cat = catalog::get();
-    let stat = read_stat(pid)?;
+    let stat = read_stat(root, pid)?;
     if stat.is_kernel_thread() {
         return Err(InspectError::KernelThread {
             pid,
@@ -68,7 +68,7 @@ pub fn inspect(pid: i32) -> Result<Report, InspectError> {
         })
     };
 
-    let args = std::fs::read(format!("/proc/{pid}/cmdline"))
+    let args = std::fs::read(root.pid(pid, "cmdline"))
         .map(|b| parse_cmdline(&b))
         .unwrap_or_default();
     let command = if args.is_empty() {
@@ -76,7 +76,7 @@ pub fn inspect(pid: i32) -> Result<Report, InspectError> {
     } else {
         proc::display_command(&args)
     };
-    let executable = match std::fs::read_link(format!("/proc/{pid}/exe")) {
+    let executable = match std::fs::read_link(root.pid(pid, "exe")) {
         Ok(p) => Some(p.to_string_lossy().into_owned()),
         Err(e) => {
             skip("executable", reason(&e));
@@ -84,7 +84,7 @@ pub fn inspect(pid: i32) -> Result<Report, InspectError> {
         }
     };
 
-    let threads = match proc::threads(pid) {
+    let threads = match tasks::threads(root, pid) {
         Ok(mut threads) if !threads.is_empty() => {
             for t in &mut threads {
                 if let Some(p) = cat.thread_owner(&t.name) {
@@ -105,11 +105,11 @@ pub fn inspect(pid: i32) -> Result<Report, InspectError> {
         }
         Err(e) => {
             skip("threads", reason(&e));
-            thread_count_only(pid, &stat)
+            thread_count_only(root, pid, &stat)
         }
     };
 
-    let (fd_records, fds_ok) = match fds::read_fds(pid) {
+    let (fd_records, fds_ok) = match fds::read_fds(root, pid) {
         Ok((records, fdinfo_err)) => {
             if let Some(e) = fdinfo_err {
                 skip(
@@ -130,8 +130,8 @@ pub fn inspect(pid: i32) -> Result<Report, InspectError> {
             format!("needs the fd list: {}", reason(&denied())),
         );
     }
-    let sockets = if fd_records.iter().any(|r| r.class.socket_inode.is_some()) {
-        let index = SocketIndex::read(pid);
+    let socket_index = if fd_records.iter().any(|r| r.class.socket_inode.is_some()) {
+        let index = sockets::read_sockets(root, pid);
         for (table, why) in &index.missing {
             skip("sockets", format!("/proc/{pid}/net/{table}: {why}"));
         }
@@ -139,14 +139,14 @@ pub fn inspect(pid: i32) -> Result<Report, InspectError> {
     } else {
         None
     };
-    let fds = build_fds((pid, &stat), cat, &fd_records, sockets.as_ref());
-    let locks = build_locks(pid, &fd_records, fds_ok, &mut skip);
+    let fds = build_fds(root, (pid, &stat), cat, &fd_records, socket_index.as_ref());
+    let locks = build_locks(root, pid, &fd_records, fds_ok, &mut skip);
 
-    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps"));
+    let maps = std::fs::read_to_string(root.pid(pid, "maps"));
     let (libraries, executable_imports) = match &maps {
         Ok(text) => {
-            let libs = build_libraries(pid, cat, text, &mut skip);
-            let imports = executable_imports(pid, &mut skip);
+            let libs = build_libraries(root, pid, cat, text, &mut skip);
+            let imports = executable_imports(root, pid, &mut skip);
             (libs, imports)
         }
         Err(e) => {
@@ -158,13 +158,13 @@ pub fn inspect(pid: i32) -> Result<Report, InspectError> {
     let runtime = match &maps {
         Ok(text) => {
             let regions = parse_regions(text);
-            attribute_threads(pid, cat, &regions, &mut threads, &mut skip);
-            runtime_of(pid, cat, executable.as_deref(), &regions)
+            attribute_threads(root, pid, cat, &regions, &mut threads, &mut skip);
+            runtime_of(root, pid, cat, executable.as_deref(), &regions)
         }
         Err(_) => None,
     };
 
-    let environment = match std::fs::read(format!("/proc/{pid}/environ")) {
+    let environment = match std::fs::read(root.pid(pid, "environ")) {
         Ok(bytes) => environment(cat, &bytes),
         Err(e) => {
             skip("environment", reason(&e));
@@ -173,7 +173,7 @@ pub fn inspect(pid: i32) -> Result<Report, InspectError> {
     };
 
     // The pid must still name the process we started reading: same start time.
-    match read_stat(pid) {
+    match read_stat(root, pid) {
         Ok(again) if again.starttime == stat.starttime && again.state != 'Z' => {}
         _ => return Err(InspectError::Exited(pid)),
     }
@@ -204,8 +204,8 @@ fn denied() -> io::Error {
 }
 
 /// Without `task/`, `stat` still tells how many threads there are; names stay unknown.
-fn thread_count_only(pid: i32, stat: &Stat) -> Vec<Thread> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+fn thread_count_only(root: &ProcRoot, pid: i32, stat: &Stat) -> Vec<Thread> {
+    let status = std::fs::read_to_string(root.pid(pid, "status"))
         .map(|t| parse_status(&t))
         .unwrap_or_default();
     let count = status.threads.unwrap_or(stat.num_threads).max(1);
@@ -230,6 +230,7 @@ fn thread_count_only(pid: i32, stat: &Stat) -> Vec<Thread> {
 }
 
 fn build_fds(
+    root: &ProcRoot,
     target: (i32, &Stat),
     cat: &Catalog,
     records: &[FdRecord],
@@ -258,7 +259,7 @@ fn build_fds(
         })
         .collect();
     if let Some(index) = index {
-        link_sockets(target, cat, index, records, &mut fds);
+        link_sockets(root, target, cat, index, records, &mut fds);
     }
     fds
 }
@@ -312,6 +313,7 @@ fn socket(cat: &Catalog, entry: Option<&SockEntry>) -> Socket {
 /// its name the service, when the port is not a well-known one), tells a channel inside the
 /// program from a connection to someone else, and lists the processes already sharing it.
 fn link_sockets(
+    root: &ProcRoot,
     target: (i32, &Stat),
     cat: &Catalog,
     index: &SocketIndex,
@@ -331,7 +333,7 @@ fn link_sockets(
             wanted.insert(peer);
         }
     }
-    let holders = peers::holders(&wanted);
+    let holders = peers::holders(root, &wanted);
     let others = |inode: u64| -> Vec<&peers::Holder> {
         holders
             .get(&inode)
@@ -386,6 +388,7 @@ fn link_sockets(
 }
 
 fn build_locks(
+    root: &ProcRoot,
     pid: i32,
     records: &[FdRecord],
     fds_ok: bool,
@@ -399,7 +402,7 @@ fn build_locks(
             }
         }
     }
-    match std::fs::read_to_string("/proc/locks") {
+    match std::fs::read_to_string(root.path("locks")) {
         Ok(text) => {
             for line in parse_proc_locks(&text) {
                 if line.pid != Some(pid) {
@@ -447,6 +450,7 @@ fn build_locks(
 }
 
 fn build_libraries(
+    root: &ProcRoot,
     pid: i32,
     cat: &Catalog,
     maps: &str,
@@ -458,7 +462,9 @@ fn build_libraries(
             continue;
         };
         // The path is in the target's mount namespace; reach it through its root.
-        let through_root = format!("/proc/{pid}/root{}", file.path);
+        let through_root = root
+            .pid(pid, "root")
+            .join(file.path.trim_start_matches('/'));
         let wanted: Vec<&str> = entry.confirm.iter().map(String::as_str).collect();
         let symbols = elf::read_symbols(Path::new(&through_root), &wanted);
         let (atfork, confirmed, starts_threads) = match &symbols {
@@ -491,6 +497,7 @@ fn build_libraries(
 /// is in. A thread named after a known pool keeps that attribution unless its start routine
 /// tells more.
 fn attribute_threads(
+    root: &ProcRoot,
     pid: i32,
     cat: &Catalog,
     regions: &[Region],
@@ -505,7 +512,7 @@ fn attribute_threads(
     if tids.is_empty() {
         return;
     }
-    let (origins, error) = origin::thread_origins(pid, &tids, regions);
+    let (origins, error) = stacks::thread_origins(root, pid, &tids, regions);
     if let Some(e) = error {
         skip(
             "thread-origins",
@@ -540,6 +547,7 @@ fn attribute_threads(
 /// interpreter, Rust when the executable carries the Rust standard library's source paths,
 /// native otherwise.
 fn runtime_of(
+    root: &ProcRoot,
     pid: i32,
     cat: &Catalog,
     executable: Option<&str>,
@@ -552,12 +560,16 @@ fn runtime_of(
             return Some(rt.key.clone());
         }
     }
-    let rust = elf::contains_bytes(Path::new(&format!("/proc/{pid}/exe")), b"/rustc/").ok()?;
+    let rust = elf::contains_bytes(&root.pid(pid, "exe"), b"/rustc/").ok()?;
     Some(if rust { "rust" } else { "native" }.to_string())
 }
 
-fn executable_imports(pid: i32, skip: &mut impl FnMut(&str, String)) -> Vec<String> {
-    match elf::read_symbols(Path::new(&format!("/proc/{pid}/exe")), &[]) {
+fn executable_imports(
+    root: &ProcRoot,
+    pid: i32,
+    skip: &mut impl FnMut(&str, String),
+) -> Vec<String> {
+    match elf::read_symbols(&root.pid(pid, "exe"), &[]) {
         Ok(s) => elf::EXECUTABLE_IMPORTS
             .iter()
             .filter(|name| s.imports.contains(**name))
