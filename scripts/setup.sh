@@ -2,7 +2,7 @@
 # Installs what the test suite needs on a fresh Debian machine with the Rust toolchain. Idempotent.
 # - redis-server: the end-to-end test of `inspect` talks to a real one on loopback.
 # - postgresql, gcc (libgomp), python3-venv, and a venv under target/inspect-venv with pinned
-#   numpy, tokenizers and psycopg2: tests/inspect_ground_truth.rs builds real processes from
+#   numpy, tokenizers, psycopg2 and pymongo: tests/inspect_ground_truth.rs builds real processes from
 #   them and forks them for real.
 # - @microsoft/sarif-multitool (npm; a self-contained .NET build): the official SARIF validator
 #   that tests/cli_formats.rs runs on `--format sarif` output. Installed under target/tools.
@@ -25,7 +25,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # The venv is complete once its marker names the pinned set; a partial one is rebuilt.
-INSPECT_PACKAGES="numpy==2.4.6 tokenizers==0.23.3 psycopg2-binary==2.9.13"
+INSPECT_PACKAGES="numpy==2.4.6 tokenizers==0.23.3 psycopg2-binary==2.9.13 pymongo==4.20.1"
 venv="$root/target/inspect-venv"
 if [ "$(cat "$venv/.forklint-packages" 2>/dev/null)" != "$INSPECT_PACKAGES" ]; then
     rm -rf "$venv"

@@ -235,6 +235,40 @@ fn numpy_openblas_pool_forks_fine() {
 }
 
 #[test]
+fn pymongo_client_threads_are_named_and_its_fork_handlers_cover_them() {
+    let Some(python) = venv_python(&["pymongo"]) else {
+        return;
+    };
+    let mut s = python_scenario(&python, &["pymongo"], &[]);
+    let report = inspect(s.pid());
+    let outcome = s.fork();
+    assert_eq!(
+        outcome, "fine",
+        "PyMongo 4.3+ resets the client in the child"
+    );
+    assert_agrees(&report, &outcome);
+    let monitors = report["threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| {
+            t["python_name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("pymongo_"))
+                && t["library"] == "pymongo"
+        })
+        .count();
+    assert!(monitors > 0, "{:#}", report["threads"]);
+    let pymongo = report["libraries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["matched"] == "pymongo")
+        .expect("pymongo's extension is loaded");
+    assert_eq!(pymongo["atfork"], true, "{pymongo:#}");
+}
+
+#[test]
 fn multiprocessing_fork_after_a_thread_holding_a_lock_hangs() {
     let Some(python) = venv_python(&["multiprocessing"]) else {
         return;

@@ -333,12 +333,19 @@ sys.stdin.read()
         Some(format!("127.0.0.1:{port}").as_str())
     );
     assert_eq!(r.verdict, Verdict::Unsafe);
-    // The OS-level name is the process name; the start routine tells it is the interpreter's.
+    // The OS-level name is the process name; the interpreter knows the thread's own name.
     let thread = r.threads.iter().find(|t| t.tid != pid).unwrap();
-    assert_eq!(thread.attributed_by.as_deref(), Some("start_routine"));
+    assert_eq!(thread.name, "python3");
+    assert!(
+        thread
+            .python_name
+            .as_deref()
+            .is_some_and(|n| n.starts_with("Thread-")),
+        "{thread:?}"
+    );
     let fl001 = r.findings.iter().find(|f| f.rule == "FL001").unwrap();
     assert!(
-        fl001.message.contains("CPython thread"),
+        fl001.message.contains("Python threading.Thread"),
         "{}",
         fl001.message
     );

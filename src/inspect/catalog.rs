@@ -65,7 +65,35 @@ pub struct LibraryPattern {
     /// pool on in the child.
     #[serde(default)]
     pub atfork_unless_env: Option<String>,
+    /// A Python package whose fork handlers are Python code (`os.register_at_fork`), present
+    /// from this version of its distribution on.
+    #[serde(default)]
+    pub handlers_since: Option<HandlersSince>,
     pub remedy: Remedy,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandlersSince {
+    pub package: String,
+    pub version: String,
+}
+
+/// Compares dotted versions by their leading numbers (`4.20.1` >= `4.3`); a pre-release suffix
+/// on a component counts as that component.
+pub fn version_at_least(version: &str, min: &str) -> bool {
+    let nums = |v: &str| -> Vec<u64> {
+        v.split('.')
+            .map(|c| {
+                c.chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect::<String>()
+                    .parse()
+                    .unwrap_or(0)
+            })
+            .collect()
+    };
+    nums(version) >= nums(min)
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -202,6 +230,15 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn versions() {
+        assert!(version_at_least("4.20.1", "4.3"));
+        assert!(version_at_least("4.3", "4.3"));
+        assert!(!version_at_least("4.2.9", "4.3"));
+        assert!(!version_at_least("3.13.0", "4.3"));
+        assert!(version_at_least("5.0rc1", "4.3"));
     }
 
     #[test]

@@ -68,13 +68,18 @@ pub struct Thread {
     /// thread-name patterns.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub owner: Option<String>,
+    /// The name the Python interpreter knows it by (`threading.Thread(name=...)`), when the
+    /// process runs CPython.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub python_name: Option<String>,
     /// The catalogue key of the library that started it, when known (its fork handlers may
     /// cover it).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub library: Option<String>,
     /// How `owner` was found: `start_routine` (the thread's start routine is in that object's
-    /// code, read from the thread's stack: evidence) or `name` (a naming convention matched the
-    /// thread's name: a guess, since any code can take any name).
+    /// code, read from the thread's stack: evidence), `python_name` (a naming convention matched
+    /// the thread's Python name) or `name` (a naming convention matched the OS-level name). Both
+    /// name kinds are guesses, since any code can take any name.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub attributed_by: Option<String>,
 }
@@ -160,8 +165,12 @@ pub struct Library {
     pub matched: String,
     pub description: String,
     pub hazard: String,
-    /// Imports `__register_atfork`/`pthread_atfork`: the library registered fork handlers.
+    /// The library has fork handlers: it imports `__register_atfork`/`pthread_atfork`, or (for a
+    /// Python package whose handlers are Python code) its installed version has them.
     pub atfork: bool,
+    /// The installed version, for libraries whose fork behaviour depends on it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub version: Option<String>,
     /// An exported symbol the catalogue expects was found (None: the file could not be read).
     pub confirmed: Option<bool>,
     /// Imports `pthread_create`.

@@ -51,6 +51,7 @@ pub fn inspect(pid: i32) -> Result<Report, InspectError> {
                 name: name.clone(),
                 state: "?".into(),
                 owner: None,
+                python_name: None,
                 library: None,
                 attributed_by: None,
             }];
@@ -65,6 +66,7 @@ pub fn inspect(pid: i32) -> Result<Report, InspectError> {
                 name: "?".into(),
                 state: "?".into(),
                 owner: None,
+                python_name: None,
                 library: None,
                 attributed_by: None,
             }));

@@ -170,7 +170,7 @@ fn owners(members: &[&crate::inspect::model::Thread]) -> String {
     let mut by: BTreeMap<String, usize> = BTreeMap::new();
     for t in members {
         let label = match (&t.owner, t.attributed_by.as_deref()) {
-            (Some(o), Some("name")) => format!("{o} (by name: a guess)"),
+            (Some(o), Some("name" | "python_name")) => format!("{o} (by name: a guess)"),
             (Some(o), _) => o.clone(),
             (None, _) => "creator unknown".to_string(),
         };

@@ -163,6 +163,7 @@ fn threads_finding(report: &Report, cat: &Catalog) -> Option<Finding> {
         };
         let who = match (owner, *how) {
             (Some(o), Some("name")) => format!(" ({o}; by name, a guess)"),
+            (Some(o), Some("python_name")) => format!(" ({o}; by its Python name, a guess)"),
             (Some(o), _) => format!(" ({o})"),
             (None, _) if *name == main_name && !pool_libs.is_empty() => format!(
                 " (unnamed: inherits the process name, creator not found; loaded: {})",
@@ -396,10 +397,13 @@ fn library_findings(report: &Report, cat: &Catalog) -> Vec<Finding> {
             }
             "objc" if multithreaded => Severity::Error,
             _ if mitigated(report, cat, &lib.matched) => {
-                notes.push(
-                    "it registers fork handlers (imports __register_atfork) that cover this"
-                        .to_string(),
-                );
+                notes.push(match &lib.version {
+                    Some(v) => format!("version {v} registers fork handlers that cover this"),
+                    None => {
+                        "it registers fork handlers (imports __register_atfork) that cover this"
+                            .to_string()
+                    }
+                });
                 Severity::Info
             }
             "threads" | "device" | "objc" if !multithreaded => {

@@ -99,6 +99,24 @@ def numpy_matmul():
     serve(child)
 
 
+def pymongo_client():
+    import pymongo
+    from pymongo.errors import ServerSelectionTimeoutError
+
+    # Nothing listens on port 9: the monitors keep trying, as they do while a server is down.
+    client = pymongo.MongoClient("mongodb://127.0.0.1:9/", serverSelectionTimeoutMS=300)
+    time.sleep(0.2)  # the monitor threads are running
+
+    def child():
+        # Takes the client's locks; a lock left held by a monitor thread would hang here.
+        try:
+            client.admin.command("ping")
+        except ServerSelectionTimeoutError:
+            pass
+
+    serve(child)
+
+
 def thread_then_multiprocessing():
     import multiprocessing
 
@@ -189,6 +207,8 @@ def main():
         tokenizers_batch()
     elif name == "numpy":
         numpy_matmul()
+    elif name == "pymongo":
+        pymongo_client()
     elif name == "thread-then-multiprocessing":
         thread_then_multiprocessing()
     elif name == "prefork-preload":

@@ -3,13 +3,14 @@
 
 use crate::inspect::catalog::{self, Catalog};
 use crate::inspect::elf;
-use crate::inspect::live::{fds, peers, sockets, stacks, tasks, ProcRoot};
+use crate::inspect::live::{fds, peers, python, sockets, stacks, tasks, ProcRoot};
 use crate::inspect::model::*;
 use crate::inspect::parse::fd::FdRecord;
 use crate::inspect::parse::locks::{parse_proc_locks, LockLine};
 use crate::inspect::parse::maps::{parse_maps, parse_regions, Region};
 use crate::inspect::parse::net::{display_addr, SockEntry, SocketIndex};
 use crate::inspect::parse::proc::{self, parse_cmdline, parse_stat, parse_status, Stat};
+use crate::inspect::parse::stack;
 use crate::inspect::{verdict, InspectError};
 use std::collections::{HashMap, HashSet};
 use std::io;
@@ -163,6 +164,19 @@ pub fn inspect(root: &ProcRoot, pid: i32) -> Result<Report, InspectError> {
         }
         Err(_) => None,
     };
+    if runtime.as_deref() == Some("python") && root.is_live() && threads.len() > 1 {
+        if threads.len() > stack::MAX_THREADS {
+            skip(
+                "python-threads",
+                format!(
+                    "more than {} threads: their Python names were not read",
+                    stack::MAX_THREADS
+                ),
+            );
+        } else {
+            name_python_threads(pid, cat, &mut threads, &mut skip);
+        }
+    }
 
     let environment = match std::fs::read(root.pid(pid, "environ")) {
         Ok(bytes) => environment(cat, &bytes),
@@ -223,6 +237,7 @@ fn thread_count_only(root: &ProcRoot, pid: i32, stat: &Stat) -> Vec<Thread> {
                 "?".into()
             },
             owner: None,
+            python_name: None,
             library: None,
             attributed_by: None,
         })
@@ -480,7 +495,16 @@ fn build_libraries(
                 (false, None, false)
             }
         };
+        let mut atfork = atfork;
+        let mut version = None;
+        if let Some(since) = &entry.handlers_since {
+            version = dist_version(root, pid, &file.path, &since.package);
+            atfork = version
+                .as_deref()
+                .is_some_and(|v| catalog::version_at_least(v, &since.version));
+        }
         libraries.push(Library {
+            version,
             path: file.path,
             matched: entry.key.clone(),
             description: entry.name.clone(),
@@ -541,6 +565,53 @@ fn attribute_threads(
         }
         t.attributed_by = Some("start_routine".into());
     }
+}
+
+/// Gives CPython threads their Python names, and through the catalogue's patterns their owners
+/// (`pymongo_*` is PyMongo's).
+fn name_python_threads(
+    pid: i32,
+    cat: &Catalog,
+    threads: &mut [Thread],
+    skip: &mut impl FnMut(&str, String),
+) {
+    let names = match python::thread_names(pid) {
+        Ok(names) => names,
+        Err(e) => {
+            skip("python-threads", format!("CPython's thread names: {e}"));
+            return;
+        }
+    };
+    for t in threads.iter_mut() {
+        let Some(name) = names.get(&t.tid) else {
+            continue;
+        };
+        t.python_name = Some(name.clone());
+        if t.tid == pid || t.library.is_some() {
+            continue;
+        }
+        if let Some(p) = cat.thread_owner(name) {
+            t.owner = Some(format!("{} ({name:?})", p.owner));
+            t.library.clone_from(&p.library);
+            t.attributed_by = Some("python_name".into());
+        } else {
+            t.owner = Some(format!("Python thread {name:?}"));
+        }
+    }
+}
+
+/// The version of an installed Python distribution, from the `NAME-VERSION.dist-info` folder
+/// beside the package that `lib_path` (one of its extension modules) belongs to.
+fn dist_version(root: &ProcRoot, pid: i32, lib_path: &str, package: &str) -> Option<String> {
+    let at = lib_path.find(&format!("/{package}/"))?;
+    let site = &lib_path[..at];
+    let dir = root.pid(pid, "root").join(site.trim_start_matches('/'));
+    let prefix = format!("{package}-");
+    std::fs::read_dir(dir).ok()?.find_map(|e| {
+        let name = e.ok()?.file_name().into_string().ok()?;
+        let version = name.strip_prefix(&prefix)?.strip_suffix(".dist-info")?;
+        Some(version.to_string())
+    })
 }
 
 /// The runtime the program runs on: CPython when the executable or a mapped library is the

@@ -5,6 +5,7 @@
 pub mod fds;
 pub mod inspect;
 pub mod peers;
+pub mod python;
 pub mod sockdiag;
 pub mod sockets;
 pub mod stacks;

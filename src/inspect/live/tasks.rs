@@ -33,6 +33,7 @@ pub fn threads(root: &ProcRoot, pid: i32) -> io::Result<Vec<Thread>> {
             name,
             state,
             owner: None,
+            python_name: None,
             library: None,
             attributed_by: None,
         });
