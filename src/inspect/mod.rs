@@ -8,7 +8,6 @@ pub mod live;
 pub mod model;
 pub mod offlinux;
 pub mod parse;
-pub mod render;
 pub mod verdict;
 
 use crate::cli::{Format, InspectArgs};
@@ -83,8 +82,8 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<i32> {
         }
     };
     let text = match format {
-        Format::Json => render::json(&report),
-        _ => render::human(
+        Format::Json => crate::report::inspect::json(&report),
+        _ => crate::report::inspect::human(
             &report,
             crate::report::use_color(args.output.color),
             args.output.quiet,

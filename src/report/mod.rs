@@ -4,6 +4,7 @@
 pub mod concise;
 pub mod github;
 pub mod human;
+pub mod inspect;
 pub mod json;
 pub mod sarif;
 

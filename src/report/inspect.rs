@@ -1,5 +1,5 @@
-//! Prints a [`Report`]: JSON exactly as the report model serialises, or a human summary that
-//! reads at a glance (header, threads, fds, sockets, locks, libraries, then the verdict).
+//! Prints an inspection [`Report`]: JSON exactly as the report model serialises, or a human
+//! summary that reads at a glance (header, threads, fds, sockets, locks, libraries, verdict).
 
 use crate::diagnostic::Severity;
 use crate::inspect::model::{Fd, PeerScope, Report, Verdict};
