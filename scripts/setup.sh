@@ -7,6 +7,9 @@
 # - util-linux: `unshare -n` (a process in another network namespace) and `setpriv` (running
 #   forklint as an unprivileged user against unreadable files and another user's process).
 # - coreutils: `mkfifo` (a FIFO named like a source file).
+# - postgresql, gcc (libgomp), python3-venv, and a venv under target/inspect-venv with pinned
+#   numpy, tokenizers, psycopg2 and pymongo: tests/inspect_ground_truth.rs builds real processes from
+#   them and forks them for real.
 # - @microsoft/sarif-multitool (npm; a self-contained .NET build): the official SARIF validator
 #   that tests/cli_formats.rs runs on `--format sarif` output. Installed under target/tools.
 set -euo pipefail
@@ -17,6 +20,9 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 { command -v unshare && command -v setpriv; } >/dev/null 2>&1 || need+=(util-linux)
 command -v mkfifo >/dev/null 2>&1 || need+=(coreutils)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v gcc >/dev/null 2>&1 || need+=(gcc)
+python3 -c "import venv, ensurepip" >/dev/null 2>&1 || need+=(python3-venv)
 if [ "${FORKLINT_SKIP_SARIF_VALIDATOR:-}" != 1 ] && ! command -v npm >/dev/null 2>&1; then
     need+=(nodejs npm)
 fi
@@ -25,6 +31,17 @@ if [ ${#need[@]} -gt 0 ]; then
     [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# The venv is complete once its marker names the pinned set; a partial one is rebuilt.
+INSPECT_PACKAGES="numpy==2.4.6 tokenizers==0.23.3 psycopg2-binary==2.9.13 pymongo==4.20.1"
+venv="$root/target/inspect-venv"
+if [ "$(cat "$venv/.forklint-packages" 2>/dev/null)" != "$INSPECT_PACKAGES" ]; then
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    # shellcheck disable=SC2086
+    "$venv/bin/pip" install --quiet --disable-pip-version-check $INSPECT_PACKAGES
+    echo "$INSPECT_PACKAGES" >"$venv/.forklint-packages"
 fi
 
 SARIF_MULTITOOL_VERSION=5.7.0

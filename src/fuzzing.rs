@@ -54,7 +54,7 @@ pub fn rule_toml(data: &[u8]) {
 #[cfg(target_os = "linux")]
 /// What the `proc_parsers` target does with one input: the first byte picks the parser.
 pub fn proc_parsers(data: &[u8]) {
-    use crate::inspect::{fdinfo, locks, maps, net, proc};
+    use crate::inspect::parse::{fdinfo, locks, maps, net, proc};
     let Some((&which, rest)) = data.split_first() else {
         return;
     };

@@ -361,8 +361,22 @@ sys.stdin.read()
         Some(format!("127.0.0.1:{port}").as_str())
     );
     assert_eq!(r.verdict, Verdict::Unsafe);
+    // The OS-level name is the process name; the interpreter knows the thread's own name.
+    let thread = r.threads.iter().find(|t| t.tid != pid).unwrap();
+    assert_eq!(thread.name, "python3");
+    assert!(
+        thread
+            .python_name
+            .as_deref()
+            .is_some_and(|n| n.starts_with("Thread-")),
+        "{thread:?}"
+    );
     let fl001 = r.findings.iter().find(|f| f.rule == "FL001").unwrap();
-    assert!(fl001.message.contains("unnamed"), "{}", fl001.message);
+    assert!(
+        fl001.message.contains("Python threading.Thread"),
+        "{}",
+        fl001.message
+    );
 }
 
 #[test]
@@ -561,13 +575,13 @@ fn another_users_process_gives_a_partial_report() {
 
 #[test]
 fn sock_diag_and_proc_tables_agree() {
-    use forklint::inspect::net::parse_inet_table;
+    use forklint::inspect::parse::net::parse_inet_table;
     let h = Helper::start(&["--tcp"]);
-    let diag = forklint::inspect::sockdiag::inet_sockets().expect("sock_diag dump");
+    let diag = forklint::inspect::live::sockdiag::inet_sockets().expect("sock_diag dump");
     let text = std::fs::read_to_string(format!("/proc/{}/net/tcp", h.pid())).unwrap();
     let table = parse_inet_table("tcp", &text);
     let port = h.fd("tcp_port") as u16;
-    let ours = |entries: &[forklint::inspect::net::InetEntry]| {
+    let ours = |entries: &[forklint::inspect::parse::net::InetEntry]| {
         let mut v: Vec<_> = entries
             .iter()
             .filter(|e| e.local.port() == port || e.remote.port() == port)

@@ -2,7 +2,7 @@
 //! report; the exit code is the verdict's.
 
 use super::args::{InspectArgs, TextOrJson};
-use crate::inspect::render;
+use crate::report::inspect as render;
 use std::io::Write;
 
 /// Runs the inspection and prints the report; returns the exit code (0 safe, 1 unsafe, 2 could

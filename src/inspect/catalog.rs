@@ -3,7 +3,42 @@
 
 use crate::diagnostic::Severity;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
+
+/// Advice, either for every program or per runtime (`python`, `native`, `rust`, and `any` for
+/// the others), so a C program is not told about multiprocessing.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Remedy {
+    Any(String),
+    ByRuntime(BTreeMap<String, String>),
+}
+
+impl Remedy {
+    pub fn for_runtime(&self, runtime: Option<&str>) -> Option<&str> {
+        match self {
+            Remedy::Any(text) => Some(text),
+            Remedy::ByRuntime(by) => runtime
+                .and_then(|r| by.get(r))
+                .or_else(|| by.get("any"))
+                .map(String::as_str),
+        }
+    }
+}
+
+/// What to say for a runtime as a whole: who owns threads its own code started, and the
+/// general advice for threads and connections.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Runtime {
+    pub key: String,
+    pub name: String,
+    /// Executable or library file names that mark the runtime (globs).
+    pub objects: Vec<String>,
+    pub threads: String,
+    pub connections: String,
+}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -12,7 +47,7 @@ pub struct ThreadPattern {
     pub owner: String,
     #[serde(default)]
     pub library: Option<String>,
-    pub remedy: String,
+    pub remedy: Remedy,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -26,7 +61,39 @@ pub struct LibraryPattern {
     pub severity: Severity,
     pub confirm: Vec<String>,
     pub atfork_mitigates: bool,
-    pub remedy: String,
+    /// An environment variable whose presence (any value) makes the fork handlers leave the
+    /// pool on in the child.
+    #[serde(default)]
+    pub atfork_unless_env: Option<String>,
+    /// A Python package whose fork handlers are Python code (`os.register_at_fork`), present
+    /// from this version of its distribution on.
+    #[serde(default)]
+    pub handlers_since: Option<HandlersSince>,
+    pub remedy: Remedy,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandlersSince {
+    pub package: String,
+    pub version: String,
+}
+
+/// Compares dotted versions by their leading numbers (`4.20.1` >= `4.3`); a pre-release suffix
+/// on a component counts as that component.
+pub fn version_at_least(version: &str, min: &str) -> bool {
+    let nums = |v: &str| -> Vec<u64> {
+        v.split('.')
+            .map(|c| {
+                c.chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect::<String>()
+                    .parse()
+                    .unwrap_or(0)
+            })
+            .collect()
+    };
+    nums(version) >= nums(min)
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -35,7 +102,7 @@ pub struct Service {
     pub name: String,
     pub ports: Vec<u16>,
     pub processes: Vec<String>,
-    pub remedy: String,
+    pub remedy: Remedy,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -52,6 +119,7 @@ pub struct Catalog {
     pub library: Vec<LibraryPattern>,
     pub service: Vec<Service>,
     pub env: Vec<EnvKnob>,
+    pub runtime: Vec<Runtime>,
 }
 
 const INSPECT_TOML: &str = include_str!("../../rules/inspect.toml");
@@ -100,6 +168,18 @@ impl Catalog {
         self.service
             .iter()
             .find(|s| s.processes.iter().any(|p| p == name))
+    }
+
+    pub fn runtime(&self, key: &str) -> Option<&Runtime> {
+        self.runtime.iter().find(|r| r.key == key)
+    }
+
+    /// The runtime whose objects include this file (by file name).
+    pub fn runtime_of_object(&self, path: &str) -> Option<&Runtime> {
+        let base = path.rsplit('/').next().unwrap_or(path);
+        self.runtime
+            .iter()
+            .find(|r| r.objects.iter().any(|p| glob_match(p, base)))
     }
 
     pub fn service(&self, name: &str) -> Option<&Service> {
@@ -153,6 +233,15 @@ mod tests {
     }
 
     #[test]
+    fn versions() {
+        assert!(version_at_least("4.20.1", "4.3"));
+        assert!(version_at_least("4.3", "4.3"));
+        assert!(!version_at_least("4.2.9", "4.3"));
+        assert!(!version_at_least("3.13.0", "4.3"));
+        assert!(version_at_least("5.0rc1", "4.3"));
+    }
+
+    #[test]
     fn globs() {
         assert!(glob_match("polars-#", "polars-12"));
         assert!(!glob_match("polars-#", "polars-"));
@@ -201,6 +290,18 @@ mod tests {
             c.service_by_port(6379).map(|s| s.name.as_str()),
             Some("redis")
         );
+        assert_eq!(
+            c.runtime_of_object("/root/.pyenv/versions/3.11.7/bin/python3.11")
+                .map(|r| r.key.as_str()),
+            Some("python")
+        );
+        assert_eq!(
+            c.runtime_of_object("/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0")
+                .map(|r| r.key.as_str()),
+            Some("python")
+        );
+        assert!(c.runtime_of_object("/usr/bin/pythonic-tool").is_none());
+        assert!(c.runtime_of_object("/usr/lib/libgomp.so.1").is_none());
         assert_eq!(
             c.service_by_process("redis-server")
                 .map(|s| s.name.as_str()),

@@ -64,6 +64,28 @@ pub fn read_symbols(path: &Path, wanted_exports: &[&str]) -> io::Result<Symbols>
     other_symbols(&bytes, wanted_exports)
 }
 
+/// Whether the file holds `needle` anywhere (up to 512 MiB), read in chunks that overlap by the
+/// needle's length so a match across a boundary is not missed.
+pub fn contains_bytes(path: &Path, needle: &[u8]) -> io::Result<bool> {
+    const CHUNK: usize = 4 << 20;
+    const LIMIT: u64 = 512 << 20;
+    let file = File::open(path)?;
+    let finder = memchr::memmem::Finder::new(needle);
+    let mut buf = vec![0u8; CHUNK + needle.len()];
+    let mut offset = 0u64;
+    while offset < LIMIT {
+        let n = read_at(&file, &mut buf, offset)?;
+        if finder.find(&buf[..n]).is_some() {
+            return Ok(true);
+        }
+        if n < buf.len() {
+            return Ok(false);
+        }
+        offset += CHUNK as u64;
+    }
+    Ok(false)
+}
+
 fn invalid(msg: impl Into<String>) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, msg.into())
 }
@@ -204,7 +226,7 @@ mod tests {
             "the test harness starts threads"
         );
         let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
-        let libc = crate::inspect::maps::parse_maps(&maps)
+        let libc = crate::inspect::parse::maps::parse_maps(&maps)
             .into_iter()
             .find(|m| m.path.contains("libc.so"))
             .expect("the test binary maps libc");

@@ -3,20 +3,11 @@
 
 pub mod catalog;
 pub mod elf;
-pub mod fdinfo;
-pub mod fds;
 #[cfg(target_os = "linux")]
-pub mod linux;
-pub mod locks;
-pub mod maps;
+pub mod live;
 pub mod model;
-pub mod net;
 pub mod offlinux;
-pub mod peers;
-pub mod proc;
-pub mod render;
-#[cfg(target_os = "linux")]
-pub mod sockdiag;
+pub mod parse;
 pub mod verdict;
 
 use model::Report;
@@ -49,10 +40,18 @@ pub fn parse_pid(text: &str) -> Result<i32, InspectError> {
 pub fn inspect(pid: i32) -> Result<Report, InspectError> {
     #[cfg(target_os = "linux")]
     {
-        linux::inspect(pid)
+        live::inspect::inspect(&live::ProcRoot::default(), pid)
     }
     #[cfg(not(target_os = "linux"))]
     {
         offlinux::inspect(pid)
     }
+}
+
+/// Inspects `pid` as a `/proc` directory recorded at `proc_root` describes it (a snapshot: no
+/// netlink, no memory reads, so sockets come from its `net/` tables and threads keep their
+/// name-based attributions).
+#[cfg(target_os = "linux")]
+pub fn inspect_at(proc_root: &std::path::Path, pid: i32) -> Result<Report, InspectError> {
+    live::inspect::inspect(&live::ProcRoot::at(proc_root), pid)
 }

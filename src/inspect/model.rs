@@ -50,6 +50,10 @@ pub struct Report {
     pub environment: Vec<EnvVar>,
     pub findings: Vec<Finding>,
     pub not_checked: Vec<NotChecked>,
+    /// What the program runs on, for remedies that fit it: `python` (CPython), `rust`, or
+    /// `native` (C, C++ and anything else); absent when the executable could not be read.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub runtime: Option<String>,
     /// The platform the data came from (`linux`, or the OS name when only sysinfo was available).
     pub platform: String,
 }
@@ -60,9 +64,24 @@ pub struct Thread {
     pub name: String,
     /// The kernel's one-letter state (R, S, D, Z, T, t, X, I), or `?` when unknown.
     pub state: String,
-    /// Who most likely started it, from the catalogue's thread-name patterns.
+    /// Who started it: from the code its start routine lives in, or else from the catalogue's
+    /// thread-name patterns.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub owner: Option<String>,
+    /// The name the Python interpreter knows it by (`threading.Thread(name=...)`), when the
+    /// process runs CPython.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub python_name: Option<String>,
+    /// The catalogue key of the library that started it, when known (its fork handlers may
+    /// cover it).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub library: Option<String>,
+    /// How `owner` was found: `start_routine` (the thread's start routine is in that object's
+    /// code, read from the thread's stack: evidence), `python_name` (a naming convention matched
+    /// the thread's Python name) or `name` (a naming convention matched the OS-level name). Both
+    /// name kinds are guesses, since any code can take any name.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub attributed_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,9 +113,26 @@ pub struct Socket {
     /// The service at the other end (or listened for), from the port or the owning process.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub service: Option<String>,
-    /// The local process that owns the other end of a loopback connection.
+    /// The local process that holds the other end of a loopback or unix connection (found by
+    /// the other end's socket inode).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub peer_process: Option<PeerProcess>,
+    /// Where the other end is when it stays inside the program: `same_process` (a socketpair
+    /// such as asyncio's self-pipe, or a loopback connection to itself) or `family` (its parent,
+    /// a child, or a sibling worker: a server's own master-worker channel).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub peer_scope: Option<PeerScope>,
+    /// Other processes that hold this very socket already (inherited through a fork, or passed
+    /// over a unix socket): one stream, several writers.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub shared_with: Vec<PeerProcess>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PeerScope {
+    SameProcess,
+    Family,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,8 +165,12 @@ pub struct Library {
     pub matched: String,
     pub description: String,
     pub hazard: String,
-    /// Imports `__register_atfork`/`pthread_atfork`: the library registered fork handlers.
+    /// The library has fork handlers: it imports `__register_atfork`/`pthread_atfork`, or (for a
+    /// Python package whose handlers are Python code) its installed version has them.
     pub atfork: bool,
+    /// The installed version, for libraries whose fork behaviour depends on it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub version: Option<String>,
     /// An exported symbol the catalogue expects was found (None: the file could not be read).
     pub confirmed: Option<bool>,
     /// Imports `pthread_create`.

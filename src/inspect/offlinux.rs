@@ -33,7 +33,7 @@ pub fn inspect(pid: i32) -> Result<Report, InspectError> {
     let command = if args.is_empty() {
         format!("[{name}]")
     } else {
-        crate::inspect::proc::display_command(&args)
+        crate::inspect::parse::proc::display_command(&args)
     };
     let os = std::env::consts::OS;
     let mut not_checked = Vec::new();
@@ -51,6 +51,9 @@ pub fn inspect(pid: i32) -> Result<Report, InspectError> {
                 name: name.clone(),
                 state: "?".into(),
                 owner: None,
+                python_name: None,
+                library: None,
+                attributed_by: None,
             }];
             let mut tids: Vec<i32> = tasks
                 .iter()
@@ -63,6 +66,9 @@ pub fn inspect(pid: i32) -> Result<Report, InspectError> {
                 name: "?".into(),
                 state: "?".into(),
                 owner: None,
+                python_name: None,
+                library: None,
+                attributed_by: None,
             }));
             threads
         }
@@ -105,6 +111,7 @@ pub fn inspect(pid: i32) -> Result<Report, InspectError> {
         environment: Vec::new(),
         findings: Vec::new(),
         not_checked,
+        runtime: None,
         platform: os.to_string(),
     };
     verdict::evaluate(&mut report);

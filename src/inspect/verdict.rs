@@ -3,9 +3,9 @@
 //! unknown. Warnings explain; only errors make a process unsafe to fork.
 
 use crate::catalog::rules;
-use crate::diagnostic::{Finding, Severity};
-use crate::inspect::catalog::{self, Catalog};
-use crate::inspect::model::{Fd, Report, Verdict};
+use crate::diagnostic::{Finding, Location, Related, Severity};
+use crate::inspect::catalog::{self, Catalog, Remedy};
+use crate::inspect::model::{Fd, PeerScope, Report, Verdict};
 use std::collections::BTreeMap;
 
 /// Checks without which "safe" would be a guess.
@@ -18,7 +18,7 @@ pub fn evaluate(report: &mut Report) {
     findings.extend(socket_findings(report, cat));
     findings.extend(library_findings(report, cat));
     findings.extend(lock_finding(report));
-    findings.extend(fd_findings(report));
+    findings.extend(fd_findings(report, cat));
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.rule.cmp(&b.rule)));
     let unsafe_now = findings.iter().any(|f| f.severity == Severity::Error);
     let blind = report
@@ -49,17 +49,50 @@ fn finding(rule: &str, severity: Severity, message: String, help: String) -> Fin
     }
 }
 
-/// Distinct remedies, then the rule's own advice.
-fn join_help(mut remedies: Vec<String>, rule: &str) -> String {
-    let general = rules::get(rule).help.clone();
-    remedies.push(general);
-    let mut seen = Vec::new();
+/// The general advice for a rule, fitted to the program's runtime when it is known.
+fn general_help(report: &Report, cat: &Catalog, rule: &str) -> String {
+    let runtime = report.runtime.as_deref().and_then(|r| cat.runtime(r));
+    match (rule, runtime) {
+        ("FL001", Some(rt)) => rt.threads.clone(),
+        ("FL002", Some(rt)) => rt.connections.clone(),
+        _ => rules::get(rule).help.clone(),
+    }
+}
+
+/// A remedy for this process's runtime.
+fn remedy(report: &Report, r: &Remedy) -> Option<String> {
+    r.for_runtime(report.runtime.as_deref()).map(str::to_string)
+}
+
+/// Distinct remedies, or the general advice when nothing more specific is known; alternatives
+/// already in force (an environment variable the process was launched with at that value) are
+/// left out.
+fn join_help(report: &Report, cat: &Catalog, mut remedies: Vec<String>, rule: &str) -> String {
+    if remedies.is_empty() {
+        remedies.push(general_help(report, cat, rule));
+    }
+    let mut seen: Vec<String> = Vec::new();
     for r in remedies {
-        if !seen.contains(&r) {
+        let kept: Vec<&str> = r
+            .split(", or ")
+            .filter(|alt| !already_applied(report, alt))
+            .collect();
+        let r = kept.join(", or ");
+        if !r.is_empty() && !seen.contains(&r) {
             seen.push(r);
         }
     }
     seen.join("; ")
+}
+
+/// The alternative asks for `NAME=VALUE` and the process already runs with it.
+fn already_applied(report: &Report, alternative: &str) -> bool {
+    report.environment.iter().any(|e| {
+        let setting = format!("{}={}", e.name, e.value);
+        alternative
+            .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+            .any(|word| word == setting)
+    })
 }
 
 fn env_value<'a>(report: &'a Report, name: &str) -> Option<&'a str> {
@@ -70,14 +103,16 @@ fn env_value<'a>(report: &'a Report, name: &str) -> Option<&'a str> {
         .map(|e| e.value.as_str())
 }
 
-/// A library whose fork handlers make its hazard harmless for the child (and the launcher did
-/// not switch that behaviour off).
+/// A library whose fork handlers make its hazard harmless for the child, and the launcher did
+/// not switch that behaviour off.
 fn mitigated(report: &Report, cat: &Catalog, key: &str) -> bool {
     let Some(entry) = cat.library(key) else {
         return false;
     };
-    if key == "tokenizers" && env_value(report, "TOKENIZERS_PARALLELISM") == Some("true") {
-        return false;
+    if let Some(var) = &entry.atfork_unless_env {
+        if env_value(report, var).is_some() {
+            return false;
+        }
     }
     entry.atfork_mitigates
         && report
@@ -101,12 +136,13 @@ fn threads_finding(report: &Report, cat: &Catalog) -> Option<Finding> {
     if others.is_empty() {
         return None;
     }
-    // name -> (count, owner)
-    let mut groups: BTreeMap<&str, (usize, Option<&str>)> = BTreeMap::new();
+    // (name, owner) -> (count, how attributed, library)
+    type Group<'a> = (usize, Option<&'a str>, Option<&'a str>);
+    let mut groups: BTreeMap<(&str, Option<&str>), Group> = BTreeMap::new();
     for t in &others {
         let g = groups
-            .entry(t.name.as_str())
-            .or_insert((0, t.owner.as_deref()));
+            .entry((t.name.as_str(), t.owner.as_deref()))
+            .or_insert((0, t.attributed_by.as_deref(), t.library.as_deref()));
         g.0 += 1;
     }
     let pool_libs: Vec<&str> = report
@@ -115,57 +151,70 @@ fn threads_finding(report: &Report, cat: &Catalog) -> Option<Finding> {
         .filter(|l| l.hazard == "threads" || l.hazard == "device")
         .map(|l| l.description.as_str())
         .collect();
-    let mut parts = Vec::new();
+    let mut covered_parts = Vec::new();
+    let mut uncovered_parts = Vec::new();
     let mut remedies = Vec::new();
-    let mut all_mitigated = true;
-    for (name, (count, owner)) in &groups {
+    let mut uncovered = 0;
+    for ((name, owner), (count, how, library)) in &groups {
         let times = if *count > 1 {
             format!(" x{count}")
         } else {
             String::new()
         };
-        let who = match owner {
-            Some(o) => format!(" ({o})"),
-            None if *name == main_name && !pool_libs.is_empty() => format!(
-                " (unnamed: inherits the process name; loaded: {})",
+        let who = match (owner, *how) {
+            (Some(o), Some("name")) => format!(" ({o}; by name, a guess)"),
+            (Some(o), Some("python_name")) => format!(" ({o}; by its Python name, a guess)"),
+            (Some(o), _) => format!(" ({o})"),
+            (None, _) if *name == main_name && !pool_libs.is_empty() => format!(
+                " (unnamed: inherits the process name, creator not found; loaded: {})",
                 pool_libs.join(", ")
             ),
-            None if *name == main_name => " (unnamed: inherits the process name)".to_string(),
-            None if *name == "?" => " (names not readable)".to_string(),
-            None => String::new(),
-        };
-        parts.push(format!("{name}{times}{who}"));
-        let pattern = cat.thread_owner(name);
-        if let Some(p) = pattern {
-            remedies.push(p.remedy.clone());
-        }
-        let covered = pattern
-            .and_then(|p| p.library.as_deref())
-            .is_some_and(|lib| mitigated(report, cat, lib));
-        all_mitigated &= covered;
-    }
-    for lib in &report.libraries {
-        if let Some(entry) = cat.library(&lib.matched) {
-            if entry.hazard == "threads" {
-                remedies.push(entry.remedy.clone());
+            (None, _) if *name == main_name => {
+                " (unnamed: inherits the process name, creator not found)".to_string()
             }
+            (None, _) if *name == "?" => " (names not readable)".to_string(),
+            (None, _) => String::new(),
+        };
+        let text = format!("{name}{times}{who}");
+        if let Some(p) = cat.thread_owner(name).filter(|_| *how == Some("name")) {
+            remedies.extend(remedy(report, &p.remedy));
+        }
+        if let Some(entry) = library.and_then(|k| cat.library(k)) {
+            remedies.extend(remedy(report, &entry.remedy));
+        }
+        if library.is_some_and(|lib| mitigated(report, cat, lib)) {
+            covered_parts.push(text);
+        } else {
+            uncovered += count;
+            uncovered_parts.push(text);
         }
     }
     let n = others.len();
     let noun = if n == 1 { "thread is" } else { "threads are" };
-    let mut message = format!("{n} other {noun} alive: {}", parts.join(", "));
-    let severity = if all_mitigated {
-        message.push_str("; their library's fork handlers make them harmless to the child");
-        Severity::Warning
-    } else {
+    let mut message = format!("{n} other {noun} alive");
+    if !uncovered_parts.is_empty() {
+        message.push_str(&format!(
+            "; no fork handler covers {uncovered}: {}",
+            uncovered_parts.join(", ")
+        ));
+    }
+    if !covered_parts.is_empty() {
+        message.push_str(&format!(
+            "; their library's fork handlers make these harmless to the child: {}",
+            covered_parts.join(", ")
+        ));
+    }
+    let severity = if uncovered > 0 {
         Severity::Error
+    } else {
+        Severity::Info
     };
-    Some(finding(
-        "FL001",
-        severity,
-        message,
-        join_help(remedies, "FL001"),
-    ))
+    let help = if uncovered > 0 {
+        join_help(report, cat, remedies, "FL001")
+    } else {
+        "nothing needed while the fork handlers stay on; to be independent of them, fork before the pool starts".to_string()
+    };
+    Some(finding("FL001", severity, message, help))
 }
 
 fn describe_socket(fd: &Fd) -> String {
@@ -178,64 +227,137 @@ fn describe_socket(fd: &Fd) -> String {
     } else if let Some(local) = &s.local {
         text.push_str(&format!(" {local}"));
     }
-    match (&s.service, &s.peer_process) {
-        (Some(svc), Some(p)) => text.push_str(&format!(" ({svc}, {} pid {})", p.name, p.pid)),
-        (Some(svc), None) => text.push_str(&format!(" ({svc})")),
-        (None, Some(p)) => text.push_str(&format!(" ({} pid {})", p.name, p.pid)),
-        (None, None) => {}
+    let who = match (&s.service, &s.peer_process, s.peer_scope) {
+        (_, _, Some(PeerScope::SameProcess)) => Some("the other end is in this process".into()),
+        (_, Some(p), Some(PeerScope::Family)) => Some(format!(
+            "{} pid {}, of its own process family",
+            p.name, p.pid
+        )),
+        (Some(svc), Some(p), None) => Some(format!("{svc}, {} pid {}", p.name, p.pid)),
+        (Some(svc), None, _) => Some(svc.clone()),
+        (None, Some(p), _) => Some(format!("{} pid {}", p.name, p.pid)),
+        (None, None, _) => None,
+    };
+    if let Some(who) = who {
+        text.push_str(&format!(" ({who})"));
     }
     text
 }
 
+/// "this postgres connection is open in 3 processes: 20079 (this one), 20084, 20085".
+fn already_shared(pid: i32, fd: &Fd) -> Option<String> {
+    let s = fd.socket.as_ref()?;
+    if s.shared_with.is_empty() {
+        return None;
+    }
+    let what = s.service.as_deref().unwrap_or(&s.protocol);
+    let mut pids = vec![format!("{pid} (this one)")];
+    pids.extend(
+        s.shared_with
+            .iter()
+            .map(|p| format!("{} {}", p.name, p.pid)),
+    );
+    Some(format!(
+        "this {what} connection (fd {}) is already open in {} processes: {}",
+        fd.fd,
+        pids.len(),
+        pids.join(", ")
+    ))
+}
+
+/// A process-level place for `related`: the fd as /proc names it (there is no source line).
+fn fd_place(pid: i32, fd: &Fd, message: String) -> Related {
+    Related {
+        location: Location {
+            path: format!("/proc/{pid}/fd/{}", fd.fd),
+            line: 0,
+            column: 0,
+            end_line: 0,
+            end_column: 0,
+        },
+        message,
+    }
+}
+
 fn socket_findings(report: &Report, cat: &Catalog) -> Vec<Finding> {
-    let mut connected = Vec::new();
+    let mut connections = Vec::new();
+    let mut inside = Vec::new();
     let mut listening = Vec::new();
     for fd in &report.fds {
         let Some(s) = &fd.socket else { continue };
         match s.state.as_str() {
             "LISTEN" => listening.push(fd),
             "ESTABLISHED" | "SYN_SENT" | "SYN_RECV" | "CLOSE_WAIT" | "CONNECTED" | "CONNECTING" => {
-                connected.push(fd)
+                // Standard streams are meant to be inherited; a socket whose other end stays in
+                // the program is its own channel. Neither is shared with a service.
+                if fd.fd <= 2 || s.peer_scope.is_some() {
+                    inside.push(fd);
+                } else {
+                    connections.push(fd);
+                }
             }
             _ => {}
         }
     }
     let mut out = Vec::new();
-    if !connected.is_empty() {
-        let remedies: Vec<String> = connected
+    if !connections.is_empty() {
+        let remedies: Vec<String> = connections
             .iter()
             .filter_map(|fd| fd.socket.as_ref()?.service.as_deref())
             .filter_map(|svc| cat.service(svc))
-            .map(|s| s.remedy.clone())
+            .filter_map(|s| remedy(report, &s.remedy))
             .collect();
-        let n = connected.len();
-        let list: Vec<String> = connected
+        let n = connections.len();
+        let list: Vec<String> = connections.iter().map(|fd| describe_socket(fd)).collect();
+        let mut message = format!(
+            "{n} connection{} to other processes would be shared with the child (both processes read and write one stream): {}",
+            if n == 1 { "" } else { "s" },
+            list.join(", ")
+        );
+        let shared: Vec<String> = connections
             .iter()
-            .take(8)
-            .map(|fd| describe_socket(fd))
+            .filter_map(|fd| already_shared(report.pid, fd))
             .collect();
-        let more = if n > 8 {
-            format!(", and {} more", n - 8)
-        } else {
-            String::new()
-        };
-        out.push(finding(
+        if !shared.is_empty() {
+            message.push_str(&format!("; already shared: {}", shared.join("; ")));
+        }
+        let mut f = finding(
             "FL002",
             Severity::Error,
+            message,
+            join_help(report, cat, remedies, "FL002"),
+        );
+        f.related = connections
+            .iter()
+            .map(|fd| {
+                let text = already_shared(report.pid, fd).unwrap_or_else(|| describe_socket(fd));
+                fd_place(report.pid, fd, text)
+            })
+            .collect();
+        out.push(f);
+    }
+    if !inside.is_empty() {
+        let list: Vec<String> = inside.iter().map(|fd| describe_socket(fd)).collect();
+        let mut f = finding(
+            "FL002",
+            Severity::Info,
             format!(
-                "{n} connected socket{} would be shared with the child (both processes read and write one stream): {}{more}",
-                if n == 1 { "" } else { "s" },
+                "{} connected socket{} stay{} inside the program (standard streams, socketpairs such as an event loop's self-pipe, a server's master-worker channels), not shared with any service: {}",
+                inside.len(),
+                if inside.len() == 1 { "" } else { "s" },
+                if inside.len() == 1 { "s" } else { "" },
                 list.join(", ")
             ),
-            join_help(remedies, "FL002"),
-        ));
+            "nothing to do for these; a child that does not use them can close its copies".to_string(),
+        );
+        f.related = inside
+            .iter()
+            .map(|fd| fd_place(report.pid, fd, describe_socket(fd)))
+            .collect();
+        out.push(f);
     }
     if !listening.is_empty() {
-        let list: Vec<String> = listening
-            .iter()
-            .take(8)
-            .map(|fd| describe_socket(fd))
-            .collect();
+        let list: Vec<String> = listening.iter().map(|fd| describe_socket(fd)).collect();
         out.push(finding(
             "FL002",
             Severity::Info,
@@ -275,10 +397,13 @@ fn library_findings(report: &Report, cat: &Catalog) -> Vec<Finding> {
             }
             "objc" if multithreaded => Severity::Error,
             _ if mitigated(report, cat, &lib.matched) => {
-                notes.push(
-                    "it registers fork handlers (imports __register_atfork) that cover this"
-                        .to_string(),
-                );
+                notes.push(match &lib.version {
+                    Some(v) => format!("version {v} registers fork handlers that cover this"),
+                    None => {
+                        "it registers fork handlers (imports __register_atfork) that cover this"
+                            .to_string()
+                    }
+                });
                 Severity::Info
             }
             "threads" | "device" | "objc" if !multithreaded => {
@@ -290,6 +415,13 @@ fn library_findings(report: &Report, cat: &Catalog) -> Vec<Finding> {
             }
             _ => entry.severity,
         };
+        if let Some(var) = &entry.atfork_unless_env {
+            if let Some(value) = env_value(report, var).filter(|_| lib.atfork) {
+                notes.push(format!(
+                    "{var} is set ({var}={value}), so its fork handlers leave the pool as configured in the child"
+                ));
+            }
+        }
         if lib.atfork && !entry.atfork_mitigates {
             notes.push("it has fork handlers, but they do not make the child safe".to_string());
         }
@@ -301,7 +433,12 @@ fn library_findings(report: &Report, cat: &Catalog) -> Vec<Finding> {
             &entry.rule,
             severity,
             message,
-            join_help(vec![entry.remedy.clone()], &entry.rule),
+            join_help(
+                report,
+                cat,
+                remedy(report, &entry.remedy).into_iter().collect(),
+                &entry.rule,
+            ),
         ));
     }
     out
@@ -340,7 +477,7 @@ fn lock_finding(report: &Report) -> Option<Finding> {
     ))
 }
 
-fn fd_findings(report: &Report) -> Vec<Finding> {
+fn fd_findings(report: &Report, cat: &Catalog) -> Vec<Finding> {
     let mut out = Vec::new();
     let leaking: Vec<&Fd> = report
         .fds
@@ -402,7 +539,7 @@ fn fd_findings(report: &Report) -> Vec<Finding> {
                 if shared.len() == 1 { "" } else { "s" },
                 list.join(", ")
             ),
-            join_help(Vec::new(), "FL007"),
+            join_help(report, cat, Vec::new(), "FL007"),
         ));
     }
     out

@@ -6,6 +6,7 @@ pub mod explain;
 pub mod github;
 pub mod gitlab;
 pub mod human;
+pub mod inspect;
 pub mod json;
 pub mod sarif;
 

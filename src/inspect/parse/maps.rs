@@ -33,6 +33,41 @@ pub fn parse_maps(text: &str) -> Vec<MappedFile> {
     files
 }
 
+/// One mapping with what attributing code needs: its address range, whether it is executable,
+/// and the file behind it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Region {
+    pub start: u64,
+    pub end: u64,
+    pub executable: bool,
+    /// The mapped file; None for anonymous and special mappings.
+    pub path: Option<String>,
+}
+
+/// Every mapping in address order (as the kernel prints them).
+pub fn parse_regions(text: &str) -> Vec<Region> {
+    text.lines()
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace();
+            let (start, end) = fields.next()?.split_once('-')?;
+            let perms = fields.next()?;
+            let path = nth_field_rest(line, 5)
+                .filter(|p| p.starts_with('/') && !p.starts_with("/memfd:"))
+                .map(|p| {
+                    p.strip_suffix(" (deleted)")
+                        .unwrap_or(p)
+                        .replace("\\012", "\n")
+                });
+            Some(Region {
+                start: u64::from_str_radix(start, 16).ok()?,
+                end: u64::from_str_radix(end, 16).ok()?,
+                executable: perms.as_bytes().get(2) == Some(&b'x'),
+                path,
+            })
+        })
+        .collect()
+}
+
 fn nth_field_rest(line: &str, n: usize) -> Option<&str> {
     let mut rest = line;
     for _ in 0..n {
@@ -73,6 +108,22 @@ mod tests {
         );
         assert!(files[2].deleted);
         assert!(!files[0].deleted);
+    }
+
+    #[test]
+    fn regions_with_ranges_and_execute_bits() {
+        let text = "\
+55d0c0a02000-55d0c0a99000 r-xp 00002000 fe:00 131 /usr/bin/python3.11
+55d0c1000000-55d0c1021000 rw-p 00000000 00:00 0                          [heap]
+7f1c2b000000-7f1c2b100000 r-xp 00000000 fe:00 2001 /opt/my libs/libgomp.so.1 (deleted)
+garbage
+";
+        let r = parse_regions(text);
+        assert_eq!(r.len(), 3);
+        assert_eq!((r[0].start, r[0].end), (0x55d0c0a02000, 0x55d0c0a99000));
+        assert!(r[0].executable && !r[1].executable);
+        assert_eq!(r[1].path, None);
+        assert_eq!(r[2].path.as_deref(), Some("/opt/my libs/libgomp.so.1"));
     }
 
     #[test]

@@ -1,8 +1,8 @@
-//! Prints a [`Report`]: JSON exactly as the report model serialises, or a human summary that
-//! reads at a glance (header, threads, fds, sockets, locks, libraries, then the verdict).
+//! Prints an inspection [`Report`]: JSON exactly as the report model serialises, or a human
+//! summary that reads at a glance (header, threads, fds, sockets, locks, libraries, verdict).
 
 use crate::diagnostic::Severity;
-use crate::inspect::model::{Fd, Report, Verdict};
+use crate::inspect::model::{Fd, PeerScope, Report, Verdict};
 use colored::{ColoredString, Colorize};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -147,7 +147,7 @@ fn threads(out: &mut String, p: &Paint, r: &Report) {
         let note = if !other {
             "main thread".to_string()
         } else {
-            members[0].owner.clone().unwrap_or_default()
+            owners(&members)
         };
         let row = format!(
             "  {tid:>11}  {:<16} {:<8} {}",
@@ -158,6 +158,31 @@ fn threads(out: &mut String, p: &Paint, r: &Report) {
         let _ = writeln!(out, "{}", row.trim_end());
     }
     out.push('\n');
+}
+
+/// Who started a group of same-named threads: each distinct owner with its count, and whether
+/// it is a guess from the name.
+fn owners(members: &[&crate::inspect::model::Thread]) -> String {
+    let mut by: BTreeMap<String, usize> = BTreeMap::new();
+    for t in members {
+        let label = match (&t.owner, t.attributed_by.as_deref()) {
+            (Some(o), Some("name" | "python_name")) => format!("{o} (by name: a guess)"),
+            (Some(o), _) => o.clone(),
+            (None, _) => "creator unknown".to_string(),
+        };
+        *by.entry(label).or_default() += 1;
+    }
+    let single = by.len() == 1;
+    by.into_iter()
+        .map(|(label, n)| {
+            if single {
+                label
+            } else {
+                format!("{n}: {label}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn cloexec(fd: &Fd) -> &'static str {
@@ -241,8 +266,19 @@ fn sockets(out: &mut String, p: &Paint, r: &Report) {
             (None, None) => f.target.clone(),
         };
         let mut who = s.service.clone().unwrap_or_default();
-        if let Some(pp) = &s.peer_process {
-            let _ = write!(who, " ({} pid {})", pp.name, pp.pid);
+        match (&s.peer_process, s.peer_scope) {
+            (_, Some(PeerScope::SameProcess)) => who.push_str(" (other end in this process)"),
+            (Some(pp), Some(PeerScope::Family)) => {
+                let _ = write!(who, " (its own {} pid {})", pp.name, pp.pid);
+            }
+            (Some(pp), None) => {
+                let _ = write!(who, " ({} pid {})", pp.name, pp.pid);
+            }
+            (None, _) => {}
+        }
+        if !s.shared_with.is_empty() {
+            let pids: Vec<String> = s.shared_with.iter().map(|p| p.pid.to_string()).collect();
+            let _ = write!(who, " [also open in {}]", pids.join(", "));
         }
         let _ = writeln!(
             out,

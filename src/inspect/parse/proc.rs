@@ -1,5 +1,4 @@
-//! The process and its threads: parsers for `stat`, `status` and `cmdline`, and the walk over
-//! `/proc/PID/task`.
+//! The process and its threads: parsers for `stat`, `status` and `cmdline`.
 
 /// The fields of `/proc/PID/stat` (or `task/TID/stat`) that inspection needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,55 +114,6 @@ pub fn display_command(args: &[String]) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-#[cfg(target_os = "linux")]
-pub use live::*;
-
-#[cfg(target_os = "linux")]
-mod live {
-    use super::*;
-    use crate::inspect::model::Thread;
-    use std::io;
-
-    /// Every task of `pid`, main thread first. Tasks that exit during the walk are skipped.
-    pub fn threads(pid: i32) -> io::Result<Vec<Thread>> {
-        let dir = std::fs::read_dir(format!("/proc/{pid}/task"))?;
-        let mut threads = Vec::new();
-        for entry in dir {
-            let Ok(entry) = entry else { continue };
-            let Some(tid) = entry
-                .file_name()
-                .to_str()
-                .and_then(|s| s.parse::<i32>().ok())
-            else {
-                continue;
-            };
-            let text = match std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/stat")) {
-                Ok(t) => t,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                Err(e) if is_esrch(&e) => continue,
-                Err(e) => return Err(e),
-            };
-            let (name, state) = match parse_stat(&text) {
-                Some(stat) => (stat.comm, stat.state.to_string()),
-                None => (String::new(), "?".to_string()),
-            };
-            threads.push(Thread {
-                tid,
-                name,
-                state,
-                owner: None,
-            });
-        }
-        threads.sort_by_key(|t| (t.tid != pid, t.tid));
-        Ok(threads)
-    }
-
-    /// Reads of a task that died between readdir and open fail with ESRCH on some kernels.
-    pub fn is_esrch(e: &io::Error) -> bool {
-        e.raw_os_error() == Some(libc::ESRCH)
-    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! Socket tables of the target's network namespace (`/proc/PID/net/{tcp,tcp6,udp,udp6,unix}`):
-//! parsed once per inspection and indexed by inode, so each socket fd is one hash lookup.
+//! Socket tables of a network namespace (`/proc/PID/net/{tcp,tcp6,udp,udp6,unix}`), parsed and
+//! indexed by inode, so each socket fd is one hash lookup; and the other end of a connection.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -26,6 +26,9 @@ pub struct UnixEntry {
     pub state: &'static str,
     pub inode: u64,
     pub path: Option<String>,
+    /// The inode of the socket at the other end (sock_diag `UNIX_DIAG_PEER`; the text table
+    /// does not carry it).
+    pub peer: Option<u64>,
 }
 
 impl InetEntry {
@@ -174,6 +177,7 @@ pub fn parse_unix_table(text: &str) -> Vec<UnixEntry> {
                 state,
                 inode,
                 path,
+                peer: None,
             })
         })
         .collect()
@@ -221,69 +225,33 @@ impl SocketIndex {
         }
     }
 
-    /// Reads the sockets of `pid`'s network namespace once: through sock_diag when it is ours
-    /// (fast), else from the five `/proc/PID/net` tables.
-    #[cfg(target_os = "linux")]
-    pub fn read(pid: i32) -> SocketIndex {
-        let mut inet = Vec::new();
-        let mut missing = Vec::new();
-        let ns = |p: &str| std::fs::read_link(p).ok();
-        let same_netns = ns(&format!("/proc/{pid}/ns/net"))
-            .is_some_and(|theirs| Some(theirs) == ns("/proc/self/ns/net"));
-        let diag = if same_netns {
-            crate::inspect::sockdiag::inet_sockets().ok()
-        } else {
-            None
-        };
-        match diag {
-            Some(entries) => inet = entries,
-            None => {
-                for proto in ["tcp", "tcp6", "udp", "udp6"] {
-                    match std::fs::read_to_string(format!("/proc/{pid}/net/{proto}")) {
-                        Ok(text) => inet.extend(parse_inet_table(proto, &text)),
-                        // A kernel without IPv6 has no tcp6/udp6: nothing to miss.
-                        Err(e)
-                            if e.kind() == std::io::ErrorKind::NotFound && proto.ends_with('6') => {
-                        }
-                        Err(e) => missing.push((proto.to_string(), e.to_string())),
-                    }
-                }
-            }
-        }
-        let unix = match std::fs::read_to_string(format!("/proc/{pid}/net/unix")) {
-            Ok(text) => parse_unix_table(&text),
-            Err(e) => {
-                missing.push(("unix".to_string(), e.to_string()));
-                Vec::new()
-            }
-        };
-        let mut index = SocketIndex::from_tables(inet, unix);
-        index.missing = missing;
-        index
-    }
-
     pub fn get(&self, inode: u64) -> Option<&SockEntry> {
         self.by_inode.get(&inode)
     }
 
-    /// The TCP socket whose local endpoint is `addr` (the other end of a loopback connection).
-    pub fn tcp_by_local(&self, addr: &SocketAddr, remote: &SocketAddr) -> Option<&InetEntry> {
-        self.by_inode.values().find_map(|e| match e {
-            SockEntry::Inet(i) if i.is_tcp() && same_endpoint(&i.local, addr) => {
-                (same_endpoint(&i.remote, remote) || i.state == "LISTEN").then_some(i)
+    /// The socket at the other end of a connection in this namespace: for TCP the one whose
+    /// endpoints are this one's swapped (a 4-tuple is unique, so the answer does not depend on
+    /// table order, and a listener on the address is never it); for unix sockets the kernel's
+    /// peer inode.
+    pub fn peer_of(&self, entry: &SockEntry) -> Option<u64> {
+        match entry {
+            SockEntry::Unix(u) => u.peer.filter(|p| *p != 0 && *p != u.inode),
+            SockEntry::Inet(e) if e.is_tcp() && e.has_peer() && e.state != "LISTEN" => {
+                self.by_inode.values().find_map(|other| match other {
+                    SockEntry::Inet(o)
+                        if o.is_tcp()
+                            && o.inode != e.inode
+                            && o.state != "LISTEN"
+                            && same_endpoint(&o.local, &e.remote)
+                            && same_endpoint(&o.remote, &e.local) =>
+                    {
+                        Some(o.inode)
+                    }
+                    _ => None,
+                })
             }
-            _ => None,
-        })
-    }
-
-    /// The listening TCP socket on `port` (any address), for a connection not yet accepted.
-    pub fn tcp_listener(&self, port: u16) -> Option<&InetEntry> {
-        self.by_inode.values().find_map(|e| match e {
-            SockEntry::Inet(i) if i.is_tcp() && i.state == "LISTEN" && i.local.port() == port => {
-                Some(i)
-            }
-            _ => None,
-        })
+            SockEntry::Inet(_) => None,
+        }
     }
 }
 
@@ -347,6 +315,38 @@ mod tests {
         assert_eq!(t[2].local.to_string(), "[2001:db8::1]:443");
         let v4: SocketAddr = "127.0.0.1:5432".parse().unwrap();
         assert!(same_endpoint(&t[1].remote, &v4));
+    }
+
+    #[test]
+    fn tcp_peer_is_the_swapped_four_tuple_never_the_listener() {
+        // A postmaster listening on 5433 and a backend holding the accepted end: both have the
+        // local address 127.0.0.1:5433, and only the backend is the peer.
+        let text = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 0100007F:1539 00000000:0000 0A 00000000:00000000 00:00000000 00000000   101        0 700 1
+   1: 0100007F:1539 0100007F:D431 01 00000000:00000000 00:00000000 00000000   101        0 701 1
+   2: 0100007F:D431 0100007F:1539 01 00000000:00000000 00:00000000 00000000     0        0 702 1
+   3: 0100007F:1539 0100007F:D432 01 00000000:00000000 00:00000000 00000000   101        0 703 1
+";
+        let index = SocketIndex::from_tables(parse_inet_table("tcp", text), vec![]);
+        for _ in 0..20 {
+            let client = index.get(702).unwrap();
+            assert_eq!(index.peer_of(client), Some(701));
+            assert_eq!(index.peer_of(index.get(701).unwrap()), Some(702));
+        }
+        assert_eq!(index.peer_of(index.get(700).unwrap()), None, "a listener");
+        assert_eq!(
+            index.peer_of(index.get(703).unwrap()),
+            None,
+            "the client end is not in this namespace"
+        );
+        let unix = UnixEntry {
+            socket_type: "stream",
+            state: "CONNECTED",
+            inode: 9,
+            path: None,
+            peer: Some(10),
+        };
+        assert_eq!(index.peer_of(&SockEntry::Unix(unix)), Some(10));
     }
 
     #[test]

@@ -3,13 +3,15 @@
 
 use crate::inspect::catalog::{self, Catalog};
 use crate::inspect::elf;
-use crate::inspect::fds::{self, FdRecord};
-use crate::inspect::locks::{parse_proc_locks, LockLine};
-use crate::inspect::maps::parse_maps;
+use crate::inspect::live::{fds, peers, python, sockets, stacks, tasks, ProcRoot};
 use crate::inspect::model::*;
-use crate::inspect::net::{display_addr, SockEntry, SocketIndex};
-use crate::inspect::proc::{self, parse_cmdline, parse_stat, parse_status, Stat};
-use crate::inspect::{peers, verdict, InspectError};
+use crate::inspect::parse::fd::FdRecord;
+use crate::inspect::parse::locks::{parse_proc_locks, LockLine};
+use crate::inspect::parse::maps::{parse_maps, parse_regions, Region};
+use crate::inspect::parse::net::{display_addr, SockEntry, SocketIndex};
+use crate::inspect::parse::proc::{self, parse_cmdline, parse_stat, parse_status, Stat};
+use crate::inspect::parse::stack;
+use crate::inspect::{verdict, InspectError};
 use std::collections::{HashMap, HashSet};
 use std::io;
 use std::path::Path;
@@ -23,10 +25,10 @@ fn reason(e: &io::Error) -> String {
     }
 }
 
-fn read_stat(pid: i32) -> Result<Stat, InspectError> {
-    let text = match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+fn read_stat(root: &ProcRoot, pid: i32) -> Result<Stat, InspectError> {
+    let text = match std::fs::read_to_string(root.pid(pid, "stat")) {
         Ok(t) => t,
-        Err(e) if e.kind() == io::ErrorKind::NotFound || proc::is_esrch(&e) => {
+        Err(e) if e.kind() == io::ErrorKind::NotFound || tasks::is_esrch(&e) => {
             return Err(InspectError::NoSuchProcess(pid))
         }
         Err(e) => {
@@ -44,9 +46,9 @@ fn read_stat(pid: i32) -> Result<Stat, InspectError> {
 
 /// Inspects `pid`. Errors only when there is no process to report on; every check that cannot
 /// run is listed in `not_checked` instead.
-pub fn inspect(pid: i32) -> Result<Report, InspectError> {
+pub fn inspect(root: &ProcRoot, pid: i32) -> Result<Report, InspectError> {
     let cat = catalog::get();
-    let stat = read_stat(pid)?;
+    let stat = read_stat(root, pid)?;
     if stat.is_kernel_thread() {
         return Err(InspectError::KernelThread {
             pid,
@@ -67,7 +69,7 @@ pub fn inspect(pid: i32) -> Result<Report, InspectError> {
         })
     };
 
-    let args = std::fs::read(format!("/proc/{pid}/cmdline"))
+    let args = std::fs::read(root.pid(pid, "cmdline"))
         .map(|b| parse_cmdline(&b))
         .unwrap_or_default();
     let command = if args.is_empty() {
@@ -75,7 +77,7 @@ pub fn inspect(pid: i32) -> Result<Report, InspectError> {
     } else {
         proc::display_command(&args)
     };
-    let executable = match std::fs::read_link(format!("/proc/{pid}/exe")) {
+    let executable = match std::fs::read_link(root.pid(pid, "exe")) {
         Ok(p) => Some(p.to_string_lossy().into_owned()),
         Err(e) => {
             skip("executable", reason(&e));
@@ -83,10 +85,14 @@ pub fn inspect(pid: i32) -> Result<Report, InspectError> {
         }
     };
 
-    let threads = match proc::threads(pid) {
+    let threads = match tasks::threads(root, pid) {
         Ok(mut threads) if !threads.is_empty() => {
             for t in &mut threads {
-                t.owner = cat.thread_owner(&t.name).map(|p| p.owner.clone());
+                if let Some(p) = cat.thread_owner(&t.name) {
+                    t.owner = Some(p.owner.clone());
+                    t.library.clone_from(&p.library);
+                    t.attributed_by = Some("name".into());
+                }
             }
             threads
         }
@@ -100,11 +106,11 @@ pub fn inspect(pid: i32) -> Result<Report, InspectError> {
         }
         Err(e) => {
             skip("threads", reason(&e));
-            thread_count_only(pid, &stat)
+            thread_count_only(root, pid, &stat)
         }
     };
 
-    let (fd_records, fds_ok) = match fds::read_fds(pid) {
+    let (fd_records, fds_ok) = match fds::read_fds(root, pid) {
         Ok((records, fdinfo_err)) => {
             if let Some(e) = fdinfo_err {
                 skip(
@@ -125,8 +131,8 @@ pub fn inspect(pid: i32) -> Result<Report, InspectError> {
             format!("needs the fd list: {}", reason(&denied())),
         );
     }
-    let sockets = if fd_records.iter().any(|r| r.class.socket_inode.is_some()) {
-        let index = SocketIndex::read(pid);
+    let socket_index = if fd_records.iter().any(|r| r.class.socket_inode.is_some()) {
+        let index = sockets::read_sockets(root, pid);
         for (table, why) in &index.missing {
             skip("sockets", format!("/proc/{pid}/net/{table}: {why}"));
         }
@@ -134,23 +140,45 @@ pub fn inspect(pid: i32) -> Result<Report, InspectError> {
     } else {
         None
     };
-    let fds = build_fds(pid, cat, &fd_records, sockets.as_ref());
-    let locks = build_locks(pid, &fd_records, fds_ok, &mut skip);
+    let fds = build_fds(root, (pid, &stat), cat, &fd_records, socket_index.as_ref());
+    let locks = build_locks(root, pid, &fd_records, fds_ok, &mut skip);
 
-    let (libraries, executable_imports) = match std::fs::read_to_string(format!("/proc/{pid}/maps"))
-    {
+    let maps = std::fs::read_to_string(root.pid(pid, "maps"));
+    let (libraries, executable_imports) = match &maps {
         Ok(text) => {
-            let libs = build_libraries(pid, cat, &text, &mut skip);
-            let imports = executable_imports(pid, &mut skip);
+            let libs = build_libraries(root, pid, cat, text, &mut skip);
+            let imports = executable_imports(root, pid, &mut skip);
             (libs, imports)
         }
         Err(e) => {
-            skip("libraries", reason(&e));
+            skip("libraries", reason(e));
             (Vec::new(), Vec::new())
         }
     };
+    let mut threads = threads;
+    let runtime = match &maps {
+        Ok(text) => {
+            let regions = parse_regions(text);
+            attribute_threads(root, pid, cat, &regions, &mut threads, &mut skip);
+            runtime_of(root, pid, cat, executable.as_deref(), &regions)
+        }
+        Err(_) => None,
+    };
+    if runtime.as_deref() == Some("python") && root.is_live() && threads.len() > 1 {
+        if threads.len() > stack::MAX_THREADS {
+            skip(
+                "python-threads",
+                format!(
+                    "more than {} threads: their Python names were not read",
+                    stack::MAX_THREADS
+                ),
+            );
+        } else {
+            name_python_threads(pid, cat, &mut threads, &mut skip);
+        }
+    }
 
-    let environment = match std::fs::read(format!("/proc/{pid}/environ")) {
+    let environment = match std::fs::read(root.pid(pid, "environ")) {
         Ok(bytes) => environment(cat, &bytes),
         Err(e) => {
             skip("environment", reason(&e));
@@ -159,7 +187,7 @@ pub fn inspect(pid: i32) -> Result<Report, InspectError> {
     };
 
     // The pid must still name the process we started reading: same start time.
-    match read_stat(pid) {
+    match read_stat(root, pid) {
         Ok(again) if again.starttime == stat.starttime && again.state != 'Z' => {}
         _ => return Err(InspectError::Exited(pid)),
     }
@@ -178,6 +206,7 @@ pub fn inspect(pid: i32) -> Result<Report, InspectError> {
         environment,
         findings: Vec::new(),
         not_checked,
+        runtime,
         platform: "linux".to_string(),
     };
     verdict::evaluate(&mut report);
@@ -189,8 +218,8 @@ fn denied() -> io::Error {
 }
 
 /// Without `task/`, `stat` still tells how many threads there are; names stay unknown.
-fn thread_count_only(pid: i32, stat: &Stat) -> Vec<Thread> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+fn thread_count_only(root: &ProcRoot, pid: i32, stat: &Stat) -> Vec<Thread> {
+    let status = std::fs::read_to_string(root.pid(pid, "status"))
         .map(|t| parse_status(&t))
         .unwrap_or_default();
     let count = status.threads.unwrap_or(stat.num_threads).max(1);
@@ -208,20 +237,20 @@ fn thread_count_only(pid: i32, stat: &Stat) -> Vec<Thread> {
                 "?".into()
             },
             owner: None,
+            python_name: None,
+            library: None,
+            attributed_by: None,
         })
         .collect()
 }
 
 fn build_fds(
-    pid: i32,
+    root: &ProcRoot,
+    target: (i32, &Stat),
     cat: &Catalog,
     records: &[FdRecord],
     index: Option<&SocketIndex>,
 ) -> Vec<Fd> {
-    let own_inodes: HashSet<u64> = records
-        .iter()
-        .filter_map(|r| r.class.socket_inode)
-        .collect();
     let mut fds: Vec<Fd> = records
         .iter()
         .map(|r| {
@@ -245,7 +274,7 @@ fn build_fds(
         })
         .collect();
     if let Some(index) = index {
-        name_loopback_peers(pid, cat, index, records, &own_inodes, &mut fds);
+        link_sockets(root, target, cat, index, records, &mut fds);
     }
     fds
 }
@@ -268,6 +297,8 @@ fn socket(cat: &Catalog, entry: Option<&SockEntry>) -> Socket {
                 state: e.state.to_string(),
                 service: service.map(|s| s.name.clone()),
                 peer_process: None,
+                peer_scope: None,
+                shared_with: Vec::new(),
             }
         }
         Some(SockEntry::Unix(u)) => Socket {
@@ -277,6 +308,8 @@ fn socket(cat: &Catalog, entry: Option<&SockEntry>) -> Socket {
             state: u.state.to_string(),
             service: None,
             peer_process: None,
+            peer_scope: None,
+            shared_with: Vec::new(),
         },
         None => Socket {
             protocol: "unknown".to_string(),
@@ -285,72 +318,92 @@ fn socket(cat: &Catalog, entry: Option<&SockEntry>) -> Socket {
             state: "?".to_string(),
             service: None,
             peer_process: None,
+            peer_scope: None,
+            shared_with: Vec::new(),
         },
     }
 }
 
-/// Names the process at the other end of loopback TCP connections and, from its name, the
-/// service when the port is not a well-known one.
-fn name_loopback_peers(
-    pid: i32,
+/// Finds who holds each socket and its other end, by inode: names the peer process (and from
+/// its name the service, when the port is not a well-known one), tells a channel inside the
+/// program from a connection to someone else, and lists the processes already sharing it.
+fn link_sockets(
+    root: &ProcRoot,
+    target: (i32, &Stat),
     cat: &Catalog,
     index: &SocketIndex,
     records: &[FdRecord],
-    own_inodes: &HashSet<u64>,
     fds: &mut [Fd],
 ) {
-    let mut peer_inode_of_fd: HashMap<usize, u64> = HashMap::new();
+    let (pid, stat) = target;
+    let mut peer_of_fd: HashMap<usize, u64> = HashMap::new();
+    let mut wanted = HashSet::new();
     for (i, r) in records.iter().enumerate() {
-        let Some(SockEntry::Inet(e)) = r.class.socket_inode.and_then(|n| index.get(n)) else {
+        let Some(inode) = r.class.socket_inode else {
             continue;
         };
-        if !e.is_tcp() || !e.has_peer() || !e.remote.ip().is_loopback() && !is_mapped_loopback(e) {
-            continue;
-        }
-        let other = index
-            .tcp_by_local(&e.remote, &e.local)
-            .filter(|o| o.inode != e.inode)
-            .or_else(|| index.tcp_listener(e.remote.port()));
-        if let Some(other) = other {
-            peer_inode_of_fd.insert(i, other.inode);
+        wanted.insert(inode);
+        if let Some(peer) = index.get(inode).and_then(|e| index.peer_of(e)) {
+            peer_of_fd.insert(i, peer);
+            wanted.insert(peer);
         }
     }
-    let wanted: HashSet<u64> = peer_inode_of_fd
-        .values()
-        .copied()
-        .filter(|i| !own_inodes.contains(i))
-        .collect();
-    let owners = peers::owners(&wanted, pid);
-    let own_name = std::fs::read_to_string(format!("/proc/{pid}/comm"))
-        .map(|s| s.trim_end().to_string())
-        .unwrap_or_default();
-    for (i, inode) in peer_inode_of_fd {
-        let owner = if own_inodes.contains(&inode) {
-            Some((pid, own_name.clone()))
-        } else {
-            owners.get(&inode).cloned()
-        };
-        let (Some((owner_pid, name)), Some(sock)) = (owner, fds[i].socket.as_mut()) else {
+    let holders = peers::holders(root, &wanted);
+    let others = |inode: u64| -> Vec<&peers::Holder> {
+        holders
+            .get(&inode)
+            .map(|h| h.iter().filter(|h| h.pid != pid).collect())
+            .unwrap_or_default()
+    };
+    for (i, r) in records.iter().enumerate() {
+        let (Some(inode), Some(sock)) = (r.class.socket_inode, fds[i].socket.as_mut()) else {
             continue;
         };
-        if let Some(service) = cat.service_by_process(&name) {
-            sock.service = Some(service.name.clone());
+        sock.shared_with = others(inode)
+            .into_iter()
+            .map(|h| PeerProcess {
+                pid: h.pid,
+                name: h.name.clone(),
+            })
+            .collect();
+        let Some(peer) = peer_of_fd.get(&i).copied() else {
+            continue;
+        };
+        let peer_holders = holders.get(&peer).map(Vec::as_slice).unwrap_or_default();
+        if let Some(SockEntry::Unix(u)) = index.get(peer) {
+            if sock.peer.is_none() {
+                sock.peer.clone_from(&u.path);
+            }
+        }
+        let Some(first) = peer_holders.first() else {
+            continue;
+        };
+        // The end in this process, when it has one, is the one worth naming.
+        let owner = peer_holders.iter().find(|h| h.pid == pid).unwrap_or(first);
+        sock.peer_scope = if peer_holders.iter().any(|h| h.pid == pid) {
+            Some(PeerScope::SameProcess)
+        } else if peer_holders
+            .iter()
+            .all(|h| peers::is_family(pid, stat.ppid, &stat.comm, h))
+        {
+            Some(PeerScope::Family)
+        } else {
+            None
+        };
+        if sock.peer_scope.is_none() {
+            if let Some(service) = cat.service_by_process(&owner.name) {
+                sock.service = Some(service.name.clone());
+            }
         }
         sock.peer_process = Some(PeerProcess {
-            pid: owner_pid,
-            name,
+            pid: owner.pid,
+            name: owner.name.clone(),
         });
     }
 }
 
-fn is_mapped_loopback(e: &crate::inspect::net::InetEntry) -> bool {
-    match e.remote.ip() {
-        std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
-        _ => false,
-    }
-}
-
 fn build_locks(
+    root: &ProcRoot,
     pid: i32,
     records: &[FdRecord],
     fds_ok: bool,
@@ -364,7 +417,7 @@ fn build_locks(
             }
         }
     }
-    match std::fs::read_to_string("/proc/locks") {
+    match std::fs::read_to_string(root.path("locks")) {
         Ok(text) => {
             for line in parse_proc_locks(&text) {
                 if line.pid != Some(pid) {
@@ -412,6 +465,7 @@ fn build_locks(
 }
 
 fn build_libraries(
+    root: &ProcRoot,
     pid: i32,
     cat: &Catalog,
     maps: &str,
@@ -423,7 +477,9 @@ fn build_libraries(
             continue;
         };
         // The path is in the target's mount namespace; reach it through its root.
-        let through_root = format!("/proc/{pid}/root{}", file.path);
+        let through_root = root
+            .pid(pid, "root")
+            .join(file.path.trim_start_matches('/'));
         let wanted: Vec<&str> = entry.confirm.iter().map(String::as_str).collect();
         let symbols = elf::read_symbols(Path::new(&through_root), &wanted);
         let (atfork, confirmed, starts_threads) = match &symbols {
@@ -439,7 +495,16 @@ fn build_libraries(
                 (false, None, false)
             }
         };
+        let mut atfork = atfork;
+        let mut version = None;
+        if let Some(since) = &entry.handlers_since {
+            version = dist_version(root, pid, &file.path, &since.package);
+            atfork = version
+                .as_deref()
+                .is_some_and(|v| catalog::version_at_least(v, &since.version));
+        }
         libraries.push(Library {
+            version,
             path: file.path,
             matched: entry.key.clone(),
             description: entry.name.clone(),
@@ -452,8 +517,130 @@ fn build_libraries(
     libraries
 }
 
-fn executable_imports(pid: i32, skip: &mut impl FnMut(&str, String)) -> Vec<String> {
-    match elf::read_symbols(Path::new(&format!("/proc/{pid}/exe")), &[]) {
+/// Names the creator of threads whose name says nothing, from the object their start routine
+/// is in. A thread named after a known pool keeps that attribution unless its start routine
+/// tells more.
+fn attribute_threads(
+    root: &ProcRoot,
+    pid: i32,
+    cat: &Catalog,
+    regions: &[Region],
+    threads: &mut [Thread],
+    skip: &mut impl FnMut(&str, String),
+) {
+    let tids: Vec<i32> = threads
+        .iter()
+        .filter(|t| t.tid != pid && t.tid > 0)
+        .map(|t| t.tid)
+        .collect();
+    if tids.is_empty() {
+        return;
+    }
+    let (origins, error) = stacks::thread_origins(root, pid, &tids, regions);
+    if let Some(e) = error {
+        skip(
+            "thread-origins",
+            format!("which library started each thread: {}", reason(&e)),
+        );
+    }
+    for t in threads.iter_mut() {
+        let Some(path) = origins.get(&t.tid) else {
+            continue;
+        };
+        let base = path.rsplit('/').next().unwrap_or(path);
+        if let Some(lib) = cat.library_for(path) {
+            t.owner = Some(lib.name.clone());
+            t.library = Some(lib.key.clone());
+        } else if let Some(rt) = cat.runtime_of_object(path) {
+            t.owner = Some(format!(
+                "a {} thread (threading or _thread; its Python name is not visible from outside)",
+                rt.name
+            ));
+            t.library = None;
+        } else if t.owner.is_none() || t.attributed_by.as_deref() != Some("name") {
+            t.owner = Some(format!("started by {base}"));
+            t.library = None;
+        } else {
+            continue;
+        }
+        t.attributed_by = Some("start_routine".into());
+    }
+}
+
+/// Gives CPython threads their Python names, and through the catalogue's patterns their owners
+/// (`pymongo_*` is PyMongo's).
+fn name_python_threads(
+    pid: i32,
+    cat: &Catalog,
+    threads: &mut [Thread],
+    skip: &mut impl FnMut(&str, String),
+) {
+    let names = match python::thread_names(pid) {
+        Ok(names) => names,
+        Err(e) => {
+            skip("python-threads", format!("CPython's thread names: {e}"));
+            return;
+        }
+    };
+    for t in threads.iter_mut() {
+        let Some(name) = names.get(&t.tid) else {
+            continue;
+        };
+        t.python_name = Some(name.clone());
+        if t.tid == pid || t.library.is_some() {
+            continue;
+        }
+        if let Some(p) = cat.thread_owner(name) {
+            t.owner = Some(format!("{} ({name:?})", p.owner));
+            t.library.clone_from(&p.library);
+            t.attributed_by = Some("python_name".into());
+        } else {
+            t.owner = Some(format!("Python thread {name:?}"));
+        }
+    }
+}
+
+/// The version of an installed Python distribution, from the `NAME-VERSION.dist-info` folder
+/// beside the package that `lib_path` (one of its extension modules) belongs to.
+fn dist_version(root: &ProcRoot, pid: i32, lib_path: &str, package: &str) -> Option<String> {
+    let at = lib_path.find(&format!("/{package}/"))?;
+    let site = &lib_path[..at];
+    let dir = root.pid(pid, "root").join(site.trim_start_matches('/'));
+    let prefix = format!("{package}-");
+    std::fs::read_dir(dir).ok()?.find_map(|e| {
+        let name = e.ok()?.file_name().into_string().ok()?;
+        let version = name.strip_prefix(&prefix)?.strip_suffix(".dist-info")?;
+        Some(version.to_string())
+    })
+}
+
+/// The runtime the program runs on: CPython when the executable or a mapped library is the
+/// interpreter, Rust when the executable carries the Rust standard library's source paths,
+/// native otherwise.
+fn runtime_of(
+    root: &ProcRoot,
+    pid: i32,
+    cat: &Catalog,
+    executable: Option<&str>,
+    regions: &[Region],
+) -> Option<String> {
+    let exe = executable?;
+    let files = std::iter::once(exe).chain(regions.iter().filter_map(|r| r.path.as_deref()));
+    for file in files {
+        if let Some(rt) = cat.runtime_of_object(file) {
+            return Some(rt.key.clone());
+        }
+    }
+    let rust = elf::contains_bytes(&root.pid(pid, "exe"), b"/rustc/").ok()?;
+    Some(if rust { "rust" } else { "native" }.to_string())
+}
+
+fn executable_imports(
+    root: &ProcRoot,
+    pid: i32,
+    skip: &mut impl FnMut(&str, String),
+) -> Vec<String> {
+    match elf::read_symbols(&root.pid(pid, "exe"), &[]) {
         Ok(s) => elf::EXECUTABLE_IMPORTS
             .iter()
             .filter(|name| s.imports.contains(**name))

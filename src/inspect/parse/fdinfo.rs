@@ -1,7 +1,7 @@
 //! `/proc/PID/fdinfo/N`: position, open flags (octal, with the fd's close-on-exec bit) and the
 //! `lock:` lines of locks held through this open file description. procfs 0.18 has no parser.
 
-use crate::inspect::locks::{parse_lock_line, LockLine};
+use crate::inspect::parse::locks::{parse_lock_line, LockLine};
 
 /// `O_CLOEXEC` as fdinfo prints it. It differs between architectures, so take libc's value.
 #[cfg(target_os = "linux")]
@@ -69,7 +69,7 @@ pub fn parse_fdinfo(text: &str) -> FdInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inspect::locks::LockKind;
+    use crate::inspect::parse::locks::LockKind;
 
     #[test]
     fn regular_file_without_cloexec() {
