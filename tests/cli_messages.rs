@@ -104,14 +104,14 @@ fn inspect_says_when_fds_could_not_be_read() {
         "[]",
         r#"[{"check": "fds", "reason": "permission denied: run as the owner or with CAP_SYS_PTRACE"}]"#,
     );
-    let text = forklint::inspect::render::human(&unread, false, false);
+    let text = forklint::report::inspect::human(&unread, false, false);
     assert!(!text.contains("fds (0)"), "{text}");
     assert!(
         text.contains("fds  not read (see \"not checked\")"),
         "{text}"
     );
     let none = report("[]", "[]");
-    let text = forklint::inspect::render::human(&none, false, false);
+    let text = forklint::report::inspect::human(&none, false, false);
     assert!(
         text.contains("fds (0)"),
         "a process with no fds has none: {text}"
@@ -120,7 +120,7 @@ fn inspect_says_when_fds_could_not_be_read() {
 
 #[test]
 fn inspect_groups_threads_by_name_with_a_count() {
-    let text = forklint::inspect::render::human(&report("[]", "[]"), false, false);
+    let text = forklint::report::inspect::human(&report("[]", "[]"), false, false);
     let row = |name: &str| {
         text.lines()
             .find(|l| l.split_whitespace().any(|w| w == name))
@@ -136,7 +136,7 @@ fn inspect_groups_threads_by_name_with_a_count() {
 
 #[test]
 fn inspect_quiet_keeps_the_findings_and_the_verdict_only() {
-    let text = forklint::inspect::render::human(&report("[]", "[]"), false, true);
+    let text = forklint::report::inspect::human(&report("[]", "[]"), false, true);
     assert!(!text.contains("threads ("), "{text}");
     assert!(text.contains("verdict: UNSAFE"), "{text}");
 }

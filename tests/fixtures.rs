@@ -115,7 +115,7 @@ fn prefilter_never_changes_findings() {
 #[test]
 fn an_exit_in_the_child_is_named_as_called() {
     let path = fixtures().join("fl006/nix_reexported_libc_exit.rs");
-    let report = check::run(&[path], Catalog::builtin(), &CheckOptions::default()).unwrap();
+    let report = pipeline::run(&[path], Catalog::builtin(), &CheckOptions::default()).unwrap();
     let messages: Vec<&str> = report.findings.iter().map(|f| f.message.as_str()).collect();
     assert_eq!(messages.len(), 1, "{messages:?}");
     assert!(
