@@ -13,6 +13,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<i32> {
     match &cli.command {
         Command::Check(args) => crate::lint::run(args),
         Command::Inspect(args) => crate::inspect::run(args),
+        Command::Trace(args) => crate::trace::run(args),
         Command::Rules(args) => list_rules(args),
         Command::Explain { rule } => explain(rule),
         Command::Init { dir, force } => init(dir.as_deref(), *force),

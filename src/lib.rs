@@ -19,3 +19,4 @@ pub mod prefilter;
 pub mod report;
 pub mod source;
 pub mod suppress;
+pub mod trace;
