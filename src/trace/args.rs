@@ -37,7 +37,7 @@ pub struct TraceArgs {
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = TraceFailOn::Never)]
     pub fail_on: TraceFailOn,
     /// A child that execs within this many milliseconds of its fork counts as fork-then-exec.
-    #[arg(long, value_name = "MS", default_value_t = 100)]
+    #[arg(long, value_name = "MS", default_value_t = 500)]
     pub exec_within: u64,
     /// The command to run and its arguments, after `--`.
     #[arg(last = true, value_name = "CMD")]

@@ -2,7 +2,7 @@
 //! by call site. It writes to stderr or a file, never to the program's stdout.
 
 use crate::diagnostic::Severity;
-use crate::inspect::model::Verdict;
+use crate::inspect::model::{Fd, Verdict};
 use crate::trace::args::TraceFormat;
 use crate::trace::record::{ChildFate, Fate, ForkRecord};
 use crate::trace::session::Output;
@@ -187,23 +187,39 @@ fn threads(out: &mut String, r: &ForkRecord) {
     }
 }
 
+/// A socket as one phrase: `fd 13 tcp ESTABLISHED to 127.0.0.1:5432 (postgres)`.
+fn describe_socket(fd: &Fd) -> Option<String> {
+    let s = fd.socket.as_ref()?;
+    let mut text = format!("fd {} {} {}", fd.fd, s.protocol, s.state);
+    if let Some(peer) = &s.peer {
+        let _ = write!(text, " to {peer}");
+    } else if let Some(local) = &s.local {
+        let _ = write!(text, " {local}");
+    }
+    if let Some(svc) = &s.service {
+        let _ = write!(text, " ({svc})");
+    }
+    Some(text)
+}
+
+/// Sockets with a known service first, then network ones, then local (unix) ones.
+fn by_interest(fds: &[Fd]) -> Vec<&Fd> {
+    let mut sockets: Vec<&Fd> = fds.iter().filter(|f| f.socket.is_some()).collect();
+    sockets.sort_by_key(|f| {
+        let s = f.socket.as_ref();
+        (
+            s.and_then(|s| s.service.as_ref()).is_none(),
+            s.is_some_and(|s| s.protocol == "unix"),
+            f.fd,
+        )
+    });
+    sockets
+}
+
 fn sockets(out: &mut String, r: &ForkRecord) {
-    let list: Vec<String> = r
-        .fds
-        .iter()
-        .filter_map(|fd| {
-            let s = fd.socket.as_ref()?;
-            let mut text = format!("fd {} {} {}", fd.fd, s.protocol, s.state);
-            if let Some(peer) = &s.peer {
-                let _ = write!(text, " to {peer}");
-            } else if let Some(local) = &s.local {
-                let _ = write!(text, " {local}");
-            }
-            if let Some(svc) = &s.service {
-                let _ = write!(text, " ({svc})");
-            }
-            Some(text)
-        })
+    let list: Vec<String> = by_interest(&r.fds)
+        .into_iter()
+        .filter_map(describe_socket)
         .collect();
     if list.is_empty() {
         return;
@@ -228,7 +244,7 @@ pub struct SiteSummary {
     pub kinds: Vec<&'static str>,
     /// The rules of the error findings at this site.
     pub rules: Vec<String>,
-    /// Connections shared with the children (FL002 messages).
+    /// Network connections the unsafe forks shared with their children.
     pub shared: Vec<String>,
 }
 
@@ -274,8 +290,18 @@ impl Summary {
                 if !s.rules.contains(&f.rule) {
                     s.rules.push(f.rule.clone());
                 }
-                if f.rule == "FL002" && !s.shared.contains(&f.message) {
-                    s.shared.push(f.message.clone());
+            }
+            if r.verdict == Verdict::Unsafe {
+                // Connections to a network peer: what a pool or client opened before the fork.
+                let connected = by_interest(&r.fds).into_iter().filter(|fd| {
+                    fd.socket.as_ref().is_some_and(|s| {
+                        s.protocol != "unix" && s.peer.is_some() && s.state != "LISTEN"
+                    })
+                });
+                for text in connected.filter_map(describe_socket) {
+                    if !s.shared.contains(&text) {
+                        s.shared.push(text);
+                    }
                 }
             }
         }
@@ -328,7 +354,7 @@ pub fn human_summary(s: &Summary) -> String {
         }
         let _ = write!(
             line,
-            "; children: {} exec, {} exited without exec, {} running",
+            "; children: {} exec'd, {} ended without exec, {} went on without exec",
             site.exec, site.exit, site.running
         );
         let _ = writeln!(out, "{line}");

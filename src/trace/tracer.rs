@@ -58,7 +58,7 @@ pub trait Observer {
     fn exec(&mut self, pid: i32);
     /// Process `pid` ended.
     fn ended(&mut self, pid: i32, how: Ending);
-    /// Called about once a second while nothing else happens.
+    /// Called after each event and about once a second while nothing happens.
     fn tick(&mut self);
 }
 
@@ -134,7 +134,13 @@ impl Tracer {
         nix::unistd::alarm::set(1);
         loop {
             match waitpid(None, Some(WaitPidFlag::__WALL)) {
-                Ok(status) => self.dispatch(status, observer),
+                Ok(status) => {
+                    self.dispatch(status, observer);
+                    // The alarm may have gone off while the event was handled: arm it again
+                    // so that a quiet program still gets its ticks.
+                    observer.tick();
+                    nix::unistd::alarm::set(1);
+                }
                 Err(Errno::EINTR) => {
                     let sig = SIGNALLED.swap(0, Ordering::SeqCst);
                     if sig != 0 && self.interrupted(sig, observer)? {
