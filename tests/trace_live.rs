@@ -147,6 +147,41 @@ fn rust_fork_after_thread_spawn_is_unsafe_and_names_the_thread() {
     assert_eq!(summary["forks"], 1);
     assert_eq!(summary["unsafe"], 1);
     assert_eq!(summary["program_exit"], 3);
+    assert_eq!(summary["threads_started"], 1);
+    let site0 = &summary["sites"][0];
+    assert_eq!(site0["site"], fork["site"]);
+    assert_eq!(
+        (site0["forks"].as_u64(), site0["unsafe"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(site0["exit"], 1);
+    assert_eq!(site0["rules"][0], "FL001");
+}
+
+#[test]
+fn human_blocks_go_to_stderr_and_name_the_fork_site() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = build(dir.path(), "fork_after_thread.rs");
+    let out = Command::new(FORKLINT)
+        .arg("trace")
+        .arg("--")
+        .arg(&bin)
+        .output()
+        .expect("run forklint");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "parent done\n");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let fork_line = line_of("fork_after_thread.rs", "// FORK");
+    assert!(err.contains("[fork; child exited 0 after"), "{err}");
+    assert!(
+        err.contains(&format!("fork_after_thread.rs:{fork_line} (")),
+        "{err}"
+    );
+    assert!(err.contains("db-pool started at"), "{err}");
+    assert!(err.contains("error[FL001] thread-before-fork"), "{err}");
+    assert!(
+        err.contains("forklint trace: 1 fork, 1 unsafe, 1 thread started"),
+        "{err}"
+    );
 }
 
 #[test]

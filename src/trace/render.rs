@@ -237,6 +237,7 @@ fn sockets(out: &mut String, r: &ForkRecord) {
 pub struct SiteSummary {
     pub site: String,
     pub forks: usize,
+    #[serde(rename = "unsafe")]
     pub unsafe_forks: usize,
     pub exec: usize,
     pub exit: usize,
