@@ -401,7 +401,28 @@ fn attach_reports_forks_and_detaches_on_interrupt() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(500));
+    // Every thread of the target must be seized before it is told to fork.
+    let traced = |tid: &str| {
+        std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/status")).is_ok_and(|s| {
+            s.lines()
+                .any(|l| l.starts_with("TracerPid:") && l != "TracerPid:\t0")
+        })
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let tasks: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/task"))
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .collect();
+        if tasks.len() == 2 && tasks.iter().all(|t| traced(t)) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "forklint did not attach"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     use std::io::{BufRead, Write};
     let mut stdin = target.0.stdin.take().unwrap();
     writeln!(stdin).unwrap();

@@ -14,7 +14,7 @@ const MEMORY_RULES: [&str; 3] = ["FL001", "FL003", "FL004"];
 
 pub fn judge(record: &mut ForkRecord, exec_within_ms: u64) {
     let fate = record.child_fate.as_ref().map(|f| f.fate);
-    if record.fork_kind == ForkKind::Vfork {
+    if record.kind == ForkKind::Vfork {
         record.verdict = Verdict::Safe;
         record.findings.clear();
         return;

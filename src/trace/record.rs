@@ -105,7 +105,7 @@ pub struct ForkRecord {
     pub pid: i32,
     pub tid: i32,
     pub child: i32,
-    pub kind: &'static str,
+    pub kind: ForkKind,
     pub command: String,
     /// The call site the fork is named by.
     pub site: String,
@@ -127,6 +127,4 @@ pub struct ForkRecord {
     pub not_checked: Vec<String>,
     #[serde(skip)]
     pub report: Option<Report>,
-    #[serde(skip)]
-    pub fork_kind: ForkKind,
 }

@@ -70,7 +70,7 @@ pub fn fate_text(fate: &ChildFate) -> String {
 }
 
 fn verdict_text(record: &ForkRecord) -> &'static str {
-    match (record.verdict, record.fork_kind) {
+    match (record.verdict, record.kind) {
         (Verdict::Safe, ForkKind::Vfork) => "benign (vfork/posix_spawn)",
         (Verdict::Safe, _)
             if matches!(
@@ -98,7 +98,7 @@ pub fn human_block(r: &ForkRecord) -> String {
         r.command,
         r.tid,
         r.child,
-        r.kind,
+        r.kind.as_str(),
         fate,
         verdict_text(r)
     );
@@ -284,8 +284,8 @@ impl Summary {
                 Some(Fate::Exit { .. } | Fate::Killed { .. }) => s.exit += 1,
                 Some(Fate::Running { .. }) | None => s.running += 1,
             }
-            if !s.kinds.contains(&r.kind) {
-                s.kinds.push(r.kind);
+            if !s.kinds.contains(&r.kind.as_str()) {
+                s.kinds.push(r.kind.as_str());
             }
             for f in r.findings.iter().filter(|f| f.severity == Severity::Error) {
                 if !s.rules.contains(&f.rule) {

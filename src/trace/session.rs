@@ -204,7 +204,7 @@ impl Observer for Session<'_> {
             pid,
             tid,
             child,
-            kind: kind.as_str(),
+            kind,
             command: report
                 .as_ref()
                 .map(|r| r.command.clone())
@@ -224,7 +224,6 @@ impl Observer for Session<'_> {
             findings: Vec::new(),
             not_checked,
             report,
-            fork_kind: kind,
         };
         self.records.push(record);
         let index = self.records.len() - 1;

@@ -12,7 +12,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicI32, Ordering};
 
 /// How a new process was made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ForkKind {
     /// fork(), or clone() with SIGCHLD and a copied address space: the child goes on with a copy.
     Fork,
