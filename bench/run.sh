@@ -154,3 +154,24 @@ else
   echo "forklint inspect: n/a (not in this build)"
 fi
 kill "$target" 2>/dev/null || true
+
+# `forklint trace` overhead: a program that starts 1,000 threads and forks 100 times (each child
+# exits at once), untraced, under `forklint trace` (a snapshot through inspect and two stacks
+# per fork, one stack per thread start) and under `strace -f -e trace=process`.
+echo
+echo "## trace (1,000 threads started, 100 forks)"
+command -v strace >/dev/null || { apt-get update -qq && apt-get install -y -qq strace; }
+rustc -O -o "$OUT/trace-load" "$BENCH/trace-load.rs"
+hyperfine -N --style none --runs "${TRACE_RUNS:-10}" --warmup 1 -i --export-json "$OUT/trace.json" \
+  -n "untraced" "$OUT/trace-load" \
+  -n "forklint trace" "$FORKLINT trace -o $OUT/trace.txt -- $OUT/trace-load" \
+  -n "strace -f -e trace=process" "strace -f -e trace=process -o $OUT/strace.txt $OUT/trace-load" \
+  >/dev/null 2>&1
+python3 - "$OUT/trace.json" <<'PY'
+import json, sys
+rs = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
+base = rs["untraced"]["median"]
+print("| run | median wall | user+sys CPU | vs untraced |\n|---|---|---|---|")
+for name, r in rs.items():
+    print(f"| {name} | {r['median'] * 1000:.0f} ms | {(r['user'] + r['system']) * 1000:.0f} ms | {r['median'] / base:.1f}x |")
+PY

@@ -13,3 +13,4 @@ pub mod pipeline;
 pub mod prefilter;
 pub mod report;
 pub mod source;
+pub mod trace;

@@ -28,6 +28,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Inspect a live process: is it safe to fork it now?
     Inspect(InspectArgs),
+    /// Run a command (or attach to a pid) and report every fork as it happens.
+    Trace(crate::trace::TraceArgs),
     /// List the rules.
     Rules(RulesArgs),
     /// Print a rule's full documentation.
@@ -193,6 +195,7 @@ pub fn cargo_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
             a,
             "check"
                 | "inspect"
+                | "trace"
                 | "rules"
                 | "explain"
                 | "init"

@@ -19,6 +19,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<i32> {
     match &cli.command {
         Command::Check(args) => check::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::Trace(args) => crate::trace::run(args),
         Command::Rules(args) => rules::run(args),
         Command::Explain { rule } => explain::run(rule),
         Command::Init { dir, force } => init::run(dir.as_deref(), *force),
