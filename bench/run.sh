@@ -3,12 +3,19 @@
 # ast-grep on one corpus, side by side in one hyperfine run; linearity at a quarter, half and all
 # of the corpus; a 10,000-function call chain; and `forklint inspect` against `lsof -p`.
 #
-# Usage: bench/run.sh CORPUS   (a folder of .rs files: the README's corpus is a `cargo vendor` tree of
-# about 540 crates without windows*/winapi*). Tools are installed under bench/.venv and bench/node_modules; outputs go to bench/.out.
+# Usage: bench/run.sh CORPUS [REPOS]
+#   CORPUS  a folder of Rust sources: e.g. a `cargo vendor` tree of about 540 crates without windows*/winapi*
+#   REPOS   optional: a folder of checked-out repositories, one per subfolder; each is timed with and
+#           without the prefilter, and the worst ratio is printed
+# Every tool's own count of files scanned is checked against the corpus: a run in which a peer
+# scanned fewer than 99% of the .rs files (ignore files, size limits) is refused, not reported.
+# Tools are installed under bench/.venv and bench/node_modules; outputs go to bench/.out.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 BENCH=$PWD
-CORPUS=$(realpath "${1:?usage: bench/run.sh CORPUS (a folder of .rs files)}")
+[ $# -ge 1 ] || { echo "usage: bench/run.sh CORPUS [REPOS]" >&2; exit 2; }
+CORPUS=$(realpath "$1")
+REPOS=${2:+$(realpath "$2")}
 RUNS=${RUNS:-3}
 OUT=$BENCH/.out
 mkdir -p "$OUT"
@@ -23,14 +30,26 @@ FLOOR=$BENCH/syn-floor/target/release/syn-floor
 SEMGREP=$BENCH/.venv/bin/semgrep
 ASTGREP=$BENCH/node_modules/.bin/ast-grep
 
+# semgrep skips what git or its default .semgrepignore ignores (tests/, test/: 2,051 corpus files;
+# a corpus under a git-ignored folder gives 0) and files over 1 MB. Only an empty .semgrepignore
+# at the root of the target, scanned as `.` from there, turns the defaults off: the script puts
+# one in the corpus (an empty dotfile no other tool reads).
+[ -e "$CORPUS/.semgrepignore" ] || : >"$CORPUS/.semgrepignore"
+cat >"$OUT/semgrep" <<SH
+#!/bin/sh
+cd "\$1" && exec "$SEMGREP" --config "$BENCH/rules/semgrep.yml" --metrics=off --disable-version-check \\
+  --no-git-ignore --max-target-bytes 0 -j 2 --json -q .
+SH
+chmod +x "$OUT/semgrep"
+
 # Same corpus, same 2 threads for every tool.
 export RAYON_NUM_THREADS=2 FLOOR_THREADS=2
 declare -A CMD=(
   [forklint]="$FORKLINT check -q --format json $CORPUS"
   [forklint-no-prefilter]="$FORKLINT check -q --format json --no-prefilter $CORPUS"
   [syn-floor]="$FLOOR $CORPUS"
-  [semgrep]="$SEMGREP --config $BENCH/rules/semgrep.yml --metrics=off --disable-version-check -j 2 --json -q $CORPUS"
-  [ast-grep]="$ASTGREP scan -r $BENCH/rules/ast-grep.yml -j 2 --json=compact $CORPUS"
+  [semgrep]="$OUT/semgrep $CORPUS"
+  [ast-grep]="$ASTGREP scan -r $BENCH/rules/ast-grep.yml -j 2 --json=compact --inspect summary $CORPUS"
 )
 ORDER=(forklint syn-floor semgrep ast-grep)
 [ -n "${WITH_FULL:-}" ] && ORDER+=(forklint-no-prefilter)
@@ -47,12 +66,27 @@ findings() {
     *) echo n/a ;;
   esac
 }
+# Each tool's own count of the files it scanned.
+scanned() { # tool
+  case $1 in
+    forklint*) python3 -c 'import json,sys; print(json.load(sys.stdin)["summary"]["files"])' <"$OUT/$1.out" ;;
+    semgrep) python3 -c 'import json,sys; print(sum(1 for p in json.load(sys.stdin)["paths"]["scanned"] if p.endswith(".rs")))' <"$OUT/$1.out" ;;
+    ast-grep) grep -o 'scannedFileCount=[0-9]*' "$OUT/$1.err" | tail -1 | cut -d= -f2 ;;
+    syn-floor) grep -o '^[0-9]* files' "$OUT/$1.out" | cut -d' ' -f1 ;;
+  esac
+}
 declare -A RSS FOUND
 for t in "${ORDER[@]}"; do
   # shellcheck disable=SC2086
   /usr/bin/time -f '%M' -o "$OUT/$t.rss" ${CMD[$t]} >"$OUT/$t.out" 2>"$OUT/$t.err" || true
   RSS[$t]=$(tail -1 "$OUT/$t.rss")
   FOUND[$t]=$(findings "$t" <"$OUT/$t.out" 2>/dev/null || echo "?")
+  seen=$(scanned "$t" 2>/dev/null || true)
+  # forklint and the floor honour the crates' own .gitignore files (a few files); 99% or refuse.
+  if [ -z "$seen" ] || [ $((seen * 100)) -lt $((files * 99)) ]; then
+    echo "refused: $t scanned ${seen:-an unknown number of} of the $files .rs files (see $OUT/$t.err)" >&2
+    exit 1
+  fi
 done
 
 args=()
@@ -154,6 +188,29 @@ else
   echo "forklint inspect: n/a (not in this build)"
 fi
 kill "$target" 2>/dev/null || true
+
+# Real projects: `check` with and without the prefilter on each repository, alternating runs.
+if [ -n "$REPOS" ]; then
+  echo
+  echo "## Real projects: check with / without the prefilter"
+  echo "| project | .rs files | prefilter | --no-prefilter | ratio |"
+  echo "|---|---|---|---|---|"
+  worst=0 worst_name=none
+  for repo in "$REPOS"/*/; do
+    name=$(basename "$repo")
+    n=$(find "$repo" -name '*.rs' -type f | wc -l)
+    [ "$n" -gt 0 ] || continue
+    hyperfine -N --style none --runs "$RUNS" --warmup 1 -i --export-json "$OUT/real-$name.json" \
+      -n with "$FORKLINT check -q --format json $repo" \
+      -n without "$FORKLINT check -q --format json --no-prefilter $repo" >/dev/null 2>&1
+    read -r with without < <(python3 -c "import json; r={x['command']: x['median'] for x in json.load(open('$OUT/real-$name.json'))['results']}; print(r['with'], r['without'])")
+    ratio=$(python3 -c "print(f'{$with / $without:.2f}')")
+    echo "| $name | $n | $(printf '%.3f' "$with") s | $(printf '%.3f' "$without") s | ${ratio}x |"
+    if python3 -c "import sys; sys.exit(0 if $ratio > $worst else 1)"; then worst=$ratio worst_name=$name; fi
+  done
+  echo
+  echo "worst prefilter / no-prefilter ratio: ${worst}x ($worst_name)"
+fi
 
 # `forklint trace` overhead: a program that starts 1,000 threads and forks 100 times (each child
 # exits at once), untraced, under `forklint trace` (a snapshot through inspect and two stacks

@@ -29,6 +29,10 @@ pub struct RunStats {
     pub analysis: Stats,
     /// Rounds of the prefilter's fixpoint (0 without it).
     pub rounds: usize,
+    /// Work units the prefilter's fixpoint spent (bounded by a small multiple of `bytes`).
+    pub prefilter_work: u64,
+    /// The prefilter's fixpoint cost more than parsing the rest, so every file was parsed.
+    pub prefilter_gave_up: bool,
     pub walk: Duration,
     /// The prefilter's byte scan of every file (part of `parse`).
     pub scan: Duration,
@@ -223,6 +227,9 @@ pub fn analyse_files(
         report.stats.files_parsed = outcome.parsed;
         report.stats.scan = outcome.scan;
         report.stats.rounds = outcome.rounds;
+        report.stats.bytes = outcome.bytes;
+        report.stats.prefilter_work = outcome.work;
+        report.stats.prefilter_gave_up = outcome.gave_up;
         outcome.results
     } else {
         report.stats.files_parsed = files.len();

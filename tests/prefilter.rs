@@ -4,9 +4,17 @@
 //! `macro_rules!`, next to a Python extension (reported on without a fork point),
 //! beside many unrelated files that share names with them; `check` must report exactly the same
 //! with the prefilter as without it, and must skip files.
+//!
+//! Its cost is bounded by what it scans, whatever the tree: on generated trees built to defeat
+//! it (modules importing each other in a cycle, many modules defining the same common names,
+//! deep re-export chains, many crates, one huge crate) the fixpoint's work, counted in units and
+//! never in time, stays within a small multiple of the bytes scanned, or within its budget, past
+//! which the run turns into a full parse with the same report.
 
 use forklint::catalog::Catalog;
 use forklint::pipeline::{self, CheckOptions, CheckReport};
+use forklint::frontend::rust::layout::Layout;
+use forklint::prefilter::{self, Limits};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -231,4 +239,250 @@ fn a_grammar_error_is_reported_where_the_file_is_parsed() {
     assert!(with.errors.is_empty(), "{:?}", with.errors);
     assert_eq!(without.errors.len(), 1, "{:?}", without.errors);
     assert!(without.errors[0].path.ends_with("broken.rs"));
+}
+
+/// Work units allowed per byte scanned on trees the fixpoint resolves without its budget.
+const BOUND: u64 = 4;
+
+const FORK: &str = "match unsafe { libc::fork() } { 0 => { println!(\"child\"); } _ => {} }";
+
+/// Modules that import each other: every `a` module names every `b` module and back, so the
+/// aliases form cycles through which a hot key can be spelt in exponentially many ways.
+fn cyclic_imports(root: &Path, n: usize) {
+    write(root, "cyc/Cargo.toml", &manifest("cyc"));
+    let mut lib = String::from("pub mod deep;\n");
+    for i in 0..n {
+        writeln!(lib, "pub mod a{i};\npub mod b{i};").unwrap();
+        let mut a = String::new();
+        let mut b = String::new();
+        for j in 0..n {
+            writeln!(a, "use crate::b{j};").unwrap();
+            writeln!(b, "use crate::a{j};").unwrap();
+        }
+        writeln!(
+            a,
+            "pub fn call_{i}() {{ let _t = std::thread::spawn(|| ()); b0::relay(); }}"
+        )
+        .unwrap();
+        writeln!(
+            b,
+            "pub fn relay() {{ crate::deep::Reader::version(); }}\npub fn other_{i}() {{ a0::call_0(); }}"
+        )
+        .unwrap();
+        write(root, &format!("cyc/src/a{i}.rs"), &a);
+        write(root, &format!("cyc/src/b{i}.rs"), &b);
+    }
+    write(root, "cyc/src/lib.rs", &lib);
+    write(
+        root,
+        "cyc/src/deep.rs",
+        &format!("pub struct Reader;\nimpl Reader {{\n    pub fn version() {{ {FORK} }}\n}}\n"),
+    );
+}
+
+/// Many modules defining the same common names (`new`, `run`, `Pool::launch`), one of which
+/// forks, all calling each other.
+fn common_names(root: &Path, n: usize) {
+    write(root, "common/Cargo.toml", &manifest("common"));
+    let mut lib = String::new();
+    for i in 0..n {
+        writeln!(lib, "pub mod m{i};").unwrap();
+        let next = (i + 1) % n;
+        let body = if i == 0 { FORK } else { "" };
+        write(
+            root,
+            &format!("common/src/m{i}.rs"),
+            &format!(
+                "pub struct Pool;\nimpl Pool {{\n    pub fn new() -> Self {{ Pool }}\n    \
+                 pub fn launch(&self) {{ {body} }}\n}}\n\
+                 pub fn new() -> Pool {{ Pool::new() }}\n\
+                 pub fn run() {{\n    let _t = std::thread::spawn(|| ());\n    \
+                 let p = crate::m{next}::Pool::new();\n    p.launch();\n}}\n"
+            ),
+        );
+    }
+    write(root, "common/src/lib.rs", &lib);
+}
+
+/// A chain of crates, each re-exporting the previous one's fork under a new name and module.
+fn reexport_chain(root: &Path, n: usize) {
+    for i in 0..n {
+        let name = format!("chain{i}");
+        write(root, &format!("{name}/Cargo.toml"), &manifest(&name));
+        let text = if i == 0 {
+            format!("pub mod inner {{\n    pub fn go0() {{ {FORK} }}\n}}\npub use inner::go0;\n")
+        } else {
+            let prev = i - 1;
+            format!(
+                "pub mod inner {{\n    pub use chain{prev}::go{prev} as go{i};\n    \
+                 pub use chain{prev}::inner as before;\n}}\npub use inner::go{i};\n\
+                 pub fn start() {{ let _t = std::thread::spawn(|| ()); go{i}(); inner::before::go{prev}(); }}\n"
+            )
+        };
+        write(root, &format!("{name}/src/lib.rs"), &text);
+    }
+}
+
+/// Many crates, each calling the next one's `run` and sharing all their other names.
+fn many_crates(root: &Path, n: usize) {
+    for i in 0..n {
+        let name = format!("k{i}");
+        write(root, &format!("{name}/Cargo.toml"), &manifest(&name));
+        let call = if i + 1 < n {
+            format!("k{}::run();", i + 1)
+        } else {
+            FORK.to_string()
+        };
+        write(
+            root,
+            &format!("{name}/src/lib.rs"),
+            &format!(
+                "pub mod util;\npub fn run() {{ {call} }}\n\
+                 pub fn start() {{ let _t = std::thread::spawn(|| ()); run(); util::helper(); }}\n"
+            ),
+        );
+        write(
+            root,
+            &format!("{name}/src/util.rs"),
+            "pub fn helper() { crate::run(); }\npub fn new() -> u8 { 0 }\n",
+        );
+    }
+}
+
+/// One crate of many files, each calling into the next, one forking at the end.
+fn huge_crate(root: &Path, n: usize) {
+    write(root, "huge/Cargo.toml", &manifest("huge"));
+    let mut lib = String::new();
+    for i in 0..n {
+        writeln!(lib, "pub mod f{i};").unwrap();
+        let mut text = String::new();
+        for k in 0..5 {
+            let call = if k < 4 {
+                format!("step{}();", k + 1)
+            } else if i + 1 < n {
+                format!("crate::f{}::step0();", i + 1)
+            } else {
+                FORK.to_string()
+            };
+            writeln!(text, "pub fn step{k}() {{ {call} }}").unwrap();
+        }
+        writeln!(
+            text,
+            "pub fn entry_{i}() {{ let _t = std::thread::spawn(|| ()); step0(); }}"
+        )
+        .unwrap();
+        write(root, &format!("huge/src/f{i}.rs"), &text);
+    }
+    write(root, "huge/src/lib.rs", &lib);
+}
+
+/// The fixpoint stops within one work item of its budget (a few hundred units at most).
+const OVERSHOOT: u64 = 1 << 12;
+
+/// Runs `check` on a generated tree with and without the prefilter; the reports must agree.
+fn compare(name: &str, generate: impl Fn(&Path)) -> CheckReport {
+    let dir = tempfile::tempdir().unwrap();
+    generate(dir.path());
+    let with = run(dir.path(), true);
+    let without = run(dir.path(), false);
+    let a = format!("{:#?}\n{:#?}", with.findings, with.errors);
+    let b = format!("{:#?}\n{:#?}", without.findings, without.errors);
+    assert_eq!(a, b, "{name}: the prefilter changed the report");
+    assert!(!with.findings.is_empty(), "{name}: the tree has findings");
+    with
+}
+
+fn assert_bounded(name: &str, generate: impl Fn(&Path)) {
+    let with = compare(name, generate);
+    let s = &with.stats;
+    assert!(
+        !s.prefilter_gave_up,
+        "{name}: the fixpoint needed the fallback: {s:?}"
+    );
+    assert!(
+        s.prefilter_work <= BOUND * s.bytes,
+        "{name}: {} work units for {} bytes scanned",
+        s.prefilter_work,
+        s.bytes
+    );
+}
+
+/// A tree where resolving costs more than parsing: the budget stops the fixpoint, every file is
+/// parsed, and the report is that of a full parse.
+fn assert_capped(name: &str, generate: impl Fn(&Path)) -> CheckReport {
+    let with = compare(name, generate);
+    let s = &with.stats;
+    let budget = Limits::default();
+    assert!(
+        s.prefilter_work <= budget.per_byte * s.bytes + budget.floor + OVERSHOOT,
+        "{name}: {} work units for {} bytes scanned",
+        s.prefilter_work,
+        s.bytes
+    );
+    with
+}
+
+#[test]
+fn modules_importing_each_other() {
+    // Spelling out every key a lookup could meet through these cycles took minutes at n = 12
+    // (12^6 keys); leads make it a few hundred per distinct hot name.
+    let small = assert_capped("cyclic imports", |root| cyclic_imports(root, 3));
+    assert!(!small.stats.prefilter_gave_up, "{:?}", small.stats);
+    assert_capped("cyclic imports", |root| cyclic_imports(root, 12));
+    assert_capped("cyclic imports", |root| {
+        cyclic_imports(root, 12);
+        huge_crate(root, 200);
+    });
+}
+
+#[test]
+fn many_modules_with_the_same_names() {
+    assert_bounded("common names", |root| common_names(root, 150));
+}
+
+#[test]
+fn deep_reexport_chains() {
+    assert_bounded("re-export chain", |root| reexport_chain(root, 40));
+}
+
+#[test]
+fn many_crates_calling_each_other() {
+    assert_bounded("many crates", |root| many_crates(root, 150));
+}
+
+#[test]
+fn one_huge_crate() {
+    assert_bounded("huge crate", |root| huge_crate(root, 300));
+}
+
+#[test]
+fn an_exhausted_budget_parses_every_file_and_reports_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    cyclic_imports(dir.path(), 4);
+    common_names(dir.path(), 20);
+    let mut errors = Vec::new();
+    let files = pipeline::collect_files(&[dir.path().to_path_buf()], &mut errors).unwrap();
+    let always = vec![false; files.len()];
+    let catalog = Catalog::builtin();
+    let outcome = prefilter::run_with(
+        &files,
+        &always,
+        &Layout::default(),
+        catalog,
+        Limits {
+            per_byte: 0,
+            floor: 0,
+        },
+    );
+    assert!(outcome.gave_up);
+    assert_eq!(outcome.parsed, files.len(), "every file is parsed");
+    let irs = outcome
+        .results
+        .into_iter()
+        .map(|(_, r)| r.unwrap())
+        .collect();
+    let (findings, _) = forklint::analysis::analyze(irs, catalog);
+    let without = run(dir.path(), false);
+    assert!(!findings.is_empty());
+    assert_eq!(format!("{findings:#?}"), format!("{:#?}", without.findings));
 }

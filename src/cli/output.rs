@@ -18,7 +18,7 @@ pub fn print(text: &str) -> anyhow::Result<()> {
 pub fn print_stats(report: &CheckReport) {
     let s = &report.stats;
     eprintln!(
-        "files seen {}, parsed {}, skipped by prefilter {}, functions {}, call edges {}, summary walks {}, propagation walks {}, prefilter rounds {}\nwalk {:.3}s, scan {:.3}s, parse {:.3}s, analysis {:.3}s",
+        "files seen {}, parsed {}, skipped by prefilter {}, functions {}, call edges {}, summary walks {}, propagation walks {}, prefilter rounds {} ({} work units for {} bytes scanned{})\nwalk {:.3}s, scan {:.3}s, parse {:.3}s, analysis {:.3}s",
         s.files_seen,
         s.files_parsed,
         s.files_skipped,
@@ -27,6 +27,13 @@ pub fn print_stats(report: &CheckReport) {
         s.analysis.summary_walks,
         s.analysis.propagate_walks,
         s.rounds,
+        s.prefilter_work,
+        s.bytes,
+        if s.prefilter_gave_up {
+            ", gave up and parsed every file"
+        } else {
+            ""
+        },
         s.walk.as_secs_f64(),
         s.scan.as_secs_f64(),
         s.parse.saturating_sub(s.scan).as_secs_f64(),

@@ -27,6 +27,7 @@
 //! with Python entry points (`#[pyfunction]`, `#[pymodule]`, `#[pymethods]`), whose files are all
 //! parsed.
 
+mod leads;
 pub mod scan;
 
 use crate::analysis::program::{
@@ -35,6 +36,7 @@ use crate::analysis::program::{
 use crate::catalog::{Catalog, Effect};
 use crate::frontend::rust::{self, layout::Layout};
 use crate::ir::{Call, Callee, FileIr, FnKind};
+use leads::Lead;
 use rayon::prelude::*;
 use scan::{FileScan, Index, ANY, AS, DEF, USE};
 use std::collections::{HashMap, HashSet};
@@ -50,6 +52,12 @@ pub struct Outcome {
     pub rounds: usize,
     pub scan: Duration,
     pub parse: Duration,
+    /// Bytes of the files scanned (readable ones).
+    pub bytes: u64,
+    /// Work units the fixpoint spent.
+    pub work: u64,
+    /// The fixpoint would have cost more than parsing the files left, so every file was parsed.
+    pub gave_up: bool,
 }
 
 type FnRef = (u32, u32);
@@ -166,9 +174,39 @@ struct Scanned {
     result: Result<(FileScan, bool), String>,
 }
 
+/// How much resolution work the fixpoint may do before parsing the rest instead.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Work units allowed per byte of the files not parsed yet. A unit (a posting entry read, a
+    /// table probe, a key or lead made) costs less than lowering a byte of source.
+    pub per_byte: u64,
+    /// Units always allowed, whatever is left to parse.
+    pub floor: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            per_byte: 1,
+            floor: 1 << 16,
+        }
+    }
+}
+
 /// Runs the prefilter over `files` (sorted) and lowers the files it selects.
 /// `always[i]` makes file `i` parsed whatever its identifiers.
 pub fn run(files: &[PathBuf], always: &[bool], layout: &Layout, catalog: &Catalog) -> Outcome {
+    run_with(files, always, layout, catalog, Limits::default())
+}
+
+/// [`run`] with a work budget of the caller's choosing.
+pub fn run_with(
+    files: &[PathBuf],
+    always: &[bool],
+    layout: &Layout,
+    catalog: &Catalog,
+    limits: Limits,
+) -> Outcome {
     let start = Instant::now();
     let conditions = seed_conditions(catalog);
     let scanned: Vec<Scanned> = files
@@ -204,6 +242,7 @@ pub fn run(files: &[PathBuf], always: &[bool], layout: &Layout, catalog: &Catalo
     };
     trace_rss("after the index");
     let mut st = Closure::new(files, catalog, index);
+    st.limits = limits;
     let mut outcome = Outcome::default();
     let mut first = Vec::new();
     for (i, s) in scanned.into_iter().enumerate() {
@@ -214,8 +253,11 @@ pub fn run(files: &[PathBuf], always: &[bool], layout: &Layout, catalog: &Catalo
         match s.result {
             Ok((scan, seed)) => {
                 st.state.push(FileState::Skipped);
+                outcome.bytes += s.len;
                 if seed || scan.path_attr || always.get(i).copied().unwrap_or(false) {
                     first.push(i);
+                } else {
+                    st.unparsed += s.len;
                 }
             }
             Err(message) => {
@@ -262,10 +304,19 @@ pub fn run(files: &[PathBuf], always: &[bool], layout: &Layout, catalog: &Catalo
             st.compute_moves();
             st.compute_mentions();
         }
-        for i in ok {
-            st.integrate(i);
+        if !st.gave_up {
+            for i in ok {
+                st.integrate(i);
+            }
+            st.process();
         }
-        st.process();
+        if st.gave_up {
+            // Parsing what is left costs less than resolving further: the run becomes a plain
+            // parse of every file.
+            for f in 0..st.state.len() {
+                st.want(f, &|| "the fixpoint gave up".to_string());
+            }
+        }
         round += 1;
         if st.trace {
             let bytes: u64 = batch.iter().map(|&f| st.len[f]).sum();
@@ -282,9 +333,11 @@ pub fn run(files: &[PathBuf], always: &[bool], layout: &Layout, catalog: &Catalo
     }
     outcome.rounds = round;
     outcome.parse = start.elapsed();
+    outcome.work = st.spent.get();
+    outcome.gave_up = st.gave_up;
     if st.trace {
         eprintln!(
-            "prefilter: scan {:.3}s ({} index entries), {} rounds, parse {:.3}s, {} parsed, {} hot, {} closed, {} resolved, {} keys",
+            "prefilter: scan {:.3}s ({} index entries), {} rounds, parse {:.3}s, {} parsed, {} hot, {} closed, {} resolved, {} keys, {} leads, {} work units for {} bytes{}",
             outcome.scan.as_secs_f64(),
             st.index.len(),
             round,
@@ -293,17 +346,22 @@ pub fn run(files: &[PathBuf], always: &[bool], layout: &Layout, catalog: &Catalo
             st.hot.len(),
             st.closed.len(),
             st.resolved.len(),
-            st.nodes.len()
+            st.nodes.len(),
+            st.leads.len(),
+            outcome.work,
+            outcome.bytes,
+            if st.gave_up { ", gave up" } else { "" }
         );
     }
     // A function the fixpoint did not close is called by no function whose summary matters and
     // reaches no fork: only its place in the tables (its path) can matter, not its body.
     let closed = std::mem::take(&mut st.closed);
+    let strip = !st.gave_up;
     outcome
         .results
         .extend(st.irs.into_iter().map(|(i, mut ir)| {
             for (fi, f) in ir.functions.iter_mut().enumerate() {
-                if !closed.contains(&(i as u32, fi as u32)) {
+                if strip && !closed.contains(&(i as u32, fi as u32)) {
                     f.body = Default::default();
                     f.implied = Vec::new();
                 }
@@ -380,9 +438,9 @@ enum Work {
     /// It calls a name that something hot bears: find out, exactly, whether those calls make it
     /// hot.
     Resolve(FnRef, String),
-    /// A key that leads to a hot function (its own, or one a `use` rewrites to it): parse every
-    /// file that may call it. (crate, key, a method's key, `use`s followed).
-    HotKey(String, String, bool, usize),
+    /// Keys that lead to a hot function (its own, or ones a `use` rewrites to it): parse every
+    /// file that may call them.
+    Lead(Lead),
 }
 
 /// The growing set of parsed files and what the fixpoint has asked of them.
@@ -406,6 +464,10 @@ struct Closure<'a> {
     moved_crates: HashMap<usize, Vec<u32>>,
     /// The files of each crate (and those `#[path]` may move into it).
     crate_files: Vec<Vec<u32>>,
+    /// The files of each (crate, module), where the layout puts them.
+    files_by_module: HashMap<(u32, String), Vec<u32>>,
+    /// For each crate, the files `#[path]` may move into it.
+    moved_into: Vec<Vec<u32>>,
     /// For each crate, the crates with a file naming it.
     named_by: Vec<Vec<u32>>,
     reaching: HashMap<u32, Vec<bool>>,
@@ -421,12 +483,25 @@ struct Closure<'a> {
     closed: HashSet<FnRef>,
     resolved: HashSet<(FnRef, String)>,
     hot_names: HashSet<String>,
-    hot_keys: HashSet<String>,
-    /// Prefixes (and whole keys) of hot keys: a `use` whose target is one of them gives the hot
-    /// key another name.
-    hot_prefixes: HashMap<String, Vec<(String, bool, usize)>>,
+    leads: Vec<Lead>,
+    lead_ids: HashMap<Lead, u32>,
+    /// Leads by each prefix of their head (the head included): a `use` whose target is one of
+    /// them gives the lead's keys another name.
+    leads_by_prefix: HashMap<String, Vec<u32>>,
+    /// Leads with a tail, by head: a `use` whose target runs past the head may rename them.
+    leads_by_head: HashMap<String, Vec<u32>>,
     /// `use`s by target: (bound key, crate).
     aliases_by_target: HashMap<String, Vec<(String, String)>>,
+    /// `use`s by each proper prefix of their target: (bound key, crate, target).
+    aliases_into: HashMap<String, Vec<(String, String, String)>>,
+    /// Work units spent by the fixpoint (posting entries read, keys and leads made, aliases
+    /// followed), held against what parsing the files left would cost.
+    spent: std::cell::Cell<u64>,
+    /// Bytes of the files neither parsed nor queued.
+    unparsed: u64,
+    /// The fixpoint cost more than parsing the files left: every file is parsed, every body kept.
+    gave_up: bool,
+    limits: Limits,
     asked_all: HashSet<(Vec<u32>, Scope)>,
     key_ids: HashMap<String, u32>,
     key_strs: Vec<String>,
@@ -465,6 +540,8 @@ impl<'a> Closure<'a> {
             moves: HashMap::new(),
             moved_crates: HashMap::new(),
             crate_files: Vec::new(),
+            files_by_module: HashMap::new(),
+            moved_into: Vec::new(),
             named_by: Vec::new(),
             reaching: HashMap::new(),
             defs: HashMap::new(),
@@ -477,9 +554,16 @@ impl<'a> Closure<'a> {
             closed: HashSet::new(),
             resolved: HashSet::new(),
             hot_names: HashSet::new(),
-            hot_keys: HashSet::new(),
-            hot_prefixes: HashMap::new(),
+            leads: Vec::new(),
+            lead_ids: HashMap::new(),
+            leads_by_prefix: HashMap::new(),
+            leads_by_head: HashMap::new(),
             aliases_by_target: HashMap::new(),
+            aliases_into: HashMap::new(),
+            spent: std::cell::Cell::new(0),
+            unparsed: 0,
+            gave_up: false,
+            limits: Limits::default(),
             asked_all: HashSet::new(),
             key_ids: HashMap::new(),
             key_strs: Vec::new(),
@@ -505,6 +589,16 @@ impl<'a> Closure<'a> {
             work: Vec::new(),
             trace: std::env::var_os("FORKLINT_PREFILTER_TRACE").is_some(),
         }
+    }
+
+    fn charge(&self, units: u64) {
+        self.spent.set(self.spent.get() + units);
+    }
+
+    /// The fixpoint has cost more than parsing every file not parsed yet would (plus a floor,
+    /// so that a small tree is never parsed whole for a few lookups).
+    fn over_budget(&self) -> bool {
+        self.spent.get() > self.limits.per_byte * self.unparsed + self.limits.floor
     }
 
     fn intern_crate(&mut self, id: String) -> u32 {
@@ -592,6 +686,18 @@ impl<'a> Closure<'a> {
             list.dedup();
         }
         self.crate_files = crate_files;
+        for (f, &c) in self.crate_of.iter().enumerate() {
+            self.files_by_module
+                .entry((c, self.module[f].join("::")))
+                .or_default()
+                .push(f as u32);
+        }
+        self.moved_into = vec![Vec::new(); self.crate_ids.len()];
+        for (&f, crates) in &self.moved_crates {
+            for &c in crates {
+                self.moved_into[c as usize].push(f as u32);
+            }
+        }
         let mut named_by: Vec<Vec<u32>> = vec![Vec::new(); self.crate_ids.len()];
         for (a, id) in self.crate_ids.iter().enumerate() {
             if !is_identifier(id) {
@@ -617,15 +723,18 @@ impl<'a> Closure<'a> {
             "std" | "core" | "alloc"
         );
         let named_by = &self.named_by;
+        let spent = &self.spent;
         self.reaching.entry(krate).or_insert_with(|| {
             if everyone {
                 return vec![true; n];
             }
+            spent.set(spent.get() + n as u64);
             let mut seen = vec![false; n];
             let mut stack = vec![krate];
             seen[krate as usize] = true;
             while let Some(c) = stack.pop() {
                 for &b in named_by.get(c as usize).into_iter().flatten() {
+                    spent.set(spent.get() + 1);
                     if !seen[b as usize] {
                         seen[b as usize] = true;
                         stack.push(b);
@@ -642,6 +751,7 @@ impl<'a> Closure<'a> {
                 eprintln!("prefilter: {} <- {}", self.files[f].display(), why());
             }
             self.state[f] = FileState::Queued;
+            self.unparsed -= self.len[f];
             self.next.push(f);
         }
     }
@@ -699,28 +809,34 @@ impl<'a> Closure<'a> {
         {
             return;
         }
-        let found: Vec<usize> = self
-            .crate_files_with(&[last_key], krate)
+        // Candidates by module (each strict prefix of the path names one), not by the name's
+        // posting list: a crate where many files define a `new` pulls only the right ones.
+        let holds = |f: usize| self.index.contains(last_key, f);
+        let mut found: Vec<usize> = self
+            .moved_into
+            .get(krate as usize)
             .into_iter()
-            .filter(|&f| {
-                if self
-                    .moved_crates
-                    .get(&f)
-                    .is_some_and(|c| c.contains(&krate))
-                {
-                    return true;
-                }
-                if self.crate_of[f] != krate {
-                    return false;
-                }
-                let module = &self.module[f];
-                module.len() < segs.len()
-                    && module.iter().zip(&segs).all(|(m, s)| m == s)
-                    && seg_keys[module.len()..]
-                        .iter()
-                        .all(|&k| self.index.contains(k, f))
-            })
+            .flatten()
+            .map(|&f| f as usize)
+            .filter(|&f| holds(f))
             .collect();
+        let mut module = String::new();
+        for (depth, seg) in segs.iter().enumerate() {
+            let list = self.files_by_module.get(&(krate, module.clone()));
+            self.charge(1 + list.map_or(0, |l| l.len() as u64));
+            found.extend(
+                list.into_iter()
+                    .flatten()
+                    .map(|&f| f as usize)
+                    .filter(|&f| {
+                        holds(f) && seg_keys[depth..].iter().all(|&k| self.index.contains(k, f))
+                    }),
+            );
+            if !module.is_empty() {
+                module.push_str("::");
+            }
+            module.push_str(seg);
+        }
         for f in found {
             self.want(f, &|| format!("{kind}:{key}"));
         }
@@ -733,6 +849,7 @@ impl<'a> Closure<'a> {
         let Some(&first) = keys.iter().min_by_key(|&&k| self.index.files(k).len()) else {
             return Vec::new();
         };
+        self.charge((own.len().min(self.index.files(first).len()) * keys.len()) as u64 + 1);
         if own.len() <= self.index.files(first).len() {
             return own
                 .iter()
@@ -760,17 +877,20 @@ impl<'a> Closure<'a> {
             }
             return;
         }
-        let Some((&first, rest)) = keys.split_first() else {
+        // Driven by the shortest posting list, the others probed: a common name costs nothing
+        // when asked for with a rare one.
+        let Some(&first) = keys.iter().min_by_key(|&&k| self.index.files(k).len()) else {
             return;
         };
-        let mut found: Vec<usize> = self.index.files(first).collect();
-        for &k in rest {
-            let mut other = self.index.files(k).peekable();
-            found.retain(|&f| {
-                while other.next_if(|&g| g < f).is_some() {}
-                other.peek() == Some(&f)
-            });
-        }
+        self.charge((self.index.files(first).len() * keys.len()) as u64);
+        let found: Vec<usize> = self
+            .index
+            .files(first)
+            .filter(|&f| {
+                keys.iter()
+                    .all(|&k| k == first || self.index.contains(k, f))
+            })
+            .collect();
         for f in found {
             let inside = match scope {
                 Scope::Crate(c) => self.in_crate(f, c),
@@ -829,7 +949,9 @@ impl<'a> Closure<'a> {
                 }
             }
             let (mut forks, mut spawns, mut triggers) = (false, false, false);
+            let mut calls = 0;
             let mut visit = |call: &Call| {
+                calls += 1;
                 if let Callee::Local(c) = call.callee {
                     self.enclosing.entry((me.0, c as u32)).or_default().push(me);
                 }
@@ -856,6 +978,7 @@ impl<'a> Closure<'a> {
                 visit(call);
             }
             for_each_call(&f.body, &mut visit);
+            self.charge(calls);
             if forks || (spawns && triggers) {
                 self.work.push(Work::Hot(me));
             }
@@ -875,13 +998,36 @@ impl<'a> Closure<'a> {
             for place in &places {
                 let key = absolute(place, alias);
                 let target = absolute(place, target);
-                for (hot, method, steps) in self.hot_prefixes.get(&target).into_iter().flatten() {
-                    self.work.push(Work::HotKey(
-                        place.crate_name.clone(),
-                        format!("{key}{}", &hot[target.len()..]),
-                        *method,
-                        steps + 1,
-                    ));
+                let through: Vec<u32> = self
+                    .leads_by_prefix
+                    .get(&target)
+                    .cloned()
+                    .unwrap_or_default();
+                self.charge(through.len() as u64 + 1);
+                for id in through {
+                    let lead =
+                        self.leads[id as usize].through_prefix(&place.crate_name, &key, &target);
+                    self.push_lead(lead);
+                }
+                for end in prefix_ends(&target) {
+                    let prefix = &target[..end];
+                    if end == target.len() || self.crate_index.contains_key(prefix) {
+                        continue;
+                    }
+                    let into: Vec<u32> =
+                        self.leads_by_head.get(prefix).cloned().unwrap_or_default();
+                    self.charge(into.len() as u64 + 1);
+                    for id in into {
+                        let made =
+                            self.leads[id as usize].through_tail(&place.crate_name, &key, &target);
+                        for l in made {
+                            self.push_lead(l);
+                        }
+                    }
+                    self.aliases_into
+                        .entry(prefix.to_string())
+                        .or_default()
+                        .push((key.clone(), place.crate_name.clone(), target.clone()));
                 }
                 self.aliases_by_target
                     .entry(target.clone())
@@ -934,11 +1080,17 @@ impl<'a> Closure<'a> {
 
     fn process(&mut self) {
         while let Some(w) = self.work.pop() {
+            self.charge(1);
+            if self.over_budget() {
+                self.gave_up = true;
+                self.work.clear();
+                return;
+            }
             match w {
                 Work::Hot(f) => self.hot(f),
                 Work::Close(f) => self.close(f),
                 Work::Resolve(f, name) => self.resolve(f, Some(&name)),
-                Work::HotKey(krate, key, method, steps) => self.hot_key(krate, key, method, steps),
+                Work::Lead(lead) => self.lead(lead),
             }
         }
     }
@@ -955,6 +1107,7 @@ impl<'a> Closure<'a> {
             }
             return Some(id);
         }
+        self.charge(1 + key.len() as u64 / 8);
         let id = self.nodes.len() as u32;
         self.key_ids.insert(key.to_string(), id);
         self.key_strs.push(key.to_string());
@@ -1007,6 +1160,7 @@ impl<'a> Closure<'a> {
     }
 
     fn edge(&mut self, from: u32, to_key: &str, steps: usize) {
+        self.charge(1);
         let Some(to) = self.node(to_key, steps) else {
             return;
         };
@@ -1026,6 +1180,7 @@ impl<'a> Closure<'a> {
     fn set_closing(&mut self, id: u32) {
         let mut stack = vec![id];
         while let Some(id) = stack.pop() {
+            self.charge(1);
             let node = &mut self.nodes[id as usize];
             if node.closing {
                 continue;
@@ -1046,6 +1201,7 @@ impl<'a> Closure<'a> {
     fn set_hot(&mut self, id: u32) {
         let mut stack = vec![id];
         while let Some(id) = stack.pop() {
+            self.charge(1);
             let node = &mut self.nodes[id as usize];
             if node.hot {
                 continue;
@@ -1218,7 +1374,7 @@ impl<'a> Closure<'a> {
                     self.work.extend(subs.into_iter().map(Work::Hot));
                 }
             }
-            self.work.push(Work::HotKey(krate, key, method, 0));
+            self.work.push(Work::Lead(Lead::exact(krate, key, method)));
         }
     }
 
@@ -1231,74 +1387,111 @@ impl<'a> Closure<'a> {
         }
     }
 
-    /// Parses every file that may call `key` (of crate `krate`):
+    /// Parses every file that may call a key of the lead:
     /// - in its crate, files holding its name (for a method `T::m`: `m` and `T`, or only `m`
     ///   where the unique-method-name fallback applies);
     /// - in other crates that can reach it, files that also hold the crate's name (a path into
     ///   another crate starts with that crate's name, or goes through a `use` that does);
     /// - files whose `use`s may bind a prefix of the key under another name (a module or type
-    ///   re-exported or renamed): each such `use` makes another hot key, in its own crate.
-    fn hot_key(&mut self, krate: String, key: String, method: bool, steps: usize) {
-        if steps > MAX_ALIAS_STEPS || !self.hot_keys.insert(key.clone()) {
+    ///   re-exported or renamed): each such `use` makes another lead, in its own crate.
+    fn lead(&mut self, lead: Lead) {
+        if self.lead_ids.contains_key(&lead) {
             return;
         }
-        let name = strip_raw(last_segment(&key)).to_string();
+        self.charge(8);
+        let id = self.leads.len() as u32;
+        self.lead_ids.insert(lead.clone(), id);
+        self.leads.push(lead.clone());
+        let name = strip_raw(&lead.name).to_string();
         self.note_hot_name(&name);
-        let Some(&c) = self.crate_index.get(&krate) else {
-            return;
-        };
-        let tail = key
-            .strip_prefix(krate.as_str())
-            .and_then(|t| t.strip_prefix("::"))
-            .unwrap_or(&key)
-            .to_string();
-        let segs: Vec<&str> = tail.split("::").map(strip_raw).collect();
-        let ty = (method && segs.len() >= 2).then(|| segs[segs.len() - 2]);
-        let mut names = vec![name.as_str()];
-        names.extend(ty);
-        self.request_all(ANY, &names, Scope::Crate(c));
-        if method && !STD_METHODS.contains(&name.as_str()) {
-            self.request_all(ANY, &[&name], Scope::Crate(c));
+        if let Some(&c) = self.crate_index.get(&lead.krate) {
+            self.lead_requests(&lead, &name, c);
         }
-        if let Some(ty) = ty {
-            self.request_all(AS, &[ty], Scope::Crate(c));
-        }
-        if method
-            && self
-                .returns
-                .iter()
-                .any(|t| key.strip_prefix(t.as_str()) == Some(&format!("::{name}")))
-        {
-            // A builder chain reaches it from any file calling the method by name.
-            self.request_all(ANY, &[&name], Scope::Anywhere);
-        }
-        if is_identifier(&krate) {
-            names.push(krate.as_str());
-            self.request_all(ANY, &names, Scope::Reaching(c));
-            for seg in &segs {
-                self.request_all(USE, &[krate.as_str(), seg], Scope::Reaching(c));
-            }
-        }
-        // `use`s already seen whose target is a prefix of the key, or the key itself.
-        let mut ends: Vec<usize> = key.match_indices("::").map(|(i, _)| i).collect();
-        ends.push(key.len());
-        for end in ends {
-            let prefix = &key[..end];
+        // `use`s already seen whose target is the head or one of its prefixes, or runs past it.
+        for end in prefix_ends(&lead.head) {
+            let prefix = &lead.head[..end];
             if self.crate_index.contains_key(prefix) {
                 continue;
             }
-            for (bound, bound_crate) in self.aliases_by_target.get(prefix).into_iter().flatten() {
-                self.work.push(Work::HotKey(
-                    bound_crate.clone(),
-                    format!("{bound}{}", &key[end..]),
-                    method,
-                    steps + 1,
-                ));
+            let aliases = self
+                .aliases_by_target
+                .get(prefix)
+                .cloned()
+                .unwrap_or_default();
+            self.charge(aliases.len() as u64 + 1);
+            for (bound, bound_crate) in aliases {
+                self.push_lead(lead.through_prefix(&bound_crate, &bound, prefix));
             }
-            self.hot_prefixes
+            self.leads_by_prefix
                 .entry(prefix.to_string())
                 .or_default()
-                .push((key.clone(), method, steps));
+                .push(id);
+        }
+        if lead.tail != leads::Tail::Exact {
+            let aliases = self
+                .aliases_into
+                .get(&lead.head)
+                .cloned()
+                .unwrap_or_default();
+            self.charge(aliases.len() as u64);
+            for (bound, bound_crate, target) in aliases {
+                for l in lead.through_tail(&bound_crate, &bound, &target) {
+                    self.push_lead(l);
+                }
+            }
+            self.leads_by_head
+                .entry(lead.head.clone())
+                .or_default()
+                .push(id);
+        }
+    }
+
+    fn push_lead(&mut self, lead: Lead) {
+        // A lead costs a few strings and a hash: more than one posting entry.
+        self.charge(4);
+        if !self.lead_ids.contains_key(&lead) {
+            self.work.push(Work::Lead(lead));
+        }
+    }
+
+    /// The files a lead's keys may be called from, or renamed in.
+    fn lead_requests(&mut self, lead: &Lead, name: &str, c: u32) {
+        let ty = lead.ty().map(|t| strip_raw(t).to_string());
+        let mut names = vec![name];
+        names.extend(ty.as_deref());
+        self.request_all(ANY, &names, Scope::Crate(c));
+        if lead.method && !STD_METHODS.contains(&name) {
+            self.request_all(ANY, &[name], Scope::Crate(c));
+        }
+        if let Some(ty) = &ty {
+            self.request_all(AS, &[ty], Scope::Crate(c));
+        }
+        if lead.method
+            && self
+                .returns
+                .iter()
+                .any(|t| lead.may_be(&format!("{t}::{}", lead.name)))
+        {
+            // A builder chain reaches it from any file calling the method by name.
+            self.request_all(ANY, &[name], Scope::Anywhere);
+        }
+        let krate = lead.krate.as_str();
+        if is_identifier(krate) {
+            names.push(krate);
+            self.request_all(ANY, &names, Scope::Reaching(c));
+            // A `use` binding a prefix of a key names the crate and the key's first segment
+            // past it; the head's other segments and the name are asked for too.
+            let tail = lead
+                .head
+                .strip_prefix(krate)
+                .and_then(|t| t.strip_prefix("::"))
+                .unwrap_or(&lead.head);
+            let mut segs: Vec<&str> = tail.split("::").map(strip_raw).collect();
+            segs.push(name);
+            segs.extend(ty.as_deref());
+            for seg in segs {
+                self.request_all(USE, &[krate, seg], Scope::Reaching(c));
+            }
         }
     }
 
@@ -1392,7 +1585,9 @@ impl<'a> Closure<'a> {
         if !self.resolved.insert((f, name.unwrap_or("").to_string())) {
             return;
         }
-        for probe in self.probes(f, name) {
+        let probes = self.probes(f, name);
+        self.charge(probes.len() as u64);
+        for probe in probes {
             let hot = match probe {
                 Probe::Key(key) => match self.node(&key, 0) {
                     Some(id) => {
