@@ -183,6 +183,10 @@ pub struct Call {
     pub str_arg: Option<String>,
     /// The call whose result is this method call's receiver (builder chains).
     pub receiver_call: Option<u32>,
+    /// Functions named (not called) as arguments, by argument index: the child handler of
+    /// `pthread_atfork(None, None, Some(on_child))`.
+    #[serde(default)]
+    pub fn_args: Vec<(u32, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

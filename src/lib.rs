@@ -17,5 +17,6 @@ pub mod ir;
 pub mod lint;
 pub mod prefilter;
 pub mod report;
+pub mod rules;
 pub mod source;
 pub mod suppress;
