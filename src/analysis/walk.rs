@@ -159,10 +159,18 @@ impl<'a> Walker<'a> {
             }
         }
         let is_main = self.ctx.prog.function(self.me).is_main;
+        // `fn fork() -> nix::Result<ForkResult> { unsafe { nix::unistd::fork() } }`: the fork is
+        // the function's value.
+        let tail = match f.body.nodes.last() {
+            Some(Node::Call(c)) => Some(c.id),
+            _ => None,
+        };
         let returned = |id: &u32| {
-            self.fork_vars
-                .iter()
-                .any(|(v, fork)| fork == id && self.returns.contains(v))
+            tail == Some(*id)
+                || self
+                    .fork_vars
+                    .iter()
+                    .any(|(v, fork)| fork == id && self.returns.contains(v))
         };
         // A wrapper either tells the caller which side it is on (`Ok(Fork::Child)`), or hands
         // back the raw result for the caller's own `pid == 0` test.
@@ -343,6 +351,9 @@ impl<'a> Walker<'a> {
                 if let Some(f) = self.rec.forks.get_mut(&id) {
                     f.has_child = true;
                 }
+                if let Some(s) = &mut s {
+                    into_child(s);
+                }
             }
             self.block(&mut s, &arm.body);
             if let (Some((id, Side::Child)), Some(_)) = (fork, &s) {
@@ -371,6 +382,9 @@ impl<'a> Walker<'a> {
                 self.child = Some(ChildOf::Fork(id));
                 if let Some(f) = self.rec.forks.get_mut(&id) {
                     f.has_child = true;
+                }
+                if let Some(s) = &mut out {
+                    into_child(s);
                 }
             }
         }
@@ -457,7 +471,13 @@ impl<'a> Walker<'a> {
                 entry(&mut self.rec.closure_calls)
             }
             Some(ChildOf::Closure) => {}
-            None => {}
+            // After a child branch falls through, what follows runs in that child too.
+            None => {
+                let fork = self.child_maybe.and_then(|id| self.rec.forks.get_mut(&id));
+                if let (Some(f), true) = (fork, op.effect.is_child_unsafe()) {
+                    entry(&mut f.unsafe_calls);
+                }
+            }
         }
     }
 
@@ -629,12 +649,9 @@ impl<'a> Walker<'a> {
                     }
                 }
                 ClosureRole::Deferred => {}
-                ClosureRole::Child => {
-                    if self.mode == Mode::Propagate && self.reaches(closure) {
-                        let entry = self.entry_for_callee(state, &here);
-                        self.entries.push((closure, entry));
-                    }
-                }
+                // The closure runs in a fresh single-threaded child whose own child execs: the
+                // parent's state reaches nothing there (a fork inside it starts from nothing).
+                ClosureRole::Child => {}
             }
         }
         if diverges {
@@ -872,10 +889,11 @@ impl<'a> Walker<'a> {
                     return false;
                 }
                 if effect == Effect::StartsThread {
+                    // Named by the call: "`spawn()` starts a thread".
                     self.record_op(
                         Op {
                             effect,
-                            site: self.step(call.span, api.label.clone()),
+                            site: here.clone(),
                             down: Vec::new(),
                         },
                         here,
@@ -910,6 +928,9 @@ impl<'a> Walker<'a> {
                     _ => ForkKind::Fork,
                 };
                 self.fork_point(state, call, api.label.as_str(), kind);
+                if kind == ForkKind::Daemon {
+                    into_child(state);
+                }
                 false
             }
             Effect::ChildClosure => {
@@ -1059,4 +1080,10 @@ fn first_call(block: &Block) -> Option<Span> {
         Node::Loop { body, .. } | Node::Block(body) => first_call(body),
         _ => None,
     })
+}
+
+/// The state of a fork's child: one thread, the one that forked. What else was inherited
+/// (connections, guards, ObjC state) stays.
+fn into_child(state: &mut State) {
+    state.remove_where(|h| h.effect == Effect::StartsThread);
 }
