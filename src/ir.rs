@@ -7,6 +7,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The callee a test attribute implies (`#[test]`): the catalogue says what libtest's threads are.
+pub const TEST_HARNESS: &str = "test#harness";
+
 /// A 1-based source range inside the file that holds it (the end column is exclusive).
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,

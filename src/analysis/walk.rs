@@ -717,7 +717,8 @@ impl<'a> Walker<'a> {
         let Callee::Method { name, .. } = &call.callee else {
             return;
         };
-        if !TESTS_ONLY.contains(&name.as_str()) {
+        let ends = TESTS_ONLY.contains(&name.as_str()) || self.closures_drop_argument(call);
+        if !ends {
             return;
         }
         if let Some(keys) = call.receiver_call.and_then(|r| self.temporaries.remove(&r)) {
@@ -725,6 +726,17 @@ impl<'a> Walker<'a> {
                 state.live.remove(&k);
             }
         }
+    }
+
+    /// `connect(p).ok().and_then(|mut s| ping(&mut s).ok())`: the value moves into a closure
+    /// that does not return it, and is dropped when the closure ends.
+    fn closures_drop_argument(&self, call: &Call) -> bool {
+        let prog = self.ctx.prog;
+        !call.closures.is_empty()
+            && call.closures.iter().all(|&c| {
+                let f = prog.function((self.me.0, c as u32));
+                f.params.first().is_some_and(|p| !f.returns.contains(p))
+            })
     }
 
     /// Every closure passed to this `pre_exec` only calls `setpgid` (and reads `errno`): what
@@ -857,6 +869,20 @@ impl<'a> Walker<'a> {
             .entry(call.id)
             .or_insert_with(|| ForkRec::new(site, kind, in_test));
         rec.live.merge(state);
+        if !in_test {
+            // libtest's threads are the parent's only while test code forks: a test calling
+            // the program's fork is the program's business at run time, not at this fork.
+            let harness: Vec<&str> = self
+                .ctx
+                .prog
+                .catalog
+                .by_path(crate::ir::TEST_HARNESS)
+                .into_iter()
+                .map(|i| self.ctx.prog.catalog.apis[i].label.as_str())
+                .collect();
+            rec.live
+                .remove_where(|h| harness.contains(&h.label.as_ref()));
+        }
         if let Some(v) = &call.bind {
             self.fork_vars.insert(v.clone(), call.id);
         }

@@ -464,7 +464,7 @@ impl<'a> Lowerer<'a> {
         self.ir.functions[index].is_main = is_main;
         let implied = runtime_attr(attrs)
             .into_iter()
-            .chain(runs_on_test_thread(attrs).then(|| TEST_HARNESS.to_string()))
+            .chain(runs_on_test_thread(attrs).then(|| crate::ir::TEST_HARNESS.to_string()))
             .map(|p| self.call(Callee::Path(vec![p]), span_of(sig.ident.span())))
             .collect::<Vec<_>>();
         self.ir.functions[index].implied.extend(implied);
@@ -1399,9 +1399,6 @@ fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
         })
 }
 
-/// The catalogue path standing for libtest's threads, implied by a test attribute.
-pub const TEST_HARNESS: &str = "test#harness";
-
 /// `#[test]`, `#[tokio::test]`, `#[rstest]`, `#[test_case(..)]`: libtest runs the function on a
 /// worker thread of its own while the main thread (and other tests) run.
 fn runs_on_test_thread(attrs: &[syn::Attribute]) -> bool {
@@ -1478,6 +1475,23 @@ impl<'ast> syn::visit::Visit<'ast> for ReturnVars {
         self.in_return = was;
     }
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    // A local only borrowed (`f(&mut stream)`, `stream.peer_addr()`, `stream.field`) in a return
+    // value is not returned: it is dropped when the function ends.
+    fn visit_expr(&mut self, e: &'ast syn::Expr) {
+        let local = |e: &syn::Expr| matches!(e, syn::Expr::Path(p) if p.path.segments.len() == 1);
+        match e {
+            syn::Expr::Reference(r) if local(&r.expr) => {}
+            syn::Expr::Field(f) if local(&f.base) => {}
+            syn::Expr::MethodCall(m)
+                if local(&m.receiver) && !m.method.to_string().starts_with("into") =>
+            {
+                for arg in &m.args {
+                    self.visit_expr(arg);
+                }
+            }
+            _ => syn::visit::visit_expr(self, e),
+        }
+    }
     fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
         if (!self.only_returns || self.in_return) && p.path.segments.len() == 1 {
             self.names.push(p.path.segments[0].ident.to_string());
