@@ -152,7 +152,7 @@ impl<'a> Walker<'a> {
                 if !h.up.is_empty() {
                     continue;
                 }
-                if self.dies_with_local(&h) {
+                if self.dies_with_local(&h, false) {
                     continue;
                 }
                 alive.push(h);
@@ -202,8 +202,17 @@ impl<'a> Walker<'a> {
     }
 
     /// Guards, connections and files held by a local are dropped with it (unless returned).
-    fn dies_with_local(&self, h: &Hazard) -> bool {
+    fn dies_with_local(&self, h: &Hazard, block_end: bool) -> bool {
         let Some(bind) = &h.bind else { return false };
+        // A matched value (`{scrutinee#..}`) ends in the arms that do not move it; one an arm
+        // moves out may be the function's value.
+        if bind.starts_with('{') {
+            return block_end
+                && matches!(
+                    h.effect,
+                    Effect::TakesGlobalLock | Effect::OpensConnection | Effect::OpensFile
+                );
+        }
         match h.effect {
             Effect::TakesGlobalLock => true,
             Effect::OpensConnection | Effect::OpensFile => !self.returns.contains(bind),
@@ -226,7 +235,7 @@ impl<'a> Walker<'a> {
                     .iter()
                     .filter(|(_, h)| {
                         h.bind.as_deref().is_some_and(|b| locals.contains(b))
-                            && self.dies_with_local(h)
+                            && self.dies_with_local(h, true)
                     })
                     .map(|(k, _)| *k)
                     .collect();
