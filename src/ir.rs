@@ -7,6 +7,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The callee a test attribute implies (`#[test]`): the catalogue says what libtest's threads are.
+pub const TEST_HARNESS: &str = "test#harness";
+
 /// A 1-based source range inside the file that holds it (the end column is exclusive).
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
@@ -183,6 +186,10 @@ pub struct Call {
     pub str_arg: Option<String>,
     /// The call whose result is this method call's receiver (builder chains).
     pub receiver_call: Option<u32>,
+    /// Functions named (not called) as arguments, by argument index: the child handler of
+    /// `pthread_atfork(None, None, Some(on_child))`.
+    #[serde(default)]
+    pub fn_args: Vec<(u32, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,5 +12,6 @@ pub mod ir;
 pub mod pipeline;
 pub mod prefilter;
 pub mod report;
+pub mod rules;
 pub mod source;
 pub mod trace;

@@ -280,9 +280,9 @@ reason = "reviewed: only write(2) in release builds"
             (5, "FL001".into()),
             (10, "FL001".into()),
             (10, "FL002".into()),
-            // The pre_exec closure makes std fork while the pool's threads run; the call inside
-            // it is allowed, so no FL005.
-            (19, "FL001".into())
+            // The pre_exec closure makes std fork while the pool's threads run (FL008); the
+            // call inside it is allowed, so no FL005.
+            (19, "FL008".into())
         ],
         "{after:?}"
     );

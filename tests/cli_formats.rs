@@ -264,8 +264,8 @@ fn sarif_format() {
     assert_eq!(
         ids,
         [
-            "FL001", "FL002", "FL003", "FL004", "FL005", "FL006", "FL007", "FL000", "FL900",
-            "FL901"
+            "FL001", "FL002", "FL003", "FL004", "FL005", "FL006", "FL007", "FL008", "FL000",
+            "FL900", "FL901"
         ]
     );
     assert!(rules[0]["fullDescription"]["text"]

@@ -123,3 +123,62 @@ fn an_exit_in_the_child_is_named_as_called() {
         "{messages:?}"
     );
 }
+
+fn findings_of(file: &str) -> Vec<forklint::diagnostic::Finding> {
+    pipeline::run(
+        &[fixtures().join(file)],
+        Catalog::builtin(),
+        &CheckOptions::default(),
+    )
+    .unwrap()
+    .findings
+}
+
+#[test]
+fn findings_in_test_code_are_warnings() {
+    let found = findings_of("fl005/test_fork_child_allocates.rs");
+    assert!(!found.is_empty());
+    for f in found {
+        assert_eq!(
+            f.severity,
+            forklint::diagnostic::Severity::Warning,
+            "{}",
+            f.message
+        );
+    }
+}
+
+#[test]
+fn process_group_is_suggested_only_for_a_closure_that_does_no_more() {
+    let only = findings_of("fl008/pre_exec_new_process_group.rs");
+    assert!(
+        only[0].help.contains("process_group(0)"),
+        "{}",
+        only[0].help
+    );
+    let session = findings_of("fl008/pre_exec_session_and_terminal.rs");
+    assert!(
+        !session[0].help.contains("process_group(0)"),
+        "{}",
+        session[0].help
+    );
+}
+
+#[test]
+fn a_use_in_the_child_of_what_the_parent_made_is_shown() {
+    for file in [
+        "fl002/queue_popped_in_child.rs",
+        "fl001/runtime_entered_in_child.rs",
+        "fl004/guard_held_child_locks_again.rs",
+    ] {
+        let found = findings_of(file);
+        assert!(
+            found[0]
+                .related
+                .iter()
+                .any(|r| r.message.contains("used in the child here")),
+            "{file}: {:?}",
+            found[0].related
+        );
+    }
+}

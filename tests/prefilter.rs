@@ -12,8 +12,8 @@
 //! which the run turns into a full parse with the same report.
 
 use forklint::catalog::Catalog;
-use forklint::pipeline::{self, CheckOptions, CheckReport};
 use forklint::frontend::rust::layout::Layout;
+use forklint::pipeline::{self, CheckOptions, CheckReport};
 use forklint::prefilter::{self, Limits};
 use std::fmt::Write as _;
 use std::path::Path;

@@ -55,7 +55,7 @@ fn model_examples() {
         (&[Connect, Fork(Work)], &["FL002"]),
         (&[Runtime, Connect, Fork(Work)], &["FL001", "FL002"]),
         (&[Fork(SpawnThenExit), Fork(Work)], &[]),
-        (&[Spawn, Fork(SpawnThenExit)], &["FL005", "FL005"]),
+        (&[Spawn, Fork(SpawnThenExit)], &["FL001", "FL005", "FL005"]),
         (&[Connect, Fork(SpawnThenExit)], &[]),
         (
             &[Spawn, Spawn, Join(0), Fork(Work), Join(0), Fork(Work)],

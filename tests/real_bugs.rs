@@ -137,13 +137,13 @@ const CAUGHT: &[(&str, &str, &str, u32)] = &[
     (
         "R17 perry PR #7157: bare name + PATH takes the fork path",
         "real/r17_perry_bare_name_path.rs",
-        "FL001",
+        "FL008",
         11,
     ),
     (
         "R18 maki #909 / sp1 #2702: pre_exec forces fork",
         "real/r18_pre_exec_forces_fork.rs",
-        "FL001",
+        "FL008",
         10,
     ),
 ];

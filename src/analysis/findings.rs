@@ -1,16 +1,29 @@
-//! Turns what the reporting walks saw into findings: one per (rule, primary location), the
-//! hazards as related locations, the call chain as the trace, the rule's help text.
+//! Turns the records of the reporting walks into findings: one per (rule, primary location), the
+//! hazards as related locations, the call chain as the trace. One constructor per finding shape;
+//! each only says what the finding is, `push` merges it with an earlier one at the same place.
 
 use super::program::{FnRef, Program};
+use super::record::{ChildCall, ChildSite, ForcedFork, ForkKind, ForkRec, WalkRecord};
 use super::state::{Hazard, Op, Step};
-use super::walk::{ChildCall, ForcedFork, ForkKind, ForkRec, Walker};
-use crate::catalog::{rules, Effect};
+use crate::catalog::Effect;
 use crate::diagnostic::{Finding, Location, Related, Severity};
+use crate::rules::{Extra, RuleId};
 use std::collections::BTreeMap;
 
 pub struct Findings<'p> {
     prog: &'p Program<'p>,
-    by_key: BTreeMap<(String, u32, crate::ir::Span), Finding>,
+    by_key: BTreeMap<(RuleId, u32, crate::ir::Span), Finding>,
+}
+
+/// The rule a hazard of this kind falls under when it is alive at a fork whose child goes on.
+fn hazard_rule(effect: Effect) -> Option<RuleId> {
+    match effect {
+        Effect::StartsThread => Some(RuleId::FL001),
+        Effect::OpensConnection => Some(RuleId::FL002),
+        Effect::TouchesObjc => Some(RuleId::FL003),
+        Effect::TakesGlobalLock => Some(RuleId::FL004),
+        _ => None,
+    }
 }
 
 impl<'p> Findings<'p> {
@@ -21,70 +34,42 @@ impl<'p> Findings<'p> {
         }
     }
 
-    fn location(&self, file: u32, span: crate::ir::Span) -> Location {
+    fn location(&self, step: &Step) -> Location {
         Location {
-            path: self.prog.files[file as usize].path.clone(),
-            line: span.line,
-            column: span.col,
-            end_line: span.end_line,
-            end_column: span.end_col,
+            path: self.prog.files[step.file as usize].path.clone(),
+            line: step.span.line,
+            column: step.span.col,
+            end_line: step.span.end_line,
+            end_column: step.span.end_col,
         }
     }
 
     fn related(&self, step: &Step, message: String) -> Related {
         Related {
-            location: self.location(step.file, step.span),
+            location: self.location(step),
             message,
         }
     }
 
-    fn push(
-        &mut self,
-        rule: &str,
-        primary: &Step,
-        message: String,
-        severity: Option<Severity>,
-        related: Vec<Related>,
-        trace: Vec<Related>,
-    ) {
-        self.push_with_help(rule, primary, message, severity, related, trace, None);
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn push_with_help(
-        &mut self,
-        rule: &str,
-        primary: &Step,
-        message: String,
-        severity: Option<Severity>,
-        related: Vec<Related>,
-        trace: Vec<Related>,
-        help: Option<String>,
-    ) {
-        let doc = rules::get(rule);
-        let key = (rule.to_string(), primary.file, primary.span);
-        let entry = self.by_key.entry(key).or_insert_with(|| Finding {
-            rule: doc.id.clone(),
-            name: doc.name.clone(),
-            severity: severity.unwrap_or(doc.severity),
-            location: Some(Location {
-                path: self.prog.files[primary.file as usize].path.clone(),
-                line: primary.span.line,
-                column: primary.span.col,
-                end_line: primary.span.end_line,
-                end_column: primary.span.end_col,
-            }),
-            message,
-            related: Vec::new(),
-            trace,
-            help: help.unwrap_or_else(|| doc.help.clone()),
+    /// Adds a finding, or merges its related locations into the one already at that place.
+    fn push(&mut self, rule: RuleId, primary: &Step, message: String, extra: Extra) {
+        let key = (rule, primary.file, primary.span);
+        let location = self.location(primary);
+        let entry = self.by_key.entry(key).or_insert_with(|| {
+            let mut f = rule.at(location, message);
+            f.severity = extra.severity.unwrap_or(f.severity);
+            f.trace = extra.trace;
+            if let Some(help) = extra.help {
+                f.help = help;
+            }
+            f
         });
-        for r in related {
+        for r in extra.related {
             if !entry.related.contains(&r) {
                 entry.related.push(r);
             }
         }
-        if let Some(s) = severity {
+        if let Some(s) = extra.severity {
             entry.severity = entry.severity.max(s);
         }
     }
@@ -92,6 +77,9 @@ impl<'p> Findings<'p> {
     /// The chain from the function that ordered creation and fork: down to the creation, then
     /// down again to the fork.
     fn hazard_trace(&self, h: &Hazard, fork: &Step) -> Vec<Related> {
+        if h.down.is_empty() && h.up.is_empty() {
+            return Vec::new();
+        }
         let mut out = Vec::new();
         for s in &h.down {
             out.push(self.related(s, format!("calls {}", s.text)));
@@ -104,83 +92,64 @@ impl<'p> Findings<'p> {
         out
     }
 
-    pub fn add_walk(&mut self, me: FnRef, walker: &Walker, child_closure: Option<&Step>) {
-        for forced in walker.forced_forks.values() {
+    pub fn add_walk(&mut self, me: FnRef, rec: &WalkRecord, child_closure: Option<&ChildSite>) {
+        for forced in rec.forced_forks.values() {
             self.forced_fork(forced);
         }
-        for rec in walker.forks.values() {
-            self.fork(rec);
+        for fork in rec.forks.values() {
+            self.fork(fork);
         }
-        if let Some(register) = child_closure {
-            for call in walker.closure_calls.values() {
-                self.unsafe_in_child(
-                    call,
-                    &format!(
-                        "the {} closure (it runs in the child between fork and exec)",
-                        register.text
-                    ),
-                );
+        if let Some(site) = child_closure {
+            for call in rec.closure_calls.values() {
+                self.unsafe_in_child(call, &site.place, Vec::new(), None);
             }
         }
-        let is_main = self.prog.function(me).is_main;
-        for (span, fork) in &walker.main_returns {
-            if !is_main {
-                continue;
+        if self.prog.function(me).is_main {
+            for (span, fork) in &rec.main_returns {
+                if let Some(fork) = rec.forks.get(fork) {
+                    let primary = Step {
+                        file: me.0,
+                        span: *span,
+                        text: "return".into(),
+                    };
+                    self.return_from_main(&primary, fork);
+                }
             }
-            let Some(rec) = walker.forks.get(fork) else {
-                continue;
-            };
-            let primary = Step {
-                file: me.0,
-                span: *span,
-                text: "return".into(),
-            };
-            let related = vec![self.related(&rec.site, format!("{} here", rec.site.text))];
-            self.push(
-                "FL006",
-                &primary,
-                format!("the child of {} returns out of `main`: the parent's destructors, atexit handlers and buffered output run again in the child", rec.site.text),
-                None,
-                related,
-                Vec::new(),
-            );
         }
     }
 
     fn fork(&mut self, rec: &ForkRec) {
         let brief = rec.child_is_brief();
-        let threads: Vec<&Hazard> = rec
-            .live
-            .live
-            .values()
-            .filter(|h| h.effect == Effect::StartsThread)
-            .collect();
-        if !brief {
-            for (rule, effect) in [
-                ("FL001", Effect::StartsThread),
-                ("FL002", Effect::OpensConnection),
-                ("FL003", Effect::TouchesObjc),
-                ("FL004", Effect::TakesGlobalLock),
-            ] {
-                let hazards: Vec<&Hazard> = rec
-                    .live
-                    .live
-                    .values()
-                    .filter(|h| h.effect == effect)
-                    // A guard only matters to a child that goes on, or that takes the lock again.
-                    .filter(|h| {
-                        effect != Effect::TakesGlobalLock
-                            || rec.child_continues
+        let goes_on = rec.child_goes_on();
+        for effect in [
+            Effect::StartsThread,
+            Effect::OpensConnection,
+            Effect::TouchesObjc,
+            Effect::TakesGlobalLock,
+        ] {
+            let Some(rule) = hazard_rule(effect) else {
+                continue;
+            };
+            let hazards: Vec<&Hazard> = rec
+                .live
+                .live
+                .values()
+                .filter(|h| h.effect == effect)
+                .filter(|h| match effect {
+                    // Threads matter to any child that runs more than async-signal-safe calls.
+                    Effect::StartsThread => !brief,
+                    // A guard matters to a child that goes on, or that takes the lock again.
+                    Effect::TakesGlobalLock => {
+                        rec.child_continues
                             || !rec.has_child
                             || rec.kind == ForkKind::Daemon
-                            || h.global
-                                .as_ref()
-                                .is_some_and(|g| rec.child_globals.contains(g))
-                    })
-                    .collect();
-                if hazards.is_empty() {
-                    continue;
-                }
+                            || rec.child_use_of(h).is_some()
+                    }
+                    // Connections and ObjC state matter to a child that runs the program on.
+                    _ => goes_on || rec.child_use_of(h).is_some(),
+                })
+                .collect();
+            if !hazards.is_empty() {
                 self.hazards_at_fork(rule, rec, &hazards);
             }
         }
@@ -200,7 +169,12 @@ impl<'p> Findings<'p> {
             );
             let related = vec![self.related(&call.primary, "used in the child here".to_string())];
             let trace = self.op_trace(call, op);
-            self.push("FL003", &rec.site, message, None, related, trace);
+            self.push(
+                RuleId::FL003,
+                &rec.site,
+                message,
+                Extra::related(related).trace(trace),
+            );
         }
         let shared: Vec<&Hazard> = rec
             .live
@@ -210,45 +184,79 @@ impl<'p> Findings<'p> {
             .filter(|h| {
                 h.bind
                     .as_ref()
-                    .is_some_and(|b| rec.child_uses.contains(b) && rec.parent_uses.contains(b))
+                    .is_some_and(|b| rec.child_uses.contains_key(b) && rec.parent_uses.contains(b))
             })
             .collect();
         if !shared.is_empty() && rec.kind != ForkKind::Daemon {
-            self.hazards_at_fork("FL007", rec, &shared);
+            self.hazards_at_fork(RuleId::FL007, rec, &shared);
         }
-        let child_ends = rec.kind == ForkKind::Vfork || (rec.has_child && !rec.child_continues);
-        if child_ends && !threads.is_empty() {
-            let why = format!(
-                "the child of {} while {} may be running",
-                rec.site.text, threads[0].label
-            );
-            let first = threads[0];
-            for call in rec.unsafe_calls.values() {
-                let mut related =
-                    vec![self.related(&first.site, format!("{} created here", first.label))];
-                related.push(self.related(&rec.site, format!("{} here", rec.site.text)));
-                self.unsafe_in_child_with(call, &why, related);
-            }
-        }
+        self.unsafe_calls_in_child(rec);
         if rec.kind != ForkKind::Daemon {
             for call in rec.exits.values() {
-                let mut trace = Vec::new();
-                if let Some(op) = call.ops.first() {
-                    trace = self.op_trace(call, op);
-                }
-                let related = vec![self.related(&rec.site, format!("{} here", rec.site.text))];
-                let direct = call.ops.first().filter(|o| o.down.is_empty());
-                let message = if let Some(op) = direct {
-                    format!("the child of {} leaves through `{}`: atexit handlers and the parent's buffered output run again", rec.site.text, op.site.text)
-                } else {
-                    format!("the child of {} calls {}, which leaves through `exit`: atexit handlers and the parent's buffered output run again", rec.site.text, call.primary.text)
-                };
-                self.push("FL006", &call.primary, message, None, related, trace);
+                self.exit_in_child(call, rec);
             }
         }
     }
 
-    /// A spawn that std makes with fork+exec while threads may be running (perry, sp1, maki).
+    /// FL005 at each call of the child's own code that is not async-signal-safe, when the
+    /// parent may be multithreaded: whether or not the child goes on afterwards.
+    fn unsafe_calls_in_child(&mut self, rec: &ForkRec) {
+        let Some(first) = rec
+            .live
+            .live
+            .values()
+            .find(|h| h.effect == Effect::StartsThread)
+        else {
+            return;
+        };
+        // After `daemon()` the child is the rest of the program: FL001 says it all.
+        if rec.kind == ForkKind::Daemon {
+            return;
+        }
+        let place = format!(
+            "the child of {} while {} may be running",
+            rec.site.text, first.label
+        );
+        let severity = rec.in_test.then_some(Severity::Warning);
+        for call in rec.unsafe_calls.values() {
+            let related = vec![
+                self.related(&first.site, format!("{} created here", first.label)),
+                self.related(&rec.site, format!("{} here", rec.site.text)),
+            ];
+            self.unsafe_in_child(call, &place, related, severity);
+        }
+    }
+
+    /// FL006: the child leaves through `exit`.
+    fn exit_in_child(&mut self, call: &ChildCall, rec: &ForkRec) {
+        let trace = call
+            .ops
+            .first()
+            .map(|op| self.op_trace(call, op))
+            .unwrap_or_default();
+        let related = vec![self.related(&rec.site, format!("{} here", rec.site.text))];
+        let message = if call.ops.first().is_some_and(|o| o.down.is_empty()) {
+            format!("the child of {} leaves through `{}`: atexit handlers and the parent's buffered output run again", rec.site.text, call.ops[0].site.text)
+        } else {
+            format!("the child of {} calls {}, which leaves through `exit`: atexit handlers and the parent's buffered output run again", rec.site.text, call.primary.text)
+        };
+        self.push(
+            RuleId::FL006,
+            &call.primary,
+            message,
+            Extra::related(related).trace(trace),
+        );
+    }
+
+    /// FL006: the child returns out of `main`.
+    fn return_from_main(&mut self, primary: &Step, rec: &ForkRec) {
+        let related = vec![self.related(&rec.site, format!("{} here", rec.site.text))];
+        let message = format!("the child of {} returns out of `main`: the parent's destructors, atexit handlers and buffered output run again in the child", rec.site.text);
+        self.push(RuleId::FL006, primary, message, Extra::related(related));
+    }
+
+    /// FL008: a spawn that std makes with fork+exec while threads may be running (perry, sp1,
+    /// maki).
     fn forced_fork(&mut self, forced: &ForcedFork) {
         let first = &forced.threads[0];
         let message = format!("{} while {} may be running", forced.why, first.label);
@@ -257,21 +265,12 @@ impl<'p> Findings<'p> {
             .iter()
             .map(|h| self.related(&h.site, format!("{} created here", h.label)))
             .collect();
-        let trace = if first.down.is_empty() && first.up.is_empty() {
-            Vec::new()
-        } else {
-            self.hazard_trace(first, &forced.site)
-        };
-        let help = "keep std on posix_spawn: use `process_group(0)` instead of `setsid` in a closure, set limits in the parent, give the program's absolute path; if a closure is needed, call only async-signal-safe functions in it".to_string();
-        self.push_with_help(
-            "FL001",
-            &forced.site,
-            message,
-            Some(Severity::Warning),
-            related,
-            trace,
-            Some(help),
-        );
+        let trace = self.hazard_trace(first, &forced.site);
+        let mut extra = Extra::related(related).trace(trace);
+        if forced.only_setpgid {
+            extra = extra.help("the closure only starts a new process group: `Command::process_group(0)` does that on the posix_spawn path".to_string());
+        }
+        self.push(RuleId::FL008, &forced.site, message, extra);
     }
 
     /// Thread state that outlives a call in a Python extension, for a parent that forks later.
@@ -280,37 +279,37 @@ impl<'p> Findings<'p> {
             "{label} stays alive in this Python extension's process: a Python parent that forks afterwards (multiprocessing's fork start method, gunicorn --preload, uWSGI without lazy-apps) leaves its children with threads that do not exist"
         );
         let help = "record the pid that created it and rebuild it (or fail fast) in a forked child, or document that users must use the spawn start method".to_string();
-        self.push_with_help(
-            "FL001",
+        self.push(
+            RuleId::FL001,
             site,
             message,
-            Some(Severity::Warning),
-            Vec::new(),
-            Vec::new(),
-            Some(help),
+            Extra::default()
+                .severity(Some(Severity::Warning))
+                .help(help),
         );
     }
 
-    fn hazards_at_fork(&mut self, rule: &str, rec: &ForkRec, hazards: &[&Hazard]) {
+    /// FL001-FL004, FL007: what was alive at a fork whose child it matters to.
+    fn hazards_at_fork(&mut self, rule: RuleId, rec: &ForkRec, hazards: &[&Hazard]) {
         let first = hazards[0];
         let more = match hazards.len() {
             1 => String::new(),
             n => format!(" (and {} more)", n - 1),
         };
         let message = match rule {
-            "FL001" => format!(
+            RuleId::FL001 => format!(
                 "{} while {} may be running{more}",
                 rec.site.text, first.label
             ),
-            "FL002" => format!(
+            RuleId::FL002 => format!(
                 "{} while {} is open{more}: parent and child share it",
                 rec.site.text, first.label
             ),
-            "FL003" => format!(
+            RuleId::FL003 => format!(
                 "{} after {} was used{more}: macOS kills a child that touches it",
                 rec.site.text, first.label
             ),
-            "FL004" => format!("{} while {} is held{more}", rec.site.text, first.label),
+            RuleId::FL004 => format!("{} while {} is held{more}", rec.site.text, first.label),
             _ => format!(
                 "{} while {} is used by both processes{more}: they share one file offset",
                 rec.site.text, first.label
@@ -318,25 +317,36 @@ impl<'p> Findings<'p> {
         };
         let severity = hazards
             .iter()
-            .map(|h| h.severity.unwrap_or(rules::get(rule).severity))
+            .map(|h| h.severity.unwrap_or(rule.default_severity()))
             .max();
-        let related = hazards
-            .iter()
-            .map(|h| {
-                let via = if h.down.is_empty() && h.up.is_empty() {
-                    String::new()
-                } else {
-                    " (see trace)".to_string()
-                };
-                self.related(&h.site, format!("{} created here{via}", h.label))
-            })
-            .collect();
-        let trace = if first.down.is_empty() && first.up.is_empty() {
-            Vec::new()
-        } else {
-            self.hazard_trace(first, &rec.site)
-        };
-        self.push(rule, &rec.site, message, severity, related, trace);
+        let mut related: Vec<Related> = Vec::new();
+        for h in hazards {
+            let via = if h.down.is_empty() && h.up.is_empty() {
+                ""
+            } else {
+                " (see trace)"
+            };
+            related.push(self.related(&h.site, format!("{} created here{via}", h.label)));
+            if let Some(used) = rec.child_use_of(h) {
+                related.push(self.related(used, format!("{} used in the child here", used.text)));
+            }
+        }
+        if let (RuleId::FL001, Some(step)) = (rule, rec.child_unknown.as_ref()) {
+            related.push(self.related(
+                step,
+                format!(
+                    "the child goes on here: {} is not known to be async-signal-safe",
+                    step.text
+                ),
+            ));
+        }
+        let trace = self.hazard_trace(first, &rec.site);
+        self.push(
+            rule,
+            &rec.site,
+            message,
+            Extra::related(related).trace(trace).severity(severity),
+        );
     }
 
     fn op_trace(&self, call: &ChildCall, op: &Op) -> Vec<Related> {
@@ -348,12 +358,17 @@ impl<'p> Findings<'p> {
         out
     }
 
-    fn unsafe_in_child(&mut self, call: &ChildCall, place: &str) {
-        self.unsafe_in_child_with(call, place, Vec::new());
-    }
-
-    fn unsafe_in_child_with(&mut self, call: &ChildCall, place: &str, mut related: Vec<Related>) {
-        let Some(op) = call.ops.first() else { return };
+    /// FL005: a call in child code that is not async-signal-safe.
+    fn unsafe_in_child(
+        &mut self,
+        call: &ChildCall,
+        place: &str,
+        mut related: Vec<Related>,
+        severity: Option<Severity>,
+    ) {
+        let Some(op) = call.ops.first() else {
+            return;
+        };
         let direct = op.down.is_empty();
         let message = if direct {
             format!("{} {} in {place}", op.site.text, op.effect.verb())
@@ -376,7 +391,8 @@ impl<'p> Findings<'p> {
         } else {
             self.op_trace(call, op)
         };
-        self.push("FL005", &call.primary, message, None, related, trace);
+        let extra = Extra::related(related).trace(trace).severity(severity);
+        self.push(RuleId::FL005, &call.primary, message, extra);
     }
 
     pub fn finish(self) -> Vec<Finding> {

@@ -3,6 +3,7 @@
 
 mod findings;
 pub mod program;
+pub mod record;
 mod state;
 mod walk;
 
@@ -10,9 +11,10 @@ use crate::catalog::{Catalog, ClosureRole, Effect};
 use crate::diagnostic::Finding;
 use crate::ir::FileIr;
 use program::{for_each_call, FnRef, Program, Target};
+use record::{ChildSite, Summary};
 use state::{State, Step};
 use std::collections::{HashMap, HashSet, VecDeque};
-use walk::{Ctx, Mode, Summary, Walker};
+use walk::{Ctx, Mode, Walker};
 
 /// Counts for `--stats`.
 #[derive(Debug, Default, Clone)]
@@ -101,7 +103,7 @@ pub fn analyze(files: Vec<FileIr>, catalog: &Catalog) -> (Vec<Finding>, Stats) {
         };
         let mut walker = Walker::new(&ctx, f, Mode::Report);
         walker.run(entries.get(&f).cloned().unwrap_or_default());
-        out.add_walk(f, &walker, child_closures.get(&f));
+        out.add_walk(f, &walker.rec, child_closures.get(&f));
     }
     python_extensions(&prog, &summaries, &mut out);
     (out.finish(), stats)
@@ -215,8 +217,9 @@ fn worklist(
     steps
 }
 
-/// Closures registered as fork-child code (`pre_exec`) and closures whose threads are scoped.
-fn closure_roles(prog: &Program) -> (HashMap<FnRef, Step>, HashSet<FnRef>) {
+/// Closures and functions registered as fork-child code (`pre_exec`, an atfork child handler) and
+/// closures whose threads are scoped.
+fn closure_roles(prog: &Program) -> (HashMap<FnRef, ChildSite>, HashSet<FnRef>) {
     let mut child = HashMap::new();
     let mut scoped = HashSet::new();
     for (fi, file) in prog.files.iter().enumerate() {
@@ -227,16 +230,46 @@ fn closure_roles(prog: &Program) -> (HashMap<FnRef, Step>, HashSet<FnRef>) {
                 };
                 for &i in list {
                     let api = &prog.catalog.apis[i];
+                    let step = || Step {
+                        file: fi as u32,
+                        span: call.span,
+                        text: api.label.as_str().into(),
+                    };
+                    if let (Some(arg), true) =
+                        (api.child_arg, api.effects.contains(&Effect::ChildClosure))
+                    {
+                        for &(_, handler) in prog
+                            .fn_refs(fi as u32, call.id)
+                            .iter()
+                            .filter(|(pos, _)| *pos as usize == arg)
+                        {
+                            let place = format!(
+                                "the `{}` child handler (it runs in the child of every fork)",
+                                api.label
+                            );
+                            child.insert(
+                                handler,
+                                ChildSite {
+                                    step: step(),
+                                    place,
+                                },
+                            );
+                        }
+                        continue;
+                    }
                     for &c in &call.closures {
                         let key = (fi as u32, c as u32);
                         match api.closure {
                             ClosureRole::Child if api.effects.contains(&Effect::ChildClosure) => {
+                                let place = format!(
+                                    "the {} closure (it runs in the child between fork and exec)",
+                                    api.label
+                                );
                                 child.insert(
                                     key,
-                                    Step {
-                                        file: fi as u32,
-                                        span: call.span,
-                                        text: api.label.as_str().into(),
+                                    ChildSite {
+                                        step: step(),
+                                        place,
                                     },
                                 );
                             }

@@ -26,6 +26,8 @@ pub struct Program<'c> {
     pub targets: Vec<Vec<Target>>,
     /// Callers of each function (with the call's file), for the summary worklist.
     pub callers: HashMap<FnRef, Vec<FnRef>>,
+    /// Functions named as arguments, by (file, call id): (argument index, function).
+    fn_refs: HashMap<(u32, u32), Vec<(u32, FnRef)>>,
 }
 
 /// A path lookup follows at most this many `use` re-exports (the prefilter follows as many).
@@ -171,6 +173,7 @@ impl<'c> Program<'c> {
         };
         let mut targets = Vec::with_capacity(files.len());
         let mut callers: HashMap<FnRef, Vec<FnRef>> = HashMap::new();
+        let mut fn_refs: HashMap<(u32, u32), Vec<(u32, FnRef)>> = HashMap::new();
         for (fi, file) in files.iter().enumerate() {
             let mut t: Vec<Target> = Vec::new();
             // Types that builder chains carry, learnt from the catalogue's `returns`.
@@ -226,6 +229,14 @@ impl<'c> Program<'c> {
                     for &c in &call.closures {
                         callers.entry((fi as u32, c as u32)).or_default().push(me);
                     }
+                    for (pos, path) in &call.fn_args {
+                        for f in lookup(&absolute(file, path)).unwrap_or_default() {
+                            fn_refs
+                                .entry((fi as u32, call.id))
+                                .or_default()
+                                .push((*pos, f));
+                        }
+                    }
                     let id = call.id as usize;
                     if t.len() <= id {
                         t.resize(id + 1, Target::Unknown);
@@ -248,7 +259,16 @@ impl<'c> Program<'c> {
             catalog,
             targets,
             callers,
+            fn_refs,
         }
+    }
+
+    /// Functions a call names as arguments (not calls): (argument index, function).
+    pub fn fn_refs(&self, file: u32, call: u32) -> &[(u32, FnRef)] {
+        self.fn_refs
+            .get(&(file, call))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 
     /// Both files belong to the same package (its library, binaries, tests and examples).

@@ -32,6 +32,9 @@ pub struct Hazard {
     pub up: Vec<Step>,
     /// The local of the current function that holds it, for joins and drops.
     pub bind: Option<String>,
+    /// The local whose method created it (`tok.encode_batch(..)` starts threads for `tok`):
+    /// a use of that local in a child is a use of what the hazard belongs to.
+    pub owner: Option<String>,
     /// For a lock guard: the global it locks.
     pub global: Option<String>,
 }

@@ -4,63 +4,21 @@
 //! fork's child does.
 
 use super::program::{FnRef, Program, Target};
+use super::record::{
+    add_op, ChildCall, ChildSite, ForcedFork, ForkKind, ForkRec, Summary, WalkRecord,
+};
 use super::state::{append, join, prepend, Hazard, Op, State, Step};
-use crate::catalog::{ClosureRole, Effect};
-use crate::ir::{Block, Branch, Call, Node, Side, Span, Subject};
+use crate::catalog::{Api, ClosureRole, Effect};
+use crate::ir::{Block, Branch, Call, Callee, Node, Side, Span, Subject};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-/// The parts of a summary the fixpoint compares.
-pub type Fingerprint = (
-    Vec<(Effect, u32, Span)>,
-    Vec<(Effect, u32, Span)>,
-    [bool; 4],
-    Vec<String>,
-);
-
-/// What a function does, seen from its callers.
-#[derive(Debug, Clone, Default)]
-pub struct Summary {
-    /// Hazards that may still be alive when it returns.
-    pub alive: Vec<Hazard>,
-    /// Child-relevant operations it may perform (allocation, printing, exit, ...).
-    pub ops: Vec<Op>,
-    /// No path returns normally.
-    pub diverges: bool,
-    /// Some path calls exec.
-    pub execs: bool,
-    /// Some path reaches a fork point or registers a child closure.
-    pub reaches_fork: bool,
-    /// It forks and hands the result to its caller, whose branch tells child from parent
-    /// (`fn fork_process() -> io::Result<Fork>`): callers treat a call to it as a fork point.
-    pub wraps_fork: bool,
-    /// Globals it locks (directly or through callees), for FL004 in a child.
-    pub globals: Vec<String>,
-}
-
-impl Summary {
-    /// The parts the fixpoint compares.
-    pub fn fingerprint(&self) -> Fingerprint {
-        let mut alive: Vec<_> = self.alive.iter().map(|h| h.key()).collect();
-        alive.sort();
-        let mut ops: Vec<_> = self
-            .ops
-            .iter()
-            .map(|o| (o.effect, o.site.file, o.site.span))
-            .collect();
-        ops.sort();
-        (
-            alive,
-            ops,
-            [
-                self.diverges,
-                self.execs,
-                self.reaches_fork,
-                self.wraps_fork,
-            ],
-            self.globals.clone(),
-        )
-    }
+/// Where the code being walked runs, if in a fork child.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChildOf {
+    Fork(u32),
+    /// A child closure (`pre_exec`, an atfork child handler).
+    Closure,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,71 +28,11 @@ pub enum Mode {
     Report,
 }
 
-/// Where the code being walked runs, if in a fork child.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChildOf {
-    Fork(u32),
-    /// A `pre_exec` closure.
-    Closure,
-}
-
-/// A call in a child's own code that does something unsafe there, and what.
-#[derive(Debug, Clone)]
-pub struct ChildCall {
-    pub primary: Step,
-    pub ops: Vec<Op>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ForkKind {
-    Fork,
-    Daemon,
-    Vfork,
-}
-
-/// One fork point in the walked function and what was seen around it.
-#[derive(Debug, Clone)]
-pub struct ForkRec {
-    pub site: Step,
-    pub kind: ForkKind,
-    pub live: State,
-    pub execs: bool,
-    pub unsafe_calls: BTreeMap<Span, ChildCall>,
-    pub exits: BTreeMap<Span, ChildCall>,
-    /// Objective-C / CoreFoundation / Security use in the child's own code (FL003 whether or
-    /// not the parent touched it first: the frameworks refuse to run on the child side).
-    pub child_objc: BTreeMap<Span, ChildCall>,
-    pub child_uses: HashSet<String>,
-    pub parent_uses: HashSet<String>,
-    /// The child's code was identified (a branch, or the rest after `daemon()`).
-    pub has_child: bool,
-    /// The child goes on past its own code (falls out of its branch or returns).
-    pub child_continues: bool,
-    /// The child calls functions of the program (not only catalogued system calls).
-    pub child_runs_code: bool,
-    /// After the child's branch falls through, the function makes more calls.
-    pub child_runs_more: bool,
-    /// Globals the child's own code touches.
-    pub child_globals: HashSet<String>,
-}
-
-impl ForkRec {
-    /// A child that only makes system calls and then execs or `_exit`s: what threads held does
-    /// not matter to it beyond the calls themselves (FL005).
-    pub fn child_is_brief(&self) -> bool {
-        match self.kind {
-            ForkKind::Vfork => true,
-            ForkKind::Daemon => false,
-            ForkKind::Fork => self.has_child && !self.child_continues && !self.child_runs_code,
-        }
-    }
-}
-
 pub struct Ctx<'a> {
     pub prog: &'a Program<'a>,
     pub summaries: &'a HashMap<FnRef, Summary>,
-    /// Closures that run in a fork child, with the registering call's label.
-    pub child_closures: &'a HashMap<FnRef, Step>,
+    /// Closures and handlers that run in a fork child, with the registering call.
+    pub child_closures: &'a HashMap<FnRef, ChildSite>,
     /// Closures passed to `thread::scope` and the like.
     pub scoped_closures: &'a HashSet<FnRef>,
 }
@@ -149,14 +47,6 @@ struct CommandState {
     forced_by: Option<String>,
 }
 
-/// A spawn or `pre_exec` that makes std fork while threads may be running.
-#[derive(Debug, Clone)]
-pub struct ForcedFork {
-    pub site: Step,
-    pub why: String,
-    pub threads: Vec<Hazard>,
-}
-
 struct LoopFrame {
     brk: Option<State>,
     cont: Option<State>,
@@ -169,27 +59,26 @@ pub struct Walker<'a> {
     exit: Option<State>,
     loops: Vec<LoopFrame>,
     child: Option<ChildOf>,
-    pub forks: BTreeMap<u32, ForkRec>,
+    /// What the reporting walk saw (forks, child closures, forced forks).
+    pub rec: WalkRecord,
     fork_vars: HashMap<String, u32>,
     pub ops: Vec<Op>,
-    op_keys: HashSet<(Effect, u32, Span)>,
+    /// The first call that is not known async-signal-safe (for the summary).
+    not_safe: Option<Step>,
+    /// Connections and files whose value no local holds, by the call that made them: a
+    /// method that only tests the value (`.is_ok()`) ends them with its statement.
+    temporaries: HashMap<u32, Vec<super::state::HazardKey>>,
     execs: bool,
     reaches_fork: bool,
     /// Entry states pushed to callees (Propagate).
     pub entries: Vec<(FnRef, State)>,
-    /// Unsafe calls inside a `pre_exec` closure (Report).
-    pub closure_calls: BTreeMap<Span, ChildCall>,
-    /// `return`/`?` leaving `main` from a child, (span, fork).
-    pub main_returns: Vec<(Span, u32)>,
     returns: HashSet<String>,
     /// `Command` builders seen, by the id of their `Command::new` call.
     commands: HashMap<u32, CommandState>,
     /// Calls (and locals) that hold a builder, to its `Command::new` id.
     command_of_call: HashMap<u32, u32>,
     command_vars: HashMap<String, u32>,
-    /// Spawns that std makes with fork+exec, with what was alive (Report).
-    pub forced_forks: BTreeMap<Span, ForcedFork>,
-    /// Globals locked here or in callees (bounded).
+    /// Globals locked here or in callees.
     globals: std::collections::BTreeSet<String>,
     /// A fork whose child fell out of its branch: code that follows may run in the child.
     child_maybe: Option<u32>,
@@ -197,10 +86,9 @@ pub struct Walker<'a> {
     error_exit: bool,
     /// Locals whose threads were joined, by the loops being walked (innermost last).
     joined: Vec<HashSet<String>>,
+    /// `return`s and `?`s walked so far: a loop that contains one has a way out.
+    leaves: usize,
 }
-
-/// Summaries record at most this many operations: enough to name the problem.
-const MAX_OPS: usize = 12;
 
 impl<'a> Walker<'a> {
     pub fn new(ctx: &'a Ctx<'a>, me: FnRef, mode: Mode) -> Self {
@@ -212,23 +100,22 @@ impl<'a> Walker<'a> {
             exit: None,
             loops: Vec::new(),
             child: None,
-            forks: BTreeMap::new(),
+            rec: WalkRecord::default(),
             fork_vars: HashMap::new(),
             ops: Vec::new(),
-            op_keys: HashSet::new(),
+            not_safe: None,
+            temporaries: HashMap::new(),
             execs: false,
             reaches_fork: false,
             entries: Vec::new(),
-            closure_calls: BTreeMap::new(),
-            main_returns: Vec::new(),
             returns,
             joined: Vec::new(),
+            leaves: 0,
             error_exit: false,
             child_maybe: None,
             commands: HashMap::new(),
             command_of_call: HashMap::new(),
             command_vars: HashMap::new(),
-            forced_forks: BTreeMap::new(),
             globals: std::collections::BTreeSet::new(),
         }
     }
@@ -265,24 +152,40 @@ impl<'a> Walker<'a> {
                 if !h.up.is_empty() {
                     continue;
                 }
-                if self.dies_with_local(&h) {
+                if self.dies_with_local(&h, false) {
                     continue;
                 }
                 alive.push(h);
             }
         }
         let is_main = self.ctx.prog.function(self.me).is_main;
+        // `fn fork() -> nix::Result<ForkResult> { unsafe { nix::unistd::fork() } }`: the fork is
+        // the function's value.
+        let tail = match f.body.nodes.last() {
+            Some(Node::Call(c)) => Some(c.id),
+            _ => None,
+        };
+        let returned = |id: &u32| {
+            tail == Some(*id)
+                || self
+                    .fork_vars
+                    .iter()
+                    .any(|(v, fork)| fork == id && self.returns.contains(v))
+        };
+        // A wrapper either tells the caller which side it is on (`Ok(Fork::Child)`), or hands
+        // back the raw result for the caller's own `pid == 0` test.
         let wraps_fork = !is_main
-            && self.forks.values().any(|r| {
+            && self.rec.forks.iter().any(|(id, r)| {
                 r.kind == ForkKind::Fork
-                    && r.has_child
-                    && r.child_continues
-                    && !r.child_runs_code
-                    && !r.child_runs_more
+                    && ((r.has_child
+                        && r.child_continues
+                        && !r.child_runs_code
+                        && !r.child_runs_more)
+                        || (!r.has_child && returned(id)))
             });
         if wraps_fork {
             // Callers report the fork at their call, with what they had alive.
-            for rec in self.forks.values_mut() {
+            for rec in self.rec.forks.values_mut() {
                 rec.live.remove_where(|h| !h.up.is_empty());
             }
         }
@@ -294,12 +197,22 @@ impl<'a> Walker<'a> {
             reaches_fork: self.reaches_fork,
             wraps_fork,
             globals: std::mem::take(&mut self.globals).into_iter().collect(),
+            not_safe: self.not_safe.take(),
         }
     }
 
     /// Guards, connections and files held by a local are dropped with it (unless returned).
-    fn dies_with_local(&self, h: &Hazard) -> bool {
+    fn dies_with_local(&self, h: &Hazard, block_end: bool) -> bool {
         let Some(bind) = &h.bind else { return false };
+        // A matched value (`{scrutinee#..}`) ends in the arms that do not move it; one an arm
+        // moves out may be the function's value.
+        if bind.starts_with('{') {
+            return block_end
+                && matches!(
+                    h.effect,
+                    Effect::TakesGlobalLock | Effect::OpensConnection | Effect::OpensFile
+                );
+        }
         match h.effect {
             Effect::TakesGlobalLock => true,
             Effect::OpensConnection | Effect::OpensFile => !self.returns.contains(bind),
@@ -322,7 +235,7 @@ impl<'a> Walker<'a> {
                     .iter()
                     .filter(|(_, h)| {
                         h.bind.as_deref().is_some_and(|b| locals.contains(b))
-                            && self.dies_with_local(h)
+                            && self.dies_with_local(h, true)
                     })
                     .map(|(k, _)| *k)
                     .collect();
@@ -343,6 +256,7 @@ impl<'a> Walker<'a> {
             } => self.lp(st, body, *at_least_once),
             Node::Block(b) => self.block(st, b),
             Node::Return { span, error } => {
+                self.leaves += 1;
                 self.leave_main(*span);
                 if let Some(ChildOf::Fork(id)) = self.child {
                     self.child_continues(id);
@@ -355,7 +269,10 @@ impl<'a> Walker<'a> {
                 }
                 *st = None;
             }
-            Node::Try(_) => self.error_exit = true,
+            Node::Try(_) => {
+                self.leaves += 1;
+                self.error_exit = true;
+            }
             Node::Break => {
                 if let Some(frame) = self.loops.last_mut() {
                     join(&mut frame.brk, st.as_ref());
@@ -368,12 +285,12 @@ impl<'a> Walker<'a> {
                 }
                 *st = None;
             }
-            Node::Use { var, .. } => self.note_use(var),
+            Node::Use { var, span } => self.note_use(var, *span),
         }
     }
 
     fn child_continues(&mut self, id: u32) {
-        if let Some(f) = self.forks.get_mut(&id) {
+        if let Some(f) = self.rec.forks.get_mut(&id) {
             f.child_continues = true;
         }
     }
@@ -382,25 +299,35 @@ impl<'a> Walker<'a> {
         if let Some(ChildOf::Fork(id)) = self.child {
             if self.ctx.prog.function(self.me).is_main
                 && self
+                    .rec
                     .forks
                     .get(&id)
                     .is_some_and(|f| f.kind != ForkKind::Daemon)
             {
-                self.main_returns.push((span, id));
+                self.rec.main_returns.push((span, id));
             }
         }
     }
 
-    fn note_use(&mut self, var: &str) {
+    fn note_use(&mut self, var: &str, span: Span) {
         match self.child {
             Some(ChildOf::Fork(id)) => {
-                if let Some(f) = self.forks.get_mut(&id) {
-                    f.child_uses.insert(var.to_string());
+                if self
+                    .rec
+                    .forks
+                    .get(&id)
+                    .is_none_or(|f| f.child_uses.contains_key(var))
+                {
+                    return;
+                }
+                let step = self.step(span, format!("`{var}`"));
+                if let Some(f) = self.rec.forks.get_mut(&id) {
+                    f.child_uses.insert(var.to_string(), step);
                 }
             }
             Some(ChildOf::Closure) => {}
             None => {
-                for f in self.forks.values_mut() {
+                for f in self.rec.forks.values_mut() {
                     f.parent_uses.insert(var.to_string());
                 }
             }
@@ -409,7 +336,7 @@ impl<'a> Walker<'a> {
 
     fn fork_of(&self, subject: &Subject) -> Option<u32> {
         match subject {
-            Subject::Call(id) => self.forks.contains_key(id).then_some(*id),
+            Subject::Call(id) => self.rec.forks.contains_key(id).then_some(*id),
             Subject::Var(v) => self.fork_vars.get(v).copied(),
         }
     }
@@ -430,8 +357,11 @@ impl<'a> Walker<'a> {
             if let Some((id, Side::Child)) = fork {
                 saw_child = true;
                 self.child = Some(ChildOf::Fork(id));
-                if let Some(f) = self.forks.get_mut(&id) {
+                if let Some(f) = self.rec.forks.get_mut(&id) {
                     f.has_child = true;
+                }
+                if let Some(s) = &mut s {
+                    into_child(s);
                 }
             }
             self.block(&mut s, &arm.body);
@@ -459,8 +389,11 @@ impl<'a> Walker<'a> {
         if let (Some(id), false) = (parent_left, saw_child) {
             if !b.exhaustive || b.arms.len() == 2 {
                 self.child = Some(ChildOf::Fork(id));
-                if let Some(f) = self.forks.get_mut(&id) {
+                if let Some(f) = self.rec.forks.get_mut(&id) {
                     f.has_child = true;
+                }
+                if let Some(s) = &mut out {
+                    into_child(s);
                 }
             }
         }
@@ -474,10 +407,13 @@ impl<'a> Walker<'a> {
             cont: None,
         });
         self.joined.push(HashSet::new());
+        let mut comes_back = false;
+        let leaves = self.leaves;
         for _ in 0..4 {
             let mut s = Some(head.clone());
             self.block(&mut s, body);
             let cont = self.loops.last_mut().and_then(|f| f.cont.take());
+            comes_back |= s.is_some() || cont.is_some();
             let mut changed = false;
             if let Some(s) = &s {
                 changed |= head.merge(s);
@@ -493,6 +429,13 @@ impl<'a> Walker<'a> {
             brk: None,
             cont: None,
         });
+        // `loop { serve() }` without a way out: code that runs on forever, never reaching exec.
+        if at_least_once && frame.brk.is_none() && comes_back && self.leaves == leaves {
+            if let Some(span) = first_call(body) {
+                let step = self.step(span, "an endless loop");
+                self.not_safe_here(step, false);
+            }
+        }
         let mut out = if at_least_once { None } else { Some(head) };
         join(&mut out, frame.brk.as_ref());
         // `for h in handles { h.join() }` joins every handle, although a may-analysis of the
@@ -511,10 +454,7 @@ impl<'a> Walker<'a> {
     }
 
     fn record_op(&mut self, op: Op, primary: &Step) {
-        let key = (op.effect, op.site.file, op.site.span);
-        if self.ops.len() < MAX_OPS && self.op_keys.insert(key) {
-            self.ops.push(op.clone());
-        }
+        add_op(&mut self.ops, &op);
         if self.mode != Mode::Report {
             return;
         }
@@ -524,18 +464,11 @@ impl<'a> Walker<'a> {
                 primary: primary.clone(),
                 ops: Vec::new(),
             });
-            if c.ops.len() < MAX_OPS
-                && !c
-                    .ops
-                    .iter()
-                    .any(|o| o.effect == op.effect && o.site == op.site)
-            {
-                c.ops.push(op.clone());
-            }
+            add_op(&mut c.ops, &op);
         };
         match self.child {
             Some(ChildOf::Fork(id)) => {
-                if let Some(f) = self.forks.get_mut(&id) {
+                if let Some(f) = self.rec.forks.get_mut(&id) {
                     if exit {
                         entry(&mut f.exits);
                     } else if op.effect == Effect::TouchesObjc {
@@ -546,10 +479,16 @@ impl<'a> Walker<'a> {
                 }
             }
             Some(ChildOf::Closure) if op.effect.is_child_unsafe() || exit => {
-                entry(&mut self.closure_calls)
+                entry(&mut self.rec.closure_calls)
             }
             Some(ChildOf::Closure) => {}
-            None => {}
+            // After a child branch falls through, what follows runs in that child too.
+            None => {
+                let fork = self.child_maybe.and_then(|id| self.rec.forks.get_mut(&id));
+                if let (Some(f), true) = (fork, op.effect.is_child_unsafe()) {
+                    entry(&mut f.unsafe_calls);
+                }
+            }
         }
     }
 
@@ -565,13 +504,17 @@ impl<'a> Walker<'a> {
         ))
     }
 
-    fn touch_global(&mut self, global: &str) {
-        if self.globals.len() < MAX_OPS {
-            self.globals.insert(global.to_string());
-        }
+    /// A global locked or used here (directly, or by the callee called at `at`). Every one is
+    /// kept: a lock the child takes again is a kind, not a repeat.
+    fn touch_global(&mut self, global: &str, at: Span) {
+        self.globals.insert(global.to_string());
         if let Some(ChildOf::Fork(id)) = self.child {
-            if let Some(f) = self.forks.get_mut(&id) {
-                f.child_globals.insert(global.to_string());
+            let step = self.step(
+                at,
+                format!("`{}`", global.rsplit("::").next().unwrap_or(global)),
+            );
+            if let Some(f) = self.rec.forks.get_mut(&id) {
+                f.child_globals.entry(global.to_string()).or_insert(step);
             }
         }
     }
@@ -579,7 +522,7 @@ impl<'a> Walker<'a> {
     fn mark_exec(&mut self) {
         self.execs = true;
         if let Some(ChildOf::Fork(id)) = self.child {
-            if let Some(f) = self.forks.get_mut(&id) {
+            if let Some(f) = self.rec.forks.get_mut(&id) {
                 f.execs = true;
             }
         }
@@ -590,21 +533,22 @@ impl<'a> Walker<'a> {
         let prog = self.ctx.prog;
         let target = prog.target(self.me.0, call.id);
         if let Some(v) = &call.receiver {
-            self.note_use(v);
+            self.note_use(v, call.span);
         }
         for v in &call.arg_vars {
-            self.note_use(v);
+            self.note_use(v, call.span);
         }
+        self.classify(call, target);
+        self.end_temporaries(state, call);
         if let Some(id) = self.child_maybe {
-            if let Some(f) = self.forks.get_mut(&id) {
+            if let Some(f) = self.rec.forks.get_mut(&id) {
                 f.child_runs_more = true;
             }
         }
-        if let Some(ChildOf::Fork(id)) = self.child {
-            if let (Some(g), true) = (self.absolute_global(call), self.forks.contains_key(&id)) {
-                if let Some(f) = self.forks.get_mut(&id) {
-                    f.child_globals.insert(g);
-                }
+        if let (Some(ChildOf::Fork(id)), Some(g)) = (self.child, self.absolute_global(call)) {
+            let step = self.step(call.span, format!("`{}`", call.callee.display()));
+            if let Some(f) = self.rec.forks.get_mut(&id) {
+                f.child_globals.entry(g).or_insert(step);
             }
         }
         let root = call
@@ -646,7 +590,7 @@ impl<'a> Walker<'a> {
                 // The program's own functions, not library code that happens to be scanned too.
                 let own = list.iter().any(|f| prog.same_package(f.0, self.me.0));
                 if let (Some(ChildOf::Fork(id)), true) = (self.child, own) {
-                    if let Some(f) = self.forks.get_mut(&id) {
+                    if let Some(f) = self.rec.forks.get_mut(&id) {
                         f.child_runs_code = true;
                     }
                 }
@@ -677,6 +621,7 @@ impl<'a> Walker<'a> {
                         down: Vec::new(),
                         up: Vec::new(),
                         bind: call.bind.clone(),
+                        owner: None,
                         global: None,
                     });
                 }
@@ -708,23 +653,129 @@ impl<'a> Walker<'a> {
                             down: Vec::new(),
                             up: vec![here.clone()],
                             bind: None,
+                            owner: None,
                             global: None,
                         });
                         self.entries.push((closure, entry));
                     }
                 }
                 ClosureRole::Deferred => {}
-                ClosureRole::Child => {
-                    if self.mode == Mode::Propagate && self.reaches(closure) {
-                        let entry = self.entry_for_callee(state, &here);
-                        self.entries.push((closure, entry));
-                    }
-                }
+                // The closure runs in a fresh single-threaded child whose own child execs: the
+                // parent's state reaches nothing there (a fork inside it starts from nothing).
+                ClosureRole::Child => {}
             }
         }
         if diverges {
             *st = None;
         }
+    }
+
+    /// Decides whether `call` is known to be async-signal-safe. The first call that is not
+    /// becomes the summary's `not_safe`; in a fork child, one that is not a catalogued unsafe
+    /// operation (those are FL005's) says the child runs code that may use what it inherited.
+    fn classify(&mut self, call: &Call, target: &Target) {
+        let in_child = matches!(self.child, Some(ChildOf::Fork(_)));
+        if self.not_safe.is_some() && !in_child {
+            return;
+        }
+        let apis = &self.ctx.prog.catalog.apis;
+        let (safe, known) = match target {
+            Target::Apis(list) => (list.iter().all(|&i| is_async_signal_safe(&apis[i])), true),
+            // Not walked yet (recursion): the fixpoint walks this caller again once it is.
+            Target::Fns(list) => (
+                list.iter().all(|f| {
+                    self.ctx
+                        .summaries
+                        .get(f)
+                        .is_none_or(|s| s.not_safe.is_none())
+                }),
+                false,
+            ),
+            // Macros the catalogue does not know expand to code whose calls are lowered as
+            // arguments; a global without an initialiser is plain memory.
+            Target::Unknown => (
+                matches!(call.callee, Callee::Macro(_) | Callee::Global(_)),
+                false,
+            ),
+        };
+        if safe {
+            return;
+        }
+        let step = self.step(call.span, format!("`{}`", call.callee.display()));
+        self.not_safe_here(step, known);
+    }
+
+    /// Something here is not async-signal-safe. In a fork child that ends the child's being
+    /// brief; unless the catalogue knows what it does, it also means the child goes on running
+    /// code that may use what it inherited.
+    fn not_safe_here(&mut self, step: Step, known: bool) {
+        if self.not_safe.is_none() {
+            self.not_safe = Some(step.clone());
+        }
+        if let Some(ChildOf::Fork(id)) = self.child {
+            if let Some(f) = self.rec.forks.get_mut(&id) {
+                if !known {
+                    f.child_unknown.get_or_insert(step.clone());
+                }
+                f.child_not_safe.get_or_insert(step);
+            }
+        }
+    }
+
+    /// `UnixStream::connect(p).is_ok()`: a connection or file that only a test of the result
+    /// sees is dropped at the end of that statement.
+    fn end_temporaries(&mut self, state: &mut State, call: &Call) {
+        let Callee::Method { name, .. } = &call.callee else {
+            return;
+        };
+        let ends = TESTS_ONLY.contains(&name.as_str()) || self.closures_drop_argument(call);
+        if !ends {
+            return;
+        }
+        if let Some(keys) = call.receiver_call.and_then(|r| self.temporaries.remove(&r)) {
+            for k in keys {
+                state.live.remove(&k);
+            }
+        }
+    }
+
+    /// `connect(p).ok().and_then(|mut s| ping(&mut s).ok())`: the value moves into a closure
+    /// that does not return it, and is dropped when the closure ends.
+    fn closures_drop_argument(&self, call: &Call) -> bool {
+        let prog = self.ctx.prog;
+        !call.closures.is_empty()
+            && call.closures.iter().all(|&c| {
+                let f = prog.function((self.me.0, c as u32));
+                f.params.first().is_some_and(|p| !f.returns.contains(p))
+            })
+    }
+
+    /// Every closure passed to this `pre_exec` only calls `setpgid` (and reads `errno`): what
+    /// `Command::process_group(0)` does without leaving posix_spawn.
+    fn closures_only_setpgid(&self, call: &Call) -> bool {
+        let prog = self.ctx.prog;
+        !call.closures.is_empty()
+            && call.closures.iter().all(|&c| {
+                let (mut setpgid, mut other) = (false, false);
+                super::program::for_each_call(
+                    &prog.function((self.me.0, c as u32)).body,
+                    &mut |inner| {
+                        let names: Vec<&str> = match prog.target(self.me.0, inner.id) {
+                            Target::Apis(list) => list
+                                .iter()
+                                .filter_map(|&i| prog.catalog.apis[i].path.as_deref())
+                                .collect(),
+                            _ => Vec::new(),
+                        };
+                        if names.iter().any(|p| p.ends_with("::setpgid")) {
+                            setpgid = true;
+                        } else if !names.contains(&"std::io::Error::last_os_error") {
+                            other = true;
+                        }
+                    },
+                );
+                setpgid && !other
+            })
     }
 
     /// `s.spawn(..)` where `s` is the scope closure's parameter.
@@ -768,6 +819,12 @@ impl<'a> Walker<'a> {
             let mut h = h.clone();
             h.down = prepend(here, &h.down);
             h.bind = call.bind.clone();
+            h.owner = call.receiver.clone();
+            if call.bind.is_none()
+                && matches!(h.effect, Effect::OpensConnection | Effect::OpensFile)
+            {
+                self.temporaries.entry(call.id).or_default().push(h.key());
+            }
             state.add(h);
         }
         for op in &summary.ops {
@@ -782,12 +839,12 @@ impl<'a> Walker<'a> {
             self.mark_exec();
         }
         for g in &summary.globals {
-            self.touch_global(g);
+            self.touch_global(g, here.span);
         }
         self.reaches_fork |= summary.reaches_fork;
     }
 
-    fn forced_fork(&mut self, state: &State, call: &Call, why: String) {
+    fn forced_fork(&mut self, state: &State, call: &Call, why: String, only_setpgid: bool) {
         if self.mode != Mode::Report {
             return;
         }
@@ -801,31 +858,42 @@ impl<'a> Walker<'a> {
             return;
         }
         let site = self.step(call.span, call.callee.display());
-        self.forced_forks
-            .insert(call.span, ForcedFork { site, why, threads });
+        self.rec.forced_forks.insert(
+            call.span,
+            ForcedFork {
+                site,
+                why,
+                threads,
+                only_setpgid,
+            },
+        );
     }
 
     /// Records a fork point at `call`: what is alive there, and the local holding its result.
     fn fork_point(&mut self, state: &State, call: &Call, label: &str, kind: ForkKind) {
         self.reaches_fork = true;
         let site = self.step(call.span, label.to_string());
-        let rec = self.forks.entry(call.id).or_insert_with(|| ForkRec {
-            site,
-            kind,
-            live: State::default(),
-            execs: false,
-            unsafe_calls: BTreeMap::new(),
-            exits: BTreeMap::new(),
-            child_objc: BTreeMap::new(),
-            child_uses: HashSet::new(),
-            parent_uses: HashSet::new(),
-            has_child: false,
-            child_continues: false,
-            child_runs_code: false,
-            child_runs_more: false,
-            child_globals: HashSet::new(),
-        });
+        let in_test = self.ctx.prog.function(self.me).is_test;
+        let rec = self
+            .rec
+            .forks
+            .entry(call.id)
+            .or_insert_with(|| ForkRec::new(site, kind, in_test));
         rec.live.merge(state);
+        if !in_test {
+            // libtest's threads are the parent's only while test code forks: a test calling
+            // the program's fork is the program's business at run time, not at this fork.
+            let harness: Vec<&str> = self
+                .ctx
+                .prog
+                .catalog
+                .by_path(crate::ir::TEST_HARNESS)
+                .into_iter()
+                .map(|i| self.ctx.prog.catalog.apis[i].label.as_str())
+                .collect();
+            rec.live
+                .remove_where(|h| harness.contains(&h.label.as_ref()));
+        }
         if let Some(v) = &call.bind {
             self.fork_vars.insert(v.clone(), call.id);
         }
@@ -842,7 +910,7 @@ impl<'a> Walker<'a> {
         call: &Call,
         here: &Step,
         effect: Effect,
-        api: &crate::catalog::Api,
+        api: &Api,
     ) -> bool {
         match effect {
             Effect::StartsThread
@@ -853,15 +921,16 @@ impl<'a> Walker<'a> {
                 // A guard that no `let` holds is a temporary, dropped at the end of its statement.
                 if effect == Effect::TakesGlobalLock && call.bind.is_none() {
                     if let Some(g) = self.absolute_global(call) {
-                        self.touch_global(&g);
+                        self.touch_global(&g, call.span);
                     }
                     return false;
                 }
                 if matches!(effect, Effect::StartsThread | Effect::TouchesObjc) {
+                    // Named by the call: "`spawn()` starts a thread".
                     self.record_op(
                         Op {
                             effect,
-                            site: self.step(call.span, api.label.clone()),
+                            site: here.clone(),
                             down: Vec::new(),
                         },
                         here,
@@ -875,10 +944,17 @@ impl<'a> Walker<'a> {
                     down: Vec::new(),
                     up: Vec::new(),
                     bind: call.bind.clone(),
+                    owner: call.receiver.clone(),
                     global: self.absolute_global(call),
                 });
+                if call.bind.is_none()
+                    && matches!(effect, Effect::OpensConnection | Effect::OpensFile)
+                {
+                    let key = (effect, self.me.0, call.span);
+                    self.temporaries.entry(call.id).or_default().push(key);
+                }
                 if let (Effect::TakesGlobalLock, Some(g)) = (effect, self.absolute_global(call)) {
-                    self.touch_global(&g);
+                    self.touch_global(&g, call.span);
                 }
                 false
             }
@@ -889,15 +965,23 @@ impl<'a> Walker<'a> {
                     _ => ForkKind::Fork,
                 };
                 self.fork_point(state, call, api.label.as_str(), kind);
+                if kind == ForkKind::Daemon {
+                    into_child(state);
+                }
                 false
             }
             Effect::ChildClosure => {
                 self.reaches_fork = true;
+                // A handler taken by argument position (`pthread_atfork`) registers no command.
+                if api.child_arg.is_some() {
+                    return false;
+                }
                 let root = self.command_of_call.get(&call.id).copied();
                 if let Some(cmd) = root.and_then(|r| self.commands.get_mut(&r)) {
                     cmd.pre_exec = true;
                 }
-                self.forced_fork(state, call, "this `pre_exec` closure makes std spawn the command with fork+exec instead of posix_spawn".into());
+                let only_setpgid = self.closures_only_setpgid(call);
+                self.forced_fork(state, call, "this `pre_exec` closure makes std spawn the command with fork+exec instead of posix_spawn".into(), only_setpgid);
                 false
             }
             Effect::NewCommand => {
@@ -918,13 +1002,14 @@ impl<'a> Walker<'a> {
             Effect::SetsEnv | Effect::ForcesFork => {
                 let root = self.command_of_call.get(&call.id).copied();
                 if let Some(cmd) = root.and_then(|r| self.commands.get_mut(&r)) {
+                    // std leaves posix_spawn when `PATH` is set or removed in the command's
+                    // environment, or the environment is cleared (`CommandEnv::have_changed_path`);
+                    // any other key, or one that is not a literal, leaves it where it is.
                     if effect == Effect::ForcesFork {
                         cmd.forced_by = Some(api.label.clone());
-                    } else if call.str_arg.as_deref() != Some("PATH")
-                        && api.label.ends_with("::env")
+                    } else if call.str_arg.as_deref() == Some("PATH")
+                        || api.label.ends_with("::env_clear")
                     {
-                        // Some other variable: the spawn path does not change.
-                    } else {
                         cmd.path_env = true;
                     }
                 }
@@ -944,7 +1029,7 @@ impl<'a> Walker<'a> {
                     };
                     if let Some(why) = why {
                         self.reaches_fork = true;
-                        self.forced_fork(state, call, why);
+                        self.forced_fork(state, call, why, false);
                     }
                 }
                 false
@@ -998,4 +1083,44 @@ impl<'a> Walker<'a> {
             _ => false,
         }
     }
+}
+
+/// Methods that only test a value: the value itself is not kept.
+const TESTS_ONLY: &[&str] = &[
+    "is_ok",
+    "is_err",
+    "is_some",
+    "is_none",
+    "is_ok_and",
+    "is_err_and",
+    "is_some_and",
+    "is_none_or",
+];
+
+/// A catalogued call a fork child may make before exec: async-signal-safe (signal-safety(7)),
+/// an exec, `_exit`, or the end of a value (`drop`).
+fn is_async_signal_safe(api: &Api) -> bool {
+    !api.effects.is_empty()
+        && api.effects.iter().all(|e| {
+            matches!(
+                e,
+                Effect::AsyncSignalSafe | Effect::Exec | Effect::ImmediateExit | Effect::Drops
+            )
+        })
+}
+
+/// The span of the first call in a block, to point at it.
+fn first_call(block: &Block) -> Option<Span> {
+    block.nodes.iter().find_map(|n| match n {
+        Node::Call(c) => Some(c.span),
+        Node::Branch(b) => b.arms.iter().find_map(|a| first_call(&a.body)),
+        Node::Loop { body, .. } | Node::Block(body) => first_call(body),
+        _ => None,
+    })
+}
+
+/// The state of a fork's child: one thread, the one that forked. What else was inherited
+/// (connections, guards, ObjC state) stays.
+fn into_child(state: &mut State) {
+    state.remove_where(|h| h.effect == Effect::StartsThread);
 }

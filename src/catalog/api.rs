@@ -50,18 +50,6 @@ pub enum Effect {
 }
 
 impl Effect {
-    /// The rule a hazard of this kind falls under when it is alive at a fork.
-    pub fn hazard_rule(self) -> Option<&'static str> {
-        match self {
-            Effect::StartsThread => Some("FL001"),
-            Effect::OpensConnection => Some("FL002"),
-            Effect::TouchesObjc => Some("FL003"),
-            Effect::TakesGlobalLock => Some("FL004"),
-            Effect::OpensFile => Some("FL007"),
-            _ => None,
-        }
-    }
-
     /// Operations that are not async-signal-safe in a fork child (FL005).
     pub fn is_child_unsafe(self) -> bool {
         matches!(
@@ -149,6 +137,9 @@ pub struct Api {
     /// The state it creates is process-wide and outlives the call (rayon's global pool).
     #[serde(default)]
     pub global: bool,
+    /// For `child-closure`: the (0-based) argument that names a function run in every forked
+    /// child (`pthread_atfork`'s child handler), instead of closures passed to the call.
+    pub child_arg: Option<usize>,
     pub source: String,
 }
 
@@ -328,10 +319,21 @@ const REEXPORTED: &[(&str, &str)] = &[
     ("nix::libc::", "libc::"),
 ];
 
+/// The path a call names once re-exports are followed; a bare prelude type (`Vec::new`, which
+/// no `use` resolves) is std's.
 pub fn normalize(path: &str) -> std::borrow::Cow<'_, str> {
     for (prefix, real) in REEXPORTED {
         if let Some(rest) = path.strip_prefix(prefix) {
             return format!("{real}{rest}").into();
+        }
+    }
+    for (ty, module) in [
+        ("Vec::", "std::vec::"),
+        ("String::", "std::string::"),
+        ("Box::", "std::boxed::"),
+    ] {
+        if path.starts_with(ty) {
+            return format!("{module}{path}").into();
         }
     }
     path.into()

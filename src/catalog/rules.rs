@@ -71,11 +71,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn seven_rules_with_stable_ids() {
+    fn eight_rules_with_stable_ids() {
         let ids: Vec<&str> = all().iter().map(|r| r.id.as_str()).collect();
         assert_eq!(
             ids,
-            ["FL001", "FL002", "FL003", "FL004", "FL005", "FL006", "FL007"]
+            ["FL001", "FL002", "FL003", "FL004", "FL005", "FL006", "FL007", "FL008"]
         );
         assert_eq!(find("lock-across-fork").unwrap().id, "FL004");
         assert_eq!(find("fl002").unwrap().name, "connection-before-fork");

@@ -1511,6 +1511,12 @@ impl<'a> Closure<'a> {
             for &c in &call.closures {
                 out.push(Probe::Inner(c as u32));
             }
+            // A function named as an argument (an atfork child handler) is looked up too.
+            for (_, path) in &call.fn_args {
+                for place in places {
+                    out.push(Probe::Key(absolute(place, path)));
+                }
+            }
             match &call.callee {
                 Callee::Local(c) => out.push(Probe::Inner(*c as u32)),
                 Callee::Path(candidates) => {

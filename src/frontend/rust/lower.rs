@@ -530,7 +530,10 @@ impl<'a> Lowerer<'a> {
         let is_main = sig.ident == "main" && self.current == 0 && self.ir.module.is_empty();
         self.ir.functions[index].is_main = is_main;
         let implied = runtime_attr(attrs)
-            .map(|p| self.call(Callee::Path(vec![p]), span_of(sig.ident.span())));
+            .into_iter()
+            .chain(runs_on_test_thread(attrs).then(|| crate::ir::TEST_HARNESS.to_string()))
+            .map(|p| self.call(Callee::Path(vec![p]), span_of(sig.ident.span())))
+            .collect::<Vec<_>>();
         self.ir.functions[index].implied.extend(implied);
         for input in &sig.inputs {
             match input {
@@ -672,6 +675,7 @@ impl<'a> Lowerer<'a> {
             closures: Vec::new(),
             str_arg: None,
             receiver_call: None,
+            fn_args: Vec::new(),
         }
     }
 
@@ -1187,6 +1191,16 @@ impl<'a> Lowerer<'a> {
             {
                 call.str_arg = Some(text.value());
             }
+            if let Some(path) = named_fn(arg) {
+                let segs = path_segs(path);
+                let is_local = segs.len() == 1 && self.local(&segs[0]).is_some();
+                let is_fn = segs.last().is_some_and(|s| !starts_upper(s));
+                if let (false, true, Some(resolved)) =
+                    (is_local, is_fn, self.resolve(&segs).into_iter().next())
+                {
+                    call.fn_args.push((i as u32, resolved));
+                }
+            }
             let v = self.lower_expr(arg, out);
             if let Some(c) = v.closure.or_else(|| self.fn_item_closure(arg, &v)) {
                 call.closures.push(c);
@@ -1340,7 +1354,32 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// A call's result matched by patterns (`if let Ok(c) = connect()`, `match open() { .. }`)
+    /// lives in no `let`: bind it to a name of its own that each arm drops, unless the arm moves
+    /// what its pattern binds. Returns that name and the names the patterns bind.
+    fn scrutinee_local(
+        &mut self,
+        value: &Value,
+        pats: &[&syn::Pat],
+        out: &mut [Node],
+    ) -> Option<(String, Vec<String>)> {
+        let (Some(id), None) = (value.call, &value.var) else {
+            return None;
+        };
+        let mut names = Vec::new();
+        for pat in pats {
+            pattern_names(pat, &mut names);
+        }
+        if names.is_empty() {
+            return None;
+        }
+        let name = format!("{{scrutinee#{id}}}");
+        bind_call(out, id, &name);
+        Some((name, names))
+    }
+
     fn lower_if(&mut self, i: &syn::ExprIf, out: &mut Vec<Node>) -> Value {
+        let mut scrutinee = None;
         let test = match &*i.cond {
             syn::Expr::Binary(b) => {
                 let left = self.lower_expr(&b.left, out);
@@ -1349,24 +1388,45 @@ impl<'a> Lowerer<'a> {
             }
             cond => {
                 let value = self.lower_expr(cond, out);
+                if let syn::Expr::Let(l) = cond {
+                    scrutinee = self.scrutinee_local(&value, &[&*l.pat], out);
+                }
                 forktest::from_condition(cond, &value)
             }
         };
-        let then = self.lower_block(&i.then_branch);
+        let mut then = self.lower_block(&i.then_branch);
+        if let Some((name, names)) = &scrutinee {
+            if !moves_any(names, |v| syn::visit::Visit::visit_block(v, &i.then_branch)) {
+                then.locals.push(name.clone());
+            }
+        }
         let mut arms = vec![Arm {
             test: test.clone(),
             body: then,
             span: span_of(i.if_token.span),
         }];
-        let exhaustive = i.else_branch.is_some();
+        let mut exhaustive = i.else_branch.is_some();
         if let Some((_, e)) = &i.else_branch {
             let mut body = Block::default();
             self.lower_expr(e, &mut body.nodes);
+            body.locals
+                .extend(scrutinee.as_ref().map(|(name, _)| name.clone()));
             arms.push(Arm {
                 test: test.map(forktest::negate),
                 body,
                 span: span_of(i.if_token.span),
             });
+        } else if let Some((name, _)) = &scrutinee {
+            // The value that did not match is dropped at once.
+            arms.push(Arm {
+                test: None,
+                body: Block {
+                    nodes: Vec::new(),
+                    locals: vec![name.clone()],
+                },
+                span: span_of(i.if_token.span),
+            });
+            exhaustive = true;
         }
         out.push(Node::Branch(Branch {
             span: span_of(i.if_token.span),
@@ -1390,6 +1450,8 @@ impl<'a> Lowerer<'a> {
             .map(|a| forktest::side_of_pattern(&a.pat, a.guard.as_ref().map(|g| &*g.1)))
             .collect();
         let any_child = sides.contains(&Some(Side::Child));
+        let pats: Vec<&syn::Pat> = m.arms.iter().map(|a| &a.pat).collect();
+        let scrutinee = self.scrutinee_local(&subject, &pats, out);
         let mut arms = Vec::new();
         for (arm, side) in m.arms.iter().zip(sides) {
             let side = match side {
@@ -1406,6 +1468,11 @@ impl<'a> Lowerer<'a> {
             }
             self.lower_expr(&arm.body, &mut body.nodes);
             self.locals.pop();
+            if let Some((name, names)) = &scrutinee {
+                if !moves_any(names, |v| syn::visit::Visit::visit_expr(v, &arm.body)) {
+                    body.locals.push(name.clone());
+                }
+            }
             arms.push(Arm {
                 test,
                 body,
@@ -1419,6 +1486,82 @@ impl<'a> Lowerer<'a> {
         }));
         Value::default()
     }
+}
+
+/// The function an argument names without calling it: `handler`, `Some(handler)`,
+/// `handler as extern "C" fn()`.
+fn named_fn(arg: &syn::Expr) -> Option<&syn::Path> {
+    match arg {
+        syn::Expr::Path(p) if p.qself.is_none() => Some(&p.path),
+        syn::Expr::Call(c) if c.args.len() == 1 => match &*c.func {
+            syn::Expr::Path(f) if f.path.is_ident("Some") => named_fn(&c.args[0]),
+            _ => None,
+        },
+        syn::Expr::Cast(c) => named_fn(&c.expr),
+        syn::Expr::Paren(p) => named_fn(&p.expr),
+        _ => None,
+    }
+}
+
+/// The names a pattern binds (`Ok(conn)`, `Some((a, b))`), not the unit variants it names.
+fn pattern_names(pat: &syn::Pat, out: &mut Vec<String>) {
+    struct Names<'o>(&'o mut Vec<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Names<'_> {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            let name = p.ident.to_string();
+            if name != "_" && !starts_upper(&name) {
+                self.0.push(name);
+            }
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    syn::visit::Visit::visit_pat(&mut Names(out), pat);
+}
+
+/// Whether the code `visit` walks moves one of `names` out (returns it, stores it, passes it by
+/// value): a value only borrowed, formatted or used as a method's receiver is dropped with its
+/// scope.
+fn moves_any(names: &[String], visit: impl FnOnce(&mut MoveFinder)) -> bool {
+    let mut finder = MoveFinder {
+        names,
+        moved: false,
+    };
+    visit(&mut finder);
+    finder.moved
+}
+
+struct MoveFinder<'n> {
+    names: &'n [String],
+    moved: bool,
+}
+
+impl MoveFinder<'_> {
+    fn is_name(&self, e: &syn::Expr) -> bool {
+        matches!(e, syn::Expr::Path(p) if p.qself.is_none()
+            && p.path.segments.len() == 1
+            && self.names.iter().any(|n| p.path.is_ident(n)))
+    }
+}
+
+impl<'ast> syn::visit::Visit<'ast> for MoveFinder<'_> {
+    fn visit_expr(&mut self, e: &'ast syn::Expr) {
+        match e {
+            _ if self.is_name(e) => self.moved = true,
+            syn::Expr::Reference(r) if self.is_name(&r.expr) => {}
+            syn::Expr::Field(f) if self.is_name(&f.base) => {}
+            syn::Expr::MethodCall(m) if self.is_name(&m.receiver) => {
+                if m.method.to_string().starts_with("into") {
+                    self.moved = true;
+                }
+                for arg in &m.args {
+                    self.visit_expr(arg);
+                }
+            }
+            _ => syn::visit::visit_expr(self, e),
+        }
+    }
+    // Format macros borrow their arguments.
+    fn visit_macro(&mut self, _: &'ast syn::Macro) {}
 }
 
 /// Sets `bind` on the call with this id among the nodes just emitted.
@@ -1604,6 +1747,19 @@ fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
         })
 }
 
+/// `#[test]`, `#[tokio::test]`, `#[rstest]`, `#[test_case(..)]`: libtest runs the function on a
+/// worker thread of its own while the main thread (and other tests) run.
+fn runs_on_test_thread(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path().segments.last().is_some_and(|s| {
+            matches!(
+                s.ident.to_string().as_str(),
+                "test" | "rstest" | "test_case"
+            )
+        })
+    })
+}
+
 /// `#[tokio::main]` and friends: the catalogue path of the runtime they start, if multi-threaded.
 fn runtime_attr(attrs: &[syn::Attribute]) -> Option<String> {
     for a in attrs {
@@ -1667,6 +1823,23 @@ impl<'ast> syn::visit::Visit<'ast> for ReturnVars {
         self.in_return = was;
     }
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    // A local only borrowed (`f(&mut stream)`, `stream.peer_addr()`, `stream.field`) in a return
+    // value is not returned: it is dropped when the function ends.
+    fn visit_expr(&mut self, e: &'ast syn::Expr) {
+        let local = |e: &syn::Expr| matches!(e, syn::Expr::Path(p) if p.path.segments.len() == 1);
+        match e {
+            syn::Expr::Reference(r) if local(&r.expr) => {}
+            syn::Expr::Field(f) if local(&f.base) => {}
+            syn::Expr::MethodCall(m)
+                if local(&m.receiver) && !m.method.to_string().starts_with("into") =>
+            {
+                for arg in &m.args {
+                    self.visit_expr(arg);
+                }
+            }
+            _ => syn::visit::visit_expr(self, e),
+        }
+    }
     fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
         if (!self.only_returns || self.in_return) && p.path.segments.len() == 1 {
             self.names.push(p.path.segments[0].ident.to_string());

@@ -8,6 +8,7 @@ pub mod directive;
 use crate::catalog::rules;
 use crate::diagnostic::{Finding, Location};
 use crate::gate::config::Levels;
+use crate::rules::RuleId;
 use crate::source::lex::{Lexed, LineComment};
 use crate::source::Sources;
 use directive::Directive;
@@ -85,24 +86,15 @@ fn directives(path: &str, sources: &mut Sources) -> Vec<Placed> {
         .collect()
 }
 
-fn meta(id: &str, path: &str, c: &LineComment, message: String) -> Finding {
-    let doc = rules::get(id);
-    Finding {
-        rule: doc.id.clone(),
-        name: doc.name.clone(),
-        severity: doc.severity,
-        location: Some(Location {
-            path: path.to_string(),
-            line: c.line,
-            column: c.column,
-            end_line: c.line,
-            end_column: c.end_column,
-        }),
-        message,
-        related: Vec::new(),
-        trace: Vec::new(),
-        help: doc.help.clone(),
-    }
+fn meta(id: RuleId, path: &str, c: &LineComment, message: String) -> Finding {
+    let location = Location {
+        path: path.to_string(),
+        line: c.line,
+        column: c.column,
+        end_line: c.line,
+        end_column: c.end_column,
+    };
+    id.at(location, message)
 }
 
 /// Applies the directives of `files` (every analysed file, so that unused ones are found too) to
@@ -150,7 +142,7 @@ pub fn apply(
         for p in placed {
             match &p.parsed {
                 Err(e) => out.findings.push(meta(
-                    "FL900",
+                    RuleId::FL900,
                     path,
                     &p.comment,
                     format!("invalid suppression comment: {e}"),
@@ -164,7 +156,7 @@ pub fn apply(
                                 None => "in this file".to_string(),
                             };
                             out.findings.push(meta(
-                                "FL000",
+                                RuleId::FL000,
                                 path,
                                 &p.comment,
                                 format!("unused suppression: no {rule} ({name}) finding {place}"),
@@ -173,7 +165,7 @@ pub fn apply(
                     }
                     if require_reasons && d.reason.is_none() {
                         out.findings.push(meta(
-                            "FL901",
+                            RuleId::FL901,
                             path,
                             &p.comment,
                             format!("suppression of {} gives no reason", d.rules.join(", ")),

@@ -1,0 +1,238 @@
+//! What the walks leave behind: a function's summary as its callers see it, and the records of
+//! one reporting walk (each fork point and what its child does, forced forks, child closures,
+//! returns out of `main`). The walker writes these; `findings` reads only these.
+
+use super::state::{Hazard, Op, State, Step};
+use crate::catalog::Effect;
+use crate::ir::Span;
+use std::collections::{BTreeMap, HashSet};
+
+/// The parts of a summary the fixpoint compares.
+pub type Fingerprint = (
+    Vec<(Effect, u32, Span)>,
+    Vec<(Effect, u32, Span)>,
+    [bool; 5],
+    Vec<String>,
+);
+
+/// What a function does, seen from its callers.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// Hazards that may still be alive when it returns.
+    pub alive: Vec<Hazard>,
+    /// Child-relevant operations it may perform (allocation, printing, exit, ...): a bounded
+    /// number of each kind, never a kind dropped.
+    pub ops: Vec<Op>,
+    /// No path returns normally.
+    pub diverges: bool,
+    /// Some path calls exec.
+    pub execs: bool,
+    /// Some path reaches a fork point or registers a child closure.
+    pub reaches_fork: bool,
+    /// It forks and hands the result to its caller, whose branch tells child from parent
+    /// (`fn fork_process() -> io::Result<Fork>`): callers treat a call to it as a fork point.
+    pub wraps_fork: bool,
+    /// Globals it locks (directly or through callees), for FL004 in a child.
+    pub globals: Vec<String>,
+    /// The first call it makes (directly or through callees) that is not known to be
+    /// async-signal-safe: a child that calls this function goes on running the program.
+    pub not_safe: Option<Step>,
+}
+
+impl Summary {
+    /// The parts the fixpoint compares.
+    pub fn fingerprint(&self) -> Fingerprint {
+        let mut alive: Vec<_> = self.alive.iter().map(|h| h.key()).collect();
+        alive.sort();
+        let mut ops: Vec<_> = self
+            .ops
+            .iter()
+            .map(|o| (o.effect, o.site.file, o.site.span))
+            .collect();
+        ops.sort();
+        (
+            alive,
+            ops,
+            [
+                self.diverges,
+                self.execs,
+                self.reaches_fork,
+                self.wraps_fork,
+                self.not_safe.is_some(),
+            ],
+            self.globals.clone(),
+        )
+    }
+}
+
+/// A call in a child's own code that does something unsafe there, and what.
+#[derive(Debug, Clone)]
+pub struct ChildCall {
+    pub primary: Step,
+    pub ops: Vec<Op>,
+}
+
+/// Operations kept per kind in a summary or a child call: enough to name the problem, and
+/// every kind (an exit, an exec, each hazard) survives the bound.
+pub const MAX_PER_KIND: usize = 4;
+
+/// Adds `op` to `ops` unless that operation is there already or its kind is full.
+pub fn add_op(ops: &mut Vec<Op>, op: &Op) -> bool {
+    let same_kind = ops.iter().filter(|o| o.effect == op.effect).count();
+    if same_kind >= MAX_PER_KIND
+        || ops
+            .iter()
+            .any(|o| o.effect == op.effect && o.site == op.site)
+    {
+        return false;
+    }
+    ops.push(op.clone());
+    true
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForkKind {
+    Fork,
+    Daemon,
+    Vfork,
+}
+
+/// One fork point in the walked function and what was seen around it.
+#[derive(Debug, Clone)]
+pub struct ForkRec {
+    pub site: Step,
+    pub kind: ForkKind,
+    pub live: State,
+    pub execs: bool,
+    pub unsafe_calls: BTreeMap<Span, ChildCall>,
+    pub exits: BTreeMap<Span, ChildCall>,
+    /// Objective-C / CoreFoundation / Security use in the child's own code (FL003 whether or
+    /// not the parent touched it first: the frameworks refuse to run on the child side).
+    pub child_objc: BTreeMap<Span, ChildCall>,
+    /// Locals the child's own code uses, with the first use.
+    pub child_uses: BTreeMap<String, Step>,
+    pub parent_uses: HashSet<String>,
+    /// The child's code was identified (a branch, or the rest after `daemon()`).
+    pub has_child: bool,
+    /// The child goes on past its own code (falls out of its branch or returns).
+    pub child_continues: bool,
+    /// The child calls functions of the program (not only catalogued system calls).
+    pub child_runs_code: bool,
+    /// After the child's branch falls through, the function makes more calls.
+    pub child_runs_more: bool,
+    /// Globals the child's own code touches, with the first touch.
+    pub child_globals: BTreeMap<String, Step>,
+    /// The first call of the child's own code that is neither known async-signal-safe nor a
+    /// catalogued unsafe operation: unknown code, or the program's code that does more.
+    pub child_unknown: Option<Step>,
+    /// The first call of the child's own code that is not known async-signal-safe.
+    pub child_not_safe: Option<Step>,
+    /// The fork is in test code (libtest's threads are the parent's): its findings are warnings.
+    pub in_test: bool,
+}
+
+impl ForkRec {
+    pub fn new(site: Step, kind: ForkKind, in_test: bool) -> Self {
+        ForkRec {
+            site,
+            kind,
+            live: State::default(),
+            execs: false,
+            unsafe_calls: BTreeMap::new(),
+            exits: BTreeMap::new(),
+            child_objc: BTreeMap::new(),
+            child_uses: BTreeMap::new(),
+            parent_uses: HashSet::new(),
+            has_child: false,
+            child_continues: false,
+            child_runs_code: false,
+            child_runs_more: false,
+            child_globals: BTreeMap::new(),
+            child_unknown: None,
+            child_not_safe: None,
+            in_test,
+        }
+    }
+
+    /// Everything the child runs before exec or `_exit` is known async-signal-safe: what other
+    /// threads held does not matter to it. A call the catalogue does not know is not safe.
+    pub fn child_is_brief(&self) -> bool {
+        match self.kind {
+            ForkKind::Vfork => true,
+            ForkKind::Daemon => false,
+            ForkKind::Fork => {
+                self.has_child
+                    && !self.child_continues
+                    && self.child_not_safe.is_none()
+                    && !self.uses_inherited()
+            }
+        }
+    }
+
+    /// The child runs the program's state on: past its own code, or through code that may use
+    /// what it inherited. A child that only makes catalogued calls (even unsafe ones, FL005's
+    /// business) and then execs or `_exit`s does not share connections, ObjC state or guards.
+    pub fn child_goes_on(&self) -> bool {
+        match self.kind {
+            ForkKind::Vfork => false,
+            ForkKind::Daemon => true,
+            ForkKind::Fork => {
+                !self.has_child
+                    || self.child_continues
+                    || self.child_unknown.is_some()
+                    || self.uses_inherited()
+            }
+        }
+    }
+
+    /// The child uses a value that a live hazard lives in: the strongest sign that it goes on
+    /// with what it inherited.
+    pub fn uses_inherited(&self) -> bool {
+        self.live
+            .live
+            .values()
+            .any(|h| self.child_use_of(h).is_some())
+    }
+
+    /// Where the child uses the value a hazard lives in (a connection, a runtime, a pool, the
+    /// client that started a pool) or the global a held guard locks.
+    pub fn child_use_of(&self, h: &Hazard) -> Option<&Step> {
+        let by_local = [&h.bind, &h.owner]
+            .into_iter()
+            .flatten()
+            .find_map(|v| self.child_uses.get(v));
+        by_local.or_else(|| h.global.as_ref().and_then(|g| self.child_globals.get(g)))
+    }
+}
+
+/// A spawn or `pre_exec` that makes std fork while threads may be running.
+#[derive(Debug, Clone)]
+pub struct ForcedFork {
+    pub site: Step,
+    pub why: String,
+    pub threads: Vec<Hazard>,
+    /// The `pre_exec` closure only puts the child in a new process group, which
+    /// `Command::process_group(0)` does on the posix_spawn path.
+    pub only_setpgid: bool,
+}
+
+/// Where a child closure runs, for messages.
+#[derive(Debug, Clone)]
+pub struct ChildSite {
+    /// The registering call.
+    pub step: Step,
+    /// "the `pre_exec` closure (it runs in the child between fork and exec)".
+    pub place: String,
+}
+
+/// What one reporting walk of a function saw.
+#[derive(Debug, Default)]
+pub struct WalkRecord {
+    pub forks: BTreeMap<u32, ForkRec>,
+    /// Unsafe calls inside a child closure (`pre_exec`, an atfork child handler).
+    pub closure_calls: BTreeMap<Span, ChildCall>,
+    /// `return`/`?` leaving `main` from a child, (span, fork).
+    pub main_returns: Vec<(Span, u32)>,
+    /// Spawns that std makes with fork+exec, with what was alive.
+    pub forced_forks: BTreeMap<Span, ForcedFork>,
+}
