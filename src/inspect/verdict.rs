@@ -2,10 +2,10 @@
 //! frameworks, FL004 locks, FL007 fds), each with a concrete remedy, and decides safe, unsafe or
 //! unknown. Warnings explain; only errors make a process unsafe to fork.
 
-use crate::catalog::rules;
 use crate::diagnostic::{Finding, Location, Related, Severity};
 use crate::inspect::catalog::{self, Catalog, Remedy};
 use crate::inspect::model::{Fd, PeerScope, Report, Verdict};
+use crate::rules::RuleId;
 use std::collections::BTreeMap;
 
 /// Checks without which "safe" would be a guess.
@@ -35,27 +35,21 @@ pub fn evaluate(report: &mut Report) {
     report.findings = findings;
 }
 
-fn finding(rule: &str, severity: Severity, message: String, help: String) -> Finding {
-    let doc = rules::get(rule);
+fn finding(rule: RuleId, severity: Severity, message: String, help: String) -> Finding {
     Finding {
-        rule: doc.id.clone(),
-        name: doc.name.clone(),
         severity,
-        location: None,
-        message,
-        related: Vec::new(),
-        trace: Vec::new(),
         help,
+        ..rule.finding(message)
     }
 }
 
 /// The general advice for a rule, fitted to the program's runtime when it is known.
-fn general_help(report: &Report, cat: &Catalog, rule: &str) -> String {
+fn general_help(report: &Report, cat: &Catalog, rule: RuleId) -> String {
     let runtime = report.runtime.as_deref().and_then(|r| cat.runtime(r));
     match (rule, runtime) {
-        ("FL001", Some(rt)) => rt.threads.clone(),
-        ("FL002", Some(rt)) => rt.connections.clone(),
-        _ => rules::get(rule).help.clone(),
+        (RuleId::FL001, Some(rt)) => rt.threads.clone(),
+        (RuleId::FL002, Some(rt)) => rt.connections.clone(),
+        _ => rule.doc().help.clone(),
     }
 }
 
@@ -67,7 +61,7 @@ fn remedy(report: &Report, r: &Remedy) -> Option<String> {
 /// Distinct remedies, or the general advice when nothing more specific is known; alternatives
 /// already in force (an environment variable the process was launched with at that value) are
 /// left out.
-fn join_help(report: &Report, cat: &Catalog, mut remedies: Vec<String>, rule: &str) -> String {
+fn join_help(report: &Report, cat: &Catalog, mut remedies: Vec<String>, rule: RuleId) -> String {
     if remedies.is_empty() {
         remedies.push(general_help(report, cat, rule));
     }
@@ -210,11 +204,11 @@ fn threads_finding(report: &Report, cat: &Catalog) -> Option<Finding> {
         Severity::Info
     };
     let help = if uncovered > 0 {
-        join_help(report, cat, remedies, "FL001")
+        join_help(report, cat, remedies, RuleId::FL001)
     } else {
         "nothing needed while the fork handlers stay on; to be independent of them, fork before the pool starts".to_string()
     };
-    Some(finding("FL001", severity, message, help))
+    Some(finding(RuleId::FL001, severity, message, help))
 }
 
 fn describe_socket(fd: &Fd) -> String {
@@ -322,10 +316,10 @@ fn socket_findings(report: &Report, cat: &Catalog) -> Vec<Finding> {
             message.push_str(&format!("; already shared: {}", shared.join("; ")));
         }
         let mut f = finding(
-            "FL002",
+            RuleId::FL002,
             Severity::Error,
             message,
-            join_help(report, cat, remedies, "FL002"),
+            join_help(report, cat, remedies, RuleId::FL002),
         );
         f.related = connections
             .iter()
@@ -339,7 +333,7 @@ fn socket_findings(report: &Report, cat: &Catalog) -> Vec<Finding> {
     if !inside.is_empty() {
         let list: Vec<String> = inside.iter().map(|fd| describe_socket(fd)).collect();
         let mut f = finding(
-            "FL002",
+            RuleId::FL002,
             Severity::Info,
             format!(
                 "{} connected socket{} stay{} inside the program (standard streams, socketpairs such as an event loop's self-pipe, a server's master-worker channels), not shared with any service: {}",
@@ -359,7 +353,7 @@ fn socket_findings(report: &Report, cat: &Catalog) -> Vec<Finding> {
     if !listening.is_empty() {
         let list: Vec<String> = listening.iter().map(|fd| describe_socket(fd)).collect();
         out.push(finding(
-            "FL002",
+            RuleId::FL002,
             Severity::Info,
             format!(
                 "{} listening socket{} would be shared with the child: {} (intended in a prefork server that accepts in every worker)",
@@ -430,14 +424,14 @@ fn library_findings(report: &Report, cat: &Catalog) -> Vec<Finding> {
             message.push_str(&format!(": {}", notes.join("; ")));
         }
         out.push(finding(
-            &entry.rule,
+            entry.rule,
             severity,
             message,
             join_help(
                 report,
                 cat,
                 remedy(report, &entry.remedy).into_iter().collect(),
-                &entry.rule,
+                entry.rule,
             ),
         ));
     }
@@ -465,7 +459,7 @@ fn lock_finding(report: &Report) -> Option<Finding> {
         })
         .collect();
     Some(finding(
-        "FL004",
+        RuleId::FL004,
         Severity::Warning,
         format!(
             "{} file lock{} held: {}",
@@ -496,7 +490,7 @@ fn fd_findings(report: &Report, cat: &Catalog) -> Vec<Finding> {
             String::new()
         };
         out.push(finding(
-            "FL007",
+            RuleId::FL007,
             Severity::Warning,
             format!(
                 "{} fd{} without close-on-exec would leak into any program the child execs: {}{more}",
@@ -531,7 +525,7 @@ fn fd_findings(report: &Report, cat: &Catalog) -> Vec<Finding> {
             String::new()
         };
         out.push(finding(
-            "FL007",
+            RuleId::FL007,
             Severity::Warning,
             format!(
                 "{} file{} open for writing would share one offset with the child: {}{more}",
@@ -539,7 +533,7 @@ fn fd_findings(report: &Report, cat: &Catalog) -> Vec<Finding> {
                 if shared.len() == 1 { "" } else { "s" },
                 list.join(", ")
             ),
-            join_help(report, cat, Vec::new(), "FL007"),
+            join_help(report, cat, Vec::new(), RuleId::FL007),
         ));
     }
     out

@@ -111,6 +111,14 @@ impl fmt::Display for RuleId {
     }
 }
 
+/// Catalogues name rules by id or name; an unknown one is an error when the catalogue loads.
+impl<'de> serde::Deserialize<'de> for RuleId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let key = String::deserialize(d)?;
+        RuleId::parse(&key).ok_or_else(|| serde::de::Error::custom(format!("unknown rule `{key}`")))
+    }
+}
+
 impl PartialEq<RuleId> for String {
     fn eq(&self, other: &RuleId) -> bool {
         self == other.as_str()

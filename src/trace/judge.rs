@@ -5,12 +5,13 @@
 
 use crate::diagnostic::{Location, Related, Severity};
 use crate::inspect::model::Verdict;
+use crate::rules::RuleId;
 use crate::trace::record::{Fate, ForkRecord};
 use crate::trace::remedy;
 use crate::trace::tracer::ForkKind;
 
 /// Rules whose hazard lives in the child's copy of the parent's memory, gone at exec.
-const MEMORY_RULES: [&str; 3] = ["FL001", "FL003", "FL004"];
+const MEMORY_RULES: [RuleId; 3] = [RuleId::FL001, RuleId::FL003, RuleId::FL004];
 
 pub fn judge(record: &mut ForkRecord, exec_within_ms: u64) {
     let fate = record.child_fate.as_ref().map(|f| f.fate);
@@ -28,7 +29,7 @@ pub fn judge(record: &mut ForkRecord, exec_within_ms: u64) {
         record.findings = report
             .findings
             .iter()
-            .filter(|f| f.rule == "FL007")
+            .filter(|f| f.rule == RuleId::FL007)
             .cloned()
             .collect();
         record.verdict = Verdict::Safe;
@@ -44,13 +45,13 @@ pub fn judge(record: &mut ForkRecord, exec_within_ms: u64) {
     let mut findings = report.findings.clone();
     for finding in &mut findings {
         finding.location = location.clone();
-        if !MEMORY_RULES.contains(&finding.rule.as_str()) {
+        if !MEMORY_RULES.iter().any(|r| finding.rule == *r) {
             continue;
         }
         if finding.severity == Severity::Error {
             finding.help = format!("{remedy}; {}", finding.help);
         }
-        if finding.rule == "FL001" && !starters.is_empty() {
+        if finding.rule == RuleId::FL001 && !starters.is_empty() {
             let named: Vec<String> = starters
                 .iter()
                 .map(|t| {
