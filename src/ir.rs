@@ -185,6 +185,24 @@ pub struct Call {
     pub receiver_call: Option<u32>,
 }
 
+impl Call {
+    /// A call with nothing known about its arguments and result yet.
+    pub fn new(id: u32, callee: Callee, span: Span) -> Call {
+        Call {
+            id,
+            callee,
+            span,
+            bind: None,
+            receiver: None,
+            arg_vars: Vec::new(),
+            receiver_global: None,
+            closures: Vec::new(),
+            str_arg: None,
+            receiver_call: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Callee {
     /// A path call; several candidates when glob imports leave it ambiguous, best first.
@@ -213,6 +231,13 @@ impl Callee {
             }
         }
         match self {
+            // A Python module's top-level code, run by an import.
+            Callee::Path(c) if c.first().is_some_and(|p| p.ends_with("::<module>")) => {
+                match c[0].trim_end_matches("::<module>") {
+                    "self" => "this module's top-level code".to_string(),
+                    module => format!("import {}", module.replace("::", ".")),
+                }
+            }
             Callee::Path(c) => format!("{}()", last(c.first().map(String::as_str).unwrap_or("?"))),
             Callee::Method { name, .. } => format!(".{name}()"),
             Callee::Macro(p) => format!("{}!", p.rsplit("::").next().unwrap_or(p)),

@@ -12,7 +12,7 @@ use crate::config::{self, Config, FailOn, Level, Levels, Step};
 use crate::diagnostic::{Finding, InputError};
 use crate::diffscope::Changed;
 use crate::fingerprint;
-use crate::frontend::rust::{self, layout::Layout};
+use crate::frontend::{self, rust::layout::Layout};
 use crate::report::{self, Context, Tally};
 use crate::source::Sources;
 use crate::suppress;
@@ -101,9 +101,7 @@ fn analyse_text(name: &str, text: &str, catalog: &Catalog) -> CheckReport {
         files: 1,
         ..Default::default()
     };
-    let place = Layout::default().place(Path::new(name));
-    let lowered =
-        check::with_pool(|| rust::lower_source(name, text, &place.crate_id, place.module));
+    let lowered = check::with_pool(|| frontend::lower(Path::new(name), text, &Layout::default()));
     match lowered {
         Ok(ir) => {
             let (findings, stats) = check::with_pool(|| analysis::analyze(vec![ir], catalog));
@@ -130,7 +128,14 @@ fn apply_levels(findings: Vec<Finding>, levels: &Levels) -> Vec<Finding> {
                 .as_ref()
                 .map(|l| l.path.clone())
                 .unwrap_or_default();
-            f.severity = levels.severity(&f.rule, &path)?;
+            let level = levels.severity(&f.rule, &path)?;
+            // At the rule's default level a finding keeps the severity the catalogue gave it
+            // (a redis-py pool that resets itself in a child is a note); a level set in the
+            // config or on the command line wins.
+            let default = crate::catalog::rules::find(&f.rule).map(|r| r.severity);
+            if Some(level) != default {
+                f.severity = level;
+            }
             Some(f)
         })
         .collect()

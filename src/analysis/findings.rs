@@ -77,7 +77,15 @@ impl<'p> Findings<'p> {
             message,
             related: Vec::new(),
             trace,
-            help: help.unwrap_or_else(|| doc.help.clone()),
+            help: help.unwrap_or_else(|| {
+                // A fork in Python code gets the Python remedy.
+                let path = &self.prog.files[primary.file as usize].path;
+                match crate::frontend::Language::of(std::path::Path::new(path)) {
+                    Some(crate::frontend::Language::Python) => crate::catalog::python::help(rule)
+                        .map_or_else(|| doc.help.clone(), str::to_string),
+                    _ => doc.help.clone(),
+                }
+            }),
         });
         for r in related {
             if !entry.related.contains(&r) {
@@ -219,8 +227,8 @@ impl<'p> Findings<'p> {
                     trace = self.op_trace(call, op);
                 }
                 let related = vec![self.related(&rec.site, format!("{} here", rec.site.text))];
-                let message = if call.ops.first().is_some_and(|o| o.down.is_empty()) {
-                    format!("the child of {} leaves through `std::process::exit`: atexit handlers and the parent's buffered output run again", rec.site.text)
+                let message = if let Some(op) = call.ops.first().filter(|o| o.down.is_empty()) {
+                    format!("the child of {} leaves through `{}`: atexit handlers and the parent's buffered output run again", rec.site.text, op.site.text)
                 } else {
                     format!("the child of {} calls {}, which leaves through `exit`: atexit handlers and the parent's buffered output run again", rec.site.text, call.primary.text)
                 };

@@ -194,6 +194,8 @@ pub struct Walker<'a> {
     error_exit: bool,
     /// Locals whose threads were joined, by the loops being walked (innermost last).
     joined: Vec<HashSet<String>>,
+    /// The function is Python code.
+    python: bool,
 }
 
 /// Summaries record at most this many operations: enough to name the problem.
@@ -227,6 +229,9 @@ impl<'a> Walker<'a> {
             command_vars: HashMap::new(),
             forced_forks: BTreeMap::new(),
             globals: std::collections::BTreeSet::new(),
+            python: crate::frontend::Language::of(std::path::Path::new(
+                &ctx.prog.files[me.0 as usize].path,
+            )) == Some(crate::frontend::Language::Python),
         }
     }
 
@@ -613,6 +618,14 @@ impl<'a> Walker<'a> {
             .copied();
         if let Some(root) = root {
             self.command_of_call.insert(call.id, root);
+        }
+        // In Python every call the catalogue does not know runs interpreted code (a library's
+        // or the program's): a child making one is not a brief fork-then-exec child.
+        if let (Some(ChildOf::Fork(id)), Target::Unknown, true) = (self.child, target, self.python)
+        {
+            if let Some(f) = self.forks.get_mut(&id) {
+                f.child_runs_code = true;
+            }
         }
         // Most calls reach nothing known: skip naming them (formatting is the walk's main cost).
         if matches!(target, Target::Unknown)
