@@ -156,8 +156,12 @@ fn is_zero(e: &Expr) -> bool {
     matches!(e, Expr::NumberLiteral(n) if matches!(&n.value, ast::Number::Int(i) if *i == ast::Int::ZERO))
 }
 
-/// `if __name__ == "__main__":`
+/// `if __name__ == "__main__":`, also as one operand of an `and`
+/// (`if sys.platform != "win32" and __name__ == "__main__":`).
 fn is_main_guard(test: &Expr) -> bool {
+    if let Expr::BoolOp(b) = test {
+        return b.op == ast::BoolOp::And && b.values.iter().any(is_main_guard);
+    }
     let Expr::Compare(c) = test else { return false };
     if c.ops.len() != 1 || c.ops[0] != ast::CmpOp::Eq {
         return false;

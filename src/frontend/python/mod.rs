@@ -140,6 +140,10 @@ mod tests {
             .find(|f| f.path == "self::<main>")
             .unwrap();
         assert!(main.is_main);
+        // A guard inside an `and` is still the entry point: importers do not run its body.
+        let guarded = lower("import pty\nif sys.platform != 'win32' and __name__ == '__main__':\n    pty.spawn(['sh'])\n");
+        assert!(!paths(&guarded, "self::<module>").contains(&"pty::spawn".to_string()));
+        assert!(paths(&guarded, "self::<main>").contains(&"pty::spawn".to_string()));
         let f = ir
             .functions
             .iter()
