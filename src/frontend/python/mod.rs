@@ -11,9 +11,6 @@ use std::path::Path;
 
 pub use lower::{MAIN_FN, MODULE_FN};
 
-/// Files larger than this are refused, as for Rust.
-pub const MAX_FILE_BYTES: usize = crate::frontend::rust::MAX_FILE_BYTES;
-
 /// Parses and lowers one file, placing it by the packages around it and reading its project's
 /// Python version for multiprocessing's default start method.
 pub fn lower(path: &Path, text: &str) -> Result<FileIr, String> {
@@ -40,13 +37,9 @@ pub fn lower_source(
     place: &project::Place,
     default: &project::DefaultStart,
 ) -> Result<FileIr, String> {
-    if text.len() > MAX_FILE_BYTES {
-        return Err(format!(
-            "the file is {} MB, larger than the limit of {} MB; it was not analysed",
-            text.len() >> 20,
-            MAX_FILE_BYTES >> 20
-        ));
-    }
+    // The same size and bracket-depth limits as Rust files: the syntax tree and the walks over
+    // it are recursive.
+    crate::frontend::rust::precheck(text)?;
     let parsed = ruff_python_parser::parse_module(text).map_err(|e| {
         let offset = usize::from(e.location.start()).min(text.len());
         let before = &text[..text.floor_char_boundary(offset)];
@@ -155,6 +148,15 @@ mod tests {
         });
         let test = branch.unwrap().arms[0].test.clone().unwrap();
         assert_eq!(test.side, crate::ir::Side::Child);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_parsing() {
+        let place = project::place(Path::new("deep.py"));
+        let text = format!("x = {}1{}\n", "(".repeat(5000), ")".repeat(5000));
+        let err =
+            lower_source("deep.py", &text, &place, &project::DefaultStart::Assumed).unwrap_err();
+        assert!(err.contains("nesting"), "{err}");
     }
 
     #[test]
