@@ -192,6 +192,25 @@ pub struct Call {
     pub fn_args: Vec<(u32, String)>,
 }
 
+impl Call {
+    /// A call with nothing known about its arguments and result yet.
+    pub fn new(id: u32, callee: Callee, span: Span) -> Call {
+        Call {
+            id,
+            callee,
+            span,
+            bind: None,
+            receiver: None,
+            arg_vars: Vec::new(),
+            receiver_global: None,
+            closures: Vec::new(),
+            str_arg: None,
+            receiver_call: None,
+            fn_args: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Callee {
     /// A path call; several candidates when glob imports leave it ambiguous, best first.
@@ -220,6 +239,13 @@ impl Callee {
             }
         }
         match self {
+            // A Python module's top-level code, run by an import.
+            Callee::Path(c) if c.first().is_some_and(|p| p.ends_with("::<module>")) => {
+                match c[0].trim_end_matches("::<module>") {
+                    "self" => "this module's top-level code".to_string(),
+                    module => format!("import {}", module.replace("::", ".")),
+                }
+            }
             Callee::Path(c) => {
                 let path = c.first().map(String::as_str).unwrap_or("?");
                 // `libc::syscall#SYS_fork`: the variant is the catalogue's, not the call's name.

@@ -1,10 +1,11 @@
-//! From paths to findings: walk the given paths, lower each Rust file in parallel, analyse the
-//! whole program, and hand back findings and per-file errors (the gate and the report are not here).
+//! From paths to findings: walk the given paths, lower each Rust and Python file in parallel,
+//! analyse the whole program, and hand back findings and per-file errors (the gate and the
+//! report are not here).
 
 use crate::analysis::{self, Stats};
 use crate::catalog::Catalog;
 use crate::diagnostic::{Finding, InputError};
-use crate::frontend::rust::{self, layout::Layout};
+use crate::frontend::{self, rust::layout::Layout, Language};
 use crate::ir::FileIr;
 use crate::prefilter;
 use rayon::prelude::*;
@@ -57,8 +58,8 @@ pub struct PathError {
     pub reason: String,
 }
 
-/// Rust files under the given paths, honouring `.gitignore` and skipping build output; symlinks
-/// are not followed, so a walk never leaves the roots or loops.
+/// Rust and Python files under the given paths, honouring `.gitignore` and skipping build
+/// output; symlinks are not followed, so a walk never leaves the roots or loops.
 pub fn collect_files(
     paths: &[PathBuf],
     errors: &mut Vec<InputError>,
@@ -91,7 +92,7 @@ pub fn collect_files(
             match entry {
                 Ok(e) => {
                     if e.file_type().is_some_and(|t| t.is_file())
-                        && e.path().extension().is_some_and(|x| x == "rs")
+                        && Language::of(e.path()).is_some()
                     {
                         out.push(e.into_path());
                     }
@@ -151,13 +152,7 @@ pub fn read_source(path: &Path) -> Result<String, String> {
 /// Reads and lowers one file; an error names the reason.
 pub fn lower_file(path: &Path, layout: &Layout) -> Result<FileIr, String> {
     let text = read_source(path)?;
-    let place = layout.place(path);
-    rust::lower_source(
-        &path.display().to_string(),
-        &text,
-        &place.crate_id,
-        place.module,
-    )
+    frontend::lower(path, &text, layout)
 }
 
 /// Runs `f` on a pool whose threads have room for deep syntax trees.
@@ -220,17 +215,36 @@ pub fn analyse_files(
     let layout = Layout::default();
     let start = Instant::now();
     let results = if options.prefilter {
+        // The prefilter reads Rust; every Python file is parsed.
+        let (python, rust): (Vec<usize>, Vec<usize>) =
+            (0..files.len()).partition(|&i| Language::of(&files[i]) == Some(Language::Python));
+        let rust_files: Vec<PathBuf> = rust.iter().map(|&i| files[i].clone()).collect();
+        let python_files: Vec<PathBuf> = python.iter().map(|&i| files[i].clone()).collect();
         let named: std::collections::HashSet<&Path> =
             options.named.iter().map(PathBuf::as_path).collect();
-        let always: Vec<bool> = files.iter().map(|f| named.contains(f.as_path())).collect();
-        let outcome = with_pool(|| prefilter::run(&files, &always, &layout, catalog));
-        report.stats.files_parsed = outcome.parsed;
+        let always: Vec<bool> = rust_files
+            .iter()
+            .map(|f| named.contains(f.as_path()))
+            .collect();
+        let outcome = with_pool(|| prefilter::run(&rust_files, &always, &layout, catalog));
+        report.stats.files_parsed = outcome.parsed + python.len();
         report.stats.scan = outcome.scan;
         report.stats.rounds = outcome.rounds;
         report.stats.bytes = outcome.bytes;
         report.stats.prefilter_work = outcome.work;
         report.stats.prefilter_gave_up = outcome.gave_up;
-        outcome.results
+        let mut results: Vec<(usize, Result<FileIr, String>)> = outcome
+            .results
+            .into_iter()
+            .map(|(i, r)| (rust[i], r))
+            .collect();
+        results.extend(
+            with_pool(|| lower_all(&python_files, &layout))
+                .into_iter()
+                .map(|(i, r)| (python[i], r)),
+        );
+        results.sort_by_key(|(i, _)| *i);
+        results
     } else {
         report.stats.files_parsed = files.len();
         with_pool(|| lower_all(&files, &layout))

@@ -12,12 +12,15 @@ fn expected(root: &Path) -> BTreeMap<Key, usize> {
     let mut out = BTreeMap::new();
     for entry in walkdir::WalkDir::new(root) {
         let entry = entry.unwrap();
-        if entry.path().extension().is_none_or(|e| e != "rs") {
-            continue;
-        }
+        // Rust marks with `//~`, Python with `#~`.
+        let marker = match entry.path().extension().and_then(|e| e.to_str()) {
+            Some("rs") => "//~",
+            Some("py") => "#~",
+            _ => continue,
+        };
         let text = std::fs::read_to_string(entry.path()).unwrap();
         for (i, line) in text.lines().enumerate() {
-            if let Some((_, marks)) = line.split_once("//~") {
+            if let Some((_, marks)) = line.split_once(marker) {
                 for rule in marks.split_whitespace() {
                     let key = (
                         entry.path().display().to_string(),
@@ -42,8 +45,13 @@ fn actual(root: &Path, prefilter: bool) -> BTreeMap<Key, usize> {
         },
     )
     .unwrap();
-    assert!(
-        report.errors.is_empty(),
+    // Only the files under `errors/` are broken, each reported by name; the rest still count.
+    let broken: Vec<&str> = report.errors.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(
+        broken,
+        [Path::new("fixtures/python/errors/broken_syntax.py")
+            .display()
+            .to_string()],
         "fixtures must parse: {:?}",
         report.errors
     );

@@ -55,12 +55,22 @@ impl<'p> Findings<'p> {
     fn push(&mut self, rule: RuleId, primary: &Step, message: String, extra: Extra) {
         let key = (rule, primary.file, primary.span);
         let location = self.location(primary);
+        // A fork in Python code gets the Python remedy.
+        let python = matches!(
+            crate::frontend::Language::of(std::path::Path::new(&location.path)),
+            Some(crate::frontend::Language::Python)
+        );
         let entry = self.by_key.entry(key).or_insert_with(|| {
             let mut f = rule.at(location, message);
             f.severity = extra.severity.unwrap_or(f.severity);
             f.trace = extra.trace;
             if let Some(help) = extra.help {
                 f.help = help;
+            } else if let Some(help) = python
+                .then(|| crate::catalog::python::help(rule.as_str()))
+                .flatten()
+            {
+                f.help = help.to_string();
             }
             f
         });

@@ -88,6 +88,8 @@ pub struct Walker<'a> {
     joined: Vec<HashSet<String>>,
     /// `return`s and `?`s walked so far: a loop that contains one has a way out.
     leaves: usize,
+    /// The function is Python code.
+    python: bool,
 }
 
 impl<'a> Walker<'a> {
@@ -117,6 +119,9 @@ impl<'a> Walker<'a> {
             command_of_call: HashMap::new(),
             command_vars: HashMap::new(),
             globals: std::collections::BTreeSet::new(),
+            python: crate::frontend::Language::of(std::path::Path::new(
+                &ctx.prog.files[me.0 as usize].path,
+            )) == Some(crate::frontend::Language::Python),
         }
     }
 
@@ -562,6 +567,14 @@ impl<'a> Walker<'a> {
             .copied();
         if let Some(root) = root {
             self.command_of_call.insert(call.id, root);
+        }
+        // In Python every call the catalogue does not know runs interpreted code (a library's
+        // or the program's): a child making one is not a brief fork-then-exec child.
+        if let (Some(ChildOf::Fork(id)), Target::Unknown, true) = (self.child, target, self.python)
+        {
+            if let Some(f) = self.rec.forks.get_mut(&id) {
+                f.child_runs_code = true;
+            }
         }
         // Most calls reach nothing known: skip naming them (formatting is the walk's main cost).
         if matches!(target, Target::Unknown)

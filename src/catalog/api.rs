@@ -168,6 +168,22 @@ pub const FILES: &[(&str, &str)] = &[
         "rules/command.toml",
         include_str!("../../rules/command.toml"),
     ),
+    (
+        "rules/python/threads.toml",
+        include_str!("../../rules/python/threads.toml"),
+    ),
+    (
+        "rules/python/connections.toml",
+        include_str!("../../rules/python/connections.toml"),
+    ),
+    (
+        "rules/python/objc.toml",
+        include_str!("../../rules/python/objc.toml"),
+    ),
+    (
+        "rules/python/fork.toml",
+        include_str!("../../rules/python/fork.toml"),
+    ),
 ];
 
 /// The catalogue, indexed for lookup by path, method name and macro name. `Clone` lets a

@@ -7,7 +7,7 @@ use super::settings::{tidy, BaselineUse, Input, Settings};
 use crate::analysis;
 use crate::catalog::Catalog;
 use crate::diagnostic::{Finding, InputError};
-use crate::frontend::rust::{self, layout::Layout};
+use crate::frontend::{self, rust::layout::Layout};
 use crate::gate::baseline::Baseline;
 use crate::gate::config::{self, Levels};
 use crate::gate::diffscope::Changed;
@@ -26,9 +26,8 @@ fn analyse_text(name: &str, text: &str, catalog: &Catalog) -> CheckReport {
         files: 1,
         ..Default::default()
     };
-    let place = Layout::default().place(Path::new(name));
     let lowered =
-        pipeline::with_pool(|| rust::lower_source(name, text, &place.crate_id, place.module));
+        pipeline::with_pool(|| frontend::lower(Path::new(name), text, &Layout::default()));
     match lowered {
         Ok(ir) => {
             let (findings, stats) = pipeline::with_pool(|| analysis::analyze(vec![ir], catalog));
@@ -55,7 +54,14 @@ fn apply_levels(findings: Vec<Finding>, levels: &Levels) -> Vec<Finding> {
                 .as_ref()
                 .map(|l| l.path.clone())
                 .unwrap_or_default();
-            f.severity = levels.severity(&f.rule, &path)?;
+            let level = levels.severity(&f.rule, &path)?;
+            // At the rule's default level a finding keeps the severity the catalogue gave it
+            // (a redis-py pool that resets itself in a child is a note); a level set in the
+            // config or on the command line wins.
+            let default = crate::catalog::rules::find(&f.rule).map(|r| r.severity);
+            if Some(level) != default {
+                f.severity = level;
+            }
             Some(f)
         })
         .collect()

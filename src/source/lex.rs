@@ -38,6 +38,19 @@ pub struct Lexed {
 }
 
 impl Lexed {
+    /// Facts found by another language's lexer (`frontend::python::lex`).
+    pub fn from_parts(
+        comments: Vec<LineComment>,
+        scopes: Vec<Scope>,
+        code_lines: Vec<bool>,
+    ) -> Self {
+        Lexed {
+            comments,
+            scopes,
+            code_lines,
+        }
+    }
+
     /// The items enclosing a line, outermost first, joined with ` > `; empty at the top level.
     pub fn enclosing(&self, line: u32) -> String {
         let mut found: Vec<&Scope> = self

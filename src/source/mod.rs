@@ -51,7 +51,14 @@ impl Sources {
     pub fn lexed(&mut self, path: &str) -> Option<&Lexed> {
         let e = self.entry(path)?;
         if e.lexed.is_none() {
-            e.lexed = Some(lex::lex(&e.text));
+            e.lexed = Some(
+                match crate::frontend::Language::of(std::path::Path::new(path)) {
+                    Some(crate::frontend::Language::Python) => {
+                        crate::frontend::python::lex::lex(&e.text)
+                    }
+                    _ => lex::lex(&e.text),
+                },
+            );
         }
         e.lexed.as_ref()
     }

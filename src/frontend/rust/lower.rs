@@ -664,19 +664,7 @@ impl<'a> Lowerer<'a> {
     pub fn call(&mut self, callee: Callee, span: Span) -> Call {
         let id = self.next_call;
         self.next_call += 1;
-        Call {
-            id,
-            callee,
-            span,
-            bind: None,
-            receiver: None,
-            arg_vars: Vec::new(),
-            receiver_global: None,
-            closures: Vec::new(),
-            str_arg: None,
-            receiver_call: None,
-            fn_args: Vec::new(),
-        }
+        Call::new(id, callee, span)
     }
 
     // ----- statements and expressions ------------------------------------------------------

@@ -1,0 +1,1565 @@
+//! ruff's Python AST → IR. Module-level code becomes a function (`<module>`) that importers call
+//! and that runs at import; an `if __name__ == "__main__":` block becomes the entry point
+//! (`<main>`), which runs the module's code first. Names resolve through imports (absolute and
+//! relative) to `::` paths; locals, module globals and `self` attributes carry the type of the
+//! object they hold, so that `t.start()` resolves to `threading::Thread::start`. multiprocessing's
+//! start method (explicit contexts, `set_start_method`, the project's default) is folded into the
+//! path of the call that forks (`multiprocessing::Pool@fork`), so the catalogue decides what forks.
+
+use super::project::DefaultStart;
+use super::servers;
+use crate::ir::*;
+use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_text_size::{Ranged, TextRange};
+use std::collections::{HashMap, HashSet};
+
+/// The path of the function holding a module's top-level code.
+pub const MODULE_FN: &str = "<module>";
+/// The path of the function holding a script's `if __name__ == "__main__":` block.
+pub const MAIN_FN: &str = "<main>";
+/// A marker the frontend emits after an assignment whose object each process creates for
+/// itself (under a pid check, or reassigned by an `after_in_child` hook): a catalogue entry ends
+/// the hazards bound to the assigned names.
+pub const PER_PROCESS: &str = "forklint::python::per_process";
+/// A marker the frontend emits where a `with` block ends: a catalogue entry ends the threads of
+/// the object the block managed (an executor's or pool's `__exit__` waits for its workers).
+pub const WITH_EXIT: &str = "forklint::python::with_exit";
+
+/// Deeper nesting than this is cut off: each level costs stack, and no real code needs it.
+const MAX_DEPTH: usize = 200;
+
+/// Keyword arguments that change what a constructor does, as a suffix of its path: a client
+/// that does not connect yet (`connect=False`), a redis client that skips the pool's pid check.
+const KEYWORD_VARIANTS: &[(&str, &str)] =
+    &[("connect", "False"), ("single_connection_client", "True")];
+
+/// Types whose methods run the functions passed to them in other processes: their effects do
+/// not happen in the caller.
+const CHILD_RUNNERS: &[&str] = &[
+    "multiprocessing::Process@",
+    "multiprocessing::Pool@",
+    "concurrent::futures::ProcessPoolExecutor@",
+];
+
+/// A multiprocessing start method, as the path suffix the catalogue knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Start {
+    Fork,
+    Spawn,
+    Forkserver,
+    /// The default where the project's Python versions fork by default.
+    Default,
+    /// The default, with no declared Python version: fork assumed.
+    Assumed,
+}
+
+impl Start {
+    fn named(name: &str) -> Option<Start> {
+        match name {
+            "fork" => Some(Start::Fork),
+            "spawn" => Some(Start::Spawn),
+            "forkserver" => Some(Start::Forkserver),
+            _ => None,
+        }
+    }
+
+    fn suffix(&self) -> &'static str {
+        match self {
+            Start::Fork => "fork",
+            Start::Spawn => "spawn",
+            Start::Forkserver => "forkserver",
+            Start::Default => "default",
+            Start::Assumed => "assumed",
+        }
+    }
+}
+
+/// What an expression evaluates to, as far as the analysis cares.
+#[derive(Debug, Clone, Default)]
+struct Value {
+    /// A module, function or class, by path.
+    path: Option<String>,
+    /// The type of the object, by path.
+    ty: Option<String>,
+    /// The variable holding it (`x`, `self.client`).
+    var: Option<String>,
+    /// The call that produced it.
+    call: Option<u32>,
+    /// A function of this file, by index.
+    func: Option<usize>,
+    /// A multiprocessing context (or the module) with this start method.
+    start: Option<Start>,
+}
+
+#[derive(Debug, Default)]
+struct Class {
+    methods: HashMap<String, usize>,
+    base: Option<String>,
+    fields: HashMap<String, String>,
+}
+
+#[derive(Debug, Default)]
+struct Scope {
+    names: HashMap<String, Value>,
+    globals: HashSet<String>,
+}
+
+pub struct Lowerer<'s> {
+    src: &'s str,
+    line_starts: Vec<usize>,
+    pub ir: FileIr,
+    /// The dotted package that relative imports start from.
+    package: Vec<String>,
+    next_call: u32,
+    module: HashMap<String, Value>,
+    module_globals: Vec<String>,
+    scopes: Vec<Scope>,
+    classes: HashMap<String, Class>,
+    /// Placeholders of module-level functions and methods, by the offset of their `def`.
+    declared: HashMap<u32, usize>,
+    fn_path: String,
+    returns: Vec<String>,
+    nested: usize,
+    depth: usize,
+    file_start: Start,
+    /// Module globals that an `after_in_child` hook assigns: each process has its own.
+    per_process: HashSet<String>,
+    pid_check: usize,
+    with_count: usize,
+    main_body: Vec<Node>,
+    main_span: Option<Span>,
+}
+
+fn name_of(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Name(n) => Some(n.id.as_str()),
+        _ => None,
+    }
+}
+
+fn starts_upper(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_uppercase())
+}
+
+fn last_segment(path: &str) -> &str {
+    path.rsplit("::").next().unwrap_or(path)
+}
+
+fn str_lit(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::StringLiteral(s) => Some(s.value.to_str()),
+        _ => None,
+    }
+}
+
+fn is_zero(e: &Expr) -> bool {
+    matches!(e, Expr::NumberLiteral(n) if matches!(&n.value, ast::Number::Int(i) if *i == ast::Int::ZERO))
+}
+
+/// `if __name__ == "__main__":`, also as one operand of an `and`
+/// (`if sys.platform != "win32" and __name__ == "__main__":`).
+fn is_main_guard(test: &Expr) -> bool {
+    if let Expr::BoolOp(b) = test {
+        return b.op == ast::BoolOp::And && b.values.iter().any(is_main_guard);
+    }
+    let Expr::Compare(c) = test else { return false };
+    if c.ops.len() != 1 || c.ops[0] != ast::CmpOp::Eq {
+        return false;
+    }
+    let (a, b) = (&*c.left, &c.comparators[0]);
+    (name_of(a) == Some("__name__") && str_lit(b) == Some("__main__"))
+        || (name_of(b) == Some("__name__") && str_lit(a) == Some("__main__"))
+}
+
+/// The string passed to a call named `name` (`set_start_method("spawn")`) anywhere in the file.
+fn find_call_arg(body: &[Stmt], name: &str) -> Option<String> {
+    struct Finder<'n> {
+        name: &'n str,
+        found: Option<String>,
+    }
+    impl<'a> ast::visitor::Visitor<'a> for Finder<'_> {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Call(c) = expr {
+                let callee = match &*c.func {
+                    Expr::Attribute(a) => Some(a.attr.id.as_str()),
+                    Expr::Name(n) => Some(n.id.as_str()),
+                    _ => None,
+                };
+                if callee == Some(self.name) && self.found.is_none() {
+                    self.found = c
+                        .arguments
+                        .args
+                        .first()
+                        .or_else(|| c.arguments.keywords.first().map(|k| &k.value))
+                        .and_then(str_lit)
+                        .map(str::to_string);
+                }
+            }
+            ast::visitor::walk_expr(self, expr);
+        }
+    }
+    let mut f = Finder { name, found: None };
+    for stmt in body {
+        ast::visitor::Visitor::visit_stmt(&mut f, stmt);
+    }
+    f.found
+}
+
+/// The module globals that functions registered with `os.register_at_fork(after_in_child=f)`
+/// assign: those objects are recreated in every child.
+fn reset_in_child(body: &[Stmt]) -> HashSet<String> {
+    struct Hooks(Vec<String>);
+    impl<'a> ast::visitor::Visitor<'a> for Hooks {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Call(c) = expr {
+                let register = match &*c.func {
+                    Expr::Attribute(a) => a.attr.id.as_str() == "register_at_fork",
+                    Expr::Name(n) => n.id.as_str() == "register_at_fork",
+                    _ => false,
+                };
+                if register {
+                    for k in &c.arguments.keywords {
+                        if k.arg
+                            .as_ref()
+                            .is_some_and(|a| a.id.as_str() == "after_in_child")
+                        {
+                            if let Some(n) = name_of(&k.value) {
+                                self.0.push(n.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+            ast::visitor::walk_expr(self, expr);
+        }
+    }
+    struct Assigned(HashSet<String>, HashSet<String>);
+    impl<'a> ast::visitor::Visitor<'a> for Assigned {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            match stmt {
+                Stmt::Global(g) => self.0.extend(g.names.iter().map(|n| n.id.to_string())),
+                Stmt::Assign(a) => {
+                    for t in &a.targets {
+                        if let Some(n) = name_of(t) {
+                            self.1.insert(n.to_string());
+                        }
+                    }
+                }
+                _ => {}
+            }
+            ast::visitor::walk_stmt(self, stmt);
+        }
+    }
+    let mut hooks = Hooks(Vec::new());
+    for stmt in body {
+        ast::visitor::Visitor::visit_stmt(&mut hooks, stmt);
+    }
+    let mut out = HashSet::new();
+    for stmt in body {
+        if let Stmt::FunctionDef(f) = stmt {
+            if hooks.0.iter().any(|h| h == f.name.id.as_str()) {
+                let mut a = Assigned(HashSet::new(), HashSet::new());
+                for s in &f.body {
+                    ast::visitor::Visitor::visit_stmt(&mut a, s);
+                }
+                out.extend(a.1.intersection(&a.0).cloned());
+            }
+        }
+    }
+    out
+}
+
+impl<'s> Lowerer<'s> {
+    pub fn new(src: &'s str, ir: FileIr, package: Vec<String>, default: &DefaultStart) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(src.match_indices('\n').map(|(i, _)| i + 1));
+        let file_start = match default {
+            DefaultStart::Fork(_) => Start::Default,
+            DefaultStart::Forkserver => Start::Forkserver,
+            DefaultStart::Assumed => Start::Assumed,
+        };
+        Lowerer {
+            src,
+            line_starts,
+            ir,
+            package,
+            next_call: 0,
+            module: HashMap::new(),
+            module_globals: Vec::new(),
+            scopes: Vec::new(),
+            classes: HashMap::new(),
+            declared: HashMap::new(),
+            fn_path: String::new(),
+            returns: Vec::new(),
+            nested: 0,
+            depth: 0,
+            file_start,
+            per_process: HashSet::new(),
+            pid_check: 0,
+            with_count: 0,
+            main_body: Vec::new(),
+            main_span: None,
+        }
+    }
+
+    // ----- positions -----------------------------------------------------------------------
+
+    fn pos(&self, offset: usize) -> (u32, u32) {
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.line_starts[line - 1];
+        let col = self
+            .src
+            .get(start..offset)
+            .map_or(offset - start, |t| t.chars().count());
+        (line as u32, col as u32 + 1)
+    }
+
+    fn span(&self, r: TextRange) -> Span {
+        let (line, col) = self.pos(r.start().to_usize());
+        let (end_line, end_col) = self.pos(r.end().to_usize());
+        Span {
+            line,
+            col,
+            end_line,
+            end_col,
+        }
+    }
+
+    fn call(&mut self, callee: Callee, span: Span) -> Call {
+        let id = self.next_call;
+        self.next_call += 1;
+        Call::new(id, callee, span)
+    }
+
+    fn marker(&mut self, path: &str, span: Span, vars: Vec<String>, out: &mut Vec<Node>) {
+        let mut c = self.call(Callee::Path(vec![path.to_string()]), span);
+        c.receiver = vars.first().cloned();
+        c.arg_vars = vars;
+        out.push(Node::Call(c));
+    }
+
+    fn note_module(&mut self, name: &str) {
+        if !name.is_empty() && !self.ir.crates_used.iter().any(|c| c == name) {
+            self.ir.crates_used.push(name.to_string());
+        }
+    }
+
+    // ----- the module ----------------------------------------------------------------------
+
+    pub fn lower_module(&mut self, body: &[Stmt]) {
+        // Python-only catalogue entries name this pseudo-module, so they never match Rust files.
+        self.note_module("<python>");
+        if let Some(method) = find_call_arg(body, "set_start_method").and_then(|m| Start::named(&m))
+        {
+            self.file_start = method;
+        }
+        self.per_process = reset_in_child(body);
+        self.declare(body);
+        let index = self.ir.functions.len();
+        let first_line = Span {
+            line: 1,
+            col: 1,
+            end_line: 1,
+            end_col: 1,
+        };
+        self.ir.functions.push(function(
+            format!("self::{MODULE_FN}"),
+            FnKind::Free,
+            first_line,
+            Block::default(),
+        ));
+        self.fn_path = format!("self::{MODULE_FN}");
+        let block = self.lower_stmts(body);
+        self.ir.functions[index].body = block;
+        self.ir.functions[index].returns = std::mem::take(&mut self.module_globals);
+        if servers::is_gunicorn_config(std::path::Path::new(&self.ir.path)) {
+            if let Some(prefork) = servers::gunicorn(&self.settings(body)) {
+                servers::add(&mut self.ir, prefork, &mut self.next_call);
+            }
+        }
+        if let Some(span) = self.main_span {
+            let run = self.call(Callee::Path(vec![format!("self::{MODULE_FN}")]), span);
+            let mut nodes = vec![Node::Call(run)];
+            nodes.append(&mut self.main_body);
+            let body = Block {
+                nodes,
+                locals: Vec::new(),
+            };
+            let mut main = function(format!("self::{MAIN_FN}"), FnKind::Free, span, body);
+            main.is_main = true;
+            self.ir.functions.push(main);
+        }
+    }
+
+    /// Top-level `name = literal` settings (a configuration file's), as text.
+    fn settings(&self, body: &[Stmt]) -> Vec<(String, String, Span)> {
+        body.iter()
+            .filter_map(|stmt| {
+                let Stmt::Assign(a) = stmt else { return None };
+                let [target] = a.targets.as_slice() else {
+                    return None;
+                };
+                let value = match &*a.value {
+                    Expr::BooleanLiteral(b) => if b.value { "True" } else { "False" }.to_string(),
+                    Expr::StringLiteral(s) => s.value.to_str().to_string(),
+                    _ => return None,
+                };
+                Some((name_of(target)?.to_string(), value, self.span(a.range)))
+            })
+            .collect()
+    }
+
+    /// Placeholders for the module's functions, classes and methods, so that calls and
+    /// references resolve before (and wherever) their `def` is lowered.
+    fn declare(&mut self, body: &[Stmt]) {
+        for stmt in body {
+            match stmt {
+                Stmt::FunctionDef(f) => {
+                    let path = format!("self::{}", f.name.id);
+                    let index = self.placeholder(path.clone(), FnKind::Free, f.name.range);
+                    self.declared.insert(f.range.start().to_u32(), index);
+                    self.module.insert(
+                        f.name.id.to_string(),
+                        Value {
+                            path: Some(path),
+                            func: Some(index),
+                            ..Default::default()
+                        },
+                    );
+                }
+                Stmt::ClassDef(c) => {
+                    let path = format!("self::{}", c.name.id);
+                    let mut class = Class::default();
+                    for item in &c.body {
+                        if let Stmt::FunctionDef(m) = item {
+                            let index = self.placeholder(
+                                format!("{path}::{}", m.name.id),
+                                FnKind::Method,
+                                m.name.range,
+                            );
+                            self.declared.insert(m.range.start().to_u32(), index);
+                            class.methods.insert(m.name.id.to_string(), index);
+                        }
+                    }
+                    self.classes.insert(path.clone(), class);
+                    self.module.insert(
+                        c.name.id.to_string(),
+                        Value {
+                            path: Some(path),
+                            ..Default::default()
+                        },
+                    );
+                }
+                Stmt::If(i) => {
+                    self.declare(&i.body);
+                    for clause in &i.elif_else_clauses {
+                        self.declare(&clause.body);
+                    }
+                }
+                Stmt::Try(t) => {
+                    self.declare(&t.body);
+                    for ast::ExceptHandler::ExceptHandler(h) in &t.handlers {
+                        self.declare(&h.body);
+                    }
+                    self.declare(&t.orelse);
+                    self.declare(&t.finalbody);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn placeholder(&mut self, path: String, kind: FnKind, name: TextRange) -> usize {
+        let index = self.ir.functions.len();
+        let span = self.span(name);
+        self.ir
+            .functions
+            .push(function(path, kind, span, Block::default()));
+        index
+    }
+
+    /// Lowers a `def` into the function at `index`.
+    fn lower_def(&mut self, index: usize, f: &ast::StmtFunctionDef, self_ty: Option<String>) {
+        let mut scope = Scope::default();
+        let mut params = Vec::new();
+        let p = &f.parameters;
+        let all = p
+            .posonlyargs
+            .iter()
+            .chain(&p.args)
+            .chain(&p.kwonlyargs)
+            .map(|a| &a.parameter)
+            .chain(p.vararg.as_deref())
+            .chain(p.kwarg.as_deref());
+        for (i, param) in all.enumerate() {
+            let name = param.name.id.to_string();
+            let ty = if i == 0 { self_ty.clone() } else { None };
+            scope.names.insert(
+                name.clone(),
+                Value {
+                    var: Some(name.clone()),
+                    ty,
+                    ..Default::default()
+                },
+            );
+            params.push(name);
+        }
+        let saved = (
+            std::mem::replace(&mut self.fn_path, self.ir.functions[index].path.clone()),
+            std::mem::take(&mut self.returns),
+            std::mem::take(&mut self.nested),
+        );
+        self.scopes.push(scope);
+        let body = self.lower_stmts(&f.body);
+        self.scopes.pop();
+        let mut returns = std::mem::replace(&mut self.returns, saved.1);
+        // The object a method is called on outlives the call.
+        if self_ty.is_some() {
+            returns.extend(params.first().cloned());
+        }
+        self.fn_path = saved.0;
+        self.nested = saved.2;
+        let func = &mut self.ir.functions[index];
+        func.params = params;
+        func.returns = returns;
+        func.body = body;
+    }
+
+    fn lower_class(&mut self, c: &ast::StmtClassDef, out: &mut Vec<Node>) {
+        let path = format!("self::{}", c.name.id);
+        let base = c
+            .arguments
+            .as_ref()
+            .and_then(|a| a.args.first())
+            .map(|b| self.lower_expr(b, out))
+            .and_then(|v| v.path.map(|p| self.with_start(&p, None)));
+        // `self.x = ...` in any method gives the field its type for the others.
+        let mut fields = HashMap::new();
+        for item in &c.body {
+            if let Stmt::FunctionDef(m) = item {
+                collect_fields(&m.body, &mut fields, self);
+            }
+        }
+        if let Some(class) = self.classes.get_mut(&path) {
+            class.base = base;
+            class.fields = fields;
+        }
+        for item in &c.body {
+            match item {
+                Stmt::FunctionDef(m) => {
+                    if let Some(&index) = self.declared.get(&m.range.start().to_u32()) {
+                        self.lower_def(index, m, Some(path.clone()));
+                    }
+                }
+                // Class attributes are evaluated at import, like module code.
+                other => self.lower_stmt(other, out),
+            }
+        }
+    }
+
+    // ----- names ---------------------------------------------------------------------------
+
+    fn lookup(&self, name: &str) -> Value {
+        for scope in self.scopes.iter().rev() {
+            if scope.globals.contains(name) {
+                break;
+            }
+            if let Some(v) = scope.names.get(name) {
+                return v.clone();
+            }
+        }
+        if let Some(v) = self.module.get(name) {
+            return v.clone();
+        }
+        Value {
+            path: Some(format!("builtins::{name}")),
+            ..Default::default()
+        }
+    }
+
+    /// Binds `name` in the scope an assignment writes to; returns whether it is a module global.
+    fn assign(&mut self, name: &str, value: &Value) -> bool {
+        let bound = Value {
+            var: Some(name.to_string()),
+            path: None,
+            ..value.clone()
+        };
+        let global = match self.scopes.last_mut() {
+            Some(scope) if !scope.globals.contains(name) => {
+                scope.names.insert(name.to_string(), bound);
+                false
+            }
+            _ => {
+                self.module.insert(name.to_string(), bound);
+                true
+            }
+        };
+        if global {
+            if self.scopes.is_empty() {
+                if !self.module_globals.iter().any(|g| g == name) {
+                    self.module_globals.push(name.to_string());
+                }
+            } else {
+                self.returns.push(name.to_string());
+            }
+        }
+        global
+    }
+
+    /// A path with the start method folded in for the multiprocessing calls that fork.
+    fn with_start(&self, path: &str, start: Option<&Start>) -> String {
+        let start = start.unwrap_or(&self.file_start);
+        match path {
+            "multiprocessing::Process" | "multiprocessing::context::Process" => {
+                format!("multiprocessing::Process@{}", start.suffix())
+            }
+            "multiprocessing::Pool" | "multiprocessing::pool::Pool" => {
+                format!("multiprocessing::Pool@{}", start.suffix())
+            }
+            "concurrent::futures::ProcessPoolExecutor"
+            | "concurrent::futures::process::ProcessPoolExecutor" => {
+                format!(
+                    "concurrent::futures::ProcessPoolExecutor@{}",
+                    start.suffix()
+                )
+            }
+            other => other.to_string(),
+        }
+    }
+
+    /// The type a method is looked up on: the class, or the base that defines the method.
+    fn method_owner(&self, ty: &str, name: &str) -> String {
+        let mut ty = ty.to_string();
+        for _ in 0..8 {
+            let Some(class) = self.classes.get(&ty) else {
+                break;
+            };
+            if class.methods.contains_key(name) {
+                break;
+            }
+            match &class.base {
+                Some(base) => ty = base.clone(),
+                None => break,
+            }
+        }
+        ty
+    }
+
+    fn import_target(&self, level: u32, module: Option<&str>) -> String {
+        let mut parts: Vec<String> = if level == 0 {
+            Vec::new()
+        } else {
+            let keep = self
+                .package
+                .len()
+                .saturating_sub(level.saturating_sub(1) as usize);
+            self.package[..keep].to_vec()
+        };
+        if let Some(m) = module {
+            parts.extend(m.split('.').map(str::to_string));
+        }
+        parts.join("::")
+    }
+
+    fn lower_import(&mut self, stmt: &Stmt, out: &mut Vec<Node>) {
+        let span = self.span(stmt.range());
+        match stmt {
+            Stmt::Import(i) => {
+                for alias in &i.names {
+                    let dotted = alias.name.id.as_str();
+                    let target = dotted.replace('.', "::");
+                    self.note_module(dotted.split('.').next().unwrap_or(dotted));
+                    // `import a.b` runs `a` then `a.b`, and binds `a`.
+                    let mut prefix = String::new();
+                    for seg in target.split("::") {
+                        if !prefix.is_empty() {
+                            prefix.push_str("::");
+                        }
+                        prefix.push_str(seg);
+                        let c =
+                            self.call(Callee::Path(vec![format!("{prefix}::{MODULE_FN}")]), span);
+                        out.push(Node::Call(c));
+                    }
+                    let (name, path) = match &alias.asname {
+                        Some(a) => (a.id.to_string(), target.clone()),
+                        None => {
+                            let first = target.split("::").next().unwrap_or(&target).to_string();
+                            (first.clone(), first)
+                        }
+                    };
+                    self.bind_import(&name, path);
+                }
+            }
+            Stmt::ImportFrom(i) => {
+                let base = self.import_target(i.level, i.module.as_ref().map(|m| m.id.as_str()));
+                if let Some(first) = base.split("::").next() {
+                    if i.level == 0 {
+                        self.note_module(first);
+                    }
+                }
+                if !base.is_empty() {
+                    let c = self.call(Callee::Path(vec![format!("{base}::{MODULE_FN}")]), span);
+                    out.push(Node::Call(c));
+                }
+                for alias in &i.names {
+                    let name = alias.name.id.as_str();
+                    if name == "*" {
+                        continue;
+                    }
+                    let path = if base.is_empty() {
+                        name.to_string()
+                    } else {
+                        format!("{base}::{name}")
+                    };
+                    // The name may be a submodule, whose code then runs too.
+                    let c = self.call(Callee::Path(vec![format!("{path}::{MODULE_FN}")]), span);
+                    out.push(Node::Call(c));
+                    let bound = alias.asname.as_ref().map_or(name, |a| a.id.as_str());
+                    self.bind_import(bound, path);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn bind_import(&mut self, name: &str, path: String) {
+        let start = (path == "multiprocessing").then(|| self.file_start.clone());
+        let value = Value {
+            path: Some(path),
+            start,
+            ..Default::default()
+        };
+        match self.scopes.last_mut() {
+            Some(scope) => {
+                scope.names.insert(name.to_string(), value);
+            }
+            None => {
+                self.module.insert(name.to_string(), value);
+            }
+        }
+    }
+
+    // ----- statements ----------------------------------------------------------------------
+
+    fn lower_stmts(&mut self, stmts: &[Stmt]) -> Block {
+        let mut out = Block::default();
+        if self.depth > MAX_DEPTH {
+            return out;
+        }
+        self.depth += 1;
+        for stmt in stmts {
+            self.lower_stmt(stmt, &mut out.nodes);
+        }
+        self.depth -= 1;
+        out
+    }
+
+    fn lower_stmt(&mut self, stmt: &Stmt, out: &mut Vec<Node>) {
+        match stmt {
+            Stmt::FunctionDef(f) => {
+                if let (true, Some(&index)) = (
+                    self.scopes.is_empty(),
+                    self.declared.get(&f.range.start().to_u32()),
+                ) {
+                    self.lower_def(index, f, None);
+                    return;
+                }
+                // A nested `def` is a closure of the enclosing function.
+                let path = format!("{}::{{closure#{}}}", self.fn_path, self.nested);
+                self.nested += 1;
+                let index = self.placeholder(path, FnKind::Closure, f.name.range);
+                self.assign(
+                    f.name.id.as_str(),
+                    &Value {
+                        func: Some(index),
+                        ..Default::default()
+                    },
+                );
+                self.lower_def(index, f, None);
+            }
+            Stmt::ClassDef(c) => {
+                if self.scopes.is_empty() {
+                    self.lower_class(c, out);
+                }
+            }
+            Stmt::Return(r) => {
+                if let Some(v) = &r.value {
+                    let value = self.lower_expr(v, out);
+                    if let Some(var) = value.var {
+                        self.returns.push(var);
+                    }
+                }
+                out.push(Node::Return {
+                    span: self.span(r.range),
+                    error: false,
+                });
+            }
+            Stmt::Raise(r) => {
+                if let Some(e) = &r.exc {
+                    self.lower_expr(e, out);
+                }
+                out.push(Node::Return {
+                    span: self.span(r.range),
+                    error: true,
+                });
+            }
+            Stmt::Delete(d) => {
+                for t in &d.targets {
+                    self.lower_expr(t, out);
+                }
+            }
+            Stmt::Assign(a) => {
+                let value = self.lower_expr(&a.value, out);
+                for t in &a.targets {
+                    self.lower_target(t, &value, out);
+                }
+            }
+            Stmt::AnnAssign(a) => {
+                if let Some(v) = &a.value {
+                    let value = self.lower_expr(v, out);
+                    self.lower_target(&a.target, &value, out);
+                }
+            }
+            Stmt::AugAssign(a) => {
+                self.lower_expr(&a.value, out);
+                self.lower_expr(&a.target, out);
+            }
+            Stmt::TypeAlias(_) | Stmt::Pass(_) | Stmt::IpyEscapeCommand(_) | Stmt::Nonlocal(_) => {}
+            Stmt::Global(g) => {
+                if let Some(scope) = self.scopes.last_mut() {
+                    scope
+                        .globals
+                        .extend(g.names.iter().map(|n| n.id.to_string()));
+                }
+            }
+            Stmt::For(f) => {
+                let iter = self.lower_expr(&f.iter, out);
+                if let Some(n) = name_of(&f.target) {
+                    self.assign(
+                        n,
+                        &Value {
+                            var: iter.var,
+                            ..Default::default()
+                        },
+                    );
+                }
+                let body = self.lower_stmts(&f.body);
+                self.push_loop(body, &f.orelse, out);
+            }
+            Stmt::While(w) => {
+                let mut body = Block::default();
+                self.lower_expr(&w.test, &mut body.nodes);
+                let inner = self.lower_stmts(&w.body);
+                let span = self.span(w.test.range());
+                body.nodes.push(Node::Branch(Branch {
+                    span,
+                    arms: vec![Arm {
+                        test: None,
+                        body: inner,
+                        span,
+                    }],
+                    exhaustive: false,
+                }));
+                self.push_loop(body, &w.orelse, out);
+            }
+            Stmt::If(i) => {
+                if self.scopes.is_empty() && is_main_guard(&i.test) && self.main_span.is_none() {
+                    self.main_span = Some(self.span(i.test.range()));
+                    let block = self.lower_stmts(&i.body);
+                    self.main_body.extend(block.nodes);
+                    for clause in &i.elif_else_clauses {
+                        let b = self.lower_stmts(&clause.body);
+                        out.push(Node::Block(b));
+                    }
+                    return;
+                }
+                self.lower_if(&i.test, &i.body, &i.elif_else_clauses, out);
+            }
+            Stmt::With(w) => {
+                let mut managed = Vec::new();
+                for item in &w.items {
+                    let value = self.lower_expr(&item.context_expr, out);
+                    let var = match item.optional_vars.as_deref().and_then(name_of) {
+                        Some(n) => n.to_string(),
+                        None => {
+                            self.with_count += 1;
+                            format!("<with#{}>", self.with_count)
+                        }
+                    };
+                    if let Some(id) = value.call {
+                        bind_call(out, id, &var);
+                    }
+                    if let Some(target) = item.optional_vars.as_deref() {
+                        self.lower_target(target, &value, out);
+                    }
+                    managed.push((var, self.span(item.context_expr.range())));
+                }
+                let body = self.lower_stmts(&w.body);
+                out.push(Node::Block(body));
+                for (var, span) in managed.into_iter().rev() {
+                    self.marker(WITH_EXIT, span, vec![var], out);
+                }
+            }
+            Stmt::Match(m) => {
+                self.lower_expr(&m.subject, out);
+                let mut arms = Vec::new();
+                for case in &m.cases {
+                    let mut body = Block::default();
+                    if let Some(g) = &case.guard {
+                        self.lower_expr(g, &mut body.nodes);
+                    }
+                    let inner = self.lower_stmts(&case.body);
+                    body.nodes.push(Node::Block(inner));
+                    arms.push(Arm {
+                        test: None,
+                        body,
+                        span: self.span(case.range),
+                    });
+                }
+                out.push(Node::Branch(Branch {
+                    span: self.span(m.range),
+                    arms,
+                    exhaustive: false,
+                }));
+            }
+            Stmt::Try(t) => {
+                let body = self.lower_stmts(&t.body);
+                out.push(Node::Block(body));
+                let mut arms = Vec::new();
+                for ast::ExceptHandler::ExceptHandler(h) in &t.handlers {
+                    arms.push(Arm {
+                        test: None,
+                        body: self.lower_stmts(&h.body),
+                        span: self.span(h.range),
+                    });
+                }
+                let orelse = self.lower_stmts(&t.orelse);
+                arms.push(Arm {
+                    test: None,
+                    body: orelse,
+                    span: self.span(t.range),
+                });
+                out.push(Node::Branch(Branch {
+                    span: self.span(t.range),
+                    arms,
+                    exhaustive: true,
+                }));
+                let fin = self.lower_stmts(&t.finalbody);
+                out.push(Node::Block(fin));
+            }
+            Stmt::Assert(a) => {
+                self.lower_expr(&a.test, out);
+            }
+            Stmt::Import(_) | Stmt::ImportFrom(_) => self.lower_import(stmt, out),
+            Stmt::Expr(e) => {
+                let value = self.lower_expr(&e.value, out);
+                // A method called for its effect leaves that effect in its receiver
+                // (`t.start()`: the thread is `t`'s, and `t.join()` ends it).
+                if let (Some(id), Expr::Call(c)) = (value.call, &*e.value) {
+                    if let Expr::Attribute(a) = &*c.func {
+                        let receiver = self.lower_expr_quiet(&a.value);
+                        if let Some(var) = receiver {
+                            bind_call(out, id, &var);
+                        }
+                    }
+                }
+            }
+            Stmt::Break(_) => out.push(Node::Break),
+            Stmt::Continue(_) => out.push(Node::Continue),
+        }
+    }
+
+    /// A loop that may run no time, then its `else:` block (run when it did not `break`).
+    fn push_loop(&mut self, body: Block, orelse: &[Stmt], out: &mut Vec<Node>) {
+        out.push(Node::Loop {
+            body,
+            at_least_once: false,
+        });
+        let orelse = self.lower_stmts(orelse);
+        out.push(Node::Block(orelse));
+    }
+
+    /// The variable an expression names, without emitting anything.
+    fn lower_expr_quiet(&self, e: &Expr) -> Option<String> {
+        match e {
+            Expr::Name(n) => self.lookup(n.id.as_str()).var,
+            Expr::Attribute(a) => {
+                let base = self.lower_expr_quiet(&a.value)?;
+                Some(if base == "self" {
+                    format!("self.{}", a.attr.id)
+                } else {
+                    base
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// Binds an assignment target to the value (and the call that made it).
+    fn lower_target(&mut self, target: &Expr, value: &Value, out: &mut Vec<Node>) {
+        let span = self.span(target.range());
+        let name = match target {
+            Expr::Name(n) => {
+                let name = n.id.to_string();
+                self.assign(&name, value);
+                Some(name)
+            }
+            Expr::Attribute(a) => {
+                let base = self.lower_expr_quiet(&a.value);
+                match base.as_deref() {
+                    Some("self") => {
+                        let name = format!("self.{}", a.attr.id);
+                        self.returns.push(name.clone());
+                        Some(name)
+                    }
+                    Some(_) => base,
+                    None => None,
+                }
+            }
+            // `pid, fd = pty.fork()`: the first name holds what the analysis follows.
+            Expr::Tuple(t) => t.elts.first().and_then(name_of).map(|n| {
+                let name = n.to_string();
+                self.assign(&name, value);
+                for other in t.elts.iter().skip(1) {
+                    if let Some(o) = name_of(other) {
+                        self.assign(o, &Value::default());
+                    }
+                }
+                name
+            }),
+            _ => None,
+        };
+        let Some(name) = name else { return };
+        if let Some(id) = value.call {
+            bind_call(out, id, &name);
+        }
+        let reset =
+            self.pid_check > 0 || (self.per_process.contains(&name) && self.is_global(&name));
+        if reset && value.call.is_some() {
+            self.marker(PER_PROCESS, span, vec![name], out);
+        }
+    }
+
+    fn is_global(&self, name: &str) -> bool {
+        match self.scopes.last() {
+            None => true,
+            Some(s) => s.globals.contains(name),
+        }
+    }
+
+    fn lower_if(
+        &mut self,
+        test: &Expr,
+        body: &[Stmt],
+        clauses: &[ast::ElifElseClause],
+        out: &mut Vec<Node>,
+    ) {
+        let (fork_test, pid_check) = self.lower_condition(test, out);
+        let span = self.span(test.range());
+        self.pid_check += usize::from(pid_check);
+        let then = self.lower_stmts(body);
+        let mut arms = vec![Arm {
+            test: fork_test.clone(),
+            body: then,
+            span,
+        }];
+        let exhaustive = clauses.last().is_some_and(|c| c.test.is_none());
+        if let Some((first, rest)) = clauses.split_first() {
+            let else_body = match &first.test {
+                Some(t) => {
+                    let mut nodes = Vec::new();
+                    self.lower_if(t, &first.body, rest, &mut nodes);
+                    Block {
+                        nodes,
+                        locals: Vec::new(),
+                    }
+                }
+                None => self.lower_stmts(&first.body),
+            };
+            arms.push(Arm {
+                test: fork_test.and_then(negate),
+                body: else_body,
+                span,
+            });
+        }
+        self.pid_check -= usize::from(pid_check);
+        out.push(Node::Branch(Branch {
+            span,
+            arms,
+            exhaustive: exhaustive || clauses.first().is_some_and(|c| c.test.is_some()),
+        }));
+    }
+
+    /// Lowers a branch condition; says what it tells about a fork result, and whether it
+    /// compares the process id (code under it runs again in a new process).
+    fn lower_condition(&mut self, test: &Expr, out: &mut Vec<Node>) -> (Option<ForkTest>, bool) {
+        let first = self.next_call;
+        let subject = |e: &Expr, v: &Value| match e {
+            Expr::Call(_) => v.call.map(Subject::Call),
+            _ => v.var.clone().map(Subject::Var),
+        };
+        let fork_test = match test {
+            Expr::Compare(c)
+                if c.ops.len() == 1 && (is_zero(&c.comparators[0]) || is_zero(&c.left)) =>
+            {
+                let zero_left = is_zero(&c.left);
+                let e = if zero_left {
+                    &c.comparators[0]
+                } else {
+                    &*c.left
+                };
+                let v = self.lower_expr(e, out);
+                let side = match (c.ops[0], zero_left) {
+                    (ast::CmpOp::Eq, _) => Some(Side::Child),
+                    (ast::CmpOp::NotEq, _) => Some(Side::Parent),
+                    (ast::CmpOp::Gt, false) | (ast::CmpOp::Lt, true) => Some(Side::Parent),
+                    (ast::CmpOp::Lt, false) | (ast::CmpOp::Gt, true) => Some(Side::Error),
+                    _ => None,
+                };
+                side.zip(subject(e, &v))
+                    .map(|(side, subject)| ForkTest { subject, side })
+            }
+            Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => {
+                let v = self.lower_expr(&u.operand, out);
+                subject(&u.operand, &v).map(|subject| ForkTest {
+                    subject,
+                    side: Side::Child,
+                })
+            }
+            _ => {
+                let v = self.lower_expr(test, out);
+                match test {
+                    Expr::Name(_) | Expr::Call(_) => subject(test, &v).map(|subject| ForkTest {
+                        subject,
+                        side: Side::Parent,
+                    }),
+                    _ => None,
+                }
+            }
+        };
+        let pid_check = out.iter().any(|n| {
+            matches!(n, Node::Call(c) if c.id >= first
+                && matches!(&c.callee, Callee::Path(p) if p.first().is_some_and(|p| p == "os::getpid")))
+        });
+        (fork_test, pid_check)
+    }
+
+    // ----- expressions ---------------------------------------------------------------------
+
+    fn lower_expr(&mut self, e: &Expr, out: &mut Vec<Node>) -> Value {
+        if self.depth > MAX_DEPTH {
+            return Value::default();
+        }
+        self.depth += 1;
+        let v = self.lower_expr_inner(e, out);
+        self.depth -= 1;
+        v
+    }
+
+    fn lower_all<'e>(&mut self, es: impl IntoIterator<Item = &'e Expr>, out: &mut Vec<Node>) {
+        for e in es {
+            self.lower_expr(e, out);
+        }
+    }
+
+    fn lower_comprehension(&mut self, gens: &[ast::Comprehension], out: &mut Vec<Node>) {
+        for g in gens {
+            self.lower_expr(&g.iter, out);
+            self.lower_all(&g.ifs, out);
+        }
+    }
+
+    fn lower_expr_inner(&mut self, e: &Expr, out: &mut Vec<Node>) -> Value {
+        match e {
+            Expr::Call(c) => self.lower_call(c, out),
+            Expr::Name(n) => self.lookup(n.id.as_str()),
+            Expr::Attribute(a) => {
+                let base = self.lower_expr(&a.value, out);
+                let attr = a.attr.id.as_str();
+                if let (Some(path), None) = (&base.path, &base.var) {
+                    return Value {
+                        path: Some(format!("{path}::{attr}")),
+                        ..Default::default()
+                    };
+                }
+                let method = base
+                    .ty
+                    .as_ref()
+                    .and_then(|t| self.classes.get(&self.method_owner(t, attr)))
+                    .and_then(|c| c.methods.get(attr))
+                    .copied();
+                if method.is_some() {
+                    return Value {
+                        func: method,
+                        ..Default::default()
+                    };
+                }
+                match base.var.as_deref() {
+                    Some("self") => {
+                        let ty = base
+                            .ty
+                            .as_ref()
+                            .and_then(|t| self.classes.get(t))
+                            .and_then(|c| c.fields.get(attr))
+                            .cloned();
+                        Value {
+                            var: Some(format!("self.{attr}")),
+                            ty,
+                            ..Default::default()
+                        }
+                    }
+                    Some(v) => Value {
+                        var: Some(v.to_string()),
+                        ..Default::default()
+                    },
+                    None => Value::default(),
+                }
+            }
+            Expr::Lambda(l) => {
+                let path = format!("{}::{{closure#{}}}", self.fn_path, self.nested);
+                self.nested += 1;
+                let index = self.placeholder(path, FnKind::Closure, l.range);
+                let mut body = Block::default();
+                self.scopes.push(Scope::default());
+                let saved =
+                    std::mem::replace(&mut self.fn_path, self.ir.functions[index].path.clone());
+                self.lower_expr(&l.body, &mut body.nodes);
+                self.fn_path = saved;
+                self.scopes.pop();
+                self.ir.functions[index].body = body;
+                Value {
+                    func: Some(index),
+                    ..Default::default()
+                }
+            }
+            Expr::Named(n) => {
+                let value = self.lower_expr(&n.value, out);
+                self.lower_target(&n.target, &value, out);
+                value
+            }
+            Expr::Await(ast::ExprAwait { value, .. })
+            | Expr::Starred(ast::ExprStarred { value, .. })
+            | Expr::YieldFrom(ast::ExprYieldFrom { value, .. }) => self.lower_expr(value, out),
+            Expr::BoolOp(ast::ExprBoolOp { values: elts, .. })
+            | Expr::Set(ast::ExprSet { elts, .. })
+            | Expr::List(ast::ExprList { elts, .. })
+            | Expr::Tuple(ast::ExprTuple { elts, .. }) => {
+                self.lower_all(elts, out);
+                Value::default()
+            }
+            Expr::BinOp(b) => {
+                self.lower_expr(&b.left, out);
+                self.lower_expr(&b.right, out);
+                Value::default()
+            }
+            Expr::UnaryOp(u) => {
+                self.lower_expr(&u.operand, out);
+                Value::default()
+            }
+            Expr::If(i) => {
+                self.lower_expr(&i.test, out);
+                let mut a = Block::default();
+                let mut b = Block::default();
+                self.lower_expr(&i.body, &mut a.nodes);
+                self.lower_expr(&i.orelse, &mut b.nodes);
+                let span = self.span(i.range);
+                out.push(Node::Branch(Branch {
+                    span,
+                    arms: vec![
+                        Arm {
+                            test: None,
+                            body: a,
+                            span,
+                        },
+                        Arm {
+                            test: None,
+                            body: b,
+                            span,
+                        },
+                    ],
+                    exhaustive: true,
+                }));
+                Value::default()
+            }
+            Expr::Dict(d) => {
+                for item in &d.items {
+                    if let Some(k) = &item.key {
+                        self.lower_expr(k, out);
+                    }
+                    self.lower_expr(&item.value, out);
+                }
+                Value::default()
+            }
+            Expr::ListComp(ast::ExprListComp {
+                elt, generators, ..
+            })
+            | Expr::SetComp(ast::ExprSetComp {
+                elt, generators, ..
+            })
+            | Expr::Generator(ast::ExprGenerator {
+                elt, generators, ..
+            }) => {
+                self.lower_comprehension(generators, out);
+                self.lower_expr(elt, out);
+                Value::default()
+            }
+            Expr::DictComp(c) => {
+                self.lower_comprehension(&c.generators, out);
+                if let Some(k) = &c.key {
+                    self.lower_expr(k, out);
+                }
+                self.lower_expr(&c.value, out);
+                Value::default()
+            }
+            Expr::Yield(y) => {
+                if let Some(v) = &y.value {
+                    self.lower_expr(v, out);
+                }
+                Value::default()
+            }
+            Expr::Compare(c) => {
+                self.lower_expr(&c.left, out);
+                self.lower_all(c.comparators.iter(), out);
+                Value::default()
+            }
+            Expr::Subscript(s) => {
+                let base = self.lower_expr(&s.value, out);
+                self.lower_expr(&s.slice, out);
+                Value {
+                    var: base.var,
+                    ..Default::default()
+                }
+            }
+            Expr::Slice(s) => {
+                for part in [&s.lower, &s.upper, &s.step].into_iter().flatten() {
+                    self.lower_expr(part, out);
+                }
+                Value::default()
+            }
+            _ => Value::default(),
+        }
+    }
+
+    fn lower_call(&mut self, c: &ast::ExprCall, out: &mut Vec<Node>) -> Value {
+        let span = self.span(c.range());
+        // The callee: a path (module function, class), a method on a value, or a local function.
+        let (mut callee, receiver) = match &*c.func {
+            Expr::Attribute(a) => {
+                let base = self.lower_expr(&a.value, out);
+                let name = a.attr.id.as_str();
+                match (&base.path, &base.var) {
+                    (Some(path), None) => (Some(format!("{path}::{name}")), Some(base)),
+                    _ => (None, Some(base)),
+                }
+            }
+            func => {
+                let v = self.lower_expr(func, out);
+                (v.path.clone(), Some(v))
+            }
+        };
+        let receiver = receiver.unwrap_or_default();
+        let method = match &*c.func {
+            Expr::Attribute(a) => Some(a.attr.id.as_str()),
+            _ => None,
+        };
+        // Functions given to a process (`Process(target=f)`, `pool.map(f, ..)`) run in another
+        // process: their effects are not the caller's.
+        let made = match (&callee, method, &receiver.start) {
+            (Some(p), _, _) => Some(self.with_start(p, None)),
+            (None, Some(m), Some(s)) => {
+                Some(self.with_start(&format!("multiprocessing::{m}"), Some(s)))
+            }
+            _ => None,
+        };
+        let runs_elsewhere = [receiver.ty.as_deref(), made.as_deref()]
+            .into_iter()
+            .flatten()
+            .any(|t| CHILD_RUNNERS.iter().any(|r| t.starts_with(r)));
+        // Arguments, in order; functions passed become the call's closures.
+        let mut call = self.call(Callee::Path(Vec::new()), span);
+        let mut context = None;
+        let mut variants = Vec::new();
+        for (i, arg) in c.arguments.args.iter().enumerate() {
+            if i == 0 {
+                call.str_arg = str_lit(arg).map(str::to_string);
+            }
+            let v = self.lower_expr(arg, out);
+            self.take_arg(&mut call, &v, runs_elsewhere);
+        }
+        for k in &c.arguments.keywords {
+            let v = self.lower_expr(&k.value, out);
+            let key = k.arg.as_ref().map(|a| a.id.as_str());
+            if key == Some("mp_context") {
+                context = v.start.clone();
+            }
+            if let (Some(key), Expr::BooleanLiteral(b)) = (key, &k.value) {
+                let text = if b.value { "True" } else { "False" };
+                if KEYWORD_VARIANTS.contains(&(key, text)) {
+                    variants.push(format!("@{key}={text}"));
+                }
+            }
+            self.take_arg(&mut call, &v, runs_elsewhere);
+        }
+        // multiprocessing contexts.
+        if callee.as_deref() == Some("multiprocessing::get_context")
+            || (method == Some("get_context") && receiver.start.is_some())
+        {
+            out.push(Node::Call(call));
+            let start = c
+                .arguments
+                .args
+                .first()
+                .and_then(str_lit)
+                .and_then(Start::named)
+                .unwrap_or_else(|| self.file_start.clone());
+            return Value {
+                start: Some(start),
+                ..Default::default()
+            };
+        }
+        if let (Some(m), Some(start), None) = (method, &receiver.start, &callee) {
+            callee = Some(self.with_start(&format!("multiprocessing::{m}"), Some(start)));
+        } else if let Some(path) = &callee {
+            callee = Some(self.with_start(path, context.as_ref()));
+        }
+        let id = call.id;
+        let value = match callee {
+            Some(path) => {
+                let path = path + &variants.concat();
+                let mut candidates = vec![path.clone()];
+                let last = last_segment(&path);
+                let is_class = starts_upper(last) || self.classes.contains_key(&path);
+                if is_class {
+                    candidates.push(format!("{path}::__init__"));
+                }
+                match receiver.func {
+                    Some(index) if self.ir.functions[index].kind == FnKind::Closure => {
+                        call.callee = Callee::Local(index);
+                    }
+                    _ => call.callee = Callee::Path(candidates),
+                }
+                if let Some(first) = path.split("::").next() {
+                    self.note_module(first);
+                }
+                let ty = is_class.then(|| path.clone());
+                Value {
+                    ty,
+                    call: Some(id),
+                    ..Default::default()
+                }
+            }
+            None => match (method, &receiver) {
+                (Some(name), base) => {
+                    let ty = base.ty.as_deref().map(|t| self.method_owner(t, name));
+                    call.callee = Callee::Method {
+                        name: name.to_string(),
+                        ty: ty.clone(),
+                    };
+                    call.receiver = base.var.clone();
+                    call.receiver_call = base.call;
+                    if let Some(v) = &base.var {
+                        call.arg_vars.insert(0, v.clone());
+                    }
+                    Value {
+                        ty: None,
+                        call: Some(id),
+                        ..Default::default()
+                    }
+                }
+                (None, base) => {
+                    if let Some(index) = base.func {
+                        call.callee = Callee::Local(index);
+                    }
+                    Value {
+                        call: Some(id),
+                        ..Default::default()
+                    }
+                }
+            },
+        };
+        out.push(Node::Call(call));
+        value
+    }
+
+    fn take_arg(&mut self, call: &mut Call, v: &Value, runs_elsewhere: bool) {
+        if let Some(f) = v.func {
+            if !runs_elsewhere {
+                call.closures.push(f);
+            }
+        }
+        if let Some(var) = &v.var {
+            call.arg_vars.push(var.clone());
+        }
+    }
+}
+
+/// `self.x = Type(..)` in a method body: the field's type.
+fn collect_fields(body: &[Stmt], fields: &mut HashMap<String, String>, lowerer: &Lowerer) {
+    for stmt in body {
+        if let Stmt::Assign(a) = stmt {
+            let Expr::Call(c) = &*a.value else { continue };
+            let Some(path) = static_path(&c.func, lowerer) else {
+                continue;
+            };
+            let path = lowerer.with_start(&path, None);
+            if !starts_upper(last_segment(path.split('@').next().unwrap_or(&path))) {
+                continue;
+            }
+            for t in &a.targets {
+                if let Expr::Attribute(attr) = t {
+                    if name_of(&attr.value) == Some("self") {
+                        fields.insert(attr.attr.id.to_string(), path.clone());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The path a dotted name resolves to at module scope, without lowering anything.
+fn static_path(e: &Expr, lowerer: &Lowerer) -> Option<String> {
+    match e {
+        Expr::Name(n) => lowerer
+            .module
+            .get(n.id.as_str())
+            .and_then(|v| v.path.clone()),
+        Expr::Attribute(a) => static_path(&a.value, lowerer).map(|p| format!("{p}::{}", a.attr.id)),
+        _ => None,
+    }
+}
+
+/// A function with nothing implied, no parameters and no returned locals yet.
+pub fn function(path: String, kind: FnKind, span: Span, body: Block) -> Function {
+    Function {
+        path,
+        kind,
+        span,
+        is_test: false,
+        is_main: false,
+        implied: Vec::new(),
+        params: Vec::new(),
+        returns: Vec::new(),
+        body,
+    }
+}
+
+fn negate(t: ForkTest) -> Option<ForkTest> {
+    let side = match t.side {
+        Side::Child => Side::Parent,
+        Side::Parent => Side::Child,
+        Side::Error => return None,
+    };
+    Some(ForkTest { side, ..t })
+}
+
+/// Sets `bind` on the call with this id among the nodes just emitted.
+fn bind_call(nodes: &mut [Node], id: u32, var: &str) {
+    for node in nodes.iter_mut().rev() {
+        if let Node::Call(c) = node {
+            if c.id == id {
+                c.bind = Some(var.to_string());
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! The Python frontend: parses a file with `ruff_python_parser` and lowers it to the IR. No ruff
+//! type leaves it.
+
+pub mod lex;
+mod lower;
+pub mod project;
+pub mod servers;
+
+use crate::ir::FileIr;
+use std::path::Path;
+
+pub use lower::{MAIN_FN, MODULE_FN};
+
+/// Parses and lowers one file, placing it by the packages around it and reading its project's
+/// Python version for multiprocessing's default start method.
+pub fn lower(path: &Path, text: &str) -> Result<FileIr, String> {
+    if servers::is_uwsgi_ini(path) {
+        let mut ir = FileIr {
+            path: path.display().to_string(),
+            crate_name: "<uwsgi>".to_string(),
+            ..Default::default()
+        };
+        if let Some(prefork) = servers::uwsgi(path, text) {
+            servers::add(&mut ir, prefork, &mut 0);
+        }
+        return Ok(ir);
+    }
+    let place = project::place(path);
+    let default = project::default_start(path);
+    lower_source(&path.display().to_string(), text, &place, &default)
+}
+
+/// Parses and lowers text placed at `place`.
+pub fn lower_source(
+    display_path: &str,
+    text: &str,
+    place: &project::Place,
+    default: &project::DefaultStart,
+) -> Result<FileIr, String> {
+    // The same size and bracket-depth limits as Rust files: the syntax tree and the walks over
+    // it are recursive.
+    crate::frontend::rust::precheck(text)?;
+    let parsed = ruff_python_parser::parse_module(text).map_err(|e| {
+        let offset = usize::from(e.location.start()).min(text.len());
+        let before = &text[..text.floor_char_boundary(offset)];
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        format!("{} at {line}:{col}", e.error)
+    })?;
+    let ir = FileIr {
+        path: display_path.to_string(),
+        crate_name: place.package.clone(),
+        module: place.module.clone(),
+        ..Default::default()
+    };
+    // Relative imports start at the file's package: the module path without its own name,
+    // unless the file is the package's `__init__.py`.
+    let mut package: Vec<String> = std::iter::once(place.package.clone())
+        .chain(place.module.iter().cloned())
+        .collect();
+    if !place.is_init {
+        package.pop();
+    }
+    let mut lowerer = lower::Lowerer::new(text, ir, package, default);
+    lowerer.lower_module(&parsed.syntax().body);
+    Ok(lowerer.ir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{Callee, Node};
+
+    fn lower(text: &str) -> FileIr {
+        let place = project::Place {
+            package: "app".into(),
+            module: vec!["jobs".into()],
+            is_init: false,
+        };
+        lower_source("app/jobs.py", text, &place, &project::DefaultStart::Assumed).unwrap()
+    }
+
+    fn paths(ir: &FileIr, f: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let func = ir.functions.iter().find(|x| x.path == f).unwrap();
+        crate::analysis::program::for_each_call(&func.body, &mut |c| {
+            if let Callee::Path(p) = &c.callee {
+                out.extend(p.first().cloned());
+            }
+            if let Callee::Method { name, ty } = &c.callee {
+                out.push(format!("{}.{name}", ty.clone().unwrap_or_default()));
+            }
+        });
+        out
+    }
+
+    #[test]
+    fn imports_resolve_to_paths() {
+        let ir = lower("import os.path as p\nfrom . import db\nfrom .db import client as c\nimport multiprocessing as mp\np.join('a')\nc.close()\ndb.connect()\n");
+        let calls = paths(&ir, "self::<module>");
+        assert!(calls.contains(&"os::path::join".to_string()), "{calls:?}");
+        assert!(calls.contains(&"app::db::connect".to_string()), "{calls:?}");
+        assert!(
+            calls.contains(&"app::db::<module>".to_string()),
+            "{calls:?}"
+        );
+    }
+
+    #[test]
+    fn start_methods_are_folded_into_paths() {
+        let ir = lower("import multiprocessing\nctx = multiprocessing.get_context('spawn')\nctx.Pool(2)\nmultiprocessing.Process(target=print).start()\nfrom concurrent.futures import ProcessPoolExecutor\nProcessPoolExecutor(mp_context=multiprocessing.get_context('fork'))\n");
+        let calls = paths(&ir, "self::<module>");
+        assert!(
+            calls.contains(&"multiprocessing::Pool@spawn".to_string()),
+            "{calls:?}"
+        );
+        assert!(
+            calls.contains(&"multiprocessing::Process@assumed.start".to_string()),
+            "{calls:?}"
+        );
+        assert!(
+            calls.contains(&"concurrent::futures::ProcessPoolExecutor@fork".to_string()),
+            "{calls:?}"
+        );
+    }
+
+    #[test]
+    fn main_guard_is_the_entry_point_and_fork_tests_are_seen() {
+        let ir = lower("import os\ndef main():\n    pid = os.fork()\n    if pid == 0:\n        os._exit(0)\nif __name__ == '__main__':\n    main()\n");
+        let main = ir
+            .functions
+            .iter()
+            .find(|f| f.path == "self::<main>")
+            .unwrap();
+        assert!(main.is_main);
+        // A guard inside an `and` is still the entry point: importers do not run its body.
+        let guarded = lower("import pty\nif sys.platform != 'win32' and __name__ == '__main__':\n    pty.spawn(['sh'])\n");
+        assert!(!paths(&guarded, "self::<module>").contains(&"pty::spawn".to_string()));
+        assert!(paths(&guarded, "self::<main>").contains(&"pty::spawn".to_string()));
+        let f = ir
+            .functions
+            .iter()
+            .find(|f| f.path == "self::main")
+            .unwrap();
+        let branch = f.body.nodes.iter().find_map(|n| match n {
+            Node::Branch(b) => Some(b),
+            _ => None,
+        });
+        let test = branch.unwrap().arms[0].test.clone().unwrap();
+        assert_eq!(test.side, crate::ir::Side::Child);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_parsing() {
+        let place = project::place(Path::new("deep.py"));
+        let text = format!("x = {}1{}\n", "(".repeat(5000), ")".repeat(5000));
+        let err =
+            lower_source("deep.py", &text, &place, &project::DefaultStart::Assumed).unwrap_err();
+        assert!(err.contains("nesting"), "{err}");
+    }
+
+    #[test]
+    fn syntax_errors_name_the_place() {
+        let place = project::place(Path::new("x.py"));
+        let err =
+            lower_source("x.py", "def f(:\n", &place, &project::DefaultStart::Assumed).unwrap_err();
+        assert!(err.contains("at 1:"), "{err}");
+    }
+}

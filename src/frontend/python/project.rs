@@ -1,0 +1,173 @@
+//! Where a Python file sits: its dotted module name (from the `__init__.py` files above it) and
+//! the Python versions its project declares (`requires-python` in `pyproject.toml`, or
+//! `.python-version`), which decide multiprocessing's default start method.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+/// A file's module: the top-level package (or the module itself) and the rest of the dotted name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub package: String,
+    pub module: Vec<String>,
+    /// The file is a package's `__init__.py`: relative imports start at the package itself.
+    pub is_init: bool,
+}
+
+/// The module name of `path`, climbing through folders that hold an `__init__.py`.
+pub fn place(path: &Path) -> Place {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let is_init = stem == "__init__";
+    let mut parts = Vec::new();
+    if !is_init {
+        parts.push(stem.clone());
+    }
+    let mut dir = path.parent().map(Path::to_path_buf);
+    // Packages nest a few levels deep; the bound keeps a pathological tree cheap.
+    for _ in 0..32 {
+        let Some(d) = dir else { break };
+        let name = d.file_name().map(|n| n.to_string_lossy().into_owned());
+        match name {
+            Some(name) if d.join("__init__.py").is_file() => {
+                parts.push(name);
+                dir = d.parent().map(Path::to_path_buf);
+            }
+            _ => break,
+        }
+    }
+    parts.reverse();
+    if parts.is_empty() {
+        parts.push(stem);
+    }
+    let package = parts.remove(0);
+    Place {
+        package,
+        module: parts,
+        is_init,
+    }
+}
+
+/// What the project says about multiprocessing's default start method on Linux: fork up to
+/// Python 3.13, forkserver from 3.14 (python/cpython#101556).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DefaultStart {
+    /// The declared versions include one that forks by default (the text says which).
+    Fork(String),
+    /// Every declared version is 3.14 or newer.
+    Forkserver,
+    /// Nothing declared: fork is assumed (Python 3.13 or older).
+    Assumed,
+}
+
+/// The default start method for the project holding `path` (cached per folder).
+pub fn default_start(path: &Path) -> DefaultStart {
+    static CACHE: OnceLock<Mutex<HashMap<PathBuf, DefaultStart>>> = OnceLock::new();
+    let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(found) = cache.lock().ok().and_then(|c| c.get(&dir).cloned()) {
+        return found;
+    }
+    let found = find_declared(&dir);
+    if let Ok(mut c) = cache.lock() {
+        c.insert(dir, found.clone());
+    }
+    found
+}
+
+fn find_declared(dir: &Path) -> DefaultStart {
+    let mut here = Some(dir.to_path_buf());
+    for _ in 0..64 {
+        let Some(d) = here else { break };
+        let d = if d.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            d
+        };
+        if let Ok(text) = std::fs::read_to_string(d.join(".python-version")) {
+            if let Some(v) = text.lines().map(str::trim).find(|l| !l.is_empty()) {
+                return from_version(v);
+            }
+        }
+        if let Ok(text) = std::fs::read_to_string(d.join("pyproject.toml")) {
+            if let Some(spec) = requires_python(&text) {
+                return from_spec(&spec);
+            }
+        }
+        // The repository's root ends the search: nothing above it belongs to the project.
+        if d.join(".git").exists() {
+            break;
+        }
+        here = d
+            .canonicalize()
+            .ok()
+            .and_then(|c| c.parent().map(Path::to_path_buf));
+    }
+    DefaultStart::Assumed
+}
+
+fn requires_python(text: &str) -> Option<String> {
+    let value: toml::Value = toml::from_str(text).ok()?;
+    value
+        .get("project")?
+        .get("requires-python")?
+        .as_str()
+        .map(str::to_string)
+}
+
+/// `3.12`, `3.14.1`, `cpython-3.11`: a single version.
+fn from_version(text: &str) -> DefaultStart {
+    match minor(text) {
+        Some(m) if m >= 14 => DefaultStart::Forkserver,
+        Some(_) => DefaultStart::Fork(format!(".python-version says {}", text.trim())),
+        None => DefaultStart::Assumed,
+    }
+}
+
+/// A specifier set such as `>=3.9,<4`: the lowest version it admits decides.
+fn from_spec(spec: &str) -> DefaultStart {
+    let lowest = spec
+        .split(',')
+        .filter_map(|clause| {
+            let clause = clause.trim();
+            let version = ["~=", ">=", "==", ">"]
+                .iter()
+                .find_map(|op| clause.strip_prefix(op))?;
+            minor(version)
+        })
+        .min();
+    match lowest {
+        Some(m) if m >= 14 => DefaultStart::Forkserver,
+        _ => DefaultStart::Fork(format!("requires-python = \"{spec}\"")),
+    }
+}
+
+/// The minor version of a `3.N` version text.
+fn minor(text: &str) -> Option<u32> {
+    let text = text
+        .trim()
+        .trim_start_matches(|c: char| !c.is_ascii_digit());
+    let mut parts = text.split('.');
+    if parts.next()?.trim() != "3" {
+        return None;
+    }
+    parts.next()?.trim_end_matches('*').trim().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_decide_the_default_start_method() {
+        assert_eq!(from_spec(">=3.14"), DefaultStart::Forkserver);
+        assert!(matches!(from_spec(">=3.9,<4"), DefaultStart::Fork(_)));
+        assert!(matches!(from_spec("<3.15"), DefaultStart::Fork(_)));
+        assert_eq!(from_version("3.14.0"), DefaultStart::Forkserver);
+        assert!(matches!(from_version("3.12"), DefaultStart::Fork(_)));
+        assert_eq!(from_version("pypy"), DefaultStart::Assumed);
+    }
+}

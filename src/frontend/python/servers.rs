@@ -1,0 +1,182 @@
+//! Prefork servers: configuration that makes a server import the application in its master
+//! process and then fork the workers from it. Each becomes a function `<prefork>` that imports
+//! the application module (its top-level code runs) and then reaches the server's fork, placed at
+//! the configuration line that causes it: gunicorn's `preload_app = True` (a `gunicorn*.py`
+//! configuration naming its `wsgi_app`), and uWSGI `.ini` files without `lazy-apps`.
+
+use crate::ir::{Block, Call, Callee, FileIr, FnKind, Node, Span};
+use std::path::Path;
+
+/// The function a prefork configuration becomes.
+pub const PREFORK_FN: &str = "<prefork>";
+
+/// A loaded application and the server's fork after it.
+pub struct Prefork {
+    /// The application module, as a `::` path.
+    pub module: String,
+    pub module_span: Span,
+    /// The catalogue path of the server's fork.
+    pub fork: &'static str,
+    pub fork_span: Span,
+}
+
+fn line_span(line: u32, text: &str) -> Span {
+    Span {
+        line,
+        col: 1,
+        end_line: line,
+        end_col: text.chars().count() as u32 + 1,
+    }
+}
+
+/// `pkg.wsgi:application` → `pkg::wsgi`.
+fn app_module(spec: &str) -> Option<String> {
+    let module = spec.trim().trim_matches(|c| c == '"' || c == '\'');
+    let module = module.split(':').next()?.trim();
+    let ok = !module.is_empty()
+        && module
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '.');
+    ok.then(|| module.replace('.', "::"))
+}
+
+/// Adds the `<prefork>` function to a file's IR.
+pub fn add(ir: &mut FileIr, prefork: Prefork, next_call: &mut u32) {
+    let mut call = |callee: String, span: Span| {
+        let c = Call::new(*next_call, Callee::Path(vec![callee]), span);
+        *next_call += 1;
+        Node::Call(c)
+    };
+    let nodes = vec![
+        call(
+            format!("{}::{}", prefork.module, super::MODULE_FN),
+            prefork.module_span,
+        ),
+        call(prefork.fork.to_string(), prefork.fork_span),
+    ];
+    let body = Block {
+        nodes,
+        locals: Vec::new(),
+    };
+    ir.functions.push(super::lower::function(
+        format!("self::{PREFORK_FN}"),
+        FnKind::Free,
+        prefork.fork_span,
+        body,
+    ));
+}
+
+/// A gunicorn configuration file (`gunicorn.conf.py`, `gunicorn_config.py`, ...).
+pub fn is_gunicorn_config(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with("gunicorn") && n.ends_with(".py"))
+}
+
+/// gunicorn: `preload_app = True` with `wsgi_app = "module:app"`, both at the top level.
+pub fn gunicorn(settings: &[(String, String, Span)]) -> Option<Prefork> {
+    let get = |key: &str| settings.iter().rev().find(|(k, _, _)| k == key);
+    let (_, preload, fork_span) = get("preload_app")?;
+    if preload != "True" {
+        return None;
+    }
+    let (_, app, module_span) = get("wsgi_app")?;
+    Some(Prefork {
+        module: app_module(app)?,
+        module_span: *module_span,
+        fork: "forklint::python::prefork@gunicorn",
+        fork_span: *fork_span,
+    })
+}
+
+/// A uWSGI configuration: an `.ini` file with `uwsgi` in its path (`uwsgi.ini`,
+/// `deploy/uwsgi/prod.ini`); its `[uwsgi]` section is read.
+pub fn is_uwsgi_ini(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "ini")
+        && path
+            .to_string_lossy()
+            .to_ascii_lowercase()
+            .contains("uwsgi")
+}
+
+/// uWSGI: the app named by `module`/`wsgi`/`wsgi-file` is loaded in the master before the workers
+/// are forked, unless `lazy-apps` (or `lazy`) is on; only with a master or several workers.
+pub fn uwsgi(path: &Path, text: &str) -> Option<Prefork> {
+    let mut in_section = false;
+    let mut app = None;
+    let mut lazy = false;
+    let mut forks = None;
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        let span = line_span(i as u32 + 1, raw);
+        if line.starts_with('[') {
+            in_section = line == "[uwsgi]";
+            continue;
+        }
+        if !in_section || line.starts_with(['#', ';']) {
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let (key, value) = (key.trim().replace('_', "-"), value.trim());
+        let on = matches!(
+            value.to_ascii_lowercase().as_str(),
+            "true" | "1" | "yes" | "on"
+        );
+        match key.as_str() {
+            "module" | "wsgi" => app = app_module(value).map(|m| (m, span)),
+            "wsgi-file" | "file" => {
+                let file = path.parent().unwrap_or(Path::new("")).join(value);
+                let place = super::project::place(&file);
+                let module = std::iter::once(place.package)
+                    .chain(place.module)
+                    .collect::<Vec<_>>()
+                    .join("::");
+                app = Some((module, span));
+            }
+            "lazy-apps" | "lazy" => lazy |= on,
+            "master" if on => forks = forks.or(Some(span)),
+            "processes" | "workers" if value.parse::<u32>().is_ok_and(|n| n > 1) => {
+                forks = Some(span)
+            }
+            _ => {}
+        }
+    }
+    if lazy {
+        return None;
+    }
+    let (module, module_span) = app?;
+    Some(Prefork {
+        module,
+        module_span,
+        fork: "forklint::python::prefork@uwsgi",
+        fork_span: forks?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uwsgi_without_lazy_apps_preforks() {
+        let ini = "[uwsgi]\nmodule = shop.wsgi:application\nmaster = true\nprocesses = 4\n";
+        let p = uwsgi(Path::new("deploy/uwsgi.ini"), ini).unwrap();
+        assert_eq!(p.module, "shop::wsgi");
+        assert_eq!(p.fork_span.line, 4);
+        assert!(uwsgi(Path::new("u.ini"), &format!("{ini}lazy-apps = true\n")).is_none());
+        assert!(uwsgi(Path::new("u.ini"), "[other]\nmodule = a:b\nmaster = true\n").is_none());
+    }
+
+    #[test]
+    fn gunicorn_preload_needs_the_app() {
+        let s = |k: &str, v: &str, line| (k.to_string(), v.to_string(), line_span(line, "x"));
+        let p = gunicorn(&[
+            s("wsgi_app", "\"shop.wsgi:app\"", 1),
+            s("preload_app", "True", 2),
+        ]);
+        assert_eq!(p.unwrap().module, "shop::wsgi");
+        assert!(gunicorn(&[s("wsgi_app", "\"a:b\"", 1), s("preload_app", "False", 2)]).is_none());
+    }
+}
