@@ -56,25 +56,17 @@ pub fn hash(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostic::{Location, Severity};
+    use crate::diagnostic::Location;
 
     fn at(line: u32) -> Finding {
-        Finding {
-            rule: "FL001".into(),
-            name: "thread-before-fork".into(),
-            severity: Severity::Error,
-            location: Some(Location {
-                path: "f.rs".into(),
-                line,
-                column: 1,
-                end_line: line,
-                end_column: 2,
-            }),
-            message: "m".into(),
-            related: vec![],
-            trace: vec![],
-            help: String::new(),
-        }
+        let place = Location {
+            path: "f.rs".into(),
+            line,
+            column: 1,
+            end_line: line,
+            end_column: 2,
+        };
+        crate::rules::RuleId::FL001.at(place, "m".into())
     }
 
     #[test]

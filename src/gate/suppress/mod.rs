@@ -183,22 +183,14 @@ mod tests {
     use super::*;
 
     fn finding(path: &str, line: u32, rule: &str) -> Finding {
-        Finding {
-            rule: rule.into(),
-            name: rules::get(rule).name.clone(),
-            severity: crate::diagnostic::Severity::Error,
-            location: Some(Location {
-                path: path.into(),
-                line,
-                column: 1,
-                end_line: line,
-                end_column: 2,
-            }),
-            message: "m".into(),
-            related: vec![],
-            trace: vec![],
-            help: String::new(),
-        }
+        let place = Location {
+            path: path.into(),
+            line,
+            column: 1,
+            end_line: line,
+            end_column: 2,
+        };
+        RuleId::parse(rule).unwrap().at(place, "m".into())
     }
 
     #[test]

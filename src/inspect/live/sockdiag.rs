@@ -235,7 +235,7 @@ mod tests {
         let mut a = ((4 + payload.len()) as u16).to_ne_bytes().to_vec();
         a.extend(kind.to_ne_bytes());
         a.extend(payload);
-        while a.len() % 4 != 0 {
+        while !a.len().is_multiple_of(4) {
             a.push(0);
         }
         a
