@@ -33,6 +33,8 @@ pub struct RunStats {
     pub prefilter_work: u64,
     /// The prefilter's fixpoint cost more than parsing the rest, so every file was parsed.
     pub prefilter_gave_up: bool,
+    /// A round of the prefilter selected most of what was left, so every file was parsed.
+    pub prefilter_took_rest: bool,
     pub walk: Duration,
     /// The prefilter's byte scan of every file (part of `parse`).
     pub scan: Duration,
@@ -218,6 +220,7 @@ pub fn analyse_files(
         report.stats.bytes = outcome.bytes;
         report.stats.prefilter_work = outcome.work;
         report.stats.prefilter_gave_up = outcome.gave_up;
+        report.stats.prefilter_took_rest = outcome.took_rest;
         outcome.results
     } else {
         report.stats.files_parsed = files.len();

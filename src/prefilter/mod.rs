@@ -58,7 +58,20 @@ pub struct Outcome {
     pub work: u64,
     /// The fixpoint would have cost more than parsing the files left, so every file was parsed.
     pub gave_up: bool,
+    /// A round selected most of what was left, so the rest was parsed in that round's batch.
+    pub took_rest: bool,
 }
+
+/// Whether a round should parse every file left instead of its own `batch` bytes, given the
+/// `rest` bytes it would leave unparsed out of `total` scanned. A round that selects at least as
+/// much as it leaves can save at most the bytes it parses, and a small rest saves less than
+/// the next round's wait for its slowest file and its resolution: one balanced batch costs less.
+pub fn takes_rest(batch: u64, rest: u64, total: u64) -> bool {
+    rest <= batch || rest.saturating_mul(REST_FRACTION) <= total
+}
+
+/// A rest under `1 / REST_FRACTION` of the bytes scanned is parsed with the round that leaves it.
+const REST_FRACTION: u64 = 8;
 
 type FnRef = (u32, u32);
 
@@ -278,6 +291,19 @@ pub fn run_with(
         for &f in &batch {
             st.state[f] = FileState::Queued;
         }
+        if !st.gave_up && !outcome.took_rest {
+            let bytes: u64 = batch.iter().map(|&f| st.len[f]).sum();
+            if takes_rest(bytes, st.unparsed, outcome.bytes) {
+                outcome.took_rest = true;
+                for f in 0..st.state.len() {
+                    st.want(f, &|| {
+                        "the round selected most of what was left".to_string()
+                    });
+                }
+                batch.append(&mut st.next);
+            }
+        }
+        let parse_all = st.gave_up || outcome.took_rest;
         let t = Instant::now();
         let mut lowered = st.lower(&batch, layout);
         let lower_time = t.elapsed();
@@ -298,18 +324,29 @@ pub fn run_with(
                 }
             }
         }
+        if parse_all {
+            // Every file is parsed and keeps its body: the run is a plain parse, with nothing
+            // left to resolve.
+            round += 1;
+            if st.trace {
+                eprintln!(
+                    "prefilter: round {round}: every file left, {} files",
+                    batch.len()
+                );
+            }
+            batch = std::mem::take(&mut st.next);
+            continue;
+        }
         if round == 0 {
             // Every file holding `#[path]` is in the first round: where each file sits in its
             // crate is known before any name is placed.
             st.compute_moves();
             st.compute_mentions();
         }
-        if !st.gave_up {
-            for i in ok {
-                st.integrate(i);
-            }
-            st.process();
+        for i in ok {
+            st.integrate(i);
         }
+        st.process();
         if st.gave_up {
             // Parsing what is left costs less than resolving further: the run becomes a plain
             // parse of every file.
@@ -356,7 +393,7 @@ pub fn run_with(
     // A function the fixpoint did not close is called by no function whose summary matters and
     // reaches no fork: only its place in the tables (its path) can matter, not its body.
     let closed = std::mem::take(&mut st.closed);
-    let strip = !st.gave_up;
+    let strip = !st.gave_up && !outcome.took_rest;
     outcome
         .results
         .extend(st.irs.into_iter().map(|(i, mut ir)| {
