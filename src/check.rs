@@ -18,6 +18,9 @@ pub struct CheckReport {
     pub errors: Vec<InputError>,
     pub files: usize,
     pub stats: RunStats,
+    /// Per file analysed, in order: whether its text held the suppression marker, when the
+    /// prefilter's scan recorded it (`None`: suppressions read the files themselves).
+    pub marked: Option<Vec<bool>>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -221,6 +224,7 @@ pub fn analyse_files(
         report.stats.prefilter_work = outcome.work;
         report.stats.prefilter_gave_up = outcome.gave_up;
         report.stats.prefilter_took_rest = outcome.took_rest;
+        report.marked = Some(outcome.marked);
         outcome.results
     } else {
         report.stats.files_parsed = files.len();

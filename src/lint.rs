@@ -232,6 +232,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
     let outcome = suppress::apply(
         findings,
         &files,
+        report.marked.as_deref(),
         &mut sources,
         levels,
         settings.require_reasons,

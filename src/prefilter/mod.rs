@@ -60,6 +60,8 @@ pub struct Outcome {
     pub gave_up: bool,
     /// A round selected most of what was left, so the rest was parsed in that round's batch.
     pub took_rest: bool,
+    /// Per file: whether the scan found the suppression marker in it.
+    pub marked: Vec<bool>,
 }
 
 /// Whether a round should parse every file left instead of its own `batch` bytes, given the
@@ -184,6 +186,7 @@ struct Scanned {
     crate_id: String,
     module: Vec<String>,
     len: u64,
+    marked: bool,
     result: Result<(FileScan, bool), String>,
 }
 
@@ -228,7 +231,9 @@ pub fn run_with(
         .map(|path| {
             let place = layout.place(path);
             let mut len = 0;
+            let mut marked = false;
             let result = crate::check::read_source(path).and_then(|text| {
+                marked = crate::suppress::holds_marker(text.as_bytes());
                 rust::precheck(&text)?;
                 len = text.len() as u64;
                 let s = scan::scan(text.as_bytes());
@@ -239,6 +244,7 @@ pub fn run_with(
                 crate_id: place.crate_id,
                 module: place.module,
                 len,
+                marked,
                 result,
             }
         })
@@ -263,6 +269,7 @@ pub fn run_with(
         st.crate_of.push(id);
         st.module.push(s.module);
         st.len.push(s.len);
+        outcome.marked.push(s.marked);
         match s.result {
             Ok((scan, seed)) => {
                 st.state.push(FileState::Skipped);
