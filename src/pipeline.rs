@@ -19,6 +19,9 @@ pub struct CheckReport {
     pub errors: Vec<InputError>,
     pub files: usize,
     pub stats: RunStats,
+    /// Per file analysed, in order: whether its text held the suppression marker, when the
+    /// prefilter's scan recorded it (`None`: suppressions read the files themselves).
+    pub marked: Option<Vec<bool>>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -34,6 +37,8 @@ pub struct RunStats {
     pub prefilter_work: u64,
     /// The prefilter's fixpoint cost more than parsing the rest, so every file was parsed.
     pub prefilter_gave_up: bool,
+    /// A round of the prefilter selected most of what was left, so every file was parsed.
+    pub prefilter_took_rest: bool,
     pub walk: Duration,
     /// The prefilter's byte scan of every file (part of `parse`).
     pub scan: Duration,
@@ -233,6 +238,13 @@ pub fn analyse_files(
         report.stats.bytes = outcome.bytes;
         report.stats.prefilter_work = outcome.work;
         report.stats.prefilter_gave_up = outcome.gave_up;
+        report.stats.prefilter_took_rest = outcome.took_rest;
+        // Python files were not scanned: their directives are read.
+        let mut marked = vec![true; files.len()];
+        for (k, held) in outcome.marked.iter().enumerate() {
+            marked[rust[k]] = *held;
+        }
+        report.marked = Some(marked);
         let mut results: Vec<(usize, Result<FileIr, String>)> = outcome
             .results
             .into_iter()

@@ -105,6 +105,30 @@ fn suppressions_used_unused_invalid_and_reasons() {
 }
 
 #[test]
+fn suppressions_in_files_the_prefilter_skips_and_parses() {
+    // `quiet.rs` reaches no fork, so the prefilter never parses it (it is most of the tree, so no
+    // round takes it along); its directive is still read (and is unused), and those in `main.rs`
+    // still apply.
+    let mut quiet =
+        "pub fn helper() {\n    // forklint: allow(FL003, reason = \"kept\")\n    let _ = 1;\n}\n"
+            .to_string();
+    for i in 0..40 {
+        quiet.push_str(&format!("pub fn filler_{i}() -> u32 {{ {i} + 1 }}\n"));
+    }
+    let dir = project(&[("src/main.rs", SUPPRESSED), ("src/quiet.rs", &quiet)]);
+    let with = check(dir.path(), &["src", "--stats"]);
+    let without = check(dir.path(), &["src", "--no-prefilter"]);
+    assert!(with.stderr.contains("skipped by prefilter 1"), "{with:?}");
+    assert_eq!(with.stdout, without.stdout);
+    assert!(
+        with.stdout
+            .contains("src/quiet.rs:2:5: FL000 unused suppression"),
+        "{with:?}"
+    );
+    assert!(!with.stdout.contains("main.rs:22"), "{with:?}");
+}
+
+#[test]
 fn baseline_round_trip_survives_unrelated_edits() {
     let dir = project(&[("src/fork.rs", THREAD_FORK), ("src/child.rs", CHILD_EXIT)]);
     let run = check(

@@ -222,8 +222,14 @@ fn a_tree_without_fork_points_parses_nothing() {
 #[test]
 fn a_grammar_error_is_reported_where_the_file_is_parsed() {
     let dir = tempfile::tempdir().unwrap();
-    // Nothing in it can reach a fork: the prefilter skips it, a full parse reports it.
-    write(dir.path(), "broken.rs", "fn helper() { let x = ; }\n");
+    // Nothing in it can reach a fork: the prefilter skips it, a full parse reports it. It is
+    // larger than the file that forks, so that no round has selected most of the tree.
+    let mut broken = String::new();
+    for i in 0..20 {
+        writeln!(broken, "fn fine_{i}() {{ let _ = {i}; }}").unwrap();
+    }
+    broken.push_str("fn helper() { let x = ; }\n");
+    write(dir.path(), "broken.rs", &broken);
     write(
         dir.path(),
         "forks.rs",
@@ -455,34 +461,97 @@ fn one_huge_crate() {
     assert_bounded("huge crate", |root| huge_crate(root, 300));
 }
 
+/// Runs the prefilter with `limits` on the tree at `root`, checks that the files it parsed give
+/// the findings of a full parse, and returns what it did (without its results) and the number
+/// of files in the tree.
+fn outcome_like_a_full_parse(root: &Path, limits: Limits) -> (prefilter::Outcome, usize) {
+    let mut errors = Vec::new();
+    let files = pipeline::collect_files(&[root.to_path_buf()], &mut errors).unwrap();
+    let always = vec![false; files.len()];
+    let catalog = Catalog::builtin();
+    let mut outcome = prefilter::run_with(&files, &always, &Layout::default(), catalog, limits);
+    let irs = std::mem::take(&mut outcome.results)
+        .into_iter()
+        .map(|(_, r)| r.unwrap())
+        .collect();
+    let (findings, _) = forklint::analysis::analyze(irs, catalog);
+    let without = run(root, false);
+    assert!(!findings.is_empty());
+    assert_eq!(format!("{findings:#?}"), format!("{:#?}", without.findings));
+    (outcome, files.len())
+}
+
 #[test]
 fn an_exhausted_budget_parses_every_file_and_reports_the_same() {
     let dir = tempfile::tempdir().unwrap();
     cyclic_imports(dir.path(), 4);
     common_names(dir.path(), 20);
-    let mut errors = Vec::new();
-    let files = pipeline::collect_files(&[dir.path().to_path_buf()], &mut errors).unwrap();
-    let always = vec![false; files.len()];
-    let catalog = Catalog::builtin();
-    let outcome = prefilter::run_with(
-        &files,
-        &always,
-        &Layout::default(),
-        catalog,
-        Limits {
-            per_byte: 0,
-            floor: 0,
-        },
-    );
+    let limits = Limits {
+        per_byte: 0,
+        floor: 0,
+    };
+    let (outcome, files) = outcome_like_a_full_parse(dir.path(), limits);
     assert!(outcome.gave_up);
-    assert_eq!(outcome.parsed, files.len(), "every file is parsed");
-    let irs = outcome
-        .results
-        .into_iter()
-        .map(|(_, r)| r.unwrap())
-        .collect();
-    let (findings, _) = forklint::analysis::analyze(irs, catalog);
-    let without = run(dir.path(), false);
-    assert!(!findings.is_empty());
-    assert_eq!(format!("{findings:#?}"), format!("{:#?}", without.findings));
+    assert_eq!(outcome.parsed, files, "every file is parsed");
+}
+
+/// A crate shaped like a typical application: a small file that forks, `n` large modules that
+/// call it, and a small file that spawns a thread and calls them all. The fixpoint walks back
+/// from the fork one call depth per round: the fork's file, then the large modules, then the
+/// small caller, each round waiting for its slowest file.
+fn wide_then_narrow(root: &Path, n: usize) {
+    write(root, "app/Cargo.toml", &manifest("app"));
+    let mut lib = "pub mod hub;\npub mod forker;\n".to_string();
+    let mut hub = "pub fn start() {\n    let _t = std::thread::spawn(|| ());\n".to_string();
+    for i in 0..n {
+        writeln!(lib, "pub mod part{i};").unwrap();
+        writeln!(hub, "    crate::part{i}::work();").unwrap();
+        let mut part = "pub fn work() {\n".to_string();
+        for k in 0..60 {
+            writeln!(
+                part,
+                "    let value_{k} = {k} * 3 + 1;\n    let _ = value_{k};"
+            )
+            .unwrap();
+        }
+        writeln!(part, "    crate::forker::fork_now();\n}}").unwrap();
+        write(root, &format!("app/src/part{i}.rs"), &part);
+    }
+    hub.push_str("}\n");
+    write(root, "app/src/lib.rs", &lib);
+    write(root, "app/src/hub.rs", &hub);
+    write(
+        root,
+        "app/src/forker.rs",
+        &format!("pub fn fork_now() {{ {FORK} }}\n"),
+    );
+}
+
+#[test]
+fn a_round_that_selects_most_of_what_is_left_takes_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    wide_then_narrow(dir.path(), 30);
+    let (outcome, files) = outcome_like_a_full_parse(dir.path(), Limits::default());
+    assert!(
+        !outcome.gave_up,
+        "within the budget: {} units",
+        outcome.work
+    );
+    assert!(outcome.took_rest);
+    assert_eq!(outcome.parsed, files, "every file is parsed");
+    assert_eq!(
+        outcome.rounds, 2,
+        "the fork's file, then the large modules with the small caller left"
+    );
+}
+
+#[test]
+fn parse_batches_follow_the_bytes_left() {
+    // Half of what is left, or less than an eighth of the tree, is parsed with the round.
+    assert!(prefilter::takes_rest(500, 500, 3_000));
+    assert!(!prefilter::takes_rest(499, 500, 3_000));
+    assert!(prefilter::takes_rest(100, 1_250, 10_000));
+    assert!(!prefilter::takes_rest(100, 1_251, 10_000));
+    assert!(!prefilter::takes_rest(0, 1, 1));
+    assert!(prefilter::takes_rest(0, 0, 0));
 }

@@ -1111,13 +1111,18 @@ const TESTS_ONLY: &[&str] = &[
 ];
 
 /// A catalogued call a fork child may make before exec: async-signal-safe (signal-safety(7)),
-/// an exec, `_exit`, or the end of a value (`drop`).
+/// an exec (that may also never return, as Python's `os.exec*`), `_exit`, or the end of a value
+/// (`drop`). Never returning is no safety of its own: a panic diverges too.
 fn is_async_signal_safe(api: &Api) -> bool {
-    !api.effects.is_empty()
+    api.effects.iter().any(|e| *e != Effect::Diverges)
         && api.effects.iter().all(|e| {
             matches!(
                 e,
-                Effect::AsyncSignalSafe | Effect::Exec | Effect::ImmediateExit | Effect::Drops
+                Effect::AsyncSignalSafe
+                    | Effect::Exec
+                    | Effect::ImmediateExit
+                    | Effect::Drops
+                    | Effect::Diverges
             )
         })
 }

@@ -152,6 +152,7 @@ fn execute(settings: &Settings) -> anyhow::Result<i32> {
     let outcome = suppress::apply(
         findings,
         &files,
+        report.marked.as_deref(),
         &mut sources,
         levels,
         settings.require_reasons,

@@ -31,6 +31,8 @@ pub fn print_stats(report: &CheckReport) {
         s.bytes,
         if s.prefilter_gave_up {
             ", gave up and parsed every file"
+        } else if s.prefilter_took_rest {
+            ", a round selected most of what was left and took the rest"
         } else {
             ""
         },

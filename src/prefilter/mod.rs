@@ -58,7 +58,22 @@ pub struct Outcome {
     pub work: u64,
     /// The fixpoint would have cost more than parsing the files left, so every file was parsed.
     pub gave_up: bool,
+    /// A round selected most of what was left, so the rest was parsed in that round's batch.
+    pub took_rest: bool,
+    /// Per file: whether the scan found the suppression marker in it.
+    pub marked: Vec<bool>,
 }
+
+/// Whether a round should parse every file left instead of its own `batch` bytes, given the
+/// `rest` bytes it would leave unparsed out of `total` scanned. A round that selects at least as
+/// much as it leaves can save at most the bytes it parses, and a small rest saves less than
+/// the next round's wait for its slowest file and its resolution: one balanced batch costs less.
+pub fn takes_rest(batch: u64, rest: u64, total: u64) -> bool {
+    rest <= batch || rest.saturating_mul(REST_FRACTION) <= total
+}
+
+/// A rest under `1 / REST_FRACTION` of the bytes scanned is parsed with the round that leaves it.
+const REST_FRACTION: u64 = 8;
 
 type FnRef = (u32, u32);
 
@@ -171,6 +186,7 @@ struct Scanned {
     crate_id: String,
     module: Vec<String>,
     len: u64,
+    marked: bool,
     result: Result<(FileScan, bool), String>,
 }
 
@@ -215,7 +231,9 @@ pub fn run_with(
         .map(|path| {
             let place = layout.place(path);
             let mut len = 0;
+            let mut marked = false;
             let result = crate::pipeline::read_source(path).and_then(|text| {
+                marked = crate::gate::suppress::holds_marker(text.as_bytes());
                 rust::precheck(&text)?;
                 len = text.len() as u64;
                 let s = scan::scan(text.as_bytes());
@@ -226,6 +244,7 @@ pub fn run_with(
                 crate_id: place.crate_id,
                 module: place.module,
                 len,
+                marked,
                 result,
             }
         })
@@ -250,6 +269,7 @@ pub fn run_with(
         st.crate_of.push(id);
         st.module.push(s.module);
         st.len.push(s.len);
+        outcome.marked.push(s.marked);
         match s.result {
             Ok((scan, seed)) => {
                 st.state.push(FileState::Skipped);
@@ -278,6 +298,19 @@ pub fn run_with(
         for &f in &batch {
             st.state[f] = FileState::Queued;
         }
+        if !st.gave_up && !outcome.took_rest {
+            let bytes: u64 = batch.iter().map(|&f| st.len[f]).sum();
+            if takes_rest(bytes, st.unparsed, outcome.bytes) {
+                outcome.took_rest = true;
+                for f in 0..st.state.len() {
+                    st.want(f, &|| {
+                        "the round selected most of what was left".to_string()
+                    });
+                }
+                batch.append(&mut st.next);
+            }
+        }
+        let parse_all = st.gave_up || outcome.took_rest;
         let t = Instant::now();
         let mut lowered = st.lower(&batch, layout);
         let lower_time = t.elapsed();
@@ -298,18 +331,29 @@ pub fn run_with(
                 }
             }
         }
+        if parse_all {
+            // Every file is parsed and keeps its body: the run is a plain parse, with nothing
+            // left to resolve.
+            round += 1;
+            if st.trace {
+                eprintln!(
+                    "prefilter: round {round}: every file left, {} files",
+                    batch.len()
+                );
+            }
+            batch = std::mem::take(&mut st.next);
+            continue;
+        }
         if round == 0 {
             // Every file holding `#[path]` is in the first round: where each file sits in its
             // crate is known before any name is placed.
             st.compute_moves();
             st.compute_mentions();
         }
-        if !st.gave_up {
-            for i in ok {
-                st.integrate(i);
-            }
-            st.process();
+        for i in ok {
+            st.integrate(i);
         }
+        st.process();
         if st.gave_up {
             // Parsing what is left costs less than resolving further: the run becomes a plain
             // parse of every file.
@@ -356,7 +400,7 @@ pub fn run_with(
     // A function the fixpoint did not close is called by no function whose summary matters and
     // reaches no fork: only its place in the tables (its path) can matter, not its body.
     let closed = std::mem::take(&mut st.closed);
-    let strip = !st.gave_up;
+    let strip = !st.gave_up && !outcome.took_rest;
     outcome
         .results
         .extend(st.irs.into_iter().map(|(i, mut ir)| {

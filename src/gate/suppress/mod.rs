@@ -48,7 +48,12 @@ fn target_line(comment: &LineComment, lexed: &Lexed) -> u32 {
 /// Whether the file on disk holds the directive marker (an unreadable file is left to `Sources`,
 /// which reports nothing for it either).
 fn mentions_directive(path: &str) -> bool {
-    std::fs::read(path).is_ok_and(|bytes| memchr::memmem::find(&bytes, MARKER).is_some())
+    std::fs::read(path).is_ok_and(|bytes| holds_marker(&bytes))
+}
+
+/// Whether `text` holds the marker every directive starts with: a file without it has none.
+pub fn holds_marker(text: &[u8]) -> bool {
+    memchr::memmem::find(text, MARKER).is_some()
 }
 
 const MARKER: &[u8] = b"forklint:";
@@ -57,7 +62,7 @@ fn directives(path: &str, sources: &mut Sources) -> Vec<Placed> {
     let Some(text) = sources.text(path) else {
         return Vec::new();
     };
-    if memchr::memmem::find(text.as_bytes(), MARKER).is_none() {
+    if !holds_marker(text.as_bytes()) {
         return Vec::new();
     }
     let Some(lexed) = sources.lexed(path) else {
@@ -98,10 +103,12 @@ fn meta(id: RuleId, path: &str, c: &LineComment, message: String) -> Finding {
 }
 
 /// Applies the directives of `files` (every analysed file, so that unused ones are found too) to
-/// `findings`, and appends the meta-findings about the directives themselves.
+/// `findings`, and appends the meta-findings about the directives themselves. `marked[i]`, when
+/// given, says whether `files[i]` held the marker when it was read; without it each file is read.
 pub fn apply(
     findings: Vec<Finding>,
     files: &[String],
+    marked: Option<&[bool]>,
     sources: &mut Sources,
     levels: &Levels,
     require_reasons: bool,
@@ -110,7 +117,15 @@ pub fn apply(
     // their text.
     let candidates: Vec<&String> = files
         .par_iter()
-        .filter(|path| sources.contains(path) || mentions_directive(path))
+        .enumerate()
+        .filter(|&(i, path)| {
+            sources.contains(path)
+                || match marked.and_then(|m| m.get(i)) {
+                    Some(&held) => held,
+                    None => mentions_directive(path),
+                }
+        })
+        .map(|(_, path)| path)
         .collect();
     let mut by_file: BTreeMap<String, Vec<Placed>> = BTreeMap::new();
     for path in candidates {
@@ -208,6 +223,7 @@ mod tests {
         let out = apply(
             findings,
             &["m.rs".to_string()],
+            None,
             &mut sources,
             &Levels::default(),
             true,
@@ -244,6 +260,7 @@ mod tests {
         let out = apply(
             vec![finding("d.rs", 3, "FL001")],
             &["d.rs".to_string()],
+            None,
             &mut sources,
             &Levels::default(),
             true,
