@@ -129,8 +129,8 @@ fn inspect_groups_threads_by_name_with_a_count() {
             .collect::<Vec<_>>()
             .join(" ")
     };
-    assert_eq!(row("stop-step"), "4 threads stop-step S");
-    assert_eq!(row("pool"), "2 threads pool 1 R, 1 S");
+    assert_eq!(row("stop-step"), "4 threads stop-step S creator unknown");
+    assert_eq!(row("pool"), "2 threads pool 1 R, 1 S creator unknown");
     assert_eq!(row("app"), "10 app S main thread");
 }
 
