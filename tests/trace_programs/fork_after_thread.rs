@@ -9,11 +9,19 @@ extern "C" {
     fn waitpid(pid: i32, status: *mut i32, options: i32) -> i32;
 }
 
+// Returns once the thread runs: std names a thread from inside it, so a fork right after
+// `spawn` could otherwise see it still unnamed.
 fn start_pool() -> thread::JoinHandle<()> {
-    thread::Builder::new()
+    let (started, running) = std::sync::mpsc::channel();
+    let pool = thread::Builder::new()
         .name("db-pool".into())
-        .spawn(|| thread::sleep(Duration::from_millis(600))) // SPAWN
-        .unwrap()
+        .spawn(move || { // SPAWN
+            started.send(()).unwrap();
+            thread::sleep(Duration::from_millis(600))
+        })
+        .unwrap();
+    running.recv().unwrap();
+    pool
 }
 
 fn main() {
