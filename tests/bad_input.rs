@@ -118,7 +118,7 @@ fn empty_folder_is_clean_but_says_nothing_was_checked() {
     assert_eq!(code, 0);
     assert!(out.contains("No fork hazards found in 0 files"), "{out}");
     assert!(
-        err.contains("warning: no Rust files found in")
+        err.contains("warning: no Rust or Python files found in")
             && err.contains(&dir.path().display().to_string())
             && err.contains("nothing was checked"),
         "{err}"

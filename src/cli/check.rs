@@ -114,7 +114,7 @@ fn execute(settings: &Settings) -> anyhow::Result<i32> {
             if found.is_empty() && walk_errors.is_empty() {
                 let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
                 eprintln!(
-                    "forklint: warning: no Rust files found in {}; nothing was checked",
+                    "forklint: warning: no Rust or Python files found in {}; nothing was checked",
                     names.join(", ")
                 );
             }
