@@ -9,11 +9,19 @@ extern "C" {
     fn waitpid(pid: i32, status: *mut i32, options: i32) -> i32;
 }
 
+/// Returns once the thread runs, so that it has its name when the process forks.
 fn start_pool() -> thread::JoinHandle<()> {
-    thread::Builder::new()
+    let (running, started) = std::sync::mpsc::channel();
+    let work = move || {
+        running.send(()).unwrap();
+        thread::sleep(Duration::from_millis(600))
+    };
+    let pool = thread::Builder::new()
         .name("db-pool".into())
-        .spawn(|| thread::sleep(Duration::from_millis(600))) // SPAWN
-        .unwrap()
+        .spawn(work) // SPAWN
+        .unwrap();
+    started.recv().unwrap();
+    pool
 }
 
 fn main() {
