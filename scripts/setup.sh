@@ -10,6 +10,8 @@
 # - postgresql, gcc (libgomp), python3-venv, and a venv under target/inspect-venv with pinned
 #   numpy, tokenizers, psycopg2 and pymongo: tests/inspect_ground_truth.rs builds real processes from
 #   them and forks them for real.
+# - uwsgi-core and uwsgi-plugin-python3: tests/trace_live.rs traces a uWSGI master preforking its
+#   workers, with and without lazy-apps.
 # - @microsoft/sarif-multitool (npm; a self-contained .NET build): the official SARIF validator
 #   that tests/cli_formats.rs runs on `--format sarif` output. Installed under target/tools.
 set -euo pipefail
@@ -23,6 +25,8 @@ command -v mkfifo >/dev/null 2>&1 || need+=(coreutils)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v gcc >/dev/null 2>&1 || need+=(gcc)
 python3 -c "import venv, ensurepip" >/dev/null 2>&1 || need+=(python3-venv)
+command -v uwsgi >/dev/null 2>&1 || need+=(uwsgi-core)
+ls /usr/lib/uwsgi/plugins/python3*_plugin.so >/dev/null 2>&1 || need+=(uwsgi-plugin-python3)
 if [ "${FORKLINT_SKIP_SARIF_VALIDATOR:-}" != 1 ] && ! command -v npm >/dev/null 2>&1; then
     need+=(nodejs npm)
 fi

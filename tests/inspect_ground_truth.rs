@@ -7,6 +7,9 @@
 //! Under CI=true a missing prerequisite fails the test; elsewhere the test says why it skipped.
 #![cfg(target_os = "linux")]
 
+mod prereq;
+
+use prereq::{missing, venv_python};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -20,32 +23,6 @@ const CHILD_TIMEOUT: &str = "6";
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Skips (prints why) or, under CI, fails.
-fn missing(what: &str) {
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("{what} (run scripts/setup.sh)");
-    }
-    eprintln!("skipped: {what} (run scripts/setup.sh)");
-}
-
-fn venv_python(modules: &[&str]) -> Option<PathBuf> {
-    let python = root().join("target/inspect-venv/bin/python");
-    if !python.is_file() {
-        missing("no venv at target/inspect-venv");
-        return None;
-    }
-    let import = format!("import {}", modules.join(", "));
-    let ok = Command::new(&python)
-        .args(["-c", &import])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        missing(&format!("the venv lacks {}", modules.join(", ")));
-        return None;
-    }
-    Some(python)
 }
 
 /// A scenario process: killed and reaped when dropped.

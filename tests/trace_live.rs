@@ -1,8 +1,12 @@
-//! `forklint trace` on real programs: Rust programs built here from `tests/trace_programs/`, and
-//! CPython's multiprocessing. The traced program is always a child process of forklint; nothing
+//! `forklint trace` on real programs: Rust and C programs built here from `tests/trace_programs/`,
+//! CPython's multiprocessing, tokenizers (from the venv under target/inspect-venv) and a uWSGI
+//! master preforking its workers. The traced program is always a child process of forklint; nothing
 //! forks inside the test harness. Linux only (ptrace).
 #![cfg(target_os = "linux")]
 
+mod prereq;
+
+use prereq::{missing, venv_python};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -12,15 +16,6 @@ const FORKLINT: &str = env!("CARGO_BIN_EXE_forklint");
 
 fn programs() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/trace_programs")
-}
-
-/// A prerequisite is missing: a failure under CI=true, a printed skip elsewhere.
-fn missing(what: &str) -> bool {
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("{what} is required under CI=true");
-    }
-    eprintln!("skipped: {what} is not available");
-    false
 }
 
 /// The 1-based line of the line holding `marker` in a test program.
@@ -80,9 +75,25 @@ impl Traced {
 
 /// Runs `forklint trace --format json -o FILE <flags> -- <command>`.
 fn trace(flags: &[&str], command: &[&dyn AsRef<std::ffi::OsStr>]) -> Traced {
+    trace_with_env(&[], flags, command)
+}
+
+/// As `trace`, with environment variables set (`Some`) or removed (`None`).
+fn trace_with_env(
+    env: &[(&str, Option<&str>)],
+    flags: &[&str],
+    command: &[&dyn AsRef<std::ffi::OsStr>],
+) -> Traced {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("trace.jsonl");
-    let output = Command::new(FORKLINT)
+    let mut forklint = Command::new(FORKLINT);
+    for (name, value) in env {
+        match value {
+            Some(value) => forklint.env(name, value),
+            None => forklint.env_remove(name),
+        };
+    }
+    let output = forklint
         .args(["trace", "--format", "json", "-o"])
         .arg(&file)
         .args(flags)
@@ -462,4 +473,333 @@ fn attach_reports_forks_and_detaches_on_interrupt() {
     assert!(target.0.try_wait().unwrap().is_none());
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     assert!(status.lines().any(|l| l == "TracerPid:\t0"), "{status}");
+}
+
+/// The findings of `rule` on a fork event.
+fn findings<'a>(fork: &'a Value, rule: &str) -> Vec<&'a Value> {
+    fork["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .collect()
+}
+
+/// The threads of a fork event that forklint attributed to `owner`.
+fn threads_owned_by(fork: &Value, owner: &str) -> usize {
+    fork["threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["owner"].as_str().is_some_and(|o| o.contains(owner)))
+        .count()
+}
+
+#[test]
+fn tokenizers_pool_is_attributed_and_its_remedy_named() {
+    let Some(python) = venv_python(&["tokenizers"]) else {
+        return;
+    };
+    let script = programs().join("tokenizers_fork.py");
+    let pool_line = line_of("tokenizers_fork.py", "# POOL");
+    let fork_line = line_of("tokenizers_fork.py", "# FORK");
+    for parallelism in [None, Some("true")] {
+        let t = trace_with_env(
+            &[("TOKENIZERS_PARALLELISM", parallelism)],
+            &[],
+            &[&python, &script],
+        );
+        assert_eq!(t.code(), Some(0), "stderr: {}", t.stderr());
+        let forks = t.forks();
+        assert_eq!(forks.len(), 1, "{:#?}", t.lines);
+        let fork = forks[0];
+        assert!(
+            fork["site"]
+                .as_str()
+                .unwrap()
+                .ends_with(&format!("tokenizers_fork.py:{fork_line}")),
+            "{}",
+            fork["site"]
+        );
+        assert!(
+            threads_owned_by(fork, "tokenizers") > 0,
+            "{}",
+            fork["threads"]
+        );
+        for thread in fork["threads"].as_array().unwrap() {
+            if thread["forking"] == false {
+                assert!(
+                    thread["started_at"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .contains(&format!("tokenizers_fork.py:{pool_line}")),
+                    "{thread}"
+                );
+            }
+        }
+        let fl001 = findings(fork, "FL001");
+        assert!(
+            fl001
+                .iter()
+                .any(|f| f["message"].as_str().unwrap().contains("tokenizers")
+                    && f["help"]
+                        .as_str()
+                        .unwrap()
+                        .contains("TOKENIZERS_PARALLELISM=false")),
+            "{fl001:#?}"
+        );
+        // Left unset, tokenizers' fork handler turns the pool off in the child; forced on, the
+        // child inherits a pool without its threads.
+        let forced = parallelism.is_some();
+        assert_eq!(
+            fork["verdict"],
+            if forced { "unsafe" } else { "safe" },
+            "{fl001:#?}"
+        );
+        assert_eq!(
+            fl001.iter().any(|f| f["severity"] == "error"),
+            forced,
+            "{fl001:#?}"
+        );
+    }
+}
+
+#[test]
+fn fork_after_an_openmp_region_is_unsafe_with_the_libgomp_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = dir.path().join("omp_fork");
+    let built = Command::new("gcc")
+        .args(["-g", "-O1", "-fopenmp", "-o"])
+        .arg(&exe)
+        .arg(programs().join("omp_fork.c"))
+        .status();
+    if !built.is_ok_and(|s| s.success()) {
+        missing("gcc with -fopenmp (libgomp) could not build the OpenMP program");
+        return;
+    }
+    let t = trace(&[], &[&exe]);
+    assert_eq!(t.code(), Some(0), "stderr: {}", t.stderr());
+    assert_eq!(String::from_utf8_lossy(&t.output.stdout), "1\n");
+    let forks = t.forks();
+    assert_eq!(forks.len(), 1, "{:#?}", t.lines);
+    let fork = forks[0];
+    assert_eq!(fork["verdict"], "unsafe");
+    let fork_line = line_of("omp_fork.c", "/* FORK */");
+    let site = fork["site"].as_str().unwrap();
+    assert!(
+        site.starts_with(&format!("omp_fork.c:{fork_line} "))
+            || site.contains(&format!("/omp_fork.c:{fork_line} ")),
+        "site {site}"
+    );
+    // num_threads(4): the forking thread and three parked libgomp workers.
+    assert_eq!(threads_owned_by(fork, "libgomp"), 3, "{}", fork["threads"]);
+    let error = findings(fork, "FL001")
+        .into_iter()
+        .find(|f| f["severity"] == "error")
+        .expect("an FL001 error");
+    assert!(error["message"].as_str().unwrap().contains("libgomp"));
+    let help = error["help"].as_str().unwrap();
+    assert!(help.contains("OMP_NUM_THREADS=1"), "{help}");
+    // A C program is not told about Rust's or Python's APIs.
+    for other in ["std::process::Command", "multiprocessing"] {
+        assert!(!help.contains(other), "{help}");
+    }
+    assert_eq!(t.summary()["unsafe"], 1);
+    assert_eq!(t.summary()["threads_started"], 3);
+}
+
+/// Killed with SIGKILL when dropped, unless already reaped: the processes of a uWSGI run.
+struct KillOnDrop(Vec<i32>);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        for &pid in &self.0 {
+            // SAFETY: kill(2) with a pid this test read from uWSGI's own log.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+    }
+}
+
+/// The signals `pid` has handlers for (SigCgt of /proc/PID/status), one bit per signal.
+fn caught_signals(pid: i32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigCgt:"))
+        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+        .unwrap_or(0)
+}
+
+/// Traces a uWSGI master preforking 4 workers of `uwsgi_app.py` (which connects to `db_port` at
+/// import), in the master or with `lazy` apps in each worker, stops the master with SIGINT once
+/// all 4 are up with the app loaded, and returns the JSON lines.
+fn trace_uwsgi(db_port: u16, lazy: bool) -> Vec<Value> {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("trace.jsonl");
+    let mut tracer = Reaped(
+        Command::new(FORKLINT)
+            .args(["trace", "--format", "json", "-o"])
+            .arg(&report)
+            .args(["--", "uwsgi", "--need-plugin", "python3", "--master"])
+            .args(["--processes", "4", "--need-app"])
+            // A worker still starting when the master passes SIGINT on misses it; the master
+            // then waits this long before it kills the worker (60 s by default).
+            .args(["--worker-reload-mercy", "2", "--socket"])
+            .arg(dir.path().join("uwsgi.sock"))
+            .arg("--wsgi-file")
+            .arg(programs().join("uwsgi_app.py"))
+            .args(lazy.then_some("--lazy-apps"))
+            .env("DB_PORT", db_port.to_string())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run forklint"),
+    );
+    // uWSGI logs to stderr, which forklint passes through: the master's pid, then each worker's.
+    let (lines, log) = std::sync::mpsc::channel();
+    let stderr = tracer.0.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr).lines() {
+            if lines.send(line.unwrap_or_default()).is_err() {
+                break;
+            }
+        }
+    });
+    let pid_in = |line: &str, after: &str| -> Option<i32> {
+        let rest = &line[line.find(after)? + after.len()..];
+        rest[..rest.find(|c: char| !c.is_ascii_digit())?]
+            .parse()
+            .ok()
+    };
+    let mut uwsgi = KillOnDrop(vec![]);
+    let mut seen = String::new();
+    let mut master = None;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    // The app is loaded once in the master, or once in each worker: a worker interrupted while
+    // it loads the app makes the master exit with an error.
+    let apps = if lazy { 4 } else { 1 };
+    let mut ready = 0;
+    while uwsgi.0.len() < 5 || ready < apps {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let line = log
+            .recv_timeout(left)
+            .unwrap_or_else(|e| panic!("uWSGI did not start 4 workers ({e}):\n{seen}"));
+        if let Some(pid) = pid_in(&line, "spawned uWSGI master process (pid: ") {
+            master = Some(pid);
+            uwsgi.0.push(pid);
+        }
+        if let Some(pid) = pid_in(&line, "spawned uWSGI worker ").and(pid_in(&line, "(pid: ")) {
+            uwsgi.0.push(pid);
+        }
+        if line.starts_with("WSGI app 0 (mountpoint='') ready") {
+            ready += 1;
+        }
+        seen.push_str(&line);
+        seen.push('\n');
+    }
+    // SIGTERM would make uWSGI reload its workers; SIGINT stops them and the master, once its
+    // master loop has set its handlers (SIGINT, then SIGUSR1; SIGTSTP only there): before that a
+    // SIGINT kills the master alone or is ignored.
+    let master = master.expect("the master's pid");
+    let loop_handlers = (1u64 << (libc::SIGUSR1 - 1)) | (1u64 << (libc::SIGTSTP - 1));
+    while caught_signals(master) & loop_handlers != loop_handlers {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the uWSGI master did not reach its loop:\n{seen}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: kill(2) on the master's pid, read from its log; it is traced by forklint, so it
+    // stays unreaped (its pid not reused) until forklint has seen it end.
+    assert_eq!(unsafe { libc::kill(master, libc::SIGINT) }, 0);
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = tracer.0.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() >= deadline {
+            seen.extend(log.try_iter().map(|l| l + "\n"));
+            panic!("forklint did not finish after SIGINT to the uWSGI master:\n{seen}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    uwsgi.0.clear();
+    seen.extend(log.try_iter().map(|l| l + "\n"));
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "forklint ended with {status}:\n{seen}"
+    );
+    let text = std::fs::read_to_string(&report).unwrap();
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
+        .collect()
+}
+
+#[test]
+fn uwsgi_prefork_shares_the_connection_opened_at_import_unless_apps_are_lazy() {
+    let ok = Command::new("uwsgi")
+        .args(["--need-plugin", "python3", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        missing("uwsgi with its python3 plugin (Debian uwsgi-core, uwsgi-plugin-python3)");
+        return;
+    }
+    // Stands in for the database: the kernel completes the handshakes, nobody needs to accept.
+    let db = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = db.local_addr().unwrap().port();
+    let peer = format!("127.0.0.1:{port}");
+
+    let lines = trace_uwsgi(port, false);
+    let forks: Vec<&Value> = lines.iter().filter(|l| l["event"] == "fork").collect();
+    assert_eq!(forks.len(), 4, "{lines:#?}");
+    for fork in &forks {
+        assert_eq!(fork["verdict"], "unsafe", "{fork}");
+        let shared = findings(fork, "FL002")
+            .into_iter()
+            .find(|f| f["severity"] == "error")
+            .unwrap_or_else(|| panic!("no FL002 error in {fork}"));
+        assert!(
+            shared["message"].as_str().unwrap().contains(&peer),
+            "{shared}"
+        );
+        assert!(
+            shared["help"].as_str().unwrap().contains("lazy-apps"),
+            "{shared}"
+        );
+    }
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["event"], "summary");
+    assert_eq!(
+        (summary["forks"].as_u64(), summary["unsafe"].as_u64()),
+        (Some(4), Some(4))
+    );
+    assert!(
+        summary["sites"][0]["shared"][0]
+            .as_str()
+            .is_some_and(|s| s.contains(&peer)),
+        "{summary}"
+    );
+
+    // Each worker loads the app itself: the master holds no connection when it forks.
+    let lines = trace_uwsgi(port, true);
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["event"], "summary");
+    assert_eq!(
+        (summary["forks"].as_u64(), summary["unsafe"].as_u64()),
+        (Some(4), Some(0)),
+        "{lines:#?}"
+    );
+    for fork in lines.iter().filter(|l| l["event"] == "fork") {
+        assert!(
+            findings(fork, "FL002")
+                .iter()
+                .all(|f| f["severity"] == "info"),
+            "{fork}"
+        );
+    }
+    drop(db);
 }

@@ -15,3 +15,25 @@ pub fn missing(why: &str) {
     );
     eprintln!("skipped: {why}");
 }
+
+/// The interpreter of the venv `scripts/setup.sh` makes under target/inspect-venv, once it imports
+/// every one of `modules`; else the prerequisite is missing.
+#[allow(dead_code)] // only the tests that run real Python libraries use the venv
+pub fn venv_python(modules: &[&str]) -> Option<std::path::PathBuf> {
+    let python =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/inspect-venv/bin/python");
+    if !python.is_file() {
+        missing("no venv at target/inspect-venv");
+        return None;
+    }
+    let import = format!("import {}", modules.join(", "));
+    let ok = std::process::Command::new(&python)
+        .args(["-c", &import])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        missing(&format!("the venv lacks {}", modules.join(", ")));
+        return None;
+    }
+    Some(python)
+}

@@ -9,18 +9,18 @@ extern "C" {
     fn waitpid(pid: i32, status: *mut i32, options: i32) -> i32;
 }
 
-// Returns once the thread runs: std names a thread from inside it, so a fork right after
-// `spawn` could otherwise see it still unnamed.
+/// Returns once the thread runs, so that it has its name when the process forks.
 fn start_pool() -> thread::JoinHandle<()> {
-    let (started, running) = std::sync::mpsc::channel();
+    let (running, started) = std::sync::mpsc::channel();
+    let work = move || {
+        running.send(()).unwrap();
+        thread::sleep(Duration::from_millis(600))
+    };
     let pool = thread::Builder::new()
         .name("db-pool".into())
-        .spawn(move || { // SPAWN
-            started.send(()).unwrap();
-            thread::sleep(Duration::from_millis(600))
-        })
+        .spawn(work) // SPAWN
         .unwrap();
-    running.recv().unwrap();
+    started.recv().unwrap();
     pool
 }
 
