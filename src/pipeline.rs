@@ -150,8 +150,7 @@ fn walk_reason(e: &ignore::Error) -> String {
 /// Reads one file as UTF-8 text; an error names the reason.
 pub fn read_source(path: &Path) -> Result<String, String> {
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    String::from_utf8(bytes)
-        .map_err(|e| format!("not valid UTF-8 (byte {})", e.utf8_error().valid_up_to()))
+    frontend::decode(path, bytes)
 }
 
 /// Reads and lowers one file; an error names the reason.

@@ -186,3 +186,26 @@ fn uwsgi_loads_the_app_before_forking_unless_lazy() {
     let run = forklint(dir.path(), &["check", "--format", "concise", "-q", "."]);
     assert!(concise(&run.stdout).is_empty(), "{run:?}");
 }
+
+/// A file in latin-1 that says so (PEP 263) is read as Python reads it; one that does not say so
+/// is reported by name, and the run goes on.
+#[test]
+fn declared_source_encodings_are_read() {
+    let dir = project(&[]);
+    let mut declared = b"# -*- coding: latin-1 -*-\nimport os\nimport threading\n# caf".to_vec();
+    declared.extend([0xe9, b'\n']);
+    declared.extend(b"threading.Thread(target=print).start()\nos.fork()\n");
+    std::fs::write(dir.path().join("declared.py"), &declared).unwrap();
+    std::fs::write(dir.path().join("undeclared.py"), [b'x', b'=', 0xe9, b'\n']).unwrap();
+    let run = forklint(dir.path(), &["check", "--format", "concise", "-q", "."]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        concise(&run.stdout),
+        [("declared.py".to_string(), 6, "FL001".to_string())],
+        "{run:?}"
+    );
+    assert!(
+        run.stdout.contains("undeclared.py") || run.stderr.contains("undeclared.py"),
+        "{run:?}"
+    );
+}

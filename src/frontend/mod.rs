@@ -26,6 +26,16 @@ impl Language {
     }
 }
 
+/// A source file's text as its language reads it: Rust is UTF-8; Python may declare another
+/// encoding (PEP 263). The error says why the bytes are not text.
+pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<String, String> {
+    match Language::of(path) {
+        Some(Language::Python) => python::encoding::decode(bytes),
+        _ => String::from_utf8(bytes)
+            .map_err(|e| format!("not valid UTF-8 (byte {})", e.utf8_error().valid_up_to())),
+    }
+}
+
 /// Lowers one file's text with the frontend of its language (Rust files are placed in their
 /// crate by `layout`).
 pub fn lower(path: &Path, text: &str, layout: &rust::layout::Layout) -> Result<FileIr, String> {

@@ -32,11 +32,15 @@ impl Sources {
     fn entry(&mut self, path: &str) -> Option<&mut Entry> {
         self.files
             .entry(path.to_string())
-            .or_insert_with(|| std::fs::read_to_string(path).ok().map(entry))
+            .or_insert_with(|| {
+                crate::pipeline::read_source(std::path::Path::new(path))
+                    .ok()
+                    .map(entry)
+            })
             .as_mut()
     }
 
-    /// The whole text, `None` when the file cannot be read as UTF-8.
+    /// The whole text, `None` when the file cannot be read as text.
     pub fn text(&mut self, path: &str) -> Option<&str> {
         self.entry(path).map(|e| e.text.as_str())
     }

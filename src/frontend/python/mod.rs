@@ -1,6 +1,7 @@
 //! The Python frontend: parses a file with `ruff_python_parser` and lowers it to the IR. No ruff
 //! type leaves it.
 
+pub mod encoding;
 pub mod lex;
 mod lower;
 pub mod project;
