@@ -91,6 +91,18 @@ pub struct Function {
     /// Locals that appear in its return values (they outlive it).
     pub returns: Vec<String>,
     pub body: Block,
+    /// Where the body ends (its closing brace): falling off the end returns from there.
+    #[serde(default)]
+    pub end: Span,
+}
+
+impl Function {
+    /// A `#[test]` function: libtest calls it on a worker thread and goes on after it returns.
+    pub fn is_test_root(&self) -> bool {
+        self.implied
+            .iter()
+            .any(|c| matches!(&c.callee, Callee::Path(p) if p.iter().any(|p| p == TEST_HARNESS)))
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -136,12 +148,21 @@ pub struct Branch {
     pub exhaustive: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Arm {
     /// What this arm's condition says about a fork result, if anything.
     pub test: Option<ForkTest>,
     pub body: Block,
     pub span: Span,
+    /// The shape of the value the arm evaluates to, when the arm tells a fork's side apart:
+    /// the last name of a constructor (`Ok(Forked::Child)` → `Child`, `Ok(None)` → `None`), an
+    /// integer, or `()`. A wrapper's callers match their patterns against it.
+    #[serde(default)]
+    pub value: Option<String>,
+    /// A local the arm's pattern binds to the tested value (`if let Ok(r) = fork()`), with
+    /// what it holds.
+    #[serde(default)]
+    pub alias: Option<(String, Subject)>,
 }
 
 /// A branch condition that tells the processes of a fork apart (`pid == 0`, `ForkResult::Child`).
@@ -149,6 +170,11 @@ pub struct Arm {
 pub struct ForkTest {
     pub subject: Subject,
     pub side: Side,
+    /// The test matches a value by name (`Some(pid)`, `None`, `Spawned::Child`) whose side only
+    /// the fork wrapper's child value tells: `side` is `Child` when the arm is taken on that
+    /// value, `Parent` when it is taken on any other.
+    #[serde(default)]
+    pub variant: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -280,9 +280,13 @@ reason = "reviewed: only write(2) in release builds"
             (5, "FL001".into()),
             (10, "FL001".into()),
             (10, "FL002".into()),
+            // The first child falls out of its branch and runs the rest of `main`: building
+            // and spawning the Command allocate there.
+            (17, "FL005".into()),
             // The pre_exec closure makes std fork while the pool's threads run (FL008); the
             // call inside it is allowed, so no FL005.
-            (19, "FL008".into())
+            (19, "FL008".into()),
+            (24, "FL005".into())
         ],
         "{after:?}"
     );

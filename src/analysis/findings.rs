@@ -114,7 +114,13 @@ impl<'p> Findings<'p> {
                 self.unsafe_in_child(call, &site.place, Vec::new(), None);
             }
         }
-        if self.prog.function(me).is_main {
+        let f = self.prog.function(me);
+        if f.is_main || f.is_test_root() {
+            let root = if f.is_main {
+                "`main`"
+            } else {
+                "the test into libtest's harness"
+            };
             for (span, fork) in &rec.main_returns {
                 if let Some(fork) = rec.forks.get(fork) {
                     let primary = Step {
@@ -122,7 +128,7 @@ impl<'p> Findings<'p> {
                         span: *span,
                         text: "return".into(),
                     };
-                    self.return_from_main(&primary, fork);
+                    self.return_from_root(&primary, fork, root);
                 }
             }
         }
@@ -155,6 +161,9 @@ impl<'p> Findings<'p> {
                             || rec.kind == ForkKind::Daemon
                             || rec.child_use_of(h).is_some()
                     }
+                    // A connection made for the child and handed to it is the child's alone
+                    // when the parent never uses it after the fork.
+                    Effect::OpensConnection if rec.handed_to_child(h) => false,
                     // Connections and ObjC state matter to a child that runs the program on.
                     _ => goes_on || rec.child_use_of(h).is_some(),
                 })
@@ -204,6 +213,9 @@ impl<'p> Findings<'p> {
         if rec.kind != ForkKind::Daemon {
             for call in rec.exits.values() {
                 self.exit_in_child(call, rec);
+            }
+            if let Some(step) = &rec.error_return {
+                self.error_return_in_child(step, rec);
             }
         }
     }
@@ -258,11 +270,32 @@ impl<'p> Findings<'p> {
         );
     }
 
-    /// FL006: the child returns out of `main`.
-    fn return_from_main(&mut self, primary: &Step, rec: &ForkRec) {
+    /// FL006: the child returns out of `main` or out of a test.
+    fn return_from_root(&mut self, primary: &Step, rec: &ForkRec, root: &str) {
         let related = vec![self.related(&rec.site, format!("{} here", rec.site.text))];
-        let message = format!("the child of {} returns out of `main`: the parent's destructors, atexit handlers and buffered output run again in the child", rec.site.text);
-        self.push(RuleId::FL006, primary, message, Extra::related(related));
+        let message = format!("the child of {} returns out of {root}: the parent's destructors, atexit handlers and buffered output run again in the child", rec.site.text);
+        let severity = rec.in_test.then_some(Severity::Warning);
+        self.push(
+            RuleId::FL006,
+            primary,
+            message,
+            Extra::related(related).severity(severity),
+        );
+    }
+
+    /// FL006: the child returns an error into the function's caller, which goes on as if it
+    /// were the parent.
+    fn error_return_in_child(&mut self, primary: &Step, rec: &ForkRec) {
+        let related = vec![self.related(&rec.site, format!("{} here", rec.site.text))];
+        let message = format!("the child of {} may leave through {} with an error: it returns into the caller, which runs the parent's code on in the child", rec.site.text, primary.text);
+        let help = "end the child with `_exit` (or exec) on every path, including errors: `if let Err(e) = step() { libc::_exit(127) }`".to_string();
+        let severity = rec.in_test.then_some(Severity::Warning);
+        self.push(
+            RuleId::FL006,
+            primary,
+            message,
+            Extra::related(related).severity(severity).help(help),
+        );
     }
 
     /// FL008: a spawn that std makes with fork+exec while threads may be running (perry, sp1,

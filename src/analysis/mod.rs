@@ -37,6 +37,7 @@ pub fn analyze(files: Vec<FileIr>, catalog: &Catalog) -> (Vec<Finding>, Stats) {
         ..Default::default()
     };
     let (child_closures, scoped_closures) = closure_roles(&prog);
+    let test_only = test_only(&prog);
     let all: Vec<FnRef> = prog
         .files
         .iter()
@@ -52,6 +53,7 @@ pub fn analyze(files: Vec<FileIr>, catalog: &Catalog) -> (Vec<Finding>, Stats) {
             summaries: &summaries,
             child_closures: &child_closures,
             scoped_closures: &scoped_closures,
+            test_only: &test_only,
         };
         let summary = Walker::new(&ctx, f, Mode::Summary).run(State::default());
         let changed = summaries
@@ -79,6 +81,7 @@ pub fn analyze(files: Vec<FileIr>, catalog: &Catalog) -> (Vec<Finding>, Stats) {
             summaries: &summaries,
             child_closures: &child_closures,
             scoped_closures: &scoped_closures,
+            test_only: &test_only,
         };
         let mut walker = Walker::new(&ctx, f, Mode::Propagate);
         walker.run(entries.get(&f).cloned().unwrap_or_default());
@@ -100,6 +103,7 @@ pub fn analyze(files: Vec<FileIr>, catalog: &Catalog) -> (Vec<Finding>, Stats) {
             summaries: &summaries,
             child_closures: &child_closures,
             scoped_closures: &scoped_closures,
+            test_only: &test_only,
         };
         let mut walker = Walker::new(&ctx, f, Mode::Report);
         walker.run(entries.get(&f).cloned().unwrap_or_default());
@@ -185,6 +189,35 @@ fn python_extensions(
             {
                 out.host_fork(&h.site, &h.label);
             }
+        }
+    }
+}
+
+/// Functions that only test code calls (directly or through other such functions): a fork
+/// there runs with libtest's threads alive. A function with no caller is a root of its own.
+fn test_only(prog: &Program) -> HashSet<FnRef> {
+    let mut out: HashSet<FnRef> = HashSet::new();
+    loop {
+        let before = out.len();
+        for (fi, file) in prog.files.iter().enumerate() {
+            for (i, f) in file.functions.iter().enumerate() {
+                let me = (fi as u32, i as u32);
+                if out.contains(&me) {
+                    continue;
+                }
+                let callers = prog.callers.get(&me).map(Vec::as_slice).unwrap_or(&[]);
+                let tested = f.is_test
+                    || (!callers.is_empty()
+                        && callers
+                            .iter()
+                            .all(|c| *c != me && (out.contains(c) || prog.function(*c).is_test)));
+                if tested {
+                    out.insert(me);
+                }
+            }
+        }
+        if out.len() == before {
+            return out;
         }
     }
 }

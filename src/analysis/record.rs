@@ -13,6 +13,7 @@ pub type Fingerprint = (
     Vec<(Effect, u32, Span)>,
     [bool; 5],
     Vec<String>,
+    Option<String>,
 );
 
 /// What a function does, seen from its callers.
@@ -37,6 +38,9 @@ pub struct Summary {
     /// The first call it makes (directly or through callees) that is not known to be
     /// async-signal-safe: a child that calls this function goes on running the program.
     pub not_safe: Option<Step>,
+    /// For a fork wrapper: the value it returns in the child (`None`, `Child`, `0`), which its
+    /// callers' patterns are matched against.
+    pub child_value: Option<String>,
 }
 
 impl Summary {
@@ -61,6 +65,7 @@ impl Summary {
                 self.not_safe.is_some(),
             ],
             self.globals.clone(),
+            self.child_value.clone(),
         )
     }
 }
@@ -112,6 +117,8 @@ pub struct ForkRec {
     /// Locals the child's own code uses, with the first use.
     pub child_uses: BTreeMap<String, Step>,
     pub parent_uses: HashSet<String>,
+    /// Locals the parent gives up after the fork (`drop(listener)`).
+    pub parent_drops: HashSet<String>,
     /// The child's code was identified (a branch, or the rest after `daemon()`).
     pub has_child: bool,
     /// The child goes on past its own code (falls out of its branch or returns).
@@ -129,6 +136,15 @@ pub struct ForkRec {
     pub child_not_safe: Option<Step>,
     /// The fork is in test code (libtest's threads are the parent's): its findings are warnings.
     pub in_test: bool,
+    /// The fork point is in the child of another fork of the same function (a `daemon()` in a
+    /// forked child): what its child does runs in that outer child too.
+    pub outer: Option<u32>,
+    /// For a wrapper's fork seen from its caller: the value the wrapper returns in the child.
+    pub child_value: Option<String>,
+    /// In the wrapper itself: the value the child's branch evaluates to when it falls out.
+    pub returns_in_child: Option<String>,
+    /// The first `?` or `return Err(..)` by which the child leaves the function into its caller.
+    pub error_return: Option<Step>,
 }
 
 impl ForkRec {
@@ -143,6 +159,7 @@ impl ForkRec {
             child_objc: BTreeMap::new(),
             child_uses: BTreeMap::new(),
             parent_uses: HashSet::new(),
+            parent_drops: HashSet::new(),
             has_child: false,
             child_continues: false,
             child_runs_code: false,
@@ -151,6 +168,10 @@ impl ForkRec {
             child_unknown: None,
             child_not_safe: None,
             in_test,
+            outer: None,
+            child_value: None,
+            returns_in_child: None,
+            error_return: None,
         }
     }
 
@@ -192,6 +213,16 @@ impl ForkRec {
             .live
             .values()
             .any(|h| self.child_use_of(h).is_some())
+    }
+
+    /// The child uses the value and the parent gives its copy up after the fork without using
+    /// it: the value was made for the child.
+    pub fn handed_to_child(&self, h: &Hazard) -> bool {
+        h.bind.as_ref().is_some_and(|b| {
+            self.child_uses.contains_key(b)
+                && self.parent_drops.contains(b)
+                && !self.parent_uses.contains(b)
+        })
     }
 
     /// Where the child uses the value a hazard lives in (a connection, a runtime, a pool, the

@@ -35,6 +35,8 @@ pub struct Ctx<'a> {
     pub child_closures: &'a HashMap<FnRef, ChildSite>,
     /// Closures passed to `thread::scope` and the like.
     pub scoped_closures: &'a HashSet<FnRef>,
+    /// Functions only test code calls: they run with libtest's threads alive.
+    pub test_only: &'a HashSet<FnRef>,
 }
 
 /// What a `Command` builder has been told so far.
@@ -90,6 +92,8 @@ pub struct Walker<'a> {
     leaves: usize,
     /// The function is Python code.
     python: bool,
+    /// The call whose result is a method call's receiver, by the method call's id.
+    receiver_calls: HashMap<u32, u32>,
 }
 
 impl<'a> Walker<'a> {
@@ -119,6 +123,7 @@ impl<'a> Walker<'a> {
             command_of_call: HashMap::new(),
             command_vars: HashMap::new(),
             globals: std::collections::BTreeSet::new(),
+            receiver_calls: HashMap::new(),
             python: crate::frontend::Language::of(std::path::Path::new(
                 &ctx.prog.files[me.0 as usize].path,
             )) == Some(crate::frontend::Language::Python),
@@ -147,6 +152,29 @@ impl<'a> Walker<'a> {
         let fell_through = st.is_some();
         if let (Some(ChildOf::Fork(id)), true) = (self.child, fell_through) {
             self.child_continues(id);
+        }
+        // A child that falls out of its branch and off the end of `main` or of a test returns
+        // into the runtime. One that called into the program's own code there is taken to end
+        // in it (a serve loop), and one that is the rest of the function after the parent left
+        // is the program's continuation, as after `daemon()`.
+        let fell_off = self
+            .child_maybe
+            .filter(|_| fell_through && self.child.is_none())
+            .filter(|id| {
+                self.rec
+                    .forks
+                    .get(id)
+                    .is_some_and(|r| !r.child_runs_code && !r.child_runs_more)
+            });
+        if let Some(id) = fell_off {
+            let end = if f.end == Span::default() {
+                f.span
+            } else {
+                f.end
+            };
+            self.child = Some(ChildOf::Fork(id));
+            self.leave_root(end);
+            self.child = None;
         }
         join(&mut self.exit, st.as_ref());
         let diverges = self.exit.is_none() && !self.error_exit;
@@ -179,19 +207,25 @@ impl<'a> Walker<'a> {
         };
         // A wrapper either tells the caller which side it is on (`Ok(Fork::Child)`), or hands
         // back the raw result for the caller's own `pid == 0` test.
-        let wraps_fork = !is_main
-            && self.rec.forks.iter().any(|(id, r)| {
-                r.kind == ForkKind::Fork
-                    && ((r.has_child
-                        && r.child_continues
-                        && !r.child_runs_code
-                        && !r.child_runs_more)
-                        || (!r.has_child && returned(id)))
-            });
+        // The child's branch must hand back a value that tells it apart (`Ok(Forked::Child)`,
+        // `None`); one that returns `()` like the parent is a child that goes on.
+        let wrapped = self.rec.forks.iter().find(|(id, r)| {
+            r.kind == ForkKind::Fork
+                && ((r.has_child
+                    && r.child_continues
+                    && !r.child_runs_code
+                    && !r.child_runs_more
+                    && r.returns_in_child.as_deref() != Some("()"))
+                    || (!r.has_child && returned(id)))
+        });
+        let wraps_fork = !is_main && wrapped.is_some();
+        let child_value = wrapped.and_then(|(_, r)| r.returns_in_child.clone());
         if wraps_fork {
-            // Callers report the fork at their call, with what they had alive.
+            // Callers report the fork at their call, with what they had alive; an error the
+            // child returns is theirs to tell apart too.
             for rec in self.rec.forks.values_mut() {
                 rec.live.remove_where(|h| !h.up.is_empty());
+                rec.error_return = None;
             }
         }
         Summary {
@@ -203,6 +237,7 @@ impl<'a> Walker<'a> {
             wraps_fork,
             globals: std::mem::take(&mut self.globals).into_iter().collect(),
             not_safe: self.not_safe.take(),
+            child_value: if wraps_fork { child_value } else { None },
         }
     }
 
@@ -262,7 +297,10 @@ impl<'a> Walker<'a> {
             Node::Block(b) => self.block(st, b),
             Node::Return { span, error } => {
                 self.leaves += 1;
-                self.leave_main(*span);
+                self.leave_root(*span);
+                if *error {
+                    self.child_error_return(*span);
+                }
                 if let Some(ChildOf::Fork(id)) = self.child {
                     self.child_continues(id);
                 }
@@ -274,9 +312,11 @@ impl<'a> Walker<'a> {
                 }
                 *st = None;
             }
-            Node::Try(_) => {
+            Node::Try(span) => {
                 self.leaves += 1;
                 self.error_exit = true;
+                self.leave_root(*span);
+                self.child_error_return(*span);
             }
             Node::Break => {
                 if let Some(frame) = self.loops.last_mut() {
@@ -300,16 +340,38 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn leave_main(&mut self, span: Span) {
+    /// Leaving `main` or a test from a fork's child returns into the runtime (or libtest's
+    /// harness), which goes on as the parent would.
+    fn leave_root(&mut self, span: Span) {
         if let Some(ChildOf::Fork(id)) = self.child {
-            if self.ctx.prog.function(self.me).is_main
+            let f = self.ctx.prog.function(self.me);
+            if (f.is_main || f.is_test_root())
                 && self
                     .rec
                     .forks
                     .get(&id)
                     .is_some_and(|f| f.kind != ForkKind::Daemon)
+                && !self.rec.main_returns.iter().any(|(_, fork)| *fork == id)
             {
                 self.rec.main_returns.push((span, id));
+            }
+        }
+    }
+
+    /// `?` or `return Err(..)` in a fork's child: the child returns into the caller, which runs
+    /// the parent's code on (unless the function is a wrapper whose caller tells the sides apart).
+    fn child_error_return(&mut self, span: Span) {
+        let Some(ChildOf::Fork(id)) = self.child else {
+            return;
+        };
+        let f = self.ctx.prog.function(self.me);
+        if f.is_main || f.is_test_root() || self.mode != Mode::Report {
+            return;
+        }
+        let step = self.step(span, "`?`");
+        if let Some(rec) = self.rec.forks.get_mut(&id) {
+            if rec.kind == ForkKind::Fork {
+                rec.error_return.get_or_insert(step);
             }
         }
     }
@@ -341,8 +403,26 @@ impl<'a> Walker<'a> {
 
     fn fork_of(&self, subject: &Subject) -> Option<u32> {
         match subject {
-            Subject::Call(id) => self.rec.forks.contains_key(id).then_some(*id),
+            // `spawn()?.is_some()`: the method's receiver is the fork's result.
+            Subject::Call(id) => [Some(*id), self.receiver_calls.get(id).copied()]
+                .into_iter()
+                .flatten()
+                .find(|id| self.rec.forks.contains_key(id)),
             Subject::Var(v) => self.fork_vars.get(v).copied(),
+        }
+    }
+
+    /// The side an arm's test stands for: a named value is the child's when it is the value the
+    /// fork wrapper returns there.
+    fn side_of(&self, test: &crate::ir::ForkTest, id: u32) -> Option<Side> {
+        let Some(variant) = &test.variant else {
+            return Some(test.side);
+        };
+        let child_value = self.rec.forks.get(&id)?.child_value.as_ref()?;
+        match (child_value == variant, test.side) {
+            (true, side) => Some(side),
+            (false, Side::Child) => Some(Side::Parent),
+            (false, _) => Some(Side::Child),
         }
     }
 
@@ -354,10 +434,17 @@ impl<'a> Walker<'a> {
         let mut fell_out = None;
         for arm in &b.arms {
             let mut s = entry.clone();
-            let fork = arm
-                .test
+            let fork = arm.test.as_ref().and_then(|t| {
+                let id = self.fork_of(&t.subject)?;
+                Some((id, self.side_of(t, id)?))
+            });
+            let alias = arm
+                .alias
                 .as_ref()
-                .and_then(|t| self.fork_of(&t.subject).map(|id| (id, t.side)));
+                .and_then(|(name, subject)| Some((name.clone(), self.fork_of(subject)?)));
+            if let Some((name, id)) = &alias {
+                self.fork_vars.insert(name.clone(), *id);
+            }
             let saved = self.child;
             if let Some((id, Side::Child)) = fork {
                 saw_child = true;
@@ -373,6 +460,10 @@ impl<'a> Walker<'a> {
             if let (Some((id, Side::Child)), Some(_)) = (fork, &s) {
                 self.child_continues(id);
                 fell_out = Some(id);
+                // An outer arm (`else { if pid == 0 { .. } }`) keeps the inner arm's value.
+                if let (Some(f), Some(v)) = (self.rec.forks.get_mut(&id), &arm.value) {
+                    f.returns_in_child = Some(v.clone());
+                }
             }
             self.child = saved;
             // Only the parent's leaving says that what follows is the child; leaving on the
@@ -435,8 +526,9 @@ impl<'a> Walker<'a> {
             cont: None,
         });
         // `loop { serve() }` without a way out: code that runs on forever, never reaching exec.
+        // A loop of async-signal-safe calls (`loop { pause() }`) is as brief as they are.
         if at_least_once && frame.brk.is_none() && comes_back && self.leaves == leaves {
-            if let Some(span) = first_call(body) {
+            if let Some(span) = self.first_unsafe_call(body) {
                 let step = self.step(span, "an endless loop");
                 self.not_safe_here(step, false);
             }
@@ -459,11 +551,18 @@ impl<'a> Walker<'a> {
     }
 
     fn record_op(&mut self, op: Op, primary: &Step) {
-        add_op(&mut self.ops, &op);
+        let exit = op.effect == Effect::ProcessExit;
+        // A fork's child leaving is that fork's finding; the function's callers get a pid back
+        // and go on.
+        let own_child_exit = exit
+            && matches!(self.child, Some(ChildOf::Fork(id))
+                if self.rec.forks.get(&id).is_some_and(|f| f.kind == ForkKind::Fork));
+        if !own_child_exit {
+            add_op(&mut self.ops, &op);
+        }
         if self.mode != Mode::Report {
             return;
         }
-        let exit = op.effect == Effect::ProcessExit;
         let entry = |map: &mut BTreeMap<Span, ChildCall>| {
             let c = map.entry(primary.span).or_insert_with(|| ChildCall {
                 primary: primary.clone(),
@@ -473,7 +572,9 @@ impl<'a> Walker<'a> {
         };
         match self.child {
             Some(ChildOf::Fork(id)) => {
-                if let Some(f) = self.rec.forks.get_mut(&id) {
+                // A fork inside a fork's child: its child runs in the outer child too.
+                let mut next = Some(id);
+                while let Some(f) = next.and_then(|id| self.rec.forks.get_mut(&id)) {
                     if exit {
                         entry(&mut f.exits);
                     } else if op.effect == Effect::TouchesObjc {
@@ -481,6 +582,7 @@ impl<'a> Walker<'a> {
                     } else if op.effect.is_child_unsafe() {
                         entry(&mut f.unsafe_calls);
                     }
+                    next = f.outer;
                 }
             }
             Some(ChildOf::Closure) if op.effect.is_child_unsafe() || exit => {
@@ -537,11 +639,21 @@ impl<'a> Walker<'a> {
         let Some(state) = st.as_mut() else { return };
         let prog = self.ctx.prog;
         let target = prog.target(self.me.0, call.id);
+        if let Some(r) = call.receiver_call {
+            self.receiver_calls.insert(call.id, r);
+        }
         if let Some(v) = &call.receiver {
             self.note_use(v, call.span);
         }
-        for v in &call.arg_vars {
-            self.note_use(v, call.span);
+        // Giving a value up (`drop(listener)`) is no use of it.
+        if !prog.has_effect(target, Effect::Drops) {
+            for v in &call.arg_vars {
+                self.note_use(v, call.span);
+            }
+        } else if self.child.is_none() {
+            for f in self.rec.forks.values_mut() {
+                f.parent_drops.extend(call.arg_vars.iter().cloned());
+            }
         }
         self.classify(call, target);
         self.end_temporaries(state, call);
@@ -609,6 +721,7 @@ impl<'a> Walker<'a> {
                 }
                 let mut all_diverge = !list.is_empty();
                 let mut wrapper = false;
+                let mut child_value = None;
                 for &callee in list {
                     let Some(summary) = self.ctx.summaries.get(&callee) else {
                         all_diverge = false;
@@ -617,11 +730,15 @@ impl<'a> Walker<'a> {
                     self.apply_summary(state, call, &here, callee, summary);
                     all_diverge &= summary.diverges;
                     wrapper |= summary.wraps_fork;
+                    child_value = child_value.or(summary.child_value.clone());
                 }
                 diverges |= all_diverge;
                 if wrapper {
                     let label = format!("`{text}` (which forks)");
                     self.fork_point(state, call, &label, ForkKind::Fork);
+                    if let Some(rec) = self.rec.forks.get_mut(&call.id) {
+                        rec.child_value = child_value;
+                    }
                 }
             }
             Target::Unknown => {
@@ -726,11 +843,13 @@ impl<'a> Walker<'a> {
             self.not_safe = Some(step.clone());
         }
         if let Some(ChildOf::Fork(id)) = self.child {
-            if let Some(f) = self.rec.forks.get_mut(&id) {
+            let mut next = Some(id);
+            while let Some(f) = next.and_then(|id| self.rec.forks.get_mut(&id)) {
                 if !known {
                     f.child_unknown.get_or_insert(step.clone());
                 }
-                f.child_not_safe.get_or_insert(step);
+                f.child_not_safe.get_or_insert(step.clone());
+                next = f.outer;
             }
         }
     }
@@ -789,6 +908,25 @@ impl<'a> Walker<'a> {
                 );
                 setpgid && !other
             })
+    }
+
+    /// The span of the first call in a block that is not a catalogued async-signal-safe call.
+    fn first_unsafe_call(&self, block: &Block) -> Option<Span> {
+        let prog = self.ctx.prog;
+        block.nodes.iter().find_map(|n| match n {
+            Node::Call(c) => {
+                let safe = match prog.target(self.me.0, c.id) {
+                    Target::Apis(list) => list
+                        .iter()
+                        .all(|&i| is_async_signal_safe(&prog.catalog.apis[i])),
+                    _ => false,
+                };
+                (!safe).then_some(c.span)
+            }
+            Node::Branch(b) => b.arms.iter().find_map(|a| self.first_unsafe_call(&a.body)),
+            Node::Loop { body, .. } | Node::Block(body) => self.first_unsafe_call(body),
+            _ => None,
+        })
     }
 
     /// `s.spawn(..)` where `s` is the scope closure's parameter.
@@ -886,12 +1024,17 @@ impl<'a> Walker<'a> {
     fn fork_point(&mut self, state: &State, call: &Call, label: &str, kind: ForkKind) {
         self.reaches_fork = true;
         let site = self.step(call.span, label.to_string());
-        let in_test = self.ctx.prog.function(self.me).is_test;
-        let rec = self
-            .rec
-            .forks
-            .entry(call.id)
-            .or_insert_with(|| ForkRec::new(site, kind, in_test));
+        let in_test =
+            self.ctx.prog.function(self.me).is_test || self.ctx.test_only.contains(&self.me);
+        let outer = match self.child {
+            Some(ChildOf::Fork(o)) if o != call.id => Some(o),
+            _ => None,
+        };
+        let rec = self.rec.forks.entry(call.id).or_insert_with(|| {
+            let mut rec = ForkRec::new(site, kind, in_test);
+            rec.outer = outer;
+            rec
+        });
         rec.live.merge(state);
         if !in_test {
             // libtest's threads are the parent's only while test code forks: a test calling
@@ -980,6 +1123,18 @@ impl<'a> Walker<'a> {
                 self.fork_point(state, call, api.label.as_str(), kind);
                 if kind == ForkKind::Daemon {
                     into_child(state);
+                }
+                // A fork API whose own code runs unsafe calls in the child before returning
+                // there (`Daemonize::execute()`): no child of it is brief.
+                if let (Some(first), Some(rec)) = (
+                    api.effects.iter().find(|e| e.is_child_unsafe()),
+                    self.rec.forks.get_mut(&call.id),
+                ) {
+                    rec.child_not_safe.get_or_insert(Step {
+                        file: self.me.0,
+                        span: call.span,
+                        text: format!("`{}` ({} in the child)", api.label, first.verb()).into(),
+                    });
                 }
                 false
             }
@@ -1125,16 +1280,6 @@ fn is_async_signal_safe(api: &Api) -> bool {
                     | Effect::Diverges
             )
         })
-}
-
-/// The span of the first call in a block, to point at it.
-fn first_call(block: &Block) -> Option<Span> {
-    block.nodes.iter().find_map(|n| match n {
-        Node::Call(c) => Some(c.span),
-        Node::Branch(b) => b.arms.iter().find_map(|a| first_call(&a.body)),
-        Node::Loop { body, .. } | Node::Block(body) => first_call(body),
-        _ => None,
-    })
 }
 
 /// The state of a fork's child: one thread, the one that forked. What else was inherited

@@ -368,7 +368,11 @@ mod tests {
         assert!(!c
             .by_path("core_foundation::string::CFString::new")
             .is_empty());
-        assert!(c.by_path("std::thread::sleep").is_empty());
+        assert!(c.by_path("std::thread::yield_now").is_empty());
+        assert_eq!(
+            c.apis[c.by_path("std::thread::sleep")[0]].effects,
+            [Effect::AsyncSignalSafe]
+        );
         assert_eq!(
             c.apis[c.by_path("core::mem::drop")[0]].effects,
             [Effect::Drops]

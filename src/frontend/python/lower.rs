@@ -857,6 +857,7 @@ impl<'s> Lowerer<'s> {
                         test: None,
                         body: inner,
                         span,
+                        ..Default::default()
                     }],
                     exhaustive: false,
                 }));
@@ -914,6 +915,7 @@ impl<'s> Lowerer<'s> {
                         test: None,
                         body,
                         span: self.span(case.range),
+                        ..Default::default()
                     });
                 }
                 out.push(Node::Branch(Branch {
@@ -931,6 +933,7 @@ impl<'s> Lowerer<'s> {
                         test: None,
                         body: self.lower_stmts(&h.body),
                         span: self.span(h.range),
+                        ..Default::default()
                     });
                 }
                 let orelse = self.lower_stmts(&t.orelse);
@@ -938,6 +941,7 @@ impl<'s> Lowerer<'s> {
                     test: None,
                     body: orelse,
                     span: self.span(t.range),
+                    ..Default::default()
                 });
                 out.push(Node::Branch(Branch {
                     span: self.span(t.range),
@@ -1062,6 +1066,7 @@ impl<'s> Lowerer<'s> {
             test: fork_test.clone(),
             body: then,
             span,
+            ..Default::default()
         }];
         let exhaustive = clauses.last().is_some_and(|c| c.test.is_none());
         if let Some((first, rest)) = clauses.split_first() {
@@ -1080,6 +1085,7 @@ impl<'s> Lowerer<'s> {
                 test: fork_test.and_then(negate),
                 body: else_body,
                 span,
+                ..Default::default()
             });
         }
         self.pid_check -= usize::from(pid_check);
@@ -1116,14 +1122,18 @@ impl<'s> Lowerer<'s> {
                     (ast::CmpOp::Lt, false) | (ast::CmpOp::Gt, true) => Some(Side::Error),
                     _ => None,
                 };
-                side.zip(subject(e, &v))
-                    .map(|(side, subject)| ForkTest { subject, side })
+                side.zip(subject(e, &v)).map(|(side, subject)| ForkTest {
+                    subject,
+                    side,
+                    variant: None,
+                })
             }
             Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => {
                 let v = self.lower_expr(&u.operand, out);
                 subject(&u.operand, &v).map(|subject| ForkTest {
                     subject,
                     side: Side::Child,
+                    variant: None,
                 })
             }
             _ => {
@@ -1132,6 +1142,7 @@ impl<'s> Lowerer<'s> {
                     Expr::Name(_) | Expr::Call(_) => subject(test, &v).map(|subject| ForkTest {
                         subject,
                         side: Side::Parent,
+                        variant: None,
                     }),
                     _ => None,
                 }
@@ -1270,11 +1281,13 @@ impl<'s> Lowerer<'s> {
                             test: None,
                             body: a,
                             span,
+                            ..Default::default()
                         },
                         Arm {
                             test: None,
                             body: b,
                             span,
+                            ..Default::default()
                         },
                     ],
                     exhaustive: true,
@@ -1540,6 +1553,7 @@ pub fn function(path: String, kind: FnKind, span: Span, body: Block) -> Function
         params: Vec::new(),
         returns: Vec::new(),
         body,
+        end: Span::default(),
     }
 }
 

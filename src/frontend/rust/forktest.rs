@@ -20,6 +20,7 @@ pub fn negate(test: ForkTest) -> ForkTest {
     ForkTest {
         subject: test.subject,
         side,
+        variant: test.variant,
     }
 }
 
@@ -67,7 +68,11 @@ pub fn from_binary(b: &syn::ExprBinary, left: &Value, right: &Value) -> Option<F
         (B::Eq(_), -1, _) => Side::Error,
         _ => return None,
     };
-    Some(ForkTest { subject, side })
+    Some(ForkTest {
+        subject,
+        side,
+        variant: None,
+    })
 }
 
 /// A test from an `if` condition (`value` is what lowering the condition produced).
@@ -80,8 +85,17 @@ pub fn from_condition(cond: &syn::Expr, value: &Value) -> Option<ForkTest> {
                 "is_child" => Side::Child,
                 "is_parent" => Side::Parent,
                 // `fork.is_child().is_ok()`: pty's tests return a `Result`.
-                "is_ok" | "is_some" => return from_condition(&m.receiver, value),
-                "is_err" | "is_none" => return from_condition(&m.receiver, value).map(negate),
+                "is_ok" => return from_condition(&m.receiver, value),
+                "is_some" => {
+                    return from_condition(&m.receiver, value).or_else(|| named(value, "Some"))
+                }
+                "is_err" => return from_condition(&m.receiver, value).map(negate),
+                // `spawn()?.is_some()` on a wrapper that returns `None` in the child.
+                "is_none" => {
+                    return from_condition(&m.receiver, value)
+                        .map(negate)
+                        .or_else(|| named(value, "None"))
+                }
                 _ => return None,
             };
             let subject = match &*m.receiver {
@@ -90,20 +104,118 @@ pub fn from_condition(cond: &syn::Expr, value: &Value) -> Option<ForkTest> {
                 }
                 _ => value.call.map(Subject::Call)?,
             };
-            Some(ForkTest { subject, side })
+            Some(ForkTest {
+                subject,
+                side,
+                variant: None,
+            })
         }
         syn::Expr::Let(l) => {
             // `if let Ok(slave) = fork.is_child()`, `if let Some(m) = fork.is_parent().ok()`.
             if let Some(test) = result_of_side_test(&l.pat, &l.expr, value) {
                 return Some(test);
             }
-            let side = side_of_pattern(&l.pat, None)?;
-            Some(ForkTest {
-                subject: subject(value)?,
-                side,
-            })
+            test_of_pattern(&l.pat, value)
         }
         _ => None,
+    }
+}
+
+/// What a pattern matched against a value says: a side by itself (`ForkResult::Child`, `0`), or
+/// a named value whose side the wrapper's child value tells (`Some(pid)`, `None`).
+pub fn test_of_pattern(pat: &syn::Pat, value: &Value) -> Option<ForkTest> {
+    if let Some(side) = side_of_pattern(pat, None) {
+        return Some(ForkTest {
+            subject: subject(value)?,
+            side,
+            variant: None,
+        });
+    }
+    named(value, &variant_of_pattern(pat)?)
+}
+
+/// The arm is taken when the value is the one named.
+fn named(value: &Value, variant: &str) -> Option<ForkTest> {
+    Some(ForkTest {
+        subject: subject(value)?,
+        side: Side::Child,
+        variant: Some(variant.to_string()),
+    })
+}
+
+/// The name of the value a pattern matches, through `Ok(..)`: `Some(pid)` → `Some`,
+/// `Spawned::Child` → `Child`. A bare binding or `_` matches anything and names nothing.
+pub fn variant_of_pattern(pat: &syn::Pat) -> Option<String> {
+    match pat {
+        syn::Pat::TupleStruct(t) => match last_ident(&t.path).as_str() {
+            "Ok" => t.elems.first().and_then(variant_of_pattern),
+            "Err" => None,
+            name => Some(name.to_string()),
+        },
+        syn::Pat::Path(p) => Some(last_ident(&p.path)),
+        syn::Pat::Struct(s) => Some(last_ident(&s.path)),
+        syn::Pat::Ident(i)
+            if i.subpat.is_none() && i.ident.to_string().starts_with(char::is_uppercase) =>
+        {
+            Some(i.ident.to_string())
+        }
+        syn::Pat::Paren(p) => variant_of_pattern(&p.pat),
+        _ => None,
+    }
+}
+
+/// The local a pattern binds to the whole tested value, through `Ok(..)`/`Some(..)`:
+/// `if let Ok(r) = fork()` makes `r` the fork's result.
+pub fn alias_of_pattern(pat: &syn::Pat) -> Option<String> {
+    match pat {
+        syn::Pat::TupleStruct(t) if matches!(last_ident(&t.path).as_str(), "Ok") => {
+            match t.elems.first()? {
+                syn::Pat::Ident(i) if i.subpat.is_none() && t.elems.len() == 1 => {
+                    Some(i.ident.to_string())
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The shape of the value an arm evaluates to, for a wrapper's callers: the last name of a
+/// constructor (`Ok(Forked::Child)` → `Child`, `Ok(None)` → `None`), an integer, or `()`.
+pub fn value_shape(expr: &syn::Expr) -> Option<String> {
+    match expr {
+        syn::Expr::Paren(p) => value_shape(&p.expr),
+        syn::Expr::Return(r) => r
+            .expr
+            .as_deref()
+            .map_or(Some("()".to_string()), value_shape),
+        syn::Expr::Block(b) => block_shape(&b.block),
+        syn::Expr::Unsafe(u) => block_shape(&u.block),
+        syn::Expr::Tuple(t) if t.elems.is_empty() => Some("()".to_string()),
+        syn::Expr::Lit(_) | syn::Expr::Unary(_) => int_value(expr).map(|n| n.to_string()),
+        syn::Expr::Path(p) => {
+            let name = last_ident(&p.path);
+            name.starts_with(char::is_uppercase).then_some(name)
+        }
+        syn::Expr::Call(c) => {
+            let syn::Expr::Path(p) = &*c.func else {
+                return None;
+            };
+            match last_ident(&p.path).as_str() {
+                "Ok" => c.args.first().and_then(value_shape),
+                name if name.starts_with(char::is_uppercase) => Some(name.to_string()),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The shape of a block's tail value (`()` when it has none).
+pub fn block_shape(block: &syn::Block) -> Option<String> {
+    match block.stmts.last() {
+        Some(syn::Stmt::Expr(e, None)) => value_shape(e),
+        _ => Some("()".to_string()),
     }
 }
 

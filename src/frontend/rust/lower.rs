@@ -497,6 +497,7 @@ impl<'a> Lowerer<'a> {
             params: Vec::new(),
             returns: Vec::new(),
             body: Block::default(),
+            end: Span::default(),
         });
         self.locals.push(HashMap::new());
         index
@@ -568,6 +569,7 @@ impl<'a> Lowerer<'a> {
         }
         let body = self.lower_block(block);
         self.ir.functions[index].returns = returned_vars(block);
+        self.ir.functions[index].end = span_of(block.brace_token.span.close());
         self.fn_uses.pop();
         self.end_fn(index, body);
         self.self_ty = saved.0;
@@ -704,6 +706,7 @@ impl<'a> Lowerer<'a> {
                         test: None,
                         body,
                         span: Span::default(),
+                        ..Default::default()
                     });
                 }
                 out.nodes.push(Node::Branch(Branch {
@@ -736,12 +739,16 @@ impl<'a> Lowerer<'a> {
                         if let Some((_, diverge)) = &init.diverge {
                             let mut arm = Block::default();
                             self.lower_expr(diverge, &mut arm.nodes);
+                            // `let Parent(pid) = fork()? else { .. }`: the `else` is the other side.
+                            let test =
+                                forktest::test_of_pattern(&local.pat, &v).map(forktest::negate);
                             out.nodes.push(Node::Branch(Branch {
                                 span: span_of(init.eq_token.span),
                                 arms: vec![Arm {
-                                    test: None,
+                                    test,
                                     body: arm,
                                     span: span_of(init.eq_token.span),
+                                    ..Default::default()
                                 }],
                                 exhaustive: false,
                             }));
@@ -876,6 +883,7 @@ impl<'a> Lowerer<'a> {
                         test: None,
                         body: inner,
                         span: span_of(w.while_token.span),
+                        ..Default::default()
                     }],
                     exhaustive: false,
                 }));
@@ -1116,6 +1124,7 @@ impl<'a> Lowerer<'a> {
             params: params.clone(),
             returns: returned_vars_of_expr(body),
             body: Block::default(),
+            end: Span::default(),
         });
         self.locals.push(HashMap::new());
         for p in &params {
@@ -1368,6 +1377,7 @@ impl<'a> Lowerer<'a> {
 
     fn lower_if(&mut self, i: &syn::ExprIf, out: &mut Vec<Node>) -> Value {
         let mut scrutinee = None;
+        let mut cond_subject = None;
         let test = match &*i.cond {
             syn::Expr::Binary(b) => {
                 let left = self.lower_expr(&b.left, out);
@@ -1379,6 +1389,7 @@ impl<'a> Lowerer<'a> {
                 if let syn::Expr::Let(l) = cond {
                     scrutinee = self.scrutinee_local(&value, &[&*l.pat], out);
                 }
+                cond_subject = forktest::subject(&value);
                 forktest::from_condition(cond, &value)
             }
         };
@@ -1388,10 +1399,18 @@ impl<'a> Lowerer<'a> {
                 then.locals.push(name.clone());
             }
         }
+        let alias = match &*i.cond {
+            syn::Expr::Let(l) => forktest::alias_of_pattern(&l.pat).zip(cond_subject),
+            _ => None,
+        };
         let mut arms = vec![Arm {
             test: test.clone(),
             body: then,
             span: span_of(i.if_token.span),
+            value: test
+                .as_ref()
+                .and_then(|_| forktest::block_shape(&i.then_branch)),
+            alias,
         }];
         let mut exhaustive = i.else_branch.is_some();
         if let Some((_, e)) = &i.else_branch {
@@ -1400,9 +1419,11 @@ impl<'a> Lowerer<'a> {
             body.locals
                 .extend(scrutinee.as_ref().map(|(name, _)| name.clone()));
             arms.push(Arm {
+                value: test.as_ref().and_then(|_| forktest::value_shape(e)),
                 test: test.map(forktest::negate),
                 body,
                 span: span_of(i.if_token.span),
+                alias: None,
             });
         } else if let Some((name, _)) = &scrutinee {
             // The value that did not match is dropped at once.
@@ -1413,6 +1434,7 @@ impl<'a> Lowerer<'a> {
                     locals: vec![name.clone()],
                 },
                 span: span_of(i.if_token.span),
+                ..Default::default()
             });
             exhaustive = true;
         }
@@ -1437,6 +1459,7 @@ impl<'a> Lowerer<'a> {
             .iter()
             .map(|a| forktest::side_of_pattern(&a.pat, a.guard.as_ref().map(|g| &*g.1)))
             .collect();
+        let subject_of = forktest::subject(&subject);
         let any_child = sides.contains(&Some(Side::Child));
         let pats: Vec<&syn::Pat> = m.arms.iter().map(|a| &a.pat).collect();
         let scrutinee = self.scrutinee_local(&subject, &pats, out);
@@ -1446,9 +1469,18 @@ impl<'a> Lowerer<'a> {
                 None if any_child && forktest::is_catch_all(&arm.pat) => Some(Side::Parent),
                 s => s,
             };
-            let test = side.and_then(|side| {
-                forktest::subject(&subject).map(|subject| ForkTest { subject, side })
-            });
+            let test = match side {
+                Some(side) => forktest::subject(&subject).map(|subject| ForkTest {
+                    subject,
+                    side,
+                    variant: None,
+                }),
+                // `Some(pid) =>`, `None =>`: the wrapper's child value tells the side.
+                None if arm.guard.is_none() => forktest::test_of_pattern(&arm.pat, &subject),
+                None => None,
+            };
+            let value = test.as_ref().and_then(|_| forktest::value_shape(&arm.body));
+            let alias = forktest::alias_of_pattern(&arm.pat).zip(subject_of.clone());
             let mut body = Block::default();
             self.locals.push(HashMap::new());
             if let Some((_, guard)) = &arm.guard {
@@ -1465,6 +1497,8 @@ impl<'a> Lowerer<'a> {
                 test,
                 body,
                 span: span_of(arm.fat_arrow_token.spans[0]),
+                value,
+                alias,
             });
         }
         out.push(Node::Branch(Branch {

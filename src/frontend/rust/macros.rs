@@ -352,6 +352,7 @@ fn lower_select(l: &mut Lowerer, select: &Select, span: crate::ir::Span, out: &m
             test: None,
             body,
             span,
+            ..Default::default()
         });
     }
     out.push(Node::Branch(crate::ir::Branch {
