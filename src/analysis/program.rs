@@ -148,6 +148,23 @@ impl<'c> Program<'c> {
                 aliases.insert(absolute(file, alias), absolute(file, target));
             }
         }
+        // A `use` and an item of the same name in one module can only both exist under
+        // exclusive `#[cfg]`s (rustc rejects the clash otherwise): the name stands for both.
+        let twins: Vec<(String, String)> = aliases
+            .iter()
+            .filter(|(alias, target)| fns.contains_key(*alias) && fns.contains_key(*target))
+            .map(|(alias, target)| (alias.clone(), target.clone()))
+            .collect();
+        for (alias, target) in twins {
+            let mut both = fns.get(&alias).cloned().unwrap_or_default();
+            for f in fns.get(&target).cloned().unwrap_or_default() {
+                if !both.contains(&f) {
+                    both.push(f);
+                }
+            }
+            fns.insert(alias, both.clone());
+            fns.insert(target, both);
+        }
         let lookup = |key: &str| -> Option<Vec<FnRef>> {
             let mut key = key.to_string();
             for _ in 0..MAX_ALIAS_STEPS {

@@ -274,13 +274,16 @@ fn declared_mods(text: &str) -> HashSet<String> {
     out
 }
 
-/// `["a", "b.rs"]` → `[a, b]`; `["a", "mod.rs"]` → `[a]`; `["lib.rs"]` → `[]`.
+/// `["a", "b.rs"]` → `[a, b]`; `["a", "mod.rs"]` → `[a]`; `["lib.rs"]` → `[]`. Only a crate
+/// root is named `lib.rs`/`main.rs`: below it (`a/main.rs` of `pub mod main;`) that is a module
+/// like any other.
 fn modules_of(parts: &[String]) -> Vec<String> {
     let mut out: Vec<String> = parts
         .iter()
         .map(|p| p.strip_suffix(".rs").unwrap_or(p).to_string())
         .collect();
-    if matches!(out.last().map(String::as_str), Some("mod" | "lib" | "main")) {
+    let root = out.len() == 1 && matches!(out[0].as_str(), "lib" | "main");
+    if root || out.last().is_some_and(|p| p == "mod") {
         out.pop();
     }
     out

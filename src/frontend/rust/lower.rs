@@ -1268,6 +1268,7 @@ impl<'a> Lowerer<'a> {
         let candidates = candidates
             .into_iter()
             .map(|p| raw_clone_variant(p, &c.args, &flags))
+            .map(|p| fatal_signal_variant(p, &c.args))
             .collect::<Vec<_>>();
         let ty = candidates.first().and_then(|p| constructor_type(p));
         if let Some(first) = segs.first() {
@@ -1634,6 +1635,41 @@ fn raw_clone_variant(
             let flags = flags();
             format!("{path}{flags}")
         }
+        _ => path,
+    }
+}
+
+/// Signals whose default action ends the process and that a program sends itself to die:
+/// `kill(getpid(), SIGKILL)` and `raise(SIGTERM)` leave like `_exit` (signal(7); SIGKILL cannot
+/// be caught, the others end the process unless a handler was installed).
+const FATAL_SIGNALS: &[&str] = &[
+    "SIGKILL", "SIGTERM", "SIGABRT", "SIGQUIT", "SIGINT", "SIGHUP", "SIGSEGV",
+];
+
+/// `raise(SIGKILL)` → `..::raise#fatal`; `kill(getpid(), SIGKILL)` (or pid 0, its own process
+/// group) → `..::kill#self_fatal`: the catalogue names these as ways of leaving.
+fn fatal_signal_variant(path: String, args: &Punctuated<syn::Expr, syn::Token![,]>) -> String {
+    fn last_name(e: &syn::Expr) -> Option<String> {
+        match e {
+            syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            syn::Expr::Paren(p) => last_name(&p.expr),
+            syn::Expr::Call(c) => last_name(&c.func),
+            syn::Expr::Unsafe(u) => match u.block.stmts.as_slice() {
+                [syn::Stmt::Expr(e, None)] => last_name(e),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+    let fatal = |e: &syn::Expr| last_name(e).is_some_and(|n| FATAL_SIGNALS.contains(&n.as_str()));
+    let to_self = |e: &syn::Expr| {
+        matches!(e, syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) if i.base10_digits() == "0")
+            || matches!(last_name(e).as_deref(), Some("getpid" | "this"))
+    };
+    let args: Vec<&syn::Expr> = args.iter().collect();
+    match (path.rsplit("::").next(), args.as_slice()) {
+        (Some("raise"), [sig]) if fatal(sig) => format!("{path}#fatal"),
+        (Some("kill"), [pid, sig]) if to_self(pid) && fatal(sig) => format!("{path}#self_fatal"),
         _ => path,
     }
 }
