@@ -94,6 +94,10 @@ pub struct Function {
     /// Where the body ends (its closing brace): falling off the end returns from there.
     #[serde(default)]
     pub end: Span,
+    /// A method whose whole body compares `self` with a named value (`*self == Fork::Child`,
+    /// `matches!(self, Fork::Child)`): that name, and whether it answers true when equal.
+    #[serde(default)]
+    pub tests_variant: Option<(String, bool)>,
 }
 
 impl Function {
@@ -175,6 +179,10 @@ pub struct ForkTest {
     /// value, `Parent` when it is taken on any other.
     #[serde(default)]
     pub variant: Option<String>,
+    /// The test is a call of the program's own method on the value (`r.in_child()`), by call
+    /// id: the method's body says which value it compares with.
+    #[serde(default)]
+    pub via: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -415,15 +415,30 @@ impl<'a> Walker<'a> {
     /// The side an arm's test stands for: a named value is the child's when it is the value the
     /// fork wrapper returns there.
     fn side_of(&self, test: &crate::ir::ForkTest, id: u32) -> Option<Side> {
-        let Some(variant) = &test.variant else {
-            return Some(test.side);
+        let flip = |side: Side| match side {
+            Side::Child => Side::Parent,
+            _ => Side::Child,
+        };
+        // `r.in_child()`: the method's body names the value it compares with.
+        let (variant, side) = match (test.via, &test.variant) {
+            (Some(call), _) => {
+                let Target::Fns(list) = self.ctx.prog.target(self.me.0, call) else {
+                    return None;
+                };
+                let (name, equal) = list
+                    .iter()
+                    .find_map(|f| self.ctx.prog.function(*f).tests_variant.clone())?;
+                (name, if equal { test.side } else { flip(test.side) })
+            }
+            (None, Some(variant)) => (variant.clone(), test.side),
+            (None, None) => return Some(test.side),
         };
         let child_value = self.rec.forks.get(&id)?.child_value.as_ref()?;
-        match (child_value == variant, test.side) {
-            (true, side) => Some(side),
-            (false, Side::Child) => Some(Side::Parent),
-            (false, _) => Some(Side::Child),
-        }
+        Some(if *child_value == variant {
+            side
+        } else {
+            flip(side)
+        })
     }
 
     fn branch(&mut self, st: &mut Option<State>, b: &Branch) {

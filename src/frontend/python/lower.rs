@@ -1126,6 +1126,7 @@ impl<'s> Lowerer<'s> {
                     subject,
                     side,
                     variant: None,
+                    via: None,
                 })
             }
             Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => {
@@ -1134,6 +1135,7 @@ impl<'s> Lowerer<'s> {
                     subject,
                     side: Side::Child,
                     variant: None,
+                    via: None,
                 })
             }
             _ => {
@@ -1143,6 +1145,7 @@ impl<'s> Lowerer<'s> {
                         subject,
                         side: Side::Parent,
                         variant: None,
+                        via: None,
                     }),
                     _ => None,
                 }
@@ -1554,6 +1557,7 @@ pub fn function(path: String, kind: FnKind, span: Span, body: Block) -> Function
         returns: Vec::new(),
         body,
         end: Span::default(),
+        tests_variant: None,
     }
 }
 

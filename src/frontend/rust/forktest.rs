@@ -21,6 +21,7 @@ pub fn negate(test: ForkTest) -> ForkTest {
         subject: test.subject,
         side,
         variant: test.variant,
+        via: test.via,
     }
 }
 
@@ -72,13 +73,24 @@ pub fn from_binary(b: &syn::ExprBinary, left: &Value, right: &Value) -> Option<F
         subject,
         side,
         variant: None,
+        via: None,
     })
 }
 
 /// A test from an `if` condition (`value` is what lowering the condition produced).
 pub fn from_condition(cond: &syn::Expr, value: &Value) -> Option<ForkTest> {
+    condition(cond, value, true)
+}
+
+/// `outer`: the condition's value is this expression's own (not a receiver of `.is_ok()`), so an
+/// unknown method named here is the call `value` holds.
+fn condition(cond: &syn::Expr, value: &Value, outer: bool) -> Option<ForkTest> {
+    let from_condition = |cond: &syn::Expr, value: &Value| condition(cond, value, false);
     match cond {
-        syn::Expr::Paren(p) => from_condition(&p.expr, value),
+        syn::Expr::Paren(p) => condition(&p.expr, value, outer),
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => {
+            condition(&u.expr, value, outer).map(negate)
+        }
         syn::Expr::Binary(b) => from_binary(b, value, value),
         syn::Expr::MethodCall(m) => {
             let side = match m.method.to_string().as_str() {
@@ -96,6 +108,21 @@ pub fn from_condition(cond: &syn::Expr, value: &Value) -> Option<ForkTest> {
                         .map(negate)
                         .or_else(|| named(value, "None"))
                 }
+                // Any other method of the value: its body may compare with the child's value.
+                _ if outer && m.args.is_empty() && value.call.is_some() => {
+                    let subject = match &*m.receiver {
+                        syn::Expr::Path(p) if p.path.segments.len() == 1 => {
+                            Subject::Var(p.path.segments[0].ident.to_string())
+                        }
+                        _ => value.call.map(Subject::Call)?,
+                    };
+                    return Some(ForkTest {
+                        subject,
+                        side: Side::Child,
+                        variant: None,
+                        via: value.call,
+                    });
+                }
                 _ => return None,
             };
             let subject = match &*m.receiver {
@@ -108,6 +135,7 @@ pub fn from_condition(cond: &syn::Expr, value: &Value) -> Option<ForkTest> {
                 subject,
                 side,
                 variant: None,
+                via: None,
             })
         }
         syn::Expr::Let(l) => {
@@ -129,6 +157,7 @@ pub fn test_of_pattern(pat: &syn::Pat, value: &Value) -> Option<ForkTest> {
             subject: subject(value)?,
             side,
             variant: None,
+            via: None,
         });
     }
     named(value, &variant_of_pattern(pat)?)
@@ -140,6 +169,7 @@ fn named(value: &Value, variant: &str) -> Option<ForkTest> {
         subject: subject(value)?,
         side: Side::Child,
         variant: Some(variant.to_string()),
+        via: None,
     })
 }
 
@@ -334,4 +364,69 @@ pub fn side_of_pattern(pat: &syn::Pat, guard: Option<&syn::Expr>) -> Option<Side
 /// `_` or a bare binding: the arm that takes whatever the other arms did not.
 pub fn is_catch_all(pat: &syn::Pat) -> bool {
     matches!(pat, syn::Pat::Wild(_)) || matches!(pat, syn::Pat::Ident(i) if i.subpat.is_none())
+}
+
+/// A method body that only compares `self` with a named value: `*self == Fork::Child`,
+/// `self != &Fork::Child`, `matches!(self, Fork::Child)`. The name and whether equality answers
+/// true.
+pub fn variant_test_of_body(block: &syn::Block) -> Option<(String, bool)> {
+    let [syn::Stmt::Expr(e, None)] = block.stmts.as_slice() else {
+        return None;
+    };
+    fn is_self(e: &syn::Expr) -> bool {
+        match e {
+            syn::Expr::Path(p) => p.path.is_ident("self"),
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => is_self(&u.expr),
+            syn::Expr::Reference(r) => is_self(&r.expr),
+            syn::Expr::Paren(p) => is_self(&p.expr),
+            _ => false,
+        }
+    }
+    fn named(e: &syn::Expr) -> Option<String> {
+        match e {
+            syn::Expr::Path(p) if p.path.segments.len() > 1 => Some(last_ident(&p.path)),
+            syn::Expr::Reference(r) => named(&r.expr),
+            syn::Expr::Paren(p) => named(&p.expr),
+            _ => None,
+        }
+    }
+    match e {
+        syn::Expr::Binary(b) => {
+            let equal = match b.op {
+                syn::BinOp::Eq(_) => true,
+                syn::BinOp::Ne(_) => false,
+                _ => return None,
+            };
+            let name = match (is_self(&b.left), is_self(&b.right)) {
+                (true, false) => named(&b.right)?,
+                (false, true) => named(&b.left)?,
+                _ => return None,
+            };
+            Some((name, equal))
+        }
+        syn::Expr::Macro(m) if m.mac.path.is_ident("matches") => {
+            let (subject, pat) = m
+                .mac
+                .parse_body_with(|input: syn::parse::ParseStream| {
+                    let subject: syn::Expr = input.parse()?;
+                    input.parse::<syn::Token![,]>()?;
+                    let pat = syn::Pat::parse_multi_with_leading_vert(input)?;
+                    Ok((subject, pat))
+                })
+                .ok()?;
+            (is_self(&subject) && !input_has_guard(&m.mac.tokens))
+                .then(|| variant_of_pattern(&pat))
+                .flatten()
+                .map(|name| (name, true))
+        }
+        _ => None,
+    }
+}
+
+/// `matches!(self, X if cond)`: a guard makes the answer more than the comparison.
+fn input_has_guard(tokens: &proc_macro2::TokenStream) -> bool {
+    tokens
+        .clone()
+        .into_iter()
+        .any(|t| matches!(t, proc_macro2::TokenTree::Ident(i) if i == "if"))
 }

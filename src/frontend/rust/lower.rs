@@ -498,6 +498,7 @@ impl<'a> Lowerer<'a> {
             returns: Vec::new(),
             body: Block::default(),
             end: Span::default(),
+            tests_variant: None,
         });
         self.locals.push(HashMap::new());
         index
@@ -570,6 +571,7 @@ impl<'a> Lowerer<'a> {
         let body = self.lower_block(block);
         self.ir.functions[index].returns = returned_vars(block);
         self.ir.functions[index].end = span_of(block.brace_token.span.close());
+        self.ir.functions[index].tests_variant = forktest::variant_test_of_body(block);
         self.fn_uses.pop();
         self.end_fn(index, body);
         self.self_ty = saved.0;
@@ -1125,6 +1127,7 @@ impl<'a> Lowerer<'a> {
             returns: returned_vars_of_expr(body),
             body: Block::default(),
             end: Span::default(),
+            tests_variant: None,
         });
         self.locals.push(HashMap::new());
         for p in &params {
@@ -1475,6 +1478,7 @@ impl<'a> Lowerer<'a> {
                     subject,
                     side,
                     variant: None,
+                    via: None,
                 }),
                 // `Some(pid) =>`, `None =>`: the wrapper's child value tells the side.
                 None if arm.guard.is_none() => forktest::test_of_pattern(&arm.pat, &subject),
