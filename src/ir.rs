@@ -133,6 +133,9 @@ pub enum Node {
     Return {
         span: Span,
         error: bool,
+        /// The shape of the returned value, as `Arm::value` (`return Ok(None)` → `None`).
+        #[serde(default)]
+        value: Option<String>,
     },
     /// `?`: may return early, on the error path.
     Try(Span),

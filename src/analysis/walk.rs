@@ -295,7 +295,7 @@ impl<'a> Walker<'a> {
                 at_least_once,
             } => self.lp(st, body, *at_least_once),
             Node::Block(b) => self.block(st, b),
-            Node::Return { span, error } => {
+            Node::Return { span, error, value } => {
                 self.leaves += 1;
                 self.leave_root(*span);
                 if *error {
@@ -303,6 +303,11 @@ impl<'a> Walker<'a> {
                 }
                 if let Some(ChildOf::Fork(id)) = self.child {
                     self.child_continues(id);
+                    // `if pid == 0 { return Ok(None) }`: what a wrapper hands back in the child.
+                    if let (Some(f), Some(v), false) = (self.rec.forks.get_mut(&id), value, *error)
+                    {
+                        f.returns_in_child.get_or_insert_with(|| v.clone());
+                    }
                 }
                 // Hazards leaving on the error path are not the caller's: it bails out too.
                 if *error {

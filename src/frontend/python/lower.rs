@@ -792,6 +792,7 @@ impl<'s> Lowerer<'s> {
                 out.push(Node::Return {
                     span: self.span(r.range),
                     error: false,
+                    value: None,
                 });
             }
             Stmt::Raise(r) => {
@@ -801,6 +802,7 @@ impl<'s> Lowerer<'s> {
                 out.push(Node::Return {
                     span: self.span(r.range),
                     error: true,
+                    value: None,
                 });
             }
             Stmt::Delete(d) => {

@@ -933,6 +933,7 @@ impl<'a> Lowerer<'a> {
                 out.push(Node::Return {
                     span: span_of(r.return_token.span),
                     error,
+                    value: forktest::value_shape(expr),
                 });
                 Value::default()
             }
