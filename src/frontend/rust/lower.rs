@@ -1671,6 +1671,13 @@ fn fatal_signal_variant(path: String, args: &Punctuated<syn::Expr, syn::Token![,
         matches!(e, syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) if i.base10_digits() == "0")
             || matches!(last_name(e).as_deref(), Some("getpid" | "this"))
     };
+    // The program's own `kill` is its own business.
+    if ["self::", "crate::", "super::"]
+        .iter()
+        .any(|own| path.starts_with(own))
+    {
+        return path;
+    }
     let args: Vec<&syn::Expr> = args.iter().collect();
     match (path.rsplit("::").next(), args.as_slice()) {
         (Some("raise"), [sig]) if fatal(sig) => format!("{path}#fatal"),
