@@ -196,30 +196,40 @@ fn python_extensions(
 /// Functions that only test code calls (directly or through other such functions): a fork
 /// there runs with libtest's threads alive. A function with no caller is a root of its own.
 fn test_only(prog: &Program) -> HashSet<FnRef> {
-    let mut out: HashSet<FnRef> = HashSet::new();
-    loop {
-        let before = out.len();
-        for (fi, file) in prog.files.iter().enumerate() {
-            for (i, f) in file.functions.iter().enumerate() {
-                let me = (fi as u32, i as u32);
-                if out.contains(&me) {
-                    continue;
-                }
-                let callers = prog.callers.get(&me).map(Vec::as_slice).unwrap_or(&[]);
-                let tested = f.is_test
-                    || (!callers.is_empty()
-                        && callers
-                            .iter()
-                            .all(|c| *c != me && (out.contains(c) || prog.function(*c).is_test)));
-                if tested {
-                    out.insert(me);
-                }
-            }
-        }
-        if out.len() == before {
-            return out;
+    // Each function's callers, once each, and how many of them are not test code yet; a
+    // function joins when that count reaches zero (linear in the call graph).
+    let mut callees: HashMap<FnRef, Vec<FnRef>> = HashMap::new();
+    let mut waiting: HashMap<FnRef, usize> = HashMap::new();
+    for (&callee, callers) in &prog.callers {
+        // A function that calls itself counts itself, which only test code already is.
+        let distinct: HashSet<FnRef> = callers.iter().copied().collect();
+        waiting.insert(callee, distinct.len());
+        for caller in distinct {
+            callees.entry(caller).or_default().push(callee);
         }
     }
+    let mut out: HashSet<FnRef> = HashSet::new();
+    let mut queue: VecDeque<FnRef> = VecDeque::new();
+    for (fi, file) in prog.files.iter().enumerate() {
+        for (i, f) in file.functions.iter().enumerate() {
+            let me = (fi as u32, i as u32);
+            if f.is_test && out.insert(me) {
+                queue.push_back(me);
+            }
+        }
+    }
+    while let Some(f) = queue.pop_front() {
+        for &callee in callees.get(&f).map(Vec::as_slice).unwrap_or(&[]) {
+            let Some(left) = waiting.get_mut(&callee) else {
+                continue;
+            };
+            *left = left.saturating_sub(1);
+            if *left == 0 && out.insert(callee) {
+                queue.push_back(callee);
+            }
+        }
+    }
+    out
 }
 
 /// Runs `step` on each queued function until nothing changes, each at most `max_rounds` times;
