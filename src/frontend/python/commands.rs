@@ -1,6 +1,7 @@
 //! Command lines in the repository that start a Python server or worker which forks after
 //! importing the application: `Procfile`s, Dockerfiles (`CMD`, `ENTRYPOINT`, `RUN`), shell scripts
-//! and docker-compose `command:` lines. Each such command becomes a `<prefork>` function (see
+//! (also s6/runit `run` files and container entrypoints without an extension) and docker-compose
+//! `command:` lines. Each such command becomes a `<prefork>` function (see
 //! `servers`): gunicorn with `--preload`, uWSGI without `--lazy-apps`, a Celery worker with the
 //! prefork pool, an RQ worker (a fork per job). The app's import is the "before the fork".
 
@@ -14,7 +15,10 @@ pub fn is_command_file(path: &Path) -> bool {
         return false;
     };
     let lower = name.to_ascii_lowercase();
-    lower == "procfile"
+    // Service scripts without an extension: s6 and runit `run` files, container entrypoints.
+    let script = path.extension().is_none() && (lower == "run" || lower.contains("entrypoint"));
+    script
+        || lower == "procfile"
         || lower.starts_with("dockerfile")
         || lower.ends_with(".dockerfile")
         || lower.ends_with(".sh")

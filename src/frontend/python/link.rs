@@ -1,17 +1,105 @@
-//! Post-fork hooks across modules: a hook in one module (gunicorn's `post_fork` in its
-//! configuration, a uWSGI `@postfork` or Celery `worker_process_init` handler) that recreates,
-//! closes or disposes of a global of another module makes that global's object each process's
-//! own. Once every file is lowered, each call that binds such a global gets the frontend's
-//! per-process marker after it, as a pid check would.
+//! What one Python module cannot know alone, joined once every file is lowered:
+//! - post-fork hooks across modules: a hook in one module (gunicorn's `post_fork` in its
+//!   configuration, a uWSGI `@postfork` or Celery `worker_process_init` handler) that recreates,
+//!   closes or disposes of a global of another module makes that global's object each process's
+//!   own: each call that binds such a global gets the per-process marker after it, as a pid
+//!   check would;
+//! - methods inherited across modules: `w.work()` on a class whose bases (through aliases and
+//!   other modules) lead to `rq.worker.Worker` is looked up on the class that defines it.
 
 use super::lower::PER_PROCESS;
 use crate::frontend::Language;
-use crate::ir::{Block, Call, Callee, FileIr, Node};
-use std::collections::HashSet;
+use crate::ir::{Block, Call, Callee, FileIr, FnKind, Node};
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-/// Marks the objects that some hook of the program resets in every child.
+/// Marks the objects that some hook of the program resets in every child, and retypes method
+/// calls to the class that defines the method.
 pub fn link(irs: &mut [FileIr]) {
+    inherit_methods(irs);
+    reset_in_child(irs);
+}
+
+fn is_python(ir: &FileIr) -> bool {
+    Language::of(Path::new(&ir.path)) == Some(Language::Python)
+}
+
+/// The file's module path, `pkg::mod`.
+fn prefix(ir: &FileIr) -> String {
+    std::iter::once(ir.crate_name.as_str())
+        .chain(ir.module.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
+/// `self::X` of a file as an absolute path.
+fn absolute(prefix: &str, path: &str) -> String {
+    match path.strip_prefix("self::") {
+        Some(rest) => format!("{prefix}::{rest}"),
+        None => path.to_string(),
+    }
+}
+
+/// Aliases and class bases can chain; real hierarchies are shallow.
+const MAX_STEPS: usize = 12;
+
+fn inherit_methods(irs: &mut [FileIr]) {
+    let mut bases: HashMap<String, String> = HashMap::new();
+    let mut methods: HashSet<String> = HashSet::new();
+    for ir in irs.iter().filter(|ir| is_python(ir)) {
+        let p = prefix(ir);
+        for (alias, target) in &ir.reexports {
+            bases.insert(absolute(&p, alias), absolute(&p, target));
+        }
+        for f in ir.functions.iter().filter(|f| f.kind == FnKind::Method) {
+            methods.insert(absolute(&p, &f.path));
+        }
+    }
+    if bases.is_empty() {
+        return;
+    }
+    for ir in irs.iter_mut().filter(|ir| is_python(ir)) {
+        let p = prefix(ir);
+        for f in &mut ir.functions {
+            for_each_call_mut(&mut f.body, &mut |call| {
+                let Callee::Method { name, ty: Some(ty) } = &mut call.callee else {
+                    return;
+                };
+                let start = absolute(&p, ty);
+                let mut owner = start.clone();
+                for _ in 0..MAX_STEPS {
+                    if methods.contains(&format!("{owner}::{name}")) {
+                        break;
+                    }
+                    match bases.get(&owner) {
+                        Some(next) if *next != owner => owner = next.clone(),
+                        _ => break,
+                    }
+                }
+                if owner != start {
+                    *ty = owner;
+                }
+            });
+        }
+    }
+}
+
+fn for_each_call_mut(block: &mut Block, f: &mut dyn FnMut(&mut Call)) {
+    for node in &mut block.nodes {
+        match node {
+            Node::Call(c) => f(c),
+            Node::Branch(b) => {
+                for arm in &mut b.arms {
+                    for_each_call_mut(&mut arm.body, f);
+                }
+            }
+            Node::Loop { body, .. } | Node::Block(body) => for_each_call_mut(body, f),
+            _ => {}
+        }
+    }
+}
+
+fn reset_in_child(irs: &mut [FileIr]) {
     let resets: HashSet<&str> = irs
         .iter()
         .flat_map(|ir| ir.resets_in_child.iter().map(String::as_str))
@@ -20,14 +108,8 @@ pub fn link(irs: &mut [FileIr]) {
         return;
     }
     let resets: Vec<String> = resets.into_iter().map(str::to_string).collect();
-    for ir in irs.iter_mut() {
-        if Language::of(Path::new(&ir.path)) != Some(Language::Python) {
-            continue;
-        }
-        let prefix = std::iter::once(ir.crate_name.as_str())
-            .chain(ir.module.iter().map(String::as_str))
-            .collect::<Vec<_>>()
-            .join("::");
+    for ir in irs.iter_mut().filter(|ir| is_python(ir)) {
+        let prefix = prefix(ir);
         let is_reset = |name: &str| {
             let global = format!("{prefix}::{name}");
             resets

@@ -15,6 +15,9 @@ use std::collections::{HashMap, HashSet};
 
 /// The path of the function holding a module's top-level code.
 pub const MODULE_FN: &str = "<module>";
+/// The path of the function that imports the module and then calls one of the functions its
+/// decorators registered with a framework.
+pub const ENTRY_FN: &str = "<entry>";
 /// The path of the function holding a script's `if __name__ == "__main__":` block.
 pub const MAIN_FN: &str = "<main>";
 /// A marker the frontend emits after an assignment whose object each process creates for
@@ -137,6 +140,8 @@ pub struct Lowerer<'s> {
     hooks: HashSet<String>,
     /// A child hook's body is being lowered: what it reassigns or disposes of is recorded.
     in_hook: bool,
+    /// Decorated module-level functions, which a framework calls after the import.
+    registered: Vec<(String, Span)>,
     pid_check: usize,
     with_count: usize,
     main_body: Vec<Node>,
@@ -361,6 +366,7 @@ impl<'s> Lowerer<'s> {
             per_process: HashSet::new(),
             hooks: HashSet::new(),
             in_hook: false,
+            registered: Vec::new(),
             pid_check: 0,
             with_count: 0,
             main_body: Vec::new(),
@@ -445,6 +451,7 @@ impl<'s> Lowerer<'s> {
                 servers::add(&mut self.ir, prefork, &mut self.next_call);
             }
         }
+        self.add_entry();
         if let Some(span) = self.main_span {
             let run = self.call(Callee::Path(vec![format!("self::{MODULE_FN}")]), span);
             let mut nodes = vec![Node::Call(run)];
@@ -457,6 +464,53 @@ impl<'s> Lowerer<'s> {
             main.is_main = true;
             self.ir.functions.push(main);
         }
+    }
+
+    /// `<entry>`: the module is imported, then a framework calls one of its registered
+    /// functions; each of them starts from what the import left alive.
+    fn add_entry(&mut self) {
+        if self.registered.is_empty() {
+            return;
+        }
+        let first = Span {
+            line: 1,
+            col: 1,
+            end_line: 1,
+            end_col: 1,
+        };
+        let import = self.call(Callee::Path(vec![format!("self::{MODULE_FN}")]), first);
+        let registered = std::mem::take(&mut self.registered);
+        let arms = registered
+            .into_iter()
+            .map(|(path, span)| {
+                let c = self.call(Callee::Path(vec![path]), span);
+                Arm {
+                    test: None,
+                    body: Block {
+                        nodes: vec![Node::Call(c)],
+                        locals: Vec::new(),
+                    },
+                    span,
+                }
+            })
+            .collect();
+        let body = Block {
+            nodes: vec![
+                Node::Call(import),
+                Node::Branch(Branch {
+                    span: first,
+                    arms,
+                    exhaustive: false,
+                }),
+            ],
+            locals: Vec::new(),
+        };
+        self.ir.functions.push(function(
+            format!("self::{ENTRY_FN}"),
+            FnKind::Free,
+            first,
+            body,
+        ));
     }
 
     /// Top-level `name = literal` settings (a configuration file's), as text.
@@ -486,6 +540,12 @@ impl<'s> Lowerer<'s> {
                     let path = format!("self::{}", f.name.id);
                     let index = self.placeholder(path.clone(), FnKind::Free, f.name.range);
                     self.declared.insert(f.range.start().to_u32(), index);
+                    // A decorator registers the function with a framework (a CLI command, a
+                    // route, a task) that calls it after the module is imported.
+                    if !f.decorator_list.is_empty() && !self.hooks.contains(f.name.id.as_str()) {
+                        self.registered
+                            .push((path.clone(), self.span(f.name.range)));
+                    }
                     self.module.insert(
                         f.name.id.to_string(),
                         Value {
@@ -612,6 +672,9 @@ impl<'s> Lowerer<'s> {
                 collect_fields(&m.body, &mut fields, self);
             }
         }
+        if let Some(b) = &base {
+            self.reexport(c.name.id.as_str(), b);
+        }
         if let Some(class) = self.classes.get_mut(&path) {
             class.base = base;
             class.fields = fields;
@@ -651,6 +714,30 @@ impl<'s> Lowerer<'s> {
 
     /// Binds `name` in the scope an assignment writes to; returns whether it is a module global.
     fn assign(&mut self, name: &str, value: &Value) -> bool {
+        // `Worker = RedashWorker`, `BaseWorker = rq.worker.HerokuWorker`: a module-level name for
+        // a class, function or module is an alias of it, which other modules may import.
+        let alias = value
+            .path
+            .as_deref()
+            .filter(|p| !p.starts_with("builtins::"))
+            .filter(|_| {
+                self.scopes.is_empty()
+                    && value.call.is_none()
+                    && value.var.is_none()
+                    && value.func.is_none()
+            });
+        if let Some(path) = alias {
+            let path = path.to_string();
+            self.reexport(name, &path);
+            self.module.insert(
+                name.to_string(),
+                Value {
+                    path: Some(path),
+                    ..Default::default()
+                },
+            );
+            return true;
+        }
         let bound = Value {
             var: Some(name.to_string()),
             path: None,
@@ -676,6 +763,15 @@ impl<'s> Lowerer<'s> {
             }
         }
         global
+    }
+
+    /// Records that `self::name` stands for `target` (an alias, or a class's base: the linker
+    /// looks its methods up there).
+    fn reexport(&mut self, name: &str, target: &str) {
+        let entry = (format!("self::{name}"), target.to_string());
+        if !self.ir.reexports.contains(&entry) {
+            self.ir.reexports.push(entry);
+        }
     }
 
     /// A path with the start method folded in for the multiprocessing calls that fork.
