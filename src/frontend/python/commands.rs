@@ -49,11 +49,38 @@ fn first_line(text: &str, line: u32) -> &str {
     text.lines().nth(line as usize - 1).unwrap_or("")
 }
 
-/// Lines with their `\` continuations joined, each with the number of its first line.
+/// Lines with their `\` continuations joined, each with the number of its first line; a YAML
+/// `command:` or `entrypoint:` whose value follows as a block list (`- gunicorn`) or a block
+/// scalar (`>`, `|`) becomes one line.
 fn logical_lines(text: &str) -> Vec<(u32, String)> {
     let mut out = Vec::new();
     let mut current: Option<(u32, String)> = None;
-    for (i, raw) in text.lines().enumerate() {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut skip_to = 0;
+    for (i, raw) in lines.iter().enumerate() {
+        if i < skip_to {
+            continue;
+        }
+        // A comment after the key (` # ...`) is not part of it.
+        let trimmed = raw.split(" #").next().unwrap_or(raw).trim();
+        let key = trimmed
+            .strip_suffix(':')
+            .or_else(|| trimmed.strip_suffix(": >"))
+            .or_else(|| trimmed.strip_suffix(": |"))
+            .or_else(|| trimmed.strip_suffix(": >-"))
+            .or_else(|| trimmed.strip_suffix(": |-"));
+        if matches!(key, Some("command" | "entrypoint")) {
+            let indent = raw.len() - raw.trim_start().len();
+            let block: Vec<&str> = lines[i + 1..]
+                .iter()
+                .take_while(|l| l.trim().is_empty() || l.len() - l.trim_start().len() > indent)
+                .map(|l| l.split(" #").next().unwrap_or(l).trim())
+                .map(|l| l.trim_start_matches("- "))
+                .collect();
+            skip_to = i + 1 + block.len();
+            out.push((i as u32 + 1, block.join(" ")));
+            continue;
+        }
         let (start, mut acc) = current.take().unwrap_or((i as u32 + 1, String::new()));
         match raw.trim_end().strip_suffix('\\') {
             Some(head) => {
@@ -268,6 +295,9 @@ fn uwsgi(dir: &Path, args: &[String], span: Span) -> Option<Prefork> {
     servers::uwsgi_settings(dir, &settings)
 }
 
+/// The fork of a `celery worker` command; link.rs puts the task modules' imports before it.
+pub const CELERY_FORK: &str = "forklint::python::prefork@celery";
+
 /// Pools that run tasks in the worker's own process: no fork.
 const CELERY_NO_FORK: &[&str] = &["solo", "threads", "gevent", "eventlet", "custom"];
 
@@ -284,7 +314,7 @@ fn celery(args: &[String], span: Span) -> Option<Prefork> {
     let app = servers::app_module(option(args, &["-A", "--app"])?)?;
     Some(Prefork {
         modules: vec![(app, span)],
-        fork: "forklint::python::prefork@celery",
+        fork: CELERY_FORK,
         fork_span: span,
     })
 }
@@ -355,6 +385,18 @@ mod tests {
             modules("cd /app && gunicorn --preload app:app # note").len(),
             1
         );
+    }
+
+    #[test]
+    fn yaml_block_commands_are_one_line() {
+        let yaml = "services:\n  web:\n    command:  # the app\n      - gunicorn\n      - \"--preload\"  # shared\n      - shop.wsgi:app\n    ports:\n      - 80\n";
+        let lines = logical_lines(yaml);
+        let (line, text) = lines.iter().find(|(_, t)| t.contains("gunicorn")).unwrap();
+        assert_eq!(*line, 3);
+        assert_eq!(modules(text)[0].0, ["shop::wsgi"]);
+        assert!(!text.contains("80"), "{text}");
+        let folded = logical_lines("x:\n  command: >\n    celery -A ledger\n    worker\n");
+        assert_eq!(modules(&folded[1].1)[0].0, ["ledger"]);
     }
 
     #[test]

@@ -4,9 +4,13 @@
 //!   closes or disposes of a global of another module makes that global's object each process's
 //!   own: each call that binds such a global gets the per-process marker after it, as a pid
 //!   check would;
+//! - Celery's task modules: a worker imports every module that defines tasks (its `include`,
+//!   `imports` and autodiscovery) before the prefork pool forks, so each `celery worker` fork
+//!   gets their imports first;
 //! - methods inherited across modules: `w.work()` on a class whose bases (through aliases and
 //!   other modules) lead to `rq.worker.Worker` is looked up on the class that defines it.
 
+use super::commands::CELERY_FORK;
 use super::lower::PER_PROCESS;
 use crate::frontend::Language;
 use crate::ir::{Block, Call, Callee, FileIr, FnKind, Node};
@@ -18,6 +22,38 @@ use std::path::Path;
 pub fn link(irs: &mut [FileIr]) {
     inherit_methods(irs);
     reset_in_child(irs);
+    import_celery_tasks(irs);
+}
+
+fn import_celery_tasks(irs: &mut [FileIr]) {
+    let marker = format!("self::{}", super::lower::CELERY_TASKS_FN);
+    let modules: Vec<String> = irs
+        .iter()
+        .filter(|ir| is_python(ir) && ir.functions.iter().any(|f| f.path == marker))
+        .map(prefix)
+        .collect();
+    if modules.is_empty() {
+        return;
+    }
+    for ir in irs.iter_mut().filter(|ir| is_python(ir)) {
+        let mut next = max_id(ir) + 1;
+        for f in &mut ir.functions {
+            let fork = Callee::Path(vec![CELERY_FORK.to_string()]);
+            let Some((at, span)) = f.body.nodes.iter().enumerate().find_map(|(i, n)| match n {
+                Node::Call(c) if c.callee == fork => Some((i, c.span)),
+                _ => None,
+            }) else {
+                continue;
+            };
+            for (k, module) in modules.iter().enumerate() {
+                let import = Callee::Path(vec![format!("{module}::{}", super::MODULE_FN)]);
+                f.body
+                    .nodes
+                    .insert(at + k, Node::Call(Call::new(next, import, span)));
+                next += 1;
+            }
+        }
+    }
 }
 
 fn is_python(ir: &FileIr) -> bool {

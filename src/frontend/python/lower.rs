@@ -18,6 +18,8 @@ pub const MODULE_FN: &str = "<module>";
 /// The path of the function that imports the module and then calls one of the functions its
 /// decorators registered with a framework.
 pub const ENTRY_FN: &str = "<entry>";
+/// An empty function that marks a module defining Celery tasks.
+pub const CELERY_TASKS_FN: &str = "<celery-tasks>";
 /// The path of the function holding a script's `if __name__ == "__main__":` block.
 pub const MAIN_FN: &str = "<main>";
 /// A marker the frontend emits after an assignment whose object each process creates for
@@ -142,6 +144,8 @@ pub struct Lowerer<'s> {
     in_hook: bool,
     /// Decorated module-level functions, which a framework calls after the import.
     registered: Vec<(String, Span)>,
+    /// The module defines Celery tasks (`@shared_task`, `@app.task`).
+    celery_tasks: bool,
     pid_check: usize,
     with_count: usize,
     main_body: Vec<Node>,
@@ -246,6 +250,19 @@ fn is_child_hook_decorator(e: &Expr) -> bool {
         other => other,
     };
     tail(e) == Some("postfork") || is_celery_child_signal(e)
+}
+
+/// `@shared_task`, `@app.task`, `@celery.task(bind=True)`: a Celery task.
+fn is_celery_task_decorator(e: &Expr) -> bool {
+    let e = match e {
+        Expr::Call(c) => &*c.func,
+        other => other,
+    };
+    match e {
+        Expr::Name(n) => n.id.as_str() == "shared_task",
+        Expr::Attribute(a) => matches!(a.attr.id.as_str(), "task" | "shared_task"),
+        _ => false,
+    }
 }
 
 /// gunicorn's hooks that run in each worker after the fork (gunicorn docs, server hooks).
@@ -367,6 +384,7 @@ impl<'s> Lowerer<'s> {
             hooks: HashSet::new(),
             in_hook: false,
             registered: Vec::new(),
+            celery_tasks: false,
             pid_check: 0,
             with_count: 0,
             main_body: Vec::new(),
@@ -452,6 +470,16 @@ impl<'s> Lowerer<'s> {
             }
         }
         self.add_entry();
+        if self.celery_tasks {
+            // A Celery worker imports its task modules before its pool forks (link.rs).
+            let span = Span::default();
+            self.ir.functions.push(function(
+                format!("self::{CELERY_TASKS_FN}"),
+                FnKind::Free,
+                span,
+                Block::default(),
+            ));
+        }
         if let Some(span) = self.main_span {
             let run = self.call(Callee::Path(vec![format!("self::{MODULE_FN}")]), span);
             let mut nodes = vec![Node::Call(run)];
@@ -546,6 +574,10 @@ impl<'s> Lowerer<'s> {
                         self.registered
                             .push((path.clone(), self.span(f.name.range)));
                     }
+                    self.celery_tasks |= f
+                        .decorator_list
+                        .iter()
+                        .any(|d| is_celery_task_decorator(&d.expression));
                     self.module.insert(
                         f.name.id.to_string(),
                         Value {
