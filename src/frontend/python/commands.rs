@@ -206,18 +206,25 @@ const GUNICORN_FLAGS: &[&str] = &[
 ];
 
 /// gunicorn loads the app in the master before forking its workers with `--preload`, or with
-/// `preload_app = True` in the configuration file given by `-c` (read when it is in the tree).
+/// `preload_app = True` in its configuration file: the one given by `-c` (a path, or
+/// `python:module`), else `./gunicorn.conf.py` ("searched in the current working directory",
+/// gunicorn docs), read when it is in the tree next to the command.
 fn gunicorn(dir: &Path, args: &[String], span: Span) -> Option<Prefork> {
     let mut preload = args.iter().any(|a| a == "--preload");
-    if let Some(config) = option(args, &["-c", "--config"]) {
-        let file = dir.join(config.trim_start_matches("python:"));
-        preload |= std::fs::read_to_string(file).is_ok_and(|t| {
-            t.lines().any(|l| {
-                let l: String = l.chars().filter(|c| !c.is_whitespace()).collect();
-                l == "preload_app=True"
-            })
-        });
-    }
+    let config = match option(args, &["-c", "--config"]) {
+        Some(c) => match c.strip_prefix("python:") {
+            Some(module) => format!("{}.py", module.replace('.', "/")),
+            None => c.to_string(),
+        },
+        None => "gunicorn.conf.py".to_string(),
+    };
+    preload |= std::fs::read_to_string(dir.join(config)).is_ok_and(|t| {
+        t.lines().any(|l| {
+            let code = l.split('#').next().unwrap_or(l);
+            let l: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+            l == "preload_app=True"
+        })
+    });
     if !preload {
         return None;
     }
