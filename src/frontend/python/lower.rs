@@ -37,9 +37,13 @@ const RETURNED: &str = "<return>";
 const MAX_DEPTH: usize = 200;
 
 /// Keyword arguments that change what a constructor does, as a suffix of its path: a client
-/// that does not connect yet (`connect=False`), a redis client that skips the pool's pid check.
-const KEYWORD_VARIANTS: &[(&str, &str)] =
-    &[("connect", "False"), ("single_connection_client", "True")];
+/// that does not connect yet (`connect=False`), a redis client that skips the pool's pid check,
+/// a rich display without its refresh thread (`auto_refresh=False`).
+const KEYWORD_VARIANTS: &[(&str, &str)] = &[
+    ("connect", "False"),
+    ("single_connection_client", "True"),
+    ("auto_refresh", "False"),
+];
 
 /// PyTorch's DataLoader, by the paths it is imported from.
 const DATA_LOADERS: &[&str] = &[
