@@ -1072,6 +1072,13 @@ impl<'a> Walker<'a> {
                 false
             }
             Effect::Joins => {
+                // A Python module global is the same object in every function.
+                let global = self.python.then(|| self.absolute_global(call)).flatten();
+                if let Some(g) = &global {
+                    state.remove_where(|h| {
+                        h.effect == Effect::StartsThread && h.global.as_ref() == Some(g)
+                    });
+                }
                 if let Some(v) = &call.receiver {
                     state.remove_where(|h| {
                         h.effect == Effect::StartsThread && h.bind.as_deref() == Some(v)
@@ -1103,6 +1110,11 @@ impl<'a> Walker<'a> {
                 for v in &call.arg_vars {
                     state.remove_where(|h| {
                         h.effect != Effect::StartsThread && h.bind.as_deref() == Some(v)
+                    });
+                }
+                if let Some(g) = self.python.then(|| self.absolute_global(call)).flatten() {
+                    state.remove_where(|h| {
+                        h.effect != Effect::StartsThread && h.global.as_ref() == Some(&g)
                     });
                 }
                 false
