@@ -46,6 +46,11 @@ pub struct FileIr {
     pub python_entry: bool,
     /// `macro_rules!` definitions: name → index of a function holding the first arm's body.
     pub macros: Vec<(String, usize)>,
+    /// Python: module globals (absolute `::` paths) that a hook running in every forked child
+    /// recreates, closes or disposes of (gunicorn `post_fork`, uWSGI `@postfork`, Celery
+    /// `worker_process_init`, `os.register_at_fork(after_in_child=..)`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resets_in_child: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -272,6 +272,7 @@ pub fn analyse_files(
             }),
         }
     }
+    frontend::link(&mut irs);
     let start = Instant::now();
     let (findings, stats) = analysis::analyze(irs, catalog);
     report.stats.analyse = start.elapsed();

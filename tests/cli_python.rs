@@ -209,3 +209,46 @@ fn declared_source_encodings_are_read() {
         "{run:?}"
     );
 }
+
+/// A Procfile's `--preload` makes gunicorn import the app before forking; a `post_fork` hook in
+/// the gunicorn configuration that disposes of the engine leaves only what it does not touch.
+#[test]
+fn command_lines_and_post_fork_hooks_decide_what_the_workers_share() {
+    let app = "from sqlalchemy import create_engine\nimport psycopg2\n\nengine = create_engine(\"postgresql://db\")\naudit = psycopg2.connect(\"dbname=audit\")\n";
+    let hook = "from shop import wsgi\n\ndef post_fork(server, worker):\n    wsgi.engine.dispose(close=False)\n";
+    let files = |procfile: &'static str| {
+        project(&[
+            ("shop/__init__.py", ""),
+            ("shop/wsgi.py", app),
+            ("gunicorn.conf.py", hook),
+            ("Procfile", procfile),
+        ])
+    };
+    let dir = files("web: gunicorn --preload -w 3 shop.wsgi:app\n");
+    let run = forklint(dir.path(), &["check", "--format", "json", "-q", "."]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{run:?}");
+    assert_eq!(findings[0]["rule"], "FL002");
+    assert_eq!(findings[0]["path"], "Procfile");
+    let related = findings[0]["related"].to_string();
+    assert!(related.contains("psycopg2"), "{related}");
+    assert!(
+        !related.contains("SQLAlchemy"),
+        "the hook disposes of the engine: {related}"
+    );
+    let dir = files("web: gunicorn -w 3 shop.wsgi:app\n");
+    let run = forklint(dir.path(), &["check", "--format", "concise", "-q", "."]);
+    assert!(concise(&run.stdout).is_empty(), "no --preload: {run:?}");
+}
+
+#[test]
+fn explain_shows_the_python_example_next_to_the_rust_one() {
+    let dir = project(&[]);
+    let run = forklint(dir.path(), &["explain", "FL005"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("```rust"), "{run:?}");
+    assert!(run.stdout.contains("```python"), "{run:?}");
+    assert!(run.stdout.contains("preexec_fn"), "{run:?}");
+}

@@ -12,11 +12,11 @@ fn expected(root: &Path) -> BTreeMap<Key, usize> {
     let mut out = BTreeMap::new();
     for entry in walkdir::WalkDir::new(root) {
         let entry = entry.unwrap();
-        // Rust marks with `//~`, Python with `#~`.
-        let marker = match entry.path().extension().and_then(|e| e.to_str()) {
-            Some("rs") => "//~",
-            Some("py") => "#~",
-            _ => continue,
+        // Rust marks with `//~`; Python, and the command lines read with it, with `#~`.
+        let marker = match forklint::frontend::Language::of(entry.path()) {
+            Some(forklint::frontend::Language::Rust) => "//~",
+            Some(forklint::frontend::Language::Python) => "#~",
+            None => continue,
         };
         let text = std::fs::read_to_string(entry.path()).unwrap();
         for (i, line) in text.lines().enumerate() {

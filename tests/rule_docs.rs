@@ -4,8 +4,12 @@ use forklint::catalog::{rules, Catalog};
 use forklint::pipeline::{self, CheckOptions};
 
 fn rules_fired(source: &str) -> Vec<String> {
+    fired_in("example.rs", source)
+}
+
+fn fired_in(file: &str, source: &str) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("example.rs");
+    let path = dir.path().join(file);
     std::fs::write(&path, source).unwrap();
     let report = pipeline::run(
         &[path],
@@ -36,6 +40,39 @@ fn examples_fire_and_fixes_do_not() {
             doc.id
         );
     }
+}
+
+#[test]
+fn python_examples_fire_and_python_fixes_do_not() {
+    let mut with_python = 0;
+    for doc in rules::all() {
+        let (Some(example), Some(fixed)) = (&doc.python_example, &doc.python_fixed) else {
+            assert!(
+                doc.python_example.is_none() && doc.python_fixed.is_none(),
+                "{}: a Python example needs its fix and the other way round",
+                doc.id
+            );
+            continue;
+        };
+        with_python += 1;
+        let fired = fired_in("example.py", example);
+        assert!(
+            fired.contains(&doc.id),
+            "{}: the Python example does not fire it (got {fired:?})",
+            doc.id
+        );
+        let fired = fired_in("example.py", fixed);
+        assert!(
+            !fired.contains(&doc.id),
+            "{}: the Python fix still fires it",
+            doc.id
+        );
+        assert!(forklint::report::explain::text(doc).contains("```python"));
+    }
+    assert!(
+        with_python >= 5,
+        "Python examples for the rules that apply to it"
+    );
 }
 
 #[test]

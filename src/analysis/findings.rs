@@ -15,6 +15,13 @@ pub struct Findings<'p> {
     by_key: BTreeMap<(RuleId, u32, crate::ir::Span), Finding>,
 }
 
+/// A path the Python frontend reads (sources, and the configurations and command lines it
+/// turns into fork points).
+fn is_python(path: &str) -> bool {
+    crate::frontend::Language::of(std::path::Path::new(path))
+        == Some(crate::frontend::Language::Python)
+}
+
 /// The rule a hazard of this kind falls under when it is alive at a fork whose child goes on.
 fn hazard_rule(effect: Effect) -> Option<RuleId> {
     match effect {
@@ -56,10 +63,7 @@ impl<'p> Findings<'p> {
         let key = (rule, primary.file, primary.span);
         let location = self.location(primary);
         // A fork in Python code gets the Python remedy.
-        let python = matches!(
-            crate::frontend::Language::of(std::path::Path::new(&location.path)),
-            Some(crate::frontend::Language::Python)
-        );
+        let python = is_python(&location.path);
         let entry = self.by_key.entry(key).or_insert_with(|| {
             let mut f = rule.at(location, message);
             f.severity = extra.severity.unwrap_or(f.severity);
@@ -162,8 +166,11 @@ impl<'p> Findings<'p> {
                             || rec.child_use_of(h).is_some()
                     }
                     // A connection made for the child and handed to it is the child's alone
-                    // when the parent never uses it after the fork.
-                    Effect::OpensConnection if rec.handed_to_child(h) => false,
+                    // when the parent never uses it after the fork; one the child closes
+                    // before using it is not shared either.
+                    Effect::OpensConnection if rec.handed_to_child(h) || rec.child_closes(h) => {
+                        false
+                    }
                     // Connections and ObjC state matter to a child that runs the program on.
                     _ => goes_on || rec.child_use_of(h).is_some(),
                 })
@@ -240,6 +247,27 @@ impl<'p> Findings<'p> {
             rec.site.text, first.label
         );
         let severity = rec.in_test.then_some(Severity::Warning);
+        // Python: whatever the child's own code calls first runs the interpreter, which
+        // allocates and takes locks that another thread may have held at the fork.
+        let python = is_python(&self.prog.files[rec.site.file as usize].path);
+        if let (true, true, Some(step)) = (python, rec.has_child, &rec.child_not_safe) {
+            if !rec.unsafe_calls.contains_key(&step.span) {
+                let message = format!(
+                    "{} runs Python code in {place}: the interpreter allocates and takes locks that thread may have held",
+                    step.text
+                );
+                let related = vec![
+                    self.related(&first.site, format!("{} created here", first.label)),
+                    self.related(&rec.site, format!("{} here", rec.site.text)),
+                ];
+                self.push(
+                    RuleId::FL005,
+                    step,
+                    message,
+                    Extra::related(related).severity(severity),
+                );
+            }
+        }
         for call in rec.unsafe_calls.values() {
             let related = vec![
                 self.related(&first.site, format!("{} created here", first.label)),
@@ -313,7 +341,17 @@ impl<'p> Findings<'p> {
         if forced.only_setpgid {
             extra = extra.help("the closure only starts a new process group: `Command::process_group(0)` does that on the posix_spawn path".to_string());
         }
-        self.push(RuleId::FL008, &forced.site, message, extra);
+        // Python's `preexec_fn` is itself the unsafe call in the child (CPython's subprocess
+        // docs: it can deadlock before exec when threads exist).
+        let rule = if is_python(&self.prog.files[forced.site.file as usize].path) {
+            if let Some(help) = crate::catalog::python::help("FL008") {
+                extra = extra.help(help.to_string());
+            }
+            RuleId::FL005
+        } else {
+            RuleId::FL008
+        };
+        self.push(rule, &forced.site, message, extra);
     }
 
     /// Thread state that outlives a call in a Python extension, for a parent that forks later.

@@ -373,7 +373,12 @@ fn resolve_call(
                     return Target::Fns(found);
                 }
             }
-            let apis = catalog.by_method(name, &file.crates_used, call.receiver_global.is_some());
+            // `receiver = "global"` entries are Rust statics' guards; a Python module global
+            // (which the Python frontend also marks) is no lock.
+            let python = crate::frontend::Language::of(std::path::Path::new(&file.path))
+                == Some(crate::frontend::Language::Python);
+            let global = call.receiver_global.is_some() && !python;
+            let apis = catalog.by_method(name, &file.crates_used, global);
             if !apis.is_empty() {
                 return Target::Apis(apis);
             }

@@ -116,6 +116,8 @@ pub struct ForkRec {
     pub child_objc: BTreeMap<Span, ChildCall>,
     /// Locals the child's own code uses, with the first use.
     pub child_uses: BTreeMap<String, Step>,
+    /// Locals the child's own code closes before any other use (it does not share them).
+    pub child_closed: HashSet<String>,
     pub parent_uses: HashSet<String>,
     /// Locals the parent gives up after the fork (`drop(listener)`).
     pub parent_drops: HashSet<String>,
@@ -158,6 +160,7 @@ impl ForkRec {
             exits: BTreeMap::new(),
             child_objc: BTreeMap::new(),
             child_uses: BTreeMap::new(),
+            child_closed: HashSet::new(),
             parent_uses: HashSet::new(),
             parent_drops: HashSet::new(),
             has_child: false,
@@ -225,14 +228,28 @@ impl ForkRec {
         })
     }
 
+    /// The child closes the value this hazard lives in before using it.
+    pub fn child_closes(&self, h: &Hazard) -> bool {
+        [&h.bind, &h.owner, &h.global]
+            .into_iter()
+            .flatten()
+            .any(|v| self.child_closed.contains(v))
+    }
+
     /// Where the child uses the value a hazard lives in (a connection, a runtime, a pool, the
     /// client that started a pool) or the global a held guard locks.
     pub fn child_use_of(&self, h: &Hazard) -> Option<&Step> {
         let by_local = [&h.bind, &h.owner]
             .into_iter()
             .flatten()
+            .filter(|v| !self.child_closed.contains(*v))
             .find_map(|v| self.child_uses.get(v));
-        by_local.or_else(|| h.global.as_ref().and_then(|g| self.child_globals.get(g)))
+        by_local.or_else(|| {
+            h.global
+                .as_ref()
+                .filter(|g| !self.child_closed.contains(*g))
+                .and_then(|g| self.child_globals.get(g))
+        })
     }
 }
 

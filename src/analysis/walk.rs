@@ -193,9 +193,9 @@ impl<'a> Walker<'a> {
         }
         let is_main = self.ctx.prog.function(self.me).is_main;
         // `fn fork() -> nix::Result<ForkResult> { unsafe { nix::unistd::fork() } }`: the fork is
-        // the function's value.
+        // the function's value (a Python function's last expression is not its value).
         let tail = match f.body.nodes.last() {
-            Some(Node::Call(c)) => Some(c.id),
+            Some(Node::Call(c)) if !self.python => Some(c.id),
             _ => None,
         };
         let returned = |id: &u32| {
@@ -1169,7 +1169,15 @@ impl<'a> Walker<'a> {
                     cmd.pre_exec = true;
                 }
                 let only_setpgid = self.closures_only_setpgid(call);
-                self.forced_fork(state, call, "this `pre_exec` closure makes std spawn the command with fork+exec instead of posix_spawn".into(), only_setpgid);
+                let why = if self.python {
+                    format!(
+                        "{} runs Python code in the child between fork and exec",
+                        api.label
+                    )
+                } else {
+                    "this `pre_exec` closure makes std spawn the command with fork+exec instead of posix_spawn".into()
+                };
+                self.forced_fork(state, call, why, only_setpgid);
                 false
             }
             Effect::NewCommand => {
@@ -1239,6 +1247,13 @@ impl<'a> Walker<'a> {
                 false
             }
             Effect::Joins => {
+                // A Python module global is the same object in every function.
+                let global = self.python.then(|| self.absolute_global(call)).flatten();
+                if let Some(g) = &global {
+                    state.remove_where(|h| {
+                        h.effect == Effect::StartsThread && h.global.as_ref() == Some(g)
+                    });
+                }
                 if let Some(v) = &call.receiver {
                     state.remove_where(|h| {
                         h.effect == Effect::StartsThread && h.bind.as_deref() == Some(v)
@@ -1250,9 +1265,31 @@ impl<'a> Walker<'a> {
                 false
             }
             Effect::Drops => {
+                // A child that closes what it inherited before any other use of it
+                // (multiprocessing's forkserver closes the listener) does not share it.
+                if let Some(ChildOf::Fork(id)) = self.child {
+                    let global = self.absolute_global(call);
+                    if let Some(f) = self.rec.forks.get_mut(&id) {
+                        for v in &call.arg_vars {
+                            if f.child_uses.get(v).is_some_and(|s| s.span == call.span) {
+                                f.child_closed.insert(v.clone());
+                            }
+                        }
+                        if let Some(g) = global {
+                            if f.child_globals.get(&g).is_some_and(|s| s.span == call.span) {
+                                f.child_closed.insert(g);
+                            }
+                        }
+                    }
+                }
                 for v in &call.arg_vars {
                     state.remove_where(|h| {
                         h.effect != Effect::StartsThread && h.bind.as_deref() == Some(v)
+                    });
+                }
+                if let Some(g) = self.python.then(|| self.absolute_global(call)).flatten() {
+                    state.remove_where(|h| {
+                        h.effect != Effect::StartsThread && h.global.as_ref() == Some(&g)
                     });
                 }
                 false

@@ -1,28 +1,9 @@
-//! Python remedies (`rules/python/remedies.toml`): the help line of a finding whose fork point is
-//! in a Python file, where the Rust remedy of `rules/rules.toml` would not apply.
-
-use serde::Deserialize;
-use std::collections::HashMap;
-use std::sync::OnceLock;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Remedies {
-    help: HashMap<String, String>,
-}
-
-const REMEDIES_TOML: &str = include_str!("../../rules/python/remedies.toml");
+//! Python remedies: the help line of a finding whose fork point is in a Python file, where the
+//! Rust remedy would not apply. The text is each rule's `python_help` in `rules/rules.toml`.
 
 /// The Python help text of a rule, if it has one.
 pub fn help(rule: &str) -> Option<&'static str> {
-    static HELP: OnceLock<HashMap<String, String>> = OnceLock::new();
-    HELP.get_or_init(|| {
-        toml::from_str::<Remedies>(REMEDIES_TOML)
-            .unwrap_or_else(|e| panic!("embedded rules/python/remedies.toml is invalid: {e}"))
-            .help
-    })
-    .get(rule)
-    .map(String::as_str)
+    super::rules::find(rule).and_then(|r| r.python_help.as_deref())
 }
 
 #[cfg(test)]

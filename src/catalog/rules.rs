@@ -20,6 +20,14 @@ pub struct RuleDoc {
     pub fix: String,
     pub known_problems: String,
     pub references: Vec<String>,
+    /// The help line of a finding in Python code.
+    #[serde(default)]
+    pub python_help: Option<String>,
+    /// The rule's example and its fix in Python, where the rule applies to Python code.
+    #[serde(default)]
+    pub python_example: Option<String>,
+    #[serde(default)]
+    pub python_fixed: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -30,7 +30,9 @@ fn analyse_text(name: &str, text: &str, catalog: &Catalog) -> CheckReport {
         pipeline::with_pool(|| frontend::lower(Path::new(name), text, &Layout::default()));
     match lowered {
         Ok(ir) => {
-            let (findings, stats) = pipeline::with_pool(|| analysis::analyze(vec![ir], catalog));
+            let mut irs = vec![ir];
+            frontend::link(&mut irs);
+            let (findings, stats) = pipeline::with_pool(|| analysis::analyze(irs, catalog));
             report.findings = findings;
             report.stats.analysis = stats;
             report.stats.files_parsed = 1;

@@ -16,12 +16,16 @@ pub enum Language {
 impl Language {
     /// The language of a file, by extension; `None` for files no frontend reads.
     pub fn of(path: &Path) -> Option<Language> {
-        match path.extension()?.to_str()? {
+        let Some(ext) = path.extension().and_then(|e| e.to_str()) else {
+            return python::commands::is_command_file(path).then_some(Language::Python);
+        };
+        match ext {
             "rs" => Some(Language::Rust),
             "py" => Some(Language::Python),
             // uWSGI's configuration says how a Python app is loaded before its workers fork.
             "ini" if python::servers::is_uwsgi_ini(path) => Some(Language::Python),
-            _ => None,
+            // Command lines that start a Python prefork server or a job queue's worker.
+            _ => python::commands::is_command_file(path).then_some(Language::Python),
         }
     }
 }
@@ -51,4 +55,10 @@ pub fn lower(path: &Path, text: &str, layout: &rust::layout::Layout) -> Result<F
             )
         }
     }
+}
+
+/// Joins what one file cannot know alone, once every file is lowered: objects that a Python
+/// post-fork hook in one module recreates in another.
+pub fn link(irs: &mut [FileIr]) {
+    python::link::link(irs);
 }

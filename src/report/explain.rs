@@ -14,11 +14,23 @@ pub fn text(doc: &RuleDoc) -> String {
         "\n## Example\n```rust\n{}\n```\n",
         doc.example.trim()
     ));
+    if let Some(example) = &doc.python_example {
+        out.push_str(&format!(
+            "\nIn Python:\n```python\n{}\n```\n",
+            example.trim()
+        ));
+    }
     out.push_str(&format!(
         "\n## Use instead\n{}\n\n```rust\n{}\n```\n",
         doc.fix.trim(),
         doc.fixed.trim()
     ));
+    if let Some(fixed) = &doc.python_fixed {
+        out.push_str(&format!("\nIn Python:\n```python\n{}\n```\n", fixed.trim()));
+    }
+    if let Some(help) = &doc.python_help {
+        out.push_str(&format!("\nIn Python code: {}.\n", help.trim()));
+    }
     out.push_str(&format!(
         "\n## Known problems\n{}\n",
         doc.known_problems.trim()

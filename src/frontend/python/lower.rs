@@ -15,6 +15,11 @@ use std::collections::{HashMap, HashSet};
 
 /// The path of the function holding a module's top-level code.
 pub const MODULE_FN: &str = "<module>";
+/// The path of the function that imports the module and then calls one of the functions its
+/// decorators registered with a framework.
+pub const ENTRY_FN: &str = "<entry>";
+/// An empty function that marks a module defining Celery tasks.
+pub const CELERY_TASKS_FN: &str = "<celery-tasks>";
 /// The path of the function holding a script's `if __name__ == "__main__":` block.
 pub const MAIN_FN: &str = "<main>";
 /// A marker the frontend emits after an assignment whose object each process creates for
@@ -25,13 +30,26 @@ pub const PER_PROCESS: &str = "forklint::python::per_process";
 /// the object the block managed (an executor's or pool's `__exit__` waits for its workers).
 pub const WITH_EXIT: &str = "forklint::python::with_exit";
 
+/// The local that a `return <call>` binds: the call's result is the function's value.
+const RETURNED: &str = "<return>";
+
 /// Deeper nesting than this is cut off: each level costs stack, and no real code needs it.
 const MAX_DEPTH: usize = 200;
 
 /// Keyword arguments that change what a constructor does, as a suffix of its path: a client
-/// that does not connect yet (`connect=False`), a redis client that skips the pool's pid check.
-const KEYWORD_VARIANTS: &[(&str, &str)] =
-    &[("connect", "False"), ("single_connection_client", "True")];
+/// that does not connect yet (`connect=False`), a redis client that skips the pool's pid check,
+/// a rich display without its refresh thread (`auto_refresh=False`).
+const KEYWORD_VARIANTS: &[(&str, &str)] = &[
+    ("connect", "False"),
+    ("single_connection_client", "True"),
+    ("auto_refresh", "False"),
+];
+
+/// PyTorch's DataLoader, by the paths it is imported from.
+const DATA_LOADERS: &[&str] = &[
+    "torch::utils::data::DataLoader",
+    "torch::utils::data::dataloader::DataLoader",
+];
 
 /// Types whose methods run the functions passed to them in other processes: their effects do
 /// not happen in the caller.
@@ -122,8 +140,16 @@ pub struct Lowerer<'s> {
     nested: usize,
     depth: usize,
     file_start: Start,
-    /// Module globals that an `after_in_child` hook assigns: each process has its own.
+    /// Module globals that a child hook assigns: each process has its own.
     per_process: HashSet<String>,
+    /// Module-level functions that run in every forked child.
+    hooks: HashSet<String>,
+    /// A child hook's body is being lowered: what it reassigns or disposes of is recorded.
+    in_hook: bool,
+    /// Decorated module-level functions, which a framework calls after the import.
+    registered: Vec<(String, Span)>,
+    /// The module defines Celery tasks (`@shared_task`, `@app.task`).
+    celery_tasks: bool,
     pid_check: usize,
     with_count: usize,
     main_body: Vec<Node>,
@@ -205,34 +231,98 @@ fn find_call_arg(body: &[Stmt], name: &str) -> Option<String> {
     f.found
 }
 
-/// The module globals that functions registered with `os.register_at_fork(after_in_child=f)`
-/// assign: those objects are recreated in every child.
-fn reset_in_child(body: &[Stmt]) -> HashSet<String> {
-    struct Hooks(Vec<String>);
+/// The last name of a dotted expression (`uwsgidecorators.postfork` → `postfork`).
+fn tail(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Name(n) => Some(n.id.as_str()),
+        Expr::Attribute(a) => Some(a.attr.id.as_str()),
+        _ => None,
+    }
+}
+
+/// `worker_process_init.connect` (or `signals.worker_process_init.connect`).
+fn is_celery_child_signal(e: &Expr) -> bool {
+    matches!(e, Expr::Attribute(a) if a.attr.id.as_str() == "connect"
+        && tail(&a.value) == Some("worker_process_init"))
+}
+
+/// A decorator that registers the function to run in every forked child: uWSGI's
+/// `@postfork`, Celery's `@worker_process_init.connect` (also called with arguments).
+fn is_child_hook_decorator(e: &Expr) -> bool {
+    let e = match e {
+        Expr::Call(c) => &*c.func,
+        other => other,
+    };
+    tail(e) == Some("postfork") || is_celery_child_signal(e)
+}
+
+/// `@shared_task`, `@app.task`, `@celery.task(bind=True)`: a Celery task.
+fn is_celery_task_decorator(e: &Expr) -> bool {
+    let e = match e {
+        Expr::Call(c) => &*c.func,
+        other => other,
+    };
+    match e {
+        Expr::Name(n) => n.id.as_str() == "shared_task",
+        Expr::Attribute(a) => matches!(a.attr.id.as_str(), "task" | "shared_task"),
+        _ => false,
+    }
+}
+
+/// gunicorn's hooks that run in each worker after the fork (gunicorn docs, server hooks).
+const GUNICORN_CHILD_HOOKS: &[&str] = &["post_fork", "post_worker_init"];
+
+/// The module-level functions that run in every forked child: `os.register_at_fork`'s
+/// `after_in_child`, `worker_process_init.connect(f)`, decorated ones, and gunicorn's child hooks
+/// when this is a gunicorn configuration.
+fn child_hooks(body: &[Stmt], gunicorn_config: bool) -> HashSet<String> {
+    struct Hooks(HashSet<String>);
     impl<'a> ast::visitor::Visitor<'a> for Hooks {
         fn visit_expr(&mut self, expr: &'a Expr) {
             if let Expr::Call(c) = expr {
-                let register = match &*c.func {
-                    Expr::Attribute(a) => a.attr.id.as_str() == "register_at_fork",
-                    Expr::Name(n) => n.id.as_str() == "register_at_fork",
-                    _ => false,
-                };
-                if register {
+                if tail(&c.func) == Some("register_at_fork") {
                     for k in &c.arguments.keywords {
                         if k.arg
                             .as_ref()
                             .is_some_and(|a| a.id.as_str() == "after_in_child")
                         {
-                            if let Some(n) = name_of(&k.value) {
-                                self.0.push(n.to_string());
-                            }
+                            self.0.extend(name_of(&k.value).map(str::to_string));
                         }
                     }
+                }
+                if is_celery_child_signal(&c.func) {
+                    self.0.extend(
+                        c.arguments
+                            .args
+                            .first()
+                            .and_then(name_of)
+                            .map(str::to_string),
+                    );
                 }
             }
             ast::visitor::walk_expr(self, expr);
         }
     }
+    let mut hooks = Hooks(HashSet::new());
+    for stmt in body {
+        ast::visitor::Visitor::visit_stmt(&mut hooks, stmt);
+        if let Stmt::FunctionDef(f) = stmt {
+            let name = f.name.id.as_str();
+            if f.decorator_list
+                .iter()
+                .any(|d| is_child_hook_decorator(&d.expression))
+                || (gunicorn_config && GUNICORN_CHILD_HOOKS.contains(&name))
+            {
+                hooks.0.insert(name.to_string());
+            }
+        }
+    }
+    hooks.0
+}
+
+/// The module globals that child hooks assign (`global client; client = MongoClient()`): those
+/// objects are recreated in every child.
+fn reset_in_child(body: &[Stmt], hooks: &HashSet<String>) -> HashSet<String> {
     struct Assigned(HashSet<String>, HashSet<String>);
     impl<'a> ast::visitor::Visitor<'a> for Assigned {
         fn visit_stmt(&mut self, stmt: &'a Stmt) {
@@ -250,14 +340,10 @@ fn reset_in_child(body: &[Stmt]) -> HashSet<String> {
             ast::visitor::walk_stmt(self, stmt);
         }
     }
-    let mut hooks = Hooks(Vec::new());
-    for stmt in body {
-        ast::visitor::Visitor::visit_stmt(&mut hooks, stmt);
-    }
     let mut out = HashSet::new();
     for stmt in body {
         if let Stmt::FunctionDef(f) = stmt {
-            if hooks.0.iter().any(|h| h == f.name.id.as_str()) {
+            if hooks.contains(f.name.id.as_str()) {
                 let mut a = Assigned(HashSet::new(), HashSet::new());
                 for s in &f.body {
                     ast::visitor::Visitor::visit_stmt(&mut a, s);
@@ -268,6 +354,10 @@ fn reset_in_child(body: &[Stmt]) -> HashSet<String> {
     }
     out
 }
+
+/// Methods that end an object's connections in the process that calls them (SQLAlchemy
+/// `Engine.dispose`, DB-API and client `close`, redis-py `ConnectionPool.reset`/`disconnect`).
+const RESET_METHODS: &[&str] = &["dispose", "close", "reset", "disconnect"];
 
 impl<'s> Lowerer<'s> {
     pub fn new(src: &'s str, ir: FileIr, package: Vec<String>, default: &DefaultStart) -> Self {
@@ -295,6 +385,10 @@ impl<'s> Lowerer<'s> {
             depth: 0,
             file_start,
             per_process: HashSet::new(),
+            hooks: HashSet::new(),
+            in_hook: false,
+            registered: Vec::new(),
+            celery_tasks: false,
             pid_check: 0,
             with_count: 0,
             main_body: Vec::new(),
@@ -353,7 +447,9 @@ impl<'s> Lowerer<'s> {
         {
             self.file_start = method;
         }
-        self.per_process = reset_in_child(body);
+        let gunicorn = servers::is_gunicorn_config(std::path::Path::new(&self.ir.path));
+        self.hooks = child_hooks(body, gunicorn);
+        self.per_process = reset_in_child(body, &self.hooks);
         self.declare(body);
         let index = self.ir.functions.len();
         let first_line = Span {
@@ -372,10 +468,21 @@ impl<'s> Lowerer<'s> {
         let block = self.lower_stmts(body);
         self.ir.functions[index].body = block;
         self.ir.functions[index].returns = std::mem::take(&mut self.module_globals);
-        if servers::is_gunicorn_config(std::path::Path::new(&self.ir.path)) {
+        if gunicorn {
             if let Some(prefork) = servers::gunicorn(&self.settings(body)) {
                 servers::add(&mut self.ir, prefork, &mut self.next_call);
             }
+        }
+        self.add_entry();
+        if self.celery_tasks {
+            // A Celery worker imports its task modules before its pool forks (link.rs).
+            let span = Span::default();
+            self.ir.functions.push(function(
+                format!("self::{CELERY_TASKS_FN}"),
+                FnKind::Free,
+                span,
+                Block::default(),
+            ));
         }
         if let Some(span) = self.main_span {
             let run = self.call(Callee::Path(vec![format!("self::{MODULE_FN}")]), span);
@@ -389,6 +496,53 @@ impl<'s> Lowerer<'s> {
             main.is_main = true;
             self.ir.functions.push(main);
         }
+    }
+
+    /// `<entry>`: the module is imported, then a framework calls one of its registered
+    /// functions; each of them starts from what the import left alive.
+    fn add_entry(&mut self) {
+        if self.registered.is_empty() {
+            return;
+        }
+        let first = Span {
+            line: 1,
+            col: 1,
+            end_line: 1,
+            end_col: 1,
+        };
+        let import = self.call(Callee::Path(vec![format!("self::{MODULE_FN}")]), first);
+        let registered = std::mem::take(&mut self.registered);
+        let arms = registered
+            .into_iter()
+            .map(|(path, span)| {
+                let c = self.call(Callee::Path(vec![path]), span);
+                Arm {
+                    test: None,
+                    body: Block {
+                        nodes: vec![Node::Call(c)],
+                        locals: Vec::new(),
+                    },
+                    span,
+                }
+            })
+            .collect();
+        let body = Block {
+            nodes: vec![
+                Node::Call(import),
+                Node::Branch(Branch {
+                    span: first,
+                    arms,
+                    exhaustive: false,
+                }),
+            ],
+            locals: Vec::new(),
+        };
+        self.ir.functions.push(function(
+            format!("self::{ENTRY_FN}"),
+            FnKind::Free,
+            first,
+            body,
+        ));
     }
 
     /// Top-level `name = literal` settings (a configuration file's), as text.
@@ -418,6 +572,16 @@ impl<'s> Lowerer<'s> {
                     let path = format!("self::{}", f.name.id);
                     let index = self.placeholder(path.clone(), FnKind::Free, f.name.range);
                     self.declared.insert(f.range.start().to_u32(), index);
+                    // A decorator registers the function with a framework (a CLI command, a
+                    // route, a task) that calls it after the module is imported.
+                    if !f.decorator_list.is_empty() && !self.hooks.contains(f.name.id.as_str()) {
+                        self.registered
+                            .push((path.clone(), self.span(f.name.range)));
+                    }
+                    self.celery_tasks |= f
+                        .decorator_list
+                        .iter()
+                        .any(|d| is_celery_task_decorator(&d.expression));
                     self.module.insert(
                         f.name.id.to_string(),
                         Value {
@@ -509,9 +673,13 @@ impl<'s> Lowerer<'s> {
             std::mem::take(&mut self.returns),
             std::mem::take(&mut self.nested),
         );
+        let hook =
+            self.scopes.is_empty() && self_ty.is_none() && self.hooks.contains(f.name.id.as_str());
+        let outer_hook = std::mem::replace(&mut self.in_hook, hook);
         self.scopes.push(scope);
         let body = self.lower_stmts(&f.body);
         self.scopes.pop();
+        self.in_hook = outer_hook;
         let mut returns = std::mem::replace(&mut self.returns, saved.1);
         // The object a method is called on outlives the call.
         if self_ty.is_some() {
@@ -539,6 +707,9 @@ impl<'s> Lowerer<'s> {
             if let Stmt::FunctionDef(m) = item {
                 collect_fields(&m.body, &mut fields, self);
             }
+        }
+        if let Some(b) = &base {
+            self.reexport(c.name.id.as_str(), b);
         }
         if let Some(class) = self.classes.get_mut(&path) {
             class.base = base;
@@ -579,6 +750,30 @@ impl<'s> Lowerer<'s> {
 
     /// Binds `name` in the scope an assignment writes to; returns whether it is a module global.
     fn assign(&mut self, name: &str, value: &Value) -> bool {
+        // `Worker = RedashWorker`, `BaseWorker = rq.worker.HerokuWorker`: a module-level name for
+        // a class, function or module is an alias of it, which other modules may import.
+        let alias = value
+            .path
+            .as_deref()
+            .filter(|p| !p.starts_with("builtins::"))
+            .filter(|_| {
+                self.scopes.is_empty()
+                    && value.call.is_none()
+                    && value.var.is_none()
+                    && value.func.is_none()
+            });
+        if let Some(path) = alias {
+            let path = path.to_string();
+            self.reexport(name, &path);
+            self.module.insert(
+                name.to_string(),
+                Value {
+                    path: Some(path),
+                    ..Default::default()
+                },
+            );
+            return true;
+        }
         let bound = Value {
             var: Some(name.to_string()),
             path: None,
@@ -604,6 +799,15 @@ impl<'s> Lowerer<'s> {
             }
         }
         global
+    }
+
+    /// Records that `self::name` stands for `target` (an alias, or a class's base: the linker
+    /// looks its methods up there).
+    fn reexport(&mut self, name: &str, target: &str) {
+        let entry = (format!("self::{name}"), target.to_string());
+        if !self.ir.reexports.contains(&entry) {
+            self.ir.reexports.push(entry);
+        }
     }
 
     /// A path with the start method folded in for the multiprocessing calls that fork.
@@ -787,6 +991,10 @@ impl<'s> Lowerer<'s> {
                     let value = self.lower_expr(v, out);
                     if let Some(var) = value.var {
                         self.returns.push(var);
+                    } else if let Some(id) = value.call {
+                        // `return os.fork()`: the call's result is the function's value.
+                        bind_call(out, id, RETURNED);
+                        self.returns.push(RETURNED.to_string());
                     }
                 }
                 out.push(Node::Return {
@@ -1007,10 +1215,17 @@ impl<'s> Lowerer<'s> {
         let name = match target {
             Expr::Name(n) => {
                 let name = n.id.to_string();
+                if self.in_hook && self.is_global(&name) {
+                    self.note_reset(None, Some(&name));
+                }
                 self.assign(&name, value);
                 Some(name)
             }
             Expr::Attribute(a) => {
+                if self.in_hook {
+                    let module = self.quiet_path(&a.value);
+                    self.note_reset(module.map(|m| format!("{m}::{}", a.attr.id)), None);
+                }
                 let base = self.lower_expr_quiet(&a.value);
                 match base.as_deref() {
                     Some("self") => {
@@ -1038,6 +1253,11 @@ impl<'s> Lowerer<'s> {
         let Some(name) = name else { return };
         if let Some(id) = value.call {
             bind_call(out, id, &name);
+            // A module global keeps its name across calls and imports: the object made here is
+            // the one a child later uses or closes.
+            if !name.starts_with("self.") && self.global_path(&name).is_some() {
+                set_global(out, id, &name);
+            }
         }
         let reset =
             self.pid_check > 0 || (self.per_process.contains(&name) && self.is_global(&name));
@@ -1050,6 +1270,57 @@ impl<'s> Lowerer<'s> {
         match self.scopes.last() {
             None => true,
             Some(s) => s.globals.contains(name),
+        }
+    }
+
+    /// The absolute path of a module global of this file, when `name` names one here.
+    fn global_path(&self, name: &str) -> Option<String> {
+        for scope in self.scopes.iter().rev() {
+            if scope.globals.contains(name) {
+                break;
+            }
+            if scope.names.contains_key(name) {
+                return None;
+            }
+        }
+        self.module.get(name)?;
+        let mut parts = self.package_path();
+        parts.push(name.to_string());
+        Some(parts.join("::"))
+    }
+
+    /// This file's module as path segments.
+    fn package_path(&self) -> Vec<String> {
+        std::iter::once(self.ir.crate_name.clone())
+            .chain(self.ir.module.iter().cloned())
+            .collect()
+    }
+
+    /// Inside a child hook: the object at `path` (or the global named `var`) is recreated or
+    /// disposed of in every child.
+    fn note_reset(&mut self, path: Option<String>, var: Option<&str>) {
+        if !self.in_hook {
+            return;
+        }
+        let found = path.or_else(|| var.and_then(|v| self.global_path(v)));
+        if let Some(p) = found {
+            if !self.ir.resets_in_child.contains(&p) {
+                self.ir.resets_in_child.push(p);
+            }
+        }
+    }
+
+    /// The module path a dotted expression names, without emitting anything.
+    fn quiet_path(&self, e: &Expr) -> Option<String> {
+        match e {
+            Expr::Name(n) => {
+                let v = self.lookup(n.id.as_str());
+                v.var.is_none().then_some(v.path).flatten()
+            }
+            Expr::Attribute(a) => self
+                .quiet_path(&a.value)
+                .map(|p| format!("{p}::{}", a.attr.id)),
+            _ => None,
         }
     }
 
@@ -1380,6 +1651,13 @@ impl<'s> Lowerer<'s> {
             Expr::Attribute(a) => Some(a.attr.id.as_str()),
             _ => None,
         };
+        if let Some(m) = method.filter(|m| RESET_METHODS.contains(m)) {
+            let object = callee
+                .as_deref()
+                .and_then(|p| p.strip_suffix(&format!("::{m}")))
+                .map(str::to_string);
+            self.note_reset(object, receiver.var.as_deref());
+        }
         // Functions given to a process (`Process(target=f)`, `pool.map(f, ..)`) run in another
         // process: their effects are not the caller's.
         let made = match (&callee, method, &receiver.start) {
@@ -1404,11 +1682,22 @@ impl<'s> Lowerer<'s> {
             let v = self.lower_expr(arg, out);
             self.take_arg(&mut call, &v, runs_elsewhere);
         }
+        let mut workers = false;
         for k in &c.arguments.keywords {
             let v = self.lower_expr(&k.value, out);
             let key = k.arg.as_ref().map(|a| a.id.as_str());
-            if key == Some("mp_context") {
-                context = v.start.clone();
+            match key {
+                Some("mp_context") => context = v.start.clone(),
+                // PyTorch's DataLoader: a string or a context object.
+                Some("multiprocessing_context") => {
+                    context = str_lit(&k.value).and_then(Start::named).or(v.start.clone())
+                }
+                Some("num_workers") => workers = !is_zero(&k.value),
+                // subprocess: a function run in the child between fork and exec.
+                Some("preexec_fn") if !k.value.is_none_literal_expr() => {
+                    variants.push("@preexec_fn".to_string())
+                }
+                _ => {}
             }
             if let (Some(key), Expr::BooleanLiteral(b)) = (key, &k.value) {
                 let text = if b.value { "True" } else { "False" };
@@ -1439,6 +1728,20 @@ impl<'s> Lowerer<'s> {
             callee = Some(self.with_start(&format!("multiprocessing::{m}"), Some(start)));
         } else if let Some(path) = &callee {
             callee = Some(self.with_start(path, context.as_ref()));
+        }
+        // A DataLoader with workers forks them (by its start method) when it is iterated.
+        if let Some(path) = callee.as_deref().filter(|p| DATA_LOADERS.contains(p)) {
+            if workers {
+                let start = context.as_ref().unwrap_or(&self.file_start);
+                let _ = path;
+                callee = Some(format!("{}@{}", DATA_LOADERS[0], start.suffix()));
+            }
+        }
+        if !callee
+            .as_deref()
+            .is_some_and(|p| p.starts_with("subprocess::"))
+        {
+            variants.retain(|v| v != "@preexec_fn");
         }
         let id = call.id;
         let value = match callee {
@@ -1475,6 +1778,11 @@ impl<'s> Lowerer<'s> {
                     };
                     call.receiver = base.var.clone();
                     call.receiver_call = base.call;
+                    call.receiver_global = base
+                        .var
+                        .as_deref()
+                        .filter(|v| !v.starts_with("self.") && self.global_path(v).is_some())
+                        .map(|v| format!("self::{v}"));
                     if let Some(v) = &base.var {
                         call.arg_vars.insert(0, v.clone());
                     }
@@ -1570,6 +1878,19 @@ fn negate(t: ForkTest) -> Option<ForkTest> {
         Side::Error => return None,
     };
     Some(ForkTest { side, ..t })
+}
+
+/// Marks the call with this id as making the module global `name`.
+fn set_global(nodes: &mut [Node], id: u32, name: &str) {
+    for node in nodes.iter_mut().rev() {
+        if let Node::Call(c) = node {
+            if c.id == id {
+                c.receiver_global
+                    .get_or_insert_with(|| format!("self::{name}"));
+                return;
+            }
+        }
+    }
 }
 
 /// Sets `bind` on the call with this id among the nodes just emitted.

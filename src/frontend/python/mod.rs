@@ -1,8 +1,10 @@
 //! The Python frontend: parses a file with `ruff_python_parser` and lowers it to the IR. No ruff
 //! type leaves it.
 
+pub mod commands;
 pub mod encoding;
 pub mod lex;
+pub mod link;
 mod lower;
 pub mod project;
 pub mod servers;
@@ -15,6 +17,9 @@ pub use lower::{MAIN_FN, MODULE_FN};
 /// Parses and lowers one file, placing it by the packages around it and reading its project's
 /// Python version for multiprocessing's default start method.
 pub fn lower(path: &Path, text: &str) -> Result<FileIr, String> {
+    if path.extension().is_none_or(|e| e != "py") && commands::is_command_file(path) {
+        return Ok(commands::lower(path, text));
+    }
     if servers::is_uwsgi_ini(path) {
         let mut ir = FileIr {
             path: path.display().to_string(),

@@ -2,7 +2,8 @@
 //! process and then fork the workers from it. Each becomes a function `<prefork>` that imports
 //! the application module (its top-level code runs) and then reaches the server's fork, placed at
 //! the configuration line that causes it: gunicorn's `preload_app = True` (a `gunicorn*.py`
-//! configuration naming its `wsgi_app`), and uWSGI `.ini` files without `lazy-apps`.
+//! configuration naming its `wsgi_app`), and uWSGI settings without `lazy-apps` (an `.ini` file
+//! here, a command line in `commands`).
 
 use crate::ir::{Block, Call, Callee, FileIr, FnKind, Node, Span};
 use std::path::Path;
@@ -12,15 +13,14 @@ pub const PREFORK_FN: &str = "<prefork>";
 
 /// A loaded application and the server's fork after it.
 pub struct Prefork {
-    /// The application module, as a `::` path.
-    pub module: String,
-    pub module_span: Span,
+    /// The modules imported before the fork (the application's), as `::` paths, in order.
+    pub modules: Vec<(String, Span)>,
     /// The catalogue path of the server's fork.
     pub fork: &'static str,
     pub fork_span: Span,
 }
 
-fn line_span(line: u32, text: &str) -> Span {
+pub fn line_span(line: u32, text: &str) -> Span {
     Span {
         line,
         col: 1,
@@ -30,7 +30,7 @@ fn line_span(line: u32, text: &str) -> Span {
 }
 
 /// `pkg.wsgi:application` → `pkg::wsgi`.
-fn app_module(spec: &str) -> Option<String> {
+pub fn app_module(spec: &str) -> Option<String> {
     let module = spec.trim().trim_matches(|c| c == '"' || c == '\'');
     let module = module.split(':').next()?.trim();
     let ok = !module.is_empty()
@@ -40,26 +40,35 @@ fn app_module(spec: &str) -> Option<String> {
     ok.then(|| module.replace('.', "::"))
 }
 
-/// Adds the `<prefork>` function to a file's IR.
+/// Adds a `<prefork>` function to a file's IR (`<prefork#2>`, ... when a file starts several).
 pub fn add(ir: &mut FileIr, prefork: Prefork, next_call: &mut u32) {
     let mut call = |callee: String, span: Span| {
         let c = Call::new(*next_call, Callee::Path(vec![callee]), span);
         *next_call += 1;
         Node::Call(c)
     };
-    let nodes = vec![
-        call(
-            format!("{}::{}", prefork.module, super::MODULE_FN),
-            prefork.module_span,
-        ),
-        call(prefork.fork.to_string(), prefork.fork_span),
-    ];
+    let mut nodes: Vec<Node> = prefork
+        .modules
+        .iter()
+        .map(|(module, span)| call(format!("{module}::{}", super::MODULE_FN), *span))
+        .collect();
+    nodes.push(call(prefork.fork.to_string(), prefork.fork_span));
     let body = Block {
         nodes,
         locals: Vec::new(),
     };
+    let base = format!("self::{PREFORK_FN}");
+    let earlier = ir
+        .functions
+        .iter()
+        .filter(|f| f.path.starts_with(base.trim_end_matches('>')))
+        .count();
+    let path = match earlier {
+        0 => base,
+        n => format!("self::<prefork#{}>", n + 1),
+    };
     ir.functions.push(super::lower::function(
-        format!("self::{PREFORK_FN}"),
+        path,
         FnKind::Free,
         prefork.fork_span,
         body,
@@ -82,8 +91,7 @@ pub fn gunicorn(settings: &[(String, String, Span)]) -> Option<Prefork> {
     }
     let (_, app, module_span) = get("wsgi_app")?;
     Some(Prefork {
-        module: app_module(app)?,
-        module_span: *module_span,
+        modules: vec![(app_module(app)?, *module_span)],
         fork: "forklint::python::prefork@gunicorn",
         fork_span: *fork_span,
     })
@@ -100,15 +108,13 @@ pub fn is_uwsgi_ini(path: &Path) -> bool {
 }
 
 /// uWSGI: the app named by `module`/`wsgi`/`wsgi-file` is loaded in the master before the workers
-/// are forked, unless `lazy-apps` (or `lazy`) is on; only with a master or several workers.
+/// are forked, unless `lazy-apps` (or `lazy`) is on; only with a master or several workers. The
+/// `[uwsgi]` section of an ini file is read here.
 pub fn uwsgi(path: &Path, text: &str) -> Option<Prefork> {
     let mut in_section = false;
-    let mut app = None;
-    let mut lazy = false;
-    let mut forks = None;
+    let mut settings = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
-        let span = line_span(i as u32 + 1, raw);
         if line.starts_with('[') {
             in_section = line == "[uwsgi]";
             continue;
@@ -116,29 +122,40 @@ pub fn uwsgi(path: &Path, text: &str) -> Option<Prefork> {
         if !in_section || line.starts_with(['#', ';']) {
             continue;
         }
-        let Some((key, value)) = line.split_once('=') else {
-            continue;
-        };
-        let (key, value) = (key.trim().replace('_', "-"), value.trim());
+        if let Some((key, value)) = line.split_once('=') {
+            let span = line_span(i as u32 + 1, raw);
+            settings.push((key.trim().to_string(), value.trim().to_string(), span));
+        }
+    }
+    uwsgi_settings(path.parent().unwrap_or(Path::new("")), &settings)
+}
+
+/// The uWSGI decision over `(option, value, place)` settings, from a file or a command line;
+/// `wsgi-file` paths are relative to `dir`.
+pub fn uwsgi_settings(dir: &Path, settings: &[(String, String, Span)]) -> Option<Prefork> {
+    let mut app = None;
+    let mut lazy = false;
+    let mut forks = None;
+    for (key, value, span) in settings {
+        let key = key.replace('_', "-");
         let on = matches!(
             value.to_ascii_lowercase().as_str(),
             "true" | "1" | "yes" | "on"
         );
         match key.as_str() {
-            "module" | "wsgi" => app = app_module(value).map(|m| (m, span)),
+            "module" | "wsgi" => app = app_module(value).map(|m| (m, *span)),
             "wsgi-file" | "file" => {
-                let file = path.parent().unwrap_or(Path::new("")).join(value);
-                let place = super::project::place(&file);
+                let place = super::project::place(&dir.join(value));
                 let module = std::iter::once(place.package)
                     .chain(place.module)
                     .collect::<Vec<_>>()
                     .join("::");
-                app = Some((module, span));
+                app = Some((module, *span));
             }
             "lazy-apps" | "lazy" => lazy |= on,
-            "master" if on => forks = forks.or(Some(span)),
+            "master" if on => forks = forks.or(Some(*span)),
             "processes" | "workers" if value.parse::<u32>().is_ok_and(|n| n > 1) => {
-                forks = Some(span)
+                forks = Some(*span)
             }
             _ => {}
         }
@@ -146,10 +163,8 @@ pub fn uwsgi(path: &Path, text: &str) -> Option<Prefork> {
     if lazy {
         return None;
     }
-    let (module, module_span) = app?;
     Some(Prefork {
-        module,
-        module_span,
+        modules: vec![app?],
         fork: "forklint::python::prefork@uwsgi",
         fork_span: forks?,
     })
@@ -163,7 +178,7 @@ mod tests {
     fn uwsgi_without_lazy_apps_preforks() {
         let ini = "[uwsgi]\nmodule = shop.wsgi:application\nmaster = true\nprocesses = 4\n";
         let p = uwsgi(Path::new("deploy/uwsgi.ini"), ini).unwrap();
-        assert_eq!(p.module, "shop::wsgi");
+        assert_eq!(p.modules[0].0, "shop::wsgi");
         assert_eq!(p.fork_span.line, 4);
         assert!(uwsgi(Path::new("u.ini"), &format!("{ini}lazy-apps = true\n")).is_none());
         assert!(uwsgi(Path::new("u.ini"), "[other]\nmodule = a:b\nmaster = true\n").is_none());
@@ -176,7 +191,7 @@ mod tests {
             s("wsgi_app", "\"shop.wsgi:app\"", 1),
             s("preload_app", "True", 2),
         ]);
-        assert_eq!(p.unwrap().module, "shop::wsgi");
+        assert_eq!(p.unwrap().modules[0].0, "shop::wsgi");
         assert!(gunicorn(&[s("wsgi_app", "\"a:b\"", 1), s("preload_app", "False", 2)]).is_none());
     }
 }

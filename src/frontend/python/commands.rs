@@ -1,0 +1,416 @@
+//! Command lines in the repository that start a Python server or worker which forks after
+//! importing the application: `Procfile`s, Dockerfiles (`CMD`, `ENTRYPOINT`, `RUN`), shell scripts
+//! (also s6/runit `run` files and container entrypoints without an extension) and docker-compose
+//! `command:` lines. Each such command becomes a `<prefork>` function (see
+//! `servers`): gunicorn with `--preload`, uWSGI without `--lazy-apps`, a Celery worker with the
+//! prefork pool, an RQ worker (a fork per job). The app's import is the "before the fork".
+
+use super::servers::{self, Prefork};
+use crate::ir::{FileIr, Span};
+use std::path::Path;
+
+/// Files whose lines may start such a command.
+pub fn is_command_file(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let lower = name.to_ascii_lowercase();
+    // Service scripts without an extension: s6 and runit `run` files, container entrypoints.
+    let script = path.extension().is_none() && (lower == "run" || lower.contains("entrypoint"));
+    script
+        || lower == "procfile"
+        || lower.starts_with("dockerfile")
+        || lower.ends_with(".dockerfile")
+        || lower.ends_with(".sh")
+        || ((lower.starts_with("docker-compose") || lower.starts_with("compose"))
+            && (lower.ends_with(".yml") || lower.ends_with(".yaml")))
+}
+
+/// The IR of a command file: one `<prefork>` function per command that forks after loading
+/// the application.
+pub fn lower(path: &Path, text: &str) -> FileIr {
+    let mut ir = FileIr {
+        path: path.display().to_string(),
+        crate_name: "<commands>".to_string(),
+        ..Default::default()
+    };
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let mut next_call = 0;
+    for (line, logical) in logical_lines(text) {
+        let span = servers::line_span(line, first_line(text, line));
+        for prefork in preforks(dir, &words(&logical), span) {
+            servers::add(&mut ir, prefork, &mut next_call);
+        }
+    }
+    ir
+}
+
+fn first_line(text: &str, line: u32) -> &str {
+    text.lines().nth(line as usize - 1).unwrap_or("")
+}
+
+/// Lines with their `\` continuations joined, each with the number of its first line; a YAML
+/// `command:` or `entrypoint:` whose value follows as a block list (`- gunicorn`) or a block
+/// scalar (`>`, `|`) becomes one line.
+fn logical_lines(text: &str) -> Vec<(u32, String)> {
+    let mut out = Vec::new();
+    let mut current: Option<(u32, String)> = None;
+    let lines: Vec<&str> = text.lines().collect();
+    let mut skip_to = 0;
+    for (i, raw) in lines.iter().enumerate() {
+        if i < skip_to {
+            continue;
+        }
+        // A comment after the key (` # ...`) is not part of it.
+        let trimmed = raw.split(" #").next().unwrap_or(raw).trim();
+        let key = trimmed
+            .strip_suffix(':')
+            .or_else(|| trimmed.strip_suffix(": >"))
+            .or_else(|| trimmed.strip_suffix(": |"))
+            .or_else(|| trimmed.strip_suffix(": >-"))
+            .or_else(|| trimmed.strip_suffix(": |-"));
+        if matches!(key, Some("command" | "entrypoint")) {
+            let indent = raw.len() - raw.trim_start().len();
+            let block: Vec<&str> = lines[i + 1..]
+                .iter()
+                .take_while(|l| l.trim().is_empty() || l.len() - l.trim_start().len() > indent)
+                .map(|l| l.split(" #").next().unwrap_or(l).trim())
+                .map(|l| l.trim_start_matches("- "))
+                .collect();
+            skip_to = i + 1 + block.len();
+            out.push((i as u32 + 1, block.join(" ")));
+            continue;
+        }
+        let (start, mut acc) = current.take().unwrap_or((i as u32 + 1, String::new()));
+        match raw.trim_end().strip_suffix('\\') {
+            Some(head) => {
+                acc.push_str(head);
+                acc.push(' ');
+                current = Some((start, acc));
+            }
+            None => {
+                acc.push_str(raw);
+                out.push((start, acc));
+            }
+        }
+    }
+    out.extend(current);
+    out
+}
+
+/// Shell words of a line: quotes group, a `#` outside quotes starts a comment, the brackets
+/// and commas of an exec-form array (`CMD ["gunicorn", "app:app"]`) separate, and `&&`, `||`,
+/// `;`, `|`, `&` become `;` (one command ends there).
+fn words(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let mut quote: Option<char> = None;
+    let mut chars = line.chars().peekable();
+    let flush = |word: &mut String, out: &mut Vec<String>| {
+        if !word.is_empty() {
+            out.push(std::mem::take(word));
+        }
+    };
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => word.push(c),
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '#') if word.is_empty() => break,
+            (None, c) if c.is_whitespace() || matches!(c, '[' | ']' | ',') => {
+                flush(&mut word, &mut out)
+            }
+            (None, ';' | '&' | '|') => {
+                flush(&mut word, &mut out);
+                while chars.peek().is_some_and(|n| matches!(n, '&' | '|')) {
+                    chars.next();
+                }
+                out.push(";".to_string());
+            }
+            (None, c) => word.push(c),
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+/// The servers and workers started by one command line.
+fn preforks(dir: &Path, words: &[String], span: Span) -> Vec<Prefork> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let program = words[i].rsplit('/').next().unwrap_or(&words[i]);
+        let end = words[i + 1..]
+            .iter()
+            .position(|w| w == ";")
+            .map_or(words.len(), |p| i + 1 + p);
+        let args = &words[i + 1..end];
+        let found = match program {
+            "gunicorn" => gunicorn(dir, args, span),
+            "uwsgi" => uwsgi(dir, args, span),
+            "celery" => celery(args, span),
+            "rq" if args.first().is_some_and(|a| a == "worker") => rq(&args[1..], span),
+            "rqworker" => rq(args, span),
+            _ => None,
+        };
+        if let Some(p) = found {
+            out.push(p);
+            i = end;
+        }
+        i += 1;
+    }
+    out
+}
+
+/// `--name value`, `--name=value` and `-Xvalue` options, by their names.
+fn option<'a>(args: &'a [String], names: &[&str]) -> Option<&'a str> {
+    for (i, a) in args.iter().enumerate() {
+        for name in names {
+            if a == name {
+                return args.get(i + 1).map(String::as_str);
+            }
+            if let Some(v) = a.strip_prefix(name) {
+                if let Some(v) = v.strip_prefix('=') {
+                    return Some(v);
+                }
+                // `-Aproj`: only single-letter options take a glued value.
+                if name.len() == 2 && !v.is_empty() {
+                    return Some(v);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// gunicorn options that take no value: anything else starting with `-` consumes the next word.
+const GUNICORN_FLAGS: &[&str] = &[
+    "--preload",
+    "--reload",
+    "-D",
+    "--daemon",
+    "--check-config",
+    "--print-config",
+    "--spew",
+    "--capture-output",
+    "--enable-stdio-inheritance",
+    "--no-sendfile",
+    "--reuse-port",
+    "--strip-header-spaces",
+    "--proxy-protocol",
+    "--suppress-ragged-eofs",
+    "--do-handshake-on-connect",
+    "-R",
+    "-v",
+    "--version",
+];
+
+/// gunicorn loads the app in the master before forking its workers with `--preload`, or with
+/// `preload_app = True` in its configuration file: the one given by `-c` (a path, or
+/// `python:module`), else `./gunicorn.conf.py` ("searched in the current working directory",
+/// gunicorn docs), read when it is in the tree next to the command.
+fn gunicorn(dir: &Path, args: &[String], span: Span) -> Option<Prefork> {
+    let mut preload = args.iter().any(|a| a == "--preload");
+    let config = match option(args, &["-c", "--config"]) {
+        Some(c) => match c.strip_prefix("python:") {
+            Some(module) => format!("{}.py", module.replace('.', "/")),
+            None => c.to_string(),
+        },
+        None => "gunicorn.conf.py".to_string(),
+    };
+    preload |= std::fs::read_to_string(dir.join(config)).is_ok_and(|t| {
+        t.lines().any(|l| {
+            let code = l.split('#').next().unwrap_or(l);
+            let l: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+            l == "preload_app=True"
+        })
+    });
+    if !preload {
+        return None;
+    }
+    let mut app = None;
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        if a.starts_with('-') {
+            if !a.contains('=') && !GUNICORN_FLAGS.contains(&a.as_str()) {
+                i += 1;
+            }
+        } else if app.is_none() {
+            app = servers::app_module(a);
+        }
+        i += 1;
+    }
+    Some(Prefork {
+        modules: vec![(app?, span)],
+        fork: "forklint::python::prefork@gunicorn",
+        fork_span: span,
+    })
+}
+
+/// uWSGI options that take no value.
+const UWSGI_FLAGS: &[&str] = &[
+    "master",
+    "lazy-apps",
+    "lazy",
+    "enable-threads",
+    "die-on-term",
+    "vacuum",
+    "single-interpreter",
+    "need-app",
+    "strict",
+    "thunder-lock",
+    "no-orphans",
+    "honour-stdin",
+];
+
+/// uWSGI's options as settings (`-M` is `master`, `-p` `processes`, `-w` `module`), decided as an
+/// ini file's are.
+fn uwsgi(dir: &Path, args: &[String], span: Span) -> Option<Prefork> {
+    let mut settings = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        i += 1;
+        let Some(name) = a.strip_prefix('-') else {
+            continue;
+        };
+        let name = name.trim_start_matches('-');
+        let (key, glued) = match name.split_once('=') {
+            Some((k, v)) => (k, Some(v.to_string())),
+            None => (name, None),
+        };
+        let key = match key {
+            "M" => "master",
+            "p" => "processes",
+            "w" => "module",
+            k => k,
+        };
+        let value = match glued {
+            Some(v) => v,
+            None if UWSGI_FLAGS.contains(&key) => "true".to_string(),
+            None => match args.get(i) {
+                Some(v) if !v.starts_with('-') => {
+                    i += 1;
+                    v.clone()
+                }
+                _ => "true".to_string(),
+            },
+        };
+        settings.push((key.to_string(), value, span));
+    }
+    servers::uwsgi_settings(dir, &settings)
+}
+
+/// The fork of a `celery worker` command; link.rs puts the task modules' imports before it.
+pub const CELERY_FORK: &str = "forklint::python::prefork@celery";
+
+/// Pools that run tasks in the worker's own process: no fork.
+const CELERY_NO_FORK: &[&str] = &["solo", "threads", "gevent", "eventlet", "custom"];
+
+/// `celery -A proj worker`: the worker imports the app (`-A`) and then its prefork pool (the
+/// default) forks the child processes; `--pool solo/threads/gevent/eventlet` does not fork.
+fn celery(args: &[String], span: Span) -> Option<Prefork> {
+    if !args.iter().any(|a| a == "worker") {
+        return None;
+    }
+    let pool = option(args, &["-P", "--pool"]).unwrap_or("prefork");
+    if CELERY_NO_FORK.contains(&pool) {
+        return None;
+    }
+    let app = servers::app_module(option(args, &["-A", "--app"])?)?;
+    Some(Prefork {
+        modules: vec![(app, span)],
+        fork: CELERY_FORK,
+        fork_span: span,
+    })
+}
+
+/// `rq worker`: the worker imports its settings module (`-c`) and worker class (`-w`), then forks
+/// a work horse per job; `SimpleWorker` runs jobs in its own process and `SpawnWorker` spawns.
+fn rq(args: &[String], span: Span) -> Option<Prefork> {
+    let mut modules = Vec::new();
+    if let Some(config) = option(args, &["-c", "--config"]) {
+        modules.push((servers::app_module(config)?, span));
+    }
+    if let Some(class) = option(args, &["-w", "--worker-class"]) {
+        let (module, name) = class.rsplit_once('.').unwrap_or(("", class));
+        if matches!(name, "SimpleWorker" | "SpawnWorker") {
+            return None;
+        }
+        if !module.is_empty() && module != "rq" && !module.starts_with("rq.") {
+            modules.push((servers::app_module(module)?, span));
+        }
+    }
+    if modules.is_empty() {
+        return None;
+    }
+    Some(Prefork {
+        modules,
+        fork: "forklint::python::prefork@rq",
+        fork_span: span,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn modules(line: &str) -> Vec<(Vec<String>, &'static str)> {
+        preforks(Path::new(""), &words(line), Span::default())
+            .into_iter()
+            .map(|p| (p.modules.into_iter().map(|m| m.0).collect(), p.fork))
+            .collect()
+    }
+
+    #[test]
+    fn command_lines_name_the_app_and_the_fork() {
+        let g =
+            modules("web: gunicorn -w 4 -k uvicorn.workers.UvicornWorker --preload shop.wsgi:app");
+        assert_eq!(
+            g,
+            [(
+                vec!["shop::wsgi".to_string()],
+                "forklint::python::prefork@gunicorn"
+            )]
+        );
+        assert!(modules("CMD [\"gunicorn\", \"-b\", \"0.0.0.0:80\", \"app:app\"]").is_empty());
+        let u = modules("uwsgi --module shop.wsgi:application --master --processes 4");
+        assert_eq!(u[0].0, ["shop::wsgi"]);
+        assert!(modules("uwsgi --module shop.wsgi --master --lazy-apps").is_empty());
+        assert_eq!(modules("celery -A proj worker -l info")[0].0, ["proj"]);
+        assert!(modules("celery -A proj worker --pool=solo").is_empty());
+        assert!(modules("celery -A proj beat").is_empty());
+        assert_eq!(
+            modules("rq worker -c settings -w jobs.workers.Tracked high")[0].0,
+            ["settings", "jobs::workers"]
+        );
+        assert!(modules("rq worker -c settings -w rq.worker.SimpleWorker").is_empty());
+        assert!(modules("pip install gunicorn celery rq uwsgi").is_empty());
+        // A comment ends the words; commands after `&&` are read on their own.
+        assert_eq!(
+            modules("cd /app && gunicorn --preload app:app # note").len(),
+            1
+        );
+    }
+
+    #[test]
+    fn yaml_block_commands_are_one_line() {
+        let yaml = "services:\n  web:\n    command:  # the app\n      - gunicorn\n      - \"--preload\"  # shared\n      - shop.wsgi:app\n    ports:\n      - 80\n";
+        let lines = logical_lines(yaml);
+        let (line, text) = lines.iter().find(|(_, t)| t.contains("gunicorn")).unwrap();
+        assert_eq!(*line, 3);
+        assert_eq!(modules(text)[0].0, ["shop::wsgi"]);
+        assert!(!text.contains("80"), "{text}");
+        let folded = logical_lines("x:\n  command: >\n    celery -A ledger\n    worker\n");
+        assert_eq!(modules(&folded[1].1)[0].0, ["ledger"]);
+    }
+
+    #[test]
+    fn continued_lines_are_one_command() {
+        let lines = logical_lines("RUN a \\\n  b\nCMD c\n");
+        assert_eq!(lines[0].0, 1);
+        assert!(lines[0].1.contains('b'));
+        assert_eq!(lines[1], (3, "CMD c".to_string()));
+    }
+}

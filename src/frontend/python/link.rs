@@ -1,0 +1,202 @@
+//! What one Python module cannot know alone, joined once every file is lowered:
+//! - post-fork hooks across modules: a hook in one module (gunicorn's `post_fork` in its
+//!   configuration, a uWSGI `@postfork` or Celery `worker_process_init` handler) that recreates,
+//!   closes or disposes of a global of another module makes that global's object each process's
+//!   own: each call that binds such a global gets the per-process marker after it, as a pid
+//!   check would;
+//! - Celery's task modules: a worker imports every module that defines tasks (its `include`,
+//!   `imports` and autodiscovery) before the prefork pool forks, so each `celery worker` fork
+//!   gets their imports first;
+//! - methods inherited across modules: `w.work()` on a class whose bases (through aliases and
+//!   other modules) lead to `rq.worker.Worker` is looked up on the class that defines it.
+
+use super::commands::CELERY_FORK;
+use super::lower::PER_PROCESS;
+use crate::frontend::Language;
+use crate::ir::{Block, Call, Callee, FileIr, FnKind, Node};
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+/// Marks the objects that some hook of the program resets in every child, and retypes method
+/// calls to the class that defines the method.
+pub fn link(irs: &mut [FileIr]) {
+    inherit_methods(irs);
+    reset_in_child(irs);
+    import_celery_tasks(irs);
+}
+
+fn import_celery_tasks(irs: &mut [FileIr]) {
+    let marker = format!("self::{}", super::lower::CELERY_TASKS_FN);
+    let modules: Vec<String> = irs
+        .iter()
+        .filter(|ir| is_python(ir) && ir.functions.iter().any(|f| f.path == marker))
+        .map(prefix)
+        .collect();
+    if modules.is_empty() {
+        return;
+    }
+    for ir in irs.iter_mut().filter(|ir| is_python(ir)) {
+        let mut next = max_id(ir) + 1;
+        for f in &mut ir.functions {
+            let fork = Callee::Path(vec![CELERY_FORK.to_string()]);
+            let Some((at, span)) = f.body.nodes.iter().enumerate().find_map(|(i, n)| match n {
+                Node::Call(c) if c.callee == fork => Some((i, c.span)),
+                _ => None,
+            }) else {
+                continue;
+            };
+            for (k, module) in modules.iter().enumerate() {
+                let import = Callee::Path(vec![format!("{module}::{}", super::MODULE_FN)]);
+                f.body
+                    .nodes
+                    .insert(at + k, Node::Call(Call::new(next, import, span)));
+                next += 1;
+            }
+        }
+    }
+}
+
+fn is_python(ir: &FileIr) -> bool {
+    Language::of(Path::new(&ir.path)) == Some(Language::Python)
+}
+
+/// The file's module path, `pkg::mod`.
+fn prefix(ir: &FileIr) -> String {
+    std::iter::once(ir.crate_name.as_str())
+        .chain(ir.module.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
+/// `self::X` of a file as an absolute path.
+fn absolute(prefix: &str, path: &str) -> String {
+    match path.strip_prefix("self::") {
+        Some(rest) => format!("{prefix}::{rest}"),
+        None => path.to_string(),
+    }
+}
+
+/// Aliases and class bases can chain; real hierarchies are shallow.
+const MAX_STEPS: usize = 12;
+
+fn inherit_methods(irs: &mut [FileIr]) {
+    let mut bases: HashMap<String, String> = HashMap::new();
+    let mut methods: HashSet<String> = HashSet::new();
+    for ir in irs.iter().filter(|ir| is_python(ir)) {
+        let p = prefix(ir);
+        for (alias, target) in &ir.reexports {
+            bases.insert(absolute(&p, alias), absolute(&p, target));
+        }
+        for f in ir.functions.iter().filter(|f| f.kind == FnKind::Method) {
+            methods.insert(absolute(&p, &f.path));
+        }
+    }
+    if bases.is_empty() {
+        return;
+    }
+    for ir in irs.iter_mut().filter(|ir| is_python(ir)) {
+        let p = prefix(ir);
+        for f in &mut ir.functions {
+            for_each_call_mut(&mut f.body, &mut |call| {
+                let Callee::Method { name, ty: Some(ty) } = &mut call.callee else {
+                    return;
+                };
+                let start = absolute(&p, ty);
+                let mut owner = start.clone();
+                for _ in 0..MAX_STEPS {
+                    if methods.contains(&format!("{owner}::{name}")) {
+                        break;
+                    }
+                    match bases.get(&owner) {
+                        Some(next) if *next != owner => owner = next.clone(),
+                        _ => break,
+                    }
+                }
+                if owner != start {
+                    *ty = owner;
+                }
+            });
+        }
+    }
+}
+
+fn for_each_call_mut(block: &mut Block, f: &mut dyn FnMut(&mut Call)) {
+    for node in &mut block.nodes {
+        match node {
+            Node::Call(c) => f(c),
+            Node::Branch(b) => {
+                for arm in &mut b.arms {
+                    for_each_call_mut(&mut arm.body, f);
+                }
+            }
+            Node::Loop { body, .. } | Node::Block(body) => for_each_call_mut(body, f),
+            _ => {}
+        }
+    }
+}
+
+fn reset_in_child(irs: &mut [FileIr]) {
+    let resets: HashSet<&str> = irs
+        .iter()
+        .flat_map(|ir| ir.resets_in_child.iter().map(String::as_str))
+        .collect();
+    if resets.is_empty() {
+        return;
+    }
+    let resets: Vec<String> = resets.into_iter().map(str::to_string).collect();
+    for ir in irs.iter_mut().filter(|ir| is_python(ir)) {
+        let prefix = prefix(ir);
+        let is_reset = |name: &str| {
+            let global = format!("{prefix}::{name}");
+            resets
+                .iter()
+                .any(|r| *r == global || r.starts_with(&format!("{global}::")))
+        };
+        let mut next = max_id(ir) + 1;
+        for f in &mut ir.functions {
+            mark(&mut f.body, &is_reset, &mut next);
+        }
+    }
+}
+
+fn max_id(ir: &FileIr) -> u32 {
+    let mut max = 0;
+    for f in &ir.functions {
+        crate::analysis::program::for_each_call(&f.body, &mut |c| max = max.max(c.id));
+    }
+    max
+}
+
+/// Inserts the marker after each call whose result a reset global receives.
+fn mark(block: &mut Block, is_reset: &dyn Fn(&str) -> bool, next: &mut u32) {
+    let mut i = 0;
+    while i < block.nodes.len() {
+        let marker = match &mut block.nodes[i] {
+            Node::Call(c) => c
+                .bind
+                .as_deref()
+                .filter(|b| is_reset(b))
+                .map(|b| (b.to_string(), c.span)),
+            Node::Branch(b) => {
+                for arm in &mut b.arms {
+                    mark(&mut arm.body, is_reset, next);
+                }
+                None
+            }
+            Node::Loop { body, .. } | Node::Block(body) => {
+                mark(body, is_reset, next);
+                None
+            }
+            _ => None,
+        };
+        if let Some((var, span)) = marker {
+            let mut c = Call::new(*next, Callee::Path(vec![PER_PROCESS.to_string()]), span);
+            *next += 1;
+            c.receiver = Some(var.clone());
+            c.arg_vars = vec![var];
+            block.nodes.insert(i + 1, Node::Call(c));
+            i += 1;
+        }
+        i += 1;
+    }
+}
