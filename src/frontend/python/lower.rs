@@ -523,6 +523,7 @@ impl<'s> Lowerer<'s> {
                         locals: Vec::new(),
                     },
                     span,
+                    ..Arm::default()
                 }
             })
             .collect();
