@@ -648,7 +648,7 @@ fn runtime_of(
     regions: &[Region],
 ) -> Option<String> {
     let exe = executable?;
-    let files = std::iter::once(exe).chain(regions.iter().filter_map(|r| r.path.as_deref()));
+    let files = std::iter::once(exe).chain(regions.iter().filter_map(Region::path));
     for file in files {
         if let Some(rt) = cat.runtime_of_object(file) {
             return Some(rt.key.clone());
