@@ -131,9 +131,18 @@ pub fn inspect(root: &ProcRoot, pid: i32) -> Result<Report, InspectError> {
     };
     let wants_python_names =
         runtime.as_deref() == Some("python") && root.is_live() && threads.len() > 1;
-    // A Python name can only name the owner of a thread no library has claimed by its start
-    // routine; when every other thread is claimed, the interpreter is not read at all.
-    let unclaimed = threads.iter().any(|t| t.tid != pid && t.library.is_none());
+    // A Python name can only tell more about a thread no library has claimed by its start
+    // routine and whose OS name says nothing (it is the process name, or unknown): CPython 3.14
+    // and later give each threading.Thread its name at the OS level, and the catalogue's
+    // patterns are written for names cut to 15 bytes. The interpreter is read only when such a
+    // thread exists.
+    let process_name = threads
+        .iter()
+        .find(|t| t.tid == pid)
+        .map_or(stat.comm.as_str(), |t| t.name.as_str());
+    let unclaimed = threads
+        .iter()
+        .any(|t| t.tid != pid && t.library.is_none() && (t.name == process_name || t.name == "?"));
     let python_names = (wants_python_names && unclaimed && threads.len() <= stack::MAX_THREADS)
         .then(|| std::thread::spawn(move || python::thread_names(pid)));
 
