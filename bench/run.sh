@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # forklint's benchmark (never run in CI): forklint against the syn parse floor, semgrep and
 # ast-grep on one corpus, side by side in one hyperfine run; linearity at a quarter, half and all
-# of the corpus; a 10,000-function call chain; and `forklint inspect` against `lsof -p`.
+# of the corpus; a 10,000-function call chain; `forklint inspect` against `lsof -p` (alternating
+# runs, bench/alternate.py); with REPOS, check with and without the prefilter on real projects.
 #
 # Usage: bench/run.sh CORPUS [REPOS]
 #   CORPUS  a folder of Rust sources: e.g. a `cargo vendor` tree of about 540 crates without windows*/winapi*
@@ -161,55 +162,66 @@ for n in 10000 20000; do
   echo "| $n | $(printf '%.3f' "$med") s | $cnt |"
 done
 
-# `forklint inspect` on a process with ~1,000 fds and 50 threads, against `lsof -p`.
+# `forklint inspect --format json` on a CPython process holding 1,000 open files and 50 threads
+# (49 threading.Thread + the main one), against `lsof -p`, in alternating runs.
 echo
-echo "## inspect (a process with 1,000 fds and 50 threads)"
-python3 - <<'PY' &
-import os, threading, time
-fds = [os.open("/dev/null", os.O_RDONLY) for _ in range(1000)]
+echo "## inspect (a python3 process with 1,000 open files and 50 threads)"
+command -v lsof >/dev/null || { apt-get update -qq && apt-get install -y -qq lsof; }
+files_dir=$(mktemp -d)
+python3 - "$files_dir" >"$OUT/inspect.pid" <<'PY' &
+import os, sys, threading, time
+fds = [os.open(os.path.join(sys.argv[1], f"f{i}"), os.O_RDWR | os.O_CREAT) for i in range(1000)]
 for _ in range(49):
-    threading.Thread(target=time.sleep, args=(120,), daemon=True).start()
-time.sleep(120)
+    threading.Thread(target=time.sleep, args=(600,), daemon=True).start()
+print(os.getpid(), flush=True)
+time.sleep(600)
 PY
 target=$!
-sleep 1
-if "$FORKLINT" inspect "$target" >/dev/null 2>&1 || [ $? = 1 ]; then
-  hyperfine -N --style none --runs 20 --warmup 2 -i --export-json "$OUT/inspect.json" \
-    -n "forklint inspect" "$FORKLINT inspect $target" -n "lsof -p" "lsof -p $target" >/dev/null 2>&1
-  python3 - "$OUT/inspect.json" <<'PY'
-import json, sys
-rs = {r["command"]: r["median"] for r in json.load(open(sys.argv[1]))["results"]}
-print("| tool | median wall |\n|---|---|")
-for k, v in rs.items():
-    print(f"| {k} | {v * 1000:.1f} ms |")
-print(f"\nforklint inspect / lsof -p = {rs['forklint inspect'] / rs['lsof -p']:.2f}")
-PY
+while [ ! -s "$OUT/inspect.pid" ]; do sleep 0.1; done
+rc=0
+"$FORKLINT" inspect --format json "$target" >"$OUT/inspect.json" 2>&1 || rc=$?
+threads=$(ls "/proc/$target/task" | wc -l)
+open=$(ls "/proc/$target/fd" | wc -l)
+# Exit 1 is the verdict "unsafe" (the threads); 2 would mean no inspection at all.
+if [ "$threads" = 50 ] && [ "$open" -ge 1000 ] && [ "$rc" -le 1 ]; then
+  python3 alternate.py "${INSPECT_RUNS:-10}" "forklint inspect=$FORKLINT inspect --format json $target" "lsof -p=lsof -p $target"
 else
-  echo "forklint inspect: n/a (not in this build)"
+  echo "inspect: not measured (the process has $threads threads and $open fds; inspect exited $rc, see $OUT/inspect.json)"
 fi
 kill "$target" 2>/dev/null || true
+rm -rf "$files_dir"
 
-# Real projects: `check` with and without the prefilter on each repository, alternating runs.
+# Real projects: `check` with and without the prefilter on each repository, alternating runs
+# (medians of REAL_RUNS rounds, default 5, wall and CPU); the worst ratio of each is printed.
 if [ -n "$REPOS" ]; then
+  rm -f "$OUT"/real-*.json
   echo
   echo "## Real projects: check with / without the prefilter"
-  echo "| project | .rs files | prefilter | --no-prefilter | ratio |"
-  echo "|---|---|---|---|---|"
-  worst=0 worst_name=none
+  echo "| project | .rs files | prefilter wall | --no-prefilter wall | wall ratio | CPU ratio |"
+  echo "|---|---|---|---|---|---|"
   for repo in "$REPOS"/*/; do
     name=$(basename "$repo")
     n=$(find "$repo" -name '*.rs' -type f | wc -l)
     [ "$n" -gt 0 ] || continue
-    hyperfine -N --style none --runs "$RUNS" --warmup 1 -i --export-json "$OUT/real-$name.json" \
-      -n with "$FORKLINT check -q --format json $repo" \
-      -n without "$FORKLINT check -q --format json --no-prefilter $repo" >/dev/null 2>&1
-    read -r with without < <(python3 -c "import json; r={x['command']: x['median'] for x in json.load(open('$OUT/real-$name.json'))['results']}; print(r['with'], r['without'])")
-    ratio=$(python3 -c "print(f'{$with / $without:.2f}')")
-    echo "| $name | $n | $(printf '%.3f' "$with") s | $(printf '%.3f' "$without") s | ${ratio}x |"
-    if python3 -c "import sys; sys.exit(0 if $ratio > $worst else 1)"; then worst=$ratio worst_name=$name; fi
+    ALTERNATE_JSON="$OUT/real-$name.json" python3 alternate.py "${REAL_RUNS:-5}" \
+      "with=$FORKLINT check -q --format json $repo" \
+      "without=$FORKLINT check -q --format json --no-prefilter $repo"
+    python3 - "$OUT/real-$name.json" "$name" "$n" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+w, o = r["with"], r["without"]
+print(f"| {sys.argv[2]} | {sys.argv[3]} | {w['wall']:.3f} s | {o['wall']:.3f} s "
+      f"| {w['wall'] / o['wall']:.2f}x | {w['cpu'] / o['cpu']:.2f}x |")
+PY
   done
-  echo
-  echo "worst prefilter / no-prefilter ratio: ${worst}x ($worst_name)"
+  python3 - "$OUT" <<'PY'
+import glob, json, os, sys
+rows = {os.path.basename(p)[5:-5]: json.load(open(p)) for p in glob.glob(os.path.join(sys.argv[1], "real-*.json"))}
+for what in ("wall", "cpu"):
+    name, r = max(rows.items(), key=lambda kv: kv[1]["with"][what] / kv[1]["without"][what])
+    print(f"\nworst prefilter / no-prefilter {what} ratio: {r['with'][what] / r['without'][what]:.2f}x ({name})", end="")
+print()
+PY
 fi
 
 # `forklint trace` overhead: a program that starts 1,000 threads and forks 100 times (each child

@@ -379,6 +379,56 @@ sys.stdin.read()
     );
 }
 
+/// A Python thread that names itself at the OS level (as CPython 3.14 does for every
+/// threading.Thread) says who it is without the interpreter being read: no Python names are
+/// looked up, and the OS name is what the report shows. A thread carrying the process name
+/// still has its Python name read (the test above).
+#[test]
+fn python_threads_named_at_the_os_level_need_no_interpreter_read() {
+    let script = r#"
+import ctypes, sys, threading, time
+def work():
+    ctypes.CDLL(None).prctl(15, b"ledger-flusher", 0, 0, 0)
+    ready.set()
+    time.sleep(600)
+ready = threading.Event()
+threading.Thread(target=work, name="flusher", daemon=True).start()
+ready.wait()
+print("ready", flush=True)
+sys.stdin.read()
+"#;
+    let mut child = Command::new("python3")
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 must be installed for this test");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let pid = child.id() as i32;
+    let result = forklint::inspect::inspect(pid);
+    let _ = child.kill();
+    let _ = child.wait();
+    let r = result.expect("inspect python3");
+    assert_eq!(r.threads.len(), 2, "{:?}", r.threads);
+    let thread = r.threads.iter().find(|t| t.tid != pid).unwrap();
+    assert_eq!(thread.name, "ledger-flusher");
+    assert!(
+        r.threads.iter().all(|t| t.python_name.is_none()),
+        "{:?}",
+        r.threads
+    );
+    assert_eq!(r.verdict, Verdict::Unsafe);
+    let fl001 = r.findings.iter().find(|f| f.rule == "FL001").unwrap();
+    assert!(
+        fl001.message.contains("ledger-flusher"),
+        "{}",
+        fl001.message
+    );
+}
+
 #[test]
 fn bad_arguments_and_missing_processes_exit_2_with_a_message() {
     let out = forklint(&["inspect", "abc"]);

@@ -3,15 +3,13 @@
 
 use super::args::CheckArgs;
 use super::output;
-use super::settings::{tidy, BaselineUse, Input, Settings};
+use super::settings::{tidy, Input, Settings};
 use crate::analysis;
 use crate::catalog::Catalog;
-use crate::diagnostic::{Finding, InputError};
+use crate::diagnostic::InputError;
 use crate::frontend::{self, rust::layout::Layout};
-use crate::gate::baseline::Baseline;
-use crate::gate::config::{self, Levels};
-use crate::gate::diffscope::Changed;
-use crate::gate::{fingerprint, suppress};
+use crate::gate::baseline::BaselineUse;
+use crate::gate::{self, config};
 use crate::pipeline::{self, CheckOptions, CheckReport};
 use crate::report::{self, Context, Tally};
 use crate::source::Sources;
@@ -44,29 +42,6 @@ fn analyse_text(name: &str, text: &str, catalog: &Catalog) -> CheckReport {
     }
     report.stats.files_seen = 1;
     report
-}
-
-/// Sets each finding's severity from the levels, dropping the findings of rules turned off.
-fn apply_levels(findings: Vec<Finding>, levels: &Levels) -> Vec<Finding> {
-    findings
-        .into_iter()
-        .filter_map(|mut f| {
-            let path = f
-                .location
-                .as_ref()
-                .map(|l| l.path.clone())
-                .unwrap_or_default();
-            let level = levels.severity(&f.rule, &path)?;
-            // At the rule's default level a finding keeps the severity the catalogue gave it
-            // (a redis-py pool that resets itself in a child is a note); a level set in the
-            // config or on the command line wins.
-            let default = crate::catalog::rules::find(&f.rule).map(|r| r.severity);
-            if Some(level) != default {
-                f.severity = level;
-            }
-            Some(f)
-        })
-        .collect()
 }
 
 fn read_stdin() -> anyhow::Result<String> {
@@ -149,71 +124,45 @@ fn execute(settings: &Settings) -> anyhow::Result<i32> {
         }
     };
 
-    let levels = &settings.levels;
-    let findings = apply_levels(std::mem::take(&mut report.findings), levels);
-    let outcome = suppress::apply(
-        findings,
+    let gated = gate::apply(
+        std::mem::take(&mut report.findings),
         &files,
         report.marked.as_deref(),
         &mut sources,
-        levels,
-        settings.require_reasons,
-    );
-    let mut findings = apply_levels(outcome.findings, levels);
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    let mut fingerprints: Vec<String> = findings
-        .iter()
-        .map(|f| fingerprint::of(f, &mut sources))
-        .collect();
-    let mut tally = Tally {
-        suppressed: outcome.suppressed,
-        ..Default::default()
-    };
-
+        &gate::Steps {
+            levels: &settings.levels,
+            require_reasons: settings.require_reasons,
+            baseline: settings.baseline.as_ref(),
+            new_from_rev: settings
+                .new_from_rev
+                .as_deref()
+                .map(|rev| (rev, settings.anchor.as_path())),
+        },
+    )
+    .map_err(|e| anyhow!(e))?;
     match &settings.baseline {
-        Some(BaselineUse::Write(file)) => {
-            let n = Baseline::write(file, &findings, &fingerprints).map_err(|e| anyhow!(e))?;
-            eprintln!(
-                "forklint: recorded {n} finding{} in the baseline {}",
-                if n == 1 { "" } else { "s" },
-                file.display()
-            );
-            tally.baselined = n;
-            findings.clear();
-            fingerprints.clear();
-        }
-        Some(BaselineUse::Compare(file)) => {
-            let baseline = Baseline::load(file).map_err(|e| anyhow!(e))?;
-            let matched = baseline.apply(findings, fingerprints);
-            findings = matched.findings;
-            fingerprints = matched.fingerprints;
-            tally.baselined = matched.baselined;
-            if matched.stale > 0 && !settings.quiet {
-                eprintln!(
-                    "forklint: {} baseline entr{} of {} match no finding any more; rerun with --write-baseline to prune",
-                    matched.stale,
-                    if matched.stale == 1 { "y" } else { "ies" },
-                    file.display()
-                );
-            }
-        }
-        None => {}
+        Some(BaselineUse::Write(file)) => eprintln!(
+            "forklint: recorded {} finding{} in the baseline {}",
+            gated.baselined,
+            if gated.baselined == 1 { "" } else { "s" },
+            file.display()
+        ),
+        Some(BaselineUse::Compare(file)) if gated.stale > 0 && !settings.quiet => eprintln!(
+            "forklint: {} baseline entr{} of {} match no finding any more; rerun with --write-baseline to prune",
+            gated.stale,
+            if gated.stale == 1 { "y" } else { "ies" },
+            file.display()
+        ),
+        _ => {}
     }
+    let tally = Tally {
+        suppressed: gated.suppressed,
+        baselined: gated.baselined,
+        unchanged: gated.unchanged,
+    };
+    let fingerprints = gated.fingerprints;
 
-    if let Some(rev) = &settings.new_from_rev {
-        let changed = Changed::since(rev, &settings.anchor).map_err(|e| anyhow!(e))?;
-        let before = findings.len();
-        let (kept, kept_fps): (Vec<Finding>, Vec<String>) = findings
-            .into_iter()
-            .zip(fingerprints)
-            .filter(|(f, _)| changed.is_new(f))
-            .unzip();
-        tally.unchanged = before - kept.len();
-        findings = kept;
-        fingerprints = kept_fps;
-    }
-
-    report.findings = findings;
+    report.findings = gated.findings;
     let ctx = Context {
         report: &report,
         fingerprints: &fingerprints,

@@ -10,6 +10,7 @@ pub mod inspect;
 pub mod output;
 pub mod rules;
 pub mod settings;
+pub mod trace;
 
 use args::{Cli, Command};
 use std::ffi::OsString;
@@ -19,7 +20,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<i32> {
     match &cli.command {
         Command::Check(args) => check::run(args),
         Command::Inspect(args) => inspect::run(args),
-        Command::Trace(args) => crate::trace::run(args),
+        Command::Trace(args) => trace::run(args),
         Command::Rules(args) => rules::run(args),
         Command::Explain { rule } => explain::run(rule),
         Command::Init { dir, force } => init::run(dir.as_deref(), *force),

@@ -3,6 +3,7 @@
 //! cannot be met is an error (exit 2) naming the flag or file at fault.
 
 use super::args::CheckArgs;
+use crate::gate::baseline::BaselineUse;
 use crate::gate::config::levels::resolve_rule;
 use crate::gate::config::{self, Config, FailOn, Level, Levels, Step};
 use crate::report::Format;
@@ -15,14 +16,6 @@ pub enum Input {
     Paths(Vec<PathBuf>),
     /// The text on stdin, as the file `name`.
     Stdin { name: String },
-}
-
-/// What to do with the baseline file.
-pub enum BaselineUse {
-    /// Hide the findings it records.
-    Compare(PathBuf),
-    /// Record the current findings in it.
-    Write(PathBuf),
 }
 
 pub struct Settings {

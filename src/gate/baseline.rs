@@ -8,6 +8,15 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// What to do with the baseline file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BaselineUse {
+    /// Hide the findings it records.
+    Compare(PathBuf),
+    /// Record the current findings in it.
+    Write(PathBuf),
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 struct File {
     version: u32,

@@ -2,9 +2,32 @@
 //! as it happens: the parent's state at that instant through `inspect`, where the fork was
 //! called, who started each live thread, and whether the child exec'd or went on.
 
-mod args;
+use std::ffi::OsString;
+use std::path::PathBuf;
 
-pub use args::{TraceArgs, TraceFailOn, TraceFormat};
+/// What to trace and how to report it (the command line's `trace` flags, resolved).
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Attach to this running process instead of starting `command`.
+    pub pid: Option<String>,
+    /// The program and its arguments.
+    pub command: Vec<OsString>,
+    /// Write the report here instead of stderr.
+    pub output: Option<PathBuf>,
+    pub format: Format,
+    /// A child that execs within this many milliseconds of its fork counts as fork-then-exec.
+    pub exec_within_ms: u64,
+    /// Exit 1 when the program exited 0 after an unsafe fork.
+    pub fail_on_unsafe: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One block per fork as it happens, then a summary by call site.
+    Human,
+    /// JSON lines: one object per fork, then a summary object.
+    Json,
+}
 
 /// Declares the modules that use ptrace, /proc and the ELF files of a running process.
 macro_rules! linux_modules {
@@ -19,7 +42,7 @@ linux_modules!(
 /// Runs the trace; the exit code is the program's own (128 + signal when a signal ended it),
 /// 1 under `--fail-on unsafe` when it exited 0 after an unsafe fork, 2 when tracing failed.
 #[cfg(target_os = "linux")]
-pub fn run(args: &TraceArgs) -> anyhow::Result<i32> {
+pub fn run(args: &Options) -> anyhow::Result<i32> {
     use std::io::Write;
 
     let out: Box<dyn Write> = match &args.output {
@@ -51,7 +74,7 @@ pub fn run(args: &TraceArgs) -> anyhow::Result<i32> {
         return Ok(2);
     }
     let mut writer = render::Writer::new(out, args.format);
-    let mut session = session::Session::new(args.exec_within, &mut writer);
+    let mut session = session::Session::new(args.exec_within_ms, &mut writer);
     let mut tracer = tracer::Tracer::new(tasks, root);
     let ending = tracer.run(&mut session);
     session.flush(true);
@@ -67,17 +90,15 @@ pub fn run(args: &TraceArgs) -> anyhow::Result<i32> {
         return Ok(2);
     }
     let code = program_exit.unwrap_or(0);
-    Ok(
-        if code == 0 && unsafe_forks && args.fail_on == TraceFailOn::Unsafe {
-            1
-        } else {
-            code
-        },
-    )
+    Ok(if code == 0 && unsafe_forks && args.fail_on_unsafe {
+        1
+    } else {
+        code
+    })
 }
 
 #[cfg(not(target_os = "linux"))]
-pub fn run(_args: &TraceArgs) -> anyhow::Result<i32> {
+pub fn run(_args: &Options) -> anyhow::Result<i32> {
     eprintln!(
         "forklint: error: `trace` follows programs with Linux's ptrace and runs on Linux only"
     );

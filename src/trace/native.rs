@@ -5,7 +5,8 @@
 //! executable file mappings just after a call instruction, which a stale value left in an
 //! unused slot can also match.
 
-use crate::trace::memory::{self, Mapping};
+use crate::inspect::parse::maps::{region_at, Region};
+use crate::trace::memory;
 use crate::trace::stack::{Frame, FrameKind};
 use crate::trace::symbols::Symbolizer;
 
@@ -57,7 +58,7 @@ fn read_word(pid: i32, addr: u64) -> Option<u64> {
 }
 
 /// The return addresses by call-frame information, innermost first, starting with the pc.
-fn unwind(pid: i32, maps: &[Mapping], mut regs: Registers, symbols: &mut Symbolizer) -> Vec<u64> {
+fn unwind(pid: i32, maps: &[Region], mut regs: Registers, symbols: &mut Symbolizer) -> Vec<u64> {
     let mut found = vec![regs.pc];
     while found.len() < MAX_FRAMES {
         // A caller's pc is a return address: the call it returns from is one byte earlier.
@@ -66,7 +67,7 @@ fn unwind(pid: i32, maps: &[Mapping], mut regs: Registers, symbols: &mut Symboli
         } else {
             regs.pc - 1
         };
-        let Some(row) = memory::find(maps, lookup).and_then(|m| symbols.unwind_row(pid, m, lookup))
+        let Some(row) = region_at(maps, lookup).and_then(|m| symbols.unwind_row(pid, m, lookup))
         else {
             break;
         };
@@ -92,8 +93,8 @@ fn unwind(pid: i32, maps: &[Mapping], mut regs: Registers, symbols: &mut Symboli
     found
 }
 
-fn frame(pid: i32, maps: &[Mapping], addr: u64, symbols: &mut Symbolizer) -> Frame {
-    let mapping = memory::find(maps, addr);
+fn frame(pid: i32, maps: &[Region], addr: u64, symbols: &mut Symbolizer) -> Frame {
+    let mapping = region_at(maps, addr);
     let symbol = mapping
         .map(|m| symbols.resolve(pid, m, addr))
         .unwrap_or_default();
@@ -107,8 +108,8 @@ fn frame(pid: i32, maps: &[Mapping], addr: u64, symbols: &mut Symbolizer) -> Fra
     }
 }
 
-fn return_addresses(pid: i32, maps: &[Mapping], sp: u64) -> Vec<u64> {
-    let Some(stack) = memory::find(maps, sp) else {
+fn return_addresses(pid: i32, maps: &[Region], sp: u64) -> Vec<u64> {
+    let Some(stack) = region_at(maps, sp) else {
         return Vec::new();
     };
     let len = (stack.end - sp).min(STACK_BYTES) as usize;
@@ -118,7 +119,7 @@ fn return_addresses(pid: i32, maps: &[Mapping], sp: u64) -> Vec<u64> {
     let mut found = Vec::new();
     for word in bytes.chunks_exact(8) {
         let addr = u64::from_le_bytes(word.try_into().unwrap_or_default());
-        let in_code = memory::find(maps, addr).is_some_and(|m| m.executable && m.file().is_some());
+        let in_code = region_at(maps, addr).is_some_and(|m| m.executable && m.path().is_some());
         if in_code && follows_call(pid, addr) {
             found.push(addr);
             if found.len() == MAX_FRAMES {

@@ -1,7 +1,7 @@
 //! CPython stacks of a traced process, read from its memory with py-spy (without stopping it:
 //! the thread of interest is already in a ptrace stop, and py-spy cannot attach a second tracer).
 
-use crate::trace::memory::Mapping;
+use crate::inspect::parse::maps::Region;
 use crate::trace::stack::{Frame, FrameKind};
 use py_spy::config::{Config, LineNo, LockingStrategy};
 use py_spy::PythonSpy;
@@ -36,7 +36,7 @@ impl PythonStacks {
     pub fn threads(
         &mut self,
         pid: i32,
-        maps: &[Mapping],
+        maps: &[Region],
     ) -> Result<Option<Vec<PythonThread>>, String> {
         if !runs_python(maps) {
             return Ok(None);
@@ -106,8 +106,8 @@ pub fn thread_of(threads: &[PythonThread], tid: i32) -> Option<&PythonThread> {
         })
 }
 
-fn runs_python(maps: &[Mapping]) -> bool {
-    maps.iter().filter_map(Mapping::file).any(|path| {
+fn runs_python(maps: &[Region]) -> bool {
+    maps.iter().filter_map(Region::path).any(|path| {
         let base = path.rsplit('/').next().unwrap_or(path);
         base.starts_with("python") || base.starts_with("libpython")
     })

@@ -3,7 +3,7 @@
 
 use crate::diagnostic::Severity;
 use crate::inspect::model::{Fd, Verdict};
-use crate::trace::args::TraceFormat;
+use crate::trace::Format;
 use crate::trace::record::{ChildFate, Fate, ForkRecord};
 use crate::trace::session::Output;
 use crate::trace::tracer::ForkKind;
@@ -17,11 +17,11 @@ const ROWS: usize = 10;
 
 pub struct Writer {
     out: Box<dyn Write>,
-    format: TraceFormat,
+    format: Format,
 }
 
 impl Writer {
-    pub fn new(out: Box<dyn Write>, format: TraceFormat) -> Writer {
+    pub fn new(out: Box<dyn Write>, format: Format) -> Writer {
         Writer { out, format }
     }
 
@@ -33,8 +33,8 @@ impl Writer {
 
     pub fn summary(&mut self, summary: &Summary) {
         let text = match self.format {
-            TraceFormat::Json => json_line(summary),
-            TraceFormat::Human => human_summary(summary),
+            Format::Json => json_line(summary),
+            Format::Human => human_summary(summary),
         };
         self.write(&text);
     }
@@ -43,8 +43,8 @@ impl Writer {
 impl Output for Writer {
     fn fork(&mut self, record: &ForkRecord) {
         let text = match self.format {
-            TraceFormat::Json => json_line(record),
-            TraceFormat::Human => human_block(record),
+            Format::Json => json_line(record),
+            Format::Human => human_block(record),
         };
         self.write(&text);
     }

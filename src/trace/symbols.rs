@@ -3,7 +3,7 @@
 //! how to find the caller's frame (its `.eh_frame` call-frame information, read with gimli).
 //! Each file is read once per trace.
 
-use crate::trace::memory::Mapping;
+use crate::inspect::parse::maps::Region;
 use goblin::elf::{program_header::PT_LOAD, sym::STT_FUNC, Elf};
 use std::collections::HashMap;
 
@@ -53,8 +53,8 @@ pub struct Symbolizer {
 
 impl Symbolizer {
     /// The file's module and the address as the file numbers it (its virtual address).
-    fn module(&mut self, pid: i32, mapping: &Mapping, addr: u64) -> Option<(&mut Module, u64)> {
-        let path = mapping.file()?;
+    fn module(&mut self, pid: i32, mapping: &Region, addr: u64) -> Option<(&mut Module, u64)> {
+        let path = mapping.path()?;
         let module = self
             .modules
             .entry(path.to_string())
@@ -70,17 +70,17 @@ impl Symbolizer {
     }
 
     /// How to find the caller of the frame executing at `addr`.
-    pub fn unwind_row(&mut self, pid: i32, mapping: &Mapping, addr: u64) -> Option<UnwindRow> {
+    pub fn unwind_row(&mut self, pid: i32, mapping: &Region, addr: u64) -> Option<UnwindRow> {
         let (module, vaddr) = self.module(pid, mapping, addr)?;
         module.frames.as_ref()?.row(vaddr)
     }
 
     /// Resolves `addr`, which lies in `mapping`; `pid` locates files of another mount namespace.
-    pub fn resolve(&mut self, pid: i32, mapping: &Mapping, addr: u64) -> Symbol {
+    pub fn resolve(&mut self, pid: i32, mapping: &Region, addr: u64) -> Symbol {
         let Some((module, vaddr)) = self.module(pid, mapping, addr) else {
             return Symbol::default();
         };
-        let path = mapping.file().unwrap_or_default();
+        let path = mapping.path().unwrap_or_default();
         let i = module
             .functions
             .partition_point(|(start, _, _)| *start <= vaddr);

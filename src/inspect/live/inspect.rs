@@ -110,6 +110,42 @@ pub fn inspect(root: &ProcRoot, pid: i32) -> Result<Report, InspectError> {
         }
     };
 
+    // Two reads wait on something other than this process's own work: the first read of
+    // /proc/locks in a process sleeps for milliseconds in the kernel, and CPython's thread names
+    // need py-spy to parse libpython. Both start now, on their own threads, and are joined where
+    // their results are used, so they overlap the fd walk instead of adding to it.
+    let proc_locks = {
+        let path = root.path("locks");
+        std::thread::spawn(move || std::fs::read_to_string(path))
+    };
+    let maps = std::fs::read_to_string(root.pid(pid, "maps"));
+    let regions = maps.as_deref().map(parse_regions).unwrap_or_default();
+    let runtime = match &maps {
+        Ok(_) => runtime_of(root, pid, cat, executable.as_deref(), &regions),
+        Err(_) => None,
+    };
+    let mut threads = threads;
+    let origins_error = match &maps {
+        Ok(_) => attribute_threads(root, pid, cat, &regions, &mut threads),
+        Err(_) => None,
+    };
+    let wants_python_names =
+        runtime.as_deref() == Some("python") && root.is_live() && threads.len() > 1;
+    // A Python name can only tell more about a thread no library has claimed by its start
+    // routine and whose OS name says nothing (it is the process name, or unknown): CPython 3.14
+    // and later give each threading.Thread its name at the OS level, and the catalogue's
+    // patterns are written for names cut to 15 bytes. The interpreter is read only when such a
+    // thread exists.
+    let process_name = threads
+        .iter()
+        .find(|t| t.tid == pid)
+        .map_or(stat.comm.as_str(), |t| t.name.as_str());
+    let unclaimed = threads
+        .iter()
+        .any(|t| t.tid != pid && t.library.is_none() && (t.name == process_name || t.name == "?"));
+    let python_names = (wants_python_names && unclaimed && threads.len() <= stack::MAX_THREADS)
+        .then(|| std::thread::spawn(move || python::thread_names(pid)));
+
     let (fd_records, fds_ok) = match fds::read_fds(root, pid) {
         Ok((records, fdinfo_err)) => {
             if let Some(e) = fdinfo_err {
@@ -141,9 +177,11 @@ pub fn inspect(root: &ProcRoot, pid: i32) -> Result<Report, InspectError> {
         None
     };
     let fds = build_fds(root, (pid, &stat), cat, &fd_records, socket_index.as_ref());
-    let locks = build_locks(root, pid, &fd_records, fds_ok, &mut skip);
+    let proc_locks = proc_locks
+        .join()
+        .unwrap_or_else(|_| Err(io::Error::other("the reading thread failed")));
+    let locks = build_locks(pid, &fd_records, fds_ok, proc_locks, &mut skip);
 
-    let maps = std::fs::read_to_string(root.pid(pid, "maps"));
     let (libraries, executable_imports) = match &maps {
         Ok(text) => {
             let libs = build_libraries(root, pid, cat, text, &mut skip);
@@ -155,27 +193,25 @@ pub fn inspect(root: &ProcRoot, pid: i32) -> Result<Report, InspectError> {
             (Vec::new(), Vec::new())
         }
     };
-    let mut threads = threads;
-    let runtime = match &maps {
-        Ok(text) => {
-            let regions = parse_regions(text);
-            attribute_threads(root, pid, cat, &regions, &mut threads, &mut skip);
-            runtime_of(root, pid, cat, executable.as_deref(), &regions)
-        }
-        Err(_) => None,
-    };
-    if runtime.as_deref() == Some("python") && root.is_live() && threads.len() > 1 {
-        if threads.len() > stack::MAX_THREADS {
-            skip(
-                "python-threads",
-                format!(
-                    "more than {} threads: their Python names were not read",
-                    stack::MAX_THREADS
-                ),
-            );
-        } else {
-            name_python_threads(pid, cat, &mut threads, &mut skip);
-        }
+    if let Some(e) = origins_error {
+        skip(
+            "thread-origins",
+            format!("which library started each thread: {}", reason(&e)),
+        );
+    }
+    if let Some(names) = python_names {
+        let names = names
+            .join()
+            .unwrap_or_else(|_| Err("the thread reading the interpreter's memory failed".into()));
+        name_python_threads(pid, cat, names, &mut threads, &mut skip);
+    } else if wants_python_names && threads.len() > stack::MAX_THREADS {
+        skip(
+            "python-threads",
+            format!(
+                "more than {} threads: their Python names were not read",
+                stack::MAX_THREADS
+            ),
+        );
     }
 
     let environment = match std::fs::read(root.pid(pid, "environ")) {
@@ -402,11 +438,12 @@ fn link_sockets(
     }
 }
 
+/// `proc_locks` is what reading `/proc/locks` gave.
 fn build_locks(
-    root: &ProcRoot,
     pid: i32,
     records: &[FdRecord],
     fds_ok: bool,
+    proc_locks: io::Result<String>,
     skip: &mut impl FnMut(&str, String),
 ) -> Vec<Lock> {
     let mut locks: Vec<(LockLine, Option<&FdRecord>)> = Vec::new();
@@ -417,7 +454,7 @@ fn build_locks(
             }
         }
     }
-    match std::fs::read_to_string(root.path("locks")) {
+    match proc_locks {
         Ok(text) => {
             for line in parse_proc_locks(&text) {
                 if line.pid != Some(pid) {
@@ -519,30 +556,23 @@ fn build_libraries(
 
 /// Names the creator of threads whose name says nothing, from the object their start routine
 /// is in. A thread named after a known pool keeps that attribution unless its start routine
-/// tells more.
+/// tells more. Returns the error that stopped a read, if any.
 fn attribute_threads(
     root: &ProcRoot,
     pid: i32,
     cat: &Catalog,
     regions: &[Region],
     threads: &mut [Thread],
-    skip: &mut impl FnMut(&str, String),
-) {
+) -> Option<io::Error> {
     let tids: Vec<i32> = threads
         .iter()
         .filter(|t| t.tid != pid && t.tid > 0)
         .map(|t| t.tid)
         .collect();
     if tids.is_empty() {
-        return;
+        return None;
     }
     let (origins, error) = stacks::thread_origins(root, pid, &tids, regions);
-    if let Some(e) = error {
-        skip(
-            "thread-origins",
-            format!("which library started each thread: {}", reason(&e)),
-        );
-    }
     for t in threads.iter_mut() {
         let Some(path) = origins.get(&t.tid) else {
             continue;
@@ -565,17 +595,19 @@ fn attribute_threads(
         }
         t.attributed_by = Some("start_routine".into());
     }
+    error
 }
 
-/// Gives CPython threads their Python names, and through the catalogue's patterns their owners
-/// (`pymongo_*` is PyMongo's).
+/// Gives CPython threads the Python names py-spy read (`names`), and through the catalogue's
+/// patterns their owners (`pymongo_*` is PyMongo's).
 fn name_python_threads(
     pid: i32,
     cat: &Catalog,
+    names: Result<HashMap<i32, String>, String>,
     threads: &mut [Thread],
     skip: &mut impl FnMut(&str, String),
 ) {
-    let names = match python::thread_names(pid) {
+    let names = match names {
         Ok(names) => names,
         Err(e) => {
             skip("python-threads", format!("CPython's thread names: {e}"));
@@ -625,7 +657,7 @@ fn runtime_of(
     regions: &[Region],
 ) -> Option<String> {
     let exe = executable?;
-    let files = std::iter::once(exe).chain(regions.iter().filter_map(|r| r.path.as_deref()));
+    let files = std::iter::once(exe).chain(regions.iter().filter_map(Region::path));
     for file in files {
         if let Some(rt) = cat.runtime_of_object(file) {
             return Some(rt.key.clone());

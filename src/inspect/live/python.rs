@@ -19,6 +19,8 @@ fn read_names(pid: i32) -> Result<HashMap<i32, String>, String> {
     let mut config = py_spy::Config::default();
     // Read while the process runs: names do not need a consistent stack.
     config.blocking = py_spy::config::LockingStrategy::NonBlocking;
+    // Only the names are used: skip decoding each frame's line table.
+    config.lineno = py_spy::config::LineNo::NoLine;
     let mut spy = py_spy::PythonSpy::new(pid as _, &config).map_err(|e| e.to_string())?;
     let traces = spy.get_stack_traces().map_err(|e| e.to_string())?;
     Ok(traces

@@ -2,9 +2,9 @@
 //! [`crate::inspect::parse::stack`] to name the object that started it.
 
 use crate::inspect::live::ProcRoot;
-use crate::inspect::parse::maps::Region;
+use crate::inspect::parse::maps::{region_at, Region};
 use crate::inspect::parse::stack::{
-    parse_syscall_sp, region_at, start_object, MAX_THREADS, RUNNING_RETRIES, STACK_TOP_BYTES,
+    parse_syscall_sp, start_object, MAX_THREADS, RUNNING_RETRIES, STACK_TOP_BYTES,
 };
 use std::collections::HashMap;
 use std::io;

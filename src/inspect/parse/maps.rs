@@ -33,15 +33,32 @@ pub fn parse_maps(text: &str) -> Vec<MappedFile> {
     files
 }
 
-/// One mapping with what attributing code needs: its address range, whether it is executable,
-/// and the file behind it.
+/// One mapping: its address range, whether it is executable, where in its file it starts, and
+/// what the kernel names it. Attributing a thread, unwinding a stack and symbolising an address
+/// all start from these.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Region {
     pub start: u64,
     pub end: u64,
     pub executable: bool,
-    /// The mapped file; None for anonymous and special mappings.
-    pub path: Option<String>,
+    /// The offset in the file of `start`.
+    pub offset: u64,
+    /// A file path (without " (deleted)", newlines decoded) or a pseudo name such as `[stack]`
+    /// or `[heap]`; None for anonymous memory.
+    pub name: Option<String>,
+}
+
+impl Region {
+    pub fn contains(&self, addr: u64) -> bool {
+        self.start <= addr && addr < self.end
+    }
+
+    /// The mapped file: not a pseudo name, and not a memfd (which has no path to open).
+    pub fn path(&self) -> Option<&str> {
+        self.name
+            .as_deref()
+            .filter(|n| n.starts_with('/') && !n.starts_with("/memfd:"))
+    }
 }
 
 /// Every mapping in address order (as the kernel prints them).
@@ -51,21 +68,27 @@ pub fn parse_regions(text: &str) -> Vec<Region> {
             let mut fields = line.split_whitespace();
             let (start, end) = fields.next()?.split_once('-')?;
             let perms = fields.next()?;
-            let path = nth_field_rest(line, 5)
-                .filter(|p| p.starts_with('/') && !p.starts_with("/memfd:"))
-                .map(|p| {
-                    p.strip_suffix(" (deleted)")
-                        .unwrap_or(p)
-                        .replace("\\012", "\n")
-                });
+            let offset = fields.next()?;
+            let name = nth_field_rest(line, 5).map(|n| {
+                n.strip_suffix(" (deleted)")
+                    .unwrap_or(n)
+                    .replace("\\012", "\n")
+            });
             Some(Region {
                 start: u64::from_str_radix(start, 16).ok()?,
                 end: u64::from_str_radix(end, 16).ok()?,
                 executable: perms.as_bytes().get(2) == Some(&b'x'),
-                path,
+                offset: u64::from_str_radix(offset, 16).ok()?,
+                name,
             })
         })
         .collect()
+}
+
+/// The region containing `addr`, for regions sorted by address.
+pub fn region_at(regions: &[Region], addr: u64) -> Option<&Region> {
+    let i = regions.partition_point(|r| r.end <= addr);
+    regions.get(i).filter(|r| r.start <= addr)
 }
 
 fn nth_field_rest(line: &str, n: usize) -> Option<&str> {
@@ -121,9 +144,33 @@ garbage
         let r = parse_regions(text);
         assert_eq!(r.len(), 3);
         assert_eq!((r[0].start, r[0].end), (0x55d0c0a02000, 0x55d0c0a99000));
+        assert_eq!(r[0].offset, 0x2000);
         assert!(r[0].executable && !r[1].executable);
-        assert_eq!(r[1].path, None);
-        assert_eq!(r[2].path.as_deref(), Some("/opt/my libs/libgomp.so.1"));
+        assert_eq!(r[1].path(), None);
+        assert_eq!(r[1].name.as_deref(), Some("[heap]"));
+        assert_eq!(r[2].path(), Some("/opt/my libs/libgomp.so.1"));
+    }
+
+    #[test]
+    fn pseudo_names_anonymous_memory_and_memfds_are_not_files() {
+        let r = parse_regions(
+            "7f0000000000-7f0000001000 rw-p 00000000 00:00 0 \n\
+             7f0000001000-7f0000002000 rw-s 00000000 00:01 3003 /memfd:shm (deleted)\n\
+             7ffd1e000000-7ffd1e021000 rw-p 00000000 00:00 0                          [stack]\n",
+        );
+        assert_eq!(r.len(), 3);
+        assert_eq!(r[0].name, None);
+        assert_eq!(r[1].name.as_deref(), Some("/memfd:shm"));
+        assert_eq!(r[1].path(), None);
+        assert_eq!(r[2].name.as_deref(), Some("[stack]"));
+        assert_eq!(r[2].path(), None);
+        assert!(r[2].contains(0x7ffd1e000000) && !r[2].contains(0x7ffd1e021000));
+        assert_eq!(
+            region_at(&r, 0x7ffd1e000010).map(|m| m.start),
+            Some(0x7ffd1e000000)
+        );
+        assert!(region_at(&r, 0x1000).is_none());
+        assert!(region_at(&r, 0x7f0000002000).is_none());
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! thread. The stack pointer comes from `task/TID/syscall`; the words from `/proc/PID/mem`.
 //! Both need ptrace access, as fds do.
 
-use crate::inspect::parse::maps::Region;
+use crate::inspect::parse::maps::{region_at, Region};
 
 /// How much of the top of a thread's stack mapping to read: the descriptor (about 2.3 KiB on
 /// x86-64) and a generous static TLS block.
@@ -41,12 +41,6 @@ fn is_runtime_glue(path: &str) -> bool {
         .any(|p| base.starts_with(p))
 }
 
-/// The region containing `addr`, for regions sorted by address.
-pub fn region_at(regions: &[Region], addr: u64) -> Option<&Region> {
-    let i = regions.partition_point(|r| r.end <= addr);
-    regions.get(i).filter(|r| r.start <= addr)
-}
-
 /// The file holding the start routine, from the bytes read at the top of the stack mapping: the
 /// highest native-endian word that points into executable code of a file other than libc or the
 /// loader.
@@ -57,7 +51,7 @@ pub fn start_object<'a>(bytes: &[u8], regions: &'a [Region]) -> Option<&'a str> 
         .filter_map(|w| w.try_into().ok().map(u64::from_ne_bytes))
         .find_map(|word| {
             let r = region_at(regions, word)?;
-            let path = r.path.as_deref()?;
+            let path = r.path()?;
             (r.executable && !is_runtime_glue(path)).then_some(path)
         })
 }
@@ -71,7 +65,8 @@ mod tests {
             start,
             end,
             executable: x,
-            path: path.map(str::to_string),
+            offset: 0,
+            name: path.map(str::to_string),
         }
     }
 
