@@ -30,17 +30,19 @@
 mod leads;
 pub mod scan;
 
-use crate::analysis::program::{
-    absolute, for_each_call, is_relative, package_of, MAX_ALIAS_STEPS, STD_METHODS,
-};
+use crate::analysis::program::for_each_call;
 use crate::catalog::{Catalog, Effect};
 use crate::frontend::rust::{self, layout::Layout};
 use crate::ir::{Call, Callee, FileIr, FnKind};
+use crate::resolve::moves;
+use crate::resolve::path::prefix_ends;
+use crate::resolve::steps::{steps, Chain, Step};
+use crate::resolve::{absolute, last_segment, package_of, MAX_ALIAS_STEPS, STD_METHODS};
 use leads::Lead;
 use rayon::prelude::*;
 use scan::{FileScan, Index, ANY, AS, DEF, USE};
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// What the prefilter did: each parsed (or unreadable) file's result, by position in the list.
@@ -91,10 +93,6 @@ fn is_fork_effect(e: &Effect) -> bool {
         e,
         Effect::Fork | Effect::Daemon | Effect::Vfork | Effect::ChildClosure
     )
-}
-
-fn last_segment(path: &str) -> &str {
-    path.rsplit("::").next().unwrap_or(path)
 }
 
 fn strip_raw(name: &str) -> &str {
@@ -464,6 +462,7 @@ enum Scope {
 }
 
 /// What resolving one call reads.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Probe {
     Key(String),
     Method(String, String),
@@ -672,44 +671,14 @@ impl<'a> Closure<'a> {
 
     /// Where `#[path]` declarations may move files, as `analysis::program` applies them.
     fn compute_moves(&mut self) {
-        let mut targets: HashMap<PathBuf, Vec<(String, Vec<String>)>> = HashMap::new();
-        for ir in self.irs.values() {
-            let Some(dir) = Path::new(&ir.path).parent() else {
-                continue;
-            };
-            for decl in &ir.mod_paths {
-                let Ok(target) = std::fs::canonicalize(dir.join(&decl.file)) else {
-                    continue;
-                };
-                let mut module = ir.module.clone();
-                module.extend(decl.parent.split("::").skip(1).map(str::to_string));
-                module.push(decl.name.clone());
-                targets
-                    .entry(target)
-                    .or_default()
-                    .push((ir.crate_name.clone(), module));
-            }
-        }
-        if targets.is_empty() {
-            return;
-        }
-        let names: HashSet<&std::ffi::OsStr> =
-            targets.keys().filter_map(|t| t.file_name()).collect();
-        for (i, path) in self.files.iter().enumerate() {
-            if !path.file_name().is_some_and(|n| names.contains(n)) {
-                continue;
-            }
-            if let Some(places) = std::fs::canonicalize(path)
-                .ok()
-                .and_then(|c| targets.get(&c))
-            {
-                let crates = places
-                    .iter()
-                    .filter_map(|(c, _)| self.crate_index.get(c).copied())
-                    .collect();
-                self.moved_crates.insert(i, crates);
-                self.moves.insert(i, places.clone());
-            }
+        let targets = moves::declared(self.irs.values());
+        for (i, places) in moves::moved(self.files, &targets) {
+            let crates = places
+                .iter()
+                .filter_map(|(c, _)| self.crate_index.get(c).copied())
+                .collect();
+            self.moved_crates.insert(i, crates);
+            self.moves.insert(i, places.to_vec());
         }
     }
 
@@ -1561,64 +1530,19 @@ impl<'a> Closure<'a> {
                     out.push(Probe::Key(absolute(place, path)));
                 }
             }
-            match &call.callee {
-                Callee::Local(c) => out.push(Probe::Inner(*c as u32)),
-                Callee::Path(candidates) => {
-                    for cand in candidates {
-                        // A catalogue entry ends the lookup before the user's functions.
-                        if !is_relative(cand) && !catalog.by_path(cand).is_empty() {
-                            break;
-                        }
-                        for place in places {
-                            out.push(Probe::Key(absolute(place, cand)));
-                        }
-                    }
-                }
-                Callee::Method { name, ty } => {
-                    // A builder chain may give the receiver a catalogue `returns` type.
-                    if call.receiver_call.is_some() {
-                        for t in &self.returns {
-                            let path = format!("{t}::{name}");
-                            if catalog.by_path(&path).is_empty() {
-                                out.push(Probe::Key(path));
-                            }
-                        }
-                    }
-                    let mut done = false;
-                    if let Some(ty) = ty {
-                        let path = format!("{ty}::{name}");
-                        if !is_relative(&path) && !catalog.by_path(&path).is_empty() {
-                            done = true;
-                        } else {
-                            for place in places {
-                                out.push(Probe::Key(absolute(place, &path)));
-                            }
-                        }
-                    }
-                    done = done
-                        || !catalog
-                            .by_method(name, &ir.crates_used, call.receiver_global.is_some())
-                            .is_empty();
-                    if !done && ty.is_none() && !STD_METHODS.contains(&name.as_str()) {
-                        for place in places {
-                            out.push(Probe::Method(place.crate_name.clone(), name.clone()));
-                        }
-                    }
-                }
-                Callee::Global(path) => {
-                    for place in places {
-                        out.push(Probe::Global(absolute(place, path)));
-                    }
-                }
-                Callee::Macro(path) => {
-                    if catalog.by_macro(path, &ir.crates_used).is_empty() {
-                        for place in places {
-                            out.push(Probe::Macro(
-                                package_of(&place.crate_name).to_string(),
-                                last_segment(path).to_string(),
-                            ));
-                        }
-                    }
+            if let Callee::Local(c) = call.callee {
+                out.push(Probe::Inner(c as u32));
+            }
+            for place in places {
+                let chain = Chain::AnyOf(&self.returns);
+                for step in steps(place, &ir.crates_used, call, catalog, chain) {
+                    out.push(match step {
+                        Step::Apis(_) => continue,
+                        Step::Key { key, .. } => Probe::Key(key),
+                        Step::Method { krate, name } => Probe::Method(krate, name),
+                        Step::Global(key) => Probe::Global(key),
+                        Step::Macro { package, name } => Probe::Macro(package, name),
+                    });
                 }
             }
         };
@@ -1626,6 +1550,9 @@ impl<'a> Closure<'a> {
             visit(call);
         }
         for_each_call(&function.body, &mut visit);
+        // Places and chain types repeat keys.
+        out.sort_unstable();
+        out.dedup();
         out
     }
 
@@ -1717,13 +1644,6 @@ impl<'a> Closure<'a> {
     }
 }
 
-/// The ends of a key's prefixes at `::` boundaries, then the whole key.
-fn prefix_ends(key: &str) -> Vec<usize> {
-    let mut ends: Vec<usize> = key.match_indices("::").map(|(i, _)| i).collect();
-    ends.push(key.len());
-    ends
-}
-
 /// Gives back the growth slack of an IR's vectors: parsed files stay in memory until the
 /// fixpoint ends.
 fn compact(ir: &mut FileIr) {
@@ -1794,36 +1714,14 @@ fn call_names(call: &Call) -> Vec<&str> {
 /// Every effect of the catalogue entries a call could resolve to, in any order of the
 /// resolution's steps (a builder chain's `returns` types included).
 fn call_effects(catalog: &Catalog, returns: &[String], ir: &FileIr, call: &Call) -> Vec<Effect> {
-    let mut apis: Vec<usize> = Vec::new();
-    match &call.callee {
-        Callee::Path(candidates) => {
-            for p in candidates.iter().filter(|p| !is_relative(p)) {
-                apis.extend(catalog.by_path(p));
-            }
-        }
-        Callee::Method { name, ty } => {
-            if call.receiver_call.is_some() {
-                for t in returns {
-                    apis.extend(catalog.by_path(&format!("{t}::{name}")));
-                }
-            }
-            if let Some(t) = ty {
-                let p = format!("{t}::{name}");
-                if !is_relative(&p) {
-                    apis.extend(catalog.by_path(&p));
-                }
-            }
-            apis.extend(catalog.by_method(name, &ir.crates_used, call.receiver_global.is_some()));
-        }
-        Callee::Macro(p) => apis.extend(catalog.by_macro(p, &ir.crates_used)),
-        Callee::Global(p) => {
-            if !is_relative(p) {
-                apis.extend(catalog.by_path(p));
-            }
-        }
-        Callee::Local(_) => {}
-    }
-    apis.iter()
-        .flat_map(|&i| catalog.apis[i].effects.iter().copied())
+    // The catalogue's steps are the same wherever the file sits.
+    steps(ir, &ir.crates_used, call, catalog, Chain::AnyOf(returns))
+        .into_iter()
+        .filter_map(|step| match step {
+            Step::Apis(apis) => Some(apis),
+            _ => None,
+        })
+        .flatten()
+        .flat_map(|i| catalog.apis[i].effects.iter().copied())
         .collect()
 }

@@ -1,0 +1,93 @@
+//! The linker's tables of what the program defines, and the first definition a lookup finds.
+
+use super::path::{is_relative, prefix_ends, rewrite, MAX_ALIAS_STEPS};
+use super::steps::Step;
+use super::FnRef;
+use crate::catalog::Catalog;
+use std::collections::HashMap;
+
+/// What the program's files define, by absolute key.
+#[derive(Debug, Default)]
+pub struct Tables {
+    pub fns: HashMap<String, Vec<FnRef>>,
+    /// Methods by (crate, name): the fallback for a receiver of unknown type.
+    pub methods: HashMap<(String, String), Vec<FnRef>>,
+    pub globals: HashMap<String, FnRef>,
+    /// `use` declarations: bound key → target key.
+    pub aliases: HashMap<String, String>,
+    /// `macro_rules!` bodies by (package, name).
+    pub macros: HashMap<(String, String), Vec<FnRef>>,
+}
+
+/// What a lookup found.
+#[derive(Debug, Clone)]
+pub enum Hit {
+    Apis(Vec<usize>),
+    Fns(Vec<FnRef>),
+}
+
+impl Tables {
+    /// The first lookup of `steps` that finds something.
+    pub fn first_hit(&self, steps: &[Step], catalog: &Catalog) -> Option<Hit> {
+        steps.iter().find_map(|step| self.hit(step, catalog))
+    }
+
+    fn hit(&self, step: &Step, catalog: &Catalog) -> Option<Hit> {
+        match step {
+            Step::Apis(apis) => Some(Hit::Apis(apis.clone())),
+            Step::Key { key, reexport } => {
+                if let Some(found) = self.functions(key) {
+                    return Some(Hit::Fns(found.to_vec()));
+                }
+                let real = self.reexported(key).filter(|_| *reexport)?;
+                let apis = catalog.by_path(&real);
+                (!apis.is_empty()).then_some(Hit::Apis(apis))
+            }
+            Step::Method { krate, name } => self
+                .methods
+                .get(&(krate.clone(), name.clone()))
+                .filter(|found| found.len() == 1)
+                .map(|found| Hit::Fns(found.clone())),
+            Step::Global(key) => self.globals.get(key).map(|&init| Hit::Fns(vec![init])),
+            Step::Macro { package, name } => self
+                .macros
+                .get(&(package.clone(), name.clone()))
+                .map(|found| Hit::Fns(found.clone())),
+        }
+    }
+
+    /// The functions at `key`, following at most `MAX_ALIAS_STEPS` `use`s. At each key the `use`
+    /// bound at its longest proper prefix is followed first, then one bound at the key itself.
+    pub fn functions(&self, key: &str) -> Option<&[FnRef]> {
+        let mut key = key.to_string();
+        for _ in 0..MAX_ALIAS_STEPS {
+            if let Some(found) = self.fns.get(&key) {
+                return Some(found);
+            }
+            let ends = prefix_ends(&key);
+            let (whole, proper) = ends.split_last().expect("a key has an end");
+            let next = proper
+                .iter()
+                .rev()
+                .chain(std::iter::once(whole))
+                .find_map(|&end| self.aliases.get(&key[..end]).map(|t| rewrite(&key, end, t)));
+            match next {
+                Some(n) if n != key => key = n,
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    /// Where a chain of `use`s of exactly this key ends, when it leaves the program.
+    pub fn reexported(&self, key: &str) -> Option<String> {
+        let mut key = self.aliases.get(key)?.clone();
+        for _ in 0..MAX_ALIAS_STEPS {
+            match self.aliases.get(&key) {
+                Some(next) if *next != key => key = next.clone(),
+                _ => break,
+            }
+        }
+        (!is_relative(&key)).then_some(key)
+    }
+}
