@@ -555,3 +555,64 @@ fn parse_batches_follow_the_bytes_left() {
     assert!(!prefilter::takes_rest(0, 1, 1));
     assert!(prefilter::takes_rest(0, 0, 0));
 }
+
+/// A crate whose fork is named only through globs: a module hands on all of libc, the root
+/// hands on all of `tasks`, and the caller reaches both through `use crate::*`, naming neither
+/// libc nor the function's module; beside `filler` unrelated modules. (`plat::forkpty`, unlike
+/// `fork` or `os::forkpty`, names no catalogue entry: no file here is a seed for holding it.)
+fn glob_reexports(root: &Path, filler: usize) {
+    write(root, "shell/Cargo.toml", &manifest("shell"));
+    let mut main = String::from("mod plat;\nmod tasks;\nmod watch;\npub use tasks::*;\n");
+    for i in 0..filler {
+        writeln!(main, "mod filler_{i};").unwrap();
+    }
+    main.push_str("fn main() {\n    let _t = std::thread::spawn(|| ());\n    watch::tick();\n}\n");
+    write(root, "shell/src/main.rs", &main);
+    write(root, "shell/src/plat.rs", "pub use ::libc::*;\n");
+    write(
+        root,
+        "shell/src/tasks.rs",
+        "pub fn split_off() -> i32 {\n    unsafe { crate::plat::forkpty(M, N, T, W) }\n}\n",
+    );
+    write(
+        root,
+        "shell/src/watch.rs",
+        "use crate::*;\npub fn tick() {\n    if split_off() == 0 {\n        \
+         let v = vec![1];\n        drop(v);\n    }\n    \
+         if unsafe { plat::forkpty(M, N, T, W) } == 0 {\n        std::process::exit(1);\n    }\n}\n",
+    );
+    for i in 0..filler {
+        let mut text = String::new();
+        for k in 0..40 {
+            writeln!(
+                text,
+                "pub fn step_{k}(x: u64) -> u64 {{ x.wrapping_mul({k}) + {i} }}"
+            )
+            .unwrap();
+        }
+        write(root, &format!("shell/src/filler_{i}.rs"), &text);
+    }
+}
+
+#[test]
+fn names_reached_only_through_globs() {
+    let with = compare("glob re-exports", |root| glob_reexports(root, 40));
+    let in_watch: std::collections::BTreeSet<&str> = with
+        .findings
+        .iter()
+        .filter(|f| {
+            f.location
+                .as_ref()
+                .is_some_and(|l| l.path.ends_with("watch.rs"))
+        })
+        .map(|f| f.rule.as_str())
+        .collect();
+    for rule in ["FL001", "FL005", "FL006"] {
+        assert!(
+            in_watch.contains(rule),
+            "{rule} missing: {:#?}",
+            with.findings
+        );
+    }
+    assert!(with.stats.files_skipped >= 30, "{:?}", with.stats);
+}

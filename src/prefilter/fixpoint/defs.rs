@@ -5,6 +5,7 @@ use super::*;
 use crate::analysis::program::for_each_call;
 use crate::catalog::Effect;
 use crate::ir::{Call, Callee, FileIr, FnKind};
+use crate::prefilter::leads::Lead;
 use crate::prefilter::seeds::{call_effects, is_fork_effect, is_spawn_trigger};
 use crate::resolve::path::prefix_ends;
 use crate::resolve::{absolute, last_segment, package_of};
@@ -93,10 +94,19 @@ impl Closure<'_> {
             }
         }
         let mut new_aliases = Vec::new();
-        for (alias, target) in &ir.reexports {
+        // A glob binds every name of its target in the module: an alias of the module to the
+        // target reads the same tables (and a few more).
+        for (alias, target) in ir.reexports.iter().chain(&ir.globs) {
             for place in &places {
                 let key = absolute(place, alias);
                 let target = absolute(place, target);
+                let forks = self.fork_rests.get(&target).cloned().unwrap_or_default();
+                self.charge(forks.len() as u64);
+                for rest in forks {
+                    // The `use` gives a forking catalogue entry a name in the program.
+                    let lead = Lead::exact(place.crate_name.clone(), format!("{key}{rest}"), false);
+                    self.push_lead(lead);
+                }
                 let through: Vec<u32> = self
                     .leads_by_prefix
                     .get(&target)

@@ -28,7 +28,8 @@ impl Closure<'_> {
             .get(key)
             .into_iter()
             .flatten()
-            .any(|f| self.hot.contains(f));
+            .any(|f| self.hot.contains(f))
+            || self.catalog_forks(key);
         self.nodes.push(KeyNode {
             steps,
             hot,
@@ -44,11 +45,17 @@ impl Closure<'_> {
         }
         for end in prefix_ends(key) {
             let prefix = &key[..end];
-            if self.crate_index.contains_key(prefix) {
-                continue;
+            if end < key.len() {
+                // A glob `use` in the module (or an inline module of a file above it).
+                let glob = format!("{prefix}::*");
+                for c in self.crates_of(&glob) {
+                    self.request_definers(USE, &glob, c);
+                }
             }
-            for c in self.crates_of(prefix) {
-                self.request_definers(USE, prefix, c);
+            if !self.crate_index.contains_key(prefix) {
+                for c in self.crates_of(prefix) {
+                    self.request_definers(USE, prefix, c);
+                }
             }
             self.watchers
                 .entry(prefix.to_string())
@@ -57,6 +64,13 @@ impl Closure<'_> {
         }
         self.expand(id);
         Some(id)
+    }
+
+    /// A `use` chain that leaves the program at this key reaches a catalogue entry that forks.
+    fn catalog_forks(&self, key: &str) -> bool {
+        self.fork_rests
+            .get(key)
+            .is_some_and(|rests| rests.iter().any(|r| r.is_empty()))
     }
 
     /// Follows the `use`s known so far at the key and at its prefixes.

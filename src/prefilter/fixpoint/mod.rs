@@ -11,10 +11,12 @@ mod requests;
 use super::leads::Lead;
 use super::memory::{compact, trace_rss};
 use super::scan::Index;
+use super::seeds::is_fork_effect;
 use super::{takes_rest, Limits, Outcome, Scanned};
 use crate::catalog::Catalog;
 use crate::frontend::rust::layout::Layout;
 use crate::ir::{Call, Callee, FileIr};
+use crate::resolve::path::prefix_ends;
 use crate::resolve::{last_segment, FnRef};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -60,6 +62,9 @@ pub(super) fn drive(
     let start = Instant::now();
     if st.trace {
         eprintln!("prefilter: {} seeds", first.len());
+        for &f in &first {
+            eprintln!("prefilter: seed {}", files[f].display());
+        }
     }
     let mut batch = first;
     let mut round = 0;
@@ -345,6 +350,9 @@ struct Closure<'a> {
     macro_nodes: HashMap<(String, String), NameNode>,
     /// `macro_rules!` bodies by (package, name), as `analysis::program` finds them.
     macro_defs: HashMap<(String, String), Vec<FnRef>>,
+    /// For each prefix of a forking catalogue entry's path (the path included), the rest of the
+    /// path: a `use` whose target is the prefix names the entry in the program.
+    fork_rests: HashMap<String, Vec<String>>,
     /// Types a catalogue entry returns: builder chains carry them to method calls.
     returns: Vec<String>,
     python_packages: HashSet<String>,
@@ -417,6 +425,26 @@ impl<'a> Closure<'a> {
             method_nodes: HashMap::new(),
             macro_nodes: HashMap::new(),
             macro_defs: HashMap::new(),
+            fork_rests: {
+                let mut rests: HashMap<String, Vec<String>> = HashMap::new();
+                for path in catalog
+                    .apis
+                    .iter()
+                    .filter(|a| a.effects.iter().any(is_fork_effect))
+                    .filter_map(|a| a.path.as_deref())
+                    .map(|p| p.split('#').next().unwrap_or(p))
+                    .filter(|p| !p.contains('*'))
+                {
+                    for end in prefix_ends(path) {
+                        let rest = path[end..].to_string();
+                        let list = rests.entry(path[..end].to_string()).or_default();
+                        if !list.contains(&rest) {
+                            list.push(rest);
+                        }
+                    }
+                }
+                rests
+            },
             returns: {
                 let mut r: Vec<String> = catalog
                     .apis
