@@ -3,6 +3,7 @@
 
 use crate::catalog::{Catalog, Effect};
 use crate::ir::{Block, Callee, FileIr, FnKind, Node};
+use crate::resolve::path::crate_prefixes;
 use crate::resolve::steps::{steps, Chain};
 use crate::resolve::tables::{Hit, Tables};
 use crate::resolve::{last_segment, moves};
@@ -73,14 +74,25 @@ impl<'c> Program<'c> {
                     .aliases
                     .insert(absolute(file, alias), absolute(file, target));
             }
-            for (module, target) in &file.globs {
-                tables
-                    .globs
-                    .entry(absolute(file, module))
-                    .or_default()
-                    .push(absolute(file, target));
+            for (table, pairs) in [
+                (&mut tables.impls, &file.impls),
+                (&mut tables.globs, &file.globs),
+            ] {
+                for (from, to) in pairs {
+                    table
+                        .entry(absolute(file, from))
+                        .or_default()
+                        .push(absolute(file, to));
+                }
             }
         }
+        // Only the program's own traits dispatch to their implementors (a trait of a library
+        // outside it has implementors the program cannot see).
+        let crates: std::collections::HashSet<&str> =
+            files.iter().map(|f| f.crate_name.as_str()).collect();
+        tables
+            .impls
+            .retain(|tr, _| crate_prefixes(tr).any(|c| crates.contains(c)));
         let mut targets = Vec::with_capacity(files.len());
         let mut callers: HashMap<FnRef, Vec<FnRef>> = HashMap::new();
         let mut fn_refs: HashMap<(u32, u32), Vec<(u32, FnRef)>> = HashMap::new();

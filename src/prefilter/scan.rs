@@ -22,6 +22,10 @@ pub const AS: u32 = 3;
 /// A `*` in a `use` gets the glob keys of at most this many names before it.
 const MAX_GLOB_WORDS: usize = 8;
 
+/// An `impl .. for` gets the impl keys of at most this many names before its `for`, the last
+/// ones written (the trait's name comes right before `for`, or before its generics).
+const MAX_IMPL_WORDS: usize = 16;
+
 /// What one file's bytes say.
 #[derive(Debug, Default)]
 pub struct FileScan {
@@ -47,6 +51,17 @@ pub fn key(name: &str, kind: u32) -> u32 {
 pub fn glob_key(name: &str) -> u32 {
     let name = name.strip_prefix("r#").unwrap_or(name);
     glob_hash(name.as_bytes()) | USE
+}
+
+/// The index key saying that an `impl .. for` names this identifier before its `for` (the
+/// trait, its path and generics).
+pub fn impl_key(name: &str) -> u32 {
+    let name = name.strip_prefix("r#").unwrap_or(name);
+    impl_hash(name.as_bytes()) | DEF
+}
+
+fn impl_hash(word: &[u8]) -> u32 {
+    hash_from(hash_state(0xcbf2_9ce4_8422_2325, b"impl "), word) & !3
 }
 
 fn glob_hash(word: &[u8]) -> u32 {
@@ -152,6 +167,8 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
     let mut in_use = false;
     // The names a `use` has written so far (up to a few), for the glob keys of a `*`.
     let mut use_words: Vec<(usize, usize)> = Vec::new();
+    // Since `impl` (and until its `{` or `;`): the last names written, for the keys of a `for`.
+    let mut impl_words: Option<Vec<(usize, usize)>> = None;
     let mut prev_word: Option<u32> = None;
     let mut i = 0;
     while i < n {
@@ -201,6 +218,18 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
                     use_words.push((start, i));
                 }
             }
+            if word == b"impl" {
+                impl_words = Some(Vec::new());
+            } else if word == b"for" {
+                for &(a, b) in impl_words.iter().flatten() {
+                    keys.push(impl_hash(&bytes[a..b]) | DEF);
+                }
+            } else if let Some(words) = impl_words.as_mut().filter(|_| !is_keyword(word)) {
+                if words.len() == MAX_IMPL_WORDS {
+                    words.remove(0);
+                }
+                words.push((start, i));
+            }
             if word == b"as" {
                 if let Some(p) = prev_word {
                     keys.push(p | AS);
@@ -242,7 +271,9 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
             (b';', _) if block_depth == 0 && !line_comment => {
                 in_use = false;
                 use_words.clear();
+                impl_words = None;
             }
+            (b'{', _) if block_depth == 0 && !line_comment => impl_words = None,
             (b'*', _) if in_use && block_depth == 0 && !line_comment => {
                 let star = hash(b"*") & !3;
                 keys.push(star | ANY);
@@ -435,6 +466,17 @@ mod tests {
         assert!(!s.has(glob_key("crate")), "reserved words name nothing");
         let s = scan(b"use libc::c_int;\nfn f(p: *const c_int) {}");
         assert!(!s.has(glob_key("libc")) && !has(&s, "*", USE));
+    }
+
+    #[test]
+    fn an_impl_for_tags_the_trait() {
+        let s = scan(b"impl<T: Send> crate::os::Spawner<T> for Real { fn go(&self) {} }\nimpl Real { fn run() { for x in y {} } }");
+        assert!(s.has(impl_key("Spawner")) && s.has(impl_key("os")));
+        assert!(
+            !s.has(impl_key("Real")),
+            "the type after `for` is not the trait"
+        );
+        assert!(!s.has(impl_key("y")), "an inherent impl ends at its `{{`");
     }
 
     #[test]

@@ -154,6 +154,11 @@ pub fn prefix_ends(key: &str) -> Vec<usize> {
     ends
 }
 
+/// The prefixes of a key that may be its crate: each one followed by `::` in the key.
+pub fn crate_prefixes(key: &str) -> impl Iterator<Item = &str> {
+    key.match_indices("::").map(|(i, _)| &key[..i])
+}
+
 /// The key a `use` bound at `key[..end]` with this target rewrites `key` to.
 pub fn rewrite(key: &str, end: usize, target: &str) -> String {
     format!("{target}{}", &key[end..])

@@ -17,6 +17,8 @@ pub struct Tables {
     pub aliases: HashMap<String, String>,
     /// Glob `use` declarations: module key → target keys.
     pub globs: HashMap<String, Vec<String>>,
+    /// `impl Trait for Type`: trait key → type keys.
+    pub impls: HashMap<String, Vec<String>>,
     /// `macro_rules!` bodies by (package, name).
     pub macros: HashMap<(String, String), Vec<FnRef>>,
 }
@@ -42,8 +44,13 @@ impl Tables {
         match step {
             Step::Apis(apis) => Some(Hit::Apis(apis.clone())),
             Step::Key { key, reexport } => {
-                if let Some(found) = self.functions(key) {
-                    return Some(Hit::Fns(found.to_vec()));
+                let mut found = self.functions(key).map(<[FnRef]>::to_vec);
+                let by_impls = self.implementors(key);
+                if !by_impls.is_empty() {
+                    found.get_or_insert_with(Vec::new).extend(by_impls);
+                }
+                if let Some(found) = found {
+                    return Some(Hit::Fns(found));
                 }
                 if !*reexport {
                     return None;
@@ -104,6 +111,21 @@ impl Tables {
         })
     }
 
+    /// A method of a trait (`Trait::name`) as every implementor of the trait defines it: a call
+    /// through a trait object may reach any of them.
+    pub fn implementors(&self, key: &str) -> Vec<FnRef> {
+        let Some((owner, name)) = key.rsplit_once("::") else {
+            return Vec::new();
+        };
+        let types = self.impls.get(owner).map(Vec::as_slice).unwrap_or_default();
+        types
+            .iter()
+            .filter_map(|ty| self.functions(&format!("{ty}::{name}")))
+            .flatten()
+            .copied()
+            .collect()
+    }
+
     /// Where chains of `use`s of exactly this key end when they leave the program: a `use` bound
     /// at the key, or a glob of its module (`pub use libc::*` makes `sys::fork` `libc::fork`).
     pub fn reexported(&self, key: &str) -> Vec<String> {
@@ -149,6 +171,26 @@ mod tests {
         t.globs.insert("app::a".into(), vec!["app::a::b".into()]);
         t.globs.insert("app::a::b".into(), vec!["app::a".into()]);
         t
+    }
+
+    #[test]
+    fn a_trait_method_reaches_every_implementor() {
+        let mut t = tables();
+        t.fns.insert("app::Real::spawn".into(), vec![(3, 0)]);
+        t.fns.insert("app::Fake::spawn".into(), vec![(4, 0)]);
+        t.impls.insert(
+            "app::Os".into(),
+            vec!["app::Real".into(), "app::Fake".into()],
+        );
+        let steps = [Step::Key {
+            key: "app::Os::spawn".into(),
+            reexport: false,
+        }];
+        let catalog = Catalog::builtin();
+        match t.first_hit(&steps, catalog) {
+            Some(Hit::Fns(found)) => assert_eq!(found, [(3, 0), (4, 0)]),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -107,46 +107,19 @@ impl Closure<'_> {
                     let lead = Lead::exact(place.crate_name.clone(), format!("{key}{rest}"), false);
                     self.push_lead(lead);
                 }
-                let through: Vec<u32> = self
-                    .leads_by_prefix
-                    .get(&target)
-                    .cloned()
-                    .unwrap_or_default();
-                self.charge(through.len() as u64 + 1);
-                for id in through {
-                    let lead =
-                        self.leads[id as usize].through_prefix(&place.crate_name, &key, &target);
-                    self.push_lead(lead);
+                self.add_alias(key, target, &place.crate_name, &mut new_aliases);
+            }
+        }
+        // A trait of the program names its implementors' methods as an alias would: a call
+        // through a trait object may reach any of them. Its keys are the trait crate's.
+        for (tr, ty) in &ir.impls {
+            for place in &places {
+                let key = absolute(place, tr);
+                let target = absolute(place, ty);
+                for c in self.crates_of(&key) {
+                    let krate = self.crate_ids[c as usize].clone();
+                    self.add_alias(key.clone(), target.clone(), &krate, &mut new_aliases);
                 }
-                for end in prefix_ends(&target) {
-                    let prefix = &target[..end];
-                    if end == target.len() || self.crate_index.contains_key(prefix) {
-                        continue;
-                    }
-                    let into: Vec<u32> =
-                        self.leads_by_head.get(prefix).cloned().unwrap_or_default();
-                    self.charge(into.len() as u64 + 1);
-                    for id in into {
-                        let made =
-                            self.leads[id as usize].through_tail(&place.crate_name, &key, &target);
-                        for l in made {
-                            self.push_lead(l);
-                        }
-                    }
-                    self.aliases_into
-                        .entry(prefix.to_string())
-                        .or_default()
-                        .push((key.clone(), place.crate_name.clone(), target.clone()));
-                }
-                self.aliases_by_target
-                    .entry(target.clone())
-                    .or_default()
-                    .push((key.clone(), place.crate_name.clone()));
-                self.aliases
-                    .entry(key.clone())
-                    .or_default()
-                    .push(target.clone());
-                new_aliases.push((key, target));
             }
         }
         for (name, index) in &ir.macros {
@@ -185,5 +158,52 @@ impl Closure<'_> {
                 self.edge(id, &rewritten, steps);
             }
         }
+    }
+
+    /// A `use` (or what reads like one) binding `key` to `target`, in the crate `krate`: the
+    /// leads it renames, and the keys already looked up that it rewrites (once the file is in).
+    fn add_alias(
+        &mut self,
+        key: String,
+        target: String,
+        krate: &str,
+        new_aliases: &mut Vec<(String, String)>,
+    ) {
+        let through: Vec<u32> = self
+            .leads_by_prefix
+            .get(&target)
+            .cloned()
+            .unwrap_or_default();
+        self.charge(through.len() as u64 + 1);
+        for id in through {
+            let lead = self.leads[id as usize].through_prefix(krate, &key, &target);
+            self.push_lead(lead);
+        }
+        for end in prefix_ends(&target) {
+            let prefix = &target[..end];
+            if end == target.len() || self.crate_index.contains_key(prefix) {
+                continue;
+            }
+            let into: Vec<u32> = self.leads_by_head.get(prefix).cloned().unwrap_or_default();
+            self.charge(into.len() as u64 + 1);
+            for id in into {
+                for l in self.leads[id as usize].through_tail(krate, &key, &target) {
+                    self.push_lead(l);
+                }
+            }
+            self.aliases_into
+                .entry(prefix.to_string())
+                .or_default()
+                .push((key.clone(), krate.to_string(), target.clone()));
+        }
+        self.aliases_by_target
+            .entry(target.clone())
+            .or_default()
+            .push((key.clone(), krate.to_string()));
+        self.aliases
+            .entry(key.clone())
+            .or_default()
+            .push(target.clone());
+        new_aliases.push((key, target));
     }
 }
