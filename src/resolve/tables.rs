@@ -1,6 +1,6 @@
 //! The linker's tables of what the program defines, and the first definition a lookup finds.
 
-use super::path::{is_relative, prefix_ends, rewrite, MAX_ALIAS_STEPS};
+use super::path::{glob_applies, is_relative, prefix_ends, rewrite, MAX_ALIAS_STEPS};
 use super::steps::Step;
 use super::FnRef;
 use crate::catalog::Catalog;
@@ -76,7 +76,7 @@ impl Tables {
 
     /// The functions at `key`, following at most `MAX_ALIAS_STEPS` `use`s. At each key the `use`
     /// bound at its longest proper prefix is followed first, then one bound at the key itself;
-    /// only where none is bound, the globs of its modules, longest first, each to its end.
+    /// only where none is bound, the globs that may bind it, longest first, each to its end.
     pub fn functions(&self, key: &str) -> Option<&[FnRef]> {
         self.functions_within(key, MAX_ALIAS_STEPS, &mut { LOOKUP_KEYS })
     }
@@ -102,7 +102,10 @@ impl Tables {
                 .flatten();
         }
         proper.iter().rev().find_map(|&end| {
-            let targets = self.globs.get(&key[..end])?;
+            let targets = self
+                .globs
+                .get(&key[..end])
+                .filter(|_| glob_applies(key, end))?;
             targets
                 .iter()
                 .map(|t| rewrite(key, end, t))

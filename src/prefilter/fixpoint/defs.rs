@@ -7,7 +7,7 @@ use crate::catalog::Effect;
 use crate::ir::{Call, Callee, FileIr, FnKind};
 use crate::prefilter::leads::Lead;
 use crate::prefilter::seeds::{call_effects, is_fork_effect, is_spawn_trigger};
-use crate::resolve::path::prefix_ends;
+use crate::resolve::path::{glob_applies, prefix_ends, rewrite};
 use crate::resolve::{absolute, last_segment, package_of};
 
 impl Closure<'_> {
@@ -96,7 +96,8 @@ impl Closure<'_> {
         let mut new_aliases = Vec::new();
         // A glob binds every name of its target in the module: an alias of the module to the
         // target reads the same tables (and a few more).
-        for (alias, target) in ir.reexports.iter().chain(&ir.globs) {
+        let globs = ir.globs.iter().map(|pair| (pair, true));
+        for ((alias, target), glob) in ir.reexports.iter().map(|pair| (pair, false)).chain(globs) {
             for place in &places {
                 let key = absolute(place, alias);
                 let target = absolute(place, target);
@@ -107,7 +108,7 @@ impl Closure<'_> {
                     let lead = Lead::exact(place.crate_name.clone(), format!("{key}{rest}"), false);
                     self.push_lead(lead);
                 }
-                self.add_alias(key, target, &place.crate_name, &mut new_aliases);
+                self.add_alias(key, target, &place.crate_name, glob, &mut new_aliases);
             }
         }
         // A trait of the program names its implementors' methods as an alias would: a call
@@ -118,7 +119,8 @@ impl Closure<'_> {
                 let target = absolute(place, ty);
                 for c in self.crates_of(&key) {
                     let krate = self.crate_ids[c as usize].clone();
-                    self.add_alias(key.clone(), target.clone(), &krate, &mut new_aliases);
+                    let pair = (key.clone(), target.clone());
+                    self.add_alias(pair.0, pair.1, &krate, false, &mut new_aliases);
                 }
             }
         }
@@ -150,24 +152,30 @@ impl Closure<'_> {
         for package in python {
             self.python_package(&package);
         }
-        for (key, target) in new_aliases {
+        for (key, target, glob) in new_aliases {
             let watchers = self.watchers.get(&key).cloned().unwrap_or_default();
             for id in watchers {
-                let rewritten = format!("{target}{}", &self.key_strs[id as usize][key.len()..]);
+                let watcher = &self.key_strs[id as usize];
+                if glob && !glob_applies(watcher, key.len()) {
+                    continue;
+                }
+                let rewritten = rewrite(watcher, key.len(), &target);
                 let steps = self.nodes[id as usize].steps + 1;
                 self.edge(id, &rewritten, steps);
             }
         }
     }
 
-    /// A `use` (or what reads like one) binding `key` to `target`, in the crate `krate`: the
-    /// leads it renames, and the keys already looked up that it rewrites (once the file is in).
+    /// A `use` (or what reads like one; with `glob`, a glob in the module `key`) binding `key` to
+    /// `target`, in the crate `krate`: the leads it renames, and the keys already looked up that
+    /// it rewrites (once the file is in).
     fn add_alias(
         &mut self,
         key: String,
         target: String,
         krate: &str,
-        new_aliases: &mut Vec<(String, String)>,
+        glob: bool,
+        new_aliases: &mut Vec<(String, String, bool)>,
     ) {
         let through: Vec<u32> = self
             .leads_by_prefix
@@ -200,10 +208,12 @@ impl Closure<'_> {
             .entry(target.clone())
             .or_default()
             .push((key.clone(), krate.to_string()));
-        self.aliases
-            .entry(key.clone())
-            .or_default()
-            .push(target.clone());
-        new_aliases.push((key, target));
+        let table = if glob {
+            &mut self.globs
+        } else {
+            &mut self.aliases
+        };
+        table.entry(key.clone()).or_default().push(target.clone());
+        new_aliases.push((key, target, glob));
     }
 }

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::prefilter::scan::{DEF, USE};
-use crate::resolve::path::prefix_ends;
+use crate::resolve::path::{glob_applies, prefix_ends, rewrite};
 use crate::resolve::MAX_ALIAS_STEPS;
 
 impl Closure<'_> {
@@ -50,7 +50,7 @@ impl Closure<'_> {
         }
         for end in prefix_ends(key) {
             let prefix = &key[..end];
-            if end < key.len() {
+            if glob_applies(key, end) {
                 // A glob `use` in the module (or an inline module of a file above it).
                 let glob = format!("{prefix}::*");
                 for c in self.crates_of(&glob) {
@@ -83,9 +83,12 @@ impl Closure<'_> {
         let key = self.key_strs[id as usize].clone();
         let steps = self.nodes[id as usize].steps + 1;
         for end in prefix_ends(&key) {
-            let targets = self.aliases.get(&key[..end]).cloned().unwrap_or_default();
+            let mut targets = self.aliases.get(&key[..end]).cloned().unwrap_or_default();
+            if glob_applies(&key, end) {
+                targets.extend(self.globs.get(&key[..end]).into_iter().flatten().cloned());
+            }
             for target in targets {
-                self.edge(id, &format!("{target}{}", &key[end..]), steps);
+                self.edge(id, &rewrite(&key, end, &target), steps);
             }
         }
     }

@@ -315,6 +315,8 @@ struct Closure<'a> {
     methods: HashMap<(String, String), Vec<FnRef>>,
     globals: HashMap<String, Vec<FnRef>>,
     aliases: HashMap<String, Vec<String>>,
+    /// Glob `use`s: module key → target keys (they bind only what `glob_applies` allows).
+    globs: HashMap<String, Vec<String>>,
     callers_by_name: HashMap<String, Vec<FnRef>>,
     enclosing: HashMap<FnRef, Vec<FnRef>>,
     // The fixpoint itself.
@@ -401,6 +403,7 @@ impl<'a> Closure<'a> {
             methods: HashMap::new(),
             globals: HashMap::new(),
             aliases: HashMap::new(),
+            globs: HashMap::new(),
             callers_by_name: HashMap::new(),
             enclosing: HashMap::new(),
             hot: HashSet::new(),
