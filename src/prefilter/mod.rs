@@ -126,9 +126,10 @@ pub fn run_with(
             let mut marked = false;
             let result = crate::pipeline::read_source(path).and_then(|text| {
                 marked = crate::gate::suppress::holds_marker(text.as_bytes());
-                rust::precheck(&text)?;
-                len = text.len() as u64;
+                rust::check_size(text.len())?;
                 let s = scan::scan(text.as_bytes());
+                rust::check_nesting(s.nesting)?;
+                len = text.len() as u64;
                 let seed = conditions.iter().any(|c| c.iter().all(|&k| s.has(k)));
                 Ok((s, seed))
             });

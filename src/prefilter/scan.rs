@@ -33,6 +33,8 @@ pub struct FileScan {
     pub keys: Vec<u32>,
     /// The file may hold a `#[path = ".."]` attribute, which moves another file in the module tree.
     pub path_attr: bool,
+    /// The deepest nesting of brackets, counted as `frontend::rust::max_nesting` counts it.
+    pub nesting: usize,
 }
 
 impl FileScan {
@@ -159,6 +161,7 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
     keys.reset();
     let n = bytes.len();
     let mut path_attr = false;
+    let mut nesting = crate::frontend::rust::Nesting::default();
     let (mut block_depth, mut line_comment) = (0usize, false);
     // The previous identifier was a definition keyword: in code, or anywhere (comments
     // included), so that both `fn /* c */ name` and code the scan wrongly takes for a comment
@@ -248,6 +251,8 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
             }
             continue;
         }
+        // Brackets are never part of an identifier, a number or a comment's opener or closer.
+        nesting.step(b);
         let next = bytes.get(i + 1).copied();
         match (b, next) {
             (b'/', Some(b'/')) if block_depth == 0 => {
@@ -288,7 +293,11 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
     }
     let mut keys = keys.keys.clone();
     keys.sort_unstable();
-    FileScan { keys, path_attr }
+    FileScan {
+        keys,
+        path_attr,
+        nesting: nesting.max,
+    }
 }
 
 /// Reserved words of Rust (not the contextual ones such as `union` or `default`, which may be
@@ -466,6 +475,22 @@ mod tests {
         assert!(!s.has(glob_key("crate")), "reserved words name nothing");
         let s = scan(b"use libc::c_int;\nfn f(p: *const c_int) {}");
         assert!(!s.has(glob_key("libc")) && !has(&s, "*", USE));
+    }
+
+    #[test]
+    fn nesting_is_counted_as_the_parser_guard_counts_it() {
+        for text in [
+            &b"fn f() { let v = [(1, 2)]; /* ((( */ \"[[\" }"[..],
+            b"r#fn(a[0]) 1e3({ })) ]]]] {{",
+            b"",
+        ] {
+            assert_eq!(
+                scan(text).nesting,
+                crate::frontend::rust::max_nesting(text),
+                "{}",
+                String::from_utf8_lossy(text)
+            );
+        }
     }
 
     #[test]
