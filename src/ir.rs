@@ -49,6 +49,9 @@ pub struct FileIr {
     /// trait object may reach the methods of every implementor.
     #[serde(default)]
     pub impls: Vec<(String, String)>,
+    /// Traits the file declares (`self::Engine`): only they dispatch to their implementors.
+    #[serde(default)]
+    pub traits: Vec<String>,
     /// The file defines Python entry points (`#[pymodule]`, `#[pyfunction]`, `#[pymethods]`):
     /// its package is loaded into Python processes that may fork.
     pub python_entry: bool,

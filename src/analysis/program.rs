@@ -3,7 +3,6 @@
 
 use crate::catalog::{Catalog, Effect};
 use crate::ir::{Block, Callee, FileIr, FnKind, Node};
-use crate::resolve::path::crate_prefixes;
 use crate::resolve::steps::{steps, Chain};
 use crate::resolve::tables::{Hit, Tables};
 use crate::resolve::{last_segment, moves};
@@ -88,11 +87,11 @@ impl<'c> Program<'c> {
         }
         // Only the program's own traits dispatch to their implementors (a trait of a library
         // outside it has implementors the program cannot see).
-        let crates: std::collections::HashSet<&str> =
-            files.iter().map(|f| f.crate_name.as_str()).collect();
-        tables
-            .impls
-            .retain(|tr, _| crate_prefixes(tr).any(|c| crates.contains(c)));
+        let traits: std::collections::HashSet<String> = files
+            .iter()
+            .flat_map(|f| f.traits.iter().map(move |t| absolute(f, t)))
+            .collect();
+        tables.impls.retain(|tr, _| traits.contains(tr));
         let mut targets = Vec::with_capacity(files.len());
         let mut callers: HashMap<FnRef, Vec<FnRef>> = HashMap::new();
         let mut fn_refs: HashMap<(u32, u32), Vec<(u32, FnRef)>> = HashMap::new();

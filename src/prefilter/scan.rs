@@ -62,6 +62,16 @@ pub fn impl_key(name: &str) -> u32 {
     impl_hash(name.as_bytes()) | DEF
 }
 
+/// The index key saying that this identifier follows `trait`: the file may declare the trait.
+pub fn trait_key(name: &str) -> u32 {
+    let name = name.strip_prefix("r#").unwrap_or(name);
+    hash_from(
+        hash_state(0xcbf2_9ce4_8422_2325, b"trait "),
+        name.as_bytes(),
+    ) & !3
+        | DEF
+}
+
 fn impl_hash(word: &[u8]) -> u32 {
     hash_from(hash_state(0xcbf2_9ce4_8422_2325, b"impl "), word) & !3
 }
@@ -172,6 +182,7 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
     let mut use_words: Vec<(usize, usize)> = Vec::new();
     // Since `impl` (and until its `{` or `;`): the last names written, for the keys of a `for`.
     let mut impl_words: Option<Vec<(usize, usize)>> = None;
+    let mut prev_trait = false;
     let mut prev_word: Option<u32> = None;
     let mut i = 0;
     while i < n {
@@ -221,6 +232,10 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
                     use_words.push((start, i));
                 }
             }
+            if prev_trait && !is_keyword(word) {
+                keys.push(trait_key(std::str::from_utf8(word).unwrap_or("")));
+            }
+            prev_trait = word == b"trait";
             if word == b"impl" {
                 impl_words = Some(Vec::new());
             } else if word == b"for" {
@@ -279,7 +294,10 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
                 impl_words = None;
             }
             (b'{', _) if block_depth == 0 && !line_comment => impl_words = None,
-            (b'*', _) if in_use && block_depth == 0 && !line_comment => {
+            // A glob's `*` ends its path (`a::*;`, `{b, *}`); a pointer type's starts one.
+            (b'*', _)
+                if in_use && block_depth == 0 && !line_comment && ends_glob(&bytes[i + 1..]) =>
+            {
                 let star = hash(b"*") & !3;
                 keys.push(star | ANY);
                 keys.push(star | USE);
@@ -298,6 +316,15 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
         path_attr,
         nesting: nesting.max,
     }
+}
+
+/// Whether what follows a `*` in a `use` makes it a glob: the next byte that is not white space
+/// closes the path.
+fn ends_glob(after: &[u8]) -> bool {
+    after
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_none_or(|b| matches!(b, b';' | b'}' | b','))
 }
 
 /// Reserved words of Rust (not the contextual ones such as `union` or `default`, which may be
@@ -475,6 +502,10 @@ mod tests {
         assert!(!s.has(glob_key("crate")), "reserved words name nothing");
         let s = scan(b"use libc::c_int;\nfn f(p: *const c_int) {}");
         assert!(!s.has(glob_key("libc")) && !has(&s, "*", USE));
+        let s = scan(b"extern \"C\" {\n    fn write(fd: libc::c_int, buf: *const u8) -> isize;\n}");
+        assert!(!s.has(glob_key("libc")), "a pointer type is no glob");
+        let s = scan(b"use nix::{unistd::*, sys};");
+        assert!(s.has(glob_key("unistd")) && s.has(glob_key("nix")));
     }
 
     #[test]
@@ -502,6 +533,8 @@ mod tests {
             "the type after `for` is not the trait"
         );
         assert!(!s.has(impl_key("y")), "an inherent impl ends at its `{{`");
+        let s = scan(b"pub trait Engine: Send { fn go(&self); }");
+        assert!(s.has(trait_key("Engine")) && !s.has(trait_key("Send")));
     }
 
     #[test]

@@ -373,6 +373,7 @@ impl<'a> Lowerer<'a> {
             }
             syn::Item::Trait(tr) => {
                 let ty = format!("{}::{}", self.scope().path, tr.ident);
+                self.ir.traits.push(ty.clone());
                 for it in &tr.items {
                     if let syn::TraitItem::Fn(m) = it {
                         if let Some(block) = &m.default {

@@ -118,6 +118,9 @@ impl Closure<'_> {
                 let key = absolute(place, tr);
                 let target = absolute(place, ty);
                 for c in self.crates_of(&key) {
+                    if !self.may_declare_trait(&key, c) {
+                        continue;
+                    }
                     let krate = self.crate_ids[c as usize].clone();
                     let pair = (key.clone(), target.clone());
                     self.add_alias(pair.0, pair.1, &krate, false, &mut new_aliases);

@@ -147,9 +147,18 @@ impl Closure<'_> {
         }
     }
 
+    /// Whether a file of `krate` may declare the trait at `key` (its last segment follows `trait`).
+    pub(super) fn may_declare_trait(&self, key: &str, krate: u32) -> bool {
+        let tr = scan::trait_key(strip_raw(last_segment(key)));
+        !self.crate_files_with(&[tr], krate).is_empty()
+    }
+
     /// Files that may implement, for a trait at `owner`, the method `name`: they hold an `impl`
     /// naming the trait and define the name, in a crate that can name the trait's.
     pub(super) fn request_implementors(&mut self, owner: &str, name: &str, krate: u32) {
+        if !self.may_declare_trait(owner, krate) {
+            return;
+        }
         let keys = vec![
             scan::impl_key(strip_raw(last_segment(owner))),
             scan::key(strip_raw(name), DEF),
