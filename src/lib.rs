@@ -12,6 +12,7 @@ pub mod ir;
 pub mod pipeline;
 pub mod prefilter;
 pub mod report;
+pub mod resolve;
 pub mod rules;
 pub mod source;
 pub mod trace;

@@ -555,3 +555,131 @@ fn parse_batches_follow_the_bytes_left() {
     assert!(!prefilter::takes_rest(0, 1, 1));
     assert!(prefilter::takes_rest(0, 0, 0));
 }
+
+/// `n` modules of unrelated functions in the crate at `krate/` (its root declares them).
+fn filler_modules(root: &Path, krate: &str, n: usize) {
+    for i in 0..n {
+        let mut text = String::new();
+        for k in 0..40 {
+            writeln!(
+                text,
+                "pub fn step_{k}(x: u64) -> u64 {{ x.wrapping_mul({k}) + {i} }}"
+            )
+            .unwrap();
+        }
+        write(root, &format!("{krate}/src/filler_{i}.rs"), &text);
+    }
+}
+
+/// A crate whose fork is named only through globs: a module hands on all of libc, the root
+/// hands on all of `tasks`, and the caller reaches both through `use crate::*`, naming neither
+/// libc nor the function's module; beside `filler` unrelated modules. (`plat::forkpty`, unlike
+/// `fork` or `os::forkpty`, names no catalogue entry: no file here is a seed for holding it.)
+fn glob_reexports(root: &Path, filler: usize) {
+    write(root, "shell/Cargo.toml", &manifest("shell"));
+    let mut main = String::from("mod plat;\nmod tasks;\nmod watch;\npub use tasks::*;\n");
+    for i in 0..filler {
+        writeln!(main, "mod filler_{i};").unwrap();
+    }
+    main.push_str("fn main() {\n    let _t = std::thread::spawn(|| ());\n    watch::tick();\n}\n");
+    write(root, "shell/src/main.rs", &main);
+    write(root, "shell/src/plat.rs", "pub use ::libc::*;\n");
+    write(
+        root,
+        "shell/src/tasks.rs",
+        "pub fn split_off() -> i32 {\n    unsafe { crate::plat::forkpty(M, N, T, W) }\n}\n",
+    );
+    write(
+        root,
+        "shell/src/watch.rs",
+        "use crate::*;\npub fn tick() {\n    if split_off() == 0 {\n        \
+         let v = vec![1];\n        drop(v);\n    }\n    \
+         if unsafe { plat::forkpty(M, N, T, W) } == 0 {\n        std::process::exit(1);\n    }\n}\n",
+    );
+    filler_modules(root, "shell", filler);
+}
+
+#[test]
+fn names_reached_only_through_globs() {
+    let with = compare("glob re-exports", |root| glob_reexports(root, 40));
+    let in_watch: std::collections::BTreeSet<&str> = with
+        .findings
+        .iter()
+        .filter(|f| {
+            f.location
+                .as_ref()
+                .is_some_and(|l| l.path.ends_with("watch.rs"))
+        })
+        .map(|f| f.rule.as_str())
+        .collect();
+    for rule in ["FL001", "FL005", "FL006"] {
+        assert!(
+            in_watch.contains(rule),
+            "{rule} missing: {:#?}",
+            with.findings
+        );
+    }
+    assert!(with.stats.files_skipped >= 30, "{:?}", with.stats);
+}
+
+/// A crate that calls through trait objects: `serve` forks and, in the child, calls a trait
+/// method whose implementor allocates; `tick` runs a thread and calls a trait method whose
+/// implementor forks. Neither call names an implementor, and `run` is too common a method name
+/// to be asked for alone; beside `filler` unrelated modules.
+fn trait_objects(root: &Path, filler: usize) {
+    write(root, "relay/Cargo.toml", &manifest("relay"));
+    let mut main = String::from("mod backends;\nmod caller;\nmod engine;\nmod forky;\nmod pool;\n");
+    for i in 0..filler {
+        writeln!(main, "mod filler_{i};").unwrap();
+    }
+    main.push_str(
+        "fn main() {\n    pool::serve(Box::new(backends::Chatty));\n    \
+         caller::tick(&forky::Forky);\n}\n",
+    );
+    write(root, "relay/src/main.rs", &main);
+    write(
+        root,
+        "relay/src/engine.rs",
+        "pub trait Engine {\n    fn start(&self);\n}\npub trait Spawner {\n    fn run(&self);\n}\n",
+    );
+    write(
+        root,
+        "relay/src/backends.rs",
+        "use crate::engine::Engine;\npub struct Chatty;\n\
+         impl Engine for Chatty {\n    fn start(&self) {\n        let s = format!(\"up\");\n        \
+         drop(s);\n    }\n}\npub struct Quiet;\nimpl Engine for Quiet {\n    fn start(&self) {}\n}\n",
+    );
+    write(
+        root,
+        "relay/src/forky.rs",
+        "use crate::engine::Spawner;\npub struct Forky;\nimpl Spawner for Forky {\n    \
+         fn run(&self) {\n        unsafe { libc::fork() };\n    }\n}\n",
+    );
+    write(
+        root,
+        "relay/src/pool.rs",
+        "use crate::engine::Engine;\npub fn serve(e: Box<dyn Engine>) {\n    \
+         let _t = std::thread::spawn(|| ());\n    if unsafe { libc::fork() } == 0 {\n        \
+         e.start();\n        unsafe { libc::_exit(0) };\n    }\n}\n",
+    );
+    write(
+        root,
+        "relay/src/caller.rs",
+        "use crate::engine::Spawner;\npub fn tick(s: &dyn Spawner) {\n    \
+         let _t = std::thread::spawn(|| ());\n    s.run();\n}\n",
+    );
+    filler_modules(root, "relay", filler);
+}
+
+#[test]
+fn calls_through_trait_objects_reach_every_implementor() {
+    let with = compare("trait objects", |root| trait_objects(root, 40));
+    let found = |file: &str, rule: &str| {
+        with.findings
+            .iter()
+            .any(|f| f.rule == rule && f.location.as_ref().is_some_and(|l| l.path.ends_with(file)))
+    };
+    assert!(found("pool.rs", "FL005"), "{:#?}", with.findings);
+    assert!(found("caller.rs", "FL001"), "{:#?}", with.findings);
+    assert!(with.stats.files_skipped >= 30, "{:?}", with.stats);
+}

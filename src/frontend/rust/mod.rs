@@ -122,14 +122,24 @@ fn without_shebang(source: &str) -> &str {
 /// The checks made before parsing that need no parse (size, bracket nesting): a file failing
 /// them is reported whether or not the prefilter would have parsed it.
 pub fn precheck(source: &str) -> Result<(), String> {
-    if source.len() > MAX_FILE_BYTES {
+    check_size(source.len())?;
+    check_nesting(max_nesting(source.as_bytes()))
+}
+
+/// The size limit alone, for a caller that measures the nesting in its own pass.
+pub fn check_size(len: usize) -> Result<(), String> {
+    if len > MAX_FILE_BYTES {
         return Err(format!(
             "the file is {} MB, larger than the limit of {} MB; it was not analysed",
-            source.len() >> 20,
+            len >> 20,
             MAX_FILE_BYTES >> 20
         ));
     }
-    let depth = max_nesting(source.as_bytes());
+    Ok(())
+}
+
+/// The nesting limit, given the deepest nesting of brackets ([`max_nesting`]).
+pub fn check_nesting(depth: usize) -> Result<(), String> {
     if depth > MAX_NESTING {
         return Err(format!(
             "nesting {depth} levels deep exceeds the limit of {MAX_NESTING}; the file was not analysed"
@@ -188,18 +198,30 @@ fn add_dyn(source: &str, line: usize) -> Option<String> {
 
 /// The deepest bracket nesting in the bytes (strings and comments included: an overestimate).
 pub fn max_nesting(bytes: &[u8]) -> usize {
-    let (mut depth, mut max) = (0usize, 0usize);
-    for &b in bytes {
+    let mut nesting = Nesting::default();
+    bytes.iter().for_each(|&b| nesting.step(b));
+    nesting.max
+}
+
+/// The depth of brackets as the bytes of a file go by, and the deepest it has been.
+#[derive(Debug, Default)]
+pub struct Nesting {
+    depth: usize,
+    pub max: usize,
+}
+
+impl Nesting {
+    #[inline]
+    pub fn step(&mut self, b: u8) {
         match b {
             b'(' | b'[' | b'{' => {
-                depth += 1;
-                max = max.max(depth);
+                self.depth += 1;
+                self.max = self.max.max(self.depth);
             }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b')' | b']' | b'}' => self.depth = self.depth.saturating_sub(1),
             _ => {}
         }
     }
-    max
 }
 
 #[cfg(test)]

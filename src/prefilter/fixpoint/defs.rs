@@ -1,0 +1,222 @@
+//! What a parsed file contributes: its functions, methods, globals, `use`s and macros in the
+//! tables, as the linker will place them, and the work they start.
+
+use super::*;
+use crate::analysis::program::for_each_call;
+use crate::catalog::Effect;
+use crate::ir::{Call, Callee, FileIr, FnKind};
+use crate::prefilter::leads::Lead;
+use crate::prefilter::seeds::{call_effects, is_fork_effect, is_spawn_trigger};
+use crate::resolve::path::{glob_applies, prefix_ends, rewrite};
+use crate::resolve::{absolute, last_segment, package_of};
+
+impl Closure<'_> {
+    /// Records what a parsed file defines and calls.
+    pub(super) fn integrate(&mut self, fi: usize) {
+        let Some(ir) = self.irs.remove(&fi) else {
+            return;
+        };
+        let mut places = vec![FileIr {
+            crate_name: ir.crate_name.clone(),
+            module: ir.module.clone(),
+            ..Default::default()
+        }];
+        for (crate_name, module) in self.moves.get(&fi).into_iter().flatten() {
+            places.push(FileIr {
+                crate_name: crate_name.clone(),
+                module: module.clone(),
+                ..Default::default()
+            });
+        }
+        for (i, f) in ir.functions.iter().enumerate() {
+            let me = (fi as u32, i as u32);
+            if matches!(f.kind, FnKind::Free | FnKind::Method) {
+                for place in &places {
+                    let key = absolute(place, &f.path);
+                    if f.kind == FnKind::Method {
+                        let m = (place.crate_name.clone(), last_segment(&key).to_string());
+                        if self.method_nodes.get(&m).is_some_and(|n| n.closing) {
+                            self.work.push(Work::Close(me));
+                        }
+                        self.methods.entry(m).or_default().push(me);
+                    }
+                    if let Some(&id) = self.key_ids.get(&key) {
+                        if self.nodes[id as usize].closing {
+                            self.work.push(Work::Close(me));
+                        }
+                    }
+                    self.defs.entry(key).or_default().push(me);
+                }
+            }
+            let (mut forks, mut spawns, mut triggers) = (false, false, false);
+            let mut calls = 0;
+            let mut visit = |call: &Call| {
+                calls += 1;
+                if let Callee::Local(c) = call.callee {
+                    self.enclosing.entry((me.0, c as u32)).or_default().push(me);
+                }
+                for &c in &call.closures {
+                    self.enclosing.entry((me.0, c as u32)).or_default().push(me);
+                }
+                for name in call_names(call) {
+                    let name = strip_raw(name);
+                    if self.hot_names.contains(name) {
+                        self.work.push(Work::Resolve(me, name.to_string()));
+                    }
+                    self.callers_by_name
+                        .entry(name.to_string())
+                        .or_default()
+                        .push(me);
+                }
+                for e in call_effects(self.catalog, &self.returns, &ir, call) {
+                    forks |= is_fork_effect(&e);
+                    spawns |= e == Effect::SpawnsCommand;
+                    triggers |= is_spawn_trigger(&e);
+                }
+            };
+            for call in &f.implied {
+                visit(call);
+            }
+            for_each_call(&f.body, &mut visit);
+            self.charge(calls);
+            if forks || (spawns && triggers) {
+                self.work.push(Work::Hot(me));
+            }
+        }
+        for g in &ir.globals {
+            for place in &places {
+                let key = absolute(place, &g.path);
+                let init = (fi as u32, g.init as u32);
+                if self.global_nodes.get(&key).is_some_and(|n| n.closing) {
+                    self.work.push(Work::Close(init));
+                }
+                self.globals.entry(key).or_default().push(init);
+            }
+        }
+        let mut new_aliases = Vec::new();
+        // A glob binds every name of its target in the module: an alias of the module to the
+        // target reads the same tables (and a few more).
+        let globs = ir.globs.iter().map(|pair| (pair, true));
+        for ((alias, target), glob) in ir.reexports.iter().map(|pair| (pair, false)).chain(globs) {
+            for place in &places {
+                let key = absolute(place, alias);
+                let target = absolute(place, target);
+                let forks = self.fork_rests.get(&target).cloned().unwrap_or_default();
+                self.charge(forks.len() as u64);
+                for rest in forks {
+                    // The `use` gives a forking catalogue entry a name in the program.
+                    let lead = Lead::exact(place.crate_name.clone(), format!("{key}{rest}"), false);
+                    self.push_lead(lead);
+                }
+                self.add_alias(key, target, &place.crate_name, glob, &mut new_aliases);
+            }
+        }
+        // A trait of the program names its implementors' methods as an alias would: a call
+        // through a trait object may reach any of them. Its keys are the trait crate's.
+        for (tr, ty) in &ir.impls {
+            for place in &places {
+                let key = absolute(place, tr);
+                let target = absolute(place, ty);
+                for c in self.crates_of(&key) {
+                    if !self.may_declare_trait(&key, c) {
+                        continue;
+                    }
+                    let krate = self.crate_ids[c as usize].clone();
+                    let pair = (key.clone(), target.clone());
+                    self.add_alias(pair.0, pair.1, &krate, false, &mut new_aliases);
+                }
+            }
+        }
+        for (name, index) in &ir.macros {
+            let body = (fi as u32, *index as u32);
+            for place in &places {
+                let k = (package_of(&place.crate_name).to_string(), name.clone());
+                if self.macro_nodes.get(&k).is_some_and(|n| n.closing) {
+                    self.work.push(Work::Close(body));
+                }
+                self.macro_defs.entry(k).or_default().push(body);
+            }
+        }
+        let mut python = Vec::new();
+        for place in &places {
+            let package = package_of(&place.crate_name).to_string();
+            if ir.python_entry && self.python_packages.insert(package.clone()) {
+                python.push(package.clone());
+            }
+            if self.python_packages.contains(&package) {
+                // Every function of a package loaded into Python may be reported on.
+                for i in 0..ir.functions.len() {
+                    self.work.push(Work::Close((fi as u32, i as u32)));
+                }
+            }
+        }
+        self.places.insert(fi, places);
+        self.irs.insert(fi, ir);
+        for package in python {
+            self.python_package(&package);
+        }
+        for (key, target, glob) in new_aliases {
+            let watchers = self.watchers.get(&key).cloned().unwrap_or_default();
+            for id in watchers {
+                let watcher = &self.key_strs[id as usize];
+                if glob && !glob_applies(watcher, key.len()) {
+                    continue;
+                }
+                let rewritten = rewrite(watcher, key.len(), &target);
+                let steps = self.nodes[id as usize].steps + 1;
+                self.edge(id, &rewritten, steps);
+            }
+        }
+    }
+
+    /// A `use` (or what reads like one; with `glob`, a glob in the module `key`) binding `key` to
+    /// `target`, in the crate `krate`: the leads it renames, and the keys already looked up that
+    /// it rewrites (once the file is in).
+    fn add_alias(
+        &mut self,
+        key: String,
+        target: String,
+        krate: &str,
+        glob: bool,
+        new_aliases: &mut Vec<(String, String, bool)>,
+    ) {
+        let through: Vec<u32> = self
+            .leads_by_prefix
+            .get(&target)
+            .cloned()
+            .unwrap_or_default();
+        self.charge(through.len() as u64 + 1);
+        for id in through {
+            let lead = self.leads[id as usize].through_prefix(krate, &key, &target);
+            self.push_lead(lead);
+        }
+        for end in prefix_ends(&target) {
+            let prefix = &target[..end];
+            if end == target.len() || self.crate_index.contains_key(prefix) {
+                continue;
+            }
+            let into: Vec<u32> = self.leads_by_head.get(prefix).cloned().unwrap_or_default();
+            self.charge(into.len() as u64 + 1);
+            for id in into {
+                for l in self.leads[id as usize].through_tail(krate, &key, &target) {
+                    self.push_lead(l);
+                }
+            }
+            self.aliases_into
+                .entry(prefix.to_string())
+                .or_default()
+                .push((key.clone(), krate.to_string(), target.clone()));
+        }
+        self.aliases_by_target
+            .entry(target.clone())
+            .or_default()
+            .push((key.clone(), krate.to_string()));
+        let table = if glob {
+            &mut self.globs
+        } else {
+            &mut self.aliases
+        };
+        table.entry(key.clone()).or_default().push(target.clone());
+        new_aliases.push((key, target, glob));
+    }
+}

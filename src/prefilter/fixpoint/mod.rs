@@ -1,0 +1,518 @@
+//! The fixpoint: from the seeds, the growing set of parsed files, and what is asked of the files
+//! not parsed yet, until every function whose summary matters has its calls resolved as in a
+//! full run.
+
+mod crates;
+mod defs;
+mod keys;
+mod propagate;
+mod requests;
+
+use super::leads::Lead;
+use super::memory::{compact, trace_rss};
+use super::scan::Index;
+use super::seeds::is_fork_effect;
+use super::{takes_rest, Limits, Outcome, Scanned};
+use crate::catalog::Catalog;
+use crate::frontend::rust::layout::Layout;
+use crate::ir::{Call, Callee, FileIr};
+use crate::resolve::path::prefix_ends;
+use crate::resolve::{last_segment, FnRef};
+use rayon::prelude::*;
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Runs the fixpoint over the scanned files from the seeds, and lowers the files it selects.
+pub(super) fn drive(
+    files: &[PathBuf],
+    always: &[bool],
+    layout: &Layout,
+    catalog: &Catalog,
+    limits: Limits,
+    index: Index,
+    scanned: Vec<Scanned>,
+) -> Outcome {
+    let mut st = Closure::new(files, catalog, index);
+    st.limits = limits;
+    let mut outcome = Outcome::default();
+    let mut first = Vec::new();
+    for (i, s) in scanned.into_iter().enumerate() {
+        let id = st.intern_crate(s.crate_id);
+        st.crate_of.push(id);
+        st.module.push(s.module);
+        st.len.push(s.len);
+        outcome.marked.push(s.marked);
+        match s.result {
+            Ok((scan, seed)) => {
+                st.state.push(FileState::Skipped);
+                outcome.bytes += s.len;
+                if seed || scan.path_attr || always.get(i).copied().unwrap_or(false) {
+                    first.push(i);
+                } else {
+                    st.unparsed += s.len;
+                }
+            }
+            Err(message) => {
+                st.state.push(FileState::Failed);
+                outcome.results.push((i, Err(message)));
+            }
+        }
+    }
+    let start = Instant::now();
+    if st.trace {
+        eprintln!("prefilter: {} seeds", first.len());
+        for &f in &first {
+            eprintln!("prefilter: seed {}", files[f].display());
+        }
+    }
+    let mut batch = first;
+    let mut round = 0;
+    while !batch.is_empty() {
+        for &f in &batch {
+            st.state[f] = FileState::Queued;
+        }
+        if !st.gave_up && !outcome.took_rest {
+            let bytes: u64 = batch.iter().map(|&f| st.len[f]).sum();
+            if takes_rest(bytes, st.unparsed, outcome.bytes) {
+                outcome.took_rest = true;
+                for f in 0..st.state.len() {
+                    st.want(f, &|| {
+                        "the round selected most of what was left".to_string()
+                    });
+                }
+                batch.append(&mut st.next);
+            }
+        }
+        let parse_all = st.gave_up || outcome.took_rest;
+        let t = Instant::now();
+        let mut lowered = st.lower(&batch, layout);
+        let lower_time = t.elapsed();
+        lowered.sort_by_key(|(i, _)| *i);
+        outcome.parsed += lowered.len();
+        let mut ok = Vec::new();
+        for (i, result) in lowered {
+            match result {
+                Ok(mut ir) => {
+                    compact(&mut ir);
+                    st.irs.insert(i, ir);
+                    st.state[i] = FileState::Parsed;
+                    ok.push(i);
+                }
+                Err(message) => {
+                    st.state[i] = FileState::Failed;
+                    outcome.results.push((i, Err(message)));
+                }
+            }
+        }
+        if parse_all {
+            // Every file is parsed and keeps its body: the run is a plain parse, with nothing
+            // left to resolve.
+            round += 1;
+            if st.trace {
+                eprintln!(
+                    "prefilter: round {round}: every file left, {} files",
+                    batch.len()
+                );
+            }
+            batch = std::mem::take(&mut st.next);
+            continue;
+        }
+        if round == 0 {
+            // Every file holding `#[path]` is in the first round: where each file sits in its
+            // crate is known before any name is placed.
+            st.compute_moves();
+            st.compute_mentions();
+        }
+        for i in ok {
+            st.integrate(i);
+        }
+        st.process();
+        if st.gave_up {
+            // Parsing what is left costs less than resolving further: the run becomes a plain
+            // parse of every file.
+            for f in 0..st.state.len() {
+                st.want(f, &|| "the fixpoint gave up".to_string());
+            }
+        }
+        round += 1;
+        if st.trace {
+            let bytes: u64 = batch.iter().map(|&f| st.len[f]).sum();
+            eprintln!(
+                "prefilter: round {round}: {} files, {} KB lowered in {:.3}s; resolution {:.3}s",
+                batch.len(),
+                bytes >> 10,
+                lower_time.as_secs_f64(),
+                (t.elapsed() - lower_time).as_secs_f64()
+            );
+            trace_rss(&format!("after round {round}"));
+        }
+        batch = std::mem::take(&mut st.next);
+    }
+    outcome.rounds = round;
+    outcome.parse = start.elapsed();
+    outcome.work = st.spent.get();
+    outcome.gave_up = st.gave_up;
+    if st.trace {
+        eprintln!(
+            "prefilter: {} index entries, {} rounds, parse {:.3}s, {} parsed, {} hot, {} closed, {} resolved, {} keys, {} leads, {} work units for {} bytes{}",
+            st.index.len(),
+            round,
+            outcome.parse.as_secs_f64(),
+            outcome.parsed,
+            st.hot.len(),
+            st.closed.len(),
+            st.resolved.len(),
+            st.nodes.len(),
+            st.leads.len(),
+            outcome.work,
+            outcome.bytes,
+            if st.gave_up { ", gave up" } else { "" }
+        );
+    }
+    // A function the fixpoint did not close is called by no function whose summary matters and
+    // reaches no fork: only its place in the tables (its path) can matter, not its body.
+    let closed = std::mem::take(&mut st.closed);
+    let strip = !st.gave_up && !outcome.took_rest;
+    outcome
+        .results
+        .extend(st.irs.into_iter().map(|(i, mut ir)| {
+            for (fi, f) in ir.functions.iter_mut().enumerate() {
+                if strip && !closed.contains(&(i as u32, fi as u32)) {
+                    f.body = Default::default();
+                    f.implied = Vec::new();
+                }
+            }
+            (i, Ok(ir))
+        }));
+    outcome.results.sort_by_key(|(i, _)| *i);
+    outcome
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileState {
+    Skipped,
+    Queued,
+    Parsed,
+    /// Unreadable, not UTF-8, too deep, or rejected by the parser: reported, never analysed.
+    Failed,
+}
+
+fn strip_raw(name: &str) -> &str {
+    name.strip_prefix("r#").unwrap_or(name)
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut bytes = s.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_' || b >= 0x80)
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80)
+}
+
+/// A looked-up path: the lookup reads the functions and `use`s bound there, and goes on to the
+/// keys those `use`s rewrite it to.
+#[derive(Debug, Default)]
+struct KeyNode {
+    /// `use`s followed to get here (the lookup gives up after `MAX_ALIAS_STEPS`).
+    steps: usize,
+    /// The functions found here matter: a closed function may call them.
+    closing: bool,
+    /// A function found here, or through a `use` from here, may reach a fork.
+    hot: bool,
+    /// Resolved functions with a call that looks this key up.
+    subscribers: Vec<FnRef>,
+    fwd: Vec<u32>,
+    rev: Vec<u32>,
+}
+
+/// A method name in a crate (the unique-name fallback), or a global's path.
+#[derive(Debug, Default)]
+struct NameNode {
+    closing: bool,
+    hot: bool,
+    subscribers: Vec<FnRef>,
+}
+
+impl NameNode {
+    /// A node for a name whose known definitions are `defs`: hot if one of them is.
+    fn defined_by(defs: Option<&Vec<FnRef>>, hot: &HashSet<FnRef>) -> NameNode {
+        NameNode {
+            hot: defs.into_iter().flatten().any(|f| hot.contains(f)),
+            ..Default::default()
+        }
+    }
+}
+
+/// Where the files of a request may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Scope {
+    /// In the crate (or moved into it by `#[path]`).
+    Crate(u32),
+    /// In a crate that can reach it.
+    Reaching(u32),
+    /// Anywhere.
+    Anywhere,
+    /// May define an item in the crate, with the tag of the last segment.
+    Defines(u32, u32),
+}
+
+/// What resolving one call reads.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Probe {
+    Key(String),
+    Method(String, String),
+    Global(String),
+    /// A `macro_rules!` macro of a package, by name.
+    Macro(String, String),
+    /// A closure of the same file, called or passed.
+    Inner(u32),
+}
+
+enum Work {
+    /// May reach a fork: its callers matter, and it must be closed.
+    Hot(FnRef),
+    /// Its summary matters: its calls must resolve as in a full run, and its callees are closed.
+    Close(FnRef),
+    /// It calls a name that something hot bears: find out, exactly, whether those calls make it
+    /// hot.
+    Resolve(FnRef, String),
+    /// Keys that lead to a hot function (its own, or ones a `use` rewrites to it): parse every
+    /// file that may call them.
+    Lead(Lead),
+}
+
+/// The growing set of parsed files and what the fixpoint has asked of them.
+struct Closure<'a> {
+    files: &'a [PathBuf],
+    catalog: &'a Catalog,
+    index: Index,
+    crate_ids: Vec<String>,
+    crate_index: HashMap<String, u32>,
+    crate_of: Vec<u32>,
+    /// Each file's module in its crate, from the layout.
+    module: Vec<Vec<String>>,
+    len: Vec<u64>,
+    state: Vec<FileState>,
+    next: Vec<usize>,
+    irs: HashMap<usize, FileIr>,
+    /// Where each parsed file may sit (crate, module): its own place, and every place a
+    /// `#[path]` may move it to.
+    places: HashMap<usize, Vec<FileIr>>,
+    moves: HashMap<usize, Vec<(String, Vec<String>)>>,
+    moved_crates: HashMap<usize, Vec<u32>>,
+    /// The files of each crate (and those `#[path]` may move into it).
+    crate_files: Vec<Vec<u32>>,
+    /// The files of each (crate, module), where the layout puts them.
+    files_by_module: HashMap<(u32, String), Vec<u32>>,
+    /// For each crate, the files `#[path]` may move into it.
+    moved_into: Vec<Vec<u32>>,
+    /// For each crate, the crates with a file naming it.
+    named_by: Vec<Vec<u32>>,
+    reaching: HashMap<u32, Vec<bool>>,
+    // What the parsed files define, as the analysis's tables will.
+    defs: HashMap<String, Vec<FnRef>>,
+    methods: HashMap<(String, String), Vec<FnRef>>,
+    globals: HashMap<String, Vec<FnRef>>,
+    aliases: HashMap<String, Vec<String>>,
+    /// Glob `use`s: module key → target keys (they bind only what `glob_applies` allows).
+    globs: HashMap<String, Vec<String>>,
+    callers_by_name: HashMap<String, Vec<FnRef>>,
+    enclosing: HashMap<FnRef, Vec<FnRef>>,
+    // The fixpoint itself.
+    hot: HashSet<FnRef>,
+    closed: HashSet<FnRef>,
+    resolved: HashSet<(FnRef, String)>,
+    hot_names: HashSet<String>,
+    leads: Vec<Lead>,
+    lead_ids: HashMap<Lead, u32>,
+    /// Leads by each prefix of their head (the head included): a `use` whose target is one of
+    /// them gives the lead's keys another name.
+    leads_by_prefix: HashMap<String, Vec<u32>>,
+    /// Leads with a tail, by head: a `use` whose target runs past the head may rename them.
+    leads_by_head: HashMap<String, Vec<u32>>,
+    /// `use`s by target: (bound key, crate).
+    aliases_by_target: HashMap<String, Vec<(String, String)>>,
+    /// `use`s by each proper prefix of their target: (bound key, crate, target).
+    aliases_into: HashMap<String, Vec<(String, String, String)>>,
+    /// Work units spent by the fixpoint (posting entries read, keys and leads made, aliases
+    /// followed), held against what parsing the files left would cost.
+    spent: std::cell::Cell<u64>,
+    /// Bytes of the files neither parsed nor queued.
+    unparsed: u64,
+    /// The fixpoint cost more than parsing the files left: every file is parsed, every body kept.
+    gave_up: bool,
+    limits: Limits,
+    asked_all: HashSet<(Vec<u32>, Scope)>,
+    key_ids: HashMap<String, u32>,
+    key_strs: Vec<String>,
+    nodes: Vec<KeyNode>,
+    watchers: HashMap<String, Vec<u32>>,
+    method_nodes: HashMap<(String, String), NameNode>,
+    macro_nodes: HashMap<(String, String), NameNode>,
+    /// `macro_rules!` bodies by (package, name), as `analysis::program` finds them.
+    macro_defs: HashMap<(String, String), Vec<FnRef>>,
+    /// For each prefix of a forking catalogue entry's path (the path included), the rest of the
+    /// path: a `use` whose target is the prefix names the entry in the program.
+    fork_rests: HashMap<String, Vec<String>>,
+    /// Types a catalogue entry returns: builder chains carry them to method calls.
+    returns: Vec<String>,
+    python_packages: HashSet<String>,
+    /// The crates of each package (library, binaries, tests, examples).
+    package_crates: HashMap<String, Vec<u32>>,
+    global_nodes: HashMap<String, NameNode>,
+    asked: HashSet<(u32, u32)>,
+    work: Vec<Work>,
+    trace: bool,
+}
+
+/// The names a call is written with: the last segment of each candidate path, the method name,
+/// the global's name.
+fn call_names(call: &Call) -> Vec<&str> {
+    match &call.callee {
+        Callee::Path(candidates) => candidates.iter().map(|c| last_segment(c)).collect(),
+        Callee::Method { name, .. } => vec![name.as_str()],
+        Callee::Global(path) | Callee::Macro(path) => vec![last_segment(path)],
+        Callee::Local(_) => Vec::new(),
+    }
+}
+
+impl<'a> Closure<'a> {
+    fn new(files: &'a [PathBuf], catalog: &'a Catalog, index: Index) -> Self {
+        Closure {
+            files,
+            catalog,
+            index,
+            crate_ids: Vec::new(),
+            crate_index: HashMap::new(),
+            crate_of: Vec::with_capacity(files.len()),
+            module: Vec::with_capacity(files.len()),
+            len: Vec::with_capacity(files.len()),
+            state: Vec::with_capacity(files.len()),
+            next: Vec::new(),
+            irs: HashMap::new(),
+            places: HashMap::new(),
+            moves: HashMap::new(),
+            moved_crates: HashMap::new(),
+            crate_files: Vec::new(),
+            files_by_module: HashMap::new(),
+            moved_into: Vec::new(),
+            named_by: Vec::new(),
+            reaching: HashMap::new(),
+            defs: HashMap::new(),
+            methods: HashMap::new(),
+            globals: HashMap::new(),
+            aliases: HashMap::new(),
+            globs: HashMap::new(),
+            callers_by_name: HashMap::new(),
+            enclosing: HashMap::new(),
+            hot: HashSet::new(),
+            closed: HashSet::new(),
+            resolved: HashSet::new(),
+            hot_names: HashSet::new(),
+            leads: Vec::new(),
+            lead_ids: HashMap::new(),
+            leads_by_prefix: HashMap::new(),
+            leads_by_head: HashMap::new(),
+            aliases_by_target: HashMap::new(),
+            aliases_into: HashMap::new(),
+            spent: std::cell::Cell::new(0),
+            unparsed: 0,
+            gave_up: false,
+            limits: Limits::default(),
+            asked_all: HashSet::new(),
+            key_ids: HashMap::new(),
+            key_strs: Vec::new(),
+            nodes: Vec::new(),
+            watchers: HashMap::new(),
+            method_nodes: HashMap::new(),
+            macro_nodes: HashMap::new(),
+            macro_defs: HashMap::new(),
+            fork_rests: {
+                let mut rests: HashMap<String, Vec<String>> = HashMap::new();
+                for path in catalog
+                    .apis
+                    .iter()
+                    .filter(|a| a.effects.iter().any(is_fork_effect))
+                    .filter_map(|a| a.path.as_deref())
+                    .map(|p| p.split('#').next().unwrap_or(p))
+                    .filter(|p| !p.contains('*'))
+                {
+                    for end in prefix_ends(path) {
+                        let rest = path[end..].to_string();
+                        let list = rests.entry(path[..end].to_string()).or_default();
+                        if !list.contains(&rest) {
+                            list.push(rest);
+                        }
+                    }
+                }
+                rests
+            },
+            returns: {
+                let mut r: Vec<String> = catalog
+                    .apis
+                    .iter()
+                    .filter_map(|a| a.returns.clone())
+                    .collect();
+                r.sort();
+                r.dedup();
+                r
+            },
+            python_packages: HashSet::new(),
+            package_crates: HashMap::new(),
+            global_nodes: HashMap::new(),
+            asked: HashSet::new(),
+            work: Vec::new(),
+            trace: std::env::var_os("FORKLINT_PREFILTER_TRACE").is_some(),
+        }
+    }
+
+    fn charge(&self, units: u64) {
+        self.spent.set(self.spent.get() + units);
+    }
+
+    /// The fixpoint has cost more than parsing every file not parsed yet would (plus a floor,
+    /// so that a small tree is never parsed whole for a few lookups).
+    fn over_budget(&self) -> bool {
+        self.spent.get() > self.limits.per_byte * self.unparsed + self.limits.floor
+    }
+
+    fn want(&mut self, f: usize, why: &dyn Fn() -> String) {
+        if self.state[f] == FileState::Skipped {
+            if self.trace {
+                eprintln!("prefilter: {} <- {}", self.files[f].display(), why());
+            }
+            self.state[f] = FileState::Queued;
+            self.unparsed -= self.len[f];
+            self.next.push(f);
+        }
+    }
+
+    /// Lowers a batch in parallel, largest first so that no thread is left with a big file.
+    fn lower(&self, batch: &[usize], layout: &Layout) -> Vec<(usize, Result<FileIr, String>)> {
+        let mut order = batch.to_vec();
+        order.sort_by_key(|&i| std::cmp::Reverse(self.len[i]));
+        order
+            .par_iter()
+            .with_max_len(1)
+            .map(|&i| (i, crate::pipeline::lower_file(&self.files[i], layout)))
+            .collect()
+    }
+
+    fn process(&mut self) {
+        while let Some(w) = self.work.pop() {
+            self.charge(1);
+            if self.over_budget() {
+                self.gave_up = true;
+                self.work.clear();
+                return;
+            }
+            match w {
+                Work::Hot(f) => self.hot(f),
+                Work::Close(f) => self.close(f),
+                Work::Resolve(f, name) => self.resolve(f, Some(&name)),
+                Work::Lead(lead) => self.lead(lead),
+            }
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! Requests: from names the fixpoint needs, the files to parse, read off the scan's index within a
+//! crate, the crates that reach it, or a module's files.
+
+use super::*;
+use crate::prefilter::leads::Lead;
+use crate::prefilter::scan::{self, ANY, AS, DEF, USE};
+use crate::resolve::STD_METHODS;
+
+impl Closure<'_> {
+    /// Files of `krate` (or that may be moved into it) holding `name` with this tag.
+    pub(super) fn request(&mut self, kind: u32, name: &str, krate: u32) {
+        let key = scan::key(name, kind);
+        if !self.asked.insert((key, krate)) {
+            return;
+        }
+        let found = self.crate_files_with(&[key], krate);
+        let krate_name = self.crate_ids[krate as usize].clone();
+        for f in found {
+            self.want(f, &|| {
+                let tag = ["any", "def", "use"][kind as usize];
+                format!("{tag} {name} in {krate_name}")
+            });
+        }
+    }
+
+    /// Files of `krate` that may define the item at `key` with this tag on its last segment: the
+    /// file's module is a strict prefix of the key's path, and the rest of the path (inline
+    /// modules, a type, the item) are identifiers in the file.
+    pub(super) fn request_definers(&mut self, kind: u32, key: &str, krate: u32) {
+        let tail = &key[self.crate_ids[krate as usize].len()..];
+        let segs: Vec<&str> = tail
+            .strip_prefix("::")
+            .unwrap_or(tail)
+            .split("::")
+            .map(strip_raw)
+            .collect();
+        let Some((&last, _)) = segs.split_last() else {
+            return;
+        };
+        let last_key = scan::key(last, kind);
+        let seg_keys: Vec<u32> = segs.iter().map(|s| scan::key(s, ANY)).collect();
+        if !self
+            .asked_all
+            .insert((seg_keys.clone(), Scope::Defines(krate, kind)))
+        {
+            return;
+        }
+        // Candidates by module (each strict prefix of the path names one), not by the name's
+        // posting list: a crate where many files define a `new` pulls only the right ones.
+        let holds = |f: usize| self.index.contains(last_key, f);
+        let mut found: Vec<usize> = self
+            .moved_into
+            .get(krate as usize)
+            .into_iter()
+            .flatten()
+            .map(|&f| f as usize)
+            .filter(|&f| holds(f))
+            .collect();
+        let mut module = String::new();
+        for (depth, seg) in segs.iter().enumerate() {
+            let list = self.files_by_module.get(&(krate, module.clone()));
+            self.charge(1 + list.map_or(0, |l| l.len() as u64));
+            found.extend(
+                list.into_iter()
+                    .flatten()
+                    .map(|&f| f as usize)
+                    .filter(|&f| {
+                        holds(f) && seg_keys[depth..].iter().all(|&k| self.index.contains(k, f))
+                    }),
+            );
+            if !module.is_empty() {
+                module.push_str("::");
+            }
+            module.push_str(seg);
+        }
+        for f in found {
+            self.want(f, &|| format!("{kind}:{key}"));
+        }
+    }
+
+    /// The files of `krate` holding every key: by the crate's own files or by the shortest
+    /// posting list, whichever is shorter, so that many crates sharing a name stay linear.
+    pub(super) fn crate_files_with(&self, keys: &[u32], krate: u32) -> Vec<usize> {
+        let own = &self.crate_files[krate as usize];
+        let Some(&first) = keys.iter().min_by_key(|&&k| self.index.files(k).len()) else {
+            return Vec::new();
+        };
+        self.charge((own.len().min(self.index.files(first).len()) * keys.len()) as u64 + 1);
+        if own.len() <= self.index.files(first).len() {
+            return own
+                .iter()
+                .map(|&f| f as usize)
+                .filter(|&f| keys.iter().all(|&k| self.index.contains(k, f)))
+                .collect();
+        }
+        self.index
+            .files(first)
+            .filter(|&f| self.in_crate(f, krate))
+            .filter(|&f| keys.iter().all(|&k| self.index.contains(k, f)))
+            .collect()
+    }
+
+    /// Files in `scope` holding every one of `names` with this tag.
+    pub(super) fn request_all(&mut self, kind: u32, names: &[&str], scope: Scope) {
+        let keys: Vec<u32> = names.iter().map(|n| scan::key(n, kind)).collect();
+        self.request_keys(keys, scope, &|| {
+            format!("{kind}:{} {scope:?}", names.join("+"))
+        });
+    }
+
+    /// Files in `scope` holding every one of `keys`.
+    pub(super) fn request_keys(&mut self, keys: Vec<u32>, scope: Scope, why: &dyn Fn() -> String) {
+        if !self.asked_all.insert((keys.clone(), scope)) {
+            return;
+        }
+        if let Scope::Crate(c) = scope {
+            let found = self.crate_files_with(&keys, c);
+            for f in found {
+                self.want(f, why);
+            }
+            return;
+        }
+        // Driven by the shortest posting list, the others probed: a common name costs nothing
+        // when asked for with a rare one.
+        let Some(&first) = keys.iter().min_by_key(|&&k| self.index.files(k).len()) else {
+            return;
+        };
+        self.charge((self.index.files(first).len() * keys.len()) as u64);
+        let found: Vec<usize> = self
+            .index
+            .files(first)
+            .filter(|&f| {
+                keys.iter()
+                    .all(|&k| k == first || self.index.contains(k, f))
+            })
+            .collect();
+        for f in found {
+            let inside = match scope {
+                Scope::Crate(c) => self.in_crate(f, c),
+                Scope::Reaching(c) => self.reaches(f, c),
+                Scope::Anywhere => true,
+                Scope::Defines(..) => true,
+            };
+            if inside {
+                self.want(f, why);
+            }
+        }
+    }
+
+    /// Whether a file of `krate` may declare the trait at `key` (its last segment follows `trait`).
+    pub(super) fn may_declare_trait(&self, key: &str, krate: u32) -> bool {
+        let tr = scan::trait_key(strip_raw(last_segment(key)));
+        !self.crate_files_with(&[tr], krate).is_empty()
+    }
+
+    /// Files that may implement, for a trait at `owner`, the method `name`: they hold an `impl`
+    /// naming the trait and define the name, in a crate that can name the trait's.
+    pub(super) fn request_implementors(&mut self, owner: &str, name: &str, krate: u32) {
+        if !self.may_declare_trait(owner, krate) {
+            return;
+        }
+        let keys = vec![
+            scan::impl_key(strip_raw(last_segment(owner))),
+            scan::key(strip_raw(name), DEF),
+        ];
+        self.request_keys(keys, Scope::Reaching(krate), &|| {
+            format!("impl {owner} with {name}")
+        });
+    }
+
+    /// The files a lead's keys may be called from, or renamed in.
+    pub(super) fn lead_requests(&mut self, lead: &Lead, name: &str, c: u32) {
+        let ty = lead.ty().map(|t| strip_raw(t).to_string());
+        let mut names = vec![name];
+        names.extend(ty.as_deref());
+        self.request_all(ANY, &names, Scope::Crate(c));
+        if lead.method && !STD_METHODS.contains(&name) {
+            self.request_all(ANY, &[name], Scope::Crate(c));
+        }
+        if let Some(ty) = &ty {
+            self.request_all(AS, &[ty], Scope::Crate(c));
+        }
+        if lead.method
+            && self
+                .returns
+                .iter()
+                .any(|t| lead.may_be(&format!("{t}::{}", lead.name)))
+        {
+            // A builder chain reaches it from any file calling the method by name.
+            self.request_all(ANY, &[name], Scope::Anywhere);
+        }
+        let krate = lead.krate.as_str();
+        if is_identifier(krate) {
+            names.push(krate);
+            self.request_all(ANY, &names, Scope::Reaching(c));
+            // A `use` binding a prefix of a key names the crate and the key's first segment
+            // past it; the head's other segments and the name are asked for too.
+            let tail = lead
+                .head
+                .strip_prefix(krate)
+                .and_then(|t| t.strip_prefix("::"))
+                .unwrap_or(&lead.head);
+            let mut segs: Vec<&str> = tail.split("::").map(strip_raw).collect();
+            segs.push(name);
+            segs.extend(ty.as_deref());
+            for seg in segs {
+                self.request_all(USE, &[krate, seg], Scope::Reaching(c));
+            }
+        }
+    }
+}

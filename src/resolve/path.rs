@@ -1,0 +1,217 @@
+//! Path rules: a path written in a file made absolute in its crate, which paths stay inside the
+//! crate, compilation units and packages, and the prefixes of a key a `use` may rewrite.
+
+use crate::ir::FileIr;
+
+/// A lookup follows at most this many `use` re-exports, in the linker and in the prefilter.
+pub const MAX_ALIAS_STEPS: usize = 6;
+
+/// Methods so common that a call by name alone never links to a user method.
+pub const STD_METHODS: &[&str] = &[
+    "new",
+    "push",
+    "pop",
+    "insert",
+    "remove",
+    "get",
+    "get_mut",
+    "len",
+    "is_empty",
+    "iter",
+    "iter_mut",
+    "into_iter",
+    "map",
+    "next",
+    "read",
+    "write",
+    "lock",
+    "send",
+    "recv",
+    "clone",
+    "join",
+    "spawn",
+    "run",
+    "start",
+    "wait",
+    "from",
+    "into",
+    "build",
+    "take",
+    "extend",
+    "flush",
+    "close",
+    "drop",
+    "fmt",
+    "eq",
+    "cmp",
+    "hash",
+    "default",
+    "contains",
+    "call",
+    "poll",
+    "as_str",
+    "to_string",
+    "parse",
+    "with",
+    "set",
+    "update",
+    "apply",
+    "handle",
+    "process",
+    "execute",
+    "open",
+    "connect",
+    "bind",
+    "accept",
+    "serve",
+    "listen",
+    "shutdown",
+    "stop",
+    "kill",
+    "status",
+    "output",
+    "finish",
+    "init",
+    "load",
+    "resolve",
+    "visit",
+    "check",
+    "reset",
+    "clear",
+    "len_hint",
+    "size",
+    "exec",
+    "fork",
+];
+
+/// The package of a compilation unit id (`app#bin/tool` → `app`).
+pub fn package_of(crate_id: &str) -> &str {
+    crate_id.split('#').next().unwrap_or(crate_id)
+}
+
+/// `self::..`, `super::..`, `crate::..`: a path inside the file's own crate.
+pub fn is_relative(path: &str) -> bool {
+    path.starts_with("self") || path.starts_with("super") || path.starts_with("crate")
+}
+
+/// The last segment of a path: the name a call or a definition is written with.
+pub fn last_segment(path: &str) -> &str {
+    path.rsplit("::").next().unwrap_or(path)
+}
+
+/// A file-relative path made absolute: `{crate_id}::module::..::item`.
+pub fn absolute(file: &FileIr, path: &str) -> String {
+    let mut module: Vec<&str> = file.module.iter().map(String::as_str).collect();
+    let mut rest = path;
+    let base_crate;
+    if let Some(r) = rest.strip_prefix("crate") {
+        module.clear();
+        rest = r.strip_prefix("::").unwrap_or(r);
+        base_crate = true;
+    } else if rest == "self"
+        || rest.starts_with("self::")
+        || rest == "super"
+        || rest.starts_with("super::")
+    {
+        base_crate = true;
+        let mut segs = rest.split("::").peekable();
+        let mut consumed = 0;
+        while let Some(&s) = segs.peek() {
+            match s {
+                "self" => {}
+                "super" => {
+                    module.pop();
+                }
+                _ => break,
+            }
+            consumed += s.len() + 2;
+            segs.next();
+        }
+        rest = rest.get(consumed..).unwrap_or("");
+    } else {
+        base_crate = false;
+    }
+    if !base_crate {
+        return path.to_string();
+    }
+    let mut out = file.crate_name.clone();
+    for m in module {
+        out.push_str("::");
+        out.push_str(m);
+    }
+    if !rest.is_empty() {
+        out.push_str("::");
+        out.push_str(rest);
+    }
+    out
+}
+
+/// The ends of a key's prefixes at `::` boundaries, shortest first, then the whole key: where a
+/// `use` bound at `key[..end]` rewrites the key to its target followed by `key[end..]`.
+pub fn prefix_ends(key: &str) -> Vec<usize> {
+    let mut ends: Vec<usize> = key.match_indices("::").map(|(i, _)| i).collect();
+    ends.push(key.len());
+    ends
+}
+
+/// The prefixes of a key that may be its crate: each one followed by `::` in the key.
+pub fn crate_prefixes(key: &str) -> impl Iterator<Item = &str> {
+    key.match_indices("::").map(|(i, _)| &key[..i])
+}
+
+/// Whether a glob `use` in the module `key[..end]` may bind `key`. A glob hands on the items of
+/// its target: the key is an item of the module (`m::f`) or an item of one of its types
+/// (`m::Pool::new`, a type being capitalised). A lower-case segment in between is a module the
+/// module declares itself, which no glob rebinds.
+pub fn glob_applies(key: &str, end: usize) -> bool {
+    let rest = key[end..].strip_prefix("::").unwrap_or(&key[end..]);
+    let mut segs = rest.split("::");
+    match (segs.next(), segs.next(), segs.next()) {
+        (Some(item), None, _) => !item.is_empty(),
+        (Some(ty), Some(_), None) => ty.starts_with(char::is_uppercase),
+        _ => false,
+    }
+}
+
+/// The key a `use` bound at `key[..end]` with this target rewrites `key` to.
+pub fn rewrite(key: &str, end: usize, target: &str) -> String {
+    format!("{target}{}", &key[end..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absolute_paths() {
+        let file = FileIr {
+            crate_name: "app".into(),
+            module: vec!["net".into(), "tcp".into()],
+            ..Default::default()
+        };
+        assert_eq!(absolute(&file, "self::connect"), "app::net::tcp::connect");
+        assert_eq!(
+            absolute(&file, "super::pool::Pool::new"),
+            "app::net::pool::Pool::new"
+        );
+        assert_eq!(absolute(&file, "crate::main"), "app::main");
+        assert_eq!(absolute(&file, "libc::fork"), "libc::fork");
+        assert_eq!(absolute(&file, "self"), "app::net::tcp");
+    }
+
+    #[test]
+    fn prefixes_and_rewrites() {
+        let key = "app::sys::Pool::new";
+        let ends = prefix_ends(key);
+        let prefixes: Vec<&str> = ends.iter().map(|&e| &key[..e]).collect();
+        assert_eq!(prefixes, ["app", "app::sys", "app::sys::Pool", key]);
+        assert_eq!(rewrite(key, ends[1], "nix"), "nix::Pool::new");
+        assert!(glob_applies(key, ends[1]), "a type of the module");
+        assert!(glob_applies(key, ends[2]), "an item of the module");
+        assert!(!glob_applies(key, ends[0]), "`sys` is a module of its own");
+        assert!(
+            !glob_applies(key, ends[3]),
+            "a glob binds no module to itself"
+        );
+    }
+}

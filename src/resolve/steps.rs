@@ -1,0 +1,139 @@
+//! The lookups a call's resolution tries, in order. A catalogue entry ends the list: once the
+//! catalogue knows a path, no table of the program is read for it.
+
+use super::path::{absolute, is_relative, last_segment, package_of, STD_METHODS};
+use crate::catalog::Catalog;
+use crate::ir::{Call, Callee, FileIr};
+
+/// One lookup of a call's resolution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Catalogue entries (indices into `Catalog::apis`).
+    Apis(Vec<usize>),
+    /// The program's functions at this key, through the `use`s that rewrite it; with
+    /// `reexport`, when an exact chain of `use`s leads out of the program instead, the catalogue
+    /// entries where it ends (`crate::sys::fork` declared in an `extern "C"` block is
+    /// `libc::fork`).
+    Key { key: String, reexport: bool },
+    /// The crate's only method of this name, for a receiver of unknown type.
+    Method { krate: String, name: String },
+    /// The lazily-initialised global at this key.
+    Global(String),
+    /// A `macro_rules!` macro of the package, by name (they are scoped by text, not by path).
+    Macro { package: String, name: String },
+}
+
+/// What is known of the type a builder chain gives a method call's receiver.
+#[derive(Debug, Clone, Copy)]
+pub enum Chain<'a> {
+    /// The linker's: the type learnt from the call that made the receiver, if any.
+    Known(Option<&'a str>),
+    /// Before the chain is linked: any of these (the catalogue's `returns` types) when the
+    /// receiver is a call.
+    AnyOf(&'a [String]),
+}
+
+/// Every lookup resolving `call` may try, in order, for a file at `place` (its crate and
+/// module) that names `crates_used`. A catalogue hit ends the list, except one that only a
+/// chain type the caller may not know would reach (`Chain::AnyOf`).
+pub fn steps(
+    place: &FileIr,
+    crates_used: &[String],
+    call: &Call,
+    catalog: &Catalog,
+    chain: Chain,
+) -> Vec<Step> {
+    let mut out = Vec::new();
+    match &call.callee {
+        Callee::Path(candidates) => {
+            for cand in candidates {
+                if !is_relative(cand) {
+                    let apis = catalog.by_path(cand);
+                    if !apis.is_empty() {
+                        out.push(Step::Apis(apis));
+                        return out;
+                    }
+                }
+                out.push(Step::Key {
+                    key: absolute(place, cand),
+                    reexport: true,
+                });
+            }
+        }
+        Callee::Method { name, ty } => {
+            let ty = match chain {
+                Chain::Known(Some(known)) => Some(known),
+                Chain::Known(None) => ty.as_deref(),
+                Chain::AnyOf(returns) => {
+                    if call.receiver_call.is_some() {
+                        for t in returns {
+                            let path = format!("{t}::{name}");
+                            let apis = catalog.by_path(&path);
+                            out.push(if apis.is_empty() {
+                                Step::Key {
+                                    key: path,
+                                    reexport: false,
+                                }
+                            } else {
+                                Step::Apis(apis)
+                            });
+                        }
+                    }
+                    ty.as_deref()
+                }
+            };
+            if let Some(ty) = ty {
+                let path = format!("{ty}::{name}");
+                if !is_relative(&path) {
+                    let apis = catalog.by_path(&path);
+                    if !apis.is_empty() {
+                        out.push(Step::Apis(apis));
+                        return out;
+                    }
+                }
+                out.push(Step::Key {
+                    key: absolute(place, &path),
+                    reexport: false,
+                });
+            }
+            // `receiver = "global"` entries are Rust statics' guards; a Python module global
+            // (which the Python frontend also marks) is no lock.
+            let python = crate::frontend::Language::of(std::path::Path::new(&place.path))
+                == Some(crate::frontend::Language::Python);
+            let global = call.receiver_global.is_some() && !python;
+            let apis = catalog.by_method(name, crates_used, global);
+            if !apis.is_empty() {
+                out.push(Step::Apis(apis));
+                return out;
+            }
+            if ty.is_none() && !STD_METHODS.contains(&name.as_str()) {
+                out.push(Step::Method {
+                    krate: place.crate_name.clone(),
+                    name: name.clone(),
+                });
+            }
+        }
+        Callee::Macro(path) => {
+            let apis = catalog.by_macro(path, crates_used);
+            if !apis.is_empty() {
+                out.push(Step::Apis(apis));
+                return out;
+            }
+            out.push(Step::Macro {
+                package: package_of(&place.crate_name).to_string(),
+                name: last_segment(path).to_string(),
+            });
+        }
+        Callee::Local(_) => {}
+        Callee::Global(path) => {
+            out.push(Step::Global(absolute(place, path)));
+            if !is_relative(path) {
+                let apis = catalog.by_path(path);
+                if !apis.is_empty() {
+                    out.push(Step::Apis(apis));
+                }
+            }
+        }
+    }
+    out
+}
