@@ -12,6 +12,9 @@ use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+mod walk;
+pub use walk::{collect_files, PathError};
+
 /// What one `check` run produced.
 #[derive(Debug, Default)]
 pub struct CheckReport {
@@ -53,98 +56,6 @@ pub struct CheckOptions {
     /// Files named on the command line: always parsed, so that a gate run on a file that does
     /// not parse fails whether or not the prefilter would have needed it.
     pub named: Vec<PathBuf>,
-}
-
-/// A path the user named that could not be used at all (missing): the run cannot proceed.
-#[derive(Debug, thiserror::Error)]
-#[error("{path}: {reason}")]
-pub struct PathError {
-    pub path: String,
-    pub reason: String,
-}
-
-/// Rust and Python files under the given paths, honouring `.gitignore` and skipping build
-/// output; symlinks are not followed, so a walk never leaves the roots or loops.
-pub fn collect_files(
-    paths: &[PathBuf],
-    errors: &mut Vec<InputError>,
-) -> Result<Vec<PathBuf>, PathError> {
-    let mut out = Vec::new();
-    for root in paths {
-        let meta = std::fs::metadata(root).map_err(|e| PathError {
-            path: root.display().to_string(),
-            reason: match e.kind() {
-                std::io::ErrorKind::NotFound => "no such file or folder".to_string(),
-                _ => e.to_string(),
-            },
-        })?;
-        if meta.is_file() {
-            out.push(root.clone());
-            continue;
-        }
-        let walker = ignore::WalkBuilder::new(root)
-            .hidden(false)
-            .git_ignore(true)
-            .git_exclude(true)
-            .parents(true)
-            .require_git(false)
-            .follow_links(false)
-            .filter_entry(|e| {
-                !(e.file_type().is_some_and(|t| t.is_dir()) && is_skipped_dir(e.path()))
-            })
-            .build();
-        for entry in walker {
-            match entry {
-                Ok(e) => {
-                    if e.file_type().is_some_and(|t| t.is_file())
-                        && Language::of(e.path()).is_some()
-                    {
-                        out.push(e.into_path());
-                    }
-                }
-                Err(e) => errors.push(InputError {
-                    path: error_path(&e, root),
-                    message: walk_reason(&e),
-                }),
-            }
-        }
-    }
-    out.sort();
-    out.dedup();
-    Ok(out)
-}
-
-/// `.git`, and cargo's build folders: a `target` marked with `CACHEDIR.TAG` or beside a
-/// `Cargo.toml`. Any other folder named `target` holds sources like any folder.
-fn is_skipped_dir(dir: &Path) -> bool {
-    match dir.file_name() {
-        Some(name) if name == ".git" => true,
-        Some(name) if name == "target" => {
-            dir.join("CACHEDIR.TAG").is_file()
-                || dir.parent().is_some_and(|p| p.join("Cargo.toml").is_file())
-        }
-        _ => false,
-    }
-}
-
-fn error_path(e: &ignore::Error, root: &Path) -> String {
-    match e {
-        ignore::Error::WithPath { path, .. } => path.display().to_string(),
-        ignore::Error::WithDepth { err, .. } => error_path(err, root),
-        ignore::Error::Loop { child, .. } => child.display().to_string(),
-        _ => root.display().to_string(),
-    }
-}
-
-fn walk_reason(e: &ignore::Error) -> String {
-    match e {
-        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => {
-            walk_reason(err)
-        }
-        ignore::Error::Loop { .. } => "symbolic link loop; not followed".to_string(),
-        ignore::Error::Io(io) => io.to_string(),
-        other => other.to_string(),
-    }
 }
 
 /// Reads one file as UTF-8 text; an error names the reason.
