@@ -61,6 +61,8 @@ pub fn steps(
             }
         }
         Callee::Method { name, ty } => {
+            let python = crate::frontend::Language::of(std::path::Path::new(&place.path))
+                == Some(crate::frontend::Language::Python);
             let ty = match chain {
                 Chain::Known(Some(known)) => Some(known),
                 Chain::Known(None) => ty.as_deref(),
@@ -98,15 +100,16 @@ pub fn steps(
             }
             // `receiver = "global"` entries are Rust statics' guards; a Python module global
             // (which the Python frontend also marks) is no lock.
-            let python = crate::frontend::Language::of(std::path::Path::new(&place.path))
-                == Some(crate::frontend::Language::Python);
             let global = call.receiver_global.is_some() && !python;
             let apis = catalog.by_method(name, crates_used, global);
             if !apis.is_empty() {
                 out.push(Step::Apis(apis));
                 return out;
             }
-            if ty.is_none() && !STD_METHODS.contains(&name.as_str()) {
+            // A receiver of unknown type may be the crate's only type with that method in Rust;
+            // in Python any object may have it (duck typing, and the library's objects are not
+            // in the tables), so the name alone says nothing.
+            if ty.is_none() && !python && !STD_METHODS.contains(&name.as_str()) {
                 out.push(Step::Method {
                     krate: place.crate_name.clone(),
                     name: name.clone(),

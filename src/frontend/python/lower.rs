@@ -731,6 +731,26 @@ impl<'s> Lowerer<'s> {
 
     // ----- names ---------------------------------------------------------------------------
 
+    /// `super()` or `super(C, self)` in a method: `self` seen as its class's base, so a method
+    /// called on it is the base's (or none known, never the calling method itself).
+    fn super_of(&self, e: &Expr) -> Option<Value> {
+        let Expr::Call(c) = e else { return None };
+        if name_of(&c.func) != Some("super") {
+            return None;
+        }
+        let this = self.lookup("self");
+        let ty = this
+            .ty
+            .as_ref()
+            .and_then(|t| self.classes.get(t))
+            .and_then(|class| class.base.clone());
+        Some(Value {
+            var: Some("self".to_string()),
+            ty,
+            ..Default::default()
+        })
+    }
+
     fn lookup(&self, name: &str) -> Value {
         for scope in self.scopes.iter().rev() {
             if scope.globals.contains(name) {
@@ -1085,7 +1105,25 @@ impl<'s> Lowerer<'s> {
                     }
                     return;
                 }
-                self.lower_if(&i.test, &i.body, &i.elif_else_clauses, out);
+                match super::platform::windows_only(&i.test) {
+                    // Only the other clauses can run where fork exists.
+                    Some(true) => {
+                        if let Some((first, rest)) = i.elif_else_clauses.split_first() {
+                            match &first.test {
+                                Some(test) => self.lower_if(test, &first.body, rest, out),
+                                None => {
+                                    let block = self.lower_stmts(&first.body);
+                                    out.push(Node::Block(block));
+                                }
+                            }
+                        }
+                    }
+                    Some(false) => {
+                        let block = self.lower_stmts(&i.body);
+                        out.push(Node::Block(block));
+                    }
+                    None => self.lower_if(&i.test, &i.body, &i.elif_else_clauses, out),
+                }
             }
             Stmt::With(w) => {
                 let mut managed = Vec::new();
@@ -1635,7 +1673,10 @@ impl<'s> Lowerer<'s> {
         // The callee: a path (module function, class), a method on a value, or a local function.
         let (mut callee, receiver) = match &*c.func {
             Expr::Attribute(a) => {
-                let base = self.lower_expr(&a.value, out);
+                let base = match self.super_of(&a.value) {
+                    Some(base) => base,
+                    None => self.lower_expr(&a.value, out),
+                };
                 let name = a.attr.id.as_str();
                 match (&base.path, &base.var) {
                     (Some(path), None) => (Some(format!("{path}::{name}")), Some(base)),

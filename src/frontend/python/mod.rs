@@ -6,6 +6,7 @@ pub mod encoding;
 pub mod lex;
 pub mod link;
 mod lower;
+mod platform;
 pub mod project;
 pub mod servers;
 
