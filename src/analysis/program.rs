@@ -73,16 +73,21 @@ impl<'c> Program<'c> {
                     .aliases
                     .insert(absolute(file, alias), absolute(file, target));
             }
-            for (table, pairs) in [
-                (&mut tables.impls, &file.impls),
-                (&mut tables.globs, &file.globs),
-            ] {
-                for (from, to) in pairs {
-                    table
-                        .entry(absolute(file, from))
-                        .or_default()
-                        .push(absolute(file, to));
-                }
+            for (tr, ty) in &file.impls {
+                let package = package_of(&file.crate_name).to_string();
+                let implementor = (absolute(file, ty), package);
+                tables
+                    .impls
+                    .entry(absolute(file, tr))
+                    .or_default()
+                    .push(implementor);
+            }
+            for (module, target) in &file.globs {
+                tables
+                    .globs
+                    .entry(absolute(file, module))
+                    .or_default()
+                    .push(absolute(file, target));
             }
         }
         // Only the program's own traits dispatch to their implementors (a trait of a library
@@ -108,7 +113,8 @@ impl<'c> Program<'c> {
                         _ => {
                             let chain = Chain::Known(known.as_deref());
                             let steps = steps(file, &file.crates_used, call, catalog, chain);
-                            match tables.first_hit(&steps, catalog) {
+                            let package = package_of(&file.crate_name);
+                            match tables.first_hit(&steps, catalog, package) {
                                 Some(Hit::Apis(apis)) => Target::Apis(apis),
                                 Some(Hit::Fns(found)) => Target::Fns(found),
                                 None => Target::Unknown,

@@ -612,7 +612,6 @@ impl<'a> Lowerer<'a> {
             // A trait object is typed by its trait: a method called through it may reach every
             // implementor's.
             syn::Type::TraitObject(t) => self.trait_path(&t.bounds),
-            syn::Type::ImplTrait(t) => self.trait_path(&t.bounds),
             _ => None,
         }
     }

@@ -111,20 +111,28 @@ impl Closure<'_> {
                 self.add_alias(key, target, &place.crate_name, glob, &mut new_aliases);
             }
         }
-        // A trait of the program names its implementors' methods as an alias would: a call
-        // through a trait object may reach any of them. Its keys are the trait crate's.
+        // A trait of the program leads lookups of its methods to its implementors' as an alias
+        // would (a call through a trait object may reach any of them); callers are found from
+        // the implementors' hot methods (`trait_callers`), not through leads.
         for (tr, ty) in &ir.impls {
             for place in &places {
                 let key = absolute(place, tr);
                 let target = absolute(place, ty);
-                for c in self.crates_of(&key) {
-                    if !self.may_declare_trait(&key, c) {
-                        continue;
-                    }
-                    let krate = self.crate_ids[c as usize].clone();
-                    let pair = (key.clone(), target.clone());
-                    self.add_alias(pair.0, pair.1, &krate, false, &mut new_aliases);
+                let declared: Vec<u32> = self
+                    .crates_of(&key)
+                    .into_iter()
+                    .filter(|&c| self.may_declare_trait(&key, c))
+                    .collect();
+                if declared.is_empty() {
+                    continue;
                 }
+                let of = self.impls_of.entry(target.clone()).or_default();
+                of.push(key.clone());
+                self.aliases
+                    .entry(key.clone())
+                    .or_default()
+                    .push(target.clone());
+                new_aliases.push((key, target, false));
             }
         }
         for (name, index) in &ir.macros {

@@ -315,6 +315,8 @@ struct Closure<'a> {
     methods: HashMap<(String, String), Vec<FnRef>>,
     globals: HashMap<String, Vec<FnRef>>,
     aliases: HashMap<String, Vec<String>>,
+    /// `impl Trait for Type` of declared traits: type key → trait keys.
+    impls_of: HashMap<String, Vec<String>>,
     /// Glob `use`s: module key → target keys (they bind only what `glob_applies` allows).
     globs: HashMap<String, Vec<String>>,
     callers_by_name: HashMap<String, Vec<FnRef>>,
@@ -404,6 +406,7 @@ impl<'a> Closure<'a> {
             globals: HashMap::new(),
             aliases: HashMap::new(),
             globs: HashMap::new(),
+            impls_of: HashMap::new(),
             callers_by_name: HashMap::new(),
             enclosing: HashMap::new(),
             hot: HashSet::new(),
