@@ -73,15 +73,6 @@ impl<'c> Program<'c> {
                     .aliases
                     .insert(absolute(file, alias), absolute(file, target));
             }
-            for (tr, ty) in &file.impls {
-                let package = package_of(&file.crate_name).to_string();
-                let implementor = (absolute(file, ty), package);
-                tables
-                    .impls
-                    .entry(absolute(file, tr))
-                    .or_default()
-                    .push(implementor);
-            }
             for (module, target) in &file.globs {
                 tables
                     .globs
@@ -90,13 +81,6 @@ impl<'c> Program<'c> {
                     .push(absolute(file, target));
             }
         }
-        // Only the program's own traits dispatch to their implementors (a trait of a library
-        // outside it has implementors the program cannot see).
-        let traits: std::collections::HashSet<String> = files
-            .iter()
-            .flat_map(|f| f.traits.iter().map(move |t| absolute(f, t)))
-            .collect();
-        tables.impls.retain(|tr, _| traits.contains(tr));
         let mut targets = Vec::with_capacity(files.len());
         let mut callers: HashMap<FnRef, Vec<FnRef>> = HashMap::new();
         let mut fn_refs: HashMap<(u32, u32), Vec<(u32, FnRef)>> = HashMap::new();
@@ -113,8 +97,7 @@ impl<'c> Program<'c> {
                         _ => {
                             let chain = Chain::Known(known.as_deref());
                             let steps = steps(file, &file.crates_used, call, catalog, chain);
-                            let package = package_of(&file.crate_name);
-                            match tables.first_hit(&steps, catalog, package) {
+                            match tables.first_hit(&steps, catalog) {
                                 Some(Hit::Apis(apis)) => Target::Apis(apis),
                                 Some(Hit::Fns(found)) => Target::Fns(found),
                                 None => Target::Unknown,

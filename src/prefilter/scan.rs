@@ -22,10 +22,6 @@ pub const AS: u32 = 3;
 /// A `*` in a `use` gets the glob keys of at most this many names before it.
 const MAX_GLOB_WORDS: usize = 8;
 
-/// An `impl .. for` gets the impl keys of at most this many names before its `for`, the last
-/// ones written (the trait's name comes right before `for`, or before its generics).
-const MAX_IMPL_WORDS: usize = 16;
-
 /// What one file's bytes say.
 #[derive(Debug, Default)]
 pub struct FileScan {
@@ -53,27 +49,6 @@ pub fn key(name: &str, kind: u32) -> u32 {
 pub fn glob_key(name: &str) -> u32 {
     let name = name.strip_prefix("r#").unwrap_or(name);
     glob_hash(name.as_bytes()) | USE
-}
-
-/// The index key saying that an `impl .. for` names this identifier before its `for` (the
-/// trait, its path and generics).
-pub fn impl_key(name: &str) -> u32 {
-    let name = name.strip_prefix("r#").unwrap_or(name);
-    impl_hash(name.as_bytes()) | DEF
-}
-
-/// The index key saying that this identifier follows `trait`: the file may declare the trait.
-pub fn trait_key(name: &str) -> u32 {
-    let name = name.strip_prefix("r#").unwrap_or(name);
-    hash_from(
-        hash_state(0xcbf2_9ce4_8422_2325, b"trait "),
-        name.as_bytes(),
-    ) & !3
-        | DEF
-}
-
-fn impl_hash(word: &[u8]) -> u32 {
-    hash_from(hash_state(0xcbf2_9ce4_8422_2325, b"impl "), word) & !3
 }
 
 fn glob_hash(word: &[u8]) -> u32 {
@@ -180,9 +155,6 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
     let mut in_use = false;
     // The names a `use` has written so far (up to a few), for the glob keys of a `*`.
     let mut use_words: Vec<(usize, usize)> = Vec::new();
-    // Since `impl` (and until its `{` or `;`): the last names written, for the keys of a `for`.
-    let mut impl_words: Option<Vec<(usize, usize)>> = None;
-    let mut prev_trait = false;
     let mut prev_word: Option<u32> = None;
     let mut i = 0;
     while i < n {
@@ -232,22 +204,6 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
                     use_words.push((start, i));
                 }
             }
-            if prev_trait && !is_keyword(word) {
-                keys.push(trait_key(std::str::from_utf8(word).unwrap_or("")));
-            }
-            prev_trait = word == b"trait";
-            if word == b"impl" {
-                impl_words = Some(Vec::new());
-            } else if word == b"for" {
-                for &(a, b) in impl_words.iter().flatten() {
-                    keys.push(impl_hash(&bytes[a..b]) | DEF);
-                }
-            } else if let Some(words) = impl_words.as_mut().filter(|_| !is_keyword(word)) {
-                if words.len() == MAX_IMPL_WORDS {
-                    words.remove(0);
-                }
-                words.push((start, i));
-            }
             if word == b"as" {
                 if let Some(p) = prev_word {
                     keys.push(p | AS);
@@ -291,9 +247,7 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
             (b';', _) if block_depth == 0 && !line_comment => {
                 in_use = false;
                 use_words.clear();
-                impl_words = None;
             }
-            (b'{', _) if block_depth == 0 && !line_comment => impl_words = None,
             // A glob's `*` ends its path (`a::*;`, `{b, *}`); a pointer type's starts one.
             (b'*', _)
                 if in_use && block_depth == 0 && !line_comment && ends_glob(&bytes[i + 1..]) =>
@@ -522,19 +476,6 @@ mod tests {
                 String::from_utf8_lossy(text)
             );
         }
-    }
-
-    #[test]
-    fn an_impl_for_tags_the_trait() {
-        let s = scan(b"impl<T: Send> crate::os::Spawner<T> for Real { fn go(&self) {} }\nimpl Real { fn run() { for x in y {} } }");
-        assert!(s.has(impl_key("Spawner")) && s.has(impl_key("os")));
-        assert!(
-            !s.has(impl_key("Real")),
-            "the type after `for` is not the trait"
-        );
-        assert!(!s.has(impl_key("y")), "an inherent impl ends at its `{{`");
-        let s = scan(b"pub trait Engine: Send { fn go(&self); }");
-        assert!(s.has(trait_key("Engine")) && !s.has(trait_key("Send")));
     }
 
     #[test]

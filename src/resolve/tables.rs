@@ -17,8 +17,6 @@ pub struct Tables {
     pub aliases: HashMap<String, String>,
     /// Glob `use` declarations: module key → target keys.
     pub globs: HashMap<String, Vec<String>>,
-    /// `impl Trait for Type`: trait key → (type key, package of the `impl`).
-    pub impls: HashMap<String, Vec<(String, String)>>,
     /// `macro_rules!` bodies by (package, name).
     pub macros: HashMap<(String, String), Vec<FnRef>>,
 }
@@ -35,24 +33,17 @@ pub enum Hit {
 }
 
 impl Tables {
-    /// The first lookup of `steps` that finds something, for a call in `package`.
-    pub fn first_hit(&self, steps: &[Step], catalog: &Catalog, package: &str) -> Option<Hit> {
-        steps
-            .iter()
-            .find_map(|step| self.hit(step, catalog, package))
+    /// The first lookup of `steps` that finds something.
+    pub fn first_hit(&self, steps: &[Step], catalog: &Catalog) -> Option<Hit> {
+        steps.iter().find_map(|step| self.hit(step, catalog))
     }
 
-    fn hit(&self, step: &Step, catalog: &Catalog, package: &str) -> Option<Hit> {
+    fn hit(&self, step: &Step, catalog: &Catalog) -> Option<Hit> {
         match step {
             Step::Apis(apis) => Some(Hit::Apis(apis.clone())),
             Step::Key { key, reexport } => {
-                let mut found = self.functions(key).map(<[FnRef]>::to_vec);
-                let by_impls = self.implementors(key, package);
-                if !by_impls.is_empty() {
-                    found.get_or_insert_with(Vec::new).extend(by_impls);
-                }
-                if let Some(found) = found {
-                    return Some(Hit::Fns(found));
+                if let Some(found) = self.functions(key) {
+                    return Some(Hit::Fns(found.to_vec()));
                 }
                 if !*reexport {
                     return None;
@@ -116,23 +107,6 @@ impl Tables {
         })
     }
 
-    /// A method of a trait (`Trait::name`) as every implementor of the trait in `package`
-    /// defines it: a call through a trait object may reach any of them (an implementor of
-    /// another package is linked in only by programs this analysis does not see whole).
-    pub fn implementors(&self, key: &str, package: &str) -> Vec<FnRef> {
-        let Some((owner, name)) = key.rsplit_once("::") else {
-            return Vec::new();
-        };
-        let types = self.impls.get(owner).map(Vec::as_slice).unwrap_or_default();
-        types
-            .iter()
-            .filter(|(_, p)| p == package)
-            .filter_map(|(ty, _)| self.functions(&format!("{ty}::{name}")))
-            .flatten()
-            .copied()
-            .collect()
-    }
-
     /// Where chains of `use`s of exactly this key end when they leave the program: a `use` bound
     /// at the key, or a glob of its module (`pub use libc::*` makes `sys::fork` `libc::fork`).
     pub fn reexported(&self, key: &str) -> Vec<String> {
@@ -178,30 +152,6 @@ mod tests {
         t.globs.insert("app::a".into(), vec!["app::a::b".into()]);
         t.globs.insert("app::a::b".into(), vec!["app::a".into()]);
         t
-    }
-
-    #[test]
-    fn a_trait_method_reaches_every_implementor() {
-        let mut t = tables();
-        t.fns.insert("app::Real::spawn".into(), vec![(3, 0)]);
-        t.fns.insert("app::Fake::spawn".into(), vec![(4, 0)]);
-        t.impls.insert(
-            "app::Os".into(),
-            vec![
-                ("app::Real".into(), "app".into()),
-                ("app::Fake".into(), "app".into()),
-            ],
-        );
-        let steps = [Step::Key {
-            key: "app::Os::spawn".into(),
-            reexport: false,
-        }];
-        let catalog = Catalog::builtin();
-        match t.first_hit(&steps, catalog, "app") {
-            Some(Hit::Fns(found)) => assert_eq!(found, [(3, 0), (4, 0)]),
-            other => panic!("{other:?}"),
-        }
-        assert!(t.first_hit(&steps, catalog, "other").is_none());
     }
 
     #[test]

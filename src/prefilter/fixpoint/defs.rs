@@ -111,30 +111,6 @@ impl Closure<'_> {
                 self.add_alias(key, target, &place.crate_name, glob, &mut new_aliases);
             }
         }
-        // A trait of the program leads lookups of its methods to its implementors' as an alias
-        // would (a call through a trait object may reach any of them); callers are found from
-        // the implementors' hot methods (`trait_callers`), not through leads.
-        for (tr, ty) in &ir.impls {
-            for place in &places {
-                let key = absolute(place, tr);
-                let target = absolute(place, ty);
-                let declared: Vec<u32> = self
-                    .crates_of(&key)
-                    .into_iter()
-                    .filter(|&c| self.may_declare_trait(&key, c))
-                    .collect();
-                if declared.is_empty() {
-                    continue;
-                }
-                let of = self.impls_of.entry(target.clone()).or_default();
-                of.push(key.clone());
-                self.aliases
-                    .entry(key.clone())
-                    .or_default()
-                    .push(target.clone());
-                new_aliases.push((key, target, false));
-            }
-        }
         for (name, index) in &ir.macros {
             let body = (fi as u32, *index as u32);
             for place in &places {

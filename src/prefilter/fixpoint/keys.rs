@@ -42,11 +42,6 @@ impl Closure<'_> {
         }
         for &c in &crates {
             self.request_definers(DEF, key, c);
-            if let Some((owner, name)) = key.rsplit_once("::") {
-                if !self.crate_index.contains_key(owner) {
-                    self.request_implementors(owner, name, c);
-                }
-            }
         }
         for end in prefix_ends(key) {
             let prefix = &key[..end];

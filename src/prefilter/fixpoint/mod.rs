@@ -315,8 +315,6 @@ struct Closure<'a> {
     methods: HashMap<(String, String), Vec<FnRef>>,
     globals: HashMap<String, Vec<FnRef>>,
     aliases: HashMap<String, Vec<String>>,
-    /// `impl Trait for Type` of declared traits: type key → trait keys.
-    impls_of: HashMap<String, Vec<String>>,
     /// Glob `use`s: module key → target keys (they bind only what `glob_applies` allows).
     globs: HashMap<String, Vec<String>>,
     callers_by_name: HashMap<String, Vec<FnRef>>,
@@ -406,7 +404,6 @@ impl<'a> Closure<'a> {
             globals: HashMap::new(),
             aliases: HashMap::new(),
             globs: HashMap::new(),
-            impls_of: HashMap::new(),
             callers_by_name: HashMap::new(),
             enclosing: HashMap::new(),
             hot: HashSet::new(),
@@ -438,8 +435,9 @@ impl<'a> Closure<'a> {
                     .iter()
                     .filter(|a| a.effects.iter().any(is_fork_effect))
                     .filter_map(|a| a.path.as_deref())
-                    .map(|p| p.split('#').next().unwrap_or(p))
-                    .filter(|p| !p.contains('*'))
+                    // An entry qualified by its arguments (`libc::syscall#SYS_fork`) forks only
+                    // with them: the seeds find its calls, as before any `use` renames it.
+                    .filter(|p| !p.contains('*') && !p.contains('#'))
                 {
                     for end in prefix_ends(path) {
                         let rest = path[end..].to_string();

@@ -91,30 +91,9 @@ impl Closure<'_> {
                     node.hot = true;
                     let subs = node.subscribers.clone();
                     self.work.extend(subs.into_iter().map(Work::Hot));
-                    self.trait_callers(&krate, &key, &name);
                 }
             }
             self.work.push(Work::Lead(Lead::exact(krate, key, method)));
-        }
-    }
-
-    /// A hot method of a type that implements traits may be called through any of them, from
-    /// its own package: files that name the method and the trait there.
-    fn trait_callers(&mut self, krate: &str, key: &str, name: &str) {
-        let Some((ty, _)) = key.rsplit_once("::") else {
-            return;
-        };
-        let traits = self.impls_of.get(ty).cloned().unwrap_or_default();
-        let crates = self
-            .package_crates
-            .get(package_of(krate))
-            .cloned()
-            .unwrap_or_default();
-        for tr in traits {
-            let names = [strip_raw(name), strip_raw(last_segment(&tr))];
-            for &c in &crates {
-                self.request_all(ANY, &names, Scope::Crate(c));
-            }
         }
     }
 
