@@ -41,10 +41,6 @@ pub struct FileIr {
     /// Module-level `use` declarations, `(self::alias, target)`: calls through a path that
     /// re-exports an item follow them.
     pub reexports: Vec<(String, String)>,
-    /// Module-level glob `use` declarations, `(self::module, target)`: every name of the target
-    /// that the module does not bind itself is also the module's.
-    #[serde(default)]
-    pub globs: Vec<(String, String)>,
     /// The file defines Python entry points (`#[pymodule]`, `#[pyfunction]`, `#[pymethods]`):
     /// its package is loaded into Python processes that may fork.
     pub python_entry: bool,

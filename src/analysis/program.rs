@@ -73,13 +73,6 @@ impl<'c> Program<'c> {
                     .aliases
                     .insert(absolute(file, alias), absolute(file, target));
             }
-            for (module, target) in &file.globs {
-                tables
-                    .globs
-                    .entry(absolute(file, module))
-                    .or_default()
-                    .push(absolute(file, target));
-            }
         }
         let mut targets = Vec::with_capacity(files.len());
         let mut callers: HashMap<FnRef, Vec<FnRef>> = HashMap::new();

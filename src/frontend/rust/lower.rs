@@ -321,10 +321,6 @@ impl<'a> Lowerer<'a> {
                 self.note_crate(&first.clone());
             }
             let target = self.scope().canonical_use(&segs, &self.externs);
-            if !in_fn {
-                let module = self.scope().path.clone();
-                self.ir.globs.push((module, target.clone()));
-            }
             self.scopes[self.current].globs.push(target);
         }
     }

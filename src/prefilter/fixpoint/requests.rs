@@ -103,20 +103,13 @@ impl Closure<'_> {
     /// Files in `scope` holding every one of `names` with this tag.
     pub(super) fn request_all(&mut self, kind: u32, names: &[&str], scope: Scope) {
         let keys: Vec<u32> = names.iter().map(|n| scan::key(n, kind)).collect();
-        self.request_keys(keys, scope, &|| {
-            format!("{kind}:{} {scope:?}", names.join("+"))
-        });
-    }
-
-    /// Files in `scope` holding every one of `keys`.
-    pub(super) fn request_keys(&mut self, keys: Vec<u32>, scope: Scope, why: &dyn Fn() -> String) {
         if !self.asked_all.insert((keys.clone(), scope)) {
             return;
         }
         if let Scope::Crate(c) = scope {
             let found = self.crate_files_with(&keys, c);
             for f in found {
-                self.want(f, why);
+                self.want(f, &|| format!("{kind}:{} {scope:?}", names.join("+")));
             }
             return;
         }
@@ -142,7 +135,7 @@ impl Closure<'_> {
                 Scope::Defines(..) => true,
             };
             if inside {
-                self.want(f, why);
+                self.want(f, &|| format!("{kind}:{} {scope:?}", names.join("+")));
             }
         }
     }
