@@ -41,17 +41,6 @@ pub struct FileIr {
     /// Module-level `use` declarations, `(self::alias, target)`: calls through a path that
     /// re-exports an item follow them.
     pub reexports: Vec<(String, String)>,
-    /// Module-level glob `use` declarations, `(self::module, target)`: every name of the target
-    /// that the module does not bind itself is also the module's.
-    #[serde(default)]
-    pub globs: Vec<(String, String)>,
-    /// `impl Trait for Type` blocks, `(trait, type)` as the file writes them: a call through a
-    /// trait object may reach the methods of every implementor.
-    #[serde(default)]
-    pub impls: Vec<(String, String)>,
-    /// Traits the file declares (`self::Engine`): only they dispatch to their implementors.
-    #[serde(default)]
-    pub traits: Vec<String>,
     /// The file defines Python entry points (`#[pymodule]`, `#[pyfunction]`, `#[pymethods]`):
     /// its package is loaded into Python processes that may fork.
     pub python_entry: bool,

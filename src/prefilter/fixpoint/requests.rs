@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::prefilter::leads::Lead;
-use crate::prefilter::scan::{self, ANY, AS, DEF, USE};
+use crate::prefilter::scan::{self, ANY, AS, USE};
 use crate::resolve::STD_METHODS;
 
 impl Closure<'_> {
@@ -103,20 +103,13 @@ impl Closure<'_> {
     /// Files in `scope` holding every one of `names` with this tag.
     pub(super) fn request_all(&mut self, kind: u32, names: &[&str], scope: Scope) {
         let keys: Vec<u32> = names.iter().map(|n| scan::key(n, kind)).collect();
-        self.request_keys(keys, scope, &|| {
-            format!("{kind}:{} {scope:?}", names.join("+"))
-        });
-    }
-
-    /// Files in `scope` holding every one of `keys`.
-    pub(super) fn request_keys(&mut self, keys: Vec<u32>, scope: Scope, why: &dyn Fn() -> String) {
         if !self.asked_all.insert((keys.clone(), scope)) {
             return;
         }
         if let Scope::Crate(c) = scope {
             let found = self.crate_files_with(&keys, c);
             for f in found {
-                self.want(f, why);
+                self.want(f, &|| format!("{kind}:{} {scope:?}", names.join("+")));
             }
             return;
         }
@@ -142,30 +135,9 @@ impl Closure<'_> {
                 Scope::Defines(..) => true,
             };
             if inside {
-                self.want(f, why);
+                self.want(f, &|| format!("{kind}:{} {scope:?}", names.join("+")));
             }
         }
-    }
-
-    /// Whether a file of `krate` may declare the trait at `key` (its last segment follows `trait`).
-    pub(super) fn may_declare_trait(&self, key: &str, krate: u32) -> bool {
-        let tr = scan::trait_key(strip_raw(last_segment(key)));
-        !self.crate_files_with(&[tr], krate).is_empty()
-    }
-
-    /// Files that may implement, for a trait at `owner`, the method `name`: they hold an `impl`
-    /// naming the trait and define the name, in a crate that can name the trait's.
-    pub(super) fn request_implementors(&mut self, owner: &str, name: &str, krate: u32) {
-        if !self.may_declare_trait(owner, krate) {
-            return;
-        }
-        let keys = vec![
-            scan::impl_key(strip_raw(last_segment(owner))),
-            scan::key(strip_raw(name), DEF),
-        ];
-        self.request_keys(keys, Scope::Reaching(krate), &|| {
-            format!("impl {owner} with {name}")
-        });
     }
 
     /// The files a lead's keys may be called from, or renamed in.
