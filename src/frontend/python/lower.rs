@@ -841,6 +841,9 @@ impl<'s> Lowerer<'s> {
             "multiprocessing::Pool" | "multiprocessing::pool::Pool" => {
                 format!("multiprocessing::Pool@{}", start.suffix())
             }
+            "multiprocessing::Manager" => {
+                format!("multiprocessing::Manager@{}", start.suffix())
+            }
             "concurrent::futures::ProcessPoolExecutor"
             | "concurrent::futures::process::ProcessPoolExecutor" => {
                 format!(
