@@ -316,7 +316,12 @@ impl<'p> Findings<'p> {
     fn error_return_in_child(&mut self, primary: &Step, rec: &ForkRec) {
         let related = vec![self.related(&rec.site, format!("{} here", rec.site.text))];
         let message = format!("the child of {} may leave through {} with an error: it returns into the caller, which runs the parent's code on in the child", rec.site.text, primary.text);
-        let help = "end the child with `_exit` (or exec) on every path, including errors: `if let Err(e) = step() { libc::_exit(127) }`".to_string();
+        let help = if is_python(&self.prog.files[rec.site.file as usize].path) {
+            "end the child with `os._exit` (or exec) on every path, including exceptions: `try: ... finally: os._exit(127)`"
+        } else {
+            "end the child with `_exit` (or exec) on every path, including errors: `if let Err(e) = step() { libc::_exit(127) }`"
+        }
+        .to_string();
         let severity = rec.in_test.then_some(Severity::Warning);
         self.push(
             RuleId::FL006,

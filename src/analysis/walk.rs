@@ -299,7 +299,12 @@ impl<'a> Walker<'a> {
                 self.leaves += 1;
                 self.leave_root(*span);
                 if *error {
-                    self.child_error_return(*span);
+                    let how = if self.python {
+                        "`raise`"
+                    } else {
+                        "`return Err`"
+                    };
+                    self.child_error_return(*span, how);
                 }
                 if let Some(ChildOf::Fork(id)) = self.child {
                     self.child_continues(id);
@@ -321,7 +326,7 @@ impl<'a> Walker<'a> {
                 self.leaves += 1;
                 self.error_exit = true;
                 self.leave_root(*span);
-                self.child_error_return(*span);
+                self.child_error_return(*span, "`?`");
             }
             Node::Break => {
                 if let Some(frame) = self.loops.last_mut() {
@@ -365,7 +370,8 @@ impl<'a> Walker<'a> {
 
     /// `?` or `return Err(..)` in a fork's child: the child returns into the caller, which runs
     /// the parent's code on (unless the function is a wrapper whose caller tells the sides apart).
-    fn child_error_return(&mut self, span: Span) {
+    /// `how`: the statement that leaves, as the message names it (`?`, `raise`).
+    fn child_error_return(&mut self, span: Span, how: &str) {
         let Some(ChildOf::Fork(id)) = self.child else {
             return;
         };
@@ -373,7 +379,7 @@ impl<'a> Walker<'a> {
         if f.is_main || f.is_test_root() || self.mode != Mode::Report {
             return;
         }
-        let step = self.step(span, "`?`");
+        let step = self.step(span, how);
         if let Some(rec) = self.rec.forks.get_mut(&id) {
             if rec.kind == ForkKind::Fork {
                 rec.error_return.get_or_insert(step);
