@@ -323,17 +323,9 @@ fn single_threaded_process_without_hazards_is_safe() {
     assert_eq!(errors, 0);
 }
 
-#[test]
-fn python_process_with_a_thread_and_a_socket() {
-    let script = r#"
-import socket, sys, threading, time
-srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
-cli = socket.create_connection(srv.getsockname())
-conn, _ = srv.accept()
-threading.Thread(target=time.sleep, args=(600,), daemon=True).start()
-print(cli.fileno(), srv.getsockname()[1], flush=True)
-sys.stdin.read()
-"#;
+/// Runs `script` in python3, inspects it once its first line is printed, and hands back its pid,
+/// that line and the report (the process is gone by then).
+fn inspect_python(script: &str) -> (i32, String, Report) {
     let mut child = Command::new("python3")
         .args(["-c", script])
         .stdin(Stdio::piped())
@@ -349,6 +341,21 @@ sys.stdin.read()
     let _ = child.kill();
     let _ = child.wait();
     let r = result.expect("inspect python3");
+    (pid, line, r)
+}
+
+#[test]
+fn python_process_with_a_thread_and_a_socket() {
+    let script = r#"
+import socket, sys, threading, time
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
+cli = socket.create_connection(srv.getsockname())
+conn, _ = srv.accept()
+threading.Thread(target=time.sleep, args=(600,), daemon=True).start()
+print(cli.fileno(), srv.getsockname()[1], flush=True)
+sys.stdin.read()
+"#;
+    let (pid, line, r) = inspect_python(script);
     let mut parts = line.split_whitespace();
     let fd: i32 = parts.next().and_then(|s| s.parse().ok()).expect("fd");
     let port: u16 = parts.next().and_then(|s| s.parse().ok()).expect("port");
@@ -397,21 +404,7 @@ ready.wait()
 print("ready", flush=True)
 sys.stdin.read()
 "#;
-    let mut child = Command::new("python3")
-        .args(["-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 must be installed for this test");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let pid = child.id() as i32;
-    let result = forklint::inspect::inspect(pid);
-    let _ = child.kill();
-    let _ = child.wait();
-    let r = result.expect("inspect python3");
+    let (pid, _, r) = inspect_python(script);
     assert_eq!(r.threads.len(), 2, "{:?}", r.threads);
     let thread = r.threads.iter().find(|t| t.tid != pid).unwrap();
     assert_eq!(thread.name, "ledger-flusher");

@@ -75,14 +75,15 @@ pub fn analyze(files: Vec<FileIr>, catalog: &Catalog) -> (Vec<Finding>, Stats) {
             summaries.get(f).is_some_and(|s| s.reaches_fork) || child_closures.contains_key(f)
         })
         .collect();
+    // Summaries are final from here on: the propagation and the report read one context.
+    let ctx = Ctx {
+        prog: &prog,
+        summaries: &summaries,
+        child_closures: &child_closures,
+        scoped_closures: &scoped_closures,
+        test_only: &test_only,
+    };
     stats.propagate_walks = worklist(relevant.iter().copied(), MAX_ENTRY_ROUNDS, |f| {
-        let ctx = Ctx {
-            prog: &prog,
-            summaries: &summaries,
-            child_closures: &child_closures,
-            scoped_closures: &scoped_closures,
-            test_only: &test_only,
-        };
         let mut walker = Walker::new(&ctx, f, Mode::Propagate);
         walker.run(entries.get(&f).cloned().unwrap_or_default());
         let mut grew = Vec::new();
@@ -98,13 +99,6 @@ pub fn analyze(files: Vec<FileIr>, catalog: &Catalog) -> (Vec<Finding>, Stats) {
     // 3. Report.
     let mut out = findings::Findings::new(&prog);
     for &f in &relevant {
-        let ctx = Ctx {
-            prog: &prog,
-            summaries: &summaries,
-            child_closures: &child_closures,
-            scoped_closures: &scoped_closures,
-            test_only: &test_only,
-        };
         let mut walker = Walker::new(&ctx, f, Mode::Report);
         walker.run(entries.get(&f).cloned().unwrap_or_default());
         out.add_walk(f, &walker.rec, child_closures.get(&f));

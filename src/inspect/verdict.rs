@@ -479,24 +479,14 @@ fn fd_findings(report: &Report, cat: &Catalog) -> Vec<Finding> {
         .filter(|f| f.fd > 2 && f.cloexec == Some(false))
         .collect();
     if !leaking.is_empty() {
-        let list: Vec<String> = leaking
-            .iter()
-            .take(6)
-            .map(|f| format!("fd {} {}", f.fd, f.target))
-            .collect();
-        let more = if leaking.len() > 6 {
-            format!(", and {} more", leaking.len() - 6)
-        } else {
-            String::new()
-        };
+        let list = first_few(&leaking, |f| format!("fd {} {}", f.fd, f.target));
         out.push(finding(
             RuleId::FL007,
             Severity::Warning,
             format!(
-                "{} fd{} without close-on-exec would leak into any program the child execs: {}{more}",
+                "{} fd{} without close-on-exec would leak into any program the child execs: {list}",
                 leaking.len(),
                 if leaking.len() == 1 { "" } else { "s" },
-                list.join(", ")
             ),
             "open with O_CLOEXEC (Rust's std does by default; Python's os.open does since 3.4), or set FD_CLOEXEC with fcntl".to_string(),
         ));
@@ -511,30 +501,35 @@ fn fd_findings(report: &Report, cat: &Catalog) -> Vec<Finding> {
         })
         .collect();
     if !shared.is_empty() {
-        let list: Vec<String> = shared
-            .iter()
-            .take(6)
-            .map(|f| match f.offset {
-                Some(off) => format!("fd {} {} at offset {off}", f.fd, f.target),
-                None => format!("fd {} {}", f.fd, f.target),
-            })
-            .collect();
-        let more = if shared.len() > 6 {
-            format!(", and {} more", shared.len() - 6)
-        } else {
-            String::new()
-        };
+        let list = first_few(&shared, |f| match f.offset {
+            Some(off) => format!("fd {} {} at offset {off}", f.fd, f.target),
+            None => format!("fd {} {}", f.fd, f.target),
+        });
         out.push(finding(
             RuleId::FL007,
             Severity::Warning,
             format!(
-                "{} file{} open for writing would share one offset with the child: {}{more}",
+                "{} file{} open for writing would share one offset with the child: {list}",
                 shared.len(),
                 if shared.len() == 1 { "" } else { "s" },
-                list.join(", ")
             ),
             join_help(report, cat, Vec::new(), RuleId::FL007),
         ));
     }
     out
+}
+
+/// The first six items, then how many more: a message stays readable with a thousand fds.
+fn first_few<T>(items: &[T], show: impl Fn(&T) -> String) -> String {
+    const SHOWN: usize = 6;
+    let mut text = items
+        .iter()
+        .take(SHOWN)
+        .map(show)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > SHOWN {
+        text.push_str(&format!(", and {} more", items.len() - SHOWN));
+    }
+    text
 }
