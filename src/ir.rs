@@ -48,7 +48,8 @@ pub struct FileIr {
     pub macros: Vec<(String, usize)>,
     /// Python: module globals (absolute `::` paths) that a hook running in every forked child
     /// recreates, closes or disposes of (gunicorn `post_fork`, uWSGI `@postfork`, Celery
-    /// `worker_process_init`, `os.register_at_fork(after_in_child=..)`).
+    /// `worker_process_init`, `os.register_at_fork(after_in_child=..)`). A server's hook is
+    /// written `server:path` (`gunicorn:app::db::engine`): it runs only in that server's workers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resets_in_child: Vec<String>,
 }

@@ -156,6 +156,35 @@ fn findings_in_test_code_are_warnings() {
     }
 }
 
+/// Python severities follow what the hazard depends on: an explicit fork with a thread is an
+/// error; a fork that only happens under the default start method is at most a warning; a
+/// `preexec_fn` closure with no known thread is a note.
+#[test]
+fn python_severities_follow_what_the_fork_depends_on() {
+    use forklint::diagnostic::Severity;
+    let severities = |file: &str| -> Vec<(String, Severity)> {
+        findings_of(file)
+            .into_iter()
+            .map(|f| (f.rule, f.severity))
+            .collect()
+    };
+    assert_eq!(
+        severities("python/fl001/daemonize_after_watchdog.py"),
+        [("FL001".to_string(), Severity::Error)]
+    );
+    assert_eq!(
+        severities("python/fl001/dataloader_subclass_iterates_itself.py"),
+        [("FL001".to_string(), Severity::Warning)]
+    );
+    assert_eq!(
+        severities("python/fl005/preexec_closure_closes_socket.py"),
+        [
+            ("FL005".to_string(), Severity::Info),
+            ("FL005".to_string(), Severity::Info)
+        ]
+    );
+}
+
 #[test]
 fn process_group_is_suggested_only_for_a_closure_that_does_no_more() {
     let only = findings_of("fl008/pre_exec_new_process_group.rs");

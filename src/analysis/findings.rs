@@ -22,6 +22,15 @@ fn is_python(path: &str) -> bool {
         == Some(crate::frontend::Language::Python)
 }
 
+/// A finding's severity at this fork: at most what the fork point's catalogue entry allows (a
+/// fork that only happens under a default start method is a warning).
+fn capped(rec: &ForkRec, rule: RuleId, severity: Option<Severity>) -> Option<Severity> {
+    match rec.traits.cap {
+        Some(cap) => Some(severity.unwrap_or(rule.default_severity()).min(cap)),
+        None => severity,
+    }
+}
+
 /// The rule a hazard of this kind falls under when it is alive at a fork whose child goes on.
 fn hazard_rule(effect: Effect) -> Option<RuleId> {
     match effect {
@@ -168,9 +177,15 @@ impl<'p> Findings<'p> {
                     // A connection made for the child and handed to it is the child's alone
                     // when the parent never uses it after the fork; one the child closes
                     // before using it is not shared either.
-                    Effect::OpensConnection if rec.handed_to_child(h) || rec.child_closes(h) => {
+                    Effect::OpensConnection
+                        if rec.handed_to_child(h)
+                            || rec.child_closes(h)
+                            || rec.traits.parent_exits =>
+                    {
                         false
                     }
+                    // A fork that macOS never makes cannot meet its Objective-C rule.
+                    Effect::TouchesObjc if rec.traits.linux_only => false,
                     // Connections and ObjC state matter to a child that runs the program on.
                     _ => goes_on || rec.child_use_of(h).is_some(),
                 })
@@ -188,7 +203,9 @@ impl<'p> Findings<'p> {
             .child_objc
             .values()
             .find_map(|c| c.ops.first().map(|op| (c, op)));
-        if let (Some((call, op)), true) = (child_objc, brief || !parent_objc) {
+        if let (Some((call, op)), true, false) =
+            (child_objc, brief || !parent_objc, rec.traits.linux_only)
+        {
             let message = format!(
                 "the child of {} uses {}: macOS kills a forked child that touches it",
                 rec.site.text, op.site.text
@@ -213,7 +230,7 @@ impl<'p> Findings<'p> {
                     .is_some_and(|b| rec.child_uses.contains_key(b) && rec.parent_uses.contains(b))
             })
             .collect();
-        if !shared.is_empty() && rec.kind != ForkKind::Daemon {
+        if !shared.is_empty() && rec.kind != ForkKind::Daemon && !rec.traits.parent_exits {
             self.hazards_at_fork(RuleId::FL007, rec, &shared);
         }
         self.unsafe_calls_in_child(rec);
@@ -246,11 +263,13 @@ impl<'p> Findings<'p> {
             "the child of {} while {} may be running",
             rec.site.text, first.label
         );
-        let severity = rec.in_test.then_some(Severity::Warning);
+        let severity = capped(rec, RuleId::FL005, rec.in_test.then_some(Severity::Warning));
         // Python: whatever the child's own code calls first runs the interpreter, which
-        // allocates and takes locks that another thread may have held at the fork.
+        // allocates and takes locks that another thread may have held at the fork. A child
+        // that falls out of its branch runs the whole program on: FL001 already says that.
         let python = is_python(&self.prog.files[rec.site.file as usize].path);
-        if let (true, true, Some(step)) = (python, rec.has_child, &rec.child_not_safe) {
+        let own_code = rec.has_child && !rec.child_continues;
+        if let (true, true, Some(step)) = (python, own_code, &rec.child_not_safe) {
             if !rec.unsafe_calls.contains_key(&step.span) {
                 let message = format!(
                     "{} runs Python code in {place}: the interpreter allocates and takes locks that thread may have held",
@@ -285,6 +304,7 @@ impl<'p> Findings<'p> {
             .map(|op| self.op_trace(call, op))
             .unwrap_or_default();
         let related = vec![self.related(&rec.site, format!("{} here", rec.site.text))];
+        let severity = capped(rec, RuleId::FL006, None);
         let message = if call.ops.first().is_some_and(|o| o.down.is_empty()) {
             format!("the child of {} leaves through `{}`: atexit handlers and the parent's buffered output run again", rec.site.text, call.ops[0].site.text)
         } else {
@@ -294,7 +314,7 @@ impl<'p> Findings<'p> {
             RuleId::FL006,
             &call.primary,
             message,
-            Extra::related(related).trace(trace),
+            Extra::related(related).trace(trace).severity(severity),
         );
     }
 
@@ -322,7 +342,7 @@ impl<'p> Findings<'p> {
             "end the child with `_exit` (or exec) on every path, including errors: `if let Err(e) = step() { libc::_exit(127) }`"
         }
         .to_string();
-        let severity = rec.in_test.then_some(Severity::Warning);
+        let severity = capped(rec, RuleId::FL006, rec.in_test.then_some(Severity::Warning));
         self.push(
             RuleId::FL006,
             primary,
@@ -334,7 +354,20 @@ impl<'p> Findings<'p> {
     /// FL008: a spawn that std makes with fork+exec while threads may be running (perry, sp1,
     /// maki).
     fn forced_fork(&mut self, forced: &ForcedFork) {
-        let first = &forced.threads[0];
+        let Some(first) = forced.threads.first() else {
+            // Python only: no thread is known, but the function still runs the interpreter
+            // between fork and exec, which CPython's subprocess docs call unsafe with threads.
+            let message = format!(
+                "{} runs in the child between fork and exec of a `preexec_fn` (Python code): safe only while the parent has no other thread",
+                forced.site.text
+            );
+            let mut extra = Extra::default().severity(Some(Severity::Info));
+            if let Some(help) = crate::catalog::python::help("FL008") {
+                extra = extra.help(help.to_string());
+            }
+            self.push(RuleId::FL005, &forced.site, message, extra);
+            return;
+        };
         let message = format!("{} while {} may be running", forced.why, first.label);
         let related = forced
             .threads
@@ -401,10 +434,14 @@ impl<'p> Findings<'p> {
                 rec.site.text, first.label
             ),
         };
-        let severity = hazards
-            .iter()
-            .map(|h| h.severity.unwrap_or(rule.default_severity()))
-            .max();
+        let severity = capped(
+            rec,
+            rule,
+            hazards
+                .iter()
+                .map(|h| h.severity.unwrap_or(rule.default_severity()))
+                .max(),
+        );
         let mut related: Vec<Related> = Vec::new();
         for h in hazards {
             let via = if h.down.is_empty() && h.up.is_empty() {

@@ -147,6 +147,21 @@ pub struct ForkRec {
     pub returns_in_child: Option<String>,
     /// The first `?` or `return Err(..)` by which the child leaves the function into its caller.
     pub error_return: Option<Step>,
+    /// What the catalogue says of the fork point itself (severity cap, platform, parent exit).
+    pub traits: ForkTraits,
+}
+
+/// A catalogued fork point's own properties, from its entry.
+#[derive(Debug, Clone, Default)]
+pub struct ForkTraits {
+    /// Findings at this fork are at most this severity (a fork that depends on a default).
+    pub cap: Option<crate::diagnostic::Severity>,
+    /// It forks only on Linux: Objective-C state is no hazard at it.
+    pub linux_only: bool,
+    /// The parent leaves at once: nothing is shared by two live processes.
+    pub parent_exits: bool,
+    /// The fork's value is an object managing the children, never the child's side.
+    pub returns_object: bool,
 }
 
 impl ForkRec {
@@ -175,6 +190,7 @@ impl ForkRec {
             child_value: None,
             returns_in_child: None,
             error_return: None,
+            traits: ForkTraits::default(),
         }
     }
 

@@ -211,6 +211,7 @@ impl<'a> Walker<'a> {
         // `None`); one that returns `()` like the parent is a child that goes on.
         let wrapped = self.rec.forks.iter().find(|(id, r)| {
             r.kind == ForkKind::Fork
+                && !r.traits.returns_object
                 && ((r.has_child
                     && r.child_continues
                     && !r.child_runs_code
@@ -1031,10 +1032,16 @@ impl<'a> Walker<'a> {
             .filter(|h| h.effect == Effect::StartsThread)
             .cloned()
             .collect();
-        if threads.is_empty() {
-            return;
-        }
-        let site = self.step(call.span, call.callee.display());
+        let site = if threads.is_empty() {
+            // A Python function given as `preexec_fn` runs the interpreter in the child even
+            // when no thread is known: a note at its first call.
+            match self.first_call_of_closures(call) {
+                Some(step) => step,
+                None => return,
+            }
+        } else {
+            self.step(call.span, call.callee.display())
+        };
         self.rec.forced_forks.insert(
             call.span,
             ForcedFork {
@@ -1044,6 +1051,26 @@ impl<'a> Walker<'a> {
                 only_setpgid,
             },
         );
+    }
+
+    /// In Python, the first call in the body of a nested `def` or lambda passed to `call` (as
+    /// `preexec_fn`): it closes over the parent's objects and works on them in the child.
+    fn first_call_of_closures(&self, call: &Call) -> Option<Step> {
+        if !self.python {
+            return None;
+        }
+        call.closures.iter().find_map(|&c| {
+            let f = self.ctx.prog.function((self.me.0, c as u32));
+            if f.kind != crate::ir::FnKind::Closure {
+                return None;
+            }
+            f.body.nodes.iter().find_map(|n| match n {
+                Node::Call(inner) => {
+                    Some(self.step(inner.span, format!("`{}`", inner.callee.display())))
+                }
+                _ => None,
+            })
+        })
     }
 
     /// Records a fork point at `call`: what is alive there, and the local holding its result.
@@ -1147,6 +1174,14 @@ impl<'a> Walker<'a> {
                     _ => ForkKind::Fork,
                 };
                 self.fork_point(state, call, api.label.as_str(), kind);
+                if let Some(rec) = self.rec.forks.get_mut(&call.id) {
+                    rec.traits = super::record::ForkTraits {
+                        cap: api.severity,
+                        linux_only: api.linux_only,
+                        parent_exits: api.parent_exits,
+                        returns_object: api.returns_object,
+                    };
+                }
                 if kind == ForkKind::Daemon {
                     into_child(state);
                 }
@@ -1288,9 +1323,15 @@ impl<'a> Walker<'a> {
                         }
                     }
                 }
+                // A Python result nothing keeps ends only what that call made itself: what a
+                // callee made may be kept elsewhere (a module global, a registry).
+                let python = self.python;
                 for v in &call.arg_vars {
+                    let discarded = python && v.starts_with(crate::frontend::python::DISCARDED_VAR);
                     state.remove_where(|h| {
-                        h.effect != Effect::StartsThread && h.bind.as_deref() == Some(v)
+                        h.effect != Effect::StartsThread
+                            && h.bind.as_deref() == Some(v)
+                            && (!discarded || h.down.is_empty())
                     });
                 }
                 if let Some(g) = self.python.then(|| self.absolute_global(call)).flatten() {

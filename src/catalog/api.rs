@@ -140,6 +140,18 @@ pub struct Api {
     /// For `child-closure`: the (0-based) argument that names a function run in every forked
     /// child (`pthread_atfork`'s child handler), instead of closures passed to the call.
     pub child_arg: Option<usize>,
+    /// For a fork: it forks only where multiprocessing's default start method is fork (Linux);
+    /// macOS has spawned by default since Python 3.8, so Objective-C state does not matter there.
+    #[serde(default)]
+    pub linux_only: bool,
+    /// For a fork: the parent leaves at once (the daemonize idiom), so nothing the child
+    /// inherits is used by two live processes.
+    #[serde(default)]
+    pub parent_exits: bool,
+    /// For a fork: the call hands back an object that manages the children (a pool, a loader),
+    /// not a process id: a function that returns it does not wrap a fork for its caller.
+    #[serde(default)]
+    pub returns_object: bool,
     pub source: String,
 }
 

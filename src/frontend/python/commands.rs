@@ -1,7 +1,8 @@
 //! Command lines in the repository that start a Python server or worker which forks after
 //! importing the application: `Procfile`s, Dockerfiles (`CMD`, `ENTRYPOINT`, `RUN`), shell scripts
-//! (also s6/runit `run` files and container entrypoints without an extension) and docker-compose
-//! `command:` lines. Each such command becomes a `<prefork>` function (see
+//! (also s6/runit `run` files and container entrypoints without an extension), docker-compose
+//! `command:` lines, supervisord programs (`command=` in `*.conf`) and systemd units
+//! (`ExecStart=` in `*.service`); gunicorn also reads `GUNICORN_CMD_ARGS` set in the same file. Each such command becomes a `<prefork>` function (see
 //! `servers`): gunicorn with `--preload`, uWSGI without `--lazy-apps`, a Celery worker with the
 //! prefork pool, an RQ worker (a fork per job). The app's import is the "before the fork".
 
@@ -22,6 +23,9 @@ pub fn is_command_file(path: &Path) -> bool {
         || lower.starts_with("dockerfile")
         || lower.ends_with(".dockerfile")
         || lower.ends_with(".sh")
+        // supervisord programs and systemd units.
+        || lower.ends_with(".conf")
+        || lower.ends_with(".service")
         || ((lower.starts_with("docker-compose") || lower.starts_with("compose"))
             && (lower.ends_with(".yml") || lower.ends_with(".yaml")))
 }
@@ -36,13 +40,59 @@ pub fn lower(path: &Path, text: &str) -> FileIr {
     };
     let dir = path.parent().unwrap_or(Path::new(""));
     let mut next_call = 0;
+    let env = gunicorn_env(text);
     for (line, logical) in logical_lines(text) {
         let span = servers::line_span(line, first_line(text, line));
-        for prefork in preforks(dir, &words(&logical), span) {
+        let command = command_value(&logical).unwrap_or(&logical);
+        for prefork in preforks(dir, &words(command), &env, span) {
             servers::add(&mut ir, prefork, &mut next_call);
         }
     }
     ir
+}
+
+/// Keys whose value is a command line: supervisord's `command=`, systemd's `ExecStart=` (and
+/// its relatives), read without the key and without systemd's `-@+!:` prefixes.
+const COMMAND_KEYS: &[&str] = &[
+    "command",
+    "ExecStart",
+    "ExecStartPre",
+    "ExecStartPost",
+    "ExecReload",
+];
+
+fn command_value(line: &str) -> Option<&str> {
+    let (key, value) = line.split_once('=')?;
+    COMMAND_KEYS.contains(&key.trim()).then(|| {
+        value
+            .trim_start()
+            .trim_start_matches(['-', '@', '+', '!', ':'])
+    })
+}
+
+/// The words of `GUNICORN_CMD_ARGS` set in this file (a Dockerfile `ENV`, a compose
+/// `environment:` entry, a shell `export` or a command's prefix): gunicorn reads its options
+/// from that variable too (gunicorn docs, "Configuration Overview": command-line arguments
+/// from GUNICORN_CMD_ARGS).
+fn gunicorn_env(text: &str) -> Vec<String> {
+    const NAME: &str = "GUNICORN_CMD_ARGS";
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let Some(at) = line.find(NAME) else { continue };
+        let rest = line[at + NAME.len()..].trim_start();
+        let value = rest
+            .strip_prefix('=')
+            .or_else(|| rest.strip_prefix(':'))
+            .unwrap_or(rest)
+            .trim();
+        // Only the assigned value, not a command that follows it on the line.
+        let value = match value.chars().next() {
+            Some(q @ ('"' | '\'')) => value[1..].split(q).next().unwrap_or(""),
+            _ => value.split_whitespace().next().unwrap_or(""),
+        };
+        out.extend(words(value));
+    }
+    out
 }
 
 fn first_line(text: &str, line: u32) -> &str {
@@ -134,8 +184,9 @@ fn words(line: &str) -> Vec<String> {
     out
 }
 
-/// The servers and workers started by one command line.
-fn preforks(dir: &Path, words: &[String], span: Span) -> Vec<Prefork> {
+/// The servers and workers started by one command line; `env` holds gunicorn's options from
+/// `GUNICORN_CMD_ARGS`.
+fn preforks(dir: &Path, words: &[String], env: &[String], span: Span) -> Vec<Prefork> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < words.len() {
@@ -146,7 +197,10 @@ fn preforks(dir: &Path, words: &[String], span: Span) -> Vec<Prefork> {
             .map_or(words.len(), |p| i + 1 + p);
         let args = &words[i + 1..end];
         let found = match program {
-            "gunicorn" => gunicorn(dir, args, span),
+            "gunicorn" => {
+                let all: Vec<String> = env.iter().chain(args).cloned().collect();
+                gunicorn(dir, &all, span)
+            }
             "uwsgi" => uwsgi(dir, args, span),
             "celery" => celery(args, span),
             "rq" if args.first().is_some_and(|a| a == "worker") => rq(&args[1..], span),
@@ -357,7 +411,7 @@ mod tests {
     use super::*;
 
     fn modules(line: &str) -> Vec<(Vec<String>, &'static str)> {
-        preforks(Path::new(""), &words(line), Span::default())
+        preforks(Path::new(""), &words(line), &[], Span::default())
             .into_iter()
             .map(|p| (p.modules.into_iter().map(|m| m.0).collect(), p.fork))
             .collect()
@@ -404,6 +458,34 @@ mod tests {
         assert!(!text.contains("80"), "{text}");
         let folded = logical_lines("x:\n  command: >\n    celery -A ledger\n    worker\n");
         assert_eq!(modules(&folded[1].1)[0].0, ["ledger"]);
+    }
+
+    #[test]
+    fn supervisord_systemd_and_gunicorn_env_commands() {
+        let value = |l: &str| command_value(l).map(modules);
+        assert_eq!(
+            value("command=/srv/venv/bin/gunicorn --preload shop.wsgi:app").unwrap()[0].0,
+            ["shop::wsgi"]
+        );
+        assert_eq!(
+            value("ExecStart=-/usr/bin/celery -A ledger worker").unwrap()[0].0,
+            ["ledger"]
+        );
+        assert!(value("directory=/srv/shop").is_none());
+        let env = gunicorn_env(
+            "ENV GUNICORN_CMD_ARGS=\"--preload --workers 4\"\nCMD gunicorn shop.wsgi:app\n",
+        );
+        assert_eq!(env, ["--preload", "--workers", "4"]);
+        let with = preforks(
+            Path::new(""),
+            &words("gunicorn shop.wsgi:app"),
+            &env,
+            Span::default(),
+        );
+        assert_eq!(with.len(), 1);
+        assert!(gunicorn_env("      - GUNICORN_CMD_ARGS=--bind=0.0.0.0\n")
+            .iter()
+            .all(|w| w != "--preload"));
     }
 
     #[test]

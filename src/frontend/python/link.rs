@@ -1,9 +1,10 @@
 //! What one Python module cannot know alone, joined once every file is lowered:
-//! - post-fork hooks across modules: a hook in one module (gunicorn's `post_fork` in its
-//!   configuration, a uWSGI `@postfork` or Celery `worker_process_init` handler) that recreates,
-//!   closes or disposes of a global of another module makes that global's object each process's
-//!   own: each call that binds such a global gets the per-process marker after it, as a pid
-//!   check would;
+//! - post-fork hooks across modules: a hook that recreates, closes or disposes of a global of
+//!   any module makes that global's object each process's own. An `os.register_at_fork` hook
+//!   runs after every fork: each call that binds such a global gets the per-process marker
+//!   after it, as a pid check would. A server's hook (gunicorn's `post_fork` in its
+//!   configuration, a uWSGI `@postfork`, a Celery `worker_process_init` handler) runs only in
+//!   that server's workers: the marker goes just before that server's fork;
 //! - Celery's task modules: a worker imports every module that defines tasks (its `include`,
 //!   `imports` and autodiscovery) before the prefork pool forks, so each `celery worker` fork
 //!   gets their imports first;
@@ -21,8 +22,9 @@ use std::path::Path;
 /// calls to the class that defines the method.
 pub fn link(irs: &mut [FileIr]) {
     inherit_methods(irs);
-    reset_in_child(irs);
+    // The task modules are imported before the pool forks, and before the resets placed there.
     import_celery_tasks(irs);
+    reset_in_child(irs);
 }
 
 fn import_celery_tasks(irs: &mut [FileIr]) {
@@ -136,14 +138,28 @@ fn for_each_call_mut(block: &mut Block, f: &mut dyn FnMut(&mut Call)) {
 }
 
 fn reset_in_child(irs: &mut [FileIr]) {
-    let resets: HashSet<&str> = irs
+    let all: HashSet<&str> = irs
         .iter()
         .flat_map(|ir| ir.resets_in_child.iter().map(String::as_str))
         .collect();
+    // `server:path` for a server's hook, a bare path for a hook of every fork.
+    let mut scoped: Vec<(String, String)> = Vec::new();
+    let mut resets: Vec<String> = Vec::new();
+    for r in all {
+        match r
+            .split_once(':')
+            .filter(|(s, _)| !s.is_empty() && !s.contains("::"))
+        {
+            Some((server, path)) => scoped.push((server.to_string(), path.to_string())),
+            None => resets.push(r.to_string()),
+        }
+    }
+    if !scoped.is_empty() {
+        reset_at_server_forks(irs, &scoped);
+    }
     if resets.is_empty() {
         return;
     }
-    let resets: Vec<String> = resets.into_iter().map(str::to_string).collect();
     for ir in irs.iter_mut().filter(|ir| is_python(ir)) {
         let prefix = prefix(ir);
         let is_reset = |name: &str| {
@@ -155,6 +171,46 @@ fn reset_in_child(irs: &mut [FileIr]) {
         let mut next = max_id(ir) + 1;
         for f in &mut ir.functions {
             mark(&mut f.body, &is_reset, &mut next);
+        }
+    }
+}
+
+/// Before each fork of a server, the per-process marker for every global that server's hooks
+/// reset (each `::` prefix too: resetting `db.engine` resets the global `db`).
+fn reset_at_server_forks(irs: &mut [FileIr], scoped: &[(String, String)]) {
+    for ir in irs.iter_mut().filter(|ir| is_python(ir)) {
+        let mut next = max_id(ir) + 1;
+        for f in &mut ir.functions {
+            let mut i = 0;
+            while i < f.body.nodes.len() {
+                let server = match &f.body.nodes[i] {
+                    Node::Call(c) => match &c.callee {
+                        Callee::Path(p) => p
+                            .first()
+                            .and_then(|p| p.strip_prefix(super::servers::PREFORK_PREFIX))
+                            .map(|s| (s.to_string(), c.span)),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let Some((server, span)) = server else {
+                    i += 1;
+                    continue;
+                };
+                for (_, path) in scoped.iter().filter(|(s, _)| *s == server) {
+                    let mut prefix = path.as_str();
+                    while prefix.contains("::") {
+                        let mut c =
+                            Call::new(next, Callee::Path(vec![PER_PROCESS.to_string()]), span);
+                        next += 1;
+                        c.receiver_global = Some(prefix.to_string());
+                        f.body.nodes.insert(i, Node::Call(c));
+                        i += 1;
+                        prefix = &prefix[..prefix.rfind("::").unwrap_or(0)];
+                    }
+                }
+                i += 1;
+            }
         }
     }
 }

@@ -30,6 +30,12 @@ pub const PER_PROCESS: &str = "forklint::python::per_process";
 /// the object the block managed (an executor's or pool's `__exit__` waits for its workers).
 pub const WITH_EXIT: &str = "forklint::python::with_exit";
 
+/// A marker the frontend emits after an expression statement whose result nothing keeps: a
+/// catalogue entry closes what that call opened (not threads, which run on unreferenced).
+pub const DISCARDED: &str = "forklint::python::discarded";
+/// The name such a result is bound to (`<discarded#1>`).
+pub const DISCARDED_VAR: &str = "<discarded#";
+
 /// The local that a `return <call>` binds: the call's result is the function's value.
 const RETURNED: &str = "<return>";
 
@@ -142,10 +148,11 @@ pub struct Lowerer<'s> {
     file_start: Start,
     /// Module globals that a child hook assigns: each process has its own.
     per_process: HashSet<String>,
-    /// Module-level functions that run in every forked child.
-    hooks: HashSet<String>,
-    /// A child hook's body is being lowered: what it reassigns or disposes of is recorded.
-    in_hook: bool,
+    /// Module-level functions that run in forked children, with the server whose fork runs them.
+    hooks: HashMap<String, &'static str>,
+    /// A child hook's body is being lowered (with its scope): what it reassigns or disposes of
+    /// is recorded.
+    in_hook: Option<&'static str>,
     /// Decorated module-level functions, which a framework calls after the import.
     registered: Vec<(String, Span)>,
     /// The module defines Celery tasks (`@shared_task`, `@app.task`).
@@ -154,6 +161,10 @@ pub struct Lowerer<'s> {
     with_count: usize,
     main_body: Vec<Node>,
     main_span: Option<Span>,
+    /// The `finally:` bodies around the statement being lowered, outermost first: a `return`
+    /// or `raise` runs them on its way out.
+    finally: Vec<Vec<ast::Stmt>>,
+    discarded: usize,
 }
 
 fn name_of(e: &Expr) -> Option<&str> {
@@ -246,14 +257,19 @@ fn is_celery_child_signal(e: &Expr) -> bool {
         && tail(&a.value) == Some("worker_process_init"))
 }
 
-/// A decorator that registers the function to run in every forked child: uWSGI's
-/// `@postfork`, Celery's `@worker_process_init.connect` (also called with arguments).
-fn is_child_hook_decorator(e: &Expr) -> bool {
+/// A decorator that registers the function to run in every child a server forks, with that
+/// server: uWSGI's `@postfork`, Celery's `@worker_process_init.connect` (also called with
+/// arguments).
+fn child_hook_decorator(e: &Expr) -> Option<&'static str> {
     let e = match e {
         Expr::Call(c) => &*c.func,
         other => other,
     };
-    tail(e) == Some("postfork") || is_celery_child_signal(e)
+    if tail(e) == Some("postfork") {
+        Some("uwsgi")
+    } else {
+        is_celery_child_signal(e).then_some("celery")
+    }
 }
 
 /// `@shared_task`, `@app.task`, `@celery.task(bind=True)`: a Celery task.
@@ -275,8 +291,10 @@ const GUNICORN_CHILD_HOOKS: &[&str] = &["post_fork", "post_worker_init"];
 /// The module-level functions that run in every forked child: `os.register_at_fork`'s
 /// `after_in_child`, `worker_process_init.connect(f)`, decorated ones, and gunicorn's child hooks
 /// when this is a gunicorn configuration.
-fn child_hooks(body: &[Stmt], gunicorn_config: bool) -> HashSet<String> {
-    struct Hooks(HashSet<String>);
+/// The module-level functions that run in forked children, each with the server whose fork
+/// runs it (`gunicorn`, `uwsgi`, `celery`), or `EVERY_FORK` for `os.register_at_fork`.
+fn child_hooks(body: &[Stmt], gunicorn_config: bool) -> HashMap<String, &'static str> {
+    struct Hooks(HashMap<String, &'static str>);
     impl<'a> ast::visitor::Visitor<'a> for Hooks {
         fn visit_expr(&mut self, expr: &'a Expr) {
             if let Expr::Call(c) = expr {
@@ -286,43 +304,46 @@ fn child_hooks(body: &[Stmt], gunicorn_config: bool) -> HashSet<String> {
                             .as_ref()
                             .is_some_and(|a| a.id.as_str() == "after_in_child")
                         {
-                            self.0.extend(name_of(&k.value).map(str::to_string));
+                            if let Some(n) = name_of(&k.value) {
+                                self.0.insert(n.to_string(), EVERY_FORK);
+                            }
                         }
                     }
                 }
                 if is_celery_child_signal(&c.func) {
-                    self.0.extend(
-                        c.arguments
-                            .args
-                            .first()
-                            .and_then(name_of)
-                            .map(str::to_string),
-                    );
+                    if let Some(n) = c.arguments.args.first().and_then(name_of) {
+                        self.0.insert(n.to_string(), "celery");
+                    }
                 }
             }
             ast::visitor::walk_expr(self, expr);
         }
     }
-    let mut hooks = Hooks(HashSet::new());
+    let mut hooks = Hooks(HashMap::new());
     for stmt in body {
         ast::visitor::Visitor::visit_stmt(&mut hooks, stmt);
         if let Stmt::FunctionDef(f) = stmt {
             let name = f.name.id.as_str();
-            if f.decorator_list
+            let decorated = f
+                .decorator_list
                 .iter()
-                .any(|d| is_child_hook_decorator(&d.expression))
-                || (gunicorn_config && GUNICORN_CHILD_HOOKS.contains(&name))
-            {
-                hooks.0.insert(name.to_string());
+                .find_map(|d| child_hook_decorator(&d.expression));
+            if let Some(server) = decorated {
+                hooks.0.insert(name.to_string(), server);
+            } else if gunicorn_config && GUNICORN_CHILD_HOOKS.contains(&name) {
+                hooks.0.insert(name.to_string(), "gunicorn");
             }
         }
     }
     hooks.0
 }
 
+/// The scope of an `os.register_at_fork(after_in_child=..)` hook: it runs after every fork.
+pub const EVERY_FORK: &str = "";
+
 /// The module globals that child hooks assign (`global client; client = MongoClient()`): those
 /// objects are recreated in every child.
-fn reset_in_child(body: &[Stmt], hooks: &HashSet<String>) -> HashSet<String> {
+fn reset_in_child(body: &[Stmt], hooks: &HashMap<String, &'static str>) -> HashSet<String> {
     struct Assigned(HashSet<String>, HashSet<String>);
     impl<'a> ast::visitor::Visitor<'a> for Assigned {
         fn visit_stmt(&mut self, stmt: &'a Stmt) {
@@ -343,7 +364,9 @@ fn reset_in_child(body: &[Stmt], hooks: &HashSet<String>) -> HashSet<String> {
     let mut out = HashSet::new();
     for stmt in body {
         if let Stmt::FunctionDef(f) = stmt {
-            if hooks.contains(f.name.id.as_str()) {
+            // A server's hook makes the object its workers' own, not every fork's: the linker
+            // places that reset at the server's fork.
+            if hooks.get(f.name.id.as_str()) == Some(&EVERY_FORK) {
                 let mut a = Assigned(HashSet::new(), HashSet::new());
                 for s in &f.body {
                     ast::visitor::Visitor::visit_stmt(&mut a, s);
@@ -385,14 +408,16 @@ impl<'s> Lowerer<'s> {
             depth: 0,
             file_start,
             per_process: HashSet::new(),
-            hooks: HashSet::new(),
-            in_hook: false,
+            hooks: HashMap::new(),
+            in_hook: None,
             registered: Vec::new(),
             celery_tasks: false,
             pid_check: 0,
             with_count: 0,
             main_body: Vec::new(),
             main_span: None,
+            finally: Vec::new(),
+            discarded: 0,
         }
     }
 
@@ -575,7 +600,8 @@ impl<'s> Lowerer<'s> {
                     self.declared.insert(f.range.start().to_u32(), index);
                     // A decorator registers the function with a framework (a CLI command, a
                     // route, a task) that calls it after the module is imported.
-                    if !f.decorator_list.is_empty() && !self.hooks.contains(f.name.id.as_str()) {
+                    if !f.decorator_list.is_empty() && !self.hooks.contains_key(f.name.id.as_str())
+                    {
                         self.registered
                             .push((path.clone(), self.span(f.name.range)));
                     }
@@ -674,8 +700,12 @@ impl<'s> Lowerer<'s> {
             std::mem::take(&mut self.returns),
             std::mem::take(&mut self.nested),
         );
-        let hook =
-            self.scopes.is_empty() && self_ty.is_none() && self.hooks.contains(f.name.id.as_str());
+        let outer_finally = std::mem::take(&mut self.finally);
+        let hook = self
+            .hooks
+            .get(f.name.id.as_str())
+            .copied()
+            .filter(|_| self.scopes.is_empty() && self_ty.is_none());
         let outer_hook = std::mem::replace(&mut self.in_hook, hook);
         self.scopes.push(scope);
         let body = self.lower_stmts(&f.body);
@@ -688,6 +718,7 @@ impl<'s> Lowerer<'s> {
         }
         self.fn_path = saved.0;
         self.nested = saved.2;
+        self.finally = outer_finally;
         let func = &mut self.ir.functions[index];
         func.params = params;
         func.returns = returns;
@@ -1021,6 +1052,7 @@ impl<'s> Lowerer<'s> {
                         self.returns.push(RETURNED.to_string());
                     }
                 }
+                self.run_finally(out);
                 out.push(Node::Return {
                     span: self.span(r.range),
                     error: false,
@@ -1031,6 +1063,7 @@ impl<'s> Lowerer<'s> {
                 if let Some(e) = &r.exc {
                     self.lower_expr(e, out);
                 }
+                self.run_finally(out);
                 out.push(Node::Return {
                     span: self.span(r.range),
                     error: true,
@@ -1177,6 +1210,11 @@ impl<'s> Lowerer<'s> {
                 }));
             }
             Stmt::Try(t) => {
+                // A `finally:` also runs when the body or a handler returns or raises: what it
+                // closes or joins is not alive past those exits (`pool.close(); pool.join()`).
+                if !t.finalbody.is_empty() {
+                    self.finally.push(t.finalbody.to_vec());
+                }
                 let body = self.lower_stmts(&t.body);
                 out.push(Node::Block(body));
                 let mut arms = Vec::new();
@@ -1195,6 +1233,9 @@ impl<'s> Lowerer<'s> {
                     span: self.span(t.range),
                     ..Default::default()
                 });
+                if !t.finalbody.is_empty() {
+                    self.finally.pop();
+                }
                 out.push(Node::Branch(Branch {
                     span: self.span(t.range),
                     arms,
@@ -1212,17 +1253,38 @@ impl<'s> Lowerer<'s> {
                 // A method called for its effect leaves that effect in its receiver
                 // (`t.start()`: the thread is `t`'s, and `t.join()` ends it).
                 if let (Some(id), Expr::Call(c)) = (value.call, &*e.value) {
-                    if let Expr::Attribute(a) = &*c.func {
-                        let receiver = self.lower_expr_quiet(&a.value);
-                        if let Some(var) = receiver {
+                    let receiver = match &*c.func {
+                        Expr::Attribute(a) => self.lower_expr_quiet(&a.value),
+                        _ => None,
+                    };
+                    match receiver {
+                        Some(var) => bind_call(out, id, &var),
+                        // Nothing holds the result: CPython's reference count closes a socket
+                        // or connection made here at the end of the statement.
+                        None if matches!(&*c.func, Expr::Attribute(_) | Expr::Name(_)) => {
+                            self.discarded += 1;
+                            let var = format!("{DISCARDED_VAR}{}>", self.discarded);
                             bind_call(out, id, &var);
+                            let span = self.span(e.range);
+                            self.marker(DISCARDED, span, vec![var], out);
                         }
+                        None => {}
                     }
                 }
             }
             Stmt::Break(_) => out.push(Node::Break),
             Stmt::Continue(_) => out.push(Node::Continue),
         }
+    }
+
+    /// Lowers the enclosing `finally:` bodies, innermost first, before a `return` or `raise`.
+    fn run_finally(&mut self, out: &mut Vec<Node>) {
+        let stack = std::mem::take(&mut self.finally);
+        for body in stack.iter().rev() {
+            let block = self.lower_stmts(body);
+            out.push(Node::Block(block));
+        }
+        self.finally = stack;
     }
 
     /// A loop that may run no time, then its `else:` block (run when it did not `break`).
@@ -1257,14 +1319,14 @@ impl<'s> Lowerer<'s> {
         let name = match target {
             Expr::Name(n) => {
                 let name = n.id.to_string();
-                if self.in_hook && self.is_global(&name) {
+                if self.in_hook.is_some() && self.is_global(&name) {
                     self.note_reset(None, Some(&name));
                 }
                 self.assign(&name, value);
                 Some(name)
             }
             Expr::Attribute(a) => {
-                if self.in_hook {
+                if self.in_hook.is_some() {
                     let module = self.quiet_path(&a.value);
                     self.note_reset(module.map(|m| format!("{m}::{}", a.attr.id)), None);
                 }
@@ -1341,11 +1403,16 @@ impl<'s> Lowerer<'s> {
     /// Inside a child hook: the object at `path` (or the global named `var`) is recreated or
     /// disposed of in every child.
     fn note_reset(&mut self, path: Option<String>, var: Option<&str>) {
-        if !self.in_hook {
+        let Some(scope) = self.in_hook else {
             return;
-        }
+        };
         let found = path.or_else(|| var.and_then(|v| self.global_path(v)));
         if let Some(p) = found {
+            let p = if scope == EVERY_FORK {
+                p
+            } else {
+                format!("{scope}:{p}")
+            };
             if !self.ir.resets_in_child.contains(&p) {
                 self.ir.resets_in_child.push(p);
             }
@@ -1374,6 +1441,11 @@ impl<'s> Lowerer<'s> {
         out: &mut Vec<Node>,
     ) {
         let (fork_test, pid_check) = self.lower_condition(test, out);
+        if let (Some(t), true) = (&fork_test, clauses.is_empty()) {
+            if t.side == Side::Parent && self.only_exits(body) {
+                mark_daemonize(out, &t.subject);
+            }
+        }
         let span = self.span(test.range());
         self.pid_check += usize::from(pid_check);
         let then = self.lower_stmts(body);
@@ -1409,6 +1481,21 @@ impl<'s> Lowerer<'s> {
             arms,
             exhaustive: exhaustive || clauses.first().is_some_and(|c| c.test.is_some()),
         }));
+    }
+
+    /// The block only leaves the process (`os._exit(0)`, `sys.exit()`): the daemonize idiom's
+    /// parent side.
+    fn only_exits(&self, body: &[Stmt]) -> bool {
+        !body.is_empty()
+            && body.iter().all(|stmt| match stmt {
+                Stmt::Expr(e) => match &*e.value {
+                    Expr::Call(c) => self
+                        .quiet_path(&c.func)
+                        .is_some_and(|p| PARENT_EXITS.contains(&p.as_str())),
+                    _ => false,
+                },
+                _ => false,
+            })
     }
 
     /// Lowers a branch condition; says what it tells about a fork result, and whether it
@@ -1752,6 +1839,20 @@ impl<'s> Lowerer<'s> {
             }
             self.take_arg(&mut call, &v, runs_elsewhere);
         }
+        // A local handed to a library function (`trace.set_tracer_provider(provider)`) may be
+        // kept there: it outlives this function like a returned value.
+        if callee
+            .as_deref()
+            .is_some_and(|p| !p.starts_with("self::") && !p.starts_with("builtins::"))
+        {
+            let kept: Vec<String> = call
+                .arg_vars
+                .iter()
+                .filter(|v| !v.starts_with("self") && self.global_path(v).is_none())
+                .cloned()
+                .collect();
+            self.returns.extend(kept);
+        }
         // multiprocessing contexts.
         if callee.as_deref() == Some("multiprocessing::get_context")
             || (method == Some("get_context") && receiver.start.is_some())
@@ -1781,6 +1882,17 @@ impl<'s> Lowerer<'s> {
                 let _ = path;
                 callee = Some(format!("{}@{}", DATA_LOADERS[0], start.suffix()));
             }
+        }
+        // A DataLoader subclass that iterates itself (`super().__iter__()`) starts the workers
+        // there; their number comes from its caller, so the default start method decides.
+        if callee.is_none()
+            && method == Some("__iter__")
+            && receiver
+                .ty
+                .as_deref()
+                .is_some_and(|t| DATA_LOADERS.contains(&t))
+        {
+            callee = Some(format!("{}@{}", DATA_LOADERS[0], self.file_start.suffix()));
         }
         if !callee
             .as_deref()
@@ -1924,6 +2036,33 @@ fn negate(t: ForkTest) -> Option<ForkTest> {
     };
     Some(ForkTest { side, ..t })
 }
+
+/// Exits that end the parent of the daemonize idiom (`if os.fork(): os._exit(0)`).
+const PARENT_EXITS: &[&str] = &["os::_exit", "sys::exit", "builtins::exit", "exit"];
+
+/// Fork calls whose parent leaves at once get the daemonize variant of their path: what
+/// follows the test is the child, and nothing is shared by two live processes.
+fn mark_daemonize(nodes: &mut [Node], subject: &Subject) {
+    for node in nodes.iter_mut().rev() {
+        let Node::Call(c) = node else { continue };
+        let hit = match subject {
+            Subject::Call(id) => c.id == *id,
+            Subject::Var(v) => c.bind.as_deref() == Some(v.as_str()),
+        };
+        if !hit {
+            continue;
+        }
+        if let Callee::Path(paths) = &mut c.callee {
+            if paths.first().is_some_and(|p| FORKS.contains(&p.as_str())) {
+                paths[0].push_str("@daemonize");
+            }
+        }
+        return;
+    }
+}
+
+/// Plain fork calls, which the daemonize idiom turns into a daemon.
+const FORKS: &[&str] = &["os::fork", "gevent::fork", "gevent::os::fork"];
 
 /// Marks the call with this id as making the module global `name`.
 fn set_global(nodes: &mut [Node], id: u32, name: &str) {

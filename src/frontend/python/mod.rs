@@ -13,7 +13,7 @@ pub mod servers;
 use crate::ir::FileIr;
 use std::path::Path;
 
-pub use lower::{MAIN_FN, MODULE_FN};
+pub use lower::{DISCARDED_VAR, MAIN_FN, MODULE_FN};
 
 /// Parses and lowers one file, placing it by the packages around it and reading its project's
 /// Python version for multiprocessing's default start method.

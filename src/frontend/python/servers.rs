@@ -40,6 +40,10 @@ pub fn app_module(spec: &str) -> Option<String> {
     ok.then(|| module.replace('.', "::"))
 }
 
+/// The start of every server fork's path; the server's name follows (`gunicorn`, `uwsgi`,
+/// `celery`, `rq`).
+pub const PREFORK_PREFIX: &str = "forklint::python::prefork@";
+
 /// Adds a `<prefork>` function to a file's IR (`<prefork#2>`, ... when a file starts several).
 pub fn add(ir: &mut FileIr, prefork: Prefork, next_call: &mut u32) {
     let mut call = |callee: String, span: Span| {
