@@ -120,6 +120,8 @@ struct Class {
     methods: HashMap<String, usize>,
     base: Option<String>,
     fields: HashMap<String, String>,
+    /// Methods that return a new object of a known class (a factory): its type.
+    returns: HashMap<String, String>,
 }
 
 #[derive(Debug, Default)]
@@ -735,9 +737,13 @@ impl<'s> Lowerer<'s> {
             .and_then(|v| v.path.map(|p| self.with_start(&p, None)));
         // `self.x = ...` in any method gives the field its type for the others.
         let mut fields = HashMap::new();
+        let mut returns = HashMap::new();
         for item in &c.body {
             if let Stmt::FunctionDef(m) = item {
                 collect_fields(&m.body, &mut fields, self);
+                if let Some(ty) = returned_class(&m.body, self) {
+                    returns.insert(m.name.id.to_string(), ty);
+                }
             }
         }
         if let Some(b) = &base {
@@ -746,6 +752,7 @@ impl<'s> Lowerer<'s> {
         if let Some(class) = self.classes.get_mut(&path) {
             class.base = base;
             class.fields = fields;
+            class.returns = returns;
         }
         for item in &c.body {
             match item {
@@ -1178,12 +1185,34 @@ impl<'s> Lowerer<'s> {
                     if let Some(target) = item.optional_vars.as_deref() {
                         self.lower_target(target, &value, out);
                     }
-                    managed.push((var, self.span(item.context_expr.range())));
+                    let span = self.span(item.context_expr.range());
+                    // A class of this file that manages itself: `with worker:` runs its
+                    // `__enter__` (which may start a thread) and, at the end, its `__exit__`,
+                    // which by the protocol's convention ends what `__enter__` set up (the
+                    // analysis does not carry a callee's joins back to its caller).
+                    let receiver = value.var.clone().unwrap_or_else(|| var.clone());
+                    let own = value.ty.as_deref().filter(|t| {
+                        self.classes
+                            .get(&self.method_owner(t, "__enter__"))
+                            .is_some_and(|c| c.methods.contains_key("__enter__"))
+                    });
+                    let own = own.map(str::to_string);
+                    if let Some(ty) = &own {
+                        self.dunder(ty, "__enter__", &receiver, span, out);
+                    }
+                    managed.push((var, receiver, own, span));
                 }
                 let body = self.lower_stmts(&w.body);
                 out.push(Node::Block(body));
-                for (var, span) in managed.into_iter().rev() {
-                    self.marker(WITH_EXIT, span, vec![var], out);
+                for (var, receiver, own, span) in managed.into_iter().rev() {
+                    let ended = match &own {
+                        Some(ty) => {
+                            self.dunder(ty, "__exit__", &receiver, span, out);
+                            receiver
+                        }
+                        None => var,
+                    };
+                    self.marker(WITH_EXIT, span, vec![ended], out);
                 }
             }
             Stmt::Match(m) => {
@@ -1275,6 +1304,23 @@ impl<'s> Lowerer<'s> {
             Stmt::Break(_) => out.push(Node::Break),
             Stmt::Continue(_) => out.push(Node::Continue),
         }
+    }
+
+    /// A call of the special method `name` on `receiver`, an object of the class `ty`.
+    fn dunder(&mut self, ty: &str, name: &str, receiver: &str, span: Span, out: &mut Vec<Node>) {
+        let owner = self.method_owner(ty, name);
+        let mut c = self.call(
+            Callee::Method {
+                name: name.to_string(),
+                ty: Some(owner),
+            },
+            span,
+        );
+        c.receiver = Some(receiver.to_string());
+        c.arg_vars = vec![receiver.to_string()];
+        // What `__enter__` starts is the managed object's.
+        c.bind = Some(receiver.to_string());
+        out.push(Node::Call(c));
     }
 
     /// Lowers the enclosing `finally:` bodies, innermost first, before a `return` or `raise`.
@@ -1929,6 +1975,12 @@ impl<'s> Lowerer<'s> {
             None => match (method, &receiver) {
                 (Some(name), base) => {
                     let ty = base.ty.as_deref().map(|t| self.method_owner(t, name));
+                    // A factory method's result has the class it returns.
+                    let made = ty
+                        .as_ref()
+                        .and_then(|t| self.classes.get(t))
+                        .and_then(|c| c.returns.get(name))
+                        .cloned();
                     call.callee = Callee::Method {
                         name: name.to_string(),
                         ty: ty.clone(),
@@ -1944,7 +1996,7 @@ impl<'s> Lowerer<'s> {
                         call.arg_vars.insert(0, v.clone());
                     }
                     Value {
-                        ty: None,
+                        ty: made,
                         call: Some(id),
                         ..Default::default()
                     }
@@ -1997,6 +2049,27 @@ fn collect_fields(body: &[Stmt], fields: &mut HashMap<String, String>, lowerer: 
             }
         }
     }
+}
+
+/// The class a method returns a new object of (`return TaskProcess(task)`), when every
+/// top-level `return` of its body builds the same known class.
+fn returned_class(body: &[Stmt], lowerer: &Lowerer) -> Option<String> {
+    let mut found: Option<String> = None;
+    for stmt in body {
+        let Stmt::Return(r) = stmt else { continue };
+        let Some(Expr::Call(c)) = r.value.as_deref() else {
+            return None;
+        };
+        let path = lowerer.with_start(&static_path(&c.func, lowerer)?, None);
+        if !starts_upper(last_segment(path.split('@').next().unwrap_or(&path))) {
+            return None;
+        }
+        if found.as_ref().is_some_and(|f| *f != path) {
+            return None;
+        }
+        found = Some(path);
+    }
+    found
 }
 
 /// The path a dotted name resolves to at module scope, without lowering anything.
