@@ -379,17 +379,30 @@ impl<'p> Findings<'p> {
         if forced.only_setpgid {
             extra = extra.help("the closure only starts a new process group: `Command::process_group(0)` does that on the posix_spawn path".to_string());
         }
-        // Python's `preexec_fn` is itself the unsafe call in the child (CPython's subprocess
-        // docs: it can deadlock before exec when threads exist).
-        let rule = if is_python(&self.prog.files[forced.site.file as usize].path) {
-            if let Some(help) = crate::catalog::python::help("FL008") {
-                extra = extra.help(help.to_string());
-            }
-            RuleId::FL005
-        } else {
-            RuleId::FL008
-        };
-        self.push(rule, &forced.site, message, extra);
+        if !is_python(&self.prog.files[forced.site.file as usize].path) {
+            self.push(RuleId::FL008, &forced.site, message, extra);
+            return;
+        }
+        // Python: `preexec_fn` moves subprocess off vfork/posix_spawn onto fork+exec (FL008,
+        // a warning); a function of the program run there is Python code in the child of a
+        // multithreaded parent as well (FL005; CPython's subprocess docs: it can deadlock
+        // before exec when threads exist). A C function given by name (`os.setsid`) is not.
+        if let Some(help) = crate::catalog::python::help("FL008") {
+            extra = extra.help(help.to_string());
+        }
+        let forced_message = format!(
+            "`preexec_fn` makes subprocess fork and exec instead of using vfork or posix_spawn while {} may be running",
+            first.label
+        );
+        self.push(
+            RuleId::FL008,
+            &forced.site,
+            forced_message,
+            extra.clone().severity(Some(Severity::Warning)),
+        );
+        if forced.runs_code {
+            self.push(RuleId::FL005, &forced.site, message, extra);
+        }
     }
 
     /// Thread state that outlives a call in a Python extension, for a parent that forks later.

@@ -278,6 +278,9 @@ pub struct ForcedFork {
     /// The `pre_exec` closure only puts the child in a new process group, which
     /// `Command::process_group(0)` does on the posix_spawn path.
     pub only_setpgid: bool,
+    /// The child closure is the program's own code (a Python function of the tree), not a
+    /// library function given by name (`preexec_fn=os.setsid`).
+    pub runs_code: bool,
 }
 
 /// Where a child closure runs, for messages.

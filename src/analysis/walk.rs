@@ -1049,6 +1049,7 @@ impl<'a> Walker<'a> {
                 why,
                 threads,
                 only_setpgid,
+                runs_code: !call.closures.is_empty(),
             },
         );
     }

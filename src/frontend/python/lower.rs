@@ -122,6 +122,9 @@ struct Class {
     fields: HashMap<String, String>,
     /// Methods that return a new object of a known class (a factory): its type.
     returns: HashMap<String, String>,
+    /// Fields some method recreates under a pid check (`if os.getpid() != self.pid:
+    /// self.session = Session()`): each process ends up with its own.
+    per_process: HashSet<String>,
 }
 
 #[derive(Debug, Default)]
@@ -738,9 +741,11 @@ impl<'s> Lowerer<'s> {
         // `self.x = ...` in any method gives the field its type for the others.
         let mut fields = HashMap::new();
         let mut returns = HashMap::new();
+        let mut per_process = HashSet::new();
         for item in &c.body {
             if let Stmt::FunctionDef(m) = item {
                 collect_fields(&m.body, &mut fields, self);
+                pid_checked_fields(&m.body, &mut per_process);
                 if let Some(ty) = returned_class(&m.body, self) {
                     returns.insert(m.name.id.to_string(), ty);
                 }
@@ -753,6 +758,7 @@ impl<'s> Lowerer<'s> {
             class.base = base;
             class.fields = fields;
             class.returns = returns;
+            class.per_process = per_process;
         }
         for item in &c.body {
             match item {
@@ -1409,8 +1415,15 @@ impl<'s> Lowerer<'s> {
                 set_global(out, id, &name);
             }
         }
-        let reset =
-            self.pid_check > 0 || (self.per_process.contains(&name) && self.is_global(&name));
+        let own_field = name.strip_prefix("self.").is_some_and(|field| {
+            self.lookup("self")
+                .ty
+                .and_then(|t| self.classes.get(&t))
+                .is_some_and(|c| c.per_process.contains(field))
+        });
+        let reset = self.pid_check > 0
+            || own_field
+            || (self.per_process.contains(&name) && self.is_global(&name));
         if reset && value.call.is_some() {
             self.marker(PER_PROCESS, span, vec![name], out);
         }
@@ -2049,6 +2062,53 @@ fn collect_fields(body: &[Stmt], fields: &mut HashMap<String, String>, lowerer: 
             }
         }
     }
+}
+
+/// The `self.x` fields a method assigns under a test of the process id.
+fn pid_checked_fields(body: &[Stmt], out: &mut HashSet<String>) {
+    struct Fields<'o>(&'o mut HashSet<String>, bool);
+    impl<'a> ast::visitor::Visitor<'a> for Fields<'_> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            match stmt {
+                Stmt::If(i) if tests_pid(&i.test) => {
+                    let outer = std::mem::replace(&mut self.1, true);
+                    ast::visitor::walk_stmt(self, stmt);
+                    self.1 = outer;
+                }
+                Stmt::Assign(a) if self.1 => {
+                    for t in &a.targets {
+                        if let Expr::Attribute(attr) = t {
+                            if name_of(&attr.value) == Some("self") {
+                                self.0.insert(attr.attr.id.to_string());
+                            }
+                        }
+                    }
+                }
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+                _ => ast::visitor::walk_stmt(self, stmt),
+            }
+        }
+    }
+    let mut fields = Fields(out, false);
+    for stmt in body {
+        ast::visitor::Visitor::visit_stmt(&mut fields, stmt);
+    }
+}
+
+/// The expression calls `getpid()`.
+fn tests_pid(test: &Expr) -> bool {
+    struct Finds(bool);
+    impl<'a> ast::visitor::Visitor<'a> for Finds {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Call(c) = expr {
+                self.0 |= tail(&c.func) == Some("getpid");
+            }
+            ast::visitor::walk_expr(self, expr);
+        }
+    }
+    let mut f = Finds(false);
+    ast::visitor::Visitor::visit_expr(&mut f, test);
+    f.0
 }
 
 /// The class a method returns a new object of (`return TaskProcess(task)`), when every
