@@ -170,6 +170,11 @@ pub struct Lowerer<'s> {
     /// or `raise` runs them on its way out.
     finally: Vec<Vec<ast::Stmt>>,
     discarded: usize,
+    /// A flag the function being lowered tests more than once and never assigns, with the
+    /// value assumed in this copy of its body.
+    assume: Option<(String, bool)>,
+    /// Module globals some function rebinds (`global ready; ready = True`): not fixed modes.
+    rebound: HashSet<String>,
 }
 
 fn name_of(e: &Expr) -> Option<&str> {
@@ -423,6 +428,8 @@ impl<'s> Lowerer<'s> {
             main_span: None,
             finally: Vec::new(),
             discarded: 0,
+            assume: None,
+            rebound: HashSet::new(),
         }
     }
 
@@ -480,6 +487,7 @@ impl<'s> Lowerer<'s> {
         let gunicorn = servers::is_gunicorn_config(std::path::Path::new(&self.ir.path));
         self.hooks = child_hooks(body, gunicorn);
         self.per_process = reset_in_child(body, &self.hooks);
+        self.rebound = declared_global(body);
         self.declare(body);
         let index = self.ir.functions.len();
         let first_line = Span {
@@ -713,7 +721,40 @@ impl<'s> Lowerer<'s> {
             .filter(|_| self.scopes.is_empty() && self_ty.is_none());
         let outer_hook = std::mem::replace(&mut self.in_hook, hook);
         self.scopes.push(scope);
-        let body = self.lower_stmts(&f.body);
+        let outer_assume = self.assume.take();
+        // A mode fixed for the call: a parameter, or a module global no function rebinds.
+        let fixed = |name: &str| {
+            params.iter().any(|p| p == name)
+                || (self.module.contains_key(name) && !self.rebound.contains(name))
+        };
+        let flag = correlated_flag(&f.body).filter(|n| fixed(n));
+        let body = match flag {
+            // Path sensitivity on that flag: one copy of the body per value, so a thread
+            // started in one mode never meets a fork made only in the other.
+            Some(flag) => {
+                let span = self.span(f.name.range);
+                let mut arms = Vec::new();
+                for value in [true, false] {
+                    self.assume = Some((flag.clone(), value));
+                    arms.push(Arm {
+                        test: None,
+                        body: self.lower_stmts(&f.body),
+                        span,
+                        ..Default::default()
+                    });
+                }
+                Block {
+                    nodes: vec![Node::Branch(Branch {
+                        span,
+                        arms,
+                        exhaustive: true,
+                    })],
+                    locals: Vec::new(),
+                }
+            }
+            None => self.lower_stmts(&f.body),
+        };
+        self.assume = outer_assume;
         self.scopes.pop();
         self.in_hook = outer_hook;
         let mut returns = std::mem::replace(&mut self.returns, saved.1);
@@ -1154,7 +1195,14 @@ impl<'s> Lowerer<'s> {
                     }
                     return;
                 }
-                match super::platform::windows_only(&i.test) {
+                // The flag this copy of the function assumes decides the test statically.
+                let assumed = self.assume.as_ref().and_then(|(flag, value)| {
+                    flag_test(&i.test).and_then(|(name, positive)| {
+                        (name == flag.as_str()).then_some(*value == positive)
+                    })
+                });
+                let platform = super::platform::windows_only(&i.test);
+                match assumed.map(|holds| !holds).or(platform) {
                     // Only the other clauses can run where fork exists.
                     Some(true) => {
                         if let Some((first, rest)) = i.elif_else_clauses.split_first() {
@@ -2062,6 +2110,82 @@ fn collect_fields(body: &[Stmt], fields: &mut HashMap<String, String>, lowerer: 
             }
         }
     }
+}
+
+/// The names any function of the module declares `global` (and so may rebind).
+fn declared_global(body: &[Stmt]) -> HashSet<String> {
+    struct Globals(HashSet<String>);
+    impl<'a> ast::visitor::Visitor<'a> for Globals {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            if let Stmt::Global(g) = stmt {
+                self.0.extend(g.names.iter().map(|n| n.id.to_string()));
+            }
+            ast::visitor::walk_stmt(self, stmt);
+        }
+    }
+    let mut globals = Globals(HashSet::new());
+    for stmt in body {
+        ast::visitor::Visitor::visit_stmt(&mut globals, stmt);
+    }
+    globals.0
+}
+
+/// `if flag:` or `if not flag:`: the name, and whether the test holds when the flag is true.
+fn flag_test(test: &Expr) -> Option<(&str, bool)> {
+    match test {
+        Expr::Name(n) => Some((n.id.as_str(), true)),
+        Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => name_of(&u.operand).map(|n| (n, false)),
+        _ => None,
+    }
+}
+
+/// A name the body tests (`if flag:` / `if not flag:`) at least twice and never assigns: a
+/// parameter or module-level mode fixed for the call. Nested functions and classes are their
+/// own.
+fn correlated_flag(body: &[Stmt]) -> Option<String> {
+    struct Flags {
+        tested: Vec<String>,
+        assigned: HashSet<String>,
+    }
+    impl<'a> ast::visitor::Visitor<'a> for Flags {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            match stmt {
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => return,
+                Stmt::If(i) => {
+                    let tests = std::iter::once(&*i.test)
+                        .chain(i.elif_else_clauses.iter().filter_map(|c| c.test.as_ref()));
+                    for t in tests {
+                        if let Some((n, _)) = flag_test(t) {
+                            self.tested.push(n.to_string());
+                        }
+                    }
+                }
+                _ => {}
+            }
+            ast::visitor::walk_stmt(self, stmt);
+        }
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Name(n) = expr {
+                if n.ctx.is_store() {
+                    self.assigned.insert(n.id.to_string());
+                }
+            }
+            ast::visitor::walk_expr(self, expr);
+        }
+    }
+    let mut flags = Flags {
+        tested: Vec::new(),
+        assigned: HashSet::new(),
+    };
+    for stmt in body {
+        ast::visitor::Visitor::visit_stmt(&mut flags, stmt);
+    }
+    let mut seen = HashSet::new();
+    flags
+        .tested
+        .iter()
+        .find(|n| !seen.insert(n.as_str()) && !flags.assigned.contains(n.as_str()))
+        .cloned()
 }
 
 /// The `self.x` fields a method assigns under a test of the process id.
