@@ -31,9 +31,13 @@ impl Language {
 }
 
 /// A source file's text as its language reads it: Rust is UTF-8; Python may declare another
-/// encoding (PEP 263). The error says why the bytes are not text.
+/// encoding (PEP 263); a command file (Procfile, unit, script) is read for its ASCII command
+/// lines, whatever its other bytes are. The error says why the bytes are not text.
 pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<String, String> {
     match Language::of(path) {
+        Some(Language::Python) if python::commands::is_command_file(path) => {
+            Ok(String::from_utf8_lossy(&bytes).into_owned())
+        }
         Some(Language::Python) => python::encoding::decode(bytes),
         _ => String::from_utf8(bytes)
             .map_err(|e| format!("not valid UTF-8 (byte {})", e.utf8_error().valid_up_to())),

@@ -23,11 +23,20 @@ pub fn is_command_file(path: &Path) -> bool {
         || lower.starts_with("dockerfile")
         || lower.ends_with(".dockerfile")
         || lower.ends_with(".sh")
-        // supervisord programs and systemd units.
-        || lower.ends_with(".conf")
+        // supervisord programs (its own file, or an include directory) and systemd units.
+        || (lower.ends_with(".conf") && is_supervisor_conf(path))
         || lower.ends_with(".service")
         || ((lower.starts_with("docker-compose") || lower.starts_with("compose"))
             && (lower.ends_with(".yml") || lower.ends_with(".yaml")))
+}
+
+/// `supervisord.conf`, or a `.conf` under a folder whose name mentions supervisor or is an
+/// include folder (`conf.d`): other `.conf` files (nginx, logrotate) hold no Python command.
+fn is_supervisor_conf(path: &Path) -> bool {
+    path.components().any(|c| {
+        let part = c.as_os_str().to_string_lossy().to_ascii_lowercase();
+        part.contains("supervisor") || part == "conf.d"
+    })
 }
 
 /// The IR of a command file: one `<prefork>` function per command that forks after loading
@@ -472,6 +481,12 @@ mod tests {
             ["ledger"]
         );
         assert!(value("directory=/srv/shop").is_none());
+        assert!(is_command_file(Path::new("deploy/supervisor/shop.conf")));
+        assert!(is_command_file(Path::new("etc/conf.d/shop.conf")));
+        assert!(!is_command_file(Path::new("etc/nginx/shop.conf")));
+        // A unit with a Latin-1 comment is still read for its command lines.
+        let text = crate::frontend::decode(Path::new("shop.service"), b"# caf\xe9\n".to_vec());
+        assert!(text.is_ok(), "{text:?}");
         let env = gunicorn_env(
             "ENV GUNICORN_CMD_ARGS=\"--preload --workers 4\"\nCMD gunicorn shop.wsgi:app\n",
         );
