@@ -48,6 +48,8 @@ pub struct Outcome {
     pub results: Vec<(usize, Result<FileIr, String>)>,
     /// Files handed to the parser.
     pub parsed: usize,
+    /// Files parsed a second time to get back bodies dropped to save memory.
+    pub reparsed: usize,
     pub rounds: usize,
     pub scan: Duration,
     pub parse: Duration,
@@ -90,6 +92,10 @@ pub struct Limits {
     pub per_byte: u64,
     /// Units always allowed, whatever is left to parse.
     pub floor: u64,
+    /// Once the files parsed hold more source bytes than this, each round ends by dropping the
+    /// bodies of the functions that do not matter yet; a file whose body is asked for later is
+    /// parsed again. A parsed body takes several times its source in memory.
+    pub bodies_above: u64,
 }
 
 impl Default for Limits {
@@ -97,6 +103,7 @@ impl Default for Limits {
         Limits {
             per_byte: 1,
             floor: 1 << 16,
+            bodies_above: 8 << 20,
         }
     }
 }
