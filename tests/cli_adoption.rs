@@ -107,12 +107,12 @@ fn suppressions_used_unused_invalid_and_reasons() {
 #[test]
 fn suppressions_in_files_the_prefilter_skips_and_parses() {
     // `quiet.rs` reaches no fork, so the prefilter never parses it (it is most of the tree, so no
-    // round takes it along); its directive is still read (and is unused), and those in `main.rs`
-    // still apply.
+    // round takes it along, and large enough for the prefilter to run); its directive is still
+    // read (and is unused), and those in `main.rs` still apply.
     let mut quiet =
         "pub fn helper() {\n    // forklint: allow(FL003, reason = \"kept\")\n    let _ = 1;\n}\n"
             .to_string();
-    for i in 0..40 {
+    for i in 0..9000 {
         quiet.push_str(&format!("pub fn filler_{i}() -> u32 {{ {i} + 1 }}\n"));
     }
     let dir = project(&[("src/main.rs", SUPPRESSED), ("src/quiet.rs", &quiet)]);

@@ -489,6 +489,7 @@ fn an_exhausted_budget_parses_every_file_and_reports_the_same() {
     let limits = Limits {
         per_byte: 0,
         floor: 0,
+        ..Default::default()
     };
     let (outcome, files) = outcome_like_a_full_parse(dir.path(), limits);
     assert!(outcome.gave_up);
@@ -554,4 +555,88 @@ fn parse_batches_follow_the_bytes_left() {
     assert!(!prefilter::takes_rest(100, 1_251, 10_000));
     assert!(!prefilter::takes_rest(0, 1, 1));
     assert!(prefilter::takes_rest(0, 0, 0));
+}
+
+#[test]
+fn bodies_dropped_to_save_memory_are_parsed_again_when_they_matter() {
+    // With no memory allowance every round drops the bodies of functions that do not matter
+    // yet; those asked for later come back by parsing their file again, and the report is
+    // that of a full parse.
+    let limits = Limits {
+        bodies_above: 0,
+        ..Default::default()
+    };
+    let mut reparsed = 0;
+    for generate in [
+        (|root: &Path| generate(root, 40)) as fn(&Path),
+        |root| common_names(root, 40),
+        |root| reexport_chain(root, 12),
+        |root| many_crates(root, 30),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        generate(dir.path());
+        reparsed += outcome_like_a_full_parse(dir.path(), limits).0.reparsed;
+    }
+    assert!(reparsed > 0, "some body was asked for after its round");
+}
+
+/// The bytes of Rust source under `root`.
+fn rust_bytes(root: &Path) -> u64 {
+    let mut errors = Vec::new();
+    pipeline::collect_files(&[root.to_path_buf()], &mut errors)
+        .unwrap()
+        .iter()
+        .map(|f| std::fs::metadata(f).unwrap().len())
+        .sum()
+}
+
+/// A named generator of adversarial trees.
+type Generator = (&'static str, fn(&Path));
+
+#[test]
+fn a_tree_under_the_whole_parse_size_costs_no_prefilter_work() {
+    // Below `WHOLE_BELOW` the CLI's run is the plain parse: no scan, no round, no work unit,
+    // every file parsed once; above it the prefilter runs. Counted in work, never in time.
+    let generators: [Generator; 6] = [
+        ("wide then narrow", |root| wide_then_narrow(root, 200)),
+        ("common names", |root| common_names(root, 20)),
+        ("re-export chain", |root| reexport_chain(root, 10)),
+        ("many crates", |root| many_crates(root, 20)),
+        ("cyclic imports", |root| cyclic_imports(root, 3)),
+        ("huge crate", |root| huge_crate(root, 300)),
+    ];
+    let (mut under, mut over) = (0, 0);
+    for (name, generate) in generators {
+        let dir = tempfile::tempdir().unwrap();
+        generate(dir.path());
+        let options = CheckOptions {
+            prefilter: true,
+            whole_below: pipeline::WHOLE_BELOW,
+            ..Default::default()
+        };
+        let with =
+            pipeline::run(&[dir.path().to_path_buf()], Catalog::builtin(), &options).unwrap();
+        let without = run(dir.path(), false);
+        assert_eq!(
+            format!("{:#?}", with.findings),
+            format!("{:#?}", without.findings),
+            "{name}"
+        );
+        let s = &with.stats;
+        if rust_bytes(dir.path()) < pipeline::WHOLE_BELOW {
+            under += 1;
+            assert_eq!(
+                (s.rounds, s.prefilter_work, s.bytes, s.files_parsed),
+                (0, 0, 0, s.files_seen),
+                "{name}: {s:?}"
+            );
+        } else {
+            over += 1;
+            assert!(s.rounds > 0 && s.bytes > 0, "{name}: {s:?}");
+        }
+    }
+    assert!(
+        under > 0 && over > 0,
+        "{under} trees under the size, {over} over"
+    );
 }

@@ -3,6 +3,7 @@
 
 use crate::catalog::{Catalog, Effect};
 use crate::ir::{Block, Callee, FileIr, FnKind, Node};
+use crate::resolve::path::in_own_crate;
 use crate::resolve::steps::{steps, Chain};
 use crate::resolve::tables::{Hit, Tables};
 use crate::resolve::{last_segment, moves};
@@ -57,11 +58,18 @@ impl<'c> Program<'c> {
                         .or_default()
                         .push((fi as u32, i as u32));
                 }
-                tables
-                    .fns
-                    .entry(key)
-                    .or_default()
-                    .push((fi as u32, i as u32));
+                if in_own_crate(file, &key) {
+                    tables
+                        .fns
+                        .entry(key)
+                        .or_default()
+                        .push((fi as u32, i as u32));
+                } else {
+                    tables.foreign.entry(key).or_default().push((
+                        package_of(&file.crate_name).to_string(),
+                        (fi as u32, i as u32),
+                    ));
+                }
             }
             for g in &file.globals {
                 tables
@@ -81,6 +89,7 @@ impl<'c> Program<'c> {
         let mut callers: HashMap<FnRef, Vec<FnRef>> = HashMap::new();
         let mut fn_refs: HashMap<(u32, u32), Vec<(u32, FnRef)>> = HashMap::new();
         for (fi, file) in files.iter().enumerate() {
+            let package = package_of(&file.crate_name);
             let mut t: Vec<Target> = Vec::new();
             // Types that builder chains carry, learnt from the catalogue's `returns`.
             let mut chain_ty: HashMap<u32, String> = HashMap::new();
@@ -93,7 +102,7 @@ impl<'c> Program<'c> {
                         _ => {
                             let chain = Chain::Known(known.as_deref());
                             let steps = steps(file, &file.crates_used, call, catalog, chain);
-                            match tables.first_hit(&steps, catalog) {
+                            match tables.first_hit(&steps, catalog, package) {
                                 Some(Hit::Apis(apis)) => Target::Apis(apis),
                                 Some(Hit::Fns(found)) => Target::Fns(found),
                                 None => Target::Unknown,
@@ -118,7 +127,8 @@ impl<'c> Program<'c> {
                         callers.entry((fi as u32, c as u32)).or_default().push(me);
                     }
                     for (pos, path) in &call.fn_args {
-                        for &f in tables.functions(&absolute(file, path)).unwrap_or_default() {
+                        let key = absolute(file, path);
+                        for f in tables.functions(&key, package).unwrap_or_default() {
                             fn_refs
                                 .entry((fi as u32, call.id))
                                 .or_default()

@@ -114,6 +114,7 @@ fn execute(settings: &Settings) -> anyhow::Result<i32> {
                         .filter(|f| named.contains(f.as_path()))
                         .cloned()
                         .collect(),
+                    whole_below: pipeline::WHOLE_BELOW,
                 },
             );
             report.stats.walk = walk;

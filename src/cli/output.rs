@@ -18,7 +18,7 @@ pub fn print(text: &str) -> anyhow::Result<()> {
 pub fn print_stats(report: &CheckReport) {
     let s = &report.stats;
     eprintln!(
-        "files seen {}, parsed {}, skipped by prefilter {}, functions {}, call edges {}, summary walks {}, propagation walks {}, prefilter rounds {} ({} work units for {} bytes scanned{})\nwalk {:.3}s, scan {:.3}s, parse {:.3}s, analysis {:.3}s",
+        "files seen {}, parsed {}, skipped by prefilter {}, functions {}, call edges {}, summary walks {}, propagation walks {}, prefilter rounds {} ({} work units for {} bytes scanned, {} files parsed again{})\nwalk {:.3}s, scan {:.3}s, parse {:.3}s, analysis {:.3}s",
         s.files_seen,
         s.files_parsed,
         s.files_skipped,
@@ -29,6 +29,7 @@ pub fn print_stats(report: &CheckReport) {
         s.rounds,
         s.prefilter_work,
         s.bytes,
+        s.files_reparsed,
         if s.prefilter_gave_up {
             ", gave up and parsed every file"
         } else if s.prefilter_took_rest {

@@ -39,9 +39,13 @@ pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<String, String> {
             Ok(String::from_utf8_lossy(&bytes).into_owned())
         }
         Some(Language::Python) => python::encoding::decode(bytes),
-        _ => String::from_utf8(bytes)
-            .map_err(|e| format!("not valid UTF-8 (byte {})", e.utf8_error().valid_up_to())),
+        _ => String::from_utf8(bytes).map_err(|e| not_utf8(e.utf8_error())),
     }
+}
+
+/// The reason a Rust source is rejected when it is not UTF-8.
+pub fn not_utf8(e: std::str::Utf8Error) -> String {
+    format!("not valid UTF-8 (byte {})", e.valid_up_to())
 }
 
 /// Lowers one file's text with the frontend of its language (Rust files are placed in their

@@ -48,6 +48,8 @@ pub struct Outcome {
     pub results: Vec<(usize, Result<FileIr, String>)>,
     /// Files handed to the parser.
     pub parsed: usize,
+    /// Files parsed a second time to get back bodies dropped to save memory.
+    pub reparsed: usize,
     pub rounds: usize,
     pub scan: Duration,
     pub parse: Duration,
@@ -82,6 +84,36 @@ struct Scanned {
     result: Result<(FileScan, bool), String>,
 }
 
+thread_local! {
+    /// The scan's read buffer, reused from file to file: a fresh allocation per file made the
+    /// allocator map and fault in the whole tree's size again.
+    static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The largest read buffer a thread keeps between files.
+const KEPT_BUFFER: usize = 4 << 20;
+
+/// Runs `f` on the text of a Rust file, read into this thread's buffer.
+fn with_text<T>(
+    path: &std::path::Path,
+    f: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<T, String> {
+    use std::io::Read;
+    BUFFER.with(|buffer| {
+        let mut buffer = buffer.borrow_mut();
+        buffer.clear();
+        std::fs::File::open(path)
+            .and_then(|mut file| file.read_to_end(&mut buffer))
+            .map_err(|e| e.to_string())?;
+        let result = f(std::str::from_utf8(&buffer).map_err(crate::frontend::not_utf8)?);
+        if buffer.capacity() > KEPT_BUFFER {
+            // A rare huge file's buffer is not kept for the rest of the run.
+            *buffer = Vec::new();
+        }
+        result
+    })
+}
+
 /// How much resolution work the fixpoint may do before parsing the rest instead.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -90,6 +122,10 @@ pub struct Limits {
     pub per_byte: u64,
     /// Units always allowed, whatever is left to parse.
     pub floor: u64,
+    /// Once the files parsed hold more source bytes than this, each round ends by dropping the
+    /// bodies of the functions that do not matter yet; a file whose body is asked for later is
+    /// parsed again. A parsed body takes several times its source in memory.
+    pub bodies_above: u64,
 }
 
 impl Default for Limits {
@@ -97,6 +133,7 @@ impl Default for Limits {
         Limits {
             per_byte: 1,
             floor: 1 << 16,
+            bodies_above: 8 << 20,
         }
     }
 }
@@ -124,7 +161,7 @@ pub fn run_with(
             let place = layout.place(path);
             let mut len = 0;
             let mut marked = false;
-            let result = crate::pipeline::read_source(path).and_then(|text| {
+            let result = with_text(path, |text| {
                 marked = crate::gate::suppress::holds_marker(text.as_bytes());
                 rust::check_size(text.len())?;
                 let s = scan::scan(text.as_bytes());

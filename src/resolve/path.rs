@@ -100,6 +100,14 @@ pub fn last_segment(path: &str) -> &str {
 }
 
 /// A file-relative path made absolute: `{crate_id}::module::..::item`.
+/// Whether a function's key lies in its own file's crate. A method of `impl From<X> for
+/// std::path::PathBuf` (or of an impl for another crate's type) is keyed under the other
+/// crate's path, and only its own package's calls reach it (`Tables::foreign`).
+pub fn in_own_crate(file: &FileIr, key: &str) -> bool {
+    key.strip_prefix(file.crate_name.as_str())
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+}
+
 pub fn absolute(file: &FileIr, path: &str) -> String {
     let mut module: Vec<&str> = file.module.iter().map(String::as_str).collect();
     let mut rest = path;

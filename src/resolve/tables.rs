@@ -10,6 +10,11 @@ use std::collections::HashMap;
 #[derive(Debug, Default)]
 pub struct Tables {
     pub fns: HashMap<String, Vec<FnRef>>,
+    /// Methods of impls for another crate's type (`impl From<X> for std::path::PathBuf`), by
+    /// that type's key: (the impl's package, the method). Only calls from the same package reach
+    /// them: another package calls them only through a dependency on that one, which the
+    /// tables do not know, and the prefilter looks for a key's definers in the crate it names.
+    pub foreign: HashMap<String, Vec<(String, FnRef)>>,
     /// Methods by (crate, name): the fallback for a receiver of unknown type.
     pub methods: HashMap<(String, String), Vec<FnRef>>,
     pub globals: HashMap<String, FnRef>,
@@ -50,17 +55,19 @@ impl Tables {
         }
     }
 
-    /// The first lookup of `steps` that finds something.
-    pub fn first_hit(&self, steps: &[Step], catalog: &Catalog) -> Option<Hit> {
-        steps.iter().find_map(|step| self.hit(step, catalog))
+    /// The first lookup of `steps`, for a call in `package`, that finds something.
+    pub fn first_hit(&self, steps: &[Step], catalog: &Catalog, package: &str) -> Option<Hit> {
+        steps
+            .iter()
+            .find_map(|step| self.hit(step, catalog, package))
     }
 
-    fn hit(&self, step: &Step, catalog: &Catalog) -> Option<Hit> {
+    fn hit(&self, step: &Step, catalog: &Catalog, package: &str) -> Option<Hit> {
         match step {
             Step::Apis(apis) => Some(Hit::Apis(apis.clone())),
             Step::Key { key, reexport } => {
-                if let Some(found) = self.functions(key) {
-                    return Some(Hit::Fns(found.to_vec()));
+                if let Some(found) = self.functions(key, package) {
+                    return Some(Hit::Fns(found));
                 }
                 let real = self.reexported(key).filter(|_| *reexport)?;
                 let apis = catalog.by_path(&real);
@@ -79,12 +86,28 @@ impl Tables {
         }
     }
 
-    /// The functions at `key`, following at most `MAX_ALIAS_STEPS` `use`s. At each key the `use`
-    /// bound at its longest proper prefix is followed first, then one bound at the key itself.
-    pub fn functions(&self, key: &str) -> Option<&[FnRef]> {
+    /// The functions at `key` that a call in `package` reaches, following at most
+    /// `MAX_ALIAS_STEPS` `use`s. At each key the `use` bound at its longest proper prefix is
+    /// followed first, then one bound at the key itself.
+    pub fn functions(&self, key: &str, package: &str) -> Option<Vec<FnRef>> {
         let mut key = key.to_string();
         for _ in 0..MAX_ALIAS_STEPS {
-            if let Some(found) = self.fns.get(&key) {
+            let found: Vec<FnRef> = self
+                .fns
+                .get(&key)
+                .into_iter()
+                .flatten()
+                .copied()
+                .chain(
+                    self.foreign
+                        .get(&key)
+                        .into_iter()
+                        .flatten()
+                        .filter(|(p, _)| p == package)
+                        .map(|&(_, f)| f),
+                )
+                .collect();
+            if !found.is_empty() {
                 return Some(found);
             }
             let ends = prefix_ends(&key);

@@ -63,7 +63,12 @@ pub(super) fn drive(
     }
     let mut batch = first;
     let mut round = 0;
-    while !batch.is_empty() {
+    loop {
+        // Files whose dropped bodies are asked for again: parsed again, not integrated again.
+        let mut again = std::mem::take(&mut st.reparse);
+        if batch.is_empty() && again.is_empty() {
+            break;
+        }
         for &f in &batch {
             st.state[f] = FileState::Queued;
         }
@@ -80,21 +85,37 @@ pub(super) fn drive(
             }
         }
         let parse_all = st.gave_up || outcome.took_rest;
+        if parse_all {
+            // A plain parse keeps every body.
+            again.extend(st.stripped.drain());
+            st.deferred.clear();
+        }
+        again.sort_unstable();
+        again.dedup();
         let t = Instant::now();
-        let mut lowered = st.lower(&batch, layout);
+        let mut lowered = st.lower(&[batch.as_slice(), &again].concat(), layout);
         let lower_time = t.elapsed();
         lowered.sort_by_key(|(i, _)| *i);
-        outcome.parsed += lowered.len();
+        outcome.parsed += batch.len();
+        outcome.reparsed += again.len();
         let mut ok = Vec::new();
         for (i, result) in lowered {
+            let restored = again.binary_search(&i).is_ok();
+            st.stripped.remove(&i);
             match result {
                 Ok(mut ir) => {
                     compact(&mut ir);
                     st.irs.insert(i, ir);
                     st.state[i] = FileState::Parsed;
-                    ok.push(i);
+                    if restored {
+                        let work = st.deferred.remove(&i).unwrap_or_default();
+                        st.work.extend(work);
+                    } else {
+                        ok.push(i);
+                    }
                 }
                 Err(message) => {
+                    st.irs.remove(&i);
                     st.state[i] = FileState::Failed;
                     outcome.results.push((i, Err(message)));
                 }
@@ -129,15 +150,21 @@ pub(super) fn drive(
             for f in 0..st.state.len() {
                 st.want(f, &|| "the fixpoint gave up".to_string());
             }
+        } else {
+            st.held += batch.iter().map(|&f| st.len[f]).sum::<u64>();
+            if st.held > st.limits.bodies_above {
+                st.drop_bodies();
+            }
         }
         round += 1;
         if st.trace {
             let bytes: u64 = batch.iter().map(|&f| st.len[f]).sum();
             eprintln!(
-                "prefilter: round {round}: {} files, {} KB lowered in {:.3}s; resolution {:.3}s",
+                "prefilter: round {round}: {} files, {} KB lowered in {:.3}s ({} parsed again); resolution {:.3}s",
                 batch.len(),
                 bytes >> 10,
                 lower_time.as_secs_f64(),
+                again.len(),
                 (t.elapsed() - lower_time).as_secs_f64()
             );
             trace_rss(&format!("after round {round}"));
@@ -291,6 +318,14 @@ struct Closure<'a> {
     state: Vec<FileState>,
     next: Vec<usize>,
     irs: HashMap<usize, FileIr>,
+    /// Parsed files whose functions outside `closed` have no body any more.
+    stripped: HashSet<usize>,
+    /// Stripped files asked for a body, to parse again next round.
+    reparse: Vec<usize>,
+    /// Work on functions of stripped files, waiting for the file to be parsed again.
+    deferred: HashMap<usize, Vec<Work>>,
+    /// Source bytes of the files parsed so far.
+    held: u64,
     /// Where each parsed file may sit (crate, module): its own place, and every place a
     /// `#[path]` may move it to.
     places: HashMap<usize, Vec<FileIr>>,
@@ -381,6 +416,10 @@ impl<'a> Closure<'a> {
             state: Vec::with_capacity(files.len()),
             next: Vec::new(),
             irs: HashMap::new(),
+            stripped: HashSet::new(),
+            reparse: Vec::new(),
+            deferred: HashMap::new(),
+            held: 0,
             places: HashMap::new(),
             moves: HashMap::new(),
             moved_crates: HashMap::new(),
@@ -468,6 +507,23 @@ impl<'a> Closure<'a> {
             .collect()
     }
 
+    /// Drops the bodies of the functions not closed in every file that still has them: only a
+    /// closed function's calls are read again (a later `Close` or `Resolve` of another one
+    /// parses its file again).
+    fn drop_bodies(&mut self) {
+        for (&fi, ir) in self.irs.iter_mut() {
+            if !self.stripped.insert(fi) {
+                continue;
+            }
+            for (i, f) in ir.functions.iter_mut().enumerate() {
+                if !self.closed.contains(&(fi as u32, i as u32)) {
+                    f.body = Default::default();
+                    f.implied = Vec::new();
+                }
+            }
+        }
+    }
+
     fn process(&mut self) {
         while let Some(w) = self.work.pop() {
             self.charge(1);
@@ -475,6 +531,18 @@ impl<'a> Closure<'a> {
                 self.gave_up = true;
                 self.work.clear();
                 return;
+            }
+            if let Work::Close(f) | Work::Resolve(f, _) = &w {
+                let fi = f.0 as usize;
+                if self.stripped.contains(&fi) && !self.closed.contains(f) {
+                    // Its body was dropped: the work waits for the file to be parsed again.
+                    let waiting = self.deferred.entry(fi).or_default();
+                    if waiting.is_empty() {
+                        self.reparse.push(fi);
+                    }
+                    waiting.push(w);
+                    continue;
+                }
             }
             match w {
                 Work::Hot(f) => self.hot(f),
