@@ -103,6 +103,10 @@ pub struct Function {
     /// `matches!(self, Fork::Child)`): that name, and whether it answers true when equal.
     #[serde(default)]
     pub tests_variant: Option<(String, bool)>,
+    /// The shape every non-error value of the function has (`Ok(Fork::Child(s))` → `Child`), when
+    /// they all agree: a fork wrapper's child branch may hand back what such a function returns.
+    #[serde(default)]
+    pub value: Option<String>,
 }
 
 impl Function {

@@ -94,6 +94,10 @@ pub struct Walker<'a> {
     python: bool,
     /// The call whose result is a method call's receiver, by the method call's id.
     receiver_calls: HashMap<u32, u32>,
+    /// The last call walked returns only errors (every callee's summary says so).
+    last_call_only_errors: bool,
+    /// The shape of the values the last call walked returns, when its callees agree on one.
+    last_call_value: Option<String>,
 }
 
 impl<'a> Walker<'a> {
@@ -124,6 +128,8 @@ impl<'a> Walker<'a> {
             command_vars: HashMap::new(),
             globals: std::collections::BTreeSet::new(),
             receiver_calls: HashMap::new(),
+            last_call_only_errors: false,
+            last_call_value: None,
             python: crate::frontend::Language::of(std::path::Path::new(
                 &ctx.prog.files[me.0 as usize].path,
             )) == Some(crate::frontend::Language::Python),
@@ -151,7 +157,7 @@ impl<'a> Walker<'a> {
         self.block(&mut st, &f.body);
         let fell_through = st.is_some();
         if let (Some(ChildOf::Fork(id)), true) = (self.child, fell_through) {
-            self.child_continues(id);
+            self.child_continues(id, true);
         }
         // A child that falls out of its branch and off the end of `main` or of a test returns
         // into the runtime. One that called into the program's own code there is taken to end
@@ -178,6 +184,7 @@ impl<'a> Walker<'a> {
         }
         join(&mut self.exit, st.as_ref());
         let diverges = self.exit.is_none() && !self.error_exit;
+        let only_errors = self.exit.is_none() && self.error_exit;
         let mut alive = Vec::new();
         if let Some(exit) = self.exit.take() {
             for h in exit.live.into_values() {
@@ -212,14 +219,17 @@ impl<'a> Walker<'a> {
         let wrapped = self.rec.forks.iter().find(|(id, r)| {
             r.kind == ForkKind::Fork
                 && ((r.has_child
-                    && r.child_continues
-                    && !r.child_runs_code
+                    && r.child_leaves_ok
+                    // Setting the child up in the program's own code (`Fork::from_pts(..)`)
+                    // is still a wrapper's when what it hands back names the child's side.
+                    && (!r.child_runs_code || r.returns_in_child.as_deref() == Some("Child"))
                     && !r.child_runs_more
                     && r.returns_in_child.as_deref() != Some("()"))
                     || (!r.has_child && returned(id)))
         });
         let wraps_fork = !is_main && wrapped.is_some();
-        let child_value = wrapped.and_then(|(_, r)| r.returns_in_child.clone());
+        let child_value =
+            wrapped.and_then(|(_, r)| r.returns_in_child.clone().or(r.child_value.clone()));
         if wraps_fork {
             // Callers report the fork at their call, with what they had alive; an error the
             // child returns is theirs to tell apart too.
@@ -232,6 +242,7 @@ impl<'a> Walker<'a> {
             alive,
             ops: std::mem::take(&mut self.ops),
             diverges,
+            only_errors,
             execs: self.execs,
             reaches_fork: self.reaches_fork,
             wraps_fork,
@@ -307,7 +318,7 @@ impl<'a> Walker<'a> {
                     self.child_error_return(*span, how);
                 }
                 if let Some(ChildOf::Fork(id)) = self.child {
-                    self.child_continues(id);
+                    self.child_continues(id, !*error);
                     // `if pid == 0 { return Ok(None) }`: what a wrapper hands back in the child.
                     if let (Some(f), Some(v), false) = (self.rec.forks.get_mut(&id), value, *error)
                     {
@@ -327,6 +338,10 @@ impl<'a> Walker<'a> {
                 self.error_exit = true;
                 self.leave_root(*span);
                 self.child_error_return(*span, "`?`");
+                // `step()?` on a function that only ever returns an error: nothing follows.
+                if self.last_call_only_errors {
+                    *st = None;
+                }
             }
             Node::Break => {
                 if let Some(frame) = self.loops.last_mut() {
@@ -344,9 +359,11 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn child_continues(&mut self, id: u32) {
+    /// The child of fork `id` goes on past its own code; `ok`: with a value, not an error.
+    fn child_continues(&mut self, id: u32, ok: bool) {
         if let Some(f) = self.rec.forks.get_mut(&id) {
             f.child_continues = true;
+            f.child_leaves_ok |= ok;
         }
     }
 
@@ -383,6 +400,22 @@ impl<'a> Walker<'a> {
         if let Some(rec) = self.rec.forks.get_mut(&id) {
             if rec.kind == ForkKind::Fork {
                 rec.error_return.get_or_insert(step);
+            }
+        }
+    }
+
+    /// A panic that always happens on this path (`unreachable!()`, `panic!`) in a fork's child:
+    /// the child unwinds through the parent's frames.
+    fn child_unwinds(&mut self, at: &Step) {
+        let Some(ChildOf::Fork(id)) = self.child else {
+            return;
+        };
+        if self.mode != Mode::Report {
+            return;
+        }
+        if let Some(rec) = self.rec.forks.get_mut(&id) {
+            if rec.kind == ForkKind::Fork {
+                rec.unwinds.get_or_insert_with(|| at.clone());
             }
         }
     }
@@ -484,11 +517,13 @@ impl<'a> Walker<'a> {
             }
             self.block(&mut s, &arm.body);
             if let (Some((id, Side::Child)), Some(_)) = (fork, &s) {
-                self.child_continues(id);
+                self.child_continues(id, true);
                 fell_out = Some(id);
-                // An outer arm (`else { if pid == 0 { .. } }`) keeps the inner arm's value.
-                if let (Some(f), Some(v)) = (self.rec.forks.get_mut(&id), &arm.value) {
-                    f.returns_in_child = Some(v.clone());
+                // An outer arm (`else { if pid == 0 { .. } }`) keeps the inner arm's value; one
+                // whose value is not a constructor hands back what its last call returned.
+                let value = arm.value.clone().or(self.last_call_value.clone());
+                if let (Some(f), Some(v)) = (self.rec.forks.get_mut(&id), value) {
+                    f.returns_in_child = Some(v);
                 }
             }
             self.child = saved;
@@ -663,6 +698,8 @@ impl<'a> Walker<'a> {
 
     fn call(&mut self, st: &mut Option<State>, call: &Call) {
         let Some(state) = st.as_mut() else { return };
+        self.last_call_only_errors = false;
+        self.last_call_value = None;
         let prog = self.ctx.prog;
         let target = prog.target(self.me.0, call.id);
         if let Some(r) = call.receiver_call {
@@ -735,6 +772,11 @@ impl<'a> Walker<'a> {
                     for &effect in &api.effects {
                         diverges |= self.effect(state, call, &here, effect, api);
                     }
+                    if api.effects.contains(&Effect::Panics)
+                        && api.effects.contains(&Effect::Diverges)
+                    {
+                        self.child_unwinds(&here);
+                    }
                 }
             }
             Target::Fns(list) => {
@@ -746,19 +788,30 @@ impl<'a> Walker<'a> {
                     }
                 }
                 let mut all_diverge = !list.is_empty();
+                let mut only_errors = !list.is_empty();
                 let mut wrapper = false;
                 let mut child_value = None;
                 for &callee in list {
                     let Some(summary) = self.ctx.summaries.get(&callee) else {
                         all_diverge = false;
+                        only_errors = false;
                         continue;
                     };
                     self.apply_summary(state, call, &here, callee, summary);
                     all_diverge &= summary.diverges;
+                    only_errors &= summary.only_errors;
                     wrapper |= summary.wraps_fork;
                     child_value = child_value.or(summary.child_value.clone());
                 }
                 diverges |= all_diverge;
+                self.last_call_only_errors = only_errors;
+                let values: HashSet<Option<&String>> = list
+                    .iter()
+                    .map(|f| prog.function(*f).value.as_ref())
+                    .collect();
+                if let [Some(v)] = values.into_iter().collect::<Vec<_>>().as_slice() {
+                    self.last_call_value = Some((*v).clone());
+                }
                 if wrapper {
                     let label = format!("`{text}` (which forks)");
                     self.fork_point(state, call, &label, ForkKind::Fork);
@@ -1062,20 +1115,6 @@ impl<'a> Walker<'a> {
             rec
         });
         rec.live.merge(state);
-        if !in_test {
-            // libtest's threads are the parent's only while test code forks: a test calling
-            // the program's fork is the program's business at run time, not at this fork.
-            let harness: Vec<&str> = self
-                .ctx
-                .prog
-                .catalog
-                .by_path(crate::ir::TEST_HARNESS)
-                .into_iter()
-                .map(|i| self.ctx.prog.catalog.apis[i].label.as_str())
-                .collect();
-            rec.live
-                .remove_where(|h| harness.contains(&h.label.as_ref()));
-        }
         if let Some(v) = &call.bind {
             self.fork_vars.insert(v.clone(), call.id);
         }

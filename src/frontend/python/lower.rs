@@ -1913,6 +1913,7 @@ pub fn function(path: String, kind: FnKind, span: Span, body: Block) -> Function
         body,
         end: Span::default(),
         tests_variant: None,
+        value: None,
     }
 }
 

@@ -93,6 +93,9 @@ pub struct Lowerer<'a> {
     fn_path: String,
     closure_count: usize,
     in_test: bool,
+    /// `Err(..)` calls that are a function's value (its tail, through `if`/`match`/blocks), by
+    /// the span of `Err`: leaving with them is a `return Err(..)`.
+    error_tails: std::collections::HashSet<Span>,
     pub depth: usize,
     _src: std::marker::PhantomData<&'a ()>,
 }
@@ -174,6 +177,7 @@ impl<'a> Lowerer<'a> {
             fn_path: String::new(),
             closure_count: 0,
             in_test: false,
+            error_tails: std::collections::HashSet::new(),
             depth: 0,
             _src: std::marker::PhantomData,
         }
@@ -499,6 +503,7 @@ impl<'a> Lowerer<'a> {
             body: Block::default(),
             end: Span::default(),
             tests_variant: None,
+            value: None,
         });
         self.locals.push(HashMap::new());
         index
@@ -568,10 +573,12 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
+        error_tails_of_block(block, &mut self.error_tails);
         let body = self.lower_block(block);
         self.ir.functions[index].returns = returned_vars(block);
         self.ir.functions[index].end = span_of(block.brace_token.span.close());
         self.ir.functions[index].tests_variant = forktest::variant_test_of_body(block);
+        self.ir.functions[index].value = forktest::ok_value_of_body(block);
         self.fn_uses.pop();
         self.end_fn(index, body);
         self.self_ty = saved.0;
@@ -824,7 +831,17 @@ impl<'a> Lowerer<'a> {
     fn lower_expr_inner(&mut self, expr: &syn::Expr, out: &mut Vec<Node>) -> Value {
         use syn::Expr as E;
         match expr {
-            E::Call(c) => self.lower_call(c, out),
+            E::Call(c) => {
+                let value = self.lower_call(c, out);
+                if let Some(span) = err_call_span(c).filter(|s| self.error_tails.contains(s)) {
+                    out.push(Node::Return {
+                        span,
+                        error: true,
+                        value: None,
+                    });
+                }
+                value
+            }
             E::MethodCall(m) => self.lower_method(m, out),
             E::Macro(m) => macros::lower_expr_macro(self, &m.mac, out),
             E::Path(p) => self.lower_path_expr(&p.path, out),
@@ -1129,6 +1146,7 @@ impl<'a> Lowerer<'a> {
             body: Block::default(),
             end: Span::default(),
             tests_variant: None,
+            value: None,
         });
         self.locals.push(HashMap::new());
         for p in &params {
@@ -1860,6 +1878,45 @@ fn runtime_attr(attrs: &[syn::Attribute]) -> Option<String> {
 }
 
 /// Locals named in a body's tail expression and `return` expressions.
+/// The span of `Err` in an `Err(..)` call.
+fn err_call_span(c: &syn::ExprCall) -> Option<Span> {
+    match &*c.func {
+        syn::Expr::Path(p) if p.path.is_ident("Err") => {
+            Some(span_of(p.path.segments[0].ident.span()))
+        }
+        _ => None,
+    }
+}
+
+/// The `Err(..)` calls a block evaluates to as its value, through `if`, `match` and blocks.
+fn error_tails_of_block(block: &syn::Block, out: &mut std::collections::HashSet<Span>) {
+    if let Some(syn::Stmt::Expr(tail, None)) = block.stmts.last() {
+        error_tails_of(tail, out);
+    }
+}
+
+fn error_tails_of(expr: &syn::Expr, out: &mut std::collections::HashSet<Span>) {
+    use syn::Expr as E;
+    match expr {
+        E::Call(c) => out.extend(err_call_span(c)),
+        E::Paren(p) => error_tails_of(&p.expr, out),
+        E::Block(b) => error_tails_of_block(&b.block, out),
+        E::Unsafe(u) => error_tails_of_block(&u.block, out),
+        E::If(i) => {
+            error_tails_of_block(&i.then_branch, out);
+            if let Some((_, e)) = &i.else_branch {
+                error_tails_of(e, out);
+            }
+        }
+        E::Match(m) => {
+            for arm in &m.arms {
+                error_tails_of(&arm.body, out);
+            }
+        }
+        _ => {}
+    }
+}
+
 fn returned_vars(block: &syn::Block) -> Vec<String> {
     let mut v = ReturnVars::default();
     if let Some(syn::Stmt::Expr(tail, None)) = block.stmts.last() {
