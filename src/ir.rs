@@ -179,6 +179,10 @@ pub struct Arm {
     /// what it holds.
     #[serde(default)]
     pub alias: Option<(String, Subject)>,
+    /// The arm runs only when the call with this id returned something other than an error
+    /// (`if let Err(e) = exec(..) { .. } else { here }`): it cannot run when that call only fails.
+    #[serde(default)]
+    pub ok_of: Option<u32>,
 }
 
 /// A branch condition that tells the processes of a fork apart (`pid == 0`, `ForkResult::Child`).

@@ -98,6 +98,9 @@ pub struct Walker<'a> {
     last_call_only_errors: bool,
     /// The shape of the values the last call walked returns, when its callees agree on one.
     last_call_value: Option<String>,
+    /// Calls that can only have failed if they return (exec, a function that only returns
+    /// errors, `.map(..)` of one): the paths that need their `Ok` cannot run.
+    failing_calls: HashSet<u32>,
 }
 
 impl<'a> Walker<'a> {
@@ -130,6 +133,7 @@ impl<'a> Walker<'a> {
             receiver_calls: HashMap::new(),
             last_call_only_errors: false,
             last_call_value: None,
+            failing_calls: HashSet::new(),
             python: crate::frontend::Language::of(std::path::Path::new(
                 &ctx.prog.files[me.0 as usize].path,
             )) == Some(crate::frontend::Language::Python),
@@ -155,6 +159,13 @@ impl<'a> Walker<'a> {
             self.call(&mut st, call);
         }
         self.block(&mut st, &f.body);
+        // `fn replace() -> Result<()> { execvp(..).map(|_| ()) }`: its value is exec's error.
+        if let (Some(Node::Call(c)), Some(_), false) = (f.body.nodes.last(), &st, self.python) {
+            if self.failing_calls.contains(&c.id) {
+                self.error_exit = true;
+                st = None;
+            }
+        }
         let fell_through = st.is_some();
         if let (Some(ChildOf::Fork(id)), true) = (self.child, fell_through) {
             self.child_continues(id, true);
@@ -492,6 +503,9 @@ impl<'a> Walker<'a> {
         let mut saw_child = false;
         let mut fell_out = None;
         for arm in &b.arms {
+            if arm.ok_of.is_some_and(|c| self.failing_calls.contains(&c)) {
+                continue;
+            }
             let mut s = entry.clone();
             let fork = arm.test.as_ref().and_then(|t| {
                 let id = self.fork_of(&t.subject)?;
@@ -743,6 +757,18 @@ impl<'a> Walker<'a> {
         if let Some(root) = root {
             self.command_of_call.insert(call.id, root);
         }
+        // `exec(..).map(|_| ())`, `.map_err(..)`, `.context(..)`: still only the error.
+        if let (Callee::Method { name, .. }, Some(r)) = (&call.callee, call.receiver_call) {
+            if self.failing_calls.contains(&r)
+                && matches!(
+                    name.as_str(),
+                    "map" | "map_err" | "context" | "with_context" | "wrap_err"
+                )
+            {
+                self.failing_calls.insert(call.id);
+                self.last_call_only_errors = true;
+            }
+        }
         // In Python every call the catalogue does not know runs interpreted code (a library's
         // or the program's): a child making one is not a brief fork-then-exec child.
         if let (Some(ChildOf::Fork(id)), Target::Unknown, true) = (self.child, target, self.python)
@@ -772,10 +798,19 @@ impl<'a> Walker<'a> {
                     for &effect in &api.effects {
                         diverges |= self.effect(state, call, &here, effect, api);
                     }
+                    let on_failed = call
+                        .receiver_call
+                        .is_some_and(|r| self.failing_calls.contains(&r));
                     if api.effects.contains(&Effect::Panics)
-                        && api.effects.contains(&Effect::Diverges)
+                        && (api.effects.contains(&Effect::Diverges) || on_failed)
                     {
+                        // `execv(..).expect(..)`: the value can only be the error.
+                        diverges |= on_failed;
                         self.child_unwinds(&here);
+                    }
+                    if api.effects.contains(&Effect::Exec) {
+                        self.failing_calls.insert(call.id);
+                        self.last_call_only_errors = true;
                     }
                 }
             }
@@ -805,6 +840,9 @@ impl<'a> Walker<'a> {
                 }
                 diverges |= all_diverge;
                 self.last_call_only_errors = only_errors;
+                if only_errors {
+                    self.failing_calls.insert(call.id);
+                }
                 let values: HashSet<Option<&String>> = list
                     .iter()
                     .map(|f| prog.function(*f).value.as_ref())

@@ -173,6 +173,11 @@ fn named(value: &Value, variant: &str) -> Option<ForkTest> {
     })
 }
 
+/// `Err(..)`: the pattern takes only the error.
+pub fn is_err_pattern(pat: &syn::Pat) -> bool {
+    matches!(pat, syn::Pat::TupleStruct(t) if last_ident(&t.path) == "Err")
+}
+
 /// The name of the value a pattern matches, through `Ok(..)`: `Some(pid)` → `Some`,
 /// `Spawned::Child` → `Child`. A bare binding or `_` matches anything and names nothing.
 pub fn variant_of_pattern(pat: &syn::Pat) -> Option<String> {

@@ -1401,6 +1401,7 @@ impl<'a> Lowerer<'a> {
     fn lower_if(&mut self, i: &syn::ExprIf, out: &mut Vec<Node>) -> Value {
         let mut scrutinee = None;
         let mut cond_subject = None;
+        let mut ok_of = None;
         let test = match &*i.cond {
             syn::Expr::Binary(b) => {
                 let left = self.lower_expr(&b.left, out);
@@ -1411,6 +1412,7 @@ impl<'a> Lowerer<'a> {
                 let value = self.lower_expr(cond, out);
                 if let syn::Expr::Let(l) = cond {
                     scrutinee = self.scrutinee_local(&value, &[&*l.pat], out);
+                    ok_of = value.call.filter(|_| forktest::is_err_pattern(&l.pat));
                 }
                 cond_subject = forktest::subject(&value);
                 forktest::from_condition(cond, &value)
@@ -1434,6 +1436,7 @@ impl<'a> Lowerer<'a> {
                 .as_ref()
                 .and_then(|_| forktest::block_shape(&i.then_branch)),
             alias,
+            ok_of: None,
         }];
         let mut exhaustive = i.else_branch.is_some();
         if let Some((_, e)) = &i.else_branch {
@@ -1447,16 +1450,18 @@ impl<'a> Lowerer<'a> {
                 body,
                 span: span_of(i.if_token.span),
                 alias: None,
+                ok_of,
             });
-        } else if let Some((name, _)) = &scrutinee {
+        } else if scrutinee.is_some() || ok_of.is_some() {
             // The value that did not match is dropped at once.
             arms.push(Arm {
                 test: None,
                 body: Block {
                     nodes: Vec::new(),
-                    locals: vec![name.clone()],
+                    locals: scrutinee.iter().map(|(name, _)| name.clone()).collect(),
                 },
                 span: span_of(i.if_token.span),
+                ok_of,
                 ..Default::default()
             });
             exhaustive = true;
@@ -1486,6 +1491,9 @@ impl<'a> Lowerer<'a> {
         let any_child = sides.contains(&Some(Side::Child));
         let pats: Vec<&syn::Pat> = m.arms.iter().map(|a| &a.pat).collect();
         let scrutinee = self.scrutinee_local(&subject, &pats, out);
+        let failed = subject
+            .call
+            .filter(|_| pats.iter().any(|p| forktest::is_err_pattern(p)));
         let mut arms = Vec::new();
         for (arm, side) in m.arms.iter().zip(sides) {
             let side = match side {
@@ -1523,6 +1531,7 @@ impl<'a> Lowerer<'a> {
                 span: span_of(arm.fat_arrow_token.spans[0]),
                 value,
                 alias,
+                ok_of: failed.filter(|_| !forktest::is_err_pattern(&arm.pat)),
             });
         }
         out.push(Node::Branch(Branch {
