@@ -929,15 +929,20 @@ impl<'a> Walker<'a> {
         let (safe, known) = match target {
             Target::Apis(list) => (list.iter().all(|&i| is_async_signal_safe(&apis[i])), true),
             // Not walked yet (recursion): the fixpoint walks this caller again once it is.
-            Target::Fns(list) => (
-                list.iter().all(|f| {
-                    self.ctx
-                        .summaries
-                        .get(f)
-                        .is_none_or(|s| s.not_safe.is_none())
-                }),
-                false,
-            ),
+            // A function that execs and never returns but with an error is the exec's set-up:
+            // what it runs first is FL005's, and it does not run the program on.
+            Target::Fns(list) => {
+                let summaries: Vec<_> = list.iter().map(|f| self.ctx.summaries.get(f)).collect();
+                (
+                    summaries
+                        .iter()
+                        .all(|s| s.is_none_or(|s| s.not_safe.is_none())),
+                    !summaries.is_empty()
+                        && summaries
+                            .iter()
+                            .all(|s| s.is_some_and(|s| s.execs && (s.diverges || s.only_errors))),
+                )
+            }
             // Macros the catalogue does not know expand to code whose calls are lowered as
             // arguments; a global without an initialiser is plain memory.
             Target::Unknown => (
