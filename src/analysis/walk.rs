@@ -415,8 +415,9 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// A panic that always happens on this path (`unreachable!()`, `panic!`) in a fork's child:
-    /// the child unwinds through the parent's frames.
+    /// A panic that always happens on this path (`unreachable!()`, `panic!`) after the child's
+    /// exec: the exec failed, and the child unwinds through the parent's frames. (One before
+    /// any exec guards an invariant of the child's own, like an `unwrap`.)
     fn child_unwinds(&mut self, at: &Step) {
         let Some(ChildOf::Fork(id)) = self.child else {
             return;
@@ -425,7 +426,7 @@ impl<'a> Walker<'a> {
             return;
         }
         if let Some(rec) = self.rec.forks.get_mut(&id) {
-            if rec.kind == ForkKind::Fork {
+            if rec.kind == ForkKind::Fork && rec.execs {
                 rec.unwinds.get_or_insert_with(|| at.clone());
             }
         }
