@@ -221,6 +221,9 @@ impl<'p> Findings<'p> {
             for call in rec.exits.values() {
                 self.exit_in_child(call, rec);
             }
+        }
+        // Once the parent has ended, the child's error path is the program's own.
+        if rec.kind != ForkKind::Daemon && !rec.parent_exits {
             if let Some(step) = &rec.error_return {
                 self.error_return_in_child(step, rec);
             }

@@ -132,6 +132,9 @@ pub struct ForkRec {
     /// `Ok`): a wrapper's callers tell the sides apart by it. A child that only leaves on the
     /// error path after its exec failed is FL006's business, not a child that runs on.
     pub child_leaves_ok: bool,
+    /// The parent's side ends the process at once (`if pid != 0 { exit(0) }`): the child is
+    /// the program's continuation, whose error path is the program's.
+    pub parent_exits: bool,
     /// The first diverging panic (`unreachable!()`, `panic!`) in the child's own code: the child
     /// unwinds through the parent's frames.
     pub unwinds: Option<Step>,
@@ -177,6 +180,7 @@ impl ForkRec {
             child_continues: false,
             child_leaves_ok: false,
             unwinds: None,
+            parent_exits: false,
             child_runs_code: false,
             child_runs_more: false,
             child_globals: BTreeMap::new(),

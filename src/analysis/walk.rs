@@ -507,6 +507,7 @@ impl<'a> Walker<'a> {
             if arm.ok_of.is_some_and(|c| self.failing_calls.contains(&c)) {
                 continue;
             }
+            let leaves_before = self.leaves;
             let mut s = entry.clone();
             let fork = arm.test.as_ref().and_then(|t| {
                 let id = self.fork_of(&t.subject)?;
@@ -547,6 +548,13 @@ impl<'a> Walker<'a> {
             if let Some((id, Side::Parent)) = fork {
                 if s.is_none() {
                     parent_left = Some(id);
+                    // `if pid != 0 { exit(0) }`: the parent ends, the child is the program
+                    // from here on (daemonizing by hand), as after `daemon()`.
+                    if self.leaves == leaves_before {
+                        if let Some(f) = self.rec.forks.get_mut(&id) {
+                            f.parent_exits = true;
+                        }
+                    }
                 }
             }
             join(&mut out, s.as_ref());
