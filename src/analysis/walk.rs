@@ -169,6 +169,10 @@ impl<'a> Walker<'a> {
         let fell_through = st.is_some();
         if let (Some(ChildOf::Fork(id)), true) = (self.child, fell_through) {
             self.child_continues(id, true);
+            // The child is the rest of the function: it hands back the function's value.
+            if let (Some(rec), Some(v)) = (self.rec.forks.get_mut(&id), &f.value) {
+                rec.returns_in_child.get_or_insert_with(|| v.clone());
+            }
         }
         // A child that falls out of its branch and off the end of `main` or of a test returns
         // into the runtime. One that called into the program's own code there is taken to end
@@ -548,9 +552,10 @@ impl<'a> Walker<'a> {
             if let Some((id, Side::Parent)) = fork {
                 if s.is_none() {
                     parent_left = Some(id);
-                    // `if pid != 0 { exit(0) }`: the parent ends, the child is the program
-                    // from here on (daemonizing by hand), as after `daemon()`.
-                    if self.leaves == leaves_before {
+                    // `if pid != 0 { exit(0) }`: the parent ends at once, the child is the
+                    // program from here on (daemonizing by hand), as after `daemon()`. A
+                    // parent that works first and then exits shares that time with it.
+                    if self.leaves == leaves_before && calls_in(&arm.body) <= 1 {
                         if let Some(f) = self.rec.forks.get_mut(&id) {
                             f.parent_exits = true;
                         }
@@ -1405,6 +1410,20 @@ impl<'a> Walker<'a> {
             _ => false,
         }
     }
+}
+
+/// How many calls a block makes, nested blocks and branches included.
+fn calls_in(block: &Block) -> usize {
+    block
+        .nodes
+        .iter()
+        .map(|n| match n {
+            Node::Call(_) => 1,
+            Node::Block(b) | Node::Loop { body: b, .. } => calls_in(b),
+            Node::Branch(b) => b.arms.iter().map(|a| calls_in(&a.body)).sum(),
+            _ => 0,
+        })
+        .sum()
 }
 
 /// Methods that only test a value: the value itself is not kept.
