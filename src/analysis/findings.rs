@@ -202,17 +202,20 @@ impl<'p> Findings<'p> {
                 Extra::related(related).trace(trace),
             );
         }
-        let shared: Vec<&Hazard> = rec
-            .live
-            .live
-            .values()
-            .filter(|h| h.effect == Effect::OpensFile)
-            .filter(|h| {
-                h.bind
-                    .as_ref()
-                    .is_some_and(|b| rec.child_uses.contains_key(b) && rec.parent_uses.contains(b))
-            })
-            .collect();
+        let shared: Vec<&Hazard> =
+            rec.live
+                .live
+                .values()
+                .filter(|h| h.effect == Effect::OpensFile)
+                .filter(|h| {
+                    // A file held by a local, or one inside the global logger (every log call).
+                    h.bind.as_ref().is_some_and(|b| {
+                        rec.child_uses.contains_key(b) && rec.parent_uses.contains(b)
+                    }) || h.global.as_ref().is_some_and(|g| {
+                        rec.child_globals.contains_key(g) && rec.parent_uses.contains(g)
+                    })
+                })
+                .collect();
         if !shared.is_empty() && rec.kind != ForkKind::Daemon {
             self.hazards_at_fork(RuleId::FL007, rec, &shared);
         }

@@ -704,6 +704,11 @@ impl<'a> Walker<'a> {
     /// kept: a lock the child takes again is a kind, not a repeat.
     fn touch_global(&mut self, global: &str, at: Span) {
         self.globals.insert(global.to_string());
+        if self.child.is_none() {
+            for f in self.rec.forks.values_mut() {
+                f.parent_uses.insert(global.to_string());
+            }
+        }
         if let Some(ChildOf::Fork(id)) = self.child {
             let step = self.step(
                 at,
@@ -1344,6 +1349,22 @@ impl<'a> Walker<'a> {
                 true
             }
             Effect::ImmediateExit | Effect::Diverges => true,
+            Effect::FeedsLogger => {
+                // The file this function just opened (`Box::new(File::create(p)?)`, or the
+                // local passed here) now lives in the logger: a logging call is a write to it.
+                let args: HashSet<&String> = call.arg_vars.iter().collect();
+                for h in state.live.values_mut() {
+                    if h.effect == Effect::OpensFile
+                        && h.up.is_empty()
+                        && h.down.is_empty()
+                        && h.bind.as_ref().is_none_or(|b| args.contains(b))
+                    {
+                        h.bind = None;
+                        h.global = Some(LOGGER.to_string());
+                    }
+                }
+                false
+            }
             Effect::Exec => {
                 self.mark_exec();
                 false
@@ -1397,6 +1418,10 @@ impl<'a> Walker<'a> {
                 false
             }
             e if e.is_child_unsafe() => {
+                // A logging call writes the logger's output, which may be a file.
+                if e == Effect::Logs {
+                    self.touch_global(LOGGER, call.span);
+                }
                 self.record_op(
                     Op {
                         effect,
@@ -1411,6 +1436,9 @@ impl<'a> Walker<'a> {
         }
     }
 }
+
+/// The global logger, as a global its output file lives in.
+const LOGGER: &str = "log#logger";
 
 /// How many calls a block makes, nested blocks and branches included.
 fn calls_in(block: &Block) -> usize {

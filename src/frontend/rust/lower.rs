@@ -1227,6 +1227,14 @@ impl<'a> Lowerer<'a> {
             if let Some(var) = &v.var {
                 call.arg_vars.push(var.clone());
             }
+            // `Target::Pipe(Box::new(file))`: a local wrapped on its way in is passed too.
+            if let syn::Expr::Call(inner) = arg {
+                for var in wrapped_locals(inner) {
+                    if self.local(&var).is_some() && !call.arg_vars.contains(&var) {
+                        call.arg_vars.push(self.root_var(&var));
+                    }
+                }
+            }
             values.push(v);
         }
         values
@@ -1887,6 +1895,36 @@ fn runtime_attr(attrs: &[syn::Attribute]) -> Option<String> {
 }
 
 /// Locals named in a body's tail expression and `return` expressions.
+/// Locals a constructor (`Some(x)`, `Target::Pipe(x)`) or `Box::new(x)`/`Arc::new(x)` wraps,
+/// through nested ones.
+fn wrapped_locals(c: &syn::ExprCall) -> Vec<String> {
+    let syn::Expr::Path(p) = &*c.func else {
+        return Vec::new();
+    };
+    let segs = path_segs(&p.path);
+    let wraps = segs.last().is_some_and(|s| starts_upper(s))
+        || matches!(
+            segs.iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .as_slice(),
+            [.., "Box" | "Arc" | "Rc", "new"]
+        );
+    if !wraps {
+        return Vec::new();
+    }
+    c.args
+        .iter()
+        .flat_map(|a| match a {
+            syn::Expr::Path(p) if p.path.segments.len() == 1 => {
+                vec![p.path.segments[0].ident.to_string()]
+            }
+            syn::Expr::Call(inner) => wrapped_locals(inner),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
 /// The span of `Err` in an `Err(..)` call.
 fn err_call_span(c: &syn::ExprCall) -> Option<Span> {
     match &*c.func {
