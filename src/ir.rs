@@ -107,6 +107,10 @@ pub struct Function {
     /// they all agree: a fork wrapper's child branch may hand back what such a function returns.
     #[serde(default)]
     pub value: Option<String>,
+    /// Every non-error value of the function is this parameter, as is or in `Ok(..)`
+    /// (`fn cerr(res: c_int) -> io::Result<c_int>`): a fork's result passes through it.
+    #[serde(default)]
+    pub passes_arg: Option<u32>,
 }
 
 impl Function {
@@ -125,6 +129,8 @@ pub struct Block {
     pub locals: Vec<String>,
 }
 
+// Calls are most of the nodes: boxing them would cost an allocation each for the few others.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Node {
     Call(Call),
@@ -240,6 +246,9 @@ pub struct Call {
     /// `pthread_atfork(None, None, Some(on_child))`.
     #[serde(default)]
     pub fn_args: Vec<(u32, String)>,
+    /// Arguments that are calls' values, as (argument index, call id): `cerr(fork())`.
+    #[serde(default)]
+    pub arg_calls: Vec<(u32, u32)>,
 }
 
 impl Call {
@@ -257,6 +266,7 @@ impl Call {
             str_arg: None,
             receiver_call: None,
             fn_args: Vec::new(),
+            arg_calls: Vec::new(),
         }
     }
 }

@@ -419,6 +419,22 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// `call` hands back its argument `index`: when that is a fork's value, so is the call's.
+    fn passes_fork(&mut self, call: &Call, index: u32) {
+        let fork = call
+            .arg_calls
+            .iter()
+            .find(|(a, _)| *a == index)
+            .map(|(_, c)| *c)
+            .filter(|c| self.rec.forks.contains_key(c));
+        if let Some(fork) = fork {
+            self.receiver_calls.insert(call.id, fork);
+            if let Some(v) = &call.bind {
+                self.fork_vars.insert(v.clone(), fork);
+            }
+        }
+    }
+
     /// A panic that always happens on this path (`unreachable!()`, `panic!`) after the child's
     /// exec: the exec failed, and the child unwinds through the parent's frames. (One before
     /// any exec guards an invariant of the child's own, like an `unwrap`.)
@@ -840,6 +856,16 @@ impl<'a> Walker<'a> {
                     if let Some(f) = self.rec.forks.get_mut(&id) {
                         f.child_runs_code = true;
                     }
+                }
+                // `cerr(fork())`: a function that hands its argument back carries the fork's
+                // value to the caller's `pid == 0`.
+                let passed = list
+                    .iter()
+                    .map(|f| prog.function(*f).passes_arg)
+                    .reduce(|a, b| if a == b { a } else { None })
+                    .flatten();
+                if let Some(i) = passed {
+                    self.passes_fork(call, i);
                 }
                 let mut all_diverge = !list.is_empty();
                 let mut only_errors = !list.is_empty();
@@ -1349,6 +1375,10 @@ impl<'a> Walker<'a> {
                 true
             }
             Effect::ImmediateExit | Effect::Diverges => true,
+            Effect::PassesArgument => {
+                self.passes_fork(call, 0);
+                false
+            }
             Effect::FeedsLogger => {
                 // The file this function just opened (`Box::new(File::create(p)?)`, or the
                 // local passed here) now lives in the logger: a logging call is a write to it.

@@ -1914,6 +1914,7 @@ pub fn function(path: String, kind: FnKind, span: Span, body: Block) -> Function
         end: Span::default(),
         tests_variant: None,
         value: None,
+        passes_arg: None,
     }
 }
 

@@ -259,6 +259,79 @@ pub fn ok_value_of_body(block: &syn::Block) -> Option<String> {
         .then_some(first)
 }
 
+/// The parameter every value a function body evaluates to or returns is, as is or in `Ok(..)`,
+/// leaving errors aside: `fn cerr(res: c_int) -> io::Result<c_int> { if res == -1 { Err(..) }
+/// else { Ok(res) } }` passes its argument 0 through.
+pub fn passed_param_of_body(block: &syn::Block, params: &[String]) -> Option<u32> {
+    let mut leaves: Vec<&syn::Expr> = Vec::new();
+    collect_tails(block, &mut leaves);
+    let mut returns = ReturnExprs(Vec::new());
+    syn::visit::Visit::visit_block(&mut returns, block);
+    leaves.extend(returns.0);
+    let name = |e: &syn::Expr| -> Option<String> {
+        let e = match e {
+            syn::Expr::Call(c) => match &*c.func {
+                syn::Expr::Path(p) if p.path.is_ident("Err") => return Some(String::new()),
+                syn::Expr::Path(p) if p.path.is_ident("Ok") && c.args.len() == 1 => &c.args[0],
+                _ => return None,
+            },
+            e => e,
+        };
+        match e {
+            syn::Expr::Path(p) if p.path.segments.len() == 1 => {
+                Some(p.path.segments[0].ident.to_string())
+            }
+            _ => None,
+        }
+    };
+    let names: Vec<String> = leaves.into_iter().map(name).collect::<Option<_>>()?;
+    let mut ok = names.iter().filter(|n| !n.is_empty());
+    let first = ok.next()?;
+    if !ok.all(|n| n == first) {
+        return None;
+    }
+    params.iter().position(|p| p == first).map(|i| i as u32)
+}
+
+/// The expressions of `return`s, outside closures and nested items.
+struct ReturnExprs<'a>(Vec<&'a syn::Expr>);
+
+impl<'a> syn::visit::Visit<'a> for ReturnExprs<'a> {
+    fn visit_expr_return(&mut self, r: &'a syn::ExprReturn) {
+        if let Some(e) = r.expr.as_deref() {
+            self.0.push(e);
+        }
+    }
+    fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'a syn::ExprAsync) {}
+    fn visit_item(&mut self, _: &'a syn::Item) {}
+}
+
+/// A block's tail value expressions, through `if`, `match` and blocks; `()` has none.
+fn collect_tails<'a>(block: &'a syn::Block, out: &mut Vec<&'a syn::Expr>) {
+    if let Some(syn::Stmt::Expr(e, None)) = block.stmts.last() {
+        match e {
+            syn::Expr::Block(b) => collect_tails(&b.block, out),
+            syn::Expr::Unsafe(u) => collect_tails(&u.block, out),
+            syn::Expr::If(i) => {
+                collect_tails(&i.then_branch, out);
+                match i.else_branch.as_ref().map(|(_, e)| &**e) {
+                    Some(syn::Expr::Block(b)) => collect_tails(&b.block, out),
+                    // `else if ..`: followed no further, so no pass-through is claimed.
+                    Some(e) => out.push(e),
+                    None => {}
+                }
+            }
+            syn::Expr::Match(m) => {
+                for arm in &m.arms {
+                    out.push(&arm.body);
+                }
+            }
+            e => out.push(e),
+        }
+    }
+}
+
 /// The shapes of `return` values, outside closures and nested items.
 struct Returns<'v>(&'v mut Vec<Option<String>>);
 

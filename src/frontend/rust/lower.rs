@@ -504,6 +504,7 @@ impl<'a> Lowerer<'a> {
             end: Span::default(),
             tests_variant: None,
             value: None,
+            passes_arg: None,
         });
         self.locals.push(HashMap::new());
         index
@@ -579,6 +580,8 @@ impl<'a> Lowerer<'a> {
         self.ir.functions[index].end = span_of(block.brace_token.span.close());
         self.ir.functions[index].tests_variant = forktest::variant_test_of_body(block);
         self.ir.functions[index].value = forktest::ok_value_of_body(block);
+        let params = self.ir.functions[index].params.clone();
+        self.ir.functions[index].passes_arg = forktest::passed_param_of_body(block, &params);
         self.fn_uses.pop();
         self.end_fn(index, body);
         self.self_ty = saved.0;
@@ -1147,6 +1150,7 @@ impl<'a> Lowerer<'a> {
             end: Span::default(),
             tests_variant: None,
             value: None,
+            passes_arg: None,
         });
         self.locals.push(HashMap::new());
         for p in &params {
@@ -1221,6 +1225,9 @@ impl<'a> Lowerer<'a> {
                 }
             }
             let v = self.lower_expr(arg, out);
+            if let Some(c) = v.call {
+                call.arg_calls.push((i as u32, c));
+            }
             if let Some(c) = v.closure.or_else(|| self.fn_item_closure(arg, &v)) {
                 call.closures.push(c);
             }
