@@ -104,6 +104,14 @@ pub struct Function {
     /// `matches!(self, Fork::Child)`): that name, and whether it answers true when equal.
     #[serde(default)]
     pub tests_variant: Option<(String, bool)>,
+    /// The shape every non-error value of the function has (`Ok(Fork::Child(s))` → `Child`), when
+    /// they all agree: a fork wrapper's child branch may hand back what such a function returns.
+    #[serde(default)]
+    pub value: Option<String>,
+    /// Every non-error value of the function is this parameter, as is or in `Ok(..)`
+    /// (`fn cerr(res: c_int) -> io::Result<c_int>`): a fork's result passes through it.
+    #[serde(default)]
+    pub passes_arg: Option<u32>,
 }
 
 impl Function {
@@ -122,6 +130,8 @@ pub struct Block {
     pub locals: Vec<String>,
 }
 
+// Calls are most of the nodes: boxing them would cost an allocation each for the few others.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Node {
     Call(Call),
@@ -176,6 +186,10 @@ pub struct Arm {
     /// what it holds.
     #[serde(default)]
     pub alias: Option<(String, Subject)>,
+    /// The arm runs only when the call with this id returned something other than an error
+    /// (`if let Err(e) = exec(..) { .. } else { here }`): it cannot run when that call only fails.
+    #[serde(default)]
+    pub ok_of: Option<u32>,
 }
 
 /// A branch condition that tells the processes of a fork apart (`pid == 0`, `ForkResult::Child`).
@@ -233,6 +247,9 @@ pub struct Call {
     /// `pthread_atfork(None, None, Some(on_child))`.
     #[serde(default)]
     pub fn_args: Vec<(u32, String)>,
+    /// Arguments that are calls' values, as (argument index, call id): `cerr(fork())`.
+    #[serde(default)]
+    pub arg_calls: Vec<(u32, u32)>,
 }
 
 impl Call {
@@ -250,6 +267,7 @@ impl Call {
             str_arg: None,
             receiver_call: None,
             fn_args: Vec::new(),
+            arg_calls: Vec::new(),
         }
     }
 }

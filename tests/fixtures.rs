@@ -186,6 +186,28 @@ fn python_severities_follow_what_the_fork_depends_on() {
 }
 
 #[test]
+fn a_library_fork_reached_only_from_tests_gives_warnings() {
+    use forklint::diagnostic::Severity;
+    let found = findings_of("crates/terminal_fork");
+    assert!(found.len() >= 4, "{found:?}");
+    assert!(found.iter().all(|f| f.severity == Severity::Warning));
+    // The program's own thread makes the other fork of the same library an error.
+    let found = findings_of("crates/lib_with_tests");
+    let at = |line: u32| {
+        found
+            .iter()
+            .find(|f| {
+                f.location
+                    .as_ref()
+                    .is_some_and(|l| l.line == line && l.path.ends_with("src/lib.rs"))
+            })
+            .map(|f| f.severity)
+    };
+    assert_eq!(at(6), Some(Severity::Error));
+    assert_eq!(at(12), Some(Severity::Warning));
+}
+
+#[test]
 fn process_group_is_suggested_only_for_a_closure_that_does_no_more() {
     let only = findings_of("fl008/pre_exec_new_process_group.rs");
     assert!(

@@ -219,17 +219,20 @@ impl<'p> Findings<'p> {
                 Extra::related(related).trace(trace),
             );
         }
-        let shared: Vec<&Hazard> = rec
-            .live
-            .live
-            .values()
-            .filter(|h| h.effect == Effect::OpensFile)
-            .filter(|h| {
-                h.bind
-                    .as_ref()
-                    .is_some_and(|b| rec.child_uses.contains_key(b) && rec.parent_uses.contains(b))
-            })
-            .collect();
+        let shared: Vec<&Hazard> =
+            rec.live
+                .live
+                .values()
+                .filter(|h| h.effect == Effect::OpensFile)
+                .filter(|h| {
+                    // A file held by a local, or one inside the global logger (every log call).
+                    h.bind.as_ref().is_some_and(|b| {
+                        rec.child_uses.contains_key(b) && rec.parent_uses.contains(b)
+                    }) || h.global.as_ref().is_some_and(|g| {
+                        rec.child_globals.contains_key(g) && rec.parent_uses.contains(g)
+                    })
+                })
+                .collect();
         if !shared.is_empty() && rec.kind != ForkKind::Daemon && !rec.traits.parent_exits {
             self.hazards_at_fork(RuleId::FL007, rec, &shared);
         }
@@ -238,8 +241,14 @@ impl<'p> Findings<'p> {
             for call in rec.exits.values() {
                 self.exit_in_child(call, rec);
             }
+        }
+        // Once the parent has ended, the child's error path is the program's own.
+        if rec.kind != ForkKind::Daemon && !rec.parent_exits {
             if let Some(step) = &rec.error_return {
                 self.error_return_in_child(step, rec);
+            }
+            if let Some(step) = &rec.unwinds {
+                self.unwinds_in_child(step, rec);
             }
         }
     }
@@ -263,7 +272,11 @@ impl<'p> Findings<'p> {
             "the child of {} while {} may be running",
             rec.site.text, first.label
         );
-        let severity = capped(rec, RuleId::FL005, rec.in_test.then_some(Severity::Warning));
+        let severity = capped(
+            rec,
+            RuleId::FL005,
+            self.test_level(rec).then_some(Severity::Warning),
+        );
         // Python: whatever the child's own code calls first runs the interpreter, which
         // allocates and takes locks that another thread may have held at the fork. A child
         // that falls out of its branch runs the whole program on: FL001 already says that.
@@ -296,6 +309,30 @@ impl<'p> Findings<'p> {
         }
     }
 
+    /// The fork's findings are test code's (warnings): it is in test code, or every thread
+    /// alive at it is libtest's or was started by a test, bench or example before it called the
+    /// library (alive only in that binary).
+    fn test_level(&self, rec: &ForkRec) -> bool {
+        let harness: Vec<&str> = self
+            .prog
+            .catalog
+            .by_path(crate::ir::TEST_HARNESS)
+            .into_iter()
+            .map(|i| self.prog.catalog.apis[i].label.as_str())
+            .collect();
+        let mut threads = rec
+            .live
+            .live
+            .values()
+            .filter(|h| h.effect == Effect::StartsThread)
+            .peekable();
+        rec.in_test
+            || (threads.peek().is_some()
+                && threads.all(|h| {
+                    harness.contains(&h.label.as_ref()) || self.prog.own_binary(h.site.file)
+                }))
+    }
+
     /// FL006: the child leaves through `exit`.
     fn exit_in_child(&mut self, call: &ChildCall, rec: &ForkRec) {
         let trace = call
@@ -320,35 +357,39 @@ impl<'p> Findings<'p> {
 
     /// FL006: the child returns out of `main` or out of a test.
     fn return_from_root(&mut self, primary: &Step, rec: &ForkRec, root: &str) {
-        let related = vec![self.related(&rec.site, format!("{} here", rec.site.text))];
         let message = format!("the child of {} returns out of {root}: the parent's destructors, atexit handlers and buffered output run again in the child", rec.site.text);
-        let severity = rec.in_test.then_some(Severity::Warning);
-        self.push(
-            RuleId::FL006,
-            primary,
-            message,
-            Extra::related(related).severity(severity),
-        );
+        self.child_leaves(primary, rec, message, None);
     }
 
     /// FL006: the child returns an error into the function's caller, which goes on as if it
     /// were the parent.
     fn error_return_in_child(&mut self, primary: &Step, rec: &ForkRec) {
-        let related = vec![self.related(&rec.site, format!("{} here", rec.site.text))];
         let message = format!("the child of {} may leave through {} with an error: it returns into the caller, which runs the parent's code on in the child", rec.site.text, primary.text);
         let help = if is_python(&self.prog.files[rec.site.file as usize].path) {
             "end the child with `os._exit` (or exec) on every path, including exceptions: `try: ... finally: os._exit(127)`"
         } else {
             "end the child with `_exit` (or exec) on every path, including errors: `if let Err(e) = step() { libc::_exit(127) }`"
-        }
-        .to_string();
+        };
+        self.child_leaves(primary, rec, message, Some(help));
+    }
+
+    /// FL006: the child panics on a path that always does (after a failed exec, say): it
+    /// unwinds through the parent's frames and ends as the parent would.
+    fn unwinds_in_child(&mut self, primary: &Step, rec: &ForkRec) {
+        let message = format!("the child of {} may leave by unwinding from {}: the parent's destructors, atexit handlers and buffered output run again in the child", rec.site.text, primary.text);
+        let help = "end the child with `_exit` (or exec) on every path: `libc::_exit(127)` after a failed exec";
+        self.child_leaves(primary, rec, message, Some(help));
+    }
+
+    /// FL006 at `primary`, the fork as its related location; a warning in test code.
+    fn child_leaves(&mut self, primary: &Step, rec: &ForkRec, message: String, help: Option<&str>) {
+        let related = vec![self.related(&rec.site, format!("{} here", rec.site.text))];
         let severity = capped(rec, RuleId::FL006, rec.in_test.then_some(Severity::Warning));
-        self.push(
-            RuleId::FL006,
-            primary,
-            message,
-            Extra::related(related).severity(severity).help(help),
-        );
+        let mut extra = Extra::related(related).severity(severity);
+        if let Some(help) = help {
+            extra = extra.help(help.to_string());
+        }
+        self.push(RuleId::FL006, primary, message, extra);
     }
 
     /// FL008: a spawn that std makes with fork+exec while threads may be running (perry, sp1,

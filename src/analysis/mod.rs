@@ -88,7 +88,13 @@ pub fn analyze(files: Vec<FileIr>, catalog: &Catalog) -> (Vec<Finding>, Stats) {
         walker.run(entries.get(&f).cloned().unwrap_or_default());
         let mut grew = Vec::new();
         for (callee, mut state) in walker.entries {
-            state.remove_where(|h| !prog.runs_with(h.site.file, callee.0));
+            // What a test, bench or example started runs with the library's code only in that
+            // binary: a cause of test-level findings (warnings), not of the program's.
+            for h in state.live.values_mut() {
+                if !prog.runs_with(h.site.file, callee.0) {
+                    h.severity = Some(crate::diagnostic::Severity::Warning);
+                }
+            }
             if entries.entry(callee).or_default().merge(&state) {
                 grew.push(callee);
             }

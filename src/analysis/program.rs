@@ -172,14 +172,19 @@ impl<'c> Program<'c> {
     /// Both files belong to the same package (its library, binaries, tests and examples).
     /// Whether state created by code of file `origin` can be alive in code of file `file`: the
     /// same compilation unit, or a library unit the other links. Tests, benches and examples are
-    /// binaries of their own: what they start is no cause at a fork in the library they call.
+    /// binaries of their own: what they start is alive at a fork in the library they call only
+    /// in that binary.
     pub fn runs_with(&self, origin: u32, file: u32) -> bool {
         let unit = |f: u32| self.files[f as usize].crate_name.as_str();
-        let (from, to) = (unit(origin), unit(file));
-        from == to
-            || !["#tests/", "#benches/", "#examples/"]
-                .iter()
-                .any(|dir| from.contains(dir))
+        unit(origin) == unit(file) || !self.own_binary(origin)
+    }
+
+    /// The file belongs to a test, bench or example: a binary of its own, not the program.
+    pub fn own_binary(&self, file: u32) -> bool {
+        let unit = self.files[file as usize].crate_name.as_str();
+        ["#tests/", "#benches/", "#examples/"]
+            .iter()
+            .any(|dir| unit.contains(dir))
     }
 
     pub fn same_package(&self, a: u32, b: u32) -> bool {

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashSet};
 pub type Fingerprint = (
     Vec<(Effect, u32, Span)>,
     Vec<(Effect, u32, Span)>,
-    [bool; 5],
+    [bool; 6],
     Vec<String>,
     Option<String>,
 );
@@ -28,6 +28,8 @@ pub struct Summary {
     pub diverges: bool,
     /// Some path calls exec.
     pub execs: bool,
+    /// Every path that returns returns an error (`?`, `return Err`): `f()?` goes on nowhere.
+    pub only_errors: bool,
     /// Some path reaches a fork point or registers a child closure.
     pub reaches_fork: bool,
     /// It forks and hands the result to its caller, whose branch tells child from parent
@@ -59,6 +61,7 @@ impl Summary {
             ops,
             [
                 self.diverges,
+                self.only_errors,
                 self.execs,
                 self.reaches_fork,
                 self.wraps_fork,
@@ -125,6 +128,16 @@ pub struct ForkRec {
     pub has_child: bool,
     /// The child goes on past its own code (falls out of its branch or returns).
     pub child_continues: bool,
+    /// The child goes on with a value other than an error (falls out of its branch, or returns
+    /// `Ok`): a wrapper's callers tell the sides apart by it. A child that only leaves on the
+    /// error path after its exec failed is FL006's business, not a child that runs on.
+    pub child_leaves_ok: bool,
+    /// The parent's side ends the process at once (`if pid != 0 { exit(0) }`): the child is
+    /// the program's continuation, whose error path is the program's.
+    pub parent_exits: bool,
+    /// The first diverging panic (`unreachable!()`, `panic!`) in the child's own code: the child
+    /// unwinds through the parent's frames.
+    pub unwinds: Option<Step>,
     /// The child calls functions of the program (not only catalogued system calls).
     pub child_runs_code: bool,
     /// After the child's branch falls through, the function makes more calls.
@@ -180,6 +193,9 @@ impl ForkRec {
             parent_drops: HashSet::new(),
             has_child: false,
             child_continues: false,
+            child_leaves_ok: false,
+            unwinds: None,
+            parent_exits: false,
             child_runs_code: false,
             child_runs_more: false,
             child_globals: BTreeMap::new(),

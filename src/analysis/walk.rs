@@ -94,6 +94,13 @@ pub struct Walker<'a> {
     python: bool,
     /// The call whose result is a method call's receiver, by the method call's id.
     receiver_calls: HashMap<u32, u32>,
+    /// The last call walked returns only errors (every callee's summary says so).
+    last_call_only_errors: bool,
+    /// The shape of the values the last call walked returns, when its callees agree on one.
+    last_call_value: Option<String>,
+    /// Calls that can only have failed if they return (exec, a function that only returns
+    /// errors, `.map(..)` of one): the paths that need their `Ok` cannot run.
+    failing_calls: HashSet<u32>,
 }
 
 impl<'a> Walker<'a> {
@@ -124,6 +131,9 @@ impl<'a> Walker<'a> {
             command_vars: HashMap::new(),
             globals: std::collections::BTreeSet::new(),
             receiver_calls: HashMap::new(),
+            last_call_only_errors: false,
+            last_call_value: None,
+            failing_calls: HashSet::new(),
             python: crate::frontend::Language::of(std::path::Path::new(
                 &ctx.prog.files[me.0 as usize].path,
             )) == Some(crate::frontend::Language::Python),
@@ -149,9 +159,20 @@ impl<'a> Walker<'a> {
             self.call(&mut st, call);
         }
         self.block(&mut st, &f.body);
+        // `fn replace() -> Result<()> { execvp(..).map(|_| ()) }`: its value is exec's error.
+        if let (Some(Node::Call(c)), Some(_), false) = (f.body.nodes.last(), &st, self.python) {
+            if self.failing_calls.contains(&c.id) {
+                self.error_exit = true;
+                st = None;
+            }
+        }
         let fell_through = st.is_some();
         if let (Some(ChildOf::Fork(id)), true) = (self.child, fell_through) {
-            self.child_continues(id);
+            self.child_continues(id, true);
+            // The child is the rest of the function: it hands back the function's value.
+            if let (Some(rec), Some(v)) = (self.rec.forks.get_mut(&id), &f.value) {
+                rec.returns_in_child.get_or_insert_with(|| v.clone());
+            }
         }
         // A child that falls out of its branch and off the end of `main` or of a test returns
         // into the runtime. One that called into the program's own code there is taken to end
@@ -178,6 +199,7 @@ impl<'a> Walker<'a> {
         }
         join(&mut self.exit, st.as_ref());
         let diverges = self.exit.is_none() && !self.error_exit;
+        let only_errors = self.exit.is_none() && self.error_exit;
         let mut alive = Vec::new();
         if let Some(exit) = self.exit.take() {
             for h in exit.live.into_values() {
@@ -213,14 +235,17 @@ impl<'a> Walker<'a> {
             r.kind == ForkKind::Fork
                 && !r.traits.returns_object
                 && ((r.has_child
-                    && r.child_continues
-                    && !r.child_runs_code
+                    && r.child_leaves_ok
+                    // Setting the child up in the program's own code (`Fork::from_pts(..)`)
+                    // is still a wrapper's when what it hands back names the child's side.
+                    && (!r.child_runs_code || r.returns_in_child.as_deref() == Some("Child"))
                     && !r.child_runs_more
                     && r.returns_in_child.as_deref() != Some("()"))
                     || (!r.has_child && returned(id)))
         });
         let wraps_fork = !is_main && wrapped.is_some();
-        let child_value = wrapped.and_then(|(_, r)| r.returns_in_child.clone());
+        let child_value =
+            wrapped.and_then(|(_, r)| r.returns_in_child.clone().or(r.child_value.clone()));
         if wraps_fork {
             // Callers report the fork at their call, with what they had alive; an error the
             // child returns is theirs to tell apart too.
@@ -233,6 +258,7 @@ impl<'a> Walker<'a> {
             alive,
             ops: std::mem::take(&mut self.ops),
             diverges,
+            only_errors,
             execs: self.execs,
             reaches_fork: self.reaches_fork,
             wraps_fork,
@@ -308,7 +334,7 @@ impl<'a> Walker<'a> {
                     self.child_error_return(*span, how);
                 }
                 if let Some(ChildOf::Fork(id)) = self.child {
-                    self.child_continues(id);
+                    self.child_continues(id, !*error);
                     // `if pid == 0 { return Ok(None) }`: what a wrapper hands back in the child.
                     if let (Some(f), Some(v), false) = (self.rec.forks.get_mut(&id), value, *error)
                     {
@@ -328,6 +354,10 @@ impl<'a> Walker<'a> {
                 self.error_exit = true;
                 self.leave_root(*span);
                 self.child_error_return(*span, "`?`");
+                // `step()?` on a function that only ever returns an error: nothing follows.
+                if self.last_call_only_errors {
+                    *st = None;
+                }
             }
             Node::Break => {
                 if let Some(frame) = self.loops.last_mut() {
@@ -345,9 +375,11 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn child_continues(&mut self, id: u32) {
+    /// The child of fork `id` goes on past its own code; `ok`: with a value, not an error.
+    fn child_continues(&mut self, id: u32, ok: bool) {
         if let Some(f) = self.rec.forks.get_mut(&id) {
             f.child_continues = true;
+            f.child_leaves_ok |= ok;
         }
     }
 
@@ -384,6 +416,39 @@ impl<'a> Walker<'a> {
         if let Some(rec) = self.rec.forks.get_mut(&id) {
             if rec.kind == ForkKind::Fork {
                 rec.error_return.get_or_insert(step);
+            }
+        }
+    }
+
+    /// `call` hands back its argument `index`: when that is a fork's value, so is the call's.
+    fn passes_fork(&mut self, call: &Call, index: u32) {
+        let fork = call
+            .arg_calls
+            .iter()
+            .find(|(a, _)| *a == index)
+            .map(|(_, c)| *c)
+            .filter(|c| self.rec.forks.contains_key(c));
+        if let Some(fork) = fork {
+            self.receiver_calls.insert(call.id, fork);
+            if let Some(v) = &call.bind {
+                self.fork_vars.insert(v.clone(), fork);
+            }
+        }
+    }
+
+    /// A panic that always happens on this path (`unreachable!()`, `panic!`) after the child's
+    /// exec: the exec failed, and the child unwinds through the parent's frames. (One before
+    /// any exec guards an invariant of the child's own, like an `unwrap`.)
+    fn child_unwinds(&mut self, at: &Step) {
+        let Some(ChildOf::Fork(id)) = self.child else {
+            return;
+        };
+        if self.mode != Mode::Report {
+            return;
+        }
+        if let Some(rec) = self.rec.forks.get_mut(&id) {
+            if rec.kind == ForkKind::Fork && rec.execs {
+                rec.unwinds.get_or_insert_with(|| at.clone());
             }
         }
     }
@@ -460,6 +525,10 @@ impl<'a> Walker<'a> {
         let mut saw_child = false;
         let mut fell_out = None;
         for arm in &b.arms {
+            if arm.ok_of.is_some_and(|c| self.failing_calls.contains(&c)) {
+                continue;
+            }
+            let leaves_before = self.leaves;
             let mut s = entry.clone();
             let fork = arm.test.as_ref().and_then(|t| {
                 let id = self.fork_of(&t.subject)?;
@@ -485,11 +554,13 @@ impl<'a> Walker<'a> {
             }
             self.block(&mut s, &arm.body);
             if let (Some((id, Side::Child)), Some(_)) = (fork, &s) {
-                self.child_continues(id);
+                self.child_continues(id, true);
                 fell_out = Some(id);
-                // An outer arm (`else { if pid == 0 { .. } }`) keeps the inner arm's value.
-                if let (Some(f), Some(v)) = (self.rec.forks.get_mut(&id), &arm.value) {
-                    f.returns_in_child = Some(v.clone());
+                // An outer arm (`else { if pid == 0 { .. } }`) keeps the inner arm's value; one
+                // whose value is not a constructor hands back what its last call returned.
+                let value = arm.value.clone().or(self.last_call_value.clone());
+                if let (Some(f), Some(v)) = (self.rec.forks.get_mut(&id), value) {
+                    f.returns_in_child = Some(v);
                 }
             }
             self.child = saved;
@@ -498,6 +569,14 @@ impl<'a> Walker<'a> {
             if let Some((id, Side::Parent)) = fork {
                 if s.is_none() {
                     parent_left = Some(id);
+                    // `if pid != 0 { exit(0) }`: the parent ends at once, the child is the
+                    // program from here on (daemonizing by hand), as after `daemon()`. A
+                    // parent that works first and then exits shares that time with it.
+                    if self.leaves == leaves_before && calls_in(&arm.body) <= 1 {
+                        if let Some(f) = self.rec.forks.get_mut(&id) {
+                            f.parent_exits = true;
+                        }
+                    }
                 }
             }
             join(&mut out, s.as_ref());
@@ -642,6 +721,11 @@ impl<'a> Walker<'a> {
     /// kept: a lock the child takes again is a kind, not a repeat.
     fn touch_global(&mut self, global: &str, at: Span) {
         self.globals.insert(global.to_string());
+        if self.child.is_none() {
+            for f in self.rec.forks.values_mut() {
+                f.parent_uses.insert(global.to_string());
+            }
+        }
         if let Some(ChildOf::Fork(id)) = self.child {
             let step = self.step(
                 at,
@@ -664,6 +748,8 @@ impl<'a> Walker<'a> {
 
     fn call(&mut self, st: &mut Option<State>, call: &Call) {
         let Some(state) = st.as_mut() else { return };
+        self.last_call_only_errors = false;
+        self.last_call_value = None;
         let prog = self.ctx.prog;
         let target = prog.target(self.me.0, call.id);
         if let Some(r) = call.receiver_call {
@@ -707,6 +793,18 @@ impl<'a> Walker<'a> {
         if let Some(root) = root {
             self.command_of_call.insert(call.id, root);
         }
+        // `exec(..).map(|_| ())`, `.map_err(..)`, `.context(..)`: still only the error.
+        if let (Callee::Method { name, .. }, Some(r)) = (&call.callee, call.receiver_call) {
+            if self.failing_calls.contains(&r)
+                && matches!(
+                    name.as_str(),
+                    "map" | "map_err" | "context" | "with_context" | "wrap_err"
+                )
+            {
+                self.failing_calls.insert(call.id);
+                self.last_call_only_errors = true;
+            }
+        }
         // In Python every call the catalogue does not know runs interpreted code (a library's
         // or the program's): a child making one is not a brief fork-then-exec child.
         if let (Some(ChildOf::Fork(id)), Target::Unknown, true) = (self.child, target, self.python)
@@ -736,6 +834,20 @@ impl<'a> Walker<'a> {
                     for &effect in &api.effects {
                         diverges |= self.effect(state, call, &here, effect, api);
                     }
+                    let on_failed = call
+                        .receiver_call
+                        .is_some_and(|r| self.failing_calls.contains(&r));
+                    if api.effects.contains(&Effect::Panics)
+                        && (api.effects.contains(&Effect::Diverges) || on_failed)
+                    {
+                        // `execv(..).expect(..)`: the value can only be the error.
+                        diverges |= on_failed;
+                        self.child_unwinds(&here);
+                    }
+                    if api.effects.contains(&Effect::Exec) {
+                        self.failing_calls.insert(call.id);
+                        self.last_call_only_errors = true;
+                    }
                 }
             }
             Target::Fns(list) => {
@@ -746,20 +858,44 @@ impl<'a> Walker<'a> {
                         f.child_runs_code = true;
                     }
                 }
+                // `cerr(fork())`: a function that hands its argument back carries the fork's
+                // value to the caller's `pid == 0`.
+                let passed = list
+                    .iter()
+                    .map(|f| prog.function(*f).passes_arg)
+                    .reduce(|a, b| if a == b { a } else { None })
+                    .flatten();
+                if let Some(i) = passed {
+                    self.passes_fork(call, i);
+                }
                 let mut all_diverge = !list.is_empty();
+                let mut only_errors = !list.is_empty();
                 let mut wrapper = false;
                 let mut child_value = None;
                 for &callee in list {
                     let Some(summary) = self.ctx.summaries.get(&callee) else {
                         all_diverge = false;
+                        only_errors = false;
                         continue;
                     };
                     self.apply_summary(state, call, &here, callee, summary);
                     all_diverge &= summary.diverges;
+                    only_errors &= summary.only_errors;
                     wrapper |= summary.wraps_fork;
                     child_value = child_value.or(summary.child_value.clone());
                 }
                 diverges |= all_diverge;
+                self.last_call_only_errors = only_errors;
+                if only_errors {
+                    self.failing_calls.insert(call.id);
+                }
+                let values: HashSet<Option<&String>> = list
+                    .iter()
+                    .map(|f| prog.function(*f).value.as_ref())
+                    .collect();
+                if let [Some(v)] = values.into_iter().collect::<Vec<_>>().as_slice() {
+                    self.last_call_value = Some((*v).clone());
+                }
                 if wrapper {
                     let label = format!("`{text}` (which forks)");
                     self.fork_point(state, call, &label, ForkKind::Fork);
@@ -839,15 +975,20 @@ impl<'a> Walker<'a> {
         let (safe, known) = match target {
             Target::Apis(list) => (list.iter().all(|&i| is_async_signal_safe(&apis[i])), true),
             // Not walked yet (recursion): the fixpoint walks this caller again once it is.
-            Target::Fns(list) => (
-                list.iter().all(|f| {
-                    self.ctx
-                        .summaries
-                        .get(f)
-                        .is_none_or(|s| s.not_safe.is_none())
-                }),
-                false,
-            ),
+            // A function that execs and never returns but with an error is the exec's set-up:
+            // what it runs first is FL005's, and it does not run the program on.
+            Target::Fns(list) => {
+                let summaries: Vec<_> = list.iter().map(|f| self.ctx.summaries.get(f)).collect();
+                (
+                    summaries
+                        .iter()
+                        .all(|s| s.is_none_or(|s| s.not_safe.is_none())),
+                    !summaries.is_empty()
+                        && summaries
+                            .iter()
+                            .all(|s| s.is_some_and(|s| s.execs && (s.diverges || s.only_errors))),
+                )
+            }
             // Macros the catalogue does not know expand to code whose calls are lowered as
             // arguments; a global without an initialiser is plain memory.
             Target::Unknown => (
@@ -1090,20 +1231,6 @@ impl<'a> Walker<'a> {
             rec
         });
         rec.live.merge(state);
-        if !in_test {
-            // libtest's threads are the parent's only while test code forks: a test calling
-            // the program's fork is the program's business at run time, not at this fork.
-            let harness: Vec<&str> = self
-                .ctx
-                .prog
-                .catalog
-                .by_path(crate::ir::TEST_HARNESS)
-                .into_iter()
-                .map(|i| self.ctx.prog.catalog.apis[i].label.as_str())
-                .collect();
-            rec.live
-                .remove_where(|h| harness.contains(&h.label.as_ref()));
-        }
         if let Some(v) = &call.bind {
             self.fork_vars.insert(v.clone(), call.id);
         }
@@ -1284,6 +1411,26 @@ impl<'a> Walker<'a> {
                 true
             }
             Effect::ImmediateExit | Effect::Diverges => true,
+            Effect::PassesArgument => {
+                self.passes_fork(call, 0);
+                false
+            }
+            Effect::FeedsLogger => {
+                // The file this function just opened (`Box::new(File::create(p)?)`, or the
+                // local passed here) now lives in the logger: a logging call is a write to it.
+                let args: HashSet<&String> = call.arg_vars.iter().collect();
+                for h in state.live.values_mut() {
+                    if h.effect == Effect::OpensFile
+                        && h.up.is_empty()
+                        && h.down.is_empty()
+                        && h.bind.as_ref().is_none_or(|b| args.contains(b))
+                    {
+                        h.bind = None;
+                        h.global = Some(LOGGER.to_string());
+                    }
+                }
+                false
+            }
             Effect::Exec => {
                 self.mark_exec();
                 false
@@ -1343,6 +1490,10 @@ impl<'a> Walker<'a> {
                 false
             }
             e if e.is_child_unsafe() => {
+                // A logging call writes the logger's output, which may be a file.
+                if e == Effect::Logs {
+                    self.touch_global(LOGGER, call.span);
+                }
                 self.record_op(
                     Op {
                         effect,
@@ -1356,6 +1507,23 @@ impl<'a> Walker<'a> {
             _ => false,
         }
     }
+}
+
+/// The global logger, as a global its output file lives in.
+const LOGGER: &str = "log#logger";
+
+/// How many calls a block makes, nested blocks and branches included.
+fn calls_in(block: &Block) -> usize {
+    block
+        .nodes
+        .iter()
+        .map(|n| match n {
+            Node::Call(_) => 1,
+            Node::Block(b) | Node::Loop { body: b, .. } => calls_in(b),
+            Node::Branch(b) => b.arms.iter().map(|a| calls_in(&a.body)).sum(),
+            _ => 0,
+        })
+        .sum()
 }
 
 /// Methods that only test a value: the value itself is not kept.

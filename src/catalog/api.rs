@@ -47,6 +47,12 @@ pub enum Effect {
     ForcesFork,
     /// Spawns a `Command`.
     SpawnsCommand,
+    /// Hands back its first argument's value (`Errno::result(libc::fork())`): a fork's result
+    /// passes through it.
+    PassesArgument,
+    /// Makes the file just opened the global logger's output (`env_logger::Target::Pipe`):
+    /// every logging call writes it from then on.
+    FeedsLogger,
 }
 
 impl Effect {

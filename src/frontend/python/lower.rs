@@ -2282,6 +2282,8 @@ pub fn function(path: String, kind: FnKind, span: Span, body: Block) -> Function
         body,
         end: Span::default(),
         tests_variant: None,
+        value: None,
+        passes_arg: None,
     }
 }
 

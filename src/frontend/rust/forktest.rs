@@ -173,6 +173,11 @@ fn named(value: &Value, variant: &str) -> Option<ForkTest> {
     })
 }
 
+/// `Err(..)`: the pattern takes only the error.
+pub fn is_err_pattern(pat: &syn::Pat) -> bool {
+    matches!(pat, syn::Pat::TupleStruct(t) if last_ident(&t.path) == "Err")
+}
+
 /// The name of the value a pattern matches, through `Ok(..)`: `Some(pid)` → `Some`,
 /// `Spawned::Child` → `Child`. A bare binding or `_` matches anything and names nothing.
 pub fn variant_of_pattern(pat: &syn::Pat) -> Option<String> {
@@ -241,6 +246,140 @@ pub fn value_shape(expr: &syn::Expr) -> Option<String> {
     }
 }
 
+/// The shape every value a function body evaluates to or returns has, leaving errors aside
+/// (`Err(..)`): `Some` only when there is one and they all agree.
+pub fn ok_value_of_body(block: &syn::Block) -> Option<String> {
+    let mut shapes = Vec::new();
+    let mut returns = Returns(&mut shapes);
+    syn::visit::Visit::visit_block(&mut returns, block);
+    tail_shapes(block, &mut shapes);
+    let mut ok = shapes.into_iter().filter(|s| s.as_deref() != Some("Err"));
+    let first = ok.next()??;
+    ok.all(|s| s.as_deref() == Some(first.as_str()))
+        .then_some(first)
+}
+
+/// The parameter every value a function body evaluates to or returns is, as is or in `Ok(..)`,
+/// leaving errors aside: `fn cerr(res: c_int) -> io::Result<c_int> { if res == -1 { Err(..) }
+/// else { Ok(res) } }` passes its argument 0 through.
+pub fn passed_param_of_body(block: &syn::Block, params: &[String]) -> Option<u32> {
+    let mut leaves: Vec<&syn::Expr> = Vec::new();
+    collect_tails(block, &mut leaves);
+    let mut returns = ReturnExprs(Vec::new());
+    syn::visit::Visit::visit_block(&mut returns, block);
+    leaves.extend(returns.0);
+    let name = |e: &syn::Expr| -> Option<String> {
+        let e = match e {
+            syn::Expr::Call(c) => match &*c.func {
+                syn::Expr::Path(p) if p.path.is_ident("Err") => return Some(String::new()),
+                syn::Expr::Path(p) if p.path.is_ident("Ok") && c.args.len() == 1 => &c.args[0],
+                _ => return None,
+            },
+            e => e,
+        };
+        match e {
+            syn::Expr::Path(p) if p.path.segments.len() == 1 => {
+                Some(p.path.segments[0].ident.to_string())
+            }
+            _ => None,
+        }
+    };
+    let names: Vec<String> = leaves.into_iter().map(name).collect::<Option<_>>()?;
+    let mut ok = names.iter().filter(|n| !n.is_empty());
+    let first = ok.next()?;
+    if !ok.all(|n| n == first) {
+        return None;
+    }
+    params.iter().position(|p| p == first).map(|i| i as u32)
+}
+
+/// The expressions of `return`s, outside closures and nested items.
+struct ReturnExprs<'a>(Vec<&'a syn::Expr>);
+
+impl<'a> syn::visit::Visit<'a> for ReturnExprs<'a> {
+    fn visit_expr_return(&mut self, r: &'a syn::ExprReturn) {
+        if let Some(e) = r.expr.as_deref() {
+            self.0.push(e);
+        }
+    }
+    fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'a syn::ExprAsync) {}
+    fn visit_item(&mut self, _: &'a syn::Item) {}
+}
+
+/// A block's tail value expressions, through `if`, `match` and blocks; `()` has none.
+fn collect_tails<'a>(block: &'a syn::Block, out: &mut Vec<&'a syn::Expr>) {
+    if let Some(syn::Stmt::Expr(e, None)) = block.stmts.last() {
+        match e {
+            syn::Expr::Block(b) => collect_tails(&b.block, out),
+            syn::Expr::Unsafe(u) => collect_tails(&u.block, out),
+            syn::Expr::If(i) => {
+                collect_tails(&i.then_branch, out);
+                match i.else_branch.as_ref().map(|(_, e)| &**e) {
+                    Some(syn::Expr::Block(b)) => collect_tails(&b.block, out),
+                    // `else if ..`: followed no further, so no pass-through is claimed.
+                    Some(e) => out.push(e),
+                    None => {}
+                }
+            }
+            syn::Expr::Match(m) => {
+                for arm in &m.arms {
+                    out.push(&arm.body);
+                }
+            }
+            e => out.push(e),
+        }
+    }
+}
+
+/// The shapes of `return` values, outside closures and nested items.
+struct Returns<'v>(&'v mut Vec<Option<String>>);
+
+impl<'ast> syn::visit::Visit<'ast> for Returns<'_> {
+    fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
+        self.0.push(
+            r.expr
+                .as_deref()
+                .map_or(Some("()".to_string()), value_shape),
+        );
+    }
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// The shapes of a block's tail values, through `if`, `match` and blocks.
+fn tail_shapes(block: &syn::Block, out: &mut Vec<Option<String>>) {
+    match block.stmts.last() {
+        Some(syn::Stmt::Expr(e, None)) => expr_tail_shapes(e, out),
+        // Ends in `return`, a diverging call or `;`: the returns say it, or it has no value.
+        Some(syn::Stmt::Expr(syn::Expr::Return(_), Some(_))) => {}
+        _ => out.push(Some("()".to_string())),
+    }
+}
+
+fn expr_tail_shapes(e: &syn::Expr, out: &mut Vec<Option<String>>) {
+    match e {
+        syn::Expr::Paren(p) => expr_tail_shapes(&p.expr, out),
+        syn::Expr::Block(b) => tail_shapes(&b.block, out),
+        syn::Expr::Unsafe(u) => tail_shapes(&u.block, out),
+        syn::Expr::If(i) => {
+            tail_shapes(&i.then_branch, out);
+            match &i.else_branch {
+                Some((_, e)) => expr_tail_shapes(e, out),
+                None => out.push(Some("()".to_string())),
+            }
+        }
+        syn::Expr::Match(m) => {
+            for arm in &m.arms {
+                expr_tail_shapes(&arm.body, out);
+            }
+        }
+        syn::Expr::Return(_) => {}
+        _ => out.push(value_shape(e)),
+    }
+}
+
 /// The shape of a block's tail value (`()` when it has none).
 pub fn block_shape(block: &syn::Block) -> Option<String> {
     match block.stmts.last() {
@@ -259,6 +398,7 @@ fn last_ident(path: &syn::Path) -> String {
 /// A pattern matched against the `Result`/`Option` of an `is_child()`/`is_parent()` test:
 /// `Ok`/`Some` take that side, `Err`/`None` the other.
 fn result_of_side_test(pat: &syn::Pat, expr: &syn::Expr, value: &Value) -> Option<ForkTest> {
+    let outer = expr;
     let mut expr = expr;
     while let syn::Expr::MethodCall(m) = expr {
         if !matches!(m.method.to_string().as_str(), "ok" | "err") {
@@ -269,10 +409,15 @@ fn result_of_side_test(pat: &syn::Pat, expr: &syn::Expr, value: &Value) -> Optio
     let syn::Expr::MethodCall(m) = expr else {
         return None;
     };
-    if !matches!(m.method.to_string().as_str(), "is_child" | "is_parent") {
+    // Another method called on the value itself (`if let Ok(m) = session.is_leader()`): its
+    // body may say which value it answers `Ok` for.
+    let test = if matches!(m.method.to_string().as_str(), "is_child" | "is_parent") {
+        from_condition(expr, value)?
+    } else if std::ptr::eq(expr, outer) {
+        condition(expr, value, true)?
+    } else {
         return None;
-    }
-    let test = from_condition(expr, value)?;
+    };
     let name = match pat {
         syn::Pat::TupleStruct(t) => last_ident(&t.path),
         syn::Pat::Path(p) => last_ident(&p.path),
@@ -367,8 +512,9 @@ pub fn is_catch_all(pat: &syn::Pat) -> bool {
 }
 
 /// A method body that only compares `self` with a named value: `*self == Fork::Child`,
-/// `self != &Fork::Child`, `matches!(self, Fork::Child)`. The name and whether equality answers
-/// true.
+/// `self != &Fork::Child`, `matches!(self, Fork::Child)`, or a `match *self` whose arms answer
+/// (`Fork::Child(_) => Err(..)`, `Fork::Parent(_, ref m) => Ok(m.clone())`). The name and
+/// whether equality answers true (`Ok`, `Some`, `true`).
 pub fn variant_test_of_body(block: &syn::Block) -> Option<(String, bool)> {
     let [syn::Stmt::Expr(e, None)] = block.stmts.as_slice() else {
         return None;
@@ -403,6 +549,38 @@ pub fn variant_test_of_body(block: &syn::Block) -> Option<(String, bool)> {
                 _ => return None,
             };
             Some((name, equal))
+        }
+        syn::Expr::Match(m) if is_self(&m.expr) && m.arms.len() >= 2 => {
+            let answer = |e: &syn::Expr| -> Option<bool> {
+                match e {
+                    syn::Expr::Lit(l) => match &l.lit {
+                        syn::Lit::Bool(b) => Some(b.value),
+                        _ => None,
+                    },
+                    syn::Expr::Path(p) if p.path.is_ident("None") => Some(false),
+                    syn::Expr::Call(c) => match &*c.func {
+                        syn::Expr::Path(p) if p.path.is_ident("Ok") || p.path.is_ident("Some") => {
+                            Some(true)
+                        }
+                        syn::Expr::Path(p) if p.path.is_ident("Err") => Some(false),
+                        _ => None,
+                    },
+                    _ => None,
+                }
+            };
+            // Every arm answers; the first that names a value says which and how.
+            let answers: Vec<bool> = m
+                .arms
+                .iter()
+                .map(|a| a.guard.is_none().then(|| answer(&a.body)).flatten())
+                .collect::<Option<_>>()?;
+            if answers.iter().all(|a| *a == answers[0]) {
+                return None;
+            }
+            m.arms
+                .iter()
+                .zip(answers)
+                .find_map(|(a, yes)| variant_of_pattern(&a.pat).map(|name| (name, yes)))
         }
         syn::Expr::Macro(m) if m.mac.path.is_ident("matches") => {
             let (subject, pat) = m

@@ -93,6 +93,9 @@ pub struct Lowerer<'a> {
     fn_path: String,
     closure_count: usize,
     in_test: bool,
+    /// `Err(..)` calls that are a function's value (its tail, through `if`/`match`/blocks), by
+    /// the span of `Err`: leaving with them is a `return Err(..)`.
+    error_tails: std::collections::HashSet<Span>,
     pub depth: usize,
     _src: std::marker::PhantomData<&'a ()>,
 }
@@ -174,6 +177,7 @@ impl<'a> Lowerer<'a> {
             fn_path: String::new(),
             closure_count: 0,
             in_test: false,
+            error_tails: std::collections::HashSet::new(),
             depth: 0,
             _src: std::marker::PhantomData,
         }
@@ -499,6 +503,8 @@ impl<'a> Lowerer<'a> {
             body: Block::default(),
             end: Span::default(),
             tests_variant: None,
+            value: None,
+            passes_arg: None,
         });
         self.locals.push(HashMap::new());
         index
@@ -568,10 +574,14 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
+        error_tails_of_block(block, &mut self.error_tails);
         let body = self.lower_block(block);
         self.ir.functions[index].returns = returned_vars(block);
         self.ir.functions[index].end = span_of(block.brace_token.span.close());
         self.ir.functions[index].tests_variant = forktest::variant_test_of_body(block);
+        self.ir.functions[index].value = forktest::ok_value_of_body(block);
+        let params = self.ir.functions[index].params.clone();
+        self.ir.functions[index].passes_arg = forktest::passed_param_of_body(block, &params);
         self.fn_uses.pop();
         self.end_fn(index, body);
         self.self_ty = saved.0;
@@ -824,7 +834,17 @@ impl<'a> Lowerer<'a> {
     fn lower_expr_inner(&mut self, expr: &syn::Expr, out: &mut Vec<Node>) -> Value {
         use syn::Expr as E;
         match expr {
-            E::Call(c) => self.lower_call(c, out),
+            E::Call(c) => {
+                let value = self.lower_call(c, out);
+                if let Some(span) = err_call_span(c).filter(|s| self.error_tails.contains(s)) {
+                    out.push(Node::Return {
+                        span,
+                        error: true,
+                        value: None,
+                    });
+                }
+                value
+            }
             E::MethodCall(m) => self.lower_method(m, out),
             E::Macro(m) => macros::lower_expr_macro(self, &m.mac, out),
             E::Path(p) => self.lower_path_expr(&p.path, out),
@@ -1129,6 +1149,8 @@ impl<'a> Lowerer<'a> {
             body: Block::default(),
             end: Span::default(),
             tests_variant: None,
+            value: None,
+            passes_arg: None,
         });
         self.locals.push(HashMap::new());
         for p in &params {
@@ -1203,11 +1225,22 @@ impl<'a> Lowerer<'a> {
                 }
             }
             let v = self.lower_expr(arg, out);
+            if let Some(c) = v.call {
+                call.arg_calls.push((i as u32, c));
+            }
             if let Some(c) = v.closure.or_else(|| self.fn_item_closure(arg, &v)) {
                 call.closures.push(c);
             }
             if let Some(var) = &v.var {
                 call.arg_vars.push(var.clone());
+            }
+            // `Target::Pipe(Box::new(file))`: a local wrapped on its way in is passed too.
+            if let syn::Expr::Call(inner) = arg {
+                for var in wrapped_locals(inner) {
+                    if self.local(&var).is_some() && !call.arg_vars.contains(&var) {
+                        call.arg_vars.push(self.root_var(&var));
+                    }
+                }
             }
             values.push(v);
         }
@@ -1383,6 +1416,7 @@ impl<'a> Lowerer<'a> {
     fn lower_if(&mut self, i: &syn::ExprIf, out: &mut Vec<Node>) -> Value {
         let mut scrutinee = None;
         let mut cond_subject = None;
+        let mut ok_of = None;
         let test = match &*i.cond {
             syn::Expr::Binary(b) => {
                 let left = self.lower_expr(&b.left, out);
@@ -1393,6 +1427,7 @@ impl<'a> Lowerer<'a> {
                 let value = self.lower_expr(cond, out);
                 if let syn::Expr::Let(l) = cond {
                     scrutinee = self.scrutinee_local(&value, &[&*l.pat], out);
+                    ok_of = value.call.filter(|_| forktest::is_err_pattern(&l.pat));
                 }
                 cond_subject = forktest::subject(&value);
                 forktest::from_condition(cond, &value)
@@ -1416,6 +1451,7 @@ impl<'a> Lowerer<'a> {
                 .as_ref()
                 .and_then(|_| forktest::block_shape(&i.then_branch)),
             alias,
+            ok_of: None,
         }];
         let mut exhaustive = i.else_branch.is_some();
         if let Some((_, e)) = &i.else_branch {
@@ -1429,16 +1465,18 @@ impl<'a> Lowerer<'a> {
                 body,
                 span: span_of(i.if_token.span),
                 alias: None,
+                ok_of,
             });
-        } else if let Some((name, _)) = &scrutinee {
+        } else if scrutinee.is_some() || ok_of.is_some() {
             // The value that did not match is dropped at once.
             arms.push(Arm {
                 test: None,
                 body: Block {
                     nodes: Vec::new(),
-                    locals: vec![name.clone()],
+                    locals: scrutinee.iter().map(|(name, _)| name.clone()).collect(),
                 },
                 span: span_of(i.if_token.span),
+                ok_of,
                 ..Default::default()
             });
             exhaustive = true;
@@ -1468,6 +1506,9 @@ impl<'a> Lowerer<'a> {
         let any_child = sides.contains(&Some(Side::Child));
         let pats: Vec<&syn::Pat> = m.arms.iter().map(|a| &a.pat).collect();
         let scrutinee = self.scrutinee_local(&subject, &pats, out);
+        let failed = subject
+            .call
+            .filter(|_| pats.iter().any(|p| forktest::is_err_pattern(p)));
         let mut arms = Vec::new();
         for (arm, side) in m.arms.iter().zip(sides) {
             let side = match side {
@@ -1505,6 +1546,7 @@ impl<'a> Lowerer<'a> {
                 span: span_of(arm.fat_arrow_token.spans[0]),
                 value,
                 alias,
+                ok_of: failed.filter(|_| !forktest::is_err_pattern(&arm.pat)),
             });
         }
         out.push(Node::Branch(Branch {
@@ -1860,6 +1902,75 @@ fn runtime_attr(attrs: &[syn::Attribute]) -> Option<String> {
 }
 
 /// Locals named in a body's tail expression and `return` expressions.
+/// Locals a constructor (`Some(x)`, `Target::Pipe(x)`) or `Box::new(x)`/`Arc::new(x)` wraps,
+/// through nested ones.
+fn wrapped_locals(c: &syn::ExprCall) -> Vec<String> {
+    let syn::Expr::Path(p) = &*c.func else {
+        return Vec::new();
+    };
+    let segs = path_segs(&p.path);
+    let wraps = segs.last().is_some_and(|s| starts_upper(s))
+        || matches!(
+            segs.iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .as_slice(),
+            [.., "Box" | "Arc" | "Rc", "new"]
+        );
+    if !wraps {
+        return Vec::new();
+    }
+    c.args
+        .iter()
+        .flat_map(|a| match a {
+            syn::Expr::Path(p) if p.path.segments.len() == 1 => {
+                vec![p.path.segments[0].ident.to_string()]
+            }
+            syn::Expr::Call(inner) => wrapped_locals(inner),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+/// The span of `Err` in an `Err(..)` call.
+fn err_call_span(c: &syn::ExprCall) -> Option<Span> {
+    match &*c.func {
+        syn::Expr::Path(p) if p.path.is_ident("Err") => {
+            Some(span_of(p.path.segments[0].ident.span()))
+        }
+        _ => None,
+    }
+}
+
+/// The `Err(..)` calls a block evaluates to as its value, through `if`, `match` and blocks.
+fn error_tails_of_block(block: &syn::Block, out: &mut std::collections::HashSet<Span>) {
+    if let Some(syn::Stmt::Expr(tail, None)) = block.stmts.last() {
+        error_tails_of(tail, out);
+    }
+}
+
+fn error_tails_of(expr: &syn::Expr, out: &mut std::collections::HashSet<Span>) {
+    use syn::Expr as E;
+    match expr {
+        E::Call(c) => out.extend(err_call_span(c)),
+        E::Paren(p) => error_tails_of(&p.expr, out),
+        E::Block(b) => error_tails_of_block(&b.block, out),
+        E::Unsafe(u) => error_tails_of_block(&u.block, out),
+        E::If(i) => {
+            error_tails_of_block(&i.then_branch, out);
+            if let Some((_, e)) = &i.else_branch {
+                error_tails_of(e, out);
+            }
+        }
+        E::Match(m) => {
+            for arm in &m.arms {
+                error_tails_of(&arm.body, out);
+            }
+        }
+        _ => {}
+    }
+}
+
 fn returned_vars(block: &syn::Block) -> Vec<String> {
     let mut v = ReturnVars::default();
     if let Some(syn::Stmt::Expr(tail, None)) = block.stmts.last() {

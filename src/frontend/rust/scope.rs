@@ -42,7 +42,11 @@ impl ModScope {
         let rest = &segs[1..];
         let base = match first.as_str() {
             "crate" => "crate".to_string(),
-            "self" => self.path.clone(),
+            // `extern crate pty;` puts the crate in the module: `use self::pty::..`.
+            "self" => match rest.first().and_then(|n| externs.get(n)) {
+                Some(real) if !self.items.contains(&rest[0]) => return join_rest(real, &rest[1..]),
+                _ => self.path.clone(),
+            },
             "super" => self.parent_path(),
             "" => {
                 return join_rest(
@@ -101,9 +105,11 @@ impl ModScope {
             return vec![first.clone()];
         }
         let mut out: Vec<String> = Vec::new();
-        if segs.len() == 1 {
+        // A glob brings in names; a type's path (`Fork::new` after `use pty::fork::*`) starts
+        // with one too.
+        if segs.len() == 1 || first.starts_with(char::is_uppercase) {
             for glob in &self.globs {
-                out.push(normalize(&format!("{glob}::{first}")));
+                out.push(normalize(&join_rest(&format!("{glob}::{first}"), rest)));
             }
         }
         out.push(normalize(&segs.join("::")));
