@@ -1,7 +1,7 @@
 //! The walk over `/proc/PID/fd` and `fdinfo/`, tolerating fds that close between readdir and
 //! readlink, with one openat per fd relative to the open directories.
 
-use crate::inspect::live::{read_small, ProcRoot};
+use crate::inspect::live::{read_small_with, ProcRoot};
 use crate::inspect::parse::fd::{classify, FdRecord};
 use crate::inspect::parse::fdinfo::parse_fdinfo;
 use std::ffi::CString;
@@ -71,11 +71,12 @@ fn read_one(dirs: &Dirs, fd: i32) -> One {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return One::Vanished,
         Err(e) => return One::Failed(e),
     };
-    let (info, error) = match open_at(&dirs.fdinfo, &name).and_then(read_small) {
-        Ok(text) => (Some(parse_fdinfo(&text)), None),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return One::Vanished,
-        Err(e) => (None, Some(e)),
-    };
+    let (info, error) =
+        match open_at(&dirs.fdinfo, &name).and_then(|f| read_small_with(f, parse_fdinfo)) {
+            Ok(info) => (Some(info), None),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return One::Vanished,
+            Err(e) => (None, Some(e)),
+        };
     let class = classify(&target);
     One::Record(
         FdRecord {

@@ -48,6 +48,7 @@ fn read_stat(root: &ProcRoot, pid: i32) -> Result<Stat, InspectError> {
 /// Inspects `pid`. Errors only when there is no process to report on; every check that cannot
 /// run is listed in `not_checked` instead.
 pub fn inspect(root: &ProcRoot, pid: i32) -> Result<Report, InspectError> {
+    super::without_huge_pages();
     let cat = catalog::get();
     let stat = read_stat(root, pid)?;
     if stat.is_kernel_thread() {
