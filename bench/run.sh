@@ -184,7 +184,7 @@ threads=$(ls "/proc/$target/task" | wc -l)
 open=$(ls "/proc/$target/fd" | wc -l)
 # Exit 1 is the verdict "unsafe" (the threads); 2 would mean no inspection at all.
 if [ "$threads" = 50 ] && [ "$open" -ge 1000 ] && [ "$rc" -le 1 ]; then
-  python3 alternate.py "${INSPECT_RUNS:-10}" "forklint inspect=$FORKLINT inspect --format json $target" "lsof -p=lsof -p $target"
+  python3 alternate.py "${INSPECT_RUNS:-15}" "forklint inspect=$FORKLINT inspect --format json $target" "lsof -p=lsof -p $target"
 else
   echo "inspect: not measured (the process has $threads threads and $open fds; inspect exited $rc, see $OUT/inspect.json)"
 fi

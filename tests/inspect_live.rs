@@ -326,6 +326,11 @@ fn single_threaded_process_without_hazards_is_safe() {
 /// Runs `script` in python3, inspects it once its first line is printed, and hands back its pid,
 /// that line and the report (the process is gone by then).
 fn inspect_python(script: &str) -> (i32, String, Report) {
+    inspect_python_when(script, |_| {})
+}
+
+/// [`inspect_python`], inspecting only once `ready` (given the pid) has returned.
+fn inspect_python_when(script: &str, ready: impl FnOnce(i32)) -> (i32, String, Report) {
     let mut child = Command::new("python3")
         .args(["-c", script])
         .stdin(Stdio::piped())
@@ -337,6 +342,7 @@ fn inspect_python(script: &str) -> (i32, String, Report) {
         .read_line(&mut line)
         .unwrap();
     let pid = child.id() as i32;
+    ready(pid);
     let result = forklint::inspect::inspect(pid);
     let _ = child.kill();
     let _ = child.wait();
@@ -368,22 +374,125 @@ sys.stdin.read()
         Some(format!("127.0.0.1:{port}").as_str())
     );
     assert_eq!(r.verdict, Verdict::Unsafe);
-    // The OS-level name is the process name; the interpreter knows the thread's own name.
+    // The OS-level name is the process name, and the start routine is in the interpreter. No
+    // loaded library's fork handlers could cover the thread, so its Python name cannot change
+    // the verdict: the interpreter is not read, and the report says so.
     let thread = r.threads.iter().find(|t| t.tid != pid).unwrap();
     assert_eq!(thread.name, "python3");
+    assert_eq!(thread.python_name, None, "{thread:?}");
+    assert_eq!(thread.attributed_by.as_deref(), Some("start_routine"));
     assert!(
-        thread
-            .python_name
-            .as_deref()
-            .is_some_and(|n| n.starts_with("Thread-")),
-        "{thread:?}"
+        r.not_checked
+            .iter()
+            .any(|n| n.check == "python-threads" && n.reason.contains("cannot change the verdict")),
+        "{:?}",
+        r.not_checked
     );
-    let fl001 = r.findings.iter().find(|f| f.rule == "FL001").unwrap();
+    let fl001 = fl001(&r);
+    assert_eq!(fl001.severity, forklint::diagnostic::Severity::Error);
     assert!(
-        fl001.message.contains("Python threading.Thread"),
+        fl001.message.contains("CPython thread"),
         "{}",
         fl001.message
     );
+}
+
+fn fl001(r: &Report) -> &forklint::diagnostic::Finding {
+    r.findings
+        .iter()
+        .find(|f| f.rule == "FL001")
+        .unwrap_or_else(|| panic!("no FL001 in {:?}", r.findings))
+}
+
+/// When a loaded library's fork handlers cover the threads its catalogue pattern names (here a
+/// stand-in for PyMongo 4.3+: an extension under `pymongo/` beside a `pymongo-4.5.0.dist-info`),
+/// a Python name can change the verdict, so the interpreter is read: the thread named like
+/// PyMongo's monitors is covered, the other one is not.
+#[test]
+fn python_names_are_read_when_a_fork_handler_could_cover_the_thread() {
+    let script = r#"
+import ctypes, os, shutil, sys, tempfile, threading, time, _ctypes
+site = tempfile.mkdtemp()
+os.makedirs(os.path.join(site, "pymongo"))
+os.makedirs(os.path.join(site, "pymongo-4.5.0.dist-info"))
+ext = os.path.join(site, "pymongo", "_cmessage.cpython-311-x86_64-linux-gnu.so")
+shutil.copy(_ctypes.__file__, ext)
+ctypes.CDLL(ext)
+threading.Thread(target=time.sleep, args=(600,), name="pymongo_kill_cursors_thread", daemon=True).start()
+threading.Thread(target=time.sleep, args=(600,), name="ledger", daemon=True).start()
+print(site, flush=True)
+sys.stdin.read()
+"#;
+    let (pid, line, r) = inspect_python(script);
+    let _ = std::fs::remove_dir_all(line.trim());
+    let name_of = |python: &str| {
+        r.threads
+            .iter()
+            .find(|t| t.python_name.as_deref() == Some(python))
+            .unwrap_or_else(|| panic!("no thread {python:?} in {:?}", r.threads))
+    };
+    let monitor = name_of("pymongo_kill_cursors_thread");
+    assert_eq!(monitor.library.as_deref(), Some("pymongo"));
+    assert_ne!(monitor.tid, pid);
+    assert_eq!(name_of("ledger").library, None);
+    assert!(
+        r.libraries
+            .iter()
+            .any(|l| l.matched == "pymongo" && l.atfork),
+        "{:?}",
+        r.libraries
+    );
+    let message = &fl001(&r).message;
+    assert!(message.contains("no fork handler covers 1:"), "{message}");
+    assert_eq!(r.verdict, Verdict::Unsafe);
+}
+
+/// A thread blocked waiting for a file lock is seen in its syscall line, and only then is
+/// /proc/locks read: the lock it waits for is listed as waited for, not held (no FL004).
+#[test]
+fn a_thread_waiting_for_a_lock_is_reported_as_waiting() {
+    use std::os::fd::AsRawFd;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.pid");
+    let held = std::fs::File::create(&path).unwrap();
+    // SAFETY: a valid open fd; LOCK_NB so the test never blocks.
+    let rc = unsafe { libc::flock(held.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    assert_eq!(rc, 0, "take the lock");
+    let script = format!(
+        r#"
+import fcntl, sys, threading
+f = open({path:?}, "r+")
+threading.Thread(target=fcntl.flock, args=(f.fileno(), fcntl.LOCK_EX), daemon=True).start()
+print(f.fileno(), flush=True)
+sys.stdin.read()
+"#,
+        path = path.to_str().unwrap()
+    );
+    // The thread is waiting once the kernel lists it behind the lock.
+    let (_, line, r) = inspect_python_when(&script, |pid| {
+        let waiter = format!("-> FLOCK  ADVISORY  WRITE {pid} ");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !std::fs::read_to_string("/proc/locks").is_ok_and(|t| t.contains(&waiter)) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the thread never blocked"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    });
+    let fd: i32 = line.trim().parse().expect("fd");
+    let waiting: Vec<_> = r.locks.iter().filter(|l| l.waiting).collect();
+    assert_eq!(waiting.len(), 1, "{:?}", r.locks);
+    assert_eq!(
+        (waiting[0].kind.as_str(), waiting[0].fd),
+        ("flock", Some(fd))
+    );
+    assert!(
+        r.findings.iter().all(|f| f.rule != "FL004"),
+        "{:?}",
+        r.findings
+    );
+    drop(held);
 }
 
 /// A Python thread that names itself at the OS level (as CPython 3.14 does for every
@@ -414,12 +523,8 @@ sys.stdin.read()
         r.threads
     );
     assert_eq!(r.verdict, Verdict::Unsafe);
-    let fl001 = r.findings.iter().find(|f| f.rule == "FL001").unwrap();
-    assert!(
-        fl001.message.contains("ledger-flusher"),
-        "{}",
-        fl001.message
-    );
+    let message = &fl001(&r).message;
+    assert!(message.contains("ledger-flusher"), "{message}");
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 use crate::diagnostic::{Finding, Location, Related, Severity};
 use crate::inspect::catalog::{self, Catalog, Remedy};
-use crate::inspect::model::{Fd, PeerScope, Report, Verdict};
+use crate::inspect::model::{EnvVar, Fd, Library, PeerScope, Report, Verdict};
 use crate::rules::RuleId;
 use std::collections::BTreeMap;
 
@@ -90,29 +90,38 @@ fn already_applied(report: &Report, alternative: &str) -> bool {
 }
 
 fn env_value<'a>(report: &'a Report, name: &str) -> Option<&'a str> {
-    report
-        .environment
+    env_in(&report.environment, name)
+}
+
+fn env_in<'a>(environment: &'a [EnvVar], name: &str) -> Option<&'a str> {
+    environment
         .iter()
         .find(|e| e.name == name)
         .map(|e| e.value.as_str())
 }
 
-/// A library whose fork handlers make its hazard harmless for the child, and the launcher did
-/// not switch that behaviour off.
 fn mitigated(report: &Report, cat: &Catalog, key: &str) -> bool {
+    mitigated_in(cat, &report.libraries, &report.environment, key)
+}
+
+/// A library whose fork handlers make its hazard harmless for the child, and the launcher did
+/// not switch that behaviour off. Only a thread tied to such a library can be covered: for every
+/// other thread, who started it cannot change the verdict.
+pub fn mitigated_in(
+    cat: &Catalog,
+    libraries: &[Library],
+    environment: &[EnvVar],
+    key: &str,
+) -> bool {
     let Some(entry) = cat.library(key) else {
         return false;
     };
     if let Some(var) = &entry.atfork_unless_env {
-        if env_value(report, var).is_some() {
+        if env_in(environment, var).is_some() {
             return false;
         }
     }
-    entry.atfork_mitigates
-        && report
-            .libraries
-            .iter()
-            .any(|l| l.matched == key && l.atfork)
+    entry.atfork_mitigates && libraries.iter().any(|l| l.matched == key && l.atfork)
 }
 
 fn threads_finding(report: &Report, cat: &Catalog) -> Option<Finding> {

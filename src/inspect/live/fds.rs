@@ -1,13 +1,12 @@
 //! The walk over `/proc/PID/fd` and `fdinfo/`, tolerating fds that close between readdir and
 //! readlink, with one openat per fd relative to the open directories.
 
-use crate::inspect::live::ProcRoot;
+use crate::inspect::live::{read_small_with, ProcRoot};
 use crate::inspect::parse::fd::{classify, FdRecord};
 use crate::inspect::parse::fdinfo::parse_fdinfo;
-use rayon::prelude::*;
 use std::ffi::CString;
 use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::os::fd::{AsRawFd, FromRawFd};
 
 /// What reading one fd gave: a record, nothing (it closed meanwhile), or a failure.
@@ -64,30 +63,6 @@ fn open_at(dir: &File, name: &CString) -> io::Result<File> {
     Ok(unsafe { File::from_raw_fd(raw) })
 }
 
-/// Reads a small proc file with as few syscalls as possible: `read_to_string` would add a
-/// statx, an lseek and an extra read per file, a third of an inspection's time. The kernel
-/// produces fdinfo in one go, so a short read means the end.
-fn read_small(mut file: File) -> io::Result<String> {
-    let mut buf = vec![0u8; 4096];
-    let mut len = 0;
-    loop {
-        match file.read(&mut buf[len..]) {
-            Ok(0) => break,
-            Ok(n) => {
-                len += n;
-                if len < buf.len() {
-                    break;
-                }
-                buf.resize(buf.len() * 2, 0);
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    buf.truncate(len);
-    Ok(String::from_utf8_lossy(&buf).into_owned())
-}
-
 fn read_one(dirs: &Dirs, fd: i32) -> One {
     let name = name_of(fd);
     let target = match readlink_at(&dirs.fd, &name) {
@@ -96,11 +71,12 @@ fn read_one(dirs: &Dirs, fd: i32) -> One {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return One::Vanished,
         Err(e) => return One::Failed(e),
     };
-    let (info, error) = match open_at(&dirs.fdinfo, &name).and_then(read_small) {
-        Ok(text) => (Some(parse_fdinfo(&text)), None),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return One::Vanished,
-        Err(e) => (None, Some(e)),
-    };
+    let (info, error) =
+        match open_at(&dirs.fdinfo, &name).and_then(|f| read_small_with(f, parse_fdinfo)) {
+            Ok(info) => (Some(info), None),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return One::Vanished,
+            Err(e) => (None, Some(e)),
+        };
     let class = classify(&target);
     One::Record(
         FdRecord {
@@ -126,13 +102,7 @@ pub fn read_fds(root: &ProcRoot, pid: i32) -> io::Result<(Vec<FdRecord>, Option<
         Ok(fdinfo) => Dirs { fd: fd_dir, fdinfo },
         Err(e) => return Err(e),
     };
-    let dirs = &dirs;
-    // Three syscalls per fd dominate an inspection; they spread well over the cores.
-    let results: Vec<One> = if numbers.len() >= PARALLEL_FROM {
-        numbers.par_iter().map(|&fd| read_one(dirs, fd)).collect()
-    } else {
-        numbers.iter().map(|&fd| read_one(dirs, fd)).collect()
-    };
+    let results = read_all(&dirs, &numbers)?;
     let mut records = Vec::with_capacity(results.len());
     let mut fdinfo_error = None;
     for result in results {
@@ -150,5 +120,35 @@ pub fn read_fds(root: &ProcRoot, pid: i32) -> io::Result<(Vec<FdRecord>, Option<
     Ok((records, fdinfo_error))
 }
 
-/// Below this many fds, starting worker threads costs more than it saves.
+/// Below this many fds, starting a thread costs more than it saves.
 const PARALLEL_FROM: usize = 64;
+
+/// More threads than this only queue on the same per-process locks in the kernel.
+const MAX_WORKERS: usize = 4;
+
+/// Reads `numbers` in order. Four syscalls per fd dominate an inspection, and they spread well
+/// over the cores: each core takes one contiguous share on a plain scoped thread (a pool's idle
+/// workers would spin on a CPU the rest of the inspection wants).
+fn read_all(dirs: &Dirs, numbers: &[i32]) -> io::Result<Vec<One>> {
+    let workers = if numbers.len() >= PARALLEL_FROM {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_WORKERS))
+    } else {
+        1
+    };
+    let share = numbers.len().div_ceil(workers).max(1);
+    let read = |part: &[i32]| -> Vec<One> { part.iter().map(|&fd| read_one(dirs, fd)).collect() };
+    std::thread::scope(|scope| {
+        let mut parts = numbers.chunks(share);
+        let first = parts.next().unwrap_or_default();
+        let others: Vec<_> = parts.map(|part| scope.spawn(move || read(part))).collect();
+        let mut results = read(first);
+        for other in others {
+            results.extend(
+                other
+                    .join()
+                    .map_err(|_| io::Error::other("a thread reading the fds failed"))?,
+            );
+        }
+        Ok(results)
+    })
+}

@@ -3,6 +3,7 @@
 
 use crate::inspect::catalog::{self, Catalog};
 use crate::inspect::elf;
+use crate::inspect::live::syscalls::{self, TaskSyscalls};
 use crate::inspect::live::{fds, peers, python, sockets, stacks, tasks, ProcRoot};
 use crate::inspect::model::*;
 use crate::inspect::parse::fd::FdRecord;
@@ -47,6 +48,7 @@ fn read_stat(root: &ProcRoot, pid: i32) -> Result<Stat, InspectError> {
 /// Inspects `pid`. Errors only when there is no process to report on; every check that cannot
 /// run is listed in `not_checked` instead.
 pub fn inspect(root: &ProcRoot, pid: i32) -> Result<Report, InspectError> {
+    super::without_huge_pages();
     let cat = catalog::get();
     let stat = read_stat(root, pid)?;
     if stat.is_kernel_thread() {
@@ -61,6 +63,13 @@ pub fn inspect(root: &ProcRoot, pid: i32) -> Result<Report, InspectError> {
             name: stat.comm,
         });
     }
+    // The fd walk is most of an inspection and needs nothing read before it: it starts now and
+    // runs while this thread reads the threads, maps, libraries and environment.
+    let fd_walk = {
+        let root = root.clone();
+        std::thread::spawn(move || fds::read_fds(&root, pid))
+    };
+
     let mut not_checked = Vec::new();
     let mut skip = |check: &str, why: String| {
         not_checked.push(NotChecked {
@@ -110,32 +119,67 @@ pub fn inspect(root: &ProcRoot, pid: i32) -> Result<Report, InspectError> {
         }
     };
 
-    // Two reads wait on something other than this process's own work: the first read of
-    // /proc/locks in a process sleeps for milliseconds in the kernel, and CPython's thread names
-    // need py-spy to parse libpython. Both start now, on their own threads, and are joined where
-    // their results are used, so they overlap the fd walk instead of adding to it.
-    let proc_locks = {
-        let path = root.path("locks");
-        std::thread::spawn(move || std::fs::read_to_string(path))
-    };
     let maps = std::fs::read_to_string(root.pid(pid, "maps"));
     let regions = maps.as_deref().map(parse_regions).unwrap_or_default();
     let runtime = match &maps {
         Ok(_) => runtime_of(root, pid, cat, executable.as_deref(), &regions),
         Err(_) => None,
     };
-    let mut threads = threads;
-    let origins_error = match &maps {
-        Ok(_) => attribute_threads(root, pid, cat, &regions, &mut threads),
-        Err(_) => None,
+    let (libraries, executable_imports) = match &maps {
+        Ok(text) => {
+            let libs = build_libraries(root, pid, cat, text, &mut skip);
+            let imports = executable_imports(root, pid, &mut skip);
+            (libs, imports)
+        }
+        Err(e) => {
+            skip("libraries", reason(e));
+            (Vec::new(), Vec::new())
+        }
     };
-    let wants_python_names =
-        runtime.as_deref() == Some("python") && root.is_live() && threads.len() > 1;
+    let environment = match std::fs::read(root.pid(pid, "environ")) {
+        Ok(bytes) => environment(cat, &bytes),
+        Err(e) => {
+            skip("environment", reason(&e));
+            Vec::new()
+        }
+    };
+
+    let mut threads = threads;
+    let tids: Vec<i32> = threads.iter().map(|t| t.tid).filter(|t| *t > 0).collect();
+    let mut syscalls = syscalls::read(root, pid, &tids);
+    // Threads counted but not listed were not looked at.
+    syscalls.complete &= tids.len() == threads.len();
+
+    if let Some(e) = match &maps {
+        Ok(_) => attribute_threads(root, pid, cat, &regions, &syscalls, &mut threads),
+        Err(_) => None,
+    } {
+        skip(
+            "thread-origins",
+            format!("which library started each thread: {}", reason(&e)),
+        );
+    }
+
+    // The first read of /proc/locks in a while sleeps in the kernel for a grace period
+    // (milliseconds), and fdinfo already lists every lock held through this process's open
+    // files. /proc/locks adds the lock a thread is waiting for, and locks by pid when fdinfo
+    // cannot be read: it is read when a thread is blocked in a lock call (or that is unknown),
+    // on its own thread so that it overlaps the fd walk.
+    let waiting = syscalls.waiting_for_a_lock() != Some(false);
+    let proc_locks = waiting.then(|| {
+        let path = root.path("locks");
+        std::thread::spawn(move || std::fs::read_to_string(path))
+    });
+
     // A Python name can only tell more about a thread no library has claimed by its start
     // routine and whose OS name says nothing (it is the process name, or unknown): CPython 3.14
-    // and later give each threading.Thread its name at the OS level, and the catalogue's
-    // patterns are written for names cut to 15 bytes. The interpreter is read only when such a
-    // thread exists.
+    // and later give each threading.Thread its name at the OS level. And it can only change the
+    // verdict when it ties the thread to a loaded library whose fork handlers cover it (the
+    // catalogue's `pymongo_*`); for any other thread, alive is unsafe whatever its name. Reading
+    // the names means parsing the interpreter's binary (py-spy), so it is done only then, on its
+    // own thread while the fds are still being walked.
+    let wants_python_names =
+        runtime.as_deref() == Some("python") && root.is_live() && threads.len() > 1;
     let process_name = threads
         .iter()
         .find(|t| t.tid == pid)
@@ -143,22 +187,35 @@ pub fn inspect(root: &ProcRoot, pid: i32) -> Result<Report, InspectError> {
     let unclaimed = threads
         .iter()
         .any(|t| t.tid != pid && t.library.is_none() && (t.name == process_name || t.name == "?"));
-    let python_names = (wants_python_names && unclaimed && threads.len() <= stack::MAX_THREADS)
+    let names_matter = python_names_matter(cat, &libraries, &environment);
+    if wants_python_names && unclaimed && !names_matter {
+        skip(
+            "python-threads",
+            "CPython's thread names were not read: no loaded library's fork handlers cover Python threads, so their names cannot change the verdict".into(),
+        );
+    }
+    let wants_python_names = wants_python_names && unclaimed && names_matter;
+    let python_names = (wants_python_names && threads.len() <= stack::MAX_THREADS)
         .then(|| std::thread::spawn(move || python::thread_names(pid)));
 
-    let (fd_records, fds_ok) = match fds::read_fds(root, pid) {
+    let walked = fd_walk
+        .join()
+        .unwrap_or_else(|_| Err(io::Error::other("the thread reading the fds failed")));
+
+    let (fd_records, fds_ok, fdinfo_whole) = match walked {
         Ok((records, fdinfo_err)) => {
+            let whole = fdinfo_err.is_none();
             if let Some(e) = fdinfo_err {
                 skip(
                     "fdinfo",
                     format!("close-on-exec flags and fd locks: {}", reason(&e)),
                 );
             }
-            (records, true)
+            (records, true, whole)
         }
         Err(e) => {
             skip("fds", reason(&e));
-            (Vec::new(), false)
+            (Vec::new(), false, false)
         }
     };
     if !fds_ok {
@@ -177,28 +234,25 @@ pub fn inspect(root: &ProcRoot, pid: i32) -> Result<Report, InspectError> {
         None
     };
     let fds = build_fds(root, (pid, &stat), cat, &fd_records, socket_index.as_ref());
-    let proc_locks = proc_locks
-        .join()
-        .unwrap_or_else(|_| Err(io::Error::other("the reading thread failed")));
-    let locks = build_locks(pid, &fd_records, fds_ok, proc_locks, &mut skip);
 
-    let (libraries, executable_imports) = match &maps {
-        Ok(text) => {
-            let libs = build_libraries(root, pid, cat, text, &mut skip);
-            let imports = executable_imports(root, pid, &mut skip);
-            (libs, imports)
-        }
-        Err(e) => {
-            skip("libraries", reason(e));
-            (Vec::new(), Vec::new())
-        }
+    let proc_locks = match proc_locks {
+        Some(reading) => Some(
+            reading
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("the reading thread failed"))),
+        ),
+        // Without fdinfo, /proc/locks is the only place a held lock shows (by pid).
+        None if !fdinfo_whole => Some(std::fs::read_to_string(root.path("locks"))),
+        None => None,
     };
-    if let Some(e) = origins_error {
-        skip(
-            "thread-origins",
-            format!("which library started each thread: {}", reason(&e)),
-        );
-    }
+    let locks = build_locks(
+        pid,
+        &fd_records,
+        (fds_ok, fdinfo_whole),
+        proc_locks,
+        &mut skip,
+    );
+
     if let Some(names) = python_names {
         let names = names
             .join()
@@ -213,14 +267,6 @@ pub fn inspect(root: &ProcRoot, pid: i32) -> Result<Report, InspectError> {
             ),
         );
     }
-
-    let environment = match std::fs::read(root.pid(pid, "environ")) {
-        Ok(bytes) => environment(cat, &bytes),
-        Err(e) => {
-            skip("environment", reason(&e));
-            Vec::new()
-        }
-    };
 
     // The pid must still name the process we started reading: same start time.
     match read_stat(root, pid) {
@@ -438,12 +484,14 @@ fn link_sockets(
     }
 }
 
-/// `proc_locks` is what reading `/proc/locks` gave.
+/// The held locks come from fdinfo when every fd's could be read (`fdinfo_whole`); `proc_locks`,
+/// what reading `/proc/locks` gave when it was read, adds the locks being waited for, and the held
+/// ones by pid when fdinfo is missing.
 fn build_locks(
     pid: i32,
     records: &[FdRecord],
-    fds_ok: bool,
-    proc_locks: io::Result<String>,
+    (fds_ok, fdinfo_whole): (bool, bool),
+    proc_locks: Option<io::Result<String>>,
     skip: &mut impl FnMut(&str, String),
 ) -> Vec<Lock> {
     let mut locks: Vec<(LockLine, Option<&FdRecord>)> = Vec::new();
@@ -455,12 +503,13 @@ fn build_locks(
         }
     }
     match proc_locks {
-        Ok(text) => {
+        None => {}
+        Some(Ok(text)) => {
             for line in parse_proc_locks(&text) {
                 if line.pid != Some(pid) {
                     continue;
                 }
-                if !line.waiter && locks.iter().any(|(l, _)| l.same_lock(&line)) {
+                if !line.waiter && (fdinfo_whole || locks.iter().any(|(l, _)| l.same_lock(&line))) {
                     continue;
                 }
                 // Attribute by inode to an fd when exactly one of them has that file open.
@@ -474,7 +523,7 @@ fn build_locks(
                 locks.push((line, fd));
             }
         }
-        Err(e) => skip("locks", format!("/proc/locks: {}", reason(&e))),
+        Some(Err(e)) => skip("locks", format!("/proc/locks: {}", reason(&e))),
     }
     if !fds_ok {
         skip(
@@ -562,6 +611,7 @@ fn attribute_threads(
     pid: i32,
     cat: &Catalog,
     regions: &[Region],
+    syscalls: &TaskSyscalls,
     threads: &mut [Thread],
 ) -> Option<io::Error> {
     let tids: Vec<i32> = threads
@@ -572,7 +622,12 @@ fn attribute_threads(
     if tids.is_empty() {
         return None;
     }
-    let (origins, error) = stacks::thread_origins(root, pid, &tids, regions);
+    let (origins, error) = stacks::thread_origins(root, pid, &tids, syscalls, regions);
+    let error = syscalls
+        .error
+        .as_ref()
+        .map(|e| io::Error::new(e.kind(), e.to_string()))
+        .or(error);
     for t in threads.iter_mut() {
         let Some(path) = origins.get(&t.tid) else {
             continue;
@@ -582,10 +637,7 @@ fn attribute_threads(
             t.owner = Some(lib.name.clone());
             t.library = Some(lib.key.clone());
         } else if let Some(rt) = cat.runtime_of_object(path) {
-            t.owner = Some(format!(
-                "a {} thread (threading or _thread; its Python name is not visible from outside)",
-                rt.name
-            ));
+            t.owner = Some(format!("a {} thread (threading or _thread)", rt.name));
             t.library = None;
         } else if t.owner.is_none() || t.attributed_by.as_deref() != Some("name") {
             t.owner = Some(format!("started by {base}"));
@@ -596,6 +648,15 @@ fn attribute_threads(
         t.attributed_by = Some("start_routine".into());
     }
     error
+}
+
+/// Whether a Python name could tie a thread to a loaded library whose fork handlers cover it:
+/// the only way a thread's name changes the verdict.
+fn python_names_matter(cat: &Catalog, libraries: &[Library], environment: &[EnvVar]) -> bool {
+    cat.thread
+        .iter()
+        .filter_map(|p| p.library.as_deref())
+        .any(|key| verdict::mitigated_in(cat, libraries, environment, key))
 }
 
 /// Gives CPython threads the Python names py-spy read (`names`), and through the catalogue's

@@ -1,21 +1,21 @@
-//! Reads each thread's stack pointer and the top of its stack mapping, for
+//! Reads the top of each thread's stack mapping, at the stack pointer its syscall line gave, for
 //! [`crate::inspect::parse::stack`] to name the object that started it.
 
+use crate::inspect::live::syscalls::TaskSyscalls;
 use crate::inspect::live::ProcRoot;
 use crate::inspect::parse::maps::{region_at, Region};
-use crate::inspect::parse::stack::{
-    parse_syscall_sp, start_object, MAX_THREADS, RUNNING_RETRIES, STACK_TOP_BYTES,
-};
+use crate::inspect::parse::stack::{start_object, STACK_TOP_BYTES};
 use std::collections::HashMap;
 use std::io;
 use std::os::unix::fs::FileExt;
 
-/// The object that started each of `tids` (at most [`MAX_THREADS`]), and the first error
+/// The object that started each of `tids` whose stack pointer is known, and the first error
 /// that stopped a read (permission denied: no attribution at all).
 pub fn thread_origins(
     root: &ProcRoot,
     pid: i32,
     tids: &[i32],
+    syscalls: &TaskSyscalls,
     regions: &[Region],
 ) -> (HashMap<i32, String>, Option<io::Error>) {
     let mut found = HashMap::new();
@@ -24,28 +24,11 @@ pub fn thread_origins(
         Err(e) => return (found, Some(e)),
     };
     let mut first_error = None;
-    let mut retries = RUNNING_RETRIES;
-    for &tid in tids.iter().take(MAX_THREADS) {
-        let sp = loop {
-            match std::fs::read_to_string(root.pid(pid, &format!("task/{tid}/syscall"))) {
-                Ok(text) => match parse_syscall_sp(&text) {
-                    // On a CPU or waiting for one: pool workers spin a moment before they
-                    // sleep, so look again shortly.
-                    None if retries > 0 => {
-                        retries -= 1;
-                        std::thread::sleep(std::time::Duration::from_millis(5));
-                    }
-                    sp => break sp,
-                },
-                // Exited meanwhile: nothing to attribute.
-                Err(e) if e.kind() == io::ErrorKind::NotFound => break None,
-                Err(e) => {
-                    first_error.get_or_insert(e);
-                    break None;
-                }
-            }
-        };
-        let Some(stack) = sp.and_then(|sp| region_at(regions, sp)) else {
+    for &tid in tids {
+        let Some(stack) = syscalls
+            .stack_pointer(tid)
+            .and_then(|sp| region_at(regions, sp))
+        else {
             continue;
         };
         let from = stack.end.saturating_sub(STACK_TOP_BYTES).max(stack.start);

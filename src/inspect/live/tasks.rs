@@ -1,6 +1,6 @@
 //! The walk over `/proc/PID/task`: each thread's name and state.
 
-use crate::inspect::live::ProcRoot;
+use crate::inspect::live::{read_small_file, ProcRoot};
 use crate::inspect::model::Thread;
 use crate::inspect::parse::proc::parse_stat;
 use std::io;
@@ -18,7 +18,7 @@ pub fn threads(root: &ProcRoot, pid: i32) -> io::Result<Vec<Thread>> {
         else {
             continue;
         };
-        let text = match std::fs::read_to_string(root.pid(pid, &format!("task/{tid}/stat"))) {
+        let text = match read_small_file(&root.pid(pid, &format!("task/{tid}/stat"))) {
             Ok(t) => t,
             Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
             Err(e) if is_esrch(&e) => continue,

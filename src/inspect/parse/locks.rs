@@ -129,6 +129,22 @@ pub fn parse_proc_locks(text: &str) -> Vec<LockLine> {
     text.lines().filter_map(parse_lock_line).collect()
 }
 
+/// The system calls in which a thread blocks waiting for a file lock, by this architecture's
+/// numbers: `fcntl` (F_SETLKW, F_OFD_SETLKW, and `lockf`, which is built on it) and `flock`.
+/// None where the list is not known to be whole (32-bit targets also have `fcntl64`).
+pub fn lock_wait_calls() -> Option<&'static [i64]> {
+    #[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+    {
+        // c_long is i64 on these targets.
+        const CALLS: [i64; 2] = [libc::SYS_fcntl, libc::SYS_flock];
+        Some(&CALLS)
+    }
+    #[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+    {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

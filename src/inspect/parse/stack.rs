@@ -33,6 +33,16 @@ pub fn parse_syscall_sp(text: &str) -> Option<u64> {
     u64::from_str_radix(sp.strip_prefix("0x")?, 16).ok()
 }
 
+/// The system call a thread is blocked in, from the same line: its number (decimal, the
+/// architecture's own), or None when it runs or is blocked outside a system call (`-1`).
+pub fn parse_syscall_nr(text: &str) -> Option<i64> {
+    text.split_whitespace()
+        .next()?
+        .parse::<i64>()
+        .ok()
+        .filter(|nr| *nr >= 0)
+}
+
 /// Objects whose code is on every thread's stack whoever created it.
 fn is_runtime_glue(path: &str) -> bool {
     let base = path.rsplit('/').next().unwrap_or(path);
@@ -78,6 +88,10 @@ mod tests {
         assert_eq!(parse_syscall_sp("-1 0x7ffd10 0x7f00\n"), Some(0x7ffd10));
         assert_eq!(parse_syscall_sp("running\n"), None);
         assert_eq!(parse_syscall_sp(""), None);
+        assert_eq!(parse_syscall_nr(blocked), Some(202));
+        assert_eq!(parse_syscall_nr("-1 0x7ffd10 0x7f00\n"), None);
+        assert_eq!(parse_syscall_nr("running\n"), None);
+        assert_eq!(parse_syscall_nr(""), None);
     }
 
     #[test]
