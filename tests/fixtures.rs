@@ -205,6 +205,12 @@ fn a_library_fork_reached_only_from_tests_gives_warnings() {
     };
     assert_eq!(at(6), Some(Severity::Error));
     assert_eq!(at(12), Some(Severity::Warning));
+    // A test reaches the first fork as well: the message still leads with the program's thread.
+    let first = found
+        .iter()
+        .find(|f| f.location.as_ref().is_some_and(|l| l.line == 6))
+        .unwrap();
+    assert!(!first.message.contains("libtest"), "{}", first.message);
 }
 
 #[test]

@@ -256,12 +256,13 @@ impl<'p> Findings<'p> {
     /// FL005 at each call of the child's own code that is not async-signal-safe, when the
     /// parent may be multithreaded: whether or not the child goes on afterwards.
     fn unsafe_calls_in_child(&mut self, rec: &ForkRec) {
-        let Some(first) = rec
-            .live
-            .live
-            .values()
-            .find(|h| h.effect == Effect::StartsThread)
-        else {
+        let threads = self.program_first(
+            rec.live
+                .live
+                .values()
+                .filter(|h| h.effect == Effect::StartsThread),
+        );
+        let Some(&first) = threads.first() else {
             return;
         };
         // After `daemon()` the child is the rest of the program: FL001 says it all.
@@ -313,24 +314,32 @@ impl<'p> Findings<'p> {
     /// alive at it is libtest's or was started by a test, bench or example before it called the
     /// library (alive only in that binary).
     fn test_level(&self, rec: &ForkRec) -> bool {
-        let harness: Vec<&str> = self
-            .prog
-            .catalog
-            .by_path(crate::ir::TEST_HARNESS)
-            .into_iter()
-            .map(|i| self.prog.catalog.apis[i].label.as_str())
-            .collect();
         let mut threads = rec
             .live
             .live
             .values()
             .filter(|h| h.effect == Effect::StartsThread)
             .peekable();
-        rec.in_test
-            || (threads.peek().is_some()
-                && threads.all(|h| {
-                    harness.contains(&h.label.as_ref()) || self.prog.own_binary(h.site.file)
-                }))
+        rec.in_test || (threads.peek().is_some() && threads.all(|h| self.test_thread(h)))
+    }
+
+    /// A thread that only a test binary has: libtest's own, or one a test, bench or example
+    /// started before it called the library.
+    fn test_thread(&self, hazard: &Hazard) -> bool {
+        let catalog = &self.prog.catalog;
+        catalog
+            .by_path(crate::ir::TEST_HARNESS)
+            .into_iter()
+            .any(|i| *catalog.apis[i].label == *hazard.label)
+            || self.prog.own_binary(hazard.site.file)
+    }
+
+    /// The hazards to name, the program's own before those only a test binary has, so a
+    /// message leads with the cause that matters in production.
+    fn program_first<'h>(&self, hazards: impl IntoIterator<Item = &'h Hazard>) -> Vec<&'h Hazard> {
+        let mut hazards: Vec<&Hazard> = hazards.into_iter().collect();
+        hazards.sort_by_key(|h| self.test_thread(h));
+        hazards
     }
 
     /// FL006: the child leaves through `exit`.
@@ -464,6 +473,7 @@ impl<'p> Findings<'p> {
 
     /// FL001-FL004, FL007: what was alive at a fork whose child it matters to.
     fn hazards_at_fork(&mut self, rule: RuleId, rec: &ForkRec, hazards: &[&Hazard]) {
+        let hazards = self.program_first(hazards.iter().copied());
         let first = hazards[0];
         let more = match hazards.len() {
             1 => String::new(),
