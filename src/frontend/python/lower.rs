@@ -169,6 +169,9 @@ pub struct Lowerer<'s> {
     /// The `finally:` bodies around the statement being lowered, outermost first: a `return`
     /// or `raise` runs them on its way out.
     finally: Vec<Vec<ast::Stmt>>,
+    /// How many `try:` bodies with handlers enclose the statement: an exception raised there
+    /// is caught before it leaves the function.
+    handled: usize,
     discarded: usize,
     /// A flag the function being lowered tests more than once and never assigns, with the
     /// value assumed in this copy of its body.
@@ -196,6 +199,43 @@ fn str_lit(e: &Expr) -> Option<&str> {
     match e {
         Expr::StringLiteral(s) => Some(s.value.to_str()),
         _ => None,
+    }
+}
+
+/// The method name a call on a value of unknown type is looked up by: `x.to(device)` moves
+/// tensors or modules to an accelerator (initialising CUDA) when its device argument names one
+/// (a `"cuda…"` string, `torch.device("cuda…")`, or a name/attribute that says device, cuda or
+/// gpu); `x.to(torch.float16)` or `x.to("cpu")` does not.
+fn method_key<'a>(name: &'a str, c: &ast::ExprCall) -> std::borrow::Cow<'a, str> {
+    let device = c.arguments.args.first().or_else(|| {
+        c.arguments
+            .keywords
+            .iter()
+            .find(|k| k.arg.as_ref().is_some_and(|a| a.id.as_str() == "device"))
+            .map(|k| &k.value)
+    });
+    match device {
+        Some(arg) if name == "to" && names_accelerator(arg) => format!("{name}@device").into(),
+        _ => name.into(),
+    }
+}
+
+fn names_accelerator(e: &Expr) -> bool {
+    let said = |text: &str| {
+        let t = text.to_ascii_lowercase();
+        ["device", "cuda", "gpu"].iter().any(|w| t.contains(w))
+    };
+    match e {
+        Expr::StringLiteral(s) => s.value.to_str().starts_with("cuda"),
+        Expr::Name(n) => said(n.id.as_str()),
+        Expr::Attribute(a) => said(a.attr.id.as_str()),
+        Expr::Call(c) => match &*c.func {
+            Expr::Attribute(a) if a.attr.id.as_str() == "device" => {
+                c.arguments.args.first().is_some_and(names_accelerator)
+            }
+            _ => false,
+        },
+        _ => false,
     }
 }
 
@@ -427,6 +467,7 @@ impl<'s> Lowerer<'s> {
             main_body: Vec::new(),
             main_span: None,
             finally: Vec::new(),
+            handled: 0,
             discarded: 0,
             assume: None,
             rebound: HashSet::new(),
@@ -1130,6 +1171,19 @@ impl<'s> Lowerer<'s> {
                 }
             }
             Stmt::Assign(a) => {
+                // `except ImportError: pty = None`: the stand-in for an optional module that is
+                // missing; where it is present, the name is the module and its calls resolve.
+                let imported = |t: &Expr| {
+                    name_of(t)
+                        .and_then(|n| self.module.get(n))
+                        .is_some_and(|v| v.path.is_some() && v.var.is_none())
+                };
+                if self.scopes.is_empty()
+                    && a.value.is_none_literal_expr()
+                    && a.targets.iter().all(imported)
+                {
+                    return;
+                }
                 let value = self.lower_expr(&a.value, out);
                 for t in &a.targets {
                     self.lower_target(t, &value, out);
@@ -1155,6 +1209,18 @@ impl<'s> Lowerer<'s> {
             }
             Stmt::For(f) => {
                 let iter = self.lower_expr(&f.iter, out);
+                // An object made for the loop alone (`for x in tqdm(items)`) is exhausted and
+                // dropped when the loop ends, like a `with` block's: what it runs (a progress
+                // bar's monitor thread) ends there.
+                let made = match (iter.call, &iter.var) {
+                    (Some(id), None) => {
+                        self.with_count += 1;
+                        let var = format!("<with#{}>", self.with_count);
+                        bind_call(out, id, &var);
+                        Some((var, self.span(f.iter.range())))
+                    }
+                    _ => None,
+                };
                 if let Some(n) = name_of(&f.target) {
                     self.assign(
                         n,
@@ -1166,6 +1232,9 @@ impl<'s> Lowerer<'s> {
                 }
                 let body = self.lower_stmts(&f.body);
                 self.push_loop(body, &f.orelse, out);
+                if let Some((var, span)) = made {
+                    self.marker(WITH_EXIT, span, vec![var], out);
+                }
             }
             Stmt::While(w) => {
                 let mut body = Block::default();
@@ -1298,7 +1367,10 @@ impl<'s> Lowerer<'s> {
                 if !t.finalbody.is_empty() {
                     self.finally.push(t.finalbody.to_vec());
                 }
+                let caught = usize::from(!t.handlers.is_empty());
+                self.handled += caught;
                 let body = self.lower_stmts(&t.body);
+                self.handled -= caught;
                 out.push(Node::Block(body));
                 let mut arms = Vec::new();
                 for ast::ExceptHandler::ExceptHandler(h) in &t.handlers {
@@ -1377,6 +1449,27 @@ impl<'s> Lowerer<'s> {
         out.push(Node::Call(c));
     }
 
+    /// A path on which the statement raises out of the function (after its `finally:` bodies).
+    fn may_raise(&mut self, span: Span, out: &mut Vec<Node>) {
+        let mut body = Block::default();
+        self.run_finally(&mut body.nodes);
+        body.nodes.push(Node::Return {
+            span,
+            error: true,
+            value: None,
+        });
+        out.push(Node::Branch(Branch {
+            span,
+            arms: vec![Arm {
+                test: None,
+                body,
+                span,
+                ..Default::default()
+            }],
+            exhaustive: false,
+        }));
+    }
+
     /// Lowers the enclosing `finally:` bodies, innermost first, before a `return` or `raise`.
     fn run_finally(&mut self, out: &mut Vec<Node>) {
         let stack = std::mem::take(&mut self.finally);
@@ -1441,17 +1534,17 @@ impl<'s> Lowerer<'s> {
                     None => None,
                 }
             }
-            // `pid, fd = pty.fork()`: the first name holds what the analysis follows.
-            Expr::Tuple(t) => t.elts.first().and_then(name_of).map(|n| {
-                let name = n.to_string();
-                self.assign(&name, value);
+            // `pid, fd = pty.fork()`, `self.pid, self.fd = pty.fork()`: the first target holds
+            // what the analysis follows.
+            Expr::Tuple(t) => {
                 for other in t.elts.iter().skip(1) {
-                    if let Some(o) = name_of(other) {
-                        self.assign(o, &Value::default());
-                    }
+                    self.lower_target(other, &Value::default(), out);
                 }
-                name
-            }),
+                if let Some(first) = t.elts.first() {
+                    self.lower_target(first, value, out);
+                }
+                return;
+            }
             _ => None,
         };
         let Some(name) = name else { return };
@@ -2007,6 +2100,15 @@ impl<'s> Lowerer<'s> {
         {
             variants.retain(|v| v != "@preexec_fn");
         }
+        // `os.exec*` raises OSError when it fails (no such program, no permission): unless a
+        // handler of this function catches it, the error leaves the function on that path (at
+        // module level it ends the interpreter, which FL006's caller-side message does not fit).
+        if self.handled == 0
+            && !self.scopes.is_empty()
+            && callee.as_deref().is_some_and(|p| p.starts_with("os::exec"))
+        {
+            self.may_raise(span, out);
+        }
         let id = call.id;
         let value = match callee {
             Some(path) => {
@@ -2042,8 +2144,12 @@ impl<'s> Lowerer<'s> {
                         .and_then(|t| self.classes.get(t))
                         .and_then(|c| c.returns.get(name))
                         .cloned();
+                    let name = match &ty {
+                        Some(_) => name.into(),
+                        None => method_key(name, c),
+                    };
                     call.callee = Callee::Method {
-                        name: name.to_string(),
+                        name: name.into_owned(),
                         ty: ty.clone(),
                     };
                     call.receiver = base.var.clone();
