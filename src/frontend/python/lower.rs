@@ -51,6 +51,9 @@ const KEYWORD_VARIANTS: &[(&str, &str)] = &[
     ("auto_refresh", "False"),
 ];
 
+/// Builtins that iterate their argument before they return.
+const ITERATING_BUILTINS: &[&str] = &["builtins::next", "builtins::iter", "builtins::list"];
+
 /// PyTorch's DataLoader, by the paths it is imported from.
 const DATA_LOADERS: &[&str] = &[
     "torch::utils::data::DataLoader",
@@ -113,6 +116,9 @@ struct Value {
     func: Option<usize>,
     /// A multiprocessing context (or the module) with this start method.
     start: Option<Start>,
+    /// A DataLoader with workers (or an iterable made from one): its fork, by catalogue path,
+    /// and where the loader was made.
+    loader: Option<(String, Span)>,
 }
 
 #[derive(Debug, Default)]
@@ -169,6 +175,8 @@ pub struct Lowerer<'s> {
     /// The `finally:` bodies around the statement being lowered, outermost first: a `return`
     /// or `raise` runs them on its way out.
     finally: Vec<Vec<ast::Stmt>>,
+    /// DataLoaders with workers kept in a field (`self.dl = cycle(dl)`), by `Class.field`.
+    loader_fields: HashMap<String, (String, Span)>,
     /// How many `try:` bodies with handlers enclose the statement: an exception raised there
     /// is caught before it leaves the function.
     handled: usize,
@@ -468,6 +476,7 @@ impl<'s> Lowerer<'s> {
             main_span: None,
             finally: Vec::new(),
             handled: 0,
+            loader_fields: HashMap::new(),
             discarded: 0,
             assume: None,
             rebound: HashSet::new(),
@@ -1209,6 +1218,7 @@ impl<'s> Lowerer<'s> {
             }
             Stmt::For(f) => {
                 let iter = self.lower_expr(&f.iter, out);
+                self.iterate(&iter, out);
                 // An object made for the loop alone (`for x in tqdm(items)`) is exhausted and
                 // dropped when the loop ends, like a `with` block's: what it runs (a progress
                 // bar's monitor thread) ends there.
@@ -1449,6 +1459,16 @@ impl<'s> Lowerer<'s> {
         out.push(Node::Call(c));
     }
 
+    /// Iterating a DataLoader with workers forks them: the fork is placed here, where the
+    /// parent's threads and connections are judged, and reported where the loader was made
+    /// (several iterations of one loader are one finding).
+    fn iterate(&mut self, v: &Value, out: &mut Vec<Node>) {
+        if let Some((path, span)) = &v.loader {
+            let c = self.call(Callee::Path(vec![path.clone()]), *span);
+            out.push(Node::Call(c));
+        }
+    }
+
     /// A path on which the statement raises out of the function (after its `finally:` bodies).
     fn may_raise(&mut self, span: Span, out: &mut Vec<Node>) {
         let mut body = Block::default();
@@ -1527,6 +1547,10 @@ impl<'s> Lowerer<'s> {
                 match base.as_deref() {
                     Some("self") => {
                         let name = format!("self.{}", a.attr.id);
+                        if let (Some(l), Some(t)) = (&value.loader, self.lookup("self").ty) {
+                            self.loader_fields
+                                .insert(format!("{t}.{}", a.attr.id), l.clone());
+                        }
                         self.returns.push(name.clone());
                         Some(name)
                     }
@@ -1537,8 +1561,13 @@ impl<'s> Lowerer<'s> {
             // `pid, fd = pty.fork()`, `self.pid, self.fd = pty.fork()`: the first target holds
             // what the analysis follows.
             Expr::Tuple(t) => {
+                // `model, opt, dl = accelerator.prepare(model, opt, dl)`: the loader may be any.
+                let rest = Value {
+                    loader: value.loader.clone(),
+                    ..Default::default()
+                };
                 for other in t.elts.iter().skip(1) {
-                    self.lower_target(other, &Value::default(), out);
+                    self.lower_target(other, &rest, out);
                 }
                 if let Some(first) = t.elts.first() {
                     self.lower_target(first, value, out);
@@ -1780,7 +1809,8 @@ impl<'s> Lowerer<'s> {
 
     fn lower_comprehension(&mut self, gens: &[ast::Comprehension], out: &mut Vec<Node>) {
         for g in gens {
-            self.lower_expr(&g.iter, out);
+            let iter = self.lower_expr(&g.iter, out);
+            self.iterate(&iter, out);
             self.lower_all(&g.ifs, out);
         }
     }
@@ -1818,9 +1848,15 @@ impl<'s> Lowerer<'s> {
                             .and_then(|t| self.classes.get(t))
                             .and_then(|c| c.fields.get(attr))
                             .cloned();
+                        let loader = base
+                            .ty
+                            .as_ref()
+                            .and_then(|t| self.loader_fields.get(&format!("{t}.{attr}")))
+                            .cloned();
                         Value {
                             var: Some(format!("self.{attr}")),
                             ty,
+                            loader,
                             ..Default::default()
                         }
                     }
@@ -2007,16 +2043,19 @@ impl<'s> Lowerer<'s> {
         let mut call = self.call(Callee::Path(Vec::new()), span);
         let mut context = None;
         let mut variants = Vec::new();
+        let mut passed_loader = None;
         for (i, arg) in c.arguments.args.iter().enumerate() {
             if i == 0 {
                 call.str_arg = str_lit(arg).map(str::to_string);
             }
             let v = self.lower_expr(arg, out);
+            passed_loader = passed_loader.or(v.loader.clone());
             self.take_arg(&mut call, &v, runs_elsewhere);
         }
         let mut workers = false;
         for k in &c.arguments.keywords {
             let v = self.lower_expr(&k.value, out);
+            passed_loader = passed_loader.or(v.loader.clone());
             let key = k.arg.as_ref().map(|a| a.id.as_str());
             match key {
                 Some("mp_context") => context = v.start.clone(),
@@ -2075,14 +2114,33 @@ impl<'s> Lowerer<'s> {
         } else if let Some(path) = &callee {
             callee = Some(self.with_start(path, context.as_ref()));
         }
-        // A DataLoader with workers forks them (by its start method) when it is iterated.
+        // A DataLoader with workers forks them (by its start method) when it is iterated. The
+        // fork stays at the construction too, for a loader iterated where it cannot be followed.
+        let mut made_loader = None;
         if let Some(path) = callee.as_deref().filter(|p| DATA_LOADERS.contains(p)) {
             if workers {
                 let start = context.as_ref().unwrap_or(&self.file_start);
                 let _ = path;
-                callee = Some(format!("{}@{}", DATA_LOADERS[0], start.suffix()));
+                let fork = format!("{}@{}", DATA_LOADERS[0], start.suffix());
+                made_loader = Some((fork.clone(), span));
+                callee = Some(fork);
             }
         }
+        // What is made from a loader (`enumerate(dl)`, `tqdm(dl)`, `cycle(dl)`, the loader
+        // `accelerator.prepare(dl)` returns) iterates it when iterated; `next(..)`, `iter(..)`
+        // and `list(..)` iterate it at once.
+        if made_loader.is_none()
+            && callee
+                .as_deref()
+                .is_some_and(|p| ITERATING_BUILTINS.contains(&p))
+        {
+            let v = Value {
+                loader: passed_loader.take(),
+                ..Default::default()
+            };
+            self.iterate(&v, out);
+        }
+        let loader = made_loader.or(passed_loader);
         // A DataLoader subclass that iterates itself (`super().__iter__()`) starts the workers
         // there; their number comes from its caller, so the default start method decides.
         if callee.is_none()
@@ -2180,7 +2238,7 @@ impl<'s> Lowerer<'s> {
             },
         };
         out.push(Node::Call(call));
-        value
+        Value { loader, ..value }
     }
 
     fn take_arg(&mut self, call: &mut Call, v: &Value, runs_elsewhere: bool) {
