@@ -235,10 +235,27 @@ impl<'p> Findings<'p> {
         }
         self.unsafe_calls_in_child(rec);
         if rec.kind != ForkKind::Daemon {
-            for call in rec.exits.values() {
+            // A Python child's exits are the branches of one `try:` (each handler's
+            // `sys.exit`): its first direct exit (else its first) stands for the others.
+            let python = is_python(&self.prog.files[rec.site.file as usize].path);
+            let direct = |c: &&ChildCall| c.ops.first().is_some_and(|o| o.down.is_empty());
+            let mut exits: Vec<&ChildCall> = rec.exits.values().collect();
+            if python {
+                let first = exits
+                    .iter()
+                    .copied()
+                    .find(direct)
+                    .or(exits.first().copied());
+                exits = first.into_iter().collect();
+            }
+            for call in exits {
                 self.exit_in_child(call, rec);
             }
-            if let Some(step) = &rec.error_return {
+            if let Some(step) = rec
+                .error_return
+                .as_ref()
+                .filter(|_| !python || rec.exits.is_empty())
+            {
                 self.error_return_in_child(step, rec);
             }
         }

@@ -1381,16 +1381,11 @@ impl<'s> Lowerer<'s> {
                 self.handled += caught;
                 let body = self.lower_stmts(&t.body);
                 self.handled -= caught;
-                out.push(Node::Block(body));
-                let mut arms = Vec::new();
-                for ast::ExceptHandler::ExceptHandler(h) in &t.handlers {
-                    arms.push(Arm {
-                        test: None,
-                        body: self.lower_stmts(&h.body),
-                        span: self.span(h.range),
-                        ..Default::default()
-                    });
-                }
+                let mut arms = self.handler_arms(&t.handlers);
+                // A handler also runs when the body raised before it finished: a body that ends
+                // the process (`os._exit`) or loops forever does not make the handler, or the
+                // `finally:` after it, unreachable.
+                let mut early = self.handler_arms(&t.handlers);
                 let orelse = self.lower_stmts(&t.orelse);
                 arms.push(Arm {
                     test: None,
@@ -1401,9 +1396,22 @@ impl<'s> Lowerer<'s> {
                 if !t.finalbody.is_empty() {
                     self.finally.pop();
                 }
-                out.push(Node::Branch(Branch {
+                let mut completed = Block::default();
+                completed.nodes.push(Node::Block(body));
+                completed.nodes.push(Node::Branch(Branch {
                     span: self.span(t.range),
                     arms,
+                    exhaustive: true,
+                }));
+                early.push(Arm {
+                    test: None,
+                    body: completed,
+                    span: self.span(t.range),
+                    ..Default::default()
+                });
+                out.push(Node::Branch(Branch {
+                    span: self.span(t.range),
+                    arms: early,
                     exhaustive: true,
                 }));
                 let fin = self.lower_stmts(&t.finalbody);
@@ -1457,6 +1465,19 @@ impl<'s> Lowerer<'s> {
         // What `__enter__` starts is the managed object's.
         c.bind = Some(receiver.to_string());
         out.push(Node::Call(c));
+    }
+
+    /// One arm per `except` clause, each running its handler.
+    fn handler_arms(&mut self, handlers: &[ast::ExceptHandler]) -> Vec<Arm> {
+        handlers
+            .iter()
+            .map(|ast::ExceptHandler::ExceptHandler(h)| Arm {
+                test: None,
+                body: self.lower_stmts(&h.body),
+                span: self.span(h.range),
+                ..Default::default()
+            })
+            .collect()
     }
 
     /// Iterating a DataLoader with workers forks them: the fork is placed here, where the
@@ -1772,12 +1793,14 @@ impl<'s> Lowerer<'s> {
             _ => {
                 let v = self.lower_expr(test, out);
                 match test {
-                    Expr::Name(_) | Expr::Call(_) => subject(test, &v).map(|subject| ForkTest {
-                        subject,
-                        side: Side::Parent,
-                        variant: None,
-                        via: None,
-                    }),
+                    Expr::Name(_) | Expr::Call(_) | Expr::Attribute(_) => {
+                        subject(test, &v).map(|subject| ForkTest {
+                            subject,
+                            side: Side::Parent,
+                            variant: None,
+                            via: None,
+                        })
+                    }
                     _ => None,
                 }
             }
