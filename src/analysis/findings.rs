@@ -178,9 +178,7 @@ impl<'p> Findings<'p> {
                     // when the parent never uses it after the fork; one the child closes
                     // before using it is not shared either.
                     Effect::OpensConnection
-                        if rec.handed_to_child(h)
-                            || rec.child_closes(h)
-                            || rec.traits.parent_exits =>
+                        if rec.handed_to_child(h) || rec.child_closes(h) || rec.parent_exits =>
                     {
                         false
                     }
@@ -233,18 +231,35 @@ impl<'p> Findings<'p> {
                     })
                 })
                 .collect();
-        if !shared.is_empty() && rec.kind != ForkKind::Daemon && !rec.traits.parent_exits {
+        if !shared.is_empty() && rec.kind != ForkKind::Daemon && !rec.parent_exits {
             self.hazards_at_fork(RuleId::FL007, rec, &shared);
         }
         self.unsafe_calls_in_child(rec);
+        let python = is_python(&self.prog.files[rec.site.file as usize].path);
         if rec.kind != ForkKind::Daemon {
-            for call in rec.exits.values() {
+            // A Python child's exits are the branches of one `try:` (each handler's
+            // `sys.exit`): its first direct exit (else its first) stands for the others.
+            let direct = |c: &&ChildCall| c.ops.first().is_some_and(|o| o.down.is_empty());
+            let mut exits: Vec<&ChildCall> = rec.exits.values().collect();
+            if python {
+                let first = exits
+                    .iter()
+                    .copied()
+                    .find(direct)
+                    .or(exits.first().copied());
+                exits = first.into_iter().collect();
+            }
+            for call in exits {
                 self.exit_in_child(call, rec);
             }
         }
         // Once the parent has ended, the child's error path is the program's own.
         if rec.kind != ForkKind::Daemon && !rec.parent_exits {
-            if let Some(step) = &rec.error_return {
+            if let Some(step) = rec
+                .error_return
+                .as_ref()
+                .filter(|_| !python || rec.exits.is_empty())
+            {
                 self.error_return_in_child(step, rec);
             }
             if let Some(step) = &rec.unwinds {

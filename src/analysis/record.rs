@@ -132,8 +132,9 @@ pub struct ForkRec {
     /// `Ok`): a wrapper's callers tell the sides apart by it. A child that only leaves on the
     /// error path after its exec failed is FL006's business, not a child that runs on.
     pub child_leaves_ok: bool,
-    /// The parent's side ends the process at once (`if pid != 0 { exit(0) }`): the child is
-    /// the program's continuation, whose error path is the program's.
+    /// The parent's side ends the process at once (`if pid != 0 { exit(0) }`, or a fork entry
+    /// for the daemonize idiom): the child is the program's continuation, whose error path is
+    /// the program's, and nothing it inherits is used by two live processes.
     pub parent_exits: bool,
     /// The first diverging panic (`unreachable!()`, `panic!`) in the child's own code: the child
     /// unwinds through the parent's frames.
@@ -171,8 +172,6 @@ pub struct ForkTraits {
     pub cap: Option<crate::diagnostic::Severity>,
     /// It forks only on Linux: Objective-C state is no hazard at it.
     pub linux_only: bool,
-    /// The parent leaves at once: nothing is shared by two live processes.
-    pub parent_exits: bool,
     /// The fork's value is an object managing the children, never the child's side.
     pub returns_object: bool,
 }

@@ -326,14 +326,17 @@ impl<'a> Walker<'a> {
                 self.leaves += 1;
                 self.leave_root(*span);
                 if *error {
+                    // Python: a `raise`, or a call that raises (`os.exec*` failing).
                     let how = if self.python {
-                        "`raise`"
+                        "an exception"
                     } else {
                         "`return Err`"
                     };
                     self.child_error_return(*span, how);
                 }
-                if let Some(ChildOf::Fork(id)) = self.child {
+                // A Python child that raises unwinds like Rust's `?`: FL006 tells it, and it
+                // does not make the function a fork wrapper whose callers tell the sides apart.
+                if let Some(ChildOf::Fork(id)) = self.child.filter(|_| !(*error && self.python)) {
                     self.child_continues(id, !*error);
                     // `if pid == 0 { return Ok(None) }`: what a wrapper hands back in the child.
                     if let (Some(f), Some(v), false) = (self.rec.forks.get_mut(&id), value, *error)
@@ -1306,9 +1309,9 @@ impl<'a> Walker<'a> {
                     rec.traits = super::record::ForkTraits {
                         cap: api.severity,
                         linux_only: api.linux_only,
-                        parent_exits: api.parent_exits,
                         returns_object: api.returns_object,
                     };
+                    rec.parent_exits |= api.parent_exits;
                 }
                 if kind == ForkKind::Daemon {
                     into_child(state);

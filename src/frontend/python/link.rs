@@ -9,12 +9,14 @@
 //!   `imports` and autodiscovery) before the prefork pool forks, so each `celery worker` fork
 //!   gets their imports first;
 //! - methods inherited across modules: `w.work()` on a class whose bases (through aliases and
-//!   other modules) lead to `rq.worker.Worker` is looked up on the class that defines it.
+//!   other modules) lead to `rq.worker.Worker` is looked up on the class that defines it;
+//! - abstract methods: a method whose body only raises `NotImplementedError` runs one of the
+//!   subclasses' overrides (`self.execute_job(..)` in a base class's loop).
 
 use super::commands::CELERY_FORK;
 use super::lower::PER_PROCESS;
 use crate::frontend::Language;
-use crate::ir::{Block, Call, Callee, FileIr, FnKind, Node};
+use crate::ir::{Arm, Block, Branch, Call, Callee, FileIr, FnKind, Node};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -22,6 +24,7 @@ use std::path::Path;
 /// calls to the class that defines the method.
 pub fn link(irs: &mut [FileIr]) {
     inherit_methods(irs);
+    dispatch_abstract(irs);
     // The task modules are imported before the pool forks, and before the resets placed there.
     import_celery_tasks(irs);
     reset_in_child(irs);
@@ -82,17 +85,7 @@ fn absolute(prefix: &str, path: &str) -> String {
 const MAX_STEPS: usize = 12;
 
 fn inherit_methods(irs: &mut [FileIr]) {
-    let mut bases: HashMap<String, String> = HashMap::new();
-    let mut methods: HashSet<String> = HashSet::new();
-    for ir in irs.iter().filter(|ir| is_python(ir)) {
-        let p = prefix(ir);
-        for (alias, target) in &ir.reexports {
-            bases.insert(absolute(&p, alias), absolute(&p, target));
-        }
-        for f in ir.functions.iter().filter(|f| f.kind == FnKind::Method) {
-            methods.insert(absolute(&p, &f.path));
-        }
-    }
+    let (bases, methods) = hierarchy(irs);
     if bases.is_empty() {
         return;
     }
@@ -118,6 +111,111 @@ fn inherit_methods(irs: &mut [FileIr]) {
                     *ty = owner;
                 }
             });
+        }
+    }
+}
+
+/// Class paths to their base, and every method's absolute path.
+fn hierarchy(irs: &[FileIr]) -> (HashMap<String, String>, HashSet<String>) {
+    let mut bases: HashMap<String, String> = HashMap::new();
+    let mut methods: HashSet<String> = HashSet::new();
+    for ir in irs.iter().filter(|ir| is_python(ir)) {
+        let p = prefix(ir);
+        for (alias, target) in &ir.reexports {
+            bases.insert(absolute(&p, alias), absolute(&p, target));
+        }
+        for f in ir.functions.iter().filter(|f| f.kind == FnKind::Method) {
+            methods.insert(absolute(&p, &f.path));
+        }
+    }
+    (bases, methods)
+}
+
+/// A body that only raises `NotImplementedError`.
+fn is_abstract(body: &Block) -> bool {
+    let mut raises = false;
+    for node in &body.nodes {
+        match node {
+            Node::Call(c) => match &c.callee {
+                Callee::Path(p) if p.iter().any(|p| p.ends_with("NotImplementedError")) => {}
+                _ => return false,
+            },
+            Node::Return { error: true, .. } => raises = true,
+            _ => return false,
+        }
+    }
+    raises
+}
+
+fn dispatch_abstract(irs: &mut [FileIr]) {
+    let (bases, methods) = hierarchy(irs);
+    let derives = |class: &str, base: &str| {
+        let mut at = class.to_string();
+        for _ in 0..MAX_STEPS {
+            match bases.get(&at) {
+                Some(next) if *next == base => return true,
+                Some(next) if *next != at => at = next.clone(),
+                _ => return false,
+            }
+        }
+        false
+    };
+    for ir in irs.iter_mut().filter(|ir| is_python(ir)) {
+        let p = prefix(ir);
+        let mut next = max_id(ir) + 1;
+        for f in ir
+            .functions
+            .iter_mut()
+            .filter(|f| f.kind == FnKind::Method && is_abstract(&f.body))
+        {
+            let path = absolute(&p, &f.path);
+            let Some((class, name)) = path.rsplit_once("::") else {
+                continue;
+            };
+            let mut overrides: Vec<&String> = methods
+                .iter()
+                .filter(|m| {
+                    m.rsplit_once("::")
+                        .is_some_and(|(c, n)| n == name && derives(c, class))
+                })
+                .collect();
+            if overrides.is_empty() {
+                continue;
+            }
+            overrides.sort();
+            let arms = overrides
+                .into_iter()
+                .map(|m| {
+                    let (ty, _) = m.rsplit_once("::").unwrap_or((m, ""));
+                    let mut c = Call::new(
+                        next,
+                        Callee::Method {
+                            name: name.to_string(),
+                            ty: Some(ty.to_string()),
+                        },
+                        f.span,
+                    );
+                    next += 1;
+                    c.receiver = f.params.first().cloned();
+                    c.arg_vars = f.params.clone();
+                    Arm {
+                        body: Block {
+                            nodes: vec![Node::Call(c)],
+                            ..Default::default()
+                        },
+                        span: f.span,
+                        ..Default::default()
+                    }
+                })
+                .collect();
+            f.body = Block {
+                nodes: vec![Node::Branch(Branch {
+                    span: f.span,
+                    arms,
+                    exhaustive: true,
+                })],
+                ..Default::default()
+            };
         }
     }
 }

@@ -51,6 +51,9 @@ const KEYWORD_VARIANTS: &[(&str, &str)] = &[
     ("auto_refresh", "False"),
 ];
 
+/// Builtins that iterate their argument before they return.
+const ITERATING_BUILTINS: &[&str] = &["builtins::next", "builtins::iter", "builtins::list"];
+
 /// PyTorch's DataLoader, by the paths it is imported from.
 const DATA_LOADERS: &[&str] = &[
     "torch::utils::data::DataLoader",
@@ -113,6 +116,9 @@ struct Value {
     func: Option<usize>,
     /// A multiprocessing context (or the module) with this start method.
     start: Option<Start>,
+    /// A DataLoader with workers (or an iterable made from one): its fork, by catalogue path,
+    /// and where the loader was made.
+    loader: Option<(String, Span)>,
 }
 
 #[derive(Debug, Default)]
@@ -169,6 +175,11 @@ pub struct Lowerer<'s> {
     /// The `finally:` bodies around the statement being lowered, outermost first: a `return`
     /// or `raise` runs them on its way out.
     finally: Vec<Vec<ast::Stmt>>,
+    /// DataLoaders with workers kept in a field (`self.dl = cycle(dl)`), by `Class.field`.
+    loader_fields: HashMap<String, (String, Span)>,
+    /// How many `try:` bodies with handlers enclose the statement: an exception raised there
+    /// is caught before it leaves the function.
+    handled: usize,
     discarded: usize,
     /// A flag the function being lowered tests more than once and never assigns, with the
     /// value assumed in this copy of its body.
@@ -196,6 +207,43 @@ fn str_lit(e: &Expr) -> Option<&str> {
     match e {
         Expr::StringLiteral(s) => Some(s.value.to_str()),
         _ => None,
+    }
+}
+
+/// The method name a call on a value of unknown type is looked up by: `x.to(device)` moves
+/// tensors or modules to an accelerator (initialising CUDA) when its device argument names one
+/// (a `"cuda…"` string, `torch.device("cuda…")`, or a name/attribute that says device, cuda or
+/// gpu); `x.to(torch.float16)` or `x.to("cpu")` does not.
+fn method_key<'a>(name: &'a str, c: &ast::ExprCall) -> std::borrow::Cow<'a, str> {
+    let device = c.arguments.args.first().or_else(|| {
+        c.arguments
+            .keywords
+            .iter()
+            .find(|k| k.arg.as_ref().is_some_and(|a| a.id.as_str() == "device"))
+            .map(|k| &k.value)
+    });
+    match device {
+        Some(arg) if name == "to" && names_accelerator(arg) => format!("{name}@device").into(),
+        _ => name.into(),
+    }
+}
+
+fn names_accelerator(e: &Expr) -> bool {
+    let said = |text: &str| {
+        let t = text.to_ascii_lowercase();
+        ["device", "cuda", "gpu"].iter().any(|w| t.contains(w))
+    };
+    match e {
+        Expr::StringLiteral(s) => s.value.to_str().starts_with("cuda"),
+        Expr::Name(n) => said(n.id.as_str()),
+        Expr::Attribute(a) => said(a.attr.id.as_str()),
+        Expr::Call(c) => match &*c.func {
+            Expr::Attribute(a) if a.attr.id.as_str() == "device" => {
+                c.arguments.args.first().is_some_and(names_accelerator)
+            }
+            _ => false,
+        },
+        _ => false,
     }
 }
 
@@ -427,6 +475,8 @@ impl<'s> Lowerer<'s> {
             main_body: Vec::new(),
             main_span: None,
             finally: Vec::new(),
+            handled: 0,
+            loader_fields: HashMap::new(),
             discarded: 0,
             assume: None,
             rebound: HashSet::new(),
@@ -1130,6 +1180,19 @@ impl<'s> Lowerer<'s> {
                 }
             }
             Stmt::Assign(a) => {
+                // `except ImportError: pty = None`: the stand-in for an optional module that is
+                // missing; where it is present, the name is the module and its calls resolve.
+                let imported = |t: &Expr| {
+                    name_of(t)
+                        .and_then(|n| self.module.get(n))
+                        .is_some_and(|v| v.path.is_some() && v.var.is_none())
+                };
+                if self.scopes.is_empty()
+                    && a.value.is_none_literal_expr()
+                    && a.targets.iter().all(imported)
+                {
+                    return;
+                }
                 let value = self.lower_expr(&a.value, out);
                 for t in &a.targets {
                     self.lower_target(t, &value, out);
@@ -1155,6 +1218,19 @@ impl<'s> Lowerer<'s> {
             }
             Stmt::For(f) => {
                 let iter = self.lower_expr(&f.iter, out);
+                self.iterate(&iter, out);
+                // An object made for the loop alone (`for x in tqdm(items)`) is exhausted and
+                // dropped when the loop ends, like a `with` block's: what it runs (a progress
+                // bar's monitor thread) ends there.
+                let made = match (iter.call, &iter.var) {
+                    (Some(id), None) => {
+                        self.with_count += 1;
+                        let var = format!("<with#{}>", self.with_count);
+                        bind_call(out, id, &var);
+                        Some((var, self.span(f.iter.range())))
+                    }
+                    _ => None,
+                };
                 if let Some(n) = name_of(&f.target) {
                     self.assign(
                         n,
@@ -1166,6 +1242,9 @@ impl<'s> Lowerer<'s> {
                 }
                 let body = self.lower_stmts(&f.body);
                 self.push_loop(body, &f.orelse, out);
+                if let Some((var, span)) = made {
+                    self.marker(WITH_EXIT, span, vec![var], out);
+                }
             }
             Stmt::While(w) => {
                 let mut body = Block::default();
@@ -1298,17 +1377,15 @@ impl<'s> Lowerer<'s> {
                 if !t.finalbody.is_empty() {
                     self.finally.push(t.finalbody.to_vec());
                 }
+                let caught = usize::from(!t.handlers.is_empty());
+                self.handled += caught;
                 let body = self.lower_stmts(&t.body);
-                out.push(Node::Block(body));
-                let mut arms = Vec::new();
-                for ast::ExceptHandler::ExceptHandler(h) in &t.handlers {
-                    arms.push(Arm {
-                        test: None,
-                        body: self.lower_stmts(&h.body),
-                        span: self.span(h.range),
-                        ..Default::default()
-                    });
-                }
+                self.handled -= caught;
+                let mut arms = self.handler_arms(&t.handlers);
+                // A handler also runs when the body raised before it finished: a body that ends
+                // the process (`os._exit`) or loops forever does not make the handler, or the
+                // `finally:` after it, unreachable.
+                let mut early = self.handler_arms(&t.handlers);
                 let orelse = self.lower_stmts(&t.orelse);
                 arms.push(Arm {
                     test: None,
@@ -1319,9 +1396,22 @@ impl<'s> Lowerer<'s> {
                 if !t.finalbody.is_empty() {
                     self.finally.pop();
                 }
-                out.push(Node::Branch(Branch {
+                let mut completed = Block::default();
+                completed.nodes.push(Node::Block(body));
+                completed.nodes.push(Node::Branch(Branch {
                     span: self.span(t.range),
                     arms,
+                    exhaustive: true,
+                }));
+                early.push(Arm {
+                    test: None,
+                    body: completed,
+                    span: self.span(t.range),
+                    ..Default::default()
+                });
+                out.push(Node::Branch(Branch {
+                    span: self.span(t.range),
+                    arms: early,
                     exhaustive: true,
                 }));
                 let fin = self.lower_stmts(&t.finalbody);
@@ -1375,6 +1465,50 @@ impl<'s> Lowerer<'s> {
         // What `__enter__` starts is the managed object's.
         c.bind = Some(receiver.to_string());
         out.push(Node::Call(c));
+    }
+
+    /// One arm per `except` clause, each running its handler.
+    fn handler_arms(&mut self, handlers: &[ast::ExceptHandler]) -> Vec<Arm> {
+        handlers
+            .iter()
+            .map(|ast::ExceptHandler::ExceptHandler(h)| Arm {
+                test: None,
+                body: self.lower_stmts(&h.body),
+                span: self.span(h.range),
+                ..Default::default()
+            })
+            .collect()
+    }
+
+    /// Iterating a DataLoader with workers forks them: the fork is placed here, where the
+    /// parent's threads and connections are judged, and reported where the loader was made
+    /// (several iterations of one loader are one finding).
+    fn iterate(&mut self, v: &Value, out: &mut Vec<Node>) {
+        if let Some((path, span)) = &v.loader {
+            let c = self.call(Callee::Path(vec![path.clone()]), *span);
+            out.push(Node::Call(c));
+        }
+    }
+
+    /// A path on which the statement raises out of the function (after its `finally:` bodies).
+    fn may_raise(&mut self, span: Span, out: &mut Vec<Node>) {
+        let mut body = Block::default();
+        self.run_finally(&mut body.nodes);
+        body.nodes.push(Node::Return {
+            span,
+            error: true,
+            value: None,
+        });
+        out.push(Node::Branch(Branch {
+            span,
+            arms: vec![Arm {
+                test: None,
+                body,
+                span,
+                ..Default::default()
+            }],
+            exhaustive: false,
+        }));
     }
 
     /// Lowers the enclosing `finally:` bodies, innermost first, before a `return` or `raise`.
@@ -1434,6 +1568,10 @@ impl<'s> Lowerer<'s> {
                 match base.as_deref() {
                     Some("self") => {
                         let name = format!("self.{}", a.attr.id);
+                        if let (Some(l), Some(t)) = (&value.loader, self.lookup("self").ty) {
+                            self.loader_fields
+                                .insert(format!("{t}.{}", a.attr.id), l.clone());
+                        }
                         self.returns.push(name.clone());
                         Some(name)
                     }
@@ -1441,17 +1579,22 @@ impl<'s> Lowerer<'s> {
                     None => None,
                 }
             }
-            // `pid, fd = pty.fork()`: the first name holds what the analysis follows.
-            Expr::Tuple(t) => t.elts.first().and_then(name_of).map(|n| {
-                let name = n.to_string();
-                self.assign(&name, value);
+            // `pid, fd = pty.fork()`, `self.pid, self.fd = pty.fork()`: the first target holds
+            // what the analysis follows.
+            Expr::Tuple(t) => {
+                // `model, opt, dl = accelerator.prepare(model, opt, dl)`: the loader may be any.
+                let rest = Value {
+                    loader: value.loader.clone(),
+                    ..Default::default()
+                };
                 for other in t.elts.iter().skip(1) {
-                    if let Some(o) = name_of(other) {
-                        self.assign(o, &Value::default());
-                    }
+                    self.lower_target(other, &rest, out);
                 }
-                name
-            }),
+                if let Some(first) = t.elts.first() {
+                    self.lower_target(first, value, out);
+                }
+                return;
+            }
             _ => None,
         };
         let Some(name) = name else { return };
@@ -1650,12 +1793,14 @@ impl<'s> Lowerer<'s> {
             _ => {
                 let v = self.lower_expr(test, out);
                 match test {
-                    Expr::Name(_) | Expr::Call(_) => subject(test, &v).map(|subject| ForkTest {
-                        subject,
-                        side: Side::Parent,
-                        variant: None,
-                        via: None,
-                    }),
+                    Expr::Name(_) | Expr::Call(_) | Expr::Attribute(_) => {
+                        subject(test, &v).map(|subject| ForkTest {
+                            subject,
+                            side: Side::Parent,
+                            variant: None,
+                            via: None,
+                        })
+                    }
                     _ => None,
                 }
             }
@@ -1687,7 +1832,8 @@ impl<'s> Lowerer<'s> {
 
     fn lower_comprehension(&mut self, gens: &[ast::Comprehension], out: &mut Vec<Node>) {
         for g in gens {
-            self.lower_expr(&g.iter, out);
+            let iter = self.lower_expr(&g.iter, out);
+            self.iterate(&iter, out);
             self.lower_all(&g.ifs, out);
         }
     }
@@ -1725,9 +1871,15 @@ impl<'s> Lowerer<'s> {
                             .and_then(|t| self.classes.get(t))
                             .and_then(|c| c.fields.get(attr))
                             .cloned();
+                        let loader = base
+                            .ty
+                            .as_ref()
+                            .and_then(|t| self.loader_fields.get(&format!("{t}.{attr}")))
+                            .cloned();
                         Value {
                             var: Some(format!("self.{attr}")),
                             ty,
+                            loader,
                             ..Default::default()
                         }
                     }
@@ -1914,16 +2066,19 @@ impl<'s> Lowerer<'s> {
         let mut call = self.call(Callee::Path(Vec::new()), span);
         let mut context = None;
         let mut variants = Vec::new();
+        let mut passed_loader = None;
         for (i, arg) in c.arguments.args.iter().enumerate() {
             if i == 0 {
                 call.str_arg = str_lit(arg).map(str::to_string);
             }
             let v = self.lower_expr(arg, out);
+            passed_loader = passed_loader.or(v.loader.clone());
             self.take_arg(&mut call, &v, runs_elsewhere);
         }
         let mut workers = false;
         for k in &c.arguments.keywords {
             let v = self.lower_expr(&k.value, out);
+            passed_loader = passed_loader.or(v.loader.clone());
             let key = k.arg.as_ref().map(|a| a.id.as_str());
             match key {
                 Some("mp_context") => context = v.start.clone(),
@@ -1982,14 +2137,33 @@ impl<'s> Lowerer<'s> {
         } else if let Some(path) = &callee {
             callee = Some(self.with_start(path, context.as_ref()));
         }
-        // A DataLoader with workers forks them (by its start method) when it is iterated.
+        // A DataLoader with workers forks them (by its start method) when it is iterated. The
+        // fork stays at the construction too, for a loader iterated where it cannot be followed.
+        let mut made_loader = None;
         if let Some(path) = callee.as_deref().filter(|p| DATA_LOADERS.contains(p)) {
             if workers {
                 let start = context.as_ref().unwrap_or(&self.file_start);
                 let _ = path;
-                callee = Some(format!("{}@{}", DATA_LOADERS[0], start.suffix()));
+                let fork = format!("{}@{}", DATA_LOADERS[0], start.suffix());
+                made_loader = Some((fork.clone(), span));
+                callee = Some(fork);
             }
         }
+        // What is made from a loader (`enumerate(dl)`, `tqdm(dl)`, `cycle(dl)`, the loader
+        // `accelerator.prepare(dl)` returns) iterates it when iterated; `next(..)`, `iter(..)`
+        // and `list(..)` iterate it at once.
+        if made_loader.is_none()
+            && callee
+                .as_deref()
+                .is_some_and(|p| ITERATING_BUILTINS.contains(&p))
+        {
+            let v = Value {
+                loader: passed_loader.take(),
+                ..Default::default()
+            };
+            self.iterate(&v, out);
+        }
+        let loader = made_loader.or(passed_loader);
         // A DataLoader subclass that iterates itself (`super().__iter__()`) starts the workers
         // there; their number comes from its caller, so the default start method decides.
         if callee.is_none()
@@ -2006,6 +2180,15 @@ impl<'s> Lowerer<'s> {
             .is_some_and(|p| p.starts_with("subprocess::"))
         {
             variants.retain(|v| v != "@preexec_fn");
+        }
+        // `os.exec*` raises OSError when it fails (no such program, no permission): unless a
+        // handler of this function catches it, the error leaves the function on that path (at
+        // module level it ends the interpreter, which FL006's caller-side message does not fit).
+        if self.handled == 0
+            && !self.scopes.is_empty()
+            && callee.as_deref().is_some_and(|p| p.starts_with("os::exec"))
+        {
+            self.may_raise(span, out);
         }
         let id = call.id;
         let value = match callee {
@@ -2042,8 +2225,12 @@ impl<'s> Lowerer<'s> {
                         .and_then(|t| self.classes.get(t))
                         .and_then(|c| c.returns.get(name))
                         .cloned();
+                    let name = match &ty {
+                        Some(_) => name.into(),
+                        None => method_key(name, c),
+                    };
                     call.callee = Callee::Method {
-                        name: name.to_string(),
+                        name: name.into_owned(),
                         ty: ty.clone(),
                     };
                     call.receiver = base.var.clone();
@@ -2074,7 +2261,7 @@ impl<'s> Lowerer<'s> {
             },
         };
         out.push(Node::Call(call));
-        value
+        Value { loader, ..value }
     }
 
     fn take_arg(&mut self, call: &mut Call, v: &Value, runs_elsewhere: bool) {
