@@ -1516,17 +1516,25 @@ impl<'a> Walker<'a> {
 const LOGGER: &str = "log#logger";
 
 /// How many calls a block makes, nested blocks and branches included.
+/// The most calls any one path through the block makes: a parent that leaves through one of
+/// two exits (`_exit` or `exit`, by a flag) still makes only one call before it is gone.
 fn calls_in(block: &Block) -> usize {
     block
         .nodes
         .iter()
         .map(|n| match n {
-            Node::Call(_) => 1,
+            Node::Call(call) => usize::from(!frontend_marker(call)),
             Node::Block(b) | Node::Loop { body: b, .. } => calls_in(b),
-            Node::Branch(b) => b.arms.iter().map(|a| calls_in(&a.body)).sum(),
+            Node::Branch(b) => b.arms.iter().map(|a| calls_in(&a.body)).max().unwrap_or(0),
             _ => 0,
         })
         .sum()
+}
+
+/// A call the frontend adds to mark a point (a discarded result, a `with` block's end): no work
+/// of the program's own.
+fn frontend_marker(call: &Call) -> bool {
+    matches!(&call.callee, Callee::Path(paths) if paths.iter().all(|p| p.starts_with("forklint::")))
 }
 
 /// Methods that only test a value: the value itself is not kept.
