@@ -236,8 +236,9 @@ impl<'p> Findings<'p> {
         }
         self.unsafe_calls_in_child(rec);
         let python = is_python(&self.prog.files[rec.site.file as usize].path);
-        // Once the parent has ended, the child is the program: its exits are the program's own.
-        if rec.kind != ForkKind::Daemon && !rec.parent_exits {
+        // Once the parent has ended, the child is the program: its error path is the program's
+        // own, and so is its `exit` when the parent left without flushing (`_exit`).
+        if rec.kind != ForkKind::Daemon && (!rec.parent_exits || rec.parent_flushes) {
             // A Python child's exits are the branches of one `try:` (each handler's
             // `sys.exit`): its first direct exit (else its first) stands for the others.
             let direct = |c: &&ChildCall| c.ops.first().is_some_and(|o| o.down.is_empty());
@@ -253,6 +254,8 @@ impl<'p> Findings<'p> {
             for call in exits {
                 self.exit_in_child(call, rec);
             }
+        }
+        if rec.kind != ForkKind::Daemon && !rec.parent_exits {
             if let Some(step) = rec
                 .error_return
                 .as_ref()

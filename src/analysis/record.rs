@@ -136,6 +136,9 @@ pub struct ForkRec {
     /// for the daemonize idiom): the child is the program's continuation, whose error path is
     /// the program's, and nothing it inherits is used by two live processes.
     pub parent_exits: bool,
+    /// The parent leaves through `exit`, which flushes stdio and runs atexit handlers: a child
+    /// that does the same does it a second time.
+    pub parent_flushes: bool,
     /// The first diverging panic (`unreachable!()`, `panic!`) in the child's own code: the child
     /// unwinds through the parent's frames.
     pub unwinds: Option<Step>,
@@ -195,6 +198,7 @@ impl ForkRec {
             child_leaves_ok: false,
             unwinds: None,
             parent_exits: false,
+            parent_flushes: false,
             child_runs_code: false,
             child_runs_more: false,
             child_globals: BTreeMap::new(),

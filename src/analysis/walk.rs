@@ -90,6 +90,8 @@ pub struct Walker<'a> {
     joined: Vec<HashSet<String>>,
     /// `return`s and `?`s walked so far: a loop that contains one has a way out.
     leaves: usize,
+    /// Catalogued exits that run atexit handlers and flush stdio, walked so far.
+    flushing_exits: usize,
     /// The function is Python code.
     python: bool,
     /// The call whose result is a method call's receiver, by the method call's id.
@@ -124,6 +126,7 @@ impl<'a> Walker<'a> {
             returns,
             joined: Vec::new(),
             leaves: 0,
+            flushing_exits: 0,
             error_exit: false,
             child_maybe: None,
             commands: HashMap::new(),
@@ -532,6 +535,7 @@ impl<'a> Walker<'a> {
                 continue;
             }
             let leaves_before = self.leaves;
+            let flushes_before = self.flushing_exits;
             let mut s = entry.clone();
             let fork = arm.test.as_ref().and_then(|t| {
                 let id = self.fork_of(&t.subject)?;
@@ -578,6 +582,7 @@ impl<'a> Walker<'a> {
                     if self.leaves == leaves_before && calls_in(&arm.body) <= 1 {
                         if let Some(f) = self.rec.forks.get_mut(&id) {
                             f.parent_exits = true;
+                            f.parent_flushes |= self.flushing_exits != flushes_before;
                         }
                     }
                 }
@@ -1403,6 +1408,7 @@ impl<'a> Walker<'a> {
                 false
             }
             Effect::ProcessExit => {
+                self.flushing_exits += 1;
                 self.record_op(
                     Op {
                         effect,
