@@ -13,6 +13,16 @@ use std::collections::BTreeMap;
 pub struct Findings<'p> {
     prog: &'p Program<'p>,
     by_key: BTreeMap<(RuleId, u32, crate::ir::Span), Finding>,
+    /// The labels of the threads libtest itself runs (each test on a worker thread).
+    harness: Vec<&'p str>,
+}
+
+/// The threads alive at the fork.
+fn live_threads(rec: &ForkRec) -> impl Iterator<Item = &Hazard> {
+    rec.live
+        .live
+        .values()
+        .filter(|h| h.effect == Effect::StartsThread)
 }
 
 /// A path the Python frontend reads (sources, and the configurations and command lines it
@@ -44,9 +54,16 @@ fn hazard_rule(effect: Effect) -> Option<RuleId> {
 
 impl<'p> Findings<'p> {
     pub fn new(prog: &'p Program<'p>) -> Self {
+        let catalog = &prog.catalog;
+        let harness = catalog
+            .by_path(crate::ir::TEST_HARNESS)
+            .into_iter()
+            .map(|i| catalog.apis[i].label.as_str())
+            .collect();
         Findings {
             prog,
             by_key: BTreeMap::new(),
+            harness,
         }
     }
 
@@ -272,12 +289,7 @@ impl<'p> Findings<'p> {
     /// FL005 at each call of the child's own code that is not async-signal-safe, when the
     /// parent may be multithreaded: whether or not the child goes on afterwards.
     fn unsafe_calls_in_child(&mut self, rec: &ForkRec) {
-        let threads = self.program_first(
-            rec.live
-                .live
-                .values()
-                .filter(|h| h.effect == Effect::StartsThread),
-        );
+        let threads = self.program_first(live_threads(rec));
         let Some(&first) = threads.first() else {
             return;
         };
@@ -330,24 +342,14 @@ impl<'p> Findings<'p> {
     /// alive at it is libtest's or was started by a test, bench or example before it called the
     /// library (alive only in that binary).
     fn test_level(&self, rec: &ForkRec) -> bool {
-        let mut threads = rec
-            .live
-            .live
-            .values()
-            .filter(|h| h.effect == Effect::StartsThread)
-            .peekable();
+        let mut threads = live_threads(rec).peekable();
         rec.in_test || (threads.peek().is_some() && threads.all(|h| self.test_thread(h)))
     }
 
     /// A thread that only a test binary has: libtest's own, or one a test, bench or example
     /// started before it called the library.
     fn test_thread(&self, hazard: &Hazard) -> bool {
-        let catalog = &self.prog.catalog;
-        catalog
-            .by_path(crate::ir::TEST_HARNESS)
-            .into_iter()
-            .any(|i| *catalog.apis[i].label == *hazard.label)
-            || self.prog.own_binary(hazard.site.file)
+        self.harness.contains(&hazard.label.as_ref()) || self.prog.own_binary(hazard.site.file)
     }
 
     /// The hazards to name, the program's own before those only a test binary has, so a
