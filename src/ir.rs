@@ -250,6 +250,16 @@ pub struct Call {
     /// Arguments that are calls' values, as (argument index, call id): `cerr(fork())`.
     #[serde(default)]
     pub arg_calls: Vec<(u32, u32)>,
+    /// Closures passed as arguments, as (argument index, closure): which parameter each binds.
+    #[serde(default)]
+    pub closure_args: Vec<(u32, usize)>,
+    /// Arguments that are the calling function's own parameters, as (argument index, parameter
+    /// index): a closure handed in and handed on.
+    #[serde(default)]
+    pub param_args: Vec<(u32, u32)>,
+    /// The call calls the function's own parameter (a closure or function handed in), by index.
+    #[serde(default)]
+    pub calls_param: Option<u32>,
 }
 
 impl Call {
@@ -268,6 +278,9 @@ impl Call {
             receiver_call: None,
             fn_args: Vec::new(),
             arg_calls: Vec::new(),
+            closure_args: Vec::new(),
+            param_args: Vec::new(),
+            calls_param: None,
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use super::program::{FnRef, Program};
 use super::record::{ChildCall, ChildSite, ForcedFork, ForkKind, ForkRec, WalkRecord};
-use super::state::{Hazard, Op, Step};
+use super::state::{Hazard, Op, State, Step};
 use crate::catalog::Effect;
 use crate::diagnostic::{Finding, Location, Related, Severity};
 use crate::rules::{Extra, RuleId};
@@ -132,17 +132,27 @@ impl<'p> Findings<'p> {
         out
     }
 
-    pub fn add_walk(&mut self, me: FnRef, rec: &WalkRecord, child_closure: Option<&ChildSite>) {
+    pub fn add_walk(
+        &mut self,
+        me: FnRef,
+        rec: &WalkRecord,
+        child_closure: Option<&ChildSite>,
+        entry: Option<&State>,
+    ) {
         for forced in rec.forced_forks.values() {
             self.forced_fork(forced);
         }
         for fork in rec.forks.values() {
             self.fork(fork);
         }
-        if let Some(site) = child_closure {
-            for call in rec.closure_calls.values() {
-                self.unsafe_in_child(call, &site.place, Vec::new(), None);
+        match child_closure {
+            Some(site) if site.in_fork => self.closure_in_fork_child(rec, site, entry),
+            Some(site) => {
+                for call in rec.closure_calls.values() {
+                    self.unsafe_in_child(call, &site.place, Vec::new(), None);
+                }
             }
+            None => {}
         }
         let f = self.prog.function(me);
         if f.is_main || f.is_test_root() {
@@ -333,6 +343,38 @@ impl<'p> Findings<'p> {
             let related = vec![
                 self.related(&first.site, format!("{} created here", first.label)),
                 self.related(&rec.site, format!("{} here", rec.site.text)),
+            ];
+            self.unsafe_in_child(call, &place, related, severity);
+        }
+    }
+
+    /// FL005 in a closure a function calls in its fork's child, when threads the caller had
+    /// may be running at that fork.
+    fn closure_in_fork_child(&mut self, rec: &WalkRecord, site: &ChildSite, entry: Option<&State>) {
+        let threads = self.program_first(
+            entry
+                .into_iter()
+                .flat_map(|e| e.live.values())
+                .filter(|h| h.effect == Effect::StartsThread),
+        );
+        let Some(&first) = threads.first() else {
+            return;
+        };
+        let place = format!("{} while {} may be running", site.place, first.label);
+        let severity = threads
+            .iter()
+            .all(|h| self.test_thread(h))
+            .then_some(Severity::Warning);
+        for call in rec.closure_calls.values() {
+            let related = vec![
+                self.related(&first.site, format!("{} created here", first.label)),
+                self.related(
+                    &site.step,
+                    format!(
+                        "{} forks and calls the closure in its child",
+                        site.step.text
+                    ),
+                ),
             ];
             self.unsafe_in_child(call, &place, related, severity);
         }

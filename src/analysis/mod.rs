@@ -36,7 +36,7 @@ pub fn analyze(files: Vec<FileIr>, catalog: &Catalog) -> (Vec<Finding>, Stats) {
         call_edges: prog.callers.values().map(Vec::len).sum(),
         ..Default::default()
     };
-    let (child_closures, scoped_closures) = closure_roles(&prog);
+    let (mut child_closures, scoped_closures) = closure_roles(&prog);
     let test_only = test_only(&prog);
     let all: Vec<FnRef> = prog
         .files
@@ -65,6 +65,8 @@ pub fn analyze(files: Vec<FileIr>, catalog: &Catalog) -> (Vec<Finding>, Stats) {
         summaries.insert(f, summary);
         prog.callers.get(&f).cloned().unwrap_or_default()
     });
+
+    closures_called_in_child(&prog, &summaries, &mut child_closures);
 
     // 2. Entry states, top-down, only into functions on a path to a fork.
     let mut entries: HashMap<FnRef, State> = HashMap::new();
@@ -107,7 +109,7 @@ pub fn analyze(files: Vec<FileIr>, catalog: &Catalog) -> (Vec<Finding>, Stats) {
     for &f in &relevant {
         let mut walker = Walker::new(&ctx, f, Mode::Report);
         walker.run(entries.get(&f).cloned().unwrap_or_default());
-        out.add_walk(f, &walker.rec, child_closures.get(&f));
+        out.add_walk(f, &walker.rec, child_closures.get(&f), entries.get(&f));
     }
     python_extensions(&prog, &summaries, &mut out);
     (out.finish(), stats)
@@ -295,6 +297,7 @@ fn closure_roles(prog: &Program) -> (HashMap<FnRef, ChildSite>, HashSet<FnRef>) 
                                 ChildSite {
                                     step: step(),
                                     place,
+                                    in_fork: false,
                                 },
                             );
                         }
@@ -313,6 +316,7 @@ fn closure_roles(prog: &Program) -> (HashMap<FnRef, ChildSite>, HashSet<FnRef>) 
                                     ChildSite {
                                         step: step(),
                                         place,
+                                        in_fork: false,
                                     },
                                 );
                             }
@@ -327,4 +331,43 @@ fn closure_roles(prog: &Program) -> (HashMap<FnRef, ChildSite>, HashSet<FnRef>) 
         }
     }
     (child, scoped)
+}
+
+/// Closures handed to a function that calls them in the child of its fork
+/// (`spawn_in_pty(cmd, move |path| { .. })`): their bodies are that child's code.
+fn closures_called_in_child(
+    prog: &Program,
+    summaries: &HashMap<FnRef, Summary>,
+    child: &mut HashMap<FnRef, ChildSite>,
+) {
+    for (fi, file) in prog.files.iter().enumerate() {
+        for f in &file.functions {
+            for_each_call(&f.body, &mut |call| {
+                if call.closure_args.is_empty() {
+                    return;
+                }
+                let Target::Fns(list) = prog.target(fi as u32, call.id) else {
+                    return;
+                };
+                let args = walk::child_args(prog, summaries, call, list);
+                for &(a, c) in call.closure_args.iter().filter(|(a, _)| args.contains(a)) {
+                    let text = call.callee.display();
+                    child
+                        .entry((fi as u32, c as u32))
+                        .or_insert_with(|| ChildSite {
+                            step: Step {
+                                file: fi as u32,
+                                span: call.span,
+                                text: format!("`{text}`").into(),
+                            },
+                            place: format!(
+                            "a closure that `{text}` calls in the child of its fork (argument {})",
+                            a + 1
+                        ),
+                            in_fork: true,
+                        });
+                }
+            });
+        }
+    }
 }

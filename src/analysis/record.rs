@@ -14,6 +14,7 @@ pub type Fingerprint = (
     [bool; 6],
     Vec<String>,
     Option<String>,
+    Vec<u32>,
 );
 
 /// What a function does, seen from its callers.
@@ -43,6 +44,9 @@ pub struct Summary {
     /// For a fork wrapper: the value it returns in the child (`None`, `Child`, `0`), which its
     /// callers' patterns are matched against.
     pub child_value: Option<String>,
+    /// Parameters whose value it calls in a fork child (a closure handed in, called there
+    /// directly or by a callee it hands the closure on to).
+    pub child_params: Vec<u32>,
 }
 
 impl Summary {
@@ -69,6 +73,7 @@ impl Summary {
             ],
             self.globals.clone(),
             self.child_value.clone(),
+            self.child_params.clone(),
         )
     }
 }
@@ -309,6 +314,9 @@ pub struct ChildSite {
     pub step: Step,
     /// "the `pre_exec` closure (it runs in the child between fork and exec)".
     pub place: String,
+    /// Handed to a function that calls it in the child of its fork: unsafe calls matter only
+    /// while the parent may be multithreaded (a `pre_exec` closure's always do).
+    pub in_fork: bool,
 }
 
 /// What one reporting walk of a function saw.

@@ -103,6 +103,8 @@ pub struct Walker<'a> {
     /// Calls that can only have failed if they return (exec, a function that only returns
     /// errors, `.map(..)` of one): the paths that need their `Ok` cannot run.
     failing_calls: HashSet<u32>,
+    /// Parameters whose value (a closure handed in) is called in a fork child.
+    child_params: std::collections::BTreeSet<u32>,
 }
 
 impl<'a> Walker<'a> {
@@ -137,6 +139,7 @@ impl<'a> Walker<'a> {
             last_call_only_errors: false,
             last_call_value: None,
             failing_calls: HashSet::new(),
+            child_params: std::collections::BTreeSet::new(),
             python: crate::frontend::Language::of(std::path::Path::new(
                 &ctx.prog.files[me.0 as usize].path,
             )) == Some(crate::frontend::Language::Python),
@@ -268,6 +271,7 @@ impl<'a> Walker<'a> {
             globals: std::mem::take(&mut self.globals).into_iter().collect(),
             not_safe: self.not_safe.take(),
             child_value: if wraps_fork { child_value } else { None },
+            child_params: std::mem::take(&mut self.child_params).into_iter().collect(),
         }
     }
 
@@ -756,6 +760,14 @@ impl<'a> Walker<'a> {
 
     fn call(&mut self, st: &mut Option<State>, call: &Call) {
         let Some(state) = st.as_mut() else { return };
+        // A closure handed in is the caller's code: what it does is judged at each call of
+        // this function, where it is known (its body runs as that fork child's code).
+        if let Some(p) = call.calls_param {
+            if matches!(self.child, Some(ChildOf::Fork(_))) || self.child_maybe.is_some() {
+                self.child_params.insert(p);
+            }
+            return;
+        }
         self.last_call_only_errors = false;
         self.last_call_value = None;
         let prog = self.ctx.prog;
@@ -832,6 +844,8 @@ impl<'a> Walker<'a> {
         let here = self.step(call.span, format!("`{text}`"));
         let mut role = ClosureRole::Inline;
         let mut diverges = false;
+        // Closures the callee calls in its fork's child run there, not here.
+        let mut in_child: HashSet<usize> = HashSet::new();
         match target {
             Target::Apis(list) => {
                 for &i in list {
@@ -876,6 +890,18 @@ impl<'a> Walker<'a> {
                 if let Some(i) = passed {
                     self.passes_fork(call, i);
                 }
+                let args = child_args(prog, self.ctx.summaries, call, list);
+                for &(a, p) in &call.param_args {
+                    if args.contains(&a) {
+                        self.child_params.insert(p);
+                    }
+                }
+                in_child = call
+                    .closure_args
+                    .iter()
+                    .filter(|(a, _)| args.contains(a))
+                    .map(|&(_, c)| c)
+                    .collect();
                 let mut all_diverge = !list.is_empty();
                 let mut only_errors = !list.is_empty();
                 let mut wrapper = false;
@@ -930,6 +956,14 @@ impl<'a> Walker<'a> {
         }
         for &c in &call.closures {
             let closure = (self.me.0, c as u32);
+            if in_child.contains(&c) {
+                self.reaches_fork = true;
+                if self.mode == Mode::Propagate {
+                    let entry = self.entry_for_callee(state, &here);
+                    self.entries.push((closure, entry));
+                }
+                continue;
+            }
             match role {
                 ClosureRole::Inline | ClosureRole::Scoped => {
                     let before: HashSet<_> = state.live.keys().copied().collect();
@@ -1576,4 +1610,36 @@ fn is_async_signal_safe(api: &Api) -> bool {
 /// (connections, guards, ObjC state) stays.
 fn into_child(state: &mut State) {
     state.remove_where(|h| h.effect == Effect::StartsThread);
+}
+
+/// The arguments of `call` that one of `list`'s functions calls in a fork child (a closure it
+/// hands to the child, directly or through further calls), by argument index.
+pub fn child_args(
+    prog: &Program,
+    summaries: &HashMap<FnRef, Summary>,
+    call: &Call,
+    list: &[FnRef],
+) -> HashSet<u32> {
+    let mut out = HashSet::new();
+    for f in list {
+        let Some(summary) = summaries.get(f).filter(|s| !s.child_params.is_empty()) else {
+            continue;
+        };
+        // A method call's arguments follow its receiver, the callee's `self`.
+        let offset = u32::from(
+            matches!(call.callee, Callee::Method { .. })
+                && prog
+                    .function(*f)
+                    .params
+                    .first()
+                    .is_some_and(|p| p == "self"),
+        );
+        out.extend(
+            summary
+                .child_params
+                .iter()
+                .filter_map(|p| p.checked_sub(offset)),
+        );
+    }
+    out
 }

@@ -36,6 +36,8 @@ struct Local {
     guards: Option<String>,
     /// `CLONE_*` flags named in its initialiser (flags handed to `clone` through a local).
     clone_flags: Vec<String>,
+    /// A parameter, as (function index, parameter index): a closure or function handed in.
+    param: Option<(usize, u32)>,
 }
 
 /// Methods whose result is the receiver's value (same type, same producing call).
@@ -92,6 +94,8 @@ pub struct Lowerer<'a> {
     self_ty: Option<String>,
     fn_path: String,
     closure_count: usize,
+    /// The function (or closure) being lowered, by index in `ir.functions`.
+    fn_index: usize,
     in_test: bool,
     /// `Err(..)` calls that are a function's value (its tail, through `if`/`match`/blocks), by
     /// the span of `Err`: leaving with them is a `return Err(..)`.
@@ -176,6 +180,7 @@ impl<'a> Lowerer<'a> {
             self_ty: None,
             fn_path: String::new(),
             closure_count: 0,
+            fn_index: 0,
             in_test: false,
             error_tails: std::collections::HashSet::new(),
             depth: 0,
@@ -206,18 +211,9 @@ impl<'a> Lowerer<'a> {
         for item in items {
             let name = match item {
                 syn::Item::Fn(f) => Some(f.sig.ident.to_string()),
-                syn::Item::Struct(s) => {
-                    self.declare_fields(s);
-                    Some(s.ident.to_string())
-                }
+                syn::Item::Struct(s) => Some(s.ident.to_string()),
                 syn::Item::Enum(e) => Some(e.ident.to_string()),
-                syn::Item::Static(s) => {
-                    if let Some(inner) = self.guarded_type(&s.ty) {
-                        let path = format!("{}::{}", self.scope().path, s.ident);
-                        self.static_guards.insert(path, inner);
-                    }
-                    Some(s.ident.to_string())
-                }
+                syn::Item::Static(s) => Some(s.ident.to_string()),
                 syn::Item::Const(c) => Some(c.ident.to_string()),
                 syn::Item::Mod(m) => Some(m.ident.to_string()),
                 syn::Item::Trait(t) => Some(t.ident.to_string()),
@@ -253,6 +249,20 @@ impl<'a> Lowerer<'a> {
         for item in items {
             if let syn::Item::Use(u) = item {
                 self.add_use(&u.tree, false);
+            }
+        }
+        // Field and static types name imported types (`shell: Shell` after `use shell::Shell`):
+        // read them once the module's imports are known.
+        for item in items {
+            match item {
+                syn::Item::Struct(s) => self.declare_fields(s),
+                syn::Item::Static(s) => {
+                    if let Some(inner) = self.guarded_type(&s.ty) {
+                        let path = format!("{}::{}", self.scope().path, s.ident);
+                        self.static_guards.insert(path, inner);
+                    }
+                }
+                _ => {}
             }
         }
     }
@@ -534,6 +544,7 @@ impl<'a> Lowerer<'a> {
         self.self_ty = self_ty;
         self.closure_count = 0;
         let index = self.begin_fn(path, kind, sig.ident.span(), is_test);
+        let saved_index = std::mem::replace(&mut self.fn_index, index);
         self.fn_uses.push(HashMap::new());
         let is_main = sig.ident == "main" && self.current == 0 && self.ir.module.is_empty();
         self.ir.functions[index].is_main = is_main;
@@ -561,11 +572,13 @@ impl<'a> Lowerer<'a> {
                         let ty = self.type_path(&t.ty);
                         let guards = self.guarded_type(&t.ty);
                         let name = id.ident.to_string();
+                        let position = self.ir.functions[index].params.len() as u32;
                         self.set_local(
                             &name,
                             Local {
                                 ty,
                                 guards,
+                                param: Some((index, position)),
                                 ..Default::default()
                             },
                         );
@@ -587,6 +600,7 @@ impl<'a> Lowerer<'a> {
         self.self_ty = saved.0;
         self.fn_path = saved.1;
         self.closure_count = saved.2;
+        self.fn_index = saved_index;
     }
 
     // ----- types and names -----------------------------------------------------------------
@@ -655,6 +669,14 @@ impl<'a> Lowerer<'a> {
 
     fn local(&self, name: &str) -> Option<&Local> {
         self.locals.iter().rev().find_map(|l| l.get(name))
+    }
+
+    /// The position of the function's own parameter `name` stands for (not a captured one).
+    fn param_index(&self, name: &str) -> Option<u32> {
+        self.local(name)
+            .and_then(|l| l.param)
+            .filter(|(f, _)| *f == self.fn_index)
+            .map(|(_, p)| p)
     }
 
     fn set_local(&mut self, name: &str, local: Local) {
@@ -793,6 +815,7 @@ impl<'a> Lowerer<'a> {
                             alias_of: None,
                             guards,
                             clone_flags,
+                            param: None,
                         },
                     );
                     out.locals.push(name);
@@ -1158,7 +1181,9 @@ impl<'a> Lowerer<'a> {
         }
         let mut block = Block::default();
         let saved_count = self.closure_count;
+        let saved_index = std::mem::replace(&mut self.fn_index, index);
         self.lower_expr(body, &mut block.nodes);
+        self.fn_index = saved_index;
         self.closure_count = saved_count;
         self.locals.pop();
         self.ir.functions[index].body = block;
@@ -1230,9 +1255,13 @@ impl<'a> Lowerer<'a> {
             }
             if let Some(c) = v.closure.or_else(|| self.fn_item_closure(arg, &v)) {
                 call.closures.push(c);
+                call.closure_args.push((i as u32, c));
             }
             if let Some(var) = &v.var {
                 call.arg_vars.push(var.clone());
+                if let Some(p) = self.param_index(var) {
+                    call.param_args.push((i as u32, p));
+                }
             }
             // `Target::Pipe(Box::new(file))`: a local wrapped on its way in is passed too.
             if let syn::Expr::Call(inner) = arg {
@@ -1265,14 +1294,19 @@ impl<'a> Lowerer<'a> {
                 self.lower_args(c.args.iter(), out, &mut call);
                 if let Some(index) = local.closure {
                     call.callee = Callee::Local(index);
-                    let id = call.id;
-                    out.push(Node::Call(call));
-                    return Value {
-                        call: Some(id),
-                        ..Default::default()
-                    };
+                } else if let Some(p) = self.param_index(&segs[0]) {
+                    // `pre_exec(&path)` on a `pre_exec: impl FnOnce(..)` parameter: what runs
+                    // is the caller's, known at each call of this function.
+                    call.calls_param = Some(p);
+                } else {
+                    return Value::default();
                 }
-                return Value::default();
+                let id = call.id;
+                out.push(Node::Call(call));
+                return Value {
+                    call: Some(id),
+                    ..Default::default()
+                };
             }
         }
         let last = segs.last().cloned().unwrap_or_default();
