@@ -52,6 +52,11 @@ pub struct FileIr {
     /// written `server:path` (`gunicorn:app::db::engine`): it runs only in that server's workers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resets_in_child: Vec<String>,
+    /// Declared return types, as (function index, type path as this file names it), looking
+    /// through references, `Result`, `Option` and `Box`: the type a call's value has, where a
+    /// method's value is not the receiver's (`builder.build_tracer()` → `Tracer`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fn_types: Vec<(u32, String)>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -260,6 +265,10 @@ pub struct Call {
     /// The call calls the function's own parameter (a closure or function handed in), by index.
     #[serde(default)]
     pub calls_param: Option<u32>,
+    /// For a method on a local: the call whose value the local was bound to (`let t = make();
+    /// t.run()`), whose type may be known only once calls are linked.
+    #[serde(default)]
+    pub receiver_from: Option<u32>,
 }
 
 impl Call {
@@ -281,6 +290,7 @@ impl Call {
             closure_args: Vec::new(),
             param_args: Vec::new(),
             calls_param: None,
+            receiver_from: None,
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::resolve::path::in_own_crate;
 use crate::resolve::steps::{steps, Chain};
 use crate::resolve::tables::{Hit, Tables};
 use crate::resolve::{last_segment, moves};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 pub use crate::resolve::{absolute, is_relative, package_of, FnRef};
 
@@ -85,6 +85,16 @@ impl<'c> Program<'c> {
         // A `use` and an item of the same name in one module can only both exist under
         // exclusive `#[cfg]`s (rustc rejects the clash otherwise): the name stands for both.
         tables.join_cfg_twins();
+        // Declared return types, as absolute paths, by function.
+        let fn_types: HashMap<FnRef, String> = files
+            .iter()
+            .enumerate()
+            .flat_map(|(fi, file)| {
+                file.fn_types
+                    .iter()
+                    .map(move |(i, ty)| ((fi as u32, *i), absolute(file, ty)))
+            })
+            .collect();
         let mut targets = Vec::with_capacity(files.len());
         let mut callers: HashMap<FnRef, Vec<FnRef>> = HashMap::new();
         let mut fn_refs: HashMap<(u32, u32), Vec<(u32, FnRef)>> = HashMap::new();
@@ -96,7 +106,11 @@ impl<'c> Program<'c> {
             for (i, f) in file.functions.iter().enumerate() {
                 let me = (fi as u32, i as u32);
                 let mut visit = |call: &crate::ir::Call| {
-                    let known = call.receiver_call.and_then(|r| chain_ty.get(&r)).cloned();
+                    let known = call
+                        .receiver_call
+                        .or(call.receiver_from)
+                        .and_then(|r| chain_ty.get(&r))
+                        .cloned();
                     let target = match call.callee {
                         Callee::Local(index) => Target::Fns(vec![(fi as u32, index as u32)]),
                         _ => {
@@ -112,6 +126,15 @@ impl<'c> Program<'c> {
                     let returns = match &target {
                         Target::Apis(list) => {
                             list.iter().find_map(|&a| catalog.apis[a].returns.clone())
+                        }
+                        // The program's functions: the type they declare, when they agree.
+                        Target::Fns(list) => {
+                            let types: HashSet<Option<&String>> =
+                                list.iter().map(|f| fn_types.get(f)).collect();
+                            match types.into_iter().collect::<Vec<_>>().as_slice() {
+                                [Some(ty)] => Some((*ty).clone()),
+                                _ => None,
+                            }
                         }
                         _ => None,
                     };

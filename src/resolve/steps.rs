@@ -63,6 +63,7 @@ pub fn steps(
         Callee::Method { name, ty } => {
             let python = crate::frontend::Language::of(std::path::Path::new(&place.path))
                 == Some(crate::frontend::Language::Python);
+            let written = ty.as_deref();
             let ty = match chain {
                 Chain::Known(Some(known)) => Some(known),
                 Chain::Known(None) => ty.as_deref(),
@@ -84,7 +85,9 @@ pub fn steps(
                     ty.as_deref()
                 }
             };
-            if let Some(ty) = ty {
+            // The linked type first; the receiver's type as written if that names no method.
+            let second = written.filter(|w| Some(*w) != ty);
+            for ty in ty.into_iter().chain(second) {
                 let path = format!("{ty}::{name}");
                 if !is_relative(&path) {
                     let apis = catalog.by_path(&path);

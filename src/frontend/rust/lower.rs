@@ -38,6 +38,8 @@ struct Local {
     clone_flags: Vec<String>,
     /// A parameter, as (function index, parameter index): a closure or function handed in.
     param: Option<(usize, u32)>,
+    /// The call whose value it was bound to.
+    made_by: Option<u32>,
 }
 
 /// Methods whose result is the receiver's value (same type, same producing call).
@@ -546,6 +548,11 @@ impl<'a> Lowerer<'a> {
         let index = self.begin_fn(path, kind, sig.ident.span(), is_test);
         let saved_index = std::mem::replace(&mut self.fn_index, index);
         self.fn_uses.push(HashMap::new());
+        if let syn::ReturnType::Type(_, ty) = &sig.output {
+            if let Some(t) = self.value_type(ty) {
+                self.ir.fn_types.push((index as u32, t));
+            }
+        }
         let is_main = sig.ident == "main" && self.current == 0 && self.ir.module.is_empty();
         self.ir.functions[index].is_main = is_main;
         let implied = runtime_attr(attrs)
@@ -629,6 +636,24 @@ impl<'a> Lowerer<'a> {
             }
             _ => None,
         }
+    }
+
+    /// The type of the value a function hands back: its declared type, looking through
+    /// `Result<T, _>`, `Option<T>` (and aliases named `Result`) to `T`.
+    fn value_type(&self, ty: &syn::Type) -> Option<String> {
+        if let syn::Type::Path(p) = ty {
+            let last = p.path.segments.last()?;
+            if matches!(last.ident.to_string().as_str(), "Result" | "Option") {
+                let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                    return None;
+                };
+                return match args.args.first() {
+                    Some(syn::GenericArgument::Type(inner)) => self.value_type(inner),
+                    _ => None,
+                };
+            }
+        }
+        self.type_path(ty)
     }
 
     /// For a lock (`Mutex<T>`, `RwLock<T>`, also behind `Arc`, `&`, `Lazy`, `OnceLock`), the
@@ -816,6 +841,7 @@ impl<'a> Lowerer<'a> {
                             guards,
                             clone_flags,
                             param: None,
+                            made_by: value.call,
                         },
                     );
                     out.locals.push(name);
@@ -1387,6 +1413,11 @@ impl<'a> Lowerer<'a> {
         call.receiver = receiver.var.clone();
         call.receiver_global = receiver.global.clone();
         call.receiver_call = receiver.call;
+        call.receiver_from = receiver
+            .var
+            .as_deref()
+            .and_then(|v| self.local(v))
+            .and_then(|l| l.made_by);
         if let Some(index) = receiver.closure {
             call.closures.push(index);
         }
