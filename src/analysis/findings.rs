@@ -25,6 +25,12 @@ fn live_threads(rec: &ForkRec) -> impl Iterator<Item = &Hazard> {
         .filter(|h| h.effect == Effect::StartsThread)
 }
 
+/// The child call's exit ends a double fork's middle process (the parent side of a fork made
+/// in the callee).
+fn ends_parent(call: &ChildCall) -> bool {
+    call.ops.first().is_some_and(|op| op.ends_parent)
+}
+
 /// A path the Python frontend reads (sources, and the configurations and command lines it
 /// turns into fork points).
 fn is_python(path: &str) -> bool {
@@ -281,6 +287,12 @@ impl<'p> Findings<'p> {
             for call in exits {
                 self.exit_in_child(call, rec);
             }
+        } else {
+            // A middle process leaving after its own fork shares its buffers with the
+            // grandchild that goes on, whoever ended first above it.
+            for call in rec.exits.values().filter(|c| ends_parent(c)) {
+                self.exit_in_child(call, rec);
+            }
         }
         if rec.kind != ForkKind::Daemon && !rec.parent_exits {
             if let Some(step) = rec
@@ -409,7 +421,24 @@ impl<'p> Findings<'p> {
             .first()
             .map(|op| self.op_trace(call, op))
             .unwrap_or_default();
-        let related = vec![self.related(&rec.site, format!("{} here", rec.site.text))];
+        let mut related = vec![self.related(&rec.site, format!("{} here", rec.site.text))];
+        // A double fork's middle process: the exit to change is the one that ends it, after
+        // its own fork, not the call that leads there.
+        if let (Some(op), true) = (call.ops.first(), ends_parent(call)) {
+            related.push(self.related(&call.primary, format!("calls {}", call.primary.text)));
+            let message = format!(
+                "the child of {} forks again and leaves through `{}` as that fork's parent: atexit handlers and the parent's buffered output run again",
+                rec.site.text, op.site.text
+            );
+            let severity = capped(rec, RuleId::FL006, None);
+            self.push(
+                RuleId::FL006,
+                &op.site,
+                message,
+                Extra::related(related).trace(trace).severity(severity),
+            );
+            return;
+        }
         let severity = capped(rec, RuleId::FL006, None);
         let message = if call.ops.first().is_some_and(|o| o.down.is_empty()) {
             format!("the child of {} leaves through `{}`: atexit handlers and the parent's buffered output run again", rec.site.text, call.ops[0].site.text)

@@ -54,6 +54,9 @@ pub struct Op {
     pub effect: Effect,
     pub site: Step,
     pub down: Vec<Step>,
+    /// An exit that ends the parent of a fork its function makes, right after that fork: in a
+    /// fork child that calls the function, it is a double fork's middle process leaving.
+    pub ends_parent: bool,
 }
 
 /// The hazards that may be alive at a program point.

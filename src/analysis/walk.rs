@@ -540,6 +540,7 @@ impl<'a> Walker<'a> {
             }
             let leaves_before = self.leaves;
             let flushes_before = self.flushing_exits;
+            let ops_before = self.ops.len();
             let mut s = entry.clone();
             let fork = arm.test.as_ref().and_then(|t| {
                 let id = self.fork_of(&t.subject)?;
@@ -587,6 +588,10 @@ impl<'a> Walker<'a> {
                         if let Some(f) = self.rec.forks.get_mut(&id) {
                             f.parent_exits = true;
                             f.parent_flushes |= self.flushing_exits != flushes_before;
+                        }
+                        for op in self.ops.iter_mut().skip(ops_before) {
+                            op.ends_parent |=
+                                op.effect == Effect::ProcessExit && op.down.is_empty();
                         }
                     }
                 }
@@ -1193,6 +1198,7 @@ impl<'a> Walker<'a> {
                 effect: op.effect,
                 site: op.site.clone(),
                 down: prepend(here, &op.down),
+                ends_parent: op.ends_parent,
             };
             self.record_op(op, here);
         }
@@ -1311,6 +1317,7 @@ impl<'a> Walker<'a> {
                             effect,
                             site: here.clone(),
                             down: Vec::new(),
+                            ends_parent: false,
                         },
                         here,
                     );
@@ -1448,6 +1455,7 @@ impl<'a> Walker<'a> {
                         effect,
                         site: self.step(call.span, api.label.clone()),
                         down: Vec::new(),
+                        ends_parent: false,
                     },
                     here,
                 );
@@ -1542,6 +1550,7 @@ impl<'a> Walker<'a> {
                         effect,
                         site: self.step(call.span, api.label.clone()),
                         down: Vec::new(),
+                        ends_parent: false,
                     },
                     here,
                 );
