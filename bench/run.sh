@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # forklint's benchmark (never run in CI): forklint against the syn parse floor, semgrep and
 # ast-grep on one corpus, side by side in one hyperfine run; linearity at a quarter, half and all
-# of the corpus; a 10,000-function call chain; `forklint inspect` against `lsof -p` (alternating
+# of the corpus; a 10,000-function call chain; forklint against `ruff check --select ALL` on the .py
+# files of a pinned site-packages; `forklint inspect` against `lsof -p` (alternating
 # runs, bench/alternate.py); with REPOS, check with and without the prefilter on real projects.
 #
 # Usage: bench/run.sh CORPUS [REPOS]
@@ -161,6 +162,68 @@ for n in 10000 20000; do
   cnt=$( ("$FORKLINT" check -q --format json "$dir" || true) | findings forklint)
   echo "| $n | $(printf '%.3f' "$med") s | $cnt |"
 done
+
+# Python: `forklint check` against `ruff check --select ALL` (every ruff rule, the same parser
+# family) on the .py files of a virtualenv's site-packages (bench/python-tree.txt, pinned), in
+# alternating runs. The tree holds only .py files (hard links): ruff would also lint .pyi stubs,
+# and a folder named site-packages is in ruff's default excludes. Each tool's own count of files
+# checked must cover the tree.
+echo
+echo "## Python (site-packages of bench/python-tree.txt)"
+# The stamp records a finished install of this exact list (an interrupted one is redone).
+if ! cmp -s python-tree.txt .pyvenv/installed.txt; then
+  rm -rf .pyvenv "$OUT/pytree"
+  python3 -m venv .pyvenv && .pyvenv/bin/pip install -q -r python-tree.txt && cp python-tree.txt .pyvenv/installed.txt
+fi
+[ -x .venv/bin/pip ] || python3 -m venv .venv
+[ -x .venv/bin/ruff ] || .venv/bin/pip install -q ruff
+RUFF=$BENCH/.venv/bin/ruff
+pytree=$OUT/pytree
+if [ ! -d "$pytree" ]; then
+  site=$(.pyvenv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  rm -rf "$pytree.part"
+  (cd "$site" && find . -name '*.py' -type f) | while read -r f; do
+    mkdir -p "$pytree.part/$(dirname "$f")"
+    ln "$site/$f" "$pytree.part/$f" 2>/dev/null || cp "$site/$f" "$pytree.part/$f"
+  done
+  mv "$pytree.part" "$pytree"
+fi
+pyfiles=$(find "$pytree" -name '*.py' -type f | wc -l)
+pymb=$(find "$pytree" -name '*.py' -type f -printf '%s\n' | awk '{s+=$1} END {printf "%.1f", s/1e6}')
+[ "$pyfiles" -ge 5000 ] || { echo "refused: the Python tree has $pyfiles .py files (at least 5,000)" >&2; exit 1; }
+PYCMD_FORKLINT="$FORKLINT check -q --format json --exit-zero $pytree"
+PYCMD_RUFF="$RUFF check --select ALL --no-cache --exit-zero --output-format concise $pytree"
+# shellcheck disable=SC2086
+/usr/bin/time -f '%M' -o "$OUT/py-forklint.rss" $PYCMD_FORKLINT >"$OUT/py-forklint.out" 2>"$OUT/py-forklint.err" || true
+# shellcheck disable=SC2086
+/usr/bin/time -f '%M' -o "$OUT/py-ruff.rss" $PYCMD_RUFF -v >"$OUT/py-ruff.out" 2>"$OUT/py-ruff.err" || true
+fl_seen=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["summary"]["files"])' <"$OUT/py-forklint.out" 2>/dev/null || true)
+ruff_seen=$(grep -o 'Checked [0-9]* files' "$OUT/py-ruff.err" | tail -1 | cut -d' ' -f2)
+for pair in "forklint=$fl_seen" "ruff=$ruff_seen"; do
+  seen=${pair#*=}
+  if [ -z "$seen" ] || [ "$seen" -lt "$pyfiles" ]; then
+    echo "refused: ${pair%%=*} checked ${seen:-an unknown number of} of the $pyfiles .py files (see $OUT/py-${pair%%=*}.err)" >&2
+    exit 1
+  fi
+done
+ALTERNATE_JSON="$OUT/python.json" python3 alternate.py "${PY_RUNS:-5}" \
+  "forklint=$PYCMD_FORKLINT" "ruff=$PYCMD_RUFF"
+RUFF_VERSION=$("$RUFF" --version) python3 - "$OUT" "$pyfiles" "$pymb" "$fl_seen" "$ruff_seen" <<'PY'
+import json, os, re, sys
+out, files, mb = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+seen = {"forklint": sys.argv[4], "ruff": sys.argv[5]}
+r = json.load(open(os.path.join(out, "python.json")))
+rss = {t: int(open(os.path.join(out, f"py-{t}.rss")).read().split()[-1]) / 1024 for t in r}
+found = {"forklint": len(json.load(open(os.path.join(out, "py-forklint.out")))["findings"])}
+m = re.search(r"Found (\d+) error", open(os.path.join(out, "py-ruff.out")).read())
+found["ruff"] = m.group(1) if m else "?"
+print(f"{files} .py files, {mb} MB; {os.environ['RUFF_VERSION']}; medians of alternating runs\n")
+print("| tool | files checked | median wall | median CPU | peak RSS | findings | wall vs ruff |")
+print("|---|---|---|---|---|---|---|")
+for t in ("forklint", "ruff"):
+    print(f"| {t} | {seen[t]} | {r[t]['wall']:.2f} s | {r[t]['cpu']:.2f} s | {rss[t]:.0f} MB "
+          f"| {found[t]} | {r[t]['wall'] / r['ruff']['wall']:.2f}x |")
+PY
 
 # `forklint inspect --format json` on a CPython process holding 1,000 open files and 50 threads
 # (49 threading.Thread + the main one), against `lsof -p`, in alternating runs.

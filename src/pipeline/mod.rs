@@ -88,8 +88,19 @@ pub fn read_source(path: &Path) -> Result<String, String> {
 
 /// Reads and lowers one file; an error names the reason.
 pub fn lower_file(path: &Path, layout: &Layout) -> Result<FileIr, String> {
-    let text = read_source(path)?;
-    frontend::lower(path, &text, layout)
+    lower_marked(path, layout).0
+}
+
+/// Reads and lowers one file, and says whether its text holds the suppression marker (a file
+/// that cannot be read has no directive either).
+fn lower_marked(path: &Path, layout: &Layout) -> (Result<FileIr, String>, bool) {
+    match read_source(path) {
+        Ok(text) => (
+            frontend::lower(path, &text, layout),
+            crate::gate::suppress::holds_marker(text.as_bytes()),
+        ),
+        Err(e) => (Err(e), false),
+    }
 }
 
 /// Runs `f` on a pool whose threads have room for deep syntax trees.
@@ -103,20 +114,25 @@ pub fn with_pool<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     }
 }
 
-/// Lowers every file, largest first so that no thread is left alone with a big one.
-fn lower_all(files: &[PathBuf], layout: &Layout) -> Vec<(usize, Result<FileIr, String>)> {
+/// Lowers every file, largest first so that no thread is left alone with a big one; with each
+/// result, whether the file's text holds the suppression marker, so that suppressions need not
+/// read every file again.
+fn lower_all(files: &[PathBuf], layout: &Layout) -> Vec<(usize, Result<FileIr, String>, bool)> {
     let mut order: Vec<(u64, usize)> = files
         .iter()
         .enumerate()
         .map(|(i, p)| (std::fs::metadata(p).map(|m| m.len()).unwrap_or(0), i))
         .collect();
     order.sort_by(|a, b| b.cmp(a));
-    let mut results: Vec<(usize, Result<FileIr, String>)> = order
+    let mut results: Vec<(usize, Result<FileIr, String>, bool)> = order
         .par_iter()
         .with_max_len(1)
-        .map(|&(_, i)| (i, lower_file(&files[i], layout)))
+        .map(|&(_, i)| {
+            let (ir, marked) = lower_marked(&files[i], layout);
+            (i, ir, marked)
+        })
         .collect();
-    results.sort_by_key(|(i, _)| *i);
+    results.sort_by_key(|(i, _, _)| *i);
     results
 }
 
@@ -174,27 +190,35 @@ pub fn analyse_files(
         report.stats.prefilter_work = outcome.work;
         report.stats.prefilter_gave_up = outcome.gave_up;
         report.stats.prefilter_took_rest = outcome.took_rest;
-        // Python files were not scanned: their directives are read.
+        // The scan recorded the marker of Rust files; lowering records it for Python files.
         let mut marked = vec![true; files.len()];
         for (k, held) in outcome.marked.iter().enumerate() {
             marked[rust[k]] = *held;
         }
-        report.marked = Some(marked);
         let mut results: Vec<(usize, Result<FileIr, String>)> = outcome
             .results
             .into_iter()
             .map(|(i, r)| (rust[i], r))
             .collect();
-        results.extend(
-            with_pool(|| lower_all(&python_files, &layout))
-                .into_iter()
-                .map(|(i, r)| (python[i], r)),
-        );
+        for (i, r, held) in with_pool(|| lower_all(&python_files, &layout)) {
+            marked[python[i]] = held;
+            results.push((python[i], r));
+        }
+        report.marked = Some(marked);
         results.sort_by_key(|(i, _)| *i);
         results
     } else {
         report.stats.files_parsed = files.len();
-        with_pool(|| lower_all(&files, &layout))
+        let mut marked = Vec::with_capacity(files.len());
+        let results = with_pool(|| lower_all(&files, &layout))
+            .into_iter()
+            .map(|(i, r, held)| {
+                marked.push(held);
+                (i, r)
+            })
+            .collect();
+        report.marked = Some(marked);
+        results
     };
     report.stats.files_skipped = files.len() - report.stats.files_parsed;
     report.stats.parse = start.elapsed();

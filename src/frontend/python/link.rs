@@ -160,6 +160,14 @@ fn dispatch_abstract(irs: &mut [FileIr]) {
         }
         false
     };
+    // Methods by name, so that an abstract method reads only its namesakes: a scan of every
+    // method per abstract method is quadratic on a large tree.
+    let mut by_name: HashMap<&str, Vec<(&str, &String)>> = HashMap::new();
+    for m in &methods {
+        if let Some((c, n)) = m.rsplit_once("::") {
+            by_name.entry(n).or_default().push((c, m));
+        }
+    }
     for ir in irs.iter_mut().filter(|ir| is_python(ir)) {
         let p = prefix(ir);
         let mut next = max_id(ir) + 1;
@@ -172,12 +180,12 @@ fn dispatch_abstract(irs: &mut [FileIr]) {
             let Some((class, name)) = path.rsplit_once("::") else {
                 continue;
             };
-            let mut overrides: Vec<&String> = methods
-                .iter()
-                .filter(|m| {
-                    m.rsplit_once("::")
-                        .is_some_and(|(c, n)| n == name && derives(c, class))
-                })
+            let mut overrides: Vec<&String> = by_name
+                .get(name)
+                .into_iter()
+                .flatten()
+                .filter(|(c, _)| derives(c, class))
+                .map(|(_, m)| *m)
                 .collect();
             if overrides.is_empty() {
                 continue;
