@@ -11,10 +11,14 @@
 //! - methods inherited across modules: `w.work()` on a class whose bases (through aliases and
 //!   other modules) lead to `rq.worker.Worker` is looked up on the class that defines it;
 //! - abstract methods: a method whose body only raises `NotImplementedError` runs one of the
-//!   subclasses' overrides (`self.execute_job(..)` in a base class's loop).
+//!   subclasses' overrides (`self.execute_job(..)` in a base class's loop);
+//! - namespace packages: `import util.misc` names `util/misc.py` even when `util/` has no
+//!   `__init__.py` (the file's own module name starts below such a folder);
+//! - DataLoaders handed to a function of the program (`train_one_epoch(model, loader)`) are
+//!   iterated there: their workers fork at that call.
 
 use super::commands::CELERY_FORK;
-use super::lower::PER_PROCESS;
+use super::lower::{LOADER_HANDED, PER_PROCESS};
 use crate::frontend::Language;
 use crate::ir::{Arm, Block, Branch, Call, Callee, FileIr, FnKind, Node};
 use std::collections::{HashMap, HashSet};
@@ -23,7 +27,9 @@ use std::path::Path;
 /// Marks the objects that some hook of the program resets in every child, and retypes method
 /// calls to the class that defines the method.
 pub fn link(irs: &mut [FileIr]) {
+    namespace_packages(irs);
     inherit_methods(irs);
+    hand_loaders(irs);
     dispatch_abstract(irs);
     // The task modules are imported before the pool forks, and before the resets placed there.
     import_celery_tasks(irs);
@@ -216,6 +222,142 @@ fn dispatch_abstract(irs: &mut [FileIr]) {
                 })],
                 ..Default::default()
             };
+        }
+    }
+}
+
+/// `a::b::mod` for the names a file can be imported by through folders without `__init__.py`
+/// (`util::misc` for `util/misc.py`), to the module name the file was lowered with (`misc`).
+fn namespace_aliases(irs: &[FileIr]) -> Vec<(String, String)> {
+    let tops: HashSet<&str> = irs
+        .iter()
+        .filter(|ir| is_python(ir))
+        .map(|ir| ir.crate_name.as_str())
+        .collect();
+    let mut aliases = Vec::new();
+    for ir in irs.iter().filter(|ir| is_python(ir)) {
+        let path = Path::new(&ir.path);
+        let is_init = path.file_stem().is_some_and(|s| s == "__init__");
+        let folders: Vec<String> = path
+            .parent()
+            .into_iter()
+            .flat_map(|p| p.components())
+            .filter_map(|c| match c {
+                std::path::Component::Normal(n) => Some(n.to_string_lossy().into_owned()),
+                _ => None,
+            })
+            .collect();
+        // The folders that are the file's own packages sit at the end of the path.
+        let packages = ir.module.len() + usize::from(is_init);
+        let Some(outer) = folders.len().checked_sub(packages) else {
+            continue;
+        };
+        let own = prefix(ir);
+        for start in 0..outer {
+            // A folder that is itself a module name of the program keeps its own meaning.
+            if tops.contains(folders[start].as_str()) {
+                continue;
+            }
+            let alias = format!("{}::{own}", folders[start..outer].join("::"));
+            aliases.push((alias, own.clone()));
+        }
+    }
+    // Longest first: `a::b::m` before `b::m`.
+    aliases.sort_by(|x, y| y.0.len().cmp(&x.0.len()).then_with(|| x.cmp(y)));
+    aliases.dedup();
+    aliases
+}
+
+fn namespace_packages(irs: &mut [FileIr]) {
+    let aliases = namespace_aliases(irs);
+    if aliases.is_empty() {
+        return;
+    }
+    // What the program defines, with every enclosing name: a renamed path must name one of
+    // them (a folder named like a library, `celery/app.py`, leaves `celery.app` alone).
+    let mut defined: HashSet<String> = HashSet::new();
+    for ir in irs.iter().filter(|ir| is_python(ir)) {
+        let p = prefix(ir);
+        for f in &ir.functions {
+            let mut path = absolute(&p, &f.path);
+            while let Some((outer, _)) = path.rsplit_once("::") {
+                let outer = outer.to_string();
+                defined.insert(std::mem::replace(&mut path, outer));
+            }
+            defined.insert(path);
+        }
+    }
+    let rename = |path: &mut String| {
+        for (alias, own) in &aliases {
+            let Some(rest) = path.strip_prefix(alias.as_str()) else {
+                continue;
+            };
+            let renamed = format!("{own}{rest}");
+            if (rest.is_empty() || rest.starts_with("::")) && defined.contains(&renamed) {
+                *path = renamed;
+                return;
+            }
+        }
+    };
+    for ir in irs.iter_mut().filter(|ir| is_python(ir)) {
+        for f in &mut ir.functions {
+            for_each_call_mut(&mut f.body, &mut |call| match &mut call.callee {
+                Callee::Path(candidates) => candidates.iter_mut().for_each(&rename),
+                Callee::Method { ty: Some(ty), .. } => rename(ty),
+                _ => {}
+            });
+        }
+        for (_, target) in &mut ir.reexports {
+            rename(target);
+        }
+    }
+}
+
+/// Each loader-handed marker becomes the loader's fork when the call after it is a function of
+/// the program (which iterates what it is given), and nothing otherwise.
+fn hand_loaders(irs: &mut [FileIr]) {
+    let mut functions: HashSet<String> = HashSet::new();
+    for ir in irs.iter().filter(|ir| is_python(ir)) {
+        let p = prefix(ir);
+        functions.extend(ir.functions.iter().map(|f| absolute(&p, &f.path)));
+    }
+    for ir in irs.iter_mut().filter(|ir| is_python(ir)) {
+        let p = prefix(ir);
+        let own = |callee: &Callee| match callee {
+            Callee::Path(candidates) => candidates
+                .iter()
+                .any(|c| functions.contains(&absolute(&p, c))),
+            Callee::Method { name, ty: Some(ty) } => {
+                functions.contains(&format!("{}::{name}", absolute(&p, ty)))
+            }
+            Callee::Local(_) => true,
+            _ => false,
+        };
+        for f in &mut ir.functions {
+            resolve_handed(&mut f.body, &own);
+        }
+    }
+}
+
+fn resolve_handed(block: &mut Block, own: &dyn Fn(&Callee) -> bool) {
+    let marker = Callee::Path(vec![LOADER_HANDED.to_string()]);
+    for i in 0..block.nodes.len() {
+        let next_is_own = match block.nodes.get(i + 1) {
+            Some(Node::Call(c)) => own(&c.callee),
+            _ => false,
+        };
+        match &mut block.nodes[i] {
+            Node::Call(c) if c.callee == marker => match c.str_arg.take() {
+                Some(fork) if next_is_own => c.callee = Callee::Path(vec![fork]),
+                _ => block.nodes[i] = Node::Block(Block::default()),
+            },
+            Node::Branch(b) => {
+                for arm in &mut b.arms {
+                    resolve_handed(&mut arm.body, own);
+                }
+            }
+            Node::Loop { body, .. } | Node::Block(body) => resolve_handed(body, own),
+            _ => {}
         }
     }
 }

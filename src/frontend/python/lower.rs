@@ -36,6 +36,11 @@ pub const DISCARDED: &str = "forklint::python::discarded";
 /// The name such a result is bound to (`<discarded#1>`).
 pub const DISCARDED_VAR: &str = "<discarded#";
 
+/// A marker the frontend emits just before a call that is given a DataLoader with workers (its
+/// fork path as the string argument, at the loader's construction): when the callee is a
+/// function of the program, the loader is iterated there, so its workers fork at that call.
+pub const LOADER_HANDED: &str = "forklint::python::loader_handed";
+
 /// The local that a `return <call>` binds: the call's result is the function's value.
 const RETURNED: &str = "<return>";
 
@@ -2163,6 +2168,7 @@ impl<'s> Lowerer<'s> {
             };
             self.iterate(&v, out);
         }
+        let handed = passed_loader.clone().filter(|_| made_loader.is_none());
         let loader = made_loader.or(passed_loader);
         // A DataLoader subclass that iterates itself (`super().__iter__()`) starts the workers
         // there; their number comes from its caller, so the default start method decides.
@@ -2260,6 +2266,11 @@ impl<'s> Lowerer<'s> {
                 }
             },
         };
+        if let Some((fork, made_at)) = handed {
+            let mut marker = self.call(Callee::Path(vec![LOADER_HANDED.to_string()]), made_at);
+            marker.str_arg = Some(fork);
+            out.push(Node::Call(marker));
+        }
         out.push(Node::Call(call));
         Value { loader, ..value }
     }
