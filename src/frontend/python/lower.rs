@@ -252,6 +252,35 @@ fn names_accelerator(e: &Expr) -> bool {
     }
 }
 
+/// Decorators that only wrap a function the program itself calls (not a registration).
+const WRAPPING_DECORATORS: &[&str] = &[
+    "contextmanager",
+    "asynccontextmanager",
+    "lru_cache",
+    "cache",
+    "wraps",
+    "overload",
+    "abstractmethod",
+    "staticmethod",
+    "classmethod",
+    "property",
+];
+
+/// A decorator that hands the function to a framework (`@app.route(..)`, `@socketio.on(..)`,
+/// `@click.command()`), as opposed to one that wraps it for the program's own callers.
+fn registers(e: &Expr) -> bool {
+    let target = match e {
+        Expr::Call(c) => &*c.func,
+        other => other,
+    };
+    let name = match target {
+        Expr::Name(n) => n.id.as_str(),
+        Expr::Attribute(a) => a.attr.id.as_str(),
+        _ => return false,
+    };
+    !WRAPPING_DECORATORS.contains(&name)
+}
+
 fn is_zero(e: &Expr) -> bool {
     matches!(e, Expr::NumberLiteral(n) if matches!(&n.value, ast::Number::Int(i) if *i == ast::Int::ZERO))
 }
@@ -672,6 +701,10 @@ impl<'s> Lowerer<'s> {
                     {
                         self.registered
                             .push((path.clone(), self.span(f.name.range)));
+                        // What it returns goes back into the framework's code: a forked child
+                        // that returns from it runs the framework on, like one leaving `main`.
+                        self.ir.functions[index].is_main =
+                            f.decorator_list.iter().all(|d| registers(&d.expression));
                     }
                     self.celery_tasks |= f
                         .decorator_list
