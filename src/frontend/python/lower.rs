@@ -59,6 +59,11 @@ const KEYWORD_VARIANTS: &[(&str, &str)] = &[
 /// Builtins that iterate their argument before they return.
 const ITERATING_BUILTINS: &[&str] = &["builtins::next", "builtins::iter", "builtins::list"];
 
+/// Flask-SocketIO's server class, by the paths it is imported from.
+const SOCKETIO_SERVERS: &[&str] = &["flask_socketio::SocketIO"];
+/// The suffix of the catalogue entry for a Socket.IO server's handler threads.
+const SOCKETIO_THREADING: &str = "@threading";
+
 /// PyTorch's DataLoader, by the paths it is imported from.
 const DATA_LOADERS: &[&str] = &[
     "torch::utils::data::DataLoader",
@@ -171,6 +176,13 @@ pub struct Lowerer<'s> {
     in_hook: Option<&'static str>,
     /// Decorated module-level functions, which a framework calls after the import.
     registered: Vec<(String, Span)>,
+    /// Registered functions whose decorator is a method of a module global (`@hub.on(..)`),
+    /// with that global's name: the server it names decides where they run.
+    handlers: HashMap<String, String>,
+    /// The project runs its servers on green threads (eventlet or gevent are requirements).
+    pub green_threads: bool,
+    /// The module's Socket.IO server picks an async mode other than threads.
+    socketio_green: bool,
     /// The module defines Celery tasks (`@shared_task`, `@app.task`).
     celery_tasks: bool,
     pid_check: usize,
@@ -503,6 +515,9 @@ impl<'s> Lowerer<'s> {
             hooks: HashMap::new(),
             in_hook: None,
             registered: Vec::new(),
+            handlers: HashMap::new(),
+            green_threads: false,
+            socketio_green: false,
             celery_tasks: false,
             pid_check: 0,
             with_count: 0,
@@ -637,11 +652,15 @@ impl<'s> Lowerer<'s> {
         let arms = registered
             .into_iter()
             .map(|(path, span)| {
-                let c = self.call(Callee::Path(vec![path]), span);
+                let mut nodes = Vec::new();
+                if let Some(threads) = self.handler_threads(&path) {
+                    nodes.push(Node::Call(self.call(Callee::Path(vec![threads]), span)));
+                }
+                nodes.push(Node::Call(self.call(Callee::Path(vec![path]), span)));
                 Arm {
                     test: None,
                     body: Block {
-                        nodes: vec![Node::Call(c)],
+                        nodes,
                         locals: Vec::new(),
                     },
                     span,
@@ -666,6 +685,16 @@ impl<'s> Lowerer<'s> {
             first,
             body,
         ));
+    }
+
+    /// What runs beside a registered handler while its server calls it: Flask-SocketIO in
+    /// threading mode (no eventlet or gevent in the project, no other `async_mode`) calls
+    /// each handler on a request thread, beside the server's other threads.
+    fn handler_threads(&self, path: &str) -> Option<String> {
+        let server = self.handlers.get(path)?;
+        let ty = self.module.get(server)?.ty.as_deref()?;
+        (SOCKETIO_SERVERS.contains(&ty) && !self.green_threads && !self.socketio_green)
+            .then(|| format!("{ty}{SOCKETIO_THREADING}"))
     }
 
     /// Top-level `name = literal` settings (a configuration file's), as text.
@@ -705,6 +734,17 @@ impl<'s> Lowerer<'s> {
                         // that returns from it runs the framework on, like one leaving `main`.
                         self.ir.functions[index].is_main =
                             f.decorator_list.iter().all(|d| registers(&d.expression));
+                        if let Some(server) = f.decorator_list.iter().find_map(|d| {
+                            let Expr::Call(c) = &d.expression else {
+                                return None;
+                            };
+                            let Expr::Attribute(a) = &*c.func else {
+                                return None;
+                            };
+                            name_of(&a.value).map(str::to_string)
+                        }) {
+                            self.handlers.insert(path.clone(), server);
+                        }
                     }
                     self.celery_tasks |= f
                         .decorator_list
@@ -2125,6 +2165,13 @@ impl<'s> Lowerer<'s> {
                     context = str_lit(&k.value).and_then(Start::named).or(v.start.clone())
                 }
                 Some("num_workers") => workers = !is_zero(&k.value),
+                Some("async_mode")
+                    if callee
+                        .as_deref()
+                        .is_some_and(|p| SOCKETIO_SERVERS.contains(&p)) =>
+                {
+                    self.socketio_green |= str_lit(&k.value).is_some_and(|m| m != "threading")
+                }
                 // subprocess: a function run in the child between fork and exec.
                 Some("preexec_fn") if !k.value.is_none_literal_expr() => {
                     variants.push("@preexec_fn".to_string())
