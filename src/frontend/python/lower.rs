@@ -59,6 +59,9 @@ const KEYWORD_VARIANTS: &[(&str, &str)] = &[
 /// Builtins that iterate their argument before they return.
 const ITERATING_BUILTINS: &[&str] = &["builtins::next", "builtins::iter", "builtins::list"];
 
+/// Classes outside `subprocess` that start a `subprocess.Popen` with the arguments they get.
+const SUBPROCESS_WRAPPERS: &[&str] = &["psutil::Popen"];
+
 /// Flask-SocketIO's server class, by the paths it is imported from.
 const SOCKETIO_SERVERS: &[&str] = &["flask_socketio::SocketIO"];
 /// The suffix of the catalogue entry for a Socket.IO server's handler threads.
@@ -2263,7 +2266,7 @@ impl<'s> Lowerer<'s> {
         }
         if !callee
             .as_deref()
-            .is_some_and(|p| p.starts_with("subprocess::"))
+            .is_some_and(|p| p.starts_with("subprocess::") || SUBPROCESS_WRAPPERS.contains(&p))
         {
             variants.retain(|v| v != "@preexec_fn");
         }
