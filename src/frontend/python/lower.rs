@@ -204,6 +204,9 @@ pub struct Lowerer<'s> {
     /// A flag the function being lowered tests more than once and never assigns, with the
     /// value assumed in this copy of its body.
     assume: Option<(String, bool)>,
+    /// Keyword-argument dicts that carry a `preexec_fn` (`kw = {"preexec_fn": f}`,
+    /// `kw["preexec_fn"] = f`), by `function:name`, with the function they carry.
+    preexec_dicts: HashMap<String, Value>,
     /// Module globals some function rebinds (`global ready; ready = True`): not fixed modes.
     rebound: HashSet<String>,
 }
@@ -531,6 +534,7 @@ impl<'s> Lowerer<'s> {
             loader_fields: HashMap::new(),
             discarded: 0,
             assume: None,
+            preexec_dicts: HashMap::new(),
             rebound: HashSet::new(),
         }
     }
@@ -1278,6 +1282,7 @@ impl<'s> Lowerer<'s> {
                 for t in &a.targets {
                     self.lower_target(t, &value, out);
                 }
+                self.note_preexec_dict(&a.targets, &a.value, &value);
             }
             Stmt::AnnAssign(a) => {
                 if let Some(v) = &a.value {
@@ -2168,6 +2173,13 @@ impl<'s> Lowerer<'s> {
                     context = str_lit(&k.value).and_then(Start::named).or(v.start.clone())
                 }
                 Some("num_workers") => workers = !is_zero(&k.value),
+                // `Popen(cmd, **kw)` with a `preexec_fn` put in `kw` earlier.
+                None => {
+                    if let Some(f) = self.preexec_in_dict(&k.value) {
+                        variants.push("@preexec_fn".to_string());
+                        self.take_arg(&mut call, &f, runs_elsewhere);
+                    }
+                }
                 Some("async_mode")
                     if callee
                         .as_deref()
@@ -2356,6 +2368,56 @@ impl<'s> Lowerer<'s> {
         }
         out.push(Node::Call(call));
         Value { loader, ..value }
+    }
+
+    /// Remembers a dict of keyword arguments that names a `preexec_fn` (a literal with that
+    /// key, or an item set by subscript), for a later `**dict` in a call.
+    fn note_preexec_dict(&mut self, targets: &[Expr], value: &Expr, lowered: &Value) {
+        const KEY: &str = "preexec_fn";
+        let carried = match value {
+            Expr::Dict(d) => d.items.iter().find_map(|item| {
+                let key = item.key.as_ref().and_then(str_lit)?;
+                // A C function given by name (`os.setsid`) carries no closure, but still
+                // moves subprocess onto fork and exec.
+                (key == KEY && !item.value.is_none_literal_expr()).then(|| {
+                    name_of(&item.value)
+                        .map(|n| self.lookup(n))
+                        .unwrap_or_default()
+                })
+            }),
+            _ => None,
+        };
+        for target in targets {
+            let (name, func) = match target {
+                Expr::Name(n) => (n.id.as_str(), carried.clone()),
+                Expr::Subscript(sub) if str_lit(&sub.slice) == Some(KEY) => {
+                    match name_of(&sub.value) {
+                        Some(n) if !value.is_none_literal_expr() => (n, Some(lowered.clone())),
+                        _ => continue,
+                    }
+                }
+                _ => continue,
+            };
+            let key = format!("{}:{name}", self.fn_path);
+            match func {
+                Some(f) => {
+                    self.preexec_dicts.insert(key, f);
+                }
+                // Rebinding the name to another dict forgets what it carried.
+                None if matches!(target, Expr::Name(_)) => {
+                    self.preexec_dicts.remove(&key);
+                }
+                None => {}
+            }
+        }
+    }
+
+    /// The function a `**name` argument passes as `preexec_fn`.
+    fn preexec_in_dict(&self, e: &Expr) -> Option<Value> {
+        let name = name_of(e)?;
+        self.preexec_dicts
+            .get(&format!("{}:{name}", self.fn_path))
+            .cloned()
     }
 
     fn take_arg(&mut self, call: &mut Call, v: &Value, runs_elsewhere: bool) {
