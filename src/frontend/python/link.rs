@@ -14,6 +14,9 @@
 //!   subclasses' overrides (`self.execute_job(..)` in a base class's loop);
 //! - namespace packages: `import util.misc` names `util/misc.py` even when `util/` has no
 //!   `__init__.py` (the file's own module name starts below such a folder);
+//! - request handlers of threading servers: when a package builds a `ThreadingTCPServer`,
+//!   `ThreadingHTTPServer` or a `ThreadingMixIn` server, the `handle`/`do_*` methods of its
+//!   `BaseRequestHandler` classes run on one thread per request, beside the serving thread;
 //! - DataLoaders handed to a function of the program (`train_one_epoch(model, loader)`) are
 //!   iterated there: their workers fork at that call.
 
@@ -29,6 +32,7 @@ use std::path::Path;
 pub fn link(irs: &mut [FileIr]) {
     namespace_packages(irs);
     inherit_methods(irs);
+    threaded_handlers(irs);
     hand_loaders(irs);
     dispatch_abstract(irs);
     // The task modules are imported before the pool forks, and before the resets placed there.
@@ -137,6 +141,21 @@ fn hierarchy(irs: &[FileIr]) -> (HashMap<String, String>, HashSet<String>) {
     (bases, methods)
 }
 
+/// `class` is one of `roots` or derives from one of them, through `bases`.
+fn derives_from(bases: &HashMap<String, String>, class: &str, roots: &[&str]) -> bool {
+    let mut at = class.to_string();
+    for _ in 0..MAX_STEPS {
+        if roots.contains(&at.as_str()) {
+            return true;
+        }
+        match bases.get(&at) {
+            Some(next) if *next != at => at = next.clone(),
+            _ => return false,
+        }
+    }
+    false
+}
+
 /// A body that only raises `NotImplementedError`.
 fn is_abstract(body: &Block) -> bool {
     let mut raises = false;
@@ -155,17 +174,7 @@ fn is_abstract(body: &Block) -> bool {
 
 fn dispatch_abstract(irs: &mut [FileIr]) {
     let (bases, methods) = hierarchy(irs);
-    let derives = |class: &str, base: &str| {
-        let mut at = class.to_string();
-        for _ in 0..MAX_STEPS {
-            match bases.get(&at) {
-                Some(next) if *next == base => return true,
-                Some(next) if *next != at => at = next.clone(),
-                _ => return false,
-            }
-        }
-        false
-    };
+    let derives = |class: &str, base: &str| class != base && derives_from(&bases, class, &[base]);
     for ir in irs.iter_mut().filter(|ir| is_python(ir)) {
         let p = prefix(ir);
         let mut next = max_id(ir) + 1;
@@ -309,6 +318,79 @@ fn namespace_packages(irs: &mut [FileIr]) {
         }
         for (_, target) in &mut ir.reexports {
             rename(target);
+        }
+    }
+}
+
+/// The standard library's threading servers, and the mixin that makes one.
+const THREADING_SERVERS: &[&str] = &[
+    "socketserver::ThreadingTCPServer",
+    "socketserver::ThreadingUDPServer",
+    "socketserver::ThreadingUnixStreamServer",
+    "socketserver::ThreadingUnixDatagramServer",
+    "http::server::ThreadingHTTPServer",
+    "socketserver::ThreadingMixIn",
+];
+/// Base classes of the request handlers such servers call.
+const REQUEST_HANDLERS: &[&str] = &[
+    "socketserver::BaseRequestHandler",
+    "socketserver::StreamRequestHandler",
+    "socketserver::DatagramRequestHandler",
+    "http::server::BaseHTTPRequestHandler",
+    "http::server::SimpleHTTPRequestHandler",
+    "http::server::CGIHTTPRequestHandler",
+];
+/// The catalogue entry for the threads beside a handler of a threading server.
+const REQUEST_THREADS: &str = "socketserver::ThreadingMixIn@request_thread";
+
+fn threaded_handlers(irs: &mut [FileIr]) {
+    let (bases, _) = hierarchy(irs);
+    let derives_from = |class: &str, roots: &[&str]| derives_from(&bases, class, roots);
+    // The packages (or top-level modules) that make a threading server: the standard classes,
+    // or a class of their own that derives from them or from the mixin.
+    let mut threading: HashSet<String> = HashSet::new();
+    for ir in irs.iter().filter(|ir| is_python(ir)) {
+        let p = prefix(ir);
+        let mut makes = false;
+        for f in &ir.functions {
+            crate::analysis::program::for_each_call(&f.body, &mut |c| {
+                if let Callee::Path(candidates) = &c.callee {
+                    makes |= candidates
+                        .first()
+                        .is_some_and(|c| derives_from(&absolute(&p, c), THREADING_SERVERS));
+                }
+            });
+        }
+        if makes {
+            threading.insert(ir.crate_name.clone());
+        }
+    }
+    if threading.is_empty() {
+        return;
+    }
+    for ir in irs
+        .iter_mut()
+        .filter(|ir| is_python(ir) && threading.contains(&ir.crate_name))
+    {
+        let p = prefix(ir);
+        let mut next = max_id(ir) + 1;
+        for f in ir.functions.iter_mut().filter(|f| f.kind == FnKind::Method) {
+            let path = absolute(&p, &f.path);
+            let Some((class, name)) = path.rsplit_once("::") else {
+                continue;
+            };
+            if !(name == "handle" || name.starts_with("do_"))
+                || !derives_from(class, REQUEST_HANDLERS)
+            {
+                continue;
+            }
+            let call = Call::new(
+                next,
+                Callee::Path(vec![REQUEST_THREADS.to_string()]),
+                f.span,
+            );
+            next += 1;
+            f.body.nodes.insert(0, Node::Call(call));
         }
     }
 }
