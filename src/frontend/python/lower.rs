@@ -284,19 +284,18 @@ const WRAPPING_DECORATORS: &[&str] = &[
     "property",
 ];
 
-/// A decorator that hands the function to a framework (`@app.route(..)`, `@socketio.on(..)`,
-/// `@click.command()`), as opposed to one that wraps it for the program's own callers.
+/// A decorator that hands the function to a framework object (`@app.route(..)`,
+/// `@socketio.on(..)`, `@cli.command()`), as opposed to one that wraps it for the program's own
+/// callers (`@retry(..)`, `@functools.lru_cache`).
 fn registers(e: &Expr) -> bool {
     let target = match e {
         Expr::Call(c) => &*c.func,
         other => other,
     };
-    let name = match target {
-        Expr::Name(n) => n.id.as_str(),
-        Expr::Attribute(a) => a.attr.id.as_str(),
-        _ => return false,
-    };
-    !WRAPPING_DECORATORS.contains(&name)
+    match target {
+        Expr::Attribute(a) => !WRAPPING_DECORATORS.contains(&a.attr.id.as_str()),
+        _ => false,
+    }
 }
 
 fn is_zero(e: &Expr) -> bool {
