@@ -204,6 +204,9 @@ pub struct Lowerer<'s> {
     /// A flag the function being lowered tests more than once and never assigns, with the
     /// value assumed in this copy of its body.
     assume: Option<(String, bool)>,
+    /// Functions of this module that return a multiprocessing context, by path (defined
+    /// before the calls that use them).
+    returns_start: HashMap<String, Start>,
     /// Keyword-argument dicts that carry a `preexec_fn` (`kw = {"preexec_fn": f}`,
     /// `kw["preexec_fn"] = f`), by `function:name`, with the function they carry.
     preexec_dicts: HashMap<String, Value>,
@@ -534,6 +537,7 @@ impl<'s> Lowerer<'s> {
             discarded: 0,
             assume: None,
             preexec_dicts: HashMap::new(),
+            returns_start: HashMap::new(),
             rebound: HashSet::new(),
         }
     }
@@ -1232,6 +1236,12 @@ impl<'s> Lowerer<'s> {
             Stmt::Return(r) => {
                 if let Some(v) = &r.value {
                     let value = self.lower_expr(v, out);
+                    // `def mp_context(): return multiprocessing.get_context("fork")`: its
+                    // callers get that context.
+                    if let Some(start) = &value.start {
+                        self.returns_start
+                            .insert(self.fn_path.clone(), start.clone());
+                    }
                     if let Some(var) = value.var {
                         self.returns.push(var);
                     } else if let Some(id) = value.call {
@@ -2313,6 +2323,7 @@ impl<'s> Lowerer<'s> {
                 Value {
                     ty,
                     call: Some(id),
+                    start: self.returns_start.get(&path).cloned(),
                     ..Default::default()
                 }
             }
