@@ -267,6 +267,9 @@ fn names_accelerator(e: &Expr) -> bool {
             Expr::Attribute(a) if a.attr.id.as_str() == "device" => {
                 c.arguments.args.first().is_some_and(names_accelerator)
             }
+            // A helper that picks the device (`get_device()`, `dist_util.dev()`).
+            Expr::Attribute(a) => said(a.attr.id.as_str()) || a.attr.id.as_str() == "dev",
+            Expr::Name(n) => said(n.id.as_str()) || n.id.as_str() == "dev",
             _ => false,
         },
         _ => false,
