@@ -162,10 +162,14 @@ impl<'p> Findings<'p> {
         }
         let f = self.prog.function(me);
         if f.is_main || f.is_test_root() {
-            let root = if f.is_main {
-                "`main`"
-            } else {
-                "the test into libtest's harness"
+            // A Python function a framework calls (`@socketio.on(..)`) hands control back to it.
+            let handler = f.path.rsplit("::").next().filter(|name| {
+                is_python(&self.prog.files[me.0 as usize].path) && !name.starts_with('<')
+            });
+            let root = match handler {
+                Some(name) if f.is_main => format!("`{name}` into the framework that calls it"),
+                _ if f.is_main => "`main`".to_string(),
+                _ => "the test into libtest's harness".to_string(),
             };
             for (span, fork) in &rec.main_returns {
                 if let Some(fork) = rec.forks.get(fork) {
@@ -174,7 +178,7 @@ impl<'p> Findings<'p> {
                         span: *span,
                         text: "return".into(),
                     };
-                    self.return_from_root(&primary, fork, root);
+                    self.return_from_root(&primary, fork, &root);
                 }
             }
         }

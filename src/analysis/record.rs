@@ -151,6 +151,8 @@ pub struct ForkRec {
     pub child_runs_code: bool,
     /// After the child's branch falls through, the function makes more calls.
     pub child_runs_more: bool,
+    /// The child calls functions of the program itself (a serve loop it is taken to end in).
+    pub child_calls_program: bool,
     /// Globals the child's own code touches, with the first touch.
     pub child_globals: BTreeMap<String, Step>,
     /// The first call of the child's own code that is neither known async-signal-safe nor a
@@ -206,6 +208,7 @@ impl ForkRec {
             parent_flushes: false,
             child_runs_code: false,
             child_runs_more: false,
+            child_calls_program: false,
             child_globals: BTreeMap::new(),
             child_unknown: None,
             child_not_safe: None,

@@ -84,6 +84,9 @@ pub struct Walker<'a> {
     globals: std::collections::BTreeSet<String>,
     /// A fork whose child fell out of its branch: code that follows may run in the child.
     child_maybe: Option<u32>,
+    /// Where that child's branch ended (its last statement), for a Python child that then
+    /// falls off the function.
+    child_fell_at: Option<Span>,
     /// Some path leaves on the error path (`?`, `return Err`).
     error_exit: bool,
     /// Locals whose threads were joined, by the loops being walked (innermost last).
@@ -131,6 +134,7 @@ impl<'a> Walker<'a> {
             flushing_exits: 0,
             error_exit: false,
             child_maybe: None,
+            child_fell_at: None,
             commands: HashMap::new(),
             command_of_call: HashMap::new(),
             command_vars: HashMap::new(),
@@ -191,13 +195,13 @@ impl<'a> Walker<'a> {
                 self.rec
                     .forks
                     .get(id)
-                    .is_some_and(|r| !r.child_runs_code && !r.child_runs_more)
+                    .is_some_and(|r| !r.child_calls_program && !r.child_runs_more)
             });
         if let Some(id) = fell_off {
-            let end = if f.end == Span::default() {
-                f.span
-            } else {
-                f.end
+            let end = match self.child_fell_at.filter(|_| self.python) {
+                Some(at) => at,
+                None if f.end == Span::default() => f.span,
+                None => f.end,
             };
             self.child = Some(ChildOf::Fork(id));
             self.leave_root(end);
@@ -568,6 +572,7 @@ impl<'a> Walker<'a> {
             if let (Some((id, Side::Child)), Some(_)) = (fork, &s) {
                 self.child_continues(id, true);
                 fell_out = Some(id);
+                self.child_fell_at = last_span(&arm.body).or(Some(arm.span));
                 // An outer arm (`else { if pid == 0 { .. } }`) keeps the inner arm's value; one
                 // whose value is not a constructor hands back what its last call returned.
                 let value = arm.value.clone().or(self.last_call_value.clone());
@@ -883,6 +888,7 @@ impl<'a> Walker<'a> {
                 if let (Some(ChildOf::Fork(id)), true) = (self.child, own) {
                     if let Some(f) = self.rec.forks.get_mut(&id) {
                         f.child_runs_code = true;
+                        f.child_calls_program = true;
                     }
                 }
                 // `cerr(fork())`: a function that hands its argument back carries the fork's
@@ -1651,4 +1657,15 @@ pub fn child_args(
         );
     }
     out
+}
+
+/// The span of the last statement of a block that has one (a loop's, its body's last).
+fn last_span(block: &Block) -> Option<Span> {
+    block.nodes.iter().rev().find_map(|n| match n {
+        Node::Call(c) => Some(c.span),
+        Node::Branch(b) => Some(b.span),
+        Node::Return { span, .. } | Node::Try(span) => Some(*span),
+        Node::Loop { body, .. } | Node::Block(body) => last_span(body),
+        _ => None,
+    })
 }

@@ -11,10 +11,17 @@
 //! - methods inherited across modules: `w.work()` on a class whose bases (through aliases and
 //!   other modules) lead to `rq.worker.Worker` is looked up on the class that defines it;
 //! - abstract methods: a method whose body only raises `NotImplementedError` runs one of the
-//!   subclasses' overrides (`self.execute_job(..)` in a base class's loop).
+//!   subclasses' overrides (`self.execute_job(..)` in a base class's loop);
+//! - namespace packages: `import util.misc` names `util/misc.py` even when `util/` has no
+//!   `__init__.py` (the file's own module name starts below such a folder);
+//! - request handlers of threading servers: when a package builds a `ThreadingTCPServer`,
+//!   `ThreadingHTTPServer` or a `ThreadingMixIn` server, the `handle`/`do_*` methods of its
+//!   `BaseRequestHandler` classes run on one thread per request, beside the serving thread;
+//! - DataLoaders handed to a function of the program (`train_one_epoch(model, loader)`) are
+//!   iterated there: their workers fork at that call.
 
 use super::commands::CELERY_FORK;
-use super::lower::PER_PROCESS;
+use super::lower::{LOADER_HANDED, PER_PROCESS};
 use crate::frontend::Language;
 use crate::ir::{Arm, Block, Branch, Call, Callee, FileIr, FnKind, Node};
 use std::collections::{HashMap, HashSet};
@@ -23,7 +30,10 @@ use std::path::Path;
 /// Marks the objects that some hook of the program resets in every child, and retypes method
 /// calls to the class that defines the method.
 pub fn link(irs: &mut [FileIr]) {
+    namespace_packages(irs);
     inherit_methods(irs);
+    threaded_handlers(irs);
+    hand_loaders(irs);
     dispatch_abstract(irs);
     // The task modules are imported before the pool forks, and before the resets placed there.
     import_celery_tasks(irs);
@@ -131,6 +141,21 @@ fn hierarchy(irs: &[FileIr]) -> (HashMap<String, String>, HashSet<String>) {
     (bases, methods)
 }
 
+/// `class` is one of `roots` or derives from one of them, through `bases`.
+fn derives_from(bases: &HashMap<String, String>, class: &str, roots: &[&str]) -> bool {
+    let mut at = class.to_string();
+    for _ in 0..MAX_STEPS {
+        if roots.contains(&at.as_str()) {
+            return true;
+        }
+        match bases.get(&at) {
+            Some(next) if *next != at => at = next.clone(),
+            _ => return false,
+        }
+    }
+    false
+}
+
 /// A body that only raises `NotImplementedError`.
 fn is_abstract(body: &Block) -> bool {
     let mut raises = false;
@@ -149,17 +174,7 @@ fn is_abstract(body: &Block) -> bool {
 
 fn dispatch_abstract(irs: &mut [FileIr]) {
     let (bases, methods) = hierarchy(irs);
-    let derives = |class: &str, base: &str| {
-        let mut at = class.to_string();
-        for _ in 0..MAX_STEPS {
-            match bases.get(&at) {
-                Some(next) if *next == base => return true,
-                Some(next) if *next != at => at = next.clone(),
-                _ => return false,
-            }
-        }
-        false
-    };
+    let derives = |class: &str, base: &str| class != base && derives_from(&bases, class, &[base]);
     // Methods by name, so that an abstract method reads only its namesakes: a scan of every
     // method per abstract method is quadratic on a large tree.
     let mut by_name: HashMap<&str, Vec<(&str, &String)>> = HashMap::new();
@@ -224,6 +239,215 @@ fn dispatch_abstract(irs: &mut [FileIr]) {
                 })],
                 ..Default::default()
             };
+        }
+    }
+}
+
+/// `a::b::mod` for the names a file can be imported by through folders without `__init__.py`
+/// (`util::misc` for `util/misc.py`), to the module name the file was lowered with (`misc`).
+fn namespace_aliases(irs: &[FileIr]) -> Vec<(String, String)> {
+    let tops: HashSet<&str> = irs
+        .iter()
+        .filter(|ir| is_python(ir))
+        .map(|ir| ir.crate_name.as_str())
+        .collect();
+    let mut aliases = Vec::new();
+    for ir in irs.iter().filter(|ir| is_python(ir)) {
+        let path = Path::new(&ir.path);
+        let is_init = path.file_stem().is_some_and(|s| s == "__init__");
+        let folders: Vec<String> = path
+            .parent()
+            .into_iter()
+            .flat_map(|p| p.components())
+            .filter_map(|c| match c {
+                std::path::Component::Normal(n) => Some(n.to_string_lossy().into_owned()),
+                _ => None,
+            })
+            .collect();
+        // The folders that are the file's own packages sit at the end of the path.
+        let packages = ir.module.len() + usize::from(is_init);
+        let Some(outer) = folders.len().checked_sub(packages) else {
+            continue;
+        };
+        let own = prefix(ir);
+        for start in 0..outer {
+            // A folder that is itself a module name of the program keeps its own meaning.
+            if tops.contains(folders[start].as_str()) {
+                continue;
+            }
+            let alias = format!("{}::{own}", folders[start..outer].join("::"));
+            aliases.push((alias, own.clone()));
+        }
+    }
+    // Longest first: `a::b::m` before `b::m`.
+    aliases.sort_by(|x, y| y.0.len().cmp(&x.0.len()).then_with(|| x.cmp(y)));
+    aliases.dedup();
+    aliases
+}
+
+fn namespace_packages(irs: &mut [FileIr]) {
+    let aliases = namespace_aliases(irs);
+    if aliases.is_empty() {
+        return;
+    }
+    // What the program defines, with every enclosing name: a renamed path must name one of
+    // them (a folder named like a library, `celery/app.py`, leaves `celery.app` alone).
+    let mut defined: HashSet<String> = HashSet::new();
+    for ir in irs.iter().filter(|ir| is_python(ir)) {
+        let p = prefix(ir);
+        for f in &ir.functions {
+            let mut path = absolute(&p, &f.path);
+            while let Some((outer, _)) = path.rsplit_once("::") {
+                let outer = outer.to_string();
+                defined.insert(std::mem::replace(&mut path, outer));
+            }
+            defined.insert(path);
+        }
+    }
+    let rename = |path: &mut String| {
+        for (alias, own) in &aliases {
+            let Some(rest) = path.strip_prefix(alias.as_str()) else {
+                continue;
+            };
+            let renamed = format!("{own}{rest}");
+            if (rest.is_empty() || rest.starts_with("::")) && defined.contains(&renamed) {
+                *path = renamed;
+                return;
+            }
+        }
+    };
+    for ir in irs.iter_mut().filter(|ir| is_python(ir)) {
+        for f in &mut ir.functions {
+            for_each_call_mut(&mut f.body, &mut |call| match &mut call.callee {
+                Callee::Path(candidates) => candidates.iter_mut().for_each(&rename),
+                Callee::Method { ty: Some(ty), .. } => rename(ty),
+                _ => {}
+            });
+        }
+        for (_, target) in &mut ir.reexports {
+            rename(target);
+        }
+    }
+}
+
+/// The standard library's threading servers, and the mixin that makes one.
+const THREADING_SERVERS: &[&str] = &[
+    "socketserver::ThreadingTCPServer",
+    "socketserver::ThreadingUDPServer",
+    "socketserver::ThreadingUnixStreamServer",
+    "socketserver::ThreadingUnixDatagramServer",
+    "http::server::ThreadingHTTPServer",
+    "socketserver::ThreadingMixIn",
+];
+/// Base classes of the request handlers such servers call.
+const REQUEST_HANDLERS: &[&str] = &[
+    "socketserver::BaseRequestHandler",
+    "socketserver::StreamRequestHandler",
+    "socketserver::DatagramRequestHandler",
+    "http::server::BaseHTTPRequestHandler",
+    "http::server::SimpleHTTPRequestHandler",
+    "http::server::CGIHTTPRequestHandler",
+];
+/// The catalogue entry for the threads beside a handler of a threading server.
+const REQUEST_THREADS: &str = "socketserver::ThreadingMixIn@request_thread";
+
+fn threaded_handlers(irs: &mut [FileIr]) {
+    let (bases, _) = hierarchy(irs);
+    let derives_from = |class: &str, roots: &[&str]| derives_from(&bases, class, roots);
+    // The packages (or top-level modules) that make a threading server: the standard classes,
+    // or a class of their own that derives from them or from the mixin.
+    let mut threading: HashSet<String> = HashSet::new();
+    for ir in irs.iter().filter(|ir| is_python(ir)) {
+        let p = prefix(ir);
+        let mut makes = false;
+        for f in &ir.functions {
+            crate::analysis::program::for_each_call(&f.body, &mut |c| {
+                if let Callee::Path(candidates) = &c.callee {
+                    makes |= candidates
+                        .first()
+                        .is_some_and(|c| derives_from(&absolute(&p, c), THREADING_SERVERS));
+                }
+            });
+        }
+        if makes {
+            threading.insert(ir.crate_name.clone());
+        }
+    }
+    if threading.is_empty() {
+        return;
+    }
+    for ir in irs
+        .iter_mut()
+        .filter(|ir| is_python(ir) && threading.contains(&ir.crate_name))
+    {
+        let p = prefix(ir);
+        let mut next = max_id(ir) + 1;
+        for f in ir.functions.iter_mut().filter(|f| f.kind == FnKind::Method) {
+            let path = absolute(&p, &f.path);
+            let Some((class, name)) = path.rsplit_once("::") else {
+                continue;
+            };
+            if !(name == "handle" || name.starts_with("do_"))
+                || !derives_from(class, REQUEST_HANDLERS)
+            {
+                continue;
+            }
+            let call = Call::new(
+                next,
+                Callee::Path(vec![REQUEST_THREADS.to_string()]),
+                f.span,
+            );
+            next += 1;
+            f.body.nodes.insert(0, Node::Call(call));
+        }
+    }
+}
+
+/// Each loader-handed marker becomes the loader's fork when the call after it is a function of
+/// the program (which iterates what it is given), and nothing otherwise.
+fn hand_loaders(irs: &mut [FileIr]) {
+    let mut functions: HashSet<String> = HashSet::new();
+    for ir in irs.iter().filter(|ir| is_python(ir)) {
+        let p = prefix(ir);
+        functions.extend(ir.functions.iter().map(|f| absolute(&p, &f.path)));
+    }
+    for ir in irs.iter_mut().filter(|ir| is_python(ir)) {
+        let p = prefix(ir);
+        let own = |callee: &Callee| match callee {
+            Callee::Path(candidates) => candidates
+                .iter()
+                .any(|c| functions.contains(&absolute(&p, c))),
+            Callee::Method { name, ty: Some(ty) } => {
+                functions.contains(&format!("{}::{name}", absolute(&p, ty)))
+            }
+            Callee::Local(_) => true,
+            _ => false,
+        };
+        for f in &mut ir.functions {
+            resolve_handed(&mut f.body, &own);
+        }
+    }
+}
+
+fn resolve_handed(block: &mut Block, own: &dyn Fn(&Callee) -> bool) {
+    let marker = Callee::Path(vec![LOADER_HANDED.to_string()]);
+    for i in 0..block.nodes.len() {
+        let next_is_own = match block.nodes.get(i + 1) {
+            Some(Node::Call(c)) => own(&c.callee),
+            _ => false,
+        };
+        match &mut block.nodes[i] {
+            Node::Call(c) if c.callee == marker => match c.str_arg.take() {
+                Some(fork) if next_is_own => c.callee = Callee::Path(vec![fork]),
+                _ => block.nodes[i] = Node::Block(Block::default()),
+            },
+            Node::Branch(b) => {
+                for arm in &mut b.arms {
+                    resolve_handed(&mut arm.body, own);
+                }
+            }
+            Node::Loop { body, .. } | Node::Block(body) => resolve_handed(body, own),
+            _ => {}
         }
     }
 }

@@ -36,6 +36,11 @@ pub const DISCARDED: &str = "forklint::python::discarded";
 /// The name such a result is bound to (`<discarded#1>`).
 pub const DISCARDED_VAR: &str = "<discarded#";
 
+/// A marker the frontend emits just before a call that is given a DataLoader with workers (its
+/// fork path as the string argument, at the loader's construction): when the callee is a
+/// function of the program, the loader is iterated there, so its workers fork at that call.
+pub const LOADER_HANDED: &str = "forklint::python::loader_handed";
+
 /// The local that a `return <call>` binds: the call's result is the function's value.
 const RETURNED: &str = "<return>";
 
@@ -53,6 +58,14 @@ const KEYWORD_VARIANTS: &[(&str, &str)] = &[
 
 /// Builtins that iterate their argument before they return.
 const ITERATING_BUILTINS: &[&str] = &["builtins::next", "builtins::iter", "builtins::list"];
+
+/// Classes outside `subprocess` that start a `subprocess.Popen` with the arguments they get.
+const SUBPROCESS_WRAPPERS: &[&str] = &["psutil::Popen"];
+
+/// Flask-SocketIO's server class, by the paths it is imported from.
+const SOCKETIO_SERVERS: &[&str] = &["flask_socketio::SocketIO"];
+/// The suffix of the catalogue entry for a Socket.IO server's handler threads.
+const SOCKETIO_THREADING: &str = "@threading";
 
 /// PyTorch's DataLoader, by the paths it is imported from.
 const DATA_LOADERS: &[&str] = &[
@@ -166,6 +179,13 @@ pub struct Lowerer<'s> {
     in_hook: Option<&'static str>,
     /// Decorated module-level functions, which a framework calls after the import.
     registered: Vec<(String, Span)>,
+    /// Registered functions whose decorator is a method of a module global (`@hub.on(..)`),
+    /// with that global's name: the server it names decides where they run.
+    handlers: HashMap<String, String>,
+    /// The project runs its servers on green threads (eventlet or gevent are requirements).
+    pub green_threads: bool,
+    /// The module's Socket.IO server picks an async mode other than threads.
+    socketio_green: bool,
     /// The module defines Celery tasks (`@shared_task`, `@app.task`).
     celery_tasks: bool,
     pid_check: usize,
@@ -184,6 +204,12 @@ pub struct Lowerer<'s> {
     /// A flag the function being lowered tests more than once and never assigns, with the
     /// value assumed in this copy of its body.
     assume: Option<(String, bool)>,
+    /// Functions of this module that return a multiprocessing context, by path (defined
+    /// before the calls that use them).
+    returns_start: HashMap<String, Start>,
+    /// Keyword-argument dicts that carry a `preexec_fn` (`kw = {"preexec_fn": f}`,
+    /// `kw["preexec_fn"] = f`), by `function:name`, with the function they carry.
+    preexec_dicts: HashMap<String, Value>,
     /// Module globals some function rebinds (`global ready; ready = True`): not fixed modes.
     rebound: HashSet<String>,
 }
@@ -241,8 +267,39 @@ fn names_accelerator(e: &Expr) -> bool {
             Expr::Attribute(a) if a.attr.id.as_str() == "device" => {
                 c.arguments.args.first().is_some_and(names_accelerator)
             }
+            // A helper that picks the device (`get_device()`, `dist_util.dev()`).
+            Expr::Attribute(a) => said(a.attr.id.as_str()) || a.attr.id.as_str() == "dev",
+            Expr::Name(n) => said(n.id.as_str()) || n.id.as_str() == "dev",
             _ => false,
         },
+        _ => false,
+    }
+}
+
+/// Decorators that only wrap a function the program itself calls (not a registration).
+const WRAPPING_DECORATORS: &[&str] = &[
+    "contextmanager",
+    "asynccontextmanager",
+    "lru_cache",
+    "cache",
+    "wraps",
+    "overload",
+    "abstractmethod",
+    "staticmethod",
+    "classmethod",
+    "property",
+];
+
+/// A decorator that hands the function to a framework object (`@app.route(..)`,
+/// `@socketio.on(..)`, `@cli.command()`), as opposed to one that wraps it for the program's own
+/// callers (`@retry(..)`, `@functools.lru_cache`).
+fn registers(e: &Expr) -> bool {
+    let target = match e {
+        Expr::Call(c) => &*c.func,
+        other => other,
+    };
+    match target {
+        Expr::Attribute(a) => !WRAPPING_DECORATORS.contains(&a.attr.id.as_str()),
         _ => false,
     }
 }
@@ -469,6 +526,9 @@ impl<'s> Lowerer<'s> {
             hooks: HashMap::new(),
             in_hook: None,
             registered: Vec::new(),
+            handlers: HashMap::new(),
+            green_threads: false,
+            socketio_green: false,
             celery_tasks: false,
             pid_check: 0,
             with_count: 0,
@@ -479,6 +539,8 @@ impl<'s> Lowerer<'s> {
             loader_fields: HashMap::new(),
             discarded: 0,
             assume: None,
+            preexec_dicts: HashMap::new(),
+            returns_start: HashMap::new(),
             rebound: HashSet::new(),
         }
     }
@@ -603,11 +665,15 @@ impl<'s> Lowerer<'s> {
         let arms = registered
             .into_iter()
             .map(|(path, span)| {
-                let c = self.call(Callee::Path(vec![path]), span);
+                let mut nodes = Vec::new();
+                if let Some(threads) = self.handler_threads(&path) {
+                    nodes.push(Node::Call(self.call(Callee::Path(vec![threads]), span)));
+                }
+                nodes.push(Node::Call(self.call(Callee::Path(vec![path]), span)));
                 Arm {
                     test: None,
                     body: Block {
-                        nodes: vec![Node::Call(c)],
+                        nodes,
                         locals: Vec::new(),
                     },
                     span,
@@ -632,6 +698,16 @@ impl<'s> Lowerer<'s> {
             first,
             body,
         ));
+    }
+
+    /// What runs beside a registered handler while its server calls it: Flask-SocketIO in
+    /// threading mode (no eventlet or gevent in the project, no other `async_mode`) calls
+    /// each handler on a request thread, beside the server's other threads.
+    fn handler_threads(&self, path: &str) -> Option<String> {
+        let server = self.handlers.get(path)?;
+        let ty = self.module.get(server)?.ty.as_deref()?;
+        (SOCKETIO_SERVERS.contains(&ty) && !self.green_threads && !self.socketio_green)
+            .then(|| format!("{ty}{SOCKETIO_THREADING}"))
     }
 
     /// Top-level `name = literal` settings (a configuration file's), as text.
@@ -667,6 +743,21 @@ impl<'s> Lowerer<'s> {
                     {
                         self.registered
                             .push((path.clone(), self.span(f.name.range)));
+                        // What it returns goes back into the framework's code: a forked child
+                        // that returns from it runs the framework on, like one leaving `main`.
+                        self.ir.functions[index].is_main =
+                            f.decorator_list.iter().all(|d| registers(&d.expression));
+                        if let Some(server) = f.decorator_list.iter().find_map(|d| {
+                            let Expr::Call(c) = &d.expression else {
+                                return None;
+                            };
+                            let Expr::Attribute(a) = &*c.func else {
+                                return None;
+                            };
+                            name_of(&a.value).map(str::to_string)
+                        }) {
+                            self.handlers.insert(path.clone(), server);
+                        }
                     }
                     self.celery_tasks |= f
                         .decorator_list
@@ -1148,6 +1239,12 @@ impl<'s> Lowerer<'s> {
             Stmt::Return(r) => {
                 if let Some(v) = &r.value {
                     let value = self.lower_expr(v, out);
+                    // `def mp_context(): return multiprocessing.get_context("fork")`: its
+                    // callers get that context.
+                    if let Some(start) = &value.start {
+                        self.returns_start
+                            .insert(self.fn_path.clone(), start.clone());
+                    }
                     if let Some(var) = value.var {
                         self.returns.push(var);
                     } else if let Some(id) = value.call {
@@ -1197,6 +1294,7 @@ impl<'s> Lowerer<'s> {
                 for t in &a.targets {
                     self.lower_target(t, &value, out);
                 }
+                self.note_preexec_dict(&a.targets, &a.value, &value);
             }
             Stmt::AnnAssign(a) => {
                 if let Some(v) = &a.value {
@@ -2087,6 +2185,20 @@ impl<'s> Lowerer<'s> {
                     context = str_lit(&k.value).and_then(Start::named).or(v.start.clone())
                 }
                 Some("num_workers") => workers = !is_zero(&k.value),
+                // `Popen(cmd, **kw)` with a `preexec_fn` put in `kw` earlier.
+                None => {
+                    if let Some(f) = self.preexec_in_dict(&k.value) {
+                        variants.push("@preexec_fn".to_string());
+                        self.take_arg(&mut call, &f, runs_elsewhere);
+                    }
+                }
+                Some("async_mode")
+                    if callee
+                        .as_deref()
+                        .is_some_and(|p| SOCKETIO_SERVERS.contains(&p)) =>
+                {
+                    self.socketio_green |= str_lit(&k.value).is_some_and(|m| m != "threading")
+                }
                 // subprocess: a function run in the child between fork and exec.
                 Some("preexec_fn") if !k.value.is_none_literal_expr() => {
                     variants.push("@preexec_fn".to_string())
@@ -2163,6 +2275,7 @@ impl<'s> Lowerer<'s> {
             };
             self.iterate(&v, out);
         }
+        let handed = passed_loader.clone().filter(|_| made_loader.is_none());
         let loader = made_loader.or(passed_loader);
         // A DataLoader subclass that iterates itself (`super().__iter__()`) starts the workers
         // there; their number comes from its caller, so the default start method decides.
@@ -2177,7 +2290,7 @@ impl<'s> Lowerer<'s> {
         }
         if !callee
             .as_deref()
-            .is_some_and(|p| p.starts_with("subprocess::"))
+            .is_some_and(|p| p.starts_with("subprocess::") || SUBPROCESS_WRAPPERS.contains(&p))
         {
             variants.retain(|v| v != "@preexec_fn");
         }
@@ -2213,6 +2326,7 @@ impl<'s> Lowerer<'s> {
                 Value {
                     ty,
                     call: Some(id),
+                    start: self.returns_start.get(&path).cloned(),
                     ..Default::default()
                 }
             }
@@ -2260,8 +2374,63 @@ impl<'s> Lowerer<'s> {
                 }
             },
         };
+        if let Some((fork, made_at)) = handed {
+            let mut marker = self.call(Callee::Path(vec![LOADER_HANDED.to_string()]), made_at);
+            marker.str_arg = Some(fork);
+            out.push(Node::Call(marker));
+        }
         out.push(Node::Call(call));
         Value { loader, ..value }
+    }
+
+    /// Remembers a dict of keyword arguments that names a `preexec_fn` (a literal with that
+    /// key, or an item set by subscript), for a later `**dict` in a call.
+    fn note_preexec_dict(&mut self, targets: &[Expr], value: &Expr, lowered: &Value) {
+        const KEY: &str = "preexec_fn";
+        let carried = match value {
+            Expr::Dict(d) => d.items.iter().find_map(|item| {
+                let key = item.key.as_ref().and_then(str_lit)?;
+                // A C function given by name (`os.setsid`) carries no closure, but still
+                // moves subprocess onto fork and exec.
+                (key == KEY && !item.value.is_none_literal_expr()).then(|| {
+                    name_of(&item.value)
+                        .map(|n| self.lookup(n))
+                        .unwrap_or_default()
+                })
+            }),
+            _ => None,
+        };
+        for target in targets {
+            let (name, func) = match target {
+                Expr::Name(n) => (n.id.as_str(), carried.clone()),
+                Expr::Subscript(sub) if str_lit(&sub.slice) == Some(KEY) => {
+                    match name_of(&sub.value) {
+                        Some(n) if !value.is_none_literal_expr() => (n, Some(lowered.clone())),
+                        _ => continue,
+                    }
+                }
+                _ => continue,
+            };
+            let key = format!("{}:{name}", self.fn_path);
+            match func {
+                Some(f) => {
+                    self.preexec_dicts.insert(key, f);
+                }
+                // Rebinding the name to another dict forgets what it carried.
+                None if matches!(target, Expr::Name(_)) => {
+                    self.preexec_dicts.remove(&key);
+                }
+                None => {}
+            }
+        }
+    }
+
+    /// The function a `**name` argument passes as `preexec_fn`.
+    fn preexec_in_dict(&self, e: &Expr) -> Option<Value> {
+        let name = name_of(e)?;
+        self.preexec_dicts
+            .get(&format!("{}:{name}", self.fn_path))
+            .cloned()
     }
 
     fn take_arg(&mut self, call: &mut Call, v: &Value, runs_elsewhere: bool) {

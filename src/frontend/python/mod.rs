@@ -34,7 +34,8 @@ pub fn lower(path: &Path, text: &str) -> Result<FileIr, String> {
     }
     let place = project::place(path);
     let default = project::default_start(path);
-    lower_source(&path.display().to_string(), text, &place, &default)
+    let green = project::green_threads(path);
+    lower_source(&path.display().to_string(), text, &place, &default, green)
 }
 
 /// Parses and lowers text placed at `place`.
@@ -43,6 +44,7 @@ pub fn lower_source(
     text: &str,
     place: &project::Place,
     default: &project::DefaultStart,
+    green_threads: bool,
 ) -> Result<FileIr, String> {
     // The same size and bracket-depth limits as Rust files: the syntax tree and the walks over
     // it are recursive.
@@ -69,6 +71,7 @@ pub fn lower_source(
         package.pop();
     }
     let mut lowerer = lower::Lowerer::new(text, ir, package, default);
+    lowerer.green_threads = green_threads;
     lowerer.lower_module(&parsed.syntax().body);
     Ok(lowerer.ir)
 }
@@ -84,7 +87,14 @@ mod tests {
             module: vec!["jobs".into()],
             is_init: false,
         };
-        lower_source("app/jobs.py", text, &place, &project::DefaultStart::Assumed).unwrap()
+        lower_source(
+            "app/jobs.py",
+            text,
+            &place,
+            &project::DefaultStart::Assumed,
+            false,
+        )
+        .unwrap()
     }
 
     fn paths(ir: &FileIr, f: &str) -> Vec<String> {
@@ -161,16 +171,28 @@ mod tests {
     fn deep_nesting_is_refused_before_parsing() {
         let place = project::place(Path::new("deep.py"));
         let text = format!("x = {}1{}\n", "(".repeat(5000), ")".repeat(5000));
-        let err =
-            lower_source("deep.py", &text, &place, &project::DefaultStart::Assumed).unwrap_err();
+        let err = lower_source(
+            "deep.py",
+            &text,
+            &place,
+            &project::DefaultStart::Assumed,
+            false,
+        )
+        .unwrap_err();
         assert!(err.contains("nesting"), "{err}");
     }
 
     #[test]
     fn syntax_errors_name_the_place() {
         let place = project::place(Path::new("x.py"));
-        let err =
-            lower_source("x.py", "def f(:\n", &place, &project::DefaultStart::Assumed).unwrap_err();
+        let err = lower_source(
+            "x.py",
+            "def f(:\n",
+            &place,
+            &project::DefaultStart::Assumed,
+            false,
+        )
+        .unwrap_err();
         assert!(err.contains("at 1:"), "{err}");
     }
 }

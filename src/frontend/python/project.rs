@@ -1,6 +1,7 @@
 //! Where a Python file sits: its dotted module name (from the `__init__.py` files above it) and
 //! the Python versions its project declares (`requires-python` in `pyproject.toml`, or
-//! `.python-version`), which decide multiprocessing's default start method.
+//! `.python-version`), which decide multiprocessing's default start method, and whether it
+//! depends on a green-thread library (eventlet, gevent), which servers then run on.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -63,22 +64,62 @@ pub enum DefaultStart {
     Assumed,
 }
 
-/// The default start method for the project holding `path` (cached per folder).
-pub fn default_start(path: &Path) -> DefaultStart {
-    static CACHE: OnceLock<Mutex<HashMap<PathBuf, DefaultStart>>> = OnceLock::new();
+/// What the project holding `path` says, found once per folder.
+type PerFolder<T> = OnceLock<Mutex<HashMap<PathBuf, T>>>;
+
+fn per_folder<T: Clone>(cache: &PerFolder<T>, path: &Path, find: fn(&Path) -> T) -> T {
     let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
-    let cache = CACHE.get_or_init(Default::default);
+    let cache = cache.get_or_init(Default::default);
     if let Some(found) = cache.lock().ok().and_then(|c| c.get(&dir).cloned()) {
         return found;
     }
-    let found = find_declared(&dir);
+    let found = find(&dir);
     if let Ok(mut c) = cache.lock() {
         c.insert(dir, found.clone());
     }
     found
 }
 
-fn find_declared(dir: &Path) -> DefaultStart {
+/// The default start method for the project holding `path`.
+pub fn default_start(path: &Path) -> DefaultStart {
+    static CACHE: PerFolder<DefaultStart> = OnceLock::new();
+    per_folder(&CACHE, path, find_declared)
+}
+
+/// The project holding `path` lists eventlet or gevent among its requirements: Flask-SocketIO
+/// and similar servers then run handlers on green threads, not threads.
+pub fn green_threads(path: &Path) -> bool {
+    static CACHE: PerFolder<bool> = OnceLock::new();
+    per_folder(&CACHE, path, find_green)
+}
+
+/// Files that list a project's dependencies.
+const REQUIREMENT_FILES: &[&str] = &[
+    "requirements.txt",
+    "requirements.in",
+    "setup.py",
+    "setup.cfg",
+    "pyproject.toml",
+    "Pipfile",
+];
+
+fn find_green(dir: &Path) -> bool {
+    let mut found = false;
+    up_to_root(dir, &mut |d| {
+        found = REQUIREMENT_FILES.iter().any(|name| {
+            std::fs::read_to_string(d.join(name)).is_ok_and(|text| {
+                text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+                    .any(|word| word == "eventlet" || word == "gevent")
+            })
+        });
+        found
+    });
+    found
+}
+
+/// Calls `visit` on `dir` and each folder above it up to the repository's root, until it
+/// returns true.
+fn up_to_root(dir: &Path, visit: &mut dyn FnMut(&Path) -> bool) {
     let mut here = Some(dir.to_path_buf());
     for _ in 0..64 {
         let Some(d) = here else { break };
@@ -87,15 +128,8 @@ fn find_declared(dir: &Path) -> DefaultStart {
         } else {
             d
         };
-        if let Ok(text) = std::fs::read_to_string(d.join(".python-version")) {
-            if let Some(v) = text.lines().map(str::trim).find(|l| !l.is_empty()) {
-                return from_version(v);
-            }
-        }
-        if let Ok(text) = std::fs::read_to_string(d.join("pyproject.toml")) {
-            if let Some(spec) = requires_python(&text) {
-                return from_spec(&spec);
-            }
+        if visit(&d) {
+            return;
         }
         // The repository's root ends the search: nothing above it belongs to the project.
         if d.join(".git").exists() {
@@ -106,7 +140,26 @@ fn find_declared(dir: &Path) -> DefaultStart {
             .ok()
             .and_then(|c| c.parent().map(Path::to_path_buf));
     }
-    DefaultStart::Assumed
+}
+
+fn find_declared(dir: &Path) -> DefaultStart {
+    let mut found = DefaultStart::Assumed;
+    up_to_root(dir, &mut |d| {
+        if let Ok(text) = std::fs::read_to_string(d.join(".python-version")) {
+            if let Some(v) = text.lines().map(str::trim).find(|l| !l.is_empty()) {
+                found = from_version(v);
+                return true;
+            }
+        }
+        if let Ok(text) = std::fs::read_to_string(d.join("pyproject.toml")) {
+            if let Some(spec) = requires_python(&text) {
+                found = from_spec(&spec);
+                return true;
+            }
+        }
+        false
+    });
+    found
 }
 
 fn requires_python(text: &str) -> Option<String> {
