@@ -411,7 +411,17 @@ fn attach_reports_forks_and_detaches_on_interrupt() {
     );
     let pid = target.0.id().to_string();
     let tracer = Command::new(FORKLINT)
-        .args(["trace", "--format", "json", "--pid", &pid])
+        // The child leaves after 0.5 s: a window well past that keeps its exit its fate even
+        // when a loaded machine delays the event.
+        .args([
+            "trace",
+            "--format",
+            "json",
+            "--exec-within",
+            "10000",
+            "--pid",
+            &pid,
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
