@@ -1362,8 +1362,12 @@ impl<'s> Lowerer<'s> {
                 self.push_loop(body, &w.orelse, out);
             }
             Stmt::If(i) => {
-                if self.scopes.is_empty() && is_main_guard(&i.test) && self.main_span.is_none() {
-                    self.main_span = Some(self.span(i.test.range()));
+                // Every guarded block of a script runs once, after the module's code: a second
+                // guard is no more part of what an import runs than the first.
+                if self.scopes.is_empty() && is_main_guard(&i.test) {
+                    if self.main_span.is_none() {
+                        self.main_span = Some(self.span(i.test.range()));
+                    }
                     let block = self.lower_stmts(&i.body);
                     self.main_body.extend(block.nodes);
                     for clause in &i.elif_else_clauses {
