@@ -129,6 +129,9 @@ struct Value {
     func: Option<usize>,
     /// A multiprocessing context (or the module) with this start method.
     start: Option<Start>,
+    /// A start method's name (`"forkserver"`), or `None` for the default: what `get_context`
+    /// given this value returns.
+    method: Option<Start>,
     /// A DataLoader with workers (or an iterable made from one): its fork, by catalogue path,
     /// and where the loader was made.
     loader: Option<(String, Span)>,
@@ -1633,6 +1636,17 @@ impl<'s> Lowerer<'s> {
         out.push(Node::Block(orelse));
     }
 
+    /// The start method an argument of `get_context` names: a literal, or a variable a literal
+    /// was assigned to.
+    fn start_method_of(&self, e: &Expr) -> Option<Start> {
+        match e {
+            Expr::StringLiteral(lit) => Start::named(lit.value.to_str()),
+            Expr::NoneLiteral(_) => Some(self.file_start.clone()),
+            Expr::Name(n) => self.lookup(n.id.as_str()).method,
+            _ => None,
+        }
+    }
+
     /// The variable an expression names, without emitting anything.
     fn lower_expr_quiet(&self, e: &Expr) -> Option<String> {
         match e {
@@ -2115,6 +2129,14 @@ impl<'s> Lowerer<'s> {
                 }
                 Value::default()
             }
+            Expr::StringLiteral(lit) => Value {
+                method: Start::named(lit.value.to_str()),
+                ..Default::default()
+            },
+            Expr::NoneLiteral(_) => Value {
+                method: Some(self.file_start.clone()),
+                ..Default::default()
+            },
             _ => Value::default(),
         }
     }
@@ -2236,13 +2258,13 @@ impl<'s> Lowerer<'s> {
             || (method == Some("get_context") && receiver.start.is_some())
         {
             out.push(Node::Call(call));
-            let start = c
-                .arguments
-                .args
-                .first()
-                .and_then(str_lit)
-                .and_then(Start::named)
-                .unwrap_or_else(|| self.file_start.clone());
+            // A method held by a variable is known when a name or `None` was assigned to it; any
+            // other value (a parameter, a setting) is not taken for fork: the context's pools
+            // keep their threads, its fork is not assumed.
+            let start = match c.arguments.args.first() {
+                None => self.file_start.clone(),
+                Some(arg) => self.start_method_of(arg).unwrap_or(Start::Spawn),
+            };
             return Value {
                 start: Some(start),
                 ..Default::default()
