@@ -311,6 +311,39 @@ fn is_zero(e: &Expr) -> bool {
     matches!(e, Expr::NumberLiteral(n) if matches!(&n.value, ast::Number::Int(i) if *i == ast::Int::ZERO))
 }
 
+/// `os.fork()`, `os.forkpty()` or `pty.fork()` as a statement or an assignment's value.
+fn forks_here(stmt: &Stmt) -> bool {
+    let value = match stmt {
+        Stmt::Expr(e) => &*e.value,
+        Stmt::Assign(a) => &*a.value,
+        _ => return false,
+    };
+    let Expr::Call(c) = value else { return false };
+    match &*c.func {
+        Expr::Attribute(a) => matches!(
+            (name_of(&a.value), a.attr.id.as_str()),
+            (Some("os"), "fork" | "forkpty") | (Some("pty"), "fork")
+        ),
+        Expr::Name(n) => matches!(n.id.as_str(), "fork" | "forkpty"),
+        _ => false,
+    }
+}
+
+/// An `except` clause for `OSError` (or one of its old names), alone or in a tuple.
+fn catches_os_error(h: &ast::ExceptHandler) -> bool {
+    let ast::ExceptHandler::ExceptHandler(h) = h;
+    let is_os_error = |e: &Expr| match e {
+        Expr::Name(n) => matches!(n.id.as_str(), "OSError" | "EnvironmentError" | "IOError"),
+        Expr::Attribute(a) => name_of(&a.value) == Some("os") && a.attr.id.as_str() == "error",
+        _ => false,
+    };
+    match h.type_.as_deref() {
+        Some(Expr::Tuple(t)) => t.elts.iter().any(is_os_error),
+        Some(e) => is_os_error(e),
+        None => false,
+    }
+}
+
 /// `if __name__ == "__main__":`, also as one operand of an `and`
 /// (`if sys.platform != "win32" and __name__ == "__main__":`).
 fn is_main_guard(test: &Expr) -> bool {
@@ -1486,7 +1519,16 @@ impl<'s> Lowerer<'s> {
                 self.handled += caught;
                 let body = self.lower_stmts(&t.body);
                 self.handled -= caught;
-                let mut arms = self.handler_arms(&t.handlers);
+                // `except OSError:` around `pid = os.fork()` is the fork's failure: it runs in
+                // the one process there is, never after the body in a child or parent.
+                let forks = t.body.iter().any(forks_here);
+                let after: Vec<_> = t
+                    .handlers
+                    .iter()
+                    .filter(|h| !(forks && catches_os_error(h)))
+                    .cloned()
+                    .collect();
+                let mut arms = self.handler_arms(&after);
                 // A handler also runs when the body raised before it finished: a body that ends
                 // the process (`os._exit`) or loops forever does not make the handler, or the
                 // `finally:` after it, unreachable.
