@@ -329,6 +329,27 @@ fn forks_here(stmt: &Stmt) -> bool {
     }
 }
 
+/// An `except` clause whose last statement leaves: `raise`, `return`, `sys.exit(..)`,
+/// `os._exit(..)`.
+fn handler_leaves(h: &ast::ExceptHandler) -> bool {
+    let ast::ExceptHandler::ExceptHandler(h) = h;
+    match h.body.last() {
+        Some(Stmt::Raise(_) | Stmt::Return(_)) => true,
+        Some(Stmt::Expr(e)) => match &*e.value {
+            Expr::Call(c) => match &*c.func {
+                Expr::Attribute(a) => matches!(
+                    (name_of(&a.value), a.attr.id.as_str()),
+                    (Some("sys"), "exit") | (Some("os"), "_exit")
+                ),
+                Expr::Name(n) => matches!(n.id.as_str(), "exit" | "quit"),
+                _ => false,
+            },
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 /// An `except` clause for `OSError` (or one of its old names), alone or in a tuple.
 fn catches_os_error(h: &ast::ExceptHandler) -> bool {
     let ast::ExceptHandler::ExceptHandler(h) = h;
@@ -1528,6 +1549,33 @@ impl<'s> Lowerer<'s> {
                     .filter(|h| !(forks && catches_os_error(h)))
                     .cloned()
                     .collect();
+                // When each handler is such a failure and leaves, the body's paths are the
+                // code after the `try`: a child that goes on once its parent exited
+                // (`if pid > 0: sys.exit(0)`) is the process that runs what follows.
+                if forks && after.is_empty() && t.handlers.iter().all(handler_leaves) {
+                    let span = self.span(t.range);
+                    let mut failed = self.handler_arms(&t.handlers);
+                    failed.push(Arm {
+                        test: None,
+                        body: Block::default(),
+                        span,
+                        ..Default::default()
+                    });
+                    out.push(Node::Branch(Branch {
+                        span,
+                        arms: failed,
+                        exhaustive: true,
+                    }));
+                    out.push(Node::Block(body));
+                    let orelse = self.lower_stmts(&t.orelse);
+                    out.push(Node::Block(orelse));
+                    if !t.finalbody.is_empty() {
+                        self.finally.pop();
+                    }
+                    let fin = self.lower_stmts(&t.finalbody);
+                    out.push(Node::Block(fin));
+                    return;
+                }
                 let mut arms = self.handler_arms(&after);
                 // A handler also runs when the body raised before it finished: a body that ends
                 // the process (`os._exit`) or loops forever does not make the handler, or the
