@@ -168,6 +168,9 @@ pub struct Lowerer<'s> {
     classes: HashMap<String, Class>,
     /// Placeholders of module-level functions and methods, by the offset of their `def`.
     declared: HashMap<u32, usize>,
+    /// Where the last top-level `def`/`class` of each name starts: an import of the same name
+    /// before it is rebound by it.
+    defined_at: HashMap<String, u32>,
     fn_path: String,
     returns: Vec<String>,
     nested: usize,
@@ -574,6 +577,7 @@ impl<'s> Lowerer<'s> {
             scopes: Vec::new(),
             classes: HashMap::new(),
             declared: HashMap::new(),
+            defined_at: HashMap::new(),
             fn_path: String::new(),
             returns: Vec::new(),
             nested: 0,
@@ -657,6 +661,15 @@ impl<'s> Lowerer<'s> {
         self.hooks = child_hooks(body, gunicorn);
         self.per_process = reset_in_child(body, &self.hooks);
         self.rebound = declared_global(body);
+        // Only unconditional definitions: `except ImportError: def f(..)` is a fallback.
+        for stmt in body {
+            let (name, at) = match stmt {
+                Stmt::FunctionDef(f) => (&f.name, f.range.start()),
+                Stmt::ClassDef(c) => (&c.name, c.range.start()),
+                _ => continue,
+            };
+            self.defined_at.insert(name.id.to_string(), at.to_u32());
+        }
         self.declare(body);
         let index = self.ir.functions.len();
         let first_line = Span {
@@ -1174,6 +1187,7 @@ impl<'s> Lowerer<'s> {
 
     fn lower_import(&mut self, stmt: &Stmt, out: &mut Vec<Node>) {
         let span = self.span(stmt.range());
+        let span_start = stmt.range().start().to_u32();
         match stmt {
             Stmt::Import(i) => {
                 for alias in &i.names {
@@ -1198,7 +1212,7 @@ impl<'s> Lowerer<'s> {
                             (first.clone(), first)
                         }
                     };
-                    self.bind_import(&name, path);
+                    self.bind_import(&name, path, span_start);
                 }
             }
             Stmt::ImportFrom(i) => {
@@ -1226,14 +1240,20 @@ impl<'s> Lowerer<'s> {
                     let c = self.call(Callee::Path(vec![format!("{path}::{MODULE_FN}")]), span);
                     out.push(Node::Call(c));
                     let bound = alias.asname.as_ref().map_or(name, |a| a.id.as_str());
-                    self.bind_import(bound, path);
+                    self.bind_import(bound, path, span_start);
                 }
             }
             _ => {}
         }
     }
 
-    fn bind_import(&mut self, name: &str, path: String) {
+    fn bind_import(&mut self, name: &str, path: String, at: u32) {
+        // `from eval import extract` followed by `def extract(..)`: the module's own definition
+        // is what the name holds once the module has run, for its functions and its
+        // `__main__` block alike.
+        if self.scopes.is_empty() && self.defined_at.get(name).is_some_and(|&d| d > at) {
+            return;
+        }
         let start = (path == "multiprocessing").then(|| self.file_start.clone());
         let value = Value {
             path: Some(path),
