@@ -4,7 +4,7 @@
 
 use super::program::{FnRef, Program};
 use super::record::{ChildCall, ChildSite, ForcedFork, ForkKind, ForkRec, WalkRecord};
-use super::state::{Hazard, Op, State, Step};
+use super::state::{Hazard, HazardKey, Op, State, Step};
 use crate::catalog::Effect;
 use crate::diagnostic::{Finding, Location, Related, Severity};
 use crate::rules::{Extra, RuleId};
@@ -149,7 +149,8 @@ impl<'p> Findings<'p> {
             self.forced_fork(forced);
         }
         for fork in rec.forks.values() {
-            self.fork(fork);
+            let outer = fork.outer.and_then(|o| rec.forks.get(&o));
+            self.fork(fork, outer);
         }
         match child_closure {
             Some(site) if site.in_fork => self.closure_in_fork_child(rec, site, entry),
@@ -184,9 +185,43 @@ impl<'p> Findings<'p> {
         }
     }
 
-    fn fork(&mut self, rec: &ForkRec) {
+    /// `rec`'s hazards of `effect` that its fork's findings name.
+    fn reported(rec: &ForkRec, effect: Effect) -> Vec<&Hazard> {
         let brief = rec.child_is_brief();
         let goes_on = rec.child_goes_on();
+        rec.live
+            .live
+            .values()
+            .filter(|h| h.effect == effect)
+            .filter(|h| match effect {
+                // Threads matter to any child that runs more than async-signal-safe calls.
+                Effect::StartsThread => !brief,
+                // A guard matters to a child that goes on, or that takes the lock again.
+                Effect::TakesGlobalLock => {
+                    rec.child_continues
+                        || !rec.has_child
+                        || rec.kind == ForkKind::Daemon
+                        || rec.child_use_of(h).is_some()
+                }
+                // A connection made for the child and handed to it is the child's alone
+                // when the parent never uses it after the fork; one the child closes
+                // before using it is not shared either.
+                Effect::OpensConnection
+                    if rec.handed_to_child(h) || rec.child_closes(h) || rec.parent_exits =>
+                {
+                    false
+                }
+                // A fork that macOS never makes cannot meet its Objective-C rule.
+                Effect::TouchesObjc if rec.traits.linux_only => false,
+                // Connections and ObjC state matter to a child that runs the program on.
+                _ => goes_on || rec.child_use_of(h).is_some(),
+            })
+            .collect()
+    }
+
+    /// `outer`: the fork in whose child this one is (the second fork of a double fork).
+    fn fork(&mut self, rec: &ForkRec, outer: Option<&ForkRec>) {
+        let brief = rec.child_is_brief();
         for effect in [
             Effect::StartsThread,
             Effect::OpensConnection,
@@ -196,34 +231,13 @@ impl<'p> Findings<'p> {
             let Some(rule) = hazard_rule(effect) else {
                 continue;
             };
-            let hazards: Vec<&Hazard> = rec
-                .live
-                .live
-                .values()
-                .filter(|h| h.effect == effect)
-                .filter(|h| match effect {
-                    // Threads matter to any child that runs more than async-signal-safe calls.
-                    Effect::StartsThread => !brief,
-                    // A guard matters to a child that goes on, or that takes the lock again.
-                    Effect::TakesGlobalLock => {
-                        rec.child_continues
-                            || !rec.has_child
-                            || rec.kind == ForkKind::Daemon
-                            || rec.child_use_of(h).is_some()
-                    }
-                    // A connection made for the child and handed to it is the child's alone
-                    // when the parent never uses it after the fork; one the child closes
-                    // before using it is not shared either.
-                    Effect::OpensConnection
-                        if rec.handed_to_child(h) || rec.child_closes(h) || rec.parent_exits =>
-                    {
-                        false
-                    }
-                    // A fork that macOS never makes cannot meet its Objective-C rule.
-                    Effect::TouchesObjc if rec.traits.linux_only => false,
-                    // Connections and ObjC state matter to a child that runs the program on.
-                    _ => goes_on || rec.child_use_of(h).is_some(),
-                })
+            // What the outer fork's finding already names is that one finding, not another.
+            let named: Vec<HazardKey> = outer
+                .map(|o| Self::reported(o, effect).iter().map(|h| h.key()).collect())
+                .unwrap_or_default();
+            let hazards: Vec<&Hazard> = Self::reported(rec, effect)
+                .into_iter()
+                .filter(|h| !named.contains(&h.key()))
                 .collect();
             if !hazards.is_empty() {
                 self.hazards_at_fork(rule, rec, &hazards);

@@ -18,7 +18,9 @@
 //!   `ThreadingHTTPServer` or a `ThreadingMixIn` server, the `handle`/`do_*` methods of its
 //!   `BaseRequestHandler` classes run on one thread per request, beside the serving thread;
 //! - DataLoaders handed to a function of the program (`train_one_epoch(model, loader)`) are
-//!   iterated there: their workers fork at that call.
+//!   iterated there: their workers fork at that call;
+//! - registrations: a function handed to a function of the program that only stores it
+//!   (`connections.add_factory(make_client)` appending to a list) is not run by that call.
 
 use super::commands::CELERY_FORK;
 use super::lower::{LOADER_HANDED, PER_PROCESS};
@@ -35,6 +37,7 @@ pub fn link(irs: &mut [FileIr]) {
     threaded_handlers(irs);
     hand_loaders(irs);
     dispatch_abstract(irs);
+    stored_not_called(irs);
     // The task modules are imported before the pool forks, and before the resets placed there.
     import_celery_tasks(irs);
     reset_in_child(irs);
@@ -67,6 +70,84 @@ fn import_celery_tasks(irs: &mut [FileIr]) {
                     .insert(at + k, Node::Call(Call::new(next, import, span)));
                 next += 1;
             }
+        }
+    }
+}
+
+/// Methods of a container that keep their argument without calling it.
+const STORING_METHODS: &[&str] = &[
+    "append",
+    "appendleft",
+    "add",
+    "insert",
+    "extend",
+    "setdefault",
+];
+
+/// The program's functions that keep what they are given without calling any of it: no call
+/// through an unknown callee (a parameter called), and each parameter only stored, by
+/// assignment or into a container.
+fn only_store(irs: &[FileIr]) -> HashSet<String> {
+    let mut out = HashSet::new();
+    for ir in irs.iter().filter(|ir| is_python(ir)) {
+        let p = prefix(ir);
+        for f in &ir.functions {
+            let params: Vec<&str> = f
+                .params
+                .iter()
+                .map(String::as_str)
+                .filter(|n| *n != "self")
+                .collect();
+            if params.is_empty() {
+                continue;
+            }
+            let mut stores = true;
+            crate::analysis::program::for_each_call(&f.body, &mut |c| {
+                let hands_on = c
+                    .arg_vars
+                    .iter()
+                    .skip(usize::from(c.receiver.is_some()))
+                    .any(|v| params.contains(&v.as_str()));
+                stores &= match &c.callee {
+                    Callee::Path(p) if p.is_empty() => false,
+                    Callee::Method { name, .. } if hands_on => {
+                        STORING_METHODS.contains(&name.as_str())
+                    }
+                    _ => !hands_on,
+                };
+            });
+            if stores {
+                out.insert(absolute(&p, &f.path));
+            }
+        }
+    }
+    out
+}
+
+fn stored_not_called(irs: &mut [FileIr]) {
+    let stores = only_store(irs);
+    if stores.is_empty() {
+        return;
+    }
+    for ir in irs.iter_mut().filter(|ir| is_python(ir)) {
+        let p = prefix(ir);
+        for f in &mut ir.functions {
+            for_each_call_mut(&mut f.body, &mut |call| {
+                if call.closures.is_empty() {
+                    return;
+                }
+                // A class's candidates are the class and its `__init__`.
+                let stored = match &call.callee {
+                    Callee::Path(c) => c.iter().any(|c| stores.contains(&absolute(&p, c))),
+                    Callee::Method { name, ty: Some(ty) } => {
+                        stores.contains(&format!("{}::{name}", absolute(&p, ty)))
+                    }
+                    _ => false,
+                };
+                if stored {
+                    call.closures.clear();
+                }
+            });
         }
     }
 }

@@ -129,6 +129,9 @@ struct Value {
     func: Option<usize>,
     /// A multiprocessing context (or the module) with this start method.
     start: Option<Start>,
+    /// A start method's name (`"forkserver"`), or `None` for the default: what `get_context`
+    /// given this value returns.
+    method: Option<Start>,
     /// A DataLoader with workers (or an iterable made from one): its fork, by catalogue path,
     /// and where the loader was made.
     loader: Option<(String, Span)>,
@@ -165,6 +168,9 @@ pub struct Lowerer<'s> {
     classes: HashMap<String, Class>,
     /// Placeholders of module-level functions and methods, by the offset of their `def`.
     declared: HashMap<u32, usize>,
+    /// Where the last top-level `def`/`class` of each name starts: an import of the same name
+    /// before it is rebound by it.
+    defined_at: HashMap<String, u32>,
     fn_path: String,
     returns: Vec<String>,
     nested: usize,
@@ -306,6 +312,60 @@ fn registers(e: &Expr) -> bool {
 
 fn is_zero(e: &Expr) -> bool {
     matches!(e, Expr::NumberLiteral(n) if matches!(&n.value, ast::Number::Int(i) if *i == ast::Int::ZERO))
+}
+
+/// `os.fork()`, `os.forkpty()` or `pty.fork()` as a statement or an assignment's value.
+fn forks_here(stmt: &Stmt) -> bool {
+    let value = match stmt {
+        Stmt::Expr(e) => &*e.value,
+        Stmt::Assign(a) => &*a.value,
+        _ => return false,
+    };
+    let Expr::Call(c) = value else { return false };
+    match &*c.func {
+        Expr::Attribute(a) => matches!(
+            (name_of(&a.value), a.attr.id.as_str()),
+            (Some("os"), "fork" | "forkpty") | (Some("pty"), "fork")
+        ),
+        Expr::Name(n) => matches!(n.id.as_str(), "fork" | "forkpty"),
+        _ => false,
+    }
+}
+
+/// An `except` clause whose last statement leaves: `raise`, `return`, `sys.exit(..)`,
+/// `os._exit(..)`.
+fn handler_leaves(h: &ast::ExceptHandler) -> bool {
+    let ast::ExceptHandler::ExceptHandler(h) = h;
+    match h.body.last() {
+        Some(Stmt::Raise(_) | Stmt::Return(_)) => true,
+        Some(Stmt::Expr(e)) => match &*e.value {
+            Expr::Call(c) => match &*c.func {
+                Expr::Attribute(a) => matches!(
+                    (name_of(&a.value), a.attr.id.as_str()),
+                    (Some("sys"), "exit") | (Some("os"), "_exit")
+                ),
+                Expr::Name(n) => matches!(n.id.as_str(), "exit" | "quit"),
+                _ => false,
+            },
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// An `except` clause for `OSError` (or one of its old names), alone or in a tuple.
+fn catches_os_error(h: &ast::ExceptHandler) -> bool {
+    let ast::ExceptHandler::ExceptHandler(h) = h;
+    let is_os_error = |e: &Expr| match e {
+        Expr::Name(n) => matches!(n.id.as_str(), "OSError" | "EnvironmentError" | "IOError"),
+        Expr::Attribute(a) => name_of(&a.value) == Some("os") && a.attr.id.as_str() == "error",
+        _ => false,
+    };
+    match h.type_.as_deref() {
+        Some(Expr::Tuple(t)) => t.elts.iter().any(is_os_error),
+        Some(e) => is_os_error(e),
+        None => false,
+    }
 }
 
 /// `if __name__ == "__main__":`, also as one operand of an `and`
@@ -517,6 +577,7 @@ impl<'s> Lowerer<'s> {
             scopes: Vec::new(),
             classes: HashMap::new(),
             declared: HashMap::new(),
+            defined_at: HashMap::new(),
             fn_path: String::new(),
             returns: Vec::new(),
             nested: 0,
@@ -600,6 +661,15 @@ impl<'s> Lowerer<'s> {
         self.hooks = child_hooks(body, gunicorn);
         self.per_process = reset_in_child(body, &self.hooks);
         self.rebound = declared_global(body);
+        // Only unconditional definitions: `except ImportError: def f(..)` is a fallback.
+        for stmt in body {
+            let (name, at) = match stmt {
+                Stmt::FunctionDef(f) => (&f.name, f.range.start()),
+                Stmt::ClassDef(c) => (&c.name, c.range.start()),
+                _ => continue,
+            };
+            self.defined_at.insert(name.id.to_string(), at.to_u32());
+        }
         self.declare(body);
         let index = self.ir.functions.len();
         let first_line = Span {
@@ -1117,6 +1187,7 @@ impl<'s> Lowerer<'s> {
 
     fn lower_import(&mut self, stmt: &Stmt, out: &mut Vec<Node>) {
         let span = self.span(stmt.range());
+        let span_start = stmt.range().start().to_u32();
         match stmt {
             Stmt::Import(i) => {
                 for alias in &i.names {
@@ -1141,7 +1212,7 @@ impl<'s> Lowerer<'s> {
                             (first.clone(), first)
                         }
                     };
-                    self.bind_import(&name, path);
+                    self.bind_import(&name, path, span_start);
                 }
             }
             Stmt::ImportFrom(i) => {
@@ -1169,14 +1240,20 @@ impl<'s> Lowerer<'s> {
                     let c = self.call(Callee::Path(vec![format!("{path}::{MODULE_FN}")]), span);
                     out.push(Node::Call(c));
                     let bound = alias.asname.as_ref().map_or(name, |a| a.id.as_str());
-                    self.bind_import(bound, path);
+                    self.bind_import(bound, path, span_start);
                 }
             }
             _ => {}
         }
     }
 
-    fn bind_import(&mut self, name: &str, path: String) {
+    fn bind_import(&mut self, name: &str, path: String, at: u32) {
+        // `from eval import extract` followed by `def extract(..)`: the module's own definition
+        // is what the name holds once the module has run, for its functions and its
+        // `__main__` block alike.
+        if self.scopes.is_empty() && self.defined_at.get(name).is_some_and(|&d| d > at) {
+            return;
+        }
         let start = (path == "multiprocessing").then(|| self.file_start.clone());
         let value = Value {
             path: Some(path),
@@ -1362,8 +1439,12 @@ impl<'s> Lowerer<'s> {
                 self.push_loop(body, &w.orelse, out);
             }
             Stmt::If(i) => {
-                if self.scopes.is_empty() && is_main_guard(&i.test) && self.main_span.is_none() {
-                    self.main_span = Some(self.span(i.test.range()));
+                // Every guarded block of a script runs once, after the module's code: a second
+                // guard is no more part of what an import runs than the first.
+                if self.scopes.is_empty() && is_main_guard(&i.test) {
+                    if self.main_span.is_none() {
+                        self.main_span = Some(self.span(i.test.range()));
+                    }
                     let block = self.lower_stmts(&i.body);
                     self.main_body.extend(block.nodes);
                     for clause in &i.elif_else_clauses {
@@ -1479,7 +1560,43 @@ impl<'s> Lowerer<'s> {
                 self.handled += caught;
                 let body = self.lower_stmts(&t.body);
                 self.handled -= caught;
-                let mut arms = self.handler_arms(&t.handlers);
+                // `except OSError:` around `pid = os.fork()` is the fork's failure: it runs in
+                // the one process there is, never after the body in a child or parent.
+                let forks = t.body.iter().any(forks_here);
+                let after: Vec<_> = t
+                    .handlers
+                    .iter()
+                    .filter(|h| !(forks && catches_os_error(h)))
+                    .cloned()
+                    .collect();
+                // When each handler is such a failure and leaves, the body's paths are the
+                // code after the `try`: a child that goes on once its parent exited
+                // (`if pid > 0: sys.exit(0)`) is the process that runs what follows.
+                if forks && after.is_empty() && t.handlers.iter().all(handler_leaves) {
+                    let span = self.span(t.range);
+                    let mut failed = self.handler_arms(&t.handlers);
+                    failed.push(Arm {
+                        test: None,
+                        body: Block::default(),
+                        span,
+                        ..Default::default()
+                    });
+                    out.push(Node::Branch(Branch {
+                        span,
+                        arms: failed,
+                        exhaustive: true,
+                    }));
+                    out.push(Node::Block(body));
+                    let orelse = self.lower_stmts(&t.orelse);
+                    out.push(Node::Block(orelse));
+                    if !t.finalbody.is_empty() {
+                        self.finally.pop();
+                    }
+                    let fin = self.lower_stmts(&t.finalbody);
+                    out.push(Node::Block(fin));
+                    return;
+                }
+                let mut arms = self.handler_arms(&after);
                 // A handler also runs when the body raised before it finished: a body that ends
                 // the process (`os._exit`) or loops forever does not make the handler, or the
                 // `finally:` after it, unreachable.
@@ -1627,6 +1744,17 @@ impl<'s> Lowerer<'s> {
         });
         let orelse = self.lower_stmts(orelse);
         out.push(Node::Block(orelse));
+    }
+
+    /// The start method an argument of `get_context` names: a literal, or a variable a literal
+    /// was assigned to.
+    fn start_method_of(&self, e: &Expr) -> Option<Start> {
+        match e {
+            Expr::StringLiteral(lit) => Start::named(lit.value.to_str()),
+            Expr::NoneLiteral(_) => Some(self.file_start.clone()),
+            Expr::Name(n) => self.lookup(n.id.as_str()).method,
+            _ => None,
+        }
     }
 
     /// The variable an expression names, without emitting anything.
@@ -2111,6 +2239,14 @@ impl<'s> Lowerer<'s> {
                 }
                 Value::default()
             }
+            Expr::StringLiteral(lit) => Value {
+                method: Start::named(lit.value.to_str()),
+                ..Default::default()
+            },
+            Expr::NoneLiteral(_) => Value {
+                method: Some(self.file_start.clone()),
+                ..Default::default()
+            },
             _ => Value::default(),
         }
     }
@@ -2232,13 +2368,13 @@ impl<'s> Lowerer<'s> {
             || (method == Some("get_context") && receiver.start.is_some())
         {
             out.push(Node::Call(call));
-            let start = c
-                .arguments
-                .args
-                .first()
-                .and_then(str_lit)
-                .and_then(Start::named)
-                .unwrap_or_else(|| self.file_start.clone());
+            // A method held by a variable is known when a name or `None` was assigned to it; any
+            // other value (a parameter, a setting) is not taken for fork: the context's pools
+            // keep their threads, its fork is not assumed.
+            let start = match c.arguments.args.first() {
+                None => self.file_start.clone(),
+                Some(arg) => self.start_method_of(arg).unwrap_or(Start::Spawn),
+            };
             return Value {
                 start: Some(start),
                 ..Default::default()

@@ -154,6 +154,10 @@ mod tests {
         let guarded = lower("import pty\nif sys.platform != 'win32' and __name__ == '__main__':\n    pty.spawn(['sh'])\n");
         assert!(!paths(&guarded, "self::<module>").contains(&"pty::spawn".to_string()));
         assert!(paths(&guarded, "self::<main>").contains(&"pty::spawn".to_string()));
+        // A second guard further down is the entry point too, not import-time code.
+        let twice = lower("import os\nif __name__ == '__main__':\n    import sys\ndef run():\n    os.fork()\nif __name__ == '__main__':\n    run()\n");
+        assert!(!paths(&twice, "self::<module>").contains(&"self::run".to_string()));
+        assert!(paths(&twice, "self::<main>").contains(&"self::run".to_string()));
         let f = ir
             .functions
             .iter()
