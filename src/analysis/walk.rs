@@ -1368,6 +1368,15 @@ impl<'a> Walker<'a> {
                 if kind == ForkKind::Daemon {
                     into_child(state);
                 }
+                // The caller's own process never returns from a double fork: whatever follows,
+                // on either side of the result, runs in a forked child.
+                if api.double_fork {
+                    if let Some(rec) = self.rec.forks.get_mut(&call.id) {
+                        rec.has_child = true;
+                    }
+                    self.child = Some(ChildOf::Fork(call.id));
+                    into_child(state);
+                }
                 // A fork API whose own code runs unsafe calls in the child before returning
                 // there (`Daemonize::execute()`): no child of it is brief.
                 if let (Some(first), Some(rec)) = (
