@@ -238,13 +238,10 @@ fn catalogue_extensions_teach_forklint_a_teams_wrappers() {
         ),
     ];
     let dir = project(&files);
-    // Without configuration, only the allocation in the child is seen.
+    // Without configuration no thread is known, so the allocation in the `pre_exec` closure
+    // holds no lock that another thread could own: nothing is reported.
     let before = check(dir.path(), &["."]);
-    assert_eq!(
-        concise(&before.stdout),
-        [("app/src/main.rs".to_string(), 20, "FL005".to_string())],
-        "{before:?}"
-    );
+    assert_eq!(concise(&before.stdout), [], "{before:?}");
     write(
         dir.path(),
         &[(

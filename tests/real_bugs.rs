@@ -90,7 +90,7 @@ const CAUGHT: &[(&str, &str, &str, u32)] = &[
         "R6 wezterm #7742: allocation in pre_exec (partial)",
         "real/r06_wezterm_close_fds.rs",
         "FL005",
-        16,
+        20,
     ),
     (
         "R7 tokio #4301 / LibAFL #1524: runtime before fork",

@@ -8,13 +8,16 @@ use super::state::{Hazard, HazardKey, Op, State, Step};
 use crate::catalog::Effect;
 use crate::diagnostic::{Finding, Location, Related, Severity};
 use crate::rules::{Extra, RuleId};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub struct Findings<'p> {
     prog: &'p Program<'p>,
     by_key: BTreeMap<(RuleId, u32, crate::ir::Span), Finding>,
     /// The labels of the threads libtest itself runs (each test on a worker thread).
     harness: Vec<&'p str>,
+    /// The threads that may be running at each Rust spawn a `pre_exec` closure forces onto
+    /// fork+exec, by the registering call: that closure's calls are reported only with them.
+    spawn_threads: HashMap<(u32, crate::ir::Span), Vec<Hazard>>,
 }
 
 /// The threads alive at the fork.
@@ -70,6 +73,7 @@ impl<'p> Findings<'p> {
             prog,
             by_key: BTreeMap::new(),
             harness,
+            spawn_threads: HashMap::new(),
         }
     }
 
@@ -154,6 +158,9 @@ impl<'p> Findings<'p> {
         }
         match child_closure {
             Some(site) if site.in_fork => self.closure_in_fork_child(rec, site, entry),
+            Some(site) if site.pre_exec && !is_python(&self.prog.files[me.0 as usize].path) => {
+                self.pre_exec_closure(rec, site)
+            }
             Some(site) => {
                 for call in rec.closure_calls.values() {
                     self.unsafe_in_child(call, &site.place, Vec::new(), None);
@@ -378,23 +385,34 @@ impl<'p> Findings<'p> {
         }
     }
 
-    /// FL005 in a closure a function calls in its fork's child, when threads the caller had
-    /// may be running at that fork.
-    fn closure_in_fork_child(&mut self, rec: &WalkRecord, site: &ChildSite, entry: Option<&State>) {
-        let threads = self.program_first(
-            entry
-                .into_iter()
-                .flat_map(|e| e.live.values())
-                .filter(|h| h.effect == Effect::StartsThread),
-        );
-        let Some(&first) = threads.first() else {
-            return;
-        };
+    /// The thread to name for a child closure's calls (the program's own before a test
+    /// binary's), the place for messages, and the severity: a warning when every thread is a
+    /// test binary's. None without threads.
+    fn closure_threads<'h>(
+        &self,
+        site: &ChildSite,
+        threads: impl IntoIterator<Item = &'h Hazard>,
+    ) -> Option<(&'h Hazard, String, Option<Severity>)> {
+        let threads = self.program_first(threads);
+        let first = *threads.first()?;
         let place = format!("{} while {} may be running", site.place, first.label);
         let severity = threads
             .iter()
             .all(|h| self.test_thread(h))
             .then_some(Severity::Warning);
+        Some((first, place, severity))
+    }
+
+    /// FL005 in a closure a function calls in its fork's child, when threads the caller had
+    /// may be running at that fork.
+    fn closure_in_fork_child(&mut self, rec: &WalkRecord, site: &ChildSite, entry: Option<&State>) {
+        let threads = entry
+            .into_iter()
+            .flat_map(|e| e.live.values())
+            .filter(|h| h.effect == Effect::StartsThread);
+        let Some((first, place, severity)) = self.closure_threads(site, threads) else {
+            return;
+        };
         for call in rec.closure_calls.values() {
             let related = vec![
                 self.related(&first.site, format!("{} created here", first.label)),
@@ -408,6 +426,52 @@ impl<'p> Findings<'p> {
             ];
             self.unsafe_in_child(call, &place, related, severity);
         }
+    }
+
+    /// FL005 in a Rust `pre_exec` closure, only while threads may be running at its spawn (a
+    /// single-threaded parent leaves no lock held in the child). std's child sets
+    /// `panic::always_abort()` before running the closure, so a panic there unwinds nothing and
+    /// runs no hook; it still formats its message (an error's `Debug`, `io::Error`'s included,
+    /// may allocate) before aborting. The panic paths of one closure make one note.
+    fn pre_exec_closure(&mut self, rec: &WalkRecord, site: &ChildSite) {
+        let Some(threads) = self.spawn_threads.get(&(site.step.file, site.step.span)) else {
+            return;
+        };
+        let threads = threads.clone();
+        let Some((first, place, severity)) = self.closure_threads(site, &threads) else {
+            return;
+        };
+        let cause = self.related(&first.site, format!("{} created here", first.label));
+        let panics_only =
+            |c: &ChildCall| !c.ops.is_empty() && c.ops.iter().all(|o| o.effect == Effect::Panics);
+        let mut panics = Vec::new();
+        for call in rec.closure_calls.values() {
+            if panics_only(call) {
+                panics.push(call);
+            } else {
+                self.unsafe_in_child(call, &place, vec![cause.clone()], severity);
+            }
+        }
+        let Some((call, rest)) = panics.split_first() else {
+            return;
+        };
+        let mut related = vec![cause];
+        for other in rest {
+            related.push(self.related(
+                &other.primary,
+                format!("{} may panic too", other.primary.text),
+            ));
+        }
+        let message = format!(
+            "{} may panic in {place}: std's child aborts on a panic there (nothing unwinds, no hook runs), but the message is formatted first, and an error's `Debug` may allocate",
+            call.primary.text
+        );
+        self.push(
+            RuleId::FL005,
+            &call.primary,
+            message,
+            Extra::related(related).severity(Some(Severity::Info)),
+        );
     }
 
     /// The fork's findings are test code's (warnings): it is in test code, or every thread
@@ -511,6 +575,12 @@ impl<'p> Findings<'p> {
     /// FL008: a spawn that std makes with fork+exec while threads may be running (perry, sp1,
     /// maki).
     fn forced_fork(&mut self, forced: &ForcedFork) {
+        if !forced.threads.is_empty() {
+            self.spawn_threads
+                .entry((forced.site.file, forced.site.span))
+                .or_default()
+                .extend(forced.threads.iter().cloned());
+        }
         let Some(first) = forced.threads.first() else {
             // Python only: no thread is known, but the function still runs the interpreter
             // between fork and exec, which CPython's subprocess docs call unsafe with threads.

@@ -104,9 +104,12 @@ pub fn analyze(files: Vec<FileIr>, catalog: &Catalog) -> (Vec<Finding>, Stats) {
         grew
     });
 
-    // 3. Report.
+    // 3. Report. A `pre_exec` closure's calls depend on the threads at its spawn, which the
+    // registering function's walk records: closures come after every other function.
+    let mut order = relevant.clone();
+    order.sort_by_key(|f| child_closures.get(f).is_some_and(|s| s.pre_exec));
     let mut out = findings::Findings::new(&prog);
-    for &f in &relevant {
+    for &f in &order {
         let mut walker = Walker::new(&ctx, f, Mode::Report);
         walker.run(entries.get(&f).cloned().unwrap_or_default());
         out.add_walk(f, &walker.rec, child_closures.get(&f), entries.get(&f));
@@ -298,6 +301,7 @@ fn closure_roles(prog: &Program) -> (HashMap<FnRef, ChildSite>, HashSet<FnRef>) 
                                     step: step(),
                                     place,
                                     in_fork: false,
+                                    pre_exec: false,
                                 },
                             );
                         }
@@ -317,6 +321,7 @@ fn closure_roles(prog: &Program) -> (HashMap<FnRef, ChildSite>, HashSet<FnRef>) 
                                         step: step(),
                                         place,
                                         in_fork: false,
+                                        pre_exec: true,
                                     },
                                 );
                             }
@@ -365,6 +370,7 @@ fn closures_called_in_child(
                             a + 1
                         ),
                             in_fork: true,
+                            pre_exec: false,
                         });
                 }
             });

@@ -320,6 +320,10 @@ pub struct ChildSite {
     /// Handed to a function that calls it in the child of its fork: unsafe calls matter only
     /// while the parent may be multithreaded (a `pre_exec` closure's always do).
     pub in_fork: bool,
+    /// A std `pre_exec` closure: std's child runs it with panics set to abort
+    /// (`panic::always_abort`), and its calls matter only while the parent may be
+    /// multithreaded at the spawn.
+    pub pre_exec: bool,
 }
 
 /// What one reporting walk of a function saw.

@@ -589,7 +589,12 @@ impl<'a> Walker<'a> {
                     // `if pid != 0 { exit(0) }`: the parent ends at once, the child is the
                     // program from here on (daemonizing by hand), as after `daemon()`. A
                     // parent that works first and then exits shares that time with it.
-                    if self.leaves == leaves_before && calls_in(&arm.body) <= 1 {
+                    // One call of the program's own that never returns (`wait_for_child(pid)`)
+                    // is a parent that waits first, not one that ends at once.
+                    if self.leaves == leaves_before
+                        && calls_in(&arm.body) <= 1
+                        && !self.calls_own_code(&arm.body)
+                    {
                         if let Some(f) = self.rec.forks.get_mut(&id) {
                             f.parent_exits = true;
                             f.parent_flushes |= self.flushing_exits != flushes_before;
@@ -1368,6 +1373,15 @@ impl<'a> Walker<'a> {
                 if kind == ForkKind::Daemon {
                     into_child(state);
                 }
+                // The caller's own process never returns from a double fork: whatever follows,
+                // on either side of the result, runs in a forked child.
+                if api.double_fork {
+                    if let Some(rec) = self.rec.forks.get_mut(&call.id) {
+                        rec.has_child = true;
+                    }
+                    self.child = Some(ChildOf::Fork(call.id));
+                    into_child(state);
+                }
                 // A fork API whose own code runs unsafe calls in the child before returning
                 // there (`Daemonize::execute()`): no child of it is brief.
                 if let (Some(first), Some(rec)) = (
@@ -1573,6 +1587,21 @@ const LOGGER: &str = "log#logger";
 /// How many calls a block makes, nested blocks and branches included.
 /// The most calls any one path through the block makes: a parent that leaves through one of
 /// two exits (`_exit` or `exit`, by a flag) still makes only one call before it is gone.
+impl Walker<'_> {
+    /// The block calls a function of the program (its own code, not a catalogued call).
+    fn calls_own_code(&self, block: &Block) -> bool {
+        block.nodes.iter().any(|n| match n {
+            Node::Call(call) => matches!(
+                self.ctx.prog.target(self.me.0, call.id),
+                Target::Fns(list) if list.iter().any(|f| self.ctx.prog.same_package(f.0, self.me.0))
+            ),
+            Node::Block(b) | Node::Loop { body: b, .. } => self.calls_own_code(b),
+            Node::Branch(b) => b.arms.iter().any(|a| self.calls_own_code(&a.body)),
+            _ => false,
+        })
+    }
+}
+
 fn calls_in(block: &Block) -> usize {
     block
         .nodes

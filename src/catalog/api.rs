@@ -158,6 +158,11 @@ pub struct Api {
     /// not a process id: a function that returns it does not wrap a fork for its caller.
     #[serde(default)]
     pub returns_object: bool,
+    /// For a fork: a double fork that hands back its second fork's result. The calling process
+    /// exits inside the call, so both sides the caller tells apart are forked children: the
+    /// middle process (the "parent" side) and the grandchild.
+    #[serde(default)]
+    pub double_fork: bool,
     pub source: String,
 }
 
