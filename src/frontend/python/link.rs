@@ -220,7 +220,7 @@ fn dispatch_abstract(irs: &mut [FileIr]) {
                     );
                     next += 1;
                     c.receiver = f.params.first().cloned();
-                    c.arg_vars = f.params.clone();
+                    c.arg_vars = f.params.as_slice().into();
                     Arm {
                         body: Block {
                             nodes: vec![Node::Call(c)],
@@ -579,7 +579,7 @@ fn mark(block: &mut Block, is_reset: &dyn Fn(&str) -> bool, next: &mut u32) {
             let mut c = Call::new(*next, Callee::Path(vec![PER_PROCESS.to_string()]), span);
             *next += 1;
             c.receiver = Some(var.clone());
-            c.arg_vars = vec![var];
+            c.arg_vars = thin_vec::thin_vec![var];
             block.nodes.insert(i + 1, Node::Call(c));
             i += 1;
         }
