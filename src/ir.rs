@@ -6,6 +6,7 @@
 //! it, `crate::..` starts at the crate root and anything else names another crate.
 
 use serde::{Deserialize, Serialize};
+use thin_vec::ThinVec;
 
 /// The callee a test attribute implies (`#[test]`): the catalogue says what libtest's threads are.
 pub const TEST_HARNESS: &str = "test#harness";
@@ -57,6 +58,48 @@ pub struct FileIr {
     /// method's value is not the receiver's (`builder.build_tracer()` → `Tracer`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fn_types: Vec<(u32, String)>,
+}
+
+impl FileIr {
+    /// Gives back the growth slack of the IR's vectors: a file's IR stays in memory until the
+    /// analysis, and a block that holds one node would otherwise keep room for four.
+    pub fn shrink_to_fit(&mut self) {
+        fn block(b: &mut Block) {
+            for node in &mut b.nodes {
+                match node {
+                    Node::Call(c) => call(c),
+                    Node::Branch(br) => {
+                        for arm in &mut br.arms {
+                            block(&mut arm.body);
+                        }
+                        br.arms.shrink_to_fit();
+                    }
+                    Node::Loop { body, .. } | Node::Block(body) => block(body),
+                    _ => {}
+                }
+            }
+            b.nodes.shrink_to_fit();
+            b.locals.shrink_to_fit();
+        }
+        fn call(c: &mut Call) {
+            if let Callee::Path(p) = &mut c.callee {
+                p.shrink_to_fit();
+            }
+            c.arg_vars.shrink_to_fit();
+            c.closures.shrink_to_fit();
+        }
+        for f in &mut self.functions {
+            block(&mut f.body);
+            f.implied.iter_mut().for_each(call);
+            f.implied.shrink_to_fit();
+            f.params.shrink_to_fit();
+            f.returns.shrink_to_fit();
+        }
+        self.functions.shrink_to_fit();
+        self.globals.shrink_to_fit();
+        self.reexports.shrink_to_fit();
+        self.crates_used.shrink_to_fit();
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -239,11 +282,11 @@ pub struct Call {
     /// The method receiver, when it is a local.
     pub receiver: Option<String>,
     /// Locals passed as arguments.
-    pub arg_vars: Vec<String>,
+    pub arg_vars: ThinVec<String>,
     /// The receiver is a global (`STATE.lock()`), by path.
     pub receiver_global: Option<String>,
     /// Closures passed as arguments, by index in `FileIr::functions`.
-    pub closures: Vec<usize>,
+    pub closures: ThinVec<usize>,
     /// The first argument, when it is a string literal (`Command::new("sh")`, `.env("PATH", ..)`).
     pub str_arg: Option<String>,
     /// The call whose result is this method call's receiver (builder chains).
@@ -251,17 +294,17 @@ pub struct Call {
     /// Functions named (not called) as arguments, by argument index: the child handler of
     /// `pthread_atfork(None, None, Some(on_child))`.
     #[serde(default)]
-    pub fn_args: Vec<(u32, String)>,
+    pub fn_args: ThinVec<(u32, String)>,
     /// Arguments that are calls' values, as (argument index, call id): `cerr(fork())`.
     #[serde(default)]
-    pub arg_calls: Vec<(u32, u32)>,
+    pub arg_calls: ThinVec<(u32, u32)>,
     /// Closures passed as arguments, as (argument index, closure): which parameter each binds.
     #[serde(default)]
-    pub closure_args: Vec<(u32, usize)>,
+    pub closure_args: ThinVec<(u32, usize)>,
     /// Arguments that are the calling function's own parameters, as (argument index, parameter
     /// index): a closure handed in and handed on.
     #[serde(default)]
-    pub param_args: Vec<(u32, u32)>,
+    pub param_args: ThinVec<(u32, u32)>,
     /// The call calls the function's own parameter (a closure or function handed in), by index.
     #[serde(default)]
     pub calls_param: Option<u32>,
@@ -280,15 +323,15 @@ impl Call {
             span,
             bind: None,
             receiver: None,
-            arg_vars: Vec::new(),
+            arg_vars: ThinVec::new(),
             receiver_global: None,
-            closures: Vec::new(),
+            closures: ThinVec::new(),
             str_arg: None,
             receiver_call: None,
-            fn_args: Vec::new(),
-            arg_calls: Vec::new(),
-            closure_args: Vec::new(),
-            param_args: Vec::new(),
+            fn_args: ThinVec::new(),
+            arg_calls: ThinVec::new(),
+            closure_args: ThinVec::new(),
+            param_args: ThinVec::new(),
             calls_param: None,
             receiver_from: None,
         }
@@ -341,5 +384,18 @@ impl Callee {
             Callee::Local(_) => "closure call".to_string(),
             Callee::Global(p) => p.rsplit("::").next().unwrap_or(p).to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Every file's IR stays in memory until the analysis, and most nodes are calls: a field
+    // added to `Call` is paid once per call of every parsed file.
+    #[test]
+    fn nodes_stay_small() {
+        let node = std::mem::size_of::<Node>();
+        assert!(node <= 240, "a Node takes {node} bytes");
     }
 }

@@ -92,11 +92,15 @@ pub fn lower_file(path: &Path, layout: &Layout) -> Result<FileIr, String> {
 }
 
 /// Reads and lowers one file, and says whether its text holds the suppression marker (a file
-/// that cannot be read has no directive either).
+/// that cannot be read has no directive either). The IR is trimmed here, on the lowering
+/// thread: it stays in memory until the analysis.
 fn lower_marked(path: &Path, layout: &Layout) -> (Result<FileIr, String>, bool) {
     match read_source(path) {
         Ok(text) => (
-            frontend::lower(path, &text, layout),
+            frontend::lower(path, &text, layout).map(|mut ir| {
+                ir.shrink_to_fit();
+                ir
+            }),
             crate::gate::suppress::holds_marker(text.as_bytes()),
         ),
         Err(e) => (Err(e), false),

@@ -301,7 +301,7 @@ fn dispatch_abstract(irs: &mut [FileIr]) {
                     );
                     next += 1;
                     c.receiver = f.params.first().cloned();
-                    c.arg_vars = f.params.clone();
+                    c.arg_vars = f.params.as_slice().into();
                     Arm {
                         body: Block {
                             nodes: vec![Node::Call(c)],
@@ -385,16 +385,30 @@ fn namespace_packages(irs: &mut [FileIr]) {
             defined.insert(path);
         }
     }
-    let rename = |path: &mut String| {
-        for (alias, own) in &aliases {
-            let Some(rest) = path.strip_prefix(alias.as_str()) else {
-                continue;
-            };
-            let renamed = format!("{own}{rest}");
-            if (rest.is_empty() || rest.starts_with("::")) && defined.contains(&renamed) {
-                *path = renamed;
-                return;
+    // By alias, its module names in the order of `aliases`: a path is looked up by each of its
+    // `::`-bounded prefixes, longest first, instead of testing every alias against every path.
+    let mut by_alias: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (alias, own) in &aliases {
+        by_alias.entry(alias).or_default().push(own);
+    }
+    let renamed = |path: &str| {
+        let bounds = (0..path.len())
+            .rev()
+            .filter(|&i| path.as_bytes()[i..].starts_with(b"::"));
+        for end in std::iter::once(path.len()).chain(bounds) {
+            let (head, rest) = path.split_at(end);
+            for own in by_alias.get(head).into_iter().flatten() {
+                let renamed = format!("{own}{rest}");
+                if defined.contains(&renamed) {
+                    return Some(renamed);
+                }
             }
+        }
+        None
+    };
+    let rename = |path: &mut String| {
+        if let Some(own) = renamed(path) {
+            *path = own;
         }
     };
     for ir in irs.iter_mut().filter(|ir| is_python(ir)) {
@@ -660,7 +674,7 @@ fn mark(block: &mut Block, is_reset: &dyn Fn(&str) -> bool, next: &mut u32) {
             let mut c = Call::new(*next, Callee::Path(vec![PER_PROCESS.to_string()]), span);
             *next += 1;
             c.receiver = Some(var.clone());
-            c.arg_vars = vec![var];
+            c.arg_vars = thin_vec::thin_vec![var];
             block.nodes.insert(i + 1, Node::Call(c));
             i += 1;
         }

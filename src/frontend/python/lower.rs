@@ -638,7 +638,7 @@ impl<'s> Lowerer<'s> {
     fn marker(&mut self, path: &str, span: Span, vars: Vec<String>, out: &mut Vec<Node>) {
         let mut c = self.call(Callee::Path(vec![path.to_string()]), span);
         c.receiver = vars.first().cloned();
-        c.arg_vars = vars;
+        c.arg_vars = vars.into();
         out.push(Node::Call(c));
     }
 
@@ -1676,7 +1676,7 @@ impl<'s> Lowerer<'s> {
             span,
         );
         c.receiver = Some(receiver.to_string());
-        c.arg_vars = vec![receiver.to_string()];
+        c.arg_vars = thin_vec::thin_vec![receiver.to_string()];
         // What `__enter__` starts is the managed object's.
         c.bind = Some(receiver.to_string());
         out.push(Node::Call(c));

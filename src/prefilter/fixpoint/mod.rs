@@ -9,7 +9,7 @@ mod propagate;
 mod requests;
 
 use super::leads::Lead;
-use super::memory::{compact, trace_rss};
+use super::memory::trace_rss;
 use super::scan::Index;
 use super::{takes_rest, Limits, Outcome, Scanned};
 use crate::catalog::Catalog;
@@ -103,8 +103,7 @@ pub(super) fn drive(
             let restored = again.binary_search(&i).is_ok();
             st.stripped.remove(&i);
             match result {
-                Ok(mut ir) => {
-                    compact(&mut ir);
+                Ok(ir) => {
                     st.irs.insert(i, ir);
                     st.state[i] = FileState::Parsed;
                     if restored {
