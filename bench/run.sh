@@ -239,8 +239,11 @@ for _ in range(49):
 print(os.getpid(), flush=True)
 time.sleep(600)
 PY
-target=$!
+launched=$!
 while [ ! -s "$OUT/inspect.pid" ]; do sleep 0.1; done
+# The pid the process prints itself: `python3` may be a shim (pyenv) that runs the interpreter
+# as its child, so `$!` need not be the process holding the files.
+target=$(head -n 1 "$OUT/inspect.pid")
 rc=0
 "$FORKLINT" inspect --format json "$target" >"$OUT/inspect.json" 2>&1 || rc=$?
 threads=$(ls "/proc/$target/task" | wc -l)
@@ -251,7 +254,7 @@ if [ "$threads" = 50 ] && [ "$open" -ge 1000 ] && [ "$rc" -le 1 ]; then
 else
   echo "inspect: not measured (the process has $threads threads and $open fds; inspect exited $rc, see $OUT/inspect.json)"
 fi
-kill "$target" 2>/dev/null || true
+kill "$target" "$launched" 2>/dev/null || true
 rm -rf "$files_dir"
 
 # Real projects: `check` with and without the prefilter on each repository, alternating runs
