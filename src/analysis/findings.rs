@@ -504,6 +504,7 @@ impl<'p> Findings<'p> {
             .map(|op| self.op_trace(call, op))
             .unwrap_or_default();
         let mut related = vec![self.related(&rec.site, format!("{} here", rec.site.text))];
+        let severity = capped(rec, RuleId::FL006, None);
         // A double fork's middle process: the exit to change is the one that ends it, after
         // its own fork, not the call that leads there.
         if let (Some(op), true) = (call.ops.first(), ends_parent(call)) {
@@ -512,7 +513,6 @@ impl<'p> Findings<'p> {
                 "the child of {} forks again and leaves through `{}` as that fork's parent: atexit handlers and the parent's buffered output run again",
                 rec.site.text, op.site.text
             );
-            let severity = capped(rec, RuleId::FL006, None);
             self.push(
                 RuleId::FL006,
                 &op.site,
@@ -521,7 +521,6 @@ impl<'p> Findings<'p> {
             );
             return;
         }
-        let severity = capped(rec, RuleId::FL006, None);
         let message = if call.ops.first().is_some_and(|o| o.down.is_empty()) {
             format!("the child of {} leaves through `{}`: atexit handlers and the parent's buffered output run again", rec.site.text, call.ops[0].site.text)
         } else {
