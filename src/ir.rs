@@ -58,6 +58,11 @@ pub struct FileIr {
     /// method's value is not the receiver's (`builder.build_tracer()` → `Tracer`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fn_types: Vec<(u32, String)>,
+    /// Functions code outside the file's crate may call without naming them (indices): methods
+    /// of an `impl Trait for T` and a trait's default bodies, reached through `dyn Trait` or a
+    /// framework's generic code.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trait_methods: Vec<u32>,
 }
 
 impl FileIr {

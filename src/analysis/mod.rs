@@ -2,6 +2,7 @@
 //! callers into the functions that reach a fork, then one reporting walk per such function.
 
 mod findings;
+mod orphans;
 pub mod program;
 pub mod record;
 mod state;
@@ -85,6 +86,7 @@ pub fn analyze(files: Vec<FileIr>, catalog: &Catalog) -> (Vec<Finding>, Stats) {
         scoped_closures: &scoped_closures,
         test_only: &test_only,
     };
+    entries.extend(orphans::seeds(&ctx, &relevant));
     stats.propagate_walks = worklist(relevant.iter().copied(), MAX_ENTRY_ROUNDS, |f| {
         let mut walker = Walker::new(&ctx, f, Mode::Propagate);
         walker.run(entries.get(&f).cloned().unwrap_or_default());

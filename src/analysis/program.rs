@@ -204,10 +204,7 @@ impl<'c> Program<'c> {
 
     /// The file belongs to a test, bench or example: a binary of its own, not the program.
     pub fn own_binary(&self, file: u32) -> bool {
-        let unit = self.files[file as usize].crate_name.as_str();
-        ["#tests/", "#benches/", "#examples/"]
-            .iter()
-            .any(|dir| unit.contains(dir))
+        is_own_binary(&self.files[file as usize].crate_name)
     }
 
     pub fn same_package(&self, a: u32, b: u32) -> bool {
@@ -234,6 +231,13 @@ impl<'c> Program<'c> {
             _ => false,
         }
     }
+}
+
+/// The unit is a test, bench or example: a binary of its own, not the program.
+pub fn is_own_binary(unit: &str) -> bool {
+    ["#tests/", "#benches/", "#examples/"]
+        .iter()
+        .any(|dir| unit.contains(dir))
 }
 
 /// Every call in a block, in order (closures are separate functions and not entered).

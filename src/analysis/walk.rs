@@ -108,6 +108,8 @@ pub struct Walker<'a> {
     failing_calls: HashSet<u32>,
     /// Parameters whose value (a closure handed in) is called in a fork child.
     child_params: std::collections::BTreeSet<u32>,
+    /// When set, every thread alive before some call of the function (see `threads_seen`).
+    threads_seen: Option<State>,
 }
 
 impl<'a> Walker<'a> {
@@ -144,10 +146,22 @@ impl<'a> Walker<'a> {
             last_call_value: None,
             failing_calls: HashSet::new(),
             child_params: std::collections::BTreeSet::new(),
+            threads_seen: None,
             python: crate::frontend::Language::of(std::path::Path::new(
                 &ctx.prog.files[me.0 as usize].path,
             )) == Some(crate::frontend::Language::Python),
         }
+    }
+
+    /// Records the threads alive before each call this walk makes, for [`Walker::threads_seen`].
+    pub fn collecting_threads(mut self) -> Self {
+        self.threads_seen = Some(State::default());
+        self
+    }
+
+    /// The threads alive before some call of the walk (with [`Walker::collecting_threads`]).
+    pub fn threads_seen(&mut self) -> State {
+        self.threads_seen.take().unwrap_or_default()
     }
 
     fn step(&self, span: Span, text: impl Into<Arc<str>>) -> Step {
@@ -775,6 +789,13 @@ impl<'a> Walker<'a> {
 
     fn call(&mut self, st: &mut Option<State>, call: &Call) {
         let Some(state) = st.as_mut() else { return };
+        if let Some(seen) = &mut self.threads_seen {
+            for h in state.live.values() {
+                if h.effect == Effect::StartsThread {
+                    seen.add(h.clone());
+                }
+            }
+        }
         // A closure handed in is the caller's code: what it does is judged at each call of
         // this function, where it is known (its body runs as that fork child's code).
         if let Some(p) = call.calls_param {

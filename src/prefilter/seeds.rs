@@ -69,6 +69,16 @@ pub fn seed_conditions(catalog: &Catalog) -> Vec<Vec<u32>> {
         .map(|a| vec![scan::key(a, ANY)])
         .collect();
     out.extend(with(is_fork_effect));
+    // `#[link_name = "__libc_fork"]` on an `extern` declaration names glibc's alias of a libc
+    // function: the file may hold no other word of it.
+    out.extend(
+        catalog
+            .apis
+            .iter()
+            .filter(|a| a.effects.iter().any(is_fork_effect))
+            .filter_map(|a| a.path.as_deref()?.strip_prefix("libc::"))
+            .map(|name| vec![scan::key(&format!("__libc_{name}"), ANY)]),
+    );
     // A command spawned after a call that makes std fork+exec it (same function).
     let triggers = with(is_spawn_trigger);
     for spawn in with(|e| *e == Effect::SpawnsCommand) {

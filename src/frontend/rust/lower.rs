@@ -287,7 +287,11 @@ impl<'a> Lowerer<'a> {
                 continue;
             };
             let name = func.sig.ident.to_string();
-            let target = format!("libc::{name}");
+            // `#[link_name = "__libc_fork"] fn fork_real()`: the symbol, not the Rust name, says
+            // which C function it is (glibc's `__libc_` aliases are the public functions).
+            let symbol = link_name(&func.attrs).unwrap_or_else(|| name.clone());
+            let symbol = symbol.strip_prefix("__libc_").unwrap_or(&symbol);
+            let target = format!("libc::{symbol}");
             let module = self.scope().path.clone();
             self.ir
                 .reexports
@@ -366,6 +370,9 @@ impl<'a> Lowerer<'a> {
                     if let syn::ImplItem::Fn(m) = it {
                         let path = format!("{base}::{}", m.sig.ident);
                         let t = test || is_test_attrs(&m.attrs);
+                        if imp.trait_.is_some() {
+                            self.ir.trait_methods.push(self.ir.functions.len() as u32);
+                        }
                         self.lower_fn(
                             path,
                             FnKind::Method,
@@ -384,6 +391,7 @@ impl<'a> Lowerer<'a> {
                     if let syn::TraitItem::Fn(m) = it {
                         if let Some(block) = &m.default {
                             let path = format!("{ty}::{}", m.sig.ident);
+                            self.ir.trait_methods.push(self.ir.functions.len() as u32);
                             self.lower_fn(
                                 path,
                                 FnKind::Method,
@@ -2099,4 +2107,18 @@ impl<'ast> syn::visit::Visit<'ast> for ReturnVars {
         }
         syn::visit::visit_field_value(self, f);
     }
+}
+
+/// The value of a `#[link_name = ".."]` attribute.
+fn link_name(attrs: &[syn::Attribute]) -> Option<String> {
+    attrs.iter().find_map(|a| match &a.meta {
+        syn::Meta::NameValue(nv) if nv.path.is_ident("link_name") => match &nv.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    })
 }

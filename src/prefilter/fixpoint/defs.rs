@@ -167,6 +167,7 @@ impl Closure<'_> {
         for package in python {
             self.python_package(&package);
         }
+        self.close_entries(fi);
         for (key, target) in new_aliases {
             let watchers = self.watchers.get(&key).cloned().unwrap_or_default();
             for id in watchers {

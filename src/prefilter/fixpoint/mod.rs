@@ -4,6 +4,7 @@
 
 mod crates;
 mod defs;
+mod entries;
 mod keys;
 mod propagate;
 mod requests;
@@ -385,6 +386,8 @@ struct Closure<'a> {
     /// The crates of each package (library, binaries, tests, examples).
     package_crates: HashMap<String, Vec<u32>>,
     global_nodes: HashMap<String, NameNode>,
+    /// Units whose `main` matters (`entries`).
+    entry_units: HashSet<u32>,
     asked: HashSet<(u32, u32)>,
     work: Vec<Work>,
     trace: bool,
@@ -468,6 +471,7 @@ impl<'a> Closure<'a> {
             python_packages: HashSet::new(),
             package_crates: HashMap::new(),
             global_nodes: HashMap::new(),
+            entry_units: HashSet::new(),
             asked: HashSet::new(),
             work: Vec::new(),
             trace: std::env::var_os("FORKLINT_PREFILTER_TRACE").is_some(),

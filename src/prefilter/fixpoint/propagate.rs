@@ -17,6 +17,7 @@ impl Closure<'_> {
             return;
         }
         self.work.push(Work::Close(f));
+        self.entries_of(f);
         let fi = f.0 as usize;
         let (Some(ir), Some(places)) = (self.irs.get(&fi), self.places.get(&fi)) else {
             return;
