@@ -63,12 +63,7 @@ fn hazard_rule(effect: Effect) -> Option<RuleId> {
 
 impl<'p> Findings<'p> {
     pub fn new(prog: &'p Program<'p>) -> Self {
-        let catalog = &prog.catalog;
-        let harness = catalog
-            .by_path(crate::ir::TEST_HARNESS)
-            .into_iter()
-            .map(|i| catalog.apis[i].label.as_str())
-            .collect();
+        let harness = super::harness::labels(prog);
         Findings {
             prog,
             by_key: BTreeMap::new(),

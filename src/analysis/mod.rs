@@ -2,6 +2,7 @@
 //! callers into the functions that reach a fork, then one reporting walk per such function.
 
 mod findings;
+mod harness;
 mod orphans;
 pub mod program;
 pub mod record;
@@ -87,6 +88,7 @@ pub fn analyze(files: Vec<FileIr>, catalog: &Catalog) -> (Vec<Finding>, Stats) {
         test_only: &test_only,
     };
     entries.extend(orphans::seeds(&ctx, &relevant));
+    let harness = harness::labels(&prog);
     stats.propagate_walks = worklist(relevant.iter().copied(), MAX_ENTRY_ROUNDS, |f| {
         let mut walker = Walker::new(&ctx, f, Mode::Propagate);
         walker.run(entries.get(&f).cloned().unwrap_or_default());
@@ -99,6 +101,7 @@ pub fn analyze(files: Vec<FileIr>, catalog: &Catalog) -> (Vec<Finding>, Stats) {
                     h.severity = Some(crate::diagnostic::Severity::Warning);
                 }
             }
+            harness::narrow(&prog, &test_only, &harness, f, callee, &mut state);
             if entries.entry(callee).or_default().merge(&state) {
                 grew.push(callee);
             }

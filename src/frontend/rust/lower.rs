@@ -858,6 +858,13 @@ impl<'a> Lowerer<'a> {
             syn::Stmt::Item(item) => match item {
                 syn::Item::Use(u) => self.add_use(&u.tree, true),
                 syn::Item::Fn(_) | syn::Item::Static(_) | syn::Item::Macro(_) => {
+                    // A function declared in a body is lowered into the module; calls and
+                    // references by its name (a thread's `extern "C" fn` body) reach it there.
+                    if let syn::Item::Fn(f) = item {
+                        self.scopes[self.current]
+                            .items
+                            .insert(f.sig.ident.to_string());
+                    }
                     let saved = self.closure_count;
                     self.lower_item(item);
                     self.closure_count = saved;

@@ -1,0 +1,42 @@
+//! How far libtest's threads reach. A `#[test]` runs on a worker thread with others alive, so a
+//! fork in the test, in test code it calls, or in the program's function the test calls forks a
+//! multithreaded process. Further down, the test's values decide which paths run, and the
+//! analysis cannot tell them apart (a unit test that expands a plain word is not the one that
+//! reaches the command-substitution arm that forks): the harness's threads are passed only by
+//! test code, and into a function's own closures.
+
+use super::program::{FnRef, Program};
+use super::state::State;
+use crate::ir::FnKind;
+use std::collections::HashSet;
+
+/// The labels of the hazard a test attribute implies.
+pub fn labels<'c>(prog: &Program<'c>) -> Vec<&'c str> {
+    let catalog = prog.catalog;
+    catalog
+        .by_path(crate::ir::TEST_HARNESS)
+        .into_iter()
+        .map(|i| catalog.apis[i].label.as_str())
+        .collect()
+}
+
+/// Drops libtest's threads from the entry `caller` pushes into `callee`, unless test code makes
+/// the call or the callee is test code or one of the caller's closures.
+pub fn narrow(
+    prog: &Program,
+    test_only: &HashSet<FnRef>,
+    labels: &[&str],
+    caller: FnRef,
+    callee: FnRef,
+    entry: &mut State,
+) {
+    let test_code = |f: FnRef| {
+        prog.function(f).is_test
+            || test_only.contains(&f)
+            || prog.files[f.0 as usize].crate_name.contains("#tests/")
+    };
+    if test_code(caller) || test_code(callee) || prog.function(callee).kind == FnKind::Closure {
+        return;
+    }
+    entry.remove_where(|h| labels.contains(&h.label.as_ref()));
+}
