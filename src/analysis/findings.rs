@@ -18,6 +18,8 @@ pub struct Findings<'p> {
     /// The threads that may be running at each Rust spawn a `pre_exec` closure forces onto
     /// fork+exec, by the registering call: that closure's calls are reported only with them.
     spawn_threads: HashMap<(u32, crate::ir::Span), Vec<Hazard>>,
+    /// The statements of functions only fork children call, by the calls to them.
+    bodies: super::child_fns::ChildBodies,
 }
 
 /// The threads alive at the fork.
@@ -74,7 +76,13 @@ impl<'p> Findings<'p> {
             by_key: BTreeMap::new(),
             harness,
             spawn_threads: HashMap::new(),
+            bodies: Default::default(),
         }
+    }
+
+    /// Functions only fork children call: their statements are reported as the child's own.
+    pub fn child_bodies(&mut self, bodies: super::child_fns::ChildBodies) {
+        self.bodies = bodies;
     }
 
     fn location(&self, step: &Step) -> Location {
@@ -193,7 +201,7 @@ impl<'p> Findings<'p> {
     }
 
     /// `rec`'s hazards of `effect` that its fork's findings name.
-    fn reported(rec: &ForkRec, effect: Effect) -> Vec<&Hazard> {
+    fn reported(rec: &ForkRec, effect: Effect, python: bool) -> Vec<&Hazard> {
         let brief = rec.child_is_brief();
         let goes_on = rec.child_goes_on();
         rec.live
@@ -218,6 +226,12 @@ impl<'p> Findings<'p> {
                 {
                     false
                 }
+                // A child that ends in its own code (exec, `_exit`, `exit`) shares a connection
+                // only by using it there, or while the parent uses its copy: an idle inherited
+                // descriptor closed by the child's end is not two processes on one stream.
+                Effect::OpensConnection if rec.child_ends_in_own_code() && !python => {
+                    rec.child_use_of(h).is_some() || rec.parent_uses_value(h)
+                }
                 // A fork that macOS never makes cannot meet its Objective-C rule.
                 Effect::TouchesObjc if rec.traits.linux_only => false,
                 // Connections and ObjC state matter to a child that runs the program on.
@@ -229,6 +243,7 @@ impl<'p> Findings<'p> {
     /// `outer`: the fork in whose child this one is (the second fork of a double fork).
     fn fork(&mut self, rec: &ForkRec, outer: Option<&ForkRec>) {
         let brief = rec.child_is_brief();
+        let python = is_python(&self.prog.files[rec.site.file as usize].path);
         for effect in [
             Effect::StartsThread,
             Effect::OpensConnection,
@@ -240,9 +255,14 @@ impl<'p> Findings<'p> {
             };
             // What the outer fork's finding already names is that one finding, not another.
             let named: Vec<HazardKey> = outer
-                .map(|o| Self::reported(o, effect).iter().map(|h| h.key()).collect())
+                .map(|o| {
+                    Self::reported(o, effect, python)
+                        .iter()
+                        .map(|h| h.key())
+                        .collect()
+                })
                 .unwrap_or_default();
-            let hazards: Vec<&Hazard> = Self::reported(rec, effect)
+            let hazards: Vec<&Hazard> = Self::reported(rec, effect, python)
                 .into_iter()
                 .filter(|h| !named.contains(&h.key()))
                 .collect();
@@ -293,14 +313,16 @@ impl<'p> Findings<'p> {
             self.hazards_at_fork(RuleId::FL007, rec, &shared);
         }
         self.unsafe_calls_in_child(rec);
-        let python = is_python(&self.prog.files[rec.site.file as usize].path);
         // Once the parent has ended, the child is the program: its error path is the program's
         // own, and so is its `exit` when the parent left without flushing (`_exit`).
         if rec.kind != ForkKind::Daemon && (!rec.parent_exits || rec.parent_flushes) {
             // A Python child's exits are the branches of one `try:` (each handler's
             // `sys.exit`): its first direct exit (else its first) stands for the others.
             let direct = |c: &&ChildCall| c.ops.first().is_some_and(|o| o.down.is_empty());
-            let mut exits: Vec<&ChildCall> = rec.exits.values().collect();
+            let expanded = self
+                .bodies
+                .expand(rec.exits.values(), |o| o.effect == Effect::ProcessExit);
+            let mut exits: Vec<&ChildCall> = expanded.iter().collect();
             if python {
                 let first = exits
                     .iter()
@@ -329,6 +351,9 @@ impl<'p> Findings<'p> {
             }
             if let Some(step) = &rec.unwinds {
                 self.unwinds_in_child(step, rec);
+            }
+            if let Some(step) = &rec.leaves_into_caller {
+                self.child_back_in_caller(step, rec);
             }
         }
     }
@@ -376,7 +401,10 @@ impl<'p> Findings<'p> {
                 );
             }
         }
-        for call in rec.unsafe_calls.values() {
+        let calls = self
+            .bodies
+            .expand(rec.unsafe_calls.values(), |o| o.effect.is_child_unsafe());
+        for call in &calls {
             let related = vec![
                 self.related(&first.site, format!("{} created here", first.label)),
                 self.related(&rec.site, format!("{} here", rec.site.text)),
@@ -552,6 +580,14 @@ impl<'p> Findings<'p> {
         self.child_leaves(primary, rec, message, Some(help));
     }
 
+    /// FL006: the child goes back into the caller of the function that forked, with a value
+    /// that does not tell it from the parent: the caller runs the parent's code on in it.
+    fn child_back_in_caller(&mut self, primary: &Step, rec: &ForkRec) {
+        let message = format!("the child of {} {}: it goes back into the caller, which runs the parent's code on in the child", rec.site.text, primary.text);
+        let help = "end the child with `_exit` (or exec) at the end of its branch: `unsafe { libc::_exit(0) }`";
+        self.child_leaves(primary, rec, message, Some(help));
+    }
+
     /// FL006: the child panics on a path that always does (after a failed exec, say): it
     /// unwinds through the parent's frames and ends as the parent would.
     fn unwinds_in_child(&mut self, primary: &Step, rec: &ForkRec) {
@@ -713,7 +749,12 @@ impl<'p> Findings<'p> {
     }
 
     fn op_trace(&self, call: &ChildCall, op: &Op) -> Vec<Related> {
-        let mut out = vec![self.related(&call.primary, format!("calls {}", call.primary.text))];
+        let mut out: Vec<Related> = call
+            .via
+            .iter()
+            .map(|s| self.related(s, format!("calls {}", s.text)))
+            .collect();
+        out.push(self.related(&call.primary, format!("calls {}", call.primary.text)));
         for s in op.down.iter().skip(1) {
             out.push(self.related(s, format!("calls {}", s.text)));
         }
@@ -749,7 +790,7 @@ impl<'p> Findings<'p> {
                 format!("{} {}", other.site.text, other.effect.verb()),
             ));
         }
-        let trace = if direct {
+        let trace = if direct && call.via.is_empty() {
             Vec::new()
         } else {
             self.op_trace(call, op)
