@@ -36,6 +36,27 @@ fn ends_parent(call: &ChildCall) -> bool {
     call.ops.first().is_some_and(|op| op.ends_parent)
 }
 
+/// One statement, one finding: calls on one line (`CString::new(p.to_str().unwrap()).unwrap()`,
+/// an argument's `unwrap` included) join the first of them, their operations its evidence.
+fn same_line_once(calls: Vec<ChildCall>) -> Vec<ChildCall> {
+    let mut out: Vec<ChildCall> = Vec::with_capacity(calls.len());
+    for call in calls {
+        let line = (call.primary.file, call.primary.span.line);
+        match out
+            .iter_mut()
+            .find(|c| (c.primary.file, c.primary.span.line) == line)
+        {
+            Some(first) => {
+                for op in &call.ops {
+                    super::record::add_op(&mut first.ops, op);
+                }
+            }
+            None => out.push(call),
+        }
+    }
+    out
+}
+
 /// A path the Python frontend reads (sources, and the configurations and command lines it
 /// turns into fork points).
 fn is_python(path: &str) -> bool {
@@ -401,9 +422,10 @@ impl<'p> Findings<'p> {
                 );
             }
         }
-        let calls = self
-            .bodies
-            .expand(rec.unsafe_calls.values(), |o| o.effect.is_child_unsafe());
+        let calls = same_line_once(
+            self.bodies
+                .expand(rec.unsafe_calls.values(), |o| o.effect.is_child_unsafe()),
+        );
         for call in &calls {
             let related = vec![
                 self.related(&first.site, format!("{} created here", first.label)),
