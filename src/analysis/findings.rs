@@ -422,10 +422,11 @@ impl<'p> Findings<'p> {
                 );
             }
         }
-        let calls = same_line_once(
-            self.bodies
-                .expand(rec.unsafe_calls.values(), |o| o.effect.is_child_unsafe()),
-        );
+        let calls = self
+            .bodies
+            .expand(rec.unsafe_calls.values(), |o| o.effect.is_child_unsafe());
+        // Python's child findings keep their own placement (its frontend owns statements).
+        let calls = if python { calls } else { same_line_once(calls) };
         for call in &calls {
             let related = vec![
                 self.related(&first.site, format!("{} created here", first.label)),

@@ -1026,6 +1026,7 @@ impl<'a> Walker<'a> {
         let here = self.step(call.span, format!("`{text}`"));
         self.fold_into = call
             .receiver_call
+            .filter(|_| !self.python)
             .and_then(|r| self.statement_of.get(&r))
             .cloned();
         let recorded = self.recorded;
