@@ -114,7 +114,7 @@ fn same_findings_from_every_folder_and_spelling() {
 
 #[test]
 fn only_build_output_is_skipped() {
-    let fork_after_thread = "pub fn run() {\n    let t = std::thread::spawn(|| {});\n    if unsafe { libc::fork() } == 0 {\n        serve();\n    }\n    drop(t);\n}\n\nfn serve() {}\n";
+    let fork_after_thread = "pub fn run() {\n    let t = std::thread::spawn(|| {});\n    if unsafe { libc::fork() } == 0 {\n        serve();\n    }\n    drop(t);\n}\n\nfn serve() -> ! {\n    loop {\n        accept();\n    }\n}\n";
     let dir = project(&[
         (
             "Cargo.toml",

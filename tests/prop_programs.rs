@@ -18,6 +18,7 @@ fn event() -> impl Strategy<Value = Event> {
         1 => Just(Event::Noise),
         1 => Just(Event::Fork(Child::Exec)),
         2 => Just(Event::Fork(Child::Work)),
+        1 => Just(Event::Fork(Child::Serve)),
         1 => Just(Event::Fork(Child::SpawnThenExit)),
     ]
 }
@@ -52,8 +53,10 @@ fn model_examples() {
         (&[Spawn, Fork(Work)], &["FL001"]),
         (&[Spawn, Join(0), Fork(Work)], &[]),
         (&[Spawn, Fork(Exec)], &[]),
-        (&[Connect, Fork(Work)], &["FL002"]),
-        (&[Runtime, Connect, Fork(Work)], &["FL001", "FL002"]),
+        (&[Connect, Fork(Work)], &[]),
+        (&[Connect, Fork(Serve)], &["FL002"]),
+        (&[Runtime, Connect, Fork(Serve)], &["FL001", "FL002"]),
+        (&[Runtime, Connect, Fork(Work)], &["FL001"]),
         (&[Fork(SpawnThenExit), Fork(Work)], &[]),
         (&[Spawn, Fork(SpawnThenExit)], &["FL001", "FL005", "FL005"]),
         (&[Connect, Fork(SpawnThenExit)], &[]),

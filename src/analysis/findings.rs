@@ -18,6 +18,8 @@ pub struct Findings<'p> {
     /// The threads that may be running at each Rust spawn a `pre_exec` closure forces onto
     /// fork+exec, by the registering call: that closure's calls are reported only with them.
     spawn_threads: HashMap<(u32, crate::ir::Span), Vec<Hazard>>,
+    /// The statements of functions only fork children call, by the calls to them.
+    bodies: super::child_fns::ChildBodies,
 }
 
 /// The threads alive at the fork.
@@ -32,6 +34,27 @@ fn live_threads(rec: &ForkRec) -> impl Iterator<Item = &Hazard> {
 /// in the callee).
 fn ends_parent(call: &ChildCall) -> bool {
     call.ops.first().is_some_and(|op| op.ends_parent)
+}
+
+/// One statement, one finding: calls on one line (`CString::new(p.to_str().unwrap()).unwrap()`,
+/// an argument's `unwrap` included) join the first of them, their operations its evidence.
+fn same_line_once(calls: Vec<ChildCall>) -> Vec<ChildCall> {
+    let mut out: Vec<ChildCall> = Vec::with_capacity(calls.len());
+    for call in calls {
+        let line = (call.primary.file, call.primary.span.line);
+        match out
+            .iter_mut()
+            .find(|c| (c.primary.file, c.primary.span.line) == line)
+        {
+            Some(first) => {
+                for op in &call.ops {
+                    super::record::add_op(&mut first.ops, op);
+                }
+            }
+            None => out.push(call),
+        }
+    }
+    out
 }
 
 /// A path the Python frontend reads (sources, and the configurations and command lines it
@@ -69,7 +92,13 @@ impl<'p> Findings<'p> {
             by_key: BTreeMap::new(),
             harness,
             spawn_threads: HashMap::new(),
+            bodies: Default::default(),
         }
+    }
+
+    /// Functions only fork children call: their statements are reported as the child's own.
+    pub fn child_bodies(&mut self, bodies: super::child_fns::ChildBodies) {
+        self.bodies = bodies;
     }
 
     fn location(&self, step: &Step) -> Location {
@@ -188,7 +217,7 @@ impl<'p> Findings<'p> {
     }
 
     /// `rec`'s hazards of `effect` that its fork's findings name.
-    fn reported(rec: &ForkRec, effect: Effect) -> Vec<&Hazard> {
+    fn reported(rec: &ForkRec, effect: Effect, python: bool) -> Vec<&Hazard> {
         let brief = rec.child_is_brief();
         let goes_on = rec.child_goes_on();
         rec.live
@@ -213,6 +242,12 @@ impl<'p> Findings<'p> {
                 {
                     false
                 }
+                // A child that ends in its own code (exec, `_exit`, `exit`) shares a connection
+                // only by using it there, or while the parent uses its copy: an idle inherited
+                // descriptor closed by the child's end is not two processes on one stream.
+                Effect::OpensConnection if rec.child_ends_in_own_code() && !python => {
+                    rec.child_use_of(h).is_some() || rec.parent_uses_value(h)
+                }
                 // A fork that macOS never makes cannot meet its Objective-C rule.
                 Effect::TouchesObjc if rec.traits.linux_only => false,
                 // Connections and ObjC state matter to a child that runs the program on.
@@ -224,6 +259,7 @@ impl<'p> Findings<'p> {
     /// `outer`: the fork in whose child this one is (the second fork of a double fork).
     fn fork(&mut self, rec: &ForkRec, outer: Option<&ForkRec>) {
         let brief = rec.child_is_brief();
+        let python = is_python(&self.prog.files[rec.site.file as usize].path);
         for effect in [
             Effect::StartsThread,
             Effect::OpensConnection,
@@ -235,9 +271,14 @@ impl<'p> Findings<'p> {
             };
             // What the outer fork's finding already names is that one finding, not another.
             let named: Vec<HazardKey> = outer
-                .map(|o| Self::reported(o, effect).iter().map(|h| h.key()).collect())
+                .map(|o| {
+                    Self::reported(o, effect, python)
+                        .iter()
+                        .map(|h| h.key())
+                        .collect()
+                })
                 .unwrap_or_default();
-            let hazards: Vec<&Hazard> = Self::reported(rec, effect)
+            let hazards: Vec<&Hazard> = Self::reported(rec, effect, python)
                 .into_iter()
                 .filter(|h| !named.contains(&h.key()))
                 .collect();
@@ -288,14 +329,16 @@ impl<'p> Findings<'p> {
             self.hazards_at_fork(RuleId::FL007, rec, &shared);
         }
         self.unsafe_calls_in_child(rec);
-        let python = is_python(&self.prog.files[rec.site.file as usize].path);
         // Once the parent has ended, the child is the program: its error path is the program's
         // own, and so is its `exit` when the parent left without flushing (`_exit`).
         if rec.kind != ForkKind::Daemon && (!rec.parent_exits || rec.parent_flushes) {
             // A Python child's exits are the branches of one `try:` (each handler's
             // `sys.exit`): its first direct exit (else its first) stands for the others.
             let direct = |c: &&ChildCall| c.ops.first().is_some_and(|o| o.down.is_empty());
-            let mut exits: Vec<&ChildCall> = rec.exits.values().collect();
+            let expanded = self
+                .bodies
+                .expand(rec.exits.values(), |o| o.effect == Effect::ProcessExit);
+            let mut exits: Vec<&ChildCall> = expanded.iter().collect();
             if python {
                 let first = exits
                     .iter()
@@ -324,6 +367,9 @@ impl<'p> Findings<'p> {
             }
             if let Some(step) = &rec.unwinds {
                 self.unwinds_in_child(step, rec);
+            }
+            if let Some(step) = &rec.leaves_into_caller {
+                self.child_back_in_caller(step, rec);
             }
         }
     }
@@ -371,7 +417,12 @@ impl<'p> Findings<'p> {
                 );
             }
         }
-        for call in rec.unsafe_calls.values() {
+        let calls = self
+            .bodies
+            .expand(rec.unsafe_calls.values(), |o| o.effect.is_child_unsafe());
+        // Python's child findings keep their own placement (its frontend owns statements).
+        let calls = if python { calls } else { same_line_once(calls) };
+        for call in &calls {
             let related = vec![
                 self.related(&first.site, format!("{} created here", first.label)),
                 self.related(&rec.site, format!("{} here", rec.site.text)),
@@ -547,6 +598,14 @@ impl<'p> Findings<'p> {
         self.child_leaves(primary, rec, message, Some(help));
     }
 
+    /// FL006: the child goes back into the caller of the function that forked, with a value
+    /// that does not tell it from the parent: the caller runs the parent's code on in it.
+    fn child_back_in_caller(&mut self, primary: &Step, rec: &ForkRec) {
+        let message = format!("the child of {} {}: it goes back into the caller, which runs the parent's code on in the child", rec.site.text, primary.text);
+        let help = "end the child with `_exit` (or exec) at the end of its branch: `unsafe { libc::_exit(0) }`";
+        self.child_leaves(primary, rec, message, Some(help));
+    }
+
     /// FL006: the child panics on a path that always does (after a failed exec, say): it
     /// unwinds through the parent's frames and ends as the parent would.
     fn unwinds_in_child(&mut self, primary: &Step, rec: &ForkRec) {
@@ -708,7 +767,12 @@ impl<'p> Findings<'p> {
     }
 
     fn op_trace(&self, call: &ChildCall, op: &Op) -> Vec<Related> {
-        let mut out = vec![self.related(&call.primary, format!("calls {}", call.primary.text))];
+        let mut out: Vec<Related> = call
+            .via
+            .iter()
+            .map(|s| self.related(s, format!("calls {}", s.text)))
+            .collect();
+        out.push(self.related(&call.primary, format!("calls {}", call.primary.text)));
         for s in op.down.iter().skip(1) {
             out.push(self.related(s, format!("calls {}", s.text)));
         }
@@ -744,7 +808,7 @@ impl<'p> Findings<'p> {
                 format!("{} {}", other.site.text, other.effect.verb()),
             ));
         }
-        let trace = if direct {
+        let trace = if direct && call.via.is_empty() {
             Vec::new()
         } else {
             self.op_trace(call, op)

@@ -1,6 +1,7 @@
 //! The analysis: summaries solved to a fixpoint over the call graph, entry states pushed from
 //! callers into the functions that reach a fork, then one reporting walk per such function.
 
+mod child_fns;
 mod findings;
 mod harness;
 mod orphans;
@@ -114,10 +115,17 @@ pub fn analyze(files: Vec<FileIr>, catalog: &Catalog) -> (Vec<Finding>, Stats) {
     let mut order = relevant.clone();
     order.sort_by_key(|f| child_closures.get(f).is_some_and(|s| s.pre_exec));
     let mut out = findings::Findings::new(&prog);
-    for &f in &order {
-        let mut walker = Walker::new(&ctx, f, Mode::Report);
-        walker.run(entries.get(&f).cloned().unwrap_or_default());
-        out.add_walk(f, &walker.rec, child_closures.get(&f), entries.get(&f));
+    let walks: Vec<(FnRef, record::WalkRecord)> = order
+        .iter()
+        .map(|&f| {
+            let mut walker = Walker::new(&ctx, f, Mode::Report);
+            walker.run(entries.get(&f).cloned().unwrap_or_default());
+            (f, walker.rec)
+        })
+        .collect();
+    out.child_bodies(child_fns::ChildBodies::find(&ctx, &walks));
+    for (f, rec) in &walks {
+        out.add_walk(*f, rec, child_closures.get(f), entries.get(f));
     }
     python_extensions(&prog, &summaries, &mut out);
     (out.finish(), stats)

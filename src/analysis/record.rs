@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashSet};
 pub type Fingerprint = (
     Vec<(Effect, u32, Span)>,
     Vec<(Effect, u32, Span)>,
-    [bool; 6],
+    [bool; 7],
     Vec<String>,
     Option<String>,
     Vec<u32>,
@@ -47,6 +47,8 @@ pub struct Summary {
     /// Parameters whose value it calls in a fork child (a closure handed in, called there
     /// directly or by a callee it hands the closure on to).
     pub child_params: Vec<u32>,
+    /// Some path runs the program's code forever (`loop { serve() }`, directly or in a callee).
+    pub endless: bool,
 }
 
 impl Summary {
@@ -70,6 +72,7 @@ impl Summary {
                 self.reaches_fork,
                 self.wraps_fork,
                 self.not_safe.is_some(),
+                self.endless,
             ],
             self.globals.clone(),
             self.child_value.clone(),
@@ -83,6 +86,9 @@ impl Summary {
 pub struct ChildCall {
     pub primary: Step,
     pub ops: Vec<Op>,
+    /// The calls in the fork's child that lead to `primary` when it is in a function only
+    /// fork children call (the child's own code too), outermost first.
+    pub via: Vec<Step>,
 }
 
 /// Operations kept per kind in a summary or a child call: enough to name the problem, and
@@ -153,6 +159,8 @@ pub struct ForkRec {
     pub child_runs_more: bool,
     /// The child calls functions of the program itself (a serve loop it is taken to end in).
     pub child_calls_program: bool,
+    /// The child's code runs forever (a worker's serve loop): it goes on with the program.
+    pub child_endless: bool,
     /// Globals the child's own code touches, with the first touch.
     pub child_globals: BTreeMap<String, Step>,
     /// The first call of the child's own code that is neither known async-signal-safe nor a
@@ -171,6 +179,10 @@ pub struct ForkRec {
     pub returns_in_child: Option<String>,
     /// The first `?` or `return Err(..)` by which the child leaves the function into its caller.
     pub error_return: Option<Step>,
+    /// Where the child goes back into the caller of a function that is neither `main`, a test
+    /// nor a fork wrapper, with a value (it falls out of its branch and off the end, or
+    /// `return`s): the caller runs the parent's code on in the child.
+    pub leaves_into_caller: Option<Step>,
     /// What the catalogue says of the fork point itself (severity cap, platform, parent exit).
     pub traits: ForkTraits,
 }
@@ -184,6 +196,8 @@ pub struct ForkTraits {
     pub linux_only: bool,
     /// The fork's value is an object managing the children, never the child's side.
     pub returns_object: bool,
+    /// The caller's own process never returns from it: what follows is a forked child's.
+    pub double_fork: bool,
 }
 
 impl ForkRec {
@@ -209,6 +223,7 @@ impl ForkRec {
             child_runs_code: false,
             child_runs_more: false,
             child_calls_program: false,
+            child_endless: false,
             child_globals: BTreeMap::new(),
             child_unknown: None,
             child_not_safe: None,
@@ -217,6 +232,7 @@ impl ForkRec {
             child_value: None,
             returns_in_child: None,
             error_return: None,
+            leaves_into_caller: None,
             traits: ForkTraits::default(),
         }
     }
@@ -250,6 +266,23 @@ impl ForkRec {
                     || self.uses_inherited()
             }
         }
+    }
+
+    /// The child's code was found and every path of it ends there (exec, `_exit`, `exit`):
+    /// nothing of the program runs on in it, and no destructor of what it inherited runs.
+    pub fn child_ends_in_own_code(&self) -> bool {
+        self.kind == ForkKind::Fork
+            && self.has_child
+            && !self.child_continues
+            && !self.child_endless
+    }
+
+    /// The parent uses, after the fork, the local or global a hazard lives in.
+    pub fn parent_uses_value(&self, h: &Hazard) -> bool {
+        [&h.bind, &h.owner, &h.global]
+            .into_iter()
+            .flatten()
+            .any(|v| self.parent_uses.contains(v))
     }
 
     /// The child uses a value that a live hazard lives in: the strongest sign that it goes on
@@ -336,4 +369,7 @@ pub struct WalkRecord {
     pub main_returns: Vec<(Span, u32)>,
     /// Spawns that std makes with fork+exec, with what was alive.
     pub forced_forks: BTreeMap<Span, ForcedFork>,
+    /// Calls of one function of the program made in a fork's child, by call id: the
+    /// function and the call's place.
+    pub child_sites: BTreeMap<u32, (super::program::FnRef, Step)>,
 }

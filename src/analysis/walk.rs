@@ -110,6 +110,21 @@ pub struct Walker<'a> {
     child_params: std::collections::BTreeSet<u32>,
     /// When set, every thread alive before some call of the function (see `threads_seen`).
     threads_seen: Option<State>,
+    /// Some path runs the program's code forever.
+    endless: bool,
+    /// The function is walked as fork-child code (see `in_child_code`).
+    child_code: bool,
+    /// Calls walked so far, and their number when the rest of the function became a child's.
+    calls: usize,
+    calls_after_fall: Option<usize>,
+    /// Calls whose unsafe operations were recorded in child code, by id, with the primary they
+    /// were recorded at: a method called on such a call's value (`CString::new(..).unwrap()`)
+    /// is the same statement, and its operations join that finding.
+    statement_of: HashMap<u32, Step>,
+    /// While a call is walked: the primary its unsafe operations join, from `statement_of`.
+    fold_into: Option<Step>,
+    /// Unsafe operations recorded in child code so far.
+    recorded: usize,
 }
 
 impl<'a> Walker<'a> {
@@ -147,6 +162,13 @@ impl<'a> Walker<'a> {
             failing_calls: HashSet::new(),
             child_params: std::collections::BTreeSet::new(),
             threads_seen: None,
+            statement_of: HashMap::new(),
+            endless: false,
+            child_code: false,
+            calls: 0,
+            calls_after_fall: None,
+            fold_into: None,
+            recorded: 0,
             python: crate::frontend::Language::of(std::path::Path::new(
                 &ctx.prog.files[me.0 as usize].path,
             )) == Some(crate::frontend::Language::Python),
@@ -172,10 +194,17 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// Walks the function as code that runs only in a fork's child: its unsafe calls and exits
+    /// are recorded per statement, as a child closure's are.
+    pub fn in_child_code(mut self) -> Self {
+        self.child_code = true;
+        self
+    }
+
     /// Walks the function from `entry` and returns its summary.
     pub fn run(&mut self, entry: State) -> Summary {
         let f = self.ctx.prog.function(self.me);
-        if self.ctx.child_closures.contains_key(&self.me) {
+        if self.child_code || self.ctx.child_closures.contains_key(&self.me) {
             self.child = Some(ChildOf::Closure);
         }
         let mut st = Some(entry);
@@ -212,7 +241,7 @@ impl<'a> Walker<'a> {
                     .is_some_and(|r| !r.child_calls_program && !r.child_runs_more)
             });
         if let Some(id) = fell_off {
-            let end = match self.child_fell_at.filter(|_| self.python) {
+            let end = match self.child_fell_at {
                 Some(at) => at,
                 None if f.end == Span::default() => f.span,
                 None => f.end,
@@ -278,6 +307,8 @@ impl<'a> Walker<'a> {
                 rec.error_return = None;
             }
         }
+        let returned: HashSet<u32> = self.rec.forks.keys().copied().filter(returned).collect();
+        self.falls_into_caller(fell_through, wraps_fork, &returned);
         Summary {
             alive,
             ops: std::mem::take(&mut self.ops),
@@ -290,6 +321,59 @@ impl<'a> Walker<'a> {
             not_safe: self.not_safe.take(),
             child_value: if wraps_fork { child_value } else { None },
             child_params: std::mem::take(&mut self.child_params).into_iter().collect(),
+            endless: self.endless,
+        }
+    }
+
+    /// A child that reaches the end of a function other than `main` or a test goes back into
+    /// its caller, which runs the parent's code on in the child. Not when the function hands
+    /// the fork's result back for its caller to branch on: a wrapper, a function that returns
+    /// the pid, or a child that returns a value of its own (`Ok(None)`, `0`).
+    fn falls_into_caller(&mut self, fell_through: bool, wraps_fork: bool, returned: &HashSet<u32>) {
+        let f = self.ctx.prog.function(self.me);
+        let root = f.is_main || f.is_test_root() || self.python;
+        let name = f.path.rsplit("::").next().unwrap_or(&f.path);
+        // The child's branch was the function's last work: it leaves where its branch ends.
+        let end = match self.calls_after_fall == Some(self.calls) {
+            true => self.child_fell_at,
+            false => last_span(&f.body),
+        };
+        let fell = match (self.child, self.child_maybe) {
+            (Some(ChildOf::Fork(id)), _) if fell_through => end.map(|at| {
+                let text = format!("reaches the end of `{name}`");
+                (id, self.step(at, text))
+            }),
+            (None, Some(id)) if fell_through => self.child_fell_at.map(|at| {
+                let text = format!("falls out of its branch and off the end of `{name}`");
+                (id, self.step(at, text))
+            }),
+            _ => None,
+        };
+        if let Some((id, step)) = fell.filter(|_| !root) {
+            if let Some(rec) = self.rec.forks.get_mut(&id) {
+                rec.leaves_into_caller.get_or_insert(step);
+            }
+        }
+        // A value the child hands back may tell it apart (`Outcome::Child(..)`) unless it is
+        // known to be `()`, or the function declares none.
+        let declares_value = self.ctx.prog.files[self.me.0 as usize]
+            .fn_types
+            .iter()
+            .any(|(i, _)| *i == self.me.1);
+        for (id, rec) in self.rec.forks.iter_mut() {
+            let tells_apart = match rec.returns_in_child.as_deref() {
+                Some(v) => v != "()",
+                None => declares_value,
+            };
+            if root
+                || wraps_fork
+                || rec.kind != ForkKind::Fork
+                || rec.traits.double_fork
+                || returned.contains(id)
+                || tells_apart
+            {
+                rec.leaves_into_caller = None;
+            }
         }
     }
 
@@ -368,6 +452,14 @@ impl<'a> Walker<'a> {
                     {
                         f.returns_in_child.get_or_insert_with(|| v.clone());
                     }
+                    if !*error {
+                        let f = self.ctx.prog.function(self.me);
+                        let name = f.path.rsplit("::").next().unwrap_or(&f.path);
+                        let step = self.step(*span, format!("returns from `{name}`"));
+                        if let Some(f) = self.rec.forks.get_mut(&id) {
+                            f.leaves_into_caller.get_or_insert(step);
+                        }
+                    }
                 }
                 // Hazards leaving on the error path are not the caller's: it bails out too.
                 if *error {
@@ -408,6 +500,62 @@ impl<'a> Walker<'a> {
         if let Some(f) = self.rec.forks.get_mut(&id) {
             f.child_continues = true;
             f.child_leaves_ok |= ok;
+        }
+    }
+
+    /// The exits recorded so far in the child of the fork that `inner` was made in.
+    fn outer_exits(&self, inner: Option<u32>) -> HashSet<Span> {
+        let outer = inner
+            .and_then(|id| self.rec.forks.get(&id))
+            .and_then(|f| f.outer)
+            .and_then(|o| self.rec.forks.get(&o));
+        outer
+            .map(|f| f.exits.keys().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// The parent of fork `inner` ended at once, and that parent is the child of an outer fork:
+    /// the exits it made there (not in `before`) end a double fork's middle process.
+    fn middle_exits(&mut self, inner: u32, before: &HashSet<Span>) {
+        let Some(outer) = self.rec.forks.get(&inner).and_then(|f| f.outer) else {
+            return;
+        };
+        if let Some(f) = self.rec.forks.get_mut(&outer) {
+            for (_, call) in f.exits.iter_mut().filter(|(k, _)| !before.contains(k)) {
+                for op in &mut call.ops {
+                    op.ends_parent |= op.effect == Effect::ProcessExit && op.down.is_empty();
+                }
+            }
+        }
+    }
+
+    /// `match fork() { 0 => {}, _ => exit(0) }`: when the child's arm is the only one that goes
+    /// on past the branch, what follows is that child's code, as after `if pid != 0 { return }`
+    /// (a fork made there is a fork in its child, whose parent side is that child too).
+    fn only_child_goes_on(&mut self, fell_out: Option<u32>, other_goes_on: bool) {
+        let Some(id) = fell_out.filter(|_| !other_goes_on && self.child.is_none()) else {
+            return;
+        };
+        if self
+            .rec
+            .forks
+            .get(&id)
+            .is_none_or(|f| f.kind != ForkKind::Fork)
+        {
+            return;
+        }
+        self.child = Some(ChildOf::Fork(id));
+        self.child_maybe = None;
+        self.calls_after_fall = Some(self.calls);
+    }
+
+    /// This path runs the program's code forever: in a fork's child, a worker that goes on.
+    fn runs_forever(&mut self) {
+        self.endless = true;
+        if let Some(ChildOf::Fork(id)) = self.child {
+            if let Some(f) = self.rec.forks.get_mut(&id) {
+                f.child_endless = true;
+            }
         }
     }
 
@@ -552,6 +700,8 @@ impl<'a> Walker<'a> {
         let mut parent_left = None;
         let mut saw_child = false;
         let mut fell_out = None;
+        // An arm other than the child's that goes on past the branch.
+        let mut other_goes_on = !b.exhaustive;
         for arm in &b.arms {
             if arm.ok_of.is_some_and(|c| self.failing_calls.contains(&c)) {
                 continue;
@@ -571,6 +721,7 @@ impl<'a> Walker<'a> {
             if let Some((name, id)) = &alias {
                 self.fork_vars.insert(name.clone(), *id);
             }
+            let outer_exits = self.outer_exits(fork.map(|(id, _)| id));
             let saved = self.child;
             if let Some((id, Side::Child)) = fork {
                 saw_child = true;
@@ -595,6 +746,7 @@ impl<'a> Walker<'a> {
                 }
             }
             self.child = saved;
+            other_goes_on |= s.is_some() && !matches!(fork, Some((_, Side::Child)));
             // Only the parent's leaving says that what follows is the child; leaving on the
             // error (`pid < 0`) leaves both the parent and the child after it.
             if let Some((id, Side::Parent)) = fork {
@@ -617,6 +769,7 @@ impl<'a> Walker<'a> {
                             op.ends_parent |=
                                 op.effect == Effect::ProcessExit && op.down.is_empty();
                         }
+                        self.middle_exits(id, &outer_exits);
                     }
                 }
             }
@@ -628,6 +781,7 @@ impl<'a> Walker<'a> {
         if fell_out.is_some() {
             self.child_maybe = fell_out;
         }
+        self.only_child_goes_on(fell_out, other_goes_on);
         // `if pid != 0 { return }`: what follows runs in the child.
         if let (Some(id), false) = (parent_left, saw_child) {
             if !b.exhaustive || b.arms.len() == 2 {
@@ -678,6 +832,7 @@ impl<'a> Walker<'a> {
             if let Some(span) = self.first_unsafe_call(body) {
                 let step = self.step(span, "an endless loop");
                 self.not_safe_here(step, false);
+                self.runs_forever();
             }
         }
         let mut out = if at_least_once { None } else { Some(head) };
@@ -710,10 +865,21 @@ impl<'a> Walker<'a> {
         if self.mode != Mode::Report {
             return;
         }
+        // One statement, one finding: what a method does to a value another unsafe call just
+        // made (`.unwrap()` of `CString::new(..)`) is evidence of that call's finding.
+        let primary = match &self.fold_into {
+            Some(to) if op.effect.is_child_unsafe() => to,
+            _ => primary,
+        };
+        let in_child = self.child.is_some() || self.child_maybe.is_some();
+        if in_child && op.effect.is_child_unsafe() {
+            self.recorded += 1;
+        }
         let entry = |map: &mut BTreeMap<Span, ChildCall>| {
             let c = map.entry(primary.span).or_insert_with(|| ChildCall {
                 primary: primary.clone(),
                 ops: Vec::new(),
+                via: Vec::new(),
             });
             add_op(&mut c.ops, &op);
         };
@@ -796,6 +962,7 @@ impl<'a> Walker<'a> {
                 }
             }
         }
+        self.calls += 1;
         // A closure handed in is the caller's code: what it does is judged at each call of
         // this function, where it is known (its body runs as that fork child's code).
         if let Some(p) = call.calls_param {
@@ -878,6 +1045,12 @@ impl<'a> Walker<'a> {
         }
         let text = call.callee.display();
         let here = self.step(call.span, format!("`{text}`"));
+        self.fold_into = call
+            .receiver_call
+            .filter(|_| !self.python)
+            .and_then(|r| self.statement_of.get(&r))
+            .cloned();
+        let recorded = self.recorded;
         let mut role = ClosureRole::Inline;
         let mut diverges = false;
         // Closures the callee calls in its fork's child run there, not here.
@@ -911,10 +1084,15 @@ impl<'a> Walker<'a> {
             Target::Fns(list) => {
                 // The program's own functions, not library code that happens to be scanned too.
                 let own = list.iter().any(|f| prog.same_package(f.0, self.me.0));
+                // Reading a lazy global runs its initialiser once: no code the child ends in.
+                let program = own
+                    && list
+                        .iter()
+                        .any(|f| prog.function(*f).kind != crate::ir::FnKind::GlobalInit);
                 if let (Some(ChildOf::Fork(id)), true) = (self.child, own) {
                     if let Some(f) = self.rec.forks.get_mut(&id) {
                         f.child_runs_code = true;
-                        f.child_calls_program = true;
+                        f.child_calls_program |= program;
                     }
                 }
                 // `cerr(fork())`: a function that hands its argument back carries the fork's
@@ -939,6 +1117,13 @@ impl<'a> Walker<'a> {
                     .filter(|(a, _)| args.contains(a))
                     .map(|&(_, c)| c)
                     .collect();
+                if let (Some(ChildOf::Fork(_)), [callee], Mode::Report) =
+                    (self.child, list.as_slice(), self.mode)
+                {
+                    self.rec
+                        .child_sites
+                        .insert(call.id, (*callee, here.clone()));
+                }
                 let mut all_diverge = !list.is_empty();
                 let mut only_errors = !list.is_empty();
                 let mut wrapper = false;
@@ -990,6 +1175,11 @@ impl<'a> Walker<'a> {
                     });
                 }
             }
+        }
+        if let Some(to) = self.fold_into.take() {
+            self.statement_of.insert(call.id, to);
+        } else if self.recorded != recorded {
+            self.statement_of.insert(call.id, here.clone());
         }
         for &c in &call.closures {
             let closure = (self.me.0, c as u32);
@@ -1237,6 +1427,9 @@ impl<'a> Walker<'a> {
         if summary.execs {
             self.mark_exec();
         }
+        if summary.endless {
+            self.runs_forever();
+        }
         for g in &summary.globals {
             self.touch_global(g, here.span);
         }
@@ -1388,6 +1581,7 @@ impl<'a> Walker<'a> {
                         cap: api.severity,
                         linux_only: api.linux_only,
                         returns_object: api.returns_object,
+                        double_fork: api.double_fork,
                     };
                     rec.parent_exits |= api.parent_exits;
                 }
@@ -1709,10 +1903,22 @@ pub fn child_args(
     out
 }
 
-/// The span of the last statement of a block that has one (a loop's, its body's last).
+/// The span of the last statement of a block that has one (a loop's, its body's last). A method
+/// chain's statement starts at its first call (`opts.copy(..)` of `opts.copy(..).expect(..)`).
 fn last_span(block: &Block) -> Option<Span> {
     block.nodes.iter().rev().find_map(|n| match n {
-        Node::Call(c) => Some(c.span),
+        Node::Call(c) => {
+            let mut first = c;
+            while let Some(prev) = first.receiver_call.and_then(|r| {
+                block.nodes.iter().find_map(|n| match n {
+                    Node::Call(p) if p.id == r => Some(p),
+                    _ => None,
+                })
+            }) {
+                first = prev;
+            }
+            Some(first.span)
+        }
         Node::Branch(b) => Some(b.span),
         Node::Return { span, .. } | Node::Try(span) => Some(*span),
         Node::Loop { body, .. } | Node::Block(body) => last_span(body),

@@ -11,6 +11,8 @@ pub enum Child {
     /// Goes on running program code (which calls a library the catalogue does not know), then
     /// `_exit`s.
     Work,
+    /// The same, handing the latest connection (if any) to that code: the child uses it.
+    Serve,
     /// Starts and joins a thread of its own (library calls only), then `_exit`s: the thread never
     /// reaches the parent.
     SpawnThenExit,
@@ -39,8 +41,8 @@ pub struct Program {
 /// Renders `events` as the body of `main` and runs the reference model over them. A child that
 /// only makes async-signal-safe calls before exec or `_exit` is brief: nothing is reported. Any
 /// other child gets FL001 iff a spawned thread not yet joined, or a runtime, exists, and FL005 on
-/// each call of its own that is not async-signal-safe while one does. A child that runs code the
-/// catalogue does not know goes on with what it inherited: FL002 iff a connection exists.
+/// each call of its own that is not async-signal-safe while one does. A child that ends in its
+/// own code (`_exit`) shares a connection only by using it: FL002 iff it is handed one.
 /// Nothing a child creates reaches the parent.
 pub fn render(events: &[Event]) -> Program {
     let mut lines: Vec<String> = vec!["fn main() {".into()];
@@ -91,7 +93,7 @@ pub fn render(events: &[Event]) -> Program {
                 if child != Child::Exec && threads_alive {
                     expected.insert(("FL001".to_string(), line));
                 }
-                if child == Child::Work && conns > 0 {
+                if child == Child::Serve && conns > 0 {
                     expected.insert(("FL002".to_string(), line));
                 }
                 lines.push(format!("    if pid{k} == 0 {{"));
@@ -102,6 +104,10 @@ pub fn render(events: &[Event]) -> Program {
                         ));
                     }
                     Child::Work => lines.push("        work();".into()),
+                    Child::Serve if conns > 0 => {
+                        lines.push(format!("        serve_on(&s{});", conns - 1));
+                    }
+                    Child::Serve => lines.push("        work();".into()),
                     Child::SpawnThenExit => {
                         lines.push("        let c = std::thread::spawn(|| {});".into());
                         lines.push("        c.join().unwrap();".into());
@@ -120,6 +126,8 @@ pub fn render(events: &[Event]) -> Program {
     lines.push("}".into());
     lines.push(String::new());
     lines.push("fn work() {\n    app::serve();\n}".into());
+    lines.push(String::new());
+    lines.push("fn serve_on(s: &std::net::TcpStream) {\n    app::serve_on(s);\n}".into());
     lines.push(String::new());
     Program {
         source: lines.join("\n"),

@@ -1,0 +1,119 @@
+//! Functions that only fork children call and that never return to them (`fn run_child(..) -> !`
+//! called from the child's branch and nowhere else, ending in exec or `_exit`): the child hands
+//! itself over to them, so their statements are the child's own code. Each offending statement in
+//! them is a finding's primary, with the call in the child's branch in its trace. A helper the
+//! child returns from stays a call of the branch, its operation named by the trace.
+
+use super::program::{for_each_call, FnRef, Target};
+use super::record::{ChildCall, WalkRecord};
+use super::state::Step;
+use super::walk::{Ctx, Mode, Walker};
+use crate::ir::{FnKind, Span};
+use std::collections::{HashMap, HashSet};
+
+/// The statements of each child-only function, by the place of a call to it in a fork's child.
+#[derive(Debug, Default)]
+pub struct ChildBodies {
+    by_site: HashMap<(u32, Span), (Step, Vec<ChildCall>)>,
+}
+
+impl ChildBodies {
+    /// Finds the child-only functions the reporting walks called and walks each as child code.
+    pub fn find(ctx: &Ctx, walks: &[(FnRef, WalkRecord)]) -> Self {
+        let prog = ctx.prog;
+        let mut sites: HashMap<FnRef, Vec<(u32, u32, Step)>> = HashMap::new();
+        for (f, rec) in walks {
+            for (&id, (callee, step)) in &rec.child_sites {
+                sites
+                    .entry(*callee)
+                    .or_default()
+                    .push((f.0, id, step.clone()));
+            }
+        }
+        sites.retain(|callee, _| {
+            let f = prog.function(*callee);
+            matches!(f.kind, FnKind::Free | FnKind::Method)
+                && !f.is_main
+                && !f.is_test
+                && crate::frontend::Language::of(std::path::Path::new(
+                    &prog.files[callee.0 as usize].path,
+                )) == Some(crate::frontend::Language::Rust)
+                && !ctx.child_closures.contains_key(callee)
+                && ctx
+                    .summaries
+                    .get(callee)
+                    .is_some_and(|s| s.diverges && !s.reaches_fork)
+        });
+        if sites.is_empty() {
+            return ChildBodies::default();
+        }
+        // Every call of the function in the program, and every place naming it as a value.
+        let mut elsewhere: HashSet<FnRef> = HashSet::new();
+        for (fi, file) in prog.files.iter().enumerate() {
+            for f in &file.functions {
+                let mut visit = |call: &crate::ir::Call| {
+                    if let Target::Fns(list) = prog.target(fi as u32, call.id) {
+                        for callee in list.iter().filter(|c| sites.contains_key(c)) {
+                            let in_child = sites[callee]
+                                .iter()
+                                .any(|(file, id, _)| *file == fi as u32 && *id == call.id);
+                            if !in_child || list.len() > 1 {
+                                elsewhere.insert(*callee);
+                            }
+                        }
+                    }
+                    for (_, named) in prog.fn_refs(fi as u32, call.id) {
+                        elsewhere.insert(*named);
+                    }
+                };
+                f.implied.iter().for_each(&mut visit);
+                for_each_call(&f.body, &mut visit);
+            }
+        }
+        let mut by_site = HashMap::new();
+        for (callee, calls) in sites {
+            if elsewhere.contains(&callee) {
+                continue;
+            }
+            let mut walker = Walker::new(ctx, callee, Mode::Report).in_child_code();
+            walker.run(Default::default());
+            let body: Vec<ChildCall> = walker.rec.closure_calls.into_values().collect();
+            for (file, _, step) in calls {
+                by_site.insert((file, step.span), (step, body.clone()));
+            }
+        }
+        ChildBodies { by_site }
+    }
+
+    /// `calls` with each call of a child-only function replaced by that function's statements
+    /// that do what `keep` asks (the unsafe calls, or the exits), the call leading there.
+    pub fn expand<'c>(
+        &self,
+        calls: impl IntoIterator<Item = &'c ChildCall>,
+        keep: impl Fn(&super::state::Op) -> bool,
+    ) -> Vec<ChildCall> {
+        let mut out = Vec::new();
+        for call in calls {
+            let Some((site, body)) = self.by_site.get(&(call.primary.file, call.primary.span))
+            else {
+                out.push(call.clone());
+                continue;
+            };
+            for inner in body {
+                let ops: Vec<_> = inner.ops.iter().filter(|o| keep(o)).cloned().collect();
+                if ops.is_empty() {
+                    continue;
+                }
+                let mut via = call.via.clone();
+                via.push(site.clone());
+                via.extend(inner.via.iter().cloned());
+                out.push(ChildCall {
+                    primary: inner.primary.clone(),
+                    ops,
+                    via,
+                });
+            }
+        }
+        out
+    }
+}
