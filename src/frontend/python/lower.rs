@@ -2587,6 +2587,9 @@ impl<'s> Lowerer<'s> {
                 // moves subprocess onto fork and exec.
                 (*key == PREEXEC && !v.is_none_literal_expr())
                     .then(|| name_of(v).map(|n| self.lookup(n)).unwrap_or_default())
+                    // A variable of unknown value (a `preexec_fn=None` parameter handed on) is
+                    // the caller's choice, not a function this dict is known to carry.
+                    .filter(|f| f.var.is_none() || f.func.is_some() || f.path.is_some())
             })
         });
         let workers = items
