@@ -573,8 +573,11 @@ impl<'a> Walker<'a> {
                 }
             }
             let outer_parent_arm = self.parent_arm;
-            if let Some((id, Side::Parent)) = fork {
-                self.parent_arm = Some(id);
+            match fork {
+                Some((id, Side::Parent)) => self.parent_arm = Some(id),
+                // A child arm is that fork's child, whatever side of another fork it is on.
+                Some((_, Side::Child)) => self.parent_arm = None,
+                _ => {}
             }
             self.block(&mut s, &arm.body);
             self.parent_arm = outer_parent_arm;
@@ -1312,6 +1315,10 @@ impl<'a> Walker<'a> {
         if kind == ForkKind::Daemon {
             rec.has_child = true;
             self.child = Some(ChildOf::Fork(call.id));
+            // What follows is this fork's child, not the parent side of an earlier fork.
+            if self.parent_arm.is_some_and(|p| p != call.id) {
+                self.parent_arm = None;
+            }
         }
     }
 
