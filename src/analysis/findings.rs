@@ -385,6 +385,13 @@ impl<'p> Findings<'p> {
         if rec.kind == ForkKind::Daemon {
             return;
         }
+        // A Python child that never execs is the program going on in a second process: the
+        // fork's FL001 names those threads, and each call of the child would say it again.
+        // A child that execs runs Python only until then: FL005 names that stretch.
+        let python = is_python(&self.prog.files[rec.site.file as usize].path);
+        if python && !rec.execs && !Self::reported(rec, Effect::StartsThread, python).is_empty() {
+            return;
+        }
         let place = format!(
             "the child of {} while {} may be running",
             rec.site.text, first.label
@@ -397,7 +404,6 @@ impl<'p> Findings<'p> {
         // Python: whatever the child's own code calls first runs the interpreter, which
         // allocates and takes locks that another thread may have held at the fork. A child
         // that falls out of its branch runs the whole program on: FL001 already says that.
-        let python = is_python(&self.prog.files[rec.site.file as usize].path);
         let own_code = rec.has_child && !rec.child_continues;
         if let (true, true, Some(step)) = (python, own_code, &rec.child_not_safe) {
             if !rec.unsafe_calls.contains_key(&step.span) {

@@ -87,6 +87,9 @@ pub struct Walker<'a> {
     /// Where that child's branch ended (its last statement), for a Python child that then
     /// falls off the function.
     child_fell_at: Option<Span>,
+    /// The fork whose parent side is being walked (`if pid > 0 { .. }`): inside an outer
+    /// fork's child, an exit there ends the middle process of a double fork.
+    parent_arm: Option<u32>,
     /// Some path leaves on the error path (`?`, `return Err`).
     error_exit: bool,
     /// Locals whose threads were joined, by the loops being walked (innermost last).
@@ -152,6 +155,7 @@ impl<'a> Walker<'a> {
             error_exit: false,
             child_maybe: None,
             child_fell_at: None,
+            parent_arm: None,
             commands: HashMap::new(),
             command_of_call: HashMap::new(),
             command_vars: HashMap::new(),
@@ -733,7 +737,15 @@ impl<'a> Walker<'a> {
                     into_child(s);
                 }
             }
+            let outer_parent_arm = self.parent_arm;
+            match fork {
+                Some((id, Side::Parent)) => self.parent_arm = Some(id),
+                // A child arm is that fork's child, whatever side of another fork it is on.
+                Some((_, Side::Child)) => self.parent_arm = None,
+                _ => {}
+            }
             self.block(&mut s, &arm.body);
+            self.parent_arm = outer_parent_arm;
             if let (Some((id, Side::Child)), Some(_)) = (fork, &s) {
                 self.child_continues(id, true);
                 fell_out = Some(id);
@@ -875,38 +887,45 @@ impl<'a> Walker<'a> {
         if in_child && op.effect.is_child_unsafe() {
             self.recorded += 1;
         }
-        let entry = |map: &mut BTreeMap<Span, ChildCall>| {
+        let entry = |map: &mut BTreeMap<Span, ChildCall>, op: &Op| {
             let c = map.entry(primary.span).or_insert_with(|| ChildCall {
                 primary: primary.clone(),
                 ops: Vec::new(),
                 via: Vec::new(),
             });
-            add_op(&mut c.ops, &op);
+            add_op(&mut c.ops, op);
         };
+        // An exit on the parent side of a fork made in another fork's child ends that outer
+        // child (the middle process of a double fork) while the new child goes on.
+        let mut middle = op.clone();
+        middle.ends_parent = exit && op.down.is_empty();
         match self.child {
             Some(ChildOf::Fork(id)) => {
                 // A fork inside a fork's child: its child runs in the outer child too.
                 let mut next = Some(id);
-                while let Some(f) = next.and_then(|id| self.rec.forks.get_mut(&id)) {
+                while let Some((at, f)) =
+                    next.and_then(|id| Some((id, self.rec.forks.get_mut(&id)?)))
+                {
+                    let outer = self.parent_arm.is_some_and(|p| p != at);
                     if exit {
-                        entry(&mut f.exits);
+                        entry(&mut f.exits, if outer { &middle } else { &op });
                     } else if op.effect == Effect::TouchesObjc {
-                        entry(&mut f.child_objc);
+                        entry(&mut f.child_objc, &op);
                     } else if op.effect.is_child_unsafe() {
-                        entry(&mut f.unsafe_calls);
+                        entry(&mut f.unsafe_calls, &op);
                     }
                     next = f.outer;
                 }
             }
             Some(ChildOf::Closure) if op.effect.is_child_unsafe() || exit => {
-                entry(&mut self.rec.closure_calls)
+                entry(&mut self.rec.closure_calls, &op)
             }
             Some(ChildOf::Closure) => {}
             // After a child branch falls through, what follows runs in that child too.
             None => {
                 let fork = self.child_maybe.and_then(|id| self.rec.forks.get_mut(&id));
                 if let (Some(f), true) = (fork, op.effect.is_child_unsafe()) {
-                    entry(&mut f.unsafe_calls);
+                    entry(&mut f.unsafe_calls, &op);
                 }
             }
         }
@@ -1510,6 +1529,10 @@ impl<'a> Walker<'a> {
         if kind == ForkKind::Daemon {
             rec.has_child = true;
             self.child = Some(ChildOf::Fork(call.id));
+            // What follows is this fork's child, not the parent side of an earlier fork.
+            if self.parent_arm.is_some_and(|p| p != call.id) {
+                self.parent_arm = None;
+            }
         }
     }
 

@@ -20,14 +20,18 @@ pub fn is_command_file(path: &Path) -> bool {
     let script = path.extension().is_none() && (lower == "run" || lower.contains("entrypoint"));
     script
         || lower == "procfile"
-        || lower.starts_with("dockerfile")
-        || lower.ends_with(".dockerfile")
+        || is_dockerfile(&lower)
         || lower.ends_with(".sh")
         // supervisord programs (its own file, or an include directory) and systemd units.
         || (lower.ends_with(".conf") && is_supervisor_conf(path))
         || lower.ends_with(".service")
         || ((lower.starts_with("docker-compose") || lower.starts_with("compose"))
             && (lower.ends_with(".yml") || lower.ends_with(".yaml")))
+}
+
+/// A Dockerfile, by its lowercased file name (`Dockerfile`, `Dockerfile.prod`, `web.dockerfile`).
+fn is_dockerfile(lower: &str) -> bool {
+    lower.starts_with("dockerfile") || lower.ends_with(".dockerfile")
 }
 
 /// `supervisord.conf`, or a `.conf` under a folder whose name mentions supervisor or is an
@@ -50,14 +54,90 @@ pub fn lower(path: &Path, text: &str) -> FileIr {
     let dir = path.parent().unwrap_or(Path::new(""));
     let mut next_call = 0;
     let env = gunicorn_env(text);
+    let dockerfile = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| is_dockerfile(&n.to_ascii_lowercase()));
+    let mut stage = Stage::default();
+    let mut found = Vec::new();
     for (line, logical) in logical_lines(text) {
         let span = servers::line_span(line, first_line(text, line));
         let command = command_value(&logical).unwrap_or(&logical);
-        for prefork in preforks(dir, &words(command), &env, span) {
-            servers::add(&mut ir, prefork, &mut next_call);
+        let words = words(command);
+        let alone = preforks(dir, &words, &env, span);
+        if dockerfile {
+            if let Some(joined) = stage.read(&words, command, !alone.is_empty(), span) {
+                found.extend(preforks(dir, &joined.0, &env, joined.1));
+            }
         }
+        found.extend(alone);
+    }
+    if let Some(joined) = stage.end() {
+        found.extend(preforks(dir, &joined.0, &env, joined.1));
+    }
+    for prefork in found {
+        servers::add(&mut ir, prefork, &mut next_call);
     }
     ir
+}
+
+/// A Dockerfile stage's `ENTRYPOINT` and `CMD`. Docker runs an exec-form `ENTRYPOINT` with the
+/// `CMD`'s words appended (Dockerfile reference, "Understand how CMD and ENTRYPOINT interact";
+/// the last of each in a stage counts, a shell-form `ENTRYPOINT` ignores `CMD`), so a server
+/// named by one and given its app by the other (`ENTRYPOINT ["gunicorn", "--preload"]`,
+/// `CMD ["app:wsgi"]`) is one command, placed at the `ENTRYPOINT`. A stage whose `ENTRYPOINT` or
+/// `CMD` starts a server alone is read line by line only.
+#[derive(Default)]
+struct Stage {
+    /// The exec-form `ENTRYPOINT`'s words and line.
+    entrypoint: Option<(Vec<String>, Span)>,
+    cmd: Vec<String>,
+    /// One of them starts a server by itself.
+    alone: bool,
+}
+
+impl Stage {
+    /// Reads one instruction; a `FROM` ends the stage before it, handing back the command its
+    /// `ENTRYPOINT` and `CMD` make together.
+    fn read(
+        &mut self,
+        words: &[String],
+        text: &str,
+        alone: bool,
+        span: Span,
+    ) -> Option<(Vec<String>, Span)> {
+        let instruction = words.first()?.to_ascii_uppercase();
+        let exec_form = || {
+            text.trim_start()
+                .get(instruction.len()..)
+                .is_some_and(|rest| rest.trim_start().starts_with('['))
+        };
+        match instruction.as_str() {
+            "FROM" => return std::mem::take(self).end(),
+            "ENTRYPOINT" => {
+                self.entrypoint = exec_form().then(|| (words[1..].to_vec(), span));
+                self.alone |= alone;
+                // Docker: an ENTRYPOINT resets a CMD inherited from the base image, not
+                // one of this stage; the stage's CMD may come before or after it.
+            }
+            "CMD" => {
+                self.cmd = words[1..].to_vec();
+                self.alone |= alone;
+            }
+            _ => {}
+        }
+        None
+    }
+
+    /// The command of the stage's `ENTRYPOINT` and `CMD` together, at the `ENTRYPOINT`.
+    fn end(self) -> Option<(Vec<String>, Span)> {
+        let (mut words, span) = self.entrypoint?;
+        if self.alone || self.cmd.is_empty() {
+            return None;
+        }
+        words.extend(self.cmd);
+        Some((words, span))
+    }
 }
 
 /// Keys whose value is a command line: supervisord's `command=`, systemd's `ExecStart=` (and
@@ -501,6 +581,36 @@ mod tests {
         assert!(gunicorn_env("      - GUNICORN_CMD_ARGS=--bind=0.0.0.0\n")
             .iter()
             .all(|w| w != "--preload"));
+    }
+
+    #[test]
+    fn entrypoint_and_cmd_are_one_command() {
+        let forks = |text: &str| {
+            lower(Path::new("Dockerfile"), text)
+                .functions
+                .iter()
+                .map(|f| f.span.line)
+                .collect::<Vec<_>>()
+        };
+        let split = "FROM python\nENTRYPOINT [\"gunicorn\", \"--preload\", \"-w\", \"4\"]\nCMD [\"shop.wsgi\"]\n";
+        assert_eq!(forks(split), [2]);
+        // The CMD may come first; a later stage starts afresh.
+        assert_eq!(
+            forks("CMD [\"shop.wsgi\"]\nENTRYPOINT [\"gunicorn\", \"--preload\"]\n"),
+            [2]
+        );
+        assert!(
+            forks("ENTRYPOINT [\"gunicorn\", \"--preload\"]\nFROM x\nCMD [\"shop.wsgi\"]\n")
+                .is_empty()
+        );
+        // A shell-form ENTRYPOINT ignores CMD; a server started whole is reported once.
+        assert!(forks("ENTRYPOINT gunicorn --preload\nCMD [\"shop.wsgi\"]\n").is_empty());
+        assert_eq!(
+            forks(
+                "ENTRYPOINT [\"tini\", \"--\"]\nCMD [\"gunicorn\", \"--preload\", \"shop.wsgi\"]\n"
+            ),
+            [2]
+        );
     }
 
     #[test]

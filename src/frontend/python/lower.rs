@@ -67,10 +67,36 @@ const SOCKETIO_SERVERS: &[&str] = &["flask_socketio::SocketIO"];
 /// The suffix of the catalogue entry for a Socket.IO server's handler threads.
 const SOCKETIO_THREADING: &str = "@threading";
 
-/// PyTorch's DataLoader, by the paths it is imported from.
+/// PyTorch's DataLoader, by the paths it is imported from, and the loaders of other libraries
+/// that are one (a subclass) or build one from the same arguments: their workers fork as
+/// PyTorch's do. webdataset/webdataset webdataset/compat.py: `WebLoader.__init__(*args, **kw)`
+/// wraps `DataLoader(*args, **kw)`; Project-MONAI/MONAI monai/data/dataloader.py and
+/// pyg-team/pytorch_geometric torch_geometric/loader/dataloader.py subclass
+/// `torch.utils.data.DataLoader`.
 const DATA_LOADERS: &[&str] = &[
     "torch::utils::data::DataLoader",
     "torch::utils::data::dataloader::DataLoader",
+    "webdataset::WebLoader",
+    "webdataset::compat::WebLoader",
+    "monai::data::DataLoader",
+    "monai::data::dataloader::DataLoader",
+    "torch_geometric::loader::DataLoader",
+    "torch_geometric::loader::dataloader::DataLoader",
+];
+
+/// pyzmq's devices that run in a `multiprocessing.Process`, by the paths they are imported from
+/// (zeromq/pyzmq zmq/devices: basedevice.ProcessDevice and its subclasses
+/// proxydevice.ProcessProxy, proxysteerabledevice.ProcessProxySteerable,
+/// monitoredqueuedevice.ProcessMonitoredQueue, all exported by `zmq.devices`).
+const ZMQ_PROCESS_DEVICES: &[&str] = &[
+    "zmq::devices::ProcessDevice",
+    "zmq::devices::basedevice::ProcessDevice",
+    "zmq::devices::ProcessProxy",
+    "zmq::devices::proxydevice::ProcessProxy",
+    "zmq::devices::ProcessProxySteerable",
+    "zmq::devices::proxysteerabledevice::ProcessProxySteerable",
+    "zmq::devices::ProcessMonitoredQueue",
+    "zmq::devices::monitoredqueuedevice::ProcessMonitoredQueue",
 ];
 
 /// Types whose methods run the functions passed to them in other processes: their effects do
@@ -216,6 +242,9 @@ pub struct Lowerer<'s> {
     /// Keyword-argument dicts that carry a `preexec_fn` (`kw = {"preexec_fn": f}`,
     /// `kw["preexec_fn"] = f`), by `function:name`, with the function they carry.
     preexec_dicts: HashMap<String, Value>,
+    /// Keyword-argument dicts that give a DataLoader workers (`kw = dict(num_workers=n)`,
+    /// `{"num_workers": n}`, `kw["num_workers"] = n`, n not 0), by `function:name`.
+    worker_dicts: HashSet<String>,
     /// Module globals some function rebinds (`global ready; ready = True`): not fixed modes.
     rebound: HashSet<String>,
 }
@@ -312,6 +341,26 @@ fn registers(e: &Expr) -> bool {
 
 fn is_zero(e: &Expr) -> bool {
     matches!(e, Expr::NumberLiteral(n) if matches!(&n.value, ast::Number::Int(i) if *i == ast::Int::ZERO))
+}
+
+/// The string-keyed items of a dict literal (`{"k": v}`) or a `dict(k=v)` call.
+fn keyword_items(e: &Expr) -> Option<Vec<(&str, &Expr)>> {
+    match e {
+        Expr::Dict(d) => Some(
+            d.items
+                .iter()
+                .filter_map(|item| Some((item.key.as_ref().and_then(str_lit)?, &item.value)))
+                .collect(),
+        ),
+        Expr::Call(c) if name_of(&c.func) == Some("dict") => Some(
+            c.arguments
+                .keywords
+                .iter()
+                .filter_map(|k| Some((k.arg.as_ref()?.id.as_str(), &k.value)))
+                .collect(),
+        ),
+        _ => None,
+    }
 }
 
 /// `os.fork()`, `os.forkpty()` or `pty.fork()` as a statement or an assignment's value.
@@ -601,6 +650,7 @@ impl<'s> Lowerer<'s> {
             discarded: 0,
             assume: None,
             preexec_dicts: HashMap::new(),
+            worker_dicts: HashSet::new(),
             returns_start: HashMap::new(),
             rebound: HashSet::new(),
         }
@@ -1140,6 +1190,10 @@ impl<'s> Lowerer<'s> {
             "multiprocessing::Manager" => {
                 format!("multiprocessing::Manager@{}", start.suffix())
             }
+            // pyzmq's devices that run in a `multiprocessing.Process` of the default context.
+            p if ZMQ_PROCESS_DEVICES.contains(&p) => {
+                format!("{}@{}", ZMQ_PROCESS_DEVICES[0], start.suffix())
+            }
             "concurrent::futures::ProcessPoolExecutor"
             | "concurrent::futures::process::ProcessPoolExecutor" => {
                 format!(
@@ -1371,7 +1425,7 @@ impl<'s> Lowerer<'s> {
                 for t in &a.targets {
                     self.lower_target(t, &value, out);
                 }
-                self.note_preexec_dict(&a.targets, &a.value, &value);
+                self.note_keyword_dict(&a.targets, &a.value, &value);
             }
             Stmt::AnnAssign(a) => {
                 if let Some(v) = &a.value {
@@ -2323,6 +2377,7 @@ impl<'s> Lowerer<'s> {
                 Some("num_workers") => workers = !is_zero(&k.value),
                 // `Popen(cmd, **kw)` with a `preexec_fn` put in `kw` earlier.
                 None => {
+                    workers |= self.workers_in_dict(&k.value);
                     if let Some(f) = self.preexec_in_dict(&k.value) {
                         variants.push("@preexec_fn".to_string());
                         self.take_arg(&mut call, &f, runs_elsewhere);
@@ -2519,42 +2574,56 @@ impl<'s> Lowerer<'s> {
         Value { loader, ..value }
     }
 
-    /// Remembers a dict of keyword arguments that names a `preexec_fn` (a literal with that
-    /// key, or an item set by subscript), for a later `**dict` in a call.
-    fn note_preexec_dict(&mut self, targets: &[Expr], value: &Expr, lowered: &Value) {
-        const KEY: &str = "preexec_fn";
-        let carried = match value {
-            Expr::Dict(d) => d.items.iter().find_map(|item| {
-                let key = item.key.as_ref().and_then(str_lit)?;
+    /// Remembers a dict of keyword arguments, for a later `**dict` in a call: one that names a
+    /// `preexec_fn`, one that gives a DataLoader workers. A literal (`{"k": v}`, `dict(k=v)`)
+    /// sets both facts; an item set by subscript (`kw["k"] = v`) adds to them.
+    fn note_keyword_dict(&mut self, targets: &[Expr], value: &Expr, lowered: &Value) {
+        const PREEXEC: &str = "preexec_fn";
+        const WORKERS: &str = "num_workers";
+        let items = keyword_items(value);
+        let carried = items.as_ref().and_then(|items| {
+            items.iter().find_map(|(key, v)| {
                 // A C function given by name (`os.setsid`) carries no closure, but still
                 // moves subprocess onto fork and exec.
-                (key == KEY && !item.value.is_none_literal_expr()).then(|| {
-                    name_of(&item.value)
-                        .map(|n| self.lookup(n))
-                        .unwrap_or_default()
-                })
-            }),
-            _ => None,
-        };
+                (*key == PREEXEC && !v.is_none_literal_expr())
+                    .then(|| name_of(v).map(|n| self.lookup(n)).unwrap_or_default())
+                    // A variable of unknown value (a `preexec_fn=None` parameter handed on) is
+                    // the caller's choice, not a function this dict is known to carry.
+                    .filter(|f| f.var.is_none() || f.func.is_some() || f.path.is_some())
+            })
+        });
+        let workers = items
+            .as_ref()
+            .is_some_and(|items| items.iter().any(|(k, v)| *k == WORKERS && !is_zero(v)));
         for target in targets {
-            let (name, func) = match target {
-                Expr::Name(n) => (n.id.as_str(), carried.clone()),
-                Expr::Subscript(sub) if str_lit(&sub.slice) == Some(KEY) => {
-                    match name_of(&sub.value) {
-                        Some(n) if !value.is_none_literal_expr() => (n, Some(lowered.clone())),
-                        _ => continue,
+            let (name, func, workers) = match target {
+                Expr::Name(n) => (n.id.as_str(), carried.clone(), Some(workers)),
+                Expr::Subscript(sub) => match (str_lit(&sub.slice), name_of(&sub.value)) {
+                    (Some(PREEXEC), Some(n)) if !value.is_none_literal_expr() => {
+                        (n, Some(lowered.clone()), None)
                     }
-                }
+                    (Some(WORKERS), Some(n)) => (n, None, Some(!is_zero(value))),
+                    _ => continue,
+                },
                 _ => continue,
             };
             let key = format!("{}:{name}", self.fn_path);
             match func {
                 Some(f) => {
-                    self.preexec_dicts.insert(key, f);
+                    self.preexec_dicts.insert(key.clone(), f);
                 }
                 // Rebinding the name to another dict forgets what it carried.
                 None if matches!(target, Expr::Name(_)) => {
                     self.preexec_dicts.remove(&key);
+                }
+                None => {}
+            }
+            match workers {
+                Some(true) => {
+                    self.worker_dicts.insert(key);
+                }
+                Some(false) => {
+                    self.worker_dicts.remove(&key);
                 }
                 None => {}
             }
@@ -2567,6 +2636,14 @@ impl<'s> Lowerer<'s> {
         self.preexec_dicts
             .get(&format!("{}:{name}", self.fn_path))
             .cloned()
+    }
+
+    /// Whether a `**name` argument gives a DataLoader workers.
+    fn workers_in_dict(&self, e: &Expr) -> bool {
+        name_of(e).is_some_and(|name| {
+            self.worker_dicts
+                .contains(&format!("{}:{name}", self.fn_path))
+        })
     }
 
     fn take_arg(&mut self, call: &mut Call, v: &Value, runs_elsewhere: bool) {

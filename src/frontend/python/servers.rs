@@ -148,13 +148,16 @@ pub fn uwsgi_settings(dir: &Path, settings: &[(String, String, Span)]) -> Option
         );
         match key.as_str() {
             "module" | "wsgi" => app = app_module(value).map(|m| (m, *span)),
-            "wsgi-file" | "file" => {
-                let place = super::project::place(&dir.join(value));
-                let module = std::iter::once(place.package)
-                    .chain(place.module)
-                    .collect::<Vec<_>>()
-                    .join("::");
-                app = Some((module, *span));
+            "wsgi-file" | "file" => app = Some((file_module(dir, value), *span)),
+            // `mount = /prefix=app`: the app is a module (`pkg.wsgi:app`) or a file
+            // (uwsgi-docs Options.rst, mount: "load application under mountpoint").
+            "mount" => {
+                let spec = value.split_once('=').map_or(value.as_str(), |(_, a)| a);
+                app = match spec.ends_with(".py") || spec.contains('/') {
+                    true => Some((file_module(dir, spec), *span)),
+                    false => app_module(spec).map(|m| (m, *span)),
+                }
+                .or(app);
             }
             "lazy-apps" | "lazy" => lazy |= on,
             "master" if on => forks = forks.or(Some(*span)),
@@ -174,6 +177,15 @@ pub fn uwsgi_settings(dir: &Path, settings: &[(String, String, Span)]) -> Option
     })
 }
 
+/// The module a Python file given by path (relative to `dir`) is, as a `::` path.
+fn file_module(dir: &Path, file: &str) -> String {
+    let place = super::project::place(&dir.join(file));
+    std::iter::once(place.package)
+        .chain(place.module)
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,6 +198,15 @@ mod tests {
         assert_eq!(p.fork_span.line, 4);
         assert!(uwsgi(Path::new("u.ini"), &format!("{ini}lazy-apps = true\n")).is_none());
         assert!(uwsgi(Path::new("u.ini"), "[other]\nmodule = a:b\nmaster = true\n").is_none());
+        let mounted = "[uwsgi]\nmaster = true\nmount = /shop=shop.wsgi:app\n";
+        let p = uwsgi(Path::new("u.ini"), mounted).unwrap();
+        assert_eq!(p.modules[0].0, "shop::wsgi");
+        // A file is placed as `wsgi-file` places it (by the packages around it on disk).
+        let module = |ini: &str| uwsgi(Path::new("u.ini"), ini).unwrap().modules[0].0.clone();
+        assert_eq!(
+            module("[uwsgi]\nmaster = 1\nmount = /=blog/wsgi.py\n"),
+            module("[uwsgi]\nmaster = 1\nwsgi-file = blog/wsgi.py\n")
+        );
     }
 
     #[test]
