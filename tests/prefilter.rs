@@ -547,6 +547,64 @@ fn a_round_that_selects_most_of_what_is_left_takes_the_rest() {
 }
 
 #[test]
+fn the_first_round_is_lowered_from_the_text_the_scan_read() {
+    // The fork's file is a seed: it is lowered while the scan holds its text, so only the files
+    // of the later round are read a second time.
+    let dir = tempfile::tempdir().unwrap();
+    wide_then_narrow(dir.path(), 30);
+    let (outcome, files) = outcome_like_a_full_parse(dir.path(), Limits::default());
+    assert_eq!(outcome.parsed, files, "every file is parsed");
+    assert_eq!(outcome.reads, files + outcome.parsed - 1, "{outcome:?}");
+}
+
+/// A crate whose every module forks and starts a thread: every file but `lib.rs` is a seed.
+fn forks_everywhere(root: &Path, n: usize) {
+    write(root, "app/Cargo.toml", &manifest("app"));
+    let mut lib = String::new();
+    for i in 0..n {
+        writeln!(lib, "pub mod part{i};").unwrap();
+        let mut part = format!(
+            "pub fn run_{i}() {{\n    let _t = std::thread::spawn(|| ());\n    {FORK}\n}}\n"
+        );
+        for k in 0..40 {
+            writeln!(part, "pub fn helper_{k}() -> u32 {{ {k} * 3 + 1 }}").unwrap();
+        }
+        write(root, &format!("app/src/part{i}.rs"), &part);
+    }
+    write(root, "app/src/lib.rs", &lib);
+}
+
+#[test]
+fn a_tree_of_seeds_is_parsed_whole_without_scanning_past_half_of_it() {
+    // Once the first round holds half of the tree's bytes it takes the rest: the files left are
+    // parsed without a scan, and no file is read twice. Counted in bytes and reads.
+    let dir = tempfile::tempdir().unwrap();
+    forks_everywhere(dir.path(), 40);
+    let (outcome, files) = outcome_like_a_full_parse(dir.path(), Limits::default());
+    assert!(outcome.took_rest, "{outcome:?}");
+    assert_eq!(outcome.parsed, files);
+    // Only `lib.rs`, the one file that is not a seed, may be scanned before the switch and read
+    // again to be parsed.
+    assert!(outcome.reads <= files + 1, "{} reads", outcome.reads);
+    let mut errors = Vec::new();
+    let sizes: Vec<u64> = pipeline::collect_files(&[dir.path().to_path_buf()], &mut errors)
+        .unwrap()
+        .iter()
+        .map(|f| std::fs::metadata(f).unwrap().len())
+        .collect();
+    let total: u64 = sizes.iter().sum();
+    let largest = sizes.iter().copied().max().unwrap();
+    // Each thread may have started one more file before the switch.
+    let threads = rayon::current_num_threads() as u64;
+    assert!(
+        outcome.scanned <= total / 2 + (threads + 1) * largest,
+        "{} of {total} bytes scanned",
+        outcome.scanned
+    );
+    assert!(outcome.scanned < total, "{outcome:?}");
+}
+
+#[test]
 fn parse_batches_follow_the_bytes_left() {
     // Half of what is left, or less than an eighth of the tree, is parsed with the round.
     assert!(prefilter::takes_rest(500, 500, 3_000));

@@ -7,6 +7,7 @@ use crate::resolve::path::in_own_crate;
 use crate::resolve::steps::{steps, Chain};
 use crate::resolve::tables::{Hit, Tables};
 use crate::resolve::{last_segment, moves};
+use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 
 pub use crate::resolve::{absolute, is_relative, package_of, FnRef};
@@ -95,81 +96,99 @@ impl<'c> Program<'c> {
                     .map(move |(i, ty)| ((fi as u32, *i), absolute(file, ty)))
             })
             .collect();
+        // Each file's calls resolve against the finished tables alone: files in parallel, their
+        // edges merged in file order.
+        let resolved: Vec<FileLinks> = files
+            .par_iter()
+            .enumerate()
+            .map(|(fi, file)| {
+                let package = package_of(&file.crate_name);
+                let mut t: Vec<Target> = Vec::new();
+                let mut callers: Vec<(FnRef, FnRef)> = Vec::new();
+                let mut fn_refs: Vec<((u32, u32), (u32, FnRef))> = Vec::new();
+                // Types that builder chains carry, learnt from the catalogue's `returns`.
+                let mut chain_ty: HashMap<u32, String> = HashMap::new();
+                for (i, f) in file.functions.iter().enumerate() {
+                    let me = (fi as u32, i as u32);
+                    let mut visit = |call: &crate::ir::Call| {
+                        let known = call
+                            .receiver_call
+                            .or(call.receiver_from)
+                            .and_then(|r| chain_ty.get(&r))
+                            .cloned();
+                        let target = match call.callee {
+                            Callee::Local(index) => Target::Fns(vec![(fi as u32, index as u32)]),
+                            _ => {
+                                let chain = Chain::Known(known.as_deref());
+                                let steps = steps(file, &file.crates_used, call, catalog, chain);
+                                match tables.first_hit(&steps, catalog, package) {
+                                    Some(Hit::Apis(apis)) => Target::Apis(apis),
+                                    Some(Hit::Fns(found)) => Target::Fns(found),
+                                    None => Target::Unknown,
+                                }
+                            }
+                        };
+                        let returns = match &target {
+                            Target::Apis(list) => {
+                                list.iter().find_map(|&a| catalog.apis[a].returns.clone())
+                            }
+                            // The program's functions: the type they declare, when they agree.
+                            Target::Fns(list) => {
+                                let types: HashSet<Option<&String>> =
+                                    list.iter().map(|f| fn_types.get(f)).collect();
+                                match types.into_iter().collect::<Vec<_>>().as_slice() {
+                                    [Some(ty)] => Some((*ty).clone()),
+                                    _ => None,
+                                }
+                            }
+                            _ => None,
+                        };
+                        if let Some(ty) = returns.or(known) {
+                            chain_ty.insert(call.id, ty);
+                        }
+                        if let Target::Fns(list) = &target {
+                            for callee in list {
+                                callers.push((*callee, me));
+                            }
+                        }
+                        for &c in &call.closures {
+                            callers.push(((fi as u32, c as u32), me));
+                        }
+                        for (pos, path) in &call.fn_args {
+                            let key = absolute(file, path);
+                            for f in tables.functions(&key, package).unwrap_or_default() {
+                                fn_refs.push(((fi as u32, call.id), (*pos, f)));
+                            }
+                        }
+                        let id = call.id as usize;
+                        if t.len() <= id {
+                            t.resize(id + 1, Target::Unknown);
+                        }
+                        t[id] = target;
+                    };
+                    for call in &f.implied {
+                        visit(call);
+                    }
+                    for_each_call(&f.body, &mut visit);
+                }
+                FileLinks {
+                    targets: t,
+                    callers,
+                    fn_refs,
+                }
+            })
+            .collect();
         let mut targets = Vec::with_capacity(files.len());
         let mut callers: HashMap<FnRef, Vec<FnRef>> = HashMap::new();
         let mut fn_refs: HashMap<(u32, u32), Vec<(u32, FnRef)>> = HashMap::new();
-        for (fi, file) in files.iter().enumerate() {
-            let package = package_of(&file.crate_name);
-            let mut t: Vec<Target> = Vec::new();
-            // Types that builder chains carry, learnt from the catalogue's `returns`.
-            let mut chain_ty: HashMap<u32, String> = HashMap::new();
-            for (i, f) in file.functions.iter().enumerate() {
-                let me = (fi as u32, i as u32);
-                let mut visit = |call: &crate::ir::Call| {
-                    let known = call
-                        .receiver_call
-                        .or(call.receiver_from)
-                        .and_then(|r| chain_ty.get(&r))
-                        .cloned();
-                    let target = match call.callee {
-                        Callee::Local(index) => Target::Fns(vec![(fi as u32, index as u32)]),
-                        _ => {
-                            let chain = Chain::Known(known.as_deref());
-                            let steps = steps(file, &file.crates_used, call, catalog, chain);
-                            match tables.first_hit(&steps, catalog, package) {
-                                Some(Hit::Apis(apis)) => Target::Apis(apis),
-                                Some(Hit::Fns(found)) => Target::Fns(found),
-                                None => Target::Unknown,
-                            }
-                        }
-                    };
-                    let returns = match &target {
-                        Target::Apis(list) => {
-                            list.iter().find_map(|&a| catalog.apis[a].returns.clone())
-                        }
-                        // The program's functions: the type they declare, when they agree.
-                        Target::Fns(list) => {
-                            let types: HashSet<Option<&String>> =
-                                list.iter().map(|f| fn_types.get(f)).collect();
-                            match types.into_iter().collect::<Vec<_>>().as_slice() {
-                                [Some(ty)] => Some((*ty).clone()),
-                                _ => None,
-                            }
-                        }
-                        _ => None,
-                    };
-                    if let Some(ty) = returns.or(known) {
-                        chain_ty.insert(call.id, ty);
-                    }
-                    if let Target::Fns(list) = &target {
-                        for callee in list {
-                            callers.entry(*callee).or_default().push(me);
-                        }
-                    }
-                    for &c in &call.closures {
-                        callers.entry((fi as u32, c as u32)).or_default().push(me);
-                    }
-                    for (pos, path) in &call.fn_args {
-                        let key = absolute(file, path);
-                        for f in tables.functions(&key, package).unwrap_or_default() {
-                            fn_refs
-                                .entry((fi as u32, call.id))
-                                .or_default()
-                                .push((*pos, f));
-                        }
-                    }
-                    let id = call.id as usize;
-                    if t.len() <= id {
-                        t.resize(id + 1, Target::Unknown);
-                    }
-                    t[id] = target;
-                };
-                for call in &f.implied {
-                    visit(call);
-                }
-                for_each_call(&f.body, &mut visit);
+        for links in resolved {
+            targets.push(links.targets);
+            for (callee, caller) in links.callers {
+                callers.entry(callee).or_default().push(caller);
             }
-            targets.push(t);
+            for (call, arg) in links.fn_refs {
+                fn_refs.entry(call).or_default().push(arg);
+            }
         }
         for list in callers.values_mut() {
             list.sort_unstable();
@@ -238,6 +257,25 @@ pub fn is_own_binary(unit: &str) -> bool {
     ["#tests/", "#benches/", "#examples/"]
         .iter()
         .any(|dir| unit.contains(dir))
+}
+
+impl Drop for Program<'_> {
+    /// The files' IR is most of a large run's memory: it is freed on every thread.
+    fn drop(&mut self) {
+        std::mem::take(&mut self.files)
+            .into_par_iter()
+            .for_each(drop);
+    }
+}
+
+/// One file's resolved calls, before they join the program's tables.
+struct FileLinks {
+    /// By call id.
+    targets: Vec<Target>,
+    /// (callee, caller) edges, in call order.
+    callers: Vec<(FnRef, FnRef)>,
+    /// ((file, call id), (argument index, function)), in call order.
+    fn_refs: Vec<((u32, u32), (u32, FnRef))>,
 }
 
 /// Every call in a block, in order (closures are separate functions and not entered).

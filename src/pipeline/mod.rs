@@ -97,14 +97,19 @@ pub fn lower_file(path: &Path, layout: &Layout) -> Result<FileIr, String> {
 fn lower_marked(path: &Path, layout: &Layout) -> (Result<FileIr, String>, bool) {
     match read_source(path) {
         Ok(text) => (
-            frontend::lower(path, &text, layout).map(|mut ir| {
-                ir.shrink_to_fit();
-                ir
-            }),
+            lower_text(path, &text, layout),
             crate::gate::suppress::holds_marker(text.as_bytes()),
         ),
         Err(e) => (Err(e), false),
     }
+}
+
+/// Lowers one file's text, trimmed: the IR stays in memory until the analysis.
+pub fn lower_text(path: &Path, text: &str, layout: &Layout) -> Result<FileIr, String> {
+    frontend::lower(path, text, layout).map(|mut ir| {
+        ir.shrink_to_fit();
+        ir
+    })
 }
 
 /// Runs `f` on a pool whose threads have room for deep syntax trees.
@@ -236,9 +241,11 @@ pub fn analyse_files(
             }),
         }
     }
-    frontend::link(&mut irs);
+    // Linking and the analysis work per file in parallel, on threads with the room that deep
+    // bodies need.
+    with_pool(|| frontend::link(&mut irs));
     let start = Instant::now();
-    let (findings, stats) = analysis::analyze(irs, catalog);
+    let (findings, stats) = with_pool(|| analysis::analyze(irs, catalog));
     report.stats.analyse = start.elapsed();
     report.stats.analysis = stats;
     report.findings = findings;

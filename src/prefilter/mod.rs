@@ -40,6 +40,7 @@ use rayon::prelude::*;
 use scan::{FileScan, Index};
 pub use seeds::seed_conditions;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 /// What the prefilter did: each parsed (or unreadable) file's result, by position in the list.
@@ -63,6 +64,12 @@ pub struct Outcome {
     pub took_rest: bool,
     /// Per file: whether the scan found the suppression marker in it.
     pub marked: Vec<bool>,
+    /// Bytes the byte scan read. Once the first round's files hold half the bytes, that round
+    /// takes the rest of the tree whatever the scan says: the files left are parsed without
+    /// being scanned, so a tree that is parsed whole pays the scan only for what came before.
+    pub scanned: u64,
+    /// Files read from disk, once each: the first round is lowered from the scan's text.
+    pub reads: usize,
 }
 
 /// Whether a round should parse every file left instead of its own `batch` bytes, given the
@@ -82,6 +89,9 @@ struct Scanned {
     len: u64,
     marked: bool,
     result: Result<(FileScan, bool), String>,
+    /// A file of the first round, lowered from the text the scan read: the seeds' parse
+    /// overlaps the scan of the other files, and no file is read twice.
+    lowered: Option<Result<FileIr, String>>,
 }
 
 thread_local! {
@@ -154,20 +164,46 @@ pub fn run_with(
 ) -> Outcome {
     let start = Instant::now();
     let conditions = seed_conditions(catalog);
+    let total: u64 = files
+        .iter()
+        .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
+        .sum();
+    // Bytes of the first round's files so far, and bytes scanned.
+    let first = AtomicU64::new(0);
+    let scanned_bytes = AtomicU64::new(0);
+    let reads = AtomicUsize::new(0);
     let scanned: Vec<Scanned> = files
         .par_iter()
+        .enumerate()
         .with_max_len(1)
-        .map(|path| {
+        .map(|(i, path)| {
             let place = layout.place(path);
             let mut len = 0;
             let mut marked = false;
+            let mut lowered = None;
+            // The first round holds half the tree: it will take the rest (`takes_rest`), so
+            // what is left is only parsed.
+            let whole = first.load(Relaxed).saturating_mul(2) >= total;
             let result = with_text(path, |text| {
+                reads.fetch_add(1, Relaxed);
                 marked = crate::gate::suppress::holds_marker(text.as_bytes());
                 rust::check_size(text.len())?;
-                let s = scan::scan(text.as_bytes());
-                rust::check_nesting(s.nesting)?;
+                let (s, seed) = if whole {
+                    (FileScan::default(), true)
+                } else {
+                    let s = scan::scan(text.as_bytes());
+                    rust::check_nesting(s.nesting)?;
+                    scanned_bytes.fetch_add(text.len() as u64, Relaxed);
+                    let seed = s.path_attr
+                        || always.get(i).copied().unwrap_or(false)
+                        || conditions.iter().any(|c| c.iter().all(|&k| s.has(k)));
+                    (s, seed)
+                };
                 len = text.len() as u64;
-                let seed = conditions.iter().any(|c| c.iter().all(|&k| s.has(k)));
+                if seed {
+                    first.fetch_add(len, Relaxed);
+                    lowered = Some(crate::pipeline::lower_text(path, text, layout));
+                }
                 Ok((s, seed))
             });
             Scanned {
@@ -176,6 +212,7 @@ pub fn run_with(
                 len,
                 marked,
                 result,
+                lowered,
             }
         })
         .collect();
@@ -194,7 +231,9 @@ pub fn run_with(
     if std::env::var_os("FORKLINT_PREFILTER_TRACE").is_some() {
         eprintln!("prefilter: scan {:.3}s", scan.as_secs_f64());
     }
-    let mut outcome = fixpoint::drive(files, always, layout, catalog, limits, index, scanned);
+    let mut outcome = fixpoint::drive(files, layout, catalog, limits, index, scanned);
     outcome.scan = scan;
+    outcome.scanned = scanned_bytes.into_inner();
+    outcome.reads += reads.into_inner();
     outcome
 }

@@ -26,6 +26,7 @@ use super::commands::CELERY_FORK;
 use super::lower::{LOADER_HANDED, PER_PROCESS};
 use crate::frontend::Language;
 use crate::ir::{Arm, Block, Branch, Call, Callee, FileIr, FnKind, Node};
+use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -53,25 +54,27 @@ fn import_celery_tasks(irs: &mut [FileIr]) {
     if modules.is_empty() {
         return;
     }
-    for ir in irs.iter_mut().filter(|ir| is_python(ir)) {
-        let mut next = max_id(ir) + 1;
-        for f in &mut ir.functions {
-            let fork = Callee::Path(vec![CELERY_FORK.to_string()]);
-            let Some((at, span)) = f.body.nodes.iter().enumerate().find_map(|(i, n)| match n {
-                Node::Call(c) if c.callee == fork => Some((i, c.span)),
-                _ => None,
-            }) else {
-                continue;
-            };
-            for (k, module) in modules.iter().enumerate() {
-                let import = Callee::Path(vec![format!("{module}::{}", super::MODULE_FN)]);
-                f.body
-                    .nodes
-                    .insert(at + k, Node::Call(Call::new(next, import, span)));
-                next += 1;
+    irs.par_iter_mut()
+        .filter(|ir| is_python(ir))
+        .for_each(|ir| {
+            let mut next = max_id(ir) + 1;
+            for f in &mut ir.functions {
+                let fork = Callee::Path(vec![CELERY_FORK.to_string()]);
+                let Some((at, span)) = f.body.nodes.iter().enumerate().find_map(|(i, n)| match n {
+                    Node::Call(c) if c.callee == fork => Some((i, c.span)),
+                    _ => None,
+                }) else {
+                    continue;
+                };
+                for (k, module) in modules.iter().enumerate() {
+                    let import = Callee::Path(vec![format!("{module}::{}", super::MODULE_FN)]);
+                    f.body
+                        .nodes
+                        .insert(at + k, Node::Call(Call::new(next, import, span)));
+                    next += 1;
+                }
             }
-        }
-    }
+        });
 }
 
 /// Methods of a container that keep their argument without calling it.
@@ -129,27 +132,35 @@ fn stored_not_called(irs: &mut [FileIr]) {
     if stores.is_empty() {
         return;
     }
-    for ir in irs.iter_mut().filter(|ir| is_python(ir)) {
-        let p = prefix(ir);
-        for f in &mut ir.functions {
-            for_each_call_mut(&mut f.body, &mut |call| {
-                if call.closures.is_empty() {
-                    return;
-                }
-                // A class's candidates are the class and its `__init__`.
-                let stored = match &call.callee {
-                    Callee::Path(c) => c.iter().any(|c| stores.contains(&absolute(&p, c))),
-                    Callee::Method { name, ty: Some(ty) } => {
-                        stores.contains(&format!("{}::{name}", absolute(&p, ty)))
-                    }
-                    _ => false,
-                };
-                if stored {
-                    call.closures.clear();
-                }
-            });
+    for_each_python_call(irs, |p, call| {
+        if call.closures.is_empty() {
+            return;
         }
-    }
+        // A class's candidates are the class and its `__init__`.
+        let stored = match &call.callee {
+            Callee::Path(c) => c.iter().any(|c| stores.contains(&absolute(p, c))),
+            Callee::Method { name, ty: Some(ty) } => {
+                stores.contains(&format!("{}::{name}", absolute(p, ty)))
+            }
+            _ => false,
+        };
+        if stored {
+            call.closures.clear();
+        }
+    });
+}
+
+/// Runs `f` on every call of every Python file's functions, with the file's module path; files
+/// in parallel.
+fn for_each_python_call(irs: &mut [FileIr], f: impl Fn(&str, &mut Call) + Sync) {
+    irs.par_iter_mut()
+        .filter(|ir| is_python(ir))
+        .for_each(|ir| {
+            let p = prefix(ir);
+            for function in &mut ir.functions {
+                for_each_call_mut(&mut function.body, &mut |call| f(&p, call));
+            }
+        });
 }
 
 fn is_python(ir: &FileIr) -> bool {
@@ -180,30 +191,25 @@ fn inherit_methods(irs: &mut [FileIr]) {
     if bases.is_empty() {
         return;
     }
-    for ir in irs.iter_mut().filter(|ir| is_python(ir)) {
-        let p = prefix(ir);
-        for f in &mut ir.functions {
-            for_each_call_mut(&mut f.body, &mut |call| {
-                let Callee::Method { name, ty: Some(ty) } = &mut call.callee else {
-                    return;
-                };
-                let start = absolute(&p, ty);
-                let mut owner = start.clone();
-                for _ in 0..MAX_STEPS {
-                    if methods.contains(&format!("{owner}::{name}")) {
-                        break;
-                    }
-                    match bases.get(&owner) {
-                        Some(next) if *next != owner => owner = next.clone(),
-                        _ => break,
-                    }
-                }
-                if owner != start {
-                    *ty = owner;
-                }
-            });
+    for_each_python_call(irs, |p, call| {
+        let Callee::Method { name, ty: Some(ty) } = &mut call.callee else {
+            return;
+        };
+        let start = absolute(p, ty);
+        let mut owner = start.clone();
+        for _ in 0..MAX_STEPS {
+            if methods.contains(&format!("{owner}::{name}")) {
+                break;
+            }
+            match bases.get(&owner) {
+                Some(next) if *next != owner => owner = next.clone(),
+                _ => break,
+            }
         }
-    }
+        if owner != start {
+            *ty = owner;
+        }
+    });
 }
 
 /// Class paths to their base, and every method's absolute path.
@@ -264,64 +270,66 @@ fn dispatch_abstract(irs: &mut [FileIr]) {
             by_name.entry(n).or_default().push((c, m));
         }
     }
-    for ir in irs.iter_mut().filter(|ir| is_python(ir)) {
-        let p = prefix(ir);
-        let mut next = max_id(ir) + 1;
-        for f in ir
-            .functions
-            .iter_mut()
-            .filter(|f| f.kind == FnKind::Method && is_abstract(&f.body))
-        {
-            let path = absolute(&p, &f.path);
-            let Some((class, name)) = path.rsplit_once("::") else {
-                continue;
-            };
-            let mut overrides: Vec<&String> = by_name
-                .get(name)
-                .into_iter()
-                .flatten()
-                .filter(|(c, _)| derives(c, class))
-                .map(|(_, m)| *m)
-                .collect();
-            if overrides.is_empty() {
-                continue;
-            }
-            overrides.sort();
-            let arms = overrides
-                .into_iter()
-                .map(|m| {
-                    let (ty, _) = m.rsplit_once("::").unwrap_or((m, ""));
-                    let mut c = Call::new(
-                        next,
-                        Callee::Method {
-                            name: name.to_string(),
-                            ty: Some(ty.to_string()),
-                        },
-                        f.span,
-                    );
-                    next += 1;
-                    c.receiver = f.params.first().cloned();
-                    c.arg_vars = f.params.as_slice().into();
-                    Arm {
-                        body: Block {
-                            nodes: vec![Node::Call(c)],
+    irs.par_iter_mut()
+        .filter(|ir| is_python(ir))
+        .for_each(|ir| {
+            let p = prefix(ir);
+            let mut next = max_id(ir) + 1;
+            for f in ir
+                .functions
+                .iter_mut()
+                .filter(|f| f.kind == FnKind::Method && is_abstract(&f.body))
+            {
+                let path = absolute(&p, &f.path);
+                let Some((class, name)) = path.rsplit_once("::") else {
+                    continue;
+                };
+                let mut overrides: Vec<&String> = by_name
+                    .get(name)
+                    .into_iter()
+                    .flatten()
+                    .filter(|(c, _)| derives(c, class))
+                    .map(|(_, m)| *m)
+                    .collect();
+                if overrides.is_empty() {
+                    continue;
+                }
+                overrides.sort();
+                let arms = overrides
+                    .into_iter()
+                    .map(|m| {
+                        let (ty, _) = m.rsplit_once("::").unwrap_or((m, ""));
+                        let mut c = Call::new(
+                            next,
+                            Callee::Method {
+                                name: name.to_string(),
+                                ty: Some(ty.to_string()),
+                            },
+                            f.span,
+                        );
+                        next += 1;
+                        c.receiver = f.params.first().cloned();
+                        c.arg_vars = f.params.as_slice().into();
+                        Arm {
+                            body: Block {
+                                nodes: vec![Node::Call(c)],
+                                ..Default::default()
+                            },
+                            span: f.span,
                             ..Default::default()
-                        },
+                        }
+                    })
+                    .collect();
+                f.body = Block {
+                    nodes: vec![Node::Branch(Branch {
                         span: f.span,
-                        ..Default::default()
-                    }
-                })
-                .collect();
-            f.body = Block {
-                nodes: vec![Node::Branch(Branch {
-                    span: f.span,
-                    arms,
-                    exhaustive: true,
-                })],
-                ..Default::default()
-            };
-        }
-    }
+                        arms,
+                        exhaustive: true,
+                    })],
+                    ..Default::default()
+                };
+            }
+        });
 }
 
 /// `a::b::mod` for the names a file can be imported by through folders without `__init__.py`
@@ -411,18 +419,20 @@ fn namespace_packages(irs: &mut [FileIr]) {
             *path = own;
         }
     };
-    for ir in irs.iter_mut().filter(|ir| is_python(ir)) {
-        for f in &mut ir.functions {
-            for_each_call_mut(&mut f.body, &mut |call| match &mut call.callee {
-                Callee::Path(candidates) => candidates.iter_mut().for_each(&rename),
-                Callee::Method { ty: Some(ty), .. } => rename(ty),
-                _ => {}
-            });
-        }
-        for (_, target) in &mut ir.reexports {
-            rename(target);
-        }
-    }
+    irs.par_iter_mut()
+        .filter(|ir| is_python(ir))
+        .for_each(|ir| {
+            for f in &mut ir.functions {
+                for_each_call_mut(&mut f.body, &mut |call| match &mut call.callee {
+                    Callee::Path(candidates) => candidates.iter_mut().for_each(&rename),
+                    Callee::Method { ty: Some(ty), .. } => rename(ty),
+                    _ => {}
+                });
+            }
+            for (_, target) in &mut ir.reexports {
+                rename(target);
+            }
+        });
 }
 
 /// The standard library's threading servers, and the mixin that makes one.
@@ -471,31 +481,30 @@ fn threaded_handlers(irs: &mut [FileIr]) {
     if threading.is_empty() {
         return;
     }
-    for ir in irs
-        .iter_mut()
+    irs.par_iter_mut()
         .filter(|ir| is_python(ir) && threading.contains(&ir.crate_name))
-    {
-        let p = prefix(ir);
-        let mut next = max_id(ir) + 1;
-        for f in ir.functions.iter_mut().filter(|f| f.kind == FnKind::Method) {
-            let path = absolute(&p, &f.path);
-            let Some((class, name)) = path.rsplit_once("::") else {
-                continue;
-            };
-            if !(name == "handle" || name.starts_with("do_"))
-                || !derives_from(class, REQUEST_HANDLERS)
-            {
-                continue;
+        .for_each(|ir| {
+            let p = prefix(ir);
+            let mut next = max_id(ir) + 1;
+            for f in ir.functions.iter_mut().filter(|f| f.kind == FnKind::Method) {
+                let path = absolute(&p, &f.path);
+                let Some((class, name)) = path.rsplit_once("::") else {
+                    continue;
+                };
+                if !(name == "handle" || name.starts_with("do_"))
+                    || !derives_from(class, REQUEST_HANDLERS)
+                {
+                    continue;
+                }
+                let call = Call::new(
+                    next,
+                    Callee::Path(vec![REQUEST_THREADS.to_string()]),
+                    f.span,
+                );
+                next += 1;
+                f.body.nodes.insert(0, Node::Call(call));
             }
-            let call = Call::new(
-                next,
-                Callee::Path(vec![REQUEST_THREADS.to_string()]),
-                f.span,
-            );
-            next += 1;
-            f.body.nodes.insert(0, Node::Call(call));
-        }
-    }
+        });
 }
 
 /// Each loader-handed marker becomes the loader's fork when the call after it is a function of
@@ -506,22 +515,24 @@ fn hand_loaders(irs: &mut [FileIr]) {
         let p = prefix(ir);
         functions.extend(ir.functions.iter().map(|f| absolute(&p, &f.path)));
     }
-    for ir in irs.iter_mut().filter(|ir| is_python(ir)) {
-        let p = prefix(ir);
-        let own = |callee: &Callee| match callee {
-            Callee::Path(candidates) => candidates
-                .iter()
-                .any(|c| functions.contains(&absolute(&p, c))),
-            Callee::Method { name, ty: Some(ty) } => {
-                functions.contains(&format!("{}::{name}", absolute(&p, ty)))
+    irs.par_iter_mut()
+        .filter(|ir| is_python(ir))
+        .for_each(|ir| {
+            let p = prefix(ir);
+            let own = |callee: &Callee| match callee {
+                Callee::Path(candidates) => candidates
+                    .iter()
+                    .any(|c| functions.contains(&absolute(&p, c))),
+                Callee::Method { name, ty: Some(ty) } => {
+                    functions.contains(&format!("{}::{name}", absolute(&p, ty)))
+                }
+                Callee::Local(_) => true,
+                _ => false,
+            };
+            for f in &mut ir.functions {
+                resolve_handed(&mut f.body, &own);
             }
-            Callee::Local(_) => true,
-            _ => false,
-        };
-        for f in &mut ir.functions {
-            resolve_handed(&mut f.body, &own);
-        }
-    }
+        });
 }
 
 fn resolve_handed(block: &mut Block, own: &dyn Fn(&Callee) -> bool) {
@@ -585,59 +596,63 @@ fn reset_in_child(irs: &mut [FileIr]) {
     if resets.is_empty() {
         return;
     }
-    for ir in irs.iter_mut().filter(|ir| is_python(ir)) {
-        let prefix = prefix(ir);
-        let is_reset = |name: &str| {
-            let global = format!("{prefix}::{name}");
-            resets
-                .iter()
-                .any(|r| *r == global || r.starts_with(&format!("{global}::")))
-        };
-        let mut next = max_id(ir) + 1;
-        for f in &mut ir.functions {
-            mark(&mut f.body, &is_reset, &mut next);
-        }
-    }
+    irs.par_iter_mut()
+        .filter(|ir| is_python(ir))
+        .for_each(|ir| {
+            let prefix = prefix(ir);
+            let is_reset = |name: &str| {
+                let global = format!("{prefix}::{name}");
+                resets
+                    .iter()
+                    .any(|r| *r == global || r.starts_with(&format!("{global}::")))
+            };
+            let mut next = max_id(ir) + 1;
+            for f in &mut ir.functions {
+                mark(&mut f.body, &is_reset, &mut next);
+            }
+        });
 }
 
 /// Before each fork of a server, the per-process marker for every global that server's hooks
 /// reset (each `::` prefix too: resetting `db.engine` resets the global `db`).
 fn reset_at_server_forks(irs: &mut [FileIr], scoped: &[(String, String)]) {
-    for ir in irs.iter_mut().filter(|ir| is_python(ir)) {
-        let mut next = max_id(ir) + 1;
-        for f in &mut ir.functions {
-            let mut i = 0;
-            while i < f.body.nodes.len() {
-                let server = match &f.body.nodes[i] {
-                    Node::Call(c) => match &c.callee {
-                        Callee::Path(p) => p
-                            .first()
-                            .and_then(|p| p.strip_prefix(super::servers::PREFORK_PREFIX))
-                            .map(|s| (s.to_string(), c.span)),
+    irs.par_iter_mut()
+        .filter(|ir| is_python(ir))
+        .for_each(|ir| {
+            let mut next = max_id(ir) + 1;
+            for f in &mut ir.functions {
+                let mut i = 0;
+                while i < f.body.nodes.len() {
+                    let server = match &f.body.nodes[i] {
+                        Node::Call(c) => match &c.callee {
+                            Callee::Path(p) => p
+                                .first()
+                                .and_then(|p| p.strip_prefix(super::servers::PREFORK_PREFIX))
+                                .map(|s| (s.to_string(), c.span)),
+                            _ => None,
+                        },
                         _ => None,
-                    },
-                    _ => None,
-                };
-                let Some((server, span)) = server else {
-                    i += 1;
-                    continue;
-                };
-                for (_, path) in scoped.iter().filter(|(s, _)| *s == server) {
-                    let mut prefix = path.as_str();
-                    while prefix.contains("::") {
-                        let mut c =
-                            Call::new(next, Callee::Path(vec![PER_PROCESS.to_string()]), span);
-                        next += 1;
-                        c.receiver_global = Some(prefix.to_string());
-                        f.body.nodes.insert(i, Node::Call(c));
+                    };
+                    let Some((server, span)) = server else {
                         i += 1;
-                        prefix = &prefix[..prefix.rfind("::").unwrap_or(0)];
+                        continue;
+                    };
+                    for (_, path) in scoped.iter().filter(|(s, _)| *s == server) {
+                        let mut prefix = path.as_str();
+                        while prefix.contains("::") {
+                            let mut c =
+                                Call::new(next, Callee::Path(vec![PER_PROCESS.to_string()]), span);
+                            next += 1;
+                            c.receiver_global = Some(prefix.to_string());
+                            f.body.nodes.insert(i, Node::Call(c));
+                            i += 1;
+                            prefix = &prefix[..prefix.rfind("::").unwrap_or(0)];
+                        }
                     }
+                    i += 1;
                 }
-                i += 1;
             }
-        }
-    }
+        });
 }
 
 fn max_id(ir: &FileIr) -> u32 {

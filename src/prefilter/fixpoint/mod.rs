@@ -25,7 +25,6 @@ use std::time::Instant;
 /// Runs the fixpoint over the scanned files from the seeds, and lowers the files it selects.
 pub(super) fn drive(
     files: &[PathBuf],
-    always: &[bool],
     layout: &Layout,
     catalog: &Catalog,
     limits: Limits,
@@ -42,11 +41,14 @@ pub(super) fn drive(
         st.module.push(s.module);
         st.len.push(s.len);
         outcome.marked.push(s.marked);
+        if let Some(ir) = s.lowered {
+            st.lowered.insert(i, ir);
+        }
         match s.result {
-            Ok((scan, seed)) => {
+            Ok((_, seed)) => {
                 st.state.push(FileState::Skipped);
                 outcome.bytes += s.len;
-                if seed || scan.path_attr || always.get(i).copied().unwrap_or(false) {
+                if seed {
                     first.push(i);
                 } else {
                     st.unparsed += s.len;
@@ -95,6 +97,12 @@ pub(super) fn drive(
         again.dedup();
         let t = Instant::now();
         let mut lowered = st.lower(&[batch.as_slice(), &again].concat(), layout);
+        outcome.reads += lowered.len();
+        lowered.extend(
+            batch
+                .iter()
+                .filter_map(|f| Some((*f, st.lowered.remove(f)?))),
+        );
         let lower_time = t.elapsed();
         lowered.sort_by_key(|(i, _)| *i);
         outcome.parsed += batch.len();
@@ -318,6 +326,8 @@ struct Closure<'a> {
     state: Vec<FileState>,
     next: Vec<usize>,
     irs: HashMap<usize, FileIr>,
+    /// The first round's files, lowered by the scan.
+    lowered: HashMap<usize, Result<FileIr, String>>,
     /// Parsed files whose functions outside `closed` have no body any more.
     stripped: HashSet<usize>,
     /// Stripped files asked for a body, to parse again next round.
@@ -418,6 +428,7 @@ impl<'a> Closure<'a> {
             state: Vec::with_capacity(files.len()),
             next: Vec::new(),
             irs: HashMap::new(),
+            lowered: HashMap::new(),
             stripped: HashSet::new(),
             reparse: Vec::new(),
             deferred: HashMap::new(),
@@ -499,9 +510,14 @@ impl<'a> Closure<'a> {
         }
     }
 
-    /// Lowers a batch in parallel, largest first so that no thread is left with a big file.
+    /// Lowers a batch in parallel, largest first so that no thread is left with a big file
+    /// (the files the scan lowered are not read again).
     fn lower(&self, batch: &[usize], layout: &Layout) -> Vec<(usize, Result<FileIr, String>)> {
-        let mut order = batch.to_vec();
+        let mut order: Vec<usize> = batch
+            .iter()
+            .copied()
+            .filter(|f| !self.lowered.contains_key(f))
+            .collect();
         order.sort_by_key(|&i| std::cmp::Reverse(self.len[i]));
         order
             .par_iter()
