@@ -57,7 +57,11 @@ impl ChildBodies {
                             let in_child = sites[callee]
                                 .iter()
                                 .any(|(file, id, _)| *file == fi as u32 && *id == call.id);
-                            if !in_child || list.len() > 1 {
+                            // A closure handed in is the caller's code, known only at this
+                            // call (`in_fork(|| ..)`): the function stays a call of each child.
+                            let hands_in_code =
+                                !call.closure_args.is_empty() || !call.param_args.is_empty();
+                            if !in_child || list.len() > 1 || hands_in_code {
                                 elsewhere.insert(*callee);
                             }
                         }
