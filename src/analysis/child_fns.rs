@@ -59,8 +59,11 @@ impl ChildBodies {
                                 .any(|(file, id, _)| *file == fi as u32 && *id == call.id);
                             // A closure handed in is the caller's code, known only at this
                             // call (`in_fork(|| ..)`): the function stays a call of each child.
-                            let hands_in_code =
-                                !call.closure_args.is_empty() || !call.param_args.is_empty();
+                            let hands_in_code = call.closure_args.iter().any(|&(_, c)| {
+                                file.functions
+                                    .get(c)
+                                    .is_some_and(|cl| within(cl.span, call.span))
+                            });
                             if !in_child || list.len() > 1 || hands_in_code {
                                 elsewhere.insert(*callee);
                             }
@@ -120,4 +123,10 @@ impl ChildBodies {
         }
         out
     }
+}
+
+/// `inner` is written inside `outer`: a closure literal among a call's arguments.
+fn within(inner: Span, outer: Span) -> bool {
+    (inner.line, inner.col) >= (outer.line, outer.col)
+        && (inner.end_line, inner.end_col) <= (outer.end_line, outer.end_col)
 }

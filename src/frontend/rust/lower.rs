@@ -853,6 +853,14 @@ impl<'a> Lowerer<'a> {
                         },
                     );
                     out.locals.push(name);
+                } else {
+                    // `let (rx, tx) = pipe()?`: each name is a local, not a function item
+                    // handed on when it is passed as an argument.
+                    let mut names = Vec::new();
+                    pattern_names(&local.pat, &mut names);
+                    for name in names {
+                        self.set_local(&name, Local::default());
+                    }
                 }
             }
             syn::Stmt::Item(item) => match item {
