@@ -2426,7 +2426,14 @@ impl<'s> Lowerer<'s> {
             // A method held by a variable is known when a name or `None` was assigned to it; any
             // other value (a parameter, a setting) is not taken for fork: the context's pools
             // keep their threads, its fork is not assumed.
-            let start = match c.arguments.args.first() {
+            let named = c.arguments.args.first().or_else(|| {
+                c.arguments
+                    .keywords
+                    .iter()
+                    .find(|k| k.arg.as_ref().is_some_and(|a| a.id.as_str() == "method"))
+                    .map(|k| &k.value)
+            });
+            let start = match named {
                 None => self.file_start.clone(),
                 Some(arg) => self.start_method_of(arg).unwrap_or(Start::Spawn),
             };
