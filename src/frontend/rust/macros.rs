@@ -193,6 +193,10 @@ pub fn lower_expr_macro(l: &mut Lowerer, mac: &syn::Macro, out: &mut Vec<Node>) 
             ..Default::default()
         };
     }
+    // `vec![]` is `Vec::new()`: nothing is allocated until an element is pushed.
+    if name == "vec" && mac.tokens.is_empty() {
+        return Value::default();
+    }
     if EXPR_MACROS.contains(&name.as_str()) {
         // Arguments first (they run before the macro's own work), then the macro itself.
         if let Ok(args) =
