@@ -25,5 +25,5 @@ for m in range(mods):
             if i + 1 < n:
                 f.write(f"    crate::m{(i + 1) // per}::f{i + 1}();\n")
             else:
-                f.write("    match unsafe { libc::fork() } {\n        0 => {}\n        _ => {}\n    }\n")
+                f.write("    match unsafe { libc::fork() } {\n        0 => loop { std::thread::park() },\n        _ => {}\n    }\n")
             f.write("}\n")

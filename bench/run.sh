@@ -156,7 +156,7 @@ echo "| functions | median wall | findings |"
 echo "|---|---|---|"
 for n in 10000 20000; do
   dir=$OUT/chain$n
-  [ -d "$dir" ] || python3 gen-chain.py "$dir" "$n"
+  rm -rf "$dir" && python3 gen-chain.py "$dir" "$n"
   hyperfine -N --style none --runs "$RUNS" -i --export-json "$OUT/chain$n.json" "$FORKLINT check -q --format json $dir" >/dev/null 2>&1
   med=$(python3 -c "import json; print(json.load(open('$OUT/chain$n.json'))['results'][0]['median'])")
   cnt=$( ("$FORKLINT" check -q --format json "$dir" || true) | findings forklint)
@@ -231,6 +231,8 @@ echo
 echo "## inspect (a python3 process with 1,000 open files and 50 threads)"
 command -v lsof >/dev/null || { apt-get update -qq && apt-get install -y -qq lsof; }
 files_dir=$(mktemp -d)
+# The file of an earlier run would end the wait below before this run's pid is written.
+rm -f "$OUT/inspect.pid"
 python3 - "$files_dir" >"$OUT/inspect.pid" <<'PY' &
 import os, sys, threading, time
 fds = [os.open(os.path.join(sys.argv[1], f"f{i}"), os.O_RDWR | os.O_CREAT) for i in range(1000)]
