@@ -4,7 +4,7 @@
 //! them is a finding's primary, with the call in the child's branch in its trace. A helper the
 //! child returns from stays a call of the branch, its operation named by the trace.
 
-use super::program::{for_each_call, FnRef, Target};
+use super::program::{for_each_call, is_python, FnRef, Target};
 use super::record::{ChildCall, WalkRecord};
 use super::state::Step;
 use super::walk::{Ctx, Mode, Walker};
@@ -35,9 +35,7 @@ impl ChildBodies {
             matches!(f.kind, FnKind::Free | FnKind::Method)
                 && !f.is_main
                 && !f.is_test
-                && crate::frontend::Language::of(std::path::Path::new(
-                    &prog.files[callee.0 as usize].path,
-                )) == Some(crate::frontend::Language::Rust)
+                && !is_python(&prog.files[callee.0 as usize].path)
                 && !ctx.child_closures.contains_key(callee)
                 && ctx
                     .summaries
@@ -59,11 +57,7 @@ impl ChildBodies {
                                 .any(|(file, id, _)| *file == fi as u32 && *id == call.id);
                             // A closure handed in is the caller's code, known only at this
                             // call (`in_fork(|| ..)`): the function stays a call of each child.
-                            let hands_in_code = call.closure_args.iter().any(|&(_, c)| {
-                                file.functions
-                                    .get(c)
-                                    .is_some_and(|cl| within(cl.span, call.span))
-                            });
+                            let hands_in_code = !call.closure_args.is_empty();
                             if !in_child || list.len() > 1 || hands_in_code {
                                 elsewhere.insert(*callee);
                             }
@@ -123,10 +117,4 @@ impl ChildBodies {
         }
         out
     }
-}
-
-/// `inner` is written inside `outer`: a closure literal among a call's arguments.
-fn within(inner: Span, outer: Span) -> bool {
-    (inner.line, inner.col) >= (outer.line, outer.col)
-        && (inner.end_line, inner.end_col) <= (outer.end_line, outer.end_col)
 }

@@ -2,7 +2,7 @@
 //! hazards as related locations, the call chain as the trace. One constructor per finding shape;
 //! each only says what the finding is, `push` merges it with an earlier one at the same place.
 
-use super::program::{FnRef, Program};
+use super::program::{is_python, FnRef, Program};
 use super::record::{ChildCall, ChildSite, ForcedFork, ForkKind, ForkRec, WalkRecord};
 use super::state::{Hazard, HazardKey, Op, State, Step};
 use crate::catalog::Effect;
@@ -55,13 +55,6 @@ fn same_line_once(calls: Vec<ChildCall>) -> Vec<ChildCall> {
         }
     }
     out
-}
-
-/// A path the Python frontend reads (sources, and the configurations and command lines it
-/// turns into fork points).
-fn is_python(path: &str) -> bool {
-    crate::frontend::Language::of(std::path::Path::new(path))
-        == Some(crate::frontend::Language::Python)
 }
 
 /// A finding's severity at this fork: at most what the fork point's catalogue entry allows (a

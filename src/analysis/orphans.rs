@@ -5,7 +5,7 @@
 //! instead of from nothing. Other functions no call reaches are dead code (or calls this analysis
 //! failed to resolve to them), and stay silent.
 
-use super::program::{FnRef, Program};
+use super::program::{is_python, FnRef, Program};
 use super::state::{State, Step};
 use super::walk::{Ctx, Mode, Walker};
 use crate::catalog::Effect;
@@ -87,8 +87,7 @@ fn is_orphan(ctx: &Ctx, f: FnRef) -> bool {
         && !function.is_test_root()
         && !ctx.test_only.contains(&f)
         && !ctx.child_closures.contains_key(&f)
-        && crate::frontend::Language::of(std::path::Path::new(&ctx.prog.files[f.0 as usize].path))
-            == Some(crate::frontend::Language::Rust)
+        && !is_python(&ctx.prog.files[f.0 as usize].path)
         && ctx
             .prog
             .callers

@@ -293,3 +293,10 @@ pub fn for_each_call(block: &Block, f: &mut dyn FnMut(&crate::ir::Call)) {
         }
     }
 }
+
+/// A path the Python frontend reads (sources, and the configurations and command lines it
+/// turns into fork points).
+pub fn is_python(path: &str) -> bool {
+    crate::frontend::Language::of(std::path::Path::new(path))
+        == Some(crate::frontend::Language::Python)
+}

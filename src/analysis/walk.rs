@@ -173,9 +173,7 @@ impl<'a> Walker<'a> {
             calls_after_fall: None,
             fold_into: None,
             recorded: 0,
-            python: crate::frontend::Language::of(std::path::Path::new(
-                &ctx.prog.files[me.0 as usize].path,
-            )) == Some(crate::frontend::Language::Python),
+            python: super::program::is_python(&ctx.prog.files[me.0 as usize].path),
         }
     }
 
