@@ -53,11 +53,12 @@ impl<'c> Program<'c> {
                 let key = absolute(file, &f.path);
                 if f.kind == FnKind::Method {
                     let name = last_segment(&key).to_string();
+                    let ty = key[..key.len() - name.len()].trim_end_matches("::");
                     tables
                         .methods
                         .entry((file.crate_name.clone(), name))
                         .or_default()
-                        .push((fi as u32, i as u32));
+                        .push((last_segment(ty).to_string(), (fi as u32, i as u32)));
                 }
                 if in_own_crate(file, &key) {
                     tables

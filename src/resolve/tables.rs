@@ -15,8 +15,9 @@ pub struct Tables {
     /// them: another package calls them only through a dependency on that one, which the
     /// tables do not know, and the prefilter looks for a key's definers in the crate it names.
     pub foreign: HashMap<String, Vec<(String, FnRef)>>,
-    /// Methods by (crate, name): the fallback for a receiver of unknown type.
-    pub methods: HashMap<(String, String), Vec<FnRef>>,
+    /// Methods by (crate, name), with their type's name: the fallback for a receiver of
+    /// unknown type.
+    pub methods: HashMap<(String, String), Vec<(String, FnRef)>>,
     pub globals: HashMap<String, FnRef>,
     /// `use` declarations: bound key → target key.
     pub aliases: HashMap<String, String>,
@@ -73,11 +74,13 @@ impl Tables {
                 let apis = catalog.by_path(&real);
                 (!apis.is_empty()).then_some(Hit::Apis(apis))
             }
+            // One type's method: the same type defined in modules under exclusive `#[cfg]`s
+            // (a `noop` one for wasm) is still one type.
             Step::Method { krate, name } => self
                 .methods
                 .get(&(krate.clone(), name.clone()))
-                .filter(|found| found.len() == 1)
-                .map(|found| Hit::Fns(found.clone())),
+                .filter(|found| found.iter().all(|(ty, _)| *ty == found[0].0))
+                .map(|found| Hit::Fns(found.iter().map(|&(_, f)| f).collect())),
             Step::Global(key) => self.globals.get(key).map(|&init| Hit::Fns(vec![init])),
             Step::Macro { package, name } => self
                 .macros
