@@ -24,6 +24,8 @@ pub struct Value {
     pub global: Option<String>,
     /// The type a lock guard of this value dereferences to (`Mutex<T>` → `T`).
     pub guards: Option<String>,
+    /// The type of the elements a collection or an iterator over it holds (`Vec<T>`, `&[T]`).
+    pub elem: Option<String>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -34,6 +36,8 @@ struct Local {
     alias_of: Option<String>,
     /// The type a lock guard of it dereferences to.
     guards: Option<String>,
+    /// The type of its elements, for a collection.
+    elem: Option<String>,
     /// `CLONE_*` flags named in its initialiser (flags handed to `clone` through a local).
     clone_flags: Vec<String>,
     /// A parameter, as (function index, parameter index): a closure or function handed in.
@@ -41,6 +45,9 @@ struct Local {
     /// The call whose value it was bound to.
     made_by: Option<u32>,
 }
+
+/// Methods giving an iterator over a collection's elements, or over an iterator's own.
+const ELEMENTS: &[&str] = &["iter", "iter_mut", "into_iter", "drain", "rev"];
 
 /// Methods whose result is the receiver's value (same type, same producing call).
 const PASSTHROUGH: &[&str] = &[
@@ -88,6 +95,8 @@ pub struct Lowerer<'a> {
     pub fields: HashMap<String, HashMap<String, String>>,
     /// `self::Type` → field → the type its lock guards (`Mutex<T>` → `T`).
     field_guards: HashMap<String, HashMap<String, String>>,
+    /// `self::Type` → field → the type of its elements (`Vec<T>` → `T`).
+    field_elems: HashMap<String, HashMap<String, String>>,
     /// Statics of this file that are locks, by path → the type their guard dereferences to.
     static_guards: HashMap<String, String>,
     next_call: u32,
@@ -174,6 +183,7 @@ impl<'a> Lowerer<'a> {
             current: 0,
             externs: HashMap::new(),
             fields: HashMap::new(),
+            field_elems: HashMap::new(),
             field_guards: HashMap::new(),
             static_guards: HashMap::new(),
             next_call: 0,
@@ -302,17 +312,21 @@ impl<'a> Lowerer<'a> {
 
     fn declare_fields(&mut self, s: &syn::ItemStruct) {
         let key = format!("{}::{}", self.scope().path, s.ident);
-        let (mut map, mut guards) = (HashMap::new(), HashMap::new());
+        let (mut map, mut guards, mut elems) = (HashMap::new(), HashMap::new(), HashMap::new());
         for field in &s.fields {
             let Some(name) = &field.ident else { continue };
             if let Some(ty) = self.type_path(&field.ty) {
                 map.insert(name.to_string(), ty);
+            }
+            if let Some(elem) = self.elem_type(&field.ty) {
+                elems.insert(name.to_string(), elem);
             }
             if let Some(inner) = self.guarded_type(&field.ty) {
                 guards.insert(name.to_string(), inner);
             }
         }
         self.fields.insert(key.clone(), map);
+        self.field_elems.insert(key.clone(), elems);
         self.field_guards.insert(key, guards);
     }
 
@@ -586,6 +600,7 @@ impl<'a> Lowerer<'a> {
                     if let syn::Pat::Ident(id) = &*t.pat {
                         let ty = self.type_path(&t.ty);
                         let guards = self.guarded_type(&t.ty);
+                        let elem = self.elem_type(&t.ty);
                         let name = id.ident.to_string();
                         let position = self.ir.functions[index].params.len() as u32;
                         self.set_local(
@@ -593,6 +608,7 @@ impl<'a> Lowerer<'a> {
                             Local {
                                 ty,
                                 guards,
+                                elem,
                                 param: Some((index, position)),
                                 ..Default::default()
                             },
@@ -641,6 +657,35 @@ impl<'a> Lowerer<'a> {
                 }
                 let segs = path_segs(&p.path);
                 self.resolve(&segs).into_iter().next()
+            }
+            _ => None,
+        }
+    }
+
+    /// The type of the elements of a collection type: `Vec<T>`, `[T]`, `[T; N]`, `&mut [T]`,
+    /// `VecDeque<T>`, the sets, `Box<[T]>`.
+    fn elem_type(&self, ty: &syn::Type) -> Option<String> {
+        match ty {
+            syn::Type::Reference(r) => self.elem_type(&r.elem),
+            syn::Type::Paren(p) => self.elem_type(&p.elem),
+            syn::Type::Group(g) => self.elem_type(&g.elem),
+            syn::Type::Slice(s) => self.type_path(&s.elem),
+            syn::Type::Array(a) => self.type_path(&a.elem),
+            syn::Type::Path(p) => {
+                let last = p.path.segments.last()?;
+                let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                    return None;
+                };
+                let Some(syn::GenericArgument::Type(inner)) = args.args.first() else {
+                    return None;
+                };
+                match last.ident.to_string().as_str() {
+                    "Vec" | "VecDeque" | "LinkedList" | "HashSet" | "BTreeSet" | "BinaryHeap" => {
+                        self.type_path(inner)
+                    }
+                    "Box" | "Rc" | "Arc" => self.elem_type(inner),
+                    _ => None,
+                }
             }
             _ => None,
         }
@@ -832,6 +877,9 @@ impl<'a> Lowerer<'a> {
                     let guards = annotated
                         .and_then(|t| self.guarded_type(t))
                         .or(value.guards.clone());
+                    let elem = annotated
+                        .and_then(|t| self.elem_type(t))
+                        .or(value.elem.clone());
                     if let Some(call) = value.call {
                         bind_call(&mut out.nodes, call, &name);
                     }
@@ -847,6 +895,7 @@ impl<'a> Lowerer<'a> {
                             closure: value.closure,
                             alias_of: None,
                             guards,
+                            elem,
                             clone_flags,
                             param: None,
                             made_by: value.call,
@@ -995,6 +1044,7 @@ impl<'a> Lowerer<'a> {
                     self.set_local(
                         &name,
                         Local {
+                            ty: iter.elem,
                             alias_of: alias,
                             ..Default::default()
                         },
@@ -1088,10 +1138,19 @@ impl<'a> Lowerer<'a> {
                         .cloned(),
                     _ => None,
                 };
+                let elem = match (&f.member, &base.ty) {
+                    (syn::Member::Named(name), Some(ty)) => self
+                        .field_elems
+                        .get(ty)
+                        .and_then(|m| m.get(&name.to_string()))
+                        .cloned(),
+                    _ => None,
+                };
                 // `pty.fork_result`: a field of a local stands for the local (its fork result).
                 Value {
                     ty,
                     guards,
+                    elem,
                     var: base.var,
                     ..Default::default()
                 }
@@ -1180,6 +1239,7 @@ impl<'a> Lowerer<'a> {
                     ty: local.ty.clone(),
                     closure: local.closure,
                     guards: local.guards.clone(),
+                    elem: local.elem.clone(),
                     var: Some(var),
                     ..Default::default()
                 };
@@ -1460,6 +1520,14 @@ impl<'a> Lowerer<'a> {
             return Value {
                 call: receiver.call.or(Some(id)),
                 ..receiver
+            };
+        }
+        // `self.items.iter_mut()`: an iterator over the collection's elements.
+        if let (true, Some(elem)) = (ELEMENTS.contains(&name.as_str()), &receiver.elem) {
+            return Value {
+                call: Some(id),
+                elem: Some(elem.clone()),
+                ..Default::default()
             };
         }
         // `STATE.lock().unwrap().serve()`: the guard dereferences to the protected value.
