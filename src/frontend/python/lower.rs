@@ -2134,6 +2134,7 @@ impl<'s> Lowerer<'s> {
         let span = self.span(test.range());
         self.pid_check += usize::from(pid_check);
         let then = self.lower_stmts(body);
+        let then_loaders = self.bound_loaders();
         let mut arms = vec![Arm {
             test: fork_test.clone(),
             body: then,
@@ -2161,11 +2162,39 @@ impl<'s> Lowerer<'s> {
             });
         }
         self.pid_check -= usize::from(pid_check);
+        self.keep_loaders(then_loaders);
         out.push(Node::Branch(Branch {
             span,
             arms,
             exhaustive: exhaustive || clauses.first().is_some_and(|c| c.test.is_some()),
         }));
+    }
+
+    /// The names of the current scope that hold a loader with workers.
+    fn bound_loaders(&self) -> Vec<(String, (String, Span))> {
+        let names = match self.scopes.last() {
+            Some(scope) => &scope.names,
+            None => &self.module,
+        };
+        names
+            .iter()
+            .filter_map(|(n, v)| Some((n.clone(), v.loader.clone()?)))
+            .collect()
+    }
+
+    /// After a branch: a name that held a loader at the end of one arm and was rebound to
+    /// something else in another may hold either (`if web: dl = WebLoader(..) else: dl =
+    /// DataLoader(..)`), so it keeps the loader.
+    fn keep_loaders(&mut self, saved: Vec<(String, (String, Span))>) {
+        let names = match self.scopes.last_mut() {
+            Some(scope) => &mut scope.names,
+            None => &mut self.module,
+        };
+        for (name, loader) in saved {
+            if let Some(v) = names.get_mut(&name) {
+                v.loader.get_or_insert(loader);
+            }
+        }
     }
 
     /// The block only leaves the process (`os._exit(0)`, `sys.exit()`): the daemonize idiom's
@@ -2370,8 +2399,10 @@ impl<'s> Lowerer<'s> {
                 self.lower_expr(&i.test, out);
                 let mut a = Block::default();
                 let mut b = Block::default();
-                self.lower_expr(&i.body, &mut a.nodes);
-                self.lower_expr(&i.orelse, &mut b.nodes);
+                let first = self.lower_expr(&i.body, &mut a.nodes);
+                let second = self.lower_expr(&i.orelse, &mut b.nodes);
+                // Either value may be a loader with workers: iterating the result may fork them.
+                let loader = first.loader.or(second.loader);
                 let span = self.span(i.range);
                 out.push(Node::Branch(Branch {
                     span,
@@ -2391,7 +2422,10 @@ impl<'s> Lowerer<'s> {
                     ],
                     exhaustive: true,
                 }));
-                Value::default()
+                Value {
+                    loader,
+                    ..Default::default()
+                }
             }
             Expr::Dict(d) => {
                 for item in &d.items {
@@ -2638,7 +2672,13 @@ impl<'s> Lowerer<'s> {
             self.iterate(&v, out);
         }
         let handed = passed_loader.clone().filter(|_| made_loader.is_none());
-        let loader = made_loader.or(passed_loader);
+        // A method of a loader hands back a pipeline over it (webdataset's fluent
+        // `dl.slice(n)`, `dl.shuffle(k)`): iterating that iterates the loader.
+        let from_receiver = receiver
+            .loader
+            .clone()
+            .filter(|_| callee.is_none() && method.is_some_and(|m| !m.starts_with("__")));
+        let loader = made_loader.or(passed_loader).or(from_receiver);
         // A DataLoader subclass that iterates itself (`super().__iter__()`) starts the workers
         // there; their number comes from its caller, so the default start method decides.
         if callee.is_none()
