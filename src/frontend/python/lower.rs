@@ -2134,13 +2134,13 @@ impl<'s> Lowerer<'s> {
         let span = self.span(test.range());
         self.pid_check += usize::from(pid_check);
         let then = self.lower_stmts(body);
-        let then_loaders = self.bound_loaders();
         let mut arms = vec![Arm {
             test: fork_test.clone(),
             body: then,
             span,
             ..Default::default()
         }];
+        let then_loaders = self.bound_loaders();
         let exhaustive = clauses.last().is_some_and(|c| c.test.is_none());
         if let Some((first, rest)) = clauses.split_first() {
             let else_body = match &first.test {
@@ -2170,6 +2170,21 @@ impl<'s> Lowerer<'s> {
         }));
     }
 
+    /// The block only leaves the process (`os._exit(0)`, `sys.exit()`): the daemonize idiom's
+    /// parent side.
+    fn only_exits(&self, body: &[Stmt]) -> bool {
+        !body.is_empty()
+            && body.iter().all(|stmt| match stmt {
+                Stmt::Expr(e) => match &*e.value {
+                    Expr::Call(c) => self
+                        .quiet_path(&c.func)
+                        .is_some_and(|p| PARENT_EXITS.contains(&p.as_str())),
+                    _ => false,
+                },
+                _ => false,
+            })
+    }
+
     /// The names of the current scope that hold a loader with workers.
     fn bound_loaders(&self) -> Vec<(String, (String, Span))> {
         let names = match self.scopes.last() {
@@ -2195,21 +2210,6 @@ impl<'s> Lowerer<'s> {
                 v.loader.get_or_insert(loader);
             }
         }
-    }
-
-    /// The block only leaves the process (`os._exit(0)`, `sys.exit()`): the daemonize idiom's
-    /// parent side.
-    fn only_exits(&self, body: &[Stmt]) -> bool {
-        !body.is_empty()
-            && body.iter().all(|stmt| match stmt {
-                Stmt::Expr(e) => match &*e.value {
-                    Expr::Call(c) => self
-                        .quiet_path(&c.func)
-                        .is_some_and(|p| PARENT_EXITS.contains(&p.as_str())),
-                    _ => false,
-                },
-                _ => false,
-            })
     }
 
     /// Lowers a branch condition; says what it tells about a fork result, and whether it
