@@ -22,6 +22,8 @@ impl Language {
         match ext {
             "rs" => Some(Language::Rust),
             "py" => Some(Language::Python),
+            // A WSGI script (mod_wsgi's and uWSGI's `wsgi-file`): Python loaded by path.
+            "wsgi" => Some(Language::Python),
             // uWSGI's configuration says how a Python app is loaded before its workers fork.
             "ini" if python::servers::is_uwsgi_ini(path) => Some(Language::Python),
             // Command lines that start a Python prefork server or a job queue's worker.

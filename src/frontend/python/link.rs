@@ -18,7 +18,8 @@
 //!   `ThreadingHTTPServer` or a `ThreadingMixIn` server, the `handle`/`do_*` methods of its
 //!   `BaseRequestHandler` classes run on one thread per request, beside the serving thread;
 //! - DataLoaders handed to a function of the program (`train_one_epoch(model, loader)`) are
-//!   iterated there: their workers fork at that call;
+//!   iterated there: their workers fork at that call; a Lightning trainer asks the program's
+//!   modules for theirs (`lightning`);
 //! - registrations: a function handed to a function of the program that only stores it
 //!   (`connections.add_factory(make_client)` appending to a list) is not run by that call.
 
@@ -37,6 +38,7 @@ pub fn link(irs: &mut [FileIr]) {
     inherit_methods(irs);
     threaded_handlers(irs);
     hand_loaders(irs);
+    super::lightning::link(irs);
     dispatch_abstract(irs);
     stored_not_called(irs);
     // The task modules are imported before the pool forks, and before the resets placed there.
@@ -163,7 +165,7 @@ fn for_each_python_call(irs: &mut [FileIr], f: impl Fn(&str, &mut Call) + Sync) 
         });
 }
 
-fn is_python(ir: &FileIr) -> bool {
+pub(super) fn is_python(ir: &FileIr) -> bool {
     Language::of(Path::new(&ir.path)) == Some(Language::Python)
 }
 
@@ -213,7 +215,7 @@ fn inherit_methods(irs: &mut [FileIr]) {
 }
 
 /// Class paths to their base, and every method's absolute path.
-fn hierarchy(irs: &[FileIr]) -> (HashMap<String, String>, HashSet<String>) {
+pub(super) fn hierarchy(irs: &[FileIr]) -> (HashMap<String, String>, HashSet<String>) {
     let mut bases: HashMap<String, String> = HashMap::new();
     let mut methods: HashSet<String> = HashSet::new();
     for ir in irs.iter().filter(|ir| is_python(ir)) {
@@ -229,7 +231,7 @@ fn hierarchy(irs: &[FileIr]) -> (HashMap<String, String>, HashSet<String>) {
 }
 
 /// `class` is one of `roots` or derives from one of them, through `bases`.
-fn derives_from(bases: &HashMap<String, String>, class: &str, roots: &[&str]) -> bool {
+pub(super) fn derives_from(bases: &HashMap<String, String>, class: &str, roots: &[&str]) -> bool {
     let mut at = class.to_string();
     for _ in 0..MAX_STEPS {
         if roots.contains(&at.as_str()) {
@@ -655,7 +657,7 @@ fn reset_at_server_forks(irs: &mut [FileIr], scoped: &[(String, String)]) {
         });
 }
 
-fn max_id(ir: &FileIr) -> u32 {
+pub(super) fn max_id(ir: &FileIr) -> u32 {
     let mut max = 0;
     for f in &ir.functions {
         crate::analysis::program::for_each_call(&f.body, &mut |c| max = max.max(c.id));

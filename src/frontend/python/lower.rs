@@ -62,6 +62,25 @@ const ITERATING_BUILTINS: &[&str] = &["builtins::next", "builtins::iter", "built
 /// Classes outside `subprocess` that start a `subprocess.Popen` with the arguments they get.
 const SUBPROCESS_WRAPPERS: &[&str] = &["psutil::Popen"];
 
+/// The settings an RQ worker reads from its `-c` module (rq/rq rq/cli/helpers.py
+/// read_config_file and rq/cli/cli.py: REDIS_URL, REDIS_HOST, REDIS_PORT, REDIS_DB,
+/// REDIS_PASSWORD, REDIS_SSL, QUEUES).
+const RQ_SETTINGS: &[&str] = &[
+    "REDIS_URL",
+    "REDIS_HOST",
+    "REDIS_PORT",
+    "REDIS_DB",
+    "REDIS_PASSWORD",
+    "REDIS_SSL",
+    "QUEUES",
+];
+/// The RQ worker's fork of a work horse.
+const RQ_FORK: &str = "forklint::python::prefork@rq";
+
+/// The catalogue entry of a `Popen` given a `preexec_fn`: the last resort for any callable
+/// given one.
+const POPEN_PREEXEC: &str = "subprocess::Popen@preexec_fn";
+
 /// Flask-SocketIO's server class, by the paths it is imported from.
 const SOCKETIO_SERVERS: &[&str] = &["flask_socketio::SocketIO"];
 /// The suffix of the catalogue entry for a Socket.IO server's handler threads.
@@ -83,6 +102,10 @@ const DATA_LOADERS: &[&str] = &[
     "torch_geometric::loader::DataLoader",
     "torch_geometric::loader::dataloader::DataLoader",
 ];
+
+/// The suffix of a DataLoader's fork whose worker count is a value not known here (taken as
+/// more than 0, and said so).
+const UNKNOWN_WORKERS: &str = "@workers";
 
 /// pyzmq's devices that run in a `multiprocessing.Process`, by the paths they are imported from
 /// (zeromq/pyzmq zmq/devices: basedevice.ProcessDevice and its subclasses
@@ -216,6 +239,10 @@ pub struct Lowerer<'s> {
     handlers: HashMap<String, String>,
     /// The project runs its servers on green threads (eventlet or gevent are requirements).
     pub green_threads: bool,
+    /// This module's functions that the project installs as commands (console scripts).
+    pub scripts: Vec<String>,
+    /// The project depends on RQ.
+    pub rq: bool,
     /// The module's Socket.IO server picks an async mode other than threads.
     socketio_green: bool,
     /// The module defines Celery tasks (`@shared_task`, `@app.task`).
@@ -638,6 +665,8 @@ impl<'s> Lowerer<'s> {
             registered: Vec::new(),
             handlers: HashMap::new(),
             green_threads: false,
+            scripts: Vec::new(),
+            rq: false,
             socketio_green: false,
             celery_tasks: false,
             pid_check: 0,
@@ -744,6 +773,9 @@ impl<'s> Lowerer<'s> {
             }
         }
         self.add_entry();
+        if let Some(prefork) = self.rq_settings(body) {
+            servers::add(&mut self.ir, prefork, &mut self.next_call);
+        }
         if self.celery_tasks {
             // A Celery worker imports its task modules before its pool forks (link.rs).
             let span = Span::default();
@@ -766,6 +798,38 @@ impl<'s> Lowerer<'s> {
             main.is_main = true;
             self.ir.functions.push(main);
         }
+    }
+
+    /// A settings module of an RQ project (`*settings*.py` naming the Redis server or the
+    /// queues at its top level, as `rq worker -c module` reads them): the worker imports it,
+    /// then forks a work horse per job. The fork is placed at the module's last statement,
+    /// where the import is over.
+    fn rq_settings(&self, body: &[Stmt]) -> Option<servers::Prefork> {
+        let stem = std::path::Path::new(&self.ir.path).file_stem()?.to_str()?;
+        if !self.rq || !stem.contains("settings") {
+            return None;
+        }
+        let names_server = body.iter().any(|stmt| match stmt {
+            Stmt::Assign(a) => a
+                .targets
+                .iter()
+                .any(|t| name_of(t).is_some_and(|n| RQ_SETTINGS.contains(&n))),
+            Stmt::AnnAssign(a) => name_of(&a.target).is_some_and(|n| RQ_SETTINGS.contains(&n)),
+            _ => false,
+        });
+        let last = body.last().filter(|_| names_server)?;
+        let end = self.span(last.range());
+        let at = Span {
+            line: end.end_line,
+            col: 1,
+            end_line: end.end_line,
+            end_col: end.end_col,
+        };
+        Some(servers::Prefork {
+            modules: vec![("self".to_string(), at)],
+            fork: RQ_FORK,
+            fork_span: at,
+        })
     }
 
     /// `<entry>`: the module is imported, then a framework calls one of its registered
@@ -857,6 +921,13 @@ impl<'s> Lowerer<'s> {
                     let path = format!("self::{}", f.name.id);
                     let index = self.placeholder(path.clone(), FnKind::Free, f.name.range);
                     self.declared.insert(f.range.start().to_u32(), index);
+                    // A command the project installs imports the module, then calls it.
+                    let script = self.scripts.iter().any(|s| *s == f.name.id.as_str());
+                    if script && f.decorator_list.is_empty() {
+                        self.registered
+                            .push((path.clone(), self.span(f.name.range)));
+                        self.ir.functions[index].is_main = true;
+                    }
                     // A decorator registers the function with a framework (a CLI command, a
                     // route, a task) that calls it after the module is imported.
                     if !f.decorator_list.is_empty() && !self.hooks.contains_key(f.name.id.as_str())
@@ -1072,6 +1143,90 @@ impl<'s> Lowerer<'s> {
                 // Class attributes are evaluated at import, like module code.
                 other => self.lower_stmt(other, out),
             }
+        }
+        self.bind_method_attributes(c, &path);
+    }
+
+    /// `self.train_dataloader = self._train_dataloader` in a method: the attribute is that
+    /// method, so the class answers a call of `train_dataloader` (from its own code or a
+    /// framework's) with it. Each such attribute the class does not define becomes a method
+    /// that calls the bound one.
+    fn bind_method_attributes(&mut self, c: &ast::StmtClassDef, path: &str) {
+        struct Bound<'a>(Vec<(&'a str, &'a str, TextRange)>);
+        impl<'a> ast::visitor::Visitor<'a> for Bound<'a> {
+            fn visit_stmt(&mut self, stmt: &'a Stmt) {
+                if let Stmt::Assign(a) = stmt {
+                    let attr_of_self = |e: &'a Expr| match e {
+                        Expr::Attribute(x) if name_of(&x.value) == Some("self") => {
+                            Some(x.attr.id.as_str())
+                        }
+                        _ => None,
+                    };
+                    if let Some(method) = attr_of_self(&a.value) {
+                        for t in &a.targets {
+                            if let Some(name) = attr_of_self(t) {
+                                self.0.push((name, method, a.range));
+                            }
+                        }
+                    }
+                }
+                match stmt {
+                    // Nested functions and classes bind their own `self`.
+                    Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+                    _ => ast::visitor::walk_stmt(self, stmt),
+                }
+            }
+        }
+        let mut bound = Bound(Vec::new());
+        for item in &c.body {
+            if let Stmt::FunctionDef(m) = item {
+                for stmt in &m.body {
+                    ast::visitor::Visitor::visit_stmt(&mut bound, stmt);
+                }
+            }
+        }
+        let Some(defined) = self
+            .classes
+            .get(path)
+            .map(|c| c.methods.keys().cloned().collect::<HashSet<String>>())
+        else {
+            return;
+        };
+        let mut added: Vec<(String, usize)> = Vec::new();
+        for (name, method, range) in bound.0 {
+            if defined.contains(name)
+                || !defined.contains(method)
+                || added.iter().any(|(n, _)| n == name)
+            {
+                continue;
+            }
+            let span = self.span(range);
+            let mut call = self.call(
+                Callee::Method {
+                    name: method.to_string(),
+                    ty: Some(path.to_string()),
+                },
+                span,
+            );
+            call.receiver = Some("self".to_string());
+            call.arg_vars.push("self".to_string());
+            call.bind = Some(RETURNED.to_string());
+            let mut f = function(
+                format!("{path}::{name}"),
+                FnKind::Method,
+                span,
+                Block {
+                    nodes: vec![Node::Call(call)],
+                    locals: Vec::new(),
+                },
+            );
+            f.params = vec!["self".to_string()];
+            f.returns = vec![RETURNED.to_string()];
+            self.ir.functions.push(f);
+            added.push((name.to_string(), self.ir.functions.len() - 1));
+        }
+        if let Some(class) = self.classes.get_mut(path) {
+            class.methods.extend(added);
         }
     }
 
@@ -1985,6 +2140,7 @@ impl<'s> Lowerer<'s> {
             span,
             ..Default::default()
         }];
+        let then_loaders = self.bound_loaders();
         let exhaustive = clauses.last().is_some_and(|c| c.test.is_none());
         if let Some((first, rest)) = clauses.split_first() {
             let else_body = match &first.test {
@@ -2006,6 +2162,7 @@ impl<'s> Lowerer<'s> {
             });
         }
         self.pid_check -= usize::from(pid_check);
+        self.keep_loaders(then_loaders);
         out.push(Node::Branch(Branch {
             span,
             arms,
@@ -2026,6 +2183,33 @@ impl<'s> Lowerer<'s> {
                 },
                 _ => false,
             })
+    }
+
+    /// The names of the current scope that hold a loader with workers.
+    fn bound_loaders(&self) -> Vec<(String, (String, Span))> {
+        let names = match self.scopes.last() {
+            Some(scope) => &scope.names,
+            None => &self.module,
+        };
+        names
+            .iter()
+            .filter_map(|(n, v)| Some((n.clone(), v.loader.clone()?)))
+            .collect()
+    }
+
+    /// After a branch: a name that held a loader at the end of one arm and was rebound to
+    /// something else in another may hold either (`if web: dl = WebLoader(..) else: dl =
+    /// DataLoader(..)`), so it keeps the loader.
+    fn keep_loaders(&mut self, saved: Vec<(String, (String, Span))>) {
+        let names = match self.scopes.last_mut() {
+            Some(scope) => &mut scope.names,
+            None => &mut self.module,
+        };
+        for (name, loader) in saved {
+            if let Some(v) = names.get_mut(&name) {
+                v.loader.get_or_insert(loader);
+            }
+        }
     }
 
     /// Lowers a branch condition; says what it tells about a fork result, and whether it
@@ -2215,8 +2399,10 @@ impl<'s> Lowerer<'s> {
                 self.lower_expr(&i.test, out);
                 let mut a = Block::default();
                 let mut b = Block::default();
-                self.lower_expr(&i.body, &mut a.nodes);
-                self.lower_expr(&i.orelse, &mut b.nodes);
+                let first = self.lower_expr(&i.body, &mut a.nodes);
+                let second = self.lower_expr(&i.orelse, &mut b.nodes);
+                // Either value may be a loader with workers: iterating the result may fork them.
+                let loader = first.loader.or(second.loader);
                 let span = self.span(i.range);
                 out.push(Node::Branch(Branch {
                     span,
@@ -2236,7 +2422,10 @@ impl<'s> Lowerer<'s> {
                     ],
                     exhaustive: true,
                 }));
-                Value::default()
+                Value {
+                    loader,
+                    ..Default::default()
+                }
             }
             Expr::Dict(d) => {
                 for item in &d.items {
@@ -2364,6 +2553,9 @@ impl<'s> Lowerer<'s> {
             self.take_arg(&mut call, &v, runs_elsewhere);
         }
         let mut workers = false;
+        let mut workers_unknown = false;
+        // The `preexec_fn` given is a function known here (not a caller's value handed on).
+        let mut preexec_named = false;
         for k in &c.arguments.keywords {
             let v = self.lower_expr(&k.value, out);
             passed_loader = passed_loader.or(v.loader.clone());
@@ -2374,7 +2566,11 @@ impl<'s> Lowerer<'s> {
                 Some("multiprocessing_context") => {
                     context = str_lit(&k.value).and_then(Start::named).or(v.start.clone())
                 }
-                Some("num_workers") => workers = !is_zero(&k.value),
+                Some("num_workers") => {
+                    workers = !is_zero(&k.value);
+                    // A count read from a setting or an attribute is not known here.
+                    workers_unknown = workers && !matches!(k.value, Expr::NumberLiteral(_));
+                }
                 // `Popen(cmd, **kw)` with a `preexec_fn` put in `kw` earlier.
                 None => {
                     workers |= self.workers_in_dict(&k.value);
@@ -2392,7 +2588,8 @@ impl<'s> Lowerer<'s> {
                 }
                 // subprocess: a function run in the child between fork and exec.
                 Some("preexec_fn") if !k.value.is_none_literal_expr() => {
-                    variants.push("@preexec_fn".to_string())
+                    variants.push("@preexec_fn".to_string());
+                    preexec_named |= v.func.is_some() || v.path.is_some();
                 }
                 _ => {}
             }
@@ -2454,7 +2651,8 @@ impl<'s> Lowerer<'s> {
             if workers {
                 let start = context.as_ref().unwrap_or(&self.file_start);
                 let _ = path;
-                let fork = format!("{}@{}", DATA_LOADERS[0], start.suffix());
+                let count = if workers_unknown { UNKNOWN_WORKERS } else { "" };
+                let fork = format!("{}@{}{count}", DATA_LOADERS[0], start.suffix());
                 made_loader = Some((fork.clone(), span));
                 callee = Some(fork);
             }
@@ -2474,7 +2672,13 @@ impl<'s> Lowerer<'s> {
             self.iterate(&v, out);
         }
         let handed = passed_loader.clone().filter(|_| made_loader.is_none());
-        let loader = made_loader.or(passed_loader);
+        // A method of a loader hands back a pipeline over it (webdataset's fluent
+        // `dl.slice(n)`, `dl.shuffle(k)`): iterating that iterates the loader.
+        let from_receiver = receiver
+            .loader
+            .clone()
+            .filter(|_| callee.is_none() && method.is_some_and(|m| !m.starts_with("__")));
+        let loader = made_loader.or(passed_loader).or(from_receiver);
         // A DataLoader subclass that iterates itself (`super().__iter__()`) starts the workers
         // there; their number comes from its caller, so the default start method decides.
         if callee.is_none()
@@ -2486,10 +2690,18 @@ impl<'s> Lowerer<'s> {
         {
             callee = Some(format!("{}@{}", DATA_LOADERS[0], self.file_start.suffix()));
         }
+        // Any other callable given a function as `preexec_fn` hands it on to a `Popen` (a
+        // library's own Popen subclass or wrapper): when nothing else is known of it, it is
+        // taken as one. A builtin (`dict(preexec_fn=f)`) only holds it.
+        let mut popen_like = false;
         if !callee
             .as_deref()
             .is_some_and(|p| p.starts_with("subprocess::") || SUBPROCESS_WRAPPERS.contains(&p))
         {
+            popen_like = preexec_named
+                && !callee
+                    .as_deref()
+                    .is_some_and(|p| p.starts_with("builtins::"));
             variants.retain(|v| v != "@preexec_fn");
         }
         // `os.exec*` raises OSError when it fails (no such program, no permission): unless a
@@ -2511,6 +2723,9 @@ impl<'s> Lowerer<'s> {
                 if is_class {
                     candidates.push(format!("{path}::__init__"));
                 }
+                if popen_like {
+                    candidates.push(POPEN_PREEXEC.to_string());
+                }
                 match receiver.func {
                     Some(index) if self.ir.functions[index].kind == FnKind::Closure => {
                         call.callee = Callee::Local(index);
@@ -2520,7 +2735,14 @@ impl<'s> Lowerer<'s> {
                 if let Some(first) = path.split("::").next() {
                     self.note_module(first);
                 }
-                let ty = is_class.then(|| path.clone());
+                // Lightning's alternate constructors (`Trainer.from_argparse_args(..)`) make a
+                // trainer. (Other libraries' `from_*` are left untyped: their objects' methods
+                // are matched by name, `model.to(device)`.)
+                let ty = is_class.then(|| path.clone()).or_else(|| {
+                    let (class, name) = path.rsplit_once("::")?;
+                    (name.starts_with("from_") && super::lightning::TRAINERS.contains(&class))
+                        .then(|| class.to_string())
+                });
                 Value {
                     ty,
                     call: Some(id),

@@ -4,6 +4,7 @@
 pub mod commands;
 pub mod encoding;
 pub mod lex;
+mod lightning;
 pub mod link;
 mod lower;
 mod platform;
@@ -35,7 +36,24 @@ pub fn lower(path: &Path, text: &str) -> Result<FileIr, String> {
     let place = project::place(path);
     let default = project::default_start(path);
     let green = project::green_threads(path);
-    lower_source(&path.display().to_string(), text, &place, &default, green)
+    let rq = project::uses_rq(path);
+    let dotted = std::iter::once(place.package.as_str())
+        .chain(place.module.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(".");
+    let scripts = project::console_scripts(path)
+        .into_iter()
+        .filter(|(module, _)| *module == dotted)
+        .map(|(_, function)| function)
+        .collect();
+    lower_with_scripts(
+        &path.display().to_string(),
+        text,
+        &place,
+        &default,
+        green,
+        (scripts, rq),
+    )
 }
 
 /// Parses and lowers text placed at `place`.
@@ -45,6 +63,26 @@ pub fn lower_source(
     place: &project::Place,
     default: &project::DefaultStart,
     green_threads: bool,
+) -> Result<FileIr, String> {
+    lower_with_scripts(
+        display_path,
+        text,
+        place,
+        default,
+        green_threads,
+        (Vec::new(), false),
+    )
+}
+
+/// As `lower_source`, with the module's functions that the project installs as commands, and
+/// whether the project depends on RQ.
+fn lower_with_scripts(
+    display_path: &str,
+    text: &str,
+    place: &project::Place,
+    default: &project::DefaultStart,
+    green_threads: bool,
+    (scripts, rq): (Vec<String>, bool),
 ) -> Result<FileIr, String> {
     // The same size and bracket-depth limits as Rust files: the syntax tree and the walks over
     // it are recursive.
@@ -72,6 +110,8 @@ pub fn lower_source(
     }
     let mut lowerer = lower::Lowerer::new(text, ir, package, default);
     lowerer.green_threads = green_threads;
+    lowerer.scripts = scripts;
+    lowerer.rq = rq;
     lowerer.lower_module(&parsed.syntax().body);
     Ok(lowerer.ir)
 }

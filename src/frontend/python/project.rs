@@ -18,8 +18,13 @@ pub struct Place {
 
 /// The module name of `path`, climbing through folders that hold an `__init__.py`.
 pub fn place(path: &Path) -> Place {
-    let stem = path
-        .file_stem()
+    // A script loaded by path (`app.wsgi`) is no module anyone imports by name: it keeps its
+    // extension, so that it never stands for the module `app.py` beside it.
+    let name = match path.extension() {
+        Some(e) if e != "py" => path.file_name(),
+        _ => path.file_stem(),
+    };
+    let stem = name
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     let is_init = stem == "__init__";
@@ -93,6 +98,81 @@ pub fn green_threads(path: &Path) -> bool {
     per_folder(&CACHE, path, find_green)
 }
 
+/// The functions the project installs as commands (`[project.scripts]`,
+/// `[tool.poetry.scripts]`, `console_scripts` in `setup.cfg`/`setup.py`), as
+/// `(dotted module, function)`: the command imports the module, then calls the function.
+pub fn console_scripts(path: &Path) -> Vec<(String, String)> {
+    static CACHE: PerFolder<Vec<(String, String)>> = OnceLock::new();
+    per_folder(&CACHE, path, find_scripts)
+}
+
+fn find_scripts(dir: &Path) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    up_to_root(dir, &mut |d| {
+        if let Ok(text) = std::fs::read_to_string(d.join("pyproject.toml")) {
+            found.extend(pyproject_scripts(&text));
+        }
+        for name in ["setup.cfg", "setup.py"] {
+            if let Ok(text) = std::fs::read_to_string(d.join(name)) {
+                found.extend(entry_point_specs(&text));
+            }
+        }
+        !found.is_empty()
+    });
+    found
+}
+
+fn pyproject_scripts(text: &str) -> Vec<(String, String)> {
+    let Ok(value) = toml::from_str::<toml::Value>(text) else {
+        return Vec::new();
+    };
+    let tables = [
+        value.get("project").and_then(|p| p.get("scripts")),
+        value.get("project").and_then(|p| p.get("gui-scripts")),
+        value
+            .get("tool")
+            .and_then(|t| t.get("poetry"))
+            .and_then(|p| p.get("scripts")),
+    ];
+    tables
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t.as_table())
+        .flat_map(|t| t.values())
+        // Poetry also takes `{ callable = "module:function" }`.
+        .filter_map(|v| v.as_str().or_else(|| v.get("callable")?.as_str()))
+        .filter_map(script_target)
+        .collect()
+}
+
+/// `name = pkg.cli:main` items anywhere in a `setup.cfg` or `setup.py` (their entry points).
+fn entry_point_specs(text: &str) -> Vec<(String, String)> {
+    text.split(['\n', ',', '[', ']', '"', '\''])
+        .filter_map(|item| item.split_once('='))
+        .filter(|(name, _)| {
+            let name = name.trim();
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        })
+        .filter_map(|(_, target)| script_target(target))
+        .collect()
+}
+
+/// `pkg.cli:main` (an extra in brackets after it is ignored).
+fn script_target(spec: &str) -> Option<(String, String)> {
+    let spec = spec.split('[').next()?.trim();
+    let (module, function) = spec.split_once(':')?;
+    let ident = |s: &str, dots: bool| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || (dots && c == '.'))
+    };
+    (ident(module, true) && ident(function, false))
+        .then(|| (module.to_string(), function.to_string()))
+}
+
 /// Files that list a project's dependencies.
 const REQUIREMENT_FILES: &[&str] = &[
     "requirements.txt",
@@ -104,12 +184,24 @@ const REQUIREMENT_FILES: &[&str] = &[
 ];
 
 fn find_green(dir: &Path) -> bool {
+    requires(dir, &["eventlet", "gevent"])
+}
+
+/// The project holding `path` lists RQ among its requirements: a settings module of its own
+/// may be the one its workers are started with (`rq worker -c`).
+pub fn uses_rq(path: &Path) -> bool {
+    static CACHE: PerFolder<bool> = OnceLock::new();
+    per_folder(&CACHE, path, |dir| requires(dir, &["rq"]))
+}
+
+/// One of `names` appears as a word in a requirements file of the project around `dir`.
+fn requires(dir: &Path, names: &[&str]) -> bool {
     let mut found = false;
     up_to_root(dir, &mut |d| {
         found = REQUIREMENT_FILES.iter().any(|name| {
             std::fs::read_to_string(d.join(name)).is_ok_and(|text| {
                 text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-                    .any(|word| word == "eventlet" || word == "gevent")
+                    .any(|word| names.contains(&word))
             })
         });
         found
@@ -222,5 +314,27 @@ mod tests {
         assert_eq!(from_version("3.14.0"), DefaultStart::Forkserver);
         assert!(matches!(from_version("3.12"), DefaultStart::Fork(_)));
         assert_eq!(from_version("pypy"), DefaultStart::Assumed);
+    }
+
+    #[test]
+    fn console_scripts_name_module_and_function() {
+        let toml = "[project.scripts]\nshop = \"shop.cli:main\"\n[tool.poetry.scripts]\nadm = { callable = \"shop.admin:run\" }\n";
+        assert_eq!(
+            pyproject_scripts(toml),
+            [
+                ("shop.cli".to_string(), "main".to_string()),
+                ("shop.admin".to_string(), "run".to_string())
+            ]
+        );
+        let setup = "entry_points={'console_scripts': ['shop = shop.cli:main', 'x=y']},\n";
+        assert_eq!(
+            entry_point_specs(setup),
+            [("shop.cli".to_string(), "main".to_string())]
+        );
+        let cfg = "[options.entry_points]\nconsole_scripts =\n    shop = shop.cli:main [extra]\n";
+        assert_eq!(
+            entry_point_specs(cfg),
+            [("shop.cli".to_string(), "main".to_string())]
+        );
     }
 }

@@ -177,9 +177,16 @@ pub fn uwsgi_settings(dir: &Path, settings: &[(String, String, Span)]) -> Option
     })
 }
 
-/// The module a Python file given by path (relative to `dir`) is, as a `::` path.
+/// The module a Python file given by path is, as a `::` path. uWSGI reads the path from its
+/// working directory (`chdir`), which is seldom the configuration's folder: the path is looked
+/// up from `dir` and then each folder above it, and the first that holds the file is taken.
 fn file_module(dir: &Path, file: &str) -> String {
-    let place = super::project::place(&dir.join(file));
+    let found = dir
+        .ancestors()
+        .map(|d| d.join(file))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| dir.join(file));
+    let place = super::project::place(&found);
     std::iter::once(place.package)
         .chain(place.module)
         .collect::<Vec<_>>()
