@@ -536,7 +536,7 @@ impl<'p> Findings<'p> {
                 format!("{} may panic too", other.primary.text),
             ));
         }
-        let what = if op.down.is_empty() && call.via.is_empty() {
+        let what = if op.down.is_empty() {
             op.site.text.to_string()
         } else {
             format!("{} (through {})", call.primary.text, op.site.text)
