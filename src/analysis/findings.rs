@@ -22,6 +22,15 @@ pub struct Findings<'p> {
     bodies: super::child_fns::ChildBodies,
 }
 
+/// How a panic in a child's code ends, for the note that gathers its panic paths.
+#[derive(Clone, Copy)]
+enum PanicEnd {
+    /// A forked child's: the hook runs and the child unwinds.
+    Unwinds,
+    /// A `pre_exec` closure's: std set `panic::always_abort` first.
+    Aborts,
+}
+
 /// The threads alive at the fork.
 fn live_threads(rec: &ForkRec) -> impl Iterator<Item = &Hazard> {
     rec.live
@@ -179,9 +188,8 @@ impl<'p> Findings<'p> {
                 self.pre_exec_closure(rec, site)
             }
             Some(site) => {
-                for call in rec.closure_calls.values() {
-                    self.unsafe_in_child(call, &site.place, Vec::new(), None);
-                }
+                let calls = rec.closure_calls.values().cloned().collect();
+                self.child_code(calls, &site.place, Vec::new(), None, PanicEnd::Unwinds);
             }
             None => {}
         }
@@ -271,9 +279,13 @@ impl<'p> Findings<'p> {
                         .collect()
                 })
                 .unwrap_or_default();
+            // The threads of the callers of a function that forks to run the closure it is
+            // handed are reported at each caller's call (see `Summary::forks_closure`).
+            let callers = rec.runs_handed_in && !rec.execs && effect == Effect::StartsThread;
             let hazards: Vec<&Hazard> = Self::reported(rec, effect, python)
                 .into_iter()
                 .filter(|h| !named.contains(&h.key()))
+                .filter(|h| !callers || h.up.is_empty())
                 .collect();
             if !hazards.is_empty() {
                 self.hazards_at_fork(rule, rec, &hazards);
@@ -419,15 +431,11 @@ impl<'p> Findings<'p> {
         let calls = self
             .bodies
             .expand(rec.unsafe_calls.values(), |o| o.effect.is_child_unsafe());
-        // Python's child findings keep their own placement (its frontend owns statements).
-        let calls = if python { calls } else { same_line_once(calls) };
-        for call in &calls {
-            let related = vec![
-                self.related(&first.site, format!("{} created here", first.label)),
-                self.related(&rec.site, format!("{} here", rec.site.text)),
-            ];
-            self.unsafe_in_child(call, &place, related, severity);
-        }
+        let related = vec![
+            self.related(&first.site, format!("{} created here", first.label)),
+            self.related(&rec.site, format!("{} here", rec.site.text)),
+        ];
+        self.child_code(calls, &place, related, severity, PanicEnd::Unwinds);
     }
 
     /// The thread to name for a child closure's calls (the program's own before a test
@@ -458,19 +466,18 @@ impl<'p> Findings<'p> {
         let Some((first, place, severity)) = self.closure_threads(site, threads) else {
             return;
         };
-        for call in rec.closure_calls.values() {
-            let related = vec![
-                self.related(&first.site, format!("{} created here", first.label)),
-                self.related(
-                    &site.step,
-                    format!(
-                        "{} forks and calls the closure in its child",
-                        site.step.text
-                    ),
+        let related = vec![
+            self.related(&first.site, format!("{} created here", first.label)),
+            self.related(
+                &site.step,
+                format!(
+                    "{} forks and calls the closure in its child",
+                    site.step.text
                 ),
-            ];
-            self.unsafe_in_child(call, &place, related, severity);
-        }
+            ),
+        ];
+        let calls = rec.closure_calls.values().cloned().collect();
+        self.child_code(calls, &place, related, severity, PanicEnd::Unwinds);
     }
 
     /// FL005 in a Rust `pre_exec` closure, only while threads may be running at its spawn (a
@@ -487,35 +494,75 @@ impl<'p> Findings<'p> {
             return;
         };
         let cause = self.related(&first.site, format!("{} created here", first.label));
+        let calls = rec.closure_calls.values().cloned().collect();
+        self.child_code(calls, &place, vec![cause], severity, PanicEnd::Aborts);
+    }
+
+    /// FL005 at each statement of one child's code. The calls whose only hazard is a panic make
+    /// one note at the first of them, the others its related locations: each is an error path,
+    /// and what they share (the panic machinery) is one fact about the child. A call that also
+    /// allocates, locks or logs keeps its own finding.
+    fn child_code(
+        &mut self,
+        calls: Vec<ChildCall>,
+        place: &str,
+        related: Vec<Related>,
+        severity: Option<Severity>,
+        end: PanicEnd,
+    ) {
         let panics_only =
             |c: &ChildCall| !c.ops.is_empty() && c.ops.iter().all(|o| o.effect == Effect::Panics);
+        // Python's child findings keep their own placement (its frontend owns statements).
+        let python = calls
+            .first()
+            .is_some_and(|c| is_python(&self.prog.files[c.primary.file as usize].path));
+        let calls = if python { calls } else { same_line_once(calls) };
         let mut panics = Vec::new();
-        for call in rec.closure_calls.values() {
+        for call in &calls {
             if panics_only(call) {
                 panics.push(call);
             } else {
-                self.unsafe_in_child(call, &place, vec![cause.clone()], severity);
+                self.unsafe_in_child(call, place, related.clone(), severity);
             }
         }
         let Some((call, rest)) = panics.split_first() else {
             return;
         };
-        let mut related = vec![cause];
+        let op = &call.ops[0];
+        let mut related = related;
         for other in rest {
             related.push(self.related(
                 &other.primary,
                 format!("{} may panic too", other.primary.text),
             ));
         }
-        let message = format!(
-            "{} may panic in {place}: std's child aborts on a panic there (nothing unwinds, no hook runs), but the message is formatted first, and an error's `Debug` may allocate",
-            call.primary.text
-        );
+        let what = if op.down.is_empty() {
+            op.site.text.to_string()
+        } else {
+            format!("{} (through {})", call.primary.text, op.site.text)
+        };
+        let more = match rest.len() {
+            0 => String::new(),
+            1 => " (and 1 more panic path)".to_string(),
+            n => format!(" (and {n} more panic paths)"),
+        };
+        let how = match end {
+            PanicEnd::Aborts => "std's child aborts on a panic there (nothing unwinds, no hook runs), but the message is formatted first, and an error's `Debug` may allocate",
+            PanicEnd::Unwinds => "only on an error path, where the panic hook formats and prints its message and unwinding runs destructors (the machinery allocates and takes locks)",
+        };
+        let message = format!("{what} may panic in {place}{more}: {how}");
+        let trace = if op.down.is_empty() && call.via.is_empty() {
+            Vec::new()
+        } else {
+            self.op_trace(call, op)
+        };
         self.push(
             RuleId::FL005,
             &call.primary,
             message,
-            Extra::related(related).severity(Some(Severity::Info)),
+            Extra::related(related)
+                .trace(trace)
+                .severity(Some(Severity::Info)),
         );
     }
 
@@ -549,6 +596,12 @@ impl<'p> Findings<'p> {
             .map(|op| self.op_trace(call, op))
             .unwrap_or_default();
         let mut related = vec![self.related(&rec.site, format!("{} here", rec.site.text))];
+        for other in call.ops.iter().skip(1) {
+            related.push(self.related(
+                &other.site,
+                format!("{} may end the child too", other.site.text),
+            ));
+        }
         let severity = capped(rec, RuleId::FL006, None);
         // A double fork's middle process: the exit to change is the one that ends it, after
         // its own fork, not the call that leads there.
@@ -756,7 +809,18 @@ impl<'p> Findings<'p> {
                 ),
             ));
         }
-        let trace = self.hazard_trace(first, &rec.site);
+        let mut trace = self.hazard_trace(first, &rec.site);
+        // A call of a function that forks: the fork it leads to ends the chain.
+        if let Some(fork) = &rec.forks_in_callee {
+            if trace.is_empty() {
+                trace.push(self.related(&first.site, format!("{} created here", first.label)));
+            }
+            if trace.last().map(|r| &r.location) == Some(&self.location(&rec.site)) {
+                trace.pop();
+            }
+            trace.push(self.related(&rec.site, format!("then calls {}", rec.site.text)));
+            trace.push(self.related(fork, format!("{} here", fork.text)));
+        }
         self.push(
             rule,
             &rec.site,
@@ -787,7 +851,13 @@ impl<'p> Findings<'p> {
         mut related: Vec<Related>,
         severity: Option<Severity>,
     ) {
-        let Some(op) = call.ops.first() else {
+        // The statement's main hazard heads the finding; a panic on its error path is evidence.
+        let Some(op) = call
+            .ops
+            .iter()
+            .find(|o| o.effect != Effect::Panics)
+            .or(call.ops.first())
+        else {
             return;
         };
         let direct = op.down.is_empty();
@@ -801,7 +871,7 @@ impl<'p> Findings<'p> {
                 op.effect.verb()
             )
         };
-        for other in call.ops.iter().skip(1) {
+        for other in call.ops.iter().filter(|o| !std::ptr::eq(*o, op)) {
             related.push(self.related(
                 &other.site,
                 format!("{} {}", other.site.text, other.effect.verb()),

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashSet};
 pub type Fingerprint = (
     Vec<(Effect, u32, Span)>,
     Vec<(Effect, u32, Span)>,
-    [bool; 7],
+    [bool; 8],
     Vec<String>,
     Option<String>,
     Vec<u32>,
@@ -49,6 +49,10 @@ pub struct Summary {
     pub child_params: Vec<u32>,
     /// Some path runs the program's code forever (`loop { serve() }`, directly or in a callee).
     pub endless: bool,
+    /// It forks and runs a closure handed in as the child, which does not exec (`fn fork<F:
+    /// FnOnce()>(child: F)`): a fork at each call, where the caller's threads are that call's
+    /// finding. The fork it makes (directly or through a callee).
+    pub forks_closure: Option<Step>,
 }
 
 impl Summary {
@@ -73,6 +77,7 @@ impl Summary {
                 self.wraps_fork,
                 self.not_safe.is_some(),
                 self.endless,
+                self.forks_closure.is_some(),
             ],
             self.globals.clone(),
             self.child_value.clone(),
@@ -185,6 +190,12 @@ pub struct ForkRec {
     pub leaves_into_caller: Option<Step>,
     /// What the catalogue says of the fork point itself (severity cap, platform, parent exit).
     pub traits: ForkTraits,
+    /// The child calls a closure handed in (`fn fork<F: FnOnce()>(child: F)`): each caller's
+    /// call is a fork of its own, with the threads that caller had.
+    pub runs_handed_in: bool,
+    /// The fork point is a call of a function that forks to run the closure it is handed: the
+    /// fork that call leads to.
+    pub forks_in_callee: Option<Step>,
 }
 
 /// A catalogued fork point's own properties, from its entry.
@@ -234,6 +245,8 @@ impl ForkRec {
             error_return: None,
             leaves_into_caller: None,
             traits: ForkTraits::default(),
+            runs_handed_in: false,
+            forks_in_callee: None,
         }
     }
 

@@ -309,6 +309,12 @@ impl<'a> Walker<'a> {
                 rec.error_return = None;
             }
         }
+        let forks_closure = self
+            .rec
+            .forks
+            .values()
+            .find(|r| r.runs_handed_in && !r.execs)
+            .map(|r| r.forks_in_callee.clone().unwrap_or(r.site.clone()));
         let returned: HashSet<u32> = self.rec.forks.keys().copied().filter(returned).collect();
         self.falls_into_caller(fell_through, wraps_fork, &returned);
         Summary {
@@ -324,6 +330,7 @@ impl<'a> Walker<'a> {
             child_value: if wraps_fork { child_value } else { None },
             child_params: std::mem::take(&mut self.child_params).into_iter().collect(),
             endless: self.endless,
+            forks_closure,
         }
     }
 
@@ -863,24 +870,35 @@ impl<'a> Walker<'a> {
     }
 
     fn record_op(&mut self, op: Op, primary: &Step) {
-        let exit = op.effect == Effect::ProcessExit;
-        // A fork's child leaving is that fork's finding; the function's callers get a pid back
-        // and go on.
-        let own_child_exit = exit
-            && matches!(self.child, Some(ChildOf::Fork(id))
-                if self.rec.forks.get(&id).is_some_and(|f| f.kind == ForkKind::Fork));
-        if !own_child_exit {
-            add_op(&mut self.ops, &op);
-        }
+        self.summarise_op(&op);
         if self.mode != Mode::Report {
             return;
         }
         // One statement, one finding: what a method does to a value another unsafe call just
         // made (`.unwrap()` of `CString::new(..)`) is evidence of that call's finding.
         let primary = match &self.fold_into {
-            Some(to) if op.effect.is_child_unsafe() => to,
-            _ => primary,
+            Some(to) if op.effect.is_child_unsafe() => to.clone(),
+            _ => primary.clone(),
         };
+        self.file_op(op, &primary);
+    }
+
+    /// Adds `op` to what the function does, as its callers see it.
+    fn summarise_op(&mut self, op: &Op) {
+        // A fork's child leaving is that fork's finding; the function's callers get a pid back
+        // and go on.
+        let own_child_exit = op.effect == Effect::ProcessExit
+            && matches!(self.child, Some(ChildOf::Fork(id))
+                if self.rec.forks.get(&id).is_some_and(|f| f.kind == ForkKind::Fork));
+        if !own_child_exit {
+            add_op(&mut self.ops, op);
+        }
+    }
+
+    /// Files `op`, performed by the statement at `primary`, in the record of the child code
+    /// being walked (a fork's child, a child closure, or what follows a child's branch).
+    fn file_op(&mut self, op: Op, primary: &Step) {
+        let exit = op.effect == Effect::ProcessExit;
         let in_child = self.child.is_some() || self.child_maybe.is_some();
         if in_child && op.effect.is_child_unsafe() {
             self.recorded += 1;
@@ -986,6 +1004,16 @@ impl<'a> Walker<'a> {
             if matches!(self.child, Some(ChildOf::Fork(_))) || self.child_maybe.is_some() {
                 self.child_params.insert(p);
             }
+            // The fork's child runs code this function does not know: the threads that
+            // matter are each caller's, alive at its call (see `ForkRec::runs_handed_in`).
+            if let Some(ChildOf::Fork(id)) = self.child {
+                if let Some(f) = self.rec.forks.get_mut(&id) {
+                    f.runs_handed_in = true;
+                }
+                let name = self.ctx.prog.function(self.me).params.get(p as usize);
+                let text = format!("`{}`", name.map(String::as_str).unwrap_or("the closure"));
+                self.not_safe_here(self.step(call.span, text), false);
+            }
             return;
         }
         self.last_call_only_errors = false;
@@ -1072,6 +1100,8 @@ impl<'a> Walker<'a> {
         let mut diverges = false;
         // Closures the callee calls in its fork's child run there, not here.
         let mut in_child: HashSet<usize> = HashSet::new();
+        // Closures the callee keeps for later, not run at the call.
+        let mut stored: HashSet<usize> = HashSet::new();
         match target {
             Target::Apis(list) => {
                 for &i in list {
@@ -1134,6 +1164,7 @@ impl<'a> Walker<'a> {
                     .filter(|(a, _)| args.contains(a))
                     .map(|&(_, c)| c)
                     .collect();
+                stored = stored_closures(prog, call, list);
                 if let (Some(ChildOf::Fork(_)), [callee], Mode::Report) =
                     (self.child, list.as_slice(), self.mode)
                 {
@@ -1145,17 +1176,41 @@ impl<'a> Walker<'a> {
                 let mut only_errors = !list.is_empty();
                 let mut wrapper = false;
                 let mut child_value = None;
+                let mut closure_fork = None;
+                let forks_closure = |f: &FnRef| {
+                    let summary = self.ctx.summaries.get(f);
+                    summary.is_some_and(|s| s.forks_closure.is_some())
+                };
+                let threads_at_call = list.iter().any(forks_closure).then(|| threads_of(state));
                 for &callee in list {
                     let Some(summary) = self.ctx.summaries.get(&callee) else {
                         all_diverge = false;
                         only_errors = false;
                         continue;
                     };
-                    self.apply_summary(state, call, &here, callee, summary);
+                    self.apply_summary(state, call, &here, callee, summary, false);
                     all_diverge &= summary.diverges;
                     only_errors &= summary.only_errors;
                     wrapper |= summary.wraps_fork;
                     child_value = child_value.or(summary.child_value.clone());
+                    closure_fork = closure_fork.or(summary.forks_closure.clone());
+                }
+                // `fork(|| ..)`: the closure handed in is the child of a fork made at this call,
+                // with the threads alive here; one only passed on makes this function such a
+                // fork too.
+                let handed = call.closure_args.iter().any(|(a, _)| args.contains(a));
+                let passed_on = call.param_args.iter().any(|(a, _)| args.contains(a));
+                if let (Some(fork), Some(threads), true) =
+                    (closure_fork, threads_at_call, handed || passed_on)
+                {
+                    let label = format!("`{text}` (which forks)");
+                    self.fork_point(&threads, call, &label, ForkKind::Fork);
+                    if let Some(rec) = self.rec.forks.get_mut(&call.id) {
+                        rec.has_child = true;
+                        rec.runs_handed_in |= passed_on;
+                        rec.child_not_safe.get_or_insert(here.clone());
+                        rec.forks_in_callee = Some(fork);
+                    }
                 }
                 diverges |= all_diverge;
                 self.last_call_only_errors = only_errors;
@@ -1208,11 +1263,19 @@ impl<'a> Walker<'a> {
                 }
                 continue;
             }
+            if stored.contains(&c) {
+                continue;
+            }
             match role {
                 ClosureRole::Inline | ClosureRole::Scoped => {
                     let before: HashSet<_> = state.live.keys().copied().collect();
+                    let statements = self.child_closure_statements(closure);
                     if let Some(summary) = self.ctx.summaries.get(&closure) {
-                        self.apply_summary(state, call, &here, closure, summary);
+                        let filed = statements.is_some();
+                        self.apply_summary(state, call, &here, closure, summary, filed);
+                    }
+                    if let Some(statements) = statements {
+                        self.file_closure_statements(statements, &here);
                     }
                     if role == ClosureRole::Scoped {
                         state.remove_where(|h| {
@@ -1408,6 +1471,72 @@ impl<'a> Walker<'a> {
         entry
     }
 
+    /// A run closure's code, when the walk is in a fork child's code: the child's own
+    /// statements (`catch_unwind(|| ..)`, `in_fork(|| ..)`), each filed where it is. The
+    /// closure is walked as child code; what it does in a fork of its own is that fork's.
+    fn child_closure_statements(&self, closure: FnRef) -> Option<BTreeMap<Span, ChildCall>> {
+        let in_child = self.child.is_some() || self.child_maybe.is_some();
+        if self.mode != Mode::Report || self.python || !in_child {
+            return None;
+        }
+        let mut walker = Walker::new(self.ctx, closure, Mode::Report).in_child_code();
+        walker.run(State::default());
+        Some(walker.rec.closure_calls)
+    }
+
+    /// Files a run closure's statements as the child's own. When the closure leaves through
+    /// `exit` itself, the exits of the function that runs it (`in_fork`'s `exit(0)` after the
+    /// closure returns) join that statement's finding rather than the call's.
+    fn file_closure_statements(&mut self, statements: BTreeMap<Span, ChildCall>, here: &Step) {
+        let mut own_exit = None;
+        for call in statements.into_values() {
+            for op in call.ops {
+                if op.effect == Effect::ProcessExit && own_exit.is_none() {
+                    own_exit = Some(call.primary.span);
+                }
+                self.file_op(op, &call.primary);
+            }
+        }
+        let Some(own_exit) = own_exit else {
+            return;
+        };
+        let maps = self
+            .rec
+            .forks
+            .values_mut()
+            .map(|f| &mut f.exits)
+            .chain([&mut self.rec.closure_calls]);
+        for map in maps {
+            if !map.contains_key(&own_exit) {
+                continue;
+            }
+            let Some(runner) = map.remove(&here.span) else {
+                continue;
+            };
+            let (exits, rest): (Vec<Op>, Vec<Op>) = runner
+                .ops
+                .iter()
+                .cloned()
+                .partition(|o| o.effect == Effect::ProcessExit);
+            if !rest.is_empty() {
+                map.insert(
+                    here.span,
+                    ChildCall {
+                        ops: rest,
+                        ..runner
+                    },
+                );
+            }
+            if let Some(c) = map.get_mut(&own_exit) {
+                for op in &exits {
+                    add_op(&mut c.ops, op);
+                }
+            }
+        }
+    }
+
+    /// Applies a callee's summary at `call`. `filed`: the callee is a run closure whose
+    /// statements were filed one by one, so its unsafe calls and exits are not filed again here.
     fn apply_summary(
         &mut self,
         state: &mut State,
@@ -1415,6 +1544,7 @@ impl<'a> Walker<'a> {
         here: &Step,
         callee: FnRef,
         summary: &Summary,
+        filed: bool,
     ) {
         if self.mode == Mode::Propagate && summary.reaches_fork {
             let entry = self.entry_for_callee(state, here);
@@ -1439,7 +1569,14 @@ impl<'a> Walker<'a> {
                 down: prepend(here, &op.down),
                 ends_parent: op.ends_parent,
             };
-            self.record_op(op, here);
+            // The closure's statements carry its unsafe calls and exits; what else it does
+            // (Objective-C use) stays with the call.
+            let elsewhere = op.effect.is_child_unsafe() || op.effect == Effect::ProcessExit;
+            if filed && elsewhere {
+                self.summarise_op(&op);
+            } else {
+                self.record_op(op, here);
+            }
         }
         if summary.execs {
             self.mark_exec();
@@ -1886,6 +2023,13 @@ fn is_async_signal_safe(api: &Api) -> bool {
         })
 }
 
+/// The threads alive in `state`.
+fn threads_of(state: &State) -> State {
+    let mut out = state.clone();
+    out.remove_where(|h| h.effect != Effect::StartsThread);
+    out
+}
+
 /// The state of a fork's child: one thread, the one that forked. What else was inherited
 /// (connections, guards, ObjC state) stays.
 fn into_child(state: &mut State) {
@@ -1922,6 +2066,52 @@ pub fn child_args(
         );
     }
     out
+}
+
+/// The closures of `call` that each of `list`'s functions only keeps (`Isolate::new(name, run)`
+/// stores `run` in a field): a function named or written as an argument runs at the call only
+/// when the callee calls it, hands it on or calls a method on it. A callee that calls the
+/// program's own code or a method of a local, or has closures of its own, may run it there.
+fn stored_closures(prog: &Program, call: &Call, list: &[FnRef]) -> HashSet<usize> {
+    if list.is_empty() || call.closure_args.is_empty() {
+        return HashSet::new();
+    }
+    let offset = usize::from(matches!(call.callee, Callee::Method { .. }));
+    call.closure_args
+        .iter()
+        .filter(|&&(a, _)| {
+            list.iter().all(|&f| {
+                let callee = prog.function(f);
+                let shift =
+                    offset * usize::from(callee.params.first().is_some_and(|p| p == "self"));
+                let p = a as usize + shift;
+                callee
+                    .params
+                    .get(p)
+                    .is_some_and(|name| keeps_param(prog, f, p as u32, name))
+            })
+        })
+        .map(|&(_, c)| c)
+        .collect()
+}
+
+/// `f` never calls, hands on or calls a method on parameter `p` (`name`), and runs nothing
+/// that could reach it.
+fn keeps_param(prog: &Program, f: FnRef, p: u32, name: &str) -> bool {
+    let function = prog.function(f);
+    let mut keeps = true;
+    let mut visit = |c: &Call| {
+        let mentions = c.calls_param == Some(p)
+            || c.param_args.iter().any(|&(_, q)| q == p)
+            || c.receiver.as_deref() == Some(name)
+            || c.arg_vars.iter().any(|v| v == name);
+        let own = matches!(prog.target(f.0, c.id), Target::Fns(_));
+        let local_method = matches!(c.callee, Callee::Method { .. }) && c.receiver.is_some();
+        keeps &= !mentions && !own && !local_method && c.closures.is_empty();
+    };
+    function.implied.iter().for_each(&mut visit);
+    super::program::for_each_call(&function.body, &mut visit);
+    keeps
 }
 
 /// The span of the last statement of a block that has one (a loop's, its body's last). A method
