@@ -391,9 +391,16 @@ impl<'a> Walker<'a> {
                     Effect::TakesGlobalLock | Effect::OpensConnection | Effect::OpensFile
                 );
         }
+        // A field of an object that outlives the function (`self.client`) outlives it too.
+        let outlives = |b: &str| {
+            self.returns.contains(b)
+                || (self.python
+                    && b.split_once('.')
+                        .is_some_and(|(base, _)| self.returns.contains(base)))
+        };
         match h.effect {
             Effect::TakesGlobalLock => true,
-            Effect::OpensConnection | Effect::OpensFile => !self.returns.contains(bind),
+            Effect::OpensConnection | Effect::OpensFile => !outlives(bind),
             _ => false,
         }
     }
@@ -1396,6 +1403,16 @@ impl<'a> Walker<'a> {
             || self.ctx.child_closures.contains_key(&f)
     }
 
+    /// A Python method's connection or file that it left in a field of `self` (`self.client =
+    /// MongoClient(..)`), seen from the caller: the same field of the call's receiver.
+    fn held_by_receiver_field(&self, h: &Hazard, call: &Call) -> Option<String> {
+        if !self.python || !matches!(h.effect, Effect::OpensConnection | Effect::OpensFile) {
+            return None;
+        }
+        let field = h.bind.as_deref()?.strip_prefix("self.")?;
+        Some(format!("{}.{field}", call.receiver.as_deref()?))
+    }
+
     /// The state as a callee sees it at entry: every hazard now has this call on its way down.
     fn entry_for_callee(&self, state: &State, here: &Step) -> State {
         let mut entry = State::default();
@@ -1423,9 +1440,22 @@ impl<'a> Walker<'a> {
         for h in &summary.alive {
             let mut h = h.clone();
             h.down = prepend(here, &h.down);
+            let field = self.held_by_receiver_field(&h, call);
             h.bind = call.bind.clone();
+            if let Some(held) = &field {
+                // What the method kept in a field of its object stays with that object: the
+                // receiver's field, or the module global the receiver is.
+                match self.absolute_global(call) {
+                    Some(g) => {
+                        h.bind = None;
+                        h.global = Some(g);
+                    }
+                    None => h.bind = Some(held.clone()),
+                }
+            }
             h.owner = call.receiver.clone();
             if call.bind.is_none()
+                && field.is_none()
                 && matches!(h.effect, Effect::OpensConnection | Effect::OpensFile)
             {
                 self.temporaries.entry(call.id).or_default().push(h.key());

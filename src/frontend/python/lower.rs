@@ -1301,6 +1301,16 @@ impl<'s> Lowerer<'s> {
                     let c = self.call(Callee::Path(vec![format!("{path}::{MODULE_FN}")]), span);
                     out.push(Node::Call(c));
                     let bound = alias.asname.as_ref().map_or(name, |a| a.id.as_str());
+                    // A module's imported names are its attributes: `from .impl import Worker`
+                    // in a package's `__init__` is how `from pkg import Worker` elsewhere
+                    // reaches the class. A name the module also defines is left to the
+                    // module's own bindings (the linker would take the two for alternatives).
+                    if self.scopes.is_empty()
+                        && !base.is_empty()
+                        && !self.defined_at.contains_key(bound)
+                    {
+                        self.reexport(bound, &path);
+                    }
                     self.bind_import(bound, path, span_start);
                 }
             }
