@@ -1781,8 +1781,14 @@ impl<'a> Walker<'a> {
                     });
                 }
                 if let Some(v) = &call.receiver {
+                    // A Python object's threads end with it, whatever holds the values its
+                    // methods returned (`infos = await loop.getaddrinfo(..)` runs on the loop's
+                    // executor, which `loop.shutdown_default_executor()` joins).
+                    let python = self.python;
                     state.remove_where(|h| {
-                        h.effect == Effect::StartsThread && h.bind.as_deref() == Some(v)
+                        h.effect == Effect::StartsThread
+                            && (h.bind.as_deref() == Some(v)
+                                || (python && h.owner.as_deref() == Some(v)))
                     });
                     if let Some(joined) = self.joined.last_mut() {
                         joined.insert(v.clone());
