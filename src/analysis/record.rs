@@ -15,6 +15,7 @@ pub type Fingerprint = (
     Vec<String>,
     Option<String>,
     Vec<u32>,
+    Vec<String>,
 );
 
 /// What a function does, seen from its callers.
@@ -49,6 +50,9 @@ pub struct Summary {
     pub child_params: Vec<u32>,
     /// Some path runs the program's code forever (`loop { serve() }`, directly or in a callee).
     pub endless: bool,
+    /// Python: fields of `self` whose thread it joins (`self.worker.join()`, directly or in a
+    /// method of `self` it calls): the caller's receiver's threads held there end.
+    pub joins_fields: Vec<String>,
 }
 
 impl Summary {
@@ -77,6 +81,7 @@ impl Summary {
             self.globals.clone(),
             self.child_value.clone(),
             self.child_params.clone(),
+            self.joins_fields.clone(),
         )
     }
 }

@@ -94,6 +94,8 @@ pub struct Walker<'a> {
     error_exit: bool,
     /// Locals whose threads were joined, by the loops being walked (innermost last).
     joined: Vec<HashSet<String>>,
+    /// Python: fields of `self` whose threads this function joins (see `Summary::joins_fields`).
+    joins_fields: std::collections::BTreeSet<String>,
     /// `return`s and `?`s walked so far: a loop that contains one has a way out.
     leaves: usize,
     /// Catalogued exits that run atexit handlers and flush stdio, walked so far.
@@ -150,6 +152,7 @@ impl<'a> Walker<'a> {
             entries: Vec::new(),
             returns,
             joined: Vec::new(),
+            joins_fields: Default::default(),
             leaves: 0,
             flushing_exits: 0,
             error_exit: false,
@@ -324,6 +327,7 @@ impl<'a> Walker<'a> {
             child_value: if wraps_fork { child_value } else { None },
             child_params: std::mem::take(&mut self.child_params).into_iter().collect(),
             endless: self.endless,
+            joins_fields: std::mem::take(&mut self.joins_fields).into_iter().collect(),
         }
     }
 
@@ -1185,6 +1189,18 @@ impl<'a> Walker<'a> {
                 }
             }
             Target::Unknown => {
+                // Python: `.join()` on what holds a thread (a value of unknown type that a
+                // thread start was bound to, or a field of `self`) joins that thread.
+                let joins = self.python
+                    && matches!(&call.callee, crate::ir::Callee::Method { name, .. } if name == "join");
+                if let (true, Some(v)) = (joins, call.receiver.clone()) {
+                    state.remove_where(|h| {
+                        h.effect == Effect::StartsThread && h.bind.as_deref() == Some(v.as_str())
+                    });
+                    if let Some(field) = v.strip_prefix("self.") {
+                        self.joins_fields.insert(field.to_string());
+                    }
+                }
                 if self.ctx.scoped_closures.contains(&self.me) && self.is_scope_spawn(call) {
                     state.add(Hazard {
                         effect: Effect::StartsThread,
@@ -1405,12 +1421,42 @@ impl<'a> Walker<'a> {
 
     /// A Python method's connection or file that it left in a field of `self` (`self.client =
     /// MongoClient(..)`), seen from the caller: the same field of the call's receiver.
+    /// A thread it left in such a field is the receiver's too, unless the call's value was
+    /// kept (`t = x.start_worker()`: `t.join()` joins it).
     fn held_by_receiver_field(&self, h: &Hazard, call: &Call) -> Option<String> {
-        if !self.python || !matches!(h.effect, Effect::OpensConnection | Effect::OpensFile) {
+        if !self.python {
             return None;
         }
+        let receiver = call.receiver.as_deref()?;
+        match h.effect {
+            Effect::OpensConnection | Effect::OpensFile => {}
+            Effect::StartsThread if call.bind.as_deref().is_none_or(|b| b == receiver) => {}
+            _ => return None,
+        }
         let field = h.bind.as_deref()?.strip_prefix("self.")?;
-        Some(format!("{}.{field}", call.receiver.as_deref()?))
+        Some(format!("{receiver}.{field}"))
+    }
+
+    /// Python: the call joins `field` of its receiver (`self.worker.join()`), or a method it
+    /// calls on the receiver joins fields of it: the receiver's threads held there end.
+    fn join_fields<'f>(
+        &mut self,
+        state: &mut State,
+        call: &Call,
+        fields: impl IntoIterator<Item = &'f String>,
+    ) {
+        let Some(receiver) = call.receiver.clone() else {
+            return;
+        };
+        for field in fields {
+            let held = format!("{receiver}.{field}");
+            state.remove_where(|h| {
+                h.effect == Effect::StartsThread && h.bind.as_deref() == Some(held.as_str())
+            });
+            if receiver == "self" {
+                self.joins_fields.insert(field.clone());
+            }
+        }
     }
 
     /// The state as a callee sees it at entry: every hazard now has this call on its way down.
@@ -1461,6 +1507,9 @@ impl<'a> Walker<'a> {
                 self.temporaries.entry(call.id).or_default().push(h.key());
             }
             state.add(h);
+        }
+        if self.python && !summary.joins_fields.is_empty() {
+            self.join_fields(state, call, &summary.joins_fields);
         }
         for op in &summary.ops {
             let op = Op {
@@ -1779,6 +1828,14 @@ impl<'a> Walker<'a> {
                     state.remove_where(|h| {
                         h.effect == Effect::StartsThread && h.global.as_ref() == Some(g)
                     });
+                }
+                if let Some(field) = call
+                    .receiver
+                    .as_deref()
+                    .filter(|_| self.python)
+                    .and_then(|v| v.strip_prefix("self."))
+                {
+                    self.joins_fields.insert(field.to_string());
                 }
                 if let Some(v) = &call.receiver {
                     // A Python object's threads end with it, whatever holds the values its
