@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashSet};
 pub type Fingerprint = (
     Vec<(Effect, u32, Span)>,
     Vec<(Effect, u32, Span)>,
-    [bool; 7],
+    [bool; 8],
     Vec<String>,
     Option<String>,
     Vec<u32>,
@@ -53,6 +53,9 @@ pub struct Summary {
     /// Python: fields of `self` whose thread it joins (`self.worker.join()`, directly or in a
     /// method of `self` it calls): the caller's receiver's threads held there end.
     pub joins_fields: Vec<String>,
+    /// Python: it closes its own object (`asyncore.dispatcher.close(self)`, directly or in a
+    /// method of `self` it calls): what the caller's receiver holds ends.
+    pub drops_self: bool,
 }
 
 impl Summary {
@@ -77,6 +80,7 @@ impl Summary {
                 self.wraps_fork,
                 self.not_safe.is_some(),
                 self.endless,
+                self.drops_self,
             ],
             self.globals.clone(),
             self.child_value.clone(),

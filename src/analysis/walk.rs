@@ -96,6 +96,8 @@ pub struct Walker<'a> {
     joined: Vec<HashSet<String>>,
     /// Python: fields of `self` whose threads this function joins (see `Summary::joins_fields`).
     joins_fields: std::collections::BTreeSet<String>,
+    /// Python: this function closes its own object (see `Summary::drops_self`).
+    drops_self: bool,
     /// `return`s and `?`s walked so far: a loop that contains one has a way out.
     leaves: usize,
     /// Catalogued exits that run atexit handlers and flush stdio, walked so far.
@@ -153,6 +155,7 @@ impl<'a> Walker<'a> {
             returns,
             joined: Vec::new(),
             joins_fields: Default::default(),
+            drops_self: false,
             leaves: 0,
             flushing_exits: 0,
             error_exit: false,
@@ -328,6 +331,7 @@ impl<'a> Walker<'a> {
             child_params: std::mem::take(&mut self.child_params).into_iter().collect(),
             endless: self.endless,
             joins_fields: std::mem::take(&mut self.joins_fields).into_iter().collect(),
+            drops_self: self.drops_self,
         }
     }
 
@@ -1437,6 +1441,23 @@ impl<'a> Walker<'a> {
         Some(format!("{receiver}.{field}"))
     }
 
+    /// Python: the object `receiver` is closed: the connections and files it holds (bound to
+    /// it or to one of its fields) end. Closing `self` makes the function one that closes its
+    /// own object, for its callers.
+    fn drop_object(&mut self, state: &mut State, receiver: Option<&str>) {
+        let Some(r) = receiver else { return };
+        let field = format!("{r}.");
+        state.remove_where(|h| {
+            h.effect != Effect::StartsThread
+                && h.bind
+                    .as_deref()
+                    .is_some_and(|b| b == r || b.starts_with(&field))
+        });
+        if r == "self" {
+            self.drops_self = true;
+        }
+    }
+
     /// Python: the call joins `field` of its receiver (`self.worker.join()`), or a method it
     /// calls on the receiver joins fields of it: the receiver's threads held there end.
     fn join_fields<'f>(
@@ -1510,6 +1531,9 @@ impl<'a> Walker<'a> {
         }
         if self.python && !summary.joins_fields.is_empty() {
             self.join_fields(state, call, &summary.joins_fields);
+        }
+        if self.python && summary.drops_self {
+            self.drop_object(state, call.receiver.as_deref());
         }
         for op in &summary.ops {
             let op = Op {
@@ -1854,6 +1878,14 @@ impl<'a> Walker<'a> {
                 false
             }
             Effect::Drops => {
+                // `asyncore.dispatcher.close(self)`: a base class's catalogued close called on
+                // the object itself closes what it holds.
+                if self.python
+                    && call.receiver.is_none()
+                    && call.arg_vars.first().is_some_and(|v| v == "self")
+                {
+                    self.drop_object(state, Some("self"));
+                }
                 // A child that closes what it inherited before any other use of it
                 // (multiprocessing's forkserver closes the listener) does not share it.
                 if let Some(ChildOf::Fork(id)) = self.child {
