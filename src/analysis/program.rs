@@ -124,7 +124,9 @@ impl<'c> Program<'c> {
                                 let steps = steps(file, &file.crates_used, call, catalog, chain);
                                 match tables.first_hit(&steps, catalog, package) {
                                     Some(Hit::Apis(apis)) => Target::Apis(apis),
-                                    Some(Hit::Fns(found)) => Target::Fns(found),
+                                    Some(Hit::Fns(found)) => {
+                                        Target::Fns(own_module_first(fi as u32, file, call, found))
+                                    }
                                     None => Target::Unknown,
                                 }
                             }
@@ -266,6 +268,23 @@ impl Drop for Program<'_> {
         std::mem::take(&mut self.files)
             .into_par_iter()
             .for_each(drop);
+    }
+}
+
+/// A Python name of the calling module (`self::..`) is that file's own, even when another file
+/// has the same module path (two `client.py` scripts in folders that are not packages).
+fn own_module_first(
+    fi: u32,
+    file: &FileIr,
+    call: &crate::ir::Call,
+    found: Vec<FnRef>,
+) -> Vec<FnRef> {
+    let own_name = matches!(&call.callee, Callee::Path(c)
+        if c.first().is_some_and(|p| p.starts_with("self::")));
+    if own_name && is_python(&file.path) && found.iter().any(|f| f.0 == fi) {
+        found.into_iter().filter(|f| f.0 == fi).collect()
+    } else {
+        found
     }
 }
 

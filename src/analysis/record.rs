@@ -11,10 +11,11 @@ use std::collections::{BTreeMap, HashSet};
 pub type Fingerprint = (
     Vec<(Effect, u32, Span)>,
     Vec<(Effect, u32, Span)>,
-    [bool; 8],
+    [bool; 9],
     Vec<String>,
     Option<String>,
     Vec<u32>,
+    Vec<String>,
 );
 
 /// What a function does, seen from its callers.
@@ -53,6 +54,12 @@ pub struct Summary {
     /// FnOnce()>(child: F)`): a fork at each call, where the caller's threads are that call's
     /// finding. The fork it makes (directly or through a callee).
     pub forks_closure: Option<Step>,
+    /// Python: fields of `self` whose thread it joins (`self.worker.join()`, directly or in a
+    /// method of `self` it calls): the caller's receiver's threads held there end.
+    pub joins_fields: Vec<String>,
+    /// Python: it closes its own object (`asyncore.dispatcher.close(self)`, directly or in a
+    /// method of `self` it calls): what the caller's receiver holds ends.
+    pub drops_self: bool,
 }
 
 impl Summary {
@@ -78,10 +85,12 @@ impl Summary {
                 self.not_safe.is_some(),
                 self.endless,
                 self.forks_closure.is_some(),
+                self.drops_self,
             ],
             self.globals.clone(),
             self.child_value.clone(),
             self.child_params.clone(),
+            self.joins_fields.clone(),
         )
     }
 }

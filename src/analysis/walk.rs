@@ -94,6 +94,10 @@ pub struct Walker<'a> {
     error_exit: bool,
     /// Locals whose threads were joined, by the loops being walked (innermost last).
     joined: Vec<HashSet<String>>,
+    /// Python: fields of `self` whose threads this function joins (see `Summary::joins_fields`).
+    joins_fields: std::collections::BTreeSet<String>,
+    /// Python: this function closes its own object (see `Summary::drops_self`).
+    drops_self: bool,
     /// `return`s and `?`s walked so far: a loop that contains one has a way out.
     leaves: usize,
     /// Catalogued exits that run atexit handlers and flush stdio, walked so far.
@@ -150,6 +154,8 @@ impl<'a> Walker<'a> {
             entries: Vec::new(),
             returns,
             joined: Vec::new(),
+            joins_fields: Default::default(),
+            drops_self: false,
             leaves: 0,
             flushing_exits: 0,
             error_exit: false,
@@ -331,6 +337,8 @@ impl<'a> Walker<'a> {
             child_params: std::mem::take(&mut self.child_params).into_iter().collect(),
             endless: self.endless,
             forks_closure,
+            joins_fields: std::mem::take(&mut self.joins_fields).into_iter().collect(),
+            drops_self: self.drops_self,
         }
     }
 
@@ -398,9 +406,16 @@ impl<'a> Walker<'a> {
                     Effect::TakesGlobalLock | Effect::OpensConnection | Effect::OpensFile
                 );
         }
+        // A field of an object that outlives the function (`self.client`) outlives it too.
+        let outlives = |b: &str| {
+            self.returns.contains(b)
+                || (self.python
+                    && b.split_once('.')
+                        .is_some_and(|(base, _)| self.returns.contains(base)))
+        };
         match h.effect {
             Effect::TakesGlobalLock => true,
-            Effect::OpensConnection | Effect::OpensFile => !self.returns.contains(bind),
+            Effect::OpensConnection | Effect::OpensFile => !outlives(bind),
             _ => false,
         }
     }
@@ -1233,6 +1248,18 @@ impl<'a> Walker<'a> {
                 }
             }
             Target::Unknown => {
+                // Python: `.join()` on what holds a thread (a value of unknown type that a
+                // thread start was bound to, or a field of `self`) joins that thread.
+                let joins = self.python
+                    && matches!(&call.callee, crate::ir::Callee::Method { name, .. } if name == "join");
+                if let (true, Some(v)) = (joins, call.receiver.clone()) {
+                    state.remove_where(|h| {
+                        h.effect == Effect::StartsThread && h.bind.as_deref() == Some(v.as_str())
+                    });
+                    if let Some(field) = v.strip_prefix("self.") {
+                        self.joins_fields.insert(field.to_string());
+                    }
+                }
                 if self.ctx.scoped_closures.contains(&self.me) && self.is_scope_spawn(call) {
                     state.add(Hazard {
                         effect: Effect::StartsThread,
@@ -1459,6 +1486,63 @@ impl<'a> Walker<'a> {
             || self.ctx.child_closures.contains_key(&f)
     }
 
+    /// A Python method's connection or file that it left in a field of `self` (`self.client =
+    /// MongoClient(..)`), seen from the caller: the same field of the call's receiver.
+    /// A thread it left in such a field is the receiver's too, unless the call's value was
+    /// kept (`t = x.start_worker()`: `t.join()` joins it).
+    fn held_by_receiver_field(&self, h: &Hazard, call: &Call) -> Option<String> {
+        if !self.python {
+            return None;
+        }
+        let receiver = call.receiver.as_deref()?;
+        match h.effect {
+            Effect::OpensConnection | Effect::OpensFile => {}
+            Effect::StartsThread if call.bind.as_deref().is_none_or(|b| b == receiver) => {}
+            _ => return None,
+        }
+        let field = h.bind.as_deref()?.strip_prefix("self.")?;
+        Some(format!("{receiver}.{field}"))
+    }
+
+    /// Python: the object `receiver` is closed: the connections and files it holds (bound to
+    /// it or to one of its fields) end. Closing `self` makes the function one that closes its
+    /// own object, for its callers.
+    fn drop_object(&mut self, state: &mut State, receiver: Option<&str>) {
+        let Some(r) = receiver else { return };
+        let field = format!("{r}.");
+        state.remove_where(|h| {
+            h.effect != Effect::StartsThread
+                && h.bind
+                    .as_deref()
+                    .is_some_and(|b| b == r || b.starts_with(&field))
+        });
+        if r == "self" {
+            self.drops_self = true;
+        }
+    }
+
+    /// Python: the call joins `field` of its receiver (`self.worker.join()`), or a method it
+    /// calls on the receiver joins fields of it: the receiver's threads held there end.
+    fn join_fields<'f>(
+        &mut self,
+        state: &mut State,
+        call: &Call,
+        fields: impl IntoIterator<Item = &'f String>,
+    ) {
+        let Some(receiver) = call.receiver.clone() else {
+            return;
+        };
+        for field in fields {
+            let held = format!("{receiver}.{field}");
+            state.remove_where(|h| {
+                h.effect == Effect::StartsThread && h.bind.as_deref() == Some(held.as_str())
+            });
+            if receiver == "self" {
+                self.joins_fields.insert(field.clone());
+            }
+        }
+    }
+
     /// The state as a callee sees it at entry: every hazard now has this call on its way down.
     fn entry_for_callee(&self, state: &State, here: &Step) -> State {
         let mut entry = State::default();
@@ -1553,14 +1637,33 @@ impl<'a> Walker<'a> {
         for h in &summary.alive {
             let mut h = h.clone();
             h.down = prepend(here, &h.down);
+            let field = self.held_by_receiver_field(&h, call);
             h.bind = call.bind.clone();
+            if let Some(held) = &field {
+                // What the method kept in a field of its object stays with that object: the
+                // receiver's field, or the module global the receiver is.
+                match self.absolute_global(call) {
+                    Some(g) => {
+                        h.bind = None;
+                        h.global = Some(g);
+                    }
+                    None => h.bind = Some(held.clone()),
+                }
+            }
             h.owner = call.receiver.clone();
             if call.bind.is_none()
+                && field.is_none()
                 && matches!(h.effect, Effect::OpensConnection | Effect::OpensFile)
             {
                 self.temporaries.entry(call.id).or_default().push(h.key());
             }
             state.add(h);
+        }
+        if self.python && !summary.joins_fields.is_empty() {
+            self.join_fields(state, call, &summary.joins_fields);
+        }
+        if self.python && summary.drops_self {
+            self.drop_object(state, call.receiver.as_deref());
         }
         for op in &summary.ops {
             let op = Op {
@@ -1887,9 +1990,23 @@ impl<'a> Walker<'a> {
                         h.effect == Effect::StartsThread && h.global.as_ref() == Some(g)
                     });
                 }
+                if let Some(field) = call
+                    .receiver
+                    .as_deref()
+                    .filter(|_| self.python)
+                    .and_then(|v| v.strip_prefix("self."))
+                {
+                    self.joins_fields.insert(field.to_string());
+                }
                 if let Some(v) = &call.receiver {
+                    // A Python object's threads end with it, whatever holds the values its
+                    // methods returned (`infos = await loop.getaddrinfo(..)` runs on the loop's
+                    // executor, which `loop.shutdown_default_executor()` joins).
+                    let python = self.python;
                     state.remove_where(|h| {
-                        h.effect == Effect::StartsThread && h.bind.as_deref() == Some(v)
+                        h.effect == Effect::StartsThread
+                            && (h.bind.as_deref() == Some(v)
+                                || (python && h.owner.as_deref() == Some(v)))
                     });
                     if let Some(joined) = self.joined.last_mut() {
                         joined.insert(v.clone());
@@ -1898,6 +2015,14 @@ impl<'a> Walker<'a> {
                 false
             }
             Effect::Drops => {
+                // `asyncore.dispatcher.close(self)`: a base class's catalogued close called on
+                // the object itself closes what it holds.
+                if self.python
+                    && call.receiver.is_none()
+                    && call.arg_vars.first().is_some_and(|v| v == "self")
+                {
+                    self.drop_object(state, Some("self"));
+                }
                 // A child that closes what it inherited before any other use of it
                 // (multiprocessing's forkserver closes the listener) does not share it.
                 if let Some(ChildOf::Fork(id)) = self.child {

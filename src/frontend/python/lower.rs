@@ -198,6 +198,13 @@ struct Class {
     per_process: HashSet<String>,
 }
 
+/// A local whose type an `isinstance` test fixed inside one branch, with its binding before.
+struct Narrowed {
+    name: String,
+    class: String,
+    old: Option<Value>,
+}
+
 #[derive(Debug, Default)]
 struct Scope {
     names: HashMap<String, Value>,
@@ -1449,6 +1456,16 @@ impl<'s> Lowerer<'s> {
                     let c = self.call(Callee::Path(vec![format!("{path}::{MODULE_FN}")]), span);
                     out.push(Node::Call(c));
                     let bound = alias.asname.as_ref().map_or(name, |a| a.id.as_str());
+                    // A module's imported names are its attributes: `from .impl import Worker`
+                    // in a package's `__init__` is how `from pkg import Worker` elsewhere
+                    // reaches the class. A name the module also defines is left to the
+                    // module's own bindings (the linker would take the two for alternatives).
+                    if self.scopes.is_empty()
+                        && !base.is_empty()
+                        && !self.defined_at.contains_key(bound)
+                    {
+                        self.reexport(bound, &path);
+                    }
                     self.bind_import(bound, path, span_start);
                 }
             }
@@ -2133,7 +2150,11 @@ impl<'s> Lowerer<'s> {
         }
         let span = self.span(test.range());
         self.pid_check += usize::from(pid_check);
+        let narrowed = self.narrow(test);
         let then = self.lower_stmts(body);
+        if let Some(undo) = narrowed {
+            self.widen(undo);
+        }
         let mut arms = vec![Arm {
             test: fork_test.clone(),
             body: then,
@@ -2168,6 +2189,57 @@ impl<'s> Lowerer<'s> {
             arms,
             exhaustive: exhaustive || clauses.first().is_some_and(|c| c.test.is_some()),
         }));
+    }
+
+    /// `isinstance(x, Class)` gives the local `x` that class inside the branch it guards, so
+    /// that `x.handle(..)` there reaches `Class.handle` (a value taken from a queue or a list
+    /// has no type of its own). Returns what to put back when the branch ends.
+    fn narrow(&mut self, test: &Expr) -> Option<Narrowed> {
+        let Expr::Call(c) = test else {
+            return None;
+        };
+        if self.quiet_path(&c.func).as_deref() != Some("builtins::isinstance")
+            || c.arguments.args.len() != 2
+        {
+            return None;
+        }
+        let name = name_of(&c.arguments.args[0])?;
+        // A tuple of classes leaves the type open.
+        let class = self.quiet_path(&c.arguments.args[1])?;
+        if !(starts_upper(last_segment(&class)) || self.classes.contains_key(&class)) {
+            return None;
+        }
+        let before = self.lookup(name);
+        before.var.as_ref()?;
+        let narrowed = Value {
+            ty: Some(class.clone()),
+            ..before.clone()
+        };
+        let scope = self.scopes.last_mut()?;
+        let old = scope.names.insert(name.to_string(), narrowed);
+        Some(Narrowed {
+            name: name.to_string(),
+            class,
+            old,
+        })
+    }
+
+    /// Ends an `isinstance` narrowing, unless the branch rebound the name.
+    fn widen(&mut self, undo: Narrowed) {
+        let Some(scope) = self.scopes.last_mut() else {
+            return;
+        };
+        let still = scope
+            .names
+            .get(&undo.name)
+            .is_some_and(|v| v.ty.as_deref() == Some(undo.class.as_str()));
+        if !still {
+            return;
+        }
+        match undo.old {
+            Some(v) => scope.names.insert(undo.name, v),
+            None => scope.names.remove(&undo.name),
+        };
     }
 
     /// The block only leaves the process (`os._exit(0)`, `sys.exit()`): the daemonize idiom's
@@ -2887,23 +2959,59 @@ impl<'s> Lowerer<'s> {
     }
 }
 
-/// `self.x = Type(..)` in a method body: the field's type.
+/// `self.x = Type(..)` (or `self.x: T = Type(..)`) in a method body, at any depth of its
+/// blocks (a client made under `if`, in `try`): the field's type.
 fn collect_fields(body: &[Stmt], fields: &mut HashMap<String, String>, lowerer: &Lowerer) {
     for stmt in body {
-        if let Stmt::Assign(a) = stmt {
-            let Expr::Call(c) = &*a.value else { continue };
-            let Some(path) = static_path(&c.func, lowerer) else {
-                continue;
-            };
-            let path = lowerer.with_start(&path, None);
-            if !starts_upper(last_segment(path.split('@').next().unwrap_or(&path))) {
+        let (targets, value): (&[Expr], &Expr) = match stmt {
+            Stmt::Assign(a) => (&a.targets, &a.value),
+            Stmt::AnnAssign(ast::StmtAnnAssign {
+                target,
+                value: Some(value),
+                ..
+            }) => (std::slice::from_ref(&**target), &**value),
+            Stmt::If(i) => {
+                collect_fields(&i.body, fields, lowerer);
+                for clause in &i.elif_else_clauses {
+                    collect_fields(&clause.body, fields, lowerer);
+                }
                 continue;
             }
-            for t in &a.targets {
-                if let Expr::Attribute(attr) = t {
-                    if name_of(&attr.value) == Some("self") {
-                        fields.insert(attr.attr.id.to_string(), path.clone());
-                    }
+            Stmt::Try(t) => {
+                for block in [&t.body, &t.orelse, &t.finalbody] {
+                    collect_fields(block, fields, lowerer);
+                }
+                for ast::ExceptHandler::ExceptHandler(h) in &t.handlers {
+                    collect_fields(&h.body, fields, lowerer);
+                }
+                continue;
+            }
+            Stmt::With(w) => {
+                collect_fields(&w.body, fields, lowerer);
+                continue;
+            }
+            Stmt::For(f) => {
+                collect_fields(&f.body, fields, lowerer);
+                continue;
+            }
+            Stmt::While(w) => {
+                collect_fields(&w.body, fields, lowerer);
+                continue;
+            }
+            _ => continue,
+        };
+        let Expr::Call(c) = value else { continue };
+        let Some(path) = static_path(&c.func, lowerer) else {
+            continue;
+        };
+        let path = lowerer.with_start(&path, None);
+        if !starts_upper(last_segment(path.split('@').next().unwrap_or(&path))) {
+            continue;
+        }
+        for t in targets {
+            if let Expr::Attribute(attr) = t {
+                if name_of(&attr.value) == Some("self") {
+                    fields.insert(attr.attr.id.to_string(), path.clone());
                 }
             }
         }
