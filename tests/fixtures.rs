@@ -35,8 +35,8 @@ fn expected(root: &Path) -> BTreeMap<Key, usize> {
     out
 }
 
-fn actual(root: &Path, prefilter: bool) -> BTreeMap<Key, usize> {
-    let report = pipeline::run(
+fn check(root: &Path, prefilter: bool) -> pipeline::CheckReport {
+    pipeline::run(
         &[root.to_path_buf()],
         Catalog::builtin(),
         &CheckOptions {
@@ -44,7 +44,11 @@ fn actual(root: &Path, prefilter: bool) -> BTreeMap<Key, usize> {
             ..Default::default()
         },
     )
-    .unwrap();
+    .unwrap()
+}
+
+fn actual(root: &Path, prefilter: bool) -> BTreeMap<Key, usize> {
+    let report = check(root, prefilter);
     // Only the files under `errors/` are broken, each reported by name; the rest still count.
     let broken: Vec<&str> = report.errors.iter().map(|e| e.path.as_str()).collect();
     assert_eq!(
@@ -115,9 +119,38 @@ fn every_rule_has_firing_and_silent_fixtures() {
     assert!(silent >= 15, "only {silent} silent fixtures");
 }
 
+/// The whole report: findings with their related locations and traces, and errors.
+fn whole_report(root: &Path, prefilter: bool) -> String {
+    let report = check(root, prefilter);
+    format!("{:#?}\n{:#?}", report.findings, report.errors)
+}
+
 #[test]
 fn prefilter_never_changes_findings() {
     assert_eq!(actual(&fixtures(), true), actual(&fixtures(), false));
+    // Most of the whole folder's bytes are seeds, so it is parsed whole; each crate alone is a
+    // tree the prefilter selects files from and drops bodies in.
+    let mut roots = vec![fixtures()];
+    let mut crates: Vec<PathBuf> = std::fs::read_dir(fixtures().join("crates"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    crates.sort();
+    roots.extend(crates);
+    for root in roots {
+        let with = whole_report(&root, true);
+        assert_eq!(with, whole_report(&root, false), "{}", root.display());
+        // Methods the linker finds only through a declared return type, or in an `impl`
+        // written in another module than the type.
+        for (name, reached) in [
+            ("handle_from_library", "reaches Box::new"),
+            ("impl_in_child_module", "reaches format!"),
+        ] {
+            if root.ends_with(name) {
+                assert!(with.contains(reached), "{with}");
+            }
+        }
+    }
 }
 
 #[test]

@@ -9,6 +9,7 @@ pub mod program;
 pub mod record;
 mod state;
 mod walk;
+mod waves;
 
 use crate::catalog::{Catalog, ClosureRole, Effect};
 use crate::diagnostic::Finding;
@@ -48,26 +49,24 @@ pub fn analyze(files: Vec<FileIr>, catalog: &Catalog) -> (Vec<Finding>, Stats) {
         .flat_map(|(fi, f)| (0..f.functions.len()).map(move |i| (fi as u32, i as u32)))
         .collect();
 
-    // 1. Summaries, bottom-up: a function is re-walked when one of its callees' summary changes.
-    let mut summaries: HashMap<FnRef, Summary> = HashMap::new();
-    stats.summary_walks = worklist(all.iter().rev().copied(), MAX_SUMMARY_ROUNDS, |f| {
-        let ctx = Ctx {
-            prog: &prog,
-            summaries: &summaries,
-            child_closures: &child_closures,
-            scoped_closures: &scoped_closures,
-            test_only: &test_only,
-        };
-        let summary = Walker::new(&ctx, f, Mode::Summary).run(State::default());
-        let changed = summaries
-            .get(&f)
-            .is_none_or(|old| old.fingerprint() != summary.fingerprint());
-        if !changed {
-            return Vec::new();
-        }
-        summaries.insert(f, summary);
-        prog.callers.get(&f).cloned().unwrap_or_default()
-    });
+    // 1. Summaries, bottom-up: callees' final summaries before their callers' walk.
+    let (summaries, walks) = waves::solve(
+        &all,
+        &prog.callers,
+        MAX_SUMMARY_ROUNDS,
+        |f, summaries| {
+            let ctx = Ctx {
+                prog: &prog,
+                summaries,
+                child_closures: &child_closures,
+                scoped_closures: &scoped_closures,
+                test_only: &test_only,
+            };
+            Walker::new(&ctx, f, Mode::Summary).run(State::default())
+        },
+        |old, new| old.fingerprint() == new.fingerprint(),
+    );
+    stats.summary_walks = walks;
 
     closures_called_in_child(&prog, &summaries, &mut child_closures);
 

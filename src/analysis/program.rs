@@ -4,7 +4,7 @@
 use crate::catalog::{Catalog, Effect};
 use crate::ir::{Block, Callee, FileIr, FnKind, Node};
 use crate::resolve::path::in_own_crate;
-use crate::resolve::steps::{steps, Chain};
+use crate::resolve::steps::{receiver, steps, Chain};
 use crate::resolve::tables::{Hit, Tables};
 use crate::resolve::{last_segment, moves};
 use rayon::prelude::*;
@@ -112,11 +112,7 @@ impl<'c> Program<'c> {
                 for (i, f) in file.functions.iter().enumerate() {
                     let me = (fi as u32, i as u32);
                     let mut visit = |call: &crate::ir::Call| {
-                        let known = call
-                            .receiver_call
-                            .or(call.receiver_from)
-                            .and_then(|r| chain_ty.get(&r))
-                            .cloned();
+                        let known = receiver(call).and_then(|r| chain_ty.get(&r)).cloned();
                         let target = match call.callee {
                             Callee::Local(index) => Target::Fns(vec![(fi as u32, index as u32)]),
                             _ => {
@@ -299,7 +295,7 @@ struct FileLinks {
 }
 
 /// Every call in a block, in order (closures are separate functions and not entered).
-pub fn for_each_call(block: &Block, f: &mut dyn FnMut(&crate::ir::Call)) {
+pub fn for_each_call<'a>(block: &'a Block, f: &mut dyn FnMut(&'a crate::ir::Call)) {
     for node in &block.nodes {
         match node {
             Node::Call(c) => f(c),

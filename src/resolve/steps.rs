@@ -28,9 +28,16 @@ pub enum Step {
 pub enum Chain<'a> {
     /// The linker's: the type learnt from the call that made the receiver, if any.
     Known(Option<&'a str>),
-    /// Before the chain is linked: any of these (the catalogue's `returns` types) when the
-    /// receiver is a call.
+    /// Before the chain is linked: any of these when the receiver is a call's value (the
+    /// catalogue's `returns` types, and the types the program's functions the call may reach
+    /// declare).
     AnyOf(&'a [String]),
+}
+
+/// The call whose value a method is called on: the receiver expression itself
+/// (`make().run()`), or the call a local receiver was bound to (`let t = make(); t.run()`).
+pub fn receiver(call: &Call) -> Option<u32> {
+    call.receiver_call.or(call.receiver_from)
 }
 
 /// Every lookup resolving `call` may try, in order, for a file at `place` (its crate and
@@ -68,7 +75,7 @@ pub fn steps(
                 Chain::Known(Some(known)) => Some(known),
                 Chain::Known(None) => ty.as_deref(),
                 Chain::AnyOf(returns) => {
-                    if call.receiver_call.is_some() {
+                    if receiver(call).is_some() {
                         for t in returns {
                             let path = format!("{t}::{name}");
                             let apis = catalog.by_path(&path);

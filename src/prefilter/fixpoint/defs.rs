@@ -29,19 +29,32 @@ impl Closure<'_> {
         }
         for (i, f) in ir.functions.iter().enumerate() {
             let me = (fi as u32, i as u32);
+            // A value of a declared type: methods called on it are looked up under that type.
+            let typed = Self::is_typed(&ir, i);
             if matches!(f.kind, FnKind::Free | FnKind::Method) {
                 for place in &places {
                     let key = absolute(place, &f.path);
                     if f.kind == FnKind::Method {
                         let m = (place.crate_name.clone(), last_segment(&key).to_string());
-                        if self.method_nodes.get(&m).is_some_and(|n| n.closing) {
-                            self.work.push(Work::Close(me));
+                        if let Some(node) = self.method_nodes.get(&m) {
+                            if node.closing {
+                                self.work.push(Work::Close(me));
+                            }
+                            if typed {
+                                self.work
+                                    .extend(node.typers.iter().map(|&g| Work::Retype(g)));
+                            }
                         }
                         self.methods.entry(m).or_default().push(me);
                     }
                     if let Some(&id) = self.key_ids.get(&key) {
-                        if self.nodes[id as usize].closing {
+                        let node = &self.nodes[id as usize];
+                        if node.closing {
                             self.work.push(Work::Close(me));
+                        }
+                        if typed {
+                            self.work
+                                .extend(node.typers.iter().map(|&g| Work::Retype(g)));
                         }
                     }
                     self.defs.entry(key).or_default().push(me);

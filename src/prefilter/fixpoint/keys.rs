@@ -84,6 +84,14 @@ impl Closure<'_> {
         if self.nodes[from as usize].closing {
             self.set_closing(to);
         }
+        // The lookup now goes on to `to`: whoever reads types here may find more.
+        let typers = self.nodes[from as usize].typers.clone();
+        for f in typers {
+            if !self.nodes[to as usize].typers.contains(&f) {
+                self.add_typer(to, f);
+                self.work.push(Work::Retype(f));
+            }
+        }
         if self.nodes[to as usize].hot {
             self.set_hot(from);
         }

@@ -2,6 +2,7 @@
 //! not parsed yet, until every function whose summary matters has its calls resolved as in a
 //! full run.
 
+mod chains;
 mod crates;
 mod defs;
 mod entries;
@@ -252,6 +253,8 @@ struct KeyNode {
     hot: bool,
     /// Resolved functions with a call that looks this key up.
     subscribers: Vec<FnRef>,
+    /// Closed functions whose receiver types read this key (`chains`).
+    typers: Vec<FnRef>,
     fwd: Vec<u32>,
     rev: Vec<u32>,
 }
@@ -262,6 +265,8 @@ struct NameNode {
     closing: bool,
     hot: bool,
     subscribers: Vec<FnRef>,
+    /// Closed functions whose receiver types read this name (`chains`).
+    typers: Vec<FnRef>,
 }
 
 impl NameNode {
@@ -310,6 +315,8 @@ enum Work {
     /// Keys that lead to a hot function (its own, or ones a `use` rewrites to it): parse every
     /// file that may call them.
     Lead(Lead),
+    /// A lookup its receiver types read found another function: its calls may look up more.
+    Retype(FnRef),
 }
 
 /// The growing set of parsed files and what the fixpoint has asked of them.
@@ -568,6 +575,7 @@ impl<'a> Closure<'a> {
                 Work::Close(f) => self.close(f),
                 Work::Resolve(f, name) => self.resolve(f, Some(&name)),
                 Work::Lead(lead) => self.lead(lead),
+                Work::Retype(f) => self.retype(f),
             }
         }
     }

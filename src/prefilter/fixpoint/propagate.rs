@@ -7,7 +7,7 @@ use crate::ir::{Call, Callee, FnKind};
 use crate::prefilter::leads::{self, Lead};
 use crate::prefilter::scan::ANY;
 use crate::resolve::path::prefix_ends;
-use crate::resolve::steps::{steps, Chain, Step};
+use crate::resolve::steps::{receiver, steps, Chain, Step};
 use crate::resolve::{absolute, last_segment, package_of, FnRef};
 
 impl Closure<'_> {
@@ -182,6 +182,7 @@ impl Closure<'_> {
         };
         let function = &ir.functions[f.1 as usize];
         let catalog = self.catalog;
+        let (types, _) = self.receiver_types(f);
         let mut out = Vec::new();
         let mut visit = |call: &Call| {
             if name.is_some_and(|n| !call_names(call).iter().any(|c| strip_raw(c) == n)) {
@@ -199,9 +200,18 @@ impl Closure<'_> {
             if let Callee::Local(c) = call.callee {
                 out.push(Probe::Inner(c as u32));
             }
+            let program_types = receiver(call).and_then(|r| types.get(&r));
+            let chain: Vec<String> = match program_types {
+                Some(t) if !t.is_empty() => self.returns.iter().chain(t).cloned().collect(),
+                _ => Vec::new(),
+            };
+            let chain = if chain.is_empty() {
+                &self.returns
+            } else {
+                &chain
+            };
             for place in places {
-                let chain = Chain::AnyOf(&self.returns);
-                for step in steps(place, &ir.crates_used, call, catalog, chain) {
+                for step in steps(place, &ir.crates_used, call, catalog, Chain::AnyOf(chain)) {
                     out.push(match step {
                         Step::Apis(_) => continue,
                         Step::Key { key, .. } => Probe::Key(key),
@@ -307,5 +317,7 @@ impl Closure<'_> {
                 Probe::Inner(c) => self.work.push(Work::Close((f.0, c))),
             }
         }
+        let (_, reads) = self.receiver_types(f);
+        self.watch_types(f, reads);
     }
 }

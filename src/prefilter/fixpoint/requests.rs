@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::prefilter::leads::Lead;
-use crate::prefilter::scan::{self, ANY, AS, USE};
+use crate::prefilter::scan::{self, ANY, AS, DEF, USE};
 use crate::resolve::STD_METHODS;
 
 impl Closure<'_> {
@@ -25,7 +25,8 @@ impl Closure<'_> {
 
     /// Files of `krate` that may define the item at `key` with this tag on its last segment: the
     /// file's module is a strict prefix of the key's path, and the rest of the path (inline
-    /// modules, a type, the item) are identifiers in the file.
+    /// modules, a type, the item) are identifiers in the file; for a function, also any file of
+    /// the crate holding the segment before its name (an `impl` of that type).
     pub(super) fn request_definers(&mut self, kind: u32, key: &str, krate: u32) {
         let tail = &key[self.crate_ids[krate as usize].len()..];
         let segs: Vec<&str> = tail
@@ -72,6 +73,13 @@ impl Closure<'_> {
                 module.push_str("::");
             }
             module.push_str(seg);
+        }
+        if kind == DEF && segs.len() >= 2 {
+            // A method is keyed by its type's path but defined wherever an `impl` of the type
+            // is (`impl super::Feeder` in a child module): any file of the crate that defines
+            // the name and holds the type's.
+            let ty = scan::key(segs[segs.len() - 2], ANY);
+            found.extend(self.crate_files_with(&[last_key, ty], krate));
         }
         for f in found {
             self.want(f, &|| format!("{kind}:{key}"));
