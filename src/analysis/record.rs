@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashSet};
 pub type Fingerprint = (
     Vec<(Effect, u32, Span)>,
     Vec<(Effect, u32, Span)>,
-    [bool; 9],
+    [bool; 10],
     Vec<String>,
     Option<String>,
     Vec<u32>,
@@ -54,6 +54,9 @@ pub struct Summary {
     /// FnOnce()>(child: F)`): a fork at each call, where the caller's threads are that call's
     /// finding. The fork it makes (directly or through a callee).
     pub forks_closure: Option<Step>,
+    /// The first call of that fork's child, other than the closure's, that is not known to be
+    /// async-signal-safe: with an async-signal-safe closure, the child of a call is brief.
+    pub forks_closure_not_safe: Option<Step>,
     /// Python: fields of `self` whose thread it joins (`self.worker.join()`, directly or in a
     /// method of `self` it calls): the caller's receiver's threads held there end.
     pub joins_fields: Vec<String>,
@@ -85,6 +88,7 @@ impl Summary {
                 self.not_safe.is_some(),
                 self.endless,
                 self.forks_closure.is_some(),
+                self.forks_closure_not_safe.is_some(),
                 self.drops_self,
             ],
             self.globals.clone(),
@@ -202,6 +206,9 @@ pub struct ForkRec {
     /// The child calls a closure handed in (`fn fork<F: FnOnce()>(child: F)`): each caller's
     /// call is a fork of its own, with the threads that caller had.
     pub runs_handed_in: bool,
+    /// The first call of that closure in the child: not known to be async-signal-safe here,
+    /// judged at each caller's call, where the closure is known.
+    pub handed_in: Option<Step>,
     /// The fork point is a call of a function that forks to run the closure it is handed: the
     /// fork that call leads to.
     pub forks_in_callee: Option<Step>,
@@ -255,6 +262,7 @@ impl ForkRec {
             leaves_into_caller: None,
             traits: ForkTraits::default(),
             runs_handed_in: false,
+            handed_in: None,
             forks_in_callee: None,
         }
     }
@@ -269,6 +277,7 @@ impl ForkRec {
                 self.has_child
                     && !self.child_continues
                     && self.child_not_safe.is_none()
+                    && self.handed_in.is_none()
                     && !self.uses_inherited()
             }
         }

@@ -315,12 +315,14 @@ impl<'a> Walker<'a> {
                 rec.error_return = None;
             }
         }
-        let forks_closure = self
+        let closure_fork = self
             .rec
             .forks
             .values()
-            .find(|r| r.runs_handed_in && !r.execs)
-            .map(|r| r.forks_in_callee.clone().unwrap_or(r.site.clone()));
+            .find(|r| r.runs_handed_in && !r.execs);
+        let forks_closure =
+            closure_fork.map(|r| r.forks_in_callee.clone().unwrap_or(r.site.clone()));
+        let forks_closure_not_safe = closure_fork.and_then(|r| r.child_not_safe.clone());
         let returned: HashSet<u32> = self.rec.forks.keys().copied().filter(returned).collect();
         self.falls_into_caller(fell_through, wraps_fork, &returned);
         Summary {
@@ -337,6 +339,7 @@ impl<'a> Walker<'a> {
             child_params: std::mem::take(&mut self.child_params).into_iter().collect(),
             endless: self.endless,
             forks_closure,
+            forks_closure_not_safe,
             joins_fields: std::mem::take(&mut self.joins_fields).into_iter().collect(),
             drops_self: self.drops_self,
         }
@@ -679,13 +682,21 @@ impl<'a> Walker<'a> {
     }
 
     fn fork_of(&self, subject: &Subject) -> Option<u32> {
+        // A call that forks to run the closure it is handed gives back what its parent side
+        // computes (`waitpid`'s status), never a pid to test.
+        let pid = |id: &u32| {
+            self.rec
+                .forks
+                .get(id)
+                .is_some_and(|r| r.forks_in_callee.is_none())
+        };
         match subject {
             // `spawn()?.is_some()`: the method's receiver is the fork's result.
             Subject::Call(id) => [Some(*id), self.receiver_calls.get(id).copied()]
                 .into_iter()
                 .flatten()
-                .find(|id| self.rec.forks.contains_key(id)),
-            Subject::Var(v) => self.fork_vars.get(v).copied(),
+                .find(pid),
+            Subject::Var(v) => self.fork_vars.get(v).copied().filter(pid),
         }
     }
 
@@ -1022,12 +1033,25 @@ impl<'a> Walker<'a> {
             // The fork's child runs code this function does not know: the threads that
             // matter are each caller's, alive at its call (see `ForkRec::runs_handed_in`).
             if let Some(ChildOf::Fork(id)) = self.child {
-                if let Some(f) = self.rec.forks.get_mut(&id) {
-                    f.runs_handed_in = true;
-                }
                 let name = self.ctx.prog.function(self.me).params.get(p as usize);
                 let text = format!("`{}`", name.map(String::as_str).unwrap_or("the closure"));
-                self.not_safe_here(self.step(call.span, text), false);
+                let step = self.step(call.span, text);
+                if let Some(f) = self.rec.forks.get_mut(&id) {
+                    f.runs_handed_in = true;
+                    f.handed_in.get_or_insert(step.clone());
+                    f.child_unknown.get_or_insert(step.clone());
+                }
+                // Outer forks' children run it too, unknown there.
+                match self.rec.forks.get(&id).and_then(|f| f.outer) {
+                    Some(outer) => {
+                        let saved = self.child.replace(ChildOf::Fork(outer));
+                        self.not_safe_here(step, false);
+                        self.child = saved;
+                    }
+                    None => {
+                        self.not_safe.get_or_insert(step);
+                    }
+                }
             }
             return;
         }
@@ -1192,6 +1216,7 @@ impl<'a> Walker<'a> {
                 let mut wrapper = false;
                 let mut child_value = None;
                 let mut closure_fork = None;
+                let mut helper_not_safe = None;
                 let forks_closure = |f: &FnRef| {
                     let summary = self.ctx.summaries.get(f);
                     summary.is_some_and(|s| s.forks_closure.is_some())
@@ -1209,6 +1234,7 @@ impl<'a> Walker<'a> {
                     wrapper |= summary.wraps_fork;
                     child_value = child_value.or(summary.child_value.clone());
                     closure_fork = closure_fork.or(summary.forks_closure.clone());
+                    helper_not_safe = helper_not_safe.or(summary.forks_closure_not_safe.clone());
                 }
                 // `fork(|| ..)`: the closure handed in is the child of a fork made at this call,
                 // with the threads alive here; one only passed on makes this function such a
@@ -1220,10 +1246,27 @@ impl<'a> Walker<'a> {
                 {
                     let label = format!("`{text}` (which forks)");
                     self.fork_point(&threads, call, &label, ForkKind::Fork);
+                    // The child is brief when the helper's own child code and each closure
+                    // handed here are async-signal-safe; one passed on is judged further up.
+                    let closure_not_safe = call
+                        .closure_args
+                        .iter()
+                        .filter(|(a, _)| args.contains(a))
+                        .find_map(
+                            |&(_, c)| match self.ctx.summaries.get(&(self.me.0, c as u32)) {
+                                Some(s) => s.not_safe.clone(),
+                                None => Some(here.clone()),
+                            },
+                        );
                     if let Some(rec) = self.rec.forks.get_mut(&call.id) {
                         rec.has_child = true;
                         rec.runs_handed_in |= passed_on;
-                        rec.child_not_safe.get_or_insert(here.clone());
+                        if passed_on {
+                            rec.handed_in.get_or_insert(here.clone());
+                        }
+                        if let Some(step) = helper_not_safe.or(closure_not_safe) {
+                            rec.child_not_safe.get_or_insert(step);
+                        }
                         rec.forks_in_callee = Some(fork);
                     }
                 }
