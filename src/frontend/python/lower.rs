@@ -250,6 +250,9 @@ pub struct Lowerer<'s> {
     pub scripts: Vec<String>,
     /// The project depends on RQ.
     pub rq: bool,
+    /// A test module of a project that sets pytest's `faulthandler_timeout`: each test runs
+    /// with pytest's watchdog thread alive.
+    pub test_watchdog: bool,
     /// The module's Socket.IO server picks an async mode other than threads.
     socketio_green: bool,
     /// The module defines Celery tasks (`@shared_task`, `@app.task`).
@@ -674,6 +677,7 @@ impl<'s> Lowerer<'s> {
             green_threads: false,
             scripts: Vec::new(),
             rq: false,
+            test_watchdog: false,
             socketio_green: false,
             celery_tasks: false,
             pid_check: 0,
@@ -1023,6 +1027,11 @@ impl<'s> Lowerer<'s> {
 
     /// Lowers a `def` into the function at `index`.
     fn lower_def(&mut self, index: usize, f: &ast::StmtFunctionDef, self_ty: Option<String>) {
+        if self.test_watchdog && is_pytest_test(f.name.as_str(), self_ty.as_deref()) {
+            let span = self.span(f.name.range);
+            let call = self.call(Callee::Path(vec![PYTEST_WATCHDOG.to_string()]), span);
+            self.ir.functions[index].implied.push(call);
+        }
         let mut scope = Scope::default();
         let mut params = Vec::new();
         let p = &f.parameters;
@@ -3172,6 +3181,20 @@ fn static_path(e: &Expr, lowerer: &Lowerer) -> Option<String> {
         Expr::Attribute(a) => static_path(&a.value, lowerer).map(|p| format!("{p}::{}", a.attr.id)),
         _ => None,
     }
+}
+
+/// The catalogue's pytest faulthandler watchdog: what a test of a project that arms it runs with.
+const PYTEST_WATCHDOG: &str = "pytest#faulthandler";
+
+/// A function pytest collects as a test: `test*` at module level, or a `test*` method of a
+/// `Test*` class.
+fn is_pytest_test(name: &str, self_ty: Option<&str>) -> bool {
+    name.starts_with("test")
+        && self_ty.is_none_or(|ty| {
+            ty.rsplit([':', '.'])
+                .next()
+                .is_some_and(|class| class.starts_with("Test"))
+        })
 }
 
 /// A function with nothing implied, no parameters and no returned locals yet.

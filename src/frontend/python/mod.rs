@@ -37,6 +37,7 @@ pub fn lower(path: &Path, text: &str) -> Result<FileIr, String> {
     let default = project::default_start(path);
     let green = project::green_threads(path);
     let rq = project::uses_rq(path);
+    let watchdog = project::pytest_watchdog(path) && is_test_module(path);
     let dotted = std::iter::once(place.package.as_str())
         .chain(place.module.iter().map(String::as_str))
         .collect::<Vec<_>>()
@@ -52,8 +53,15 @@ pub fn lower(path: &Path, text: &str) -> Result<FileIr, String> {
         &place,
         &default,
         green,
-        (scripts, rq),
+        (scripts, rq, watchdog),
     )
+}
+
+/// A module pytest collects tests from by default: `test_*.py` or `*_test.py`.
+fn is_test_module(path: &Path) -> bool {
+    path.file_stem()
+        .and_then(|s| s.to_str())
+        .is_some_and(|s| s.starts_with("test_") || s.ends_with("_test"))
 }
 
 /// Parses and lowers text placed at `place`.
@@ -70,7 +78,7 @@ pub fn lower_source(
         place,
         default,
         green_threads,
-        (Vec::new(), false),
+        (Vec::new(), false, false),
     )
 }
 
@@ -82,7 +90,7 @@ fn lower_with_scripts(
     place: &project::Place,
     default: &project::DefaultStart,
     green_threads: bool,
-    (scripts, rq): (Vec<String>, bool),
+    (scripts, rq, watchdog): (Vec<String>, bool, bool),
 ) -> Result<FileIr, String> {
     // The same size and bracket-depth limits as Rust files: the syntax tree and the walks over
     // it are recursive.
@@ -112,6 +120,7 @@ fn lower_with_scripts(
     lowerer.green_threads = green_threads;
     lowerer.scripts = scripts;
     lowerer.rq = rq;
+    lowerer.test_watchdog = watchdog;
     lowerer.lower_module(&parsed.syntax().body);
     Ok(lowerer.ir)
 }

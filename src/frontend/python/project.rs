@@ -187,6 +187,41 @@ fn find_green(dir: &Path) -> bool {
     requires(dir, &["eventlet", "gevent"])
 }
 
+/// The project configures pytest's `faulthandler_timeout` (`pytest.ini`, `tox.ini`,
+/// `setup.cfg`, `pyproject.toml`): pytest arms `faulthandler.dump_traceback_later` around every
+/// test, and CPython runs that timer on a watchdog thread of its own while the test runs.
+pub fn pytest_watchdog(path: &Path) -> bool {
+    static CACHE: PerFolder<bool> = OnceLock::new();
+    per_folder(&CACHE, path, find_watchdog)
+}
+
+fn find_watchdog(dir: &Path) -> bool {
+    let mut found = false;
+    up_to_root(dir, &mut |d| {
+        found = ["pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml"]
+            .iter()
+            .any(|name| {
+                std::fs::read_to_string(d.join(name))
+                    .is_ok_and(|text| text.lines().any(arms_watchdog))
+            });
+        found
+    });
+    found
+}
+
+/// `faulthandler_timeout = 30` (or `"30"` in TOML) with a timeout above zero.
+fn arms_watchdog(line: &str) -> bool {
+    let Some((key, value)) = line.split_once('=') else {
+        return false;
+    };
+    key.trim() == "faulthandler_timeout"
+        && value
+            .trim()
+            .trim_matches(|c| c == '"' || c == '\'')
+            .parse::<f64>()
+            .is_ok_and(|t| t > 0.0)
+}
+
 /// The project holding `path` lists RQ among its requirements: a settings module of its own
 /// may be the one its workers are started with (`rq worker -c`).
 pub fn uses_rq(path: &Path) -> bool {
