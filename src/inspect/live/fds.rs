@@ -4,7 +4,6 @@
 use crate::inspect::live::{read_small_with, ProcRoot};
 use crate::inspect::parse::fd::{classify, FdRecord};
 use crate::inspect::parse::fdinfo::parse_fdinfo;
-use std::ffi::CString;
 use std::fs::File;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd};
@@ -23,19 +22,34 @@ struct Dirs {
     fdinfo: File,
 }
 
-fn name_of(fd: i32) -> CString {
-    // Digits never contain NUL.
-    CString::new(fd.to_string()).unwrap_or_default()
+/// The NUL-terminated decimal name of `fd`, on the stack (a thousand per inspection).
+fn name_of(fd: i32) -> [u8; 12] {
+    let mut name = [0u8; 12];
+    let mut digits = [0u8; 11];
+    let mut n = fd.unsigned_abs();
+    let mut len = 0;
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for (i, d) in digits[..len].iter().rev().enumerate() {
+        name[i] = *d;
+    }
+    name
 }
 
-fn readlink_at(dir: &File, name: &CString) -> io::Result<String> {
+fn readlink_at(dir: &File, name: &[u8; 12]) -> io::Result<String> {
     let mut buf = [0u8; 4096];
     // SAFETY: `dir` is an open directory, `name` is NUL-terminated and `buf` is writable for
     // its whole length.
     let n = unsafe {
         libc::readlinkat(
             dir.as_raw_fd(),
-            name.as_ptr(),
+            name.as_ptr().cast(),
             buf.as_mut_ptr().cast(),
             buf.len(),
         )
@@ -46,13 +60,13 @@ fn readlink_at(dir: &File, name: &CString) -> io::Result<String> {
     Ok(String::from_utf8_lossy(&buf[..n as usize]).into_owned())
 }
 
-fn open_at(dir: &File, name: &CString) -> io::Result<File> {
+fn open_at(dir: &File, name: &[u8; 12]) -> io::Result<File> {
     // SAFETY: `dir` is an open directory and `name` is NUL-terminated; the returned fd is
     // checked and then owned by the File.
     let raw = unsafe {
         libc::openat(
             dir.as_raw_fd(),
-            name.as_ptr(),
+            name.as_ptr().cast(),
             libc::O_RDONLY | libc::O_CLOEXEC,
         )
     };
@@ -92,17 +106,33 @@ fn read_one(dirs: &Dirs, fd: i32) -> One {
 /// Every fd of `pid` in numeric order, and the first fdinfo failure if any. Fails only when
 /// the fd directory itself cannot be read; fds that close during the walk are left out.
 pub fn read_fds(root: &ProcRoot, pid: i32) -> io::Result<(Vec<FdRecord>, Option<io::Error>)> {
-    let fd_dir = File::open(root.pid(pid, "fd"))?;
-    let mut numbers: Vec<i32> = std::fs::read_dir(root.pid(pid, "fd"))?
-        .filter_map(|e| e.ok())
-        .filter_map(|e| e.file_name().to_str().and_then(|s| s.parse().ok()))
-        .collect();
-    numbers.sort_unstable();
-    let dirs = match File::open(root.pid(pid, "fdinfo")) {
-        Ok(fdinfo) => Dirs { fd: fd_dir, fdinfo },
-        Err(e) => return Err(e),
+    let dirs = Dirs {
+        fd: File::open(root.pid(pid, "fd"))?,
+        fdinfo: File::open(root.pid(pid, "fdinfo"))?,
     };
-    let results = read_all(&dirs, &numbers)?;
+    let results = match open_count(root, &dirs.fd) {
+        Some(count) => {
+            // Fd tables are dense from 0 in practice: asking for each number up to a little past
+            // the count skips listing the directory, which instantiates every entry once more on
+            // one thread before the parallel reads can start. A number that is not open reads as
+            // vanished. Fewer found than open means a sparse table: the rest is listed.
+            let upto = count.saturating_add(count / 16 + 8);
+            let mut results = read_all(&dirs, &(0..upto).collect::<Vec<_>>())?;
+            let found = results
+                .iter()
+                .filter(|r| matches!(r, One::Record(..)))
+                .count();
+            if found < count as usize {
+                let rest: Vec<i32> = listed(root, pid)?
+                    .into_iter()
+                    .filter(|&n| n >= upto)
+                    .collect();
+                results.extend(read_all(&dirs, &rest)?);
+            }
+            results
+        }
+        None => read_all(&dirs, &listed(root, pid)?)?,
+    };
     let mut records = Vec::with_capacity(results.len());
     let mut fdinfo_error = None;
     for result in results {
@@ -118,6 +148,26 @@ pub fn read_fds(root: &ProcRoot, pid: i32) -> io::Result<(Vec<FdRecord>, Option<
         }
     }
     Ok((records, fdinfo_error))
+}
+
+/// The fd numbers the directory lists, in order.
+fn listed(root: &ProcRoot, pid: i32) -> io::Result<Vec<i32>> {
+    let mut numbers: Vec<i32> = std::fs::read_dir(root.pid(pid, "fd"))?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str().and_then(|s| s.parse().ok()))
+        .collect();
+    numbers.sort_unstable();
+    Ok(numbers)
+}
+
+/// How many fds are open, when the kernel says so: since Linux 6.2 the size of a live
+/// `/proc/PID/fd` is that count (0 before). A recorded directory's size means nothing.
+fn open_count(root: &ProcRoot, fd_dir: &File) -> Option<i32> {
+    if !root.is_live() {
+        return None;
+    }
+    let size = fd_dir.metadata().ok()?.len();
+    i32::try_from(size).ok().filter(|&n| n > 0)
 }
 
 /// Below this many fds, starting a thread costs more than it saves.
@@ -151,4 +201,48 @@ fn read_all(dirs: &Dirs, numbers: &[i32]) -> io::Result<Vec<One>> {
         }
         Ok(results)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::fd::AsRawFd;
+
+    #[test]
+    fn names_are_the_decimal_numbers() {
+        for fd in [0, 7, 10, 1005, i32::MAX] {
+            let name = name_of(fd);
+            let end = name.iter().position(|b| *b == 0).unwrap();
+            assert_eq!(&name[..end], fd.to_string().as_bytes());
+        }
+    }
+
+    #[test]
+    fn finds_fds_far_above_the_open_count_in_order() {
+        let file = tempfile::tempfile().unwrap();
+        // Far above what this process has open: only listing the directory can find it.
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit writes into the struct it is given.
+        assert_eq!(
+            unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
+            0
+        );
+        let high = (limit.rlim_cur.min(10_000) - 1) as i32;
+        // SAFETY: dup2 onto a number this test owns; it is closed below.
+        assert_eq!(unsafe { libc::dup2(file.as_raw_fd(), high) }, high);
+        let me = std::process::id() as i32;
+        let (records, _) = read_fds(&ProcRoot::default(), me).unwrap();
+        // SAFETY: `high` was opened above and nothing else uses it.
+        unsafe { libc::close(high) };
+        let numbers: Vec<i32> = records.iter().map(|r| r.fd).collect();
+        assert!(numbers.windows(2).all(|w| w[0] < w[1]), "{numbers:?}");
+        for fd in [0, file.as_raw_fd(), high] {
+            assert!(numbers.contains(&fd), "{fd} missing from {numbers:?}");
+        }
+        let record = records.iter().find(|r| r.fd == high).unwrap();
+        assert_eq!(record.class.kind, "file");
+    }
 }
