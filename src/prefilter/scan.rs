@@ -16,6 +16,12 @@ pub const DEF: u32 = 1;
 pub const USE: u32 = 2;
 /// The identifier comes right before `as`: a `use` may rename it.
 pub const AS: u32 = 3;
+/// The identifier lies in an `impl` header, between `impl` and the `{` that opens its body: it
+/// may name the type whose methods the file defines (`impl<T> Trait for a::Foo<T>`).
+pub const IMPL: u32 = 4;
+
+/// The low bits of a key that hold its tag.
+const TAG_BITS: u32 = 7;
 
 /// What one file's bytes say.
 #[derive(Debug, Default)]
@@ -37,7 +43,7 @@ impl FileScan {
 /// The index key of an identifier (`r#` stripped, as the scan strips it) for one tag.
 pub fn key(name: &str, kind: u32) -> u32 {
     let name = name.strip_prefix("r#").unwrap_or(name);
-    (hash(name.as_bytes()) & !3) | kind
+    (hash(name.as_bytes()) & !TAG_BITS) | kind
 }
 
 fn hash(word: &[u8]) -> u32 {
@@ -130,6 +136,10 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
     // get their name tagged.
     let (mut def_code, mut def_any) = (false, false);
     let mut in_use = false;
+    // The `impl` header being read, if any: one counting the brackets the scan takes for code,
+    // one counting every bracket, so that a bracket in a comment (or code taken for one) only
+    // makes the header longer in one of them.
+    let (mut header_code, mut header_any) = (Header::default(), Header::default());
     let mut prev_word: Option<u32> = None;
     let mut i = 0;
     while i < n {
@@ -154,15 +164,23 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
             }
             let raw = start > 0 && bytes[start - 1] == b'#';
             let word = &bytes[start..i];
-            let h = hash(word) & !3;
+            let h = hash(word) & !TAG_BITS;
             // A reserved word names nothing (a raw identifier such as `r#type` is kept).
             if raw || !is_keyword(word) {
                 keys.push(h | ANY);
                 if def_code || def_any {
                     keys.push(h | DEF);
                 }
+                if header_code.open || header_any.open {
+                    keys.push(h | IMPL);
+                }
             }
             let in_comment = block_depth > 0 || line_comment;
+            if word == b"impl" && !raw {
+                // In a comment too: `header_code` then waits for a `{` taken for code.
+                header_code.start();
+                header_any.start();
+            }
             // `static mut NAME`: the name still follows a definition keyword.
             let kw = matches!(word, b"fn" | b"static" | b"ref" | b"macro_rules")
                 || (word == b"mut" && (def_any || def_code));
@@ -195,6 +213,11 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
         }
         // Brackets are never part of an identifier, a number or a comment's opener or closer.
         nesting.step(b);
+        let after_dash = i > 0 && bytes[i - 1] == b'-';
+        header_any.step(b, after_dash);
+        if block_depth == 0 && !line_comment {
+            header_code.step(b, after_dash);
+        }
         let next = bytes.get(i + 1).copied();
         match (b, next) {
             (b'/', Some(b'/')) if block_depth == 0 => {
@@ -226,6 +249,38 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
         keys,
         path_attr,
         nesting: nesting.max,
+    }
+}
+
+/// Where an `impl` header ends: at the first `{` outside generic arguments and brackets.
+#[derive(Default)]
+struct Header {
+    open: bool,
+    /// `<` not closed yet, outside brackets (`->` closes none).
+    angles: u32,
+    /// `(`, `[` and `{` not closed yet: inside them `<` is an operator and `{` a const block.
+    groups: u32,
+}
+
+impl Header {
+    /// A header closes with both counts at zero; an `impl` met inside an open one (in a
+    /// comment, or `fn f(_: impl A) -> impl B`) keeps the counts, which can only make it longer.
+    fn start(&mut self) {
+        self.open = true;
+    }
+
+    fn step(&mut self, b: u8, after_dash: bool) {
+        if !self.open {
+            return;
+        }
+        match b {
+            b'{' if self.groups == 0 && self.angles == 0 => self.open = false,
+            b'(' | b'[' | b'{' => self.groups += 1,
+            b')' | b']' | b'}' => self.groups = self.groups.saturating_sub(1),
+            b'<' if self.groups == 0 => self.angles += 1,
+            b'>' if self.groups == 0 && !after_dash => self.angles = self.angles.saturating_sub(1),
+            _ => {}
+        }
     }
 }
 
@@ -393,6 +448,30 @@ mod tests {
         assert!(!has(&s, "local", DEF));
         assert!(has(&s, "type", ANY), "raw identifiers are indexed");
         assert!(!s.path_attr);
+    }
+
+    #[test]
+    fn impl_headers_tag_every_name_up_to_the_body() {
+        let s = scan(
+            b"impl<F: Fn(u8) -> u8, const N: usize> Tr<{ N }, [u8; 2]> for a::Plain<F> \
+              where F: Copy { fn run(&self) { let x = Other::new(); } }\n\
+              impl /* { */ Commented {}\n\
+              impl Grouped<Vec<Box<Inner>>> {}\n\
+              let u = \"http://\"; impl Lined {}\n\
+              fn f(x: impl Into<Arg>) -> impl Iterator<Item = Ret> { Body }",
+        );
+        let tagged = "F Tr Plain Copy a Commented Grouped Inner Lined Arg Ret";
+        for name in tagged.split(' ') {
+            assert!(has(&s, name, IMPL), "{name}");
+        }
+        for name in ["run", "Other", "new", "Body", "u"] {
+            assert!(!has(&s, name, IMPL), "{name}");
+        }
+        assert!(!has(&s, "r#impl", IMPL));
+        let s = scan(b"let r#impl = 1; Free {}");
+        assert!(!has(&s, "Free", IMPL), "a raw identifier opens no header");
+        let s = scan(b"use a::T::{self as U}; impl U {}");
+        assert!(has(&s, "self", AS) && has(&s, "T", USE) && has(&s, "U", IMPL));
     }
 
     #[test]

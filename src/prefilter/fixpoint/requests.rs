@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::prefilter::leads::Lead;
-use crate::prefilter::scan::{self, ANY, AS, DEF, USE};
+use crate::prefilter::scan::{self, ANY, AS, DEF, IMPL, USE};
 use crate::resolve::STD_METHODS;
 
 impl Closure<'_> {
@@ -25,8 +25,8 @@ impl Closure<'_> {
 
     /// Files of `krate` that may define the item at `key` with this tag on its last segment: the
     /// file's module is a strict prefix of the key's path, and the rest of the path (inline
-    /// modules, a type, the item) are identifiers in the file; for a function, also any file of
-    /// the crate holding the segment before its name (an `impl` of that type).
+    /// modules, a type, the item) are identifiers in the file; for a function, also the files of
+    /// the crate with an `impl` of the segment before its name.
     pub(super) fn request_definers(&mut self, kind: u32, key: &str, krate: u32) {
         let tail = &key[self.crate_ids[krate as usize].len()..];
         let segs: Vec<&str> = tail
@@ -76,10 +76,18 @@ impl Closure<'_> {
         }
         if kind == DEF && segs.len() >= 2 {
             // A method is keyed by its type's path but defined wherever an `impl` of the type
-            // is (`impl super::Feeder` in a child module): any file of the crate that defines
-            // the name and holds the type's.
-            let ty = scan::key(segs[segs.len() - 2], ANY);
-            found.extend(self.crate_files_with(&[last_key, ty], krate));
+            // is (`impl super::Feeder` in a child module): the files of the crate that define
+            // the name and name the type in an `impl` header, or bind it under another name
+            // (`use super::Feeder as F; impl F`, `use a::Feeder::{self as F}`), the only ways
+            // the type's last segment is not written in the header.
+            let ty = segs[segs.len() - 2];
+            for keys in [
+                vec![last_key, scan::key(ty, IMPL)],
+                vec![last_key, scan::key(ty, AS)],
+                vec![last_key, scan::key(ty, USE), scan::key("self", AS)],
+            ] {
+                found.extend(self.crate_files_with(&keys, krate));
+            }
         }
         for f in found {
             self.want(f, &|| format!("{kind}:{key}"));
