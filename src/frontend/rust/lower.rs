@@ -1569,6 +1569,16 @@ impl<'a> Lowerer<'a> {
         Some((name, names))
     }
 
+    /// The names a pattern binds are locals of the arm or branch it guards (`Ok(result) =>
+    /// match result { .. }` tests the bound value, not an item named `result`).
+    fn bind_pattern(&mut self, pat: &syn::Pat) {
+        let mut names = Vec::new();
+        pattern_names(pat, &mut names);
+        for name in names {
+            self.set_local(&name, Local::default());
+        }
+    }
+
     fn lower_if(&mut self, i: &syn::ExprIf, out: &mut Vec<Node>) -> Value {
         let mut scrutinee = None;
         let mut cond_subject = None;
@@ -1589,7 +1599,12 @@ impl<'a> Lowerer<'a> {
                 forktest::from_condition(cond, &value)
             }
         };
+        self.locals.push(HashMap::new());
+        if let syn::Expr::Let(l) = &*i.cond {
+            self.bind_pattern(&l.pat);
+        }
         let mut then = self.lower_block(&i.then_branch);
+        self.locals.pop();
         if let Some((name, names)) = &scrutinee {
             if !moves_any(names, |v| syn::visit::Visit::visit_block(v, &i.then_branch)) {
                 then.locals.push(name.clone());
@@ -1686,6 +1701,7 @@ impl<'a> Lowerer<'a> {
             let alias = forktest::alias_of_pattern(&arm.pat).zip(subject_of.clone());
             let mut body = Block::default();
             self.locals.push(HashMap::new());
+            self.bind_pattern(&arm.pat);
             if let Some((_, guard)) = &arm.guard {
                 self.lower_expr(guard, &mut body.nodes);
             }
