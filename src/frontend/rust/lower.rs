@@ -737,12 +737,41 @@ impl<'a> Lowerer<'a> {
     }
 
     fn resolve(&self, segs: &[String]) -> Vec<String> {
-        self.scope().resolve(
+        let scope = self.scope();
+        let mut out = scope.resolve(
             segs,
             self.self_ty.as_deref(),
             self.fn_uses.last(),
             &self.externs,
-        )
+        );
+        // `mod tests { use super::*; .. os::spawn(..) }`: a module or `use` of a module of this
+        // file that a glob imports starts the path there, before any crate of that name.
+        let Some(first) = segs.first().filter(|_| segs.len() > 1) else {
+            return out;
+        };
+        let own = scope.uses.contains_key(first)
+            || scope.items.contains(first)
+            || self.fn_uses.last().is_some_and(|u| u.contains_key(first));
+        if own {
+            return out;
+        }
+        for glob in &scope.globs {
+            let Some(target) = self.scopes.iter().find(|s| &s.path == glob) else {
+                continue;
+            };
+            if target.items.contains(first) || target.uses.contains_key(first) {
+                for c in target
+                    .resolve(segs, None, None, &self.externs)
+                    .into_iter()
+                    .rev()
+                {
+                    if !out.contains(&c) {
+                        out.insert(0, c);
+                    }
+                }
+            }
+        }
+        out
     }
 
     fn local(&self, name: &str) -> Option<&Local> {
