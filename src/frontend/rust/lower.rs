@@ -665,30 +665,15 @@ impl<'a> Lowerer<'a> {
     /// The type of the elements of a collection type: `Vec<T>`, `[T]`, `[T; N]`, `&mut [T]`,
     /// `VecDeque<T>`, the sets, `Box<[T]>`.
     fn elem_type(&self, ty: &syn::Type) -> Option<String> {
-        match ty {
-            syn::Type::Reference(r) => self.elem_type(&r.elem),
-            syn::Type::Paren(p) => self.elem_type(&p.elem),
-            syn::Type::Group(g) => self.elem_type(&g.elem),
-            syn::Type::Slice(s) => self.type_path(&s.elem),
-            syn::Type::Array(a) => self.type_path(&a.elem),
-            syn::Type::Path(p) => {
-                let last = p.path.segments.last()?;
-                let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
-                    return None;
-                };
-                let Some(syn::GenericArgument::Type(inner)) = args.args.first() else {
-                    return None;
-                };
-                match last.ident.to_string().as_str() {
-                    "Vec" | "VecDeque" | "LinkedList" | "HashSet" | "BTreeSet" | "BinaryHeap" => {
-                        self.type_path(inner)
-                    }
-                    "Box" | "Rc" | "Arc" => self.elem_type(inner),
-                    _ => None,
-                }
-            }
-            _ => None,
-        }
+        const COLLECTIONS: &[&str] = &[
+            "Vec",
+            "VecDeque",
+            "LinkedList",
+            "HashSet",
+            "BTreeSet",
+            "BinaryHeap",
+        ];
+        self.inner_type(ty, COLLECTIONS, &["Box", "Rc", "Arc"], true)
     }
 
     /// The type of the value a function hands back: its declared type, looking through
@@ -712,10 +697,29 @@ impl<'a> Lowerer<'a> {
     /// For a lock (`Mutex<T>`, `RwLock<T>`, also behind `Arc`, `&`, `Lazy`, `OnceLock`), the
     /// type its guard dereferences to: a method called through the guard is `T`'s method.
     pub fn guarded_type(&self, ty: &syn::Type) -> Option<String> {
+        const LOCKS: &[&str] = &["Mutex", "RwLock", "ReentrantMutex", "FairMutex"];
+        const THROUGH: &[&str] = &[
+            "Arc", "Rc", "Box", "Lazy", "LazyLock", "OnceLock", "OnceCell",
+        ];
+        self.inner_type(ty, LOCKS, THROUGH, false)
+    }
+
+    /// The type a `holders` wrapper holds (`Mutex<T>`, `Vec<T>` → `T`), looking through
+    /// references and the wrappers in `through`; with `slices`, `[T]` and `[T; N]` hold `T` too.
+    fn inner_type(
+        &self,
+        ty: &syn::Type,
+        holders: &[&str],
+        through: &[&str],
+        slices: bool,
+    ) -> Option<String> {
+        let again = |t: &syn::Type| self.inner_type(t, holders, through, slices);
         match ty {
-            syn::Type::Reference(r) => self.guarded_type(&r.elem),
-            syn::Type::Paren(p) => self.guarded_type(&p.elem),
-            syn::Type::Group(g) => self.guarded_type(&g.elem),
+            syn::Type::Reference(r) => again(&r.elem),
+            syn::Type::Paren(p) => again(&p.elem),
+            syn::Type::Group(g) => again(&g.elem),
+            syn::Type::Slice(s) if slices => self.type_path(&s.elem),
+            syn::Type::Array(a) if slices => self.type_path(&a.elem),
             syn::Type::Path(p) => {
                 let last = p.path.segments.last()?;
                 let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
@@ -724,12 +728,13 @@ impl<'a> Lowerer<'a> {
                 let Some(syn::GenericArgument::Type(inner)) = args.args.first() else {
                     return None;
                 };
-                match last.ident.to_string().as_str() {
-                    "Mutex" | "RwLock" | "ReentrantMutex" | "FairMutex" => self.type_path(inner),
-                    "Arc" | "Rc" | "Box" | "Lazy" | "LazyLock" | "OnceLock" | "OnceCell" => {
-                        self.guarded_type(inner)
-                    }
-                    _ => None,
+                let name = last.ident.to_string();
+                if holders.contains(&name.as_str()) {
+                    self.type_path(inner)
+                } else if through.contains(&name.as_str()) {
+                    again(inner)
+                } else {
+                    None
                 }
             }
             _ => None,
