@@ -1,6 +1,8 @@
 //! `#[cfg(..)]` predicates as boolean formulas over their options (`unix`, `feature = "x"`), to
-//! tell when two pieces of code are never compiled together. Knows nothing of which options a
-//! build sets.
+//! tell when two pieces of code are never compiled together, and when a piece of code is never
+//! compiled for a Unix target. Of the options a build sets it knows only those every Unix target
+//! fixes (`unix` is set, `windows` is not); the rest (features, `target_os = "linux"`, `test`)
+//! stay free.
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 
@@ -25,23 +27,12 @@ impl Cfg {
 
     /// No assignment of the options makes both true: the two are never compiled together.
     pub fn excludes(&self, other: &Cfg) -> bool {
-        let mut options = Vec::new();
-        self.options(&mut options);
-        other.options(&mut options);
-        options.sort();
-        options.dedup();
-        if options.len() > MAX_OPTIONS {
-            return false;
-        }
-        (0u32..1 << options.len()).all(|mask| {
-            let set = |name: &str| {
-                options
-                    .iter()
-                    .position(|o| *o == name)
-                    .is_some_and(|i| mask & (1 << i) != 0)
-            };
-            !(self.eval(&set) && other.eval(&set))
-        })
+        never(&[self, other], &|_| None)
+    }
+
+    /// False on every Unix target, whatever the free options: code under it can never fork.
+    pub fn never_on_unix(&self) -> bool {
+        never(&[self], &unix_value)
     }
 
     fn options<'a>(&'a self, out: &mut Vec<&'a str>) {
@@ -60,6 +51,54 @@ impl Cfg {
             Cfg::Option(name) => set(name),
         }
     }
+}
+
+/// No assignment of the options that `fixed` leaves free makes all of `cfgs` true (too many free
+/// options: answered `false`).
+fn never(cfgs: &[&Cfg], fixed: &dyn Fn(&str) -> Option<bool>) -> bool {
+    let mut options = Vec::new();
+    cfgs.iter().for_each(|c| c.options(&mut options));
+    options.retain(|o| fixed(o).is_none());
+    options.sort();
+    options.dedup();
+    if options.len() > MAX_OPTIONS {
+        return false;
+    }
+    (0u32..1 << options.len()).all(|mask| {
+        let set = |name: &str| {
+            fixed(name).unwrap_or_else(|| {
+                options
+                    .iter()
+                    .position(|o| *o == name)
+                    .is_some_and(|i| mask & (1 << i) != 0)
+            })
+        };
+        !cfgs.iter().all(|c| c.eval(&set))
+    })
+}
+
+/// The value every Unix target gives an option, when they agree on one. Emscripten is the one
+/// target of the `wasm` family that is also `unix`, and it cannot fork.
+fn unix_value(option: &str) -> Option<bool> {
+    match option {
+        "unix" | "target_family=\"unix\"" => Some(true),
+        "windows"
+        | "target_family=\"windows\""
+        | "target_family=\"wasm\""
+        | "target_os=\"windows\"" => Some(false),
+        _ => None,
+    }
+}
+
+/// Attributes that leave their item out of every Unix build: a `#[cfg(..)]` among them is
+/// never true there (all of an item's `cfg`s must hold).
+pub fn absent_on_unix(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| match &a.meta {
+        syn::Meta::List(l) if l.path.is_ident("cfg") => {
+            Cfg::parse(l.tokens.clone()).is_some_and(|c| c.never_on_unix())
+        }
+        _ => false,
+    })
 }
 
 /// Comma-separated predicates.
@@ -128,6 +167,34 @@ mod tests {
         assert!(!cfg("unix").excludes(&cfg("target_os = \"linux\"")));
         assert!(!cfg("any(unix, windows)").excludes(&cfg("unix")));
         assert!(Cfg::parse("test,".parse().unwrap()).is_some());
+    }
+
+    #[test]
+    fn never_on_unix() {
+        for absent in [
+            "windows",
+            "target_os = \"windows\"",
+            "target_family = \"windows\"",
+            "target_family = \"wasm\"",
+            "not(unix)",
+            "all(windows, feature = \"x\")",
+            "all(not(unix), not(target_os = \"linux\"))",
+            "any(windows, target_family = \"wasm\")",
+            "all(unix, windows)",
+        ] {
+            assert!(cfg(absent).never_on_unix(), "{absent}");
+        }
+        for present in [
+            "unix",
+            "any(unix, windows)",
+            "not(windows)",
+            "feature = \"x\"",
+            "target_os = \"linux\"",
+            "any(windows, feature = \"x\")",
+            "not(test)",
+        ] {
+            assert!(!cfg(present).never_on_unix(), "{present}");
+        }
         assert!(Cfg::parse("a b".parse().unwrap()).is_none());
     }
 }

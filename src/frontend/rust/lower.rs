@@ -2,6 +2,7 @@
 //! names through `scope` and tracking the types of locals, parameters and fields so that method
 //! calls and builder chains resolve to `Type::method` paths.
 
+use super::cfg::absent_on_unix;
 use super::forktest;
 use super::macros;
 use super::scope::{flatten_use, ModScope};
@@ -220,7 +221,8 @@ impl<'a> Lowerer<'a> {
 
     /// Records the names a module defines and imports, before any body is lowered.
     pub fn declare_items(&mut self, items: &[syn::Item]) {
-        for item in items {
+        let items: Vec<&syn::Item> = on_unix(items).collect();
+        for &item in &items {
             let name = match item {
                 syn::Item::Fn(f) => Some(f.sig.ident.to_string()),
                 syn::Item::Struct(s) => Some(s.ident.to_string()),
@@ -258,14 +260,14 @@ impl<'a> Lowerer<'a> {
                 self.scopes[self.current].items.insert(name);
             }
         }
-        for item in items {
+        for &item in &items {
             if let syn::Item::Use(u) = item {
                 self.add_use(&u.tree, false);
             }
         }
         // Field and static types name imported types (`shell: Shell` after `use shell::Shell`):
         // read them once the module's imports are known.
-        for item in items {
+        for &item in &items {
             match item {
                 syn::Item::Struct(s) => self.declare_fields(s),
                 syn::Item::Static(s) => {
@@ -296,6 +298,9 @@ impl<'a> Lowerer<'a> {
             let syn::ForeignItem::Fn(func) = item else {
                 continue;
             };
+            if absent_on_unix(&func.attrs) {
+                continue;
+            }
             let name = func.sig.ident.to_string();
             // `#[link_name = "__libc_fork"] fn fork_real()`: the symbol, not the Rust name, says
             // which C function it is (glibc's `__libc_` aliases are the public functions).
@@ -360,7 +365,7 @@ impl<'a> Lowerer<'a> {
     }
 
     pub fn lower_items(&mut self, items: &[syn::Item]) {
-        for item in items {
+        for item in on_unix(items) {
             self.lower_item(item);
         }
     }
@@ -382,6 +387,9 @@ impl<'a> Lowerer<'a> {
                 let base = impl_base(&ty, &self.scope().path);
                 for it in &imp.items {
                     if let syn::ImplItem::Fn(m) = it {
+                        if absent_on_unix(&m.attrs) {
+                            continue;
+                        }
                         let path = format!("{base}::{}", m.sig.ident);
                         let t = test || is_test_attrs(&m.attrs);
                         if imp.trait_.is_some() {
@@ -403,6 +411,9 @@ impl<'a> Lowerer<'a> {
                 let ty = format!("{}::{}", self.scope().path, tr.ident);
                 for it in &tr.items {
                     if let syn::TraitItem::Fn(m) = it {
+                        if absent_on_unix(&m.attrs) {
+                            continue;
+                        }
                         if let Some(block) = &m.default {
                             let path = format!("{ty}::{}", m.sig.ident);
                             self.ir.trait_methods.push(self.ir.functions.len() as u32);
@@ -841,11 +852,19 @@ impl<'a> Lowerer<'a> {
         let mut i = 0;
         while i < stmts.len() {
             let stmt = &stmts[i];
+            if absent_on_unix(stmt_attrs(stmt)) {
+                i += 1;
+                continue;
+            }
             // `#[cfg(x)] let r = a(); #[cfg(not(x))] let r = b();`: one build has one of them.
             let group = cfg_alternatives(&stmts[i..]);
             if group > 1 {
                 let mut arms = Vec::new();
-                for alternative in &stmts[i..i + group] {
+                let alternatives = &stmts[i..i + group];
+                for alternative in alternatives
+                    .iter()
+                    .filter(|s| !absent_on_unix(stmt_attrs(s)))
+                {
                     let mut body = Block::default();
                     self.lower_stmt(alternative, &mut body);
                     arms.push(Arm {
@@ -1952,20 +1971,71 @@ impl<'ast> syn::visit::Visit<'ast> for Names {
     }
 }
 
-/// The `#[cfg(..)]` predicate of a statement.
-fn stmt_cfg(stmt: &syn::Stmt) -> Option<super::cfg::Cfg> {
-    let attrs = match stmt {
+/// The items of a list that a Unix build compiles.
+fn on_unix(items: &[syn::Item]) -> impl Iterator<Item = &syn::Item> {
+    items
+        .iter()
+        .filter(|item| !absent_on_unix(item_attrs(item)))
+}
+
+fn item_attrs(item: &syn::Item) -> &[syn::Attribute] {
+    use syn::Item as I;
+    match item {
+        I::Const(i) => &i.attrs,
+        I::Enum(i) => &i.attrs,
+        I::ExternCrate(i) => &i.attrs,
+        I::Fn(i) => &i.attrs,
+        I::ForeignMod(i) => &i.attrs,
+        I::Impl(i) => &i.attrs,
+        I::Macro(i) => &i.attrs,
+        I::Mod(i) => &i.attrs,
+        I::Static(i) => &i.attrs,
+        I::Struct(i) => &i.attrs,
+        I::Trait(i) => &i.attrs,
+        I::TraitAlias(i) => &i.attrs,
+        I::Type(i) => &i.attrs,
+        I::Union(i) => &i.attrs,
+        I::Use(i) => &i.attrs,
+        _ => &[],
+    }
+}
+
+/// The outer attributes of a statement (those of an expression statement's expression).
+fn stmt_attrs(stmt: &syn::Stmt) -> &[syn::Attribute] {
+    use syn::Expr as E;
+    match stmt {
         syn::Stmt::Local(l) => &l.attrs,
         syn::Stmt::Macro(m) => &m.attrs,
-        syn::Stmt::Expr(syn::Expr::Call(c), _) => &c.attrs,
-        syn::Stmt::Expr(syn::Expr::MethodCall(m), _) => &m.attrs,
-        syn::Stmt::Expr(syn::Expr::Macro(m), _) => &m.attrs,
-        syn::Stmt::Expr(syn::Expr::Block(b), _) => &b.attrs,
-        syn::Stmt::Expr(syn::Expr::If(e), _) => &e.attrs,
-        syn::Stmt::Expr(syn::Expr::Match(e), _) => &e.attrs,
-        _ => return None,
-    };
-    attrs.iter().find_map(|a| match &a.meta {
+        syn::Stmt::Item(item) => item_attrs(item),
+        syn::Stmt::Expr(e, _) => match e {
+            E::Array(e) => &e.attrs,
+            E::Assign(e) => &e.attrs,
+            E::Async(e) => &e.attrs,
+            E::Await(e) => &e.attrs,
+            E::Binary(e) => &e.attrs,
+            E::Block(e) => &e.attrs,
+            E::Call(e) => &e.attrs,
+            E::Closure(e) => &e.attrs,
+            E::ForLoop(e) => &e.attrs,
+            E::If(e) => &e.attrs,
+            E::Let(e) => &e.attrs,
+            E::Loop(e) => &e.attrs,
+            E::Macro(e) => &e.attrs,
+            E::Match(e) => &e.attrs,
+            E::MethodCall(e) => &e.attrs,
+            E::Path(e) => &e.attrs,
+            E::Return(e) => &e.attrs,
+            E::Try(e) => &e.attrs,
+            E::Unsafe(e) => &e.attrs,
+            E::While(e) => &e.attrs,
+            _ => &[],
+        },
+    }
+}
+
+/// The `#[cfg(..)]` predicate of a statement.
+fn stmt_cfg(stmt: &syn::Stmt) -> Option<super::cfg::Cfg> {
+    stmt_attrs(stmt).iter().find_map(|a| match &a.meta {
         syn::Meta::List(l) if l.path.is_ident("cfg") => super::cfg::Cfg::parse(l.tokens.clone()),
         _ => None,
     })

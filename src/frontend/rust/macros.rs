@@ -2,6 +2,7 @@
 //! `lazy_static!` and `thread_local!` (globals with initialisers), and unknown macros whose
 //! tokens parse as items or statements (`cfg_if!`, `feature! { .. }`).
 
+use super::cfg::Cfg;
 use super::lower::{range, Lowerer, Value, MAX_DEPTH};
 use crate::ir::{Callee, Node};
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
@@ -134,12 +135,83 @@ fn lower_unknown_items(l: &mut Lowerer, tokens: TokenStream, depth: usize) {
             return;
         }
     }
+    let mut arms = CfgIfArms::default();
     for tt in tokens {
-        if let TokenTree::Group(g) = tt {
+        if let TokenTree::Group(g) = &tt {
             if g.delimiter() == Delimiter::Brace {
-                lower_unknown_items(l, g.stream(), depth + 1);
+                if !arms.next_arm_absent() {
+                    lower_unknown_items(l, g.stream(), depth + 1);
+                }
+                continue;
             }
         }
+        arms.step(&tt);
+    }
+}
+
+/// The predicates of a `cfg_if!` chain (`if #[cfg(a)] { .. } else if #[cfg(b)] { .. } else
+/// { .. }`) as its tokens go by, to leave out the arms no Unix build compiles: an arm holds
+/// when its own predicate does and no earlier one did.
+#[derive(Default)]
+struct CfgIfArms {
+    /// The earlier arms' predicates; `None` once one of them could not be read.
+    earlier: Option<Vec<Cfg>>,
+    /// The `#[cfg(..)]` just read, for the brace group that follows.
+    pending: Option<Cfg>,
+    after_else: bool,
+    after_hash: bool,
+}
+
+impl CfgIfArms {
+    fn step(&mut self, tt: &TokenTree) {
+        match tt {
+            TokenTree::Ident(i) if i == "if" && !self.after_else => {
+                self.earlier = Some(Vec::new());
+                self.pending = None;
+            }
+            TokenTree::Ident(i) if i == "else" => self.after_else = true,
+            TokenTree::Punct(p) if p.as_char() == '#' => {
+                self.after_hash = true;
+                return;
+            }
+            TokenTree::Group(g) if self.after_hash && g.delimiter() == Delimiter::Bracket => {
+                let mut inner = g.stream().into_iter();
+                let cfg = match (inner.next(), inner.next()) {
+                    (Some(TokenTree::Ident(name)), Some(TokenTree::Group(args)))
+                        if name == "cfg" =>
+                    {
+                        Cfg::parse(args.stream())
+                    }
+                    _ => None,
+                };
+                if cfg.is_none() {
+                    self.earlier = None;
+                }
+                self.pending = cfg;
+            }
+            _ => {}
+        }
+        self.after_hash = false;
+    }
+
+    /// Whether the brace group that comes now is an arm no Unix build compiles; moves past it.
+    fn next_arm_absent(&mut self) -> bool {
+        let own = self.pending.take();
+        let bare_else = std::mem::take(&mut self.after_else) && own.is_none();
+        let Some(earlier) = self.earlier.as_mut() else {
+            return false;
+        };
+        let none_before = Cfg::Not(Box::new(Cfg::Any(earlier.clone())));
+        let absent = match (&own, bare_else) {
+            (Some(own), _) => Cfg::All(vec![none_before, own.clone()]).never_on_unix(),
+            (None, true) => none_before.never_on_unix(),
+            (None, false) => false,
+        };
+        match own {
+            Some(own) => earlier.push(own),
+            None => self.earlier = None,
+        }
+        absent
     }
 }
 
