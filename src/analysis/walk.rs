@@ -1354,6 +1354,14 @@ impl<'a> Walker<'a> {
                     }
                 }
                 ClosureRole::Thread => {
+                    // A thread a fork's child starts runs in that child: its `exit` ends the
+                    // child process (what else it calls is the start's finding).
+                    for call in self.child_closure_statements(closure).into_iter().flatten() {
+                        let (_, call) = call;
+                        for op in call.ops.iter().filter(|o| o.effect == Effect::ProcessExit) {
+                            self.file_op(op.clone(), &call.primary);
+                        }
+                    }
                     self.reaches_fork |= self.reaches(closure);
                     if self.mode == Mode::Propagate && self.reaches(closure) {
                         let mut entry = self.entry_for_callee(state, &here);
