@@ -2093,6 +2093,7 @@ pub fn is_test_attrs(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| {
         let p = a.path();
         if p.is_ident("test")
+            || p.is_ident("bench")
             || p.segments.last().is_some_and(|s| s.ident == "test") && p.segments.len() == 2
         {
             return true;
@@ -2136,13 +2137,14 @@ fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
 }
 
 /// `#[test]`, `#[tokio::test]`, `#[rstest]`, `#[test_case(..)]`: libtest runs the function on a
-/// worker thread of its own while the main thread (and other tests) run.
+/// worker thread of its own while the main thread (and other tests) run; so it does a `#[bench]`,
+/// which `cargo test` runs once as a test.
 fn runs_on_test_thread(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| {
         a.path().segments.last().is_some_and(|s| {
             matches!(
                 s.ident.to_string().as_str(),
-                "test" | "rstest" | "test_case"
+                "test" | "rstest" | "test_case" | "bench"
             )
         })
     })
