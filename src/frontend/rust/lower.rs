@@ -1721,20 +1721,24 @@ impl<'a> Lowerer<'a> {
                 ..Default::default()
             };
         }
-        let sides: Vec<Option<Side>> = m
+        let on_unix: Vec<&syn::Arm> = m
             .arms
+            .iter()
+            .filter(|a| !absent_on_unix(&a.attrs))
+            .collect();
+        let sides: Vec<Option<Side>> = on_unix
             .iter()
             .map(|a| forktest::side_of_pattern(&a.pat, a.guard.as_ref().map(|g| &*g.1)))
             .collect();
         let subject_of = forktest::subject(&subject);
         let any_child = sides.contains(&Some(Side::Child));
-        let pats: Vec<&syn::Pat> = m.arms.iter().map(|a| &a.pat).collect();
+        let pats: Vec<&syn::Pat> = on_unix.iter().map(|a| &a.pat).collect();
         let scrutinee = self.scrutinee_local(&subject, &pats, out);
         let failed = subject
             .call
             .filter(|_| pats.iter().any(|p| forktest::is_err_pattern(p)));
         let mut arms = Vec::new();
-        for (arm, side) in m.arms.iter().zip(sides) {
+        for (arm, side) in on_unix.into_iter().zip(sides) {
             let side = match side {
                 None if any_child && forktest::is_catch_all(&arm.pat) => Some(Side::Parent),
                 s => s,
