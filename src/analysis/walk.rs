@@ -745,6 +745,10 @@ impl<'a> Walker<'a> {
             let flushes_before = self.flushing_exits;
             let ops_before = self.ops.len();
             let mut s = entry.clone();
+            // A local the condition says holds nothing holds no thread or client on this arm.
+            if let (Some(s), false) = (&mut s, arm.empty.is_empty()) {
+                s.remove_where(|h| h.bind.as_ref().is_some_and(|b| arm.empty.contains(b)));
+            }
             let fork = arm.test.as_ref().and_then(|t| {
                 let id = self.fork_of(&t.subject)?;
                 Some((id, self.side_of(t, id)?))

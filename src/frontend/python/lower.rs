@@ -2164,10 +2164,12 @@ impl<'s> Lowerer<'s> {
         if let Some(undo) = narrowed {
             self.widen(undo);
         }
+        let (empty_then, empty_else) = self.emptied_by(test);
         let mut arms = vec![Arm {
             test: fork_test.clone(),
             body: then,
             span,
+            empty: empty_then,
             ..Default::default()
         }];
         let then_loaders = self.bound_loaders();
@@ -2188,16 +2190,54 @@ impl<'s> Lowerer<'s> {
                 test: fork_test.and_then(negate),
                 body: else_body,
                 span,
+                empty: empty_else,
+                ..Default::default()
+            });
+        } else if !empty_else.is_empty() {
+            // `if pool is not None: ..` with no `else`: the way past it holds nothing there.
+            arms.push(Arm {
+                test: fork_test.and_then(negate),
+                span,
+                empty: empty_else,
                 ..Default::default()
             });
         }
         self.pid_check -= usize::from(pid_check);
         self.keep_loaders(then_loaders);
+        let exhaustive = exhaustive || arms.len() > 1;
         out.push(Node::Branch(Branch {
             span,
             arms,
-            exhaustive: exhaustive || clauses.first().is_some_and(|c| c.test.is_some()),
+            exhaustive,
         }));
+    }
+
+    /// The locals a condition says hold nothing, on the arm it guards and on the other one:
+    /// `x is None` and `not x` empty `x` there, `x is not None` and a bare `x` on the way past.
+    /// (A pool, an executor, a client or a thread is never false; a list of them is false only
+    /// when it is empty.)
+    fn emptied_by(&self, test: &Expr) -> (Vec<String>, Vec<String>) {
+        let local = |e: &Expr| {
+            let name = name_of(e)?;
+            self.lookup(name).var.is_some().then(|| name.to_string())
+        };
+        let none = |e: &Expr| matches!(e, Expr::NoneLiteral(_));
+        let found = match test {
+            Expr::Compare(c) if c.ops.len() == 1 && none(&c.comparators[0]) => {
+                match (c.ops[0], local(&c.left)) {
+                    (ast::CmpOp::Is, Some(v)) => Some((true, v)),
+                    (ast::CmpOp::IsNot, Some(v)) => Some((false, v)),
+                    _ => None,
+                }
+            }
+            Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => local(&u.operand).map(|v| (true, v)),
+            e => local(e).map(|v| (false, v)),
+        };
+        match found {
+            Some((true, v)) => (vec![v], Vec::new()),
+            Some((false, v)) => (Vec::new(), vec![v]),
+            None => (Vec::new(), Vec::new()),
+        }
     }
 
     /// `isinstance(x, Class)` gives the local `x` that class inside the branch it guards, so
