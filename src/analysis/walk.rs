@@ -1905,6 +1905,20 @@ impl<'a> Walker<'a> {
                     self.child = Some(ChildOf::Fork(call.id));
                     into_child(state);
                 }
+                // A fork API whose whole child is its own code up to an exec: the child is
+                // known and does not go on with the program, but it is not brief either.
+                if let (true, Some(rec)) = (api.child_execs, self.rec.forks.get_mut(&call.id)) {
+                    rec.has_child = true;
+                    rec.child_not_safe.get_or_insert(Step {
+                        file: self.me.0,
+                        span: call.span,
+                        text: format!(
+                            "`{}` (its child runs the library's code before exec)",
+                            api.label
+                        )
+                        .into(),
+                    });
+                }
                 // A fork API whose own code runs unsafe calls in the child before returning
                 // there (`Daemonize::execute()`): no child of it is brief.
                 if let (Some(first), Some(rec)) = (

@@ -163,6 +163,11 @@ pub struct Api {
     /// middle process (the "parent" side) and the grandchild.
     #[serde(default)]
     pub double_fork: bool,
+    /// For a fork: the library's own code is the whole child, and it ends in an exec
+    /// (ptyprocess's `spawn`): nothing of the program runs on in the child, though that code is
+    /// not async-signal-safe.
+    #[serde(default)]
+    pub child_execs: bool,
     pub source: String,
 }
 
