@@ -98,6 +98,8 @@ pub struct Walker<'a> {
     joins_fields: std::collections::BTreeSet<String>,
     /// Python: this function closes its own object (see `Summary::drops_self`).
     drops_self: bool,
+    /// Module globals whose lazy clients this function sends commands to (see `Summary::wakes`).
+    wakes: std::collections::BTreeSet<String>,
     /// `return`s and `?`s walked so far: a loop that contains one has a way out.
     leaves: usize,
     /// Catalogued exits that run atexit handlers and flush stdio, walked so far.
@@ -155,6 +157,7 @@ impl<'a> Walker<'a> {
             returns,
             joined: Vec::new(),
             joins_fields: Default::default(),
+            wakes: Default::default(),
             drops_self: false,
             leaves: 0,
             flushing_exits: 0,
@@ -342,6 +345,7 @@ impl<'a> Walker<'a> {
             forks_closure_not_safe,
             joins_fields: std::mem::take(&mut self.joins_fields).into_iter().collect(),
             drops_self: self.drops_self,
+            wakes: std::mem::take(&mut self.wakes).into_iter().collect(),
         }
     }
 
@@ -1009,6 +1013,32 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// A method called on a lazily connecting client (a command), or the client handed to a
+    /// call, connects it: on this path it holds a connection from here on.
+    fn wake_lazy(&mut self, state: &mut State, call: &Call) {
+        let method = matches!(call.callee, crate::ir::Callee::Method { .. });
+        let global = self.absolute_global(call).filter(|_| method);
+        let held = |b: &String| call.receiver.as_ref() == Some(b) || call.arg_vars.contains(b);
+        for h in state.live.values_mut().filter(|h| h.lazy) {
+            if h.bind.as_ref().is_some_and(held) || (global.is_some() && h.global == global) {
+                h.lazy = false;
+            }
+        }
+        if let Some(g) = global {
+            self.wakes.insert(g);
+        }
+    }
+
+    /// A callee sent a command to the lazy client in this module global.
+    fn wake_global(&mut self, state: &mut State, global: &str) {
+        for h in state.live.values_mut() {
+            if h.lazy && h.global.as_deref() == Some(global) {
+                h.lazy = false;
+            }
+        }
+        self.wakes.insert(global.to_string());
+    }
+
     fn mark_exec(&mut self) {
         self.execs = true;
         if let Some(ChildOf::Fork(id)) = self.child {
@@ -1068,6 +1098,9 @@ impl<'a> Walker<'a> {
         }
         if let Some(v) = &call.receiver {
             self.note_use(v, call.span);
+        }
+        if !prog.has_effect(target, Effect::Drops) {
+            self.wake_lazy(state, call);
         }
         // Giving a value up (`drop(listener)`) is no use of it.
         if !prog.has_effect(target, Effect::Drops) {
@@ -1318,6 +1351,7 @@ impl<'a> Walker<'a> {
                         bind: call.bind.clone(),
                         owner: None,
                         global: None,
+                        lazy: false,
                     });
                 }
             }
@@ -1371,6 +1405,7 @@ impl<'a> Walker<'a> {
                             bind: None,
                             owner: None,
                             global: None,
+                            lazy: false,
                         });
                         self.entries.push((closure, entry));
                     }
@@ -1698,6 +1733,9 @@ impl<'a> Walker<'a> {
                 }
             }
             h.owner = call.receiver.clone();
+            // A lazy client kept where its uses cannot be followed (a field, a value nothing
+            // binds) is taken as connected.
+            h.lazy &= field.is_none() && (h.bind.is_some() || h.global.is_some());
             if call.bind.is_none()
                 && field.is_none()
                 && matches!(h.effect, Effect::OpensConnection | Effect::OpensFile)
@@ -1736,6 +1774,9 @@ impl<'a> Walker<'a> {
         }
         for g in &summary.globals {
             self.touch_global(g, here.span);
+        }
+        for g in &summary.wakes {
+            self.wake_global(state, g);
         }
         self.reaches_fork |= summary.reaches_fork;
     }
@@ -1855,6 +1896,12 @@ impl<'a> Walker<'a> {
                         here,
                     );
                 }
+                let global = self.absolute_global(call);
+                // A lazily connecting client stays unconnected only where its uses can be
+                // followed: in a local or a module global.
+                let lazy = api.lazy
+                    && effect == Effect::OpensConnection
+                    && (global.is_some() || call.bind.as_ref().is_some_and(|b| !b.contains('.')));
                 state.add(Hazard {
                     effect,
                     site: self.step(call.span, api.label.clone()),
@@ -1864,7 +1911,8 @@ impl<'a> Walker<'a> {
                     up: Vec::new(),
                     bind: call.bind.clone(),
                     owner: call.receiver.clone(),
-                    global: self.absolute_global(call),
+                    global,
+                    lazy,
                 });
                 if call.bind.is_none()
                     && matches!(effect, Effect::OpensConnection | Effect::OpensFile)

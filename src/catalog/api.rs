@@ -168,6 +168,10 @@ pub struct Api {
     /// not async-signal-safe.
     #[serde(default)]
     pub child_execs: bool,
+    /// For a connection: the constructor connects nothing, the first command does (redis-py's
+    /// client and pool): only a client used before the fork holds a connection there.
+    #[serde(default)]
+    pub lazy: bool,
     pub source: String,
 }
 
