@@ -1793,7 +1793,12 @@ impl<'s> Lowerer<'s> {
                 }
                 let caught = usize::from(!t.handlers.is_empty());
                 self.handled += caught;
-                let body = self.lower_stmts(&t.body);
+                // A handler that runs late, after the body's other statements, runs when the
+                // last one raised: a call that raises has not done what it does (`try: pool =
+                // Pool() except OSError: ..` holds no pool in the handler).
+                let split = t.body.len().saturating_sub(1);
+                let body = self.lower_stmts(&t.body[..split]);
+                let last = self.lower_stmts(&t.body[split..]);
                 self.handled -= caught;
                 // `except OSError:` around `pid = os.fork()` is the fork's failure: it runs in
                 // the one process there is, never after the body in a child or parent.
@@ -1822,6 +1827,7 @@ impl<'s> Lowerer<'s> {
                         exhaustive: true,
                     }));
                     out.push(Node::Block(body));
+                    out.push(Node::Block(last));
                     let orelse = self.lower_stmts(&t.orelse);
                     out.push(Node::Block(orelse));
                     if !t.finalbody.is_empty() {
@@ -1836,7 +1842,8 @@ impl<'s> Lowerer<'s> {
                 // the process (`os._exit`) or loops forever does not make the handler, or the
                 // `finally:` after it, unreachable.
                 let mut early = self.handler_arms(&t.handlers);
-                let orelse = self.lower_stmts(&t.orelse);
+                let mut orelse = self.lower_stmts(&t.orelse);
+                orelse.nodes.insert(0, Node::Block(last));
                 arms.push(Arm {
                     test: None,
                     body: orelse,
