@@ -243,6 +243,10 @@ pub struct Arm {
     /// (`if let Err(e) = exec(..) { .. } else { here }`): it cannot run when that call only fails.
     #[serde(default)]
     pub ok_of: Option<u32>,
+    /// Locals the arm's condition says hold nothing (`if pool is None:`, the `else` of `if
+    /// pool:`): what was bound to them is not alive on this arm.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub empty: Vec<String>,
 }
 
 /// A branch condition that tells the processes of a fork apart (`pid == 0`, `ForkResult::Child`).

@@ -224,7 +224,7 @@ impl<'p> Findings<'p> {
         rec.live
             .live
             .values()
-            .filter(|h| h.effect == effect)
+            .filter(|h| h.effect == effect && !h.lazy)
             .filter(|h| match effect {
                 // Threads matter to any child that runs more than async-signal-safe calls.
                 Effect::StartsThread => !brief,

@@ -9,12 +9,13 @@ use std::collections::{BTreeMap, HashSet};
 
 /// The parts of a summary the fixpoint compares.
 pub type Fingerprint = (
-    Vec<(Effect, u32, Span)>,
+    Vec<((Effect, u32, Span), bool)>,
     Vec<(Effect, u32, Span)>,
     [bool; 10],
     Vec<String>,
     Option<String>,
     Vec<u32>,
+    Vec<String>,
     Vec<String>,
 );
 
@@ -63,12 +64,16 @@ pub struct Summary {
     /// Python: it closes its own object (`asyncore.dispatcher.close(self)`, directly or in a
     /// method of `self` it calls): what the caller's receiver holds ends.
     pub drops_self: bool,
+    /// Module globals whose lazily connecting clients it sends a command to (directly or in a
+    /// callee): the caller's client held there is connected after the call.
+    pub wakes: Vec<String>,
 }
 
 impl Summary {
     /// The parts the fixpoint compares.
     pub fn fingerprint(&self) -> Fingerprint {
-        let mut alive: Vec<_> = self.alive.iter().map(|h| h.key()).collect();
+        // A lazy client and a connected one are different facts for the caller.
+        let mut alive: Vec<_> = self.alive.iter().map(|h| (h.key(), h.lazy)).collect();
         alive.sort();
         let mut ops: Vec<_> = self
             .ops
@@ -95,6 +100,7 @@ impl Summary {
             self.child_value.clone(),
             self.child_params.clone(),
             self.joins_fields.clone(),
+            self.wakes.clone(),
         )
     }
 }

@@ -37,6 +37,9 @@ pub struct Hazard {
     pub owner: Option<String>,
     /// For a lock guard: the global it locks.
     pub global: Option<String>,
+    /// A client that connects at its first command (redis-py): no connection exists until a
+    /// method is called on what holds it, or it is handed to other code.
+    pub lazy: bool,
 }
 
 /// Hazards are told apart by kind and creation site; the first chain found is kept.
@@ -73,6 +76,11 @@ impl State {
                 // A binding seen on any path lets a later join on that path end the hazard.
                 if existing.bind.is_none() && hazard.bind.is_some() {
                     existing.bind = hazard.bind;
+                }
+                // Connected on some path: connected, as far as a fork after the join knows.
+                if existing.lazy && !hazard.lazy {
+                    existing.lazy = false;
+                    return true;
                 }
                 false
             }

@@ -98,6 +98,8 @@ pub struct Walker<'a> {
     joins_fields: std::collections::BTreeSet<String>,
     /// Python: this function closes its own object (see `Summary::drops_self`).
     drops_self: bool,
+    /// Module globals whose lazy clients this function sends commands to (see `Summary::wakes`).
+    wakes: std::collections::BTreeSet<String>,
     /// `return`s and `?`s walked so far: a loop that contains one has a way out.
     leaves: usize,
     /// Catalogued exits that run atexit handlers and flush stdio, walked so far.
@@ -155,6 +157,7 @@ impl<'a> Walker<'a> {
             returns,
             joined: Vec::new(),
             joins_fields: Default::default(),
+            wakes: Default::default(),
             drops_self: false,
             leaves: 0,
             flushing_exits: 0,
@@ -342,6 +345,7 @@ impl<'a> Walker<'a> {
             forks_closure_not_safe,
             joins_fields: std::mem::take(&mut self.joins_fields).into_iter().collect(),
             drops_self: self.drops_self,
+            wakes: std::mem::take(&mut self.wakes).into_iter().collect(),
         }
     }
 
@@ -745,6 +749,10 @@ impl<'a> Walker<'a> {
             let flushes_before = self.flushing_exits;
             let ops_before = self.ops.len();
             let mut s = entry.clone();
+            // A local the condition says holds nothing holds no thread or client on this arm.
+            if let (Some(s), false) = (&mut s, arm.empty.is_empty()) {
+                s.remove_where(|h| h.bind.as_ref().is_some_and(|b| arm.empty.contains(b)));
+            }
             let fork = arm.test.as_ref().and_then(|t| {
                 let id = self.fork_of(&t.subject)?;
                 Some((id, self.side_of(t, id)?))
@@ -1005,6 +1013,32 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// A method called on a lazily connecting client (a command), or the client handed to a
+    /// call, connects it: on this path it holds a connection from here on.
+    fn wake_lazy(&mut self, state: &mut State, call: &Call) {
+        let method = matches!(call.callee, crate::ir::Callee::Method { .. });
+        let global = self.absolute_global(call).filter(|_| method);
+        let held = |b: &String| call.receiver.as_ref() == Some(b) || call.arg_vars.contains(b);
+        for h in state.live.values_mut().filter(|h| h.lazy) {
+            if h.bind.as_ref().is_some_and(held) || (global.is_some() && h.global == global) {
+                h.lazy = false;
+            }
+        }
+        if let Some(g) = global {
+            self.wakes.insert(g);
+        }
+    }
+
+    /// A callee sent a command to the lazy client in this module global.
+    fn wake_global(&mut self, state: &mut State, global: &str) {
+        for h in state.live.values_mut() {
+            if h.lazy && h.global.as_deref() == Some(global) {
+                h.lazy = false;
+            }
+        }
+        self.wakes.insert(global.to_string());
+    }
+
     fn mark_exec(&mut self) {
         self.execs = true;
         if let Some(ChildOf::Fork(id)) = self.child {
@@ -1064,6 +1098,9 @@ impl<'a> Walker<'a> {
         }
         if let Some(v) = &call.receiver {
             self.note_use(v, call.span);
+        }
+        if !prog.has_effect(target, Effect::Drops) {
+            self.wake_lazy(state, call);
         }
         // Giving a value up (`drop(listener)`) is no use of it.
         if !prog.has_effect(target, Effect::Drops) {
@@ -1314,6 +1351,7 @@ impl<'a> Walker<'a> {
                         bind: call.bind.clone(),
                         owner: None,
                         global: None,
+                        lazy: false,
                     });
                 }
             }
@@ -1375,6 +1413,7 @@ impl<'a> Walker<'a> {
                             bind: None,
                             owner: None,
                             global: None,
+                            lazy: false,
                         });
                         self.entries.push((closure, entry));
                     }
@@ -1702,6 +1741,9 @@ impl<'a> Walker<'a> {
                 }
             }
             h.owner = call.receiver.clone();
+            // A lazy client kept where its uses cannot be followed (a field, a value nothing
+            // binds) is taken as connected.
+            h.lazy &= field.is_none() && (h.bind.is_some() || h.global.is_some());
             if call.bind.is_none()
                 && field.is_none()
                 && matches!(h.effect, Effect::OpensConnection | Effect::OpensFile)
@@ -1740,6 +1782,9 @@ impl<'a> Walker<'a> {
         }
         for g in &summary.globals {
             self.touch_global(g, here.span);
+        }
+        for g in &summary.wakes {
+            self.wake_global(state, g);
         }
         self.reaches_fork |= summary.reaches_fork;
     }
@@ -1859,6 +1904,12 @@ impl<'a> Walker<'a> {
                         here,
                     );
                 }
+                let global = self.absolute_global(call);
+                // A lazily connecting client stays unconnected only where its uses can be
+                // followed: in a local or a module global.
+                let lazy = api.lazy
+                    && effect == Effect::OpensConnection
+                    && (global.is_some() || call.bind.as_ref().is_some_and(|b| !b.contains('.')));
                 state.add(Hazard {
                     effect,
                     site: self.step(call.span, api.label.clone()),
@@ -1868,7 +1919,8 @@ impl<'a> Walker<'a> {
                     up: Vec::new(),
                     bind: call.bind.clone(),
                     owner: call.receiver.clone(),
-                    global: self.absolute_global(call),
+                    global,
+                    lazy,
                 });
                 if call.bind.is_none()
                     && matches!(effect, Effect::OpensConnection | Effect::OpensFile)
@@ -1908,6 +1960,20 @@ impl<'a> Walker<'a> {
                     }
                     self.child = Some(ChildOf::Fork(call.id));
                     into_child(state);
+                }
+                // A fork API whose whole child is its own code up to an exec: the child is
+                // known and does not go on with the program, but it is not brief either.
+                if let (true, Some(rec)) = (api.child_execs, self.rec.forks.get_mut(&call.id)) {
+                    rec.has_child = true;
+                    rec.child_not_safe.get_or_insert(Step {
+                        file: self.me.0,
+                        span: call.span,
+                        text: format!(
+                            "`{}` (its child runs the library's code before exec)",
+                            api.label
+                        )
+                        .into(),
+                    });
                 }
                 // A fork API whose own code runs unsafe calls in the child before returning
                 // there (`Daemonize::execute()`): no child of it is brief.

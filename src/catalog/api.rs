@@ -163,6 +163,15 @@ pub struct Api {
     /// middle process (the "parent" side) and the grandchild.
     #[serde(default)]
     pub double_fork: bool,
+    /// For a fork: the library's own code is the whole child, and it ends in an exec
+    /// (ptyprocess's `spawn`): nothing of the program runs on in the child, though that code is
+    /// not async-signal-safe.
+    #[serde(default)]
+    pub child_execs: bool,
+    /// For a connection: the constructor connects nothing, the first command does (redis-py's
+    /// client and pool): only a client used before the fork holds a connection there.
+    #[serde(default)]
+    pub lazy: bool,
     pub source: String,
 }
 

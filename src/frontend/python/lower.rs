@@ -1793,7 +1793,12 @@ impl<'s> Lowerer<'s> {
                 }
                 let caught = usize::from(!t.handlers.is_empty());
                 self.handled += caught;
-                let body = self.lower_stmts(&t.body);
+                // A handler that runs late, after the body's other statements, runs when the
+                // last one raised: a call that raises has not done what it does (`try: pool =
+                // Pool() except OSError: ..` holds no pool in the handler).
+                let split = t.body.len().saturating_sub(1);
+                let body = self.lower_stmts(&t.body[..split]);
+                let last = self.lower_stmts(&t.body[split..]);
                 self.handled -= caught;
                 // `except OSError:` around `pid = os.fork()` is the fork's failure: it runs in
                 // the one process there is, never after the body in a child or parent.
@@ -1822,6 +1827,7 @@ impl<'s> Lowerer<'s> {
                         exhaustive: true,
                     }));
                     out.push(Node::Block(body));
+                    out.push(Node::Block(last));
                     let orelse = self.lower_stmts(&t.orelse);
                     out.push(Node::Block(orelse));
                     if !t.finalbody.is_empty() {
@@ -1836,7 +1842,8 @@ impl<'s> Lowerer<'s> {
                 // the process (`os._exit`) or loops forever does not make the handler, or the
                 // `finally:` after it, unreachable.
                 let mut early = self.handler_arms(&t.handlers);
-                let orelse = self.lower_stmts(&t.orelse);
+                let mut orelse = self.lower_stmts(&t.orelse);
+                orelse.nodes.insert(0, Node::Block(last));
                 arms.push(Arm {
                     test: None,
                     body: orelse,
@@ -2164,10 +2171,12 @@ impl<'s> Lowerer<'s> {
         if let Some(undo) = narrowed {
             self.widen(undo);
         }
+        let (empty_then, empty_else) = self.emptied_by(test);
         let mut arms = vec![Arm {
             test: fork_test.clone(),
             body: then,
             span,
+            empty: empty_then,
             ..Default::default()
         }];
         let then_loaders = self.bound_loaders();
@@ -2188,16 +2197,54 @@ impl<'s> Lowerer<'s> {
                 test: fork_test.and_then(negate),
                 body: else_body,
                 span,
+                empty: empty_else,
+                ..Default::default()
+            });
+        } else if !empty_else.is_empty() {
+            // `if pool is not None: ..` with no `else`: the way past it holds nothing there.
+            arms.push(Arm {
+                test: fork_test.and_then(negate),
+                span,
+                empty: empty_else,
                 ..Default::default()
             });
         }
         self.pid_check -= usize::from(pid_check);
         self.keep_loaders(then_loaders);
+        let exhaustive = exhaustive || arms.len() > 1;
         out.push(Node::Branch(Branch {
             span,
             arms,
-            exhaustive: exhaustive || clauses.first().is_some_and(|c| c.test.is_some()),
+            exhaustive,
         }));
+    }
+
+    /// The locals a condition says hold nothing, on the arm it guards and on the other one:
+    /// `x is None` and `not x` empty `x` there, `x is not None` and a bare `x` on the way past.
+    /// (A pool, an executor, a client or a thread is never false; a list of them is false only
+    /// when it is empty.)
+    fn emptied_by(&self, test: &Expr) -> (Vec<String>, Vec<String>) {
+        let local = |e: &Expr| {
+            let name = name_of(e)?;
+            self.lookup(name).var.is_some().then(|| name.to_string())
+        };
+        let none = |e: &Expr| matches!(e, Expr::NoneLiteral(_));
+        let found = match test {
+            Expr::Compare(c) if c.ops.len() == 1 && none(&c.comparators[0]) => {
+                match (c.ops[0], local(&c.left)) {
+                    (ast::CmpOp::Is, Some(v)) => Some((true, v)),
+                    (ast::CmpOp::IsNot, Some(v)) => Some((false, v)),
+                    _ => None,
+                }
+            }
+            Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => local(&u.operand).map(|v| (true, v)),
+            e => local(e).map(|v| (false, v)),
+        };
+        match found {
+            Some((true, v)) => (vec![v], Vec::new()),
+            Some((false, v)) => (Vec::new(), vec![v]),
+            None => (Vec::new(), Vec::new()),
+        }
     }
 
     /// `isinstance(x, Class)` gives the local `x` that class inside the branch it guards, so

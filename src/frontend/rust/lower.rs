@@ -1676,6 +1676,7 @@ impl<'a> Lowerer<'a> {
                 .and_then(|_| forktest::block_shape(&i.then_branch)),
             alias,
             ok_of: None,
+            empty: Vec::new(),
         }];
         let mut exhaustive = i.else_branch.is_some();
         if let Some((_, e)) = &i.else_branch {
@@ -1690,6 +1691,7 @@ impl<'a> Lowerer<'a> {
                 span: span_of(i.if_token.span),
                 alias: None,
                 ok_of,
+                empty: Vec::new(),
             });
         } else if scrutinee.is_some() || ok_of.is_some() {
             // The value that did not match is dropped at once.
@@ -1776,6 +1778,7 @@ impl<'a> Lowerer<'a> {
                 value,
                 alias,
                 ok_of: failed.filter(|_| !forktest::is_err_pattern(&arm.pat)),
+                empty: Vec::new(),
             });
         }
         out.push(Node::Branch(Branch {
