@@ -393,6 +393,7 @@ fn gunicorn(dir: &Path, args: &[String], span: Span) -> Option<Prefork> {
         return None;
     }
     let mut app = None;
+    let mut factory = None;
     let mut i = 0;
     while i < args.len() {
         let a = &args[i];
@@ -402,11 +403,13 @@ fn gunicorn(dir: &Path, args: &[String], span: Span) -> Option<Prefork> {
             }
         } else if app.is_none() {
             app = servers::app_module(a);
+            factory = servers::app_factory(a).map(|f| (f, span));
         }
         i += 1;
     }
     Some(Prefork {
         modules: vec![(app?, span)],
+        factory,
         fork: "forklint::python::prefork@gunicorn",
         fork_span: span,
     })
@@ -485,6 +488,7 @@ fn celery(args: &[String], span: Span) -> Option<Prefork> {
     let app = servers::app_module(option(args, &["-A", "--app"])?)?;
     Some(Prefork {
         modules: vec![(app, span)],
+        factory: None,
         fork: CELERY_FORK,
         fork_span: span,
     })
@@ -511,6 +515,7 @@ fn rq(args: &[String], span: Span) -> Option<Prefork> {
     }
     Some(Prefork {
         modules,
+        factory: None,
         fork: "forklint::python::prefork@rq",
         fork_span: span,
     })

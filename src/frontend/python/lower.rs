@@ -842,6 +842,7 @@ impl<'s> Lowerer<'s> {
         };
         Some(servers::Prefork {
             modules: vec![("self".to_string(), at)],
+            factory: None,
             fork: RQ_FORK,
             fork_span: at,
         })
