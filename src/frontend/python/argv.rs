@@ -83,8 +83,10 @@ impl Reader<'_> {
 
     fn stmt(&mut self, stmt: &Stmt, lists: &mut HashMap<String, Words>) {
         match stmt {
-            Stmt::FunctionDef(f) => self.block(&f.body, &mut HashMap::new()),
-            Stmt::ClassDef(c) => self.block(&c.body, &mut HashMap::new()),
+            // A function sees the lists of the scopes around it (a module's `CMD = [..]`) as
+            // they are where it is defined; what it adds to them stays its own.
+            Stmt::FunctionDef(f) => self.block(&f.body, &mut lists.clone()),
+            Stmt::ClassDef(c) => self.block(&c.body, &mut lists.clone()),
             Stmt::Assign(a) => {
                 self.calls_in(&a.value, lists);
                 let words = self.list(&a.value, lists);
