@@ -420,9 +420,13 @@ impl<'a> Walker<'a> {
                     && b.split_once('.')
                         .is_some_and(|(base, _)| self.returns.contains(base)))
         };
+        // A Python module global holds the object too (`_client = Client(..)` in a lazy
+        // getter, whose caller only keeps the returned value in a local): the local's end
+        // leaves it open.
+        let held_by_global = self.python && h.global.is_some();
         match h.effect {
             Effect::TakesGlobalLock => true,
-            Effect::OpensConnection | Effect::OpensFile => !outlives(bind),
+            Effect::OpensConnection | Effect::OpensFile => !held_by_global && !outlives(bind),
             _ => false,
         }
     }

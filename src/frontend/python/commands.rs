@@ -63,7 +63,7 @@ pub fn lower(path: &Path, text: &str) -> FileIr {
     for (line, logical) in logical_lines(text) {
         let span = servers::line_span(line, first_line(text, line));
         let command = command_value(&logical).unwrap_or(&logical);
-        let words = words(command);
+        let words = shell_words(command);
         let alone = preforks(dir, &words, &env, span);
         if dockerfile {
             if let Some(joined) = stage.read(&words, command, !alone.is_empty(), span) {
@@ -179,7 +179,7 @@ fn gunicorn_env(text: &str) -> Vec<String> {
             Some(q @ ('"' | '\'')) => value[1..].split(q).next().unwrap_or(""),
             _ => value.split_whitespace().next().unwrap_or(""),
         };
-        out.extend(words(value));
+        out.extend(shell_words(value));
     }
     out
 }
@@ -240,7 +240,7 @@ fn logical_lines(text: &str) -> Vec<(u32, String)> {
 /// Shell words of a line: quotes group, a `#` outside quotes starts a comment, the brackets
 /// and commas of an exec-form array (`CMD ["gunicorn", "app:app"]`) separate, and `&&`, `||`,
 /// `;`, `|`, `&` become `;` (one command ends there).
-fn words(line: &str) -> Vec<String> {
+pub(super) fn shell_words(line: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut word = String::new();
     let mut quote: Option<char> = None;
@@ -303,6 +303,27 @@ fn preforks(dir: &Path, words: &[String], env: &[String], span: Span) -> Vec<Pre
         i += 1;
     }
     out
+}
+
+/// The words that make a server fork after importing the application, where the command
+/// says so in one word: the fork is placed there.
+const FORK_WORDS: &[(&str, &str)] = &[("forklint::python::prefork@gunicorn", "--preload")];
+
+/// The servers and workers started by a command line whose words each have their own place
+/// (a Python list): each fork sits at the word that makes it, else at `at`.
+pub(super) fn preforks_in(dir: &Path, words: &[(String, Span)], at: Span) -> Vec<Prefork> {
+    let plain: Vec<String> = words.iter().map(|(w, _)| w.clone()).collect();
+    let mut found = preforks(dir, &plain, &[], at);
+    for p in &mut found {
+        let word = FORK_WORDS
+            .iter()
+            .find(|(fork, _)| *fork == p.fork)
+            .and_then(|(_, word)| words.iter().find(|(w, _)| w == word));
+        if let Some((_, span)) = word {
+            p.fork_span = *span;
+        }
+    }
+    found
 }
 
 /// `--name value`, `--name=value` and `-Xvalue` options, by their names.
@@ -372,6 +393,7 @@ fn gunicorn(dir: &Path, args: &[String], span: Span) -> Option<Prefork> {
         return None;
     }
     let mut app = None;
+    let mut factory = None;
     let mut i = 0;
     while i < args.len() {
         let a = &args[i];
@@ -381,11 +403,13 @@ fn gunicorn(dir: &Path, args: &[String], span: Span) -> Option<Prefork> {
             }
         } else if app.is_none() {
             app = servers::app_module(a);
+            factory = servers::app_factory(a).map(|f| (f, span));
         }
         i += 1;
     }
     Some(Prefork {
         modules: vec![(app?, span)],
+        factory,
         fork: "forklint::python::prefork@gunicorn",
         fork_span: span,
     })
@@ -464,6 +488,7 @@ fn celery(args: &[String], span: Span) -> Option<Prefork> {
     let app = servers::app_module(option(args, &["-A", "--app"])?)?;
     Some(Prefork {
         modules: vec![(app, span)],
+        factory: None,
         fork: CELERY_FORK,
         fork_span: span,
     })
@@ -490,6 +515,7 @@ fn rq(args: &[String], span: Span) -> Option<Prefork> {
     }
     Some(Prefork {
         modules,
+        factory: None,
         fork: "forklint::python::prefork@rq",
         fork_span: span,
     })
@@ -500,7 +526,7 @@ mod tests {
     use super::*;
 
     fn modules(line: &str) -> Vec<(Vec<String>, &'static str)> {
-        preforks(Path::new(""), &words(line), &[], Span::default())
+        preforks(Path::new(""), &shell_words(line), &[], Span::default())
             .into_iter()
             .map(|p| (p.modules.into_iter().map(|m| m.0).collect(), p.fork))
             .collect()
@@ -573,7 +599,7 @@ mod tests {
         assert_eq!(env, ["--preload", "--workers", "4"]);
         let with = preforks(
             Path::new(""),
-            &words("gunicorn shop.wsgi:app"),
+            &shell_words("gunicorn shop.wsgi:app"),
             &env,
             Span::default(),
         );

@@ -17,6 +17,9 @@
 //! - request handlers of threading servers: when a package builds a `ThreadingTCPServer`,
 //!   `ThreadingHTTPServer` or a `ThreadingMixIn` server, the `handle`/`do_*` methods of its
 //!   `BaseRequestHandler` classes run on one thread per request, beside the serving thread;
+//! - thread bodies: `run()` of a class whose bases lead to a library class runs where that
+//!   class's `start()` puts it; the catalogue's `<class>@run` entry says what runs beside it
+//!   (a `threading.Thread` or Qt `QThread` subclass: the thread that called `start()`);
 //! - DataLoaders handed to a function of the program (`train_one_epoch(model, loader)`) are
 //!   iterated there: their workers fork at that call; a Lightning trainer asks the program's
 //!   modules for theirs (`lightning`);
@@ -37,6 +40,7 @@ pub fn link(irs: &mut [FileIr]) {
     namespace_packages(irs);
     inherit_methods(irs);
     threaded_handlers(irs);
+    thread_bodies(irs);
     hand_loaders(irs);
     super::lightning::link(irs);
     dispatch_abstract(irs);
@@ -503,6 +507,48 @@ fn threaded_handlers(irs: &mut [FileIr]) {
                     Callee::Path(vec![REQUEST_THREADS.to_string()]),
                     f.span,
                 );
+                next += 1;
+                f.body.nodes.insert(0, Node::Call(call));
+            }
+        });
+}
+
+/// The method a thread class's `start()` runs on its new thread.
+const THREAD_BODY: &str = "run";
+
+/// Puts a call of `<root>@run` at the top of each `run()` whose class derives (through its
+/// bases, in any module) from a class outside the program: a catalogue entry of that name (a
+/// thread class's) says what runs beside the body; for other roots the call names nothing.
+fn thread_bodies(irs: &mut [FileIr]) {
+    let (bases, _) = hierarchy(irs);
+    if bases.is_empty() {
+        return;
+    }
+    let root_of = |class: &str| {
+        let mut at = class;
+        for _ in 0..MAX_STEPS {
+            match bases.get(at) {
+                Some(next) if next != at => at = next,
+                _ => break,
+            }
+        }
+        (at != class && !bases.contains_key(at)).then(|| at.to_string())
+    };
+    irs.par_iter_mut()
+        .filter(|ir| is_python(ir))
+        .for_each(|ir| {
+            let p = prefix(ir);
+            let mut next = max_id(ir) + 1;
+            for f in ir.functions.iter_mut().filter(|f| f.kind == FnKind::Method) {
+                let path = absolute(&p, &f.path);
+                let Some((class, THREAD_BODY)) = path.rsplit_once("::") else {
+                    continue;
+                };
+                let Some(root) = root_of(class) else {
+                    continue;
+                };
+                let marker = format!("{root}@{THREAD_BODY}");
+                let call = Call::new(next, Callee::Path(vec![marker]), f.span);
                 next += 1;
                 f.body.nodes.insert(0, Node::Call(call));
             }

@@ -784,6 +784,10 @@ impl<'s> Lowerer<'s> {
             }
         }
         self.add_entry();
+        let path = std::path::PathBuf::from(&self.ir.path);
+        for prefork in super::argv::preforks(&path, body, &|r| self.span(r)) {
+            servers::add(&mut self.ir, prefork, &mut self.next_call);
+        }
         if let Some(prefork) = self.rq_settings(body) {
             servers::add(&mut self.ir, prefork, &mut self.next_call);
         }
@@ -838,6 +842,7 @@ impl<'s> Lowerer<'s> {
         };
         Some(servers::Prefork {
             modules: vec![("self".to_string(), at)],
+            factory: None,
             fork: RQ_FORK,
             fork_span: at,
         })

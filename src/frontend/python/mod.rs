@@ -1,6 +1,7 @@
 //! The Python frontend: parses a file with `ruff_python_parser` and lowers it to the IR. No ruff
 //! type leaves it.
 
+mod argv;
 pub mod commands;
 pub mod encoding;
 pub mod lex;

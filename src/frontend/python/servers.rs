@@ -15,6 +15,9 @@ pub const PREFORK_FN: &str = "<prefork>";
 pub struct Prefork {
     /// The modules imported before the fork (the application's), as `::` paths, in order.
     pub modules: Vec<(String, Span)>,
+    /// The application factory the server calls after the imports (gunicorn's
+    /// `module:create_app()`), as a `::` path.
+    pub factory: Option<(String, Span)>,
     /// The catalogue path of the server's fork.
     pub fork: &'static str,
     pub fork_span: Span,
@@ -27,6 +30,18 @@ pub fn line_span(line: u32, text: &str) -> Span {
         end_line: line,
         end_col: text.chars().count() as u32 + 1,
     }
+}
+
+/// `pkg.wsgi:create_app()` → `pkg::wsgi::create_app`: gunicorn imports the name from the
+/// module and calls it to get the application (gunicorn docs, "Running Gunicorn": the variable
+/// name can also be a function call).
+pub fn app_factory(spec: &str) -> Option<String> {
+    let spec = spec.trim().trim_matches(|c| c == '"' || c == '\'');
+    let (_, call) = spec.split_once(':')?;
+    let (name, _) = call.trim().split_once('(')?;
+    let ok = !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+    let module = app_module(spec).filter(|_| ok)?;
+    Some(format!("{module}::{name}"))
 }
 
 /// `pkg.wsgi:application` → `pkg::wsgi`.
@@ -56,6 +71,9 @@ pub fn add(ir: &mut FileIr, prefork: Prefork, next_call: &mut u32) {
         .iter()
         .map(|(module, span)| call(format!("{module}::{}", super::MODULE_FN), *span))
         .collect();
+    if let Some((factory, span)) = &prefork.factory {
+        nodes.push(call(factory.clone(), *span));
+    }
     nodes.push(call(prefork.fork.to_string(), prefork.fork_span));
     let body = Block {
         nodes,
@@ -96,6 +114,7 @@ pub fn gunicorn(settings: &[(String, String, Span)]) -> Option<Prefork> {
     let (_, app, module_span) = get("wsgi_app")?;
     Some(Prefork {
         modules: vec![(app_module(app)?, *module_span)],
+        factory: app_factory(app).map(|f| (f, *module_span)),
         fork: "forklint::python::prefork@gunicorn",
         fork_span: *fork_span,
     })
@@ -172,6 +191,7 @@ pub fn uwsgi_settings(dir: &Path, settings: &[(String, String, Span)]) -> Option
     }
     Some(Prefork {
         modules: vec![app?],
+        factory: None,
         fork: "forklint::python::prefork@uwsgi",
         fork_span: forks?,
     })
@@ -225,5 +245,19 @@ mod tests {
         ]);
         assert_eq!(p.unwrap().modules[0].0, "shop::wsgi");
         assert!(gunicorn(&[s("wsgi_app", "\"a:b\"", 1), s("preload_app", "False", 2)]).is_none());
+    }
+
+    #[test]
+    fn a_factory_is_called_only_when_the_spec_calls_it() {
+        assert_eq!(
+            app_factory("'shop.web:create_app()'").as_deref(),
+            Some("shop::web::create_app")
+        );
+        assert_eq!(
+            app_factory("shop:make(\"prod\")").as_deref(),
+            Some("shop::make")
+        );
+        assert_eq!(app_factory("shop.web:app"), None);
+        assert_eq!(app_factory("shop.web"), None);
     }
 }
