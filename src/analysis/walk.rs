@@ -44,6 +44,8 @@ pub struct Ctx<'a> {
 struct CommandState {
     /// A `pre_exec` closure was registered (and reported there).
     pre_exec: bool,
+    /// Where, so that an `exec()` of the same command (which forks nothing) takes the report back.
+    pre_exec_at: Option<Span>,
     bare_name: bool,
     path_env: bool,
     forced_by: Option<String>,
@@ -1140,6 +1142,10 @@ impl<'a> Walker<'a> {
             .copied();
         if let Some(root) = root {
             self.command_of_call.insert(call.id, root);
+            // `let cmd = command.pre_exec(..);`: the builder hands back the same command.
+            if let Some(v) = &call.bind {
+                self.command_vars.insert(v.clone(), root);
+            }
         }
         // `exec(..).map(|_| ())`, `.map_err(..)`, `.context(..)`: still only the error.
         if let (Callee::Method { name, .. }, Some(r)) = (&call.callee, call.receiver_call) {
@@ -2002,6 +2008,7 @@ impl<'a> Walker<'a> {
                 let root = self.command_of_call.get(&call.id).copied();
                 if let Some(cmd) = root.and_then(|r| self.commands.get_mut(&r)) {
                     cmd.pre_exec = true;
+                    cmd.pre_exec_at = Some(call.span);
                 }
                 let only_setpgid = self.closures_only_setpgid(call);
                 let why = if self.python {
@@ -2100,6 +2107,14 @@ impl<'a> Walker<'a> {
                 false
             }
             Effect::Exec => {
+                // `CommandExt::exec` runs the hooks in this process and replaces it: no fork.
+                let root = self.command_of_call.get(&call.id).copied();
+                if let Some(at) = root
+                    .and_then(|r| self.commands.get(&r))
+                    .and_then(|c| c.pre_exec_at)
+                {
+                    self.rec.forced_forks.remove(&at);
+                }
                 self.mark_exec();
                 false
             }
