@@ -329,6 +329,8 @@ fn chain_depth_at(cursor: syn::buffer::Cursor) -> usize {
     };
     let mut stack = vec![level(cursor, 0)];
     let mut max = 0;
+    // An identifier's text, written into one buffer: `to_string` would allocate for each.
+    let mut name = String::new();
     while let Some(top) = stack.last_mut() {
         let cursor = top.cursor;
         // Only an identifier or a literal is copied to be read; the apostrophe of a lifetime,
@@ -354,8 +356,13 @@ fn chain_depth_at(cursor: syn::buffer::Cursor) -> usize {
             continue;
         };
         top.cursor = next;
+        if let Token::Ident(i) = &tt {
+            use std::fmt::Write;
+            name.clear();
+            let _ = write!(name, "{i}");
+        }
         let operand = match &tt {
-            Token::Ident(i) => !KEYWORDS.iter().any(|k| i == k),
+            Token::Ident(_) => !KEYWORDS.contains(&name.as_str()),
             Token::Literal | Token::Group(..) => true,
             Token::Punct(..) => false,
         };
@@ -364,7 +371,7 @@ fn chain_depth_at(cursor: syn::buffer::Cursor) -> usize {
         }
         if std::mem::take(&mut top.after_brace) {
             let starts_new = match &tt {
-                Token::Ident(i) => i != "else" && i != "as",
+                Token::Ident(_) => name != "else" && name != "as",
                 Token::Literal => true,
                 Token::Punct(c, _) => *c == '#',
                 Token::Group(..) => false,
@@ -389,10 +396,10 @@ fn chain_depth_at(cursor: syn::buffer::Cursor) -> usize {
                 '!' if mac == 4 => top.mac = 3,
                 _ => {}
             },
-            Token::Ident(i) => {
+            Token::Ident(_) => {
                 top.mac = if mac == 3 {
                     2
-                } else if i == "macro_rules" {
+                } else if name == "macro_rules" {
                     4
                 } else if !operand {
                     0
