@@ -16,8 +16,9 @@ pub const DEF: u32 = 1;
 pub const USE: u32 = 2;
 /// The identifier comes right before `as`: a `use` may rename it.
 pub const AS: u32 = 3;
-/// The identifier lies in an `impl` header, between `impl` and the `{` that opens its body: it
-/// may name the type whose methods the file defines (`impl<T> Trait for a::Foo<T>`).
+/// The identifier lies in the self type of an `impl` header (after `for` when there is one, up to
+/// `where` or the `{` that opens the body): it may name the type whose methods the file defines
+/// (`a`, `Foo`, `T` in `impl<T> Trait for a::Foo<T>`).
 pub const IMPL: u32 = 4;
 
 /// The low bits of a key that hold its tag.
@@ -171,11 +172,14 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
                 if def_code || def_any {
                     keys.push(h | DEF);
                 }
-                if header_code.open || header_any.open {
-                    keys.push(h | IMPL);
-                }
             }
             let in_comment = block_depth > 0 || line_comment;
+            let name = (raw || !is_keyword(word)).then_some(h | IMPL);
+            // `for<'a>` is a bound's quantifier, not the start of the self type.
+            let quantifier = || bytes[i..].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
+            let keyword = (!raw).then_some(word);
+            header_any.word(name, keyword, quantifier);
+            header_code.word(name, keyword.filter(|_| !in_comment), quantifier);
             if word == b"impl" && !raw {
                 // In a comment too: `header_code` then waits for a `{` taken for code.
                 header_code.start();
@@ -214,9 +218,11 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
         // Brackets are never part of an identifier, a number or a comment's opener or closer.
         nesting.step(b);
         let after_dash = i > 0 && bytes[i - 1] == b'-';
-        header_any.step(b, after_dash);
-        if block_depth == 0 && !line_comment {
-            header_code.step(b, after_dash);
+        if header_any.step(b, after_dash) {
+            header_any.flush(keys);
+        }
+        if block_depth == 0 && !line_comment && header_code.step(b, after_dash) {
+            header_code.flush(keys);
         }
         let next = bytes.get(i + 1).copied();
         match (b, next) {
@@ -243,6 +249,9 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
         }
         i += 1;
     }
+    // A header the file leaves open (a trait's `fn f() -> impl A;` at its end) still counts.
+    header_any.flush(keys);
+    header_code.flush(keys);
     let mut keys = keys.keys.clone();
     keys.sort_unstable();
     FileScan {
@@ -252,7 +261,9 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
     }
 }
 
-/// Where an `impl` header ends: at the first `{` outside generic arguments and brackets.
+/// Where an `impl` header ends: at the first `{` outside generic arguments and brackets; and
+/// which of its names may be the self type: those after a `for` outside them (the ones before
+/// name the trait and the generics), up to a `where` outside them.
 #[derive(Default)]
 struct Header {
     open: bool,
@@ -260,6 +271,11 @@ struct Header {
     angles: u32,
     /// `(`, `[` and `{` not closed yet: inside them `<` is an operator and `{` a const block.
     groups: u32,
+    /// The `IMPL` keys of the names since the header opened or since its last `for`, tagged once
+    /// the header ends.
+    pending: Vec<u32>,
+    /// A `where` was met: the rest of the header is bounds.
+    bounds: bool,
 }
 
 impl Header {
@@ -267,20 +283,57 @@ impl Header {
     /// comment, or `fn f(_: impl A) -> impl B`) keeps the counts, which can only make it longer.
     fn start(&mut self) {
         self.open = true;
+        self.bounds = false;
     }
 
-    fn step(&mut self, b: u8, after_dash: bool) {
-        if !self.open {
+    /// A word of the header: `name` is its key, if it is a name; `keyword` its text, if it may be
+    /// the `for` or `where` of this header (code, not a raw identifier); `quantifier` whether a
+    /// `for` is followed by `<`. An unsure word only keeps more names.
+    fn word(&mut self, name: Option<u32>, keyword: Option<&[u8]>, quantifier: impl Fn() -> bool) {
+        if !self.open || self.bounds {
             return;
         }
+        if self.angles == 0 && self.groups == 0 {
+            match keyword {
+                Some(b"for") if !quantifier() => {
+                    self.pending.clear();
+                    return;
+                }
+                Some(b"where") => {
+                    self.bounds = true;
+                    return;
+                }
+                _ => {}
+            }
+        }
+        self.pending.extend(name);
+    }
+
+    /// Tags the names kept for the self type.
+    fn flush(&mut self, keys: &mut Dedup) {
+        for k in self.pending.drain(..) {
+            keys.push(k);
+        }
+        self.bounds = false;
+    }
+
+    /// Follows a bracket; true when it ends the header.
+    fn step(&mut self, b: u8, after_dash: bool) -> bool {
+        if !self.open {
+            return false;
+        }
         match b {
-            b'{' if self.groups == 0 && self.angles == 0 => self.open = false,
+            b'{' if self.groups == 0 && self.angles == 0 => {
+                self.open = false;
+                return true;
+            }
             b'(' | b'[' | b'{' => self.groups += 1,
             b')' | b']' | b'}' => self.groups = self.groups.saturating_sub(1),
             b'<' if self.groups == 0 => self.angles += 1,
             b'>' if self.groups == 0 && !after_dash => self.angles = self.angles.saturating_sub(1),
             _ => {}
         }
+        false
     }
 }
 
@@ -451,20 +504,29 @@ mod tests {
     }
 
     #[test]
-    fn impl_headers_tag_every_name_up_to_the_body() {
+    fn impl_headers_tag_the_names_of_the_self_type() {
         let s = scan(
             b"impl<F: Fn(u8) -> u8, const N: usize> Tr<{ N }, [u8; 2]> for a::Plain<F> \
               where F: Copy { fn run(&self) { let x = Other::new(); } }\n\
               impl /* { */ Commented {}\n\
               impl Grouped<Vec<Box<Inner>>> {}\n\
               let u = \"http://\"; impl Lined {}\n\
-              fn f(x: impl Into<Arg>) -> impl Iterator<Item = Ret> { Body }",
+              fn f(x: impl Into<Arg>) -> impl Iterator<Item = Ret> { Body }\n\
+              impl dyn for<'a> Quantified<'a> {}\n\
+              impl Shown /* for hidden */ {}\n\
+              impl Tr2<Before> for Vec<Selfish> where T: for<'b> Bound<'b> {}",
         );
-        let tagged = "F Tr Plain Copy a Commented Grouped Inner Lined Arg Ret";
+        let tagged = "a Plain F Commented Grouped Inner Lined Arg Ret Quantified Shown Vec Selfish";
         for name in tagged.split(' ') {
             assert!(has(&s, name, IMPL), "{name}");
         }
-        for name in ["run", "Other", "new", "Body", "u"] {
+        // Traits, generics before `for`, bounds after `where`, bodies.
+        for name in [
+            "Tr", "N", "Copy", "Tr2", "Before", "T", "Bound", "run", "Other", "new",
+        ] {
+            assert!(!has(&s, name, IMPL), "{name}");
+        }
+        for name in ["Body", "u"] {
             assert!(!has(&s, name, IMPL), "{name}");
         }
         assert!(!has(&s, "r#impl", IMPL));

@@ -95,14 +95,25 @@ fn parse(source: &str) -> Result<syn::Result<syn::File>, String> {
     let Ok(tokens) = text.parse::<proc_macro2::TokenStream>() else {
         return Ok(syn::parse_file(source));
     };
-    let chain = chain_depth(tokens.clone());
+    // The chains are measured on the parser's own buffer, before the parser descends into it.
+    let mut chain = 0;
+    let parsed = syn::parse::Parser::parse2(
+        |input: syn::parse::ParseStream| {
+            chain = chain_depth_at(input.cursor());
+            if chain > MAX_CHAIN {
+                return Err(input.error("too deep"));
+            }
+            input.parse::<syn::File>()
+        },
+        tokens,
+    );
     if chain > MAX_CHAIN {
         proc_macro2::extra::invalidate_current_thread_spans();
         return Err(format!(
             "nesting {chain} levels deep, counting chains of operators, calls and types without a separator, exceeds the limit of {MAX_CHAIN}; the file was not analysed"
         ));
     }
-    Ok(syn::parse2::<syn::File>(tokens).map(|mut file| {
+    Ok(parsed.map(|mut file| {
         if text.len() < source.len() {
             file.shebang = Some(source[..source.len() - text.len()].trim_end().to_string());
         }
@@ -277,9 +288,23 @@ const KEYWORDS: &[&str] = &[
 /// item, and a `|` between operands (or-patterns of generated tables run to thousands of tokens). Macro call bodies count as one token: the parser keeps them as tokens, and the frontend
 /// checks each again before it parses one (`within_chain_limit`).
 pub fn chain_depth(tokens: proc_macro2::TokenStream) -> usize {
-    use proc_macro2::{Delimiter, TokenTree};
-    struct Level {
-        iter: proc_macro2::token_stream::IntoIter,
+    chain_depth_at(syn::buffer::TokenBuffer::new2(tokens).begin())
+}
+
+/// [`chain_depth`] of the tokens from `cursor` on. A cursor walks the parser's own buffer without
+/// copying it: iterating a `TokenStream` that is also kept for the parser copies every token (and
+/// every identifier's text), which cost more than the walk itself.
+fn chain_depth_at(cursor: syn::buffer::Cursor) -> usize {
+    use proc_macro2::{Delimiter, Spacing, TokenTree};
+    /// One token, as much of it as the walk reads.
+    enum Token<'a> {
+        Ident(proc_macro2::Ident),
+        Punct(char, Spacing),
+        Literal,
+        Group(syn::buffer::Cursor<'a>, Delimiter),
+    }
+    struct Level<'a> {
+        cursor: syn::buffer::Cursor<'a>,
         /// Depth of the enclosing levels (their runs and groups).
         base: usize,
         run: usize,
@@ -295,8 +320,8 @@ pub fn chain_depth(tokens: proc_macro2::TokenStream) -> usize {
         /// follows); 4: `macro_rules`; 3: and then `!` (its name follows, then its group).
         mac: u8,
     }
-    let level = |iter, base| Level {
-        iter,
+    let level = |cursor, base| Level {
+        cursor,
         base,
         run: 0,
         after_brace: false,
@@ -305,27 +330,54 @@ pub fn chain_depth(tokens: proc_macro2::TokenStream) -> usize {
         attr: 0,
         mac: 0,
     };
-    let mut stack = vec![level(tokens.into_iter(), 0)];
+    let mut stack = vec![level(cursor, 0)];
     let mut max = 0;
+    // An identifier's text, written into one buffer: `to_string` would allocate for each.
+    let mut name = String::new();
     while let Some(top) = stack.last_mut() {
-        let Some(tt) = top.iter.next() else {
+        let cursor = top.cursor;
+        // Only an identifier or a literal is copied to be read; the apostrophe of a lifetime,
+        // which `punct` leaves out, is a punctuation token of its own, as in the token stream.
+        let (tt, next) = if let Some((inside, delimiter, _, next)) = cursor.any_group() {
+            (Token::Group(inside, delimiter), next)
+        } else if let Some((p, next)) = cursor.punct() {
+            (Token::Punct(p.as_char(), p.spacing()), next)
+        } else if let Some((i, next)) = cursor.ident() {
+            (Token::Ident(i), next)
+        } else if let Some((_, next)) = cursor.literal() {
+            (Token::Literal, next)
+        } else if let Some((tt, next)) = cursor.token_tree() {
+            let token = match tt {
+                TokenTree::Punct(p) => Token::Punct(p.as_char(), p.spacing()),
+                TokenTree::Ident(i) => Token::Ident(i),
+                // Every group was taken by `any_group` above.
+                TokenTree::Literal(_) | TokenTree::Group(_) => Token::Literal,
+            };
+            (token, next)
+        } else {
             stack.pop();
             continue;
         };
+        top.cursor = next;
+        if let Token::Ident(i) = &tt {
+            use std::fmt::Write;
+            name.clear();
+            let _ = write!(name, "{i}");
+        }
         let operand = match &tt {
-            TokenTree::Ident(i) => !KEYWORDS.contains(&i.to_string().as_str()),
-            TokenTree::Literal(_) | TokenTree::Group(_) => true,
-            TokenTree::Punct(_) => false,
+            Token::Ident(_) => !KEYWORDS.contains(&name.as_str()),
+            Token::Literal | Token::Group(..) => true,
+            Token::Punct(..) => false,
         };
         if std::mem::take(&mut top.after_bar) && operand {
             top.run = 0;
         }
         if std::mem::take(&mut top.after_brace) {
             let starts_new = match &tt {
-                TokenTree::Ident(i) => i != "else" && i != "as",
-                TokenTree::Literal(_) => true,
-                TokenTree::Punct(p) => p.as_char() == '#',
-                TokenTree::Group(_) => false,
+                Token::Ident(_) => name != "else" && name != "as",
+                Token::Literal => true,
+                Token::Punct(c, _) => *c == '#',
+                Token::Group(..) => false,
             };
             if starts_new {
                 top.run = 0;
@@ -338,43 +390,40 @@ pub fn chain_depth(tokens: proc_macro2::TokenStream) -> usize {
         top.mac = 0;
         top.after_operand = operand;
         match tt {
-            TokenTree::Punct(p) => match p.as_char() {
+            Token::Punct(c, spacing) => match c {
                 ';' | ',' => top.run = 0,
-                '|' if after_operand && p.spacing() == proc_macro2::Spacing::Alone => {
-                    top.after_bar = true
-                }
+                '|' if after_operand && spacing == Spacing::Alone => top.after_bar = true,
                 '#' => top.attr = 1,
                 '!' if attr == 1 => top.attr = 1,
                 '!' if mac == 1 => top.mac = 2,
                 '!' if mac == 4 => top.mac = 3,
                 _ => {}
             },
-            TokenTree::Ident(i) => {
-                let name = i.to_string();
+            Token::Ident(_) => {
                 top.mac = if mac == 3 {
                     2
                 } else if name == "macro_rules" {
                     4
-                } else if KEYWORDS.contains(&name.as_str()) {
+                } else if !operand {
                     0
                 } else {
                     1
                 };
             }
-            TokenTree::Literal(_) => {}
-            TokenTree::Group(g) => {
-                if attr == 1 && g.delimiter() == Delimiter::Bracket {
+            Token::Literal => {}
+            Token::Group(inside, delimiter) => {
+                if attr == 1 && delimiter == Delimiter::Bracket {
                     top.run = 0;
                     continue;
                 }
-                if g.delimiter() == Delimiter::Brace {
+                if delimiter == Delimiter::Brace {
                     top.after_brace = true;
                 }
                 if mac == 2 {
                     continue;
                 }
                 let base = top.base + top.run + 1;
-                stack.push(level(g.stream().into_iter(), base));
+                stack.push(level(inside, base));
             }
         }
     }
