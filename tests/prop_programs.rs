@@ -58,7 +58,7 @@ fn model_examples() {
         (&[Runtime, Connect, Fork(Serve)], &["FL001", "FL002"]),
         (&[Runtime, Connect, Fork(Work)], &["FL001"]),
         (&[Fork(SpawnThenExit), Fork(Work)], &[]),
-        (&[Spawn, Fork(SpawnThenExit)], &["FL001", "FL005", "FL005"]),
+        (&[Spawn, Fork(SpawnThenExit)], &["FL001", "FL005", "FL006"]),
         (&[Connect, Fork(SpawnThenExit)], &[]),
         (
             &[Spawn, Spawn, Join(0), Fork(Work), Join(0), Fork(Work)],

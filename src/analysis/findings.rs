@@ -546,9 +546,11 @@ impl<'p> Findings<'p> {
             1 => " (and 1 more panic path)".to_string(),
             n => format!(" (and {n} more panic paths)"),
         };
-        let how = match end {
-            PanicEnd::Aborts => "std's child aborts on a panic there (nothing unwinds, no hook runs), but the message is formatted first, and an error's `Debug` may allocate",
-            PanicEnd::Unwinds => "only on an error path, where the panic hook formats and prints its message and unwinding runs destructors (the machinery allocates and takes locks)",
+        // In std's `pre_exec` child a panic aborts: what remains is formatting the message. In a
+        // fork's own child it unwinds through the parent's frames: the child leaves (FL006).
+        let (rule, how) = match end {
+            PanicEnd::Aborts => (RuleId::FL005, "std's child aborts on a panic there (nothing unwinds, no hook runs), but the message is formatted first, and an error's `Debug` may allocate"),
+            PanicEnd::Unwinds => (RuleId::FL006, "only on an error path, where the panic hook formats and prints its message and the child unwinds through the parent's frames, running their destructors, and ends through exit() (the machinery allocates and takes locks)"),
         };
         let message = format!("{what} may panic in {place}{more}: {how}");
         let trace = if op.down.is_empty() && call.via.is_empty() {
@@ -557,7 +559,7 @@ impl<'p> Findings<'p> {
             self.op_trace(call, op)
         };
         self.push(
-            RuleId::FL005,
+            rule,
             &call.primary,
             message,
             Extra::related(related)
