@@ -1104,7 +1104,9 @@ impl<'a> Walker<'a> {
         self.last_call_value = None;
         let prog = self.ctx.prog;
         let target = prog.target(self.me.0, call.id);
-        if let Some(r) = call.receiver_call {
+        // `pid.expect(..)` on a local holding a fork's result is that result too.
+        let held_fork = call.receiver.as_ref().and_then(|v| self.fork_vars.get(v));
+        if let Some(r) = call.receiver_call.or(held_fork.copied()) {
             self.receiver_calls.insert(call.id, r);
         }
         if let Some(v) = &call.receiver {
