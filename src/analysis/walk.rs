@@ -364,18 +364,25 @@ impl<'a> Walker<'a> {
             true => self.child_fell_at,
             false => last_span(&f.body),
         };
-        let fell = match (self.child, self.child_maybe) {
-            (Some(ChildOf::Fork(id)), _) if fell_through => end.map(|at| {
+        let whole = match self.child {
+            Some(ChildOf::Fork(id)) if fell_through => end.map(|at| {
                 let text = format!("reaches the end of `{name}`");
-                (id, self.step(at, text))
-            }),
-            (None, Some(id)) if fell_through => self.child_fell_at.map(|at| {
-                let text = format!("falls out of its branch and off the end of `{name}`");
                 (id, self.step(at, text))
             }),
             _ => None,
         };
-        if let Some((id, step)) = fell.filter(|_| !root) {
+        // A fork made in an earlier fork's child (a pty fork in a daemon) has a child of its
+        // own that falls out of its branch just the same.
+        let branch = match self.child_maybe {
+            Some(id) if fell_through && self.child != Some(ChildOf::Fork(id)) => {
+                self.child_fell_at.map(|at| {
+                    let text = format!("falls out of its branch and off the end of `{name}`");
+                    (id, self.step(at, text))
+                })
+            }
+            _ => None,
+        };
+        for (id, step) in whole.into_iter().chain(branch).filter(|_| !root) {
             if let Some(rec) = self.rec.forks.get_mut(&id) {
                 rec.leaves_into_caller.get_or_insert(step);
             }
@@ -1099,7 +1106,9 @@ impl<'a> Walker<'a> {
         self.last_call_value = None;
         let prog = self.ctx.prog;
         let target = prog.target(self.me.0, call.id);
-        if let Some(r) = call.receiver_call {
+        // `pid.expect(..)` on a local holding a fork's result is that result too.
+        let held_fork = call.receiver.as_ref().and_then(|v| self.fork_vars.get(v));
+        if let Some(r) = call.receiver_call.or(held_fork.copied()) {
             self.receiver_calls.insert(call.id, r);
         }
         if let Some(v) = &call.receiver {

@@ -365,6 +365,8 @@ const REEXPORTED: &[(&str, &str)] = &[
     ("core::", "std::"),
     ("alloc::", "std::"),
     ("nix::libc::", "libc::"),
+    // pty 0.2 src/lib.rs: `pub mod prelude { pub use fork::*; .. }`.
+    ("pty::prelude::", "pty::fork::"),
 ];
 
 /// The path a call names once re-exports are followed; a bare prelude type (`Vec::new`, which

@@ -128,15 +128,25 @@ impl Tables {
         None
     }
 
-    /// Where a chain of `use`s of exactly this key ends, when it leaves the program.
+    /// Where a chain of `use`s of this key, or of a module it is in (`pub use pty::prelude as
+    /// tty` for `tty::Fork::from_ptmx`), ends, when it leaves the program.
     pub fn reexported(&self, key: &str) -> Option<String> {
-        let mut key = self.aliases.get(key)?.clone();
+        let mut key = key.to_string();
+        let mut moved = false;
         for _ in 0..MAX_ALIAS_STEPS {
-            match self.aliases.get(&key) {
-                Some(next) if *next != key => key = next.clone(),
+            let ends = prefix_ends(&key);
+            let next = ends
+                .iter()
+                .rev()
+                .find_map(|&end| self.aliases.get(&key[..end]).map(|t| rewrite(&key, end, t)));
+            match next {
+                Some(n) if n != key => {
+                    key = n;
+                    moved = true;
+                }
                 _ => break,
             }
         }
-        (!is_relative(&key)).then_some(key)
+        (moved && !is_relative(&key)).then_some(key)
     }
 }

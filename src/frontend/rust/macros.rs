@@ -309,6 +309,9 @@ pub fn lower_expr_macro(l: &mut Lowerer, mac: &syn::Macro, out: &mut Vec<Node>) 
             return Value::default();
         }
     }
+    if let Some(args) = argument_list(mac.tokens.clone()) {
+        return lower_argument_macro(l, &segs, mac, &args, out);
+    }
     // Unknown macro in statement or expression position: its body often is code. Where the
     // macro puts it is unknown (a `fork_and_return!` runs it in the child, after its own fork):
     // code that cannot leave the enclosing function is handed to the macro as a closure, run
@@ -341,6 +344,36 @@ pub fn lower_expr_macro(l: &mut Lowerer, mac: &syn::Macro, out: &mut Vec<Node>) 
     let call = l.call(Callee::Macro(path), mac_span(mac));
     out.push(Node::Call(call));
     Value::default()
+}
+
+/// The arguments of an unknown macro written like a call (`check!(fork(), Kind::Fork)`):
+/// comma-separated expressions, none a block (a block may be code the macro runs elsewhere, as
+/// a closure is).
+fn argument_list(tokens: TokenStream) -> Option<Vec<syn::Expr>> {
+    let args = Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated
+        .parse2(tokens)
+        .ok()?;
+    let block = |e: &syn::Expr| matches!(e, syn::Expr::Block(_));
+    (!args.is_empty() && !args.iter().any(block)).then(|| args.into_iter().collect())
+}
+
+/// A call-like macro evaluates its arguments where it stands; the value it gives is taken to be
+/// its first argument's, checked or wrapped (`let pid = check!(fork(), ..)?;` holds the pid).
+fn lower_argument_macro(
+    l: &mut Lowerer,
+    segs: &[String],
+    mac: &syn::Macro,
+    args: &[syn::Expr],
+    out: &mut Vec<Node>,
+) -> Value {
+    let mut first = None;
+    for arg in args {
+        let value = l.lower_expr(arg, out);
+        first.get_or_insert(value);
+    }
+    let path = resolve_macro(l, segs);
+    out.push(Node::Call(l.call(Callee::Macro(path), mac_span(mac))));
+    first.unwrap_or_default()
 }
 
 /// The arms of a `select!` (tokio, futures): each `pattern = future (, if guard)? => handler`,

@@ -113,6 +113,13 @@ impl ModScope {
             }
         }
         out.push(normalize(&segs.join("::")));
+        // A module a glob brings in (`tty::Fork::new` after `use shell::*`, where the crate
+        // has `pub use pty::prelude as tty`), after the path as written.
+        if segs.len() > 1 && !first.starts_with(char::is_uppercase) {
+            for glob in &self.globs {
+                out.push(normalize(&join_rest(&format!("{glob}::{first}"), rest)));
+            }
+        }
         out
     }
 }
@@ -227,8 +234,13 @@ mod tests {
             ["self::inner::Pool::new"]
         );
         assert_eq!(
-            m.resolve(&segs("core::mem::drop"), None, None, &ex),
-            ["std::mem::drop"]
+            m.resolve(&segs("core::mem::drop"), None, None, &ex)[0],
+            "std::mem::drop"
+        );
+        // A module a glob may bring in comes after the path as written.
+        assert_eq!(
+            m.resolve(&segs("term::Fork::new"), None, None, &ex),
+            ["term::Fork::new", "libc::term::Fork::new"]
         );
     }
 
