@@ -5,7 +5,7 @@ use crate::catalog::{Catalog, Effect};
 use crate::ir::{Block, Callee, FileIr, FnKind, Node};
 use crate::resolve::path::in_own_crate;
 use crate::resolve::steps::{receiver, steps, Chain};
-use crate::resolve::tables::{Hit, Tables};
+use crate::resolve::tables::{Caller, Hit, Tables};
 use crate::resolve::{last_segment, moves};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -103,7 +103,10 @@ impl<'c> Program<'c> {
             .par_iter()
             .enumerate()
             .map(|(fi, file)| {
-                let package = package_of(&file.crate_name);
+                let caller = Caller {
+                    package: package_of(&file.crate_name),
+                    crates_used: &file.crates_used,
+                };
                 let mut t: Vec<Target> = Vec::new();
                 let mut callers: Vec<(FnRef, FnRef)> = Vec::new();
                 let mut fn_refs: Vec<((u32, u32), (u32, FnRef))> = Vec::new();
@@ -118,7 +121,7 @@ impl<'c> Program<'c> {
                             _ => {
                                 let chain = Chain::Known(known.as_deref());
                                 let steps = steps(file, &file.crates_used, call, catalog, chain);
-                                match tables.first_hit(&steps, catalog, package) {
+                                match tables.first_hit(&steps, catalog, caller) {
                                     Some(Hit::Apis(apis)) => Target::Apis(apis),
                                     Some(Hit::Fns(found)) => {
                                         Target::Fns(own_module_first(fi as u32, file, call, found))
@@ -155,7 +158,7 @@ impl<'c> Program<'c> {
                         }
                         for (pos, path) in &call.fn_args {
                             let key = absolute(file, path);
-                            for f in tables.functions(&key, package).unwrap_or_default() {
+                            for f in tables.functions(&key, caller).unwrap_or_default() {
                                 fn_refs.push(((fi as u32, call.id), (*pos, f)));
                             }
                         }

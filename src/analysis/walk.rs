@@ -2037,7 +2037,7 @@ impl<'a> Walker<'a> {
                     // environment, or the environment is cleared (`CommandEnv::have_changed_path`);
                     // any other key, or one that is not a literal, leaves it where it is.
                     if effect == Effect::ForcesFork {
-                        cmd.forced_by = Some(api.label.clone());
+                        cmd.forced_by.get_or_insert_with(|| api.label.clone());
                     } else if call.str_arg.as_deref() == Some("PATH")
                         || api.label.ends_with("::env_clear")
                     {

@@ -12,8 +12,8 @@ pub struct Tables {
     pub fns: HashMap<String, Vec<FnRef>>,
     /// Methods of impls for another crate's type (`impl From<X> for std::path::PathBuf`), by
     /// that type's key: (the impl's package, the method). Only calls from the same package reach
-    /// them: another package calls them only through a dependency on that one, which the
-    /// tables do not know, and the prefilter looks for a key's definers in the crate it names.
+    /// them, and another package's files that name the impl's crate (`use utils::CommandRunExt`
+    /// brings the trait, and with it the method, into scope there).
     pub foreign: HashMap<String, Vec<(String, FnRef)>>,
     /// Methods by (crate, name), with their type's name: the fallback for a receiver of
     /// unknown type.
@@ -23,6 +23,20 @@ pub struct Tables {
     pub aliases: HashMap<String, String>,
     /// `macro_rules!` bodies by (package, name).
     pub macros: HashMap<(String, String), Vec<FnRef>>,
+}
+
+/// Where a call is made: its package, and the crates its file names.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller<'a> {
+    pub package: &'a str,
+    pub crates_used: &'a [String],
+}
+
+impl Caller<'_> {
+    /// Whether a method that `package` implements for another crate's type is in scope here.
+    fn reaches_impls_of(&self, package: &str) -> bool {
+        self.package == package || self.crates_used.iter().any(|c| c == package)
+    }
 }
 
 /// What a lookup found.
@@ -56,18 +70,18 @@ impl Tables {
         }
     }
 
-    /// The first lookup of `steps`, for a call in `package`, that finds something.
-    pub fn first_hit(&self, steps: &[Step], catalog: &Catalog, package: &str) -> Option<Hit> {
+    /// The first lookup of `steps`, for a call from `caller`, that finds something.
+    pub fn first_hit(&self, steps: &[Step], catalog: &Catalog, caller: Caller) -> Option<Hit> {
         steps
             .iter()
-            .find_map(|step| self.hit(step, catalog, package))
+            .find_map(|step| self.hit(step, catalog, caller))
     }
 
-    fn hit(&self, step: &Step, catalog: &Catalog, package: &str) -> Option<Hit> {
+    fn hit(&self, step: &Step, catalog: &Catalog, caller: Caller) -> Option<Hit> {
         match step {
             Step::Apis(apis) => Some(Hit::Apis(apis.clone())),
             Step::Key { key, reexport } => {
-                if let Some(found) = self.functions(key, package) {
+                if let Some(found) = self.functions(key, caller) {
                     return Some(Hit::Fns(found));
                 }
                 let real = self.reexported(key).filter(|_| *reexport)?;
@@ -89,10 +103,10 @@ impl Tables {
         }
     }
 
-    /// The functions at `key` that a call in `package` reaches, following at most
+    /// The functions at `key` that a call from `caller` reaches, following at most
     /// `MAX_ALIAS_STEPS` `use`s. At each key the `use` bound at its longest proper prefix is
     /// followed first, then one bound at the key itself.
-    pub fn functions(&self, key: &str, package: &str) -> Option<Vec<FnRef>> {
+    pub fn functions(&self, key: &str, caller: Caller) -> Option<Vec<FnRef>> {
         let mut key = key.to_string();
         for _ in 0..MAX_ALIAS_STEPS {
             let found: Vec<FnRef> = self
@@ -106,7 +120,7 @@ impl Tables {
                         .get(&key)
                         .into_iter()
                         .flatten()
-                        .filter(|(p, _)| p == package)
+                        .filter(|(p, _)| caller.reaches_impls_of(p))
                         .map(|&(_, f)| f),
                 )
                 .collect();

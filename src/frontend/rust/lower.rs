@@ -2102,6 +2102,7 @@ pub fn is_test_attrs(attrs: &[syn::Attribute]) -> bool {
         if p.is_ident("test")
             || p.is_ident("bench")
             || p.segments.last().is_some_and(|s| s.ident == "test") && p.segments.len() == 2
+            || is_test_wrapper(p)
         {
             return true;
         }
@@ -2148,13 +2149,22 @@ fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
 /// which `cargo test` runs once as a test.
 fn runs_on_test_thread(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| {
-        a.path().segments.last().is_some_and(|s| {
-            matches!(
-                s.ident.to_string().as_str(),
-                "test" | "rstest" | "test_case" | "bench"
-            )
-        })
+        is_test_wrapper(a.path())
+            || a.path().segments.last().is_some_and(|s| {
+                matches!(
+                    s.ident.to_string().as_str(),
+                    "test" | "rstest" | "test_case" | "bench"
+                )
+            })
     })
+}
+
+/// A project's own test attribute (`#[nativelink_test]`, `#[sqlx_test]`): an attribute macro
+/// named `<something>_test` expands to `#[test]` (or `#[tokio::test]`) around the function.
+fn is_test_wrapper(path: &syn::Path) -> bool {
+    path.segments
+        .last()
+        .is_some_and(|s| s.ident.to_string().ends_with("_test"))
 }
 
 /// `#[tokio::main]` and friends: the catalogue path of the runtime they start, if multi-threaded.
