@@ -83,6 +83,13 @@ impl<'c> Program<'c> {
                     .aliases
                     .insert(absolute(file, alias), absolute(file, target));
             }
+            for (module, target) in &file.glob_reexports {
+                tables
+                    .globs
+                    .entry(absolute(file, module))
+                    .or_default()
+                    .push(absolute(file, target));
+            }
         }
         // A `use` and an item of the same name in one module can only both exist under
         // exclusive `#[cfg]`s (rustc rejects the clash otherwise): the name stands for both.

@@ -21,6 +21,8 @@ pub struct Tables {
     pub globals: HashMap<String, FnRef>,
     /// `use` declarations: bound key → target key.
     pub aliases: HashMap<String, String>,
+    /// `pub use target::*;` declarations: module key → target keys.
+    pub globs: HashMap<String, Vec<String>>,
     /// `macro_rules!` bodies by (package, name).
     pub macros: HashMap<(String, String), Vec<FnRef>>,
 }
@@ -105,10 +107,19 @@ impl Tables {
 
     /// The functions at `key` that a call from `caller` reaches, following at most
     /// `MAX_ALIAS_STEPS` `use`s. At each key the `use` bound at its longest proper prefix is
-    /// followed first, then one bound at the key itself.
+    /// followed first, then one bound at the key itself; where none is, a module's `pub use
+    /// target::*` may hold the name.
     pub fn functions(&self, key: &str, caller: Caller) -> Option<Vec<FnRef>> {
-        let mut key = key.to_string();
-        for _ in 0..MAX_ALIAS_STEPS {
+        self.functions_within(key.to_string(), caller, MAX_ALIAS_STEPS)
+    }
+
+    fn functions_within(
+        &self,
+        mut key: String,
+        caller: Caller,
+        steps: usize,
+    ) -> Option<Vec<FnRef>> {
+        for left in (0..steps).rev() {
             let found: Vec<FnRef> = self
                 .fns
                 .get(&key)
@@ -136,10 +147,28 @@ impl Tables {
                 .find_map(|&end| self.aliases.get(&key[..end]).map(|t| rewrite(&key, end, t)));
             match next {
                 Some(n) if n != key => key = n,
-                _ => return None,
+                _ => return self.through_globs(&key, proper, caller, left),
             }
         }
         None
+    }
+
+    /// The functions a glob re-export at one of `key`'s proper prefixes leads to.
+    fn through_globs(
+        &self,
+        key: &str,
+        ends: &[usize],
+        caller: Caller,
+        steps: usize,
+    ) -> Option<Vec<FnRef>> {
+        ends.iter().rev().find_map(|&end| {
+            self.globs.get(&key[..end])?.iter().find_map(|target| {
+                let next = rewrite(key, end, target);
+                (next != key)
+                    .then(|| self.functions_within(next, caller, steps))
+                    .flatten()
+            })
+        })
     }
 
     /// Where a chain of `use`s of exactly this key ends, when it leaves the program.

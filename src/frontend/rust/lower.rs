@@ -262,7 +262,8 @@ impl<'a> Lowerer<'a> {
         }
         for &item in &items {
             if let syn::Item::Use(u) = item {
-                self.add_use(&u.tree, false);
+                let public = !matches!(u.vis, syn::Visibility::Inherited);
+                self.add_use(&u.tree, false, public);
             }
         }
         // Field and static types name imported types (`shell: Shell` after `use shell::Shell`):
@@ -335,7 +336,8 @@ impl<'a> Lowerer<'a> {
         self.field_guards.insert(key, guards);
     }
 
-    fn add_use(&mut self, tree: &syn::UseTree, in_fn: bool) {
+    /// `public`: a `pub use`, whose globs re-export the target's items from this module.
+    fn add_use(&mut self, tree: &syn::UseTree, in_fn: bool, public: bool) {
         let (mut pairs, mut globs) = (Vec::new(), Vec::new());
         flatten_use(tree, &mut Vec::new(), &mut pairs, &mut globs);
         for (alias, segs) in pairs {
@@ -360,6 +362,10 @@ impl<'a> Lowerer<'a> {
                 self.note_crate(&first.clone());
             }
             let target = self.scope().canonical_use(&segs, &self.externs);
+            if public && !in_fn {
+                let module = self.scope().path.clone();
+                self.ir.glob_reexports.push((module, target.clone()));
+            }
             self.scopes[self.current].globs.push(target);
         }
     }
@@ -966,7 +972,7 @@ impl<'a> Lowerer<'a> {
                 }
             }
             syn::Stmt::Item(item) => match item {
-                syn::Item::Use(u) => self.add_use(&u.tree, true),
+                syn::Item::Use(u) => self.add_use(&u.tree, true, false),
                 syn::Item::Fn(_) | syn::Item::Static(_) | syn::Item::Macro(_) => {
                     // A function declared in a body is lowered into the module; calls and
                     // references by its name (a thread's `extern "C" fn` body) reach it there.
