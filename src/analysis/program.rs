@@ -152,7 +152,13 @@ impl<'c> Program<'c> {
                             }
                             _ => None,
                         };
-                        if let Some(ty) = returns.or(known) {
+                        // A builder's method returns its receiver: `command.kill_on_drop(true)`
+                        // is still the command, of the type its local was declared with.
+                        let written = match &call.callee {
+                            Callee::Method { ty: Some(ty), .. } => Some(absolute(file, ty)),
+                            _ => None,
+                        };
+                        if let Some(ty) = returns.or(known).or(written) {
                             chain_ty.insert(call.id, ty);
                         }
                         if let Target::Fns(list) = &target {

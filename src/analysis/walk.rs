@@ -2043,6 +2043,15 @@ impl<'a> Walker<'a> {
                     {
                         cmd.path_env = true;
                     }
+                } else if effect == Effect::ForcesFork {
+                    // A command made out of view (a parameter, a field): its spawn is out of
+                    // view too, and the setting is where std's path changes.
+                    self.reaches_fork = true;
+                    let why = format!(
+                        "`{}` makes std spawn this command with fork+exec instead of posix_spawn",
+                        api.label
+                    );
+                    self.forced_fork(state, call, why, false);
                 }
                 false
             }

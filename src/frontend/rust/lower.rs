@@ -270,7 +270,19 @@ impl<'a> Lowerer<'a> {
         // read them once the module's imports are known.
         for &item in &items {
             match item {
-                syn::Item::Struct(s) => self.declare_fields(s),
+                syn::Item::Struct(s) => {
+                    let key = format!("{}::{}", self.scope().path, s.ident);
+                    self.declare_fields(key, &s.fields);
+                }
+                // `State::Ready { command }` patterns read a struct variant's fields.
+                syn::Item::Enum(e) => {
+                    for v in &e.variants {
+                        if let syn::Fields::Named(_) = v.fields {
+                            let key = format!("{}::{}::{}", self.scope().path, e.ident, v.ident);
+                            self.declare_fields(key, &v.fields);
+                        }
+                    }
+                }
                 syn::Item::Static(s) => {
                     if let Some(inner) = self.guarded_type(&s.ty) {
                         let path = format!("{}::{}", self.scope().path, s.ident);
@@ -316,10 +328,9 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn declare_fields(&mut self, s: &syn::ItemStruct) {
-        let key = format!("{}::{}", self.scope().path, s.ident);
+    fn declare_fields(&mut self, key: String, fields: &syn::Fields) {
         let (mut map, mut guards, mut elems) = (HashMap::new(), HashMap::new(), HashMap::new());
-        for field in &s.fields {
+        for field in fields {
             let Some(name) = &field.ident else { continue };
             if let Some(ty) = self.type_path(&field.ty) {
                 map.insert(name.to_string(), ty);
@@ -964,11 +975,7 @@ impl<'a> Lowerer<'a> {
                 } else {
                     // `let (rx, tx) = pipe()?`: each name is a local, not a function item
                     // handed on when it is passed as an argument.
-                    let mut names = Vec::new();
-                    pattern_names(&local.pat, &mut names);
-                    for name in names {
-                        self.set_local(&name, Local::default());
-                    }
+                    self.bind_pattern(&local.pat);
                 }
             }
             syn::Stmt::Item(item) => match item {
@@ -1633,9 +1640,48 @@ impl<'a> Lowerer<'a> {
     fn bind_pattern(&mut self, pat: &syn::Pat) {
         let mut names = Vec::new();
         pattern_names(pat, &mut names);
+        let types = self.field_bindings(pat);
         for name in names {
-            self.set_local(&name, Local::default());
+            let ty = types.get(&name).cloned();
+            self.set_local(
+                &name,
+                Local {
+                    ty,
+                    ..Default::default()
+                },
+            );
         }
+    }
+
+    /// The declared types of the fields a struct pattern binds by name
+    /// (`State::Ready { command }` binds `command` to the variant's `command` field).
+    fn field_bindings(&self, pat: &syn::Pat) -> HashMap<String, String> {
+        let mut out = HashMap::new();
+        let pat = match pat {
+            syn::Pat::Reference(r) => &*r.pat,
+            other => other,
+        };
+        let syn::Pat::Struct(s) = pat else {
+            return out;
+        };
+        let Some(fields) = self
+            .resolve(&path_segs(&s.path))
+            .into_iter()
+            .find_map(|key| self.fields.get(&key))
+        else {
+            return out;
+        };
+        for field in &s.fields {
+            let (syn::Member::Named(member), (Some(name), _)) =
+                (&field.member, pat_binding(&field.pat))
+            else {
+                continue;
+            };
+            if let Some(ty) = fields.get(&member.to_string()) {
+                out.insert(name, ty.clone());
+            }
+        }
+        out
     }
 
     fn lower_if(&mut self, i: &syn::ExprIf, out: &mut Vec<Node>) -> Value {
