@@ -110,14 +110,17 @@ impl Tables {
     /// followed first, then one bound at the key itself; where none is, a module's `pub use
     /// target::*` may hold the name.
     pub fn functions(&self, key: &str, caller: Caller) -> Option<Vec<FnRef>> {
-        self.functions_within(key.to_string(), caller, MAX_ALIAS_STEPS)
+        self.functions_within(key.to_string(), caller, MAX_ALIAS_STEPS, true)
     }
 
+    /// `glob`: whether a glob re-export may still be followed (one per lookup: a glob names
+    /// every item, so a second one would only multiply guesses).
     fn functions_within(
         &self,
         mut key: String,
         caller: Caller,
         steps: usize,
+        glob: bool,
     ) -> Option<Vec<FnRef>> {
         for left in (0..steps).rev() {
             let found: Vec<FnRef> = self
@@ -147,13 +150,15 @@ impl Tables {
                 .find_map(|&end| self.aliases.get(&key[..end]).map(|t| rewrite(&key, end, t)));
             match next {
                 Some(n) if n != key => key = n,
-                _ => return self.through_globs(&key, proper, caller, left),
+                _ if glob => return self.through_globs(&key, proper, caller, left),
+                _ => return None,
             }
         }
         None
     }
 
-    /// The functions a glob re-export at one of `key`'s proper prefixes leads to.
+    /// The functions a glob re-export leads to, at the module of `key`'s item: the key's parent
+    /// (`sys::detach`) or the parent of its type (`sys::Pty::open`).
     fn through_globs(
         &self,
         key: &str,
@@ -161,11 +166,11 @@ impl Tables {
         caller: Caller,
         steps: usize,
     ) -> Option<Vec<FnRef>> {
-        ends.iter().rev().find_map(|&end| {
+        ends.iter().rev().take(2).find_map(|&end| {
             self.globs.get(&key[..end])?.iter().find_map(|target| {
                 let next = rewrite(key, end, target);
                 (next != key)
-                    .then(|| self.functions_within(next, caller, steps))
+                    .then(|| self.functions_within(next, caller, steps, false))
                     .flatten()
             })
         })
