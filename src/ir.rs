@@ -42,6 +42,10 @@ pub struct FileIr {
     /// Module-level `use` declarations, `(self::alias, target)`: calls through a path that
     /// re-exports an item follow them.
     pub reexports: Vec<(String, String)>,
+    /// Module-level `pub use target::*;`, `(self::module, target)`: a path through the module
+    /// may name any item of the target.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub glob_reexports: Vec<(String, String)>,
     /// The file defines Python entry points (`#[pymodule]`, `#[pyfunction]`, `#[pymethods]`):
     /// its package is loaded into Python processes that may fork.
     pub python_entry: bool,
@@ -103,6 +107,7 @@ impl FileIr {
         self.functions.shrink_to_fit();
         self.globals.shrink_to_fit();
         self.reexports.shrink_to_fit();
+        self.glob_reexports.shrink_to_fit();
         self.crates_used.shrink_to_fit();
     }
 }

@@ -183,7 +183,7 @@ impl<'p> Findings<'p> {
             self.fork(fork, outer);
         }
         match child_closure {
-            Some(site) if site.in_fork => self.closure_in_fork_child(rec, site, entry),
+            Some(site) if site.in_fork => self.closure_in_fork_child(me, rec, site, entry),
             Some(site) if site.pre_exec && !is_python(&self.prog.files[me.0 as usize].path) => {
                 self.pre_exec_closure(rec, site)
             }
@@ -457,8 +457,20 @@ impl<'p> Findings<'p> {
     }
 
     /// FL005 in a closure a function calls in its fork's child, when threads the caller had
-    /// may be running at that fork.
-    fn closure_in_fork_child(&mut self, rec: &WalkRecord, site: &ChildSite, entry: Option<&State>) {
+    /// may be running at that fork; FL006 at an exit there, with or without threads: the child
+    /// leaves through it.
+    fn closure_in_fork_child(
+        &mut self,
+        me: FnRef,
+        rec: &WalkRecord,
+        site: &ChildSite,
+        entry: Option<&State>,
+    ) {
+        let (exits, calls) = split_exits(rec.closure_calls.values());
+        let in_test = self.prog.function(me).is_test;
+        for call in &exits {
+            self.exit_in_child_closure(call, site, in_test);
+        }
         let threads = entry
             .into_iter()
             .flat_map(|e| e.live.values())
@@ -476,8 +488,34 @@ impl<'p> Findings<'p> {
                 ),
             ),
         ];
-        let calls = rec.closure_calls.values().cloned().collect();
         self.child_code(calls, &place, related, severity, PanicEnd::Unwinds);
+    }
+
+    /// FL006: a closure that a function calls in its fork's child leaves through `exit`.
+    fn exit_in_child_closure(&mut self, call: &ChildCall, site: &ChildSite, in_test: bool) {
+        let Some(op) = call.ops.first() else {
+            return;
+        };
+        let how = if op.down.is_empty() {
+            format!("leaves through `{}`", op.site.text)
+        } else {
+            format!("calls {}, which leaves through `exit`", call.primary.text)
+        };
+        let message = format!(
+            "the child {how} in {}: atexit handlers and the parent's buffered output run again",
+            site.place
+        );
+        let related = vec![self.related(
+            &site.step,
+            format!(
+                "{} forks and calls the closure in its child",
+                site.step.text
+            ),
+        )];
+        let trace = self.op_trace(call, op);
+        let severity = in_test.then_some(Severity::Warning);
+        let extra = Extra::related(related).trace(trace).severity(severity);
+        self.push(RuleId::FL006, &call.primary, message, extra);
     }
 
     /// FL005 in a Rust `pre_exec` closure, only while threads may be running at its spawn (a
@@ -893,4 +931,30 @@ impl<'p> Findings<'p> {
         out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         out
     }
+}
+
+/// A child closure's calls split in two: the exits (each call with its exit operations) and the
+/// rest (each call with its other operations).
+fn split_exits<'c>(calls: impl Iterator<Item = &'c ChildCall>) -> (Vec<ChildCall>, Vec<ChildCall>) {
+    let (mut exits, mut rest) = (Vec::new(), Vec::new());
+    for call in calls {
+        let (ends, others): (Vec<Op>, Vec<Op>) = call
+            .ops
+            .iter()
+            .cloned()
+            .partition(|o| o.effect == Effect::ProcessExit);
+        if !ends.is_empty() {
+            exits.push(ChildCall {
+                ops: ends,
+                ..call.clone()
+            });
+        }
+        if !others.is_empty() || call.ops.is_empty() {
+            rest.push(ChildCall {
+                ops: others,
+                ..call.clone()
+            });
+        }
+    }
+    (exits, rest)
 }

@@ -5,7 +5,7 @@ use crate::catalog::{Catalog, Effect};
 use crate::ir::{Block, Callee, FileIr, FnKind, Node};
 use crate::resolve::path::in_own_crate;
 use crate::resolve::steps::{receiver, steps, Chain};
-use crate::resolve::tables::{Hit, Tables};
+use crate::resolve::tables::{Caller, Hit, Tables};
 use crate::resolve::{last_segment, moves};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -83,6 +83,13 @@ impl<'c> Program<'c> {
                     .aliases
                     .insert(absolute(file, alias), absolute(file, target));
             }
+            for (module, target) in &file.glob_reexports {
+                tables
+                    .globs
+                    .entry(absolute(file, module))
+                    .or_default()
+                    .push(absolute(file, target));
+            }
         }
         // A `use` and an item of the same name in one module can only both exist under
         // exclusive `#[cfg]`s (rustc rejects the clash otherwise): the name stands for both.
@@ -103,7 +110,10 @@ impl<'c> Program<'c> {
             .par_iter()
             .enumerate()
             .map(|(fi, file)| {
-                let package = package_of(&file.crate_name);
+                let caller = Caller {
+                    package: package_of(&file.crate_name),
+                    crates_used: &file.crates_used,
+                };
                 let mut t: Vec<Target> = Vec::new();
                 let mut callers: Vec<(FnRef, FnRef)> = Vec::new();
                 let mut fn_refs: Vec<((u32, u32), (u32, FnRef))> = Vec::new();
@@ -118,7 +128,7 @@ impl<'c> Program<'c> {
                             _ => {
                                 let chain = Chain::Known(known.as_deref());
                                 let steps = steps(file, &file.crates_used, call, catalog, chain);
-                                match tables.first_hit(&steps, catalog, package) {
+                                match tables.first_hit(&steps, catalog, caller) {
                                     Some(Hit::Apis(apis)) => Target::Apis(apis),
                                     Some(Hit::Fns(found)) => {
                                         Target::Fns(own_module_first(fi as u32, file, call, found))
@@ -142,7 +152,13 @@ impl<'c> Program<'c> {
                             }
                             _ => None,
                         };
-                        if let Some(ty) = returns.or(known) {
+                        // A builder's method returns its receiver: `command.kill_on_drop(true)`
+                        // is still the command, of the type its local was declared with.
+                        let written = match &call.callee {
+                            Callee::Method { ty: Some(ty), .. } => Some(absolute(file, ty)),
+                            _ => None,
+                        };
+                        if let Some(ty) = returns.or(known).or(written) {
                             chain_ty.insert(call.id, ty);
                         }
                         if let Target::Fns(list) = &target {
@@ -155,7 +171,7 @@ impl<'c> Program<'c> {
                         }
                         for (pos, path) in &call.fn_args {
                             let key = absolute(file, path);
-                            for f in tables.functions(&key, package).unwrap_or_default() {
+                            for f in tables.functions(&key, caller).unwrap_or_default() {
                                 fn_refs.push(((fi as u32, call.id), (*pos, f)));
                             }
                         }

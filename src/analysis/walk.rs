@@ -2053,12 +2053,21 @@ impl<'a> Walker<'a> {
                     // environment, or the environment is cleared (`CommandEnv::have_changed_path`);
                     // any other key, or one that is not a literal, leaves it where it is.
                     if effect == Effect::ForcesFork {
-                        cmd.forced_by = Some(api.label.clone());
+                        cmd.forced_by.get_or_insert_with(|| api.label.clone());
                     } else if call.str_arg.as_deref() == Some("PATH")
                         || api.label.ends_with("::env_clear")
                     {
                         cmd.path_env = true;
                     }
+                } else if effect == Effect::ForcesFork {
+                    // A command made out of view (a parameter, a field): its spawn is out of
+                    // view too, and the setting is where std's path changes.
+                    self.reaches_fork = true;
+                    let why = format!(
+                        "`{}` makes std spawn this command with fork+exec instead of posix_spawn",
+                        api.label
+                    );
+                    self.forced_fork(state, call, why, false);
                 }
                 false
             }

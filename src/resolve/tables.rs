@@ -12,8 +12,8 @@ pub struct Tables {
     pub fns: HashMap<String, Vec<FnRef>>,
     /// Methods of impls for another crate's type (`impl From<X> for std::path::PathBuf`), by
     /// that type's key: (the impl's package, the method). Only calls from the same package reach
-    /// them: another package calls them only through a dependency on that one, which the
-    /// tables do not know, and the prefilter looks for a key's definers in the crate it names.
+    /// them, and another package's files that name the impl's crate (`use utils::CommandRunExt`
+    /// brings the trait, and with it the method, into scope there).
     pub foreign: HashMap<String, Vec<(String, FnRef)>>,
     /// Methods by (crate, name), with their type's name: the fallback for a receiver of
     /// unknown type.
@@ -21,8 +21,24 @@ pub struct Tables {
     pub globals: HashMap<String, FnRef>,
     /// `use` declarations: bound key → target key.
     pub aliases: HashMap<String, String>,
+    /// `pub use target::*;` declarations: module key → target keys.
+    pub globs: HashMap<String, Vec<String>>,
     /// `macro_rules!` bodies by (package, name).
     pub macros: HashMap<(String, String), Vec<FnRef>>,
+}
+
+/// Where a call is made: its package, and the crates its file names.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller<'a> {
+    pub package: &'a str,
+    pub crates_used: &'a [String],
+}
+
+impl Caller<'_> {
+    /// Whether a method that `package` implements for another crate's type is in scope here.
+    fn reaches_impls_of(&self, package: &str) -> bool {
+        self.package == package || self.crates_used.iter().any(|c| c == package)
+    }
 }
 
 /// What a lookup found.
@@ -56,18 +72,18 @@ impl Tables {
         }
     }
 
-    /// The first lookup of `steps`, for a call in `package`, that finds something.
-    pub fn first_hit(&self, steps: &[Step], catalog: &Catalog, package: &str) -> Option<Hit> {
+    /// The first lookup of `steps`, for a call from `caller`, that finds something.
+    pub fn first_hit(&self, steps: &[Step], catalog: &Catalog, caller: Caller) -> Option<Hit> {
         steps
             .iter()
-            .find_map(|step| self.hit(step, catalog, package))
+            .find_map(|step| self.hit(step, catalog, caller))
     }
 
-    fn hit(&self, step: &Step, catalog: &Catalog, package: &str) -> Option<Hit> {
+    fn hit(&self, step: &Step, catalog: &Catalog, caller: Caller) -> Option<Hit> {
         match step {
             Step::Apis(apis) => Some(Hit::Apis(apis.clone())),
             Step::Key { key, reexport } => {
-                if let Some(found) = self.functions(key, package) {
+                if let Some(found) = self.functions(key, caller) {
                     return Some(Hit::Fns(found));
                 }
                 let real = self.reexported(key).filter(|_| *reexport)?;
@@ -89,12 +105,24 @@ impl Tables {
         }
     }
 
-    /// The functions at `key` that a call in `package` reaches, following at most
+    /// The functions at `key` that a call from `caller` reaches, following at most
     /// `MAX_ALIAS_STEPS` `use`s. At each key the `use` bound at its longest proper prefix is
-    /// followed first, then one bound at the key itself.
-    pub fn functions(&self, key: &str, package: &str) -> Option<Vec<FnRef>> {
-        let mut key = key.to_string();
-        for _ in 0..MAX_ALIAS_STEPS {
+    /// followed first, then one bound at the key itself; where none is, a module's `pub use
+    /// target::*` may hold the name.
+    pub fn functions(&self, key: &str, caller: Caller) -> Option<Vec<FnRef>> {
+        self.functions_within(key.to_string(), caller, MAX_ALIAS_STEPS, true)
+    }
+
+    /// `glob`: whether a glob re-export may still be followed (one per lookup: a glob names
+    /// every item, so a second one would only multiply guesses).
+    fn functions_within(
+        &self,
+        mut key: String,
+        caller: Caller,
+        steps: usize,
+        glob: bool,
+    ) -> Option<Vec<FnRef>> {
+        for left in (0..steps).rev() {
             let found: Vec<FnRef> = self
                 .fns
                 .get(&key)
@@ -106,7 +134,7 @@ impl Tables {
                         .get(&key)
                         .into_iter()
                         .flatten()
-                        .filter(|(p, _)| p == package)
+                        .filter(|(p, _)| caller.reaches_impls_of(p))
                         .map(|&(_, f)| f),
                 )
                 .collect();
@@ -122,10 +150,30 @@ impl Tables {
                 .find_map(|&end| self.aliases.get(&key[..end]).map(|t| rewrite(&key, end, t)));
             match next {
                 Some(n) if n != key => key = n,
+                _ if glob => return self.through_globs(&key, proper, caller, left),
                 _ => return None,
             }
         }
         None
+    }
+
+    /// The functions a glob re-export leads to, at the module of `key`'s item: the key's parent
+    /// (`sys::detach`) or the parent of its type (`sys::Pty::open`).
+    fn through_globs(
+        &self,
+        key: &str,
+        ends: &[usize],
+        caller: Caller,
+        steps: usize,
+    ) -> Option<Vec<FnRef>> {
+        ends.iter().rev().take(2).find_map(|&end| {
+            self.globs.get(&key[..end])?.iter().find_map(|target| {
+                let next = rewrite(key, end, target);
+                (next != key)
+                    .then(|| self.functions_within(next, caller, steps, false))
+                    .flatten()
+            })
+        })
     }
 
     /// Where a chain of `use`s of this key, or of a module it is in (`pub use pty::prelude as

@@ -262,14 +262,27 @@ impl<'a> Lowerer<'a> {
         }
         for &item in &items {
             if let syn::Item::Use(u) = item {
-                self.add_use(&u.tree, false);
+                let public = !matches!(u.vis, syn::Visibility::Inherited);
+                self.add_use(&u.tree, false, public);
             }
         }
         // Field and static types name imported types (`shell: Shell` after `use shell::Shell`):
         // read them once the module's imports are known.
         for &item in &items {
             match item {
-                syn::Item::Struct(s) => self.declare_fields(s),
+                syn::Item::Struct(s) => {
+                    let key = format!("{}::{}", self.scope().path, s.ident);
+                    self.declare_fields(key, &s.fields);
+                }
+                // `State::Ready { command }` patterns read a struct variant's fields.
+                syn::Item::Enum(e) => {
+                    for v in &e.variants {
+                        if let syn::Fields::Named(_) = v.fields {
+                            let key = format!("{}::{}::{}", self.scope().path, e.ident, v.ident);
+                            self.declare_fields(key, &v.fields);
+                        }
+                    }
+                }
                 syn::Item::Static(s) => {
                     if let Some(inner) = self.guarded_type(&s.ty) {
                         let path = format!("{}::{}", self.scope().path, s.ident);
@@ -315,10 +328,9 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn declare_fields(&mut self, s: &syn::ItemStruct) {
-        let key = format!("{}::{}", self.scope().path, s.ident);
+    fn declare_fields(&mut self, key: String, fields: &syn::Fields) {
         let (mut map, mut guards, mut elems) = (HashMap::new(), HashMap::new(), HashMap::new());
-        for field in &s.fields {
+        for field in fields {
             let Some(name) = &field.ident else { continue };
             if let Some(ty) = self.type_path(&field.ty) {
                 map.insert(name.to_string(), ty);
@@ -335,7 +347,8 @@ impl<'a> Lowerer<'a> {
         self.field_guards.insert(key, guards);
     }
 
-    fn add_use(&mut self, tree: &syn::UseTree, in_fn: bool) {
+    /// `public`: a `pub use`, whose globs re-export the target's items from this module.
+    fn add_use(&mut self, tree: &syn::UseTree, in_fn: bool, public: bool) {
         let (mut pairs, mut globs) = (Vec::new(), Vec::new());
         flatten_use(tree, &mut Vec::new(), &mut pairs, &mut globs);
         for (alias, segs) in pairs {
@@ -360,6 +373,10 @@ impl<'a> Lowerer<'a> {
                 self.note_crate(&first.clone());
             }
             let target = self.scope().canonical_use(&segs, &self.externs);
+            if public && !in_fn {
+                let module = self.scope().path.clone();
+                self.ir.glob_reexports.push((module, target.clone()));
+            }
             self.scopes[self.current].globs.push(target);
         }
     }
@@ -958,15 +975,11 @@ impl<'a> Lowerer<'a> {
                 } else {
                     // `let (rx, tx) = pipe()?`: each name is a local, not a function item
                     // handed on when it is passed as an argument.
-                    let mut names = Vec::new();
-                    pattern_names(&local.pat, &mut names);
-                    for name in names {
-                        self.set_local(&name, Local::default());
-                    }
+                    self.bind_pattern(&local.pat);
                 }
             }
             syn::Stmt::Item(item) => match item {
-                syn::Item::Use(u) => self.add_use(&u.tree, true),
+                syn::Item::Use(u) => self.add_use(&u.tree, true, false),
                 syn::Item::Fn(_) | syn::Item::Static(_) | syn::Item::Macro(_) => {
                     // A function declared in a body is lowered into the module; calls and
                     // references by its name (a thread's `extern "C" fn` body) reach it there.
@@ -1627,9 +1640,48 @@ impl<'a> Lowerer<'a> {
     fn bind_pattern(&mut self, pat: &syn::Pat) {
         let mut names = Vec::new();
         pattern_names(pat, &mut names);
+        let types = self.field_bindings(pat);
         for name in names {
-            self.set_local(&name, Local::default());
+            let ty = types.get(&name).cloned();
+            self.set_local(
+                &name,
+                Local {
+                    ty,
+                    ..Default::default()
+                },
+            );
         }
+    }
+
+    /// The declared types of the fields a struct pattern binds by name
+    /// (`State::Ready { command }` binds `command` to the variant's `command` field).
+    fn field_bindings(&self, pat: &syn::Pat) -> HashMap<String, String> {
+        let mut out = HashMap::new();
+        let pat = match pat {
+            syn::Pat::Reference(r) => &*r.pat,
+            other => other,
+        };
+        let syn::Pat::Struct(s) = pat else {
+            return out;
+        };
+        let Some(fields) = self
+            .resolve(&path_segs(&s.path))
+            .into_iter()
+            .find_map(|key| self.fields.get(&key))
+        else {
+            return out;
+        };
+        for field in &s.fields {
+            let (syn::Member::Named(member), (Some(name), _)) =
+                (&field.member, pat_binding(&field.pat))
+            else {
+                continue;
+            };
+            if let Some(ty) = fields.get(&member.to_string()) {
+                out.insert(name, ty.clone());
+            }
+        }
+        out
     }
 
     fn lower_if(&mut self, i: &syn::ExprIf, out: &mut Vec<Node>) -> Value {
@@ -2102,6 +2154,7 @@ pub fn is_test_attrs(attrs: &[syn::Attribute]) -> bool {
         if p.is_ident("test")
             || p.is_ident("bench")
             || p.segments.last().is_some_and(|s| s.ident == "test") && p.segments.len() == 2
+            || is_test_wrapper(p)
         {
             return true;
         }
@@ -2148,13 +2201,22 @@ fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
 /// which `cargo test` runs once as a test.
 fn runs_on_test_thread(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| {
-        a.path().segments.last().is_some_and(|s| {
-            matches!(
-                s.ident.to_string().as_str(),
-                "test" | "rstest" | "test_case" | "bench"
-            )
-        })
+        is_test_wrapper(a.path())
+            || a.path().segments.last().is_some_and(|s| {
+                matches!(
+                    s.ident.to_string().as_str(),
+                    "test" | "rstest" | "test_case" | "bench"
+                )
+            })
     })
+}
+
+/// A project's own test attribute (`#[nativelink_test]`, `#[sqlx_test]`): an attribute macro
+/// named `<something>_test` expands to `#[test]` (or `#[tokio::test]`) around the function.
+fn is_test_wrapper(path: &syn::Path) -> bool {
+    path.segments
+        .last()
+        .is_some_and(|s| s.ident.to_string().ends_with("_test"))
 }
 
 /// `#[tokio::main]` and friends: the catalogue path of the runtime they start, if multi-threaded.
