@@ -376,6 +376,10 @@ fn registers(e: &Expr) -> bool {
     }
 }
 
+/// Module constants equal to the pid a fork returns in the child: CPython Lib/pty.py defines
+/// `CHILD = 0` for comparing `pty.fork()`'s result.
+const CHILD_PID_CONSTANTS: &[&str] = &["pty::CHILD"];
+
 fn is_zero(e: &Expr) -> bool {
     matches!(e, Expr::NumberLiteral(n) if matches!(&n.value, ast::Number::Int(i) if *i == ast::Int::ZERO))
 }
@@ -2345,6 +2349,14 @@ impl<'s> Lowerer<'s> {
         }
     }
 
+    /// `0`, or a library constant that is the child's fork result (`pty.CHILD`).
+    fn is_zero_pid(&self, e: &Expr) -> bool {
+        is_zero(e)
+            || self
+                .quiet_path(e)
+                .is_some_and(|p| CHILD_PID_CONSTANTS.contains(&p.as_str()))
+    }
+
     /// Lowers a branch condition; says what it tells about a fork result, and whether it
     /// compares the process id (code under it runs again in a new process).
     fn lower_condition(&mut self, test: &Expr, out: &mut Vec<Node>) -> (Option<ForkTest>, bool) {
@@ -2355,9 +2367,10 @@ impl<'s> Lowerer<'s> {
         };
         let fork_test = match test {
             Expr::Compare(c)
-                if c.ops.len() == 1 && (is_zero(&c.comparators[0]) || is_zero(&c.left)) =>
+                if c.ops.len() == 1
+                    && (self.is_zero_pid(&c.comparators[0]) || self.is_zero_pid(&c.left)) =>
             {
-                let zero_left = is_zero(&c.left);
+                let zero_left = self.is_zero_pid(&c.left);
                 let e = if zero_left {
                     &c.comparators[0]
                 } else {
