@@ -63,6 +63,10 @@ pub struct FileIr {
     /// framework's generic code.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trait_methods: Vec<u32>,
+    /// Python: the start method this file gives multiprocessing with `set_start_method(..)`
+    /// (`fork`, `spawn`, `forkserver`): it holds for the whole process from then on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sets_start_method: Option<String>,
 }
 
 impl FileIr {

@@ -261,9 +261,9 @@ pub struct Lowerer<'s> {
     with_count: usize,
     main_body: Vec<Node>,
     main_span: Option<Span>,
-    /// The `finally:` bodies around the statement being lowered, outermost first: a `return`
-    /// or `raise` runs them on its way out.
-    finally: Vec<Vec<ast::Stmt>>,
+    /// The `finally:` bodies and `with` blocks around the statement being lowered, outermost
+    /// first: a `return` or `raise` runs them (or the blocks' exits) on its way out.
+    finally: Vec<Unwind>,
     /// DataLoaders with workers kept in a field (`self.dl = cycle(dl)`), by `Class.field`.
     loader_fields: HashMap<String, (String, Span)>,
     /// How many `try:` bodies with handlers enclose the statement: an exception raised there
@@ -379,6 +379,26 @@ fn registers(e: &Expr) -> bool {
 /// Module constants equal to the pid a fork returns in the child: CPython Lib/pty.py defines
 /// `CHILD = 0` for comparing `pty.fork()`'s result.
 const CHILD_PID_CONSTANTS: &[&str] = &["pty::CHILD"];
+
+/// What a `return` or `raise` runs on its way out of the statement being lowered.
+enum Unwind {
+    /// A `finally:` body.
+    Finally(Vec<ast::Stmt>),
+    /// The exits of a `with` statement's managers.
+    With(Vec<Managed>),
+}
+
+/// A context manager of a `with` statement.
+struct Managed {
+    /// The `as` name (or a placeholder).
+    var: String,
+    /// What `__exit__` is called on, for a class of this file that manages itself.
+    receiver: String,
+    own: Option<String>,
+    span: Span,
+    /// The variable the manager was held in before the `with` (`with pool as p:`).
+    held: Option<String>,
+}
 
 fn is_zero(e: &Expr) -> bool {
     matches!(e, Expr::NumberLiteral(n) if matches!(&n.value, ast::Number::Int(i) if *i == ast::Int::ZERO))
@@ -749,6 +769,7 @@ impl<'s> Lowerer<'s> {
         self.note_module("<python>");
         if let Some(method) = find_call_arg(body, "set_start_method").and_then(|m| Start::named(&m))
         {
+            self.ir.sets_start_method = Some(method.suffix().to_string());
             self.file_start = method;
         }
         let gunicorn = servers::is_gunicorn_config(std::path::Path::new(&self.ir.path));
@@ -1756,19 +1777,23 @@ impl<'s> Lowerer<'s> {
                     if let Some(ty) = &own {
                         self.dunder(ty, "__enter__", &receiver, span, out);
                     }
-                    managed.push((var, receiver, own, span));
+                    // `with pool_made_earlier as p:` ends the object the variable holds, not
+                    // only what its `__enter__` returned.
+                    let held = value.var.clone().filter(|v| *v != var);
+                    managed.push(Managed {
+                        var,
+                        receiver,
+                        own,
+                        span,
+                        held,
+                    });
                 }
+                // A `return` in the block leaves through the exits as well.
+                self.finally.push(Unwind::With(managed));
                 let body = self.lower_stmts(&w.body);
                 out.push(Node::Block(body));
-                for (var, receiver, own, span) in managed.into_iter().rev() {
-                    let ended = match &own {
-                        Some(ty) => {
-                            self.dunder(ty, "__exit__", &receiver, span, out);
-                            receiver
-                        }
-                        None => var,
-                    };
-                    self.marker(WITH_EXIT, span, vec![ended], out);
+                if let Some(Unwind::With(managed)) = self.finally.pop() {
+                    self.exit_managed(&managed, out);
                 }
             }
             Stmt::Match(m) => {
@@ -1798,7 +1823,7 @@ impl<'s> Lowerer<'s> {
                 // A `finally:` also runs when the body or a handler returns or raises: what it
                 // closes or joins is not alive past those exits (`pool.close(); pool.join()`).
                 if !t.finalbody.is_empty() {
-                    self.finally.push(t.finalbody.to_vec());
+                    self.finally.push(Unwind::Finally(t.finalbody.to_vec()));
                 }
                 let caught = usize::from(!t.handlers.is_empty());
                 self.handled += caught;
@@ -1980,11 +2005,33 @@ impl<'s> Lowerer<'s> {
     /// Lowers the enclosing `finally:` bodies, innermost first, before a `return` or `raise`.
     fn run_finally(&mut self, out: &mut Vec<Node>) {
         let stack = std::mem::take(&mut self.finally);
-        for body in stack.iter().rev() {
-            let block = self.lower_stmts(body);
-            out.push(Node::Block(block));
+        for unwind in stack.iter().rev() {
+            match unwind {
+                Unwind::Finally(body) => {
+                    let block = self.lower_stmts(body);
+                    out.push(Node::Block(block));
+                }
+                Unwind::With(managed) => self.exit_managed(managed, out),
+            }
         }
         self.finally = stack;
+    }
+
+    /// The end of a `with` block: each manager's exit, innermost first.
+    fn exit_managed(&mut self, managed: &[Managed], out: &mut Vec<Node>) {
+        for m in managed.iter().rev() {
+            let ended = match &m.own {
+                Some(ty) => {
+                    self.dunder(ty, "__exit__", &m.receiver, m.span, out);
+                    m.receiver.clone()
+                }
+                None => m.var.clone(),
+            };
+            if let Some(held) = m.held.clone().filter(|h| *h != ended) {
+                self.marker(WITH_EXIT, m.span, vec![held], out);
+            }
+            self.marker(WITH_EXIT, m.span, vec![ended], out);
+        }
     }
 
     /// A loop that may run no time, then its `else:` block (run when it did not `break`).

@@ -11,6 +11,7 @@ mod lower;
 mod platform;
 pub mod project;
 pub mod servers;
+mod start_method;
 
 use crate::ir::FileIr;
 use std::path::Path;
