@@ -250,9 +250,9 @@ pub struct Lowerer<'s> {
     pub scripts: Vec<String>,
     /// The project depends on RQ.
     pub rq: bool,
-    /// A test module of a project that sets pytest's `faulthandler_timeout`: each test runs
-    /// with pytest's watchdog thread alive.
-    pub test_watchdog: bool,
+    /// A test module of a project whose pytest runs threads beside each test (its
+    /// faulthandler watchdog, pytest-xdist's receiver): their catalogue paths.
+    pub test_threads: Vec<&'static str>,
     /// The module's Socket.IO server picks an async mode other than threads.
     socketio_green: bool,
     /// The module defines Celery tasks (`@shared_task`, `@app.task`).
@@ -701,7 +701,7 @@ impl<'s> Lowerer<'s> {
             green_threads: false,
             scripts: Vec::new(),
             rq: false,
-            test_watchdog: false,
+            test_threads: Vec::new(),
             socketio_green: false,
             celery_tasks: false,
             pid_check: 0,
@@ -1057,10 +1057,12 @@ impl<'s> Lowerer<'s> {
 
     /// Lowers a `def` into the function at `index`.
     fn lower_def(&mut self, index: usize, f: &ast::StmtFunctionDef, self_ty: Option<String>) {
-        if self.test_watchdog && is_pytest_test(f.name.as_str(), self_ty.as_deref()) {
+        if is_pytest_test(f.name.as_str(), self_ty.as_deref()) {
             let span = self.span(f.name.range);
-            let call = self.call(Callee::Path(vec![PYTEST_WATCHDOG.to_string()]), span);
-            self.ir.functions[index].implied.push(call);
+            for thread in self.test_threads.clone() {
+                let call = self.call(Callee::Path(vec![thread.to_string()]), span);
+                self.ir.functions[index].implied.push(call);
+            }
         }
         let mut scope = Scope::default();
         let mut params = Vec::new();
@@ -3294,9 +3296,6 @@ fn static_path(e: &Expr, lowerer: &Lowerer) -> Option<String> {
         _ => None,
     }
 }
-
-/// The catalogue's pytest faulthandler watchdog: what a test of a project that arms it runs with.
-const PYTEST_WATCHDOG: &str = "pytest#faulthandler";
 
 /// A function pytest collects as a test: `test*` at module level, or a `test*` method of a
 /// `Test*` class.
