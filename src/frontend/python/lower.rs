@@ -196,6 +196,9 @@ struct Class {
     /// Fields some method recreates under a pid check (`if os.getpid() != self.pid:
     /// self.session = Session()`): each process ends up with its own.
     per_process: HashSet<String>,
+    /// Class attributes that name a library or program callable (`Child = staticmethod(Process)`,
+    /// `Queue = MQueue`): `self.Child(..)` calls it.
+    aliases: HashMap<String, String>,
 }
 
 /// A local whose type an `isinstance` test fixed inside one branch, with its binding before.
@@ -1175,11 +1178,13 @@ impl<'s> Lowerer<'s> {
         if let Some(b) = &base {
             self.reexport(c.name.id.as_str(), b);
         }
+        let aliases = class_aliases(&c.body, self);
         if let Some(class) = self.classes.get_mut(&path) {
             class.base = base;
             class.fields = fields;
             class.returns = returns;
             class.per_process = per_process;
+            class.aliases = aliases;
         }
         for item in &c.body {
             match item {
@@ -2699,8 +2704,15 @@ impl<'s> Lowerer<'s> {
                     None => self.lower_expr(&a.value, out),
                 };
                 let name = a.attr.id.as_str();
-                match (&base.path, &base.var) {
-                    (Some(path), None) => (Some(format!("{path}::{name}")), Some(base)),
+                let alias = base
+                    .ty
+                    .as_ref()
+                    .filter(|_| base.var.as_deref() == Some("self"))
+                    .and_then(|ty| self.classes.get(ty))
+                    .and_then(|class| class.aliases.get(name));
+                match (&base.path, &base.var, alias) {
+                    (_, _, Some(alias)) => (Some(alias.clone()), None),
+                    (Some(path), None, _) => (Some(format!("{path}::{name}")), Some(base)),
                     _ => (None, Some(base)),
                 }
             }
@@ -3286,6 +3298,32 @@ fn returned_class(body: &[Stmt], lowerer: &Lowerer) -> Option<String> {
 }
 
 /// The path a dotted name resolves to at module scope, without lowering anything.
+/// `Name = Callable` and `Name = staticmethod(Callable)` in a class body, for a callable the
+/// module names (an import or a module-level definition).
+fn class_aliases(body: &[Stmt], lowerer: &Lowerer) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for stmt in body {
+        let Stmt::Assign(a) = stmt else { continue };
+        let [Expr::Name(target)] = a.targets.as_slice() else {
+            continue;
+        };
+        let value = match &*a.value {
+            Expr::Call(c)
+                if name_of(&c.func) == Some("staticmethod")
+                    && c.arguments.args.len() == 1
+                    && c.arguments.keywords.is_empty() =>
+            {
+                &c.arguments.args[0]
+            }
+            other => other,
+        };
+        if let Some(path) = static_path(value, lowerer) {
+            out.insert(target.id.to_string(), path);
+        }
+    }
+    out
+}
+
 fn static_path(e: &Expr, lowerer: &Lowerer) -> Option<String> {
     match e {
         Expr::Name(n) => lowerer
