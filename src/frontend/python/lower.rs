@@ -530,6 +530,34 @@ fn find_call_arg(body: &[Stmt], name: &str) -> Option<String> {
     f.found
 }
 
+/// The method a `set_start_method(..)` call sets when the module's code reaches it under no test
+/// but the main guard: at module level, in a function, a `try:` or a `with` block.
+fn unconditional_start_method(body: &[Stmt]) -> Option<String> {
+    body.iter().find_map(|stmt| match stmt {
+        Stmt::Expr(e) => match &*e.value {
+            Expr::Call(c) if tail(&c.func) == Some("set_start_method") => c
+                .arguments
+                .args
+                .first()
+                .or_else(|| {
+                    c.arguments
+                        .keywords
+                        .iter()
+                        .find(|k| k.arg.as_ref().is_some_and(|a| a.id.as_str() == "method"))
+                        .map(|k| &k.value)
+                })
+                .and_then(str_lit)
+                .map(str::to_string),
+            _ => None,
+        },
+        Stmt::FunctionDef(f) => unconditional_start_method(&f.body),
+        Stmt::With(w) => unconditional_start_method(&w.body),
+        Stmt::Try(t) => unconditional_start_method(&t.body),
+        Stmt::If(i) if is_main_guard(&i.test) => unconditional_start_method(&i.body),
+        _ => None,
+    })
+}
+
 /// The last name of a dotted expression (`uwsgidecorators.postfork` → `postfork`).
 fn tail(e: &Expr) -> Option<&str> {
     match e {
@@ -772,9 +800,12 @@ impl<'s> Lowerer<'s> {
         self.note_module("<python>");
         if let Some(method) = find_call_arg(body, "set_start_method").and_then(|m| Start::named(&m))
         {
-            self.ir.sets_start_method = Some(method.suffix().to_string());
             self.file_start = method;
         }
+        // Only a setting made on every platform holds for the modules this one calls
+        // (`if sys.platform == "darwin": set_start_method("spawn")` says nothing about Linux).
+        self.ir.sets_start_method =
+            unconditional_start_method(body).filter(|m| Start::named(m).is_some());
         let gunicorn = servers::is_gunicorn_config(std::path::Path::new(&self.ir.path));
         self.hooks = child_hooks(body, gunicorn);
         self.per_process = reset_in_child(body, &self.hooks);
