@@ -10,12 +10,15 @@ use super::state::State;
 use crate::ir::FnKind;
 use std::collections::HashSet;
 
-/// The labels of the hazard a test attribute implies.
+/// The labels of the hazards a test implies: libtest's threads, and the threads pytest runs
+/// beside a test (its faulthandler watchdog, pytest-xdist's receiver). A test may replace the
+/// program's functions it calls (`monkeypatch.setattr(module, "Manager", FakeManager)`), so
+/// the runner's threads, too, are carried only through test code.
 pub fn labels<'c>(prog: &Program<'c>) -> Vec<&'c str> {
     let catalog = prog.catalog;
-    catalog
-        .by_path(crate::ir::TEST_HARNESS)
-        .into_iter()
+    crate::ir::TEST_RUNNERS
+        .iter()
+        .flat_map(|path| catalog.by_path(path))
         .map(|i| catalog.apis[i].label.as_str())
         .collect()
 }

@@ -3,6 +3,7 @@
 //! `.python-version`), which decide multiprocessing's default start method, and whether it
 //! depends on a green-thread library (eventlet, gevent), which servers then run on.
 
+use crate::ir::{PYTEST_WATCHDOG, PYTEST_XDIST};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
@@ -186,11 +187,6 @@ const REQUIREMENT_FILES: &[&str] = &[
 fn find_green(dir: &Path) -> bool {
     requires(dir, &["eventlet", "gevent"])
 }
-
-/// The catalogue's pytest faulthandler watchdog thread.
-pub const PYTEST_WATCHDOG: &str = "pytest#faulthandler";
-/// The catalogue's pytest-xdist receiver thread.
-pub const PYTEST_XDIST: &str = "pytest#xdist";
 
 /// The threads pytest runs beside every test of the project holding `path`, as catalogue
 /// paths: the faulthandler watchdog when the project configures `faulthandler_timeout`
