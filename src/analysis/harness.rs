@@ -38,8 +38,25 @@ pub fn narrow(
             || test_only.contains(&f)
             || prog.files[f.0 as usize].crate_name.contains("#tests/")
     };
-    if test_code(caller) || test_code(callee) || prog.function(callee).kind == FnKind::Closure {
+    if prog.function(callee).kind == FnKind::Closure {
+        return;
+    }
+    // A Python test reaches the program through functions it may have replaced
+    // (`monkeypatch.setattr(module, "Manager", FakeManager)`): pytest's threads go into the
+    // tests' own modules and helpers only.
+    let callee_path = &prog.files[callee.0 as usize].path;
+    if super::program::is_python(callee_path) {
+        if python_test_code(callee_path) {
+            return;
+        }
+    } else if test_code(caller) || test_code(callee) {
         return;
     }
     entry.remove_where(|h| labels.contains(&h.label.as_ref()));
+}
+
+/// A Python test module or a helper module of the tests.
+fn python_test_code(path: &str) -> bool {
+    super::program::is_python(path)
+        && crate::frontend::python::is_test_code(std::path::Path::new(path))
 }

@@ -63,6 +63,17 @@ pub fn lower(path: &Path, text: &str) -> Result<FileIr, String> {
     )
 }
 
+/// Test code of a Python project: a module pytest collects tests from, a `conftest.py`, or a
+/// module under a `tests`/`test` folder (helpers the tests import).
+pub fn is_test_code(path: &Path) -> bool {
+    is_test_module(path)
+        || path.file_stem().is_some_and(|s| s == "conftest")
+        || path.parent().is_some_and(|d| {
+            d.components()
+                .any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "test")))
+        })
+}
+
 /// A module pytest collects tests from by default: `test_*.py` or `*_test.py`.
 fn is_test_module(path: &Path) -> bool {
     path.file_stem()
