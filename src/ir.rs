@@ -10,6 +10,12 @@ use thin_vec::ThinVec;
 
 /// The callee a test attribute implies (`#[test]`): the catalogue says what libtest's threads are.
 pub const TEST_HARNESS: &str = "test#harness";
+/// The callees a pytest test implies when its project runs pytest with threads beside each
+/// test: the faulthandler watchdog (`faulthandler_timeout`) and pytest-xdist's receiver (`-n`).
+pub const PYTEST_WATCHDOG: &str = "pytest#faulthandler";
+pub const PYTEST_XDIST: &str = "pytest#xdist";
+/// Every callee that stands for a test runner's own threads.
+pub const TEST_RUNNERS: [&str; 3] = [TEST_HARNESS, PYTEST_WATCHDOG, PYTEST_XDIST];
 
 /// A 1-based source range inside the file that holds it (the end column is exclusive).
 #[derive(
@@ -67,6 +73,10 @@ pub struct FileIr {
     /// framework's generic code.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trait_methods: Vec<u32>,
+    /// Python: the start method this file gives multiprocessing with `set_start_method(..)`
+    /// (`fork`, `spawn`, `forkserver`): it holds for the whole process from then on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sets_start_method: Option<String>,
 }
 
 impl FileIr {

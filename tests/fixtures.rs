@@ -193,8 +193,7 @@ fn findings_in_test_code_are_warnings() {
 }
 
 /// Python severities follow what the hazard depends on: an explicit fork with a thread is an
-/// error; a fork that only happens under the default start method is at most a warning; a
-/// `preexec_fn` closure with no known thread is a note.
+/// error; a fork that only happens under the default start method is at most a warning.
 #[test]
 fn python_severities_follow_what_the_fork_depends_on() {
     use forklint::diagnostic::Severity;
@@ -211,13 +210,6 @@ fn python_severities_follow_what_the_fork_depends_on() {
     assert_eq!(
         severities("python/fl001/dataloader_subclass_iterates_itself.py"),
         [("FL001".to_string(), Severity::Warning)]
-    );
-    assert_eq!(
-        severities("python/fl005/preexec_closure_closes_socket.py"),
-        [
-            ("FL005".to_string(), Severity::Info),
-            ("FL005".to_string(), Severity::Info)
-        ]
     );
 }
 

@@ -727,17 +727,6 @@ impl<'p> Findings<'p> {
                 .extend(forced.threads.iter().cloned());
         }
         let Some(first) = forced.threads.first() else {
-            // Python only: no thread is known, but the function still runs the interpreter
-            // between fork and exec, which CPython's subprocess docs call unsafe with threads.
-            let message = format!(
-                "{} runs in the child between fork and exec of a `preexec_fn` (Python code): safe only while the parent has no other thread",
-                forced.site.text
-            );
-            let mut extra = Extra::default().severity(Some(Severity::Info));
-            if let Some(help) = crate::catalog::python::help("FL008") {
-                extra = extra.help(help.to_string());
-            }
-            self.push(RuleId::FL005, &forced.site, message, extra);
             return;
         };
         let message = format!("{} while {} may be running", forced.why, first.label);

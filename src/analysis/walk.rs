@@ -1818,16 +1818,12 @@ impl<'a> Walker<'a> {
             .filter(|h| h.effect == Effect::StartsThread)
             .cloned()
             .collect();
-        let site = if threads.is_empty() {
-            // A Python function given as `preexec_fn` runs the interpreter in the child even
-            // when no thread is known: a note at its first call.
-            match self.first_call_of_closures(call) {
-                Some(step) => step,
-                None => return,
-            }
-        } else {
-            self.step(call.span, call.callee.display())
-        };
+        // FL005/FL008 hold while the parent may be multithreaded: with no thread known, the
+        // code run between fork and exec is as safe as any single-threaded child.
+        if threads.is_empty() {
+            return;
+        }
+        let site = self.step(call.span, call.callee.display());
         self.rec.forced_forks.insert(
             call.span,
             ForcedFork {
@@ -1838,26 +1834,6 @@ impl<'a> Walker<'a> {
                 runs_code: !call.closures.is_empty(),
             },
         );
-    }
-
-    /// In Python, the first call in the body of a nested `def` or lambda passed to `call` (as
-    /// `preexec_fn`): it closes over the parent's objects and works on them in the child.
-    fn first_call_of_closures(&self, call: &Call) -> Option<Step> {
-        if !self.python {
-            return None;
-        }
-        call.closures.iter().find_map(|&c| {
-            let f = self.ctx.prog.function((self.me.0, c as u32));
-            if f.kind != crate::ir::FnKind::Closure {
-                return None;
-            }
-            f.body.nodes.iter().find_map(|n| match n {
-                Node::Call(inner) => {
-                    Some(self.step(inner.span, format!("`{}`", inner.callee.display())))
-                }
-                _ => None,
-            })
-        })
     }
 
     /// Records a fork point at `call`: what is alive there, and the local holding its result.

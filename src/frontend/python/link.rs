@@ -23,6 +23,8 @@
 //! - DataLoaders handed to a function of the program (`train_one_epoch(model, loader)`) are
 //!   iterated there: their workers fork at that call; a Lightning trainer asks the program's
 //!   modules for theirs (`lightning`);
+//! - the start method: `set_start_method` in one module holds for the fork points of all
+//!   (`start_method`);
 //! - registrations: a function handed to a function of the program that only stores it
 //!   (`connections.add_factory(make_client)` appending to a list) is not run by that call.
 
@@ -38,6 +40,7 @@ use std::path::Path;
 /// calls to the class that defines the method.
 pub fn link(irs: &mut [FileIr]) {
     namespace_packages(irs);
+    super::start_method::link(irs);
     inherit_methods(irs);
     threaded_handlers(irs);
     thread_bodies(irs);
@@ -174,7 +177,7 @@ pub(super) fn is_python(ir: &FileIr) -> bool {
 }
 
 /// The file's module path, `pkg::mod`.
-fn prefix(ir: &FileIr) -> String {
+pub(super) fn prefix(ir: &FileIr) -> String {
     std::iter::once(ir.crate_name.as_str())
         .chain(ir.module.iter().map(String::as_str))
         .collect::<Vec<_>>()
@@ -606,7 +609,7 @@ fn resolve_handed(block: &mut Block, own: &dyn Fn(&Callee) -> bool) {
     }
 }
 
-fn for_each_call_mut(block: &mut Block, f: &mut dyn FnMut(&mut Call)) {
+pub(super) fn for_each_call_mut(block: &mut Block, f: &mut dyn FnMut(&mut Call)) {
     for node in &mut block.nodes {
         match node {
             Node::Call(c) => f(c),

@@ -196,6 +196,9 @@ struct Class {
     /// Fields some method recreates under a pid check (`if os.getpid() != self.pid:
     /// self.session = Session()`): each process ends up with its own.
     per_process: HashSet<String>,
+    /// Class attributes that name a library or program callable (`Child = staticmethod(Process)`,
+    /// `Queue = MQueue`): `self.Child(..)` calls it.
+    aliases: HashMap<String, String>,
 }
 
 /// A local whose type an `isinstance` test fixed inside one branch, with its binding before.
@@ -250,9 +253,9 @@ pub struct Lowerer<'s> {
     pub scripts: Vec<String>,
     /// The project depends on RQ.
     pub rq: bool,
-    /// A test module of a project that sets pytest's `faulthandler_timeout`: each test runs
-    /// with pytest's watchdog thread alive.
-    pub test_watchdog: bool,
+    /// A test module of a project whose pytest runs threads beside each test (its
+    /// faulthandler watchdog, pytest-xdist's receiver): their catalogue paths.
+    pub test_threads: Vec<&'static str>,
     /// The module's Socket.IO server picks an async mode other than threads.
     socketio_green: bool,
     /// The module defines Celery tasks (`@shared_task`, `@app.task`).
@@ -261,9 +264,9 @@ pub struct Lowerer<'s> {
     with_count: usize,
     main_body: Vec<Node>,
     main_span: Option<Span>,
-    /// The `finally:` bodies around the statement being lowered, outermost first: a `return`
-    /// or `raise` runs them on its way out.
-    finally: Vec<Vec<ast::Stmt>>,
+    /// The `finally:` bodies and `with` blocks around the statement being lowered, outermost
+    /// first: a `return` or `raise` runs them (or the blocks' exits) on its way out.
+    finally: Vec<Unwind>,
     /// DataLoaders with workers kept in a field (`self.dl = cycle(dl)`), by `Class.field`.
     loader_fields: HashMap<String, (String, Span)>,
     /// How many `try:` bodies with handlers enclose the statement: an exception raised there
@@ -374,6 +377,30 @@ fn registers(e: &Expr) -> bool {
         Expr::Attribute(a) => !WRAPPING_DECORATORS.contains(&a.attr.id.as_str()),
         _ => false,
     }
+}
+
+/// Module constants equal to the pid a fork returns in the child: CPython Lib/pty.py defines
+/// `CHILD = 0` for comparing `pty.fork()`'s result.
+const CHILD_PID_CONSTANTS: &[&str] = &["pty::CHILD"];
+
+/// What a `return` or `raise` runs on its way out of the statement being lowered.
+enum Unwind {
+    /// A `finally:` body.
+    Finally(Vec<ast::Stmt>),
+    /// The exits of a `with` statement's managers.
+    With(Vec<Managed>),
+}
+
+/// A context manager of a `with` statement.
+struct Managed {
+    /// The `as` name (or a placeholder).
+    var: String,
+    /// What `__exit__` is called on, for a class of this file that manages itself.
+    receiver: String,
+    own: Option<String>,
+    span: Span,
+    /// The variable the manager was held in before the `with` (`with pool as p:`).
+    held: Option<String>,
 }
 
 fn is_zero(e: &Expr) -> bool {
@@ -501,6 +528,34 @@ fn find_call_arg(body: &[Stmt], name: &str) -> Option<String> {
         ast::visitor::Visitor::visit_stmt(&mut f, stmt);
     }
     f.found
+}
+
+/// The method a `set_start_method(..)` call sets when the module's code reaches it under no test
+/// but the main guard: at module level, in a function, a `try:` or a `with` block.
+fn unconditional_start_method(body: &[Stmt]) -> Option<String> {
+    body.iter().find_map(|stmt| match stmt {
+        Stmt::Expr(e) => match &*e.value {
+            Expr::Call(c) if tail(&c.func) == Some("set_start_method") => c
+                .arguments
+                .args
+                .first()
+                .or_else(|| {
+                    c.arguments
+                        .keywords
+                        .iter()
+                        .find(|k| k.arg.as_ref().is_some_and(|a| a.id.as_str() == "method"))
+                        .map(|k| &k.value)
+                })
+                .and_then(str_lit)
+                .map(str::to_string),
+            _ => None,
+        },
+        Stmt::FunctionDef(f) => unconditional_start_method(&f.body),
+        Stmt::With(w) => unconditional_start_method(&w.body),
+        Stmt::Try(t) => unconditional_start_method(&t.body),
+        Stmt::If(i) if is_main_guard(&i.test) => unconditional_start_method(&i.body),
+        _ => None,
+    })
 }
 
 /// The last name of a dotted expression (`uwsgidecorators.postfork` → `postfork`).
@@ -677,7 +732,7 @@ impl<'s> Lowerer<'s> {
             green_threads: false,
             scripts: Vec::new(),
             rq: false,
-            test_watchdog: false,
+            test_threads: Vec::new(),
             socketio_green: false,
             celery_tasks: false,
             pid_check: 0,
@@ -747,6 +802,10 @@ impl<'s> Lowerer<'s> {
         {
             self.file_start = method;
         }
+        // Only a setting made on every platform holds for the modules this one calls
+        // (`if sys.platform == "darwin": set_start_method("spawn")` says nothing about Linux).
+        self.ir.sets_start_method =
+            unconditional_start_method(body).filter(|m| Start::named(m).is_some());
         let gunicorn = servers::is_gunicorn_config(std::path::Path::new(&self.ir.path));
         self.hooks = child_hooks(body, gunicorn);
         self.per_process = reset_in_child(body, &self.hooks);
@@ -1032,10 +1091,12 @@ impl<'s> Lowerer<'s> {
 
     /// Lowers a `def` into the function at `index`.
     fn lower_def(&mut self, index: usize, f: &ast::StmtFunctionDef, self_ty: Option<String>) {
-        if self.test_watchdog && is_pytest_test(f.name.as_str(), self_ty.as_deref()) {
+        if is_pytest_test(f.name.as_str(), self_ty.as_deref()) {
             let span = self.span(f.name.range);
-            let call = self.call(Callee::Path(vec![PYTEST_WATCHDOG.to_string()]), span);
-            self.ir.functions[index].implied.push(call);
+            for thread in self.test_threads.clone() {
+                let call = self.call(Callee::Path(vec![thread.to_string()]), span);
+                self.ir.functions[index].implied.push(call);
+            }
         }
         let mut scope = Scope::default();
         let mut params = Vec::new();
@@ -1148,11 +1209,13 @@ impl<'s> Lowerer<'s> {
         if let Some(b) = &base {
             self.reexport(c.name.id.as_str(), b);
         }
+        let aliases = class_aliases(&c.body, self);
         if let Some(class) = self.classes.get_mut(&path) {
             class.base = base;
             class.fields = fields;
             class.returns = returns;
             class.per_process = per_process;
+            class.aliases = aliases;
         }
         for item in &c.body {
             match item {
@@ -1752,19 +1815,23 @@ impl<'s> Lowerer<'s> {
                     if let Some(ty) = &own {
                         self.dunder(ty, "__enter__", &receiver, span, out);
                     }
-                    managed.push((var, receiver, own, span));
+                    // `with pool_made_earlier as p:` ends the object the variable holds, not
+                    // only what its `__enter__` returned.
+                    let held = value.var.clone().filter(|v| *v != var);
+                    managed.push(Managed {
+                        var,
+                        receiver,
+                        own,
+                        span,
+                        held,
+                    });
                 }
+                // A `return` in the block leaves through the exits as well.
+                self.finally.push(Unwind::With(managed));
                 let body = self.lower_stmts(&w.body);
                 out.push(Node::Block(body));
-                for (var, receiver, own, span) in managed.into_iter().rev() {
-                    let ended = match &own {
-                        Some(ty) => {
-                            self.dunder(ty, "__exit__", &receiver, span, out);
-                            receiver
-                        }
-                        None => var,
-                    };
-                    self.marker(WITH_EXIT, span, vec![ended], out);
+                if let Some(Unwind::With(managed)) = self.finally.pop() {
+                    self.exit_managed(&managed, out);
                 }
             }
             Stmt::Match(m) => {
@@ -1794,7 +1861,7 @@ impl<'s> Lowerer<'s> {
                 // A `finally:` also runs when the body or a handler returns or raises: what it
                 // closes or joins is not alive past those exits (`pool.close(); pool.join()`).
                 if !t.finalbody.is_empty() {
-                    self.finally.push(t.finalbody.to_vec());
+                    self.finally.push(Unwind::Finally(t.finalbody.to_vec()));
                 }
                 let caught = usize::from(!t.handlers.is_empty());
                 self.handled += caught;
@@ -1976,11 +2043,33 @@ impl<'s> Lowerer<'s> {
     /// Lowers the enclosing `finally:` bodies, innermost first, before a `return` or `raise`.
     fn run_finally(&mut self, out: &mut Vec<Node>) {
         let stack = std::mem::take(&mut self.finally);
-        for body in stack.iter().rev() {
-            let block = self.lower_stmts(body);
-            out.push(Node::Block(block));
+        for unwind in stack.iter().rev() {
+            match unwind {
+                Unwind::Finally(body) => {
+                    let block = self.lower_stmts(body);
+                    out.push(Node::Block(block));
+                }
+                Unwind::With(managed) => self.exit_managed(managed, out),
+            }
         }
         self.finally = stack;
+    }
+
+    /// The end of a `with` block: each manager's exit, innermost first.
+    fn exit_managed(&mut self, managed: &[Managed], out: &mut Vec<Node>) {
+        for m in managed.iter().rev() {
+            let ended = match &m.own {
+                Some(ty) => {
+                    self.dunder(ty, "__exit__", &m.receiver, m.span, out);
+                    m.receiver.clone()
+                }
+                None => m.var.clone(),
+            };
+            if let Some(held) = m.held.clone().filter(|h| *h != ended) {
+                self.marker(WITH_EXIT, m.span, vec![held], out);
+            }
+            self.marker(WITH_EXIT, m.span, vec![ended], out);
+        }
     }
 
     /// A loop that may run no time, then its `else:` block (run when it did not `break`).
@@ -2345,6 +2434,14 @@ impl<'s> Lowerer<'s> {
         }
     }
 
+    /// `0`, or a library constant that is the child's fork result (`pty.CHILD`).
+    fn is_zero_pid(&self, e: &Expr) -> bool {
+        is_zero(e)
+            || self
+                .quiet_path(e)
+                .is_some_and(|p| CHILD_PID_CONSTANTS.contains(&p.as_str()))
+    }
+
     /// Lowers a branch condition; says what it tells about a fork result, and whether it
     /// compares the process id (code under it runs again in a new process).
     fn lower_condition(&mut self, test: &Expr, out: &mut Vec<Node>) -> (Option<ForkTest>, bool) {
@@ -2355,9 +2452,10 @@ impl<'s> Lowerer<'s> {
         };
         let fork_test = match test {
             Expr::Compare(c)
-                if c.ops.len() == 1 && (is_zero(&c.comparators[0]) || is_zero(&c.left)) =>
+                if c.ops.len() == 1
+                    && (self.is_zero_pid(&c.comparators[0]) || self.is_zero_pid(&c.left)) =>
             {
-                let zero_left = is_zero(&c.left);
+                let zero_left = self.is_zero_pid(&c.left);
                 let e = if zero_left {
                     &c.comparators[0]
                 } else {
@@ -2637,8 +2735,15 @@ impl<'s> Lowerer<'s> {
                     None => self.lower_expr(&a.value, out),
                 };
                 let name = a.attr.id.as_str();
-                match (&base.path, &base.var) {
-                    (Some(path), None) => (Some(format!("{path}::{name}")), Some(base)),
+                let alias = base
+                    .ty
+                    .as_ref()
+                    .filter(|_| base.var.as_deref() == Some("self"))
+                    .and_then(|ty| self.classes.get(ty))
+                    .and_then(|class| class.aliases.get(name));
+                match (&base.path, &base.var, alias) {
+                    (_, _, Some(alias)) => (Some(alias.clone()), None),
+                    (Some(path), None, _) => (Some(format!("{path}::{name}")), Some(base)),
                     _ => (None, Some(base)),
                 }
             }
@@ -3224,6 +3329,32 @@ fn returned_class(body: &[Stmt], lowerer: &Lowerer) -> Option<String> {
 }
 
 /// The path a dotted name resolves to at module scope, without lowering anything.
+/// `Name = Callable` and `Name = staticmethod(Callable)` in a class body, for a callable the
+/// module names (an import or a module-level definition).
+fn class_aliases(body: &[Stmt], lowerer: &Lowerer) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for stmt in body {
+        let Stmt::Assign(a) = stmt else { continue };
+        let [Expr::Name(target)] = a.targets.as_slice() else {
+            continue;
+        };
+        let value = match &*a.value {
+            Expr::Call(c)
+                if name_of(&c.func) == Some("staticmethod")
+                    && c.arguments.args.len() == 1
+                    && c.arguments.keywords.is_empty() =>
+            {
+                &c.arguments.args[0]
+            }
+            other => other,
+        };
+        if let Some(path) = static_path(value, lowerer) {
+            out.insert(target.id.to_string(), path);
+        }
+    }
+    out
+}
+
 fn static_path(e: &Expr, lowerer: &Lowerer) -> Option<String> {
     match e {
         Expr::Name(n) => lowerer
@@ -3234,9 +3365,6 @@ fn static_path(e: &Expr, lowerer: &Lowerer) -> Option<String> {
         _ => None,
     }
 }
-
-/// The catalogue's pytest faulthandler watchdog: what a test of a project that arms it runs with.
-const PYTEST_WATCHDOG: &str = "pytest#faulthandler";
 
 /// A function pytest collects as a test: `test*` at module level, or a `test*` method of a
 /// `Test*` class.

@@ -11,6 +11,7 @@ mod lower;
 mod platform;
 pub mod project;
 pub mod servers;
+mod start_method;
 
 use crate::ir::FileIr;
 use std::path::Path;
@@ -38,7 +39,11 @@ pub fn lower(path: &Path, text: &str) -> Result<FileIr, String> {
     let default = project::default_start(path);
     let green = project::green_threads(path);
     let rq = project::uses_rq(path);
-    let watchdog = project::pytest_watchdog(path) && is_test_module(path);
+    let test_threads = if is_test_module(path) {
+        project::pytest_threads(path)
+    } else {
+        Vec::new()
+    };
     let dotted = std::iter::once(place.package.as_str())
         .chain(place.module.iter().map(String::as_str))
         .collect::<Vec<_>>()
@@ -54,8 +59,19 @@ pub fn lower(path: &Path, text: &str) -> Result<FileIr, String> {
         &place,
         &default,
         green,
-        (scripts, rq, watchdog),
+        (scripts, rq, test_threads),
     )
+}
+
+/// Test code of a Python project: a module pytest collects tests from, a `conftest.py`, or a
+/// module under a `tests`/`test` folder (helpers the tests import).
+pub fn is_test_code(path: &Path) -> bool {
+    is_test_module(path)
+        || path.file_stem().is_some_and(|s| s == "conftest")
+        || path.parent().is_some_and(|d| {
+            d.components()
+                .any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "test")))
+        })
 }
 
 /// A module pytest collects tests from by default: `test_*.py` or `*_test.py`.
@@ -79,7 +95,7 @@ pub fn lower_source(
         place,
         default,
         green_threads,
-        (Vec::new(), false, false),
+        (Vec::new(), false, Vec::new()),
     )
 }
 
@@ -91,7 +107,7 @@ fn lower_with_scripts(
     place: &project::Place,
     default: &project::DefaultStart,
     green_threads: bool,
-    (scripts, rq, watchdog): (Vec<String>, bool, bool),
+    (scripts, rq, test_threads): (Vec<String>, bool, Vec<&'static str>),
 ) -> Result<FileIr, String> {
     // The same size and bracket-depth limits as Rust files: the syntax tree and the walks over
     // it are recursive.
@@ -121,7 +137,7 @@ fn lower_with_scripts(
     lowerer.green_threads = green_threads;
     lowerer.scripts = scripts;
     lowerer.rq = rq;
-    lowerer.test_watchdog = watchdog;
+    lowerer.test_threads = test_threads;
     lowerer.lower_module(&parsed.syntax().body);
     Ok(lowerer.ir)
 }

@@ -3,6 +3,7 @@
 //! `.python-version`), which decide multiprocessing's default start method, and whether it
 //! depends on a green-thread library (eventlet, gevent), which servers then run on.
 
+use crate::ir::{PYTEST_WATCHDOG, PYTEST_XDIST};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
@@ -187,26 +188,99 @@ fn find_green(dir: &Path) -> bool {
     requires(dir, &["eventlet", "gevent"])
 }
 
-/// The project configures pytest's `faulthandler_timeout` (`pytest.ini`, `tox.ini`,
-/// `setup.cfg`, `pyproject.toml`): pytest arms `faulthandler.dump_traceback_later` around every
-/// test, and CPython runs that timer on a watchdog thread of its own while the test runs.
-pub fn pytest_watchdog(path: &Path) -> bool {
-    static CACHE: PerFolder<bool> = OnceLock::new();
-    per_folder(&CACHE, path, find_watchdog)
+/// The threads pytest runs beside every test of the project holding `path`, as catalogue
+/// paths: the faulthandler watchdog when the project configures `faulthandler_timeout`
+/// (`pytest.ini`, `tox.ini`, `setup.cfg`, `pyproject.toml`: pytest arms
+/// `faulthandler.dump_traceback_later` around every test, and CPython runs that timer on a
+/// thread of its own), and execnet's receiver thread when its tests run under pytest-xdist
+/// (`-n` in `addopts`, or on a pytest command line of tox or a CI workflow): each xdist worker
+/// is an execnet worker gateway, which reads its channel on a receiver thread while the tests
+/// run on the main thread.
+pub fn pytest_threads(path: &Path) -> Vec<&'static str> {
+    static CACHE: PerFolder<Vec<&'static str>> = OnceLock::new();
+    per_folder(&CACHE, path, find_test_threads)
 }
 
-fn find_watchdog(dir: &Path) -> bool {
-    let mut found = false;
+const PYTEST_CONFIGS: [&str; 4] = ["pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml"];
+
+fn find_test_threads(dir: &Path) -> Vec<&'static str> {
+    let (mut watchdog, mut xdist) = (false, false);
     up_to_root(dir, &mut |d| {
-        found = ["pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml"]
+        let mut texts: Vec<String> = PYTEST_CONFIGS
             .iter()
-            .any(|name| {
-                std::fs::read_to_string(d.join(name))
-                    .is_ok_and(|text| text.lines().any(arms_watchdog))
-            });
-        found
+            .filter_map(|name| std::fs::read_to_string(d.join(name)).ok())
+            .collect();
+        if let Ok(entries) = std::fs::read_dir(d.join(".github").join("workflows")) {
+            texts.extend(
+                entries
+                    .flatten()
+                    .filter(|e| {
+                        let name = e.file_name();
+                        let name = name.to_string_lossy();
+                        name.ends_with(".yml") || name.ends_with(".yaml")
+                    })
+                    .filter_map(|e| std::fs::read_to_string(e.path()).ok()),
+            );
+        }
+        for text in &texts {
+            watchdog |= text.lines().any(arms_watchdog);
+            xdist |= runs_xdist(text);
+        }
+        watchdog && xdist
     });
+    let mut found = Vec::new();
+    if watchdog {
+        found.push(PYTEST_WATCHDOG);
+    }
+    if xdist {
+        found.push(PYTEST_XDIST);
+    }
     found
+}
+
+/// A pytest command line (`pytest -n auto`, `python -m pytest -n4`) or an `addopts` value (and
+/// its continuation lines) that asks pytest-xdist for workers: `-n`/`--numprocesses` with a
+/// value other than 0.
+fn runs_xdist(text: &str) -> bool {
+    let mut in_addopts = false;
+    for line in text.lines() {
+        let continued = line.starts_with([' ', '\t']) && !line.trim().is_empty();
+        let key = line.split_once('=').map(|(k, _)| k.trim());
+        if key == Some("addopts") {
+            in_addopts = true;
+        } else if !continued {
+            in_addopts = false;
+        }
+        let pytest_line = in_addopts || line.contains("pytest") || line.contains("py.test");
+        if pytest_line && asks_for_workers(line) {
+            return true;
+        }
+    }
+    false
+}
+
+fn asks_for_workers(line: &str) -> bool {
+    let words: Vec<&str> = line
+        .split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '[' | ']'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let workers = |v: &str| !v.is_empty() && v != "0";
+    words.iter().enumerate().any(|(i, w)| {
+        let next = words.get(i + 1).copied().unwrap_or("");
+        match *w {
+            "-n" | "--numprocesses" => workers(next),
+            _ => {
+                let joined = w
+                    .strip_prefix("--numprocesses=")
+                    .or_else(|| w.strip_prefix("-n="))
+                    .or_else(|| {
+                        w.strip_prefix("-n")
+                            .filter(|v| *v == "auto" || *v == "logical" || v.parse::<u32>().is_ok())
+                    });
+                joined.is_some_and(workers)
+            }
+        }
+    })
 }
 
 /// `faulthandler_timeout = 30` (or `"30"` in TOML) with a timeout above zero.
@@ -340,6 +414,27 @@ fn minor(text: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn xdist_workers_are_read_from_command_lines_and_addopts() {
+        assert!(runs_xdist(
+            "[testenv]\ncommands = pytest -vv -n auto {posargs}\n"
+        ));
+        assert!(runs_xdist(
+            "[pytest]\naddopts =\n    --strict-markers\n    -n4\n"
+        ));
+        assert!(runs_xdist(
+            "[tool.pytest.ini_options]\naddopts = [\"-n\", \"auto\"]\n"
+        ));
+        assert!(runs_xdist(
+            "      - run: python -m pytest --numprocesses=2 tests\n"
+        ));
+        assert!(!runs_xdist("[testenv]\ncommands = pytest -n 0\n"));
+        assert!(!runs_xdist(
+            "[pytest]\naddopts = -ra\nmarkers =\n    slow: -n 2 is slow\n"
+        ));
+        assert!(!runs_xdist("[testenv]\ncommands = sort -n data.txt\n"));
+    }
 
     #[test]
     fn versions_decide_the_default_start_method() {
