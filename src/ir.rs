@@ -45,6 +45,10 @@ pub struct FileIr {
     /// Crates this file names in `use`, `extern crate` or paths: a cheap filter for method-only
     /// catalogue entries such as rayon's `par_iter`.
     pub crates_used: Vec<String>,
+    /// `#[macro_use] extern crate x;` in a crate root: the crates whose macros every module of
+    /// the crate may call without naming them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub macro_crates: Vec<String>,
     /// Module-level `use` declarations, `(self::alias, target)`: calls through a path that
     /// re-exports an item follow them.
     pub reexports: Vec<(String, String)>,
@@ -52,6 +56,10 @@ pub struct FileIr {
     /// may name any item of the target.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub glob_reexports: Vec<(String, String)>,
+    /// For a file defining a `main`: the packages of the analysed tree whose libraries its
+    /// package links (its manifest's normal dependencies, theirs, and so on).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<String>,
     /// The file defines Python entry points (`#[pymodule]`, `#[pyfunction]`, `#[pymethods]`):
     /// its package is loaded into Python processes that may fork.
     pub python_entry: bool,

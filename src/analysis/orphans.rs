@@ -5,7 +5,7 @@
 //! instead of from nothing. Other functions no call reaches are dead code (or calls this analysis
 //! failed to resolve to them), and stay silent.
 
-use super::program::{is_python, FnRef, Program};
+use super::program::{is_python, package_of, FnRef, Program};
 use super::state::{State, Step};
 use super::walk::{Ctx, Mode, Walker};
 use crate::catalog::Effect;
@@ -13,7 +13,8 @@ use crate::ir::FnKind;
 use std::collections::HashMap;
 
 /// Entry states for the functions among `relevant` that no caller reaches: the threads alive
-/// at some call of a `main` of the same binary (or of a binary that links their library).
+/// at some call of a `main` of the same binary (or of a binary that links their library, from
+/// its own package or one whose manifest depends on it, directly or through other packages).
 pub fn seeds(ctx: &Ctx, relevant: &[FnRef]) -> Vec<(FnRef, State)> {
     let prog = ctx.prog;
     let orphans: Vec<FnRef> = relevant
@@ -69,11 +70,19 @@ fn entry_points<'a>(prog: &'a Program) -> impl Iterator<Item = FnRef> + 'a {
     })
 }
 
-/// `main` starts the binary that `f` runs in: the same unit, or the package's own binary linking
-/// the library `f` belongs to. (The prefilter parses the same `main`s: `prefilter::seeds`.)
+/// `main` starts the binary that `f` runs in: the same unit, or a binary (not a test, bench or
+/// example) of a package that links the library `f` belongs to: its own, or one depending on it.
+/// (The prefilter parses the same `main`s: `prefilter::fixpoint::entries`.)
 fn runs_in_binary_of(prog: &Program, main: FnRef, f: FnRef) -> bool {
     let unit = |x: FnRef| prog.files[x.0 as usize].crate_name.as_str();
-    unit(main) == unit(f) || (prog.same_package(main.0, f.0) && !prog.own_binary(main.0))
+    let package = package_of(unit(f));
+    unit(main) == unit(f)
+        || (!prog.own_binary(main.0)
+            && (prog.same_package(main.0, f.0)
+                || prog.files[main.0 as usize]
+                    .links
+                    .iter()
+                    .any(|l| l == package)))
 }
 
 /// `f` is a trait's method that no call in the analysed code reaches (its own recursion aside),

@@ -40,6 +40,7 @@ pub struct Program<'c> {
 impl<'c> Program<'c> {
     pub fn link(mut files: Vec<FileIr>, catalog: &'c Catalog) -> Self {
         moves::apply(&mut files);
+        crate::resolve::prelude::apply(&mut files);
         let mut tables = Tables::default();
         for (fi, file) in files.iter().enumerate() {
             for (name, index) in &file.macros {

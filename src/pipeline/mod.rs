@@ -241,6 +241,13 @@ pub fn analyse_files(
             }),
         }
     }
+    // A binary runs the code of every package it links: its `main`'s file names them.
+    for ir in irs
+        .iter_mut()
+        .filter(|ir| ir.functions.iter().any(|f| f.is_main))
+    {
+        ir.links = layout.linked(crate::resolve::package_of(&ir.crate_name));
+    }
     // Linking and the analysis work per file in parallel, on threads with the room that deep
     // bodies need.
     with_pool(|| frontend::link(&mut irs));

@@ -30,6 +30,8 @@ struct Package {
     lib: Option<PathBuf>,
     /// `[[bin]]` targets with a `path`: name and root file.
     bins: Vec<(String, PathBuf)>,
+    /// Normal dependencies (any target's), by library crate name.
+    links: Vec<String>,
 }
 
 /// Caches the package found for each folder holding a `Cargo.toml`, and the `mod` names each
@@ -50,6 +52,7 @@ impl Layout {
             return self.loose(&file, None);
         };
         let (root, name) = (&package.root, &package.name);
+        let place = |crate_id: String, module: Vec<String>| Place { crate_id, module };
         // Targets the manifest places itself (`[lib] path = "lib.rs"`, `[[bin]] path = ..`).
         let declared = package.lib.iter().map(|lib| (lib, name.clone())).chain(
             package
@@ -59,7 +62,7 @@ impl Layout {
         );
         for (target, crate_id) in declared {
             if let Some(module) = self.module_under(target, &file) {
-                return Place { crate_id, module };
+                return place(crate_id, module);
             }
         }
         let rel = file.strip_prefix(root).unwrap_or(&file);
@@ -73,10 +76,7 @@ impl Layout {
                 let unit = stem(parts.get(2).map(String::as_str).unwrap_or("main"));
                 let module = modules_of(&parts[3.min(parts.len())..]);
                 let module = if parts.len() == 3 { Vec::new() } else { module };
-                Place {
-                    crate_id: format!("{name}#bin/{unit}"),
-                    module,
-                }
+                place(format!("{name}#bin/{unit}"), module)
             }
             Some("src") => {
                 let rest = &parts[1..];
@@ -89,10 +89,7 @@ impl Layout {
                 } else {
                     name.clone()
                 };
-                Place {
-                    crate_id,
-                    module: modules_of(rest),
-                }
+                place(crate_id, modules_of(rest))
             }
             Some(dir @ ("tests" | "examples" | "benches")) if parts.len() >= 2 => {
                 let unit = stem(&parts[1]);
@@ -101,10 +98,7 @@ impl Layout {
                 } else {
                     modules_of(&parts[2..])
                 };
-                Place {
-                    crate_id: format!("{name}#{dir}/{unit}"),
-                    module,
-                }
+                place(format!("{name}#{dir}/{unit}"), module)
             }
             // build.rs, fixtures, scripts: crates of their own, unless a root beside them
             // declares them.
@@ -218,6 +212,34 @@ impl Layout {
         }
     }
 
+    /// The packages whose libraries a package's binaries link: its dependencies among the
+    /// packages placed so far, and theirs, by library crate name (the package itself aside).
+    pub fn linked(&self, package: &str) -> Vec<String> {
+        let map = self.packages.lock().unwrap_or_else(|e| e.into_inner());
+        let by_name: HashMap<&str, &Package> = map
+            .values()
+            .flatten()
+            .map(|p| (p.name.as_str(), p))
+            .collect();
+        let mut seen: HashSet<&str> = HashSet::from([package]);
+        let mut todo = vec![package];
+        while let Some(p) = todo.pop() {
+            for next in by_name
+                .get(p)
+                .map(|p| p.links.as_slice())
+                .unwrap_or_default()
+            {
+                if by_name.contains_key(next.as_str()) && seen.insert(next) {
+                    todo.push(next);
+                }
+            }
+        }
+        seen.remove(package);
+        let mut out: Vec<String> = seen.into_iter().map(str::to_string).collect();
+        out.sort();
+        out
+    }
+
     fn cached(&self, dir: &Path) -> Option<Option<Package>> {
         let map = self.packages.lock().unwrap_or_else(|e| e.into_inner());
         map.get(dir).cloned().filter(|v| v.is_some())
@@ -321,7 +343,34 @@ fn read_package(root: &Path, manifest: &Path) -> Option<Package> {
         name,
         lib: lib.and_then(path_of),
         bins,
+        links: dependencies(&value),
     })
+}
+
+/// The library crate names of a manifest's normal dependencies, for every target (`[dependencies]`
+/// and `[target.'cfg(..)'.dependencies]`): a renamed one (`x = { package = "y" }`) is `y`'s.
+fn dependencies(manifest: &toml::Table) -> Vec<String> {
+    let tables = manifest.get("dependencies").into_iter().chain(
+        manifest
+            .get("target")
+            .and_then(|t| t.as_table())
+            .into_iter()
+            .flat_map(|t| t.values())
+            .filter_map(|t| t.get("dependencies")),
+    );
+    let mut out: Vec<String> = tables
+        .filter_map(|t| t.as_table())
+        .flat_map(|t| t.iter())
+        .map(|(key, spec)| {
+            spec.get("package")
+                .and_then(|p| p.as_str())
+                .unwrap_or(key)
+                .replace('-', "_")
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 #[cfg(test)]

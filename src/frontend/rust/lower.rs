@@ -241,6 +241,11 @@ impl<'a> Lowerer<'a> {
                         .map(|(_, a)| a.to_string())
                         .unwrap_or_else(|| real.clone());
                     self.note_crate(&real);
+                    // In the crate root it puts the crate's macros in every module's scope.
+                    let root = self.current == 0 && self.ir.module.is_empty();
+                    if root && e.attrs.iter().any(|a| a.path().is_ident("macro_use")) {
+                        self.ir.macro_crates.push(real.clone());
+                    }
                     self.externs.insert(alias, real);
                     None
                 }

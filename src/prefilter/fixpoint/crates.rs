@@ -1,5 +1,6 @@
 //! Crates: which crate each file belongs to (and where `#[path]` moves it), which crates can
-//! name which, and the files of a package loaded into Python.
+//! name which, the crate roots whose `#[macro_use]` a file depends on, and the files of a package
+//! loaded into Python.
 
 use super::*;
 use crate::prefilter::scan::{self, ANY};
@@ -19,6 +20,25 @@ impl Closure<'_> {
             .push(i);
         self.crate_ids.push(id);
         i
+    }
+
+    /// The roots of the crate `fi` belongs to that may hold `#[macro_use] extern crate`: which
+    /// macros the file's calls reach depends on them (`resolve::prelude`).
+    pub(super) fn want_macro_roots(&mut self, fi: usize) {
+        let key = scan::key("macro_use", ANY);
+        let c = self.crate_of[fi];
+        let roots = self
+            .files_by_module
+            .get(&(c, String::new()))
+            .cloned()
+            .unwrap_or_default();
+        for root in roots.into_iter().map(|r| r as usize) {
+            if self.index.contains(key, root) {
+                self.want(root, &|| {
+                    "a crate root that may bring in macros".to_string()
+                });
+            }
+        }
     }
 
     /// Where `#[path]` declarations may move files, as `analysis::program` applies them.

@@ -15,6 +15,7 @@ impl Closure<'_> {
         let Some(ir) = self.irs.remove(&fi) else {
             return;
         };
+        self.want_macro_roots(fi);
         let mut places = vec![FileIr {
             crate_name: ir.crate_name.clone(),
             module: ir.module.clone(),

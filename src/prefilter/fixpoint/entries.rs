@@ -1,7 +1,7 @@
 //! The `main`s whose threads matter. A trait's method that may reach a fork but that no caller
 //! reaches runs with the threads of its binary's `main` (`analysis::orphans`): so every `main` of
-//! a unit holding such a method, or of the package's own binaries linking its library, is parsed
-//! and closed.
+//! a unit holding such a method, or of the binaries linking its library (the package's own, or
+//! those of packages depending on it), is parsed and closed.
 
 use super::*;
 use crate::analysis::program::is_own_binary;
@@ -27,10 +27,10 @@ impl Closure<'_> {
             .collect();
         for c in crates {
             let package = package_of(&self.crate_ids[c as usize]);
-            let units: Vec<u32> = self
-                .package_crates
-                .get(package)
-                .into_iter()
+            let dependents = self.dependents.get(package).into_iter().flatten();
+            let units: Vec<u32> = std::iter::once(package)
+                .chain(dependents.map(String::as_str))
+                .filter_map(|p| self.package_crates.get(p))
                 .flatten()
                 .copied()
                 .filter(|&d| d == c || !is_own_binary(&self.crate_ids[d as usize]))

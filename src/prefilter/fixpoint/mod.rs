@@ -61,6 +61,15 @@ pub(super) fn drive(
             }
         }
     }
+    let packages: Vec<String> = st.package_crates.keys().cloned().collect();
+    for package in packages {
+        for linked in layout.linked(&package) {
+            st.dependents
+                .entry(linked)
+                .or_default()
+                .push(package.clone());
+        }
+    }
     let start = Instant::now();
     if st.trace {
         eprintln!("prefilter: {} seeds", first.len());
@@ -402,6 +411,8 @@ struct Closure<'a> {
     python_packages: HashSet<String>,
     /// The crates of each package (library, binaries, tests, examples).
     package_crates: HashMap<String, Vec<u32>>,
+    /// The packages whose binaries link each package's library (directly or not).
+    dependents: HashMap<String, Vec<String>>,
     global_nodes: HashMap<String, NameNode>,
     /// Units whose `main` matters (`entries`).
     entry_units: HashSet<u32>,
@@ -488,6 +499,7 @@ impl<'a> Closure<'a> {
             },
             python_packages: HashSet::new(),
             package_crates: HashMap::new(),
+            dependents: HashMap::new(),
             global_nodes: HashMap::new(),
             entry_units: HashSet::new(),
             asked: HashSet::new(),
