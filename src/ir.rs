@@ -81,6 +81,10 @@ pub struct FileIr {
     /// framework's generic code.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trait_methods: Vec<u32>,
+    /// Methods of an `impl Trait for T` under the trait's path (`Trait::m`, index): a call
+    /// written `Trait::m(&mut x, ..)` reaches them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trait_impls: Vec<(String, u32)>,
     /// Python: the start method this file gives multiprocessing with `set_start_method(..)`
     /// (`fork`, `spawn`, `forkserver`): it holds for the whole process from then on.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -77,6 +77,13 @@ impl<'c> Program<'c> {
                     ));
                 }
             }
+            // `Trait::m(&mut x, ..)` for a trait of the crate reaches its impls' `m`.
+            for (path, i) in &file.trait_impls {
+                let key = absolute(file, path);
+                if in_own_crate(file, &key) {
+                    tables.fns.entry(key).or_default().push((fi as u32, *i));
+                }
+            }
             for g in &file.globals {
                 tables
                     .globals

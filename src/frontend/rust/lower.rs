@@ -407,6 +407,10 @@ impl<'a> Lowerer<'a> {
                 };
                 let test = self.in_test || is_test_attrs(&imp.attrs);
                 let base = impl_base(&ty, &self.scope().path);
+                let trait_path = imp
+                    .trait_
+                    .as_ref()
+                    .and_then(|(_, p, _)| self.resolve(&path_segs(p)).into_iter().next());
                 for it in &imp.items {
                     if let syn::ImplItem::Fn(m) = it {
                         if absent_on_unix(&m.attrs) {
@@ -416,6 +420,12 @@ impl<'a> Lowerer<'a> {
                         let t = test || is_test_attrs(&m.attrs);
                         if imp.trait_.is_some() {
                             self.ir.trait_methods.push(self.ir.functions.len() as u32);
+                        }
+                        if let Some(tr) = &trait_path {
+                            let at = self.ir.functions.len() as u32;
+                            self.ir
+                                .trait_impls
+                                .push((format!("{tr}::{}", m.sig.ident), at));
                         }
                         self.lower_fn(
                             path,

@@ -6,10 +6,25 @@ use crate::analysis::program::for_each_call;
 use crate::catalog::Effect;
 use crate::ir::{Call, Callee, FileIr, FnKind};
 use crate::prefilter::seeds::{call_effects, is_fork_effect, is_spawn_trigger};
-use crate::resolve::path::prefix_ends;
+use crate::resolve::path::{in_own_crate, prefix_ends};
 use crate::resolve::{absolute, last_segment, package_of};
 
 impl Closure<'_> {
+    /// Function `me` is defined at `key`: work waiting for a definition there resumes.
+    fn define(&mut self, key: String, me: FnRef, typed: bool) {
+        if let Some(&id) = self.key_ids.get(&key) {
+            let node = &self.nodes[id as usize];
+            if node.closing {
+                self.work.push(Work::Close(me));
+            }
+            if typed {
+                self.work
+                    .extend(node.typers.iter().map(|&g| Work::Retype(g)));
+            }
+        }
+        self.defs.entry(key).or_default().push(me);
+    }
+
     /// Records what a parsed file defines and calls.
     pub(super) fn integrate(&mut self, fi: usize) {
         let Some(ir) = self.irs.remove(&fi) else {
@@ -48,17 +63,16 @@ impl Closure<'_> {
                         }
                         self.methods.entry(m).or_default().push(me);
                     }
-                    if let Some(&id) = self.key_ids.get(&key) {
-                        let node = &self.nodes[id as usize];
-                        if node.closing {
-                            self.work.push(Work::Close(me));
-                        }
-                        if typed {
-                            self.work
-                                .extend(node.typers.iter().map(|&g| Work::Retype(g)));
-                        }
+                    self.define(key, me, typed);
+                }
+            }
+            // `Trait::m(&mut x, ..)` reaches this method too (`analysis::program`).
+            for (path, _) in ir.trait_impls.iter().filter(|(_, at)| *at == i as u32) {
+                for place in &places {
+                    let key = absolute(place, path);
+                    if in_own_crate(place, &key) {
+                        self.define(key, me, typed);
                     }
-                    self.defs.entry(key).or_default().push(me);
                 }
             }
             let (mut forks, mut spawns, mut triggers) = (false, false, false);
