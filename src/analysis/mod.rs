@@ -351,7 +351,8 @@ fn closure_roles(prog: &Program) -> (HashMap<FnRef, ChildSite>, HashSet<FnRef>) 
 }
 
 /// Closures handed to a function that calls them in the child of its fork
-/// (`spawn_in_pty(cmd, move |path| { .. })`): their bodies are that child's code.
+/// (`spawn_in_pty(cmd, move |path| { .. })`), or that hands them to `pre_exec`: their bodies are
+/// that child's code.
 fn closures_called_in_child(
     prog: &Program,
     summaries: &HashMap<FnRef, Summary>,
@@ -366,24 +367,40 @@ fn closures_called_in_child(
                 let Target::Fns(list) = prog.target(fi as u32, call.id) else {
                     return;
                 };
-                let args = walk::child_args(prog, summaries, call, list);
-                for &(a, c) in call.closure_args.iter().filter(|(a, _)| args.contains(a)) {
-                    let text = call.callee.display();
+                let text = call.callee.display();
+                let site = |place: String, pre_exec: bool| ChildSite {
+                    step: Step {
+                        file: fi as u32,
+                        span: call.span,
+                        text: format!("`{text}`").into(),
+                    },
+                    place,
+                    in_fork: !pre_exec,
+                    pre_exec,
+                };
+                // `cmd.pre_exec(|| ..)` on a method that hands its closure to std's.
+                let pre_exec = walk::pre_exec_args(prog, summaries, call, list);
+                for &(_, c) in call
+                    .closure_args
+                    .iter()
+                    .filter(|(a, _)| pre_exec.contains(a))
+                {
+                    let place = format!(
+                        "the `{text}` closure (it runs in the child between fork and exec)"
+                    );
                     child
                         .entry((fi as u32, c as u32))
-                        .or_insert_with(|| ChildSite {
-                            step: Step {
-                                file: fi as u32,
-                                span: call.span,
-                                text: format!("`{text}`").into(),
-                            },
-                            place: format!(
-                            "a closure that `{text}` calls in the child of its fork (argument {})",
-                            a + 1
-                        ),
-                            in_fork: true,
-                            pre_exec: false,
-                        });
+                        .or_insert_with(|| site(place, true));
+                }
+                let args = walk::child_args(prog, summaries, call, list);
+                for &(a, c) in call.closure_args.iter().filter(|(a, _)| args.contains(a)) {
+                    let place = format!(
+                        "a closure that `{text}` calls in the child of its fork (argument {})",
+                        a + 1
+                    );
+                    child
+                        .entry((fi as u32, c as u32))
+                        .or_insert_with(|| site(place, false));
                 }
             });
         }

@@ -15,6 +15,7 @@ pub type Fingerprint = (
     Vec<String>,
     Option<String>,
     Vec<u32>,
+    Vec<u32>,
     Vec<String>,
     Vec<String>,
 );
@@ -49,6 +50,9 @@ pub struct Summary {
     /// Parameters whose value it calls in a fork child (a closure handed in, called there
     /// directly or by a callee it hands the closure on to).
     pub child_params: Vec<u32>,
+    /// Parameters it hands to `pre_exec` (directly or through a callee that does): a closure
+    /// given there at a call is a `pre_exec` closure registered at that call.
+    pub pre_exec_params: Vec<u32>,
     /// Some path runs the program's code forever (`loop { serve() }`, directly or in a callee).
     pub endless: bool,
     /// It forks and runs a closure handed in as the child, which does not exec (`fn fork<F:
@@ -99,6 +103,7 @@ impl Summary {
             self.globals.clone(),
             self.child_value.clone(),
             self.child_params.clone(),
+            self.pre_exec_params.clone(),
             self.joins_fields.clone(),
             self.wakes.clone(),
         )

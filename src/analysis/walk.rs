@@ -119,6 +119,8 @@ pub struct Walker<'a> {
     failing_calls: HashSet<u32>,
     /// Parameters whose value (a closure handed in) is called in a fork child.
     child_params: std::collections::BTreeSet<u32>,
+    /// Parameters handed to `pre_exec` (see `Summary::pre_exec_params`).
+    pre_exec_params: std::collections::BTreeSet<u32>,
     /// When set, every thread alive before some call of the function (see `threads_seen`).
     threads_seen: Option<State>,
     /// Some path runs the program's code forever.
@@ -176,6 +178,7 @@ impl<'a> Walker<'a> {
             last_call_value: None,
             failing_calls: HashSet::new(),
             child_params: std::collections::BTreeSet::new(),
+            pre_exec_params: std::collections::BTreeSet::new(),
             threads_seen: None,
             statement_of: HashMap::new(),
             endless: false,
@@ -342,6 +345,9 @@ impl<'a> Walker<'a> {
             not_safe: self.not_safe.take(),
             child_value: if wraps_fork { child_value } else { None },
             child_params: std::mem::take(&mut self.child_params).into_iter().collect(),
+            pre_exec_params: std::mem::take(&mut self.pre_exec_params)
+                .into_iter()
+                .collect(),
             endless: self.endless,
             forks_closure,
             forks_closure_not_safe,
@@ -1253,6 +1259,20 @@ impl<'a> Walker<'a> {
                         self.child_params.insert(p);
                     }
                 }
+                let pre_exec = pre_exec_args(prog, self.ctx.summaries, call, list);
+                for &(a, p) in &call.param_args {
+                    if pre_exec.contains(&a) {
+                        self.pre_exec_params.insert(p);
+                    }
+                }
+                if call.closure_args.iter().any(|(a, _)| pre_exec.contains(a)) {
+                    // The callee hands this closure to `pre_exec`: it is registered here.
+                    self.reaches_fork = true;
+                    self.registers_pre_exec(call);
+                    let why = format!("this closure, which `{text}` hands on to std's `pre_exec`, makes std spawn the command with fork+exec instead of posix_spawn");
+                    let only_setpgid = self.closures_only_setpgid(call);
+                    self.forced_fork(state, call, why, only_setpgid);
+                }
                 in_child = call
                     .closure_args
                     .iter()
@@ -1537,6 +1557,15 @@ impl<'a> Walker<'a> {
 
     /// Every closure passed to this `pre_exec` only calls `setpgid` (and reads `errno`): what
     /// `Command::process_group(0)` does without leaving posix_spawn.
+    /// The command `call` is made on now runs a `pre_exec` closure: its spawn is std's fork.
+    fn registers_pre_exec(&mut self, call: &Call) {
+        let root = self.command_of_call.get(&call.id).copied();
+        if let Some(cmd) = root.and_then(|r| self.commands.get_mut(&r)) {
+            cmd.pre_exec = true;
+            cmd.pre_exec_at = Some(call.span);
+        }
+    }
+
     fn closures_only_setpgid(&self, call: &Call) -> bool {
         let prog = self.ctx.prog;
         !call.closures.is_empty()
@@ -1990,11 +2019,14 @@ impl<'a> Walker<'a> {
                 if api.child_arg.is_some() {
                     return false;
                 }
-                let root = self.command_of_call.get(&call.id).copied();
-                if let Some(cmd) = root.and_then(|r| self.commands.get_mut(&r)) {
-                    cmd.pre_exec = true;
-                    cmd.pre_exec_at = Some(call.span);
+                // A closure handed in by the caller is registered at each call of this
+                // function, with that call's threads (`Summary::pre_exec_params`).
+                if call.closures.is_empty() && !call.param_args.is_empty() && !self.python {
+                    self.pre_exec_params
+                        .extend(call.param_args.iter().map(|&(_, p)| p));
+                    return false;
                 }
+                self.registers_pre_exec(call);
                 let only_setpgid = self.closures_only_setpgid(call);
                 let why = if self.python {
                     format!(
@@ -2299,9 +2331,30 @@ pub fn child_args(
     call: &Call,
     list: &[FnRef],
 ) -> HashSet<u32> {
+    args_of(prog, summaries, call, list, |s| &s.child_params)
+}
+
+/// The arguments of `call` that the callees in `list` hand to `pre_exec`.
+pub fn pre_exec_args(
+    prog: &Program,
+    summaries: &HashMap<FnRef, Summary>,
+    call: &Call,
+    list: &[FnRef],
+) -> HashSet<u32> {
+    args_of(prog, summaries, call, list, |s| &s.pre_exec_params)
+}
+
+/// The arguments of `call` at the parameters `params` picks from each callee's summary.
+fn args_of(
+    prog: &Program,
+    summaries: &HashMap<FnRef, Summary>,
+    call: &Call,
+    list: &[FnRef],
+    params: impl Fn(&Summary) -> &Vec<u32>,
+) -> HashSet<u32> {
     let mut out = HashSet::new();
     for f in list {
-        let Some(summary) = summaries.get(f).filter(|s| !s.child_params.is_empty()) else {
+        let Some(summary) = summaries.get(f).filter(|s| !params(s).is_empty()) else {
             continue;
         };
         // A method call's arguments follow its receiver, the callee's `self`.
@@ -2313,12 +2366,7 @@ pub fn child_args(
                     .first()
                     .is_some_and(|p| p == "self"),
         );
-        out.extend(
-            summary
-                .child_params
-                .iter()
-                .filter_map(|p| p.checked_sub(offset)),
-        );
+        out.extend(params(summary).iter().filter_map(|p| p.checked_sub(offset)));
     }
     out
 }
