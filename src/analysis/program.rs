@@ -42,6 +42,7 @@ impl<'c> Program<'c> {
         moves::apply(&mut files);
         crate::resolve::prelude::apply(&mut files);
         let mut tables = Tables::default();
+        let mut methods: Vec<(String, FnRef)> = Vec::new();
         for (fi, file) in files.iter().enumerate() {
             for (name, index) in &file.macros {
                 tables
@@ -65,6 +66,10 @@ impl<'c> Program<'c> {
                         .push((last_segment(ty).to_string(), (fi as u32, i as u32)));
                 }
                 if in_own_crate(file, &key) {
+                    // A Python class may rebind the name it imports (`class Loader(Loader)`).
+                    if f.kind == FnKind::Method && !is_python(&file.path) {
+                        methods.push((key.clone(), (fi as u32, i as u32)));
+                    }
                     tables
                         .fns
                         .entry(key)
@@ -105,6 +110,7 @@ impl<'c> Program<'c> {
         // A `use` and an item of the same name in one module can only both exist under
         // exclusive `#[cfg]`s (rustc rejects the clash otherwise): the name stands for both.
         tables.join_cfg_twins();
+        tables.join_imported_impls(&methods);
         // Declared return types, as absolute paths, by function.
         let fn_types: HashMap<FnRef, String> = files
             .iter()

@@ -1,6 +1,6 @@
 //! The linker's tables of what the program defines, and the first definition a lookup finds.
 
-use super::path::{is_relative, prefix_ends, rewrite, MAX_ALIAS_STEPS};
+use super::path::{is_relative, last_segment, prefix_ends, rewrite, MAX_ALIAS_STEPS};
 use super::steps::Step;
 use super::FnRef;
 use crate::catalog::Catalog;
@@ -69,6 +69,29 @@ impl Tables {
             }
             self.fns.insert(alias, both.clone());
             self.fns.insert(target, both);
+        }
+    }
+
+    /// Files each method of an `impl` written against an imported name (`use super::Inner;`
+    /// then `impl Inner { .. }` in a sibling file) under every type path the `use`s lead that
+    /// name to as well: a call typed with the defining path finds it. (The prefilter files them
+    /// the same way: `prefilter::fixpoint::defs`.)
+    pub fn join_imported_impls(&mut self, methods: &[(String, FnRef)]) {
+        for (key, f) in methods {
+            let name = last_segment(key);
+            let Some(mut ty) = key.strip_suffix(name).and_then(|k| k.strip_suffix("::")) else {
+                continue;
+            };
+            for _ in 0..MAX_ALIAS_STEPS {
+                let Some(target) = self.aliases.get(ty) else {
+                    break;
+                };
+                let list = self.fns.entry(format!("{target}::{name}")).or_default();
+                if !list.contains(f) {
+                    list.push(*f);
+                }
+                ty = target;
+            }
         }
     }
 

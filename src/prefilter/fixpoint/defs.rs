@@ -7,7 +7,7 @@ use crate::catalog::Effect;
 use crate::ir::{Call, Callee, FileIr, FnKind};
 use crate::prefilter::seeds::{call_effects, is_fork_effect, is_spawn_trigger};
 use crate::resolve::path::{in_own_crate, prefix_ends};
-use crate::resolve::{absolute, last_segment, package_of};
+use crate::resolve::{absolute, last_segment, package_of, MAX_ALIAS_STEPS};
 
 impl Closure<'_> {
     /// Function `me` is defined at `key`: work waiting for a definition there resumes.
@@ -23,6 +23,41 @@ impl Closure<'_> {
             }
         }
         self.defs.entry(key).or_default().push(me);
+    }
+
+    /// Method `me` defined at `key` is also defined under every type path the `use`s known so
+    /// far lead its type's name to (`Tables::join_imported_impls`); `use`s found later add theirs.
+    fn define_method(&mut self, key: &str, me: FnRef, typed: bool) {
+        let name = last_segment(key);
+        let Some(ty) = key.strip_suffix(name).and_then(|k| k.strip_suffix("::")) else {
+            return;
+        };
+        self.methods_by_type
+            .entry(ty.to_string())
+            .or_default()
+            .push((name.to_string(), me, typed));
+        self.define_through(ty, name, me, typed);
+    }
+
+    /// Defines `name` under the types the `use`s lead `ty` to, as the linker follows them.
+    fn define_through(&mut self, ty: &str, name: &str, me: FnRef, typed: bool) {
+        let mut from = vec![ty.to_string()];
+        for _ in 0..MAX_ALIAS_STEPS {
+            let next: Vec<String> = from
+                .iter()
+                .flat_map(|t| self.aliases.get(t).cloned().unwrap_or_default())
+                .collect();
+            if next.is_empty() {
+                break;
+            }
+            for t in &next {
+                let key = format!("{t}::{name}");
+                if !self.defs.get(&key).is_some_and(|d| d.contains(&me)) {
+                    self.define(key, me, typed);
+                }
+            }
+            from = next;
+        }
     }
 
     /// Records what a parsed file defines and calls.
@@ -62,6 +97,9 @@ impl Closure<'_> {
                             }
                         }
                         self.methods.entry(m).or_default().push(me);
+                    }
+                    if f.kind == FnKind::Method {
+                        self.define_method(&key, me, typed);
                     }
                     self.define(key, me, typed);
                 }
@@ -197,6 +235,10 @@ impl Closure<'_> {
         }
         self.close_entries(fi);
         for (key, target) in new_aliases {
+            let methods = self.methods_by_type.get(&key).cloned().unwrap_or_default();
+            for (name, me, typed) in methods {
+                self.define_through(&key, &name, me, typed);
+            }
             let watchers = self.watchers.get(&key).cloned().unwrap_or_default();
             for id in watchers {
                 let rewritten = format!("{target}{}", &self.key_strs[id as usize][key.len()..]);

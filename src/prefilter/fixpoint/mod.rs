@@ -411,6 +411,8 @@ struct Closure<'a> {
     python_packages: HashSet<String>,
     /// The crates of each package (library, binaries, tests, examples).
     package_crates: HashMap<String, Vec<u32>>,
+    /// Methods by the type path their `impl` names: (name, function, typed).
+    methods_by_type: HashMap<String, Vec<(String, FnRef, bool)>>,
     /// The packages whose binaries link each package's library (directly or not).
     dependents: HashMap<String, Vec<String>>,
     global_nodes: HashMap<String, NameNode>,
@@ -500,6 +502,7 @@ impl<'a> Closure<'a> {
             python_packages: HashSet::new(),
             package_crates: HashMap::new(),
             dependents: HashMap::new(),
+            methods_by_type: HashMap::new(),
             global_nodes: HashMap::new(),
             entry_units: HashSet::new(),
             asked: HashSet::new(),
