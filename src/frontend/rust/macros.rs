@@ -274,7 +274,28 @@ pub fn lower_expr_macro(l: &mut Lowerer, mac: &syn::Macro, out: &mut Vec<Node>) 
         if let Ok(args) =
             Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated.parse2(mac.tokens.clone())
         {
-            for arg in &args {
+            let mut args = args.iter();
+            // `writeln!(dst, ..)` is `dst.write_fmt(format_args!(..))`: what writing does
+            // depends on the destination (`io::stderr()` takes its lock).
+            let writes = matches!(name.as_str(), "write" | "writeln");
+            if let Some(dst) = writes.then(|| args.next()).flatten() {
+                let receiver = l.lower_expr(dst, out);
+                let mut call = l.call(
+                    Callee::Method {
+                        name: "write_fmt".into(),
+                        ty: receiver.ty.clone(),
+                    },
+                    mac_span(mac),
+                );
+                call.receiver = receiver.var;
+                call.receiver_global = receiver.global;
+                call.receiver_call = receiver.call;
+                for arg in args.by_ref() {
+                    l.lower_expr(arg, out);
+                }
+                out.push(Node::Call(call));
+            }
+            for arg in args {
                 l.lower_expr(arg, out);
             }
         } else {
@@ -560,20 +581,31 @@ fn lower_macro_rules(l: &mut Lowerer, name: &str, tokens: TokenStream) {
     l.lower_macro_body(name, &stmts);
 }
 
-/// `$x` → a placeholder identifier; `$( .. ) sep *` → nothing.
+/// `$x` → a placeholder identifier of its own; `$crate` → `crate` (the defining crate, whose paths the
+/// body names); `$( .. ) sep *` → its contents once: a repetition's code may run, and the
+/// body is written to parse with one of it.
 fn inert_metavariables(tokens: TokenStream) -> TokenStream {
     let mut out = TokenStream::new();
     let mut iter = tokens.into_iter().peekable();
     while let Some(tt) = iter.next() {
         match tt {
             TokenTree::Punct(p) if p.as_char() == '$' => match iter.next() {
-                Some(TokenTree::Ident(_)) => {
+                Some(TokenTree::Ident(name)) if name == "crate" => {
                     out.extend([TokenTree::Ident(proc_macro2::Ident::new(
-                        "__metavar",
+                        "crate",
+                        name.span(),
+                    ))]);
+                }
+                // Each metavariable keeps its own name: `$tty` bound by a `let` is a local,
+                // `$slave` beside it is not.
+                Some(TokenTree::Ident(name)) => {
+                    out.extend([TokenTree::Ident(proc_macro2::Ident::new(
+                        &format!("__metavar_{name}"),
                         p.span(),
                     ))]);
                 }
-                Some(TokenTree::Group(_)) => {
+                Some(TokenTree::Group(g)) => {
+                    out.extend(inert_metavariables(g.stream()));
                     // Skip the separator and the repetition operator.
                     while let Some(TokenTree::Punct(q)) = iter.peek() {
                         let c = q.as_char();
