@@ -361,8 +361,15 @@ pub fn lower_expr_macro(l: &mut Lowerer, mac: &syn::Macro, out: &mut Vec<Node>) 
             return Value::default();
         }
     }
+    // `ptyknot!(knot, slave, @ tty)`: the leading arguments that are expressions are the
+    // call's, bound to the macro's leading metavariables.
+    let leading: Vec<syn::Expr> = split_top_level(mac.tokens.clone())
+        .into_iter()
+        .map_while(|part| syn::parse2::<syn::Expr>(part).ok())
+        .collect();
     let path = resolve_macro(l, &segs);
-    let call = l.call(Callee::Macro(path), mac_span(mac));
+    let mut call = l.call(Callee::Macro(path), mac_span(mac));
+    l.lower_args(leading.iter(), out, &mut call);
     out.push(Node::Call(call));
     Value::default()
 }
@@ -387,14 +394,11 @@ fn lower_argument_macro(
     args: &[syn::Expr],
     out: &mut Vec<Node>,
 ) -> Value {
-    let mut first = None;
-    for arg in args {
-        let value = l.lower_expr(arg, out);
-        first.get_or_insert(value);
-    }
     let path = resolve_macro(l, segs);
-    out.push(Node::Call(l.call(Callee::Macro(path), mac_span(mac))));
-    first.unwrap_or_default()
+    let mut call = l.call(Callee::Macro(path), mac_span(mac));
+    let values = l.lower_args(args.iter(), out, &mut call);
+    out.push(Node::Call(call));
+    values.into_iter().next().unwrap_or_default()
 }
 
 /// The arms of a `select!` (tokio, futures): each `pattern = future (, if guard)? => handler`,
@@ -561,16 +565,19 @@ fn resolve_macro(l: &Lowerer, segs: &[String]) -> String {
 /// `fatal!` that exits is what hides child-unsafe calls in real code.
 fn lower_macro_rules(l: &mut Lowerer, name: &str, tokens: TokenStream) {
     let mut iter = tokens.into_iter();
+    let mut matcher = TokenStream::new();
     let body = loop {
         match iter.next() {
             Some(TokenTree::Punct(p)) if p.as_char() == '>' => match iter.next() {
                 Some(TokenTree::Group(g)) => break g.stream(),
                 _ => return,
             },
+            Some(TokenTree::Group(g)) => matcher = g.stream(),
             Some(_) => continue,
             None => return,
         }
     };
+    let params = leading_metavariables(matcher);
     let body = inert_metavariables(body);
     if !super::within_chain_limit(&body) {
         return;
@@ -578,7 +585,31 @@ fn lower_macro_rules(l: &mut Lowerer, name: &str, tokens: TokenStream) {
     let Ok(stmts) = (syn::Block::parse_within).parse2(body) else {
         return;
     };
-    l.lower_macro_body(name, &stmts);
+    l.lower_macro_body(name, &params, &stmts);
+}
+
+/// The metavariables a matcher starts with, each `$name:fragment` followed by a comma
+/// (`($knot:ident, $slave:expr $(, ..)*)` → `knot`, `slave`), as the body's placeholders: the
+/// invocation's leading comma-separated arguments bind them in order.
+fn leading_metavariables(matcher: TokenStream) -> Vec<String> {
+    let tts: Vec<TokenTree> = matcher.into_iter().collect();
+    let punct =
+        |i: usize, c: char| matches!(tts.get(i), Some(TokenTree::Punct(p)) if p.as_char() == c);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while punct(i, '$') && punct(i + 2, ':') {
+        let (Some(TokenTree::Ident(name)), Some(TokenTree::Ident(_))) =
+            (tts.get(i + 1), tts.get(i + 3))
+        else {
+            break;
+        };
+        out.push(format!("__metavar_{name}"));
+        if !punct(i + 4, ',') {
+            break;
+        }
+        i += 5;
+    }
+    out
 }
 
 /// `$x` → a placeholder identifier of its own; `$crate` → `crate` (the defining crate, whose paths the
