@@ -394,11 +394,17 @@ fn lower_argument_macro(
     args: &[syn::Expr],
     out: &mut Vec<Node>,
 ) -> Value {
+    // Evaluated in place, not bound to a body's metavariables: most call-like macros are a
+    // library's, and binding their arguments (named functions, closures) would have the
+    // prefilter follow each of them.
+    let mut first = None;
+    for arg in args {
+        let value = l.lower_expr(arg, out);
+        first.get_or_insert(value);
+    }
     let path = resolve_macro(l, segs);
-    let mut call = l.call(Callee::Macro(path), mac_span(mac));
-    let values = l.lower_args(args.iter(), out, &mut call);
-    out.push(Node::Call(call));
-    values.into_iter().next().unwrap_or_default()
+    out.push(Node::Call(l.call(Callee::Macro(path), mac_span(mac))));
+    first.unwrap_or_default()
 }
 
 /// The arms of a `select!` (tokio, futures): each `pattern = future (, if guard)? => handler`,
