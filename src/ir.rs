@@ -195,6 +195,11 @@ pub struct Function {
 }
 
 impl Function {
+    /// The body of a `macro_rules!` arm, the function its invocations call.
+    pub fn is_macro_body(&self) -> bool {
+        self.path.ends_with('!')
+    }
+
     /// A `#[test]` function: libtest calls it on a worker thread and goes on after it returns.
     pub fn is_test_root(&self) -> bool {
         self.implied

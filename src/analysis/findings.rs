@@ -368,7 +368,15 @@ impl<'p> Findings<'p> {
                 .as_ref()
                 .filter(|_| !python || rec.exits.is_empty())
             {
-                self.error_return_in_child(step, rec);
+                self.error_return_in_child(step, rec, "");
+            }
+            // `let _ = cmd.exec(); Err(..)`: the exec's failure is the child's main way back.
+            if let Some(step) = rec
+                .exec_error_return
+                .as_ref()
+                .filter(|s| rec.error_return.as_ref() != Some(*s) && !python)
+            {
+                self.error_return_in_child(step, rec, "when its exec fails, ");
             }
             if let Some(step) = &rec.unwinds {
                 self.unwinds_in_child(step, rec);
@@ -680,8 +688,8 @@ impl<'p> Findings<'p> {
 
     /// FL006: the child returns an error into the function's caller, which goes on as if it
     /// were the parent.
-    fn error_return_in_child(&mut self, primary: &Step, rec: &ForkRec) {
-        let message = format!("the child of {} may leave through {} with an error: it returns into the caller, which runs the parent's code on in the child", rec.site.text, primary.text);
+    fn error_return_in_child(&mut self, primary: &Step, rec: &ForkRec, when: &str) {
+        let message = format!("{when}the child of {} may leave through {} with an error: it returns into the caller, which runs the parent's code on in the child", rec.site.text, primary.text);
         let help = if is_python(&self.prog.files[rec.site.file as usize].path) {
             "end the child with `os._exit` (or exec) on every path, including exceptions: `try: ... finally: os._exit(127)`"
         } else {

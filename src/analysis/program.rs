@@ -32,6 +32,9 @@ pub struct Program<'c> {
     pub callers: HashMap<FnRef, Vec<FnRef>>,
     /// Functions named as arguments, by (file, call id): (argument index, function).
     fn_refs: HashMap<(u32, u32), Vec<(u32, FnRef)>>,
+    /// The closure that stands for a function named as an argument (`ptyknot(slave, ..)` is
+    /// `ptyknot(|| slave(), ..)`): the functions it names.
+    item_closures: HashMap<FnRef, Vec<FnRef>>,
     /// Some call reaches a lazily connecting client's constructor: only then can a command to a
     /// module global connect one (summaries need not carry the globals they send commands to).
     pub lazy_clients: bool,
@@ -64,6 +67,9 @@ impl<'c> Program<'c> {
                         .entry((file.crate_name.clone(), name))
                         .or_default()
                         .push((last_segment(ty).to_string(), (fi as u32, i as u32)));
+                    if file.trait_methods.contains(&(i as u32)) {
+                        tables.trait_impls.insert((fi as u32, i as u32));
+                    }
                 }
                 if in_own_crate(file, &key) {
                     // A Python class may rebind the name it imports (`class Loader(Loader)`).
@@ -134,6 +140,7 @@ impl<'c> Program<'c> {
                 let mut t: Vec<Target> = Vec::new();
                 let mut callers: Vec<(FnRef, FnRef)> = Vec::new();
                 let mut fn_refs: Vec<((u32, u32), (u32, FnRef))> = Vec::new();
+                let mut item_closures: Vec<(FnRef, FnRef)> = Vec::new();
                 // Types that builder chains carry, learnt from the catalogue's `returns`.
                 let mut chain_ty: HashMap<u32, String> = HashMap::new();
                 for (i, f) in file.functions.iter().enumerate() {
@@ -190,6 +197,9 @@ impl<'c> Program<'c> {
                             let key = absolute(file, path);
                             for f in tables.functions(&key, caller).unwrap_or_default() {
                                 fn_refs.push(((fi as u32, call.id), (*pos, f)));
+                                for &(_, c) in call.closure_args.iter().filter(|(a, _)| a == pos) {
+                                    item_closures.push(((fi as u32, c as u32), f));
+                                }
                             }
                         }
                         let id = call.id as usize;
@@ -207,12 +217,14 @@ impl<'c> Program<'c> {
                     targets: t,
                     callers,
                     fn_refs,
+                    item_closures,
                 }
             })
             .collect();
         let mut targets = Vec::with_capacity(files.len());
         let mut callers: HashMap<FnRef, Vec<FnRef>> = HashMap::new();
         let mut fn_refs: HashMap<(u32, u32), Vec<(u32, FnRef)>> = HashMap::new();
+        let mut item_closures: HashMap<FnRef, Vec<FnRef>> = HashMap::new();
         for links in resolved {
             targets.push(links.targets);
             for (callee, caller) in links.callers {
@@ -220,6 +232,9 @@ impl<'c> Program<'c> {
             }
             for (call, arg) in links.fn_refs {
                 fn_refs.entry(call).or_default().push(arg);
+            }
+            for (closure, f) in links.item_closures {
+                item_closures.entry(closure).or_default().push(f);
             }
         }
         for list in callers.values_mut() {
@@ -236,6 +251,7 @@ impl<'c> Program<'c> {
             targets,
             callers,
             fn_refs,
+            item_closures,
             lazy_clients,
         }
     }
@@ -244,6 +260,14 @@ impl<'c> Program<'c> {
     pub fn fn_refs(&self, file: u32, call: u32) -> &[(u32, FnRef)] {
         self.fn_refs
             .get(&(file, call))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// The functions closure `f` stands for, when it is a function named as an argument.
+    pub fn named_by(&self, f: FnRef) -> &[FnRef] {
+        self.item_closures
+            .get(&f)
             .map(Vec::as_slice)
             .unwrap_or_default()
     }
@@ -330,6 +354,8 @@ struct FileLinks {
     callers: Vec<(FnRef, FnRef)>,
     /// ((file, call id), (argument index, function)), in call order.
     fn_refs: Vec<((u32, u32), (u32, FnRef))>,
+    /// (closure, function it stands for).
+    item_closures: Vec<(FnRef, FnRef)>,
 }
 
 /// Every call in a block, in order (closures are separate functions and not entered).

@@ -208,6 +208,9 @@ pub struct ForkRec {
     pub returns_in_child: Option<String>,
     /// The first `?` or `return Err(..)` by which the child leaves the function into its caller.
     pub error_return: Option<Step>,
+    /// The first such return after the child's exec was called: the exec failed, and the
+    /// child's main path goes back into the caller (a setup error before it is another path).
+    pub exec_error_return: Option<Step>,
     /// Where the child goes back into the caller of a function that is neither `main`, a test
     /// nor a fork wrapper, with a value (it falls out of its branch and off the end, or
     /// `return`s): the caller runs the parent's code on in the child.
@@ -270,6 +273,7 @@ impl ForkRec {
             child_value: None,
             returns_in_child: None,
             error_return: None,
+            exec_error_return: None,
             leaves_into_caller: None,
             traits: ForkTraits::default(),
             runs_handed_in: false,

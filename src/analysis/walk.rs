@@ -312,7 +312,17 @@ impl<'a> Walker<'a> {
                     && r.returns_in_child.as_deref() != Some("()"))
                     || (!r.has_child && returned(id)))
         });
-        let wraps_fork = !is_main && wrapped.is_some();
+        // A `macro_rules!` body's fork is made at each invocation, with what that caller has
+        // alive, as a wrapper's is: unless the body holds the child's own code, which stays
+        // the body's to report.
+        let macro_fork = f.is_macro_body()
+            && !self.rec.forks.is_empty()
+            && self
+                .rec
+                .forks
+                .values()
+                .all(|r| r.kind == ForkKind::Fork && !r.child_runs_code);
+        let wraps_fork = !is_main && (wrapped.is_some() || macro_fork);
         let child_value =
             wrapped.and_then(|(_, r)| r.returns_in_child.clone().or(r.child_value.clone()));
         if wraps_fork {
@@ -321,6 +331,7 @@ impl<'a> Walker<'a> {
             for rec in self.rec.forks.values_mut() {
                 rec.live.remove_where(|h| !h.up.is_empty());
                 rec.error_return = None;
+                rec.exec_error_return = None;
             }
         }
         let closure_fork = self
@@ -641,6 +652,9 @@ impl<'a> Walker<'a> {
         let step = self.step(span, how);
         if let Some(rec) = self.rec.forks.get_mut(&id) {
             if rec.kind == ForkKind::Fork {
+                if rec.execs {
+                    rec.exec_error_return.get_or_insert(step.clone());
+                }
                 rec.error_return.get_or_insert(step);
             }
         }
@@ -1304,7 +1318,18 @@ impl<'a> Walker<'a> {
                         only_errors = false;
                         continue;
                     };
-                    self.apply_summary(state, call, &here, callee, summary, false);
+                    // A function handed in by name is the code handed in: in a child, its
+                    // statements are the child's own, as a closure's written there would be.
+                    let statements = prog
+                        .named_by(self.me)
+                        .contains(&callee)
+                        .then(|| self.child_closure_statements(callee))
+                        .flatten();
+                    let filed = statements.is_some();
+                    self.apply_summary(state, call, &here, callee, summary, filed);
+                    if let Some(statements) = statements {
+                        self.file_closure_statements(statements, &here);
+                    }
                     all_diverge &= summary.diverges;
                     only_errors &= summary.only_errors;
                     wrapper |= summary.wraps_fork;
@@ -2218,6 +2243,14 @@ impl<'a> Walker<'a> {
                         h.effect != Effect::StartsThread && h.global.as_ref() == Some(&g)
                     });
                 }
+                false
+            }
+            // `File::open("/dev/null")`: a short literal path stays on the stack.
+            Effect::Allocates
+                if api
+                    .heap_path_from
+                    .is_some_and(|from| call.str_arg.as_ref().is_some_and(|p| p.len() < from)) =>
+            {
                 false
             }
             e if e.is_child_unsafe() => {

@@ -172,6 +172,10 @@ pub struct Api {
     /// client and pool): only a client used before the fork holds a connection there.
     #[serde(default)]
     pub lazy: bool,
+    /// For `allocates`: only a path argument of at least this many bytes is copied to the heap
+    /// (std turns a shorter one into a C string on the stack), so a shorter string literal as the
+    /// first argument allocates nothing.
+    pub heap_path_from: Option<usize>,
     pub source: String,
 }
 

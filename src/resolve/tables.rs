@@ -4,7 +4,7 @@ use super::path::{is_relative, last_segment, prefix_ends, rewrite, MAX_ALIAS_STE
 use super::steps::Step;
 use super::FnRef;
 use crate::catalog::Catalog;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// What the program's files define, by absolute key.
 #[derive(Debug, Default)]
@@ -18,6 +18,8 @@ pub struct Tables {
     /// Methods by (crate, name), with their type's name: the fallback for a receiver of
     /// unknown type.
     pub methods: HashMap<(String, String), Vec<(String, FnRef)>>,
+    /// Methods of `impl Trait for T` blocks and trait default bodies.
+    pub trait_impls: HashSet<FnRef>,
     pub globals: HashMap<String, FnRef>,
     /// `use` declarations: bound key → target key.
     pub aliases: HashMap<String, String>,
@@ -114,11 +116,16 @@ impl Tables {
                 (!apis.is_empty()).then_some(Hit::Apis(apis))
             }
             // One type's method: the same type defined in modules under exclusive `#[cfg]`s
-            // (a `noop` one for wasm) is still one type.
+            // (a `noop` one for wasm) is still one type. A trait's method implemented for
+            // several types (`impl SendWithFd for UnixStream`, `.. for UnixDatagram`) is one
+            // operation: the call runs one of the impls.
             Step::Method { krate, name } => self
                 .methods
                 .get(&(krate.clone(), name.clone()))
-                .filter(|found| found.iter().all(|(ty, _)| *ty == found[0].0))
+                .filter(|found| {
+                    found.iter().all(|(ty, _)| *ty == found[0].0)
+                        || found.iter().all(|(_, f)| self.trait_impls.contains(f))
+                })
                 .map(|found| Hit::Fns(found.iter().map(|&(_, f)| f).collect())),
             Step::Global(key) => self.globals.get(key).map(|&init| Hit::Fns(vec![init])),
             Step::Macro { package, name } => self

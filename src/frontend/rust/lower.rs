@@ -532,8 +532,9 @@ impl<'a> Lowerer<'a> {
         self.end_fn(index, block);
     }
 
-    /// Adds the body of a `macro_rules!` arm as the function its invocations call.
-    pub fn lower_macro_body(&mut self, name: &str, stmts: &[syn::Stmt]) {
+    /// Adds the body of a `macro_rules!` arm as the function its invocations call, its
+    /// leading metavariables the parameters the invocation's arguments bind.
+    pub fn lower_macro_body(&mut self, name: &str, params: &[String], stmts: &[syn::Stmt]) {
         let path = format!("{}::{name}!", self.scope().path);
         let index = self.begin_fn(
             path,
@@ -541,7 +542,17 @@ impl<'a> Lowerer<'a> {
             proc_macro2::Span::call_site(),
             self.in_test,
         );
+        let saved_index = std::mem::replace(&mut self.fn_index, index);
+        for (position, param) in params.iter().enumerate() {
+            let local = Local {
+                param: Some((index, position as u32)),
+                ..Default::default()
+            };
+            self.set_local(param, local);
+            self.ir.functions[index].params.push(param.clone());
+        }
         let block = self.lower_stmts(stmts);
+        self.fn_index = saved_index;
         self.end_fn(index, block);
         self.ir.macros.push((name.to_string(), index));
     }
@@ -1411,7 +1422,7 @@ impl<'a> Lowerer<'a> {
     }
 
     /// Lowers call arguments, collecting the closures and locals passed.
-    fn lower_args<'e>(
+    pub(super) fn lower_args<'e>(
         &mut self,
         args: impl Iterator<Item = &'e syn::Expr>,
         out: &mut Vec<Node>,

@@ -274,7 +274,28 @@ pub fn lower_expr_macro(l: &mut Lowerer, mac: &syn::Macro, out: &mut Vec<Node>) 
         if let Ok(args) =
             Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated.parse2(mac.tokens.clone())
         {
-            for arg in &args {
+            let mut args = args.iter();
+            // `writeln!(dst, ..)` is `dst.write_fmt(format_args!(..))`: what writing does
+            // depends on the destination (`io::stderr()` takes its lock).
+            let writes = matches!(name.as_str(), "write" | "writeln");
+            if let Some(dst) = writes.then(|| args.next()).flatten() {
+                let receiver = l.lower_expr(dst, out);
+                let mut call = l.call(
+                    Callee::Method {
+                        name: "write_fmt".into(),
+                        ty: receiver.ty.clone(),
+                    },
+                    mac_span(mac),
+                );
+                call.receiver = receiver.var;
+                call.receiver_global = receiver.global;
+                call.receiver_call = receiver.call;
+                for arg in args.by_ref() {
+                    l.lower_expr(arg, out);
+                }
+                out.push(Node::Call(call));
+            }
+            for arg in args {
                 l.lower_expr(arg, out);
             }
         } else {
@@ -340,8 +361,15 @@ pub fn lower_expr_macro(l: &mut Lowerer, mac: &syn::Macro, out: &mut Vec<Node>) 
             return Value::default();
         }
     }
+    // `ptyknot!(knot, slave, @ tty)`: the leading arguments that are expressions are the
+    // call's, bound to the macro's leading metavariables.
+    let leading: Vec<syn::Expr> = split_top_level(mac.tokens.clone())
+        .into_iter()
+        .map_while(|part| syn::parse2::<syn::Expr>(part).ok())
+        .collect();
     let path = resolve_macro(l, &segs);
-    let call = l.call(Callee::Macro(path), mac_span(mac));
+    let mut call = l.call(Callee::Macro(path), mac_span(mac));
+    l.lower_args(leading.iter(), out, &mut call);
     out.push(Node::Call(call));
     Value::default()
 }
@@ -366,6 +394,9 @@ fn lower_argument_macro(
     args: &[syn::Expr],
     out: &mut Vec<Node>,
 ) -> Value {
+    // Evaluated in place, not bound to a body's metavariables: most call-like macros are a
+    // library's, and binding their arguments (named functions, closures) would have the
+    // prefilter follow each of them.
     let mut first = None;
     for arg in args {
         let value = l.lower_expr(arg, out);
@@ -540,16 +571,19 @@ fn resolve_macro(l: &Lowerer, segs: &[String]) -> String {
 /// `fatal!` that exits is what hides child-unsafe calls in real code.
 fn lower_macro_rules(l: &mut Lowerer, name: &str, tokens: TokenStream) {
     let mut iter = tokens.into_iter();
+    let mut matcher = TokenStream::new();
     let body = loop {
         match iter.next() {
             Some(TokenTree::Punct(p)) if p.as_char() == '>' => match iter.next() {
                 Some(TokenTree::Group(g)) => break g.stream(),
                 _ => return,
             },
+            Some(TokenTree::Group(g)) => matcher = g.stream(),
             Some(_) => continue,
             None => return,
         }
     };
+    let params = leading_metavariables(matcher);
     let body = inert_metavariables(body);
     if !super::within_chain_limit(&body) {
         return;
@@ -557,23 +591,58 @@ fn lower_macro_rules(l: &mut Lowerer, name: &str, tokens: TokenStream) {
     let Ok(stmts) = (syn::Block::parse_within).parse2(body) else {
         return;
     };
-    l.lower_macro_body(name, &stmts);
+    l.lower_macro_body(name, &params, &stmts);
 }
 
-/// `$x` → a placeholder identifier; `$( .. ) sep *` → nothing.
+/// The metavariables a matcher starts with, each `$name:fragment` followed by a comma
+/// (`($knot:ident, $slave:expr $(, ..)*)` → `knot`, `slave`), as the body's placeholders: the
+/// invocation's leading comma-separated arguments bind them in order.
+fn leading_metavariables(matcher: TokenStream) -> Vec<String> {
+    let tts: Vec<TokenTree> = matcher.into_iter().collect();
+    let punct =
+        |i: usize, c: char| matches!(tts.get(i), Some(TokenTree::Punct(p)) if p.as_char() == c);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while punct(i, '$') && punct(i + 2, ':') {
+        let (Some(TokenTree::Ident(name)), Some(TokenTree::Ident(_))) =
+            (tts.get(i + 1), tts.get(i + 3))
+        else {
+            break;
+        };
+        out.push(format!("__metavar_{name}"));
+        if !punct(i + 4, ',') {
+            break;
+        }
+        i += 5;
+    }
+    out
+}
+
+/// `$x` → a placeholder identifier of its own; `$crate` → `crate` (the defining crate, whose paths the
+/// body names); `$( .. ) sep *` → its contents once: a repetition's code may run, and the
+/// body is written to parse with one of it.
 fn inert_metavariables(tokens: TokenStream) -> TokenStream {
     let mut out = TokenStream::new();
     let mut iter = tokens.into_iter().peekable();
     while let Some(tt) = iter.next() {
         match tt {
             TokenTree::Punct(p) if p.as_char() == '$' => match iter.next() {
-                Some(TokenTree::Ident(_)) => {
+                Some(TokenTree::Ident(name)) if name == "crate" => {
                     out.extend([TokenTree::Ident(proc_macro2::Ident::new(
-                        "__metavar",
+                        "crate",
+                        name.span(),
+                    ))]);
+                }
+                // Each metavariable keeps its own name: `$tty` bound by a `let` is a local,
+                // `$slave` beside it is not.
+                Some(TokenTree::Ident(name)) => {
+                    out.extend([TokenTree::Ident(proc_macro2::Ident::new(
+                        &format!("__metavar_{name}"),
                         p.span(),
                     ))]);
                 }
-                Some(TokenTree::Group(_)) => {
+                Some(TokenTree::Group(g)) => {
+                    out.extend(inert_metavariables(g.stream()));
                     // Skip the separator and the repetition operator.
                     while let Some(TokenTree::Punct(q)) = iter.peek() {
                         let c = q.as_char();
