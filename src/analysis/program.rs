@@ -264,6 +264,16 @@ impl<'c> Program<'c> {
         &self.files[f.0 as usize].functions[f.1 as usize]
     }
 
+    /// Whether the catalogue entries a call reaches only keep what is handed to them.
+    pub fn keeps(&self, target: &Target) -> bool {
+        match target {
+            Target::Apis(list) => {
+                !list.is_empty() && list.iter().all(|&i| self.catalog.apis[i].keeps)
+            }
+            _ => false,
+        }
+    }
+
     /// Whether any catalogue entry a call reaches has this effect.
     pub fn has_effect(&self, target: &Target, effect: Effect) -> bool {
         match target {

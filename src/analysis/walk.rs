@@ -1114,7 +1114,7 @@ impl<'a> Walker<'a> {
         if let Some(v) = &call.receiver {
             self.note_use(v, call.span);
         }
-        if !prog.has_effect(target, Effect::Drops) {
+        if !prog.has_effect(target, Effect::Drops) && !prog.keeps(target) {
             self.wake_lazy(state, call);
         }
         // Giving a value up (`drop(listener)`) is no use of it.

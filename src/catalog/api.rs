@@ -172,6 +172,10 @@ pub struct Api {
     /// client and pool): only a client used before the fork holds a connection there.
     #[serde(default)]
     pub lazy: bool,
+    /// The call keeps the objects handed to it and sends them no command (SQLAlchemy's
+    /// `sessionmaker(bind=engine)`): a lazily connecting client handed to it stays unconnected.
+    #[serde(default)]
+    pub keeps: bool,
     pub source: String,
 }
 
