@@ -35,6 +35,9 @@ pub struct Program<'c> {
     /// Some call reaches a lazily connecting client's constructor: only then can a command to a
     /// module global connect one (summaries need not carry the globals they send commands to).
     pub lazy_clients: bool,
+    /// The module globals of the Python files, by absolute path, when `lazy_clients`: a method
+    /// of one called by its path (`store.engine.connect()`) is a command to it.
+    pub module_globals: HashSet<String>,
 }
 
 impl<'c> Program<'c> {
@@ -216,6 +219,22 @@ impl<'c> Program<'c> {
             Target::Apis(list) => list.iter().any(|&i| catalog.apis[i].lazy),
             _ => false,
         });
+        let module_fn = format!("self::{}", crate::frontend::python::MODULE_FN);
+        let module_globals = if lazy_clients {
+            files
+                .iter()
+                .filter(|f| is_python(&f.path))
+                .flat_map(|f| {
+                    f.functions
+                        .iter()
+                        .filter(|g| g.path == module_fn)
+                        .flat_map(|g| g.returns.iter())
+                        .map(move |name| absolute(f, &format!("self::{name}")))
+                })
+                .collect()
+        } else {
+            HashSet::new()
+        };
         Program {
             files,
             catalog,
@@ -223,6 +242,7 @@ impl<'c> Program<'c> {
             callers,
             fn_refs,
             lazy_clients,
+            module_globals,
         }
     }
 

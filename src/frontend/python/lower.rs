@@ -48,7 +48,7 @@ pub const LOADER_SUBCLASS: &str = "forklint::python::loader_subclass";
 pub const SUBCLASS_SEP: char = '|';
 
 /// The local that a `return <call>` binds: the call's result is the function's value.
-const RETURNED: &str = "<return>";
+pub const RETURNED: &str = "<return>";
 
 /// Deeper nesting than this is cut off: each level costs stack, and no real code needs it.
 const MAX_DEPTH: usize = 200;
@@ -288,6 +288,9 @@ pub struct Lowerer<'s> {
     /// Functions of this module that return a multiprocessing context, by path (defined
     /// before the calls that use them).
     returns_start: HashMap<String, Start>,
+    /// Functions of this file that return an object of one known class (`def manager():
+    /// return _MANAGER` after `_MANAGER = Manager()`), by path; `None` when returns disagree.
+    returns_ty: HashMap<String, Option<String>>,
     /// Keyword-argument dicts that carry a `preexec_fn` (`kw = {"preexec_fn": f}`,
     /// `kw["preexec_fn"] = f`), by `function:name`, with the function they carry.
     preexec_dicts: HashMap<String, Value>,
@@ -756,6 +759,7 @@ impl<'s> Lowerer<'s> {
             preexec_dicts: HashMap::new(),
             worker_dicts: HashSet::new(),
             returns_start: HashMap::new(),
+            returns_ty: HashMap::new(),
             rebound: HashSet::new(),
         }
     }
@@ -1633,6 +1637,15 @@ impl<'s> Lowerer<'s> {
                     if let Some(start) = &value.start {
                         self.returns_start
                             .insert(self.fn_path.clone(), start.clone());
+                    }
+                    if let Some(ty) = &value.ty {
+                        let known = self
+                            .returns_ty
+                            .entry(self.fn_path.clone())
+                            .or_insert_with(|| Some(ty.clone()));
+                        if known.as_ref() != Some(ty) {
+                            *known = None;
+                        }
                     }
                     if let Some(var) = value.var {
                         self.returns.push(var);
@@ -3002,11 +3015,14 @@ impl<'s> Lowerer<'s> {
                 // Lightning's alternate constructors (`Trainer.from_argparse_args(..)`) make a
                 // trainer. (Other libraries' `from_*` are left untyped: their objects' methods
                 // are matched by name, `model.to(device)`.)
-                let ty = is_class.then(|| path.clone()).or_else(|| {
-                    let (class, name) = path.rsplit_once("::")?;
-                    (name.starts_with("from_") && super::lightning::TRAINERS.contains(&class))
-                        .then(|| class.to_string())
-                });
+                let ty = is_class
+                    .then(|| path.clone())
+                    .or_else(|| {
+                        let (class, name) = path.rsplit_once("::")?;
+                        (name.starts_with("from_") && super::lightning::TRAINERS.contains(&class))
+                            .then(|| class.to_string())
+                    })
+                    .or_else(|| self.returns_ty.get(&path).cloned().flatten());
                 Value {
                     ty,
                     call: Some(id),
