@@ -1049,7 +1049,7 @@ impl<'a> Walker<'a> {
                 .map(|(owner, _)| {
                     super::program::absolute(&self.ctx.prog.files[self.me.0 as usize], owner)
                 })
-                .filter(|g| self.ctx.prog.module_globals.contains(g)),
+                .filter(|g| self.ctx.prog.lazy_globals.contains(g)),
             _ => None,
         };
         let global = self.absolute_global(call).filter(|_| method).or(by_path);
@@ -1059,7 +1059,7 @@ impl<'a> Walker<'a> {
                 h.lazy = false;
             }
         }
-        if let Some(g) = global.filter(|_| self.ctx.prog.lazy_clients) {
+        if let Some(g) = global.filter(|g| self.ctx.prog.lazy_globals.contains(g)) {
             self.wakes.insert(g);
         }
     }
