@@ -1046,6 +1046,9 @@ impl<'a> Walker<'a> {
             crate::ir::Callee::Path(candidates) if self.python => candidates
                 .first()
                 .and_then(|p| p.rsplit_once("::"))
+                // `from store import engine` runs `store.engine`'s module code in case it is
+                // a module: no command to the global.
+                .filter(|(_, name)| !name.starts_with('<'))
                 .map(|(owner, _)| {
                     super::program::absolute(&self.ctx.prog.files[self.me.0 as usize], owner)
                 })
