@@ -38,6 +38,10 @@ pub struct Program<'c> {
     /// Some call reaches a lazily connecting client's constructor: only then can a command to a
     /// module global connect one (summaries need not carry the globals they send commands to).
     pub lazy_clients: bool,
+    /// The Python module globals that a lazily connecting client is assigned to (by its
+    /// constructor, or by a function of the program that returns one), by absolute path: only
+    /// commands to these can connect one, so summaries carry no other global.
+    pub lazy_globals: HashSet<String>,
 }
 
 impl<'c> Program<'c> {
@@ -245,7 +249,7 @@ impl<'c> Program<'c> {
             Target::Apis(list) => list.iter().any(|&i| catalog.apis[i].lazy),
             _ => false,
         });
-        Program {
+        let mut prog = Program {
             files,
             catalog,
             targets,
@@ -253,7 +257,12 @@ impl<'c> Program<'c> {
             fn_refs,
             item_closures,
             lazy_clients,
+            lazy_globals: HashSet::new(),
+        };
+        if lazy_clients {
+            prog.lazy_globals = prog.find_lazy_globals();
         }
+        prog
     }
 
     /// Functions a call names as arguments (not calls): (argument index, function).
@@ -292,6 +301,53 @@ impl<'c> Program<'c> {
         a == b || package(a) == package(b)
     }
 
+    fn find_lazy_globals(&self) -> HashSet<String> {
+        let lazy = |t: &Target| match t {
+            Target::Apis(list) => list.iter().any(|&i| self.catalog.apis[i].lazy),
+            _ => false,
+        };
+        let python = || {
+            self.files
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| is_python(&f.path))
+        };
+        let returned = crate::frontend::python::RETURNED;
+        let mut makers: HashSet<FnRef> = HashSet::new();
+        for (fi, file) in python() {
+            for (i, f) in file.functions.iter().enumerate() {
+                for_each_call(&f.body, &mut |c| {
+                    if c.bind.as_deref() == Some(returned) && lazy(self.target(fi as u32, c.id)) {
+                        makers.insert((fi as u32, i as u32));
+                    }
+                });
+            }
+        }
+        let makes = |t: &Target| {
+            lazy(t) || matches!(t, Target::Fns(list) if list.iter().any(|f| makers.contains(f)))
+        };
+        let module_fn = format!("self::{}", crate::frontend::python::MODULE_FN);
+        let mut out = HashSet::new();
+        for (fi, file) in python() {
+            let globals: HashSet<&str> = file
+                .functions
+                .iter()
+                .filter(|f| f.path == module_fn)
+                .flat_map(|f| f.returns.iter().map(String::as_str))
+                .collect();
+            for f in &file.functions {
+                for_each_call(&f.body, &mut |c| {
+                    if let Some(b) = c.bind.as_deref().filter(|b| globals.contains(b)) {
+                        if makes(self.target(fi as u32, c.id)) {
+                            out.insert(absolute(file, &format!("self::{b}")));
+                        }
+                    }
+                });
+            }
+        }
+        out
+    }
+
     pub fn target(&self, file: u32, call: u32) -> &Target {
         self.targets[file as usize]
             .get(call as usize)
@@ -300,6 +356,16 @@ impl<'c> Program<'c> {
 
     pub fn function(&self, f: FnRef) -> &crate::ir::Function {
         &self.files[f.0 as usize].functions[f.1 as usize]
+    }
+
+    /// Whether the catalogue entries a call reaches only keep what is handed to them.
+    pub fn keeps(&self, target: &Target) -> bool {
+        match target {
+            Target::Apis(list) => {
+                !list.is_empty() && list.iter().all(|&i| self.catalog.apis[i].keeps)
+            }
+            _ => false,
+        }
     }
 
     /// Whether any catalogue entry a call reaches has this effect.

@@ -1026,6 +1026,16 @@ impl<'a> Walker<'a> {
         ))
     }
 
+    /// `bind` as the global it is when `callee` is a Python module's top-level code.
+    fn module_global(&self, callee: FnRef, bind: Option<&str>) -> Option<String> {
+        let name = bind.filter(|b| !b.contains('.') && !b.starts_with('<'))?;
+        let file = &self.ctx.prog.files[callee.0 as usize];
+        let f = file.functions.get(callee.1 as usize)?;
+        let module = crate::frontend::python::MODULE_FN;
+        (self.python && f.path.strip_prefix("self::") == Some(module))
+            .then(|| super::program::absolute(file, &format!("self::{name}")))
+    }
+
     /// A global locked or used here (directly, or by the callee called at `at`). Every one is
     /// kept: a lock the child takes again is a kind, not a repeat.
     fn touch_global(&mut self, global: &str, at: Span) {
@@ -1050,14 +1060,29 @@ impl<'a> Walker<'a> {
     /// call, connects it: on this path it holds a connection from here on.
     fn wake_lazy(&mut self, state: &mut State, call: &Call) {
         let method = matches!(call.callee, crate::ir::Callee::Method { .. });
-        let global = self.absolute_global(call).filter(|_| method);
+        // A method of another module's global is called by its path (`store.engine.connect()`,
+        // or `engine.connect()` after `from store import engine`).
+        let by_path = match &call.callee {
+            crate::ir::Callee::Path(candidates) if self.python => candidates
+                .first()
+                .and_then(|p| p.rsplit_once("::"))
+                // `from store import engine` runs `store.engine`'s module code in case it is
+                // a module: no command to the global.
+                .filter(|(_, name)| !name.starts_with('<'))
+                .map(|(owner, _)| {
+                    super::program::absolute(&self.ctx.prog.files[self.me.0 as usize], owner)
+                })
+                .filter(|g| self.ctx.prog.lazy_globals.contains(g)),
+            _ => None,
+        };
+        let global = self.absolute_global(call).filter(|_| method).or(by_path);
         let held = |b: &String| call.receiver.as_ref() == Some(b) || call.arg_vars.contains(b);
         for h in state.live.values_mut().filter(|h| h.lazy) {
             if h.bind.as_ref().is_some_and(held) || (global.is_some() && h.global == global) {
                 h.lazy = false;
             }
         }
-        if let Some(g) = global.filter(|_| self.ctx.prog.lazy_clients) {
+        if let Some(g) = global.filter(|g| self.ctx.prog.lazy_globals.contains(g)) {
             self.wakes.insert(g);
         }
     }
@@ -1134,7 +1159,7 @@ impl<'a> Walker<'a> {
         if let Some(v) = &call.receiver {
             self.note_use(v, call.span);
         }
-        if !prog.has_effect(target, Effect::Drops) {
+        if !prog.has_effect(target, Effect::Drops) && !prog.keeps(target) {
             self.wake_lazy(state, call);
         }
         // Giving a value up (`drop(listener)`) is no use of it.
@@ -1801,7 +1826,19 @@ impl<'a> Walker<'a> {
             let mut h = h.clone();
             h.down = prepend(here, &h.down);
             let field = self.held_by_receiver_field(&h, call);
-            h.bind = call.bind.clone();
+            // What a module's top-level code bound to a name is that module's global: its
+            // importer holds it there (where later uses of the global find it).
+            if h.global.is_none() {
+                h.global = self.module_global(callee, h.bind.as_deref());
+            }
+            // An object a global holds is not the call's value unless the callee returned it:
+            // `config = get_config()` does not make `config.get(..)` a command to the engine a
+            // module imported on the way.
+            let returned = h.bind.as_deref() == Some(crate::frontend::python::RETURNED);
+            h.bind = match h.global {
+                Some(_) if self.python && !returned => None,
+                _ => call.bind.clone(),
+            };
             if let Some(held) = &field {
                 // What the method kept in a field of its object stays with that object: the
                 // receiver's field, or the module global the receiver is.

@@ -176,6 +176,10 @@ pub struct Api {
     /// (std turns a shorter one into a C string on the stack), so a shorter string literal as the
     /// first argument allocates nothing.
     pub heap_path_from: Option<usize>,
+    /// The call keeps the objects handed to it and sends them no command (SQLAlchemy's
+    /// `sessionmaker(bind=engine)`): a lazily connecting client handed to it stays unconnected.
+    #[serde(default)]
+    pub keeps: bool,
     pub source: String,
 }
 

@@ -23,13 +23,15 @@
 //! - DataLoaders handed to a function of the program (`train_one_epoch(model, loader)`) are
 //!   iterated there: their workers fork at that call; a Lightning trainer asks the program's
 //!   modules for theirs (`lightning`);
+//! - DataLoader subclasses: a class of the program given workers forks them as a DataLoader
+//!   does when its bases (through other modules and classes) lead to one;
 //! - the start method: `set_start_method` in one module holds for the fork points of all
 //!   (`start_method`);
 //! - registrations: a function handed to a function of the program that only stores it
 //!   (`connections.add_factory(make_client)` appending to a list) is not run by that call.
 
 use super::commands::CELERY_FORK;
-use super::lower::{LOADER_HANDED, PER_PROCESS};
+use super::lower::{DATA_LOADERS, LOADER_HANDED, LOADER_SUBCLASS, PER_PROCESS, SUBCLASS_SEP};
 use crate::frontend::Language;
 use crate::ir::{Arm, Block, Branch, Call, Callee, FileIr, FnKind, Node};
 use rayon::prelude::*;
@@ -45,6 +47,7 @@ pub fn link(irs: &mut [FileIr]) {
     threaded_handlers(irs);
     thread_bodies(irs);
     hand_loaders(irs);
+    loader_subclasses(irs);
     super::lightning::link(irs);
     dispatch_abstract(irs);
     stored_not_called(irs);
@@ -584,6 +587,95 @@ fn hand_loaders(irs: &mut [FileIr]) {
                 resolve_handed(&mut f.body, &own);
             }
         });
+}
+
+fn loader_subclasses(irs: &mut [FileIr]) {
+    let (bases, _) = hierarchy(irs);
+    // Classes whose constructor already iterates the loader (`super().__iter__()`): their
+    // workers fork there, which is the one place to report.
+    let mut self_iterating: HashSet<String> = HashSet::new();
+    for ir in irs.iter().filter(|ir| is_python(ir)) {
+        let p = prefix(ir);
+        for f in ir.functions.iter().filter(|f| f.kind == FnKind::Method) {
+            if let Some(class) = f.path.strip_suffix("::__init__") {
+                if forks_loader(&f.body) {
+                    self_iterating.insert(absolute(&p, class));
+                }
+            }
+        }
+    }
+    let iterates_itself = |class: &str| {
+        let mut at = class.to_string();
+        for _ in 0..MAX_STEPS {
+            if self_iterating.contains(&at) {
+                return true;
+            }
+            match bases.get(&at) {
+                Some(next) if *next != at => at = next.clone(),
+                _ => return false,
+            }
+        }
+        false
+    };
+    irs.par_iter_mut()
+        .filter(|ir| is_python(ir))
+        .for_each(|ir| {
+            let p = prefix(ir);
+            let is_loader = |class: &str| {
+                let class = absolute(&p, class);
+                derives_from(&bases, &class, DATA_LOADERS) && !iterates_itself(&class)
+            };
+            for f in &mut ir.functions {
+                resolve_subclass_forks(&mut f.body, &is_loader);
+            }
+        });
+}
+
+/// The block starts a DataLoader's workers.
+fn forks_loader(block: &Block) -> bool {
+    let fork = format!("{}@", DATA_LOADERS[0]);
+    block.nodes.iter().any(|node| match node {
+        Node::Call(c) => {
+            matches!(&c.callee, Callee::Path(p) if p.iter().any(|p| p.starts_with(&fork)))
+        }
+        Node::Branch(b) => b.arms.iter().any(|arm| forks_loader(&arm.body)),
+        Node::Loop { body, .. } | Node::Block(body) => forks_loader(body),
+        _ => false,
+    })
+}
+
+/// Turns each candidate fork of a class given workers into the DataLoader's fork when the class
+/// is one, and removes it otherwise.
+fn resolve_subclass_forks(block: &mut Block, is_loader: &dyn Fn(&str) -> bool) {
+    for node in &mut block.nodes {
+        match node {
+            Node::Call(c) => {
+                let Callee::Path(candidates) = &c.callee else {
+                    continue;
+                };
+                let Some(rest) = candidates
+                    .first()
+                    .and_then(|p| p.strip_prefix(LOADER_SUBCLASS))
+                    .and_then(|r| r.strip_prefix(SUBCLASS_SEP))
+                else {
+                    continue;
+                };
+                match rest.split_once(SUBCLASS_SEP) {
+                    Some((class, fork)) if is_loader(class) => {
+                        c.callee = Callee::Path(vec![fork.to_string()])
+                    }
+                    _ => *node = Node::Block(Block::default()),
+                }
+            }
+            Node::Branch(b) => {
+                for arm in &mut b.arms {
+                    resolve_subclass_forks(&mut arm.body, is_loader);
+                }
+            }
+            Node::Loop { body, .. } | Node::Block(body) => resolve_subclass_forks(body, is_loader),
+            _ => {}
+        }
+    }
 }
 
 fn resolve_handed(block: &mut Block, own: &dyn Fn(&Callee) -> bool) {

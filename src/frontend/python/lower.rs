@@ -41,8 +41,14 @@ pub const DISCARDED_VAR: &str = "<discarded#";
 /// function of the program, the loader is iterated there, so its workers fork at that call.
 pub const LOADER_HANDED: &str = "forklint::python::loader_handed";
 
+/// The fork of a DataLoader with workers made by a class of the program, which is one when its
+/// bases lead to a DataLoader: `<marker>|<class path>|<fork path>`, kept or dropped by the
+/// linker once every module's classes are known.
+pub const LOADER_SUBCLASS: &str = "forklint::python::loader_subclass";
+pub const SUBCLASS_SEP: char = '|';
+
 /// The local that a `return <call>` binds: the call's result is the function's value.
-const RETURNED: &str = "<return>";
+pub const RETURNED: &str = "<return>";
 
 /// Deeper nesting than this is cut off: each level costs stack, and no real code needs it.
 const MAX_DEPTH: usize = 200;
@@ -55,6 +61,9 @@ const KEYWORD_VARIANTS: &[(&str, &str)] = &[
     ("single_connection_client", "True"),
     ("auto_refresh", "False"),
 ];
+
+/// `functools.partial`: it binds arguments to a callable and calls nothing.
+const PARTIAL: &str = "functools::partial";
 
 /// Builtins that iterate their argument before they return.
 const ITERATING_BUILTINS: &[&str] = &["builtins::next", "builtins::iter", "builtins::list"];
@@ -92,7 +101,7 @@ const SOCKETIO_THREADING: &str = "@threading";
 /// wraps `DataLoader(*args, **kw)`; Project-MONAI/MONAI monai/data/dataloader.py and
 /// pyg-team/pytorch_geometric torch_geometric/loader/dataloader.py subclass
 /// `torch.utils.data.DataLoader`.
-const DATA_LOADERS: &[&str] = &[
+pub(super) const DATA_LOADERS: &[&str] = &[
     "torch::utils::data::DataLoader",
     "torch::utils::data::dataloader::DataLoader",
     "webdataset::WebLoader",
@@ -279,6 +288,9 @@ pub struct Lowerer<'s> {
     /// Functions of this module that return a multiprocessing context, by path (defined
     /// before the calls that use them).
     returns_start: HashMap<String, Start>,
+    /// Functions of this file that return an object of one known class (`def manager():
+    /// return _MANAGER` after `_MANAGER = Manager()`), by path; `None` when returns disagree.
+    returns_ty: HashMap<String, Option<String>>,
     /// Keyword-argument dicts that carry a `preexec_fn` (`kw = {"preexec_fn": f}`,
     /// `kw["preexec_fn"] = f`), by `function:name`, with the function they carry.
     preexec_dicts: HashMap<String, Value>,
@@ -747,6 +759,7 @@ impl<'s> Lowerer<'s> {
             preexec_dicts: HashMap::new(),
             worker_dicts: HashSet::new(),
             returns_start: HashMap::new(),
+            returns_ty: HashMap::new(),
             rebound: HashSet::new(),
         }
     }
@@ -1624,6 +1637,15 @@ impl<'s> Lowerer<'s> {
                     if let Some(start) = &value.start {
                         self.returns_start
                             .insert(self.fn_path.clone(), start.clone());
+                    }
+                    if let Some(ty) = &value.ty {
+                        let known = self
+                            .returns_ty
+                            .entry(self.fn_path.clone())
+                            .or_insert_with(|| Some(ty.clone()));
+                        if known.as_ref() != Some(ty) {
+                            *known = None;
+                        }
                     }
                     if let Some(var) = value.var {
                         self.returns.push(var);
@@ -2777,6 +2799,9 @@ impl<'s> Lowerer<'s> {
             .into_iter()
             .flatten()
             .any(|t| CHILD_RUNNERS.iter().any(|r| t.starts_with(r)));
+        if callee.as_deref() == Some(PARTIAL) {
+            return self.lower_partial(c, out);
+        }
         // Arguments, in order; functions passed become the call's closures.
         let mut call = self.call(Callee::Path(Vec::new()), span);
         let mut context = None;
@@ -2885,14 +2910,28 @@ impl<'s> Lowerer<'s> {
         // A DataLoader with workers forks them (by its start method) when it is iterated. The
         // fork stays at the construction too, for a loader iterated where it cannot be followed.
         let mut made_loader = None;
-        if let Some(path) = callee.as_deref().filter(|p| DATA_LOADERS.contains(p)) {
-            if workers {
-                let start = context.as_ref().unwrap_or(&self.file_start);
-                let _ = path;
-                let count = if workers_unknown { UNKNOWN_WORKERS } else { "" };
-                let fork = format!("{}@{}{count}", DATA_LOADERS[0], start.suffix());
-                made_loader = Some((fork.clone(), span));
-                callee = Some(fork);
+        // A class of the program given workers may be a DataLoader subclass: only the linker
+        // knows its bases, so its fork is a candidate the linker keeps or drops.
+        let mut maybe_loader = None;
+        if workers {
+            let start = context.as_ref().unwrap_or(&self.file_start);
+            let count = if workers_unknown { UNKNOWN_WORKERS } else { "" };
+            let fork = format!("{}@{}{count}", DATA_LOADERS[0], start.suffix());
+            match callee.as_deref() {
+                Some(p) if DATA_LOADERS.contains(&p) => {
+                    made_loader = Some((fork.clone(), span));
+                    callee = Some(fork);
+                }
+                Some(p)
+                    if !p.starts_with("builtins::")
+                        && (starts_upper(last_segment(p)) || self.classes.contains_key(p)) =>
+                {
+                    let candidate =
+                        format!("{LOADER_SUBCLASS}{SUBCLASS_SEP}{p}{SUBCLASS_SEP}{fork}");
+                    made_loader = Some((candidate.clone(), span));
+                    maybe_loader = Some(candidate);
+                }
+                _ => {}
             }
         }
         // What is made from a loader (`enumerate(dl)`, `tqdm(dl)`, `cycle(dl)`, the loader
@@ -2976,11 +3015,14 @@ impl<'s> Lowerer<'s> {
                 // Lightning's alternate constructors (`Trainer.from_argparse_args(..)`) make a
                 // trainer. (Other libraries' `from_*` are left untyped: their objects' methods
                 // are matched by name, `model.to(device)`.)
-                let ty = is_class.then(|| path.clone()).or_else(|| {
-                    let (class, name) = path.rsplit_once("::")?;
-                    (name.starts_with("from_") && super::lightning::TRAINERS.contains(&class))
-                        .then(|| class.to_string())
-                });
+                let ty = is_class
+                    .then(|| path.clone())
+                    .or_else(|| {
+                        let (class, name) = path.rsplit_once("::")?;
+                        (name.starts_with("from_") && super::lightning::TRAINERS.contains(&class))
+                            .then(|| class.to_string())
+                    })
+                    .or_else(|| self.returns_ty.get(&path).cloned().flatten());
                 Value {
                     ty,
                     call: Some(id),
@@ -3036,6 +3078,11 @@ impl<'s> Lowerer<'s> {
             let mut marker = self.call(Callee::Path(vec![LOADER_HANDED.to_string()]), made_at);
             marker.str_arg = Some(fork);
             out.push(Node::Call(marker));
+        }
+        // As for PyTorch's own loader, the fork stays at the construction too.
+        if let Some(candidate) = maybe_loader {
+            let c = self.call(Callee::Path(vec![candidate]), span);
+            out.push(Node::Call(c));
         }
         out.push(Node::Call(call));
         Value { loader, ..value }
@@ -3111,6 +3158,26 @@ impl<'s> Lowerer<'s> {
             self.worker_dicts
                 .contains(&format!("{}:{name}", self.fn_path))
         })
+    }
+
+    /// `functools.partial(f, ..)` calls nothing: its value is `f` with arguments bound, so `f`
+    /// runs where that value is called (in a pool's workers when handed to `Pool.imap`).
+    fn lower_partial(&mut self, c: &ast::ExprCall, out: &mut Vec<Node>) -> Value {
+        let mut wrapped = Value::default();
+        for (i, arg) in c.arguments.args.iter().enumerate() {
+            let v = self.lower_expr(arg, out);
+            if i == 0 {
+                wrapped = v;
+            }
+        }
+        for k in &c.arguments.keywords {
+            self.lower_expr(&k.value, out);
+        }
+        Value {
+            path: wrapped.path,
+            func: wrapped.func,
+            ..Default::default()
+        }
     }
 
     fn take_arg(&mut self, call: &mut Call, v: &Value, runs_elsewhere: bool) {

@@ -16,7 +16,7 @@ mod start_method;
 use crate::ir::FileIr;
 use std::path::Path;
 
-pub use lower::{DISCARDED_VAR, MAIN_FN, MODULE_FN};
+pub use lower::{DISCARDED_VAR, MAIN_FN, MODULE_FN, RETURNED};
 
 /// Parses and lowers one file, placing it by the packages around it and reading its project's
 /// Python version for multiprocessing's default start method.
