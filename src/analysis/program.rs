@@ -32,9 +32,9 @@ pub struct Program<'c> {
     pub callers: HashMap<FnRef, Vec<FnRef>>,
     /// Functions named as arguments, by (file, call id): (argument index, function).
     fn_refs: HashMap<(u32, u32), Vec<(u32, FnRef)>>,
-    /// Some call reaches a lazily connecting client's constructor: only then can a command to a
-    /// module global connect one (summaries need not carry the globals they send commands to).
-    pub lazy_clients: bool,
+    /// The module globals that may hold a lazily connecting client: only a command to one of
+    /// them can connect one (summaries carry no other globals they send commands to).
+    pub lazy_globals: HashSet<String>,
 }
 
 impl<'c> Program<'c> {
@@ -212,17 +212,14 @@ impl<'c> Program<'c> {
             list.sort_unstable();
             list.dedup();
         }
-        let lazy_clients = targets.iter().flatten().any(|t| match t {
-            Target::Apis(list) => list.iter().any(|&i| catalog.apis[i].lazy),
-            _ => false,
-        });
+        let lazy_globals = super::lazy::lazy_globals(&files, &targets, &callers, &fn_refs, catalog);
         Program {
             files,
             catalog,
             targets,
             callers,
             fn_refs,
-            lazy_clients,
+            lazy_globals,
         }
     }
 

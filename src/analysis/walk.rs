@@ -1037,7 +1037,7 @@ impl<'a> Walker<'a> {
                 h.lazy = false;
             }
         }
-        if let Some(g) = global.filter(|_| self.ctx.prog.lazy_clients) {
+        if let Some(g) = global.filter(|g| self.ctx.prog.lazy_globals.contains(g)) {
             self.wakes.insert(g);
         }
     }
