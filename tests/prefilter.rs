@@ -205,6 +205,61 @@ fn generated_workspace_same_findings_with_and_without_prefilter() {
 }
 
 #[test]
+fn moved_files_and_functions_named_like_a_macro_are_not_definers() {
+    // A forking function calls `table::Table::new` and a `quiet!` macro. Twenty files that
+    // `#[path]` moves under `generated` define a `new`, and ten modules define a `fn quiet`:
+    // none can hold what those lookups find, so none is parsed.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "gen/Cargo.toml", &manifest("gen"));
+    let mut lib = String::from("mod table;\nmod generated;\n");
+    for i in 0..10 {
+        writeln!(lib, "mod q{i};").unwrap();
+        write(
+            root,
+            &format!("gen/src/q{i}.rs"),
+            &format!("pub fn quiet() -> u32 {{ {i} }}\n"),
+        );
+    }
+    lib.push_str(
+        "macro_rules! quiet { () => {} }\n\
+         pub fn start() {\n    let _t = std::thread::spawn(|| ());\n    \
+         table::Table::new();\n    quiet!();\n    let _ = unsafe { libc::fork() };\n}\n",
+    );
+    write(root, "gen/src/lib.rs", &lib);
+    write(
+        root,
+        "gen/src/table.rs",
+        "pub struct Table;\nimpl Table {\n    pub fn new() -> Self { Table }\n}\n",
+    );
+    let mut generated = String::new();
+    for i in 0..20 {
+        writeln!(generated, "#[path = \"CF{i}.rs\"]\nmod cf{i};").unwrap();
+        write(
+            root,
+            &format!("gen/src/generated/CF{i}.rs"),
+            &format!(
+                "pub struct Cf{i};\nimpl Cf{i} {{\n    pub fn new() -> Self {{ Cf{i} }}\n}}\n"
+            ),
+        );
+    }
+    write(root, "gen/src/generated/mod.rs", &generated);
+    let with = run(root, true);
+    let without = run(root, false);
+    assert_eq!(
+        format!("{:#?}", with.findings),
+        format!("{:#?}", without.findings)
+    );
+    assert!(
+        with.findings.iter().any(|f| f.rule == "FL001"),
+        "{:#?}",
+        with.findings
+    );
+    // lib.rs, table.rs and generated/mod.rs (it holds `#[path]`).
+    assert_eq!(with.stats.files_parsed, 3, "{:?}", with.stats);
+}
+
+#[test]
 fn a_tree_without_fork_points_parses_nothing() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "quiet/Cargo.toml", &manifest("quiet"));

@@ -4,6 +4,7 @@
 mod child_fns;
 mod findings;
 mod harness;
+mod lazy;
 mod orphans;
 pub mod program;
 pub mod record;

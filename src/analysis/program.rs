@@ -35,12 +35,8 @@ pub struct Program<'c> {
     /// The closure that stands for a function named as an argument (`ptyknot(slave, ..)` is
     /// `ptyknot(|| slave(), ..)`): the functions it names.
     item_closures: HashMap<FnRef, Vec<FnRef>>,
-    /// Some call reaches a lazily connecting client's constructor: only then can a command to a
-    /// module global connect one (summaries need not carry the globals they send commands to).
-    pub lazy_clients: bool,
-    /// The Python module globals that a lazily connecting client is assigned to (by its
-    /// constructor, or by a function of the program that returns one), by absolute path: only
-    /// commands to these can connect one, so summaries carry no other global.
+    /// The module globals that may hold a lazily connecting client: only a command to one of
+    /// them can connect one (summaries carry no other globals they send commands to).
     pub lazy_globals: HashSet<String>,
 }
 
@@ -245,24 +241,16 @@ impl<'c> Program<'c> {
             list.sort_unstable();
             list.dedup();
         }
-        let lazy_clients = targets.iter().flatten().any(|t| match t {
-            Target::Apis(list) => list.iter().any(|&i| catalog.apis[i].lazy),
-            _ => false,
-        });
-        let mut prog = Program {
+        let lazy_globals = super::lazy::lazy_globals(&files, &targets, &callers, &fn_refs, catalog);
+        Program {
             files,
             catalog,
             targets,
             callers,
             fn_refs,
             item_closures,
-            lazy_clients,
-            lazy_globals: HashSet::new(),
-        };
-        if lazy_clients {
-            prog.lazy_globals = prog.find_lazy_globals();
+            lazy_globals,
         }
-        prog
     }
 
     /// Functions a call names as arguments (not calls): (argument index, function).
@@ -299,53 +287,6 @@ impl<'c> Program<'c> {
     pub fn same_package(&self, a: u32, b: u32) -> bool {
         let package = |f: u32| package_of(&self.files[f as usize].crate_name);
         a == b || package(a) == package(b)
-    }
-
-    fn find_lazy_globals(&self) -> HashSet<String> {
-        let lazy = |t: &Target| match t {
-            Target::Apis(list) => list.iter().any(|&i| self.catalog.apis[i].lazy),
-            _ => false,
-        };
-        let python = || {
-            self.files
-                .iter()
-                .enumerate()
-                .filter(|(_, f)| is_python(&f.path))
-        };
-        let returned = crate::frontend::python::RETURNED;
-        let mut makers: HashSet<FnRef> = HashSet::new();
-        for (fi, file) in python() {
-            for (i, f) in file.functions.iter().enumerate() {
-                for_each_call(&f.body, &mut |c| {
-                    if c.bind.as_deref() == Some(returned) && lazy(self.target(fi as u32, c.id)) {
-                        makers.insert((fi as u32, i as u32));
-                    }
-                });
-            }
-        }
-        let makes = |t: &Target| {
-            lazy(t) || matches!(t, Target::Fns(list) if list.iter().any(|f| makers.contains(f)))
-        };
-        let module_fn = format!("self::{}", crate::frontend::python::MODULE_FN);
-        let mut out = HashSet::new();
-        for (fi, file) in python() {
-            let globals: HashSet<&str> = file
-                .functions
-                .iter()
-                .filter(|f| f.path == module_fn)
-                .flat_map(|f| f.returns.iter().map(String::as_str))
-                .collect();
-            for f in &file.functions {
-                for_each_call(&f.body, &mut |c| {
-                    if let Some(b) = c.bind.as_deref().filter(|b| globals.contains(b)) {
-                        if makes(self.target(fi as u32, c.id)) {
-                            out.insert(absolute(file, &format!("self::{b}")));
-                        }
-                    }
-                });
-            }
-        }
-        out
     }
 
     pub fn target(&self, file: u32, call: u32) -> &Target {

@@ -2,7 +2,7 @@
 //! rewrite it; being hot flows back along them, being closed flows forward.
 
 use super::*;
-use crate::prefilter::scan::{DEF, USE};
+use crate::prefilter::scan::{self, ANY, DEF, USE};
 use crate::resolve::path::prefix_ends;
 use crate::resolve::MAX_ALIAS_STEPS;
 
@@ -142,7 +142,10 @@ impl Closure<'_> {
                 .cloned()
                 .unwrap_or_default()
             {
-                self.request_all(DEF, &[strip_raw(name)], Scope::Crate(c));
+                // Only `macro_rules!` defines a macro the tables hold, so its file holds that
+                // word: a crate's many `fn` of the same name are no definers.
+                let keys = vec![scan::key(name, DEF), scan::key("macro_rules", ANY)];
+                self.request_keys(keys, Scope::Crate(c), &|| format!("macro {name}!"));
             }
             let node = NameNode::defined_by(self.macro_defs.get(&k), &self.hot);
             self.macro_nodes.insert(k.clone(), node);

@@ -49,13 +49,25 @@ impl Closure<'_> {
         // Candidates by module (each strict prefix of the path names one), not by the name's
         // posting list: a crate where many files define a `new` pulls only the right ones.
         let holds = |f: usize| self.index.contains(last_key, f);
-        let mut found: Vec<usize> = self
-            .moved_into
-            .get(krate as usize)
-            .into_iter()
-            .flatten()
+        // A file at module `segs[..depth]` may define the key only if it holds the rest of the
+        // path; one that `#[path]` moves into the crate, at each module it is moved to.
+        let may_define = |f: usize, depth: usize| {
+            holds(f) && seg_keys[depth..].iter().all(|&k| self.index.contains(k, f))
+        };
+        let krate_name = &self.crate_ids[krate as usize];
+        let moved = self.moved_into.get(krate as usize).into_iter().flatten();
+        self.charge(1 + moved.clone().count() as u64);
+        let mut found: Vec<(usize, &str)> = moved
             .map(|&f| f as usize)
-            .filter(|&f| holds(f))
+            .filter(|&f| {
+                self.moves.get(&f).into_iter().flatten().any(|(c, module)| {
+                    c == krate_name
+                        && module.len() < segs.len()
+                        && module.iter().zip(&segs).all(|(m, s)| strip_raw(m) == *s)
+                        && may_define(f, module.len())
+                })
+            })
+            .map(|f| (f, "moved"))
             .collect();
         let mut module = String::new();
         for (depth, seg) in segs.iter().enumerate() {
@@ -65,9 +77,8 @@ impl Closure<'_> {
                 list.into_iter()
                     .flatten()
                     .map(|&f| f as usize)
-                    .filter(|&f| {
-                        holds(f) && seg_keys[depth..].iter().all(|&k| self.index.contains(k, f))
-                    }),
+                    .filter(|&f| may_define(f, depth))
+                    .map(|f| (f, "module")),
             );
             if !module.is_empty() {
                 module.push_str("::");
@@ -81,16 +92,23 @@ impl Closure<'_> {
             // (`use super::Feeder as F; impl F`, `use a::Feeder::{self as F}`), the only ways
             // the type's last segment is not written in the header.
             let ty = segs[segs.len() - 2];
-            for keys in [
-                vec![last_key, scan::key(ty, IMPL)],
-                vec![last_key, scan::key(ty, AS)],
-                vec![last_key, scan::key(ty, USE), scan::key("self", AS)],
+            for (keys, route) in [
+                (vec![last_key, scan::key(ty, IMPL)], "impl"),
+                (vec![last_key, scan::key(ty, AS)], "as"),
+                (
+                    vec![last_key, scan::key(ty, USE), scan::key("self", AS)],
+                    "self as",
+                ),
             ] {
-                found.extend(self.crate_files_with(&keys, krate));
+                found.extend(
+                    self.crate_files_with(&keys, krate)
+                        .into_iter()
+                        .map(|f| (f, route)),
+                );
             }
         }
-        for f in found {
-            self.want(f, &|| format!("{kind}:{key}"));
+        for (f, route) in found {
+            self.want(f, &|| format!("{kind}:{key} ({route})"));
         }
     }
 
@@ -119,13 +137,18 @@ impl Closure<'_> {
     /// Files in `scope` holding every one of `names` with this tag.
     pub(super) fn request_all(&mut self, kind: u32, names: &[&str], scope: Scope) {
         let keys: Vec<u32> = names.iter().map(|n| scan::key(n, kind)).collect();
+        self.request_keys(keys, scope, &|| format!("{kind}:{}", names.join("+")));
+    }
+
+    /// Files in `scope` holding every key; `what` names the request in the trace.
+    pub(super) fn request_keys(&mut self, keys: Vec<u32>, scope: Scope, what: &dyn Fn() -> String) {
         if !self.asked_all.insert((keys.clone(), scope)) {
             return;
         }
         if let Scope::Crate(c) = scope {
             let found = self.crate_files_with(&keys, c);
             for f in found {
-                self.want(f, &|| format!("{kind}:{} {scope:?}", names.join("+")));
+                self.want(f, &|| format!("{} {scope:?}", what()));
             }
             return;
         }
@@ -151,7 +174,7 @@ impl Closure<'_> {
                 Scope::Defines(..) => true,
             };
             if inside {
-                self.want(f, &|| format!("{kind}:{} {scope:?}", names.join("+")));
+                self.want(f, &|| format!("{} {scope:?}", what()));
             }
         }
     }
