@@ -3039,9 +3039,17 @@ impl<'s> Lowerer<'s> {
                         .and_then(|t| self.classes.get(t))
                         .and_then(|c| c.returns.get(name))
                         .cloned();
-                    let name = match &ty {
-                        Some(_) => name.into(),
-                        None => method_key(name, c),
+                    // A library type's `to(device)` (`nn.DataParallel(model).to(device)`) is
+                    // the same move to the GPU as an untyped one; only a class of this file
+                    // that defines the method itself keeps the plain name.
+                    let own = ty
+                        .as_ref()
+                        .and_then(|t| self.classes.get(t))
+                        .is_some_and(|class| class.methods.contains_key(name));
+                    let name = if own {
+                        name.into()
+                    } else {
+                        method_key(name, c)
                     };
                     call.callee = Callee::Method {
                         name: name.into_owned(),
