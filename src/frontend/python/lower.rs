@@ -68,6 +68,10 @@ const PARTIAL: &str = "functools::partial";
 /// Builtins that iterate their argument before they return.
 const ITERATING_BUILTINS: &[&str] = &["builtins::next", "builtins::iter", "builtins::list"];
 
+/// The thread an iterator of a DataLoader with workers and `pin_memory` starts in the parent,
+/// after its workers forked; it is joined when the iterator is exhausted or dropped.
+const PIN_MEMORY_THREAD: &str = "torch::utils::data::DataLoader@pin_memory";
+
 /// Classes outside `subprocess` that start a `subprocess.Popen` with the arguments they get.
 const SUBPROCESS_WRAPPERS: &[&str] = &["psutil::Popen"];
 
@@ -278,6 +282,11 @@ pub struct Lowerer<'s> {
     finally: Vec<Unwind>,
     /// DataLoaders with workers kept in a field (`self.dl = cycle(dl)`), by `Class.field`.
     loader_fields: HashMap<String, (String, Span)>,
+    /// DataLoaders with workers that pin memory, by where they were made.
+    pinned_loaders: HashSet<Span>,
+    /// The pin-memory threads of iterators made by `iter(..)`, by that call's id: ended when
+    /// the iterator is handed straight to `next(..)` or `list(..)`, which drop it.
+    kept_pins: HashMap<u32, u32>,
     /// How many `try:` bodies with handlers enclose the statement: an exception raised there
     /// is caught before it leaves the function.
     handled: usize,
@@ -754,6 +763,8 @@ impl<'s> Lowerer<'s> {
             finally: Vec::new(),
             handled: 0,
             loader_fields: HashMap::new(),
+            pinned_loaders: HashSet::new(),
+            kept_pins: HashMap::new(),
             discarded: 0,
             assume: None,
             preexec_dicts: HashMap::new(),
@@ -1718,7 +1729,7 @@ impl<'s> Lowerer<'s> {
             }
             Stmt::For(f) => {
                 let iter = self.lower_expr(&f.iter, out);
-                self.iterate(&iter, out);
+                let pinning = self.iterate(&iter, out);
                 // An object made for the loop alone (`for x in tqdm(items)`) is exhausted and
                 // dropped when the loop ends, like a `with` block's: what it runs (a progress
                 // bar's monitor thread) ends there.
@@ -1745,6 +1756,8 @@ impl<'s> Lowerer<'s> {
                 if let Some((var, span)) = made {
                     self.marker(WITH_EXIT, span, vec![var], out);
                 }
+                let span = self.span(f.iter.range());
+                self.end_iteration(pinning, span, out);
             }
             Stmt::While(w) => {
                 let mut body = Block::default();
@@ -2033,11 +2046,30 @@ impl<'s> Lowerer<'s> {
 
     /// Iterating a DataLoader with workers forks them: the fork is placed here, where the
     /// parent's threads and connections are judged, and reported where the loader was made
-    /// (several iterations of one loader are one finding).
-    fn iterate(&mut self, v: &Value, out: &mut Vec<Node>) {
-        if let Some((path, span)) = &v.loader {
-            let c = self.call(Callee::Path(vec![path.clone()]), *span);
-            out.push(Node::Call(c));
+    /// (several iterations of one loader are one finding). A loader that pins memory then
+    /// starts its pin-memory thread: that call's id is returned for the caller to end it where
+    /// the iterator is exhausted or dropped.
+    fn iterate(&mut self, v: &Value, out: &mut Vec<Node>) -> Option<u32> {
+        let (path, span) = v.loader.as_ref()?;
+        let c = self.call(Callee::Path(vec![path.clone()]), *span);
+        out.push(Node::Call(c));
+        if !self.pinned_loaders.contains(span) {
+            return None;
+        }
+        let pin = self.call(Callee::Path(vec![PIN_MEMORY_THREAD.to_string()]), *span);
+        let id = pin.id;
+        out.push(Node::Call(pin));
+        Some(id)
+    }
+
+    /// Ends what an iteration started (its pin-memory thread) at `span`: the iterator was
+    /// exhausted or dropped there.
+    fn end_iteration(&mut self, started: Option<u32>, span: Span, out: &mut Vec<Node>) {
+        if let Some(id) = started {
+            self.with_count += 1;
+            let var = format!("<with#{}>", self.with_count);
+            bind_call(out, id, &var);
+            self.marker(WITH_EXIT, span, vec![var], out);
         }
     }
 
@@ -2550,8 +2582,10 @@ impl<'s> Lowerer<'s> {
     fn lower_comprehension(&mut self, gens: &[ast::Comprehension], out: &mut Vec<Node>) {
         for g in gens {
             let iter = self.lower_expr(&g.iter, out);
-            self.iterate(&iter, out);
+            let pinning = self.iterate(&iter, out);
             self.lower_all(&g.ifs, out);
+            let span = self.span(g.iter.range());
+            self.end_iteration(pinning, span, out);
         }
     }
 
@@ -2807,16 +2841,20 @@ impl<'s> Lowerer<'s> {
         let mut context = None;
         let mut variants = Vec::new();
         let mut passed_loader = None;
+        // Calls whose results are passed positionally (`next(iter(dl))`).
+        let mut arg_calls = Vec::new();
         for (i, arg) in c.arguments.args.iter().enumerate() {
             if i == 0 {
                 call.str_arg = str_lit(arg).map(str::to_string);
             }
             let v = self.lower_expr(arg, out);
             passed_loader = passed_loader.or(v.loader.clone());
+            arg_calls.extend(v.call);
             self.take_arg(&mut call, &v, runs_elsewhere);
         }
         let mut workers = false;
         let mut workers_unknown = false;
+        let mut pin_memory = false;
         // The `preexec_fn` given is a function known here (not a caller's value handed on).
         let mut preexec_named = false;
         for k in &c.arguments.keywords {
@@ -2828,6 +2866,9 @@ impl<'s> Lowerer<'s> {
                 // PyTorch's DataLoader: a string or a context object.
                 Some("multiprocessing_context") => {
                     context = str_lit(&k.value).and_then(Start::named).or(v.start.clone())
+                }
+                Some("pin_memory") => {
+                    pin_memory = !matches!(&k.value, Expr::BooleanLiteral(b) if !b.value)
                 }
                 Some("num_workers") => {
                     workers = !is_zero(&k.value);
@@ -2919,6 +2960,9 @@ impl<'s> Lowerer<'s> {
             let fork = format!("{}@{}{count}", DATA_LOADERS[0], start.suffix());
             match callee.as_deref() {
                 Some(p) if DATA_LOADERS.contains(&p) => {
+                    if pin_memory {
+                        self.pinned_loaders.insert(span);
+                    }
                     made_loader = Some((fork.clone(), span));
                     callee = Some(fork);
                 }
@@ -2946,7 +2990,25 @@ impl<'s> Lowerer<'s> {
                 loader: passed_loader.take(),
                 ..Default::default()
             };
-            self.iterate(&v, out);
+            let pinning = self.iterate(&v, out);
+            // `next(..)` and `list(..)` are done with their iterator at once; the iterator
+            // `iter(..)` returns is kept.
+            if callee.as_deref() == Some("builtins::iter") {
+                if let Some(pin) = pinning {
+                    self.kept_pins.insert(call.id, pin);
+                }
+            } else {
+                self.end_iteration(pinning, span, out);
+            }
+        }
+        if callee
+            .as_deref()
+            .is_some_and(|p| p != "builtins::iter" && ITERATING_BUILTINS.contains(&p))
+        {
+            for made in &arg_calls {
+                let pin = self.kept_pins.remove(made);
+                self.end_iteration(pin, span, out);
+            }
         }
         let handed = passed_loader.clone().filter(|_| made_loader.is_none());
         // A method of a loader hands back a pipeline over it (webdataset's fluent
