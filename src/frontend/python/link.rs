@@ -99,6 +99,16 @@ const STORING_METHODS: &[&str] = &[
     "setdefault",
 ];
 
+/// Builtin containers built from their arguments (`dict(send=f)`): they keep a function given,
+/// and call none.
+const STORING_BUILTINS: &[&str] = &[
+    "builtins::dict",
+    "builtins::list",
+    "builtins::tuple",
+    "builtins::set",
+    "builtins::frozenset",
+];
+
 /// The program's functions that keep what they are given without calling any of it: no call
 /// through an unknown callee (a parameter called), and each parameter only stored, by
 /// assignment or into a container.
@@ -141,16 +151,15 @@ fn only_store(irs: &[FileIr]) -> HashSet<String> {
 
 fn stored_not_called(irs: &mut [FileIr]) {
     let stores = only_store(irs);
-    if stores.is_empty() {
-        return;
-    }
     for_each_python_call(irs, |p, call| {
         if call.closures.is_empty() {
             return;
         }
         // A class's candidates are the class and its `__init__`.
         let stored = match &call.callee {
-            Callee::Path(c) => c.iter().any(|c| stores.contains(&absolute(p, c))),
+            Callee::Path(c) => c.iter().any(|c| {
+                STORING_BUILTINS.contains(&c.as_str()) || stores.contains(&absolute(p, c))
+            }),
             Callee::Method { name, ty: Some(ty) } => {
                 stores.contains(&format!("{}::{name}", absolute(p, ty)))
             }

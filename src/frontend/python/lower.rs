@@ -1076,6 +1076,17 @@ impl<'s> Lowerer<'s> {
                             class.methods.insert(m.name.id.to_string(), index);
                         }
                     }
+                    if let Some(fields) = generated_init_fields(c, &class) {
+                        // The generated `__init__` assigns each field and calls none of them: a
+                        // function handed to the constructor is stored, not run.
+                        let index = self.placeholder(
+                            format!("{path}::__init__"),
+                            FnKind::Method,
+                            c.name.range,
+                        );
+                        self.ir.functions[index].params = fields;
+                        class.methods.insert("__init__".to_string(), index);
+                    }
                     self.classes.insert(path.clone(), class);
                     self.module.insert(
                         c.name.id.to_string(),
@@ -3260,6 +3271,42 @@ impl<'s> Lowerer<'s> {
             call.arg_vars.push(var.clone());
         }
     }
+}
+
+/// Class decorators that write the class's `__init__` from its annotated fields: dataclasses'
+/// and attrs'.
+const FIELD_INIT_DECORATORS: &[&str] = &["dataclass", "define", "frozen", "mutable", "attr.s"];
+
+/// A class whose `__init__` its decorator writes (it defines none, nor a post-init hook that
+/// could call a field): `self` and its annotated fields, the generated `__init__`'s parameters.
+fn generated_init_fields(c: &ast::StmtClassDef, class: &Class) -> Option<Vec<String>> {
+    let by_decorator = c.decorator_list.iter().any(|d| {
+        let e = match &d.expression {
+            Expr::Call(call) => &*call.func,
+            other => other,
+        };
+        let name = match e {
+            Expr::Name(n) => n.id.to_string(),
+            Expr::Attribute(a) => match &*a.value {
+                Expr::Name(m) if a.attr.id.as_str() == "s" => format!("{}.s", m.id),
+                _ => a.attr.id.to_string(),
+            },
+            _ => return false,
+        };
+        FIELD_INIT_DECORATORS.contains(&name.as_str())
+    });
+    let own = ["__init__", "__post_init__", "__attrs_post_init__"];
+    if !by_decorator || own.iter().any(|m| class.methods.contains_key(*m)) {
+        return None;
+    }
+    let fields = c.body.iter().filter_map(|item| match item {
+        Stmt::AnnAssign(a) => match &*a.target {
+            Expr::Name(n) => Some(n.id.to_string()),
+            _ => None,
+        },
+        _ => None,
+    });
+    Some(std::iter::once("self".to_string()).chain(fields).collect())
 }
 
 /// `self.x = Type(..)` (or `self.x: T = Type(..)`) in a method body, at any depth of its
