@@ -3460,6 +3460,7 @@ pub fn function(path: String, kind: FnKind, span: Span, body: Block) -> Function
         tests_variant: None,
         value: None,
         passes_arg: None,
+        returns_closure: None,
     }
 }
 
