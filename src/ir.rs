@@ -192,6 +192,10 @@ pub struct Function {
     /// (`fn cerr(res: c_int) -> io::Result<c_int>`): a fork's result passes through it.
     #[serde(default)]
     pub passes_arg: Option<u32>,
+    /// The closure its body's tail value is (`fn hook() -> impl Fn() { move || .. }`): a caller
+    /// hands on that closure wherever it passes the call's result (`cmd.pre_exec(hook())`).
+    #[serde(default)]
+    pub returns_closure: Option<usize>,
 }
 
 impl Function {

@@ -320,8 +320,12 @@ fn closure_roles(prog: &Program) -> (HashMap<FnRef, ChildSite>, HashSet<FnRef>) 
                         }
                         continue;
                     }
-                    for &c in &call.closures {
-                        let key = (fi as u32, c as u32);
+                    let handed = call
+                        .closures
+                        .iter()
+                        .map(|&c| (fi as u32, c as u32))
+                        .chain(returned_closures(prog, fi as u32, call));
+                    for key in handed {
                         match api.closure {
                             ClosureRole::Child if api.effects.contains(&Effect::ChildClosure) => {
                                 let place = format!(
@@ -349,6 +353,25 @@ fn closure_roles(prog: &Program) -> (HashMap<FnRef, ChildSite>, HashSet<FnRef>) 
         }
     }
     (child, scoped)
+}
+
+/// The closures an argument's call hands back (`cmd.pre_exec(drop_privileges(uid))`, whose
+/// body ends in `move || { .. }`): passed on as if written in place.
+fn returned_closures<'a>(
+    prog: &'a Program,
+    file: u32,
+    call: &'a crate::ir::Call,
+) -> impl Iterator<Item = FnRef> + 'a {
+    call.arg_calls.iter().flat_map(move |&(_, inner)| {
+        let fns = match prog.target(file, inner) {
+            Target::Fns(list) => list.as_slice(),
+            _ => &[],
+        };
+        fns.iter().filter_map(|&f| {
+            let c = prog.function(f).returns_closure?;
+            Some((f.0, c as u32))
+        })
+    })
 }
 
 /// Closures handed to a function that calls them in the child of its fork

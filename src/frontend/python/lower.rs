@@ -3577,6 +3577,7 @@ pub fn function(path: String, kind: FnKind, span: Span, body: Block) -> Function
         tests_variant: None,
         value: None,
         passes_arg: None,
+        returns_closure: None,
     }
 }
 

@@ -593,6 +593,7 @@ impl<'a> Lowerer<'a> {
             tests_variant: None,
             value: None,
             passes_arg: None,
+            returns_closure: None,
         });
         self.locals.push(HashMap::new());
         index
@@ -673,7 +674,8 @@ impl<'a> Lowerer<'a> {
             }
         }
         error_tails_of_block(block, &mut self.error_tails);
-        let body = self.lower_block(block);
+        let (body, tail) = self.lower_block_value(block);
+        self.ir.functions[index].returns_closure = tail.closure;
         self.ir.functions[index].returns = returned_vars(block);
         self.ir.functions[index].end = span_of(block.brace_token.span.close());
         self.ir.functions[index].tests_variant = forktest::variant_test_of_body(block);
@@ -1375,6 +1377,7 @@ impl<'a> Lowerer<'a> {
             tests_variant: None,
             value: None,
             passes_arg: None,
+            returns_closure: None,
         });
         self.locals.push(HashMap::new());
         for p in &params {
