@@ -44,21 +44,24 @@ pub fn lazy_globals(
     if reaching.is_empty() {
         return HashSet::new();
     }
-    let mut referrers: HashMap<FnRef, Vec<FnRef>> = HashMap::new();
+    // The files whose calls name each function: which function of the file holds the call does
+    // not matter here, every function of such a file is taken (once per file, not per name).
+    let mut naming_files: HashMap<FnRef, Vec<u32>> = HashMap::new();
     for (&(fi, _), refs) in fn_refs {
         for &(_, f) in refs {
-            // The call naming `f` is in file `fi`; which function holds it does not matter
-            // here: every function of the file that names it is taken.
-            referrers
-                .entry(f)
-                .or_default()
-                .extend((0..files[fi as usize].functions.len()).map(|i| (fi, i as u32)));
+            naming_files.entry(f).or_default().push(fi);
         }
     }
+    let mut files_taken: HashSet<u32> = HashSet::new();
     let mut stack: Vec<FnRef> = reaching.iter().copied().collect();
     while let Some(f) = stack.pop() {
-        let up = callers.get(&f).into_iter().chain(referrers.get(&f));
-        for &g in up.flatten() {
+        let mut up: Vec<FnRef> = callers.get(&f).cloned().unwrap_or_default();
+        for &fi in naming_files.get(&f).into_iter().flatten() {
+            if files_taken.insert(fi) {
+                up.extend((0..files[fi as usize].functions.len()).map(|i| (fi, i as u32)));
+            }
+        }
+        for g in up {
             if reaching.insert(g) {
                 stack.push(g);
             }
