@@ -7,9 +7,10 @@
 //!
 //! Its cost is bounded by what it scans, whatever the tree: on generated trees built to defeat
 //! it (modules importing each other in a cycle, many modules defining the same common names,
-//! deep re-export chains, many crates, one huge crate) the fixpoint's work, counted in units and
-//! never in time, stays within a small multiple of the bytes scanned, or within its budget, past
-//! which the run turns into a full parse with the same report.
+//! deep re-export chains, glob re-exports in cycles and chains, many crates, one huge crate) the
+//! fixpoint's work, counted in units and never in time, stays within a small multiple of the
+//! bytes scanned, or within its budget, past which the run turns into a full parse with the same
+//! report.
 
 use forklint::catalog::Catalog;
 use forklint::frontend::rust::layout::Layout;
@@ -437,6 +438,75 @@ fn huge_crate(root: &Path, n: usize) {
     write(root, "huge/src/lib.rs", &lib);
 }
 
+/// Glob re-exports built to make a lookup go round: every module re-exports its own submodule
+/// (`pub use self::inner::*`) and the next module (a cycle through all of them), each calling
+/// the next one's items by their re-exported paths; and a long chain of modules each
+/// re-exporting the next, whose end forks, called from the start. The linker follows one glob
+/// per lookup, so neither can make a lookup longer than its `use`s.
+fn glob_mazes(root: &Path, n: usize) {
+    write(root, "maze/Cargo.toml", &manifest("maze"));
+    let mut lib = String::new();
+    for i in 0..n {
+        let next = (i + 1) % n;
+        writeln!(
+            lib,
+            "pub mod m{i};
+pub mod g{i};"
+        )
+        .unwrap();
+        write(
+            root,
+            &format!("maze/src/m{i}/mod.rs"),
+            &format!(
+                "mod inner;
+pub use self::inner::*;
+pub use crate::m{next}::*;
+"
+            ),
+        );
+        let body = if i == 0 { FORK } else { "" };
+        write(
+            root,
+            &format!("maze/src/m{i}/inner.rs"),
+            &format!(
+                "pub struct Pool;
+impl Pool {{
+    pub fn launch(&self) {{ {body} }}
+}}
+                 pub fn run_{i}() {{
+    let _t = std::thread::spawn(|| ());
+                     crate::m{next}::run_{next}();
+    crate::m{i}::Pool::launch(&crate::m{next}::Pool);
+}}
+"
+            ),
+        );
+        let text = if i + 1 < n {
+            format!(
+                "pub use crate::g{next}::*;
+pub fn step_{i}() {{ crate::g{next}::step_{next}(); }}
+"
+            )
+        } else {
+            format!(
+                "pub fn step_{i}() {{ {FORK} }}
+pub fn deep() {{ {FORK} }}
+"
+            )
+        };
+        write(root, &format!("maze/src/g{i}.rs"), &text);
+    }
+    lib.push_str(
+        "pub fn start() {
+    let _t = std::thread::spawn(|| ());
+             g0::step_0();
+    g0::deep();
+}
+",
+    );
+    write(root, "maze/src/lib.rs", &lib);
+}
+
 /// The fixpoint stops within one work item of its budget (a few hundred units at most).
 const OVERSHOOT: u64 = 1 << 12;
 
@@ -504,6 +574,16 @@ fn many_modules_with_the_same_names() {
 #[test]
 fn deep_reexport_chains() {
     assert_bounded("re-export chain", |root| reexport_chain(root, 40));
+}
+
+#[test]
+fn glob_cycles_self_globs_and_glob_chains() {
+    assert_bounded("glob mazes", |root| glob_mazes(root, 120));
+    assert_bounded("glob mazes beside the other trees", |root| {
+        glob_mazes(root, 40);
+        common_names(root, 40);
+        reexport_chain(root, 12);
+    });
 }
 
 #[test]

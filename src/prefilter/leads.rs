@@ -90,6 +90,54 @@ impl Lead {
         }
     }
 
+    /// The leads a `use` binding `bound` to `target` makes from this one (with `glob`, a `pub
+    /// use target::*` in module `bound`): whether the target is a prefix of the head or runs
+    /// into the tail.
+    pub fn through(&self, krate: &str, bound: &str, target: &str, glob: bool) -> Vec<Lead> {
+        let under_target = self
+            .head
+            .strip_prefix(target)
+            .is_some_and(|r| r.is_empty() || r.starts_with("::"));
+        match (under_target, glob) {
+            (true, false) => vec![self.through_prefix(krate, bound, target)],
+            (false, false) => self.through_tail(krate, bound, target),
+            (true, true) => self.through_glob_prefix(krate, bound, target),
+            (false, true) => self.through_glob_tail(krate, bound, target),
+        }
+    }
+
+    /// A glob re-exports what is under its target, never the target itself: the keys past the
+    /// target keep their rest under the glob's module.
+    fn through_glob_prefix(&self, krate: &str, module: &str, target: &str) -> Vec<Lead> {
+        if self.head == target && self.tail == Tail::Exact {
+            return Vec::new();
+        }
+        vec![self.through_prefix(krate, module, target)]
+    }
+
+    /// A glob whose target runs into the tail: the rest past the target is the name (for a
+    /// method, when the target ends at its type), or more.
+    fn through_glob_tail(&self, krate: &str, module: &str, target: &str) -> Vec<Lead> {
+        let mut out: Vec<Lead> = self
+            .through_tail(krate, module, target)
+            .into_iter()
+            .filter(|l| l.tail != Tail::Exact)
+            .collect();
+        let one = Lead {
+            krate: krate.to_string(),
+            head: module.to_string(),
+            tail: Tail::One,
+            name: self.name.clone(),
+            method: self.method,
+        };
+        if let Tail::Many { ty } = &self.tail {
+            if ty.as_deref().is_none_or(|t| t == last(target)) && !out.contains(&one) {
+                out.push(one);
+            }
+        }
+        out
+    }
+
     /// The lead an alias makes whose target is the head or one of its prefixes (`target` ends
     /// at a segment boundary of the head).
     pub fn through_prefix(&self, krate: &str, bound: &str, target: &str) -> Lead {
@@ -184,6 +232,26 @@ mod tests {
         let f = Lead::exact("a".into(), "a::imp::spawn_all".into(), false);
         let g = f.through_prefix("a", "a::start_all", "a::imp::spawn_all");
         assert!(g.may_be("a::start_all") && g.name == "start_all");
+    }
+
+    #[test]
+    fn globs_keep_the_rest_past_their_target() {
+        let k = Lead::exact("a".into(), "a::sys::unix::Pty::open".into(), true);
+        // `pub use unix::*;` in a::sys
+        let g = k.through("a", "a::sys", "a::sys::unix", true);
+        assert!(g.iter().any(|l| l.may_be("a::sys::Pty::open")), "{g:?}");
+        // A glob of the function's own key re-exports nothing.
+        let f = Lead::exact("a".into(), "a::sys::detach".into(), false);
+        assert!(f
+            .through("a", "a::other", "a::sys::detach", true)
+            .is_empty());
+        // `use a::sys as s;` in b, then `pub use s::unix::*;` in b::plat: into the tail.
+        let s = f.through("b", "b::s", "a::sys", false);
+        assert!(s[0].may_be("b::s::detach"));
+        let d = Lead::exact("a".into(), "a::sys::unix::detach".into(), false);
+        let s = d.through("b", "b::s", "a::sys", false);
+        let p = s[0].through("b", "b::plat", "b::s::unix", true);
+        assert!(p.iter().any(|l| l.may_be("b::plat::detach")), "{p:?}");
     }
 
     #[test]

@@ -21,6 +21,16 @@ pub const AS: u32 = 3;
 /// (`a`, `Foo`, `T` in `impl<T> Trait for a::Foo<T>`).
 pub const IMPL: u32 = 4;
 
+/// The name a public glob `use` (`pub use imp::*;`, `pub(crate) use a::{b::*, c}`) is indexed
+/// under, with the `ANY` and `USE` tags: the `*` stands in the item path a lookup through the
+/// glob's module asks for (`module::*`). A private glob (`use super::*` in a test module)
+/// re-exports nothing and is not marked.
+pub const GLOB: &str = "*";
+
+/// The name, tagged `USE`, of a file with a public glob of the module's parent or crate root
+/// (`pub use super::*;`, `pub use crate::*;`): its `use` names no segment of its target.
+pub const GLOB_UP: &str = "super::*";
+
 /// The low bits of a key that hold its tag.
 const TAG_BITS: u32 = 7;
 
@@ -137,6 +147,10 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
     // get their name tagged.
     let (mut def_code, mut def_any) = (false, false);
     let mut in_use = false;
+    // The `use` being read is public; `vis` follows `pub` (1) and its `(crate)`, `(in a::b)` (2)
+    // up to the word after it. A word in a comment never clears it, so that a comment between
+    // `pub` and `use` (or code the scan takes for one) only adds marks.
+    let (mut pub_use, mut vis) = (false, 0u8);
     // The `impl` header being read, if any: one counting the brackets the scan takes for code,
     // one counting every bracket, so that a bracket in a comment (or code taken for one) only
     // makes the header longer in one of them.
@@ -193,6 +207,7 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
                 def_code = kw;
             }
             if word == b"use" || word == b"extern" {
+                pub_use |= word == b"use" && vis == 1;
                 in_use = true;
             } else if in_use {
                 keys.push(h | USE);
@@ -201,6 +216,11 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
                 if let Some(p) = prev_word {
                     keys.push(p | AS);
                 }
+            }
+            if word == b"pub" && !raw {
+                vis = 1;
+            } else if vis == 1 && !in_comment {
+                vis = 0;
             }
             prev_word = Some(h);
             if word == b"path" && !path_attr {
@@ -244,7 +264,21 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
             (b'\n', _) => line_comment = false,
             // A `;` inside a comment does not end a `use`; one the scan wrongly takes for a
             // comment only makes the `use` longer.
-            (b';', _) if block_depth == 0 && !line_comment => in_use = false,
+            (b';', _) if block_depth == 0 && !line_comment => {
+                in_use = false;
+                pub_use = false;
+            }
+            (b'(', _) if vis == 1 => vis = 2,
+            (b')', _) if vis == 2 => vis = 1,
+            (b'*', _) if pub_use => {
+                let h = hash(GLOB.as_bytes()) & !TAG_BITS;
+                keys.push(h | ANY);
+                keys.push(h | USE);
+                let up = [&b"super"[..], b"crate"].map(|w| Some(hash(w) & !TAG_BITS));
+                if up.contains(&prev_word) {
+                    keys.push(key(GLOB_UP, USE));
+                }
+            }
             _ => {}
         }
         i += 1;
@@ -563,6 +597,33 @@ mod tests {
         let s = scan(b"let s = \"src/*.rs\";\nfn real() {}\nuse x::y;");
         assert!(has(&s, "real", DEF));
         assert!(has(&s, "y", USE));
+    }
+
+    #[test]
+    fn public_globs_are_marked_and_private_ones_are_not() {
+        let marked = |text: &[u8]| has(&scan(text), GLOB, USE) && has(&scan(text), GLOB, ANY);
+        for text in [
+            &b"pub use imp::*;"[..],
+            b"pub(crate) use a::{b::*, c};",
+            b"pub(in crate::a) use self::m::*;",
+            b"pub /* re-exported */ use unix::*;",
+            b"#[cfg(unix)]
+pub use
+  sys::*;",
+        ] {
+            assert!(marked(text), "{}", String::from_utf8_lossy(text));
+        }
+        assert!(has(&scan(b"pub use super::*;"), GLOB_UP, USE));
+        assert!(has(&scan(b"pub(crate) use crate::*;"), GLOB_UP, USE));
+        assert!(!has(&scan(b"pub use super::m::*;"), GLOB_UP, USE));
+        for text in [
+            &b"use super::*;"[..],
+            b"pub fn f() { let x = 2 * 3; } use a::*;",
+            b"pub struct S; use b::*;",
+            b"pub use a::b; let y = 1 * 2;",
+        ] {
+            assert!(!marked(text), "{}", String::from_utf8_lossy(text));
+        }
     }
 
     #[test]

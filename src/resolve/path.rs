@@ -162,6 +162,15 @@ pub fn prefix_ends(key: &str) -> Vec<usize> {
     ends
 }
 
+/// Where a lookup that found nothing at `key`, and no `use` to follow, looks for a module's
+/// `pub use target::*`: the module of the key's item, then the module of its type
+/// (`sys::detach`, `sys::Pty::open`), as ends of the key's prefixes. A lookup follows one glob
+/// at most: a glob names every item of its target, so a second one would only multiply guesses
+/// (and a module that globs its own submodule, `pub use self::imp::*`, would go round forever).
+pub fn glob_ends(key: &str) -> impl Iterator<Item = usize> + '_ {
+    key.rmatch_indices("::").map(|(i, _)| i).take(2)
+}
+
 /// The key a `use` bound at `key[..end]` with this target rewrites `key` to.
 pub fn rewrite(key: &str, end: usize, target: &str) -> String {
     format!("{target}{}", &key[end..])
@@ -195,5 +204,8 @@ mod tests {
         let prefixes: Vec<&str> = ends.iter().map(|&e| &key[..e]).collect();
         assert_eq!(prefixes, ["app", "app::sys", "app::sys::Pool", key]);
         assert_eq!(rewrite(key, ends[1], "nix"), "nix::Pool::new");
+        let globs: Vec<&str> = glob_ends(key).map(|e| &key[..e]).collect();
+        assert_eq!(globs, ["app::sys::Pool", "app::sys"]);
+        assert_eq!(glob_ends("app").count(), 0);
     }
 }

@@ -1,6 +1,6 @@
 //! The linker's tables of what the program defines, and the first definition a lookup finds.
 
-use super::path::{is_relative, last_segment, prefix_ends, rewrite, MAX_ALIAS_STEPS};
+use super::path::{glob_ends, is_relative, last_segment, prefix_ends, rewrite, MAX_ALIAS_STEPS};
 use super::steps::Step;
 use super::FnRef;
 use crate::catalog::Catalog;
@@ -143,8 +143,7 @@ impl Tables {
         self.functions_within(key.to_string(), caller, MAX_ALIAS_STEPS, true)
     }
 
-    /// `glob`: whether a glob re-export may still be followed (one per lookup: a glob names
-    /// every item, so a second one would only multiply guesses).
+    /// `glob`: whether a glob re-export may still be followed (one per lookup: `glob_ends`).
     fn functions_within(
         &self,
         mut key: String,
@@ -180,23 +179,16 @@ impl Tables {
                 .find_map(|&end| self.aliases.get(&key[..end]).map(|t| rewrite(&key, end, t)));
             match next {
                 Some(n) if n != key => key = n,
-                _ if glob => return self.through_globs(&key, proper, caller, left),
+                _ if glob => return self.through_globs(&key, caller, left),
                 _ => return None,
             }
         }
         None
     }
 
-    /// The functions a glob re-export leads to, at the module of `key`'s item: the key's parent
-    /// (`sys::detach`) or the parent of its type (`sys::Pty::open`).
-    fn through_globs(
-        &self,
-        key: &str,
-        ends: &[usize],
-        caller: Caller,
-        steps: usize,
-    ) -> Option<Vec<FnRef>> {
-        ends.iter().rev().take(2).find_map(|&end| {
+    /// The functions a glob re-export leads to, where `glob_ends` looks for one.
+    fn through_globs(&self, key: &str, caller: Caller, steps: usize) -> Option<Vec<FnRef>> {
+        glob_ends(key).find_map(|end| {
             self.globs.get(&key[..end])?.iter().find_map(|target| {
                 let next = rewrite(key, end, target);
                 (next != key)

@@ -6,13 +6,14 @@ use crate::analysis::program::for_each_call;
 use crate::catalog::Effect;
 use crate::ir::{Call, Callee, FileIr, FnKind};
 use crate::prefilter::seeds::{call_effects, is_fork_effect, is_spawn_trigger};
-use crate::resolve::path::{in_own_crate, prefix_ends};
+use crate::resolve::path::{in_own_crate, prefix_ends, rewrite};
 use crate::resolve::{absolute, last_segment, package_of, MAX_ALIAS_STEPS};
 
 impl Closure<'_> {
     /// Function `me` is defined at `key`: work waiting for a definition there resumes.
     fn define(&mut self, key: String, me: FnRef, typed: bool) {
-        if let Some(&id) = self.key_ids.get(&key) {
+        let ids: Vec<u32> = self.nodes_at(&key).collect();
+        for id in ids {
             let node = &self.nodes[id as usize];
             if node.closing {
                 self.work.push(Work::Close(me));
@@ -158,25 +159,35 @@ impl Closure<'_> {
                 self.globals.entry(key).or_default().push(init);
             }
         }
-        let mut new_aliases = Vec::new();
-        for (alias, target) in &ir.reexports {
+        let (mut new_aliases, mut new_globs) = (Vec::new(), Vec::new());
+        // A `pub use target::*` renames what is under its target as a `use` of the target would,
+        // for the leads; lookups follow it only where and as often as the linker does
+        // (`keys`).
+        let globs = ir.glob_reexports.iter().map(|r| (r, true));
+        for ((alias, target), glob) in ir.reexports.iter().map(|r| (r, false)).chain(globs) {
             for place in &places {
                 let key = absolute(place, alias);
                 let target = absolute(place, target);
+                // A lead asks for its crate's name wherever a `use` of the crate's root renames
+                // it; a glob of the root re-exports the crate's items under another path.
+                let renames_root = glob || !self.crate_index.contains_key(&target);
                 let through: Vec<u32> = self
                     .leads_by_prefix
                     .get(&target)
+                    .filter(|_| renames_root)
                     .cloned()
                     .unwrap_or_default();
                 self.charge(through.len() as u64 + 1);
                 for id in through {
-                    let lead =
-                        self.leads[id as usize].through_prefix(&place.crate_name, &key, &target);
-                    self.push_lead(lead);
+                    let made =
+                        self.leads[id as usize].through(&place.crate_name, &key, &target, glob);
+                    for l in made {
+                        self.push_lead(l);
+                    }
                 }
                 for end in prefix_ends(&target) {
                     let prefix = &target[..end];
-                    if end == target.len() || self.crate_index.contains_key(prefix) {
+                    if end == target.len() || (!glob && self.crate_index.contains_key(prefix)) {
                         continue;
                     }
                     let into: Vec<u32> =
@@ -184,7 +195,7 @@ impl Closure<'_> {
                     self.charge(into.len() as u64 + 1);
                     for id in into {
                         let made =
-                            self.leads[id as usize].through_tail(&place.crate_name, &key, &target);
+                            self.leads[id as usize].through(&place.crate_name, &key, &target, glob);
                         for l in made {
                             self.push_lead(l);
                         }
@@ -192,17 +203,19 @@ impl Closure<'_> {
                     self.aliases_into
                         .entry(prefix.to_string())
                         .or_default()
-                        .push((key.clone(), place.crate_name.clone(), target.clone()));
+                        .push((key.clone(), place.crate_name.clone(), target.clone(), glob));
                 }
                 self.aliases_by_target
                     .entry(target.clone())
                     .or_default()
-                    .push((key.clone(), place.crate_name.clone()));
-                self.aliases
-                    .entry(key.clone())
-                    .or_default()
-                    .push(target.clone());
-                new_aliases.push((key, target));
+                    .push((key.clone(), place.crate_name.clone(), glob));
+                let (table, new) = if glob {
+                    (&mut self.globs, &mut new_globs)
+                } else {
+                    (&mut self.aliases, &mut new_aliases)
+                };
+                table.entry(key.clone()).or_default().push(target.clone());
+                new.push((key, target));
             }
         }
         for (name, index) in &ir.macros {
@@ -239,12 +252,27 @@ impl Closure<'_> {
             for (name, me, typed) in methods {
                 self.define_through(&key, &name, me, typed);
             }
-            let watchers = self.watchers.get(&key).cloned().unwrap_or_default();
-            for id in watchers {
-                let rewritten = format!("{target}{}", &self.key_strs[id as usize][key.len()..]);
-                let steps = self.nodes[id as usize].steps + 1;
-                self.edge(id, &rewritten, steps);
-            }
+            self.rewrite_watchers(false, &key, &target);
+        }
+        for (module, target) in new_globs {
+            self.rewrite_watchers(true, &module, &target);
+        }
+    }
+
+    /// The nodes a new `use` bound at `key` (with `glob`, a glob of module `key`) rewrites get
+    /// their edge to the rewritten key.
+    fn rewrite_watchers(&mut self, glob: bool, key: &str, target: &str) {
+        let watchers = if glob {
+            &self.glob_watchers
+        } else {
+            &self.watchers
+        };
+        let watchers = watchers.get(key).cloned().unwrap_or_default();
+        for id in watchers {
+            let rewritten = rewrite(&self.key_strs[id as usize], key.len(), target);
+            let node = &self.nodes[id as usize];
+            let (steps, globbed) = (node.steps + 1, node.globbed);
+            self.edge(id, &rewritten, steps, glob || globbed);
         }
     }
 }

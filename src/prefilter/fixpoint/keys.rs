@@ -1,18 +1,38 @@
 //! Looked-up keys and names: a node per key a call may look up, with edges along the `use`s that
-//! rewrite it; being hot flows back along them, being closed flows forward.
+//! rewrite it and the glob re-exports a lookup may follow (one per lookup, so a key reached
+//! through a glob has a node of its own); being hot flows back along them, being closed flows
+//! forward.
 
 use super::*;
-use crate::prefilter::scan::{self, ANY, DEF, USE};
-use crate::resolve::path::prefix_ends;
+use crate::prefilter::scan::{self, ANY, DEF, GLOB, USE};
+use crate::resolve::path::{glob_ends, prefix_ends, rewrite};
 use crate::resolve::MAX_ALIAS_STEPS;
 
 impl Closure<'_> {
-    /// The node of a looked-up key, made (and its tables' files requested) on first use.
+    /// The node of a key a call looks up, made (and its tables' files requested) on first use.
     pub(super) fn node(&mut self, key: &str, steps: usize) -> Option<u32> {
+        self.node_at(key, steps, false)
+    }
+
+    /// The nodes of a key: as a call looks it up, and as reached through a glob.
+    pub(super) fn nodes_at<'k>(&'k self, key: &'k str) -> impl Iterator<Item = u32> + 'k {
+        [&self.key_ids, &self.globbed_ids]
+            .into_iter()
+            .filter_map(move |ids| ids.get(key).copied())
+    }
+
+    /// The node of a looked-up key; `globbed` when the lookup has followed its one glob
+    /// re-export (`resolve::path::glob_ends`) and may follow only `use`s from there.
+    fn node_at(&mut self, key: &str, steps: usize, globbed: bool) -> Option<u32> {
         if steps > MAX_ALIAS_STEPS {
             return None;
         }
-        if let Some(&id) = self.key_ids.get(key) {
+        let ids = if globbed {
+            &self.globbed_ids
+        } else {
+            &self.key_ids
+        };
+        if let Some(&id) = ids.get(key) {
             if steps < self.nodes[id as usize].steps {
                 self.nodes[id as usize].steps = steps;
                 self.expand(id);
@@ -21,7 +41,11 @@ impl Closure<'_> {
         }
         self.charge(1 + key.len() as u64 / 8);
         let id = self.nodes.len() as u32;
-        self.key_ids.insert(key.to_string(), id);
+        if globbed {
+            self.globbed_ids.insert(key.to_string(), id);
+        } else {
+            self.key_ids.insert(key.to_string(), id);
+        }
         self.key_strs.push(key.to_string());
         let hot = self
             .defs
@@ -32,8 +56,24 @@ impl Closure<'_> {
         self.nodes.push(KeyNode {
             steps,
             hot,
+            globbed,
             ..Default::default()
         });
+        if !globbed {
+            // The files that may hold a `pub use target::*` in the modules a lookup of the key
+            // reads for one: each names the module's path and holds the scan's glob mark.
+            for end in glob_ends(key) {
+                let module = &key[..end];
+                let marked = format!("{module}::{GLOB}");
+                for c in self.crates_of(&marked) {
+                    self.request_definers(USE, &marked, c);
+                }
+                self.glob_watchers
+                    .entry(module.to_string())
+                    .or_default()
+                    .push(id);
+            }
+        }
         let crates = self.crates_of(key);
         if crates.is_empty() {
             // No scanned crate: nothing defines it and no `use` rewrites it.
@@ -59,21 +99,34 @@ impl Closure<'_> {
         Some(id)
     }
 
-    /// Follows the `use`s known so far at the key and at its prefixes.
+    /// Follows the `use`s known so far at the key and at its prefixes, and, before the lookup
+    /// has followed a glob, the globs known so far where it reads them.
     pub(super) fn expand(&mut self, id: u32) {
         let key = self.key_strs[id as usize].clone();
-        let steps = self.nodes[id as usize].steps + 1;
+        let node = &self.nodes[id as usize];
+        let (steps, globbed) = (node.steps + 1, node.globbed);
         for end in prefix_ends(&key) {
             let targets = self.aliases.get(&key[..end]).cloned().unwrap_or_default();
             for target in targets {
-                self.edge(id, &format!("{target}{}", &key[end..]), steps);
+                self.edge(id, &rewrite(&key, end, &target), steps, globbed);
+            }
+        }
+        if !globbed {
+            for end in glob_ends(&key) {
+                let targets = self.globs.get(&key[..end]).cloned().unwrap_or_default();
+                for target in targets {
+                    self.edge(id, &rewrite(&key, end, &target), steps, true);
+                }
             }
         }
     }
 
-    pub(super) fn edge(&mut self, from: u32, to_key: &str, steps: usize) {
+    /// An edge from a node to the key a `use` (or, with `glob`, a glob) rewrites it to: a
+    /// lookup that has followed a glob stays past it.
+    pub(super) fn edge(&mut self, from: u32, to_key: &str, steps: usize, glob: bool) {
         self.charge(1);
-        let Some(to) = self.node(to_key, steps) else {
+        let globbed = glob || self.nodes[from as usize].globbed;
+        let Some(to) = self.node_at(to_key, steps, globbed) else {
             return;
         };
         if to == from || self.nodes[from as usize].fwd.contains(&to) {

@@ -256,6 +256,8 @@ fn is_identifier(s: &str) -> bool {
 struct KeyNode {
     /// `use`s followed to get here (the lookup gives up after `MAX_ALIAS_STEPS`).
     steps: usize,
+    /// Reached through a glob re-export: the lookup follows no other glob from here.
+    globbed: bool,
     /// The functions found here matter: a closed function may call them.
     closing: bool,
     /// A function found here, or through a `use` from here, may reach a fork.
@@ -371,6 +373,8 @@ struct Closure<'a> {
     methods: HashMap<(String, String), Vec<FnRef>>,
     globals: HashMap<String, Vec<FnRef>>,
     aliases: HashMap<String, Vec<String>>,
+    /// `pub use target::*` declarations: module key → target keys.
+    globs: HashMap<String, Vec<String>>,
     callers_by_name: HashMap<String, Vec<FnRef>>,
     enclosing: HashMap<FnRef, Vec<FnRef>>,
     // The fixpoint itself.
@@ -385,10 +389,11 @@ struct Closure<'a> {
     leads_by_prefix: HashMap<String, Vec<u32>>,
     /// Leads with a tail, by head: a `use` whose target runs past the head may rename them.
     leads_by_head: HashMap<String, Vec<u32>>,
-    /// `use`s by target: (bound key, crate).
-    aliases_by_target: HashMap<String, Vec<(String, String)>>,
-    /// `use`s by each proper prefix of their target: (bound key, crate, target).
-    aliases_into: HashMap<String, Vec<(String, String, String)>>,
+    /// `use`s and globs by target: (bound key or glob module, crate, glob).
+    aliases_by_target: HashMap<String, Vec<(String, String, bool)>>,
+    /// `use`s and globs by each proper prefix of their target: (bound key or glob module,
+    /// crate, target, glob).
+    aliases_into: HashMap<String, Vec<(String, String, String, bool)>>,
     /// Work units spent by the fixpoint (posting entries read, keys and leads made, aliases
     /// followed), held against what parsing the files left would cost.
     spent: std::cell::Cell<u64>,
@@ -398,10 +403,15 @@ struct Closure<'a> {
     gave_up: bool,
     limits: Limits,
     asked_all: HashSet<(Vec<u32>, Scope)>,
+    /// Nodes of keys as calls look them up, and as reached through a glob.
     key_ids: HashMap<String, u32>,
+    globbed_ids: HashMap<String, u32>,
     key_strs: Vec<String>,
     nodes: Vec<KeyNode>,
+    /// Nodes by each prefix of their key: a `use` bound there rewrites them.
     watchers: HashMap<String, Vec<u32>>,
+    /// Nodes not reached through a glob, by each module a glob there would rewrite them at.
+    glob_watchers: HashMap<String, Vec<u32>>,
     method_nodes: HashMap<(String, String), NameNode>,
     macro_nodes: HashMap<(String, String), NameNode>,
     /// `macro_rules!` bodies by (package, name), as `analysis::program` finds them.
@@ -465,6 +475,7 @@ impl<'a> Closure<'a> {
             methods: HashMap::new(),
             globals: HashMap::new(),
             aliases: HashMap::new(),
+            globs: HashMap::new(),
             callers_by_name: HashMap::new(),
             enclosing: HashMap::new(),
             hot: HashSet::new(),
@@ -483,9 +494,11 @@ impl<'a> Closure<'a> {
             limits: Limits::default(),
             asked_all: HashSet::new(),
             key_ids: HashMap::new(),
+            globbed_ids: HashMap::new(),
             key_strs: Vec::new(),
             nodes: Vec::new(),
             watchers: HashMap::new(),
+            glob_watchers: HashMap::new(),
             method_nodes: HashMap::new(),
             macro_nodes: HashMap::new(),
             macro_defs: HashMap::new(),

@@ -84,7 +84,8 @@ impl Closure<'_> {
                 let subs = node.subscribers.clone();
                 self.work.extend(subs.into_iter().map(Work::Hot));
             } else {
-                if let Some(&id) = self.key_ids.get(&key) {
+                let ids: Vec<u32> = self.nodes_at(&key).collect();
+                for id in ids {
                     self.set_hot(id);
                 }
                 if method {
@@ -130,17 +131,21 @@ impl Closure<'_> {
         // `use`s already seen whose target is the head or one of its prefixes, or runs past it.
         for end in prefix_ends(&lead.head) {
             let prefix = &lead.head[..end];
-            if self.crate_index.contains_key(prefix) {
-                continue;
-            }
-            let aliases = self
+            // Of the `use`s of a crate's root, only globs make leads (as in `defs`).
+            let root = self.crate_index.contains_key(prefix);
+            let aliases: Vec<(String, String, bool)> = self
                 .aliases_by_target
                 .get(prefix)
+                .into_iter()
+                .flatten()
+                .filter(|(_, _, glob)| *glob || !root)
                 .cloned()
-                .unwrap_or_default();
+                .collect();
             self.charge(aliases.len() as u64 + 1);
-            for (bound, bound_crate) in aliases {
-                self.push_lead(lead.through_prefix(&bound_crate, &bound, prefix));
+            for (bound, bound_crate, glob) in aliases {
+                for l in lead.through(&bound_crate, &bound, prefix, glob) {
+                    self.push_lead(l);
+                }
             }
             self.leads_by_prefix
                 .entry(prefix.to_string())
@@ -154,8 +159,8 @@ impl Closure<'_> {
                 .cloned()
                 .unwrap_or_default();
             self.charge(aliases.len() as u64);
-            for (bound, bound_crate, target) in aliases {
-                for l in lead.through_tail(&bound_crate, &bound, &target) {
+            for (bound, bound_crate, target, glob) in aliases {
+                for l in lead.through(&bound_crate, &bound, &target, glob) {
                     self.push_lead(l);
                 }
             }

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::prefilter::leads::Lead;
-use crate::prefilter::scan::{self, ANY, AS, DEF, IMPL, USE};
+use crate::prefilter::scan::{self, ANY, AS, DEF, GLOB, GLOB_UP, IMPL, USE};
 use crate::resolve::STD_METHODS;
 
 impl Closure<'_> {
@@ -179,6 +179,25 @@ impl Closure<'_> {
         }
     }
 
+    /// The files that may hold a glob re-export of a module the lead's keys are under
+    /// (`leads::Lead::through`): a public glob whose `use` names one of the lead's segments,
+    /// the crate (from another crate), or the module's parent or root.
+    fn glob_requests(&mut self, segs: &[&str], krate: &str, c: u32) {
+        let glob = scan::key(GLOB, USE);
+        let named = segs
+            .iter()
+            .copied()
+            .chain(Some(krate).filter(|k| is_identifier(k)));
+        for seg in named {
+            self.request_keys(vec![scan::key(seg, USE), glob], Scope::Reaching(c), &|| {
+                format!("glob of {seg}")
+            });
+        }
+        self.request_keys(vec![scan::key(GLOB_UP, USE)], Scope::Reaching(c), &|| {
+            "glob of a parent".to_string()
+        });
+    }
+
     /// The files a lead's keys may be called from, or renamed in.
     pub(super) fn lead_requests(&mut self, lead: &Lead, name: &str, c: u32) {
         let ty = lead.ty().map(|t| strip_raw(t).to_string());
@@ -200,20 +219,22 @@ impl Closure<'_> {
             // A builder chain reaches it from any file calling the method by name.
             self.request_all(ANY, &[name], Scope::Anywhere);
         }
+        // The head's segments past the crate, the name and the type.
         let krate = lead.krate.as_str();
+        let tail = lead
+            .head
+            .strip_prefix(krate)
+            .and_then(|t| t.strip_prefix("::"))
+            .unwrap_or(&lead.head);
+        let mut segs: Vec<&str> = tail.split("::").map(strip_raw).collect();
+        segs.push(name);
+        segs.extend(ty.as_deref());
+        self.glob_requests(&segs, krate, c);
         if is_identifier(krate) {
             names.push(krate);
             self.request_all(ANY, &names, Scope::Reaching(c));
             // A `use` binding a prefix of a key names the crate and the key's first segment
             // past it; the head's other segments and the name are asked for too.
-            let tail = lead
-                .head
-                .strip_prefix(krate)
-                .and_then(|t| t.strip_prefix("::"))
-                .unwrap_or(&lead.head);
-            let mut segs: Vec<&str> = tail.split("::").map(strip_raw).collect();
-            segs.push(name);
-            segs.extend(ty.as_deref());
             for seg in segs {
                 self.request_all(USE, &[krate, seg], Scope::Reaching(c));
             }
