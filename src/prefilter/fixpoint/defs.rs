@@ -252,27 +252,25 @@ impl Closure<'_> {
             for (name, me, typed) in methods {
                 self.define_through(&key, &name, me, typed);
             }
-            self.rewrite_watchers(false, &key, &target);
+            self.rewrite_watchers(&key, &target);
         }
         for (module, target) in new_globs {
-            self.rewrite_watchers(true, &module, &target);
+            let watchers = self.glob_watchers.get(&module).cloned().unwrap_or_default();
+            for id in watchers {
+                let key = self.key_strs[id as usize].clone();
+                self.glob_edge(id, &key, module.len(), &target);
+            }
         }
     }
 
-    /// The nodes a new `use` bound at `key` (with `glob`, a glob of module `key`) rewrites get
-    /// their edge to the rewritten key.
-    fn rewrite_watchers(&mut self, glob: bool, key: &str, target: &str) {
-        let watchers = if glob {
-            &self.glob_watchers
-        } else {
-            &self.watchers
-        };
-        let watchers = watchers.get(key).cloned().unwrap_or_default();
+    /// The nodes a new `use` bound at `key` rewrites get their edge to the rewritten key.
+    fn rewrite_watchers(&mut self, key: &str, target: &str) {
+        let watchers = self.watchers.get(key).cloned().unwrap_or_default();
         for id in watchers {
             let rewritten = rewrite(&self.key_strs[id as usize], key.len(), target);
             let node = &self.nodes[id as usize];
             let (steps, globbed) = (node.steps + 1, node.globbed);
-            self.edge(id, &rewritten, steps, glob || globbed);
+            self.edge(id, &rewritten, steps, globbed);
         }
     }
 }

@@ -115,9 +115,19 @@ impl Closure<'_> {
             for end in glob_ends(&key) {
                 let targets = self.globs.get(&key[..end]).cloned().unwrap_or_default();
                 for target in targets {
-                    self.edge(id, &rewrite(&key, end, &target), steps, true);
+                    self.glob_edge(id, &key, end, &target);
                 }
             }
+        }
+    }
+
+    /// The edge a glob of module `key[..end]` with this target gives node `id`, if the target
+    /// may bind the name the rest of the key starts with.
+    pub(super) fn glob_edge(&mut self, id: u32, key: &str, end: usize, target: &str) {
+        let first = key[end + 2..].split("::").next().unwrap_or_default();
+        if self.may_bind(target, first) {
+            let steps = self.nodes[id as usize].steps + 1;
+            self.edge(id, &rewrite(key, end, target), steps, true);
         }
     }
 

@@ -412,6 +412,8 @@ struct Closure<'a> {
     watchers: HashMap<String, Vec<u32>>,
     /// Nodes not reached through a glob, by each module a glob there would rewrite them at.
     glob_watchers: HashMap<String, Vec<u32>>,
+    /// `module::name` paths a glob of the module may lead a lookup to (`may_bind`).
+    bindable: HashMap<String, bool>,
     method_nodes: HashMap<(String, String), NameNode>,
     macro_nodes: HashMap<(String, String), NameNode>,
     /// `macro_rules!` bodies by (package, name), as `analysis::program` finds them.
@@ -499,6 +501,7 @@ impl<'a> Closure<'a> {
             nodes: Vec::new(),
             watchers: HashMap::new(),
             glob_watchers: HashMap::new(),
+            bindable: HashMap::new(),
             method_nodes: HashMap::new(),
             macro_nodes: HashMap::new(),
             macro_defs: HashMap::new(),

@@ -46,51 +46,17 @@ impl Closure<'_> {
         {
             return;
         }
-        // Candidates by module (each strict prefix of the path names one), not by the name's
-        // posting list: a crate where many files define a `new` pulls only the right ones.
-        let holds = |f: usize| self.index.contains(last_key, f);
-        // A file at module `segs[..depth]` may define the key only if it holds the rest of the
-        // path; one that `#[path]` moves into the crate, at each module it is moved to.
-        let may_define = |f: usize, depth: usize| {
-            holds(f) && seg_keys[depth..].iter().all(|&k| self.index.contains(k, f))
-        };
-        let krate_name = &self.crate_ids[krate as usize];
-        let moved = self.moved_into.get(krate as usize).into_iter().flatten();
-        self.charge(1 + moved.clone().count() as u64);
-        let mut found: Vec<(usize, &str)> = moved
-            .map(|&f| f as usize)
-            .filter(|&f| {
-                self.moves.get(&f).into_iter().flatten().any(|(c, module)| {
-                    c == krate_name
-                        && module.len() < segs.len()
-                        && module.iter().zip(&segs).all(|(m, s)| strip_raw(m) == *s)
-                        && may_define(f, module.len())
-                })
-            })
-            .map(|f| (f, "moved"))
-            .collect();
-        let mut module = String::new();
-        for (depth, seg) in segs.iter().enumerate() {
-            let list = self.files_by_module.get(&(krate, module.clone()));
-            self.charge(1 + list.map_or(0, |l| l.len() as u64));
-            found.extend(
-                list.into_iter()
-                    .flatten()
-                    .map(|&f| f as usize)
-                    .filter(|&f| may_define(f, depth))
-                    .map(|f| (f, "module")),
-            );
-            if !module.is_empty() {
-                module.push_str("::");
-            }
-            module.push_str(seg);
+        let found = self.placed_definers(kind, krate, &segs);
+        for (f, route) in found {
+            self.want(f, &|| format!("{kind}:{key} ({route})"));
         }
         if kind == DEF && segs.len() >= 2 {
             // A method is keyed by its type's path but defined wherever an `impl` of the type
             // is (`impl super::Feeder` in a child module): the files of the crate that define
             // the name and name the type in an `impl` header, or bind it under another name
             // (`use super::Feeder as F; impl F`, `use a::Feeder::{self as F}`), the only ways
-            // the type's last segment is not written in the header.
+            // the type's last segment is not written in the header. These depend on the type's
+            // name alone, not on its module: asked once for every path a lookup meets it by.
             let ty = segs[segs.len() - 2];
             for (keys, route) in [
                 (vec![last_key, scan::key(ty, IMPL)], "impl"),
@@ -100,15 +66,10 @@ impl Closure<'_> {
                     "self as",
                 ),
             ] {
-                found.extend(
-                    self.crate_files_with(&keys, krate)
-                        .into_iter()
-                        .map(|f| (f, route)),
-                );
+                self.request_keys(keys, Scope::Crate(krate), &|| {
+                    format!("{kind}:{key} ({route})")
+                });
             }
-        }
-        for (f, route) in found {
-            self.want(f, &|| format!("{kind}:{key} ({route})"));
         }
     }
 
@@ -177,6 +138,86 @@ impl Closure<'_> {
                 self.want(f, &|| format!("{} {scope:?}", what()));
             }
         }
+    }
+
+    /// The files of `krate` placed where they may define the item at path `segs` (past the
+    /// crate), with the tag `kind` on its last segment. Candidates by module (each strict prefix
+    /// of the path names one), not by the name's posting list: a crate where many files define
+    /// a `new` pulls only the right ones.
+    fn placed_definers(&self, kind: u32, krate: u32, segs: &[&str]) -> Vec<(usize, &'static str)> {
+        let Some(&last) = segs.last() else {
+            return Vec::new();
+        };
+        let last_key = scan::key(last, kind);
+        let seg_keys: Vec<u32> = segs.iter().map(|s| scan::key(s, ANY)).collect();
+        let holds = |f: usize| self.index.contains(last_key, f);
+        // A file at module `segs[..depth]` may define the key only if it holds the rest of the
+        // path; one that `#[path]` moves into the crate, at each module it is moved to.
+        let may_define = |f: usize, depth: usize| {
+            holds(f) && seg_keys[depth..].iter().all(|&k| self.index.contains(k, f))
+        };
+        let krate_name = &self.crate_ids[krate as usize];
+        let moved = self.moved_into.get(krate as usize).into_iter().flatten();
+        self.charge(1 + moved.clone().count() as u64);
+        let mut found: Vec<(usize, &str)> = moved
+            .map(|&f| f as usize)
+            .filter(|&f| {
+                self.moves.get(&f).into_iter().flatten().any(|(c, module)| {
+                    c == krate_name
+                        && module.len() < segs.len()
+                        && module.iter().zip(segs).all(|(m, s)| strip_raw(m) == *s)
+                        && may_define(f, module.len())
+                })
+            })
+            .map(|f| (f, "moved"))
+            .collect();
+        let mut module = String::new();
+        for (depth, seg) in segs.iter().enumerate() {
+            let list = self.files_by_module.get(&(krate, module.clone()));
+            self.charge(1 + list.map_or(0, |l| l.len() as u64));
+            found.extend(
+                list.into_iter()
+                    .flatten()
+                    .map(|&f| f as usize)
+                    .filter(|&f| may_define(f, depth))
+                    .map(|f| (f, "module")),
+            );
+            if !module.is_empty() {
+                module.push_str("::");
+            }
+            module.push_str(seg);
+        }
+        found
+    }
+
+    /// Whether module `target` may bind `first`, so that a glob of it may lead a lookup on: a
+    /// file placed at the module (or above it, with inline modules) names it, or a `use` of the
+    /// module's item names it (a method written in an `impl` of the imported type is keyed
+    /// under that path). Read off the scan alone, so a glob of a module that cannot hold the
+    /// name costs no node.
+    pub(super) fn may_bind(&mut self, target: &str, first: &str) -> bool {
+        let path = format!("{target}::{first}");
+        if let Some(&known) = self.bindable.get(&path) {
+            return known;
+        }
+        let mut found = false;
+        for c in self.crates_of(&path) {
+            let tail = &path[self.crate_ids[c as usize].len() + 2..];
+            let segs: Vec<&str> = tail.split("::").map(strip_raw).collect();
+            // `use crate::module::First;` names the module's last segment too, unless the
+            // module is the crate's root.
+            let mut imported = vec![scan::key(strip_raw(first), USE)];
+            if segs.len() >= 2 {
+                imported.push(scan::key(segs[segs.len() - 2], USE));
+            }
+            found = !self.placed_definers(ANY, c, &segs).is_empty()
+                || !self.crate_files_with(&imported, c).is_empty();
+            if found {
+                break;
+            }
+        }
+        self.bindable.insert(path, found);
+        found
     }
 
     /// The files that may hold a glob re-export of a module the lead's keys are under
