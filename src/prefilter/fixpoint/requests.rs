@@ -2,7 +2,7 @@
 //! crate, the crates that reach it, or a module's files.
 
 use super::*;
-use crate::prefilter::leads::Lead;
+use crate::prefilter::leads::{Lead, Tail};
 use crate::prefilter::scan::{self, ANY, AS, DEF, GLOB, GLOB_UP, IMPL, USE};
 use crate::resolve::STD_METHODS;
 
@@ -221,7 +221,7 @@ impl Closure<'_> {
     }
 
     /// The files that may hold a glob re-export of a module the lead's keys are under
-    /// (`leads::Lead::through`): a public glob whose `use` names one of the lead's segments,
+    /// (`leads::Lead::through`): a public glob whose `use` names one of the head's modules,
     /// the crate (from another crate), or the module's parent or root.
     fn glob_requests(&mut self, segs: &[&str], krate: &str, c: u32) {
         let glob = scan::key(GLOB, USE);
@@ -268,9 +268,11 @@ impl Closure<'_> {
             .and_then(|t| t.strip_prefix("::"))
             .unwrap_or(&lead.head);
         let mut segs: Vec<&str> = tail.split("::").map(strip_raw).collect();
+        // A glob's target is a module, never the function the head may end with.
+        let modules = segs.len() - usize::from(lead.tail == Tail::Exact);
+        self.glob_requests(&segs[..modules], krate, c);
         segs.push(name);
         segs.extend(ty.as_deref());
-        self.glob_requests(&segs, krate, c);
         if is_identifier(krate) {
             names.push(krate);
             self.request_all(ANY, &names, Scope::Reaching(c));
