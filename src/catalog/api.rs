@@ -180,6 +180,9 @@ pub struct Api {
     /// `sessionmaker(bind=engine)`): a lazily connecting client handed to it stays unconnected.
     #[serde(default)]
     pub keeps: bool,
+    /// For `method`: only a call passing at least this many arguments is this entry (a `join`
+    /// with an argument builds a path or a string; `JoinHandle::join()` takes none).
+    pub min_args: Option<u8>,
     pub source: String,
 }
 

@@ -30,6 +30,8 @@ pub struct Value {
     /// The type an `Option<T>` or `Result<T, _>` holds: what `unwrap`, `?` and a `Some(x)`
     /// pattern give.
     pub wraps: Option<String>,
+    /// The error type a `Result` holds, when `map_err` names it (`.map_err(Error::Io)`).
+    pub err: Option<String>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -150,6 +152,9 @@ pub struct Lowerer<'a> {
     fn_uses: Vec<HashMap<String, String>>,
     self_ty: Option<String>,
     fn_path: String,
+    /// The error type the function (or annotated closure) being lowered returns: what `?`
+    /// converts an error into through `From`.
+    error_ty: Option<String>,
     closure_count: usize,
     /// The function (or closure) being lowered, by index in `ir.functions`.
     fn_index: usize,
@@ -238,6 +243,7 @@ impl<'a> Lowerer<'a> {
             locals: Vec::new(),
             fn_uses: Vec::new(),
             self_ty: None,
+            error_ty: None,
             fn_path: String::new(),
             closure_count: 0,
             fn_index: 0,
@@ -682,6 +688,8 @@ impl<'a> Lowerer<'a> {
                 self.ir.fn_types.push((index as u32, t));
             }
         }
+        let error_ty = self.error_type(&sig.output);
+        let saved_error = std::mem::replace(&mut self.error_ty, error_ty);
         let is_main = sig.ident == "main" && self.current == 0 && self.ir.module.is_empty();
         self.ir.functions[index].is_main = is_main;
         let implied = runtime_attr(attrs)
@@ -741,6 +749,7 @@ impl<'a> Lowerer<'a> {
         self.self_ty = saved.0;
         self.fn_path = saved.1;
         self.closure_count = saved.2;
+        self.error_ty = saved_error;
         self.fn_index = saved_index;
     }
 
@@ -893,6 +902,79 @@ impl<'a> Lowerer<'a> {
             }
         }
         out
+    }
+
+    /// The error type a declared `Result<_, E>` (or `io::Result<_>`) return type converts into.
+    fn error_type(&self, output: &syn::ReturnType) -> Option<String> {
+        let syn::ReturnType::Type(_, ty) = output else {
+            return None;
+        };
+        let syn::Type::Path(p) = &**ty else {
+            return None;
+        };
+        let last = p.path.segments.last()?;
+        if last.ident != "Result" {
+            return None;
+        }
+        let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
+        let types: Vec<&syn::Type> = args
+            .args
+            .iter()
+            .filter_map(|a| match a {
+                syn::GenericArgument::Type(t) => Some(t),
+                _ => None,
+            })
+            .collect();
+        match types.as_slice() {
+            [_, error] => self.type_path(error),
+            [_] if self
+                .resolve(&path_segs(&p.path))
+                .first()
+                .map(String::as_str)
+                == Some("std::io::Result") =>
+            {
+                Some("std::io::Error".to_string())
+            }
+            _ => None,
+        }
+    }
+
+    /// The type an error constructor builds: `Error::Io` (a variant named as a function) or a
+    /// closure whose value is `Error::Io(e)`.
+    fn constructed_type(&self, arg: &syn::Expr) -> Option<String> {
+        let path = match arg {
+            syn::Expr::Path(p) => &p.path,
+            syn::Expr::Closure(c) => match &*c.body {
+                syn::Expr::Call(call) => match &*call.func {
+                    syn::Expr::Path(p) => &p.path,
+                    _ => return None,
+                },
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let segs = path_segs(path);
+        let upper = |i: usize| segs.get(i).is_some_and(|s| starts_upper(s));
+        if segs.len() < 2 || !upper(segs.len() - 1) || !upper(segs.len() - 2) {
+            return None;
+        }
+        let resolved = self.resolve(&segs).into_iter().next()?;
+        resolved.rsplit_once("::").map(|(ty, _)| ty.to_string())
+    }
+
+    /// `?` on an error of type `from` (or `Err(e.into())`) in a function returning another error
+    /// type calls that type's `From::from`: the program's own impl, when it has one, runs here.
+    fn convert_error(&mut self, from: Option<&str>, span: Span, out: &mut Vec<Node>) {
+        let (Some(from), Some(into)) = (from, self.error_ty.clone()) else {
+            return;
+        };
+        if from == into {
+            return;
+        }
+        let call = self.call(Callee::Path(vec![format!("{into}::from")]), span);
+        out.push(Node::Call(call));
     }
 
     /// `self.source = Some(Source::new()?)` where `self`'s type is declared in another file: the
@@ -1152,11 +1234,14 @@ impl<'a> Lowerer<'a> {
             E::Macro(m) => macros::lower_expr_macro(self, &m.mac, out),
             E::Path(p) => self.lower_path_expr(&p.path, out),
             E::Closure(c) => {
+                let error_ty = self.error_type(&c.output);
+                let saved = std::mem::replace(&mut self.error_ty, error_ty);
                 let index = self.lower_closure(
                     &c.body,
                     c.inputs.iter().filter_map(pat_name).collect(),
                     c.or1_token.span,
                 );
+                self.error_ty = saved;
                 Value {
                     closure: Some(index),
                     ..Default::default()
@@ -1263,6 +1348,7 @@ impl<'a> Lowerer<'a> {
             }
             E::Try(t) => {
                 let v = self.lower_expr(&t.expr, out);
+                self.convert_error(v.err.as_deref(), span_of(t.question_token.span), out);
                 out.push(Node::Try(span_of(t.question_token.span)));
                 match v.wraps {
                     Some(held) => Value {
@@ -1628,10 +1714,22 @@ impl<'a> Lowerer<'a> {
         let mut call = self.call(Callee::Path(Vec::new()), span);
         let values = self.lower_args(c.args.iter(), out, &mut call);
         // `Some(x)`, `Ok(x)`, `Wrapper(x)`: constructors, not calls.
+        if let ("Err", [syn::Expr::MethodCall(m)], [converted]) =
+            (last.as_str(), args_of(c).as_slice(), values.as_slice())
+        {
+            if m.method == "into" {
+                self.convert_error(converted.ty.as_deref(), span_of(m.method.span()), out);
+            }
+        }
         if starts_upper(&last) {
             return match (last.as_str(), values.as_slice()) {
                 ("Some" | "Ok", [held]) => Value {
                     wraps: held.ty.clone(),
+                    ..Default::default()
+                },
+                // `Error::Io(e)`: a value of the enum.
+                _ if segs.len() >= 2 => Value {
+                    ty: self.constructed_type(&c.func),
                     ..Default::default()
                 },
                 _ => Value::default(),
@@ -1706,6 +1804,7 @@ impl<'a> Lowerer<'a> {
             span,
         );
         call.receiver = receiver.var.clone();
+        call.args = u8::try_from(m.args.len()).unwrap_or(u8::MAX);
         call.receiver_global = receiver.global.clone();
         call.receiver_call = receiver.call;
         call.receiver_from = receiver
@@ -1727,6 +1826,14 @@ impl<'a> Lowerer<'a> {
                     }
                 }
             }
+        }
+        if name == "map_err" {
+            let err = m.args.first().and_then(|a| self.constructed_type(a));
+            return Value {
+                call: receiver.call.or(Some(id)),
+                err,
+                ..receiver
+            };
         }
         if let (true, Some(held)) = (UNWRAP.contains(&name.as_str()), &receiver.wraps) {
             return Value {
@@ -2041,6 +2148,10 @@ fn named_fn(arg: &syn::Expr) -> Option<&syn::Path> {
 }
 
 /// The names a pattern binds (`Ok(conn)`, `Some((a, b))`), not the unit variants it names.
+fn args_of(c: &syn::ExprCall) -> Vec<&syn::Expr> {
+    c.args.iter().collect()
+}
+
 /// The name `Some(x)` / `Ok(x)` (also `&mut Some(ref mut x)`) binds to the value held.
 fn held_binding(pat: &syn::Pat) -> Option<String> {
     match pat {
