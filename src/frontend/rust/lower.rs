@@ -1670,6 +1670,10 @@ impl<'a> Lowerer<'a> {
                     if self.local(&var).is_some() && !call.arg_vars.contains(&var) {
                         call.arg_vars.push(self.root_var(&var));
                     }
+                    // `catch_unwind(AssertUnwindSafe(body))`: the parameter is handed on.
+                    if let Some(p) = self.param_index(&var) {
+                        call.param_args.push((i as u32, p));
+                    }
                 }
             }
             values.push(v);
