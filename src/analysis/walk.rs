@@ -1275,6 +1275,9 @@ impl<'a> Walker<'a> {
         let mut diverges = false;
         // Closures the callee calls in its fork's child run there, not here.
         let mut in_child: HashSet<usize> = HashSet::new();
+        // The state before the callee ran: what its child sees of the threads (one the callee
+        // starts after its fork, in the parent, is not there).
+        let mut before_call: Option<State> = None;
         // Closures the callee keeps for later, not run at the call.
         let mut stored: HashSet<usize> = HashSet::new();
         match target {
@@ -1353,6 +1356,9 @@ impl<'a> Walker<'a> {
                     .filter(|(a, _)| args.contains(a))
                     .map(|&(_, c)| c)
                     .collect();
+                if !in_child.is_empty() && self.mode == Mode::Propagate {
+                    before_call = Some(state.clone());
+                }
                 stored = stored_closures(prog, call, list);
                 if let (Some(ChildOf::Fork(_)), [callee], Mode::Report) =
                     (self.child, list.as_slice(), self.mode)
@@ -1490,7 +1496,7 @@ impl<'a> Walker<'a> {
             if in_child.contains(&c) {
                 self.reaches_fork = true;
                 if self.mode == Mode::Propagate {
-                    let entry = self.entry_for_callee(state, &here);
+                    let entry = self.entry_for_callee(before_call.as_ref().unwrap_or(state), &here);
                     self.entries.push((closure, entry));
                 }
                 continue;
