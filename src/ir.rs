@@ -357,6 +357,10 @@ pub struct Call {
     /// t.run()`), whose type may be known only once calls are linked.
     #[serde(default)]
     pub receiver_from: Option<u32>,
+    /// How many arguments a method call passes (saturating): `handle.join()` is not
+    /// `path.join(name)`.
+    #[serde(default)]
+    pub args: u8,
 }
 
 impl Call {
@@ -379,6 +383,7 @@ impl Call {
             param_args: ThinVec::new(),
             calls_param: None,
             receiver_from: None,
+            args: 0,
         }
     }
 }

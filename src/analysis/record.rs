@@ -16,6 +16,7 @@ pub type Fingerprint = (
     Option<String>,
     Vec<u32>,
     Vec<u32>,
+    Vec<u32>,
     Vec<String>,
     Vec<String>,
 );
@@ -50,6 +51,10 @@ pub struct Summary {
     /// Parameters whose value it calls in a fork child (a closure handed in, called there
     /// directly or by a callee it hands the closure on to).
     pub child_params: Vec<u32>,
+    /// Parameters whose value it calls wherever it runs (directly, through a callee or an API
+    /// that calls what it is handed, as `catch_unwind`): at a call in a fork child, what is
+    /// passed there runs in that child.
+    pub run_params: Vec<u32>,
     /// Parameters it hands to `pre_exec` (directly or through a callee that does): a closure
     /// given there at a call is a `pre_exec` closure registered at that call.
     pub pre_exec_params: Vec<u32>,
@@ -103,6 +108,7 @@ impl Summary {
             self.globals.clone(),
             self.child_value.clone(),
             self.child_params.clone(),
+            self.run_params.clone(),
             self.pre_exec_params.clone(),
             self.joins_fields.clone(),
             self.wakes.clone(),

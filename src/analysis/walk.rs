@@ -119,6 +119,8 @@ pub struct Walker<'a> {
     failing_calls: HashSet<u32>,
     /// Parameters whose value (a closure handed in) is called in a fork child.
     child_params: std::collections::BTreeSet<u32>,
+    /// Parameters whose value is called (see `Summary::run_params`).
+    run_params: std::collections::BTreeSet<u32>,
     /// Parameters handed to `pre_exec` (see `Summary::pre_exec_params`).
     pre_exec_params: std::collections::BTreeSet<u32>,
     /// When set, every thread alive before some call of the function (see `threads_seen`).
@@ -178,6 +180,7 @@ impl<'a> Walker<'a> {
             last_call_value: None,
             failing_calls: HashSet::new(),
             child_params: std::collections::BTreeSet::new(),
+            run_params: std::collections::BTreeSet::new(),
             pre_exec_params: std::collections::BTreeSet::new(),
             threads_seen: None,
             statement_of: HashMap::new(),
@@ -356,6 +359,7 @@ impl<'a> Walker<'a> {
             not_safe: self.not_safe.take(),
             child_value: if wraps_fork { child_value } else { None },
             child_params: std::mem::take(&mut self.child_params).into_iter().collect(),
+            run_params: std::mem::take(&mut self.run_params).into_iter().collect(),
             pre_exec_params: std::mem::take(&mut self.pre_exec_params)
                 .into_iter()
                 .collect(),
@@ -1106,6 +1110,59 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// Parameter `p` (a closure handed in) is called at `call`: in a fork child, it is the
+    /// caller's code run there.
+    fn runs_param(&mut self, p: u32, call: &Call) {
+        self.run_params.insert(p);
+        if matches!(self.child, Some(ChildOf::Fork(_))) || self.child_maybe.is_some() {
+            self.child_params.insert(p);
+        }
+        // The fork's child runs code this function does not know: the threads that
+        // matter are each caller's, alive at its call (see `ForkRec::runs_handed_in`).
+        if let Some(ChildOf::Fork(id)) = self.child {
+            let name = self.ctx.prog.function(self.me).params.get(p as usize);
+            let text = format!("`{}`", name.map(String::as_str).unwrap_or("the closure"));
+            let step = self.step(call.span, text);
+            if let Some(f) = self.rec.forks.get_mut(&id) {
+                f.runs_handed_in = true;
+                f.handed_in.get_or_insert(step.clone());
+                f.child_unknown.get_or_insert(step.clone());
+            }
+            // Outer forks' children run it too, unknown there.
+            match self.rec.forks.get(&id).and_then(|f| f.outer) {
+                Some(outer) => {
+                    let saved = self.child.replace(ChildOf::Fork(outer));
+                    self.not_safe_here(step, false);
+                    self.child = saved;
+                }
+                None => {
+                    self.not_safe.get_or_insert(step);
+                }
+            }
+        }
+    }
+
+    /// The parameters `call` hands to what calls them at once: a callee that runs them
+    /// (`Summary::run_params`), or an API that calls what it is handed (`catch_unwind`).
+    fn passed_params_run(&self, call: &Call, target: &Target) -> Vec<u32> {
+        if call.param_args.is_empty() {
+            return Vec::new();
+        }
+        let prog = self.ctx.prog;
+        let runs: HashSet<u32> = match target {
+            Target::Fns(list) => run_args(prog, self.ctx.summaries, call, list),
+            Target::Apis(list) if list.iter().any(|&i| prog.catalog.apis[i].calls_args) => {
+                call.param_args.iter().map(|&(a, _)| a).collect()
+            }
+            _ => HashSet::new(),
+        };
+        call.param_args
+            .iter()
+            .filter(|(a, _)| runs.contains(a))
+            .map(|&(_, p)| p)
+            .collect()
+    }
+
     fn call(&mut self, st: &mut Option<State>, call: &Call) {
         let Some(state) = st.as_mut() else { return };
         if let Some(seen) = &mut self.threads_seen {
@@ -1118,39 +1175,17 @@ impl<'a> Walker<'a> {
         self.calls += 1;
         // A closure handed in is the caller's code: what it does is judged at each call of
         // this function, where it is known (its body runs as that fork child's code).
+        let prog = self.ctx.prog;
+        let target = prog.target(self.me.0, call.id);
+        for p in self.passed_params_run(call, target) {
+            self.runs_param(p, call);
+        }
         if let Some(p) = call.calls_param {
-            if matches!(self.child, Some(ChildOf::Fork(_))) || self.child_maybe.is_some() {
-                self.child_params.insert(p);
-            }
-            // The fork's child runs code this function does not know: the threads that
-            // matter are each caller's, alive at its call (see `ForkRec::runs_handed_in`).
-            if let Some(ChildOf::Fork(id)) = self.child {
-                let name = self.ctx.prog.function(self.me).params.get(p as usize);
-                let text = format!("`{}`", name.map(String::as_str).unwrap_or("the closure"));
-                let step = self.step(call.span, text);
-                if let Some(f) = self.rec.forks.get_mut(&id) {
-                    f.runs_handed_in = true;
-                    f.handed_in.get_or_insert(step.clone());
-                    f.child_unknown.get_or_insert(step.clone());
-                }
-                // Outer forks' children run it too, unknown there.
-                match self.rec.forks.get(&id).and_then(|f| f.outer) {
-                    Some(outer) => {
-                        let saved = self.child.replace(ChildOf::Fork(outer));
-                        self.not_safe_here(step, false);
-                        self.child = saved;
-                    }
-                    None => {
-                        self.not_safe.get_or_insert(step);
-                    }
-                }
-            }
+            self.runs_param(p, call);
             return;
         }
         self.last_call_only_errors = false;
         self.last_call_value = None;
-        let prog = self.ctx.prog;
-        let target = prog.target(self.me.0, call.id);
         // `pid.expect(..)` on a local holding a fork's result is that result too.
         let held_fork = call.receiver.as_ref().and_then(|v| self.fork_vars.get(v));
         if let Some(r) = call.receiver_call.or(held_fork.copied()) {
@@ -1240,6 +1275,9 @@ impl<'a> Walker<'a> {
         let mut diverges = false;
         // Closures the callee calls in its fork's child run there, not here.
         let mut in_child: HashSet<usize> = HashSet::new();
+        // The state before the callee ran: what its child sees of the threads (one the callee
+        // starts after its fork, in the parent, is not there).
+        let mut before_call: Option<State> = None;
         // Closures the callee keeps for later, not run at the call.
         let mut stored: HashSet<usize> = HashSet::new();
         match target {
@@ -1318,6 +1356,9 @@ impl<'a> Walker<'a> {
                     .filter(|(a, _)| args.contains(a))
                     .map(|&(_, c)| c)
                     .collect();
+                if !in_child.is_empty() && self.mode == Mode::Propagate {
+                    before_call = Some(state.clone());
+                }
                 stored = stored_closures(prog, call, list);
                 if let (Some(ChildOf::Fork(_)), [callee], Mode::Report) =
                     (self.child, list.as_slice(), self.mode)
@@ -1455,7 +1496,7 @@ impl<'a> Walker<'a> {
             if in_child.contains(&c) {
                 self.reaches_fork = true;
                 if self.mode == Mode::Propagate {
-                    let entry = self.entry_for_callee(state, &here);
+                    let entry = self.entry_for_callee(before_call.as_ref().unwrap_or(state), &here);
                     self.entries.push((closure, entry));
                 }
                 continue;
@@ -2402,6 +2443,16 @@ pub fn child_args(
     list: &[FnRef],
 ) -> HashSet<u32> {
     args_of(prog, summaries, call, list, |s| &s.child_params)
+}
+
+/// The arguments of `call` that the callees in `list` call (wherever they run).
+pub fn run_args(
+    prog: &Program,
+    summaries: &HashMap<FnRef, Summary>,
+    call: &Call,
+    list: &[FnRef],
+) -> HashSet<u32> {
+    args_of(prog, summaries, call, list, |s| &s.run_params)
 }
 
 /// The arguments of `call` that the callees in `list` hand to `pre_exec`.

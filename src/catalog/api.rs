@@ -180,6 +180,13 @@ pub struct Api {
     /// `sessionmaker(bind=engine)`): a lazily connecting client handed to it stays unconnected.
     #[serde(default)]
     pub keeps: bool,
+    /// It calls the closures handed to it before it returns (`catch_unwind`): a closure the
+    /// caller was handed and passes on runs at the call.
+    #[serde(default)]
+    pub calls_args: bool,
+    /// For `method`: only a call passing at least this many arguments is this entry (a `join`
+    /// with an argument builds a path or a string; `JoinHandle::join()` takes none).
+    pub min_args: Option<u8>,
     pub source: String,
 }
 

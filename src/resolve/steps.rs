@@ -111,7 +111,8 @@ pub fn steps(
             // `receiver = "global"` entries are Rust statics' guards; a Python module global
             // (which the Python frontend also marks) is no lock.
             let global = call.receiver_global.is_some() && !python;
-            let apis = catalog.by_method(name, crates_used, global);
+            let mut apis = catalog.by_method(name, crates_used, global);
+            apis.retain(|&a| catalog.apis[a].min_args.is_none_or(|n| call.args >= n));
             if !apis.is_empty() {
                 out.push(Step::Apis(apis));
                 return out;

@@ -27,6 +27,11 @@ pub struct Value {
     pub guards: Option<String>,
     /// The type of the elements a collection or an iterator over it holds (`Vec<T>`, `&[T]`).
     pub elem: Option<String>,
+    /// The type an `Option<T>` or `Result<T, _>` holds: what `unwrap`, `?` and a `Some(x)`
+    /// pattern give.
+    pub wraps: Option<String>,
+    /// The error type a `Result` holds, when `map_err` names it (`.map_err(Error::Io)`).
+    pub err: Option<String>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -39,6 +44,8 @@ struct Local {
     guards: Option<String>,
     /// The type of its elements, for a collection.
     elem: Option<String>,
+    /// The type it holds, for an `Option` or a `Result`.
+    wraps: Option<String>,
     /// `CLONE_*` flags named in its initialiser (flags handed to `clone` through a local).
     clone_flags: Vec<String>,
     /// A parameter, as (function index, parameter index): a closure or function handed in.
@@ -46,6 +53,9 @@ struct Local {
     /// The call whose value it was bound to.
     made_by: Option<u32>,
 }
+
+/// What a file assigns to a field: (its type, the type it holds as an `Option`/`Result`).
+type Assigned = (Option<String>, Option<String>);
 
 /// Methods giving an iterator over a collection's elements, or over an iterator's own.
 const ELEMENTS: &[&str] = &["iter", "iter_mut", "into_iter", "drain", "rev"];
@@ -83,6 +93,38 @@ const GUARD: &[&str] = &[
     "blocking_write",
 ];
 
+/// Methods of an `Option`/`Result` that give the held value itself.
+const UNWRAP: &[&str] = &[
+    "unwrap",
+    "expect",
+    "unwrap_or",
+    "unwrap_or_else",
+    "unwrap_or_default",
+    "unwrap_unchecked",
+];
+
+/// Methods of an `Option`/`Result` that give another `Option`/`Result` of the same value (or a
+/// reference to it, which methods auto-deref).
+const REWRAP: &[&str] = &[
+    "as_ref",
+    "as_mut",
+    "as_deref",
+    "as_deref_mut",
+    "as_pin_mut",
+    "take",
+    "ok",
+    "or",
+    "or_else",
+    "filter",
+    "inspect",
+    "map_err",
+    "context",
+    "with_context",
+    "clone",
+    "cloned",
+    "copied",
+];
+
 /// Methods that put an argument into the receiver collection (`handles.push(spawn(..))`).
 const STORE: &[&str] = &["push", "push_back", "push_front", "insert", "extend"];
 
@@ -98,6 +140,11 @@ pub struct Lowerer<'a> {
     field_guards: HashMap<String, HashMap<String, String>>,
     /// `self::Type` → field → the type of its elements (`Vec<T>` → `T`).
     field_elems: HashMap<String, HashMap<String, String>>,
+    /// `self::Type` → field → the type an `Option`/`Result` field holds.
+    field_wraps: HashMap<String, HashMap<String, String>>,
+    /// Fields of types declared in another file, typed by what this file assigns to them
+    /// (`self.source = Some(Source::new()?)`): type → field → (type, held type).
+    assigned_fields: HashMap<String, HashMap<String, Assigned>>,
     /// Statics of this file that are locks, by path → the type their guard dereferences to.
     static_guards: HashMap<String, String>,
     next_call: u32,
@@ -105,6 +152,9 @@ pub struct Lowerer<'a> {
     fn_uses: Vec<HashMap<String, String>>,
     self_ty: Option<String>,
     fn_path: String,
+    /// The error type the function (or annotated closure) being lowered returns: what `?`
+    /// converts an error into through `From`.
+    error_ty: Option<String>,
     closure_count: usize,
     /// The function (or closure) being lowered, by index in `ir.functions`.
     fn_index: usize,
@@ -185,12 +235,15 @@ impl<'a> Lowerer<'a> {
             externs: HashMap::new(),
             fields: HashMap::new(),
             field_elems: HashMap::new(),
+            field_wraps: HashMap::new(),
+            assigned_fields: HashMap::new(),
             field_guards: HashMap::new(),
             static_guards: HashMap::new(),
             next_call: 0,
             locals: Vec::new(),
             fn_uses: Vec::new(),
             self_ty: None,
+            error_ty: None,
             fn_path: String::new(),
             closure_count: 0,
             fn_index: 0,
@@ -335,8 +388,12 @@ impl<'a> Lowerer<'a> {
 
     fn declare_fields(&mut self, key: String, fields: &syn::Fields) {
         let (mut map, mut guards, mut elems) = (HashMap::new(), HashMap::new(), HashMap::new());
+        let mut wraps = HashMap::new();
         for field in fields {
             let Some(name) = &field.ident else { continue };
+            if let Some(held) = self.wrapped_type(&field.ty) {
+                wraps.insert(name.to_string(), held);
+            }
             if let Some(ty) = self.type_path(&field.ty) {
                 map.insert(name.to_string(), ty);
             }
@@ -349,6 +406,7 @@ impl<'a> Lowerer<'a> {
         }
         self.fields.insert(key.clone(), map);
         self.field_elems.insert(key.clone(), elems);
+        self.field_wraps.insert(key.clone(), wraps);
         self.field_guards.insert(key, guards);
     }
 
@@ -630,6 +688,8 @@ impl<'a> Lowerer<'a> {
                 self.ir.fn_types.push((index as u32, t));
             }
         }
+        let error_ty = self.error_type(&sig.output);
+        let saved_error = std::mem::replace(&mut self.error_ty, error_ty);
         let is_main = sig.ident == "main" && self.current == 0 && self.ir.module.is_empty();
         self.ir.functions[index].is_main = is_main;
         let implied = runtime_attr(attrs)
@@ -656,6 +716,7 @@ impl<'a> Lowerer<'a> {
                         let ty = self.type_path(&t.ty);
                         let guards = self.guarded_type(&t.ty);
                         let elem = self.elem_type(&t.ty);
+                        let wraps = self.wrapped_type(&t.ty);
                         let name = id.ident.to_string();
                         let position = self.ir.functions[index].params.len() as u32;
                         self.set_local(
@@ -664,6 +725,7 @@ impl<'a> Lowerer<'a> {
                                 ty,
                                 guards,
                                 elem,
+                                wraps,
                                 param: Some((index, position)),
                                 ..Default::default()
                             },
@@ -687,6 +749,7 @@ impl<'a> Lowerer<'a> {
         self.self_ty = saved.0;
         self.fn_path = saved.1;
         self.closure_count = saved.2;
+        self.error_ty = saved_error;
         self.fn_index = saved_index;
     }
 
@@ -750,12 +813,18 @@ impl<'a> Lowerer<'a> {
         self.type_path(ty)
     }
 
+    /// The type an `Option<T>` or a `Result<T, _>` holds (looking through `Box<T>` inside it, as
+    /// methods auto-deref): `self.source.as_mut().unwrap().start()` is `T`'s `start`.
+    fn wrapped_type(&self, ty: &syn::Type) -> Option<String> {
+        self.inner_type(ty, &["Option", "Result"], &["Box"], false)
+    }
+
     /// For a lock (`Mutex<T>`, `RwLock<T>`, also behind `Arc`, `&`, `Lazy`, `OnceLock`), the
     /// type its guard dereferences to: a method called through the guard is `T`'s method.
     pub fn guarded_type(&self, ty: &syn::Type) -> Option<String> {
         const LOCKS: &[&str] = &["Mutex", "RwLock", "ReentrantMutex", "FairMutex"];
         const THROUGH: &[&str] = &[
-            "Arc", "Rc", "Box", "Lazy", "LazyLock", "OnceLock", "OnceCell",
+            "Arc", "Rc", "Box", "Lazy", "LazyLock", "OnceLock", "OnceCell", "Option",
         ];
         self.inner_type(ty, LOCKS, THROUGH, false)
     }
@@ -833,6 +902,103 @@ impl<'a> Lowerer<'a> {
             }
         }
         out
+    }
+
+    /// The error type a declared `Result<_, E>` (or `io::Result<_>`) return type converts into.
+    fn error_type(&self, output: &syn::ReturnType) -> Option<String> {
+        let syn::ReturnType::Type(_, ty) = output else {
+            return None;
+        };
+        let syn::Type::Path(p) = &**ty else {
+            return None;
+        };
+        let last = p.path.segments.last()?;
+        if last.ident != "Result" {
+            return None;
+        }
+        let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
+        let types: Vec<&syn::Type> = args
+            .args
+            .iter()
+            .filter_map(|a| match a {
+                syn::GenericArgument::Type(t) => Some(t),
+                _ => None,
+            })
+            .collect();
+        match types.as_slice() {
+            [_, error] => self.type_path(error),
+            [_] if self
+                .resolve(&path_segs(&p.path))
+                .first()
+                .map(String::as_str)
+                == Some("std::io::Result") =>
+            {
+                Some("std::io::Error".to_string())
+            }
+            _ => None,
+        }
+    }
+
+    /// The type an error constructor builds: `Error::Io` (a variant named as a function) or a
+    /// closure whose value is `Error::Io(e)`.
+    fn constructed_type(&self, arg: &syn::Expr) -> Option<String> {
+        let path = match arg {
+            syn::Expr::Path(p) => &p.path,
+            syn::Expr::Closure(c) => match &*c.body {
+                syn::Expr::Call(call) => match &*call.func {
+                    syn::Expr::Path(p) => &p.path,
+                    _ => return None,
+                },
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let segs = path_segs(path);
+        let upper = |i: usize| segs.get(i).is_some_and(|s| starts_upper(s));
+        if segs.len() < 2 || !upper(segs.len() - 1) || !upper(segs.len() - 2) {
+            return None;
+        }
+        let resolved = self.resolve(&segs).into_iter().next()?;
+        resolved.rsplit_once("::").map(|(ty, _)| ty.to_string())
+    }
+
+    /// `?` on an error of type `from` (or `Err(e.into())`) in a function returning another error
+    /// type calls that type's `From::from`: the program's own impl, when it has one, runs here.
+    fn convert_error(&mut self, from: Option<&str>, span: Span, out: &mut Vec<Node>) {
+        let (Some(from), Some(into)) = (from, self.error_ty.clone()) else {
+            return;
+        };
+        if from == into {
+            return;
+        }
+        let call = self.call(Callee::Path(vec![format!("{into}::from")]), span);
+        out.push(Node::Call(call));
+    }
+
+    /// `self.source = Some(Source::new()?)` where `self`'s type is declared in another file: the
+    /// field's type, as far as this file is concerned, is what it assigns.
+    fn note_assigned_field(&mut self, left: &syn::Expr, value: &Value) {
+        let syn::Expr::Field(f) = left else { return };
+        let (syn::Member::Named(name), syn::Expr::Path(base)) = (&f.member, &*f.base) else {
+            return;
+        };
+        let Some(owner) = base
+            .path
+            .get_ident()
+            .and_then(|b| self.local(&b.to_string()))
+            .and_then(|l| l.ty.clone())
+        else {
+            return;
+        };
+        if self.fields.contains_key(&owner) || (value.ty.is_none() && value.wraps.is_none()) {
+            return;
+        }
+        self.assigned_fields
+            .entry(owner)
+            .or_default()
+            .insert(name.to_string(), (value.ty.clone(), value.wraps.clone()));
     }
 
     fn local(&self, name: &str) -> Option<&Local> {
@@ -978,6 +1144,9 @@ impl<'a> Lowerer<'a> {
                     let elem = annotated
                         .and_then(|t| self.elem_type(t))
                         .or(value.elem.clone());
+                    let wraps = annotated
+                        .and_then(|t| self.wrapped_type(t))
+                        .or(value.wraps.clone());
                     if let Some(call) = value.call {
                         bind_call(&mut out.nodes, call, &name);
                     }
@@ -994,6 +1163,7 @@ impl<'a> Lowerer<'a> {
                             alias_of: None,
                             guards,
                             elem,
+                            wraps,
                             clone_flags,
                             param: None,
                             made_by: value.call,
@@ -1003,7 +1173,7 @@ impl<'a> Lowerer<'a> {
                 } else {
                     // `let (rx, tx) = pipe()?`: each name is a local, not a function item
                     // handed on when it is passed as an argument.
-                    self.bind_pattern(&local.pat);
+                    self.bind_pattern(&local.pat, None);
                 }
             }
             syn::Stmt::Item(item) => match item {
@@ -1064,11 +1234,14 @@ impl<'a> Lowerer<'a> {
             E::Macro(m) => macros::lower_expr_macro(self, &m.mac, out),
             E::Path(p) => self.lower_path_expr(&p.path, out),
             E::Closure(c) => {
+                let error_ty = self.error_type(&c.output);
+                let saved = std::mem::replace(&mut self.error_ty, error_ty);
                 let index = self.lower_closure(
                     &c.body,
                     c.inputs.iter().filter_map(pat_name).collect(),
                     c.or1_token.span,
                 );
+                self.error_ty = saved;
                 Value {
                     closure: Some(index),
                     ..Default::default()
@@ -1175,8 +1348,16 @@ impl<'a> Lowerer<'a> {
             }
             E::Try(t) => {
                 let v = self.lower_expr(&t.expr, out);
+                self.convert_error(v.err.as_deref(), span_of(t.question_token.span), out);
                 out.push(Node::Try(span_of(t.question_token.span)));
-                v
+                match v.wraps {
+                    Some(held) => Value {
+                        ty: Some(held),
+                        wraps: None,
+                        ..v
+                    },
+                    None => v,
+                }
             }
             E::Await(a) => {
                 let value = self.lower_expr(&a.base, out);
@@ -1240,11 +1421,25 @@ impl<'a> Lowerer<'a> {
                         .cloned(),
                     _ => None,
                 };
+                let (ty, wraps) = match (&f.member, &base.ty) {
+                    (syn::Member::Named(name), Some(owner)) => {
+                        let name = name.to_string();
+                        let wraps = self.field_wraps.get(owner).and_then(|m| m.get(&name));
+                        // A type declared in another file: what this file assigned to the field.
+                        let assigned = self.assigned_fields.get(owner).and_then(|m| m.get(&name));
+                        match (self.fields.contains_key(owner), assigned) {
+                            (false, Some((t, w))) => (t.clone(), w.clone()),
+                            _ => (ty, wraps.cloned()),
+                        }
+                    }
+                    _ => (ty, None),
+                };
                 // `pty.fork_result`: a field of a local stands for the local (its fork result).
                 Value {
                     ty,
                     guards,
                     elem,
+                    wraps,
                     var: base.var,
                     ..Default::default()
                 }
@@ -1252,6 +1447,7 @@ impl<'a> Lowerer<'a> {
             E::Assign(a) => {
                 let v = self.lower_expr(&a.right, out);
                 let left = self.lower_expr(&a.left, out);
+                self.note_assigned_field(&a.left, &v);
                 if let (Some(var), Some(call)) = (left.var, v.call) {
                     let root = self.root_var(&var);
                     bind_call(out, call, &root);
@@ -1334,6 +1530,7 @@ impl<'a> Lowerer<'a> {
                     closure: local.closure,
                     guards: local.guards.clone(),
                     elem: local.elem.clone(),
+                    wraps: local.wraps.clone(),
                     var: Some(var),
                     ..Default::default()
                 };
@@ -1473,6 +1670,10 @@ impl<'a> Lowerer<'a> {
                     if self.local(&var).is_some() && !call.arg_vars.contains(&var) {
                         call.arg_vars.push(self.root_var(&var));
                     }
+                    // `catch_unwind(AssertUnwindSafe(body))`: the parameter is handed on.
+                    if let Some(p) = self.param_index(&var) {
+                        call.param_args.push((i as u32, p));
+                    }
                 }
             }
             values.push(v);
@@ -1515,10 +1716,28 @@ impl<'a> Lowerer<'a> {
         }
         let last = segs.last().cloned().unwrap_or_default();
         let mut call = self.call(Callee::Path(Vec::new()), span);
-        self.lower_args(c.args.iter(), out, &mut call);
+        let values = self.lower_args(c.args.iter(), out, &mut call);
         // `Some(x)`, `Ok(x)`, `Wrapper(x)`: constructors, not calls.
+        if let ("Err", [syn::Expr::MethodCall(m)], [converted]) =
+            (last.as_str(), args_of(c).as_slice(), values.as_slice())
+        {
+            if m.method == "into" {
+                self.convert_error(converted.ty.as_deref(), span_of(m.method.span()), out);
+            }
+        }
         if starts_upper(&last) {
-            return Value::default();
+            return match (last.as_str(), values.as_slice()) {
+                ("Some" | "Ok", [held]) => Value {
+                    wraps: held.ty.clone(),
+                    ..Default::default()
+                },
+                // `Error::Io(e)`: a value of the enum.
+                _ if segs.len() >= 2 => Value {
+                    ty: self.constructed_type(&c.func),
+                    ..Default::default()
+                },
+                _ => Value::default(),
+            };
         }
         let candidates = match &func.qself {
             // `<Runtime>::new()`, `<Runtime as Trait>::new()`: the type, then what follows it.
@@ -1589,6 +1808,7 @@ impl<'a> Lowerer<'a> {
             span,
         );
         call.receiver = receiver.var.clone();
+        call.args = u8::try_from(m.args.len()).unwrap_or(u8::MAX);
         call.receiver_global = receiver.global.clone();
         call.receiver_call = receiver.call;
         call.receiver_from = receiver
@@ -1611,10 +1831,44 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
+        if name == "map_err" {
+            let err = m.args.first().and_then(|a| self.constructed_type(a));
+            return Value {
+                call: receiver.call.or(Some(id)),
+                err,
+                ..receiver
+            };
+        }
+        if let (true, Some(held)) = (UNWRAP.contains(&name.as_str()), &receiver.wraps) {
+            return Value {
+                ty: Some(held.clone()),
+                wraps: None,
+                call: receiver.call.or(Some(id)),
+                ..receiver
+            };
+        }
+        if let (true, Some(_)) = (REWRAP.contains(&name.as_str()), &receiver.wraps) {
+            return Value {
+                call: receiver.call.or(Some(id)),
+                ..receiver
+            };
+        }
         if PASSTHROUGH.contains(&name.as_str()) {
             return Value {
                 call: receiver.call.or(Some(id)),
                 ..receiver
+            };
+        }
+        // `self.child.iter_mut()` on an `Option`: an iterator over its one value.
+        if let (true, None, Some(held)) = (
+            ELEMENTS.contains(&name.as_str()),
+            &receiver.elem,
+            &receiver.wraps,
+        ) {
+            return Value {
+                call: Some(id),
+                elem: Some(held.clone()),
+                ..Default::default()
             };
         }
         // `self.items.iter_mut()`: an iterator over the collection's elements.
@@ -1666,19 +1920,28 @@ impl<'a> Lowerer<'a> {
 
     /// The names a pattern binds are locals of the arm or branch it guards (`Ok(result) =>
     /// match result { .. }` tests the bound value, not an item named `result`).
-    fn bind_pattern(&mut self, pat: &syn::Pat) {
+    /// `matched`: the value matched; the name `Some(x)` / `Ok(x)` binds is what it holds.
+    fn bind_pattern(&mut self, pat: &syn::Pat, matched: Option<&Value>) {
         let mut names = Vec::new();
         pattern_names(pat, &mut names);
         let types = self.field_bindings(pat);
+        let held = matched
+            .filter(|v| v.wraps.is_some() || v.guards.is_some())
+            .zip(held_binding(pat));
         for name in names {
             let ty = types.get(&name).cloned();
-            self.set_local(
-                &name,
-                Local {
+            let local = match &held {
+                Some((v, bound)) if *bound == name => Local {
+                    ty: v.wraps.clone(),
+                    guards: v.guards.clone(),
+                    ..Default::default()
+                },
+                _ => Local {
                     ty,
                     ..Default::default()
                 },
-            );
+            };
+            self.set_local(&name, local);
         }
     }
 
@@ -1717,6 +1980,7 @@ impl<'a> Lowerer<'a> {
         let mut scrutinee = None;
         let mut cond_subject = None;
         let mut ok_of = None;
+        let mut held = None;
         let test = match &*i.cond {
             syn::Expr::Binary(b) => {
                 let left = self.lower_expr(&b.left, out);
@@ -1725,6 +1989,7 @@ impl<'a> Lowerer<'a> {
             }
             cond => {
                 let value = self.lower_expr(cond, out);
+                held = Some(value.clone());
                 if let syn::Expr::Let(l) = cond {
                     scrutinee = self.scrutinee_local(&value, &[&*l.pat], out);
                     ok_of = value.call.filter(|_| forktest::is_err_pattern(&l.pat));
@@ -1735,7 +2000,7 @@ impl<'a> Lowerer<'a> {
         };
         self.locals.push(HashMap::new());
         if let syn::Expr::Let(l) = &*i.cond {
-            self.bind_pattern(&l.pat);
+            self.bind_pattern(&l.pat, held.as_ref());
         }
         let mut then = self.lower_block(&i.then_branch);
         self.locals.pop();
@@ -1841,7 +2106,7 @@ impl<'a> Lowerer<'a> {
             let alias = forktest::alias_of_pattern(&arm.pat).zip(subject_of.clone());
             let mut body = Block::default();
             self.locals.push(HashMap::new());
-            self.bind_pattern(&arm.pat);
+            self.bind_pattern(&arm.pat, Some(&subject));
             if let Some((_, guard)) = &arm.guard {
                 self.lower_expr(guard, &mut body.nodes);
             }
@@ -1887,6 +2152,25 @@ fn named_fn(arg: &syn::Expr) -> Option<&syn::Path> {
 }
 
 /// The names a pattern binds (`Ok(conn)`, `Some((a, b))`), not the unit variants it names.
+fn args_of(c: &syn::ExprCall) -> Vec<&syn::Expr> {
+    c.args.iter().collect()
+}
+
+/// The name `Some(x)` / `Ok(x)` (also `&mut Some(ref mut x)`) binds to the value held.
+fn held_binding(pat: &syn::Pat) -> Option<String> {
+    match pat {
+        syn::Pat::Reference(r) => held_binding(&r.pat),
+        syn::Pat::TupleStruct(t) => {
+            let last = t.path.segments.last()?.ident.to_string();
+            match (last.as_str(), t.elems.first(), t.elems.len()) {
+                ("Some" | "Ok", Some(syn::Pat::Ident(id)), 1) => Some(id.ident.to_string()),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
 fn pattern_names(pat: &syn::Pat, out: &mut Vec<String>) {
     struct Names<'o>(&'o mut Vec<String>);
     impl<'ast> syn::visit::Visit<'ast> for Names<'_> {
