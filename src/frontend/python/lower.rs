@@ -92,6 +92,23 @@ const PARTIAL: &str = "functools::partial";
 
 /// Builtins that iterate their argument before they return.
 const ITERATING_BUILTINS: &[&str] = &["builtins::next", "builtins::iter", "builtins::list"];
+/// Builtins that run their iterable argument to its end.
+const EXHAUSTING: &[&str] = &[
+    "builtins::list",
+    "builtins::tuple",
+    "builtins::sorted",
+    "builtins::set",
+    "builtins::frozenset",
+    "builtins::dict",
+    "builtins::sum",
+];
+/// Iterators that pass on the items of the iterables they are given, one after the other.
+const PASSING_ON: &[&str] = &[
+    "itertools::chain",
+    "itertools::chain::from_iterable",
+    "builtins::enumerate",
+    "builtins::zip",
+];
 
 /// The thread an iterator of a DataLoader with workers and `pin_memory` starts in the parent,
 /// after its workers forked; it is joined when the iterator is exhausted or dropped.
@@ -232,6 +249,9 @@ struct Value {
     /// A DataLoader with workers (or an iterable made from one): its fork, by catalogue path,
     /// and where the loader was made.
     loader: Option<(String, Span)>,
+    /// Made by a function or a class of a module (`tqdm(..)`), not by a method of another
+    /// object: what it runs is its own, and ends with it.
+    fresh: bool,
 }
 
 #[derive(Debug, Default)]
@@ -260,6 +280,10 @@ struct Narrowed {
 struct Scope {
     names: HashMap<String, Value>,
     globals: HashSet<String>,
+    /// Locals bound, on some path, to what a function or class made (see `Value::fresh`).
+    fresh: HashSet<String>,
+    /// Locals first bound inside an `if` (or its `else`), with the names its condition reads.
+    guarded: HashMap<String, HashSet<String>>,
 }
 
 pub struct Lowerer<'s> {
@@ -630,6 +654,47 @@ fn unconditional_start_method(body: &[Stmt]) -> Option<String> {
         Stmt::If(i) if is_main_guard(&i.test) => unconditional_start_method(&i.body),
         _ => None,
     })
+}
+
+/// The names an expression reads.
+fn names_read(e: &Expr) -> HashSet<String> {
+    struct Names(HashSet<String>);
+    impl<'a> ast::visitor::Visitor<'a> for Names {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Name(n) = expr {
+                self.0.insert(n.id.to_string());
+            }
+            ast::visitor::walk_expr(self, expr);
+        }
+    }
+    let mut names = Names(HashSet::new());
+    ast::visitor::Visitor::visit_expr(&mut names, e);
+    names.0
+}
+
+/// The names a block's own statements assign (`x = ..`), not those of nested blocks.
+fn assigned_names(body: &[Stmt]) -> impl Iterator<Item = &str> {
+    body.iter().flat_map(|stmt| match stmt {
+        Stmt::Assign(a) => a.targets.iter().filter_map(name_of).collect(),
+        Stmt::AnnAssign(a) => name_of(&a.target).into_iter().collect(),
+        _ => Vec::new(),
+    })
+}
+
+/// The locals a block's own statements call methods on (`pool.close()`).
+fn used_objects(body: &[Stmt]) -> Vec<&str> {
+    body.iter()
+        .filter_map(|stmt| match stmt {
+            Stmt::Expr(e) => match &*e.value {
+                Expr::Call(c) => match &*c.func {
+                    Expr::Attribute(a) => name_of(&a.value),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
 }
 
 /// The last name of a dotted expression (`uwsgidecorators.postfork` → `postfork`).
@@ -1391,6 +1456,25 @@ impl<'s> Lowerer<'s> {
         func.body = body;
     }
 
+    /// The local an exhausting builtin runs to its end: the argument itself, or the iterable
+    /// of a wrapper that passes its items on (`chain.from_iterable(bar)`, `enumerate(bar)`),
+    /// when a function or class made it (`bar = tqdm(..)`).
+    fn exhausted(&self, e: &Expr) -> Option<String> {
+        match e {
+            Expr::Name(n) => {
+                let name = n.id.as_str();
+                let fresh = self.scopes.last().is_some_and(|s| s.fresh.contains(name));
+                self.lookup(name).var.filter(|_| fresh)
+            }
+            Expr::Call(c) => {
+                let path = self.quiet_path(&c.func)?;
+                PASSING_ON.contains(&path.as_str()).then_some(())?;
+                c.arguments.args.iter().find_map(|a| self.exhausted(a))
+            }
+            _ => None,
+        }
+    }
+
     /// The catalogue fork of a decorator that runs each call of the function in a forked child
     /// (Sage's `@parallel` with its default `p_iter`, "fork"; an integer first argument is the
     /// CPU count, `p_iter="multiprocessing"`/`"reference"` are not this fork).
@@ -1652,6 +1736,9 @@ impl<'s> Lowerer<'s> {
         };
         let global = match self.scopes.last_mut() {
             Some(scope) if !scope.globals.contains(name) => {
+                if bound.fresh {
+                    scope.fresh.insert(name.to_string());
+                }
                 scope.names.insert(name.to_string(), bound);
                 false
             }
@@ -2075,7 +2162,22 @@ impl<'s> Lowerer<'s> {
                             format!("<with#{}>", self.with_count)
                         }
                     };
-                    if let Some(id) = value.call {
+                    // `contextlib.closing(x)` hands `x` to the block and closes it at the end:
+                    // the object managed is `x`.
+                    let closed = match &item.context_expr {
+                        Expr::Call(c)
+                            if self.quiet_path(&c.func).as_deref()
+                                == Some("contextlib::closing") =>
+                        {
+                            let inner = c.arguments.args.first().map(|a| self.span(a.range()));
+                            out.iter().rev().find_map(|n| match n {
+                                Node::Call(call) if Some(call.span) == inner => Some(call.id),
+                                _ => None,
+                            })
+                        }
+                        _ => None,
+                    };
+                    if let Some(id) = closed.or(value.call) {
                         bind_call(out, id, &var);
                     }
                     if let Some(target) = item.optional_vars.as_deref() {
@@ -2560,12 +2662,32 @@ impl<'s> Lowerer<'s> {
         }
         let span = self.span(test.range());
         self.pid_check += usize::from(pid_check);
+        let read = names_read(test);
+        let unbound: Vec<&str> = std::iter::once(body)
+            .chain(clauses.iter().map(|c| c.body.as_slice()))
+            .flat_map(assigned_names)
+            .filter(|n| self.lookup(n).var.is_none())
+            .collect();
         let narrowed = self.narrow(test);
         let then = self.lower_stmts(body);
         if let Some(undo) = narrowed {
             self.widen(undo);
         }
-        let (empty_then, empty_else) = self.emptied_by(test);
+        let (empty_then, mut empty_else) = self.emptied_by(test);
+        // `if n > 1: pool.close()` after `if n <= 1: .. else: pool = Pool(n)`: the block uses
+        // a local that only a branch on the same names bound, so it runs where that branch
+        // bound it (elsewhere the name is unbound and the use would raise). The way past it
+        // is where that branch did not bind it: nothing is held there.
+        if clauses.is_empty() {
+            if let Some(scope) = self.scopes.last() {
+                empty_else.extend(
+                    used_objects(body)
+                        .into_iter()
+                        .filter(|v| scope.guarded.get(*v).is_some_and(|g| !g.is_disjoint(&read)))
+                        .map(str::to_string),
+                );
+            }
+        }
         let mut arms = vec![Arm {
             test: fork_test.clone(),
             body: then,
@@ -2604,6 +2726,11 @@ impl<'s> Lowerer<'s> {
             });
         }
         self.pid_check -= usize::from(pid_check);
+        if let Some(scope) = self.scopes.last_mut() {
+            for name in unbound {
+                scope.guarded.insert(name.to_string(), read.clone());
+            }
+        }
         self.keep_loaders(then_loaders);
         let exhaustive = exhaustive || arms.len() > 1;
         out.push(Node::Branch(Branch {
@@ -3256,6 +3383,14 @@ impl<'s> Lowerer<'s> {
                 self.end_iteration(pin, span, out);
             }
         }
+        // `list(bar)`, `list(chain.from_iterable(bar))`: the builtin runs its iterable to the
+        // end, and an object made to be iterated (a progress bar) is done there: its iterator
+        // closes it (tqdm's `__iter__` closes the bar when exhausted).
+        if callee.as_deref().is_some_and(|p| EXHAUSTING.contains(&p)) {
+            if let Some(var) = c.arguments.args.first().and_then(|a| self.exhausted(a)) {
+                self.marker(WITH_EXIT, span, vec![var], out);
+            }
+        }
         let handed = passed_loader.clone().filter(|_| made_loader.is_none());
         // A method of a loader hands back a pipeline over it (webdataset's fluent
         // `dl.slice(n)`, `dl.shuffle(k)`): iterating that iterates the loader.
@@ -3335,6 +3470,7 @@ impl<'s> Lowerer<'s> {
                     ty,
                     call: Some(id),
                     start: self.returns_start.get(&path).cloned(),
+                    fresh: true,
                     ..Default::default()
                 }
             }
