@@ -3155,7 +3155,16 @@ impl<'s> Lowerer<'s> {
     }
 
     fn lower_call(&mut self, c: &ast::ExprCall, out: &mut Vec<Node>) -> Value {
-        let span = self.span(c.range());
+        // A method called on a receiver that spans lines (`Server(\n..\n).serve()`) is placed
+        // at its name, where the call is read.
+        let span = match &*c.func {
+            Expr::Attribute(a)
+                if self.span(a.value.range()).line != self.span(a.attr.range).line =>
+            {
+                self.span(TextRange::new(a.attr.range.start(), c.range().end()))
+            }
+            _ => self.span(c.range()),
+        };
         // The callee: a path (module function, class), a method on a value, or a local function.
         let (mut callee, receiver) = match &*c.func {
             Expr::Attribute(a) => {
