@@ -124,7 +124,10 @@ pub struct Worker {
     pub app: (String, Span),
     pub factory: Option<(String, Span)>,
     /// The master loaded the application before forking: what its import started (threads)
-    /// runs in the master only, not in the worker.
+    /// runs in the master only, not in the worker (gunicorn docs, preload_app: "Load
+    /// application code before the worker processes are forked"; uwsgi-docs Options.rst,
+    /// lazy-apps: "Load apps in each worker instead of the master", off by default). Without
+    /// it the worker imports the application itself and its import-time threads run there.
     pub preload: bool,
     /// Where the configuration gives each worker several request threads.
     pub threads: Option<Span>,
