@@ -1719,11 +1719,22 @@ impl<'a> Walker<'a> {
     /// MongoClient(..)`), seen from the caller: the same field of the call's receiver.
     /// A thread it left in such a field is the receiver's too, unless the call's value was
     /// kept (`t = x.start_worker()`: `t.join()` joins it).
-    fn held_by_receiver_field(&self, h: &Hazard, call: &Call) -> Option<String> {
+    /// A constructor's (`__init__`'s) object is the value the call is bound to: `r = Runner()`
+    /// holds what `__init__` kept in `self.pool` in `r.pool`, where `r.shutdown()` joins it.
+    fn held_by_receiver_field(&self, h: &Hazard, call: &Call, callee: FnRef) -> Option<String> {
         if !self.python {
             return None;
         }
-        let receiver = call.receiver.as_deref()?;
+        let constructs = || {
+            call.receiver.is_none()
+                && self.ctx.prog.function(callee).path.ends_with("::__init__")
+                && h.effect == Effect::StartsThread
+        };
+        let receiver = match call.receiver.as_deref() {
+            Some(r) => r,
+            None if constructs() => call.bind.as_deref()?,
+            None => return None,
+        };
         match h.effect {
             Effect::OpensConnection | Effect::OpensFile => {}
             Effect::StartsThread if call.bind.as_deref().is_none_or(|b| b == receiver) => {}
@@ -1866,7 +1877,7 @@ impl<'a> Walker<'a> {
         for h in &summary.alive {
             let mut h = h.clone();
             h.down = prepend(here, &h.down);
-            let field = self.held_by_receiver_field(&h, call);
+            let field = self.held_by_receiver_field(&h, call, callee);
             // What a module's top-level code bound to a name is that module's global: its
             // importer holds it there (where later uses of the global find it).
             if h.global.is_none() {

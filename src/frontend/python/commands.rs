@@ -6,7 +6,7 @@
 //! `servers`): gunicorn with `--preload`, uWSGI without `--lazy-apps`, a Celery worker with the
 //! prefork pool, an RQ worker (a fork per job). The app's import is the "before the fork".
 
-use super::servers::{self, Prefork};
+use super::servers::{self, Prefork, Worker};
 use crate::ir::{FileIr, Span};
 use std::path::Path;
 
@@ -71,6 +71,9 @@ pub fn lower(path: &Path, text: &str) -> FileIr {
             }
         }
         found.extend(alone);
+        for worker in workers(dir, &words, &env, span) {
+            servers::add_worker(&mut ir, worker, &mut next_call);
+        }
     }
     if let Some(joined) = stage.end() {
         found.extend(preforks(dir, &joined.0, &env, joined.1));
@@ -276,6 +279,37 @@ pub(super) fn shell_words(line: &str) -> Vec<String> {
 /// The servers and workers started by one command line; `env` holds gunicorn's options from
 /// `GUNICORN_CMD_ARGS`.
 fn preforks(dir: &Path, words: &[String], env: &[String], span: Span) -> Vec<Prefork> {
+    each_program(words, |program, args| match program {
+        "gunicorn" => {
+            let all: Vec<String> = env.iter().chain(args).cloned().collect();
+            gunicorn(dir, &all, span)
+        }
+        "uwsgi" => uwsgi(dir, args, span),
+        "celery" => celery(args, span),
+        "rq" if args.first().is_some_and(|a| a == "worker") => rq(&args[1..], span),
+        "rqworker" => rq(args, span),
+        _ => None,
+    })
+}
+
+/// The web server workers started by one command line (gunicorn, uWSGI).
+fn workers(dir: &Path, words: &[String], env: &[String], span: Span) -> Vec<Worker> {
+    each_program(words, |program, args| match program {
+        "gunicorn" => {
+            let all: Vec<String> = env.iter().chain(args).cloned().collect();
+            gunicorn_worker(dir, &all, span)
+        }
+        "uwsgi" => servers::uwsgi_worker(dir, &uwsgi_settings(args, span)),
+        _ => None,
+    })
+}
+
+/// What `found` makes of each program a command line runs (its name without the folder, and
+/// its arguments up to the command's end); the words a program took are not read again.
+fn each_program<T>(
+    words: &[String],
+    mut found: impl FnMut(&str, &[String]) -> Option<T>,
+) -> Vec<T> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < words.len() {
@@ -284,19 +318,7 @@ fn preforks(dir: &Path, words: &[String], env: &[String], span: Span) -> Vec<Pre
             .iter()
             .position(|w| w == ";")
             .map_or(words.len(), |p| i + 1 + p);
-        let args = &words[i + 1..end];
-        let found = match program {
-            "gunicorn" => {
-                let all: Vec<String> = env.iter().chain(args).cloned().collect();
-                gunicorn(dir, &all, span)
-            }
-            "uwsgi" => uwsgi(dir, args, span),
-            "celery" => celery(args, span),
-            "rq" if args.first().is_some_and(|a| a == "worker") => rq(&args[1..], span),
-            "rqworker" => rq(args, span),
-            _ => None,
-        };
-        if let Some(p) = found {
+        if let Some(p) = found(program, &words[i + 1..end]) {
             out.push(p);
             i = end;
         }
@@ -375,6 +397,23 @@ const GUNICORN_FLAGS: &[&str] = &[
 /// gunicorn docs), read when it is in the tree next to the command.
 fn gunicorn(dir: &Path, args: &[String], span: Span) -> Option<Prefork> {
     let mut preload = args.iter().any(|a| a == "--preload");
+    preload |= gunicorn_config(dir, args)
+        .iter()
+        .any(|(k, v, _)| k == "preload_app" && v == "True");
+    if !preload {
+        return None;
+    }
+    let app = gunicorn_app(args)?;
+    Some(Prefork {
+        modules: vec![(servers::app_module(app)?, span)],
+        factory: servers::app_factory(app).map(|f| (f, span)),
+        fork: "forklint::python::prefork@gunicorn",
+        fork_span: span,
+    })
+}
+
+/// The settings of the configuration file a gunicorn command reads, when it is in the tree.
+fn gunicorn_config(dir: &Path, args: &[String]) -> Vec<(String, String, Span)> {
     let config = match option(args, &["-c", "--config"]) {
         Some(c) => match c.strip_prefix("python:") {
             Some(module) => format!("{}.py", module.replace('.', "/")),
@@ -382,37 +421,39 @@ fn gunicorn(dir: &Path, args: &[String], span: Span) -> Option<Prefork> {
         },
         None => "gunicorn.conf.py".to_string(),
     };
-    preload |= std::fs::read_to_string(dir.join(config)).is_ok_and(|t| {
-        t.lines().any(|l| {
-            let code = l.split('#').next().unwrap_or(l);
-            let l: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-            l == "preload_app=True"
-        })
-    });
-    if !preload {
-        return None;
-    }
-    let mut app = None;
-    let mut factory = None;
+    std::fs::read_to_string(dir.join(config))
+        .map(|t| servers::gunicorn_file_settings(&t))
+        .unwrap_or_default()
+}
+
+/// The application a gunicorn command names: its first word that is not an option.
+fn gunicorn_app(args: &[String]) -> Option<&str> {
     let mut i = 0;
     while i < args.len() {
         let a = &args[i];
-        if a.starts_with('-') {
-            if !a.contains('=') && !GUNICORN_FLAGS.contains(&a.as_str()) {
-                i += 1;
-            }
-        } else if app.is_none() {
-            app = servers::app_module(a);
-            factory = servers::app_factory(a).map(|f| (f, span));
+        if !a.starts_with('-') {
+            return Some(a);
+        }
+        if !a.contains('=') && !GUNICORN_FLAGS.contains(&a.as_str()) {
+            i += 1;
         }
         i += 1;
     }
-    Some(Prefork {
-        modules: vec![(app?, span)],
-        factory,
-        fork: "forklint::python::prefork@gunicorn",
-        fork_span: span,
-    })
+    None
+}
+
+/// A gunicorn worker: the command's options (`--threads`, `-k`/`--worker-class`, `--preload`)
+/// over its configuration file's settings.
+fn gunicorn_worker(dir: &Path, args: &[String], span: Span) -> Option<Worker> {
+    let flags = servers::GunicornFlags {
+        threads: option(args, &["--threads"]).map(str::to_string),
+        class: option(args, &["-k", "--worker-class"]).map(str::to_string),
+        preload: args.iter().any(|a| a == "--preload"),
+        at: Some(span),
+    };
+    let config = gunicorn_config(dir, args);
+    let app = gunicorn_app(args).map(|a| (a, span));
+    servers::gunicorn_worker(&config, app, &flags)
 }
 
 /// uWSGI options that take no value.
@@ -434,6 +475,11 @@ const UWSGI_FLAGS: &[&str] = &[
 /// uWSGI's options as settings (`-M` is `master`, `-p` `processes`, `-w` `module`), decided as an
 /// ini file's are.
 fn uwsgi(dir: &Path, args: &[String], span: Span) -> Option<Prefork> {
+    servers::uwsgi_settings(dir, &uwsgi_settings(args, span))
+}
+
+/// uWSGI's command-line options as settings, all at the command's place.
+fn uwsgi_settings(args: &[String], span: Span) -> Vec<(String, String, Span)> {
     let mut settings = Vec::new();
     let mut i = 0;
     while i < args.len() {
@@ -466,7 +512,7 @@ fn uwsgi(dir: &Path, args: &[String], span: Span) -> Option<Prefork> {
         };
         settings.push((key.to_string(), value, span));
     }
-    servers::uwsgi_settings(dir, &settings)
+    settings
 }
 
 /// The fork of a `celery worker` command; link.rs puts the task modules' imports before it.
@@ -615,6 +661,7 @@ mod tests {
             lower(Path::new("Dockerfile"), text)
                 .functions
                 .iter()
+                .filter(|f| f.path.starts_with("self::<prefork"))
                 .map(|f| f.span.line)
                 .collect::<Vec<_>>()
         };

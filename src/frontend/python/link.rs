@@ -53,6 +53,7 @@ pub fn link(irs: &mut [FileIr]) {
     stored_not_called(irs);
     // The task modules are imported before the pool forks, and before the resets placed there.
     import_celery_tasks(irs);
+    serve_web(irs);
     reset_in_child(irs);
 }
 
@@ -87,6 +88,86 @@ fn import_celery_tasks(irs: &mut [FileIr]) {
                 }
             }
         });
+}
+
+/// Each server worker (`<worker@app>`) goes on to call one of the request handlers of its
+/// application: an arm per module under the application's folder that has them (its `<web>`).
+/// A module whose handlers no worker serves runs them after its own import, as it runs its
+/// other registered functions.
+fn serve_web(irs: &mut [FileIr]) {
+    let web = format!("self::{}", super::lower::WEB_FN);
+    let modules: Vec<(String, String)> = irs
+        .iter()
+        .filter(|ir| is_python(ir) && ir.functions.iter().any(|f| f.path == web))
+        .map(|ir| (prefix(ir), ir.path.clone()))
+        .collect();
+    if modules.is_empty() {
+        return;
+    }
+    let roots: HashMap<String, std::path::PathBuf> = irs
+        .iter()
+        .filter(|ir| is_python(ir))
+        .filter_map(|ir| {
+            let module = prefix(ir);
+            let path = Path::new(&ir.path);
+            let init = path.file_stem().is_some_and(|s| s == "__init__");
+            let depth = module.split("::").count() + usize::from(init);
+            Some((module, path.ancestors().nth(depth)?.to_path_buf()))
+        })
+        .collect();
+    let mut served: HashSet<&str> = HashSet::new();
+    for ir in irs.iter_mut() {
+        let mut next = max_id(ir) + 1;
+        let config_dir = Path::new(&ir.path)
+            .parent()
+            .unwrap_or(Path::new(""))
+            .to_path_buf();
+        for f in ir.functions.iter_mut() {
+            let Some(app) = super::servers::worker_app(&f.path) else {
+                continue;
+            };
+            let root = roots.get(&app).unwrap_or(&config_dir);
+            let arms: Vec<Arm> = modules
+                .iter()
+                .filter(|(_, file)| Path::new(file).starts_with(root))
+                .map(|(module, _)| {
+                    served.insert(module);
+                    let callee = Callee::Path(vec![format!("{module}::{}", super::lower::WEB_FN)]);
+                    next += 1;
+                    Arm {
+                        test: None,
+                        body: Block {
+                            nodes: vec![Node::Call(Call::new(next, callee, f.span))],
+                            locals: Vec::new(),
+                        },
+                        span: f.span,
+                        ..Arm::default()
+                    }
+                })
+                .collect();
+            if !arms.is_empty() {
+                f.body.nodes.push(Node::Branch(Branch {
+                    span: f.span,
+                    arms,
+                    exhaustive: false,
+                }));
+            }
+        }
+    }
+    let served: HashSet<String> = served.into_iter().map(str::to_string).collect();
+    for ir in irs.iter_mut().filter(|ir| is_python(ir)) {
+        if served.contains(&prefix(ir)) {
+            continue;
+        }
+        let mut next = max_id(ir) + 1;
+        for f in ir.functions.iter_mut().filter(|f| f.path == web) {
+            let import = Callee::Path(vec![format!("self::{}", super::MODULE_FN)]);
+            next += 1;
+            f.body
+                .nodes
+                .insert(0, Node::Call(Call::new(next, import, f.span)));
+        }
+    }
 }
 
 /// Methods of a container that keep their argument without calling it.

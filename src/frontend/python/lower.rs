@@ -18,6 +18,31 @@ pub const MODULE_FN: &str = "<module>";
 /// The path of the function that imports the module and then calls one of the functions its
 /// decorators registered with a framework.
 pub const ENTRY_FN: &str = "<entry>";
+/// Decorators that run each call of the function in a forked child, by the paths they are
+/// imported from, with their catalogue fork. sagemath/sage src/sage/parallel/decorate.py:
+/// `parallel(p_iter='fork', ncpus=None)`, re-exported by `sage.parallel.all` and `sage.all`.
+const FORK_PER_CALL: &[(&str, &str)] = &[
+    ("sage::parallel::decorate::parallel", SAGE_PARALLEL_FORK),
+    ("sage::parallel::all::parallel", SAGE_PARALLEL_FORK),
+    ("sage::all::parallel", SAGE_PARALLEL_FORK),
+];
+const SAGE_PARALLEL_FORK: &str = "sage::parallel::decorate::parallel@fork";
+
+/// The path of the function that calls one of the module's web request handlers.
+pub const WEB_FN: &str = "<web>";
+/// The methods of a Django class-based view that `as_view()` dispatches requests to.
+const VIEW_METHODS: &[&str] = &["get", "post", "put", "patch", "delete"];
+/// The decorator methods that register a request handler for a URL: Flask's and Starlette's
+/// `route`, and the per-method shortcuts of Flask 2, FastAPI and Django Ninja (`@bp.get("/")`).
+const ROUTE_METHODS: &[&str] = &[
+    "route",
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "api_route",
+];
 /// An empty function that marks a module defining Celery tasks.
 pub const CELERY_TASKS_FN: &str = "<celery-tasks>";
 /// The path of the function holding a script's `if __name__ == "__main__":` block.
@@ -67,6 +92,23 @@ const PARTIAL: &str = "functools::partial";
 
 /// Builtins that iterate their argument before they return.
 const ITERATING_BUILTINS: &[&str] = &["builtins::next", "builtins::iter", "builtins::list"];
+/// Builtins that run their iterable argument to its end.
+const EXHAUSTING: &[&str] = &[
+    "builtins::list",
+    "builtins::tuple",
+    "builtins::sorted",
+    "builtins::set",
+    "builtins::frozenset",
+    "builtins::dict",
+    "builtins::sum",
+];
+/// Iterators that pass on the items of the iterables they are given, one after the other.
+const PASSING_ON: &[&str] = &[
+    "itertools::chain",
+    "itertools::chain::from_iterable",
+    "builtins::enumerate",
+    "builtins::zip",
+];
 
 /// The thread an iterator of a DataLoader with workers and `pin_memory` starts in the parent,
 /// after its workers forked; it is joined when the iterator is exhausted or dropped.
@@ -119,6 +161,16 @@ pub(super) const DATA_LOADERS: &[&str] = &[
 /// The suffix of a DataLoader's fork whose worker count is a value not known here (taken as
 /// more than 0, and said so).
 const UNKNOWN_WORKERS: &str = "@workers";
+
+/// Granian's server, by the paths it is imported from: emmett-framework/granian
+/// granian/__init__.py exports `Server as Granian`, and granian/server/__init__.py makes `Server`
+/// the process server `MPServer` on builds with the GIL (`MTServer`, threads, otherwise).
+const GRANIAN_SERVERS: &[&str] = &[
+    "granian::Granian",
+    "granian::server::Server",
+    "granian::server::MPServer",
+    "granian::server::mp::MPServer",
+];
 
 /// pyzmq's devices that run in a `multiprocessing.Process`, by the paths they are imported from
 /// (zeromq/pyzmq zmq/devices: basedevice.ProcessDevice and its subclasses
@@ -197,6 +249,9 @@ struct Value {
     /// A DataLoader with workers (or an iterable made from one): its fork, by catalogue path,
     /// and where the loader was made.
     loader: Option<(String, Span)>,
+    /// Made by a function or a class of a module (`tqdm(..)`), not by a method of another
+    /// object: what it runs is its own, and ends with it.
+    fresh: bool,
 }
 
 #[derive(Debug, Default)]
@@ -225,6 +280,10 @@ struct Narrowed {
 struct Scope {
     names: HashMap<String, Value>,
     globals: HashSet<String>,
+    /// Locals bound, on some path, to what a function or class made (see `Value::fresh`).
+    fresh: HashSet<String>,
+    /// Locals first bound inside an `if` (or its `else`), with the names its condition reads.
+    guarded: HashMap<String, HashSet<String>>,
 }
 
 pub struct Lowerer<'s> {
@@ -257,6 +316,9 @@ pub struct Lowerer<'s> {
     in_hook: Option<&'static str>,
     /// Decorated module-level functions, which a framework calls after the import.
     registered: Vec<(String, Span)>,
+    /// The module's web request handlers: routes its decorators register, views its URL
+    /// patterns name.
+    web: Vec<(String, Span)>,
     /// Registered functions whose decorator is a method of a module global (`@hub.on(..)`),
     /// with that global's name: the server it names decides where they run.
     handlers: HashMap<String, String>,
@@ -398,6 +460,21 @@ fn registers(e: &Expr) -> bool {
         Expr::Attribute(a) => !WRAPPING_DECORATORS.contains(&a.attr.id.as_str()),
         _ => false,
     }
+}
+
+/// A route decorator: `@x.route("/path")`, `@x.get("/path")` (a URL rule as first argument, so
+/// that `@cache.get(key)` and the like are not taken for one).
+fn is_route(e: &Expr) -> bool {
+    let Expr::Call(c) = e else { return false };
+    let Expr::Attribute(a) = &*c.func else {
+        return false;
+    };
+    ROUTE_METHODS.contains(&a.attr.id.as_str())
+        && c.arguments
+            .args
+            .first()
+            .and_then(str_lit)
+            .is_some_and(|rule| rule.is_empty() || rule.starts_with('/'))
 }
 
 /// Module constants equal to the pid a fork returns in the child: CPython Lib/pty.py defines
@@ -579,6 +656,47 @@ fn unconditional_start_method(body: &[Stmt]) -> Option<String> {
     })
 }
 
+/// The names an expression reads.
+fn names_read(e: &Expr) -> HashSet<String> {
+    struct Names(HashSet<String>);
+    impl<'a> ast::visitor::Visitor<'a> for Names {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Name(n) = expr {
+                self.0.insert(n.id.to_string());
+            }
+            ast::visitor::walk_expr(self, expr);
+        }
+    }
+    let mut names = Names(HashSet::new());
+    ast::visitor::Visitor::visit_expr(&mut names, e);
+    names.0
+}
+
+/// The names a block's own statements assign (`x = ..`), not those of nested blocks.
+fn assigned_names(body: &[Stmt]) -> impl Iterator<Item = &str> {
+    body.iter().flat_map(|stmt| match stmt {
+        Stmt::Assign(a) => a.targets.iter().filter_map(name_of).collect(),
+        Stmt::AnnAssign(a) => name_of(&a.target).into_iter().collect(),
+        _ => Vec::new(),
+    })
+}
+
+/// The locals a block's own statements call methods on (`pool.close()`).
+fn used_objects(body: &[Stmt]) -> Vec<&str> {
+    body.iter()
+        .filter_map(|stmt| match stmt {
+            Stmt::Expr(e) => match &*e.value {
+                Expr::Call(c) => match &*c.func {
+                    Expr::Attribute(a) => name_of(&a.value),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
 /// The last name of a dotted expression (`uwsgidecorators.postfork` → `postfork`).
 fn tail(e: &Expr) -> Option<&str> {
     match e {
@@ -749,6 +867,7 @@ impl<'s> Lowerer<'s> {
             hooks: HashMap::new(),
             in_hook: None,
             registered: Vec::new(),
+            web: Vec::new(),
             handlers: HashMap::new(),
             green_threads: false,
             scripts: Vec::new(),
@@ -862,11 +981,17 @@ impl<'s> Lowerer<'s> {
         self.ir.functions[index].body = block;
         self.ir.functions[index].returns = std::mem::take(&mut self.module_globals);
         if gunicorn {
-            if let Some(prefork) = servers::gunicorn(&self.settings(body)) {
+            let settings = self.settings(body);
+            if let Some(prefork) = servers::gunicorn(&settings) {
                 servers::add(&mut self.ir, prefork, &mut self.next_call);
+            }
+            let flags = servers::GunicornFlags::default();
+            if let Some(worker) = servers::gunicorn_worker(&settings, None, &flags) {
+                servers::add_worker(&mut self.ir, worker, &mut self.next_call);
             }
         }
         self.add_entry();
+        self.add_web(body);
         let path = std::path::PathBuf::from(&self.ir.path);
         for prefork in super::argv::preforks(&path, body, &|r| self.span(r)) {
             servers::add(&mut self.ir, prefork, &mut self.next_call);
@@ -944,7 +1069,17 @@ impl<'s> Lowerer<'s> {
             end_col: 1,
         };
         let import = self.call(Callee::Path(vec![format!("self::{MODULE_FN}")]), first);
+        // Request handlers run where a server worker runs them (`<web>`), after the import
+        // that worker made, if any.
         let registered = std::mem::take(&mut self.registered);
+        let web: HashSet<&str> = self.web.iter().map(|(p, _)| p.as_str()).collect();
+        let registered: Vec<_> = registered
+            .into_iter()
+            .filter(|(p, _)| !web.contains(p.as_str()))
+            .collect();
+        if registered.is_empty() {
+            return;
+        }
         let arms = registered
             .into_iter()
             .map(|(path, span)| {
@@ -983,6 +1118,96 @@ impl<'s> Lowerer<'s> {
         ));
     }
 
+    /// `<web>`: one arm per request handler of the module, which a server worker calls after
+    /// importing the application (link.rs joins them to each `<worker>`). A `urls.py` names
+    /// Django's views in its `path()`/`re_path()`/`url()` patterns (a class's `as_view()`
+    /// runs its method handlers).
+    fn add_web(&mut self, body: &[Stmt]) {
+        let urls = std::path::Path::new(&self.ir.path)
+            .file_stem()
+            .is_some_and(|s| s == "urls");
+        if urls {
+            struct Patterns<'a>(Vec<&'a ast::ExprCall>);
+            impl<'a> ast::visitor::Visitor<'a> for Patterns<'a> {
+                fn visit_stmt(&mut self, stmt: &'a Stmt) {
+                    // Module level only: a function's calls are not the module's patterns.
+                    if !matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
+                        ast::visitor::walk_stmt(self, stmt);
+                    }
+                }
+                fn visit_expr(&mut self, expr: &'a Expr) {
+                    if let Expr::Call(c) = expr {
+                        if matches!(tail(&c.func), Some("path" | "re_path" | "url")) {
+                            self.0.push(c);
+                        }
+                    }
+                    ast::visitor::walk_expr(self, expr);
+                }
+            }
+            let mut found = Patterns(Vec::new());
+            for stmt in body {
+                ast::visitor::Visitor::visit_stmt(&mut found, stmt);
+            }
+            for c in found.0 {
+                let Some(view) = c.arguments.args.get(1) else {
+                    continue;
+                };
+                let span = self.span(view.range());
+                match view {
+                    Expr::Call(v) => {
+                        let Expr::Attribute(a) = &*v.func else {
+                            continue;
+                        };
+                        let Some(class) = self.quiet_path(&a.value) else {
+                            continue;
+                        };
+                        if a.attr.id.as_str() == "as_view" {
+                            for method in VIEW_METHODS {
+                                self.web.push((format!("{class}::{method}"), span));
+                            }
+                        }
+                    }
+                    other => {
+                        if let Some(path) = self.quiet_path(other) {
+                            self.web.push((path, span));
+                        }
+                    }
+                }
+            }
+        }
+        if self.web.is_empty() {
+            return;
+        }
+        let handlers = std::mem::take(&mut self.web);
+        let first = handlers[0].1;
+        let arms = handlers
+            .into_iter()
+            .map(|(path, span)| Arm {
+                test: None,
+                body: Block {
+                    nodes: vec![Node::Call(self.call(Callee::Path(vec![path]), span))],
+                    locals: Vec::new(),
+                },
+                span,
+                ..Arm::default()
+            })
+            .collect();
+        let body = Block {
+            nodes: vec![Node::Branch(Branch {
+                span: first,
+                arms,
+                exhaustive: false,
+            })],
+            locals: Vec::new(),
+        };
+        self.ir.functions.push(function(
+            format!("self::{WEB_FN}"),
+            FnKind::Free,
+            first,
+            body,
+        ));
+    }
+
     /// What runs beside a registered handler while its server calls it: Flask-SocketIO in
     /// threading mode (no eventlet or gevent in the project, no other `async_mode`) calls
     /// each handler on a request thread, beside the server's other threads.
@@ -1004,6 +1229,10 @@ impl<'s> Lowerer<'s> {
                 let value = match &*a.value {
                     Expr::BooleanLiteral(b) => if b.value { "True" } else { "False" }.to_string(),
                     Expr::StringLiteral(s) => s.value.to_str().to_string(),
+                    Expr::NumberLiteral(n) => match &n.value {
+                        ast::Number::Int(i) => i.to_string(),
+                        _ => return None,
+                    },
                     _ => return None,
                 };
                 Some((name_of(target)?.to_string(), value, self.span(a.range)))
@@ -1037,6 +1266,9 @@ impl<'s> Lowerer<'s> {
                         // that returns from it runs the framework on, like one leaving `main`.
                         self.ir.functions[index].is_main =
                             f.decorator_list.iter().all(|d| registers(&d.expression));
+                        if f.decorator_list.iter().any(|d| is_route(&d.expression)) {
+                            self.web.push((path.clone(), self.span(f.name.range)));
+                        }
                         if let Some(server) = f.decorator_list.iter().find_map(|d| {
                             let Expr::Call(c) = &d.expression else {
                                 return None;
@@ -1203,6 +1435,10 @@ impl<'s> Lowerer<'s> {
             }
             None => self.lower_stmts(&f.body),
         };
+        let body = match self.fork_per_call(f) {
+            Some(fork) => self.in_forked_child(fork, self.span(f.name.range), body),
+            None => body,
+        };
         self.assume = outer_assume;
         self.scopes.pop();
         self.in_hook = outer_hook;
@@ -1218,6 +1454,84 @@ impl<'s> Lowerer<'s> {
         func.params = params;
         func.returns = returns;
         func.body = body;
+    }
+
+    /// The local an exhausting builtin runs to its end: the argument itself, or the iterable
+    /// of a wrapper that passes its items on (`chain.from_iterable(bar)`, `enumerate(bar)`),
+    /// when a function or class made it (`bar = tqdm(..)`).
+    fn exhausted(&self, e: &Expr) -> Option<String> {
+        match e {
+            Expr::Name(n) => {
+                let name = n.id.as_str();
+                let fresh = self.scopes.last().is_some_and(|s| s.fresh.contains(name));
+                self.lookup(name).var.filter(|_| fresh)
+            }
+            Expr::Call(c) => {
+                let path = self.quiet_path(&c.func)?;
+                PASSING_ON.contains(&path.as_str()).then_some(())?;
+                c.arguments.args.iter().find_map(|a| self.exhausted(a))
+            }
+            _ => None,
+        }
+    }
+
+    /// The catalogue fork of a decorator that runs each call of the function in a forked child
+    /// (Sage's `@parallel` with its default `p_iter`, "fork"; an integer first argument is the
+    /// CPU count, `p_iter="multiprocessing"`/`"reference"` are not this fork).
+    fn fork_per_call(&self, f: &ast::StmtFunctionDef) -> Option<&'static str> {
+        f.decorator_list.iter().find_map(|d| {
+            let (target, call) = match &d.expression {
+                Expr::Call(c) => (&*c.func, Some(c)),
+                other => (other, None),
+            };
+            let path = self.quiet_path(target)?;
+            let (_, fork) = FORK_PER_CALL.iter().find(|(p, _)| *p == path)?;
+            let p_iter = call.and_then(|c| {
+                c.arguments
+                    .keywords
+                    .iter()
+                    .find(|k| k.arg.as_ref().is_some_and(|a| a.id.as_str() == "p_iter"))
+                    .map(|k| &k.value)
+                    .or(c.arguments.args.first())
+            });
+            match p_iter {
+                Some(Expr::StringLiteral(s)) if s.value.to_str() != "fork" => None,
+                Some(Expr::StringLiteral(_) | Expr::NumberLiteral(_)) | None => Some(*fork),
+                Some(_) => None,
+            }
+        })
+    }
+
+    /// A function body run in the child of a fork made at `span` for each call: the parent
+    /// goes on without running it, the child runs it and leaves with `os._exit`.
+    fn in_forked_child(&mut self, fork: &str, span: Span, mut body: Block) -> Block {
+        let pid = "<forked-call>".to_string();
+        let mut call = self.call(Callee::Path(vec![fork.to_string()]), span);
+        call.bind = Some(pid.clone());
+        let exit = self.call(Callee::Path(vec!["os::_exit".to_string()]), span);
+        body.nodes.push(Node::Call(exit));
+        let child = Arm {
+            test: Some(ForkTest {
+                subject: Subject::Var(pid.clone()),
+                side: Side::Child,
+                variant: None,
+                via: None,
+            }),
+            body,
+            span,
+            ..Arm::default()
+        };
+        Block {
+            nodes: vec![
+                Node::Call(call),
+                Node::Branch(Branch {
+                    span,
+                    arms: vec![child],
+                    exhaustive: false,
+                }),
+            ],
+            locals: vec![pid],
+        }
     }
 
     fn lower_class(&mut self, c: &ast::StmtClassDef, out: &mut Vec<Node>) {
@@ -1422,6 +1736,9 @@ impl<'s> Lowerer<'s> {
         };
         let global = match self.scopes.last_mut() {
             Some(scope) if !scope.globals.contains(name) => {
+                if bound.fresh {
+                    scope.fresh.insert(name.to_string());
+                }
                 scope.names.insert(name.to_string(), bound);
                 false
             }
@@ -1467,6 +1784,11 @@ impl<'s> Lowerer<'s> {
             // pyzmq's devices that run in a `multiprocessing.Process` of the default context.
             p if ZMQ_PROCESS_DEVICES.contains(&p) => {
                 format!("{}@{}", ZMQ_PROCESS_DEVICES[0], start.suffix())
+            }
+            // Granian's process server starts its workers as `multiprocessing.Process`es of
+            // the process-wide start method.
+            p if GRANIAN_SERVERS.contains(&p) => {
+                format!("{}@{}", GRANIAN_SERVERS[0], start.suffix())
             }
             "concurrent::futures::ProcessPoolExecutor"
             | "concurrent::futures::process::ProcessPoolExecutor" => {
@@ -1840,7 +2162,22 @@ impl<'s> Lowerer<'s> {
                             format!("<with#{}>", self.with_count)
                         }
                     };
-                    if let Some(id) = value.call {
+                    // `contextlib.closing(x)` hands `x` to the block and closes it at the end:
+                    // the object managed is `x`.
+                    let closed = match &item.context_expr {
+                        Expr::Call(c)
+                            if self.quiet_path(&c.func).as_deref()
+                                == Some("contextlib::closing") =>
+                        {
+                            let inner = c.arguments.args.first().map(|a| self.span(a.range()));
+                            out.iter().rev().find_map(|n| match n {
+                                Node::Call(call) if Some(call.span) == inner => Some(call.id),
+                                _ => None,
+                            })
+                        }
+                        _ => None,
+                    };
+                    if let Some(id) = closed.or(value.call) {
                         bind_call(out, id, &var);
                     }
                     if let Some(target) = item.optional_vars.as_deref() {
@@ -2325,12 +2662,32 @@ impl<'s> Lowerer<'s> {
         }
         let span = self.span(test.range());
         self.pid_check += usize::from(pid_check);
+        let read = names_read(test);
+        let unbound: Vec<&str> = std::iter::once(body)
+            .chain(clauses.iter().map(|c| c.body.as_slice()))
+            .flat_map(assigned_names)
+            .filter(|n| self.lookup(n).var.is_none())
+            .collect();
         let narrowed = self.narrow(test);
         let then = self.lower_stmts(body);
         if let Some(undo) = narrowed {
             self.widen(undo);
         }
-        let (empty_then, empty_else) = self.emptied_by(test);
+        let (empty_then, mut empty_else) = self.emptied_by(test);
+        // `if n > 1: pool.close()` after `if n <= 1: .. else: pool = Pool(n)`: the block uses
+        // a local that only a branch on the same names bound, so it runs where that branch
+        // bound it (elsewhere the name is unbound and the use would raise). The way past it
+        // is where that branch did not bind it: nothing is held there.
+        if clauses.is_empty() {
+            if let Some(scope) = self.scopes.last() {
+                empty_else.extend(
+                    used_objects(body)
+                        .into_iter()
+                        .filter(|v| scope.guarded.get(*v).is_some_and(|g| !g.is_disjoint(&read)))
+                        .map(str::to_string),
+                );
+            }
+        }
         let mut arms = vec![Arm {
             test: fork_test.clone(),
             body: then,
@@ -2369,6 +2726,11 @@ impl<'s> Lowerer<'s> {
             });
         }
         self.pid_check -= usize::from(pid_check);
+        if let Some(scope) = self.scopes.last_mut() {
+            for name in unbound {
+                scope.guarded.insert(name.to_string(), read.clone());
+            }
+        }
         self.keep_loaders(then_loaders);
         let exhaustive = exhaustive || arms.len() > 1;
         out.push(Node::Branch(Branch {
@@ -2793,7 +3155,16 @@ impl<'s> Lowerer<'s> {
     }
 
     fn lower_call(&mut self, c: &ast::ExprCall, out: &mut Vec<Node>) -> Value {
-        let span = self.span(c.range());
+        // A method called on a receiver that spans lines (`Server(\n..\n).serve()`) is placed
+        // at its name, where the call is read.
+        let span = match &*c.func {
+            Expr::Attribute(a)
+                if self.span(a.value.range()).line != self.span(a.attr.range).line =>
+            {
+                self.span(TextRange::new(a.attr.range.start(), c.range().end()))
+            }
+            _ => self.span(c.range()),
+        };
         // The callee: a path (module function, class), a method on a value, or a local function.
         let (mut callee, receiver) = match &*c.func {
             Expr::Attribute(a) => {
@@ -3021,6 +3392,14 @@ impl<'s> Lowerer<'s> {
                 self.end_iteration(pin, span, out);
             }
         }
+        // `list(bar)`, `list(chain.from_iterable(bar))`: the builtin runs its iterable to the
+        // end, and an object made to be iterated (a progress bar) is done there: its iterator
+        // closes it (tqdm's `__iter__` closes the bar when exhausted).
+        if callee.as_deref().is_some_and(|p| EXHAUSTING.contains(&p)) {
+            if let Some(var) = c.arguments.args.first().and_then(|a| self.exhausted(a)) {
+                self.marker(WITH_EXIT, span, vec![var], out);
+            }
+        }
         let handed = passed_loader.clone().filter(|_| made_loader.is_none());
         // A method of a loader hands back a pipeline over it (webdataset's fluent
         // `dl.slice(n)`, `dl.shuffle(k)`): iterating that iterates the loader.
@@ -3100,6 +3479,7 @@ impl<'s> Lowerer<'s> {
                     ty,
                     call: Some(id),
                     start: self.returns_start.get(&path).cloned(),
+                    fresh: true,
                     ..Default::default()
                 }
             }

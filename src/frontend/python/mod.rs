@@ -30,8 +30,12 @@ pub fn lower(path: &Path, text: &str) -> Result<FileIr, String> {
             crate_name: "<uwsgi>".to_string(),
             ..Default::default()
         };
+        let mut next_call = 0;
         if let Some(prefork) = servers::uwsgi(path, text) {
-            servers::add(&mut ir, prefork, &mut 0);
+            servers::add(&mut ir, prefork, &mut next_call);
+        }
+        if let Some(worker) = servers::uwsgi_ini_worker(path, text) {
+            servers::add_worker(&mut ir, worker, &mut next_call);
         }
         return Ok(ir);
     }

@@ -97,6 +97,175 @@ pub fn add(ir: &mut FileIr, prefork: Prefork, next_call: &mut u32) {
     ));
 }
 
+/// The function a server worker becomes (`<worker@shop.wsgi>`, named by its application): the
+/// worker imports the application (unless the master
+/// preloaded it), runs its request threads when configured so, and calls the program's request
+/// handlers (link.rs adds one arm per module that has them).
+pub const WORKER_FN: &str = "<worker>";
+
+/// The start of the catalogue paths of a worker's request threads; the server's name follows.
+pub const REQUEST_THREADS_PREFIX: &str = "forklint::python::request_threads@";
+
+/// The application module (as a `::` path) of a worker function's path
+/// (`self::<worker@shop.wsgi>`, `self::<worker@shop.wsgi#2>`).
+pub fn worker_app(path: &str) -> Option<String> {
+    let rest = path.strip_prefix("self::")?;
+    let rest = rest
+        .strip_prefix(WORKER_FN.trim_end_matches('>'))?
+        .strip_prefix('@')?;
+    let app = rest.strip_suffix('>')?;
+    let app = app.split('#').next()?;
+    Some(app.replace('.', "::"))
+}
+
+/// A server worker that serves the application's requests.
+pub struct Worker {
+    /// The application module the worker imports, and the factory it calls.
+    pub app: (String, Span),
+    pub factory: Option<(String, Span)>,
+    /// The master loaded the application before forking: what its import started (threads)
+    /// runs in the master only, not in the worker (gunicorn docs, preload_app: "Load
+    /// application code before the worker processes are forked"; uwsgi-docs Options.rst,
+    /// lazy-apps: "Load apps in each worker instead of the master", off by default). Without
+    /// it the worker imports the application itself and its import-time threads run there.
+    pub preload: bool,
+    /// Where the configuration gives each worker several request threads.
+    pub threads: Option<Span>,
+    /// `gunicorn` or `uwsgi`.
+    pub server: &'static str,
+}
+
+/// Adds a `<worker>` function to a file's IR (`<worker#2>`, ... for a file that starts several).
+pub fn add_worker(ir: &mut FileIr, worker: Worker, next_call: &mut u32) {
+    let mut call = |callee: String, span: Span| {
+        let c = Call::new(*next_call, Callee::Path(vec![callee]), span);
+        *next_call += 1;
+        Node::Call(c)
+    };
+    let mut nodes = Vec::new();
+    if !worker.preload {
+        let (module, span) = &worker.app;
+        nodes.push(call(format!("{module}::{}", super::MODULE_FN), *span));
+        if let Some((factory, span)) = &worker.factory {
+            nodes.push(call(factory.clone(), *span));
+        }
+    }
+    if let Some(span) = worker.threads {
+        nodes.push(call(
+            format!("{REQUEST_THREADS_PREFIX}{}", worker.server),
+            span,
+        ));
+    }
+    let span = worker.app.1;
+    let name = WORKER_FN.trim_end_matches('>');
+    let base = format!("self::{name}@{}", worker.app.0.replace("::", "."));
+    let earlier = ir
+        .functions
+        .iter()
+        .filter(|f| f.path.starts_with(&base))
+        .count();
+    let path = match earlier {
+        0 => format!("{base}>"),
+        n => format!("{base}#{}>", n + 1),
+    };
+    let body = Block {
+        nodes,
+        locals: Vec::new(),
+    };
+    ir.functions
+        .push(super::lower::function(path, FnKind::Free, span, body));
+}
+
+/// gunicorn runs a worker's requests on several threads with `threads` above 1 (the sync
+/// worker then becomes gthread) or with the gthread worker class (gunicorn docs, settings:
+/// threads "Run each worker with the specified number of threads ... If you try to use the sync
+/// worker type and set the threads setting to more than 1, the gthread worker type will be used
+/// instead"; the setting "only affects the Gthread worker type"). Other classes (gevent,
+/// eventlet, uvicorn's) serve on one thread or green threads.
+pub fn gunicorn_threaded(threads: Option<&str>, worker_class: Option<&str>) -> bool {
+    let class = worker_class.map(|c| c.trim().trim_matches(|q| q == '"' || q == '\''));
+    let many = threads
+        .and_then(|t| t.trim().parse::<u32>().ok())
+        .is_some_and(|n| n > 1);
+    match class {
+        None | Some("sync") => many,
+        Some(c) => c == "gthread" || c.ends_with(".GThreadWorker"),
+    }
+}
+
+/// gunicorn's configuration-file settings as `name = value` lines at the top level, read as
+/// text (for a command line that names the file): booleans, numbers and strings as written.
+pub fn gunicorn_file_settings(text: &str) -> Vec<(String, String, Span)> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.starts_with([' ', '\t']))
+        .filter_map(|(i, raw)| {
+            let code = raw.split('#').next().unwrap_or(raw);
+            let (key, value) = code.split_once('=')?;
+            let key = key.trim();
+            let ok = !key.is_empty() && key.chars().all(|c| c.is_alphanumeric() || c == '_');
+            let value = value.trim().trim_matches(|q| q == '"' || q == '\'');
+            ok.then(|| {
+                (
+                    key.to_string(),
+                    value.to_string(),
+                    line_span(i as u32 + 1, raw),
+                )
+            })
+        })
+        .collect()
+}
+
+/// A gunicorn worker from a configuration file's settings: its `wsgi_app`, `threads`,
+/// `worker_class` and `preload_app`; `app` is the application a command line names instead.
+pub fn gunicorn_worker(
+    settings: &[(String, String, Span)],
+    app: Option<(&str, Span)>,
+    extra: &GunicornFlags,
+) -> Option<Worker> {
+    let get = |key: &str| settings.iter().rev().find(|(k, _, _)| k == key);
+    let (spec, span) = match app {
+        Some(a) => a,
+        None => get("wsgi_app").map(|(_, v, s)| (v.as_str(), *s))?,
+    };
+    let threads_setting = get("threads");
+    let class_setting = get("worker_class");
+    let threads = extra
+        .threads
+        .as_deref()
+        .or(threads_setting.map(|(_, v, _)| v.as_str()));
+    let class = extra
+        .class
+        .as_deref()
+        .or(class_setting.map(|(_, v, _)| v.as_str()));
+    let threaded = gunicorn_threaded(threads, class).then(|| {
+        extra
+            .at
+            .filter(|_| extra.threads.is_some() || extra.class.is_some())
+            .or(threads_setting.map(|(_, _, s)| *s))
+            .or(class_setting.map(|(_, _, s)| *s))
+            .unwrap_or(span)
+    });
+    let preload = extra.preload || get("preload_app").is_some_and(|(_, v, _)| v == "True");
+    Some(Worker {
+        app: (app_module(spec)?, span),
+        factory: app_factory(spec).map(|f| (f, span)),
+        preload,
+        threads: threaded,
+        server: "gunicorn",
+    })
+}
+
+/// Worker options given on a gunicorn command line, which win over the configuration file's.
+#[derive(Default)]
+pub struct GunicornFlags {
+    pub threads: Option<String>,
+    pub class: Option<String>,
+    pub preload: bool,
+    /// The command's place.
+    pub at: Option<Span>,
+}
+
 /// A gunicorn configuration file (`gunicorn.conf.py`, `gunicorn_config.py`, ...).
 pub fn is_gunicorn_config(path: &Path) -> bool {
     path.file_name()
@@ -134,6 +303,16 @@ pub fn is_uwsgi_ini(path: &Path) -> bool {
 /// are forked, unless `lazy-apps` (or `lazy`) is on; only with a master or several workers. The
 /// `[uwsgi]` section of an ini file is read here.
 pub fn uwsgi(path: &Path, text: &str) -> Option<Prefork> {
+    uwsgi_settings(path.parent().unwrap_or(Path::new("")), &ini_settings(text))
+}
+
+/// The worker an ini file's `[uwsgi]` section configures.
+pub fn uwsgi_ini_worker(path: &Path, text: &str) -> Option<Worker> {
+    uwsgi_worker(path.parent().unwrap_or(Path::new("")), &ini_settings(text))
+}
+
+/// The settings of an ini file's `[uwsgi]` section, each at its line.
+fn ini_settings(text: &str) -> Vec<(String, String, Span)> {
     let mut in_section = false;
     let mut settings = Vec::new();
     for (i, raw) in text.lines().enumerate() {
@@ -150,50 +329,83 @@ pub fn uwsgi(path: &Path, text: &str) -> Option<Prefork> {
             settings.push((key.trim().to_string(), value.trim().to_string(), span));
         }
     }
-    uwsgi_settings(path.parent().unwrap_or(Path::new("")), &settings)
+    settings
 }
 
-/// The uWSGI decision over `(option, value, place)` settings, from a file or a command line;
-/// `wsgi-file` paths are relative to `dir`.
-pub fn uwsgi_settings(dir: &Path, settings: &[(String, String, Span)]) -> Option<Prefork> {
-    let mut app = None;
-    let mut lazy = false;
-    let mut forks = None;
+/// What uWSGI's settings say about the app and its workers.
+#[derive(Default)]
+struct UwsgiConfig {
+    app: Option<(String, Span)>,
+    lazy: bool,
+    /// Where a master or several workers are asked for.
+    forks: Option<Span>,
+    /// Where each worker is given several threads.
+    threads: Option<Span>,
+}
+
+/// Reads `(option, value, place)` settings, from a file or a command line; `wsgi-file` paths
+/// are relative to `dir`.
+fn uwsgi_config(dir: &Path, settings: &[(String, String, Span)]) -> UwsgiConfig {
+    let mut c = UwsgiConfig::default();
     for (key, value, span) in settings {
         let key = key.replace('_', "-");
         let on = matches!(
             value.to_ascii_lowercase().as_str(),
             "true" | "1" | "yes" | "on"
         );
+        let many = value.parse::<u32>().is_ok_and(|n| n > 1);
         match key.as_str() {
-            "module" | "wsgi" => app = app_module(value).map(|m| (m, *span)),
-            "wsgi-file" | "file" => app = Some((file_module(dir, value), *span)),
+            "module" | "wsgi" => c.app = app_module(value).map(|m| (m, *span)),
+            "wsgi-file" | "file" => c.app = Some((file_module(dir, value), *span)),
             // `mount = /prefix=app`: the app is a module (`pkg.wsgi:app`) or a file
             // (uwsgi-docs Options.rst, mount: "load application under mountpoint").
             "mount" => {
                 let spec = value.split_once('=').map_or(value.as_str(), |(_, a)| a);
-                app = match spec.ends_with(".py") || spec.contains('/') {
+                c.app = match spec.ends_with(".py") || spec.contains('/') {
                     true => Some((file_module(dir, spec), *span)),
                     false => app_module(spec).map(|m| (m, *span)),
                 }
-                .or(app);
+                .or(c.app.take());
             }
-            "lazy-apps" | "lazy" => lazy |= on,
-            "master" if on => forks = forks.or(Some(*span)),
-            "processes" | "workers" if value.parse::<u32>().is_ok_and(|n| n > 1) => {
-                forks = Some(*span)
-            }
+            "lazy-apps" | "lazy" => c.lazy |= on,
+            "master" if on => c.forks = c.forks.or(Some(*span)),
+            "processes" | "workers" if many => c.forks = Some(*span),
+            // uwsgi-docs Options.rst, threads: "run each worker in prethreaded mode with the
+            // specified number of threads"; ThingsToKnow.rst: "Running uWSGI in
+            // multithreading mode (with the threads options) will automatically enable
+            // threading support".
+            "threads" => c.threads = many.then_some(*span),
             _ => {}
         }
     }
-    if lazy {
+    c
+}
+
+/// The uWSGI decision over `(option, value, place)` settings, from a file or a command line;
+/// `wsgi-file` paths are relative to `dir`.
+pub fn uwsgi_settings(dir: &Path, settings: &[(String, String, Span)]) -> Option<Prefork> {
+    let c = uwsgi_config(dir, settings);
+    if c.lazy {
         return None;
     }
     Some(Prefork {
-        modules: vec![app?],
+        modules: vec![c.app?],
         factory: None,
         fork: "forklint::python::prefork@uwsgi",
-        fork_span: forks?,
+        fork_span: c.forks?,
+    })
+}
+
+/// The uWSGI worker over the same settings: it imports the app itself with `lazy-apps`, else
+/// it is forked from the master that loaded it.
+pub fn uwsgi_worker(dir: &Path, settings: &[(String, String, Span)]) -> Option<Worker> {
+    let c = uwsgi_config(dir, settings);
+    Some(Worker {
+        app: c.app?,
+        factory: None,
+        preload: !c.lazy,
+        threads: c.threads,
+        server: "uwsgi",
     })
 }
 
@@ -233,6 +445,36 @@ mod tests {
         assert_eq!(
             module("[uwsgi]\nmaster = 1\nmount = /=blog/wsgi.py\n"),
             module("[uwsgi]\nmaster = 1\nwsgi-file = blog/wsgi.py\n")
+        );
+    }
+
+    #[test]
+    fn workers_are_threaded_by_their_settings() {
+        assert!(gunicorn_threaded(Some("4"), None));
+        assert!(gunicorn_threaded(Some("4"), Some("\"sync\"")));
+        assert!(!gunicorn_threaded(Some("1"), None));
+        assert!(gunicorn_threaded(None, Some("gthread")));
+        // Other worker classes ignore `threads`.
+        assert!(!gunicorn_threaded(
+            Some("8"),
+            Some("uvicorn.workers.UvicornWorker")
+        ));
+        let ini = "[uwsgi]\nmodule = shop.wsgi:application\nmaster = true\nthreads = 4\n";
+        let w = uwsgi_ini_worker(Path::new("u.ini"), ini).unwrap();
+        assert_eq!((w.app.0.as_str(), w.preload), ("shop::wsgi", true));
+        assert_eq!(w.threads.map(|s| s.line), Some(4));
+        let lazy = uwsgi_ini_worker(
+            Path::new("u.ini"),
+            "[uwsgi]\nmodule = a:b\nlazy-apps = true\n",
+        );
+        assert!(lazy.is_some_and(|w| !w.preload && w.threads.is_none()));
+        let settings =
+            gunicorn_file_settings("wsgi_app = \"shop.web:app\"\nthreads = 3  # per worker\n");
+        let w = gunicorn_worker(&settings, None, &GunicornFlags::default()).unwrap();
+        assert_eq!(w.threads.map(|s| s.line), Some(2));
+        assert_eq!(
+            worker_app("self::<worker@shop.web#2>").as_deref(),
+            Some("shop::web")
         );
     }
 
