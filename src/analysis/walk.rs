@@ -62,6 +62,8 @@ pub struct Walker<'a> {
     mode: Mode,
     exit: Option<State>,
     loops: Vec<LoopFrame>,
+    /// The locals of the blocks being walked, innermost last: a `return` drops them all.
+    block_locals: Vec<Vec<String>>,
     child: Option<ChildOf>,
     /// What the reporting walk saw (forks, child closures, forced forks).
     pub rec: WalkRecord,
@@ -151,6 +153,7 @@ impl<'a> Walker<'a> {
             mode,
             exit: None,
             loops: Vec::new(),
+            block_locals: Vec::new(),
             child: None,
             rec: WalkRecord::default(),
             fork_vars: HashMap::new(),
@@ -461,13 +464,33 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// A `return` leaves every enclosing block: what their locals hold dies with them, as at
+    /// each block's end (a connection only borrowed in a `match` arm that returns early).
+    fn drop_block_locals(&self, st: &mut Option<State>) {
+        let Some(state) = st else { return };
+        if self.block_locals.iter().all(Vec::is_empty) {
+            return;
+        }
+        let locals: HashSet<&str> = self
+            .block_locals
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        state.remove_where(|h| {
+            h.bind.as_deref().is_some_and(|b| locals.contains(b)) && self.dies_with_local(h, true)
+        });
+    }
+
     fn block(&mut self, st: &mut Option<State>, block: &Block) {
+        self.block_locals.push(block.locals.clone());
         for node in &block.nodes {
             if st.is_none() {
                 break;
             }
             self.node(st, node);
         }
+        self.block_locals.pop();
         if let Some(state) = st {
             if !block.locals.is_empty() {
                 let locals: HashSet<&str> = block.locals.iter().map(String::as_str).collect();
@@ -530,6 +553,7 @@ impl<'a> Walker<'a> {
                 if *error {
                     self.error_exit = true;
                 } else {
+                    self.drop_block_locals(st);
                     join(&mut self.exit, st.as_ref());
                 }
                 *st = None;

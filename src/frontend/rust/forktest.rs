@@ -178,6 +178,11 @@ pub fn is_err_pattern(pat: &syn::Pat) -> bool {
     matches!(pat, syn::Pat::TupleStruct(t) if last_ident(&t.path) == "Err")
 }
 
+/// `Ok(..)`: the pattern a `Result`'s value matches.
+pub fn is_ok_pattern(pat: &syn::Pat) -> bool {
+    matches!(pat, syn::Pat::TupleStruct(t) if last_ident(&t.path) == "Ok")
+}
+
 /// The name of the value a pattern matches, through `Ok(..)`: `Some(pid)` → `Some`,
 /// `Spawned::Child` → `Child`. A bare binding or `_` matches anything and names nothing.
 pub fn variant_of_pattern(pat: &syn::Pat) -> Option<String> {

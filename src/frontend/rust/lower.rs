@@ -1981,6 +1981,9 @@ impl<'a> Lowerer<'a> {
         let mut cond_subject = None;
         let mut ok_of = None;
         let mut held = None;
+        // What holds the value the condition matches: on the side where it is an `Err`, no
+        // connection, file or thread made by the call is in it.
+        let mut holders = Vec::new();
         let test = match &*i.cond {
             syn::Expr::Binary(b) => {
                 let left = self.lower_expr(&b.left, out);
@@ -1992,6 +1995,8 @@ impl<'a> Lowerer<'a> {
                 held = Some(value.clone());
                 if let syn::Expr::Let(l) = cond {
                     scrutinee = self.scrutinee_local(&value, &[&*l.pat], out);
+                    holders.extend(scrutinee.as_ref().map(|(name, _)| name.clone()));
+                    holders.extend(value.var.as_deref().map(|v| self.root_var(v)));
                     ok_of = value.call.filter(|_| forktest::is_err_pattern(&l.pat));
                 }
                 cond_subject = forktest::subject(&value);
@@ -2022,8 +2027,13 @@ impl<'a> Lowerer<'a> {
                 .and_then(|_| forktest::block_shape(&i.then_branch)),
             alias,
             ok_of: None,
-            empty: Vec::new(),
+            empty: if_let_pattern(&i.cond)
+                .filter(|p| forktest::is_err_pattern(p))
+                .map_or_else(Vec::new, |_| holders.clone()),
         }];
+        let else_empty = if_let_pattern(&i.cond)
+            .filter(|p| forktest::is_ok_pattern(p))
+            .map_or_else(Vec::new, |_| holders.clone());
         let mut exhaustive = i.else_branch.is_some();
         if let Some((_, e)) = &i.else_branch {
             let mut body = Block::default();
@@ -2037,7 +2047,7 @@ impl<'a> Lowerer<'a> {
                 span: span_of(i.if_token.span),
                 alias: None,
                 ok_of,
-                empty: Vec::new(),
+                empty: else_empty,
             });
         } else if scrutinee.is_some() || ok_of.is_some() {
             // The value that did not match is dropped at once.
@@ -2049,6 +2059,7 @@ impl<'a> Lowerer<'a> {
                 },
                 span: span_of(i.if_token.span),
                 ok_of,
+                empty: else_empty,
                 ..Default::default()
             });
             exhaustive = true;
@@ -2085,6 +2096,12 @@ impl<'a> Lowerer<'a> {
         let failed = subject
             .call
             .filter(|_| pats.iter().any(|p| forktest::is_err_pattern(p)));
+        // On an `Err` arm the matched value holds nothing the call made.
+        let holders: Vec<String> = scrutinee
+            .iter()
+            .map(|(name, _)| name.clone())
+            .chain(subject.var.clone())
+            .collect();
         let mut arms = Vec::new();
         for (arm, side) in on_unix.into_iter().zip(sides) {
             let side = match side {
@@ -2124,7 +2141,11 @@ impl<'a> Lowerer<'a> {
                 value,
                 alias,
                 ok_of: failed.filter(|_| !forktest::is_err_pattern(&arm.pat)),
-                empty: Vec::new(),
+                empty: if forktest::is_err_pattern(&arm.pat) {
+                    holders.clone()
+                } else {
+                    Vec::new()
+                },
             });
         }
         out.push(Node::Branch(Branch {
@@ -2154,6 +2175,14 @@ fn named_fn(arg: &syn::Expr) -> Option<&syn::Path> {
 /// The names a pattern binds (`Ok(conn)`, `Some((a, b))`), not the unit variants it names.
 fn args_of(c: &syn::ExprCall) -> Vec<&syn::Expr> {
     c.args.iter().collect()
+}
+
+/// The pattern of an `if let` condition.
+fn if_let_pattern(cond: &syn::Expr) -> Option<&syn::Pat> {
+    match cond {
+        syn::Expr::Let(l) => Some(&l.pat),
+        _ => None,
+    }
 }
 
 /// The name `Some(x)` / `Ok(x)` (also `&mut Some(ref mut x)`) binds to the value held.
