@@ -260,6 +260,49 @@ fn moved_files_and_functions_named_like_a_macro_are_not_definers() {
     assert_eq!(with.stats.files_parsed, 3, "{:?}", with.stats);
 }
 
+/// `api` re-exports `model`, which re-exports its `till` submodule; the forking method is
+/// written in `imp.rs` on the type `imp` imports with `use crate::model::*`, so it is keyed
+/// `model::Till::open` although no file of `model` names `Till`. `front` calls it as
+/// `api::Till::open`: one glob from `api` to `model` reaches it. Twelve unrelated modules
+/// outweigh the rest.
+fn glob_imported_impl(root: &Path) {
+    write(root, "shop/Cargo.toml", &manifest("shop"));
+    let mut lib = String::from("pub mod api;\npub mod model;\nmod imp;\npub mod front;\n");
+    for i in 0..12 {
+        writeln!(lib, "pub mod shelf{i};").unwrap();
+        let mut shelf = String::new();
+        for k in 0..20 {
+            writeln!(shelf, "pub fn count_{k}(n: u32) -> u32 {{ n * {k} + {i} }}").unwrap();
+        }
+        write(root, &format!("shop/src/shelf{i}.rs"), &shelf);
+    }
+    write(root, "shop/src/lib.rs", &lib);
+    write(root, "shop/src/api.rs", "pub use crate::model::*;\n");
+    write(root, "shop/src/model.rs", "mod till;\npub use till::*;\n");
+    write(root, "shop/src/model/till.rs", "pub struct Till;\n");
+    write(
+        root,
+        "shop/src/imp.rs",
+        &format!("use crate::model::*;\nimpl Till {{\n    pub fn open() {{ {FORK} }}\n}}\n"),
+    );
+    write(
+        root,
+        "shop/src/front.rs",
+        "pub fn start() {\n    let _t = std::thread::spawn(|| ());\n    crate::api::Till::open();\n}\n",
+    );
+}
+
+#[test]
+fn a_method_keyed_through_a_glob_import_is_reached_through_a_glob_re_export() {
+    let with = compare("glob-imported impl", glob_imported_impl);
+    assert!(
+        with.findings.iter().any(|f| f.rule == "FL001"),
+        "{:#?}",
+        with.findings
+    );
+    assert!(with.stats.files_skipped >= 10, "{:?}", with.stats);
+}
+
 #[test]
 fn a_tree_without_fork_points_parses_nothing() {
     let dir = tempfile::tempdir().unwrap();

@@ -14,7 +14,8 @@
 //! 3. resolution: for every call of a function whose summary matters (the ones above and all
 //!    they call), every file that could add an entry to a table the call's resolution reads: a
 //!    function or global with the looked-up path, a `use` that binds that path or one of its
-//!    prefixes, a method of that name in the crate.
+//!    prefixes, a public glob re-export (`pub use target::*`) of a module the lookup reads for
+//!    one (`resolve::path::glob_ends`, one glob per lookup), a method of that name in the crate.
 //!
 //! Names are matched by identifier, so the answer is a superset of what resolution finds: a file
 //! parsed for nothing costs time, a file wrongly skipped would change a finding. The invariants it

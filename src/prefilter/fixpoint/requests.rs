@@ -191,10 +191,11 @@ impl Closure<'_> {
     }
 
     /// Whether module `target` may bind `first`, so that a glob of it may lead a lookup on: a
-    /// file placed at the module (or above it, with inline modules) names it, or a `use` of the
-    /// module's item names it (a method written in an `impl` of the imported type is keyed
-    /// under that path). Read off the scan alone, so a glob of a module that cannot hold the
-    /// name costs no node.
+    /// file placed at the module (or above it, with inline modules) names it, or a file that
+    /// `use`s the module names it in a `use` or an `impl` header (a method written in an `impl`
+    /// of a type imported from the module, by name or by a glob, is keyed under the module's
+    /// path). Read off the scan alone, so a glob of a module that cannot hold the name costs no
+    /// node.
     pub(super) fn may_bind(&mut self, target: &str, first: &str) -> bool {
         let path = format!("{target}::{first}");
         if let Some(&known) = self.bindable.get(&path) {
@@ -204,14 +205,17 @@ impl Closure<'_> {
         for c in self.crates_of(&path) {
             let tail = &path[self.crate_ids[c as usize].len() + 2..];
             let segs: Vec<&str> = tail.split("::").map(strip_raw).collect();
-            // `use crate::module::First;` names the module's last segment too, unless the
-            // module is the crate's root.
-            let mut imported = vec![scan::key(strip_raw(first), USE)];
-            if segs.len() >= 2 {
-                imported.push(scan::key(segs[segs.len() - 2], USE));
-            }
+            // `use crate::module::First;` (or `use crate::module::*;` then `impl First`) names
+            // the module's last segment too, unless the module is the crate's root.
+            let module = (segs.len() >= 2).then(|| scan::key(segs[segs.len() - 2], USE));
+            let imported = |tag| -> Vec<u32> {
+                std::iter::once(scan::key(strip_raw(first), tag))
+                    .chain(module)
+                    .collect()
+            };
             found = !self.placed_definers(ANY, c, &segs).is_empty()
-                || !self.crate_files_with(&imported, c).is_empty();
+                || !self.crate_files_with(&imported(USE), c).is_empty()
+                || !self.crate_files_with(&imported(IMPL), c).is_empty();
             if found {
                 break;
             }
