@@ -54,10 +54,14 @@ pub fn lower_source(
                 break;
             }
             Err(e) => {
-                // Edition-2015 bare trait objects (`type F = Fn(..) + Send;`): add `dyn`, retry.
-                let line = e.span().start().line;
+                // Edition-2015 syntax that later editions refuse: bare trait objects
+                // (`type F = Fn(..) + Send;`) get a `dyn`, unnamed parameters of trait methods
+                // (`fn f(&self, u8);`) the name `_`; then the file is parsed again.
+                let at = e.span().start();
                 if patched < 32 {
-                    if let Some(fixed) = add_dyn(&source, line) {
+                    let fixed = add_dyn(&source, at.line)
+                        .or_else(|| name_unnamed_parameter(&source, at.line, at.column));
+                    if let Some(fixed) = fixed {
                         source = fixed;
                         patched += 1;
                         continue;
@@ -210,6 +214,92 @@ fn add_dyn(source: &str, line: usize) -> Option<String> {
     None
 }
 
+/// Names `_` the parameter of a `fn` that the parser, at `line` (1-based) and `column` (in
+/// chars), could not read as a pattern: in edition 2015 a trait method's parameter may be a bare
+/// type (`fn f(&self, u8, &'a str, [u8; 4]);`).
+fn name_unnamed_parameter(source: &str, line: usize, column: usize) -> Option<String> {
+    let skip = source.len() - without_shebang(source).len();
+    let text = &source[skip..];
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.checked_sub(1)?)
+        .map(str::len)
+        .sum();
+    let rest = text.get(line_start..)?;
+    let at = line_start
+        + rest
+            .char_indices()
+            .nth(column)
+            .map_or(rest.len(), |(i, _)| i);
+    let bytes = text.as_bytes();
+    let opener = back_to(bytes, at, true)?;
+    let paren = if bytes[opener] == b'(' {
+        opener
+    } else {
+        back_to(bytes, opener, false).filter(|&i| bytes[i] == b'(')?
+    };
+    // The parser may stop at the parameter's first token (`fn(u8) -> u8`); one already named
+    // `_` is left as the parser found it.
+    if !names_a_fn(&text[..paren]) || text[opener + 1..].trim_start().starts_with("_:") {
+        return None;
+    }
+    let cut = skip + opener + 1;
+    Some(format!("{}_: {}", &source[..cut], &source[cut..]))
+}
+
+/// Back from `at` over balanced brackets to the `(` (or, with `comma`, the `,`) that opens the
+/// list item holding it; `None` at a `:` (the item is named), a `;`, a brace or an `=`, or, without
+/// `comma`, an unclosed `[` or `<`. With `comma`, an unclosed `[` or `<` is the item's own type,
+/// in which the parser stopped.
+fn back_to(bytes: &[u8], at: usize, comma: bool) -> Option<usize> {
+    let (mut depth, mut i) = (0usize, at);
+    loop {
+        i = i.checked_sub(1)?;
+        let b = bytes[i];
+        match b {
+            b')' | b']' => depth += 1,
+            b'>' if i == 0 || bytes[i - 1] != b'-' => depth += 1,
+            b'(' | b'[' | b'<' if depth > 0 => depth -= 1,
+            b'(' => return Some(i),
+            b',' if comma && depth == 0 => return Some(i),
+            _ if depth > 0 => {}
+            b'[' | b'<' if comma => {}
+            b'[' | b'<' | b';' | b'{' | b'}' | b'=' => return None,
+            b':' if comma && depth == 0 => {
+                let path = bytes.get(i + 1) == Some(&b':') || (i > 0 && bytes[i - 1] == b':');
+                if !path {
+                    return None;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether `before` ends in `fn name` or `fn name<..>`.
+fn names_a_fn(before: &str) -> bool {
+    let mut rest = before.trim_end();
+    if rest.ends_with('>') {
+        let mut depth = 0usize;
+        let cut = rest.char_indices().rev().find(|&(_, c)| {
+            match c {
+                '>' => depth += 1,
+                '<' => depth -= 1,
+                _ => {}
+            }
+            depth == 0
+        });
+        let Some((i, _)) = cut else { return false };
+        rest = rest[..i].trim_end();
+    }
+    let ident = rest.trim_end_matches(|c: char| c.is_alphanumeric() || c == '_');
+    ident.len() < rest.len()
+        && ident
+            .trim_end()
+            .strip_suffix("fn")
+            .is_some_and(|head| !head.ends_with(|c: char| c.is_alphanumeric() || c == '_'))
+}
+
 /// The deepest bracket nesting in the bytes (strings and comments included: an overestimate).
 pub fn max_nesting(bytes: &[u8]) -> usize {
     let mut nesting = Nesting::default();
@@ -261,6 +351,17 @@ mod tests {
     fn edition_2015_bare_trait_objects_parse() {
         let ir = lower("type Action = Fn(&u32) + Send + Sync;\nfn f(a: Box<Fn()>) {}\n").unwrap();
         assert_eq!(ir.functions.len(), 1);
+    }
+
+    #[test]
+    fn edition_2015_unnamed_trait_method_parameters_parse() {
+        let text = "#!/bin/sh\ntrait T {\n    fn f(&self, u8, &'static str) -> u8;\n    fn g(&mut self,\n         Vec<Option<u8>>, [u8; 4], fn(u8) -> u8);\n}\nfn main() { libc::fork(); }\n";
+        let ir = lower(text).unwrap();
+        assert_eq!(ir.functions.len(), 1);
+        assert_eq!(ir.functions[0].path, "self::main");
+        // A field without its `:` is not a parameter: the file is refused with its own error.
+        let err = lower("struct S { a u8 }\n").unwrap_err();
+        assert!(err.ends_with("at 1:14"), "{err}");
     }
 
     #[test]
