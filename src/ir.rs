@@ -361,6 +361,11 @@ pub struct Call {
     /// `path.join(name)`.
     #[serde(default)]
     pub args: u8,
+    /// The `From::from` that `?` calls on an error before it returns it: it runs only on the
+    /// way out, so what the call before it says about the value (an exec that only ever
+    /// returns an error) still holds at the `?`.
+    #[serde(default)]
+    pub converts_error: bool,
 }
 
 impl Call {
@@ -383,6 +388,7 @@ impl Call {
             param_args: ThinVec::new(),
             calls_param: None,
             receiver_from: None,
+            converts_error: false,
             args: 0,
         }
     }

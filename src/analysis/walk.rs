@@ -512,6 +512,11 @@ impl<'a> Walker<'a> {
 
     fn node(&mut self, st: &mut Option<State>, node: &Node) {
         match node {
+            Node::Call(call) if call.converts_error => {
+                let only_errors = self.last_call_only_errors;
+                self.call(st, call);
+                self.last_call_only_errors = only_errors;
+            }
             Node::Call(call) => self.call(st, call),
             Node::Branch(b) => self.branch(st, b),
             Node::Loop {

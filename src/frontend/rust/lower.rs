@@ -973,7 +973,8 @@ impl<'a> Lowerer<'a> {
         if from == into {
             return;
         }
-        let call = self.call(Callee::Path(vec![format!("{into}::from")]), span);
+        let mut call = self.call(Callee::Path(vec![format!("{into}::from")]), span);
+        call.converts_error = true;
         out.push(Node::Call(call));
     }
 
