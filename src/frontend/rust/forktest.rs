@@ -12,17 +12,21 @@ pub fn subject(value: &Value) -> Option<Subject> {
     value.var.clone().map(Subject::Var)
 }
 
-pub fn negate(test: ForkTest) -> ForkTest {
+/// The test of the other arm: not the child is the parent and not the parent the child (an
+/// error, rare, is taken with the parent's side of `pid > 0`); but not the error (`pid >= 0`
+/// after `pid < 0`) is both the parent and the child, so the arm tells nothing apart.
+pub fn negate(test: ForkTest) -> Option<ForkTest> {
     let side = match test.side {
         Side::Child => Side::Parent,
-        Side::Parent | Side::Error => Side::Child,
+        Side::Parent => Side::Child,
+        Side::Error => return None,
     };
-    ForkTest {
+    Some(ForkTest {
         subject: test.subject,
         side,
         variant: test.variant,
         via: test.via,
-    }
+    })
 }
 
 fn int_value(e: &syn::Expr) -> Option<i64> {
@@ -89,7 +93,7 @@ fn condition(cond: &syn::Expr, value: &Value, outer: bool) -> Option<ForkTest> {
     match cond {
         syn::Expr::Paren(p) => condition(&p.expr, value, outer),
         syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => {
-            condition(&u.expr, value, outer).map(negate)
+            condition(&u.expr, value, outer).and_then(negate)
         }
         syn::Expr::Binary(b) => from_binary(b, value, value),
         syn::Expr::MethodCall(m) => {
@@ -101,11 +105,11 @@ fn condition(cond: &syn::Expr, value: &Value, outer: bool) -> Option<ForkTest> {
                 "is_some" => {
                     return from_condition(&m.receiver, value).or_else(|| named(value, "Some"))
                 }
-                "is_err" => return from_condition(&m.receiver, value).map(negate),
+                "is_err" => return from_condition(&m.receiver, value).and_then(negate),
                 // `spawn()?.is_some()` on a wrapper that returns `None` in the child.
                 "is_none" => {
                     return from_condition(&m.receiver, value)
-                        .map(negate)
+                        .and_then(negate)
                         .or_else(|| named(value, "None"))
                 }
                 // Any other method of the value: its body may compare with the child's value.
@@ -431,7 +435,7 @@ fn result_of_side_test(pat: &syn::Pat, expr: &syn::Expr, value: &Value) -> Optio
     };
     match name.as_str() {
         "Ok" | "Some" => Some(test),
-        "Err" | "None" => Some(negate(test)),
+        "Err" | "None" => negate(test),
         _ => None,
     }
 }

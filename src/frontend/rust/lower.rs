@@ -1117,8 +1117,8 @@ impl<'a> Lowerer<'a> {
                             let mut arm = Block::default();
                             self.lower_expr(diverge, &mut arm.nodes);
                             // `let Parent(pid) = fork()? else { .. }`: the `else` is the other side.
-                            let test =
-                                forktest::test_of_pattern(&local.pat, &v).map(forktest::negate);
+                            let test = forktest::test_of_pattern(&local.pat, &v)
+                                .and_then(forktest::negate);
                             out.nodes.push(Node::Branch(Branch {
                                 span: span_of(init.eq_token.span),
                                 arms: vec![Arm {
@@ -2043,7 +2043,7 @@ impl<'a> Lowerer<'a> {
                 .extend(scrutinee.as_ref().map(|(name, _)| name.clone()));
             arms.push(Arm {
                 value: test.as_ref().and_then(|_| forktest::value_shape(e)),
-                test: test.map(forktest::negate),
+                test: test.and_then(forktest::negate),
                 body,
                 span: span_of(i.if_token.span),
                 alias: None,
