@@ -81,11 +81,8 @@ pub fn takes_rest(batch: u64, rest: u64, total: u64) -> bool {
     rest <= batch || rest.saturating_mul(REST_FRACTION) <= total
 }
 
-/// A rest of at most `1 / REST_FRACTION` of the bytes scanned is parsed with the round that
-/// leaves it. Once half the tree is asked for, another round can save at most the other half's
-/// parse, and it costs its resolution and a wait for its slowest file; on trees of 0.4-2 MB the
-/// rounds that followed that point cost more than the files they left unparsed.
-const REST_FRACTION: u64 = 2;
+/// A rest under `1 / REST_FRACTION` of the bytes scanned is parsed with the round that leaves it.
+const REST_FRACTION: u64 = 8;
 
 struct Scanned {
     crate_id: String,
@@ -131,8 +128,8 @@ fn with_text<T>(
 /// How much resolution work the fixpoint may do before parsing the rest instead.
 ///
 /// The bound on a run: the scan, at most `budget(bytes scanned)` units of resolution, and at most
-/// one parse of every file (a round that leaves half the tree or less takes the rest,
-/// `takes_rest`). A unit (a posting entry read, a table probe, a key or lead made) costs about
+/// one parse of every file (a round whose rest is small takes it, `takes_rest`). A unit (a
+/// posting entry read, a table probe, a key or lead made) costs about
 /// as much CPU as lowering a byte of source (measured on hopper and joshuto: 350-450 ns per unit,
 /// 150-400 ns per byte lowered), so the default lets a fixpoint that ends up parsing every file
 /// anyway cost at most about an eighth of a full parse more.
