@@ -588,7 +588,7 @@ fn assert_capped(name: &str, generate: impl Fn(&Path)) -> CheckReport {
     let s = &with.stats;
     let budget = Limits::default();
     assert!(
-        s.prefilter_work <= budget.per_byte * s.bytes + budget.floor + OVERSHOOT,
+        s.prefilter_work <= budget.budget(s.files_seen as u64, s.bytes) + OVERSHOOT,
         "{name}: {} work units for {} bytes scanned",
         s.prefilter_work,
         s.bytes
@@ -616,7 +616,12 @@ fn many_modules_with_the_same_names() {
 
 #[test]
 fn deep_reexport_chains() {
-    assert_bounded("re-export chain", |root| reexport_chain(root, 40));
+    // A 40-crate chain in 8 KB walks back one crate per round: its resolution costs more than
+    // an eighth of parsing 8 KB, so the budget (`Limits`) stops it and every file is parsed,
+    // within the budget and within `BOUND` per byte; a shorter chain needs no fallback.
+    let long = assert_capped("re-export chain", |root| reexport_chain(root, 40));
+    assert!(long.stats.prefilter_work <= BOUND * long.stats.bytes);
+    assert_bounded("a short re-export chain", |root| reexport_chain(root, 8));
 }
 
 #[test]
@@ -631,7 +636,13 @@ fn glob_cycles_self_globs_and_glob_chains() {
 
 #[test]
 fn many_crates_calling_each_other() {
-    assert_bounded("many crates", |root| many_crates(root, 150));
+    // A chain of 150 crates of one tiny file each (27 KB in all) walks back one crate per round:
+    // its resolution costs more than an eighth of parsing 27 KB, so the budget (`Limits`, a
+    // share of the parse's cost) stops it and every file is parsed. Its work stays within the
+    // budget, and within `BOUND` per byte; a shorter chain is resolved without the fallback.
+    let long = assert_capped("many crates", |root| many_crates(root, 150));
+    assert!(long.stats.prefilter_work <= BOUND * long.stats.bytes);
+    assert_bounded("a few crates", |root| many_crates(root, 20));
 }
 
 #[test]
@@ -665,7 +676,8 @@ fn an_exhausted_budget_parses_every_file_and_reports_the_same() {
     cyclic_imports(dir.path(), 4);
     common_names(dir.path(), 20);
     let limits = Limits {
-        per_byte: 0,
+        units_per_kib: 0,
+        per_file: 0,
         floor: 0,
         ..Default::default()
     };

@@ -61,6 +61,7 @@ pub(super) fn drive(
             }
         }
     }
+    st.budget = st.limits.budget(st.len.len() as u64, outcome.bytes);
     let packages: Vec<String> = st.package_crates.keys().cloned().collect();
     for package in packages {
         for linked in layout.linked(&package) {
@@ -402,6 +403,8 @@ struct Closure<'a> {
     /// The fixpoint cost more than parsing the files left: every file is parsed, every body kept.
     gave_up: bool,
     limits: Limits,
+    /// Work units allowed for the whole run: `limits.budget` of the bytes scanned.
+    budget: u64,
     asked_all: HashSet<(Vec<u32>, Scope)>,
     /// Nodes of keys as calls look them up, and as reached through a glob.
     key_ids: HashMap<String, u32>,
@@ -494,6 +497,7 @@ impl<'a> Closure<'a> {
             unparsed: 0,
             gave_up: false,
             limits: Limits::default(),
+            budget: 0,
             asked_all: HashSet::new(),
             key_ids: HashMap::new(),
             globbed_ids: HashMap::new(),
@@ -531,10 +535,9 @@ impl<'a> Closure<'a> {
         self.spent.set(self.spent.get() + units);
     }
 
-    /// The fixpoint has cost more than parsing every file not parsed yet would (plus a floor,
-    /// so that a small tree is never parsed whole for a few lookups).
+    /// The fixpoint has spent its share of what parsing the whole tree costs (`Limits`).
     fn over_budget(&self) -> bool {
-        self.spent.get() > self.limits.per_byte * self.unparsed + self.limits.floor
+        self.spent.get() > self.budget
     }
 
     fn want(&mut self, f: usize, why: &dyn Fn() -> String) {
