@@ -1719,8 +1719,9 @@ impl<'a> Lowerer<'a> {
         let mut call = self.call(Callee::Path(Vec::new()), span);
         let values = self.lower_args(c.args.iter(), out, &mut call);
         // `Some(x)`, `Ok(x)`, `Wrapper(x)`: constructors, not calls.
-        if let ("Err", [syn::Expr::MethodCall(m)], [converted]) =
-            (last.as_str(), args_of(c).as_slice(), values.as_slice())
+        let only_arg = c.args.first().filter(|_| c.args.len() == 1);
+        if let ("Err", Some(syn::Expr::MethodCall(m)), [converted]) =
+            (last.as_str(), only_arg, values.as_slice())
         {
             if m.method == "into" {
                 self.convert_error(converted.ty.as_deref(), span_of(m.method.span()), out);
@@ -2173,11 +2174,6 @@ fn named_fn(arg: &syn::Expr) -> Option<&syn::Path> {
     }
 }
 
-/// The names a pattern binds (`Ok(conn)`, `Some((a, b))`), not the unit variants it names.
-fn args_of(c: &syn::ExprCall) -> Vec<&syn::Expr> {
-    c.args.iter().collect()
-}
-
 /// The pattern of an `if let` condition.
 fn if_let_pattern(cond: &syn::Expr) -> Option<&syn::Pat> {
     match cond {
@@ -2201,6 +2197,7 @@ fn held_binding(pat: &syn::Pat) -> Option<String> {
     }
 }
 
+/// The names a pattern binds (`Ok(conn)`, `Some((a, b))`), not the unit variants it names.
 fn pattern_names(pat: &syn::Pat, out: &mut Vec<String>) {
     struct Names<'o>(&'o mut Vec<String>);
     impl<'ast> syn::visit::Visit<'ast> for Names<'_> {

@@ -15,13 +15,7 @@ impl Closure<'_> {
         let ids: Vec<u32> = self.nodes_at(&key).collect();
         for id in ids {
             let node = &self.nodes[id as usize];
-            if node.closing {
-                self.work.push(Work::Close(me));
-            }
-            if typed {
-                self.work
-                    .extend(node.typers.iter().map(|&g| Work::Retype(g)));
-            }
+            resume(&mut self.work, node.closing, &node.typers, me, typed);
         }
         self.defs.entry(key).or_default().push(me);
     }
@@ -89,13 +83,7 @@ impl Closure<'_> {
                     if f.kind == FnKind::Method {
                         let m = (place.crate_name.clone(), last_segment(&key).to_string());
                         if let Some(node) = self.method_nodes.get(&m) {
-                            if node.closing {
-                                self.work.push(Work::Close(me));
-                            }
-                            if typed {
-                                self.work
-                                    .extend(node.typers.iter().map(|&g| Work::Retype(g)));
-                            }
+                            resume(&mut self.work, node.closing, &node.typers, me, typed);
                         }
                         self.methods.entry(m).or_default().push(me);
                     }
@@ -272,5 +260,16 @@ impl Closure<'_> {
             let (steps, globbed) = (node.steps + 1, node.globbed);
             self.edge(id, &rewritten, steps, globbed);
         }
+    }
+}
+
+/// Work waiting at a node for a definition resumes once function `me` is found there: closing
+/// it when the node's functions matter, and typing again what waited for a typed one.
+fn resume(work: &mut Vec<Work>, closing: bool, typers: &[FnRef], me: FnRef, typed: bool) {
+    if closing {
+        work.push(Work::Close(me));
+    }
+    if typed {
+        work.extend(typers.iter().map(|&g| Work::Retype(g)));
     }
 }
