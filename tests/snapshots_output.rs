@@ -73,3 +73,16 @@ fn silent_tree_exits_zero() {
     assert_eq!(code, 0, "{out}");
     assert!(out.starts_with("No fork hazards found in"), "{out}");
 }
+
+#[test]
+fn human_related_locations_name_their_file_again() {
+    // The second finding's related locations go to `main.rs` and back to `probe.rs`: each switch of
+    // file gets its own `:::` header.
+    let (out, _) = forklint(&[
+        "check",
+        "--color",
+        "never",
+        "fixtures/crates/field_assigned_elsewhere",
+    ]);
+    insta::assert_snapshot!(out);
+}

@@ -79,14 +79,11 @@ fn render_finding(out: &mut String, sources: &mut Sources, f: &Finding) {
         );
         snippet(out, sources, loc, "", true, gutter);
     }
+    // As rustc does: a related location gets a `:::` header whenever its file is not the one shown
+    // just above it, so a snippet never sits under another file's name.
+    let mut shown = f.location.as_ref().map(|l| l.path.as_str());
     for r in &f.related {
-        let same = f
-            .location
-            .as_ref()
-            .is_some_and(|l| l.path == r.location.path);
-        if same {
-            snippet(out, sources, &r.location, &r.message, false, gutter);
-        } else {
+        if shown != Some(r.location.path.as_str()) {
             let _ = writeln!(
                 out,
                 "{:gutter$}{} {}:{}:{}",
@@ -96,8 +93,9 @@ fn render_finding(out: &mut String, sources: &mut Sources, f: &Finding) {
                 r.location.line,
                 r.location.column
             );
-            snippet(out, sources, &r.location, &r.message, false, gutter);
+            shown = Some(r.location.path.as_str());
         }
+        snippet(out, sources, &r.location, &r.message, false, gutter);
     }
     let eq = "=".blue().bold();
     let _ = writeln!(out, "{:gutter$} {}", "", "|".blue().bold());
