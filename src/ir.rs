@@ -89,6 +89,19 @@ pub struct FileIr {
     /// (`fork`, `spawn`, `forkserver`): it holds for the whole process from then on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sets_start_method: Option<String>,
+    /// Syntax errors the parser recovered from: the statements they touch were left out, so
+    /// the file is only partly understood and the user is told so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovered: Option<Recovered>,
+}
+
+/// The first syntax error of a file lowered in part (its reason with `line:col`, and how many
+/// more there are), and where it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recovered {
+    pub message: String,
+    pub line: u32,
+    pub column: u32,
 }
 
 impl FileIr {
