@@ -93,6 +93,11 @@ pub struct FileIr {
     /// the file is only partly understood and the user is told so.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recovered: Option<Recovered>,
+    /// Python: values given to command-line options and to attributes in this module, as
+    /// (name, a literal 0, an option definition): a DataLoader whose worker count is an option
+    /// that only ever starts at 0 forks no worker by default.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub option_settings: Vec<(String, bool, bool)>,
 }
 
 /// The first syntax error of a file lowered in part (its reason with `line:col`, and how many

@@ -112,7 +112,7 @@ const PASSING_ON: &[&str] = &[
 
 /// The thread an iterator of a DataLoader with workers and `pin_memory` starts in the parent,
 /// after its workers forked; it is joined when the iterator is exhausted or dropped.
-const PIN_MEMORY_THREAD: &str = "torch::utils::data::DataLoader@pin_memory";
+pub(super) const PIN_MEMORY_THREAD: &str = "torch::utils::data::DataLoader@pin_memory";
 
 /// Classes outside `subprocess` that start a `subprocess.Popen` with the arguments they get.
 const SUBPROCESS_WRAPPERS: &[&str] = &["psutil::Popen"];
@@ -160,7 +160,7 @@ pub(super) const DATA_LOADERS: &[&str] = &[
 
 /// The suffix of a DataLoader's fork whose worker count is a value not known here (taken as
 /// more than 0, and said so).
-const UNKNOWN_WORKERS: &str = "@workers";
+pub(super) const UNKNOWN_WORKERS: &str = "@workers";
 
 /// Granian's server, by the paths it is imported from: emmett-framework/granian
 /// granian/__init__.py exports `Server as Granian`, and granian/server/__init__.py makes `Server`
@@ -963,6 +963,7 @@ impl<'s> Lowerer<'s> {
             self.defined_at.insert(name.id.to_string(), at.to_u32());
         }
         self.declare(body);
+        self.ir.option_settings = super::options::settings(body);
         let index = self.ir.functions.len();
         let first_line = Span {
             line: 1,
@@ -3236,6 +3237,8 @@ impl<'s> Lowerer<'s> {
         }
         let mut workers = false;
         let mut workers_unknown = false;
+        // The command-line option the count is read from (`num_workers=opt.n_threads`).
+        let mut workers_option = None;
         let mut pin_memory = false;
         // The `preexec_fn` given is a function known here (not a caller's value handed on).
         let mut preexec_named = false;
@@ -3256,6 +3259,7 @@ impl<'s> Lowerer<'s> {
                     workers = !is_zero(&k.value);
                     // A count read from a setting or an attribute is not known here.
                     workers_unknown = workers && !matches!(k.value, Expr::NumberLiteral(_));
+                    workers_option = super::options::read_option(&k.value);
                 }
                 // `Popen(cmd, **kw)` with a `preexec_fn` put in `kw` earlier.
                 None => {
@@ -3338,7 +3342,13 @@ impl<'s> Lowerer<'s> {
         let mut maybe_loader = None;
         if workers {
             let start = context.as_ref().unwrap_or(&self.file_start);
-            let count = if workers_unknown { UNKNOWN_WORKERS } else { "" };
+            let count = match (workers_unknown, workers_option) {
+                (true, Some(option)) => {
+                    format!("{UNKNOWN_WORKERS}{}{option}", super::options::OPTION_SEP)
+                }
+                (true, None) => UNKNOWN_WORKERS.to_string(),
+                _ => String::new(),
+            };
             let fork = format!("{}@{}{count}", DATA_LOADERS[0], start.suffix());
             match callee.as_deref() {
                 Some(p) if DATA_LOADERS.contains(&p) => {

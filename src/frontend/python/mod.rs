@@ -8,6 +8,7 @@ pub mod lex;
 mod lightning;
 pub mod link;
 mod lower;
+mod options;
 mod platform;
 pub mod project;
 mod recover;
@@ -274,16 +275,19 @@ mod tests {
     }
 
     #[test]
-    fn syntax_errors_name_the_place() {
+    fn syntax_errors_name_the_place_and_the_rest_is_lowered() {
         let place = project::place(Path::new("x.py"));
-        let err = lower_source(
+        let ir = lower_source(
             "x.py",
-            "def f(:\n",
+            "import os\ndef f(:\n    pass\nos.fork()\n",
             &place,
             &project::DefaultStart::Assumed,
             false,
         )
-        .unwrap_err();
-        assert!(err.contains("at 1:"), "{err}");
+        .unwrap();
+        let recovered = ir.recovered.clone().unwrap();
+        assert_eq!((recovered.line, recovered.column), (2, 7), "{recovered:?}");
+        assert!(paths(&ir, "self::<module>").contains(&"os::fork".to_string()));
+        assert!(!ir.functions.iter().any(|f| f.path.ends_with("::f")));
     }
 }
