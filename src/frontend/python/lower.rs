@@ -87,6 +87,11 @@ const KEYWORD_VARIANTS: &[(&str, &str)] = &[
     ("auto_refresh", "False"),
 ];
 
+/// Counts of processes that make a constructor's object fork, as `(constructor, keyword)`: the
+/// path gets `@keyword` unless the count is a literal 0 or 1. Sphinx builds in forked processes
+/// when `parallel > 1`.
+const PROCESS_COUNT_VARIANTS: &[(&str, &str)] = &[("sphinx::application::Sphinx", "parallel")];
+
 /// `functools.partial`: it binds arguments to a callable and calls nothing.
 const PARTIAL: &str = "functools::partial";
 
@@ -3282,6 +3287,13 @@ impl<'s> Lowerer<'s> {
                     preexec_named |= v.func.is_some() || v.path.is_some();
                 }
                 _ => {}
+            }
+            let serial = matches!(&k.value, Expr::NumberLiteral(n)
+                if matches!(&n.value, ast::Number::Int(i) if i.as_u8().is_some_and(|i| i <= 1)));
+            if let (Some(key), Some(path)) = (key, callee.as_deref()) {
+                if !serial && PROCESS_COUNT_VARIANTS.contains(&(path, key)) {
+                    variants.push(format!("@{key}"));
+                }
             }
             if let (Some(key), Expr::BooleanLiteral(b)) = (key, &k.value) {
                 let text = if b.value { "True" } else { "False" };
