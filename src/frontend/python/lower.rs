@@ -1868,6 +1868,11 @@ impl<'s> Lowerer<'s> {
                             (first.clone(), first)
                         }
                     };
+                    // The module is an attribute of the importing one: `from pkg.util import
+                    // os` elsewhere reaches it through `import os` in `pkg/util/__init__.py`.
+                    if self.scopes.is_empty() && !self.defined_at.contains_key(name.as_str()) {
+                        self.reexport(&name, &path);
+                    }
                     self.bind_import(&name, path, span_start);
                 }
             }
