@@ -4,7 +4,7 @@
 //! attributes of that name; the linker then says, for the whole program, which options start at
 //! 0 workers, and a loader whose count is such an option forks no worker by default.
 
-use super::lower::{PIN_MEMORY_THREAD, SUBCLASS_SEP, UNKNOWN_WORKERS};
+use super::lower::{is_zero, PIN_MEMORY_THREAD, SUBCLASS_SEP, UNKNOWN_WORKERS};
 use crate::ir::{Block, Call, Callee, FileIr, Node};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use std::collections::{HashMap, HashSet};
@@ -109,10 +109,6 @@ fn definition(c: &ast::ExprCall) -> Option<Setting> {
         }
     };
     Some((dest, keyword("default").is_some_and(is_zero), true))
-}
-
-fn is_zero(e: &Expr) -> bool {
-    matches!(e, Expr::NumberLiteral(n) if matches!(&n.value, ast::Number::Int(i) if *i == ast::Int::ZERO))
 }
 
 /// Resolves every DataLoader fork whose count is an option: no fork (nor the pin-memory thread
