@@ -62,11 +62,13 @@ pub fn prune(body: &mut [Stmt], errors: &[TextRange], lines: &Lines) {
 
 fn prune_one(body: &mut [Stmt], error: TextRange, lines: &Lines) {
     let (lo, hi) = lines.span(error);
-    for stmt in body.iter_mut() {
+    // A body is in source order: a search finds its first statement that reaches the error's
+    // lines (a file of many errors and many statements stays linear-logarithmic).
+    let from = body.partition_point(|s| lines.span(s.range()).1 < lo);
+    for stmt in &mut body[from..] {
         let range = stmt.range();
-        let (first, last) = lines.span(range);
-        if last < lo || first > hi {
-            continue;
+        if lines.span(range).0 > hi {
+            break;
         }
         if !enter(stmt, error, lines) {
             *stmt = pass(range);
