@@ -78,8 +78,47 @@ impl Finding {
 }
 
 /// A file or process part that could not be analysed, with the reason.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputError {
     pub path: String,
     pub message: String,
+    /// Where the (first) syntax error is, when the file was analysed in part.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+    /// The file was analysed without the statements its syntax errors touch; the rest of it
+    /// was analysed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
+}
+
+impl InputError {
+    /// A file that could not be analysed at all.
+    pub fn whole(path: String, message: String) -> InputError {
+        InputError {
+            path,
+            message,
+            ..Default::default()
+        }
+    }
+
+    /// The path, with `:line:col` when the error has a place.
+    pub fn place(&self) -> String {
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => format!("{}:{l}:{c}", self.path),
+            _ => self.path.clone(),
+        }
+    }
+
+    /// A file analysed without the statements its syntax errors touch.
+    pub fn partial(path: String, recovered: crate::ir::Recovered) -> InputError {
+        InputError {
+            path,
+            message: recovered.message,
+            line: Some(recovered.line),
+            column: Some(recovered.column),
+            partial: true,
+        }
+    }
 }

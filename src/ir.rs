@@ -89,6 +89,24 @@ pub struct FileIr {
     /// (`fork`, `spawn`, `forkserver`): it holds for the whole process from then on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sets_start_method: Option<String>,
+    /// Syntax errors the parser recovered from: the statements they touch were left out, so
+    /// the file is only partly understood and the user is told so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovered: Option<Recovered>,
+    /// Python: values given to command-line options and to attributes in this module, as
+    /// (name, a literal 0, an option definition): a DataLoader whose worker count is an option
+    /// that only ever starts at 0 forks no worker by default.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub option_settings: Vec<(String, bool, bool)>,
+}
+
+/// The first syntax error of a file lowered in part (its reason with `line:col`, and how many
+/// more there are), and where it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recovered {
+    pub message: String,
+    pub line: u32,
+    pub column: u32,
 }
 
 impl FileIr {

@@ -70,7 +70,7 @@ fn report() -> impl Strategy<Value = CheckReport> {
             findings,
             errors: errors
                 .into_iter()
-                .map(|(path, message)| InputError { path, message })
+                .map(|(path, message)| InputError::whole(path, message))
                 .collect(),
             files,
             ..Default::default()

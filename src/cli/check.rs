@@ -27,7 +27,12 @@ fn analyse_text(name: &str, text: &str, catalog: &Catalog) -> CheckReport {
     let lowered =
         pipeline::with_pool(|| frontend::lower(Path::new(name), text, &Layout::default()));
     match lowered {
-        Ok(ir) => {
+        Ok(mut ir) => {
+            if let Some(recovered) = ir.recovered.take() {
+                report
+                    .errors
+                    .push(InputError::partial(name.to_string(), recovered));
+            }
             let mut irs = vec![ir];
             frontend::link(&mut irs);
             let (findings, stats) = pipeline::with_pool(|| analysis::analyze(irs, catalog));
@@ -35,10 +40,9 @@ fn analyse_text(name: &str, text: &str, catalog: &Catalog) -> CheckReport {
             report.stats.analysis = stats;
             report.stats.files_parsed = 1;
         }
-        Err(message) => report.errors.push(InputError {
-            path: name.to_string(),
-            message,
-        }),
+        Err(message) => report
+            .errors
+            .push(InputError::whole(name.to_string(), message)),
     }
     report.stats.files_seen = 1;
     report

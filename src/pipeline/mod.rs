@@ -234,11 +234,16 @@ pub fn analyse_files(
     let mut irs = Vec::with_capacity(results.len());
     for (i, result) in results {
         match result {
-            Ok(ir) => irs.push(ir),
-            Err(message) => report.errors.push(InputError {
-                path: files[i].display().to_string(),
-                message,
-            }),
+            Ok(mut ir) => {
+                if let Some(recovered) = ir.recovered.take() {
+                    let path = files[i].display().to_string();
+                    report.errors.push(InputError::partial(path, recovered));
+                }
+                irs.push(ir);
+            }
+            Err(message) => report
+                .errors
+                .push(InputError::whole(files[i].display().to_string(), message)),
         }
     }
     // A binary runs the code of every package it links: its `main`'s file names them.

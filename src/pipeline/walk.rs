@@ -56,10 +56,7 @@ pub fn collect_files(
                         out.push(e.into_path());
                     }
                 }
-                Err(e) => errors.push(InputError {
-                    path: error_path(&e, root),
-                    message: walk_reason(&e),
-                }),
+                Err(e) => errors.push(InputError::whole(error_path(&e, root), walk_reason(&e))),
             }
         }
         out.extend(tracked_but_ignored(root, &out));

@@ -21,7 +21,7 @@ pub fn render(ctx: &Context<'_>) -> String {
         }
     }
     for e in &ctx.report.errors {
-        let _ = writeln!(out, "{}: error: {}", e.path, e.message);
+        let _ = writeln!(out, "{}: error: {}", e.place(), e.message);
     }
     if !ctx.quiet {
         out.push_str(&super::human::summary_line(ctx));

@@ -96,11 +96,18 @@ pub fn render(ctx: &Context<'_>) -> String {
     }
     for e in &ctx.report.errors {
         let file = super::relative(&ctx.root, &e.path).unwrap_or_else(|| e.path.clone());
+        let (place, title) = match (e.line, e.column) {
+            (Some(l), Some(c)) => (
+                format!(",line={l},col={c}"),
+                "forklint: file analysed in part",
+            ),
+            _ => (String::new(), "forklint: file not analysed"),
+        };
         let _ = writeln!(
             out,
-            "::error file={},title={}::{}",
+            "::error file={}{place},title={}::{}",
             escape_property(&file),
-            escape_property("forklint: file not analysed"),
+            escape_property(title),
             escape_data(&e.message)
         );
     }

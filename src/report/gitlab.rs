@@ -62,11 +62,15 @@ pub fn render(ctx: &Context<'_>) -> String {
         issues.push(json!({
             "type": "issue",
             "check_name": "input-error",
-            "description": format!("could not be analysed: {}", e.message),
+            "description": if e.partial {
+                format!("analysed in part: {}", e.message)
+            } else {
+                format!("could not be analysed: {}", e.message)
+            },
             "categories": ["Bug Risk"],
             "severity": "major",
             "fingerprint": unique.of(&fingerprint::hash(&format!("{}\0{}", e.path, e.message))),
-            "location": {"path": path(&e.path), "lines": {"begin": 1}},
+            "location": {"path": path(&e.path), "lines": {"begin": e.line.unwrap_or(1)}},
         }));
     }
     // A list of plain values cannot fail to serialise.

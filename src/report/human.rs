@@ -137,7 +137,7 @@ pub fn render(ctx: &Context<'_>, sources: &mut Sources) -> String {
             "{}{} {}: {}",
             "error".red().bold(),
             ":".bold(),
-            e.path,
+            e.place(),
             e.message
         );
     }
@@ -181,10 +181,19 @@ pub fn summary_line(ctx: &Context<'_>) -> String {
             plural(report.files, "file")
         )
     };
-    if !report.errors.is_empty() {
-        let n = report.errors.len();
+    let part = report.errors.iter().filter(|e| e.partial).count();
+    let whole = report.errors.len() - part;
+    if whole > 0 {
         line.pop();
-        let _ = write!(line, "; {} could not be analysed.", plural(n, "file"));
+        let _ = write!(line, "; {} could not be analysed.", plural(whole, "file"));
+    }
+    if part > 0 {
+        line.pop();
+        let _ = write!(
+            line,
+            "; {} could only be analysed in part.",
+            plural(part, "file")
+        );
     }
     let t = ctx.tally;
     let mut hidden = Vec::new();

@@ -1,6 +1,7 @@
 //! `--format json`: the version-1 schema of DESIGN.md (flat locations, `related`, `errors`,
 //! `summary`), plus per finding a `trace` array and the `fingerprint` the baseline keys on, and in
-//! the summary the counts of suppressed, baselined and unchanged-line findings.
+//! the summary the counts of files analysed in part, and of suppressed, baselined and
+//! unchanged-line findings.
 
 use super::Context;
 use crate::diagnostic::{Finding, Related};
@@ -19,6 +20,8 @@ struct Summary {
     files: usize,
     findings: usize,
     errors: usize,
+    /// Of `errors`, the files analysed without the statements their syntax errors touch.
+    partial: usize,
     suppressed: usize,
     baselined: usize,
     unchanged: usize,
@@ -94,6 +97,7 @@ pub fn render(ctx: &Context<'_>) -> String {
             files: report.files,
             findings: report.findings.len(),
             errors: report.errors.len(),
+            partial: report.errors.iter().filter(|e| e.partial).count(),
             suppressed: ctx.tally.suppressed,
             baselined: ctx.tally.baselined,
             unchanged: ctx.tally.unchanged,

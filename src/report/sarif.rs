@@ -184,10 +184,19 @@ pub fn render(ctx: &Context<'_>) -> String {
         .errors
         .iter()
         .map(|e| {
+            let what = if e.partial {
+                "could only be analysed in part"
+            } else {
+                "could not be analysed"
+            };
+            let mut physical = json!({"artifactLocation": artifact(ctx, &e.path)});
+            if let (Some(line), Some(column)) = (e.line, e.column) {
+                physical["region"] = json!({"startLine": line, "startColumn": column});
+            }
             json!({
                 "level": "error",
-                "message": {"text": sentence(&format!("{} could not be analysed: {}", e.path, e.message))},
-                "locations": [{"physicalLocation": {"artifactLocation": artifact(ctx, &e.path)}}],
+                "message": {"text": sentence(&format!("{} {what}: {}", e.path, e.message))},
+                "locations": [{"physicalLocation": physical}],
             })
         })
         .collect();

@@ -1,4 +1,6 @@
 //! What one Python module cannot know alone, joined once every file is lowered:
+//! - worker counts read from command-line options: a DataLoader given an option that starts at
+//!   0 forks no worker by default (`options`);
 //! - post-fork hooks across modules: a hook that recreates, closes or disposes of a global of
 //!   any module makes that global's object each process's own. An `os.register_at_fork` hook
 //!   runs after every fork: each call that binds such a global gets the per-process marker
@@ -41,6 +43,7 @@ use std::path::Path;
 /// Marks the objects that some hook of the program resets in every child, and retypes method
 /// calls to the class that defines the method.
 pub fn link(irs: &mut [FileIr]) {
+    super::options::link(irs);
     namespace_packages(irs);
     super::start_method::link(irs);
     inherit_methods(irs);

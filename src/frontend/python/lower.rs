@@ -87,6 +87,11 @@ const KEYWORD_VARIANTS: &[(&str, &str)] = &[
     ("auto_refresh", "False"),
 ];
 
+/// Counts of processes that make a constructor's object fork, as `(constructor, keyword)`: the
+/// path gets `@keyword` unless the count is a literal 0 or 1. Sphinx builds in forked processes
+/// when `parallel > 1`.
+const PROCESS_COUNT_VARIANTS: &[(&str, &str)] = &[("sphinx::application::Sphinx", "parallel")];
+
 /// `functools.partial`: it binds arguments to a callable and calls nothing.
 const PARTIAL: &str = "functools::partial";
 
@@ -112,7 +117,7 @@ const PASSING_ON: &[&str] = &[
 
 /// The thread an iterator of a DataLoader with workers and `pin_memory` starts in the parent,
 /// after its workers forked; it is joined when the iterator is exhausted or dropped.
-const PIN_MEMORY_THREAD: &str = "torch::utils::data::DataLoader@pin_memory";
+pub(super) const PIN_MEMORY_THREAD: &str = "torch::utils::data::DataLoader@pin_memory";
 
 /// Classes outside `subprocess` that start a `subprocess.Popen` with the arguments they get.
 const SUBPROCESS_WRAPPERS: &[&str] = &["psutil::Popen"];
@@ -160,7 +165,7 @@ pub(super) const DATA_LOADERS: &[&str] = &[
 
 /// The suffix of a DataLoader's fork whose worker count is a value not known here (taken as
 /// more than 0, and said so).
-const UNKNOWN_WORKERS: &str = "@workers";
+pub(super) const UNKNOWN_WORKERS: &str = "@workers";
 
 /// Granian's server, by the paths it is imported from: emmett-framework/granian
 /// granian/__init__.py exports `Server as Granian`, and granian/server/__init__.py makes `Server`
@@ -501,7 +506,7 @@ struct Managed {
     held: Option<String>,
 }
 
-fn is_zero(e: &Expr) -> bool {
+pub(super) fn is_zero(e: &Expr) -> bool {
     matches!(e, Expr::NumberLiteral(n) if matches!(&n.value, ast::Number::Int(i) if *i == ast::Int::ZERO))
 }
 
@@ -963,6 +968,7 @@ impl<'s> Lowerer<'s> {
             self.defined_at.insert(name.id.to_string(), at.to_u32());
         }
         self.declare(body);
+        self.ir.option_settings = super::options::settings(body);
         let index = self.ir.functions.len();
         let first_line = Span {
             line: 1,
@@ -1862,6 +1868,11 @@ impl<'s> Lowerer<'s> {
                             (first.clone(), first)
                         }
                     };
+                    // The module is an attribute of the importing one: `from pkg.util import
+                    // os` elsewhere reaches it through `import os` in `pkg/util/__init__.py`.
+                    if self.scopes.is_empty() && !self.defined_at.contains_key(name.as_str()) {
+                        self.reexport(&name, &path);
+                    }
                     self.bind_import(&name, path, span_start);
                 }
             }
@@ -3236,6 +3247,8 @@ impl<'s> Lowerer<'s> {
         }
         let mut workers = false;
         let mut workers_unknown = false;
+        // The command-line option the count is read from (`num_workers=opt.n_threads`).
+        let mut workers_option = None;
         let mut pin_memory = false;
         // The `preexec_fn` given is a function known here (not a caller's value handed on).
         let mut preexec_named = false;
@@ -3256,6 +3269,7 @@ impl<'s> Lowerer<'s> {
                     workers = !is_zero(&k.value);
                     // A count read from a setting or an attribute is not known here.
                     workers_unknown = workers && !matches!(k.value, Expr::NumberLiteral(_));
+                    workers_option = super::options::read_option(&k.value);
                 }
                 // `Popen(cmd, **kw)` with a `preexec_fn` put in `kw` earlier.
                 None => {
@@ -3278,6 +3292,13 @@ impl<'s> Lowerer<'s> {
                     preexec_named |= v.func.is_some() || v.path.is_some();
                 }
                 _ => {}
+            }
+            let serial = matches!(&k.value, Expr::NumberLiteral(n)
+                if matches!(&n.value, ast::Number::Int(i) if i.as_u8().is_some_and(|i| i <= 1)));
+            if let (Some(key), Some(path)) = (key, callee.as_deref()) {
+                if !serial && PROCESS_COUNT_VARIANTS.contains(&(path, key)) {
+                    variants.push(format!("@{key}"));
+                }
             }
             if let (Some(key), Expr::BooleanLiteral(b)) = (key, &k.value) {
                 let text = if b.value { "True" } else { "False" };
@@ -3338,7 +3359,13 @@ impl<'s> Lowerer<'s> {
         let mut maybe_loader = None;
         if workers {
             let start = context.as_ref().unwrap_or(&self.file_start);
-            let count = if workers_unknown { UNKNOWN_WORKERS } else { "" };
+            let count = match (workers_unknown, workers_option) {
+                (true, Some(option)) => {
+                    format!("{UNKNOWN_WORKERS}{}{option}", super::options::OPTION_SEP)
+                }
+                (true, None) => UNKNOWN_WORKERS.to_string(),
+                _ => String::new(),
+            };
             let fork = format!("{}@{}{count}", DATA_LOADERS[0], start.suffix());
             match callee.as_deref() {
                 Some(p) if DATA_LOADERS.contains(&p) => {

@@ -8,12 +8,16 @@ pub mod lex;
 mod lightning;
 pub mod link;
 mod lower;
+mod options;
 mod platform;
 pub mod project;
+mod recover;
 pub mod servers;
 mod start_method;
 
-use crate::ir::FileIr;
+use crate::ir::{FileIr, Recovered};
+use ruff_python_ast::PySourceType;
+use ruff_text_size::TextRange;
 use std::path::Path;
 
 pub use lower::{DISCARDED_VAR, MAIN_FN, MODULE_FN, RETURNED};
@@ -116,17 +120,31 @@ fn lower_with_scripts(
     // The same size and bracket-depth limits as Rust files: the syntax tree and the walks over
     // it are recursive.
     crate::frontend::rust::precheck(text)?;
-    let parsed = ruff_python_parser::parse_module(text).map_err(|e| {
-        let offset = usize::from(e.location.start()).min(text.len());
-        let before = &text[..text.floor_char_boundary(offset)];
-        let line = before.matches('\n').count() + 1;
-        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        format!("{} at {line}:{col}", e.error)
-    })?;
+    let parsed = ruff_python_parser::parse_unchecked_source(text, PySourceType::Python);
+    let errors: Vec<(String, TextRange)> = parsed
+        .errors()
+        .iter()
+        .map(|e| (e.error.to_string(), e.location))
+        .collect();
+    let mut module = parsed.into_syntax();
+    let recovered = if errors.is_empty() {
+        None
+    } else {
+        let lines = recover::Lines::new(text);
+        let ranges: Vec<TextRange> = errors.iter().map(|(_, r)| *r).collect();
+        recover::prune(&mut module.body, &ranges, &lines);
+        let (message, line, column) = recover::describe(text, &lines, &errors);
+        Some(Recovered {
+            message,
+            line,
+            column,
+        })
+    };
     let ir = FileIr {
         path: display_path.to_string(),
         crate_name: place.package.clone(),
         module: place.module.clone(),
+        recovered,
         ..Default::default()
     };
     // Relative imports start at the file's package: the module path without its own name,
@@ -142,7 +160,7 @@ fn lower_with_scripts(
     lowerer.scripts = scripts;
     lowerer.rq = rq;
     lowerer.test_threads = test_threads;
-    lowerer.lower_module(&parsed.syntax().body);
+    lowerer.lower_module(&module.body);
     Ok(lowerer.ir)
 }
 
@@ -257,16 +275,19 @@ mod tests {
     }
 
     #[test]
-    fn syntax_errors_name_the_place() {
+    fn syntax_errors_name_the_place_and_the_rest_is_lowered() {
         let place = project::place(Path::new("x.py"));
-        let err = lower_source(
+        let ir = lower_source(
             "x.py",
-            "def f(:\n",
+            "import os\ndef f(:\n    pass\nos.fork()\n",
             &place,
             &project::DefaultStart::Assumed,
             false,
         )
-        .unwrap_err();
-        assert!(err.contains("at 1:"), "{err}");
+        .unwrap();
+        let recovered = ir.recovered.clone().unwrap();
+        assert_eq!((recovered.line, recovered.column), (2, 7), "{recovered:?}");
+        assert!(paths(&ir, "self::<module>").contains(&"os::fork".to_string()));
+        assert!(!ir.functions.iter().any(|f| f.path.ends_with("::f")));
     }
 }
