@@ -70,10 +70,11 @@ pub fn steps(
         Callee::Method { name, ty } => {
             let python = crate::frontend::Language::of(std::path::Path::new(&place.path))
                 == Some(crate::frontend::Language::Python);
-            let written = ty.as_deref();
+            // A field of a type the linker did not find is of unknown type.
+            let written = ty.as_deref().filter(|t| !t.contains(crate::ir::FIELD_OF));
             let ty = match chain {
                 Chain::Known(Some(known)) => Some(known),
-                Chain::Known(None) => ty.as_deref(),
+                Chain::Known(None) => written,
                 Chain::AnyOf(returns) => {
                     if receiver(call).is_some() {
                         for t in returns {
@@ -89,7 +90,7 @@ pub fn steps(
                             });
                         }
                     }
-                    ty.as_deref()
+                    written
                 }
             };
             // The linked type first; the receiver's type as written if that names no method.
