@@ -656,7 +656,8 @@ impl<'a> Walker<'a> {
     }
 
     /// Leaving `main` or a test from a fork's child returns into the runtime (or libtest's
-    /// harness), which goes on as the parent would.
+    /// harness), which goes on as the parent would. Each `return` is a way out of its own, as
+    /// each `exit` is.
     fn leave_root(&mut self, span: Span) {
         if let Some(ChildOf::Fork(id)) = self.child {
             let f = self.ctx.prog.function(self.me);
@@ -666,7 +667,7 @@ impl<'a> Walker<'a> {
                     .forks
                     .get(&id)
                     .is_some_and(|f| f.kind != ForkKind::Daemon)
-                && !self.rec.main_returns.iter().any(|(_, fork)| *fork == id)
+                && !self.rec.main_returns.contains(&(span, id))
             {
                 self.rec.main_returns.push((span, id));
             }
