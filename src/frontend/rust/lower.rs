@@ -693,7 +693,8 @@ impl<'a> Lowerer<'a> {
         let saved_index = std::mem::replace(&mut self.fn_index, index);
         self.fn_uses.push(HashMap::new());
         if let syn::ReturnType::Type(_, ty) = &sig.output {
-            if let Some(t) = self.value_type(ty) {
+            // `fn load<T>() -> Result<T>`: the caller chooses `T`, no type of this file's.
+            if let Some(t) = self.value_type(ty).filter(|t| !names_type_param(sig, t)) {
                 self.ir.fn_types.push((index as u32, t));
             }
         }
@@ -2228,6 +2229,13 @@ fn held_binding(pat: &syn::Pat) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// Whether `ty`, a type the signature's output was resolved to, is one of the function's own
+/// type parameters (resolved as if it were an item: `T` through a glob import).
+fn names_type_param(sig: &syn::Signature, ty: &str) -> bool {
+    let last = ty.rsplit("::").next().unwrap_or(ty);
+    sig.generics.type_params().any(|p| p.ident == last)
 }
 
 /// The names a pattern binds (`Ok(conn)`, `Some((a, b))`), not the unit variants it names.
