@@ -1155,8 +1155,11 @@ impl<'a> Walker<'a> {
             let name = self.ctx.prog.function(self.me).params.get(p as usize);
             let text = format!("`{}`", name.map(String::as_str).unwrap_or("the closure"));
             let step = self.step(call.span, text);
+            // A macro's body is pasted where it is invoked: the invoker's threads reach it
+            // through its entry, and no caller reports them at the invocation.
+            let pasted = self.ctx.prog.function(self.me).is_macro_body();
             if let Some(f) = self.rec.forks.get_mut(&id) {
-                f.runs_handed_in = true;
+                f.runs_handed_in |= !pasted;
                 f.handed_in.get_or_insert(step.clone());
                 f.child_unknown.get_or_insert(step.clone());
             }
