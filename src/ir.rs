@@ -10,6 +10,10 @@ use thin_vec::ThinVec;
 
 /// The callee a test attribute implies (`#[test]`): the catalogue says what libtest's threads are.
 pub const TEST_HARNESS: &str = "test#harness";
+/// Joins a struct's or variant's path and a field's name (`app::Call::Run#field#0`) in the type
+/// of a value a pattern binds in a file other than the one declaring the type: the linker
+/// reads the field's declared type (`FileIr::field_types`).
+pub const FIELD_OF: &str = "#field#";
 /// The callees a pytest test implies when its project runs pytest with threads beside each
 /// test: the faulthandler watchdog (`faulthandler_timeout`) and pytest-xdist's receiver (`-n`).
 pub const PYTEST_WATCHDOG: &str = "pytest#faulthandler";
@@ -98,6 +102,11 @@ pub struct FileIr {
     /// that only ever starts at 0 forks no worker by default.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub option_settings: Vec<(String, bool, bool)>,
+    /// Declared field types of structs and enum variants, as (type or variant path, field,
+    /// field type), each as this file names it; a tuple's fields are named `0`, `1`, ..: a
+    /// pattern in another file (`Call::Run(action)`) types what it binds through them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub field_types: Vec<(String, String, String)>,
 }
 
 /// The first syntax error of a file lowered in part (its reason with `line:col`, and how many

@@ -2,8 +2,8 @@
 //! catalogue entries or the scanned functions it may reach, and the reverse call graph.
 
 use crate::catalog::{Catalog, Effect};
-use crate::ir::{Block, Callee, FileIr, FnKind, Node};
-use crate::resolve::path::in_own_crate;
+use crate::ir::{Block, Callee, FileIr, FnKind, Node, FIELD_OF};
+use crate::resolve::path::{crate_rooted, in_own_crate};
 use crate::resolve::steps::{receiver, steps, Chain};
 use crate::resolve::tables::{Caller, Hit, Tables};
 use crate::resolve::{last_segment, moves};
@@ -100,6 +100,13 @@ impl<'c> Program<'c> {
                     .globals
                     .insert(absolute(file, &g.path), (fi as u32, g.init as u32));
             }
+            for (key, field, ty) in &file.field_types {
+                tables
+                    .fields
+                    .entry(absolute(file, key))
+                    .or_default()
+                    .insert(field.clone(), absolute(file, ty));
+            }
             for (alias, target) in &file.reexports {
                 tables
                     .aliases
@@ -147,6 +154,16 @@ impl<'c> Program<'c> {
                     let me = (fi as u32, i as u32);
                     let mut visit = |call: &crate::ir::Call| {
                         let known = receiver(call).and_then(|r| chain_ty.get(&r)).cloned();
+                        // A value a pattern bound to a field of a type declared in another file.
+                        let known = known.or_else(|| match &call.callee {
+                            Callee::Method { ty: Some(ty), .. } => tables
+                                .field_type(&absolute(file, ty))
+                                .or_else(|| {
+                                    crate_rooted(file, ty).and_then(|k| tables.field_type(&k))
+                                })
+                                .cloned(),
+                            _ => None,
+                        });
                         let target = match call.callee {
                             Callee::Local(index) => Target::Fns(vec![(fi as u32, index as u32)]),
                             _ => {
@@ -179,7 +196,9 @@ impl<'c> Program<'c> {
                         // A builder's method returns its receiver: `command.kill_on_drop(true)`
                         // is still the command, of the type its local was declared with.
                         let written = match &call.callee {
-                            Callee::Method { ty: Some(ty), .. } => Some(absolute(file, ty)),
+                            Callee::Method { ty: Some(ty), .. } if !ty.contains(FIELD_OF) => {
+                                Some(absolute(file, ty))
+                            }
                             _ => None,
                         };
                         if let Some(ty) = returns.or(known).or(written) {

@@ -49,6 +49,8 @@ struct CommandState {
     bare_name: bool,
     path_env: bool,
     forced_by: Option<String>,
+    /// Where the setting that moves std onto fork+exec was made, and its display.
+    forced_at: Option<(Span, String)>,
 }
 
 struct LoopFrame {
@@ -654,7 +656,8 @@ impl<'a> Walker<'a> {
     }
 
     /// Leaving `main` or a test from a fork's child returns into the runtime (or libtest's
-    /// harness), which goes on as the parent would.
+    /// harness), which goes on as the parent would. Each `return` is a way out of its own, as
+    /// each `exit` is.
     fn leave_root(&mut self, span: Span) {
         if let Some(ChildOf::Fork(id)) = self.child {
             let f = self.ctx.prog.function(self.me);
@@ -664,7 +667,7 @@ impl<'a> Walker<'a> {
                     .forks
                     .get(&id)
                     .is_some_and(|f| f.kind != ForkKind::Daemon)
-                && !self.rec.main_returns.iter().any(|(_, fork)| *fork == id)
+                && !self.rec.main_returns.contains(&(span, id))
             {
                 self.rec.main_returns.push((span, id));
             }
@@ -1152,8 +1155,11 @@ impl<'a> Walker<'a> {
             let name = self.ctx.prog.function(self.me).params.get(p as usize);
             let text = format!("`{}`", name.map(String::as_str).unwrap_or("the closure"));
             let step = self.step(call.span, text);
+            // A macro's body is pasted where it is invoked: the invoker's threads reach it
+            // through its entry, and no caller reports them at the invocation.
+            let pasted = self.ctx.prog.function(self.me).is_macro_body();
             if let Some(f) = self.rec.forks.get_mut(&id) {
-                f.runs_handed_in = true;
+                f.runs_handed_in |= !pasted;
                 f.handed_in.get_or_insert(step.clone());
                 f.child_unknown.get_or_insert(step.clone());
             }
@@ -1236,6 +1242,7 @@ impl<'a> Walker<'a> {
                 f.parent_drops.extend(call.arg_vars.iter().cloned());
             }
         }
+        self.hands_on_commands(state, call, target);
         self.classify(call, target);
         self.end_temporaries(state, call);
         if let Some(id) = self.child_maybe {
@@ -1980,7 +1987,50 @@ impl<'a> Walker<'a> {
         self.reaches_fork |= summary.reaches_fork;
     }
 
+    /// A command told to leave posix_spawn (`uid`, `gid`) and handed to another function is
+    /// spawned out of view: the setting is where std's path changes.
+    fn hands_on_commands(&mut self, state: &State, call: &Call, target: &Target) {
+        if matches!(target, Target::Apis(_)) {
+            return;
+        }
+        for v in &call.arg_vars {
+            let Some(cmd) = self
+                .command_vars
+                .get(v)
+                .and_then(|r| self.commands.get_mut(r))
+            else {
+                continue;
+            };
+            if cmd.pre_exec {
+                continue;
+            }
+            let (Some(by), Some((span, shown))) = (cmd.forced_by.clone(), cmd.forced_at.take())
+            else {
+                continue;
+            };
+            self.reaches_fork = true;
+            let why = format!(
+                "`{by}` makes std spawn this command with fork+exec instead of posix_spawn"
+            );
+            self.forced_fork_at(state, span, shown, why, false, false);
+        }
+    }
+
     fn forced_fork(&mut self, state: &State, call: &Call, why: String, only_setpgid: bool) {
+        let runs_code = !call.closures.is_empty();
+        let shown = call.callee.display();
+        self.forced_fork_at(state, call.span, shown, why, only_setpgid, runs_code);
+    }
+
+    fn forced_fork_at(
+        &mut self,
+        state: &State,
+        span: Span,
+        shown: String,
+        why: String,
+        only_setpgid: bool,
+        runs_code: bool,
+    ) {
         if self.mode != Mode::Report {
             return;
         }
@@ -1995,15 +2045,15 @@ impl<'a> Walker<'a> {
         if threads.is_empty() {
             return;
         }
-        let site = self.step(call.span, call.callee.display());
+        let site = self.step(span, shown);
         self.rec.forced_forks.insert(
-            call.span,
+            span,
             ForcedFork {
                 site,
                 why,
                 threads,
                 only_setpgid,
-                runs_code: !call.closures.is_empty(),
+                runs_code,
             },
         );
     }
@@ -2205,6 +2255,8 @@ impl<'a> Walker<'a> {
                     // any other key, or one that is not a literal, leaves it where it is.
                     if effect == Effect::ForcesFork {
                         cmd.forced_by.get_or_insert_with(|| api.label.clone());
+                        cmd.forced_at
+                            .get_or_insert_with(|| (call.span, call.callee.display()));
                     } else if call.str_arg.as_deref() == Some("PATH")
                         || api.label.ends_with("::env_clear")
                     {

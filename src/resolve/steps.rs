@@ -1,7 +1,7 @@
 //! The lookups a call's resolution tries, in order. A catalogue entry ends the list: once the
 //! catalogue knows a path, no table of the program is read for it.
 
-use super::path::{absolute, is_relative, last_segment, package_of, STD_METHODS};
+use super::path::{absolute, crate_rooted, is_relative, last_segment, package_of, STD_METHODS};
 use crate::catalog::Catalog;
 use crate::ir::{Call, Callee, FileIr};
 
@@ -65,15 +65,22 @@ pub fn steps(
                     key: absolute(place, cand),
                     reexport: true,
                 });
+                if let Some(key) = crate_rooted(place, cand) {
+                    out.push(Step::Key {
+                        key,
+                        reexport: false,
+                    });
+                }
             }
         }
         Callee::Method { name, ty } => {
             let python = crate::frontend::Language::of(std::path::Path::new(&place.path))
                 == Some(crate::frontend::Language::Python);
-            let written = ty.as_deref();
+            // A field of a type the linker did not find is of unknown type.
+            let written = ty.as_deref().filter(|t| !t.contains(crate::ir::FIELD_OF));
             let ty = match chain {
                 Chain::Known(Some(known)) => Some(known),
-                Chain::Known(None) => ty.as_deref(),
+                Chain::Known(None) => written,
                 Chain::AnyOf(returns) => {
                     if receiver(call).is_some() {
                         for t in returns {
@@ -89,7 +96,7 @@ pub fn steps(
                             });
                         }
                     }
-                    ty.as_deref()
+                    written
                 }
             };
             // The linked type first; the receiver's type as written if that names no method.
@@ -107,6 +114,12 @@ pub fn steps(
                     key: absolute(place, &path),
                     reexport: false,
                 });
+                if let Some(key) = crate_rooted(place, &path) {
+                    out.push(Step::Key {
+                        key,
+                        reexport: false,
+                    });
+                }
             }
             // `receiver = "global"` entries are Rust statics' guards; a Python module global
             // (which the Python frontend also marks) is no lock.

@@ -27,6 +27,8 @@ pub struct Tables {
     pub globs: HashMap<String, Vec<String>>,
     /// `macro_rules!` bodies by (package, name).
     pub macros: HashMap<(String, String), Vec<FnRef>>,
+    /// Declared field types by struct or variant key, then field (`FileIr::field_types`).
+    pub fields: HashMap<String, HashMap<String, String>>,
 }
 
 /// Where a call is made: its package, and the crates its file names.
@@ -196,6 +198,28 @@ impl Tables {
                     .flatten()
             })
         })
+    }
+
+    /// The declared type of a field written `key#field#name` (`ir::FIELD_OF`), following the
+    /// `use`s that lead the key to its declaration.
+    pub fn field_type(&self, written: &str) -> Option<&String> {
+        let (key, field) = written.split_once(crate::ir::FIELD_OF)?;
+        let mut key = key.to_string();
+        for _ in 0..MAX_ALIAS_STEPS {
+            if let Some(ty) = self.fields.get(&key) {
+                return ty.get(field);
+            }
+            let ends = prefix_ends(&key);
+            let next = ends
+                .iter()
+                .rev()
+                .find_map(|&end| self.aliases.get(&key[..end]).map(|t| rewrite(&key, end, t)))?;
+            if next == key {
+                return None;
+            }
+            key = next;
+        }
+        None
     }
 
     /// Where a chain of `use`s of this key, or of a module it is in (`pub use pty::prelude as

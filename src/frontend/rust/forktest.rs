@@ -236,6 +236,21 @@ pub fn value_shape(expr: &syn::Expr) -> Option<String> {
         syn::Expr::Block(b) => block_shape(&b.block),
         syn::Expr::Unsafe(u) => block_shape(&u.block),
         syn::Expr::Tuple(t) if t.elems.is_empty() => Some("()".to_string()),
+        // An `if` without `else` and a `for` or `while` loop are `()`; a branch's value is its
+        // arms' when they agree.
+        syn::Expr::If(i) => match &i.else_branch {
+            None => Some("()".to_string()),
+            Some((_, other)) => {
+                let then = block_shape(&i.then_branch)?;
+                (value_shape(other)? == then).then_some(then)
+            }
+        },
+        syn::Expr::ForLoop(_) | syn::Expr::While(_) => Some("()".to_string()),
+        syn::Expr::Match(m) => {
+            let mut shapes = m.arms.iter().map(|a| value_shape(&a.body));
+            let first = shapes.next()??;
+            shapes.all(|s| s.as_ref() == Some(&first)).then_some(first)
+        }
         syn::Expr::Lit(_) | syn::Expr::Unary(_) => int_value(expr).map(|n| n.to_string()),
         syn::Expr::Path(p) => {
             let name = last_ident(&p.path);

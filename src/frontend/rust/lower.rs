@@ -332,10 +332,11 @@ impl<'a> Lowerer<'a> {
                     let key = format!("{}::{}", self.scope().path, s.ident);
                     self.declare_fields(key, &s.fields);
                 }
-                // `State::Ready { command }` patterns read a struct variant's fields.
+                // `State::Ready { command }` and `Call::Run(action)` patterns read a variant's
+                // fields.
                 syn::Item::Enum(e) => {
                     for v in &e.variants {
-                        if let syn::Fields::Named(_) = v.fields {
+                        if !matches!(v.fields, syn::Fields::Unit) {
                             let key = format!("{}::{}::{}", self.scope().path, e.ident, v.ident);
                             self.declare_fields(key, &v.fields);
                         }
@@ -389,12 +390,20 @@ impl<'a> Lowerer<'a> {
     fn declare_fields(&mut self, key: String, fields: &syn::Fields) {
         let (mut map, mut guards, mut elems) = (HashMap::new(), HashMap::new(), HashMap::new());
         let mut wraps = HashMap::new();
-        for field in fields {
-            let Some(name) = &field.ident else { continue };
+        // A tuple variant's or tuple struct's fields are named by position, as its patterns
+        // (`Call::Run(action)`) bind them.
+        for (i, field) in fields.iter().enumerate() {
+            let name = field
+                .ident
+                .as_ref()
+                .map_or(i.to_string(), |n| n.to_string());
             if let Some(held) = self.wrapped_type(&field.ty) {
                 wraps.insert(name.to_string(), held);
             }
             if let Some(ty) = self.type_path(&field.ty) {
+                self.ir
+                    .field_types
+                    .push((key.clone(), name.clone(), ty.clone()));
                 map.insert(name.to_string(), ty);
             }
             if let Some(elem) = self.elem_type(&field.ty) {
@@ -684,7 +693,8 @@ impl<'a> Lowerer<'a> {
         let saved_index = std::mem::replace(&mut self.fn_index, index);
         self.fn_uses.push(HashMap::new());
         if let syn::ReturnType::Type(_, ty) = &sig.output {
-            if let Some(t) = self.value_type(ty) {
+            // `fn load<T>() -> Result<T>`: the caller chooses `T`, no type of this file's.
+            if let Some(t) = self.value_type(ty).filter(|t| !names_type_param(sig, t)) {
                 self.ir.fn_types.push((index as u32, t));
             }
         }
@@ -1955,24 +1965,48 @@ impl<'a> Lowerer<'a> {
             syn::Pat::Reference(r) => &*r.pat,
             other => other,
         };
-        let syn::Pat::Struct(s) = pat else {
-            return out;
+        // (field, the pattern that binds it): by name, or by position in a tuple variant.
+        let (path, bound): (_, Vec<(String, &syn::Pat)>) = match pat {
+            syn::Pat::Struct(s) => (
+                &s.path,
+                s.fields
+                    .iter()
+                    .filter_map(|f| match &f.member {
+                        syn::Member::Named(m) => Some((m.to_string(), &*f.pat)),
+                        syn::Member::Unnamed(_) => None,
+                    })
+                    .collect(),
+            ),
+            syn::Pat::TupleStruct(t) => (
+                &t.path,
+                t.elems
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (i.to_string(), p))
+                    .collect(),
+            ),
+            _ => return out,
         };
-        let Some(fields) = self
-            .resolve(&path_segs(&s.path))
-            .into_iter()
-            .find_map(|key| self.fields.get(&key))
-        else {
-            return out;
-        };
-        for field in &s.fields {
-            let (syn::Member::Named(member), (Some(name), _)) =
-                (&field.member, pat_binding(&field.pat))
-            else {
+        let segs = path_segs(path);
+        if let [only] = segs.as_slice() {
+            if matches!(only.as_str(), "Some" | "Ok" | "Err") {
+                return out;
+            }
+        }
+        let keys = self.resolve(&segs);
+        let fields = keys.iter().find_map(|key| self.fields.get(key));
+        for (member, pat) in bound {
+            let (Some(name), _) = pat_binding(pat) else {
                 continue;
             };
-            if let Some(ty) = fields.get(&member.to_string()) {
-                out.insert(name, ty.clone());
+            // A type declared in another file: the linker reads the field's type there.
+            let ty = match (fields, keys.first()) {
+                (Some(fields), _) => fields.get(&member).cloned(),
+                (None, Some(key)) => Some(format!("{key}{FIELD_OF}{member}")),
+                (None, None) => None,
+            };
+            if let Some(ty) = ty {
+                out.insert(name, ty);
             }
         }
         out
@@ -2195,6 +2229,13 @@ fn held_binding(pat: &syn::Pat) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// Whether `ty`, a type the signature's output was resolved to, is one of the function's own
+/// type parameters (resolved as if it were an item: `T` through a glob import).
+fn names_type_param(sig: &syn::Signature, ty: &str) -> bool {
+    let last = ty.rsplit("::").next().unwrap_or(ty);
+    sig.generics.type_params().any(|p| p.ident == last)
 }
 
 /// The names a pattern binds (`Ok(conn)`, `Some((a, b))`), not the unit variants it names.
