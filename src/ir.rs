@@ -46,6 +46,11 @@ pub struct FileIr {
     pub globals: Vec<Global>,
     /// `#[path = ".."] mod name;` declarations, to place the named files in the module tree.
     pub mod_paths: Vec<ModPath>,
+    /// `mod m;` declarations that no Unix build compiles (`#[cfg(windows)]`), relative to the file
+    /// (`self::m`, `self::inner::m`): the files of those modules are never part of a program that
+    /// can fork.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub absent_mods: Vec<String>,
     /// Crates this file names in `use`, `extern crate` or paths: a cheap filter for method-only
     /// catalogue entries such as rayon's `par_iter`.
     pub crates_used: Vec<String>,

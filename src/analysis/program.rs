@@ -43,6 +43,7 @@ pub struct Program<'c> {
 impl<'c> Program<'c> {
     pub fn link(mut files: Vec<FileIr>, catalog: &'c Catalog) -> Self {
         moves::apply(&mut files);
+        moves::drop_absent(&mut files);
         crate::resolve::prelude::apply(&mut files);
         let mut tables = Tables::default();
         let mut methods: Vec<(String, FnRef)> = Vec::new();

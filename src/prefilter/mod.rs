@@ -214,7 +214,7 @@ pub fn run_with(
                     let s = scan::scan(text.as_bytes());
                     rust::check_nesting(s.nesting)?;
                     scanned_bytes.fetch_add(text.len() as u64, Relaxed);
-                    let seed = s.path_attr
+                    let seed = s.module_decl
                         || always.get(i).copied().unwrap_or(false)
                         || conditions.iter().any(|c| c.iter().all(|&k| s.has(k)));
                     (s, seed)

@@ -39,8 +39,10 @@ const TAG_BITS: u32 = 7;
 pub struct FileScan {
     /// `key(name, kind)` of every identifier, sorted and deduplicated.
     pub keys: Vec<u32>,
-    /// The file may hold a `#[path = ".."]` attribute, which moves another file in the module tree.
-    pub path_attr: bool,
+    /// The file may hold a declaration that places another file in the module tree: a
+    /// `#[path = ".."]` attribute moves one, and a `mod m;` under a platform `#[cfg(..)]` may leave
+    /// one out of every Unix build.
+    pub module_decl: bool,
     /// The deepest nesting of brackets, counted as `frontend::rust::max_nesting` counts it.
     pub nesting: usize,
 }
@@ -139,7 +141,10 @@ thread_local! {
 fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
     keys.reset();
     let n = bytes.len();
-    let mut path_attr = false;
+    let mut module_decl = false;
+    // A `#[cfg(..)]` that names a platform option has been read since the last `;` or brace, and
+    // then `mod`: the `;` that closes `mod m;` marks the file.
+    let (mut cfg_attr, mut platform_cfg, mut platform_mod) = (false, false, false);
     let mut nesting = crate::frontend::rust::Nesting::default();
     let (mut block_depth, mut line_comment) = (0usize, false);
     // The previous identifier was a definition keyword: in code, or anywhere (comments
@@ -223,8 +228,20 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
                 vis = 0;
             }
             prev_word = Some(h);
-            if word == b"path" && !path_attr {
-                path_attr = is_attribute_start(&bytes[..start]);
+            if word == b"path" && !module_decl {
+                module_decl = is_attribute_start(&bytes[..start]);
+            }
+            if word == b"cfg" && !in_comment {
+                cfg_attr |= is_attribute_start(&bytes[..start]);
+            } else if cfg_attr
+                && matches!(
+                    word,
+                    b"windows" | b"unix" | b"wasm" | b"target_os" | b"target_family"
+                )
+            {
+                platform_cfg = true;
+            } else if word == b"mod" && platform_cfg && !in_comment {
+                platform_mod = true;
             }
             continue;
         }
@@ -267,6 +284,11 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
             (b';', _) if block_depth == 0 && !line_comment => {
                 in_use = false;
                 pub_use = false;
+                module_decl |= platform_mod;
+                (cfg_attr, platform_cfg, platform_mod) = (false, false, false);
+            }
+            (b'{' | b'}', _) if block_depth == 0 && !line_comment => {
+                (cfg_attr, platform_cfg, platform_mod) = (false, false, false);
             }
             (b'(', _) if vis == 1 => vis = 2,
             (b')', _) if vis == 2 => vis = 1,
@@ -290,7 +312,7 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
     keys.sort_unstable();
     FileScan {
         keys,
-        path_attr,
+        module_decl,
         nesting: nesting.max,
     }
 }
@@ -534,7 +556,7 @@ mod tests {
         assert!(has(&s, "COUNTER", DEF));
         assert!(!has(&s, "local", DEF));
         assert!(has(&s, "type", ANY), "raw identifiers are indexed");
-        assert!(!s.path_attr);
+        assert!(!s.module_decl);
     }
 
     #[test]
@@ -627,10 +649,17 @@ pub use
     }
 
     #[test]
-    fn path_attributes() {
-        assert!(scan(b"#[path = \"x.rs\"] mod m;").path_attr);
-        assert!(scan(b"# [ path=\"x.rs\"]\nmod m;").path_attr);
-        assert!(!scan(b"use std::path::Path; let p = path;").path_attr);
+    fn module_declarations() {
+        assert!(scan(b"#[path = \"x.rs\"] mod m;").module_decl);
+        assert!(scan(b"# [ path=\"x.rs\"]\nmod m;").module_decl);
+        assert!(!scan(b"use std::path::Path; let p = path;").module_decl);
+        assert!(scan(b"#[cfg(windows)]\npub(crate) mod service;").module_decl);
+        assert!(scan(b"#[cfg(target_os = \"windows\")] #[allow(x)] mod w;").module_decl);
+        assert!(scan(b"#[cfg(not(unix))] mod w;").module_decl);
+        assert!(!scan(b"#[cfg(test)] mod tests;").module_decl);
+        assert!(!scan(b"#[cfg(windows)] mod w { fn f() {} }").module_decl);
+        assert!(!scan(b"#[cfg(windows)] use a::b; mod m;").module_decl);
+        assert!(!scan(b"#[cfg(windows)] fn f() {} mod m;").module_decl);
     }
 
     #[test]

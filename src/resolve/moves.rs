@@ -1,5 +1,6 @@
 //! `#[path = "x.rs"] mod m;` puts x.rs at `parent::m` of the declaring file, whatever its name
-//! or folder: the one way a file's place in the module tree differs from its layout.
+//! or folder: the one way a file's place in the module tree differs from its layout. And
+//! `#[cfg(windows)] mod m;` takes the files at `parent::m` out of every Unix build.
 
 use crate::ir::FileIr;
 use std::collections::{HashMap, HashSet};
@@ -69,4 +70,27 @@ pub fn apply(files: &mut [FileIr]) {
         files[i].crate_name = crate_name;
         files[i].module = module;
     }
+}
+
+/// Leaves out the files of modules that a declaration compiles only off Unix (`#[cfg(windows)]
+/// mod service;`): a thread such a module starts never runs in a process that can fork. Run
+/// after [`apply`], so that a moved file is judged at its place.
+pub fn drop_absent(files: &mut Vec<FileIr>) {
+    let absent: HashSet<Place> = files
+        .iter()
+        .flat_map(|ir| {
+            ir.absent_mods.iter().map(|decl| {
+                let mut module = ir.module.clone();
+                module.extend(decl.split("::").skip(1).map(str::to_string));
+                (ir.crate_name.clone(), module)
+            })
+        })
+        .collect();
+    if absent.is_empty() {
+        return;
+    }
+    files.retain(|ir| {
+        !(1..=ir.module.len())
+            .any(|n| absent.contains(&(ir.crate_name.clone(), ir.module[..n].to_vec())))
+    });
 }

@@ -454,8 +454,17 @@ impl<'a> Lowerer<'a> {
     }
 
     pub fn lower_items(&mut self, items: &[syn::Item]) {
-        for item in on_unix(items) {
-            self.lower_item(item);
+        for item in items {
+            match item {
+                syn::Item::Mod(m) if absent_on_unix(&m.attrs) => {
+                    if m.content.is_none() {
+                        let path = format!("{}::{}", self.scope().path, m.ident);
+                        self.ir.absent_mods.push(path);
+                    }
+                }
+                _ if absent_on_unix(item_attrs(item)) => {}
+                _ => self.lower_item(item),
+            }
         }
     }
 
