@@ -687,7 +687,9 @@ impl<'a> Walker<'a> {
         }
         let step = self.step(span, how);
         if let Some(rec) = self.rec.forks.get_mut(&id) {
-            if rec.kind == ForkKind::Fork {
+            // After a double fork the caller's own process is gone: the child handing an error
+            // back is the program going on, as when it falls out of its branch.
+            if rec.kind == ForkKind::Fork && !rec.traits.double_fork {
                 if rec.execs {
                     rec.exec_error_return.get_or_insert(step.clone());
                 }
