@@ -209,9 +209,12 @@ pub fn analyse_files(
             .into_iter()
             .map(|(i, r)| (rust[i], r))
             .collect();
-        for (i, r, held) in with_pool(|| lower_all(&python_files, &layout)) {
-            marked[python[i]] = held;
-            results.push((python[i], r));
+        // A pool's fresh threads fault in fresh allocator pages: none is started for no file.
+        if !python_files.is_empty() {
+            for (i, r, held) in with_pool(|| lower_all(&python_files, &layout)) {
+                marked[python[i]] = held;
+                results.push((python[i], r));
+            }
         }
         report.marked = Some(marked);
         results.sort_by_key(|(i, _)| *i);
