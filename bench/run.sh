@@ -260,13 +260,14 @@ kill "$target" "$launched" 2>/dev/null || true
 rm -rf "$files_dir"
 
 # Real projects: `check` with and without the prefilter on each repository, alternating runs
-# (medians of REAL_RUNS rounds, default 5, wall and CPU); the worst ratio of each is printed.
+# (medians of REAL_RUNS rounds, default 5, wall and CPU); the worst ratio of each is printed, with
+# the files the prefilter parsed and whether both runs' JSON reports are byte-identical.
 if [ -n "$REPOS" ]; then
   rm -f "$OUT"/real-*.json
   echo
   echo "## Real projects: check with / without the prefilter"
-  echo "| project | .rs files | prefilter wall | --no-prefilter wall | wall ratio | CPU ratio |"
-  echo "|---|---|---|---|---|---|"
+  echo "| project | .rs files | parsed | prefilter wall | --no-prefilter wall | wall ratio | CPU ratio | same report |"
+  echo "|---|---|---|---|---|---|---|---|"
   for repo in "$REPOS"/*/; do
     name=$(basename "$repo")
     n=$(find "$repo" -name '*.rs' -type f | wc -l)
@@ -274,12 +275,16 @@ if [ -n "$REPOS" ]; then
     ALTERNATE_JSON="$OUT/real-$name.json" python3 alternate.py "${REAL_RUNS:-5}" \
       "with=$FORKLINT check -q --format json $repo" \
       "without=$FORKLINT check -q --format json --no-prefilter $repo"
-    python3 - "$OUT/real-$name.json" "$name" "$n" <<'PY'
+    "$FORKLINT" check -q --format json --exit-zero "$repo" >"$OUT/real-$name.with" 2>/dev/null
+    "$FORKLINT" check -q --format json --exit-zero --no-prefilter "$repo" >"$OUT/real-$name.without" 2>/dev/null
+    same=$(cmp -s "$OUT/real-$name.with" "$OUT/real-$name.without" && echo yes || echo NO)
+    parsed=$("$FORKLINT" check --stats -q --exit-zero "$repo" 2>&1 >/dev/null | grep -o 'parsed [0-9]*' | head -1 | cut -d' ' -f2)
+    python3 - "$OUT/real-$name.json" "$name" "$n" "$parsed" "$same" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 w, o = r["with"], r["without"]
-print(f"| {sys.argv[2]} | {sys.argv[3]} | {w['wall']:.3f} s | {o['wall']:.3f} s "
-      f"| {w['wall'] / o['wall']:.2f}x | {w['cpu'] / o['cpu']:.2f}x |")
+print(f"| {sys.argv[2]} | {sys.argv[3]} | {sys.argv[4]} | {w['wall']:.3f} s | {o['wall']:.3f} s "
+      f"| {w['wall'] / o['wall']:.2f}x | {w['cpu'] / o['cpu']:.2f}x | {sys.argv[5]} |")
 PY
   done
   python3 - "$OUT" <<'PY'
@@ -288,7 +293,7 @@ rows = {os.path.basename(p)[5:-5]: json.load(open(p)) for p in glob.glob(os.path
 for what in ("wall", "cpu"):
     name, r = max(rows.items(), key=lambda kv: kv[1]["with"][what] / kv[1]["without"][what])
     print(f"\nworst prefilter / no-prefilter {what} ratio: {r['with'][what] / r['without'][what]:.2f}x ({name})", end="")
-print()
+print(f"\nload average: {open('/proc/loadavg').read().split()[:3]}")
 PY
 fi
 
