@@ -51,6 +51,9 @@ pub struct FileIr {
     /// can fork.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub absent_mods: Vec<String>,
+    /// Rust: the crate is edition 2015, where every `use` path starts at the crate root.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub edition_2015: bool,
     /// Crates this file names in `use`, `extern crate` or paths: a cheap filter for method-only
     /// catalogue entries such as rayon's `par_iter`.
     pub crates_used: Vec<String>,

@@ -3,7 +3,7 @@
 
 use crate::catalog::{Catalog, Effect};
 use crate::ir::{Block, Callee, FileIr, FnKind, Node, FIELD_OF};
-use crate::resolve::path::in_own_crate;
+use crate::resolve::path::{crate_rooted, in_own_crate};
 use crate::resolve::steps::{receiver, steps, Chain};
 use crate::resolve::tables::{Caller, Hit, Tables};
 use crate::resolve::{last_segment, moves};
@@ -157,9 +157,12 @@ impl<'c> Program<'c> {
                         let known = receiver(call).and_then(|r| chain_ty.get(&r)).cloned();
                         // A value a pattern bound to a field of a type declared in another file.
                         let known = known.or_else(|| match &call.callee {
-                            Callee::Method { ty: Some(ty), .. } => {
-                                tables.field_type(&absolute(file, ty)).cloned()
-                            }
+                            Callee::Method { ty: Some(ty), .. } => tables
+                                .field_type(&absolute(file, ty))
+                                .or_else(|| {
+                                    crate_rooted(file, ty).and_then(|k| tables.field_type(&k))
+                                })
+                                .cloned(),
                             _ => None,
                         });
                         let target = match call.callee {

@@ -94,6 +94,21 @@ pub fn is_relative(path: &str) -> bool {
     path.starts_with("self") || path.starts_with("super") || path.starts_with("crate")
 }
 
+/// The key a path that leaves the program by its first segment has when that segment is one of
+/// the crate's own top-level modules instead: in edition 2015 every `use` path starts at the
+/// crate root (`use cmd::Request;` in any module names the crate's `cmd`). Tried after the key
+/// outside the program, so a crate of that name that is scanned comes first. Later editions
+/// never read a path so: there, trying it would only make work.
+pub fn crate_rooted(place: &FileIr, path: &str) -> Option<String> {
+    if !place.edition_2015 {
+        return None;
+    }
+    let (first, _) = path.split_once("::")?;
+    let own = first == place.crate_name || first == package_of(&place.crate_name);
+    let outside = matches!(first, "" | "std" | "core" | "alloc" | "libc");
+    (!is_relative(path) && !own && !outside).then(|| format!("{}::{path}", place.crate_name))
+}
+
 /// The last segment of a path: the name a call or a definition is written with.
 pub fn last_segment(path: &str) -> &str {
     path.rsplit("::").next().unwrap_or(path)

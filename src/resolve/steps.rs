@@ -1,7 +1,7 @@
 //! The lookups a call's resolution tries, in order. A catalogue entry ends the list: once the
 //! catalogue knows a path, no table of the program is read for it.
 
-use super::path::{absolute, is_relative, last_segment, package_of, STD_METHODS};
+use super::path::{absolute, crate_rooted, is_relative, last_segment, package_of, STD_METHODS};
 use crate::catalog::Catalog;
 use crate::ir::{Call, Callee, FileIr};
 
@@ -65,6 +65,12 @@ pub fn steps(
                     key: absolute(place, cand),
                     reexport: true,
                 });
+                if let Some(key) = crate_rooted(place, cand) {
+                    out.push(Step::Key {
+                        key,
+                        reexport: false,
+                    });
+                }
             }
         }
         Callee::Method { name, ty } => {
@@ -108,6 +114,12 @@ pub fn steps(
                     key: absolute(place, &path),
                     reexport: false,
                 });
+                if let Some(key) = crate_rooted(place, &path) {
+                    out.push(Step::Key {
+                        key,
+                        reexport: false,
+                    });
+                }
             }
             // `receiver = "global"` entries are Rust statics' guards; a Python module global
             // (which the Python frontend also marks) is no lock.

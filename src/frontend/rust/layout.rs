@@ -17,6 +17,9 @@ pub struct Place {
     /// file's absolute path for a crate without a manifest.
     pub crate_id: String,
     pub module: Vec<String>,
+    /// The package's manifest sets no edition (or 2015): every `use` path starts at the crate
+    /// root.
+    pub edition_2015: bool,
 }
 
 /// What a manifest says about where its crates' roots are.
@@ -32,6 +35,8 @@ struct Package {
     bins: Vec<(String, PathBuf)>,
     /// Normal dependencies (any target's), by library crate name.
     links: Vec<String>,
+    /// `package.edition` is absent or "2015".
+    edition_2015: bool,
 }
 
 /// Caches the package found for each folder holding a `Cargo.toml`, and the `mod` names each
@@ -52,7 +57,12 @@ impl Layout {
             return self.loose(&file, None);
         };
         let (root, name) = (&package.root, &package.name);
-        let place = |crate_id: String, module: Vec<String>| Place { crate_id, module };
+        let edition_2015 = package.edition_2015;
+        let place = |crate_id: String, module: Vec<String>| Place {
+            crate_id,
+            module,
+            edition_2015,
+        };
         // Targets the manifest places itself (`[lib] path = "lib.rs"`, `[[bin]] path = ..`).
         let declared = package.lib.iter().map(|lib| (lib, name.clone())).chain(
             package
@@ -126,6 +136,7 @@ impl Layout {
                     return Place {
                         crate_id: root.to_string_lossy().into_owned(),
                         module,
+                        edition_2015: false,
                     };
                 }
             }
@@ -137,6 +148,7 @@ impl Layout {
         Place {
             crate_id: file.to_string_lossy().into_owned(),
             module: Vec::new(),
+            edition_2015: false,
         }
     }
 
@@ -316,7 +328,12 @@ fn modules_of(parts: &[String]) -> Vec<String> {
 fn read_package(root: &Path, manifest: &Path) -> Option<Package> {
     let text = std::fs::read_to_string(manifest).ok()?;
     let value: toml::Table = toml::from_str(&text).ok()?;
-    let package = value.get("package")?.get("name")?.as_str()?;
+    let package_table = value.get("package")?;
+    let package = package_table.get("name")?.as_str()?;
+    // A workspace-inherited edition (`edition.workspace = true`) is a table: never 2015 in practice.
+    let edition_2015 = package_table
+        .get("edition")
+        .is_none_or(|e| e.as_str() == Some("2015"));
     let lib = value.get("lib");
     let name = lib
         .and_then(|l| l.get("name"))
@@ -344,6 +361,7 @@ fn read_package(root: &Path, manifest: &Path) -> Option<Package> {
         lib: lib.and_then(path_of),
         bins,
         links: dependencies(&value),
+        edition_2015,
     })
 }
 
@@ -396,7 +414,8 @@ mod tests {
             place("src/lib.rs"),
             Place {
                 crate_id: "my_app".into(),
-                module: vec![]
+                module: vec![],
+                edition_2015: true,
             }
         );
         assert_eq!(place("src/net/mod.rs").module, ["net"]);
@@ -406,10 +425,21 @@ mod tests {
             place("src/bin/tool.rs"),
             Place {
                 crate_id: "my_app#bin/tool".into(),
-                module: vec![]
+                module: vec![],
+                edition_2015: true,
             }
         );
         assert_eq!(place("tests/it.rs").crate_id, "my_app#tests/it");
+        std::fs::write(
+            root.join("Cargo.toml"),
+            "[package]\nname = \"my-app\"\nedition = \"2021\"\n",
+        )
+        .unwrap();
+        assert!(
+            !Layout::default()
+                .place(&root.join("src/lib.rs"))
+                .edition_2015
+        );
     }
 
     #[test]
@@ -439,7 +469,8 @@ mod tests {
             place("net/server.rs"),
             Place {
                 crate_id: main.clone(),
-                module: vec!["net".into(), "server".into()]
+                module: vec!["net".into(), "server".into()],
+                edition_2015: false,
             }
         );
         assert_eq!(place("net/mod.rs").module, ["net"]);
