@@ -64,12 +64,14 @@ impl Closure<'_> {
         let mut places = vec![FileIr {
             crate_name: ir.crate_name.clone(),
             module: ir.module.clone(),
+            edition_2015: ir.edition_2015,
             ..Default::default()
         }];
         for (crate_name, module) in self.moves.get(&fi).into_iter().flatten() {
             places.push(FileIr {
                 crate_name: crate_name.clone(),
                 module: module.clone(),
+                edition_2015: ir.edition_2015,
                 ..Default::default()
             });
         }
