@@ -76,21 +76,24 @@ pub fn apply(files: &mut [FileIr]) {
 /// mod service;`): a thread such a module starts never runs in a process that can fork. Run
 /// after [`apply`], so that a moved file is judged at its place.
 pub fn drop_absent(files: &mut Vec<FileIr>) {
-    let absent: HashSet<Place> = files
-        .iter()
-        .flat_map(|ir| {
-            ir.absent_mods.iter().map(|decl| {
-                let mut module = ir.module.clone();
-                module.extend(decl.split("::").skip(1).map(str::to_string));
-                (ir.crate_name.clone(), module)
-            })
-        })
-        .collect();
+    // By crate, the module paths left out.
+    let mut absent: HashMap<String, HashSet<Vec<String>>> = HashMap::new();
+    for ir in files.iter() {
+        for decl in &ir.absent_mods {
+            let mut module = ir.module.clone();
+            module.extend(decl.split("::").skip(1).map(str::to_string));
+            absent
+                .entry(ir.crate_name.clone())
+                .or_default()
+                .insert(module);
+        }
+    }
     if absent.is_empty() {
         return;
     }
     files.retain(|ir| {
-        !(1..=ir.module.len())
-            .any(|n| absent.contains(&(ir.crate_name.clone(), ir.module[..n].to_vec())))
+        absent
+            .get(&ir.crate_name)
+            .is_none_or(|mods| !(1..=ir.module.len()).any(|n| mods.contains(&ir.module[..n])))
     });
 }

@@ -40,6 +40,21 @@ pub fn receiver(call: &Call) -> Option<u32> {
     call.receiver_call.or(call.receiver_from)
 }
 
+/// The keys a path written at `place` names in the program: its absolute key, then, in an
+/// edition-2015 crate, the same path read from the crate root.
+fn push_keys(out: &mut Vec<Step>, place: &FileIr, path: &str, reexport: bool) {
+    out.push(Step::Key {
+        key: absolute(place, path),
+        reexport,
+    });
+    if let Some(key) = crate_rooted(place, path) {
+        out.push(Step::Key {
+            key,
+            reexport: false,
+        });
+    }
+}
+
 /// Every lookup resolving `call` may try, in order, for a file at `place` (its crate and
 /// module) that names `crates_used`. A catalogue hit ends the list, except one that only a
 /// chain type the caller may not know would reach (`Chain::AnyOf`).
@@ -61,16 +76,7 @@ pub fn steps(
                         return out;
                     }
                 }
-                out.push(Step::Key {
-                    key: absolute(place, cand),
-                    reexport: true,
-                });
-                if let Some(key) = crate_rooted(place, cand) {
-                    out.push(Step::Key {
-                        key,
-                        reexport: false,
-                    });
-                }
+                push_keys(&mut out, place, cand, true);
             }
         }
         Callee::Method { name, ty } => {
@@ -110,16 +116,7 @@ pub fn steps(
                         return out;
                     }
                 }
-                out.push(Step::Key {
-                    key: absolute(place, &path),
-                    reexport: false,
-                });
-                if let Some(key) = crate_rooted(place, &path) {
-                    out.push(Step::Key {
-                        key,
-                        reexport: false,
-                    });
-                }
+                push_keys(&mut out, place, &path, false);
             }
             // `receiver = "global"` entries are Rust statics' guards; a Python module global
             // (which the Python frontend also marks) is no lock.

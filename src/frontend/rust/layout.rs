@@ -18,7 +18,8 @@ pub struct Place {
     pub crate_id: String,
     pub module: Vec<String>,
     /// The package's manifest sets no edition (or 2015): every `use` path starts at the crate
-    /// root.
+    /// root. A file under no manifest says nothing (rustc's own default would be 2015, but code
+    /// found without a manifest is most often newer): the extra lookup stays off there.
     pub edition_2015: bool,
 }
 
