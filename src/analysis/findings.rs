@@ -194,7 +194,7 @@ impl<'p> Findings<'p> {
             None => {}
         }
         let f = self.prog.function(me);
-        if f.is_main || f.is_test_root() {
+        if super::walk::returns_out_of_program(f) {
             // A Python function a framework calls (`@socketio.on(..)`) hands control back to it.
             let handler = f.path.rsplit("::").next().filter(|name| {
                 is_python(&self.prog.files[me.0 as usize].path) && !name.starts_with('<')
@@ -202,6 +202,9 @@ impl<'p> Findings<'p> {
             let root = match handler {
                 Some(name) if f.is_main => format!("`{name}` into the framework that calls it"),
                 _ if f.is_main => "`main`".to_string(),
+                _ if !f.is_test_root() => {
+                    "the module's top-level code into the interpreter's exit (or the code importing it)".to_string()
+                }
                 _ => "the test into libtest's harness".to_string(),
             };
             for (span, fork) in &rec.main_returns {
@@ -702,7 +705,11 @@ impl<'p> Findings<'p> {
     /// that does not tell it from the parent: the caller runs the parent's code on in it.
     fn child_back_in_caller(&mut self, primary: &Step, rec: &ForkRec) {
         let message = format!("the child of {} {}: it goes back into the caller, which runs the parent's code on in the child", rec.site.text, primary.text);
-        let help = "end the child with `_exit` (or exec) at the end of its branch: `unsafe { libc::_exit(0) }`";
+        let help = if is_python(&self.prog.files[rec.site.file as usize].path) {
+            "end the child with `os._exit(0)` (or exec) at the end of its branch"
+        } else {
+            "end the child with `_exit` (or exec) at the end of its branch: `unsafe { libc::_exit(0) }`"
+        };
         self.child_leaves(primary, rec, message, Some(help));
     }
 

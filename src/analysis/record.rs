@@ -182,6 +182,9 @@ pub struct ForkRec {
     /// for the daemonize idiom): the child is the program's continuation, whose error path is
     /// the program's, and nothing it inherits is used by two live processes.
     pub parent_exits: bool,
+    /// The parent's side ends the process, at once or after some work (not by returning): what
+    /// follows the fork in the caller runs in the child alone.
+    pub parent_ends: bool,
     /// The parent leaves through `exit`, which flushes stdio and runs atexit handlers: a child
     /// that does the same does it a second time.
     pub parent_flushes: bool,
@@ -266,6 +269,7 @@ impl ForkRec {
             child_leaves_ok: false,
             unwinds: None,
             parent_exits: false,
+            parent_ends: false,
             parent_flushes: false,
             child_runs_code: false,
             child_runs_more: false,

@@ -383,7 +383,7 @@ impl<'a> Walker<'a> {
     /// the pid, or a child that returns a value of its own (`Ok(None)`, `0`).
     fn falls_into_caller(&mut self, fell_through: bool, wraps_fork: bool, returned: &HashSet<u32>) {
         let f = self.ctx.prog.function(self.me);
-        let root = f.is_main || f.is_test_root() || self.python;
+        let root = returns_out_of_program(f);
         let name = f.path.rsplit("::").next().unwrap_or(&f.path);
         // The child's branch was the function's last work: it leaves where its branch ends.
         let end = match self.calls_after_fall == Some(self.calls) {
@@ -428,6 +428,7 @@ impl<'a> Walker<'a> {
                 || wraps_fork
                 || rec.kind != ForkKind::Fork
                 || rec.traits.double_fork
+                || rec.parent_ends
                 || returned.contains(id)
                 || tells_apart
             {
@@ -661,7 +662,7 @@ impl<'a> Walker<'a> {
     fn leave_root(&mut self, span: Span) {
         if let Some(ChildOf::Fork(id)) = self.child {
             let f = self.ctx.prog.function(self.me);
-            if (f.is_main || f.is_test_root())
+            if returns_out_of_program(f)
                 && self
                     .rec
                     .forks
@@ -812,7 +813,20 @@ impl<'a> Walker<'a> {
         let mut fell_out = None;
         // An arm other than the child's that goes on past the branch.
         let mut other_goes_on = !b.exhaustive;
-        for arm in &b.arms {
+        // Every condition reads the fork result as it was when the branch began: an arm that
+        // forks again into the same variable (`pid = fork()` in the child's arm) changes no
+        // other arm's side.
+        let sides: Vec<Option<(u32, Side)>> = b
+            .arms
+            .iter()
+            .map(|arm| {
+                arm.test.as_ref().and_then(|t| {
+                    let id = self.fork_of(&t.subject)?;
+                    Some((id, self.side_of(t, id)?))
+                })
+            })
+            .collect();
+        for (arm, &fork) in b.arms.iter().zip(&sides) {
             if arm.ok_of.is_some_and(|c| self.failing_calls.contains(&c)) {
                 continue;
             }
@@ -824,10 +838,6 @@ impl<'a> Walker<'a> {
             if let (Some(s), false) = (&mut s, arm.empty.is_empty()) {
                 s.remove_where(|h| h.bind.as_ref().is_some_and(|b| arm.empty.contains(b)));
             }
-            let fork = arm.test.as_ref().and_then(|t| {
-                let id = self.fork_of(&t.subject)?;
-                Some((id, self.side_of(t, id)?))
-            });
             let alias = arm
                 .alias
                 .as_ref()
@@ -862,7 +872,11 @@ impl<'a> Walker<'a> {
                 self.child_fell_at = last_span(&arm.body).or(Some(arm.span));
                 // An outer arm (`else { if pid == 0 { .. } }`) keeps the inner arm's value; one
                 // whose value is not a constructor hands back what its last call returned.
-                let value = arm.value.clone().or(self.last_call_value.clone());
+                // A Python block has no value: falling out of it hands back `None`.
+                let value = match self.python {
+                    true => Some("()".to_string()),
+                    false => arm.value.clone().or(self.last_call_value.clone()),
+                };
                 if let (Some(f), Some(v)) = (self.rec.forks.get_mut(&id), value) {
                     f.returns_in_child = Some(v);
                 }
@@ -874,6 +888,11 @@ impl<'a> Walker<'a> {
             if let Some((id, Side::Parent)) = fork {
                 if s.is_none() {
                     parent_left = Some(id);
+                    if self.leaves == leaves_before {
+                        if let Some(f) = self.rec.forks.get_mut(&id) {
+                            f.parent_ends = true;
+                        }
+                    }
                     // `if pid != 0 { exit(0) }`: the parent ends at once, the child is the
                     // program from here on (daemonizing by hand), as after `daemon()`. A
                     // parent that works first and then exits shares that time with it.
@@ -2653,4 +2672,13 @@ fn last_span(block: &Block) -> Option<Span> {
         Node::Loop { body, .. } | Node::Block(body) => last_span(body),
         _ => None,
     })
+}
+
+/// A function whose caller is no code of the program: `main`, a test (libtest's harness calls
+/// it), and a Python module's top-level code (the interpreter runs it, and exits after it, or an
+/// importer goes on). A child that falls off its end leaves the program's code without `_exit`.
+pub(super) fn returns_out_of_program(f: &crate::ir::Function) -> bool {
+    f.is_main
+        || f.is_test_root()
+        || f.path.strip_prefix("self::") == Some(crate::frontend::python::MODULE_FN)
 }

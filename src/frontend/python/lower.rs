@@ -1515,6 +1515,9 @@ impl<'s> Lowerer<'s> {
         let mut call = self.call(Callee::Path(vec![fork.to_string()]), span);
         call.bind = Some(pid.clone());
         let exit = self.call(Callee::Path(vec!["os::_exit".to_string()]), span);
+        // The framework's child takes what the body returns (or raises) and leaves with
+        // `os._exit`: a `return` ends the child there, it goes back into no caller.
+        exit_on_return(&mut body, &exit);
         body.nodes.push(Node::Call(exit));
         let child = Arm {
             test: Some(ForkTest {
@@ -2102,6 +2105,14 @@ impl<'s> Lowerer<'s> {
                 }
                 let span = self.span(f.iter.range());
                 self.end_iteration(pinning, span, out);
+            }
+            // `while True:` ends only by `break`, `return` or `raise`, and never runs its `else`.
+            Stmt::While(w) if always_true(&w.test) => {
+                let body = self.lower_stmts(&w.body);
+                out.push(Node::Loop {
+                    body,
+                    at_least_once: true,
+                });
             }
             Stmt::While(w) => {
                 let mut body = Block::default();
@@ -3309,11 +3320,12 @@ impl<'s> Lowerer<'s> {
             self.take_arg(&mut call, &v, runs_elsewhere);
         }
         // A local handed to a library function (`trace.set_tracer_provider(provider)`) may be
-        // kept there: it outlives this function like a returned value.
-        if callee
-            .as_deref()
-            .is_some_and(|p| !p.starts_with("self::") && !p.starts_with("builtins::"))
-        {
+        // kept there: it outlives this function like a returned value. The `os` module's
+        // functions are system calls that keep nothing (`os.waitpid(pid, 0)` leaves `pid` a
+        // local, not the function's value).
+        if callee.as_deref().is_some_and(|p| {
+            !p.starts_with("self::") && !p.starts_with("builtins::") && !p.starts_with("os::")
+        }) {
             let kept: Vec<String> = call
                 .arg_vars
                 .iter()
@@ -4046,5 +4058,36 @@ fn bind_call(nodes: &mut [Node], id: u32, var: &str) {
                 return;
             }
         }
+    }
+}
+
+/// Each `return` (or `raise`) of `block`, outside nested functions, followed by `exit`: the code
+/// that called the body ends the process with it.
+fn exit_on_return(block: &mut Block, exit: &Call) {
+    let mut nodes = Vec::with_capacity(block.nodes.len());
+    for mut node in std::mem::take(&mut block.nodes) {
+        match &mut node {
+            Node::Return { .. } => {
+                nodes.push(Node::Call(exit.clone()));
+                continue;
+            }
+            Node::Branch(b) => b
+                .arms
+                .iter_mut()
+                .for_each(|a| exit_on_return(&mut a.body, exit)),
+            Node::Loop { body, .. } | Node::Block(body) => exit_on_return(body, exit),
+            _ => {}
+        }
+        nodes.push(node);
+    }
+    block.nodes = nodes;
+}
+
+/// A loop condition that is always true: `True`, or a non-zero integer (`while 1:`).
+fn always_true(test: &Expr) -> bool {
+    match test {
+        Expr::BooleanLiteral(b) => b.value,
+        Expr::NumberLiteral(n) => matches!(&n.value, ast::Number::Int(i) if i.as_u64() != Some(0)),
+        _ => false,
     }
 }
