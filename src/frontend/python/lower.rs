@@ -200,6 +200,16 @@ const CHILD_RUNNERS: &[&str] = &[
     "concurrent::futures::ProcessPoolExecutor@",
 ];
 
+/// A call the catalogue says runs the functions handed to it in a pool's worker process
+/// (`closure = "worker"`): they are not called here.
+fn runs_in_worker(path: &str) -> bool {
+    let catalog = crate::catalog::Catalog::builtin();
+    catalog
+        .by_path(path)
+        .iter()
+        .any(|&i| catalog.apis[i].closure == crate::catalog::ClosureRole::Worker)
+}
+
 /// A multiprocessing start method, as the path suffix the catalogue knows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Start {
@@ -3222,10 +3232,19 @@ impl<'s> Lowerer<'s> {
             }
             _ => None,
         };
+        let method_path = receiver
+            .ty
+            .as_deref()
+            .zip(method)
+            .map(|(ty, m)| format!("{ty}::{m}"));
         let runs_elsewhere = [receiver.ty.as_deref(), made.as_deref()]
             .into_iter()
             .flatten()
-            .any(|t| CHILD_RUNNERS.iter().any(|r| t.starts_with(r)));
+            .any(|t| CHILD_RUNNERS.iter().any(|r| t.starts_with(r)))
+            || [made.as_deref(), method_path.as_deref()]
+                .into_iter()
+                .flatten()
+                .any(runs_in_worker);
         if callee.as_deref() == Some(PARTIAL) {
             return self.lower_partial(c, out);
         }
