@@ -60,6 +60,9 @@ pub const WITH_EXIT: &str = "forklint::python::with_exit";
 pub const DISCARDED: &str = "forklint::python::discarded";
 /// The name such a result is bound to (`<discarded#1>`).
 pub const DISCARDED_VAR: &str = "<discarded#";
+/// A marker the frontend emits where the function waits out a thread that runs once to its
+/// end (`oneshot`): a catalogue entry ends that thread.
+pub const WAITED_OUT: &str = "forklint::python::waited_out";
 
 /// A marker the frontend emits just before a call that is given a DataLoader with workers (its
 /// fork path as the string argument, at the loader's construction): when the callee is a
@@ -368,6 +371,10 @@ pub struct Lowerer<'s> {
     /// is caught before it leaves the function.
     handled: usize,
     discarded: usize,
+    /// The module's functions that run once to their end, and the names of this function
+    /// that hold a thread running one (`oneshot`).
+    one_shot_fns: HashSet<String>,
+    one_shot_threads: Vec<String>,
     /// A flag the function being lowered tests more than once and never assigns, with the
     /// value assumed in this copy of its body.
     assume: Option<(String, bool)>,
@@ -900,6 +907,8 @@ impl<'s> Lowerer<'s> {
             pinned_loaders: HashSet::new(),
             kept_pins: HashMap::new(),
             discarded: 0,
+            one_shot_fns: HashSet::new(),
+            one_shot_threads: Vec::new(),
             assume: None,
             preexec_dicts: HashMap::new(),
             worker_dicts: HashSet::new(),
@@ -966,6 +975,7 @@ impl<'s> Lowerer<'s> {
             unconditional_start_method(body).filter(|m| Start::named(m).is_some());
         let gunicorn = servers::is_gunicorn_config(std::path::Path::new(&self.ir.path));
         self.hooks = child_hooks(body, gunicorn);
+        self.one_shot_fns = super::oneshot::one_shot_functions(body);
         self.per_process = reset_in_child(body, &self.hooks);
         self.rebound = declared_global(body);
         // Only unconditional definitions: `except ImportError: def f(..)` is a fallback.
@@ -1409,6 +1419,7 @@ impl<'s> Lowerer<'s> {
             std::mem::replace(&mut self.fn_path, self.ir.functions[index].path.clone()),
             std::mem::take(&mut self.returns),
             std::mem::take(&mut self.nested),
+            std::mem::take(&mut self.one_shot_threads),
         );
         let outer_finally = std::mem::take(&mut self.finally);
         let hook = self
@@ -1465,6 +1476,7 @@ impl<'s> Lowerer<'s> {
         }
         self.fn_path = saved.0;
         self.nested = saved.2;
+        self.one_shot_threads = saved.3;
         self.finally = outer_finally;
         let func = &mut self.ir.functions[index];
         func.params = params;
@@ -2057,6 +2069,9 @@ impl<'s> Lowerer<'s> {
                 {
                     return;
                 }
+                if let Some(var) = super::oneshot::one_shot_thread(stmt, &self.one_shot_fns) {
+                    self.one_shot_threads.push(var);
+                }
                 let value = self.lower_expr(&a.value, out);
                 for t in &a.targets {
                     self.lower_target(t, &value, out);
@@ -2356,6 +2371,12 @@ impl<'s> Lowerer<'s> {
             Stmt::Import(_) | Stmt::ImportFrom(_) => self.lower_import(stmt, out),
             Stmt::Expr(e) => {
                 let value = self.lower_expr(&e.value, out);
+                if super::oneshot::waits_out(&e.value) {
+                    let span = self.span(e.range);
+                    for var in self.one_shot_threads.clone() {
+                        self.marker(WAITED_OUT, span, vec![var], out);
+                    }
+                }
                 // A method called for its effect leaves that effect in its receiver
                 // (`t.start()`: the thread is `t`'s, and `t.join()` ends it).
                 if let (Some(id), Expr::Call(c)) = (value.call, &*e.value) {
