@@ -1008,11 +1008,13 @@ impl<'s> Lowerer<'s> {
         self.ir.functions[index].returns = std::mem::take(&mut self.module_globals);
         if gunicorn {
             let settings = self.settings(body);
-            if let Some(prefork) = servers::gunicorn(&settings) {
+            let path = std::path::PathBuf::from(&self.ir.path);
+            let dir = path.parent().unwrap_or(std::path::Path::new("."));
+            if let Some(prefork) = servers::gunicorn(dir, &settings) {
                 servers::add(&mut self.ir, prefork, &mut self.next_call);
             }
             let flags = servers::GunicornFlags::default();
-            if let Some(worker) = servers::gunicorn_worker(&settings, None, &flags) {
+            if let Some(worker) = servers::gunicorn_worker(dir, &settings, None, &flags) {
                 servers::add_worker(&mut self.ir, worker, &mut self.next_call);
             }
         }
