@@ -213,6 +213,13 @@ fn runs_in_worker(path: &str) -> bool {
         .any(|&i| catalog.apis[i].closure == crate::catalog::ClosureRole::Worker)
 }
 
+/// A parameter named as a multiprocessing context is (`mp_context`, `context`, `ctx`,
+/// `mp_ctx`): `ctx.Process(..)` on it makes a process of the context handed in.
+fn is_context_param(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name.ends_with("context") || name == "ctx" || name.ends_with("_ctx")
+}
+
 /// A multiprocessing start method, as the path suffix the catalogue knows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Start {
@@ -1407,11 +1414,16 @@ impl<'s> Lowerer<'s> {
         for (i, param) in all.enumerate() {
             let name = param.name.id.to_string();
             let ty = if i == 0 { self_ty.clone() } else { None };
+            // A multiprocessing context handed in (`mp_context`, `ctx`): the caller's value is
+            // not known here, and the one a caller passes when it has no other is the module
+            // or the default context.
+            let start = is_context_param(&name).then(|| self.file_start.clone());
             scope.names.insert(
                 name.clone(),
                 Value {
                     var: Some(name.clone()),
                     ty,
+                    start,
                     ..Default::default()
                 },
             );
@@ -3083,6 +3095,14 @@ impl<'s> Lowerer<'s> {
             Expr::Await(ast::ExprAwait { value, .. })
             | Expr::Starred(ast::ExprStarred { value, .. })
             | Expr::YieldFrom(ast::ExprYieldFrom { value, .. }) => self.lower_expr(value, out),
+            // `mp_context or multiprocessing.get_context()`: a context either way.
+            Expr::BoolOp(b) if b.op == ast::BoolOp::Or => {
+                let values: Vec<Value> = b.values.iter().map(|v| self.lower_expr(v, out)).collect();
+                Value {
+                    start: values.into_iter().find_map(|v| v.start),
+                    ..Default::default()
+                }
+            }
             Expr::BoolOp(ast::ExprBoolOp { values: elts, .. })
             | Expr::Set(ast::ExprSet { elts, .. })
             | Expr::List(ast::ExprList { elts, .. })
