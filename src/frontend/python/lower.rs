@@ -1578,12 +1578,25 @@ impl<'s> Lowerer<'s> {
 
     fn lower_class(&mut self, c: &ast::StmtClassDef, out: &mut Vec<Node>) {
         let path = format!("self::{}", c.name.id);
-        let base = c
-            .arguments
-            .as_ref()
-            .and_then(|a| a.args.first())
-            .map(|b| self.lower_expr(b, out))
-            .and_then(|v| v.path.map(|p| self.with_start(&p, None)));
+        // The first base, unless a later one is a context's process class (`class
+        // Worker(Job, ctx.Process)`): that one decides how the object forks.
+        let mut base = None;
+        for (i, b) in c.arguments.iter().flat_map(|a| &a.args).enumerate() {
+            let v = self.lower_expr(b, out);
+            let of_context = match b {
+                Expr::Attribute(a) => self
+                    .quiet_start(&a.value)
+                    .map(|s| self.with_start(&format!("multiprocessing::{}", a.attr.id), Some(&s))),
+                _ => None,
+            };
+            let found = of_context.or_else(|| v.path.map(|p| self.with_start(&p, None)));
+            if i == 0 {
+                base = found;
+            } else if let Some(f) = found.filter(|f| f.starts_with("multiprocessing::Process@")) {
+                base = Some(f);
+                break;
+            }
+        }
         // `self.x = ...` in any method gives the field its type for the others.
         let mut fields = HashMap::new();
         let mut returns = HashMap::new();
@@ -2552,6 +2565,23 @@ impl<'s> Lowerer<'s> {
     }
 
     /// The variable an expression names, without emitting anything.
+    /// The start method of a context named without emitting anything: a local holding one,
+    /// a table entry keyed by a method's name (`contexts["fork"]`), `get_context("spawn")`.
+    fn quiet_start(&self, e: &Expr) -> Option<Start> {
+        match e {
+            Expr::Name(n) => self.lookup(n.id.as_str()).start,
+            Expr::Subscript(s) => str_lit(&s.slice).and_then(Start::named),
+            Expr::Call(c) if matches!(&*c.func, Expr::Attribute(a) if a.attr.id.as_str() == "get_context") => {
+                c.arguments
+                    .args
+                    .first()
+                    .and_then(str_lit)
+                    .and_then(Start::named)
+            }
+            _ => None,
+        }
+    }
+
     fn lower_expr_quiet(&self, e: &Expr) -> Option<String> {
         match e {
             Expr::Name(n) => self.lookup(n.id.as_str()).var,
@@ -3195,8 +3225,11 @@ impl<'s> Lowerer<'s> {
             Expr::Subscript(s) => {
                 let base = self.lower_expr(&s.value, out);
                 self.lower_expr(&s.slice, out);
+                // A table of contexts keyed by start method (`contexts["fork"]`): that
+                // method's context.
                 Value {
                     var: base.var,
+                    start: str_lit(&s.slice).and_then(Start::named),
                     ..Default::default()
                 }
             }
