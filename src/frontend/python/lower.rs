@@ -3227,8 +3227,11 @@ impl<'s> Lowerer<'s> {
                 self.lower_expr(&s.slice, out);
                 // A table of contexts keyed by start method (`contexts["fork"]`): that
                 // method's context.
+                // An item of what a call made (`MongoClient(..)["db"]`) keeps that object: the
+                // name bound to it holds the call's value.
                 Value {
                     var: base.var,
+                    call: base.call,
                     start: str_lit(&s.slice).and_then(Start::named),
                     ..Default::default()
                 }
