@@ -1605,7 +1605,7 @@ impl<'a> Walker<'a> {
                         self.entries.push((closure, entry));
                     }
                 }
-                ClosureRole::Deferred => {}
+                ClosureRole::Deferred | ClosureRole::Worker => {}
                 // The closure runs in a fresh single-threaded child whose own child execs: the
                 // parent's state reaches nothing there (a fork inside it starts from nothing).
                 ClosureRole::Child => {}

@@ -109,6 +109,9 @@ pub enum ClosureRole {
     Scoped,
     /// Stored and run later, elsewhere (a daemon's privileged action runs in the child).
     Deferred,
+    /// In a worker process of a pool (`pool.schedule(f)`, `executor.submit(f)`): neither its
+    /// effects nor its forks happen in the caller.
+    Worker,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -404,9 +404,15 @@ fn gunicorn(dir: &Path, args: &[String], span: Span) -> Option<Prefork> {
         return None;
     }
     let app = gunicorn_app(args)?;
+    let config = gunicorn_config(dir, args);
+    let chdir = option(args, &["--chdir"]).or_else(|| {
+        let setting = config.iter().rev().find(|(k, _, _)| k == "chdir");
+        setting.map(|(_, v, _)| v.as_str())
+    });
+    let (module, factory) = servers::app_in_chdir(dir, chdir, app)?;
     Some(Prefork {
-        modules: vec![(servers::app_module(app)?, span)],
-        factory: servers::app_factory(app).map(|f| (f, span)),
+        modules: vec![(module, span)],
+        factory: factory.map(|f| (f, span)),
         fork: "forklint::python::prefork@gunicorn",
         fork_span: span,
     })
@@ -449,11 +455,12 @@ fn gunicorn_worker(dir: &Path, args: &[String], span: Span) -> Option<Worker> {
         threads: option(args, &["--threads"]).map(str::to_string),
         class: option(args, &["-k", "--worker-class"]).map(str::to_string),
         preload: args.iter().any(|a| a == "--preload"),
+        chdir: option(args, &["--chdir"]).map(str::to_string),
         at: Some(span),
     };
     let config = gunicorn_config(dir, args);
     let app = gunicorn_app(args).map(|a| (a, span));
-    servers::gunicorn_worker(&config, app, &flags)
+    servers::gunicorn_worker(dir, &config, app, &flags)
 }
 
 /// uWSGI options that take no value.

@@ -15,7 +15,8 @@
 //! - abstract methods: a method whose body only raises `NotImplementedError` runs one of the
 //!   subclasses' overrides (`self.execute_job(..)` in a base class's loop);
 //! - namespace packages: `import util.misc` names `util/misc.py` even when `util/` has no
-//!   `__init__.py` (the file's own module name starts below such a folder);
+//!   `__init__.py` (the file's own module name starts below such a folder), and
+//!   `import api.config` names `src/api/config/` when `src/` is on the path;
 //! - request handlers of threading servers: when a package builds a `ThreadingTCPServer`,
 //!   `ThreadingHTTPServer` or a `ThreadingMixIn` server, the `handle`/`do_*` methods of its
 //!   `BaseRequestHandler` classes run on one thread per request, beside the serving thread;
@@ -471,6 +472,16 @@ fn namespace_aliases(irs: &[FileIr]) -> Vec<(String, String)> {
             }
             let alias = format!("{}::{own}", folders[start..outer].join("::"));
             aliases.push((alias, own.clone()));
+        }
+        // A package inside another one imported from its parent folder (`from api.config
+        // import ..` for `src/api/config/`, with `src/` on the path): the inner package's
+        // name, when no module of the program has it, and at least two names deep (a bare
+        // `config` is too often a library's).
+        let parts: Vec<&str> = own.split("::").collect();
+        for start in 1..parts.len().saturating_sub(1) {
+            if !tops.contains(parts[start]) {
+                aliases.push((parts[start..].join("::"), own.clone()));
+            }
         }
     }
     // Longest first: `a::b::m` before `b::m`.

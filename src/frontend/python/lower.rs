@@ -60,6 +60,9 @@ pub const WITH_EXIT: &str = "forklint::python::with_exit";
 pub const DISCARDED: &str = "forklint::python::discarded";
 /// The name such a result is bound to (`<discarded#1>`).
 pub const DISCARDED_VAR: &str = "<discarded#";
+/// A marker the frontend emits where the function waits out a thread that runs once to its
+/// end (`oneshot`): a catalogue entry ends that thread.
+pub const WAITED_OUT: &str = "forklint::python::waited_out";
 
 /// A marker the frontend emits just before a call that is given a DataLoader with workers (its
 /// fork path as the string argument, at the loader's construction): when the callee is a
@@ -199,6 +202,23 @@ const CHILD_RUNNERS: &[&str] = &[
     "multiprocessing::Pool@",
     "concurrent::futures::ProcessPoolExecutor@",
 ];
+
+/// A call the catalogue says runs the functions handed to it in a pool's worker process
+/// (`closure = "worker"`): they are not called here.
+fn runs_in_worker(path: &str) -> bool {
+    let catalog = crate::catalog::Catalog::builtin();
+    catalog
+        .by_path(path)
+        .iter()
+        .any(|&i| catalog.apis[i].closure == crate::catalog::ClosureRole::Worker)
+}
+
+/// A parameter named as a multiprocessing context is (`mp_context`, `context`, `ctx`,
+/// `mp_ctx`): `ctx.Process(..)` on it makes a process of the context handed in.
+fn is_context_param(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name.ends_with("context") || name == "ctx" || name.ends_with("_ctx")
+}
 
 /// A multiprocessing start method, as the path suffix the catalogue knows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -358,6 +378,10 @@ pub struct Lowerer<'s> {
     /// is caught before it leaves the function.
     handled: usize,
     discarded: usize,
+    /// The module's functions that run once to their end, and the names of this function
+    /// that hold a thread running one (`oneshot`).
+    one_shot_fns: HashSet<String>,
+    one_shot_threads: Vec<String>,
     /// A flag the function being lowered tests more than once and never assigns, with the
     /// value assumed in this copy of its body.
     assume: Option<(String, bool)>,
@@ -890,6 +914,8 @@ impl<'s> Lowerer<'s> {
             pinned_loaders: HashSet::new(),
             kept_pins: HashMap::new(),
             discarded: 0,
+            one_shot_fns: HashSet::new(),
+            one_shot_threads: Vec::new(),
             assume: None,
             preexec_dicts: HashMap::new(),
             worker_dicts: HashSet::new(),
@@ -956,6 +982,7 @@ impl<'s> Lowerer<'s> {
             unconditional_start_method(body).filter(|m| Start::named(m).is_some());
         let gunicorn = servers::is_gunicorn_config(std::path::Path::new(&self.ir.path));
         self.hooks = child_hooks(body, gunicorn);
+        self.one_shot_fns = super::oneshot::one_shot_functions(body);
         self.per_process = reset_in_child(body, &self.hooks);
         self.rebound = declared_global(body);
         // Only unconditional definitions: `except ImportError: def f(..)` is a fallback.
@@ -988,11 +1015,13 @@ impl<'s> Lowerer<'s> {
         self.ir.functions[index].returns = std::mem::take(&mut self.module_globals);
         if gunicorn {
             let settings = self.settings(body);
-            if let Some(prefork) = servers::gunicorn(&settings) {
+            let path = std::path::PathBuf::from(&self.ir.path);
+            let dir = path.parent().unwrap_or(std::path::Path::new("."));
+            if let Some(prefork) = servers::gunicorn(dir, &settings) {
                 servers::add(&mut self.ir, prefork, &mut self.next_call);
             }
             let flags = servers::GunicornFlags::default();
-            if let Some(worker) = servers::gunicorn_worker(&settings, None, &flags) {
+            if let Some(worker) = servers::gunicorn_worker(dir, &settings, None, &flags) {
                 servers::add_worker(&mut self.ir, worker, &mut self.next_call);
             }
         }
@@ -1385,11 +1414,16 @@ impl<'s> Lowerer<'s> {
         for (i, param) in all.enumerate() {
             let name = param.name.id.to_string();
             let ty = if i == 0 { self_ty.clone() } else { None };
+            // A multiprocessing context handed in (`mp_context`, `ctx`): the caller's value is
+            // not known here, and the one a caller passes when it has no other is the module
+            // or the default context.
+            let start = is_context_param(&name).then(|| self.file_start.clone());
             scope.names.insert(
                 name.clone(),
                 Value {
                     var: Some(name.clone()),
                     ty,
+                    start,
                     ..Default::default()
                 },
             );
@@ -1399,6 +1433,7 @@ impl<'s> Lowerer<'s> {
             std::mem::replace(&mut self.fn_path, self.ir.functions[index].path.clone()),
             std::mem::take(&mut self.returns),
             std::mem::take(&mut self.nested),
+            std::mem::take(&mut self.one_shot_threads),
         );
         let outer_finally = std::mem::take(&mut self.finally);
         let hook = self
@@ -1455,6 +1490,7 @@ impl<'s> Lowerer<'s> {
         }
         self.fn_path = saved.0;
         self.nested = saved.2;
+        self.one_shot_threads = saved.3;
         self.finally = outer_finally;
         let func = &mut self.ir.functions[index];
         func.params = params;
@@ -1545,12 +1581,25 @@ impl<'s> Lowerer<'s> {
 
     fn lower_class(&mut self, c: &ast::StmtClassDef, out: &mut Vec<Node>) {
         let path = format!("self::{}", c.name.id);
-        let base = c
-            .arguments
-            .as_ref()
-            .and_then(|a| a.args.first())
-            .map(|b| self.lower_expr(b, out))
-            .and_then(|v| v.path.map(|p| self.with_start(&p, None)));
+        // The first base, unless a later one is a context's process class (`class
+        // Worker(Job, ctx.Process)`): that one decides how the object forks.
+        let mut base = None;
+        for (i, b) in c.arguments.iter().flat_map(|a| &a.args).enumerate() {
+            let v = self.lower_expr(b, out);
+            let of_context = match b {
+                Expr::Attribute(a) => self
+                    .quiet_start(&a.value)
+                    .map(|s| self.with_start(&format!("multiprocessing::{}", a.attr.id), Some(&s))),
+                _ => None,
+            };
+            let found = of_context.or_else(|| v.path.map(|p| self.with_start(&p, None)));
+            if i == 0 {
+                base = found;
+            } else if let Some(f) = found.filter(|f| f.starts_with("multiprocessing::Process@")) {
+                base = Some(f);
+                break;
+            }
+        }
         // `self.x = ...` in any method gives the field its type for the others.
         let mut fields = HashMap::new();
         let mut returns = HashMap::new();
@@ -2050,6 +2099,9 @@ impl<'s> Lowerer<'s> {
                 {
                     return;
                 }
+                if let Some(var) = super::oneshot::one_shot_thread(stmt, &self.one_shot_fns) {
+                    self.one_shot_threads.push(var);
+                }
                 let value = self.lower_expr(&a.value, out);
                 for t in &a.targets {
                     self.lower_target(t, &value, out);
@@ -2357,6 +2409,12 @@ impl<'s> Lowerer<'s> {
             Stmt::Import(_) | Stmt::ImportFrom(_) => self.lower_import(stmt, out),
             Stmt::Expr(e) => {
                 let value = self.lower_expr(&e.value, out);
+                if super::oneshot::waits_out(&e.value) {
+                    let span = self.span(e.range);
+                    for var in self.one_shot_threads.clone() {
+                        self.marker(WAITED_OUT, span, vec![var], out);
+                    }
+                }
                 // A method called for its effect leaves that effect in its receiver
                 // (`t.start()`: the thread is `t`'s, and `t.join()` ends it).
                 if let (Some(id), Expr::Call(c)) = (value.call, &*e.value) {
@@ -2518,6 +2576,23 @@ impl<'s> Lowerer<'s> {
     }
 
     /// The variable an expression names, without emitting anything.
+    /// The start method of a context named without emitting anything: a local holding one,
+    /// a table entry keyed by a method's name (`contexts["fork"]`), `get_context("spawn")`.
+    fn quiet_start(&self, e: &Expr) -> Option<Start> {
+        match e {
+            Expr::Name(n) => self.lookup(n.id.as_str()).start,
+            Expr::Subscript(s) => str_lit(&s.slice).and_then(Start::named),
+            Expr::Call(c) if matches!(&*c.func, Expr::Attribute(a) if a.attr.id.as_str() == "get_context") => {
+                c.arguments
+                    .args
+                    .first()
+                    .and_then(str_lit)
+                    .and_then(Start::named)
+            }
+            _ => None,
+        }
+    }
+
     fn lower_expr_quiet(&self, e: &Expr) -> Option<String> {
         match e {
             Expr::Name(n) => self.lookup(n.id.as_str()).var,
@@ -3061,6 +3136,14 @@ impl<'s> Lowerer<'s> {
             Expr::Await(ast::ExprAwait { value, .. })
             | Expr::Starred(ast::ExprStarred { value, .. })
             | Expr::YieldFrom(ast::ExprYieldFrom { value, .. }) => self.lower_expr(value, out),
+            // `mp_context or multiprocessing.get_context()`: a context either way.
+            Expr::BoolOp(b) if b.op == ast::BoolOp::Or => {
+                let values: Vec<Value> = b.values.iter().map(|v| self.lower_expr(v, out)).collect();
+                Value {
+                    start: values.into_iter().find_map(|v| v.start),
+                    ..Default::default()
+                }
+            }
             Expr::BoolOp(ast::ExprBoolOp { values: elts, .. })
             | Expr::Set(ast::ExprSet { elts, .. })
             | Expr::List(ast::ExprList { elts, .. })
@@ -3153,8 +3236,14 @@ impl<'s> Lowerer<'s> {
             Expr::Subscript(s) => {
                 let base = self.lower_expr(&s.value, out);
                 self.lower_expr(&s.slice, out);
+                // A table of contexts keyed by start method (`contexts["fork"]`): that
+                // method's context.
+                // An item of what a call made (`MongoClient(..)["db"]`) keeps that object: the
+                // name bound to it holds the call's value.
                 Value {
                     var: base.var,
+                    call: base.call,
+                    start: str_lit(&s.slice).and_then(Start::named),
                     ..Default::default()
                 }
             }
@@ -3233,10 +3322,19 @@ impl<'s> Lowerer<'s> {
             }
             _ => None,
         };
+        let method_path = receiver
+            .ty
+            .as_deref()
+            .zip(method)
+            .map(|(ty, m)| format!("{ty}::{m}"));
         let runs_elsewhere = [receiver.ty.as_deref(), made.as_deref()]
             .into_iter()
             .flatten()
-            .any(|t| CHILD_RUNNERS.iter().any(|r| t.starts_with(r)));
+            .any(|t| CHILD_RUNNERS.iter().any(|r| t.starts_with(r)))
+            || [made.as_deref(), method_path.as_deref()]
+                .into_iter()
+                .flatten()
+                .any(runs_in_worker);
         if callee.as_deref() == Some(PARTIAL) {
             return self.lower_partial(c, out);
         }

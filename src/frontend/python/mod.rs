@@ -8,6 +8,7 @@ pub mod lex;
 mod lightning;
 pub mod link;
 mod lower;
+mod oneshot;
 mod options;
 mod platform;
 pub mod project;

@@ -219,6 +219,7 @@ pub fn gunicorn_file_settings(text: &str) -> Vec<(String, String, Span)> {
 /// A gunicorn worker from a configuration file's settings: its `wsgi_app`, `threads`,
 /// `worker_class` and `preload_app`; `app` is the application a command line names instead.
 pub fn gunicorn_worker(
+    dir: &Path,
     settings: &[(String, String, Span)],
     app: Option<(&str, Span)>,
     extra: &GunicornFlags,
@@ -247,9 +248,14 @@ pub fn gunicorn_worker(
             .unwrap_or(span)
     });
     let preload = extra.preload || get("preload_app").is_some_and(|(_, v, _)| v == "True");
+    let chdir = extra
+        .chdir
+        .as_deref()
+        .or(get("chdir").map(|(_, v, _)| v.as_str()));
+    let (module, factory) = app_in_chdir(dir, chdir, spec)?;
     Some(Worker {
-        app: (app_module(spec)?, span),
-        factory: app_factory(spec).map(|f| (f, span)),
+        app: (module, span),
+        factory: factory.map(|f| (f, span)),
         preload,
         threads: threaded,
         server: "gunicorn",
@@ -262,6 +268,8 @@ pub struct GunicornFlags {
     pub threads: Option<String>,
     pub class: Option<String>,
     pub preload: bool,
+    /// `--chdir`: the folder gunicorn imports the application from.
+    pub chdir: Option<String>,
     /// The command's place.
     pub at: Option<Span>,
 }
@@ -273,20 +281,68 @@ pub fn is_gunicorn_config(path: &Path) -> bool {
         .is_some_and(|n| n.starts_with("gunicorn") && n.ends_with(".py"))
 }
 
-/// gunicorn: `preload_app = True` with `wsgi_app = "module:app"`, both at the top level.
-pub fn gunicorn(settings: &[(String, String, Span)]) -> Option<Prefork> {
+/// gunicorn: `preload_app = True` with `wsgi_app = "module:app"`, both at the top level; `dir`
+/// is the configuration's folder.
+pub fn gunicorn(dir: &Path, settings: &[(String, String, Span)]) -> Option<Prefork> {
     let get = |key: &str| settings.iter().rev().find(|(k, _, _)| k == key);
     let (_, preload, fork_span) = get("preload_app")?;
     if preload != "True" {
         return None;
     }
     let (_, app, module_span) = get("wsgi_app")?;
+    let chdir = get("chdir").map(|(_, v, _)| v.as_str());
+    let (module, factory) = app_in_chdir(dir, chdir, app)?;
     Some(Prefork {
-        modules: vec![(app_module(app)?, *module_span)],
-        factory: app_factory(app).map(|f| (f, *module_span)),
+        modules: vec![(module, *module_span)],
+        factory: factory.map(|f| (f, *module_span)),
         fork: "forklint::python::prefork@gunicorn",
         fork_span: *fork_span,
     })
+}
+
+/// The application module and factory of a gunicorn `module:app` spec, as `::` paths. gunicorn
+/// imports the module from its working directory, which `chdir` sets, often to a path inside
+/// a container (`/app/src/api`): the module is looked for under each tail of that path
+/// (`app/src/api`, `src/api`, `api`) from `dir` and each folder above it, and a file found
+/// there is named as the frontend names it. Without `chdir`, or when nothing is found, the
+/// module is the spec's.
+pub fn app_in_chdir(
+    dir: &Path,
+    chdir: Option<&str>,
+    spec: &str,
+) -> Option<(String, Option<String>)> {
+    let module = app_module(spec)?;
+    let factory = app_factory(spec);
+    let found = chdir.and_then(|c| {
+        let parts: Vec<&str> = c
+            .split('/')
+            .filter(|p| !p.is_empty() && *p != ".")
+            .collect();
+        let relative = module.replace("::", "/");
+        let files = [format!("{relative}.py"), format!("{relative}/__init__.py")];
+        (0..parts.len()).find_map(|skip| {
+            let tail: std::path::PathBuf = parts[skip..].iter().collect();
+            dir.ancestors().find_map(|d| {
+                files
+                    .iter()
+                    .map(|f| d.join(&tail).join(f))
+                    .find(|p| p.is_file())
+            })
+        })
+    });
+    let Some(file) = found else {
+        return Some((module, factory));
+    };
+    let place = super::project::place(&file);
+    let named = std::iter::once(place.package)
+        .chain(place.module)
+        .collect::<Vec<_>>()
+        .join("::");
+    let factory = factory.map(|f| match f.strip_prefix(&format!("{module}::")) {
+        Some(name) => format!("{named}::{name}"),
+        None => f,
+    });
+    Some((named, factory))
 }
 
 /// A uWSGI configuration: an `.ini` file with `uwsgi` in its path (`uwsgi.ini`,
@@ -470,7 +526,8 @@ mod tests {
         assert!(lazy.is_some_and(|w| !w.preload && w.threads.is_none()));
         let settings =
             gunicorn_file_settings("wsgi_app = \"shop.web:app\"\nthreads = 3  # per worker\n");
-        let w = gunicorn_worker(&settings, None, &GunicornFlags::default()).unwrap();
+        let w =
+            gunicorn_worker(Path::new("."), &settings, None, &GunicornFlags::default()).unwrap();
         assert_eq!(w.threads.map(|s| s.line), Some(2));
         assert_eq!(
             worker_app("self::<worker@shop.web#2>").as_deref(),
@@ -481,12 +538,19 @@ mod tests {
     #[test]
     fn gunicorn_preload_needs_the_app() {
         let s = |k: &str, v: &str, line| (k.to_string(), v.to_string(), line_span(line, "x"));
-        let p = gunicorn(&[
-            s("wsgi_app", "\"shop.wsgi:app\"", 1),
-            s("preload_app", "True", 2),
-        ]);
+        let p = gunicorn(
+            Path::new("."),
+            &[
+                s("wsgi_app", "\"shop.wsgi:app\"", 1),
+                s("preload_app", "True", 2),
+            ],
+        );
         assert_eq!(p.unwrap().modules[0].0, "shop::wsgi");
-        assert!(gunicorn(&[s("wsgi_app", "\"a:b\"", 1), s("preload_app", "False", 2)]).is_none());
+        assert!(gunicorn(
+            Path::new("."),
+            &[s("wsgi_app", "\"a:b\"", 1), s("preload_app", "False", 2)]
+        )
+        .is_none());
     }
 
     #[test]
