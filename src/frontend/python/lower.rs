@@ -1253,7 +1253,8 @@ impl<'s> Lowerer<'s> {
             .then(|| format!("{ty}{SOCKETIO_THREADING}"))
     }
 
-    /// Top-level `name = literal` settings (a configuration file's), as text.
+    /// Top-level `name = value` settings (a configuration file's): literals as text, any
+    /// other expression as [`servers::COMPUTED`] (gunicorn evaluates it when it reads the file).
     fn settings(&self, body: &[Stmt]) -> Vec<(String, String, Span)> {
         body.iter()
             .filter_map(|stmt| {
@@ -1266,9 +1267,9 @@ impl<'s> Lowerer<'s> {
                     Expr::StringLiteral(s) => s.value.to_str().to_string(),
                     Expr::NumberLiteral(n) => match &n.value {
                         ast::Number::Int(i) => i.to_string(),
-                        _ => return None,
+                        _ => servers::COMPUTED.to_string(),
                     },
-                    _ => return None,
+                    _ => servers::COMPUTED.to_string(),
                 };
                 Some((name_of(target)?.to_string(), value, self.span(a.range)))
             })

@@ -55,6 +55,10 @@ pub fn app_module(spec: &str) -> Option<String> {
     ok.then(|| module.replace('.', "::"))
 }
 
+/// The value of a setting a configuration file computes (`threads = 2 * cpu_count() + 1`):
+/// known to be set, not to what.
+pub const COMPUTED: &str = "<computed>";
+
 /// The start of every server fork's path; the server's name follows (`gunicorn`, `uwsgi`,
 /// `celery`, `rq`).
 pub const PREFORK_PREFIX: &str = "forklint::python::prefork@";
@@ -184,9 +188,9 @@ pub fn add_worker(ir: &mut FileIr, worker: Worker, next_call: &mut u32) {
 /// eventlet, uvicorn's) serve on one thread or green threads.
 pub fn gunicorn_threaded(threads: Option<&str>, worker_class: Option<&str>) -> bool {
     let class = worker_class.map(|c| c.trim().trim_matches(|q| q == '"' || q == '\''));
-    let many = threads
-        .and_then(|t| t.trim().parse::<u32>().ok())
-        .is_some_and(|n| n > 1);
+    // A count computed when gunicorn reads its configuration (`2 * cpu_count() + 1`, an
+    // environment variable) may be above 1: only a literal 0 or 1 is a single thread.
+    let many = threads.is_some_and(|t| t.trim().parse::<u32>().map_or(true, |n| n > 1));
     match class {
         None | Some("sync") => many,
         Some(c) => c == "gthread" || c.ends_with(".GThreadWorker"),
@@ -509,6 +513,11 @@ mod tests {
         assert!(gunicorn_threaded(Some("4"), None));
         assert!(gunicorn_threaded(Some("4"), Some("\"sync\"")));
         assert!(!gunicorn_threaded(Some("1"), None));
+        assert!(gunicorn_threaded(
+            Some("2 * multiprocessing.cpu_count() + 1"),
+            None
+        ));
+        assert!(gunicorn_threaded(Some(COMPUTED), None));
         assert!(gunicorn_threaded(None, Some("gthread")));
         // Other worker classes ignore `threads`.
         assert!(!gunicorn_threaded(
