@@ -2056,6 +2056,7 @@ impl<'a> Walker<'a> {
                 threads,
                 only_setpgid,
                 runs_code,
+                child_closure: false,
             },
         );
     }
@@ -2232,6 +2233,9 @@ impl<'a> Walker<'a> {
                     "this `pre_exec` closure makes std spawn the command with fork+exec instead of posix_spawn".into()
                 };
                 self.forced_fork(state, call, why, only_setpgid);
+                if let Some(forced) = self.rec.forced_forks.get_mut(&call.span) {
+                    forced.child_closure = true;
+                }
                 false
             }
             Effect::NewCommand => {
