@@ -398,17 +398,15 @@ impl<'p> Findings<'p> {
     /// FL005 at each call of the child's own code that is not async-signal-safe, when the
     /// parent may be multithreaded: whether or not the child goes on afterwards.
     fn unsafe_calls_in_child(&mut self, rec: &ForkRec) {
-        let threads = self.program_first(live_threads(rec));
+        // A library's callers' threads matter to code run between fork and exec or `_exit`, as
+        // a `pre_exec` closure's do; a child that goes on is the caller's program (FL001's).
+        let ends = rec.child_ends_in_own_code();
+        let threads = self.program_first(live_threads(rec).filter(|h| ends || !is_outside(h)));
         let Some(&first) = threads.first() else {
             return;
         };
         // After `daemon()` the child is the rest of the program: FL001 says it all.
         if rec.kind == ForkKind::Daemon {
-            return;
-        }
-        // A library's callers' threads matter to code run between fork and exec or `_exit`, as
-        // a `pre_exec` closure's do; a child that goes on is the caller's program (FL001's).
-        if is_outside(first) && !rec.child_ends_in_own_code() {
             return;
         }
         // A Python child that never execs is the program going on in a second process: the
@@ -425,7 +423,7 @@ impl<'p> Findings<'p> {
         let severity = capped(
             rec,
             RuleId::FL005,
-            self.test_level(rec).then_some(Severity::Warning),
+            self.warning_level(rec).then_some(Severity::Warning),
         );
         // Python: whatever the child's own code calls first runs the interpreter, which
         // allocates and takes locks that another thread may have held at the fork. A child
@@ -635,10 +633,10 @@ impl<'p> Findings<'p> {
         );
     }
 
-    /// The fork's findings are test code's (warnings): it is in test code, or every thread
-    /// alive at it is libtest's or was started by a test, bench or example before it called the
-    /// library (alive only in that binary).
-    fn test_level(&self, rec: &ForkRec) -> bool {
+    /// The fork's child-code findings are warnings: it is in test code, or every thread alive
+    /// at it is libtest's, was started by a test, bench or example before it called the library
+    /// (alive only in that binary), or stands for a library's unknown callers.
+    fn warning_level(&self, rec: &ForkRec) -> bool {
         let mut threads = live_threads(rec).peekable();
         rec.in_test || (threads.peek().is_some() && threads.all(|h| self.weak_thread(h)))
     }
