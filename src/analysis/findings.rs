@@ -554,7 +554,11 @@ impl<'p> Findings<'p> {
         };
         let cause = self.cause(first);
         let calls: Vec<ChildCall> = rec.closure_calls.values().cloned().collect();
-        if calls.iter().any(|c| !panics_only(c)) {
+        // A call whose hazards are more than a panic path gets a finding of its own.
+        if calls
+            .iter()
+            .any(|c| c.ops.iter().any(|o| o.effect != Effect::Panics))
+        {
             if let Some((step, message, extra)) = self
                 .outside_forced
                 .remove(&(site.step.file, site.step.span))
@@ -577,6 +581,8 @@ impl<'p> Findings<'p> {
         severity: Option<Severity>,
         end: PanicEnd,
     ) {
+        let panics_only =
+            |c: &ChildCall| !c.ops.is_empty() && c.ops.iter().all(|o| o.effect == Effect::Panics);
         // Python's child findings keep their own placement (its frontend owns statements).
         let python = calls
             .first()
@@ -968,11 +974,6 @@ impl<'p> Findings<'p> {
         out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         out
     }
-}
-
-/// The call's only hazard is a panic: an error path of the child's code.
-fn panics_only(c: &ChildCall) -> bool {
-    !c.ops.is_empty() && c.ops.iter().all(|o| o.effect == Effect::Panics)
 }
 
 /// A child closure's calls split in two: the exits (each call with its exit operations) and the
