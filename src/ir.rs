@@ -54,6 +54,10 @@ pub struct FileIr {
     /// Rust: the crate is edition 2015, where every `use` path starts at the crate root.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub edition_2015: bool,
+    /// Rust: the file belongs to a library target (a package's `lib`, or a `lib.rs` root found
+    /// without a manifest): its public functions are an API that code outside the tree calls.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub library: bool,
     /// Crates this file names in `use`, `extern crate` or paths: a cheap filter for method-only
     /// catalogue entries such as rayon's `par_iter`.
     pub crates_used: Vec<String>,
@@ -231,6 +235,10 @@ pub struct Function {
     /// hands on that closure wherever it passes the call's result (`cmd.pre_exec(hook())`).
     #[serde(default)]
     pub returns_closure: Option<usize>,
+    /// Declared `pub` (not `pub(crate)` or narrower) at a module's level or in an inherent
+    /// `impl`: in a library, code outside the analysed tree may call it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub public: bool,
 }
 
 impl Function {

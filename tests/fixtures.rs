@@ -278,3 +278,24 @@ fn a_use_in_the_child_of_what_the_parent_made_is_shown() {
         );
     }
 }
+
+/// Code between fork and exec in a library whose callers are all outside the tree: their threads
+/// are unknown, so its findings are warnings that name the entry point and say why.
+#[test]
+fn a_library_entry_point_spawns_with_its_callers_threads_unknown() {
+    use forklint::diagnostic::Severity;
+    for krate in ["crates/launcher_api", "crates/pty_fork_api"] {
+        let found = findings_of(krate);
+        assert!(!found.is_empty(), "{krate}");
+        for f in &found {
+            assert_eq!(f.severity, Severity::Warning, "{}", f.message);
+            assert!(
+                f.related
+                    .iter()
+                    .any(|r| r.message.contains("callers are outside the analysed code")),
+                "{krate}: {:?}",
+                f.related
+            );
+        }
+    }
+}

@@ -2,6 +2,7 @@
 //! hazards as related locations, the call chain as the trace. One constructor per finding shape;
 //! each only says what the finding is, `push` merges it with an earlier one at the same place.
 
+use super::outside::{self, is_outside};
 use super::program::{is_python, FnRef, Program};
 use super::record::{ChildCall, ChildSite, ForcedFork, ForkKind, ForkRec, WalkRecord};
 use super::state::{Hazard, HazardKey, Op, State, Step};
@@ -20,6 +21,11 @@ pub struct Findings<'p> {
     spawn_threads: HashMap<(u32, crate::ir::Span), Vec<Hazard>>,
     /// The statements of functions only fork children call, by the calls to them.
     bodies: super::child_fns::ChildBodies,
+    /// FL008 at a `pre_exec` whose only threads are those callers outside the analysed code
+    /// may have, by the registering call: it stands when the closure's own calls are not
+    /// async-signal-safe (a closure of `setsid` and `dup2` must run there, and nothing says the
+    /// callers have threads).
+    outside_forced: HashMap<(u32, crate::ir::Span), (Step, String, Extra)>,
 }
 
 /// How a panic in a child's code ends, for the note that gathers its panic paths.
@@ -95,6 +101,7 @@ impl<'p> Findings<'p> {
             harness,
             spawn_threads: HashMap::new(),
             bodies: Default::default(),
+            outside_forced: HashMap::new(),
         }
     }
 
@@ -229,8 +236,9 @@ impl<'p> Findings<'p> {
             .values()
             .filter(|h| h.effect == effect && !h.lazy)
             .filter(|h| match effect {
-                // Threads matter to any child that runs more than async-signal-safe calls.
-                Effect::StartsThread => !brief,
+                // Threads matter to any child that runs more than async-signal-safe calls; a
+                // child that goes on needs threads known to be alive, not a library's callers'.
+                Effect::StartsThread => !brief && !is_outside(h),
                 // A guard matters to a child that goes on, or that takes the lock again.
                 Effect::TakesGlobalLock => {
                     rec.child_continues
@@ -393,7 +401,10 @@ impl<'p> Findings<'p> {
     /// FL005 at each call of the child's own code that is not async-signal-safe, when the
     /// parent may be multithreaded: whether or not the child goes on afterwards.
     fn unsafe_calls_in_child(&mut self, rec: &ForkRec) {
-        let threads = self.program_first(live_threads(rec));
+        // A library's callers' threads matter to code run between fork and exec or `_exit`, as
+        // a `pre_exec` closure's do; a child that goes on is the caller's program (FL001's).
+        let ends = rec.child_ends_in_own_code();
+        let threads = self.program_first(live_threads(rec).filter(|h| ends || !is_outside(h)));
         let Some(&first) = threads.first() else {
             return;
         };
@@ -415,7 +426,7 @@ impl<'p> Findings<'p> {
         let severity = capped(
             rec,
             RuleId::FL005,
-            self.test_level(rec).then_some(Severity::Warning),
+            self.warning_level(rec).then_some(Severity::Warning),
         );
         // Python: whatever the child's own code calls first runs the interpreter, which
         // allocates and takes locks that another thread may have held at the fork. A child
@@ -428,7 +439,7 @@ impl<'p> Findings<'p> {
                     step.text
                 );
                 let related = vec![
-                    self.related(&first.site, format!("{} created here", first.label)),
+                    self.cause(first),
                     self.related(&rec.site, format!("{} here", rec.site.text)),
                 ];
                 self.push(
@@ -443,7 +454,7 @@ impl<'p> Findings<'p> {
             .bodies
             .expand(rec.unsafe_calls.values(), |o| o.effect.is_child_unsafe());
         let related = vec![
-            self.related(&first.site, format!("{} created here", first.label)),
+            self.cause(first),
             self.related(&rec.site, format!("{} here", rec.site.text)),
         ];
         self.child_code(calls, &place, related, severity, PanicEnd::Unwinds);
@@ -462,7 +473,7 @@ impl<'p> Findings<'p> {
         let place = format!("{} while {} may be running", site.place, first.label);
         let severity = threads
             .iter()
-            .all(|h| self.test_thread(h))
+            .all(|h| self.weak_thread(h))
             .then_some(Severity::Warning);
         Some((first, place, severity))
     }
@@ -482,15 +493,17 @@ impl<'p> Findings<'p> {
         for call in &exits {
             self.exit_in_child_closure(call, site, in_test);
         }
+        // Whether the fork's child ends before the caller's code runs on is not known here: a
+        // library's callers' threads are no cause for it.
         let threads = entry
             .into_iter()
             .flat_map(|e| e.live.values())
-            .filter(|h| h.effect == Effect::StartsThread);
+            .filter(|h| h.effect == Effect::StartsThread && !is_outside(h));
         let Some((first, place, severity)) = self.closure_threads(site, threads) else {
             return;
         };
         let related = vec![
-            self.related(&first.site, format!("{} created here", first.label)),
+            self.cause(first),
             self.related(
                 &site.step,
                 format!(
@@ -542,8 +555,20 @@ impl<'p> Findings<'p> {
         let Some((first, place, severity)) = self.closure_threads(site, &threads) else {
             return;
         };
-        let cause = self.related(&first.site, format!("{} created here", first.label));
-        let calls = rec.closure_calls.values().cloned().collect();
+        let cause = self.cause(first);
+        let calls: Vec<ChildCall> = rec.closure_calls.values().cloned().collect();
+        // A call whose hazards are more than a panic path gets a finding of its own.
+        if calls
+            .iter()
+            .any(|c| c.ops.iter().any(|o| o.effect != Effect::Panics))
+        {
+            if let Some((step, message, extra)) = self
+                .outside_forced
+                .remove(&(site.step.file, site.step.span))
+            {
+                self.push(RuleId::FL008, &step, message, extra);
+            }
+        }
         self.child_code(calls, &place, vec![cause], severity, PanicEnd::Aborts);
     }
 
@@ -617,12 +642,12 @@ impl<'p> Findings<'p> {
         );
     }
 
-    /// The fork's findings are test code's (warnings): it is in test code, or every thread
-    /// alive at it is libtest's or was started by a test, bench or example before it called the
-    /// library (alive only in that binary).
-    fn test_level(&self, rec: &ForkRec) -> bool {
+    /// The fork's child-code findings are warnings: it is in test code, or every thread alive
+    /// at it is libtest's, was started by a test, bench or example before it called the library
+    /// (alive only in that binary), or stands for a library's unknown callers.
+    fn warning_level(&self, rec: &ForkRec) -> bool {
         let mut threads = live_threads(rec).peekable();
-        rec.in_test || (threads.peek().is_some() && threads.all(|h| self.test_thread(h)))
+        rec.in_test || (threads.peek().is_some() && threads.all(|h| self.weak_thread(h)))
     }
 
     /// A thread that only a test binary has: libtest's own, or one a test, bench or example
@@ -631,12 +656,30 @@ impl<'p> Findings<'p> {
         self.harness.contains(&hazard.label.as_ref()) || self.prog.own_binary(hazard.site.file)
     }
 
-    /// The hazards to name, the program's own before those only a test binary has, so a
-    /// message leads with the cause that matters in production.
+    /// A thread that makes a warning, not an error: a test binary's, or one a library's callers
+    /// outside the analysed code may have.
+    fn weak_thread(&self, hazard: &Hazard) -> bool {
+        self.test_thread(hazard) || is_outside(hazard)
+    }
+
+    /// The hazards to name, the program's own before those its callers outside the analysed
+    /// code may have and those only a test binary has, so a message leads with the cause that
+    /// matters in production.
     fn program_first<'h>(&self, hazards: impl IntoIterator<Item = &'h Hazard>) -> Vec<&'h Hazard> {
         let mut hazards: Vec<&Hazard> = hazards.into_iter().collect();
-        hazards.sort_by_key(|h| self.test_thread(h));
+        hazards.sort_by_key(|h| (self.test_thread(h), is_outside(h)));
         hazards
+    }
+
+    /// The related location that says why a thread may be running: where it was created, or
+    /// the library entry point its callers come in through.
+    fn cause(&self, h: &Hazard) -> Related {
+        let message = if is_outside(h) {
+            outside::cause(h)
+        } else {
+            format!("{} created here", h.label)
+        };
+        self.related(&h.site, message)
     }
 
     /// FL006: the child leaves through `exit`.
@@ -745,17 +788,20 @@ impl<'p> Findings<'p> {
             return;
         };
         let message = format!("{} while {} may be running", forced.why, first.label);
-        let related = forced
-            .threads
-            .iter()
-            .map(|h| self.related(&h.site, format!("{} created here", h.label)))
-            .collect();
+        let related = forced.threads.iter().map(|h| self.cause(h)).collect();
         let trace = self.hazard_trace(first, &forced.site);
         let mut extra = Extra::related(related).trace(trace);
         if forced.only_setpgid {
             extra = extra.help("the closure only starts a new process group: `Command::process_group(0)` does that on the posix_spawn path".to_string());
         }
         if !is_python(&self.prog.files[forced.site.file as usize].path) {
+            if forced.child_closure && forced.threads.iter().all(is_outside) {
+                self.outside_forced.insert(
+                    (forced.site.file, forced.site.span),
+                    (forced.site.clone(), message, extra),
+                );
+                return;
+            }
             self.push(RuleId::FL008, &forced.site, message, extra);
             return;
         }

@@ -6,6 +6,7 @@ mod findings;
 mod harness;
 mod lazy;
 mod orphans;
+mod outside;
 pub mod program;
 pub mod record;
 mod state;
@@ -89,6 +90,9 @@ pub fn analyze(files: Vec<FileIr>, catalog: &Catalog) -> (Vec<Finding>, Stats) {
         test_only: &test_only,
     };
     entries.extend(orphans::seeds(&ctx, &relevant));
+    for (f, state) in outside::seeds(&ctx, &relevant) {
+        entries.entry(f).or_default().merge(&state);
+    }
     let harness = harness::labels(&prog);
     stats.propagate_walks = worklist(relevant.iter().copied(), MAX_ENTRY_ROUNDS, |f| {
         let mut walker = Walker::new(&ctx, f, Mode::Propagate);

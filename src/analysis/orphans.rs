@@ -2,8 +2,9 @@
 //! it may: a trait's method (a gRPC handler a framework calls, a `dyn Trait` method, a scripting
 //! binding's `add_methods` whose closures the interpreter runs). It runs while the program runs,
 //! so with the threads its `main` has started: each such function starts from those threads
-//! instead of from nothing. Other functions no call reaches are dead code (or calls this analysis
-//! failed to resolve to them), and stay silent.
+//! instead of from nothing. A library's public functions no call reaches start from their
+//! outside callers' unknown threads instead (`outside`); other functions no call reaches are dead
+//! code (or calls this analysis failed to resolve to them), and stay silent.
 
 use super::program::{is_python, package_of, FnRef, Program};
 use super::state::{State, Step};
@@ -60,7 +61,7 @@ pub fn seeds(ctx: &Ctx, relevant: &[FnRef]) -> Vec<(FnRef, State)> {
 }
 
 /// The program's `main` functions, test code aside.
-fn entry_points<'a>(prog: &'a Program) -> impl Iterator<Item = FnRef> + 'a {
+pub(super) fn entry_points<'a>(prog: &'a Program) -> impl Iterator<Item = FnRef> + 'a {
     prog.files.iter().enumerate().flat_map(|(fi, file)| {
         file.functions
             .iter()
@@ -73,7 +74,7 @@ fn entry_points<'a>(prog: &'a Program) -> impl Iterator<Item = FnRef> + 'a {
 /// `main` starts the binary that `f` runs in: the same unit, or a binary (not a test, bench or
 /// example) of a package that links the library `f` belongs to: its own, or one depending on it.
 /// (The prefilter parses the same `main`s: `prefilter::fixpoint::entries`.)
-fn runs_in_binary_of(prog: &Program, main: FnRef, f: FnRef) -> bool {
+pub(super) fn runs_in_binary_of(prog: &Program, main: FnRef, f: FnRef) -> bool {
     let unit = |x: FnRef| prog.files[x.0 as usize].crate_name.as_str();
     let package = package_of(unit(f));
     unit(main) == unit(f)

@@ -397,6 +397,9 @@ pub struct ForcedFork {
     /// The child closure is the program's own code (a Python function of the tree), not a
     /// library function given by name (`preexec_fn=os.setsid`).
     pub runs_code: bool,
+    /// The setting is a child closure (`pre_exec`), not a uid/gid setting: what it runs is
+    /// known where the closure is walked.
+    pub child_closure: bool,
 }
 
 /// Where a child closure runs, for messages.

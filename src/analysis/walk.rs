@@ -1404,8 +1404,7 @@ impl<'a> Walker<'a> {
                     self.reaches_fork = true;
                     self.registers_pre_exec(call);
                     let why = format!("this closure, which `{text}` hands on to std's `pre_exec`, makes std spawn the command with fork+exec instead of posix_spawn");
-                    let only_setpgid = self.closures_only_setpgid(call);
-                    self.forced_fork(state, call, why, only_setpgid);
+                    self.closure_forced_fork(state, call, why);
                 }
                 in_child = call
                     .closure_args
@@ -2037,6 +2036,15 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// The fork+exec a child closure registered at `call` forces.
+    fn closure_forced_fork(&mut self, state: &State, call: &Call, why: String) {
+        let only_setpgid = self.closures_only_setpgid(call);
+        self.forced_fork(state, call, why, only_setpgid);
+        if let Some(forced) = self.rec.forced_forks.get_mut(&call.span) {
+            forced.child_closure = true;
+        }
+    }
+
     fn forced_fork(&mut self, state: &State, call: &Call, why: String, only_setpgid: bool) {
         let runs_code = !call.closures.is_empty();
         let shown = call.callee.display();
@@ -2075,6 +2083,7 @@ impl<'a> Walker<'a> {
                 threads,
                 only_setpgid,
                 runs_code,
+                child_closure: false,
             },
         );
     }
@@ -2241,7 +2250,6 @@ impl<'a> Walker<'a> {
                     return false;
                 }
                 self.registers_pre_exec(call);
-                let only_setpgid = self.closures_only_setpgid(call);
                 let why = if self.python {
                     format!(
                         "{} runs Python code in the child between fork and exec",
@@ -2250,7 +2258,7 @@ impl<'a> Walker<'a> {
                 } else {
                     "this `pre_exec` closure makes std spawn the command with fork+exec instead of posix_spawn".into()
                 };
-                self.forced_fork(state, call, why, only_setpgid);
+                self.closure_forced_fork(state, call, why);
                 false
             }
             Effect::NewCommand => {

@@ -57,14 +57,18 @@ pub fn lower(path: &Path, text: &str, layout: &rust::layout::Layout) -> Result<F
         Some(Language::Python) => python::lower(path, text),
         _ => {
             let place = layout.place(path);
-            let edition_2015 = place.edition_2015;
+            let (edition_2015, library) = (place.edition_2015, place.library);
             rust::lower_source(
                 &path.display().to_string(),
                 text,
                 &place.crate_id,
                 place.module,
             )
-            .map(|ir| FileIr { edition_2015, ..ir })
+            .map(|ir| FileIr {
+                edition_2015,
+                library,
+                ..ir
+            })
         }
     }
 }

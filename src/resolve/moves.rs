@@ -66,7 +66,14 @@ pub fn apply(files: &mut [FileIr]) {
         .into_iter()
         .filter_map(|(i, places)| places.last().map(|p| (i, p.clone())))
         .collect();
+    // A moved file is of the kind (library or binary) of the crate it joins.
+    let library: HashSet<String> = files
+        .iter()
+        .filter(|f| f.library)
+        .map(|f| f.crate_name.clone())
+        .collect();
     for (i, (crate_name, module)) in moves {
+        files[i].library = library.contains(&crate_name);
         files[i].crate_name = crate_name;
         files[i].module = module;
     }

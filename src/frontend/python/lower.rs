@@ -4096,6 +4096,7 @@ pub fn function(path: String, kind: FnKind, span: Span, body: Block) -> Function
         value: None,
         passes_arg: None,
         returns_closure: None,
+        public: false,
     }
 }
 

@@ -21,6 +21,9 @@ pub struct Place {
     /// root. A file under no manifest says nothing (rustc's own default would be 2015, but code
     /// found without a manifest is most often newer): the extra lookup stays off there.
     pub edition_2015: bool,
+    /// The crate is a library (a package's `lib` target, or a `lib.rs` root without a
+    /// manifest): its public functions are called by code outside it.
+    pub library: bool,
 }
 
 /// What a manifest says about where its crates' roots are.
@@ -59,7 +62,12 @@ impl Layout {
         };
         let (root, name) = (&package.root, &package.name);
         let edition_2015 = package.edition_2015;
+        // Without a library, the files under src/ are the binary's modules, named as one.
+        let has_lib = || {
+            package.lib.as_ref().is_some_and(|l| l.is_file()) || root.join("src/lib.rs").is_file()
+        };
         let place = |crate_id: String, module: Vec<String>| Place {
+            library: crate_id == *name && has_lib(),
             crate_id,
             module,
             edition_2015,
@@ -91,10 +99,7 @@ impl Layout {
             }
             Some("src") => {
                 let rest = &parts[1..];
-                // Without a library, the other files under src/ are the binary's modules.
-                let has_lib = package.lib.as_ref().is_some_and(|l| l.is_file())
-                    || root.join("src/lib.rs").is_file();
-                let is_bin_root = rest == ["main.rs"] && has_lib;
+                let is_bin_root = rest == ["main.rs"] && has_lib();
                 let crate_id = if is_bin_root {
                     format!("{name}#bin/main")
                 } else {
@@ -135,6 +140,7 @@ impl Layout {
                 let root = d.join(root);
                 if root != file && !module.is_empty() && self.declares_chain(&root, d, &module) {
                     return Place {
+                        library: root.ends_with("lib.rs"),
                         crate_id: root.to_string_lossy().into_owned(),
                         module,
                         edition_2015: false,
@@ -147,6 +153,7 @@ impl Layout {
             dir = d.parent();
         }
         Place {
+            library: file.ends_with("lib.rs"),
             crate_id: file.to_string_lossy().into_owned(),
             module: Vec::new(),
             edition_2015: false,
@@ -408,6 +415,10 @@ mod tests {
             "my_app",
             "no lib: one crate"
         );
+        assert!(
+            !layout.place(&root.join("src/cli.rs")).library,
+            "a binary's module"
+        );
         std::fs::write(root.join("src/lib.rs"), "").unwrap();
         let layout = Layout::default();
         let place = |p: &str| layout.place(&root.join(p));
@@ -417,6 +428,7 @@ mod tests {
                 crate_id: "my_app".into(),
                 module: vec![],
                 edition_2015: true,
+                library: true,
             }
         );
         assert_eq!(place("src/net/mod.rs").module, ["net"]);
@@ -428,9 +440,12 @@ mod tests {
                 crate_id: "my_app#bin/tool".into(),
                 module: vec![],
                 edition_2015: true,
+                library: false,
             }
         );
         assert_eq!(place("tests/it.rs").crate_id, "my_app#tests/it");
+        assert!(place("src/net/tcp.rs").library && !place("src/main.rs").library);
+        assert!(!place("tests/it.rs").library);
         std::fs::write(
             root.join("Cargo.toml"),
             "[package]\nname = \"my-app\"\nedition = \"2021\"\n",
@@ -472,6 +487,7 @@ mod tests {
                 crate_id: main.clone(),
                 module: vec!["net".into(), "server".into()],
                 edition_2015: false,
+                library: false,
             }
         );
         assert_eq!(place("net/mod.rs").module, ["net"]);

@@ -474,7 +474,9 @@ impl<'a> Lowerer<'a> {
                 self.ir.python_entry |= has_attr(&f.attrs, &["pyfunction", "pymodule"]);
                 let test = self.in_test || is_test_attrs(&f.attrs);
                 let path = format!("{}::{}", self.scope().path, f.sig.ident);
+                let (at, public) = (self.ir.functions.len(), self.api(&f.vis));
                 self.lower_fn(path, FnKind::Free, &f.sig, &f.attrs, &f.block, test, None);
+                self.ir.functions[at].public = public;
             }
             syn::Item::Impl(imp) => {
                 self.ir.python_entry |= has_attr(&imp.attrs, &["pymethods"]);
@@ -503,6 +505,8 @@ impl<'a> Lowerer<'a> {
                                 .trait_impls
                                 .push((format!("{tr}::{}", m.sig.ident), at));
                         }
+                        let at = self.ir.functions.len();
+                        let public = imp.trait_.is_none() && self.api(&m.vis);
                         self.lower_fn(
                             path,
                             FnKind::Method,
@@ -512,6 +516,7 @@ impl<'a> Lowerer<'a> {
                             t,
                             Some(ty.clone()),
                         );
+                        self.ir.functions[at].public = public;
                     }
                 }
             }
@@ -647,6 +652,11 @@ impl<'a> Lowerer<'a> {
         self.ir.globals.push(Global { path, init: index });
     }
 
+    /// An item declared `pub` outside any function body: a library's callers may name it.
+    fn api(&self, vis: &syn::Visibility) -> bool {
+        matches!(vis, syn::Visibility::Public(_)) && self.locals.is_empty()
+    }
+
     fn begin_fn(
         &mut self,
         path: String,
@@ -670,6 +680,7 @@ impl<'a> Lowerer<'a> {
             value: None,
             passes_arg: None,
             returns_closure: None,
+            public: false,
         });
         self.locals.push(HashMap::new());
         index
@@ -1595,6 +1606,7 @@ impl<'a> Lowerer<'a> {
             value: None,
             passes_arg: None,
             returns_closure: None,
+            public: false,
         });
         self.locals.push(HashMap::new());
         for p in &params {

@@ -365,6 +365,19 @@ mod tests {
     }
 
     #[test]
+    fn public_functions_are_those_outside_code_may_call() {
+        let text = "pub fn api() { fn inner() {} }\npub(crate) fn internal() {}\nfn private() {}\nstruct S;\nimpl S { pub fn method(&self) {} }\nimpl Clone for S { fn clone(&self) -> S { S } }\n";
+        let ir = lower(text).unwrap();
+        let public: Vec<&str> = ir
+            .functions
+            .iter()
+            .filter(|f| f.public)
+            .map(|f| f.path.as_str())
+            .collect();
+        assert_eq!(public, ["self::api", "self::S::method"]);
+    }
+
+    #[test]
     fn include_fragments_are_lowered_as_code() {
         let ir = lower("Some(match x { 1 => std::thread::spawn(|| {}), _ => todo!() })\n").unwrap();
         assert_eq!(ir.functions[0].path, "self::{include}");

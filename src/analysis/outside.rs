@@ -1,0 +1,94 @@
+//! A library's entry points: public functions (and trait methods no `main` of the tree runs)
+//! that no call in the analysed code reaches, whose callers are outside it. Nothing says what
+//! threads those callers have, and unknown is not safe: each entry point starts with one hazard
+//! that stands for them. It is a warning's cause where the rule's condition is "while the parent
+//! may be multithreaded" (code between fork and exec), and no cause at all where the rule needs
+//! threads known to be alive (a child that goes on, FL001).
+
+use super::orphans;
+use super::program::{is_python, FnRef};
+use super::state::{Hazard, State, Step};
+use super::walk::Ctx;
+use crate::catalog::Effect;
+use crate::diagnostic::Severity;
+use crate::ir::FnKind;
+
+/// The label of the hazard that stands for the callers' threads.
+pub const CALLERS_THREADS: &str = "threads of callers outside the analysed code";
+
+/// The hazard stands for the threads of callers outside the analysed code.
+pub fn is_outside(h: &Hazard) -> bool {
+    h.effect == Effect::StartsThread && h.label.as_ref() == CALLERS_THREADS
+}
+
+/// What a finding says of that hazard, at the entry point it came in through.
+pub fn cause(h: &Hazard) -> String {
+    format!(
+        "{} is a library entry point: its callers are outside the analysed code and may have threads running",
+        h.site.text
+    )
+}
+
+/// Entry states for the library entry points among `relevant`.
+pub fn seeds(ctx: &Ctx, relevant: &[FnRef]) -> Vec<(FnRef, State)> {
+    relevant
+        .iter()
+        .copied()
+        .filter(|&f| is_entry_point(ctx, f))
+        .map(|f| {
+            let function = ctx.prog.function(f);
+            let name = function
+                .path
+                .strip_prefix("self::")
+                .unwrap_or(&function.path);
+            let mut state = State::default();
+            state.add(Hazard {
+                effect: Effect::StartsThread,
+                site: Step {
+                    file: f.0,
+                    span: function.span,
+                    text: format!("`{name}`").into(),
+                },
+                label: CALLERS_THREADS.into(),
+                severity: Some(Severity::Warning),
+                down: Vec::new(),
+                up: Vec::new(),
+                bind: None,
+                owner: None,
+                global: None,
+                lazy: false,
+            });
+            (f, state)
+        })
+        .collect()
+}
+
+/// `f` belongs to a library, code outside the tree may call it, and no call inside reaches it
+/// (its own recursion aside). A trait's method that some `main` of the tree may run gets that
+/// `main`'s threads instead (`orphans`). Test code and fork-child code are not entry points.
+fn is_entry_point(ctx: &Ctx, f: FnRef) -> bool {
+    let prog = ctx.prog;
+    let file = &prog.files[f.0 as usize];
+    let function = prog.function(f);
+    let callable = match function.kind {
+        FnKind::Free => function.public,
+        FnKind::Method if file.trait_methods.contains(&f.1) => {
+            !orphans::entry_points(prog).any(|m| orphans::runs_in_binary_of(prog, m, f))
+        }
+        FnKind::Method => function.public,
+        _ => false,
+    };
+    callable
+        && file.library
+        && !prog.own_binary(f.0)
+        && !is_python(&file.path)
+        && !function.is_main
+        && !function.is_test
+        && !function.is_test_root()
+        && !ctx.test_only.contains(&f)
+        && !ctx.child_closures.contains_key(&f)
+        && prog
+            .callers
+            .get(&f)
+            .is_none_or(|callers| callers.iter().all(|&c| c == f))
+}
