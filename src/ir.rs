@@ -388,6 +388,11 @@ pub struct Call {
     /// The call calls the function's own parameter (a closure or function handed in), by index.
     #[serde(default)]
     pub calls_param: Option<u32>,
+    /// In a closure: the call calls a parameter of a function it is defined in, as (that
+    /// function's index in the file, parameter index): that function runs the closure handed in
+    /// wherever it runs this closure (`catch_unwind(AssertUnwindSafe(|| body()))`).
+    #[serde(default)]
+    pub calls_captured: Option<(u32, u32)>,
     /// For a method on a local: the call whose value the local was bound to (`let t = make();
     /// t.run()`), whose type may be known only once calls are linked.
     #[serde(default)]
@@ -422,6 +427,7 @@ impl Call {
             closure_args: ThinVec::new(),
             param_args: ThinVec::new(),
             calls_param: None,
+            calls_captured: None,
             receiver_from: None,
             converts_error: false,
             args: 0,

@@ -127,6 +127,8 @@ pub struct Walker<'a> {
     run_params: std::collections::BTreeSet<u32>,
     /// Parameters handed to `pre_exec` (see `Summary::pre_exec_params`).
     pre_exec_params: std::collections::BTreeSet<u32>,
+    /// Parameters of enclosing functions this closure calls (see `Summary::captured_runs`).
+    captured_runs: std::collections::BTreeSet<(u32, u32)>,
     /// When set, every thread alive before some call of the function (see `threads_seen`).
     threads_seen: Option<State>,
     /// Some path runs the program's code forever.
@@ -187,6 +189,7 @@ impl<'a> Walker<'a> {
             child_params: std::collections::BTreeSet::new(),
             run_params: std::collections::BTreeSet::new(),
             pre_exec_params: std::collections::BTreeSet::new(),
+            captured_runs: std::collections::BTreeSet::new(),
             threads_seen: None,
             statement_of: HashMap::new(),
             endless: false,
@@ -230,6 +233,13 @@ impl<'a> Walker<'a> {
         let f = self.ctx.prog.function(self.me);
         if self.child_code || self.ctx.child_closures.contains_key(&self.me) {
             self.child = Some(ChildOf::Closure);
+        }
+        let mut entry = entry;
+        // A child closure's entry names the threads its fork copied (its findings' evidence),
+        // but its code runs in the child, where only the forking thread is left: a fork or a
+        // spawn it makes copies a single-threaded process.
+        if self.child == Some(ChildOf::Closure) {
+            into_child(&mut entry);
         }
         let mut st = Some(entry);
         for call in &f.implied {
@@ -366,6 +376,9 @@ impl<'a> Walker<'a> {
             child_params: std::mem::take(&mut self.child_params).into_iter().collect(),
             run_params: std::mem::take(&mut self.run_params).into_iter().collect(),
             pre_exec_params: std::mem::take(&mut self.pre_exec_params)
+                .into_iter()
+                .collect(),
+            captured_runs: std::mem::take(&mut self.captured_runs)
                 .into_iter()
                 .collect(),
             endless: self.endless,
@@ -995,7 +1008,11 @@ impl<'a> Walker<'a> {
         let own_child_exit = op.effect == Effect::ProcessExit
             && matches!(self.child, Some(ChildOf::Fork(id))
                 if self.rec.forks.get(&id).is_some_and(|f| f.kind == ForkKind::Fork));
-        if !own_child_exit {
+        // What a fork made here runs in its child is not the caller's own work: a caller that is
+        // itself a fork's child has one thread, and its child copies only that one.
+        let own_child_op =
+            op.effect.is_child_unsafe() && matches!(self.child, Some(ChildOf::Fork(_)));
+        if !own_child_exit && !own_child_op {
             add_op(&mut self.ops, op);
         }
     }
@@ -1219,6 +1236,10 @@ impl<'a> Walker<'a> {
         }
         if let Some(p) = call.calls_param {
             self.runs_param(p, call);
+            return;
+        }
+        if let Some(captured) = call.calls_captured {
+            self.captured_runs.insert(captured);
             return;
         }
         self.last_call_only_errors = false;
@@ -1972,6 +1993,14 @@ impl<'a> Walker<'a> {
                 self.summarise_op(&op);
             } else {
                 self.record_op(op, here);
+            }
+        }
+        // A closure defined here that calls this function's parameter runs it here.
+        for &(owner, p) in &summary.captured_runs {
+            if callee.0 == self.me.0 && owner == self.me.1 {
+                self.runs_param(p, call);
+            } else {
+                self.captured_runs.insert((owner, p));
             }
         }
         if summary.execs {

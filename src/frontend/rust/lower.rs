@@ -1723,6 +1723,8 @@ impl<'a> Lowerer<'a> {
                     // `pre_exec(&path)` on a `pre_exec: impl FnOnce(..)` parameter: what runs
                     // is the caller's, known at each call of this function.
                     call.calls_param = Some(p);
+                } else if let Some((owner, p)) = local.param {
+                    call.calls_captured = Some((owner as u32, p));
                 } else {
                     return Value::default();
                 }
@@ -1750,6 +1752,12 @@ impl<'a> Lowerer<'a> {
             return match (last.as_str(), values.as_slice()) {
                 ("Some" | "Ok", [held]) => Value {
                     wraps: held.ty.clone(),
+                    ..Default::default()
+                },
+                // `catch_unwind(AssertUnwindSafe(|| ..))`: the wrapper is called as the closure
+                // it holds (it implements `FnOnce` by calling it).
+                ("AssertUnwindSafe", [held]) if held.closure.is_some() => Value {
+                    closure: held.closure,
                     ..Default::default()
                 },
                 // `Error::Io(e)`: a value of the enum.
