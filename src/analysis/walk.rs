@@ -2118,6 +2118,48 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// `clone(cb, stack, flags, ..)`: the child is the callback handed at `arg`, and it ends when
+    /// the callback returns (clone(2)). The call returns in the parent only, so its value tells
+    /// no side apart. A callback the caller was handed runs in this fork's child.
+    fn callback_child(&mut self, state: &State, call: &Call, here: &Step, arg: u32) {
+        self.fork_vars.retain(|_, id| *id != call.id);
+        let saved = self.child.replace(ChildOf::Fork(call.id));
+        let mut not_safe = None;
+        for &(_, c) in call.closure_args.iter().filter(|(a, _)| *a == arg) {
+            let closure = (self.me.0, c as u32);
+            let summary = self.ctx.summaries.get(&closure);
+            not_safe = not_safe.or(match summary {
+                Some(s) => s.not_safe.clone(),
+                None => Some(here.clone()),
+            });
+            let me = self.me.1;
+            let captured: Vec<u32> = summary
+                .iter()
+                .flat_map(|s| &s.captured_runs)
+                .filter(|(owner, _)| *owner == me)
+                .map(|&(_, p)| p)
+                .collect();
+            for p in captured {
+                self.runs_param(p, call);
+            }
+            if self.mode == Mode::Propagate {
+                let entry = self.entry_for_callee(state, here);
+                self.entries.push((closure, entry));
+            }
+        }
+        for &(_, p) in call.param_args.iter().filter(|(a, _)| *a == arg) {
+            self.runs_param(p, call);
+        }
+        self.child = saved;
+        if let Some(rec) = self.rec.forks.get_mut(&call.id) {
+            rec.has_child = true;
+            if let Some(step) = not_safe {
+                rec.child_unknown.get_or_insert(step.clone());
+                rec.child_not_safe.get_or_insert(step);
+            }
+        }
+    }
+
     /// Applies one catalogue effect; true when the call does not return.
     fn effect(
         &mut self,
@@ -2199,6 +2241,9 @@ impl<'a> Walker<'a> {
                 }
                 if kind == ForkKind::Daemon {
                     into_child(state);
+                }
+                if let Some(arg) = api.child_fn {
+                    self.callback_child(state, call, here, arg);
                 }
                 // The caller's own process never returns from a double fork: whatever follows,
                 // on either side of the result, runs in a forked child.

@@ -1797,12 +1797,23 @@ impl<'a> Lowerer<'a> {
         if let Some(first) = segs.first() {
             self.note_crate(&first.clone());
         }
+        // `Box::new(|| ..)`: the box is called as the closure it holds (a `Box<dyn FnMut()>`
+        // handed to `clone`), which runs where the box is called, not where it is made.
+        let boxed = match (segs.as_slice(), values.as_slice()) {
+            ([.., ty, new], [held]) if ty == "Box" && new == "new" => held.closure,
+            _ => None,
+        };
+        if boxed.is_some() {
+            call.closures.clear();
+            call.closure_args.clear();
+        }
         let id = call.id;
         call.callee = Callee::Path(candidates);
         out.push(Node::Call(call));
         Value {
             ty,
             call: Some(id),
+            closure: boxed,
             ..Default::default()
         }
     }
@@ -2360,7 +2371,7 @@ fn raw_clone_variant(
                 _ => path,
             }
         }
-        "libc::clone" => {
+        "libc::clone" | "nix::sched::clone" => {
             let flags = flags();
             format!("{path}{flags}")
         }
