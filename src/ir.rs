@@ -279,8 +279,9 @@ pub enum Node {
     },
     /// `?`: may return early, on the error path.
     Try(Span),
-    Break,
-    Continue,
+    /// `break` and `continue`, where they are.
+    Break(Span),
+    Continue(Span),
     /// A local variable is read or written (receiver or argument of something not modelled).
     Use {
         var: String,

@@ -225,6 +225,9 @@ pub struct ForkRec {
     /// nor a fork wrapper, with a value (it falls out of its branch and off the end, or
     /// `return`s): the caller runs the parent's code on in the child.
     pub leaves_into_caller: Option<Step>,
+    /// The `continue` or `break` by which the child leaves its branch into the loop of the
+    /// parent's code that the fork was made in.
+    pub leaves_into_loop: Option<Step>,
     /// What the catalogue says of the fork point itself (severity cap, platform, parent exit).
     pub traits: ForkTraits,
     /// The child calls a closure handed in (`fn fork<F: FnOnce()>(child: F)`): each caller's
@@ -285,6 +288,7 @@ impl ForkRec {
             error_return: None,
             exec_error_return: None,
             leaves_into_caller: None,
+            leaves_into_loop: None,
             traits: ForkTraits::default(),
             runs_handed_in: false,
             handed_in: None,

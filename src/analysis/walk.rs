@@ -56,6 +56,8 @@ struct CommandState {
 struct LoopFrame {
     brk: Option<State>,
     cont: Option<State>,
+    /// The child whose code the loop is in (`None`: the parent's loop).
+    child: Option<ChildOf>,
 }
 
 pub struct Walker<'a> {
@@ -588,19 +590,39 @@ impl<'a> Walker<'a> {
                     *st = None;
                 }
             }
-            Node::Break => {
+            Node::Break(span) => {
+                self.child_leaves_loop(st.is_some(), *span, "`break`");
                 if let Some(frame) = self.loops.last_mut() {
                     join(&mut frame.brk, st.as_ref());
                 }
                 *st = None;
             }
-            Node::Continue => {
+            Node::Continue(span) => {
+                self.child_leaves_loop(st.is_some(), *span, "`continue`");
                 if let Some(frame) = self.loops.last_mut() {
                     join(&mut frame.cont, st.as_ref());
                 }
                 *st = None;
             }
             Node::Use { var, span } => self.note_use(var, *span),
+        }
+    }
+
+    /// `continue` or `break` in a fork's child, out of a loop the fork was made in: the child
+    /// leaves its branch into the parent's loop and runs the parent's code on (`how`: which).
+    fn child_leaves_loop(&mut self, reached: bool, span: Span, how: &str) {
+        let Some(ChildOf::Fork(id)) = self.child else {
+            return;
+        };
+        let parents = self.loops.last().is_some_and(|l| l.child != self.child);
+        if !reached || !parents || self.mode != Mode::Report {
+            return;
+        }
+        let step = self.step(span, how);
+        if let Some(rec) = self.rec.forks.get_mut(&id) {
+            if rec.kind == ForkKind::Fork && !rec.traits.double_fork {
+                rec.leaves_into_loop.get_or_insert(step);
+            }
         }
     }
 
@@ -937,6 +959,7 @@ impl<'a> Walker<'a> {
         self.loops.push(LoopFrame {
             brk: None,
             cont: None,
+            child: self.child,
         });
         self.joined.push(HashSet::new());
         let mut comes_back = false;
@@ -960,6 +983,7 @@ impl<'a> Walker<'a> {
         let frame = self.loops.pop().unwrap_or(LoopFrame {
             brk: None,
             cont: None,
+            child: None,
         });
         // `loop { serve() }` without a way out: code that runs on forever, never reaching exec.
         // A loop of async-signal-safe calls (`loop { pause() }`) is as brief as they are.

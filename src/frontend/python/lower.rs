@@ -2368,8 +2368,8 @@ impl<'s> Lowerer<'s> {
                     }
                 }
             }
-            Stmt::Break(_) => out.push(Node::Break),
-            Stmt::Continue(_) => out.push(Node::Continue),
+            Stmt::Break(b) => out.push(Node::Break(self.span(b.range))),
+            Stmt::Continue(c) => out.push(Node::Continue(self.span(c.range))),
         }
     }
 

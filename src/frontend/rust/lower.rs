@@ -1399,11 +1399,11 @@ impl<'a> Lowerer<'a> {
                 if let Some(e) = &b.expr {
                     self.lower_expr(e, out);
                 }
-                out.push(Node::Break);
+                out.push(Node::Break(span_of(b.break_token.span)));
                 Value::default()
             }
-            E::Continue(_) => {
-                out.push(Node::Continue);
+            E::Continue(c) => {
+                out.push(Node::Continue(span_of(c.continue_token.span)));
                 Value::default()
             }
             E::Let(l) => self.lower_expr(&l.expr, out),
