@@ -231,6 +231,11 @@ pub struct Function {
     /// hands on that closure wherever it passes the call's result (`cmd.pre_exec(hook())`).
     #[serde(default)]
     pub returns_closure: Option<usize>,
+    /// In a closure: its calls of a parameter of a function it is defined in, as (call id, that
+    /// function's index in the file, parameter index). That function runs the closure handed in
+    /// wherever it runs this closure (`catch_unwind(AssertUnwindSafe(|| body()))`).
+    #[serde(default)]
+    pub captured_calls: Vec<(u32, u32, u32)>,
 }
 
 impl Function {
@@ -389,11 +394,6 @@ pub struct Call {
     /// The call calls the function's own parameter (a closure or function handed in), by index.
     #[serde(default)]
     pub calls_param: Option<u32>,
-    /// In a closure: the call calls a parameter of a function it is defined in, as (that
-    /// function's index in the file, parameter index): that function runs the closure handed in
-    /// wherever it runs this closure (`catch_unwind(AssertUnwindSafe(|| body()))`).
-    #[serde(default)]
-    pub calls_captured: Option<(u32, u32)>,
     /// For a method on a local: the call whose value the local was bound to (`let t = make();
     /// t.run()`), whose type may be known only once calls are linked.
     #[serde(default)]
@@ -428,7 +428,6 @@ impl Call {
             closure_args: ThinVec::new(),
             param_args: ThinVec::new(),
             calls_param: None,
-            calls_captured: None,
             receiver_from: None,
             converts_error: false,
             args: 0,

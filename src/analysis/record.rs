@@ -59,7 +59,7 @@ pub struct Summary {
     /// given there at a call is a `pre_exec` closure registered at that call.
     pub pre_exec_params: Vec<u32>,
     /// A closure's calls of parameters of the functions it is defined in (see
-    /// `Call::calls_captured`), directly or through closures it runs: each is run where the
+    /// `Function::captured_calls`), directly or through closures it runs: each is run where the
     /// defining function runs this closure.
     pub captured_runs: Vec<(u32, u32)>,
     /// Some path runs the program's code forever (`loop { serve() }`, directly or in a callee).

@@ -1262,8 +1262,9 @@ impl<'a> Walker<'a> {
             self.runs_param(p, call);
             return;
         }
-        if let Some(captured) = call.calls_captured {
-            self.captured_runs.insert(captured);
+        let captured = prog.function(self.me).captured_calls.iter();
+        if let Some(&(_, owner, p)) = captured.into_iter().find(|c| c.0 == call.id) {
+            self.captured_runs.insert((owner, p));
             return;
         }
         self.last_call_only_errors = false;

@@ -3985,6 +3985,7 @@ pub fn function(path: String, kind: FnKind, span: Span, body: Block) -> Function
         value: None,
         passes_arg: None,
         returns_closure: None,
+        captured_calls: Vec::new(),
     }
 }
 

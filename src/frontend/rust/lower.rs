@@ -670,6 +670,7 @@ impl<'a> Lowerer<'a> {
             value: None,
             passes_arg: None,
             returns_closure: None,
+            captured_calls: Vec::new(),
         });
         self.locals.push(HashMap::new());
         index
@@ -1595,6 +1596,7 @@ impl<'a> Lowerer<'a> {
             value: None,
             passes_arg: None,
             returns_closure: None,
+            captured_calls: Vec::new(),
         });
         self.locals.push(HashMap::new());
         for p in &params {
@@ -1724,7 +1726,10 @@ impl<'a> Lowerer<'a> {
                     // is the caller's, known at each call of this function.
                     call.calls_param = Some(p);
                 } else if let Some((owner, p)) = local.param {
-                    call.calls_captured = Some((owner as u32, p));
+                    let captured = (call.id, owner as u32, p);
+                    self.ir.functions[self.fn_index]
+                        .captured_calls
+                        .push(captured);
                 } else {
                     return Value::default();
                 }
