@@ -239,6 +239,11 @@ pub struct Function {
     /// `impl`: in a library, code outside the analysed tree may call it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub public: bool,
+    /// In a closure: its calls of a parameter of a function it is defined in, as (call id, that
+    /// function's index in the file, parameter index). That function runs the closure handed in
+    /// wherever it runs this closure (`catch_unwind(AssertUnwindSafe(|| body()))`).
+    #[serde(default)]
+    pub captured_calls: Vec<(u32, u32, u32)>,
 }
 
 impl Function {
@@ -287,8 +292,9 @@ pub enum Node {
     },
     /// `?`: may return early, on the error path.
     Try(Span),
-    Break,
-    Continue,
+    /// `break` and `continue`, where they are.
+    Break(Span),
+    Continue(Span),
     /// A local variable is read or written (receiver or argument of something not modelled).
     Use {
         var: String,

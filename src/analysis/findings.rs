@@ -395,6 +395,12 @@ impl<'p> Findings<'p> {
             if let Some(step) = &rec.leaves_into_caller {
                 self.child_back_in_caller(step, rec);
             }
+            if let Some(step) = &rec.leaves_into_loop {
+                let message = format!("the child of {} leaves its branch by {} into the parent's loop, and runs the parent's code on in the child", rec.site.text, step.text);
+                let help =
+                    "end the child with `_exit` (or exec) instead: `unsafe { libc::_exit(0) }`";
+                self.child_leaves(step, rec, message, Some(help));
+            }
         }
     }
 

@@ -324,6 +324,20 @@ fn closure_roles(prog: &Program) -> (HashMap<FnRef, ChildSite>, HashSet<FnRef>) 
                         }
                         continue;
                     }
+                    if let Some(arg) = api.child_fn {
+                        for &(_, c) in call.closure_args.iter().filter(|(a, _)| *a == arg) {
+                            child.insert(
+                                (fi as u32, c as u32),
+                                ChildSite {
+                                    step: step(),
+                                    place: format!("the child of `{}` (its callback)", api.label),
+                                    in_fork: true,
+                                    pre_exec: false,
+                                },
+                            );
+                        }
+                        continue;
+                    }
                     let handed = call
                         .closures
                         .iter()

@@ -58,6 +58,10 @@ pub struct Summary {
     /// Parameters it hands to `pre_exec` (directly or through a callee that does): a closure
     /// given there at a call is a `pre_exec` closure registered at that call.
     pub pre_exec_params: Vec<u32>,
+    /// A closure's calls of parameters of the functions it is defined in (see
+    /// `Function::captured_calls`), directly or through closures it runs: each is run where the
+    /// defining function runs this closure.
+    pub captured_runs: Vec<(u32, u32)>,
     /// Some path runs the program's code forever (`loop { serve() }`, directly or in a callee).
     pub endless: bool,
     /// It forks and runs a closure handed in as the child, which does not exec (`fn fork<F:
@@ -224,6 +228,9 @@ pub struct ForkRec {
     /// nor a fork wrapper, with a value (it falls out of its branch and off the end, or
     /// `return`s): the caller runs the parent's code on in the child.
     pub leaves_into_caller: Option<Step>,
+    /// The `continue` or `break` by which the child leaves its branch into the loop of the
+    /// parent's code that the fork was made in.
+    pub leaves_into_loop: Option<Step>,
     /// What the catalogue says of the fork point itself (severity cap, platform, parent exit).
     pub traits: ForkTraits,
     /// The child calls a closure handed in (`fn fork<F: FnOnce()>(child: F)`): each caller's
@@ -285,6 +292,7 @@ impl ForkRec {
             error_return: None,
             exec_error_return: None,
             leaves_into_caller: None,
+            leaves_into_loop: None,
             traits: ForkTraits::default(),
             runs_handed_in: false,
             handed_in: None,

@@ -56,6 +56,8 @@ struct CommandState {
 struct LoopFrame {
     brk: Option<State>,
     cont: Option<State>,
+    /// The child whose code the loop is in (`None`: the parent's loop).
+    child: Option<ChildOf>,
 }
 
 pub struct Walker<'a> {
@@ -127,6 +129,8 @@ pub struct Walker<'a> {
     run_params: std::collections::BTreeSet<u32>,
     /// Parameters handed to `pre_exec` (see `Summary::pre_exec_params`).
     pre_exec_params: std::collections::BTreeSet<u32>,
+    /// Parameters of enclosing functions this closure calls (see `Summary::captured_runs`).
+    captured_runs: std::collections::BTreeSet<(u32, u32)>,
     /// When set, every thread alive before some call of the function (see `threads_seen`).
     threads_seen: Option<State>,
     /// Some path runs the program's code forever.
@@ -187,6 +191,7 @@ impl<'a> Walker<'a> {
             child_params: std::collections::BTreeSet::new(),
             run_params: std::collections::BTreeSet::new(),
             pre_exec_params: std::collections::BTreeSet::new(),
+            captured_runs: std::collections::BTreeSet::new(),
             threads_seen: None,
             statement_of: HashMap::new(),
             endless: false,
@@ -230,6 +235,13 @@ impl<'a> Walker<'a> {
         let f = self.ctx.prog.function(self.me);
         if self.child_code || self.ctx.child_closures.contains_key(&self.me) {
             self.child = Some(ChildOf::Closure);
+        }
+        let mut entry = entry;
+        // A child closure's entry names the threads its fork copied (its findings' evidence),
+        // but its code runs in the child, where only the forking thread is left: a fork or a
+        // spawn it makes copies a single-threaded process.
+        if self.child == Some(ChildOf::Closure) {
+            into_child(&mut entry);
         }
         let mut st = Some(entry);
         for call in &f.implied {
@@ -366,6 +378,9 @@ impl<'a> Walker<'a> {
             child_params: std::mem::take(&mut self.child_params).into_iter().collect(),
             run_params: std::mem::take(&mut self.run_params).into_iter().collect(),
             pre_exec_params: std::mem::take(&mut self.pre_exec_params)
+                .into_iter()
+                .collect(),
+            captured_runs: std::mem::take(&mut self.captured_runs)
                 .into_iter()
                 .collect(),
             endless: self.endless,
@@ -576,19 +591,39 @@ impl<'a> Walker<'a> {
                     *st = None;
                 }
             }
-            Node::Break => {
+            Node::Break(span) => {
+                self.child_leaves_loop(st.is_some(), *span, "`break`");
                 if let Some(frame) = self.loops.last_mut() {
                     join(&mut frame.brk, st.as_ref());
                 }
                 *st = None;
             }
-            Node::Continue => {
+            Node::Continue(span) => {
+                self.child_leaves_loop(st.is_some(), *span, "`continue`");
                 if let Some(frame) = self.loops.last_mut() {
                     join(&mut frame.cont, st.as_ref());
                 }
                 *st = None;
             }
             Node::Use { var, span } => self.note_use(var, *span),
+        }
+    }
+
+    /// `continue` or `break` in a fork's child, out of a loop the fork was made in: the child
+    /// leaves its branch into the parent's loop and runs the parent's code on (`how`: which).
+    fn child_leaves_loop(&mut self, reached: bool, span: Span, how: &str) {
+        let Some(ChildOf::Fork(id)) = self.child else {
+            return;
+        };
+        let parents = self.loops.last().is_some_and(|l| l.child != self.child);
+        if !reached || !parents || self.mode != Mode::Report {
+            return;
+        }
+        let step = self.step(span, how);
+        if let Some(rec) = self.rec.forks.get_mut(&id) {
+            if rec.kind == ForkKind::Fork && !rec.traits.double_fork {
+                rec.leaves_into_loop.get_or_insert(step);
+            }
         }
     }
 
@@ -943,6 +978,7 @@ impl<'a> Walker<'a> {
         self.loops.push(LoopFrame {
             brk: None,
             cont: None,
+            child: self.child,
         });
         self.joined.push(HashSet::new());
         let mut comes_back = false;
@@ -966,6 +1002,7 @@ impl<'a> Walker<'a> {
         let frame = self.loops.pop().unwrap_or(LoopFrame {
             brk: None,
             cont: None,
+            child: None,
         });
         // `loop { serve() }` without a way out: code that runs on forever, never reaching exec.
         // A loop of async-signal-safe calls (`loop { pause() }`) is as brief as they are.
@@ -1014,7 +1051,11 @@ impl<'a> Walker<'a> {
         let own_child_exit = op.effect == Effect::ProcessExit
             && matches!(self.child, Some(ChildOf::Fork(id))
                 if self.rec.forks.get(&id).is_some_and(|f| f.kind == ForkKind::Fork));
-        if !own_child_exit {
+        // What a fork made here runs in its child is not the caller's own work: a caller that is
+        // itself a fork's child has one thread, and its child copies only that one.
+        let own_child_op =
+            op.effect.is_child_unsafe() && matches!(self.child, Some(ChildOf::Fork(_)));
+        if !own_child_exit && !own_child_op {
             add_op(&mut self.ops, op);
         }
     }
@@ -1238,6 +1279,11 @@ impl<'a> Walker<'a> {
         }
         if let Some(p) = call.calls_param {
             self.runs_param(p, call);
+            return;
+        }
+        let captured = prog.function(self.me).captured_calls.iter();
+        if let Some(&(_, owner, p)) = captured.into_iter().find(|c| c.0 == call.id) {
+            self.captured_runs.insert((owner, p));
             return;
         }
         self.last_call_only_errors = false;
@@ -1992,6 +2038,14 @@ impl<'a> Walker<'a> {
                 self.record_op(op, here);
             }
         }
+        // A closure defined here that calls this function's parameter runs it here.
+        for &(owner, p) in &summary.captured_runs {
+            if callee.0 == self.me.0 && owner == self.me.1 {
+                self.runs_param(p, call);
+            } else {
+                self.captured_runs.insert((owner, p));
+            }
+        }
         if summary.execs {
             self.mark_exec();
         }
@@ -2117,6 +2171,48 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// `clone(cb, stack, flags, ..)`: the child is the callback handed at `arg`, and it ends when
+    /// the callback returns (clone(2)). The call returns in the parent only, so its value tells
+    /// no side apart. A callback the caller was handed runs in this fork's child.
+    fn callback_child(&mut self, state: &State, call: &Call, here: &Step, arg: u32) {
+        self.fork_vars.retain(|_, id| *id != call.id);
+        let saved = self.child.replace(ChildOf::Fork(call.id));
+        let mut not_safe = None;
+        for &(_, c) in call.closure_args.iter().filter(|(a, _)| *a == arg) {
+            let closure = (self.me.0, c as u32);
+            let summary = self.ctx.summaries.get(&closure);
+            not_safe = not_safe.or(match summary {
+                Some(s) => s.not_safe.clone(),
+                None => Some(here.clone()),
+            });
+            let me = self.me.1;
+            let captured: Vec<u32> = summary
+                .iter()
+                .flat_map(|s| &s.captured_runs)
+                .filter(|(owner, _)| *owner == me)
+                .map(|&(_, p)| p)
+                .collect();
+            for p in captured {
+                self.runs_param(p, call);
+            }
+            if self.mode == Mode::Propagate {
+                let entry = self.entry_for_callee(state, here);
+                self.entries.push((closure, entry));
+            }
+        }
+        for &(_, p) in call.param_args.iter().filter(|(a, _)| *a == arg) {
+            self.runs_param(p, call);
+        }
+        self.child = saved;
+        if let Some(rec) = self.rec.forks.get_mut(&call.id) {
+            rec.has_child = true;
+            if let Some(step) = not_safe {
+                rec.child_unknown.get_or_insert(step.clone());
+                rec.child_not_safe.get_or_insert(step);
+            }
+        }
+    }
+
     /// Applies one catalogue effect; true when the call does not return.
     fn effect(
         &mut self,
@@ -2198,6 +2294,9 @@ impl<'a> Walker<'a> {
                 }
                 if kind == ForkKind::Daemon {
                     into_child(state);
+                }
+                if let Some(arg) = api.child_fn {
+                    self.callback_child(state, call, here, arg);
                 }
                 // The caller's own process never returns from a double fork: whatever follows,
                 // on either side of the result, runs in a forked child.

@@ -149,6 +149,9 @@ pub struct Api {
     /// For `child-closure`: the (0-based) argument that names a function run in every forked
     /// child (`pthread_atfork`'s child handler), instead of closures passed to the call.
     pub child_arg: Option<usize>,
+    /// For a fork: the (0-based) argument that is the child's whole code (`clone`'s callback).
+    /// The call returns in the parent only, and the child ends when the callback returns.
+    pub child_fn: Option<u32>,
     /// For a fork: it forks only where multiprocessing's default start method is fork (Linux);
     /// macOS has spawned by default since Python 3.8, so Objective-C state does not matter there.
     #[serde(default)]

@@ -2438,8 +2438,8 @@ impl<'s> Lowerer<'s> {
                     }
                 }
             }
-            Stmt::Break(_) => out.push(Node::Break),
-            Stmt::Continue(_) => out.push(Node::Continue),
+            Stmt::Break(b) => out.push(Node::Break(self.span(b.range))),
+            Stmt::Continue(c) => out.push(Node::Continue(self.span(c.range))),
         }
     }
 
@@ -4097,6 +4097,7 @@ pub fn function(path: String, kind: FnKind, span: Span, body: Block) -> Function
         passes_arg: None,
         returns_closure: None,
         public: false,
+        captured_calls: Vec::new(),
     }
 }
 

@@ -108,6 +108,15 @@ impl Layout {
                 place(crate_id, modules_of(rest))
             }
             Some(dir @ ("tests" | "examples" | "benches")) if parts.len() >= 2 => {
+                if parts.len() > 2 {
+                    // `tests/common/mod.rs` is no target of its own: it is the `common` module
+                    // of each target beside it that declares `mod common;` (the first, by name,
+                    // stands for all of them).
+                    let module = modules_of(&parts[1..]);
+                    if let Some(unit) = self.declaring_target(&root.join(dir), &module) {
+                        return place(format!("{name}#{dir}/{unit}"), module);
+                    }
+                }
                 let unit = stem(&parts[1]);
                 let module = if parts.len() == 2 {
                     Vec::new()
@@ -175,6 +184,24 @@ impl Layout {
             .collect();
         let module = modules_of(&rel);
         (!module.is_empty() && self.declares_chain(target, dir, &module)).then_some(module)
+    }
+
+    /// The first target file directly in `dir` (`tests/it.rs`, by name) whose chain of `mod`
+    /// declarations reaches `module`, as its unit name.
+    fn declaring_target(&self, dir: &Path, module: &[String]) -> Option<String> {
+        if module.is_empty() {
+            return None;
+        }
+        let mut roots: Vec<PathBuf> = std::fs::read_dir(dir)
+            .ok()?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "rs") && p.is_file())
+            .collect();
+        roots.sort();
+        roots
+            .into_iter()
+            .find(|root| self.declares_chain(root, dir, module))
+            .and_then(|root| Some(root.file_stem()?.to_string_lossy().into_owned()))
     }
 
     /// Whether `root` (in `dir`) declares `mod a;`, its file `a.rs` or `a/mod.rs` declares

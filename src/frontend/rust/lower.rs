@@ -681,6 +681,7 @@ impl<'a> Lowerer<'a> {
             passes_arg: None,
             returns_closure: None,
             public: false,
+            captured_calls: Vec::new(),
         });
         self.locals.push(HashMap::new());
         index
@@ -1410,11 +1411,11 @@ impl<'a> Lowerer<'a> {
                 if let Some(e) = &b.expr {
                     self.lower_expr(e, out);
                 }
-                out.push(Node::Break);
+                out.push(Node::Break(span_of(b.break_token.span)));
                 Value::default()
             }
-            E::Continue(_) => {
-                out.push(Node::Continue);
+            E::Continue(c) => {
+                out.push(Node::Continue(span_of(c.continue_token.span)));
                 Value::default()
             }
             E::Let(l) => self.lower_expr(&l.expr, out),
@@ -1607,6 +1608,7 @@ impl<'a> Lowerer<'a> {
             passes_arg: None,
             returns_closure: None,
             public: false,
+            captured_calls: Vec::new(),
         });
         self.locals.push(HashMap::new());
         for p in &params {
@@ -1735,6 +1737,11 @@ impl<'a> Lowerer<'a> {
                     // `pre_exec(&path)` on a `pre_exec: impl FnOnce(..)` parameter: what runs
                     // is the caller's, known at each call of this function.
                     call.calls_param = Some(p);
+                } else if let Some((owner, p)) = local.param {
+                    let captured = (call.id, owner as u32, p);
+                    self.ir.functions[self.fn_index]
+                        .captured_calls
+                        .push(captured);
                 } else {
                     return Value::default();
                 }
@@ -1762,6 +1769,12 @@ impl<'a> Lowerer<'a> {
             return match (last.as_str(), values.as_slice()) {
                 ("Some" | "Ok", [held]) => Value {
                     wraps: held.ty.clone(),
+                    ..Default::default()
+                },
+                // `catch_unwind(AssertUnwindSafe(|| ..))`: the wrapper is called as the closure
+                // it holds (it implements `FnOnce` by calling it).
+                ("AssertUnwindSafe", [held]) if held.closure.is_some() => Value {
+                    closure: held.closure,
                     ..Default::default()
                 },
                 // `Error::Io(e)`: a value of the enum.
@@ -1801,12 +1814,23 @@ impl<'a> Lowerer<'a> {
         if let Some(first) = segs.first() {
             self.note_crate(&first.clone());
         }
+        // `Box::new(|| ..)`: the box is called as the closure it holds (a `Box<dyn FnMut()>`
+        // handed to `clone`), which runs where the box is called, not where it is made.
+        let boxed = match (segs.as_slice(), values.as_slice()) {
+            ([.., ty, new], [held]) if ty == "Box" && new == "new" => held.closure,
+            _ => None,
+        };
+        if boxed.is_some() {
+            call.closures.clear();
+            call.closure_args.clear();
+        }
         let id = call.id;
         call.callee = Callee::Path(candidates);
         out.push(Node::Call(call));
         Value {
             ty,
             call: Some(id),
+            closure: boxed,
             ..Default::default()
         }
     }
@@ -2364,7 +2388,7 @@ fn raw_clone_variant(
                 _ => path,
             }
         }
-        "libc::clone" => {
+        "libc::clone" | "nix::sched::clone" => {
             let flags = flags();
             format!("{path}{flags}")
         }
