@@ -884,6 +884,16 @@ impl<'a> Walker<'a> {
             let saved = self.child;
             if let Some((id, Side::Child)) = fork {
                 saw_child = true;
+                // `if pid == 0: break` and then `if pid == 0:` after the loop: the child left
+                // the loop to run its own code, which the later test tells apart.
+                if let Some(f) = self.rec.forks.get_mut(&id) {
+                    if f.leaves_into_loop
+                        .as_ref()
+                        .is_some_and(|s| &*s.text == "`break`")
+                    {
+                        f.leaves_into_loop = None;
+                    }
+                }
                 self.child = Some(ChildOf::Fork(id));
                 if let Some(f) = self.rec.forks.get_mut(&id) {
                     f.has_child = true;
