@@ -378,7 +378,7 @@ impl<'p> Findings<'p> {
             {
                 self.error_return_in_child(step, rec, "when its exec fails, ");
             }
-            if let Some(step) = &rec.unwinds {
+            for step in &rec.unwinds {
                 self.unwinds_in_child(step, rec);
             }
             if let Some(step) = &rec.leaves_into_caller {

@@ -186,8 +186,8 @@ pub struct ForkRec {
     /// that does the same does it a second time.
     pub parent_flushes: bool,
     /// The first diverging panic (`unreachable!()`, `panic!`) in the child's own code: the child
-    /// unwinds through the parent's frames.
-    pub unwinds: Option<Step>,
+    /// unwinds through the parent's frames. Each deliberate `panic!` is a way out of its own.
+    pub unwinds: Vec<Step>,
     /// The child calls functions of the program (not only catalogued system calls).
     pub child_runs_code: bool,
     /// After the child's branch falls through, the function makes more calls.
@@ -264,7 +264,7 @@ impl ForkRec {
             has_child: false,
             child_continues: false,
             child_leaves_ok: false,
-            unwinds: None,
+            unwinds: Vec::new(),
             parent_exits: false,
             parent_flushes: false,
             child_runs_code: false,

@@ -715,9 +715,10 @@ impl<'a> Walker<'a> {
     }
 
     /// A panic that always happens on this path (`unreachable!()`, `panic!`) after the child's
-    /// exec: the exec failed, and the child unwinds through the parent's frames. (One before
-    /// any exec guards an invariant of the child's own, like an `unwrap`.)
-    fn child_unwinds(&mut self, at: &Step) {
+    /// exec: the exec failed, and the child unwinds through the parent's frames. Before any
+    /// exec, an assertion (`unreachable!()`) guards an invariant of the child's own, like an
+    /// `unwrap`; a `panic!` (`deliberate`) is how that path leaves (`setsid` failed), as `exit`.
+    fn child_unwinds(&mut self, at: &Step, deliberate: bool) {
         let Some(ChildOf::Fork(id)) = self.child else {
             return;
         };
@@ -725,8 +726,9 @@ impl<'a> Walker<'a> {
             return;
         }
         if let Some(rec) = self.rec.forks.get_mut(&id) {
-            if rec.kind == ForkKind::Fork && rec.execs {
-                rec.unwinds.get_or_insert_with(|| at.clone());
+            let first = rec.unwinds.is_empty() && rec.execs;
+            if rec.kind == ForkKind::Fork && (first || deliberate) && !rec.unwinds.contains(at) {
+                rec.unwinds.push(at.clone());
             }
         }
     }
@@ -1336,7 +1338,7 @@ impl<'a> Walker<'a> {
                     {
                         // `execv(..).expect(..)`: the value can only be the error.
                         diverges |= on_failed;
-                        self.child_unwinds(&here);
+                        self.child_unwinds(&here, api.effects.contains(&Effect::Unwinds));
                     }
                     if api.effects.contains(&Effect::Exec) {
                         self.failing_calls.insert(call.id);

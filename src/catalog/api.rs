@@ -39,6 +39,10 @@ pub enum Effect {
     Scoped,
     /// Never returns (`panic!`, `unreachable!`).
     Diverges,
+    /// Stops the program on purpose by unwinding (`panic!` on an error path), where
+    /// `unreachable!` or `todo!` only assert that the path is never taken: in a fork's child, a
+    /// way out like `exit`.
+    Unwinds,
     /// Builds a `Command` (its program name decides std's spawn path).
     NewCommand,
     /// Changes a `Command`'s environment (`PATH` there sends a bare program name to the fork path).
