@@ -133,6 +133,8 @@ pub struct Walker<'a> {
     endless: bool,
     /// The function is walked as fork-child code (see `in_child_code`).
     child_code: bool,
+    /// Some path returns (or bails out) in the calling process, not in a fork's child.
+    returns_in_caller: bool,
     /// Calls walked so far, and their number when the rest of the function became a child's.
     calls: usize,
     calls_after_fall: Option<usize>,
@@ -191,6 +193,7 @@ impl<'a> Walker<'a> {
             statement_of: HashMap::new(),
             endless: false,
             child_code: false,
+            returns_in_caller: false,
             calls: 0,
             calls_after_fall: None,
             fold_into: None,
@@ -244,6 +247,9 @@ impl<'a> Walker<'a> {
             }
         }
         let fell_through = st.is_some();
+        if fell_through {
+            self.note_return();
+        }
         if let (Some(ChildOf::Fork(id)), true) = (self.child, fell_through) {
             self.child_continues(id, true);
             // The child is the rest of the function: it hands back the function's value.
@@ -358,6 +364,7 @@ impl<'a> Walker<'a> {
             diverges,
             only_errors,
             execs: self.execs,
+            returns_only_in_child: !diverges && self.reaches_fork && !self.returns_in_caller,
             reaches_fork: self.reaches_fork,
             wraps_fork,
             globals: std::mem::take(&mut self.globals).into_iter().collect(),
@@ -528,6 +535,7 @@ impl<'a> Walker<'a> {
             Node::Block(b) => self.block(st, b),
             Node::Return { span, error, value } => {
                 self.leaves += 1;
+                self.note_return();
                 self.leave_root(*span);
                 if *error {
                     // Python: a `raise`, or a call that raises (`os.exec*` failing).
@@ -567,6 +575,7 @@ impl<'a> Walker<'a> {
             }
             Node::Try(span) => {
                 self.leaves += 1;
+                self.note_return();
                 self.error_exit = true;
                 self.leave_root(*span);
                 self.child_error_return(*span, "`?`");
@@ -589,6 +598,11 @@ impl<'a> Walker<'a> {
             }
             Node::Use { var, span } => self.note_use(var, *span),
         }
+    }
+
+    /// A path leaves the function here: in the calling process unless in a fork's child.
+    fn note_return(&mut self) {
+        self.returns_in_caller |= !matches!(self.child, Some(ChildOf::Fork(_)));
     }
 
     /// The child of fork `id` goes on past its own code; `ok`: with a value, not an error.
