@@ -253,7 +253,8 @@ impl<'a> Walker<'a> {
         if let (Some(ChildOf::Fork(id)), true) = (self.child, fell_through) {
             self.child_continues(id, true);
             // The child is the rest of the function: it hands back the function's value.
-            if let (Some(rec), Some(v)) = (self.rec.forks.get_mut(&id), &f.value) {
+            let value = f.value.as_ref().or(f.tail_value.as_ref());
+            if let (Some(rec), Some(v)) = (self.rec.forks.get_mut(&id), value) {
                 rec.returns_in_child.get_or_insert_with(|| v.clone());
             }
         }
@@ -828,6 +829,9 @@ impl<'a> Walker<'a> {
         let mut fell_out = None;
         // An arm other than the child's that goes on past the branch.
         let mut other_goes_on = !b.exhaustive;
+        // A fork whose child the rest of an arm became, and how many arms go on past the branch.
+        let mut became_child = None;
+        let mut going_on = 0;
         for arm in &b.arms {
             if arm.ok_of.is_some_and(|c| self.failing_calls.contains(&c)) {
                 continue;
@@ -872,6 +876,13 @@ impl<'a> Walker<'a> {
             }
             self.block(&mut s, &arm.body);
             self.parent_arm = outer_parent_arm;
+            // `else if pid != 0 { return .. }`: the rest of this arm became a fork's child.
+            if let (None, Some(_), Some(ChildOf::Fork(id))) = (fork, &s, self.child) {
+                if self.child != saved {
+                    became_child = Some(id);
+                }
+            }
+            going_on += usize::from(s.is_some());
             if let (Some((id, Side::Child)), Some(_)) = (fork, &s) {
                 self.child_continues(id, true);
                 fell_out = Some(id);
@@ -918,6 +929,11 @@ impl<'a> Walker<'a> {
         }
         if fell_out.is_some() {
             self.child_maybe = fell_out;
+        }
+        // `if pid < 0 { exit(1) } else if pid != 0 { return .. }`: the only arm that goes on
+        // is that child, and so is what follows the branch.
+        if let (Some(id), 1, true) = (became_child, going_on, b.exhaustive) {
+            self.child = Some(ChildOf::Fork(id));
         }
         self.only_child_goes_on(fell_out, other_goes_on);
         // `if pid != 0 { return }`: what follows runs in the child.
