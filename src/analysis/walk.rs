@@ -135,6 +135,8 @@ pub struct Walker<'a> {
     child_code: bool,
     /// Some path returns (or bails out) in the calling process, not in a fork's child.
     returns_in_caller: bool,
+    /// A closure's summary is being applied at a call that catches its panics.
+    catching: bool,
     /// Calls walked so far, and their number when the rest of the function became a child's.
     calls: usize,
     calls_after_fall: Option<usize>,
@@ -194,6 +196,7 @@ impl<'a> Walker<'a> {
             endless: false,
             child_code: false,
             returns_in_caller: false,
+            catching: false,
             calls: 0,
             calls_after_fall: None,
             fold_into: None,
@@ -1561,6 +1564,10 @@ impl<'a> Walker<'a> {
         } else if self.recorded != recorded {
             self.statement_of.insert(call.id, here.clone());
         }
+        // `catch_unwind(|| ..)`: the closure's panics end there, not out of the child.
+        let catches = matches!(target, Target::Apis(list) if list.iter().any(|&i| {
+            prog.catalog.apis[i].effects.contains(&Effect::CatchesPanics)
+        }));
         for &c in &call.closures {
             let closure = (self.me.0, c as u32);
             if in_child.contains(&c) {
@@ -1577,10 +1584,16 @@ impl<'a> Walker<'a> {
             match role {
                 ClosureRole::Inline | ClosureRole::Scoped => {
                     let before: HashSet<_> = state.live.keys().copied().collect();
-                    let statements = self.child_closure_statements(closure);
+                    let mut statements = self.child_closure_statements(closure);
                     if let Some(summary) = self.ctx.summaries.get(&closure) {
                         let filed = statements.is_some();
+                        self.catching = catches;
                         self.apply_summary(state, call, &here, closure, summary, filed);
+                        self.catching = false;
+                    }
+                    let ops = statements.iter_mut().flat_map(|s| s.values_mut());
+                    for op in ops.flat_map(|c| c.ops.iter_mut()).filter(|_| catches) {
+                        op.caught |= op.effect == Effect::Panics;
                     }
                     if let Some(statements) = statements {
                         self.file_closure_statements(statements, &here);
@@ -1996,6 +2009,7 @@ impl<'a> Walker<'a> {
                 site: op.site.clone(),
                 down: prepend(here, &op.down),
                 ends_parent: op.ends_parent,
+                caught: op.caught || (op.effect == Effect::Panics && self.catching),
             };
             // The closure's statements carry its unsafe calls and exits; what else it does
             // (Objective-C use) stays with the call.
@@ -2151,6 +2165,7 @@ impl<'a> Walker<'a> {
                             site: here.clone(),
                             down: Vec::new(),
                             ends_parent: false,
+                            caught: false,
                         },
                         here,
                     );
@@ -2335,6 +2350,7 @@ impl<'a> Walker<'a> {
                         site: self.step(call.span, api.label.clone()),
                         down: Vec::new(),
                         ends_parent: false,
+                        caught: false,
                     },
                     here,
                 );
@@ -2468,6 +2484,7 @@ impl<'a> Walker<'a> {
                         site: self.step(call.span, api.label.clone()),
                         down: Vec::new(),
                         ends_parent: false,
+                        caught: false,
                     },
                     here,
                 );
