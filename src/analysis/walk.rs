@@ -76,6 +76,9 @@ pub struct Walker<'a> {
     /// Connections and files whose value no local holds, by the call that made them: a
     /// method that only tests the value (`.is_ok()`) ends them with its statement.
     temporaries: HashMap<u32, Vec<super::state::HazardKey>>,
+    /// Threads a call's closures started that no local holds yet, by the call: the local a
+    /// later call of the chain binds holds them (`.map(|_| spawn(..)).collect()`).
+    chain_threads: HashMap<u32, Vec<super::state::HazardKey>>,
     execs: bool,
     reaches_fork: bool,
     /// Entry states pushed to callees (Propagate).
@@ -166,6 +169,7 @@ impl<'a> Walker<'a> {
             ops: Vec::new(),
             not_safe: None,
             temporaries: HashMap::new(),
+            chain_threads: HashMap::new(),
             execs: false,
             reaches_fork: false,
             entries: Vec::new(),
@@ -1282,6 +1286,7 @@ impl<'a> Walker<'a> {
         self.hands_on_commands(state, call, target);
         self.classify(call, target);
         self.end_temporaries(state, call);
+        self.bind_chain_threads(state, call);
         if let Some(id) = self.child_maybe {
             if let Some(f) = self.rec.forks.get_mut(&id) {
                 f.child_runs_more = true;
@@ -1703,6 +1708,26 @@ impl<'a> Walker<'a> {
 
     /// `UnixStream::connect(p).is_ok()`: a connection or file that only a test of the result
     /// sees is dropped at the end of that statement.
+    /// `let handles = (0..n).map(|_| spawn(..)).collect::<Vec<_>>()`: the threads the chain's
+    /// closures started are held by the local its last call binds, and end when it is joined.
+    fn bind_chain_threads(&mut self, state: &mut State, call: &Call) {
+        let Some(keys) = call
+            .receiver_call
+            .and_then(|r| self.chain_threads.remove(&r))
+        else {
+            return;
+        };
+        let Some(var) = &call.bind else {
+            self.chain_threads.entry(call.id).or_default().extend(keys);
+            return;
+        };
+        for k in keys {
+            if let Some(h) = state.live.get_mut(&k) {
+                h.bind.get_or_insert_with(|| var.clone());
+            }
+        }
+    }
+
     fn end_temporaries(&mut self, state: &mut State, call: &Call) {
         let Callee::Method { name, .. } = &call.callee else {
             return;
@@ -1994,6 +2019,9 @@ impl<'a> Walker<'a> {
                 && matches!(h.effect, Effect::OpensConnection | Effect::OpensFile)
             {
                 self.temporaries.entry(call.id).or_default().push(h.key());
+            }
+            if call.bind.is_none() && field.is_none() && h.effect == Effect::StartsThread {
+                self.chain_threads.entry(call.id).or_default().push(h.key());
             }
             state.add(h);
         }
