@@ -881,8 +881,13 @@ impl<'a> Walker<'a> {
                 Some((_, Side::Child)) => self.parent_arm = None,
                 _ => {}
             }
+            let maybe_before = self.child_maybe;
             self.block(&mut s, &arm.body);
             self.parent_arm = outer_parent_arm;
+            // A child that fell out of a branch inside this arm ended with the arm (`exit`).
+            if s.is_none() {
+                self.child_maybe = maybe_before;
+            }
             // `else if pid != 0 { return .. }`: the rest of this arm became a fork's child.
             if let (None, Some(_), Some(ChildOf::Fork(id))) = (fork, &s, self.child) {
                 if self.child != saved {
