@@ -227,6 +227,10 @@ pub struct Function {
     /// they all agree: a fork wrapper's child branch may hand back what such a function returns.
     #[serde(default)]
     pub value: Option<String>,
+    /// The shape of the value its body ends with (`Side::Daemon` after earlier `return
+    /// Side::Parent`s): what a fork's child hands back when it is the rest of the function.
+    #[serde(default)]
+    pub tail_value: Option<String>,
     /// Every non-error value of the function is this parameter, as is or in `Ok(..)`
     /// (`fn cerr(res: c_int) -> io::Result<c_int>`): a fork's result passes through it.
     #[serde(default)]

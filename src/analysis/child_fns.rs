@@ -1,8 +1,9 @@
 //! Functions that only fork children call and that never return to them (`fn run_child(..) -> !`
-//! called from the child's branch and nowhere else, ending in exec or `_exit`): the child hands
-//! itself over to them, so their statements are the child's own code. Each offending statement in
-//! them is a finding's primary, with the call in the child's branch in its trace. A helper the
-//! child returns from stays a call of the branch, its operation named by the trace.
+//! called from the child's branch and nowhere else, ending in exec or `_exit`, or one that returns
+//! only in a grandchild it forks): the child hands itself over to them, so their statements are
+//! the child's own code. Each offending statement in them is a finding's primary, with the call in
+//! the child's branch in its trace. A helper the child returns from stays a call of the branch,
+//! its operation named by the trace.
 
 use super::program::{for_each_call, is_python, FnRef, Target};
 use super::record::{ChildCall, WalkRecord};
@@ -40,7 +41,7 @@ impl ChildBodies {
                 && ctx
                     .summaries
                     .get(callee)
-                    .is_some_and(|s| s.diverges && !s.reaches_fork)
+                    .is_some_and(|s| (s.diverges && !s.reaches_fork) || s.returns_only_in_child)
         });
         if sites.is_empty() {
             return ChildBodies::default();

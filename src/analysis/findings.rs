@@ -35,6 +35,8 @@ enum PanicEnd {
     Unwinds,
     /// A `pre_exec` closure's: std set `panic::always_abort` first.
     Aborts,
+    /// Inside a closure `catch_unwind` runs: the hook runs, the unwinding stops there.
+    Caught,
 }
 
 /// The threads alive at the fork.
@@ -389,7 +391,7 @@ impl<'p> Findings<'p> {
             {
                 self.error_return_in_child(step, rec, "when its exec fails, ");
             }
-            if let Some(step) = &rec.unwinds {
+            for step in &rec.unwinds {
                 self.unwinds_in_child(step, rec);
             }
             if let Some(step) = &rec.leaves_into_caller {
@@ -598,13 +600,32 @@ impl<'p> Findings<'p> {
             .is_some_and(|c| is_python(&self.prog.files[c.primary.file as usize].path));
         let calls = if python { calls } else { same_line_once(calls) };
         let mut panics = Vec::new();
+        let mut caught = Vec::new();
         for call in &calls {
-            if panics_only(call) {
+            if panics_only(call) && call.ops.iter().all(|o| o.caught) {
+                caught.push(call);
+            } else if panics_only(call) {
                 panics.push(call);
             } else {
                 self.unsafe_in_child(call, place, related.clone(), severity);
             }
         }
+        let caught_end = match end {
+            PanicEnd::Unwinds => PanicEnd::Caught,
+            other => other,
+        };
+        self.panic_paths(&caught, place, related.clone(), caught_end);
+        self.panic_paths(&panics, place, related, end);
+    }
+
+    /// One note for the calls of a child's code whose only hazard is a panic, at the first.
+    fn panic_paths(
+        &mut self,
+        panics: &[&ChildCall],
+        place: &str,
+        related: Vec<Related>,
+        end: PanicEnd,
+    ) {
         let Some((call, rest)) = panics.split_first() else {
             return;
         };
@@ -630,6 +651,7 @@ impl<'p> Findings<'p> {
         // fork's own child it unwinds through the parent's frames: the child leaves (FL006).
         let (rule, how) = match end {
             PanicEnd::Aborts => (RuleId::FL005, "std's child aborts on a panic there (nothing unwinds, no hook runs), but the message is formatted first, and an error's `Debug` may allocate"),
+            PanicEnd::Caught => (RuleId::FL005, "`catch_unwind` around it stops the unwinding, but the panic hook formats and prints its message first (the machinery allocates and takes locks)"),
             PanicEnd::Unwinds => (RuleId::FL006, "only on an error path, where the panic hook formats and prints its message and the child unwinds through the parent's frames, running their destructors, and ends through exit() (the machinery allocates and takes locks)"),
         };
         let message = format!("{what} may panic in {place}{more}: {how}");

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashSet};
 pub type Fingerprint = (
     Vec<((Effect, u32, Span), bool)>,
     Vec<(Effect, u32, Span)>,
-    [bool; 10],
+    [bool; 11],
     Vec<String>,
     Option<String>,
     Vec<u32>,
@@ -33,6 +33,10 @@ pub struct Summary {
     pub diverges: bool,
     /// Some path calls exec.
     pub execs: bool,
+    /// It returns, but only in the child of a fork of its own: the calling process never comes
+    /// back (`fn detach() -> Daemon`, whose process exits after its fork and hands the
+    /// grandchild back). For that process it ends as a diverging function does.
+    pub returns_only_in_child: bool,
     /// Every path that returns returns an error (`?`, `return Err`): `f()?` goes on nowhere.
     pub only_errors: bool,
     /// Some path reaches a fork point or registers a child closure.
@@ -108,6 +112,7 @@ impl Summary {
                 self.forks_closure.is_some(),
                 self.forks_closure_not_safe.is_some(),
                 self.drops_self,
+                self.returns_only_in_child,
             ],
             self.globals.clone(),
             self.child_value.clone(),
@@ -193,8 +198,8 @@ pub struct ForkRec {
     /// that does the same does it a second time.
     pub parent_flushes: bool,
     /// The first diverging panic (`unreachable!()`, `panic!`) in the child's own code: the child
-    /// unwinds through the parent's frames.
-    pub unwinds: Option<Step>,
+    /// unwinds through the parent's frames. Each deliberate `panic!` is a way out of its own.
+    pub unwinds: Vec<Step>,
     /// The child calls functions of the program (not only catalogued system calls).
     pub child_runs_code: bool,
     /// After the child's branch falls through, the function makes more calls.
@@ -274,7 +279,7 @@ impl ForkRec {
             has_child: false,
             child_continues: false,
             child_leaves_ok: false,
-            unwinds: None,
+            unwinds: Vec::new(),
             parent_exits: false,
             parent_ends: false,
             parent_flushes: false,

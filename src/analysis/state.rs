@@ -60,6 +60,8 @@ pub struct Op {
     /// An exit that ends the parent of a fork its function makes, right after that fork: in a
     /// fork child that calls the function, it is a double fork's middle process leaving.
     pub ends_parent: bool,
+    /// A panic inside a closure that `catch_unwind` runs: the panic does not unwind past it.
+    pub caught: bool,
 }
 
 /// The hazards that may be alive at a program point.

@@ -78,6 +78,9 @@ pub struct Walker<'a> {
     /// Connections and files whose value no local holds, by the call that made them: a
     /// method that only tests the value (`.is_ok()`) ends them with its statement.
     temporaries: HashMap<u32, Vec<super::state::HazardKey>>,
+    /// Threads a call's closures started that no local holds yet, by the call: the local a
+    /// later call of the chain binds holds them (`.map(|_| spawn(..)).collect()`).
+    chain_threads: HashMap<u32, Vec<super::state::HazardKey>>,
     execs: bool,
     reaches_fork: bool,
     /// Entry states pushed to callees (Propagate).
@@ -137,6 +140,10 @@ pub struct Walker<'a> {
     endless: bool,
     /// The function is walked as fork-child code (see `in_child_code`).
     child_code: bool,
+    /// Some path returns (or bails out) in the calling process, not in a fork's child.
+    returns_in_caller: bool,
+    /// A closure's summary is being applied at a call that catches its panics.
+    catching: bool,
     /// Calls walked so far, and their number when the rest of the function became a child's.
     calls: usize,
     calls_after_fall: Option<usize>,
@@ -166,6 +173,7 @@ impl<'a> Walker<'a> {
             ops: Vec::new(),
             not_safe: None,
             temporaries: HashMap::new(),
+            chain_threads: HashMap::new(),
             execs: false,
             reaches_fork: false,
             entries: Vec::new(),
@@ -196,6 +204,8 @@ impl<'a> Walker<'a> {
             statement_of: HashMap::new(),
             endless: false,
             child_code: false,
+            returns_in_caller: false,
+            catching: false,
             calls: 0,
             calls_after_fall: None,
             fold_into: None,
@@ -256,10 +266,14 @@ impl<'a> Walker<'a> {
             }
         }
         let fell_through = st.is_some();
+        if fell_through {
+            self.note_return();
+        }
         if let (Some(ChildOf::Fork(id)), true) = (self.child, fell_through) {
             self.child_continues(id, true);
             // The child is the rest of the function: it hands back the function's value.
-            if let (Some(rec), Some(v)) = (self.rec.forks.get_mut(&id), &f.value) {
+            let value = f.value.as_ref().or(f.tail_value.as_ref());
+            if let (Some(rec), Some(v)) = (self.rec.forks.get_mut(&id), value) {
                 rec.returns_in_child.get_or_insert_with(|| v.clone());
             }
         }
@@ -370,6 +384,7 @@ impl<'a> Walker<'a> {
             diverges,
             only_errors,
             execs: self.execs,
+            returns_only_in_child: !diverges && self.reaches_fork && !self.returns_in_caller,
             reaches_fork: self.reaches_fork,
             wraps_fork,
             globals: std::mem::take(&mut self.globals).into_iter().collect(),
@@ -544,6 +559,7 @@ impl<'a> Walker<'a> {
             Node::Block(b) => self.block(st, b),
             Node::Return { span, error, value } => {
                 self.leaves += 1;
+                self.note_return();
                 self.leave_root(*span);
                 if *error {
                     // Python: a `raise`, or a call that raises (`os.exec*` failing).
@@ -583,6 +599,7 @@ impl<'a> Walker<'a> {
             }
             Node::Try(span) => {
                 self.leaves += 1;
+                self.note_return();
                 self.error_exit = true;
                 self.leave_root(*span);
                 self.child_error_return(*span, "`?`");
@@ -625,6 +642,11 @@ impl<'a> Walker<'a> {
                 rec.leaves_into_loop.get_or_insert(step);
             }
         }
+    }
+
+    /// A path leaves the function here: in the calling process unless in a fork's child.
+    fn note_return(&mut self) {
+        self.returns_in_caller |= !matches!(self.child, Some(ChildOf::Fork(_)));
     }
 
     /// The child of fork `id` goes on past its own code; `ok`: with a value, not an error.
@@ -751,9 +773,10 @@ impl<'a> Walker<'a> {
     }
 
     /// A panic that always happens on this path (`unreachable!()`, `panic!`) after the child's
-    /// exec: the exec failed, and the child unwinds through the parent's frames. (One before
-    /// any exec guards an invariant of the child's own, like an `unwrap`.)
-    fn child_unwinds(&mut self, at: &Step) {
+    /// exec: the exec failed, and the child unwinds through the parent's frames. Before any
+    /// exec, an assertion (`unreachable!()`) guards an invariant of the child's own, like an
+    /// `unwrap`; a `panic!` (`deliberate`) is how that path leaves (`setsid` failed), as `exit`.
+    fn child_unwinds(&mut self, at: &Step, deliberate: bool) {
         let Some(ChildOf::Fork(id)) = self.child else {
             return;
         };
@@ -761,8 +784,9 @@ impl<'a> Walker<'a> {
             return;
         }
         if let Some(rec) = self.rec.forks.get_mut(&id) {
-            if rec.kind == ForkKind::Fork && rec.execs {
-                rec.unwinds.get_or_insert_with(|| at.clone());
+            let first = rec.unwinds.is_empty() && rec.execs;
+            if rec.kind == ForkKind::Fork && (first || deliberate) && !rec.unwinds.contains(at) {
+                rec.unwinds.push(at.clone());
             }
         }
     }
@@ -848,6 +872,9 @@ impl<'a> Walker<'a> {
         let mut fell_out = None;
         // An arm other than the child's that goes on past the branch.
         let mut other_goes_on = !b.exhaustive;
+        // A fork whose child the rest of an arm became, and how many arms go on past the branch.
+        let mut became_child = None;
+        let mut going_on = 0;
         // Every condition reads the fork result as it was when the branch began: an arm that
         // forks again into the same variable (`pid = fork()` in the child's arm) changes no
         // other arm's side.
@@ -909,8 +936,20 @@ impl<'a> Walker<'a> {
                 Some((_, Side::Child)) => self.parent_arm = None,
                 _ => {}
             }
+            let maybe_before = self.child_maybe;
             self.block(&mut s, &arm.body);
             self.parent_arm = outer_parent_arm;
+            // A child that fell out of a branch inside this arm ended with the arm (`exit`).
+            if s.is_none() {
+                self.child_maybe = maybe_before;
+            }
+            // `else if pid != 0 { return .. }`: the rest of this arm became a fork's child.
+            if let (None, Some(_), Some(ChildOf::Fork(id))) = (fork, &s, self.child) {
+                if self.child != saved {
+                    became_child = Some(id);
+                }
+            }
+            going_on += usize::from(s.is_some());
             if let (Some((id, Side::Child)), Some(_)) = (fork, &s) {
                 self.child_continues(id, true);
                 fell_out = Some(id);
@@ -966,6 +1005,11 @@ impl<'a> Walker<'a> {
         }
         if fell_out.is_some() {
             self.child_maybe = fell_out;
+        }
+        // `if pid < 0 { exit(1) } else if pid != 0 { return .. }`: the only arm that goes on
+        // is that child, and so is what follows the branch.
+        if let (Some(id), 1, true) = (became_child, going_on, b.exhaustive) {
+            self.child = Some(ChildOf::Fork(id));
         }
         self.only_child_goes_on(fell_out, other_goes_on);
         // `if pid != 0 { return }`: what follows runs in the child.
@@ -1322,6 +1366,7 @@ impl<'a> Walker<'a> {
         self.hands_on_commands(state, call, target);
         self.classify(call, target);
         self.end_temporaries(state, call);
+        self.bind_chain_threads(state, call);
         if let Some(id) = self.child_maybe {
             if let Some(f) = self.rec.forks.get_mut(&id) {
                 f.child_runs_more = true;
@@ -1411,7 +1456,7 @@ impl<'a> Walker<'a> {
                     {
                         // `execv(..).expect(..)`: the value can only be the error.
                         diverges |= on_failed;
-                        self.child_unwinds(&here);
+                        self.child_unwinds(&here, api.effects.contains(&Effect::Unwinds));
                     }
                     if api.effects.contains(&Effect::Exec) {
                         self.failing_calls.insert(call.id);
@@ -1603,6 +1648,10 @@ impl<'a> Walker<'a> {
         } else if self.recorded != recorded {
             self.statement_of.insert(call.id, here.clone());
         }
+        // `catch_unwind(|| ..)`: the closure's panics end there, not out of the child.
+        let catches = matches!(target, Target::Apis(list) if list.iter().any(|&i| {
+            prog.catalog.apis[i].effects.contains(&Effect::CatchesPanics)
+        }));
         for &c in &call.closures {
             let closure = (self.me.0, c as u32);
             if in_child.contains(&c) {
@@ -1619,10 +1668,16 @@ impl<'a> Walker<'a> {
             match role {
                 ClosureRole::Inline | ClosureRole::Scoped => {
                     let before: HashSet<_> = state.live.keys().copied().collect();
-                    let statements = self.child_closure_statements(closure);
+                    let mut statements = self.child_closure_statements(closure);
                     if let Some(summary) = self.ctx.summaries.get(&closure) {
                         let filed = statements.is_some();
+                        self.catching = catches;
                         self.apply_summary(state, call, &here, closure, summary, filed);
+                        self.catching = false;
+                    }
+                    let ops = statements.iter_mut().flat_map(|s| s.values_mut());
+                    for op in ops.flat_map(|c| c.ops.iter_mut()).filter(|_| catches) {
+                        op.caught |= op.effect == Effect::Panics;
                     }
                     if let Some(statements) = statements {
                         self.file_closure_statements(statements, &here);
@@ -1732,6 +1787,26 @@ impl<'a> Walker<'a> {
 
     /// `UnixStream::connect(p).is_ok()`: a connection or file that only a test of the result
     /// sees is dropped at the end of that statement.
+    /// `let handles = (0..n).map(|_| spawn(..)).collect::<Vec<_>>()`: the threads the chain's
+    /// closures started are held by the local its last call binds, and end when it is joined.
+    fn bind_chain_threads(&mut self, state: &mut State, call: &Call) {
+        let Some(keys) = call
+            .receiver_call
+            .and_then(|r| self.chain_threads.remove(&r))
+        else {
+            return;
+        };
+        let Some(var) = &call.bind else {
+            self.chain_threads.entry(call.id).or_default().extend(keys);
+            return;
+        };
+        for k in keys {
+            if let Some(h) = state.live.get_mut(&k) {
+                h.bind.get_or_insert_with(|| var.clone());
+            }
+        }
+    }
+
     fn end_temporaries(&mut self, state: &mut State, call: &Call) {
         let Callee::Method { name, .. } = &call.callee else {
             return;
@@ -2024,6 +2099,9 @@ impl<'a> Walker<'a> {
             {
                 self.temporaries.entry(call.id).or_default().push(h.key());
             }
+            if call.bind.is_none() && field.is_none() && h.effect == Effect::StartsThread {
+                self.chain_threads.entry(call.id).or_default().push(h.key());
+            }
             state.add(h);
         }
         if self.python && !summary.joins_fields.is_empty() {
@@ -2038,6 +2116,7 @@ impl<'a> Walker<'a> {
                 site: op.site.clone(),
                 down: prepend(here, &op.down),
                 ends_parent: op.ends_parent,
+                caught: op.caught || (op.effect == Effect::Panics && self.catching),
             };
             // The closure's statements carry its unsafe calls and exits; what else it does
             // (Objective-C use) stays with the call.
@@ -2253,6 +2332,7 @@ impl<'a> Walker<'a> {
                             site: here.clone(),
                             down: Vec::new(),
                             ends_parent: false,
+                            caught: false,
                         },
                         here,
                     );
@@ -2439,6 +2519,7 @@ impl<'a> Walker<'a> {
                         site: self.step(call.span, api.label.clone()),
                         down: Vec::new(),
                         ends_parent: false,
+                        caught: false,
                     },
                     here,
                 );
@@ -2572,6 +2653,7 @@ impl<'a> Walker<'a> {
                         site: self.step(call.span, api.label.clone()),
                         down: Vec::new(),
                         ends_parent: false,
+                        caught: false,
                     },
                     here,
                 );

@@ -39,6 +39,13 @@ pub enum Effect {
     Scoped,
     /// Never returns (`panic!`, `unreachable!`).
     Diverges,
+    /// Runs the closure it is handed and stops a panic there (`catch_unwind`): nothing unwinds
+    /// past the call.
+    CatchesPanics,
+    /// Stops the program on purpose by unwinding (`panic!` on an error path), where
+    /// `unreachable!` or `todo!` only assert that the path is never taken: in a fork's child, a
+    /// way out like `exit`.
+    Unwinds,
     /// Builds a `Command` (its program name decides std's spawn path).
     NewCommand,
     /// Changes a `Command`'s environment (`PATH` there sends a bare program name to the fork path).

@@ -4093,6 +4093,7 @@ pub fn function(path: String, kind: FnKind, span: Span, body: Block) -> Function
         body,
         end: Span::default(),
         tests_variant: None,
+        tail_value: None,
         value: None,
         passes_arg: None,
         returns_closure: None,

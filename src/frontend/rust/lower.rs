@@ -677,6 +677,7 @@ impl<'a> Lowerer<'a> {
             body: Block::default(),
             end: Span::default(),
             tests_variant: None,
+            tail_value: None,
             value: None,
             passes_arg: None,
             returns_closure: None,
@@ -773,6 +774,7 @@ impl<'a> Lowerer<'a> {
         self.ir.functions[index].end = span_of(block.brace_token.span.close());
         self.ir.functions[index].tests_variant = forktest::variant_test_of_body(block);
         self.ir.functions[index].value = forktest::ok_value_of_body(block);
+        self.ir.functions[index].tail_value = forktest::block_shape(block);
         let params = self.ir.functions[index].params.clone();
         self.ir.functions[index].passes_arg = forktest::passed_param_of_body(block, &params);
         self.fn_uses.pop();
@@ -1604,6 +1606,7 @@ impl<'a> Lowerer<'a> {
             body: Block::default(),
             end: Span::default(),
             tests_variant: None,
+            tail_value: None,
             value: None,
             passes_arg: None,
             returns_closure: None,
