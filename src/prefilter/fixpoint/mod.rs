@@ -86,17 +86,15 @@ pub(super) fn drive(
         for &f in &batch {
             st.state[f] = FileState::Queued;
         }
-        if !st.gave_up && !outcome.took_rest {
-            let bytes: u64 = batch.iter().map(|&f| st.len[f]).sum();
-            if takes_rest(bytes, st.unparsed, outcome.bytes) {
-                outcome.took_rest = true;
-                for f in 0..st.state.len() {
-                    st.want(f, &|| {
-                        "the round selected most of what was left".to_string()
-                    });
-                }
-                batch.append(&mut st.next);
+        if !st.gave_up
+            && !outcome.took_rest
+            && takes_rest(outcome.bytes - st.unparsed, outcome.bytes)
+        {
+            outcome.took_rest = true;
+            for f in 0..st.state.len() {
+                st.want(f, &|| "the files selected hold half the tree".to_string());
             }
+            batch.append(&mut st.next);
         }
         let parse_all = st.gave_up || outcome.took_rest;
         if parse_all {
