@@ -796,12 +796,14 @@ fn a_tree_of_seeds_is_parsed_whole_without_scanning_past_half_of_it() {
 
 #[test]
 fn parse_batches_follow_the_bytes_left() {
-    // Once the files selected hold half the bytes, the round parses the rest with them.
-    assert!(prefilter::takes_rest(500, 1_000));
-    assert!(!prefilter::takes_rest(499, 1_000));
-    assert!(prefilter::takes_rest(501, 1_001));
-    assert!(!prefilter::takes_rest(0, 1));
-    assert!(prefilter::takes_rest(0, 0));
+    // Once the files selected hold half the bytes, a round that is at least half the size of
+    // the one before parses the rest with it; a round that shrinks faster is left to converge.
+    assert!(prefilter::takes_rest(500, 1_000, 500, 0));
+    assert!(!prefilter::takes_rest(499, 1_000, 499, 0));
+    assert!(prefilter::takes_rest(501, 1_001, 200, 400));
+    assert!(!prefilter::takes_rest(501, 1_001, 199, 400));
+    assert!(!prefilter::takes_rest(0, 1, 0, 0));
+    assert!(prefilter::takes_rest(0, 0, 0, 0));
 }
 
 /// `lines` lines of local arithmetic: bytes that call nothing.

@@ -73,19 +73,23 @@ pub struct Outcome {
     pub reads: usize,
 }
 
-/// Whether a round should parse every file left, once the files parsed or queued (this
-/// round's batch included) hold `selected` of the `total` bytes scanned.
+/// Whether a round of `batch` bytes, after one of `previous` bytes (0 for the first round),
+/// should parse every file left, once the files parsed or queued (the batch included) hold
+/// `selected` of the `total` bytes scanned.
 ///
 /// A rest no larger than what is already selected can save at most half a plain parse, and
 /// each round that goes on costs its own: it waits for its slowest file, then resolves its
 /// batch on one thread while the others wait. On the trees measured, that resolution costs
 /// about as much as lowering the batch (sherlock, hopper, yash-rs: each round's resolution
-/// took 0.3-1.1x its lowering), and a fixpoint that reaches half the tree goes on to parse
-/// nearly all of it (those three reached 52-54% in their second round, then parsed every
-/// file in two to five more rounds). The vendor corpus's fixpoint ends at 30% of its bytes, so
-/// its rounds never take the rest. The scan applies the same rule to the seeds.
-pub fn takes_rest(selected: u64, total: u64) -> bool {
-    selected.saturating_mul(2) >= total
+/// took 0.3-1.1x its lowering). A fixpoint still growing there (a round at least half the size
+/// of the one before: rounds that shrink by at most half go on to select as much again) goes
+/// on to parse nearly all of the tree: those three reached 52-54% in a second round larger than
+/// their first, then parsed every file in two to five more rounds. One that converges is left
+/// to finish: bytehound's rounds shrink (149, 82, 14 KB) and end at 50% of its bytes, half the
+/// parse saved. The vendor corpus's fixpoint ends at 30% of its bytes, so its rounds never take
+/// the rest. The scan applies the same rule to the seeds.
+pub fn takes_rest(selected: u64, total: u64, batch: u64, previous: u64) -> bool {
+    selected.saturating_mul(2) >= total && batch.saturating_mul(2) >= previous
 }
 
 struct Scanned {
@@ -207,7 +211,8 @@ pub fn run_with(
             let mut lowered = None;
             // The first round holds half the tree: it will take the rest, so what is left is
             // only parsed.
-            let whole = takes_rest(first.load(Relaxed), total);
+            let seeds = first.load(Relaxed);
+            let whole = takes_rest(seeds, total, seeds, 0);
             let result = with_text(path, |text| {
                 reads.fetch_add(1, Relaxed);
                 marked = crate::gate::suppress::holds_marker(text.as_bytes());

@@ -77,6 +77,8 @@ pub(super) fn drive(
     }
     let mut batch = first;
     let mut round = 0;
+    // Bytes of the last round's batch.
+    let mut previous = 0;
     loop {
         // Files whose dropped bodies are asked for again: parsed again, not integrated again.
         let mut again = std::mem::take(&mut st.reparse);
@@ -86,9 +88,10 @@ pub(super) fn drive(
         for &f in &batch {
             st.state[f] = FileState::Queued;
         }
+        let bytes: u64 = batch.iter().map(|&f| st.len[f]).sum();
         if !st.gave_up
             && !outcome.took_rest
-            && takes_rest(outcome.bytes - st.unparsed, outcome.bytes)
+            && takes_rest(outcome.bytes - st.unparsed, outcome.bytes, bytes, previous)
         {
             outcome.took_rest = true;
             for f in 0..st.state.len() {
@@ -175,7 +178,6 @@ pub(super) fn drive(
         }
         round += 1;
         if st.trace {
-            let bytes: u64 = batch.iter().map(|&f| st.len[f]).sum();
             eprintln!(
                 "prefilter: round {round}: {} files, {} KB lowered in {:.3}s ({} parsed again); resolution {:.3}s",
                 batch.len(),
@@ -186,6 +188,7 @@ pub(super) fn drive(
             );
             trace_rss(&format!("after round {round}"));
         }
+        previous = bytes;
         batch = std::mem::take(&mut st.next);
     }
     outcome.rounds = round;
