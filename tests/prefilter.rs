@@ -796,13 +796,88 @@ fn a_tree_of_seeds_is_parsed_whole_without_scanning_past_half_of_it() {
 
 #[test]
 fn parse_batches_follow_the_bytes_left() {
-    // Half of what is left, or less than an eighth of the tree, is parsed with the round.
-    assert!(prefilter::takes_rest(500, 500, 3_000));
-    assert!(!prefilter::takes_rest(499, 500, 3_000));
-    assert!(prefilter::takes_rest(100, 1_250, 10_000));
-    assert!(!prefilter::takes_rest(100, 1_251, 10_000));
-    assert!(!prefilter::takes_rest(0, 1, 1));
-    assert!(prefilter::takes_rest(0, 0, 0));
+    // Once the files selected hold half the bytes, a round that is at least half the size of
+    // the one before parses the rest with it; a round that shrinks faster is left to converge.
+    assert!(prefilter::takes_rest(500, 1_000, 500, 0));
+    assert!(!prefilter::takes_rest(499, 1_000, 499, 0));
+    assert!(prefilter::takes_rest(501, 1_001, 200, 400));
+    assert!(!prefilter::takes_rest(501, 1_001, 199, 400));
+    assert!(!prefilter::takes_rest(0, 1, 0, 0));
+    assert!(prefilter::takes_rest(0, 0, 0, 0));
+}
+
+/// `lines` lines of local arithmetic: bytes that call nothing.
+fn filler(lines: usize) -> String {
+    (0..lines)
+        .map(|k| format!("    let value_{k} = {k} * 3 + 1;\n    let _ = value_{k};\n"))
+        .collect()
+}
+
+/// A crate whose seed, the file that forks, holds a third of the bytes; `callers` modules that
+/// call it hold a fifth, and a small hub calls them all; `idle` modules that nothing calls hold
+/// the rest. The hub is one call depth further than the callers, so a fixpoint that resolved
+/// the callers' round would need a third.
+fn heavy_seed(root: &Path, callers: usize, idle: usize) {
+    write(root, "app/Cargo.toml", &manifest("app"));
+    let mut lib = "pub mod forker;\npub mod hub;\n".to_string();
+    let mut hub = "pub fn start() {\n    let _t = std::thread::spawn(|| ());\n".to_string();
+    for i in 0..callers {
+        writeln!(lib, "pub mod caller{i};").unwrap();
+        writeln!(hub, "    crate::caller{i}::call_{i}();").unwrap();
+        let body = filler(30);
+        let text = format!("pub fn call_{i}() {{\n{body}    crate::forker::fork_now();\n}}\n");
+        write(root, &format!("app/src/caller{i}.rs"), &text);
+    }
+    hub.push_str("}\n");
+    for i in 0..idle {
+        writeln!(lib, "pub mod idle{i};").unwrap();
+        let text = format!("pub fn idle_{i}() {{\n{}}}\n", filler(30));
+        write(root, &format!("app/src/idle{i}.rs"), &text);
+    }
+    write(root, "app/src/lib.rs", &lib);
+    write(root, "app/src/hub.rs", &hub);
+    let body = filler(30 * (callers + idle) * 2 / 3);
+    let forker = format!("pub fn fork_now() {{\n{body}    {FORK}\n}}\n");
+    write(root, "app/src/forker.rs", &forker);
+}
+
+#[test]
+fn once_the_seeds_and_their_callers_hold_half_the_tree_no_round_resolves_after_the_seeds() {
+    // The seed holds a third of the bytes: the scan goes on past it. Its resolution asks for
+    // the callers; with them the selection holds half the tree, so their round parses every
+    // file left in one batch instead of resolving them (which would ask for the hub, a third
+    // round). Counted in rounds and files, never in time.
+    let dir = tempfile::tempdir().unwrap();
+    let (callers, idle) = (6, 10);
+    heavy_seed(dir.path(), callers, idle);
+    let size = |name: &str| {
+        std::fs::metadata(dir.path().join("app/src").join(name))
+            .unwrap()
+            .len()
+    };
+    let total = rust_bytes(dir.path());
+    let seed = size("forker.rs");
+    let called: u64 = (0..callers).map(|i| size(&format!("caller{i}.rs"))).sum();
+    assert!(
+        2 * seed < total,
+        "the seed alone is under half: {seed} of {total}"
+    );
+    assert!(
+        2 * (seed + called) >= total,
+        "with its callers, half: {called}"
+    );
+    assert!(
+        called < total - seed - called,
+        "the callers' round leaves more than it parses"
+    );
+    let (outcome, files) = outcome_like_a_full_parse(dir.path(), Limits::default());
+    assert!(outcome.took_rest && !outcome.gave_up, "{outcome:?}");
+    assert_eq!(outcome.parsed, files, "every file is parsed once");
+    assert_eq!(outcome.reparsed, 0);
+    assert_eq!(
+        outcome.rounds, 2,
+        "the seeds' round, then every file left: {outcome:?}"
+    );
 }
 
 #[test]

@@ -33,7 +33,7 @@ pub fn print_stats(report: &CheckReport) {
         if s.prefilter_gave_up {
             ", gave up and parsed every file"
         } else if s.prefilter_took_rest {
-            ", a round selected most of what was left and took the rest"
+            ", the files selected held half the tree and took the rest"
         } else {
             ""
         },

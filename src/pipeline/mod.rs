@@ -42,7 +42,7 @@ pub struct RunStats {
     pub prefilter_work: u64,
     /// The prefilter's fixpoint cost more than parsing the rest, so every file was parsed.
     pub prefilter_gave_up: bool,
-    /// A round of the prefilter selected most of what was left, so every file was parsed.
+    /// The files the prefilter selected held half the tree, so every file was parsed.
     pub prefilter_took_rest: bool,
     pub walk: Duration,
     /// The prefilter's byte scan of every file (part of `parse`).

@@ -77,6 +77,8 @@ pub(super) fn drive(
     }
     let mut batch = first;
     let mut round = 0;
+    // Bytes of the last round's batch.
+    let mut previous = 0;
     loop {
         // Files whose dropped bodies are asked for again: parsed again, not integrated again.
         let mut again = std::mem::take(&mut st.reparse);
@@ -86,17 +88,16 @@ pub(super) fn drive(
         for &f in &batch {
             st.state[f] = FileState::Queued;
         }
-        if !st.gave_up && !outcome.took_rest {
-            let bytes: u64 = batch.iter().map(|&f| st.len[f]).sum();
-            if takes_rest(bytes, st.unparsed, outcome.bytes) {
-                outcome.took_rest = true;
-                for f in 0..st.state.len() {
-                    st.want(f, &|| {
-                        "the round selected most of what was left".to_string()
-                    });
-                }
-                batch.append(&mut st.next);
+        let bytes: u64 = batch.iter().map(|&f| st.len[f]).sum();
+        if !st.gave_up
+            && !outcome.took_rest
+            && takes_rest(outcome.bytes - st.unparsed, outcome.bytes, bytes, previous)
+        {
+            outcome.took_rest = true;
+            for f in 0..st.state.len() {
+                st.want(f, &|| "the files selected hold half the tree".to_string());
             }
+            batch.append(&mut st.next);
         }
         let parse_all = st.gave_up || outcome.took_rest;
         if parse_all {
@@ -177,7 +178,6 @@ pub(super) fn drive(
         }
         round += 1;
         if st.trace {
-            let bytes: u64 = batch.iter().map(|&f| st.len[f]).sum();
             eprintln!(
                 "prefilter: round {round}: {} files, {} KB lowered in {:.3}s ({} parsed again); resolution {:.3}s",
                 batch.len(),
@@ -188,6 +188,7 @@ pub(super) fn drive(
             );
             trace_rss(&format!("after round {round}"));
         }
+        previous = bytes;
         batch = std::mem::take(&mut st.next);
     }
     outcome.rounds = round;
