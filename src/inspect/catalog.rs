@@ -189,21 +189,51 @@ impl Catalog {
 
 /// Glob match: `*` any run, `?` one character, `#` one or more ASCII digits.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
-    fn go(p: &[char], t: &[char]) -> bool {
-        match p.split_first() {
-            None => t.is_empty(),
-            Some(('*', rest)) => (0..=t.len()).any(|i| go(rest, &t[i..])),
-            Some(('?', rest)) => !t.is_empty() && go(rest, &t[1..]),
-            Some(('#', rest)) => {
-                let digits = t.iter().take_while(|c| c.is_ascii_digit()).count();
-                (1..=digits).any(|i| go(rest, &t[i..]))
-            }
-            Some((c, rest)) => t.first() == Some(c) && go(rest, &t[1..]),
-        }
+    // Paths and thread names are ASCII in practice: their bytes are their characters, and the
+    // match (done for every mapped file and thread against every pattern) allocates nothing.
+    if pattern.is_ascii() && text.is_ascii() {
+        return glob_go(pattern.as_bytes(), text.as_bytes());
     }
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
-    go(&p, &t)
+    glob_go(&p, &t)
+}
+
+/// One unit of matched text: a byte of ASCII text or a character of any other.
+trait GlobUnit: Copy + PartialEq {
+    fn is(self, c: char) -> bool;
+    fn is_ascii_digit(self) -> bool;
+}
+
+impl GlobUnit for u8 {
+    fn is(self, c: char) -> bool {
+        u32::from(self) == u32::from(c)
+    }
+    fn is_ascii_digit(self) -> bool {
+        u8::is_ascii_digit(&self)
+    }
+}
+
+impl GlobUnit for char {
+    fn is(self, c: char) -> bool {
+        self == c
+    }
+    fn is_ascii_digit(self) -> bool {
+        char::is_ascii_digit(&self)
+    }
+}
+
+fn glob_go<U: GlobUnit>(p: &[U], t: &[U]) -> bool {
+    match p.split_first() {
+        None => t.is_empty(),
+        Some((c, rest)) if c.is('*') => (0..=t.len()).any(|i| glob_go(rest, &t[i..])),
+        Some((c, rest)) if c.is('?') => !t.is_empty() && glob_go(rest, &t[1..]),
+        Some((c, rest)) if c.is('#') => {
+            let digits = t.iter().take_while(|c| c.is_ascii_digit()).count();
+            (1..=digits).any(|i| glob_go(rest, &t[i..]))
+        }
+        Some((c, rest)) => t.first() == Some(c) && glob_go(rest, &t[1..]),
+    }
 }
 
 #[cfg(test)]
@@ -244,6 +274,16 @@ mod tests {
         assert!(glob_match("tokio-runtime-w*", "tokio-runtime-w"));
         assert!(glob_match("lib?omp.so*", "libgomp.so.1"));
         assert!(!glob_match("libgomp.so*", "libgomp-abc.so.1"));
+    }
+
+    #[test]
+    fn globs_count_characters_not_bytes() {
+        // `?` is one character however many bytes it takes, in the text or the pattern.
+        assert!(glob_match("lib?omp.so*", "libžomp.so.1"));
+        assert!(!glob_match("lib??omp.so*", "libžomp.so.1"));
+        assert!(glob_match("thr?ad-*", "thrëad-ž"));
+        assert!(glob_match("ž*-#", "žluť-42"));
+        assert!(!glob_match("ž*-#", "zluť-42"));
     }
 
     #[test]

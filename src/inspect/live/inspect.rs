@@ -628,15 +628,26 @@ fn attribute_threads(
         .as_ref()
         .map(|e| io::Error::new(e.kind(), e.to_string()))
         .or(error);
+    // Threads of one pool start in the same object: each object is matched against the
+    // catalogue once.
+    let mut matched: HashMap<&str, (Option<&catalog::LibraryPattern>, Option<&catalog::Runtime>)> =
+        HashMap::new();
     for t in threads.iter_mut() {
         let Some(path) = origins.get(&t.tid) else {
             continue;
         };
         let base = path.rsplit('/').next().unwrap_or(path);
-        if let Some(lib) = cat.library_for(path) {
+        let (library, runtime) =
+            *matched
+                .entry(path.as_str())
+                .or_insert_with(|| match cat.library_for(path) {
+                    Some(lib) => (Some(lib), None),
+                    None => (None, cat.runtime_of_object(path)),
+                });
+        if let Some(lib) = library {
             t.owner = Some(lib.name.clone());
             t.library = Some(lib.key.clone());
-        } else if let Some(rt) = cat.runtime_of_object(path) {
+        } else if let Some(rt) = runtime {
             t.owner = Some(format!("a {} thread (threading or _thread)", rt.name));
             t.library = None;
         } else if t.owner.is_none() || t.attributed_by.as_deref() != Some("name") {
