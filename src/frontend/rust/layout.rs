@@ -105,7 +105,17 @@ impl Layout {
                 } else {
                     name.clone()
                 };
-                place(crate_id, modules_of(rest))
+                let module = modules_of(rest);
+                // A module src/main.rs declares too (`mod sandbox;` in both roots) is compiled
+                // into the package's program as well: its callers are in the tree, whether or
+                // not their calls resolve to the library's copy.
+                let in_program = !is_bin_root
+                    && has_lib()
+                    && !module.is_empty()
+                    && self.declares_chain(&root.join("src/main.rs"), &root.join("src"), &module);
+                let mut place = place(crate_id, module);
+                place.library &= !in_program;
+                place
             }
             Some(dir @ ("tests" | "examples" | "benches")) if parts.len() >= 2 => {
                 if parts.len() > 2 {
