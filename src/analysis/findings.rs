@@ -397,10 +397,13 @@ impl<'p> Findings<'p> {
             if let Some(step) = &rec.leaves_into_caller {
                 self.child_back_in_caller(step, rec);
             }
-            if let Some(step) = &rec.leaves_into_loop {
+            if let Some((step, _)) = &rec.leaves_into_loop {
                 let message = format!("the child of {} leaves its branch by {} into the parent's loop, and runs the parent's code on in the child", rec.site.text, step.text);
-                let help =
-                    "end the child with `_exit` (or exec) instead: `unsafe { libc::_exit(0) }`";
+                let help = self.in_language(
+                    rec,
+                    "end the child with `_exit` (or exec) instead: `unsafe { libc::_exit(0) }`",
+                    "end the child with `os._exit(0)` (or exec) instead",
+                );
                 self.child_leaves(step, rec, message, Some(help));
             }
         }
@@ -760,15 +763,23 @@ impl<'p> Findings<'p> {
         self.child_leaves(primary, rec, message, None);
     }
 
+    /// The remedy written in the language of the fork's file.
+    fn in_language(&self, rec: &ForkRec, rust: &'static str, python: &'static str) -> &'static str {
+        match is_python(&self.prog.files[rec.site.file as usize].path) {
+            true => python,
+            false => rust,
+        }
+    }
+
     /// FL006: the child returns an error into the function's caller, which goes on as if it
     /// were the parent.
     fn error_return_in_child(&mut self, primary: &Step, rec: &ForkRec, when: &str) {
         let message = format!("{when}the child of {} may leave through {} with an error: it returns into the caller, which runs the parent's code on in the child", rec.site.text, primary.text);
-        let help = if is_python(&self.prog.files[rec.site.file as usize].path) {
-            "end the child with `os._exit` (or exec) on every path, including exceptions: `try: ... finally: os._exit(127)`"
-        } else {
-            "end the child with `_exit` (or exec) on every path, including errors: `if let Err(e) = step() { libc::_exit(127) }`"
-        };
+        let help = self.in_language(
+            rec,
+            "end the child with `_exit` (or exec) on every path, including errors: `if let Err(e) = step() { libc::_exit(127) }`",
+            "end the child with `os._exit` (or exec) on every path, including exceptions: `try: ... finally: os._exit(127)`",
+        );
         self.child_leaves(primary, rec, message, Some(help));
     }
 
@@ -776,11 +787,11 @@ impl<'p> Findings<'p> {
     /// that does not tell it from the parent: the caller runs the parent's code on in it.
     fn child_back_in_caller(&mut self, primary: &Step, rec: &ForkRec) {
         let message = format!("the child of {} {}: it goes back into the caller, which runs the parent's code on in the child", rec.site.text, primary.text);
-        let help = if is_python(&self.prog.files[rec.site.file as usize].path) {
-            "end the child with `os._exit(0)` (or exec) at the end of its branch"
-        } else {
-            "end the child with `_exit` (or exec) at the end of its branch: `unsafe { libc::_exit(0) }`"
-        };
+        let help = self.in_language(
+            rec,
+            "end the child with `_exit` (or exec) at the end of its branch: `unsafe { libc::_exit(0) }`",
+            "end the child with `os._exit(0)` (or exec) at the end of its branch",
+        );
         self.child_leaves(primary, rec, message, Some(help));
     }
 

@@ -234,8 +234,8 @@ pub struct ForkRec {
     /// `return`s): the caller runs the parent's code on in the child.
     pub leaves_into_caller: Option<Step>,
     /// The `continue` or `break` by which the child leaves its branch into the loop of the
-    /// parent's code that the fork was made in.
-    pub leaves_into_loop: Option<Step>,
+    /// parent's code that the fork was made in, and whether it is a `break`.
+    pub leaves_into_loop: Option<(Step, bool)>,
     /// What the catalogue says of the fork point itself (severity cap, platform, parent exit).
     pub traits: ForkTraits,
     /// The child calls a closure handed in (`fn fork<F: FnOnce()>(child: F)`): each caller's

@@ -609,14 +609,14 @@ impl<'a> Walker<'a> {
                 }
             }
             Node::Break(span) => {
-                self.child_leaves_loop(st.is_some(), *span, "`break`");
+                self.child_leaves_loop(st.is_some(), *span, true);
                 if let Some(frame) = self.loops.last_mut() {
                     join(&mut frame.brk, st.as_ref());
                 }
                 *st = None;
             }
             Node::Continue(span) => {
-                self.child_leaves_loop(st.is_some(), *span, "`continue`");
+                self.child_leaves_loop(st.is_some(), *span, false);
                 if let Some(frame) = self.loops.last_mut() {
                     join(&mut frame.cont, st.as_ref());
                 }
@@ -627,8 +627,8 @@ impl<'a> Walker<'a> {
     }
 
     /// `continue` or `break` in a fork's child, out of a loop the fork was made in: the child
-    /// leaves its branch into the parent's loop and runs the parent's code on (`how`: which).
-    fn child_leaves_loop(&mut self, reached: bool, span: Span, how: &str) {
+    /// leaves its branch into the parent's loop and runs the parent's code on (`brk`: by `break`).
+    fn child_leaves_loop(&mut self, reached: bool, span: Span, brk: bool) {
         let Some(ChildOf::Fork(id)) = self.child else {
             return;
         };
@@ -636,10 +636,10 @@ impl<'a> Walker<'a> {
         if !reached || !parents || self.mode != Mode::Report {
             return;
         }
-        let step = self.step(span, how);
+        let step = self.step(span, if brk { "`break`" } else { "`continue`" });
         if let Some(rec) = self.rec.forks.get_mut(&id) {
             if rec.kind == ForkKind::Fork && !rec.traits.double_fork {
-                rec.leaves_into_loop.get_or_insert(step);
+                rec.leaves_into_loop.get_or_insert((step, brk));
             }
         }
     }
@@ -911,19 +911,14 @@ impl<'a> Walker<'a> {
             let saved = self.child;
             if let Some((id, Side::Child)) = fork {
                 saw_child = true;
-                // `if pid == 0: break` and then `if pid == 0:` after the loop: the child left
-                // the loop to run its own code, which the later test tells apart.
-                if let Some(f) = self.rec.forks.get_mut(&id) {
-                    if f.leaves_into_loop
-                        .as_ref()
-                        .is_some_and(|s| &*s.text == "`break`")
-                    {
-                        f.leaves_into_loop = None;
-                    }
-                }
                 self.child = Some(ChildOf::Fork(id));
                 if let Some(f) = self.rec.forks.get_mut(&id) {
                     f.has_child = true;
+                    // `if pid == 0: break` and then `if pid == 0:` after the loop: the child
+                    // left the loop to run its own code, which this test tells apart.
+                    if f.leaves_into_loop.as_ref().is_some_and(|(_, brk)| *brk) {
+                        f.leaves_into_loop = None;
+                    }
                 }
                 if let Some(s) = &mut s {
                     into_child(s);
@@ -1785,8 +1780,6 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// `UnixStream::connect(p).is_ok()`: a connection or file that only a test of the result
-    /// sees is dropped at the end of that statement.
     /// `let handles = (0..n).map(|_| spawn(..)).collect::<Vec<_>>()`: the threads the chain's
     /// closures started are held by the local its last call binds, and end when it is joined.
     fn bind_chain_threads(&mut self, state: &mut State, call: &Call) {
@@ -1807,6 +1800,8 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// `UnixStream::connect(p).is_ok()`: a connection or file that only a test of the result
+    /// sees is dropped at the end of that statement.
     fn end_temporaries(&mut self, state: &mut State, call: &Call) {
         let Callee::Method { name, .. } = &call.callee else {
             return;
@@ -2127,14 +2122,7 @@ impl<'a> Walker<'a> {
                 self.record_op(op, here);
             }
         }
-        // A closure defined here that calls this function's parameter runs it here.
-        for &(owner, p) in &summary.captured_runs {
-            if callee.0 == self.me.0 && owner == self.me.1 {
-                self.runs_param(p, call);
-            } else {
-                self.captured_runs.insert((owner, p));
-            }
-        }
+        self.run_captured(callee.0, &summary.captured_runs, call);
         if summary.execs {
             self.mark_exec();
         }
@@ -2176,6 +2164,18 @@ impl<'a> Walker<'a> {
                 "`{by}` makes std spawn this command with fork+exec instead of posix_spawn"
             );
             self.forced_fork_at(state, span, shown, why, false, false);
+        }
+    }
+
+    /// A closure in file `file` defined here that calls this function's parameter runs it at
+    /// `call`; one that calls an enclosing function's parameter hands that on to it.
+    fn run_captured(&mut self, file: u32, runs: &[(u32, u32)], call: &Call) {
+        for &(owner, p) in runs {
+            if file == self.me.0 && owner == self.me.1 {
+                self.runs_param(p, call);
+            } else {
+                self.captured_runs.insert((owner, p));
+            }
         }
     }
 
@@ -2274,15 +2274,8 @@ impl<'a> Walker<'a> {
                 Some(s) => s.not_safe.clone(),
                 None => Some(here.clone()),
             });
-            let me = self.me.1;
-            let captured: Vec<u32> = summary
-                .iter()
-                .flat_map(|s| &s.captured_runs)
-                .filter(|(owner, _)| *owner == me)
-                .map(|&(_, p)| p)
-                .collect();
-            for p in captured {
-                self.runs_param(p, call);
+            if let Some(s) = summary {
+                self.run_captured(closure.0, &s.captured_runs, call);
             }
             if self.mode == Mode::Propagate {
                 let entry = self.entry_for_callee(state, here);
