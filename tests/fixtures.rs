@@ -299,3 +299,23 @@ fn a_library_entry_point_spawns_with_its_callers_threads_unknown() {
         }
     }
 }
+
+/// A fork made in a helper is one finding at the helper's fork call; each call of the helper
+/// made while the thread runs is a related location, and a call made before it is not.
+#[test]
+fn a_fork_in_a_helper_names_each_call_that_leads_to_it() {
+    let found = findings_of("fl001/fork_helper_reported_once_at_its_fork.rs");
+    let calls_at = |line: u32| -> Vec<u32> {
+        let f = found
+            .iter()
+            .find(|f| f.rule == "FL001" && f.location.as_ref().is_some_and(|l| l.line == line))
+            .unwrap_or_else(|| panic!("no FL001 at line {line}: {found:?}"));
+        f.related
+            .iter()
+            .filter(|r| r.message.ends_with("(which forks) called here"))
+            .map(|r| r.location.line)
+            .collect()
+    };
+    assert_eq!(calls_at(10), [34, 39]);
+    assert_eq!(calls_at(14), [43, 44, 45]);
+}

@@ -114,7 +114,7 @@ const CAUGHT: &[(&str, &str, &str, u32)] = &[
         "R10 bottlerocket #1212: runtime thread before fork_and_return",
         "fl001/reqwest_blocking_then_fork.rs",
         "FL001",
-        20,
+        11,
     ),
     (
         "R11 mairu PR #14: keychain before daemonize",

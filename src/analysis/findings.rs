@@ -320,11 +320,13 @@ impl<'p> Findings<'p> {
                 "the child of {} uses {}: macOS kills a forked child that touches it",
                 rec.site.text, op.site.text
             );
-            let related = vec![self.related(&call.primary, "used in the child here".to_string())];
+            let mut related =
+                vec![self.related(&call.primary, "used in the child here".to_string())];
+            related.extend(self.call_of_fork(rec));
             let trace = self.op_trace(call, op);
             self.push(
                 RuleId::FL003,
-                &rec.site,
+                rec.fork_call(),
                 message,
                 Extra::related(related).trace(trace),
             );
@@ -882,6 +884,14 @@ impl<'p> Findings<'p> {
         );
     }
 
+    /// The call that leads to a fork made in the function it calls: a related location of the
+    /// findings at that fork, one per call (each caller's hazards are named with it).
+    fn call_of_fork(&self, rec: &ForkRec) -> Option<Related> {
+        rec.made_in_callee
+            .as_ref()
+            .map(|_| self.related(&rec.site, format!("{} called here", rec.site.text)))
+    }
+
     /// FL001-FL004, FL007: what was alive at a fork whose child it matters to.
     fn hazards_at_fork(&mut self, rule: RuleId, rec: &ForkRec, hazards: &[&Hazard]) {
         let hazards = self.program_first(hazards.iter().copied());
@@ -890,23 +900,21 @@ impl<'p> Findings<'p> {
             1 => String::new(),
             n => format!(" (and {} more)", n - 1),
         };
+        let fork = rec.fork_call();
         let message = match rule {
-            RuleId::FL001 => format!(
-                "{} while {} may be running{more}",
-                rec.site.text, first.label
-            ),
+            RuleId::FL001 => format!("{} while {} may be running{more}", fork.text, first.label),
             RuleId::FL002 => format!(
                 "{} while {} is open{more}: parent and child share it",
-                rec.site.text, first.label
+                fork.text, first.label
             ),
             RuleId::FL003 => format!(
                 "{} after {} was used{more}: macOS kills a child that touches it",
-                rec.site.text, first.label
+                fork.text, first.label
             ),
-            RuleId::FL004 => format!("{} while {} is held{more}", rec.site.text, first.label),
+            RuleId::FL004 => format!("{} while {} is held{more}", fork.text, first.label),
             _ => format!(
                 "{} while {} is used by both processes{more}: they share one file offset",
-                rec.site.text, first.label
+                fork.text, first.label
             ),
         };
         let severity = capped(
@@ -938,9 +946,10 @@ impl<'p> Findings<'p> {
                 ),
             ));
         }
+        related.extend(self.call_of_fork(rec));
         let mut trace = self.hazard_trace(first, &rec.site);
         // A call of a function that forks: the fork it leads to ends the chain.
-        if let Some(fork) = &rec.forks_in_callee {
+        if let Some(fork) = &rec.made_in_callee {
             if trace.is_empty() {
                 trace.push(self.related(&first.site, format!("{} created here", first.label)));
             }
@@ -952,7 +961,7 @@ impl<'p> Findings<'p> {
         }
         self.push(
             rule,
-            &rec.site,
+            fork,
             message,
             Extra::related(related).trace(trace).severity(severity),
         );

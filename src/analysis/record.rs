@@ -44,6 +44,10 @@ pub struct Summary {
     /// It forks and hands the result to its caller, whose branch tells child from parent
     /// (`fn fork_process() -> io::Result<Fork>`): callers treat a call to it as a fork point.
     pub wraps_fork: bool,
+    /// For a function wrapper: the fork call it makes (directly or through a wrapper it calls),
+    /// where the callers' hazards are reported. `None` for a macro body, whose fork is made at
+    /// each invocation.
+    pub wrapped_fork: Option<Step>,
     /// Globals it locks (directly or through callees), for FL004 in a child.
     pub globals: Vec<String>,
     /// The first call it makes (directly or through callees) that is not known to be
@@ -247,6 +251,11 @@ pub struct ForkRec {
     /// The fork point is a call of a function that forks to run the closure it is handed: the
     /// fork that call leads to.
     pub forks_in_callee: Option<Step>,
+    /// The fork point is a call of a function that forks (a wrapper, or one that runs the
+    /// closure it is handed in its child): the fork call expression inside it. The hazards the
+    /// caller had alive are reported there, once for all the calls that lead to it, each call
+    /// a related location (the call itself is not the fork).
+    pub made_in_callee: Option<Step>,
 }
 
 /// A catalogued fork point's own properties, from its entry.
@@ -302,7 +311,13 @@ impl ForkRec {
             runs_handed_in: false,
             handed_in: None,
             forks_in_callee: None,
+            made_in_callee: None,
         }
+    }
+
+    /// The fork call expression: the fork point itself, or the fork inside the function it calls.
+    pub fn fork_call(&self) -> &Step {
+        self.made_in_callee.as_ref().unwrap_or(&self.site)
     }
 
     /// Everything the child runs before exec or `_exit` is known async-signal-safe: what other

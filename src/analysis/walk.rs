@@ -359,6 +359,9 @@ impl<'a> Walker<'a> {
         let wraps_fork = !is_main && (wrapped.is_some() || macro_fork);
         let child_value =
             wrapped.and_then(|(_, r)| r.returns_in_child.clone().or(r.child_value.clone()));
+        let wrapped_fork = wrapped
+            .filter(|_| wraps_fork && !f.is_macro_body())
+            .map(|(_, r)| r.fork_call().clone());
         if wraps_fork {
             // Callers report the fork at their call, with what they had alive; an error the
             // child returns is theirs to tell apart too.
@@ -373,8 +376,7 @@ impl<'a> Walker<'a> {
             .forks
             .values()
             .find(|r| r.runs_handed_in && !r.execs);
-        let forks_closure =
-            closure_fork.map(|r| r.forks_in_callee.clone().unwrap_or(r.site.clone()));
+        let forks_closure = closure_fork.map(|r| r.fork_call().clone());
         let forks_closure_not_safe = closure_fork.and_then(|r| r.child_not_safe.clone());
         let returned: HashSet<u32> = self.rec.forks.keys().copied().filter(returned).collect();
         self.falls_into_caller(fell_through, wraps_fork, &returned);
@@ -387,6 +389,7 @@ impl<'a> Walker<'a> {
             returns_only_in_child: !diverges && self.reaches_fork && !self.returns_in_caller,
             reaches_fork: self.reaches_fork,
             wraps_fork,
+            wrapped_fork,
             globals: std::mem::take(&mut self.globals).into_iter().collect(),
             not_safe: self.not_safe.take(),
             child_value: if wraps_fork { child_value } else { None },
@@ -1523,6 +1526,7 @@ impl<'a> Walker<'a> {
                 let mut only_errors = !list.is_empty();
                 let mut wrapper = false;
                 let mut child_value = None;
+                let mut wrapped_fork = None;
                 let mut closure_fork = None;
                 let mut helper_not_safe = None;
                 let forks_closure = |f: &FnRef| {
@@ -1552,6 +1556,7 @@ impl<'a> Walker<'a> {
                     only_errors &= summary.only_errors;
                     wrapper |= summary.wraps_fork;
                     child_value = child_value.or(summary.child_value.clone());
+                    wrapped_fork = wrapped_fork.or(summary.wrapped_fork.clone());
                     closure_fork = closure_fork.or(summary.forks_closure.clone());
                     helper_not_safe = helper_not_safe.or(summary.forks_closure_not_safe.clone());
                 }
@@ -1586,6 +1591,7 @@ impl<'a> Walker<'a> {
                         if let Some(step) = helper_not_safe.or(closure_not_safe) {
                             rec.child_not_safe.get_or_insert(step);
                         }
+                        rec.made_in_callee = Some(fork.clone());
                         rec.forks_in_callee = Some(fork);
                     }
                 }
@@ -1606,6 +1612,7 @@ impl<'a> Walker<'a> {
                     self.fork_point(state, call, &label, ForkKind::Fork);
                     if let Some(rec) = self.rec.forks.get_mut(&call.id) {
                         rec.child_value = child_value;
+                        rec.made_in_callee = wrapped_fork;
                     }
                 }
             }
