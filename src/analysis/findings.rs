@@ -39,6 +39,10 @@ enum PanicEnd {
     Caught,
 }
 
+/// The remedy for a child that unwinds after a failed exec.
+const UNWINDS_HELP: &str =
+    "end the child with `_exit` (or exec) on every path: `libc::_exit(127)` after a failed exec";
+
 /// The threads alive at the fork.
 fn live_threads(rec: &ForkRec) -> impl Iterator<Item = &Hazard> {
     rec.live
@@ -395,6 +399,16 @@ impl<'p> Findings<'p> {
             }
             for step in &rec.unwinds {
                 self.unwinds_in_child(step, rec);
+            }
+            // A function only the child calls is the child's own code: the panic is reported
+            // where it stands in it, the call in the trace.
+            for call in &rec.unwinds_in_callees {
+                let panics = |o: &Op| o.effect == Effect::Panics;
+                for call in self.bodies.expand([call.1], |o| {
+                    panics(o) && call.1.ops.iter().any(|u| u.site.span == o.site.span)
+                }) {
+                    self.callee_unwinds_in_child(&call, rec);
+                }
             }
             if let Some(step) = &rec.leaves_into_caller {
                 self.child_back_in_caller(step, rec);
@@ -801,15 +815,43 @@ impl<'p> Findings<'p> {
     /// unwinds through the parent's frames and ends as the parent would.
     fn unwinds_in_child(&mut self, primary: &Step, rec: &ForkRec) {
         let message = format!("the child of {} may leave by unwinding from {}: the parent's destructors, atexit handlers and buffered output run again in the child", rec.site.text, primary.text);
-        let help = "end the child with `_exit` (or exec) on every path: `libc::_exit(127)` after a failed exec";
-        self.child_leaves(primary, rec, message, Some(help));
+        self.child_leaves(primary, rec, message, Some(UNWINDS_HELP));
+    }
+
+    /// FL006: a call in the child's code reaches a panic that happens once an exec has failed
+    /// (in a function only the child calls, the panic itself, the call in the trace).
+    fn callee_unwinds_in_child(&mut self, call: &ChildCall, rec: &ForkRec) {
+        let Some(op) = call.ops.first() else {
+            return;
+        };
+        // Not expanded into a child-only function: the call in the child's branch leads there.
+        let how = match call.via.is_empty() {
+            true => format!(" (reached through {})", call.primary.text),
+            false => String::new(),
+        };
+        let panic = op.site.text.trim_matches('`');
+        let message = format!("the child of {} may leave by unwinding from `{panic}`{how} when its exec fails: the parent's destructors, atexit handlers and buffered output run again in the child", rec.site.text);
+        let trace = self.op_trace(call, op);
+        self.child_leaves_traced(&call.primary, rec, message, Some(UNWINDS_HELP), trace);
     }
 
     /// FL006 at `primary`, the fork as its related location; a warning in test code.
     fn child_leaves(&mut self, primary: &Step, rec: &ForkRec, message: String, help: Option<&str>) {
+        self.child_leaves_traced(primary, rec, message, help, Vec::new());
+    }
+
+    /// [`Findings::child_leaves`] with the calls that lead to the way out.
+    fn child_leaves_traced(
+        &mut self,
+        primary: &Step,
+        rec: &ForkRec,
+        message: String,
+        help: Option<&str>,
+        trace: Vec<Related>,
+    ) {
         let related = vec![self.related(&rec.site, format!("{} here", rec.site.text))];
         let severity = capped(rec, RuleId::FL006, rec.in_test.then_some(Severity::Warning));
-        let mut extra = Extra::related(related).severity(severity);
+        let mut extra = Extra::related(related).severity(severity).trace(trace);
         if let Some(help) = help {
             extra = extra.help(help.to_string());
         }

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashSet};
 pub type Fingerprint = (
     Vec<((Effect, u32, Span), bool)>,
     Vec<(Effect, u32, Span)>,
-    [bool; 11],
+    [bool; 12],
     Vec<String>,
     Option<String>,
     Vec<u32>,
@@ -79,6 +79,10 @@ pub struct Summary {
     /// The first call of that fork's child, other than the closure's, that is not known to be
     /// async-signal-safe: with an async-signal-safe closure, the child of a call is brief.
     pub forks_closure_not_safe: Option<Step>,
+    /// A panic on a path that always reaches it once its exec has failed (`execvp(..).expect(..)`,
+    /// `unreachable!()` after an exec), in it or a callee, outside a fork child of its own and not
+    /// caught there: called in a fork's child, that child unwinds out through the parent's frames.
+    pub unwinds: Option<Op>,
     /// Python: fields of `self` whose thread it joins (`self.worker.join()`, directly or in a
     /// method of `self` it calls): the caller's receiver's threads held there end.
     pub joins_fields: Vec<String>,
@@ -117,6 +121,7 @@ impl Summary {
                 self.forks_closure_not_safe.is_some(),
                 self.drops_self,
                 self.returns_only_in_child,
+                self.unwinds.is_some(),
             ],
             self.globals.clone(),
             self.child_value.clone(),
@@ -204,6 +209,9 @@ pub struct ForkRec {
     /// The first diverging panic (`unreachable!()`, `panic!`) in the child's own code: the child
     /// unwinds through the parent's frames. Each deliberate `panic!` is a way out of its own.
     pub unwinds: Vec<Step>,
+    /// Calls in the child's own code of functions that unwind after their exec failed (see
+    /// `Summary::unwinds`), by span: the panic is the call's operation.
+    pub unwinds_in_callees: BTreeMap<Span, ChildCall>,
     /// The child calls functions of the program (not only catalogued system calls).
     pub child_runs_code: bool,
     /// After the child's branch falls through, the function makes more calls.
@@ -289,6 +297,7 @@ impl ForkRec {
             child_continues: false,
             child_leaves_ok: false,
             unwinds: Vec::new(),
+            unwinds_in_callees: BTreeMap::new(),
             parent_exits: false,
             parent_ends: false,
             parent_flushes: false,

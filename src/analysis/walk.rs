@@ -155,6 +155,8 @@ pub struct Walker<'a> {
     fold_into: Option<Step>,
     /// Unsafe operations recorded in child code so far.
     recorded: usize,
+    /// See `Summary::unwinds`.
+    unwinds: Option<Op>,
 }
 
 impl<'a> Walker<'a> {
@@ -210,6 +212,7 @@ impl<'a> Walker<'a> {
             calls_after_fall: None,
             fold_into: None,
             recorded: 0,
+            unwinds: None,
             python: super::program::is_python(&ctx.prog.files[me.0 as usize].path),
         }
     }
@@ -404,6 +407,7 @@ impl<'a> Walker<'a> {
             endless: self.endless,
             forks_closure,
             forks_closure_not_safe,
+            unwinds: self.unwinds.take(),
             joins_fields: std::mem::take(&mut self.joins_fields).into_iter().collect(),
             drops_self: self.drops_self,
             wakes: std::mem::take(&mut self.wakes).into_iter().collect(),
@@ -790,6 +794,43 @@ impl<'a> Walker<'a> {
             let first = rec.unwinds.is_empty() && rec.execs;
             if rec.kind == ForkKind::Fork && (first || deliberate) && !rec.unwinds.contains(at) {
                 rec.unwinds.push(at.clone());
+            }
+        }
+    }
+
+    /// A panic this function's code reaches only when its exec has failed: outside a fork child
+    /// of its own, it is how a child that calls the function leaves (see `Summary::unwinds`).
+    fn unwinds_after_exec(&mut self, op: Op) {
+        if self.execs && !self.catching && !matches!(self.child, Some(ChildOf::Fork(_))) {
+            self.unwinds.get_or_insert(op);
+        }
+    }
+
+    /// `here` calls a function that unwinds once its exec has failed: in a fork's child, the
+    /// child leaves that way; elsewhere the function does too, for its own callers.
+    fn callee_unwinds(&mut self, op: Op, here: &Step) {
+        if self.catching {
+            return;
+        }
+        let Some(ChildOf::Fork(id)) = self.child else {
+            // The exec the callee made is this function's too.
+            self.unwinds_after_exec(op);
+            return;
+        };
+        if self.mode != Mode::Report {
+            return;
+        }
+        if let Some(rec) = self.rec.forks.get_mut(&id) {
+            if rec.kind == ForkKind::Fork && !rec.traits.double_fork {
+                let call = rec
+                    .unwinds_in_callees
+                    .entry(here.span)
+                    .or_insert_with(|| ChildCall {
+                        primary: here.clone(),
+                        ops: Vec::new(),
+                        via: Vec::new(),
+                    });
+                add_op(&mut call.ops, &op);
             }
         }
     }
@@ -1455,6 +1496,13 @@ impl<'a> Walker<'a> {
                         // `execv(..).expect(..)`: the value can only be the error.
                         diverges |= on_failed;
                         self.child_unwinds(&here, api.effects.contains(&Effect::Unwinds));
+                        self.unwinds_after_exec(Op {
+                            effect: Effect::Panics,
+                            site: here.clone(),
+                            down: Vec::new(),
+                            ends_parent: false,
+                            caught: false,
+                        });
                     }
                     if api.effects.contains(&Effect::Exec) {
                         self.failing_calls.insert(call.id);
@@ -2132,6 +2180,13 @@ impl<'a> Walker<'a> {
         self.run_captured(callee.0, &summary.captured_runs, call);
         if summary.execs {
             self.mark_exec();
+        }
+        if let Some(op) = &summary.unwinds {
+            let op = Op {
+                down: prepend(here, &op.down),
+                ..op.clone()
+            };
+            self.callee_unwinds(op, here);
         }
         if summary.endless {
             self.runs_forever();
