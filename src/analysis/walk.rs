@@ -990,7 +990,6 @@ impl<'a> Walker<'a> {
             }
             going_on += usize::from(s.is_some());
             if let (Some((id, Side::Child)), Some(_)) = (fork, &s) {
-                self.child_continues(id, true);
                 fell_out = Some(id);
                 self.child_fell_at = last_span(&arm.body).or(Some(arm.span));
                 // An outer arm (`else { if pid == 0 { .. } }`) keeps the inner arm's value; one
@@ -1000,6 +999,14 @@ impl<'a> Walker<'a> {
                     true => Some("()".to_string()),
                     false => arm.value.clone().or(self.last_call_value.clone()),
                 };
+                // `Ok(Child) => { let e = execvp(..).unwrap_err(); Err(e.into()) }` with the
+                // match's value kept or returned later: the child carries an error out of its
+                // branch, as a `return Err` would (the caller bails out in the child).
+                let error = value.as_deref() == Some("Err");
+                if let (true, Some(at)) = (error, self.child_fell_at) {
+                    self.child_error_return(at, "`Err(..)`");
+                }
+                self.child_continues(id, !error);
                 if let (Some(f), Some(v)) = (self.rec.forks.get_mut(&id), value) {
                     f.returns_in_child = Some(v);
                 }

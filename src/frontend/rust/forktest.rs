@@ -246,8 +246,14 @@ pub fn value_shape(expr: &syn::Expr) -> Option<String> {
             }
         },
         syn::Expr::ForLoop(_) | syn::Expr::While(_) => Some("()".to_string()),
+        // An arm that never has a value (`Ok(_) => unreachable!()` after an exec) does not
+        // take part.
         syn::Expr::Match(m) => {
-            let mut shapes = m.arms.iter().map(|a| value_shape(&a.body));
+            let mut shapes = m
+                .arms
+                .iter()
+                .filter(|a| !never_a_value(&a.body))
+                .map(|a| value_shape(&a.body));
             let first = shapes.next()??;
             shapes.all(|s| s.as_ref() == Some(&first)).then_some(first)
         }
@@ -409,6 +415,18 @@ pub fn block_shape(block: &syn::Block) -> Option<String> {
     match block.stmts.last() {
         Some(syn::Stmt::Expr(e, None)) => value_shape(e),
         _ => Some("()".to_string()),
+    }
+}
+
+/// An expression that leaves instead of having a value: a panicking macro, `continue`, `break`.
+fn never_a_value(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Macro(m) => matches!(
+            last_ident(&m.mac.path).as_str(),
+            "unreachable" | "panic" | "todo" | "unimplemented"
+        ),
+        syn::Expr::Continue(_) | syn::Expr::Break(_) => true,
+        _ => false,
     }
 }
 
