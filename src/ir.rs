@@ -248,6 +248,11 @@ pub struct Function {
     /// wherever it runs this closure (`catch_unwind(AssertUnwindSafe(|| body()))`).
     #[serde(default)]
     pub captured_calls: Vec<(u32, u32, u32)>,
+    /// Of `returns`, the locals that are a return value as a whole (`pid`, `Ok(pid)`, `pid as
+    /// u32`), not a part of one (`pid + 1`, `Handle { pid }`); `None` when the frontend does
+    /// not tell them apart.
+    #[serde(default)]
+    pub returns_whole: Option<Vec<String>>,
 }
 
 impl Function {

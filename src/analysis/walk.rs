@@ -381,7 +381,22 @@ impl<'a> Walker<'a> {
             .find(|r| r.runs_handed_in && !r.execs);
         let forks_closure = closure_fork.map(|r| r.fork_call().clone());
         let forks_closure_not_safe = closure_fork.and_then(|r| r.child_not_safe.clone());
-        let returned: HashSet<u32> = self.rec.forks.keys().copied().filter(returned).collect();
+        // A child that falls through to the function's end hands its caller the pid only when
+        // that is the value as a whole: `pid + 1` or `Handle { pid }` is no side to branch on.
+        let whole = f.returns_whole.as_ref().unwrap_or(&f.returns);
+        let returned: HashSet<u32> = self
+            .rec
+            .forks
+            .keys()
+            .copied()
+            .filter(|id| {
+                tail == Some(*id)
+                    || self
+                        .fork_vars
+                        .iter()
+                        .any(|(v, fork)| fork == id && whole.contains(v))
+            })
+            .collect();
         self.falls_into_caller(fell_through, wraps_fork, &returned);
         Summary {
             alive,

@@ -4099,6 +4099,7 @@ pub fn function(path: String, kind: FnKind, span: Span, body: Block) -> Function
         returns_closure: None,
         public: false,
         captured_calls: Vec::new(),
+        returns_whole: None,
     }
 }
 

@@ -293,11 +293,7 @@ pub fn ok_value_of_body(block: &syn::Block) -> Option<String> {
 /// leaving errors aside: `fn cerr(res: c_int) -> io::Result<c_int> { if res == -1 { Err(..) }
 /// else { Ok(res) } }` passes its argument 0 through.
 pub fn passed_param_of_body(block: &syn::Block, params: &[String]) -> Option<u32> {
-    let mut leaves: Vec<&syn::Expr> = Vec::new();
-    collect_tails(block, &mut leaves);
-    let mut returns = ReturnExprs(Vec::new());
-    syn::visit::Visit::visit_block(&mut returns, block);
-    leaves.extend(returns.0);
+    let leaves = value_leaves(block);
     let name = |e: &syn::Expr| -> Option<String> {
         let e = match e {
             syn::Expr::Call(c) => match &*c.func {
@@ -321,6 +317,56 @@ pub fn passed_param_of_body(block: &syn::Block, params: &[String]) -> Option<u32
         return None;
     }
     params.iter().position(|p| p == first).map(|i| i as u32)
+}
+
+/// The expressions a body's value may be: its tail values (through blocks, `if` and `match`)
+/// and its `return`s'.
+fn value_leaves(block: &syn::Block) -> Vec<&syn::Expr> {
+    let mut leaves: Vec<&syn::Expr> = Vec::new();
+    collect_tails(block, &mut leaves);
+    let mut returns = ReturnExprs(Vec::new());
+    syn::visit::Visit::visit_block(&mut returns, block);
+    leaves.extend(returns.0);
+    leaves
+}
+
+/// The locals that are one of a body's values as a whole: as is, in `Ok(..)` or `Some(..)`, or
+/// only converted (`pid as u32`, `pid.into()`, `Pid::from_raw(pid)`). What the caller gets is
+/// then that value itself (a fork's pid it may test), not something computed from it
+/// (`pid + 1`, `Handle { pid }`).
+pub fn whole_returned_locals(block: &syn::Block) -> Vec<String> {
+    fn local(e: &syn::Expr) -> Option<String> {
+        match e {
+            syn::Expr::Path(p) if p.path.segments.len() == 1 => {
+                Some(p.path.segments[0].ident.to_string())
+            }
+            syn::Expr::Paren(p) => local(&p.expr),
+            syn::Expr::Cast(c) => local(&c.expr),
+            syn::Expr::Block(b) => match b.block.stmts.last() {
+                Some(syn::Stmt::Expr(e, None)) => local(e),
+                _ => None,
+            },
+            syn::Expr::Call(c) if c.args.len() == 1 => match &*c.func {
+                syn::Expr::Path(p)
+                    if matches!(
+                        last_ident(&p.path).as_str(),
+                        "Ok" | "Some" | "from_raw" | "from"
+                    ) =>
+                {
+                    local(&c.args[0])
+                }
+                _ => None,
+            },
+            syn::Expr::MethodCall(m) if m.args.is_empty() && m.method == "into" => {
+                local(&m.receiver)
+            }
+            _ => None,
+        }
+    }
+    let mut out: Vec<String> = value_leaves(block).into_iter().filter_map(local).collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// The expressions of `return`s, outside closures and nested items.

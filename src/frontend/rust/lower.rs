@@ -683,6 +683,7 @@ impl<'a> Lowerer<'a> {
             returns_closure: None,
             public: false,
             captured_calls: Vec::new(),
+            returns_whole: None,
         });
         self.locals.push(HashMap::new());
         index
@@ -771,6 +772,7 @@ impl<'a> Lowerer<'a> {
         let (body, tail) = self.lower_block_value(block);
         self.ir.functions[index].returns_closure = tail.closure;
         self.ir.functions[index].returns = returned_vars(block);
+        self.ir.functions[index].returns_whole = Some(forktest::whole_returned_locals(block));
         self.ir.functions[index].end = span_of(block.brace_token.span.close());
         self.ir.functions[index].tests_variant = forktest::variant_test_of_body(block);
         self.ir.functions[index].value = forktest::ok_value_of_body(block);
@@ -1612,6 +1614,7 @@ impl<'a> Lowerer<'a> {
             returns_closure: None,
             public: false,
             captured_calls: Vec::new(),
+            returns_whole: None,
         });
         self.locals.push(HashMap::new());
         for p in &params {
