@@ -95,6 +95,11 @@ const KEYWORD_VARIANTS: &[(&str, &str)] = &[
 /// when `parallel > 1`.
 const PROCESS_COUNT_VARIANTS: &[(&str, &str)] = &[("sphinx::application::Sphinx", "parallel")];
 
+/// String keywords that choose how a constructor's object runs its workers, as
+/// `(constructor, keyword)`: a literal value is folded into the path as `@keyword=value`
+/// (mpire's `WorkerPool(start_method="threading")`).
+const STRING_KEYWORD_VARIANTS: &[(&str, &str)] = &[("mpire::WorkerPool", "start_method")];
+
 /// `functools.partial`: it binds arguments to a callable and calls nothing.
 const PARTIAL: &str = "functools::partial";
 
@@ -1202,7 +1207,8 @@ impl<'s> Lowerer<'s> {
         ));
     }
 
-    /// `<web>`: one arm per request handler of the module, which a server worker calls after
+    /// `<web>`: one arm per request handler of the module, in a loop (requests follow each
+    /// other), which a server worker calls after
     /// importing the application (link.rs joins them to each `<worker>`). A `urls.py` names
     /// Django's views in its `path()`/`re_path()`/`url()` patterns (a class's `as_view()`
     /// runs its method handlers).
@@ -1276,12 +1282,21 @@ impl<'s> Lowerer<'s> {
                 ..Arm::default()
             })
             .collect();
+        // A worker serves request after request, each by any handler: what one request left
+        // running (the loop's default executor, a pool kept in a global) is there when a later
+        // one forks.
         let body = Block {
-            nodes: vec![Node::Branch(Branch {
-                span: first,
-                arms,
-                exhaustive: false,
-            })],
+            nodes: vec![Node::Loop {
+                body: Block {
+                    nodes: vec![Node::Branch(Branch {
+                        span: first,
+                        arms,
+                        exhaustive: false,
+                    })],
+                    locals: Vec::new(),
+                },
+                at_least_once: false,
+            }],
             locals: Vec::new(),
         };
         self.ir.functions.push(function(
@@ -3469,6 +3484,12 @@ impl<'s> Lowerer<'s> {
             if let (Some(key), Some(path)) = (key, callee.as_deref()) {
                 if !serial && PROCESS_COUNT_VARIANTS.contains(&(path, key)) {
                     variants.push(format!("@{key}"));
+                }
+            }
+            if let (Some(key), Some(path), Some(text)) = (key, callee.as_deref(), str_lit(&k.value))
+            {
+                if STRING_KEYWORD_VARIANTS.contains(&(path, key)) {
+                    variants.push(format!("@{key}={text}"));
                 }
             }
             if let (Some(key), Expr::BooleanLiteral(b)) = (key, &k.value) {
