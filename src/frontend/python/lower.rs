@@ -396,6 +396,9 @@ pub struct Lowerer<'s> {
     /// Functions of this file that return an object of one known class (`def manager():
     /// return _MANAGER` after `_MANAGER = Manager()`), by path; `None` when returns disagree.
     returns_ty: HashMap<String, Option<String>>,
+    /// Functions of this module that return a DataLoader with workers (or a tuple holding
+    /// one), by path: its fork and where it was made.
+    returns_loader: HashMap<String, (String, Span)>,
     /// Keyword-argument dicts that carry a `preexec_fn` (`kw = {"preexec_fn": f}`,
     /// `kw["preexec_fn"] = f`), by `function:name`, with the function they carry.
     preexec_dicts: HashMap<String, Value>,
@@ -975,6 +978,7 @@ impl<'s> Lowerer<'s> {
             worker_dicts: HashMap::new(),
             returns_start: HashMap::new(),
             returns_ty: HashMap::new(),
+            returns_loader: HashMap::new(),
             rebound: HashSet::new(),
         }
     }
@@ -2111,7 +2115,24 @@ impl<'s> Lowerer<'s> {
             }
             Stmt::Return(r) => {
                 if let Some(v) = &r.value {
-                    let value = self.lower_expr(v, out);
+                    // `return loader, dataset`: the caller's tuple may hold the loader.
+                    let value = match v.as_ref() {
+                        Expr::Tuple(t) => {
+                            let items: Vec<Value> =
+                                t.elts.iter().map(|e| self.lower_expr(e, out)).collect();
+                            Value {
+                                loader: items.into_iter().find_map(|i| i.loader),
+                                ..Default::default()
+                            }
+                        }
+                        _ => self.lower_expr(v, out),
+                    };
+                    // `def create_dataloader(..): return DataLoader(..)`: where its callers
+                    // iterate the value, the workers fork.
+                    if let Some(loader) = &value.loader {
+                        self.returns_loader
+                            .insert(self.fn_path.clone(), loader.clone());
+                    }
                     // `def mp_context(): return multiprocessing.get_context("fork")`: its
                     // callers get that context.
                     if let Some(start) = &value.start {
@@ -3400,10 +3421,13 @@ impl<'s> Lowerer<'s> {
             .as_deref()
             .zip(method)
             .map(|(ty, m)| format!("{ty}::{m}"));
+        // A DataLoader calls none of the functions it is given when it is made: its workers
+        // run `worker_init_fn` (in the child), and `collate_fn` runs where it is iterated.
         let runs_elsewhere = [receiver.ty.as_deref(), made.as_deref()]
             .into_iter()
             .flatten()
             .any(|t| CHILD_RUNNERS.iter().any(|r| t.starts_with(r)))
+            || made.as_deref().is_some_and(|m| DATA_LOADERS.contains(&m))
             || [made.as_deref(), method_path.as_deref()]
                 .into_iter()
                 .flatten()
@@ -3703,6 +3727,7 @@ impl<'s> Lowerer<'s> {
                     ty,
                     call: Some(id),
                     start: self.returns_start.get(&path).cloned(),
+                    loader: self.returns_loader.get(&path).cloned(),
                     fresh: true,
                     ..Default::default()
                 }
@@ -3770,6 +3795,7 @@ impl<'s> Lowerer<'s> {
             out.push(Node::Call(c));
         }
         out.push(Node::Call(call));
+        let loader = loader.or_else(|| value.loader.clone());
         Value { loader, ..value }
     }
 
