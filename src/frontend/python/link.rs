@@ -338,13 +338,7 @@ fn own_inits_of_library_subclasses(irs: &mut [FileIr]) {
         .chain(bases.keys().map(String::as_str))
         .collect();
     let library_root = |class: &str| {
-        let mut at = class;
-        for _ in 0..MAX_STEPS {
-            match bases.get(at) {
-                Some(next) if next != at => at = next,
-                _ => break,
-            }
-        }
+        let at = last_base(&bases, class);
         at != class && !classes.contains(at)
     };
     irs.par_iter_mut()
@@ -406,6 +400,18 @@ pub(super) fn hierarchy(irs: &[FileIr]) -> (HashMap<String, String>, HashSet<Str
         }
     }
     (bases, methods)
+}
+
+/// The last class `class`'s bases lead to (itself when it has none), within `MAX_STEPS`.
+fn last_base<'a>(bases: &'a HashMap<String, String>, class: &'a str) -> &'a str {
+    let mut at = class;
+    for _ in 0..MAX_STEPS {
+        match bases.get(at) {
+            Some(next) if next != at => at = next,
+            _ => break,
+        }
+    }
+    at
 }
 
 /// `class` is one of `roots` or derives from one of them, through `bases`.
@@ -709,13 +715,7 @@ fn thread_bodies(irs: &mut [FileIr]) {
         return;
     }
     let root_of = |class: &str| {
-        let mut at = class;
-        for _ in 0..MAX_STEPS {
-            match bases.get(at) {
-                Some(next) if next != at => at = next,
-                _ => break,
-            }
-        }
+        let at = last_base(&bases, class);
         (at != class && !bases.contains_key(at)).then(|| at.to_string())
     };
     irs.par_iter_mut()
