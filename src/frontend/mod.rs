@@ -17,7 +17,10 @@ impl Language {
     /// The language of a file, by extension; `None` for files no frontend reads.
     pub fn of(path: &Path) -> Option<Language> {
         let Some(ext) = path.extension().and_then(|e| e.to_str()) else {
-            return python::commands::is_command_file(path).then_some(Language::Python);
+            // A script with a Python `#!` line is a Python program.
+            let python =
+                python::commands::interpreter(path) == Some(python::commands::Interpreter::Python);
+            return (python || python::commands::is_command_file(path)).then_some(Language::Python);
         };
         match ext {
             "rs" => Some(Language::Rust),

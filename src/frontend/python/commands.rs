@@ -1,7 +1,8 @@
 //! Command lines in the repository that start a Python server or worker which forks after
 //! importing the application: `Procfile`s, Dockerfiles (`CMD`, `ENTRYPOINT`, `RUN`), shell scripts
-//! (also s6/runit `run` files and container entrypoints without an extension), docker-compose
-//! `command:` lines, supervisord programs (`command=` in `*.conf`) and systemd units
+//! (also s6/runit `run` files, container entrypoints and `#!` shell scripts without an
+//! extension), Makefile recipes, YAML files of any name (compose `entrypoint:`/`command:`,
+//! Kubernetes `command:`/`args:`), supervisord programs (`command=` in `*.conf`) and systemd units
 //! (`ExecStart=` in `*.service`); gunicorn also reads `GUNICORN_CMD_ARGS` set in the same file. Each such command becomes a `<prefork>` function (see
 //! `servers`): gunicorn with `--preload`, uWSGI without `--lazy-apps`, a Celery worker with the
 //! prefork pool, an RQ worker (a fork per job). The app's import is the "before the fork".
@@ -16,17 +17,82 @@ pub fn is_command_file(path: &Path) -> bool {
         return false;
     };
     let lower = name.to_ascii_lowercase();
-    // Service scripts without an extension: s6 and runit `run` files, container entrypoints.
-    let script = path.extension().is_none() && (lower == "run" || lower.contains("entrypoint"));
+    // Scripts without an extension: by their `#!` line (a Python one is a program, read as
+    // Python), else s6 and runit `run` files and container entrypoints by name.
+    let script = path.extension().is_none()
+        && match interpreter(path) {
+            Some(Interpreter::Python) => return false,
+            Some(Interpreter::Shell) => true,
+            None => lower == "run" || lower.contains("entrypoint") || is_makefile(&lower),
+        };
     script
         || lower == "procfile"
         || is_dockerfile(&lower)
         || lower.ends_with(".sh")
+        || lower.ends_with(".bash")
+        || lower.ends_with(".mk")
         // supervisord programs (its own file, or an include directory) and systemd units.
         || (lower.ends_with(".conf") && is_supervisor_conf(path))
         || lower.ends_with(".service")
-        || ((lower.starts_with("docker-compose") || lower.starts_with("compose"))
-            && (lower.ends_with(".yml") || lower.ends_with(".yaml")))
+        // Compose files under any name (`production.yml`, `compose.prod.yaml`), Kubernetes
+        // manifests and Helm templates: a container's `command:`/`args:`.
+        || lower.ends_with(".yml")
+        || lower.ends_with(".yaml")
+}
+
+/// A make file's recipes are shell command lines (`Makefile`, `GNUmakefile`).
+fn is_makefile(lower: &str) -> bool {
+    matches!(lower, "makefile" | "gnumakefile")
+}
+
+/// The interpreter a script without an extension names in its `#!` line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interpreter {
+    Python,
+    Shell,
+}
+
+/// The interpreter of a script by its first line (`#!/usr/bin/env python3`, `#!/bin/sh`),
+/// read once per path: the walk, the decoder and the frontend all ask.
+pub fn interpreter(path: &Path) -> Option<Interpreter> {
+    use std::collections::HashMap;
+    use std::io::Read;
+    use std::sync::{Mutex, OnceLock};
+    static SEEN: OnceLock<Mutex<HashMap<std::path::PathBuf, Option<Interpreter>>>> =
+        OnceLock::new();
+    let seen = SEEN.get_or_init(Default::default);
+    if let Some(known) = seen.lock().ok().and_then(|m| m.get(path).copied()) {
+        return known;
+    }
+    let mut head = [0u8; 128];
+    let read = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    let found = shebang_interpreter(&head[..read]);
+    if let Ok(mut m) = seen.lock() {
+        m.insert(path.to_path_buf(), found);
+    }
+    found
+}
+
+/// The interpreter a `#!` line at the start of `head` names: the program, or the first word
+/// after `env` (`env -S` options skipped).
+fn shebang_interpreter(head: &[u8]) -> Option<Interpreter> {
+    let line = head.strip_prefix(b"#!")?;
+    let line = line.split(|&b| b == b'\n').next()?;
+    let line = std::str::from_utf8(line).ok()?;
+    let mut words = line.split_whitespace();
+    let mut program = words.next()?.rsplit('/').next()?;
+    if program == "env" {
+        program = words.find(|w| !w.starts_with('-'))?;
+    }
+    if program.starts_with("python") || program.starts_with("pypy") {
+        Some(Interpreter::Python)
+    } else if matches!(program, "sh" | "bash" | "dash" | "zsh" | "ash" | "ksh") {
+        Some(Interpreter::Shell)
+    } else {
+        None
+    }
 }
 
 /// A Dockerfile, by its lowercased file name (`Dockerfile`, `Dockerfile.prod`, `web.dockerfile`).
@@ -191,36 +257,52 @@ fn first_line(text: &str, line: u32) -> &str {
     text.lines().nth(line as usize - 1).unwrap_or("")
 }
 
-/// Lines with their `\` continuations joined, each with the number of its first line; a YAML
-/// `command:` or `entrypoint:` whose value follows as a block list (`- gunicorn`) or a block
-/// scalar (`>`, `|`) becomes one line.
+/// Lines with their `\` continuations joined, each with the number of its first line. In YAML,
+/// a container's program and its arguments are one command, whatever form each value takes
+/// (inline, a block list `- gunicorn`, a block scalar `>`/`|`): compose's `entrypoint:` with the
+/// `command:` beside it (compose file reference: `command` overrides the image's CMD, passed to
+/// the entrypoint), and Kubernetes' `command:` with the `args:` beside it (Kubernetes docs,
+/// "Define a Command and Arguments for a Container"). The command is placed at its first key.
 fn logical_lines(text: &str) -> Vec<(u32, String)> {
-    let mut out = Vec::new();
-    let mut current: Option<(u32, String)> = None;
     let lines: Vec<&str> = text.lines().collect();
-    let mut skip_to = 0;
-    for (i, raw) in lines.iter().enumerate() {
-        if i < skip_to {
+    let keys = yaml_command_keys(&lines);
+    let mut joined: std::collections::BTreeMap<usize, String> = Default::default();
+    let mut skipped = vec![false; lines.len()];
+    for key in &keys {
+        if key.taken {
             continue;
         }
-        // A comment after the key (` # ...`) is not part of it.
-        let trimmed = raw.split(" #").next().unwrap_or(raw).trim();
-        let key = trimmed
-            .strip_suffix(':')
-            .or_else(|| trimmed.strip_suffix(": >"))
-            .or_else(|| trimmed.strip_suffix(": |"))
-            .or_else(|| trimmed.strip_suffix(": >-"))
-            .or_else(|| trimmed.strip_suffix(": |-"));
-        if matches!(key, Some("command" | "entrypoint")) {
-            let indent = raw.len() - raw.trim_start().len();
-            let block: Vec<&str> = lines[i + 1..]
-                .iter()
-                .take_while(|l| l.trim().is_empty() || l.len() - l.trim_start().len() > indent)
-                .map(|l| l.split(" #").next().unwrap_or(l).trim())
-                .map(|l| l.trim_start_matches("- "))
-                .collect();
-            skip_to = i + 1 + block.len();
-            out.push((i as u32 + 1, block.join(" ")));
+        let mut words = key.value.clone();
+        let follows = match key.name {
+            "entrypoint" => Some("command"),
+            "command" => Some("args"),
+            _ => None,
+        };
+        for other in keys.iter().filter(|o| o.line != key.line) {
+            if other.indent == key.indent
+                && other.parent == key.parent
+                && Some(other.name) == follows
+            {
+                words.push(' ');
+                words.push_str(&other.value);
+                skipped[other.line..other.end]
+                    .iter_mut()
+                    .for_each(|s| *s = true);
+            }
+        }
+        skipped[key.line..key.end]
+            .iter_mut()
+            .for_each(|s| *s = true);
+        joined.insert(key.line, words);
+    }
+    let mut out = Vec::new();
+    let mut current: Option<(u32, String)> = None;
+    for (i, raw) in lines.iter().enumerate() {
+        if let Some(words) = joined.remove(&i) {
+            out.push((i as u32 + 1, words));
+            continue;
+        }
+        if skipped[i] {
             continue;
         }
         let (start, mut acc) = current.take().unwrap_or((i as u32 + 1, String::new()));
@@ -237,6 +319,81 @@ fn logical_lines(text: &str) -> Vec<(u32, String)> {
         }
     }
     out.extend(current);
+    out
+}
+
+/// A YAML `entrypoint:`, `command:` or `args:` key with its value as one line of words.
+struct YamlKey {
+    name: &'static str,
+    /// Its line (0-based) and the line after its value.
+    line: usize,
+    end: usize,
+    indent: usize,
+    /// The line of the mapping that holds it (the nearest line above with less indent).
+    parent: Option<usize>,
+    value: String,
+    /// Joined to an earlier key of the same mapping (`args:` written before `command:` is not).
+    taken: bool,
+}
+
+fn yaml_command_keys(lines: &[&str]) -> Vec<YamlKey> {
+    const NAMES: [&str; 3] = ["entrypoint", "command", "args"];
+    let indent_of = |l: &str| l.len() - l.trim_start().len();
+    let mut out: Vec<YamlKey> = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let raw = lines[i];
+        // A comment after the key (` # ...`) is not part of it.
+        let trimmed = raw.split(" #").next().unwrap_or(raw).trim();
+        let Some((name, rest)) = NAMES.iter().find_map(|n| {
+            let rest = trimmed.strip_prefix(n)?.strip_prefix(':')?;
+            Some((*n, rest.trim()))
+        }) else {
+            i += 1;
+            continue;
+        };
+        let indent = indent_of(raw);
+        let block = matches!(rest, "" | ">" | "|" | ">-" | "|-");
+        let (value, end) = if block {
+            let body: Vec<&str> = lines[i + 1..]
+                .iter()
+                .take_while(|l| l.trim().is_empty() || indent_of(l) > indent)
+                .map(|l| l.split(" #").next().unwrap_or(l).trim())
+                .collect();
+            let end = i + 1 + body.len();
+            let words: Vec<&str> = body.iter().map(|l| l.trim_start_matches("- ")).collect();
+            (words.join(" "), end)
+        } else {
+            (rest.to_string(), i + 1)
+        };
+        let parent = lines[..i]
+            .iter()
+            .rposition(|l| !l.trim().is_empty() && indent_of(l) < indent);
+        out.push(YamlKey {
+            name,
+            line: i,
+            end,
+            indent,
+            parent,
+            value,
+            taken: false,
+        });
+        i = end;
+    }
+    // Arguments only count beside the program they follow.
+    for k in 0..out.len() {
+        let follows = |n: &str| match n {
+            "command" => Some("entrypoint"),
+            "args" => Some("command"),
+            _ => None,
+        };
+        let taken = out.iter().any(|o| {
+            Some(o.name) == follows(out[k].name)
+                && o.indent == out[k].indent
+                && o.parent == out[k].parent
+        });
+        out[k].taken = taken;
+    }
     out
 }
 
@@ -626,6 +783,39 @@ mod tests {
         assert!(!text.contains("80"), "{text}");
         let folded = logical_lines("x:\n  command: >\n    celery -A ledger\n    worker\n");
         assert_eq!(modules(&folded[1].1)[0].0, ["ledger"]);
+    }
+
+    #[test]
+    fn yaml_program_and_arguments_are_one_command() {
+        let k8s = "containers:\n  - name: web\n    args: [\"--preload\"]\n    command:\n      - gunicorn\n  - name: other\n    args: [\"app:app\"]\n";
+        let lines = logical_lines(k8s);
+        let (line, text) = lines.iter().find(|(_, t)| t.contains("gunicorn")).unwrap();
+        assert_eq!(*line, 4);
+        assert!(
+            text.contains("--preload") && !text.contains("app:app"),
+            "{text}"
+        );
+        let compose = "web:\n  entrypoint: gunicorn\n  command: --preload app:app\n";
+        let lines = logical_lines(compose);
+        assert!(lines
+            .iter()
+            .any(|(l, t)| *l == 2 && t.contains("--preload")));
+        assert!(!lines.iter().any(|(l, _)| *l == 3), "{lines:?}");
+    }
+
+    #[test]
+    fn scripts_are_told_by_their_interpreter_line() {
+        let of = |head: &str| shebang_interpreter(head.as_bytes());
+        assert_eq!(of("#!/usr/bin/env python3\n"), Some(Interpreter::Python));
+        assert_eq!(
+            of("#!/usr/bin/env -S python3 -u\n"),
+            Some(Interpreter::Python)
+        );
+        assert_eq!(of("#!/bin/bash -e\n"), Some(Interpreter::Shell));
+        assert_eq!(of("#!/usr/bin/perl\n"), None);
+        assert_eq!(of("MIT License\n"), None);
+        assert!(is_command_file(Path::new("deploy/production.yml")));
+        assert!(is_command_file(Path::new("Makefile")));
     }
 
     #[test]

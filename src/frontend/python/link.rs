@@ -12,6 +12,9 @@
 //!   gets their imports first;
 //! - methods inherited across modules: `w.work()` on a class whose bases (through aliases and
 //!   other modules) lead to `rq.worker.Worker` is looked up on the class that defines it;
+//! - constructors of subclasses of a library class: `Prefetcher(..)` on `class Prefetcher(Thread)`
+//!   runs the library's constructor and then the class's own `__init__` (which may start the
+//!   thread, `self.start()`), not the library's alone;
 //! - abstract methods: a method whose body only raises `NotImplementedError` runs one of the
 //!   subclasses' overrides (`self.execute_job(..)` in a base class's loop);
 //! - namespace packages: `import util.misc` names `util/misc.py` even when `util/` has no
@@ -48,6 +51,7 @@ pub fn link(irs: &mut [FileIr]) {
     namespace_packages(irs);
     super::start_method::link(irs);
     inherit_methods(irs);
+    own_inits_of_library_subclasses(irs);
     threaded_handlers(irs);
     thread_bodies(irs);
     hand_loaders(irs);
@@ -318,6 +322,70 @@ fn inherit_methods(irs: &mut [FileIr]) {
     });
 }
 
+/// A constructor call of a class of the program that defines `__init__` and derives from a
+/// library class (`class Prefetcher(threading.Thread)`) resolves to the library's catalogue
+/// entry through the class's base, which ends its resolution: the class's own `__init__`
+/// (`self.start()`, a pool it builds) is called right after it, bound to the same value, so
+/// what it starts is the constructed object's.
+fn own_inits_of_library_subclasses(irs: &mut [FileIr]) {
+    let (bases, methods) = hierarchy(irs);
+    if bases.is_empty() {
+        return;
+    }
+    let classes: HashSet<&str> = methods
+        .iter()
+        .filter_map(|m| m.rsplit_once("::").map(|(class, _)| class))
+        .chain(bases.keys().map(String::as_str))
+        .collect();
+    let library_root = |class: &str| {
+        let at = last_base(&bases, class);
+        at != class && !classes.contains(at)
+    };
+    irs.par_iter_mut()
+        .filter(|ir| is_python(ir))
+        .for_each(|ir| {
+            let p = prefix(ir);
+            let mut next = max_id(ir) + 1;
+            let own_init = |callee: &Callee| match callee {
+                Callee::Path(c) if c.len() >= 2 && c[1] == format!("{}::__init__", c[0]) => {
+                    (methods.contains(&absolute(&p, &c[1])) && library_root(&absolute(&p, &c[0])))
+                        .then(|| c[1].clone())
+                }
+                _ => None,
+            };
+            for f in &mut ir.functions {
+                call_own_inits(&mut f.body, &own_init, &mut next);
+            }
+        });
+}
+
+fn call_own_inits(block: &mut Block, own_init: &dyn Fn(&Callee) -> Option<String>, next: &mut u32) {
+    for node in &mut block.nodes {
+        match node {
+            Node::Call(c) => {
+                if let Some(init) = own_init(&c.callee) {
+                    let mut then = c.clone();
+                    then.id = *next;
+                    *next += 1;
+                    then.callee = Callee::Path(vec![init]);
+                    let first = std::mem::replace(node, Node::Block(Block::default()));
+                    *node = Node::Block(Block {
+                        nodes: vec![first, Node::Call(then)],
+                        locals: Vec::new(),
+                    });
+                }
+            }
+            Node::Branch(b) => {
+                for arm in &mut b.arms {
+                    call_own_inits(&mut arm.body, own_init, next);
+                }
+            }
+            Node::Loop { body, .. } | Node::Block(body) => call_own_inits(body, own_init, next),
+            _ => {}
+        }
+    }
+}
+
 /// Class paths to their base, and every method's absolute path.
 pub(super) fn hierarchy(irs: &[FileIr]) -> (HashMap<String, String>, HashSet<String>) {
     let mut bases: HashMap<String, String> = HashMap::new();
@@ -332,6 +400,18 @@ pub(super) fn hierarchy(irs: &[FileIr]) -> (HashMap<String, String>, HashSet<Str
         }
     }
     (bases, methods)
+}
+
+/// The last class `class`'s bases lead to (itself when it has none), within `MAX_STEPS`.
+fn last_base<'a>(bases: &'a HashMap<String, String>, class: &'a str) -> &'a str {
+    let mut at = class;
+    for _ in 0..MAX_STEPS {
+        match bases.get(at) {
+            Some(next) if next != at => at = next,
+            _ => break,
+        }
+    }
+    at
 }
 
 /// `class` is one of `roots` or derives from one of them, through `bases`.
@@ -635,13 +715,7 @@ fn thread_bodies(irs: &mut [FileIr]) {
         return;
     }
     let root_of = |class: &str| {
-        let mut at = class;
-        for _ in 0..MAX_STEPS {
-            match bases.get(at) {
-                Some(next) if next != at => at = next,
-                _ => break,
-            }
-        }
+        let at = last_base(&bases, class);
         (at != class && !bases.contains_key(at)).then(|| at.to_string())
     };
     irs.par_iter_mut()

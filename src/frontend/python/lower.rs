@@ -95,6 +95,11 @@ const KEYWORD_VARIANTS: &[(&str, &str)] = &[
 /// when `parallel > 1`.
 const PROCESS_COUNT_VARIANTS: &[(&str, &str)] = &[("sphinx::application::Sphinx", "parallel")];
 
+/// String keywords that choose how a constructor's object runs its workers, as
+/// `(constructor, keyword)`: a literal value is folded into the path as `@keyword=value`
+/// (mpire's `WorkerPool(start_method="threading")`).
+const STRING_KEYWORD_VARIANTS: &[(&str, &str)] = &[("mpire::WorkerPool", "start_method")];
+
 /// `functools.partial`: it binds arguments to a callable and calls nothing.
 const PARTIAL: &str = "functools::partial";
 
@@ -391,12 +396,16 @@ pub struct Lowerer<'s> {
     /// Functions of this file that return an object of one known class (`def manager():
     /// return _MANAGER` after `_MANAGER = Manager()`), by path; `None` when returns disagree.
     returns_ty: HashMap<String, Option<String>>,
+    /// Functions of this module that return a DataLoader with workers (or a tuple holding
+    /// one), by path: its fork and where it was made.
+    returns_loader: HashMap<String, (String, Span)>,
     /// Keyword-argument dicts that carry a `preexec_fn` (`kw = {"preexec_fn": f}`,
     /// `kw["preexec_fn"] = f`), by `function:name`, with the function they carry.
     preexec_dicts: HashMap<String, Value>,
-    /// Keyword-argument dicts that give a DataLoader workers (`kw = dict(num_workers=n)`,
-    /// `{"num_workers": n}`, `kw["num_workers"] = n`, n not 0), by `function:name`.
-    worker_dicts: HashSet<String>,
+    /// What keyword-argument dicts built here say of a DataLoader's workers
+    /// (`kw = dict(num_workers=n)`, `{"num_workers": n}`, `kw["num_workers"] = n`), by
+    /// `function:name`. A dict not here (a setting, a parameter) may give any count.
+    worker_dicts: HashMap<String, DictWorkers>,
     /// Module globals some function rebinds (`global ready; ready = True`): not fixed modes.
     rebound: HashSet<String>,
 }
@@ -551,6 +560,54 @@ fn keyword_items(e: &Expr) -> Option<Vec<(&str, &Expr)>> {
                 .collect(),
         ),
         _ => None,
+    }
+}
+
+/// What a dict of keyword arguments says of a DataLoader's `num_workers`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum DictWorkers {
+    /// No workers: no such key (and nothing spread in that could hold one), or a literal 0.
+    None,
+    /// A literal count above 0.
+    Literal,
+    /// A count not known here (`opt.workers`), or a dict whose items are not all known
+    /// (`{**defaults}`, a setting, a parameter): taken as more than 0.
+    Unknown,
+}
+
+impl DictWorkers {
+    /// What a `num_workers` value gives.
+    fn of_count(e: &Expr) -> DictWorkers {
+        match e {
+            _ if is_zero(e) => DictWorkers::None,
+            Expr::NumberLiteral(_) => DictWorkers::Literal,
+            _ => DictWorkers::Unknown,
+        }
+    }
+
+    /// What a dict literal (`{"k": v}`, `dict(k=v)`) gives; `None` for any other expression.
+    fn of_literal(e: &Expr) -> Option<DictWorkers> {
+        let items = keyword_items(e)?;
+        if let Some((_, count)) = items.iter().find(|(k, _)| *k == "num_workers") {
+            return Some(DictWorkers::of_count(count));
+        }
+        // Items spread in from another dict (`{**base}`, `dict(base, k=v)`, `dict(**base)`),
+        // or keys that are not strings, may hold the count.
+        let opaque = match e {
+            Expr::Dict(d) => d
+                .items
+                .iter()
+                .any(|i| i.key.as_ref().is_none_or(|k| str_lit(k).is_none())),
+            Expr::Call(c) => {
+                !c.arguments.args.is_empty() || c.arguments.keywords.iter().any(|k| k.arg.is_none())
+            }
+            _ => false,
+        };
+        Some(if opaque {
+            DictWorkers::Unknown
+        } else {
+            DictWorkers::None
+        })
     }
 }
 
@@ -918,9 +975,10 @@ impl<'s> Lowerer<'s> {
             one_shot_threads: Vec::new(),
             assume: None,
             preexec_dicts: HashMap::new(),
-            worker_dicts: HashSet::new(),
+            worker_dicts: HashMap::new(),
             returns_start: HashMap::new(),
             returns_ty: HashMap::new(),
+            returns_loader: HashMap::new(),
             rebound: HashSet::new(),
         }
     }
@@ -1153,7 +1211,8 @@ impl<'s> Lowerer<'s> {
         ));
     }
 
-    /// `<web>`: one arm per request handler of the module, which a server worker calls after
+    /// `<web>`: one arm per request handler of the module, in a loop (requests follow each
+    /// other), which a server worker calls after
     /// importing the application (link.rs joins them to each `<worker>`). A `urls.py` names
     /// Django's views in its `path()`/`re_path()`/`url()` patterns (a class's `as_view()`
     /// runs its method handlers).
@@ -1227,12 +1286,21 @@ impl<'s> Lowerer<'s> {
                 ..Arm::default()
             })
             .collect();
+        // A worker serves request after request, each by any handler: what one request left
+        // running (the loop's default executor, a pool kept in a global) is there when a later
+        // one forks.
         let body = Block {
-            nodes: vec![Node::Branch(Branch {
-                span: first,
-                arms,
-                exhaustive: false,
-            })],
+            nodes: vec![Node::Loop {
+                body: Block {
+                    nodes: vec![Node::Branch(Branch {
+                        span: first,
+                        arms,
+                        exhaustive: false,
+                    })],
+                    locals: Vec::new(),
+                },
+                at_least_once: false,
+            }],
             locals: Vec::new(),
         };
         self.ir.functions.push(function(
@@ -1770,13 +1838,21 @@ impl<'s> Lowerer<'s> {
             .path
             .as_deref()
             .filter(|p| !p.starts_with("builtins::"))
-            .filter(|_| {
-                self.scopes.is_empty()
-                    && value.call.is_none()
-                    && value.var.is_none()
-                    && value.func.is_none()
-            });
-        if let Some(path) = alias {
+            .filter(|_| value.call.is_none() && value.var.is_none() && value.func.is_none());
+        // A local name for a class or function (`loader_cls = DataLoader`) calls what it names.
+        if let (Some(path), Some(scope)) = (alias, self.scopes.last_mut()) {
+            if !scope.globals.contains(name) {
+                scope.names.insert(
+                    name.to_string(),
+                    Value {
+                        path: Some(path.to_string()),
+                        ..Default::default()
+                    },
+                );
+                return false;
+            }
+        }
+        if let Some(path) = alias.filter(|_| self.scopes.is_empty()) {
             let path = path.to_string();
             self.reexport(name, &path);
             self.module.insert(
@@ -2039,7 +2115,24 @@ impl<'s> Lowerer<'s> {
             }
             Stmt::Return(r) => {
                 if let Some(v) = &r.value {
-                    let value = self.lower_expr(v, out);
+                    // `return loader, dataset`: the caller's tuple may hold the loader.
+                    let value = match v.as_ref() {
+                        Expr::Tuple(t) => {
+                            let items: Vec<Value> =
+                                t.elts.iter().map(|e| self.lower_expr(e, out)).collect();
+                            Value {
+                                loader: items.into_iter().find_map(|i| i.loader),
+                                ..Default::default()
+                            }
+                        }
+                        _ => self.lower_expr(v, out),
+                    };
+                    // `def create_dataloader(..): return DataLoader(..)`: where its callers
+                    // iterate the value, the workers fork.
+                    if let Some(loader) = &value.loader {
+                        self.returns_loader
+                            .insert(self.fn_path.clone(), loader.clone());
+                    }
                     // `def mp_context(): return multiprocessing.get_context("fork")`: its
                     // callers get that context.
                     if let Some(start) = &value.start {
@@ -3328,10 +3421,13 @@ impl<'s> Lowerer<'s> {
             .as_deref()
             .zip(method)
             .map(|(ty, m)| format!("{ty}::{m}"));
+        // A DataLoader calls none of the functions it is given when it is made: its workers
+        // run `worker_init_fn` (in the child), and `collate_fn` runs where it is iterated.
         let runs_elsewhere = [receiver.ty.as_deref(), made.as_deref()]
             .into_iter()
             .flatten()
             .any(|t| CHILD_RUNNERS.iter().any(|r| t.starts_with(r)))
+            || made.as_deref().is_some_and(|m| DATA_LOADERS.contains(&m))
             || [made.as_deref(), method_path.as_deref()]
                 .into_iter()
                 .flatten()
@@ -3357,6 +3453,9 @@ impl<'s> Lowerer<'s> {
         }
         let mut workers = false;
         let mut workers_unknown = false;
+        // What `**dict` arguments give, unless `num_workers=` is also written out.
+        let mut spread_workers = DictWorkers::None;
+        let mut workers_named = false;
         // The command-line option the count is read from (`num_workers=opt.n_threads`).
         let mut workers_option = None;
         let mut pin_memory = false;
@@ -3376,6 +3475,7 @@ impl<'s> Lowerer<'s> {
                     pin_memory = !matches!(&k.value, Expr::BooleanLiteral(b) if !b.value)
                 }
                 Some("num_workers") => {
+                    workers_named = true;
                     workers = !is_zero(&k.value);
                     // A count read from a setting or an attribute is not known here.
                     workers_unknown = workers && !matches!(k.value, Expr::NumberLiteral(_));
@@ -3383,7 +3483,7 @@ impl<'s> Lowerer<'s> {
                 }
                 // `Popen(cmd, **kw)` with a `preexec_fn` put in `kw` earlier.
                 None => {
-                    workers |= self.workers_in_dict(&k.value);
+                    spread_workers = spread_workers.max(self.workers_in_dict(&k.value));
                     if let Some(f) = self.preexec_in_dict(&k.value) {
                         variants.push("@preexec_fn".to_string());
                         self.take_arg(&mut call, &f, runs_elsewhere);
@@ -3410,6 +3510,12 @@ impl<'s> Lowerer<'s> {
                     variants.push(format!("@{key}"));
                 }
             }
+            if let (Some(key), Some(path), Some(text)) = (key, callee.as_deref(), str_lit(&k.value))
+            {
+                if STRING_KEYWORD_VARIANTS.contains(&(path, key)) {
+                    variants.push(format!("@{key}={text}"));
+                }
+            }
             if let (Some(key), Expr::BooleanLiteral(b)) = (key, &k.value) {
                 let text = if b.value { "True" } else { "False" };
                 if KEYWORD_VARIANTS.contains(&(key, text)) {
@@ -3417,6 +3523,10 @@ impl<'s> Lowerer<'s> {
                 }
             }
             self.take_arg(&mut call, &v, runs_elsewhere);
+        }
+        if !workers_named && spread_workers != DictWorkers::None {
+            workers = true;
+            workers_unknown = spread_workers == DictWorkers::Unknown;
         }
         // A local handed to a library function (`trace.set_tracer_provider(provider)`) may be
         // kept there: it outlives this function like a returned value. The `os` module's
@@ -3617,6 +3727,7 @@ impl<'s> Lowerer<'s> {
                     ty,
                     call: Some(id),
                     start: self.returns_start.get(&path).cloned(),
+                    loader: self.returns_loader.get(&path).cloned(),
                     fresh: true,
                     ..Default::default()
                 }
@@ -3684,6 +3795,7 @@ impl<'s> Lowerer<'s> {
             out.push(Node::Call(c));
         }
         out.push(Node::Call(call));
+        let loader = loader.or_else(|| value.loader.clone());
         Value { loader, ..value }
     }
 
@@ -3705,9 +3817,7 @@ impl<'s> Lowerer<'s> {
                     .filter(|f| f.var.is_none() || f.func.is_some() || f.path.is_some())
             })
         });
-        let workers = items
-            .as_ref()
-            .is_some_and(|items| items.iter().any(|(k, v)| *k == WORKERS && !is_zero(v)));
+        let workers = DictWorkers::of_literal(value);
         for target in targets {
             let (name, func, workers) = match target {
                 Expr::Name(n) => (n.id.as_str(), carried.clone(), Some(workers)),
@@ -3715,7 +3825,7 @@ impl<'s> Lowerer<'s> {
                     (Some(PREEXEC), Some(n)) if !value.is_none_literal_expr() => {
                         (n, Some(lowered.clone()), None)
                     }
-                    (Some(WORKERS), Some(n)) => (n, None, Some(!is_zero(value))),
+                    (Some(WORKERS), Some(n)) => (n, None, Some(Some(DictWorkers::of_count(value)))),
                     _ => continue,
                 },
                 _ => continue,
@@ -3731,11 +3841,12 @@ impl<'s> Lowerer<'s> {
                 }
                 None => {}
             }
+            // Rebinding the name to a value that is not a literal dict forgets what it said.
             match workers {
-                Some(true) => {
-                    self.worker_dicts.insert(key);
+                Some(Some(w)) => {
+                    self.worker_dicts.insert(key, w);
                 }
-                Some(false) => {
+                Some(None) => {
                     self.worker_dicts.remove(&key);
                 }
                 None => {}
@@ -3751,12 +3862,23 @@ impl<'s> Lowerer<'s> {
             .cloned()
     }
 
-    /// Whether a `**name` argument gives a DataLoader workers.
-    fn workers_in_dict(&self, e: &Expr) -> bool {
-        name_of(e).is_some_and(|name| {
-            self.worker_dicts
-                .contains(&format!("{}:{name}", self.fn_path))
-        })
+    /// What a `**dict` argument gives a DataLoader: a literal's items, a dict this function
+    /// (or, for a module global, the module) built, else an unknown count: a setting
+    /// (`**cfg.loader`), a parameter or any other value may hold `num_workers`.
+    fn workers_in_dict(&self, e: &Expr) -> DictWorkers {
+        if let Some(w) = DictWorkers::of_literal(e) {
+            return w;
+        }
+        let Some(name) = name_of(e) else {
+            return DictWorkers::Unknown;
+        };
+        let module = self
+            .global_path(name)
+            .map(|_| format!("self::{MODULE_FN}:{name}"));
+        std::iter::once(format!("{}:{name}", self.fn_path))
+            .chain(module)
+            .find_map(|key| self.worker_dicts.get(&key).copied())
+            .unwrap_or(DictWorkers::Unknown)
     }
 
     /// `functools.partial(f, ..)` calls nothing: its value is `f` with arguments bound, so `f`
