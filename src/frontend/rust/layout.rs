@@ -552,6 +552,15 @@ mod tests {
         );
     }
 
+    /// Writes `files` (path under `root`, text), making their folders.
+    fn write_tree(root: &Path, files: &[(&str, &str)]) {
+        for (name, text) in files {
+            let path = root.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+    }
+
     #[test]
     fn a_module_of_both_roots_belongs_to_the_program() {
         let dir = tempfile::tempdir().unwrap();
@@ -567,11 +576,7 @@ mod tests {
             ("rs/api.rs", ""),
             ("rs/cli.rs", ""),
         ];
-        for (name, text) in files {
-            let path = root.join(name);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
+        write_tree(root, &files);
         let layout = Layout::default();
         let place = |p: &str| layout.place(&root.join(p));
         assert_eq!(place("rs/pty.rs").crate_id, "two_roots");
@@ -596,11 +601,7 @@ mod tests {
             ("stray.rs", ""),
             ("tools/gen.rs", ""),
         ];
-        for (name, text) in files {
-            let path = root.join(name);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
+        write_tree(root, &files);
         let layout = Layout::default();
         let main = absolute(&root.join("main.rs"))
             .to_string_lossy()
