@@ -67,10 +67,13 @@ pub fn lower(path: &Path, text: &str, layout: &rust::layout::Layout) -> Result<F
                 &place.crate_id,
                 place.module,
             )
-            .map(|ir| FileIr {
-                edition_2015,
-                library,
-                ..ir
+            .map(|mut ir| {
+                ir.reexports.extend(place.shared);
+                FileIr {
+                    edition_2015,
+                    library,
+                    ..ir
+                }
             })
         }
     }

@@ -8,7 +8,9 @@
 //!
 //! 1. the seeds: files whose identifiers could spell a call to a catalogue entry that forks or
 //!    registers child code (derived from the catalogue in use, so user extensions count), and
-//!    files holding `#[path]` (they move other files in the module tree);
+//!    files holding `#[path]` (they move other files in the module tree), and the roots of
+//!    programs that declare modules of their library (`mod pty;` in `main.rs` and `lib.rs`: their
+//!    calls through them name no crate a lead could ask for);
 //! 2. callers: for every function that may reach a fork, every file that could call it — any file
 //!    holding its name, in a crate that can name its crate (directly or through other crates);
 //! 3. resolution: for every call of a function whose summary matters (the ones above and all
@@ -223,7 +225,10 @@ pub fn run_with(
                     let s = scan::scan(text.as_bytes());
                     rust::check_nesting(s.nesting)?;
                     scanned_bytes.fetch_add(text.len() as u64, Relaxed);
+                    // A program's root that shares modules with its library (`mod pty;` in both)
+                    // calls into them through names no scan of theirs can lead to.
                     let seed = s.module_decl
+                        || !place.shared.is_empty()
                         || always.get(i).copied().unwrap_or(false)
                         || conditions.iter().any(|c| c.iter().all(|&k| s.has(k)));
                     (s, seed)

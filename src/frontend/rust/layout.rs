@@ -24,6 +24,9 @@ pub struct Place {
     /// The crate is a library (a package's `lib` target, or a `lib.rs` root without a
     /// manifest): its public functions are called by code outside it.
     pub library: bool,
+    /// For a binary's root: its modules that are the library's files too (`mod pty;` in both
+    /// roots), as (`self::pty`, the library's `pty`): its calls through them reach those files.
+    pub shared: Vec<(String, String)>,
 }
 
 /// What a manifest says about where its crates' roots are.
@@ -43,6 +46,26 @@ struct Package {
     edition_2015: bool,
 }
 
+impl Package {
+    /// The library's root file, when there is one.
+    fn lib_root(&self) -> Option<PathBuf> {
+        let conventional = self.root.join("src/lib.rs");
+        self.lib
+            .clone()
+            .filter(|l| l.is_file())
+            .or_else(|| conventional.is_file().then_some(conventional))
+    }
+
+    /// The root files of the package's programs: `[[bin]]` paths and `src/main.rs`.
+    fn program_roots(&self) -> impl Iterator<Item = PathBuf> + '_ {
+        let main = self.root.join("src/main.rs");
+        self.bins
+            .iter()
+            .map(|(_, p)| p.clone())
+            .chain(main.is_file().then_some(main))
+    }
+}
+
 /// Caches the package found for each folder holding a `Cargo.toml`, and the `mod` names each
 /// file declares.
 #[derive(Default)]
@@ -60,17 +83,51 @@ impl Layout {
         let Some(package) = self.package_of(&file) else {
             return self.loose(&file, None);
         };
+        let mut place = self.place_in(&package, &file);
+        // A module a binary's root declares as well as the library's (`mod sandbox;` in both,
+        // beside each other) is compiled into the program too: its callers are in the tree,
+        // and the binary's calls through its own `mod` reach the library's copy.
+        let Some(lib) = package.lib_root() else {
+            return place;
+        };
+        let dir = lib.parent().unwrap_or(&package.root);
+        let programs: Vec<PathBuf> = package
+            .program_roots()
+            .filter(|p| *p != lib && p.parent() == Some(dir))
+            .collect();
+        if place.library && !place.module.is_empty() {
+            place.library = !programs
+                .iter()
+                .any(|p| self.declares_chain(p, dir, &place.module));
+        }
+        if programs.contains(&file) {
+            let mut shared: Vec<String> = self
+                .declared_in(&file)
+                .into_iter()
+                .filter(|m| self.declares(&lib, m))
+                .collect();
+            shared.sort();
+            place.shared = shared
+                .into_iter()
+                .map(|m| (format!("self::{m}"), format!("{}::{m}", package.name)))
+                .collect();
+        }
+        place
+    }
+
+    /// Where `file` sits in `package`, by its manifest and the conventional layout.
+    fn place_in(&self, package: &Package, file: &Path) -> Place {
+        let file = file.to_path_buf();
         let (root, name) = (&package.root, &package.name);
         let edition_2015 = package.edition_2015;
         // Without a library, the files under src/ are the binary's modules, named as one.
-        let has_lib = || {
-            package.lib.as_ref().is_some_and(|l| l.is_file()) || root.join("src/lib.rs").is_file()
-        };
+        let has_lib = || package.lib_root().is_some();
         let place = |crate_id: String, module: Vec<String>| Place {
             library: crate_id == *name && has_lib(),
             crate_id,
             module,
             edition_2015,
+            shared: Vec::new(),
         };
         // Targets the manifest places itself (`[lib] path = "lib.rs"`, `[[bin]] path = ..`).
         let declared = package.lib.iter().map(|lib| (lib, name.clone())).chain(
@@ -105,17 +162,7 @@ impl Layout {
                 } else {
                     name.clone()
                 };
-                let module = modules_of(rest);
-                // A module src/main.rs declares too (`mod sandbox;` in both roots) is compiled
-                // into the package's program as well: its callers are in the tree, whether or
-                // not their calls resolve to the library's copy.
-                let in_program = !is_bin_root
-                    && has_lib()
-                    && !module.is_empty()
-                    && self.declares_chain(&root.join("src/main.rs"), &root.join("src"), &module);
-                let mut place = place(crate_id, module);
-                place.library &= !in_program;
-                place
+                place(crate_id, modules_of(rest))
             }
             Some(dir @ ("tests" | "examples" | "benches")) if parts.len() >= 2 => {
                 if parts.len() > 2 {
@@ -160,6 +207,7 @@ impl Layout {
                 if root != file && !module.is_empty() && self.declares_chain(&root, d, &module) {
                     return Place {
                         library: root.ends_with("lib.rs"),
+                        shared: Vec::new(),
                         crate_id: root.to_string_lossy().into_owned(),
                         module,
                         edition_2015: false,
@@ -173,6 +221,7 @@ impl Layout {
         }
         Place {
             library: file.ends_with("lib.rs"),
+            shared: Vec::new(),
             crate_id: file.to_string_lossy().into_owned(),
             module: Vec::new(),
             edition_2015: false,
@@ -237,15 +286,21 @@ impl Layout {
     }
 
     fn declares(&self, file: &Path, name: &str) -> bool {
+        self.with_declared(file, |mods| mods.contains(name))
+    }
+
+    /// The `mod name;` declarations of `file`.
+    fn declared_in(&self, file: &Path) -> Vec<String> {
+        self.with_declared(file, |mods| mods.iter().cloned().collect())
+    }
+
+    fn with_declared<T>(&self, file: &Path, read: impl FnOnce(&HashSet<String>) -> T) -> T {
         let mut cache = self.declared.lock().unwrap_or_else(|e| e.into_inner());
-        cache
-            .entry(file.to_path_buf())
-            .or_insert_with(|| {
-                std::fs::read_to_string(file)
-                    .map(|text| declared_mods(&text))
-                    .unwrap_or_default()
-            })
-            .contains(name)
+        read(cache.entry(file.to_path_buf()).or_insert_with(|| {
+            std::fs::read_to_string(file)
+                .map(|text| declared_mods(&text))
+                .unwrap_or_default()
+        }))
     }
 
     fn package_of(&self, file: &Path) -> Option<Package> {
@@ -466,6 +521,7 @@ mod tests {
                 module: vec![],
                 edition_2015: true,
                 library: true,
+                shared: Vec::new(),
             }
         );
         assert_eq!(place("src/net/mod.rs").module, ["net"]);
@@ -478,6 +534,7 @@ mod tests {
                 module: vec![],
                 edition_2015: true,
                 library: false,
+                shared: Vec::new(),
             }
         );
         assert_eq!(place("tests/it.rs").crate_id, "my_app#tests/it");
@@ -495,6 +552,43 @@ mod tests {
         );
     }
 
+    /// Writes `files` (path under `root`, text), making their folders.
+    fn write_tree(root: &Path, files: &[(&str, &str)]) {
+        for (name, text) in files {
+            let path = root.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_module_of_both_roots_belongs_to_the_program() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let files = [
+            (
+                "Cargo.toml",
+                "[package]\nname = \"two-roots\"\nedition = \"2021\"\n[lib]\npath = \"rs/lib.rs\"\n[[bin]]\nname = \"cli\"\npath = \"rs/main.rs\"\n",
+            ),
+            ("rs/lib.rs", "pub mod pty;\npub mod api;\n"),
+            ("rs/main.rs", "mod pty;\nmod cli;\n"),
+            ("rs/pty.rs", ""),
+            ("rs/api.rs", ""),
+            ("rs/cli.rs", ""),
+        ];
+        write_tree(root, &files);
+        let layout = Layout::default();
+        let place = |p: &str| layout.place(&root.join(p));
+        assert_eq!(place("rs/pty.rs").crate_id, "two_roots");
+        assert!(!place("rs/pty.rs").library, "the program compiles it too");
+        assert!(place("rs/api.rs").library, "the library's alone");
+        assert_eq!(
+            place("rs/main.rs").shared,
+            [("self::pty".to_string(), "two_roots::pty".to_string())]
+        );
+        assert!(place("rs/lib.rs").shared.is_empty());
+    }
+
     #[test]
     fn without_a_manifest_mod_declarations_place_files() {
         let dir = tempfile::tempdir().unwrap();
@@ -507,11 +601,7 @@ mod tests {
             ("stray.rs", ""),
             ("tools/gen.rs", ""),
         ];
-        for (name, text) in files {
-            let path = root.join(name);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
+        write_tree(root, &files);
         let layout = Layout::default();
         let main = absolute(&root.join("main.rs"))
             .to_string_lossy()
@@ -525,6 +615,7 @@ mod tests {
                 module: vec!["net".into(), "server".into()],
                 edition_2015: false,
                 library: false,
+                shared: Vec::new(),
             }
         );
         assert_eq!(place("net/mod.rs").module, ["net"]);
