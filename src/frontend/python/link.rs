@@ -940,7 +940,7 @@ fn reset_at_server_forks(irs: &mut [FileIr], scoped: &[(String, String)]) {
                             Callee::Path(p) => p
                                 .first()
                                 .and_then(|p| p.strip_prefix(super::servers::PREFORK_PREFIX))
-                                .map(|s| (s.to_string(), c.span)),
+                                .map(|s| (s.split('#').next().unwrap_or(s).to_string(), c.span)),
                             _ => None,
                         },
                         _ => None,

@@ -1086,6 +1086,7 @@ impl<'s> Lowerer<'s> {
         Some(servers::Prefork {
             modules: vec![("self".to_string(), at)],
             factory: None,
+            hooks: Vec::new(),
             fork: RQ_FORK,
             fork_span: at,
         })
