@@ -2414,12 +2414,19 @@ impl<'a> Walker<'a> {
                         here,
                     );
                 }
-                let global = self.absolute_global(call);
+                // What a library keeps for the whole process (MongoEngine's registered
+                // connection) lives in the library, not in the call's result: dropping that
+                // result ends nothing, here or in a caller.
+                let registered = self.python && api.global;
+                let global = self
+                    .absolute_global(call)
+                    .or_else(|| registered.then(|| LIBRARY_REGISTRY.to_string()));
                 // A lazily connecting client stays unconnected only where its uses can be
                 // followed: in a local or a module global.
                 let lazy = api.lazy
                     && effect == Effect::OpensConnection
                     && (global.is_some() || call.bind.as_ref().is_some_and(|b| !b.contains('.')));
+                let bind = call.bind.clone().filter(|_| !registered);
                 state.add(Hazard {
                     effect,
                     site: self.step(call.span, api.label.clone()),
@@ -2427,12 +2434,13 @@ impl<'a> Walker<'a> {
                     severity: api.severity,
                     down: Vec::new(),
                     up: Vec::new(),
-                    bind: call.bind.clone(),
+                    bind,
                     owner: call.receiver.clone(),
                     global,
                     lazy,
                 });
                 if call.bind.is_none()
+                    && !registered
                     && matches!(effect, Effect::OpensConnection | Effect::OpensFile)
                 {
                     let key = (effect, self.me.0, call.span);
@@ -2743,6 +2751,9 @@ impl<'a> Walker<'a> {
 
 /// The global logger, as a global its output file lives in.
 const LOGGER: &str = "log#logger";
+/// A Python library's own registry (MongoEngine's connections), as a global what it keeps for
+/// the process lives in.
+const LIBRARY_REGISTRY: &str = "python#library-registry";
 
 /// How many calls a block makes, nested blocks and branches included.
 /// The most calls any one path through the block makes: a parent that leaves through one of

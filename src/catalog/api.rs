@@ -150,7 +150,9 @@ pub struct Api {
     /// The type the call returns, when it starts a builder chain of another type
     /// (`reqwest::Client::builder()` returns a `reqwest::ClientBuilder`).
     pub returns: Option<String>,
-    /// The state it creates is process-wide and outlives the call (rayon's global pool).
+    /// The state it creates is process-wide and outlives the call (rayon's global pool; in
+    /// Python, a connection the library registers for the process, which a caller that drops
+    /// the call's result does not close).
     #[serde(default)]
     pub global: bool,
     /// For `child-closure`: the (0-based) argument that names a function run in every forked

@@ -553,38 +553,70 @@ const GUNICORN_FLAGS: &[&str] = &[
 /// `python:module`), else `./gunicorn.conf.py` ("searched in the current working directory",
 /// gunicorn docs), read when it is in the tree next to the command.
 fn gunicorn(dir: &Path, args: &[String], span: Span) -> Option<Prefork> {
-    let mut preload = args.iter().any(|a| a == "--preload");
-    preload |= gunicorn_config(dir, args)
-        .iter()
-        .any(|(k, v, _)| k == "preload_app" && v == "True");
-    if !preload {
+    let file = gunicorn_config_file(dir, args);
+    let text = file.as_ref().and_then(|f| std::fs::read_to_string(f).ok());
+    let config = text
+        .as_deref()
+        .map(servers::gunicorn_file_settings)
+        .unwrap_or_default();
+    let preload = args.iter().any(|a| a == "--preload")
+        || config
+            .iter()
+            .any(|(k, v, _)| k == "preload_app" && v == "True");
+    // The master runs the configuration file, and its hooks before it forks the workers:
+    // what they import or start is in every worker, preloaded or not.
+    let master_hooks = text
+        .as_deref()
+        .map(servers::gunicorn_master_hooks)
+        .unwrap_or_default();
+    if !preload && master_hooks.is_empty() {
         return None;
     }
-    let app = gunicorn_app(args)?;
-    let config = gunicorn_config(dir, args);
-    let chdir = option(args, &["--chdir"]).or_else(|| {
-        let setting = config.iter().rev().find(|(k, _, _)| k == "chdir");
-        setting.map(|(_, v, _)| v.as_str())
-    });
-    let (module, factory) = servers::app_in_chdir(dir, chdir, app)?;
+    let mut modules = Vec::new();
+    let mut hooks = Vec::new();
+    if let (Some(file), false) = (&file, master_hooks.is_empty()) {
+        let config_module = servers::module_of_file(file);
+        modules.push((config_module.clone(), span));
+        hooks = master_hooks
+            .iter()
+            .map(|(hook, _)| (format!("{config_module}::{hook}"), span))
+            .collect();
+    }
+    let mut factory = None;
+    if preload {
+        let app = gunicorn_app(args)?;
+        let chdir = option(args, &["--chdir"]).or_else(|| {
+            let setting = config.iter().rev().find(|(k, _, _)| k == "chdir");
+            setting.map(|(_, v, _)| v.as_str())
+        });
+        let (module, made_by) = servers::app_in_chdir(dir, chdir, app)?;
+        modules.push((module, span));
+        factory = made_by.map(|f| (f, span));
+    }
     Some(Prefork {
-        modules: vec![(module, span)],
-        factory: factory.map(|f| (f, span)),
-        fork: "forklint::python::prefork@gunicorn",
+        modules,
+        factory,
+        hooks,
+        fork: if preload {
+            "forklint::python::prefork@gunicorn"
+        } else {
+            servers::GUNICORN_HOOKS_FORK
+        },
         fork_span: span,
     })
 }
 
+/// The configuration file a gunicorn command reads (`-c`, else `gunicorn.conf.py` in its
+/// folder), when it is in the tree.
+fn gunicorn_config_file(dir: &Path, args: &[String]) -> Option<std::path::PathBuf> {
+    let config = option(args, &["-c", "--config"]).unwrap_or("gunicorn.conf.py");
+    servers::gunicorn_config_file(dir, config)
+}
+
 /// The settings of the configuration file a gunicorn command reads, when it is in the tree.
 fn gunicorn_config(dir: &Path, args: &[String]) -> Vec<(String, String, Span)> {
-    let config = match option(args, &["-c", "--config"]) {
-        Some(c) => match c.strip_prefix("python:") {
-            Some(module) => format!("{}.py", module.replace('.', "/")),
-            None => c.to_string(),
-        },
-        None => "gunicorn.conf.py".to_string(),
-    };
-    std::fs::read_to_string(dir.join(config))
+    gunicorn_config_file(dir, args)
+        .and_then(|f| std::fs::read_to_string(f).ok())
         .map(|t| servers::gunicorn_file_settings(&t))
         .unwrap_or_default()
 }
@@ -699,6 +731,7 @@ fn celery(args: &[String], span: Span) -> Option<Prefork> {
     Some(Prefork {
         modules: vec![(app, span)],
         factory: None,
+        hooks: Vec::new(),
         fork: CELERY_FORK,
         fork_span: span,
     })
@@ -726,6 +759,7 @@ fn rq(args: &[String], span: Span) -> Option<Prefork> {
     Some(Prefork {
         modules,
         factory: None,
+        hooks: Vec::new(),
         fork: "forklint::python::prefork@rq",
         fork_span: span,
     })

@@ -20,6 +20,8 @@
 //! - namespace packages: `import util.misc` names `util/misc.py` even when `util/` has no
 //!   `__init__.py` (the file's own module name starts below such a folder), and
 //!   `import api.config` names `src/api/config/` when `src/` is on the path;
+//! - scripts' folders: a script run from a folder that is also a package has that folder on
+//!   `sys.path`, so `import helper` there names `helper.py` beside it;
 //! - request handlers of threading servers: when a package builds a `ThreadingTCPServer`,
 //!   `ThreadingHTTPServer` or a `ThreadingMixIn` server, the `handle`/`do_*` methods of its
 //!   `BaseRequestHandler` classes run on one thread per request, beside the serving thread;
@@ -49,6 +51,7 @@ use std::path::Path;
 pub fn link(irs: &mut [FileIr]) {
     super::options::link(irs);
     namespace_packages(irs);
+    script_siblings(irs);
     super::start_method::link(irs);
     inherit_methods(irs);
     own_inits_of_library_subclasses(irs);
@@ -570,13 +573,9 @@ fn namespace_aliases(irs: &[FileIr]) -> Vec<(String, String)> {
     aliases
 }
 
-fn namespace_packages(irs: &mut [FileIr]) {
-    let aliases = namespace_aliases(irs);
-    if aliases.is_empty() {
-        return;
-    }
-    // What the program defines, with every enclosing name: a renamed path must name one of
-    // them (a folder named like a library, `celery/app.py`, leaves `celery.app` alone).
+/// What the program defines, with every enclosing name: a renamed path must name one of them
+/// (a folder named like a library, `celery/app.py`, leaves `celery.app` alone).
+fn defined_paths(irs: &[FileIr]) -> HashSet<String> {
     let mut defined: HashSet<String> = HashSet::new();
     for ir in irs.iter().filter(|ir| is_python(ir)) {
         let p = prefix(ir);
@@ -589,6 +588,86 @@ fn namespace_packages(irs: &mut [FileIr]) {
             defined.insert(path);
         }
     }
+    defined
+}
+
+/// Renames each call target and re-export, given the path of the file it is in.
+fn rename_paths(irs: &mut [FileIr], rename: impl Fn(&Path, &mut String) + Sync) {
+    irs.par_iter_mut()
+        .filter(|ir| is_python(ir))
+        .for_each(|ir| {
+            let file = std::path::PathBuf::from(&ir.path);
+            let rename = |path: &mut String| rename(&file, path);
+            for f in &mut ir.functions {
+                for_each_call_mut(&mut f.body, &mut |call| match &mut call.callee {
+                    Callee::Path(candidates) => candidates.iter_mut().for_each(rename),
+                    Callee::Method { ty: Some(ty), .. } => rename(ty),
+                    _ => {}
+                });
+            }
+            for (_, target) in &mut ir.reexports {
+                rename(target);
+            }
+        });
+}
+
+/// A script run from a folder that also holds an `__init__.py` has that folder first on
+/// `sys.path`, so `import helper` (no program module is named `helper`) is `helper.py` beside
+/// it, which was lowered under the package's dotted name (`pkg::helper`). So is it for every
+/// module that script imports from the folder.
+fn script_siblings(irs: &mut [FileIr]) {
+    let tops: HashSet<String> = irs
+        .iter()
+        .filter(|ir| is_python(ir))
+        .map(|ir| ir.crate_name.clone())
+        .collect();
+    // By folder, the modules of a package in it: their file stems to their dotted names.
+    let mut folders: HashMap<std::path::PathBuf, HashMap<String, String>> = HashMap::new();
+    for ir in irs
+        .iter()
+        .filter(|ir| is_python(ir) && !ir.module.is_empty())
+    {
+        let path = Path::new(&ir.path);
+        let (Some(dir), Some(stem)) = (path.parent(), path.file_stem()) else {
+            continue;
+        };
+        let stem = stem.to_string_lossy().into_owned();
+        if stem != "__init__" && !tops.contains(&stem) {
+            folders
+                .entry(dir.to_path_buf())
+                .or_default()
+                .insert(stem, prefix(ir));
+        }
+    }
+    if folders.is_empty() {
+        return;
+    }
+    let defined = defined_paths(irs);
+    rename_paths(irs, |file, path| {
+        let Some(siblings) = file.parent().and_then(|dir| folders.get(dir)) else {
+            return;
+        };
+        let (head, rest) = path.split_once("::").unwrap_or((path.as_str(), ""));
+        let Some(own) = siblings.get(head) else {
+            return;
+        };
+        let renamed = if rest.is_empty() {
+            own.clone()
+        } else {
+            format!("{own}::{rest}")
+        };
+        if defined.contains(&renamed) {
+            *path = renamed;
+        }
+    });
+}
+
+fn namespace_packages(irs: &mut [FileIr]) {
+    let aliases = namespace_aliases(irs);
+    if aliases.is_empty() {
+        return;
+    }
+    let defined = defined_paths(irs);
     // By alias, its module names in the order of `aliases`: a path is looked up by each of its
     // `::`-bounded prefixes, longest first, instead of testing every alias against every path.
     let mut by_alias: HashMap<&str, Vec<&str>> = HashMap::new();
@@ -610,25 +689,11 @@ fn namespace_packages(irs: &mut [FileIr]) {
         }
         None
     };
-    let rename = |path: &mut String| {
+    rename_paths(irs, |_, path| {
         if let Some(own) = renamed(path) {
             *path = own;
         }
-    };
-    irs.par_iter_mut()
-        .filter(|ir| is_python(ir))
-        .for_each(|ir| {
-            for f in &mut ir.functions {
-                for_each_call_mut(&mut f.body, &mut |call| match &mut call.callee {
-                    Callee::Path(candidates) => candidates.iter_mut().for_each(&rename),
-                    Callee::Method { ty: Some(ty), .. } => rename(ty),
-                    _ => {}
-                });
-            }
-            for (_, target) in &mut ir.reexports {
-                rename(target);
-            }
-        });
+    });
 }
 
 /// The standard library's threading servers, and the mixin that makes one.
@@ -949,7 +1014,7 @@ fn reset_at_server_forks(irs: &mut [FileIr], scoped: &[(String, String)]) {
                             Callee::Path(p) => p
                                 .first()
                                 .and_then(|p| p.strip_prefix(super::servers::PREFORK_PREFIX))
-                                .map(|s| (s.to_string(), c.span)),
+                                .map(|s| (s.split('#').next().unwrap_or(s).to_string(), c.span)),
                             _ => None,
                         },
                         _ => None,

@@ -1144,6 +1144,7 @@ impl<'s> Lowerer<'s> {
         Some(servers::Prefork {
             modules: vec![("self".to_string(), at)],
             factory: None,
+            hooks: Vec::new(),
             fork: RQ_FORK,
             fork_span: at,
         })
@@ -1344,6 +1345,37 @@ impl<'s> Lowerer<'s> {
             .collect()
     }
 
+    /// Placeholders for a class's methods, and for those of the classes nested in it
+    /// (`Outer.Inner`, reached as `self.Inner()` from the outer class's methods).
+    fn declare_class(&mut self, c: &ast::StmtClassDef, path: &str) {
+        let mut class = Class::default();
+        for item in &c.body {
+            match item {
+                Stmt::FunctionDef(m) => {
+                    let index = self.placeholder(
+                        format!("{path}::{}", m.name.id),
+                        FnKind::Method,
+                        m.name.range,
+                    );
+                    self.declared.insert(m.range.start().to_u32(), index);
+                    class.methods.insert(m.name.id.to_string(), index);
+                }
+                Stmt::ClassDef(inner) => {
+                    self.declare_class(inner, &format!("{path}::{}", inner.name.id));
+                }
+                _ => {}
+            }
+        }
+        if let Some(fields) = generated_init_fields(c, &class) {
+            // The generated `__init__` assigns each field and calls none of them: a
+            // function handed to the constructor is stored, not run.
+            let index = self.placeholder(format!("{path}::__init__"), FnKind::Method, c.name.range);
+            self.ir.functions[index].params = fields;
+            class.methods.insert("__init__".to_string(), index);
+        }
+        self.classes.insert(path.to_string(), class);
+    }
+
     /// Placeholders for the module's functions, classes and methods, so that calls and
     /// references resolve before (and wherever) their `def` is lowered.
     fn declare(&mut self, body: &[Stmt]) {
@@ -1400,30 +1432,7 @@ impl<'s> Lowerer<'s> {
                 }
                 Stmt::ClassDef(c) => {
                     let path = format!("self::{}", c.name.id);
-                    let mut class = Class::default();
-                    for item in &c.body {
-                        if let Stmt::FunctionDef(m) = item {
-                            let index = self.placeholder(
-                                format!("{path}::{}", m.name.id),
-                                FnKind::Method,
-                                m.name.range,
-                            );
-                            self.declared.insert(m.range.start().to_u32(), index);
-                            class.methods.insert(m.name.id.to_string(), index);
-                        }
-                    }
-                    if let Some(fields) = generated_init_fields(c, &class) {
-                        // The generated `__init__` assigns each field and calls none of them: a
-                        // function handed to the constructor is stored, not run.
-                        let index = self.placeholder(
-                            format!("{path}::__init__"),
-                            FnKind::Method,
-                            c.name.range,
-                        );
-                        self.ir.functions[index].params = fields;
-                        class.methods.insert("__init__".to_string(), index);
-                    }
-                    self.classes.insert(path.clone(), class);
+                    self.declare_class(c, &path);
                     self.module.insert(
                         c.name.id.to_string(),
                         Value {
@@ -1648,8 +1657,7 @@ impl<'s> Lowerer<'s> {
         }
     }
 
-    fn lower_class(&mut self, c: &ast::StmtClassDef, out: &mut Vec<Node>) {
-        let path = format!("self::{}", c.name.id);
+    fn lower_class(&mut self, c: &ast::StmtClassDef, path: String, out: &mut Vec<Node>) {
         // The first base, unless a later one is a context's process class (`class
         // Worker(Job, ctx.Process)`): that one decides how the object forks.
         let mut base = None;
@@ -1699,6 +1707,10 @@ impl<'s> Lowerer<'s> {
                     if let Some(&index) = self.declared.get(&m.range.start().to_u32()) {
                         self.lower_def(index, m, Some(path.clone()));
                     }
+                }
+                Stmt::ClassDef(inner) => {
+                    let inner_path = format!("{path}::{}", inner.name.id);
+                    self.lower_class(inner, inner_path, out);
                 }
                 // Class attributes are evaluated at import, like module code.
                 other => self.lower_stmt(other, out),
@@ -2110,7 +2122,7 @@ impl<'s> Lowerer<'s> {
             }
             Stmt::ClassDef(c) => {
                 if self.scopes.is_empty() {
-                    self.lower_class(c, out);
+                    self.lower_class(c, format!("self::{}", c.name.id), out);
                 }
             }
             Stmt::Return(r) => {
@@ -3384,7 +3396,13 @@ impl<'s> Lowerer<'s> {
                     .filter(|_| base.var.as_deref() == Some("self"))
                     .and_then(|ty| self.classes.get(ty))
                     .and_then(|class| class.aliases.get(name));
-                match (&base.path, &base.var, alias) {
+                // A class nested in the receiver's (`self.Loader()`) is made like any class.
+                let nested = base
+                    .ty
+                    .as_ref()
+                    .map(|ty| format!("{ty}::{name}"))
+                    .filter(|inner| self.classes.contains_key(inner));
+                match (&base.path, &base.var, alias.or(nested.as_ref())) {
                     (_, _, Some(alias)) => (Some(alias.clone()), None),
                     (Some(path), None, _) => (Some(format!("{path}::{name}")), Some(base)),
                     _ => (None, Some(base)),

@@ -18,6 +18,9 @@ pub struct Prefork {
     /// The application factory the server calls after the imports (gunicorn's
     /// `module:create_app()`), as a `::` path.
     pub factory: Option<(String, Span)>,
+    /// Functions the server calls after that, before the fork (gunicorn's master hooks), as
+    /// `::` paths.
+    pub hooks: Vec<(String, Span)>,
     /// The catalogue path of the server's fork.
     pub fork: &'static str,
     pub fork_span: Span,
@@ -77,6 +80,9 @@ pub fn add(ir: &mut FileIr, prefork: Prefork, next_call: &mut u32) {
         .collect();
     if let Some((factory, span)) = &prefork.factory {
         nodes.push(call(factory.clone(), *span));
+    }
+    for (hook, span) in &prefork.hooks {
+        nodes.push(call(hook.clone(), *span));
     }
     nodes.push(call(prefork.fork.to_string(), prefork.fork_span));
     let body = Block {
@@ -299,6 +305,7 @@ pub fn gunicorn(dir: &Path, settings: &[(String, String, Span)]) -> Option<Prefo
     Some(Prefork {
         modules: vec![(module, *module_span)],
         factory: factory.map(|f| (f, *module_span)),
+        hooks: Vec::new(),
         fork: "forklint::python::prefork@gunicorn",
         fork_span: *fork_span,
     })
@@ -318,35 +325,81 @@ pub fn app_in_chdir(
     let module = app_module(spec)?;
     let factory = app_factory(spec);
     let found = chdir.and_then(|c| {
-        let parts: Vec<&str> = c
-            .split('/')
-            .filter(|p| !p.is_empty() && *p != ".")
-            .collect();
         let relative = module.replace("::", "/");
         let files = [format!("{relative}.py"), format!("{relative}/__init__.py")];
-        (0..parts.len()).find_map(|skip| {
-            let tail: std::path::PathBuf = parts[skip..].iter().collect();
-            dir.ancestors().find_map(|d| {
-                files
-                    .iter()
-                    .map(|f| d.join(&tail).join(f))
-                    .find(|p| p.is_file())
-            })
-        })
+        under_tails(dir, c, &files)
     });
     let Some(file) = found else {
         return Some((module, factory));
     };
-    let place = super::project::place(&file);
-    let named = std::iter::once(place.package)
-        .chain(place.module)
-        .collect::<Vec<_>>()
-        .join("::");
+    let named = module_of_file(&file);
     let factory = factory.map(|f| match f.strip_prefix(&format!("{module}::")) {
         Some(name) => format!("{named}::{name}"),
         None => f,
     });
     Some((named, factory))
+}
+
+/// One of `files` in the folder `folder` names, which is often a path of the machine the
+/// server runs on (`/app/src/api`, `/home/me/site`): looked for under each tail of it
+/// (`app/src/api`, `src/api`, `api`, then the folder itself) from `dir` and each folder above.
+fn under_tails(dir: &Path, folder: &str, files: &[String]) -> Option<std::path::PathBuf> {
+    let parts: Vec<&str> = folder
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    (0..=parts.len()).find_map(|skip| {
+        let tail: std::path::PathBuf = parts[skip..].iter().collect();
+        dir.ancestors().find_map(|d| {
+            files
+                .iter()
+                .map(|f| d.join(&tail).join(f))
+                .find(|p| p.is_file())
+        })
+    })
+}
+
+/// The gunicorn configuration file `-c` names (a path, or `python:pkg.module`), found in the
+/// tree from `dir` (the folder of the command line) even when the path is absolute.
+pub fn gunicorn_config_file(dir: &Path, config: &str) -> Option<std::path::PathBuf> {
+    let config = match config.strip_prefix("python:") {
+        Some(module) => format!("{}.py", module.replace('.', "/")),
+        None => config.to_string(),
+    };
+    let direct = dir.join(&config);
+    if direct.is_file() {
+        return Some(direct);
+    }
+    let (folder, file) = config.rsplit_once('/').unwrap_or(("", &config));
+    under_tails(dir, folder, &[file.to_string()])
+}
+
+/// gunicorn's hooks that its master (the arbiter) runs before it forks the workers:
+/// `on_starting` "just before the master process is initialized", `when_ready` "just after the
+/// server is started" (both in `Arbiter.start()`, before `manage_workers()` spawns any worker),
+/// and `pre_fork` "just prior to forking the worker subprocess". What they start or import stays
+/// in the master and is forked into every worker (benoitc/gunicorn#3074).
+pub const GUNICORN_MASTER_HOOKS: &[&str] = &["on_starting", "when_ready", "pre_fork"];
+
+/// gunicorn's fork of workers whose application is not preloaded, after master hooks ran (the
+/// server, `gunicorn`, is the part before `#`).
+pub const GUNICORN_HOOKS_FORK: &str = "forklint::python::prefork@gunicorn#hooks";
+
+/// The master hooks a gunicorn configuration file defines at its top level, in the order the
+/// master runs them, with the line of each `def`.
+pub fn gunicorn_master_hooks(text: &str) -> Vec<(&'static str, Span)> {
+    let mut found: Vec<(&'static str, Span)> = text
+        .lines()
+        .enumerate()
+        .filter_map(|(i, raw)| {
+            let rest = raw.strip_prefix("def ")?;
+            let name = rest.split('(').next()?.trim();
+            let hook = GUNICORN_MASTER_HOOKS.iter().find(|h| **h == name)?;
+            Some((*hook, line_span(i as u32 + 1, raw)))
+        })
+        .collect();
+    found.sort_by_key(|(h, _)| GUNICORN_MASTER_HOOKS.iter().position(|x| x == h));
+    found
 }
 
 /// A uWSGI configuration: an `.ini` file with `uwsgi` in its path (`uwsgi.ini`,
@@ -451,6 +504,7 @@ pub fn uwsgi_settings(dir: &Path, settings: &[(String, String, Span)]) -> Option
     Some(Prefork {
         modules: vec![c.app?],
         factory: None,
+        hooks: Vec::new(),
         fork: "forklint::python::prefork@uwsgi",
         fork_span: c.forks?,
     })
@@ -478,7 +532,12 @@ fn file_module(dir: &Path, file: &str) -> String {
         .map(|d| d.join(file))
         .find(|p| p.is_file())
         .unwrap_or_else(|| dir.join(file));
-    let place = super::project::place(&found);
+    module_of_file(&found)
+}
+
+/// The module a Python file is, as a `::` path (as the frontend names it).
+pub fn module_of_file(file: &Path) -> String {
+    let place = super::project::place(file);
     std::iter::once(place.package)
         .chain(place.module)
         .collect::<Vec<_>>()
