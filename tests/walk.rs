@@ -1,5 +1,6 @@
 //! Which files a folder's check reads: `.gitignore` decides for files git does not track, never
-//! for tracked ones, and means nothing outside a git work tree.
+//! for tracked ones, and means nothing outside a git work tree; installed Python packages are
+//! other projects' code, unless named on the command line.
 
 mod common;
 mod prereq;
@@ -65,4 +66,34 @@ fn gitignore_means_nothing_outside_a_work_tree() {
     let dir = tempfile::tempdir().unwrap();
     project(dir.path());
     assert_eq!(reported(dir.path()), ["gen/out.rs", "src/main.rs"]);
+}
+
+/// A Python program whose fork follows a started thread: FL001 wherever it is read.
+const PY_THREAD_FORK: &str = "import os, threading\n\nthreading.Thread(target=print).start()\nif os.fork() == 0:\n    print('child')\n";
+
+#[test]
+fn installed_python_packages_are_not_the_projects_code() {
+    let dir = tempfile::tempdir().unwrap();
+    for path in [
+        "app.py",
+        // A committed old-style virtualenv has no `pyvenv.cfg`, only its `site-packages`.
+        "venv/lib/python2.7/site-packages/billiard/pool.py",
+        "deb/usr/lib/python3/dist-packages/celery/worker.py",
+        // A PEP 405 environment, whatever its folder is called.
+        "py311/bin/tool.py",
+    ] {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, PY_THREAD_FORK).unwrap();
+    }
+    std::fs::write(dir.path().join("py311/pyvenv.cfg"), "home = /usr/bin\n").unwrap();
+    assert_eq!(reported(dir.path()), ["app.py"]);
+    // Named on the command line, an environment's files are read like any others.
+    let out = Command::new(env!("CARGO_BIN_EXE_forklint"))
+        .args(["check", "--format", "json", "py311"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["findings"][0]["path"], "py311/bin/tool.py");
 }

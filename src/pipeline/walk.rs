@@ -1,7 +1,7 @@
-//! Which files a `check` of some folders reads: Rust and Python sources, minus build output
-//! and what git ignores. `.gitignore` says which files git leaves untracked, so it applies only
-//! inside a git work tree and never to a file git tracks (a pattern such as `src/` in a project's
-//! `.gitignore` must not hide its tracked sources).
+//! Which files a `check` of some folders reads: Rust and Python sources, minus build output,
+//! installed Python packages and what git ignores. `.gitignore` says which files git leaves
+//! untracked, so it applies only inside a git work tree and never to a file git tracks (a
+//! pattern such as `src/` in a project's `.gitignore` must not hide its tracked sources).
 
 use crate::diagnostic::InputError;
 use crate::frontend::Language;
@@ -66,8 +66,12 @@ pub fn collect_files(
     Ok(out)
 }
 
-/// `.git`, and cargo's build folders: a `target` marked with `CACHEDIR.TAG` or beside a
-/// `Cargo.toml`. Any other folder named `target` holds sources like any folder.
+/// `.git`; cargo's build folders: a `target` marked with `CACHEDIR.TAG` or beside a
+/// `Cargo.toml` (any other folder named `target` holds sources like any folder); and installed
+/// Python packages, which are other projects' code: a virtual environment (marked by its
+/// `pyvenv.cfg`, PEP 405) and the `site-packages`/`dist-packages` folders installers write
+/// (also those of old virtualenvs and committed environments, which have no `pyvenv.cfg`).
+/// Only folders below a root are skipped: a folder named on the command line is read.
 fn is_skipped_dir(dir: &Path) -> bool {
     match dir.file_name() {
         Some(name) if name == ".git" => true,
@@ -75,7 +79,8 @@ fn is_skipped_dir(dir: &Path) -> bool {
             dir.join("CACHEDIR.TAG").is_file()
                 || dir.parent().is_some_and(|p| p.join("Cargo.toml").is_file())
         }
-        _ => false,
+        Some(name) if name == "site-packages" || name == "dist-packages" => true,
+        _ => dir.join("pyvenv.cfg").is_file(),
     }
 }
 
