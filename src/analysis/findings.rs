@@ -413,6 +413,16 @@ impl<'p> Findings<'p> {
             if let Some(step) = &rec.leaves_into_caller {
                 self.child_back_in_caller(step, rec);
             }
+            if let Some((fell, call)) = rec.runs_parent_code.as_ref().filter(|_| {
+                rec.kind == ForkKind::Fork
+                    && !rec.traits.double_fork
+                    && !rec.child_endless
+                    && (rec.execs || !rec.child_calls_program)
+                    && rec.leaves_into_loop.is_none()
+                    && !python
+            }) {
+                self.child_runs_parent_code(fell, call, rec);
+            }
             if let Some((step, _)) = &rec.leaves_into_loop {
                 let message = format!("the child of {} leaves its branch by {} into the parent's loop, and runs the parent's code on in the child", rec.site.text, step.text);
                 let help = self.in_language(
@@ -809,6 +819,31 @@ impl<'p> Findings<'p> {
             "end the child with `os._exit(0)` (or exec) at the end of its branch",
         );
         self.child_leaves(primary, rec, message, Some(help));
+    }
+
+    /// FL006: the child goes on past its own code into what the parent runs next, from the end
+    /// of its branch, or from the fork itself when nothing tells the processes apart.
+    fn child_runs_parent_code(&mut self, fell: &Step, call: &Step, rec: &ForkRec) {
+        let how = match (fell.span == rec.site.span, rec.execs) {
+            (true, _) => "is not told apart from the parent: it goes on from the fork and",
+            (false, true) => "falls out of its branch when its exec fails and",
+            (false, false) => "falls out of its branch and",
+        };
+        let message = format!(
+            "the child of {} {how} runs the parent's code that follows ({} here), as a second copy of the program",
+            rec.site.text, call.text
+        );
+        let help = self.in_language(
+            rec,
+            "end the child's branch with `_exit` (after exec): `unsafe { libc::_exit(127) }`, and test the fork's result",
+            "end the child's branch with `os._exit(127)` (after exec), and test the fork's result",
+        );
+        let primary = Step {
+            text: rec.site.text.clone(),
+            ..fell.clone()
+        };
+        let trace = vec![self.related(call, "the parent's code, run in the child".to_string())];
+        self.child_leaves_traced(&primary, rec, message, Some(help), trace);
     }
 
     /// FL006: the child panics on a path that always does (after a failed exec, say): it

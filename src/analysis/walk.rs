@@ -1073,6 +1073,26 @@ impl<'a> Walker<'a> {
             self.child = Some(ChildOf::Fork(id));
         }
         self.only_child_goes_on(fell_out, other_goes_on);
+        // `if fork()?.is_parent() { .. }` with no other arm: the child skips the branch and
+        // goes on with what follows, from the fork on.
+        let parent_only = sides
+            .iter()
+            .flatten()
+            .find(|(_, side)| *side == Side::Parent);
+        if let (Some(&(id, _)), None, false, false, None) = (
+            parent_only,
+            parent_left,
+            saw_child,
+            b.exhaustive,
+            self.child,
+        ) {
+            let site = self.rec.forks.get(&id).map(|f| f.site.clone());
+            if let Some(site) = site.filter(|s| s.file == self.me.0) {
+                self.child_maybe = Some(id);
+                self.child_fell_at = Some(site.span);
+                self.child_continues(id, true);
+            }
+        }
         // `if pid != 0 { return }`: what follows runs in the child.
         if let (Some(id), false) = (parent_left, saw_child) {
             if !b.exhaustive || b.arms.len() == 2 {
@@ -1429,8 +1449,16 @@ impl<'a> Walker<'a> {
         self.end_temporaries(state, call);
         self.bind_chain_threads(state, call);
         if let Some(id) = self.child_maybe {
+            // Outside any arm that tells the sides apart again, the child runs what the parent
+            // runs: the first such call is the evidence.
+            let shared = self.child.is_none() && self.parent_arm != Some(id) && call.id != id;
+            let fell = self.child_fell_at.map(|at| self.step(at, ""));
+            let here = self.step(call.span, format!("`{}`", call.callee.display()));
             if let Some(f) = self.rec.forks.get_mut(&id) {
                 f.child_runs_more = true;
+                if let (true, Some(fell)) = (shared, fell) {
+                    f.runs_parent_code.get_or_insert((fell, here));
+                }
             }
         }
         if let (Some(ChildOf::Fork(id)), Some(g)) = (self.child, self.absolute_global(call)) {
@@ -1585,9 +1613,11 @@ impl<'a> Walker<'a> {
                     before_call = Some(state.clone());
                 }
                 stored = stored_closures(prog, call, list);
-                if let (Some(ChildOf::Fork(_)), [callee], Mode::Report) =
-                    (self.child, list.as_slice(), self.mode)
-                {
+                // In a child-only function's body too: a helper it hands the child on to is
+                // the child's own code as well (`fatal()` → `quit()` → `exit`).
+                let child_side = matches!(self.child, Some(ChildOf::Fork(_)))
+                    || (self.child_code && self.child == Some(ChildOf::Closure));
+                if let (true, [callee], Mode::Report) = (child_side, list.as_slice(), self.mode) {
                     self.rec
                         .child_sites
                         .insert(call.id, (*callee, here.clone()));
@@ -1684,6 +1714,7 @@ impl<'a> Walker<'a> {
                         rec.child_value = child_value;
                         rec.made_in_callee = wrapped_fork;
                     }
+                    self.discarded_fork(call);
                 }
             }
             Target::Unknown => {
@@ -2334,6 +2365,7 @@ impl<'a> Walker<'a> {
         if let Some(v) = &call.bind {
             self.fork_vars.insert(v.clone(), call.id);
         }
+
         if kind == ForkKind::Daemon {
             rec.has_child = true;
             self.child = Some(ChildOf::Fork(call.id));
@@ -2341,6 +2373,20 @@ impl<'a> Walker<'a> {
             if self.parent_arm.is_some_and(|p| p != call.id) {
                 self.parent_arm = None;
             }
+        }
+    }
+
+    /// `let _ = fork();`: a fork that returns twice whose value is dropped where it is made.
+    /// Nothing tells the processes apart: the child goes on from the fork with the parent's code.
+    fn discarded_fork(&mut self, call: &Call) {
+        if !call.discarded || self.child.is_some() {
+            return;
+        }
+        if let Some(rec) = self.rec.forks.get_mut(&call.id) {
+            rec.child_continues = true;
+            rec.child_leaves_ok = true;
+            self.child_maybe = Some(call.id);
+            self.child_fell_at = Some(call.span);
         }
     }
 
@@ -2470,8 +2516,12 @@ impl<'a> Walker<'a> {
                 if kind == ForkKind::Daemon {
                     into_child(state);
                 }
-                if let Some(arg) = api.child_fn {
-                    self.callback_child(state, call, here, arg);
+                match api.child_fn {
+                    Some(arg) => self.callback_child(state, call, here, arg),
+                    None if kind == ForkKind::Fork && !api.double_fork && !api.child_execs => {
+                        self.discarded_fork(call)
+                    }
+                    None => {}
                 }
                 // The caller's own process never returns from a double fork: whatever follows,
                 // on either side of the result, runs in a forked child.
