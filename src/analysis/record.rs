@@ -251,6 +251,8 @@ pub struct ForkRec {
     /// The child falls out of its branch (or, when nothing tells it apart, out of the fork
     /// itself) into code the parent runs next: where it falls, and the first call it runs there.
     pub runs_parent_code: Option<(Step, Step)>,
+    /// Some arm tests the fork's value for the child's side.
+    pub child_tested: bool,
     /// What the catalogue says of the fork point itself (severity cap, platform, parent exit).
     pub traits: ForkTraits,
     /// The child calls a closure handed in (`fn fork<F: FnOnce()>(child: F)`): each caller's
@@ -320,6 +322,7 @@ impl ForkRec {
             leaves_into_caller: None,
             leaves_into_loop: None,
             runs_parent_code: None,
+            child_tested: false,
             traits: ForkTraits::default(),
             runs_handed_in: false,
             handed_in: None,

@@ -101,6 +101,10 @@ pub struct Walker<'a> {
     /// The fork whose parent side is being walked (`if pid > 0 { .. }`): inside an outer
     /// fork's child, an exit there ends the middle process of a double fork.
     parent_arm: Option<u32>,
+    /// The fork whose child's arm is being walked (`Ok(Fork::Child) => { .. }`): after a
+    /// catalogued double fork, an exit outside it ends the middle process that got the
+    /// parent's value back.
+    child_arm: Option<u32>,
     /// Some path leaves on the error path (`?`, `return Err`).
     error_exit: bool,
     /// Locals whose threads were joined, by the loops being walked (innermost last).
@@ -190,6 +194,7 @@ impl<'a> Walker<'a> {
             child_maybe: None,
             child_fell_at: None,
             parent_arm: None,
+            child_arm: None,
             commands: HashMap::new(),
             command_of_call: HashMap::new(),
             command_vars: HashMap::new(),
@@ -709,15 +714,16 @@ impl<'a> Walker<'a> {
     /// on past the branch, what follows is that child's code, as after `if pid != 0 { return }`
     /// (a fork made there is a fork in its child, whose parent side is that child too).
     fn only_child_goes_on(&mut self, fell_out: Option<u32>, other_goes_on: bool) {
-        let Some(id) = fell_out.filter(|_| !other_goes_on && self.child.is_none()) else {
+        let Some(id) = fell_out.filter(|_| !other_goes_on) else {
             return;
         };
-        if self
-            .rec
-            .forks
-            .get(&id)
-            .is_none_or(|f| f.kind != ForkKind::Fork)
-        {
+        // In an outer fork's child, the fork made there (a double fork's second) is the one
+        // whose child goes on: what follows is that grandchild's, and the outer child's too.
+        let Some(f) = self.rec.forks.get(&id) else {
+            return;
+        };
+        let outer = f.outer.map(ChildOf::Fork);
+        if f.kind != ForkKind::Fork || (self.child.is_some() && self.child != outer) {
             return;
         }
         self.child = Some(ChildOf::Fork(id));
@@ -991,8 +997,16 @@ impl<'a> Walker<'a> {
                 _ => {}
             }
             let maybe_before = self.child_maybe;
+            let outer_child_arm = self.child_arm;
+            if let Some((id, Side::Child)) = fork {
+                self.child_arm = Some(id);
+                if let Some(f) = self.rec.forks.get_mut(&id) {
+                    f.child_tested = true;
+                }
+            }
             self.block(&mut s, &arm.body);
             self.parent_arm = outer_parent_arm;
+            self.child_arm = outer_child_arm;
             // A child that fell out of a branch inside this arm ended with the arm (`exit`).
             if s.is_none() {
                 self.child_maybe = maybe_before;
@@ -1223,8 +1237,12 @@ impl<'a> Walker<'a> {
                     next.and_then(|id| Some((id, self.rec.forks.get_mut(&id)?)))
                 {
                     let outer = self.parent_arm.is_some_and(|p| p != at);
+                    // `if let Ok(Fork::Child) = daemon(..) { .. }` and then `exit`: the middle
+                    // process, handed `Fork::Parent`, is the one that goes on to it.
+                    let beside =
+                        f.traits.double_fork && f.child_tested && self.child_arm != Some(at);
                     if exit {
-                        entry(&mut f.exits, if outer { &middle } else { &op });
+                        entry(&mut f.exits, if outer || beside { &middle } else { &op });
                     } else if op.effect == Effect::TouchesObjc {
                         entry(&mut f.child_objc, &op);
                     } else if op.effect.is_child_unsafe() {
