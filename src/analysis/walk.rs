@@ -520,6 +520,7 @@ impl<'a> Walker<'a> {
         match h.effect {
             Effect::TakesGlobalLock => true,
             Effect::OpensConnection | Effect::OpensFile => !held_by_global && !outlives(bind),
+            Effect::StartsThread => h.joined_on_drop && !outlives(bind),
             _ => false,
         }
     }
@@ -1760,6 +1761,7 @@ impl<'a> Walker<'a> {
                         owner: None,
                         global: None,
                         lazy: false,
+                        joined_on_drop: false,
                     });
                 }
             }
@@ -1832,6 +1834,7 @@ impl<'a> Walker<'a> {
                             owner: None,
                             global: None,
                             lazy: false,
+                            joined_on_drop: false,
                         });
                         self.entries.push((closure, entry));
                     }
@@ -2502,7 +2505,13 @@ impl<'a> Walker<'a> {
                     owner: call.receiver.clone(),
                     global,
                     lazy,
+                    joined_on_drop: api.joined_on_drop && effect == Effect::StartsThread,
                 });
+                // `Builder::new_multi_thread()..build()`: the local the chain ends in holds it.
+                if effect == Effect::StartsThread && call.bind.is_none() {
+                    let key = (effect, self.me.0, call.span);
+                    self.chain_threads.entry(call.id).or_default().push(key);
+                }
                 if call.bind.is_none()
                     && !registered
                     && matches!(effect, Effect::OpensConnection | Effect::OpensFile)
@@ -2775,7 +2784,7 @@ impl<'a> Walker<'a> {
                 for v in &call.arg_vars {
                     let discarded = python && v.starts_with(crate::frontend::python::DISCARDED_VAR);
                     state.remove_where(|h| {
-                        h.effect != Effect::StartsThread
+                        (h.effect != Effect::StartsThread || h.joined_on_drop)
                             && h.bind.as_deref() == Some(v)
                             && (!discarded || h.down.is_empty())
                     });
