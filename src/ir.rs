@@ -424,6 +424,10 @@ pub struct Call {
     /// returns an error) still holds at the `?`.
     #[serde(default)]
     pub converts_error: bool,
+    /// The value is dropped where it is made (`let _ = fork();`, `fork();`): nothing tells
+    /// its processes apart afterwards.
+    #[serde(default)]
+    pub discarded: bool,
 }
 
 impl Call {
@@ -447,6 +451,7 @@ impl Call {
             calls_param: None,
             receiver_from: None,
             converts_error: false,
+            discarded: false,
             args: 0,
         }
     }

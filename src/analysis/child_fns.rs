@@ -21,15 +21,50 @@ pub struct ChildBodies {
 impl ChildBodies {
     /// Finds the child-only functions the reporting walks called and walks each as child code.
     pub fn find(ctx: &Ctx, walks: &[(FnRef, WalkRecord)]) -> Self {
-        let prog = ctx.prog;
-        let mut sites: HashMap<FnRef, Vec<(u32, u32, Step)>> = HashMap::new();
+        let mut found: Vec<(FnRef, u32, u32, Step)> = Vec::new();
         for (f, rec) in walks {
             for (&id, (callee, step)) in &rec.child_sites {
-                sites
-                    .entry(*callee)
-                    .or_default()
-                    .push((f.0, id, step.clone()));
+                found.push((*callee, f.0, id, step.clone()));
             }
+        }
+        // A child-only function's own calls of further such functions are child code too: walk
+        // the bodies found until no new function turns up (bounded by the program's size).
+        let mut out = ChildBodies::default();
+        let mut walked: HashSet<FnRef> = HashSet::new();
+        loop {
+            let (bodies, nested) = Self::walk_bodies(ctx, &found, &walked);
+            if bodies.is_empty() {
+                break;
+            }
+            for (callee, body, calls) in bodies {
+                walked.insert(callee);
+                for (file, step) in calls {
+                    out.by_site.insert((file, step.span), (step, body.clone()));
+                }
+            }
+            found.extend(nested);
+        }
+        out
+    }
+
+    /// Walks the child-only functions among `found` not `walked` yet: each body with the call
+    /// sites it stands for, and the calls those bodies make of further functions.
+    #[allow(clippy::type_complexity)]
+    fn walk_bodies(
+        ctx: &Ctx,
+        found: &[(FnRef, u32, u32, Step)],
+        walked: &HashSet<FnRef>,
+    ) -> (
+        Vec<(FnRef, Vec<ChildCall>, Vec<(u32, Step)>)>,
+        Vec<(FnRef, u32, u32, Step)>,
+    ) {
+        let prog = ctx.prog;
+        let mut sites: HashMap<FnRef, Vec<(u32, u32, Step)>> = HashMap::new();
+        for (callee, file, id, step) in found {
+            sites
+                .entry(*callee)
+                .or_default()
+                .push((*file, *id, step.clone()));
         }
         sites.retain(|callee, _| {
             let f = prog.function(*callee);
@@ -43,8 +78,8 @@ impl ChildBodies {
                     .get(callee)
                     .is_some_and(|s| (s.diverges && !s.reaches_fork) || s.returns_only_in_child)
         });
-        if sites.is_empty() {
-            return ChildBodies::default();
+        if sites.keys().all(|c| walked.contains(c)) {
+            return (Vec::new(), Vec::new());
         }
         // Every call of the function in the program, and every place naming it as a value.
         let mut elsewhere: HashSet<FnRef> = HashSet::new();
@@ -72,19 +107,25 @@ impl ChildBodies {
                 for_each_call(&f.body, &mut visit);
             }
         }
-        let mut by_site = HashMap::new();
+        let mut bodies = Vec::new();
+        let mut nested = Vec::new();
         for (callee, calls) in sites {
-            if elsewhere.contains(&callee) {
+            if elsewhere.contains(&callee) || walked.contains(&callee) {
                 continue;
             }
             let mut walker = Walker::new(ctx, callee, Mode::Report).in_child_code();
             walker.run(Default::default());
-            let body: Vec<ChildCall> = walker.rec.closure_calls.into_values().collect();
-            for (file, _, step) in calls {
-                by_site.insert((file, step.span), (step, body.clone()));
+            for (&id, (inner, step)) in &walker.rec.child_sites {
+                nested.push((*inner, callee.0, id, step.clone()));
             }
+            let body: Vec<ChildCall> = walker.rec.closure_calls.into_values().collect();
+            let calls = calls
+                .into_iter()
+                .map(|(file, _, step)| (file, step))
+                .collect();
+            bodies.push((callee, body, calls));
         }
-        ChildBodies { by_site }
+        (bodies, nested)
     }
 
     /// `calls` with each call of a child-only function replaced by that function's statements
@@ -95,10 +136,17 @@ impl ChildBodies {
         keep: impl Fn(&super::state::Op) -> bool,
     ) -> Vec<ChildCall> {
         let mut out = Vec::new();
-        for call in calls {
-            let Some((site, body)) = self.by_site.get(&(call.primary.file, call.primary.span))
+        let mut todo: Vec<ChildCall> = calls.into_iter().cloned().collect();
+        todo.reverse();
+        while let Some(call) = todo.pop() {
+            let key = (call.primary.file, call.primary.span);
+            // A body that calls the helper it stands in (recursion) is not expanded again.
+            let Some((site, body)) = self
+                .by_site
+                .get(&key)
+                .filter(|(site, _)| !call.via.iter().any(|v| v.span == site.span))
             else {
-                out.push(call.clone());
+                out.push(call);
                 continue;
             };
             for inner in body {
@@ -109,11 +157,19 @@ impl ChildBodies {
                 let mut via = call.via.clone();
                 via.push(site.clone());
                 via.extend(inner.via.iter().cloned());
-                out.push(ChildCall {
+                let next = ChildCall {
                     primary: inner.primary.clone(),
                     ops,
                     via,
-                });
+                };
+                // Another child-only helper called there: its statements in turn.
+                match self
+                    .by_site
+                    .contains_key(&(next.primary.file, next.primary.span))
+                {
+                    true => todo.push(next),
+                    false => out.push(next),
+                }
             }
         }
         out

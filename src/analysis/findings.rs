@@ -8,8 +8,9 @@ use super::record::{ChildCall, ChildSite, ForcedFork, ForkKind, ForkRec, WalkRec
 use super::state::{Hazard, HazardKey, Op, State, Step};
 use crate::catalog::Effect;
 use crate::diagnostic::{Finding, Location, Related, Severity};
+use crate::ir::Span;
 use crate::rules::{Extra, RuleId};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub struct Findings<'p> {
     prog: &'p Program<'p>,
@@ -191,9 +192,25 @@ impl<'p> Findings<'p> {
         for forced in rec.forced_forks.values() {
             self.forced_fork(forced);
         }
+        // The daemon of a double fork (parent ends at once; its child forks again and that
+        // middle process ends at once too) is the program from then on: its own exits, in the
+        // records of both forks, are the program's, not a child's.
+        let daemon_exits: HashSet<Span> = rec
+            .forks
+            .values()
+            .filter(|g| {
+                g.parent_exits
+                    && g.outer
+                        .and_then(|o| rec.forks.get(&o))
+                        .is_some_and(|o| o.parent_exits)
+            })
+            .flat_map(|g| g.exits.iter())
+            .filter(|(_, c)| !ends_parent(c))
+            .map(|(span, _)| *span)
+            .collect();
         for fork in rec.forks.values() {
             let outer = fork.outer.and_then(|o| rec.forks.get(&o));
-            self.fork(fork, outer);
+            self.fork(fork, outer, &daemon_exits);
         }
         match child_closure {
             Some(site) if site.in_fork => self.closure_in_fork_child(me, rec, site, entry),
@@ -275,7 +292,8 @@ impl<'p> Findings<'p> {
     }
 
     /// `outer`: the fork in whose child this one is (the second fork of a double fork).
-    fn fork(&mut self, rec: &ForkRec, outer: Option<&ForkRec>) {
+    /// `daemon_exits`: exits made by a double fork's daemon, which is the program (see `add_walk`).
+    fn fork(&mut self, rec: &ForkRec, outer: Option<&ForkRec>, daemon_exits: &HashSet<Span>) {
         let brief = rec.child_is_brief();
         let python = is_python(&self.prog.files[rec.site.file as usize].path);
         for effect in [
@@ -355,13 +373,22 @@ impl<'p> Findings<'p> {
         self.unsafe_calls_in_child(rec);
         // Once the parent has ended, the child is the program: its error path is the program's
         // own, and so is its `exit` when the parent left without flushing (`_exit`).
-        if rec.kind != ForkKind::Daemon && (!rec.parent_exits || rec.parent_flushes) {
+        // A catalogued double fork hands back only in processes whose caller is gone: its
+        // child's exits are the daemon's own, as after a double fork by hand.
+        if rec.kind != ForkKind::Daemon
+            && !rec.traits.double_fork
+            && (!rec.parent_exits || rec.parent_flushes)
+        {
             // A Python child's exits are the branches of one `try:` (each handler's
             // `sys.exit`): its first direct exit (else its first) stands for the others.
             let direct = |c: &&ChildCall| c.ops.first().is_some_and(|o| o.down.is_empty());
-            let expanded = self
-                .bodies
-                .expand(rec.exits.values(), |o| o.effect == Effect::ProcessExit);
+            let expanded = self.bodies.expand(
+                rec.exits
+                    .iter()
+                    .filter(|(span, _)| !daemon_exits.contains(span))
+                    .map(|(_, call)| call),
+                |o| o.effect == Effect::ProcessExit,
+            );
             let mut exits: Vec<&ChildCall> = expanded.iter().collect();
             if python {
                 let first = exits
@@ -412,6 +439,16 @@ impl<'p> Findings<'p> {
             }
             if let Some(step) = &rec.leaves_into_caller {
                 self.child_back_in_caller(step, rec);
+            }
+            if let Some((fell, call)) = rec.runs_parent_code.as_ref().filter(|_| {
+                rec.kind == ForkKind::Fork
+                    && !rec.traits.double_fork
+                    && !rec.child_endless
+                    && (rec.execs || !rec.child_calls_program)
+                    && rec.leaves_into_loop.is_none()
+                    && !python
+            }) {
+                self.child_runs_parent_code(fell, call, rec);
             }
             if let Some((step, _)) = &rec.leaves_into_loop {
                 let message = format!("the child of {} leaves its branch by {} into the parent's loop, and runs the parent's code on in the child", rec.site.text, step.text);
@@ -809,6 +846,31 @@ impl<'p> Findings<'p> {
             "end the child with `os._exit(0)` (or exec) at the end of its branch",
         );
         self.child_leaves(primary, rec, message, Some(help));
+    }
+
+    /// FL006: the child goes on past its own code into what the parent runs next, from the end
+    /// of its branch, or from the fork itself when nothing tells the processes apart.
+    fn child_runs_parent_code(&mut self, fell: &Step, call: &Step, rec: &ForkRec) {
+        let how = match (fell.span == rec.site.span, rec.execs) {
+            (true, _) => "is not told apart from the parent: it goes on from the fork and",
+            (false, true) => "falls out of its branch when its exec fails and",
+            (false, false) => "falls out of its branch and",
+        };
+        let message = format!(
+            "the child of {} {how} runs the parent's code that follows ({} here), as a second copy of the program",
+            rec.site.text, call.text
+        );
+        let help = self.in_language(
+            rec,
+            "end the child's branch with `_exit` (after exec): `unsafe { libc::_exit(127) }`, and test the fork's result",
+            "end the child's branch with `os._exit(127)` (after exec), and test the fork's result",
+        );
+        let primary = Step {
+            text: rec.site.text.clone(),
+            ..fell.clone()
+        };
+        let trace = vec![self.related(call, "the parent's code, run in the child".to_string())];
+        self.child_leaves_traced(&primary, rec, message, Some(help), trace);
     }
 
     /// FL006: the child panics on a path that always does (after a failed exec, say): it

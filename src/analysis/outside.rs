@@ -57,6 +57,7 @@ pub fn seeds(ctx: &Ctx, relevant: &[FnRef]) -> Vec<(FnRef, State)> {
                 owner: None,
                 global: None,
                 lazy: false,
+                joined_on_drop: false,
             });
             (f, state)
         })

@@ -248,6 +248,11 @@ pub struct ForkRec {
     /// The `continue` or `break` by which the child leaves its branch into the loop of the
     /// parent's code that the fork was made in, and whether it is a `break`.
     pub leaves_into_loop: Option<(Step, bool)>,
+    /// The child falls out of its branch (or, when nothing tells it apart, out of the fork
+    /// itself) into code the parent runs next: where it falls, and the first call it runs there.
+    pub runs_parent_code: Option<(Step, Step)>,
+    /// Some arm tests the fork's value for the child's side.
+    pub child_tested: bool,
     /// What the catalogue says of the fork point itself (severity cap, platform, parent exit).
     pub traits: ForkTraits,
     /// The child calls a closure handed in (`fn fork<F: FnOnce()>(child: F)`): each caller's
@@ -316,6 +321,8 @@ impl ForkRec {
             exec_error_return: None,
             leaves_into_caller: None,
             leaves_into_loop: None,
+            runs_parent_code: None,
+            child_tested: false,
             traits: ForkTraits::default(),
             runs_handed_in: false,
             handed_in: None,

@@ -40,6 +40,9 @@ pub struct Hazard {
     /// A client that connects at its first command (redis-py): no connection exists until a
     /// method is called on what holds it, or it is handed to other code.
     pub lazy: bool,
+    /// Threads that their owner joins when it is dropped (a tokio runtime's workers): the end
+    /// of the local that holds it ends them.
+    pub joined_on_drop: bool,
 }
 
 /// Hazards are told apart by kind and creation site; the first chain found is kept.

@@ -101,6 +101,10 @@ pub struct Walker<'a> {
     /// The fork whose parent side is being walked (`if pid > 0 { .. }`): inside an outer
     /// fork's child, an exit there ends the middle process of a double fork.
     parent_arm: Option<u32>,
+    /// The fork whose child's arm is being walked (`Ok(Fork::Child) => { .. }`): after a
+    /// catalogued double fork, an exit outside it ends the middle process that got the
+    /// parent's value back.
+    child_arm: Option<u32>,
     /// Some path leaves on the error path (`?`, `return Err`).
     error_exit: bool,
     /// Locals whose threads were joined, by the loops being walked (innermost last).
@@ -190,6 +194,7 @@ impl<'a> Walker<'a> {
             child_maybe: None,
             child_fell_at: None,
             parent_arm: None,
+            child_arm: None,
             commands: HashMap::new(),
             command_of_call: HashMap::new(),
             command_vars: HashMap::new(),
@@ -515,6 +520,7 @@ impl<'a> Walker<'a> {
         match h.effect {
             Effect::TakesGlobalLock => true,
             Effect::OpensConnection | Effect::OpensFile => !held_by_global && !outlives(bind),
+            Effect::StartsThread => h.joined_on_drop && !outlives(bind),
             _ => false,
         }
     }
@@ -709,15 +715,16 @@ impl<'a> Walker<'a> {
     /// on past the branch, what follows is that child's code, as after `if pid != 0 { return }`
     /// (a fork made there is a fork in its child, whose parent side is that child too).
     fn only_child_goes_on(&mut self, fell_out: Option<u32>, other_goes_on: bool) {
-        let Some(id) = fell_out.filter(|_| !other_goes_on && self.child.is_none()) else {
+        let Some(id) = fell_out.filter(|_| !other_goes_on) else {
             return;
         };
-        if self
-            .rec
-            .forks
-            .get(&id)
-            .is_none_or(|f| f.kind != ForkKind::Fork)
-        {
+        // In an outer fork's child, the fork made there (a double fork's second) is the one
+        // whose child goes on: what follows is that grandchild's, and the outer child's too.
+        let Some(f) = self.rec.forks.get(&id) else {
+            return;
+        };
+        let outer = f.outer.map(ChildOf::Fork);
+        if f.kind != ForkKind::Fork || (self.child.is_some() && self.child != outer) {
             return;
         }
         self.child = Some(ChildOf::Fork(id));
@@ -991,8 +998,16 @@ impl<'a> Walker<'a> {
                 _ => {}
             }
             let maybe_before = self.child_maybe;
+            let outer_child_arm = self.child_arm;
+            if let Some((id, Side::Child)) = fork {
+                self.child_arm = Some(id);
+                if let Some(f) = self.rec.forks.get_mut(&id) {
+                    f.child_tested = true;
+                }
+            }
             self.block(&mut s, &arm.body);
             self.parent_arm = outer_parent_arm;
+            self.child_arm = outer_child_arm;
             // A child that fell out of a branch inside this arm ended with the arm (`exit`).
             if s.is_none() {
                 self.child_maybe = maybe_before;
@@ -1073,6 +1088,26 @@ impl<'a> Walker<'a> {
             self.child = Some(ChildOf::Fork(id));
         }
         self.only_child_goes_on(fell_out, other_goes_on);
+        // `if fork()?.is_parent() { .. }` with no other arm: the child skips the branch and
+        // goes on with what follows, from the fork on.
+        let parent_only = sides
+            .iter()
+            .flatten()
+            .find(|(_, side)| *side == Side::Parent);
+        if let (Some(&(id, _)), None, false, false, None) = (
+            parent_only,
+            parent_left,
+            saw_child,
+            b.exhaustive,
+            self.child,
+        ) {
+            let site = self.rec.forks.get(&id).map(|f| f.site.clone());
+            if let Some(site) = site.filter(|s| s.file == self.me.0) {
+                self.child_maybe = Some(id);
+                self.child_fell_at = Some(site.span);
+                self.child_continues(id, true);
+            }
+        }
         // `if pid != 0 { return }`: what follows runs in the child.
         if let (Some(id), false) = (parent_left, saw_child) {
             if !b.exhaustive || b.arms.len() == 2 {
@@ -1203,8 +1238,12 @@ impl<'a> Walker<'a> {
                     next.and_then(|id| Some((id, self.rec.forks.get_mut(&id)?)))
                 {
                     let outer = self.parent_arm.is_some_and(|p| p != at);
+                    // `if let Ok(Fork::Child) = daemon(..) { .. }` and then `exit`: the middle
+                    // process, handed `Fork::Parent`, is the one that goes on to it.
+                    let beside =
+                        f.traits.double_fork && f.child_tested && self.child_arm != Some(at);
                     if exit {
-                        entry(&mut f.exits, if outer { &middle } else { &op });
+                        entry(&mut f.exits, if outer || beside { &middle } else { &op });
                     } else if op.effect == Effect::TouchesObjc {
                         entry(&mut f.child_objc, &op);
                     } else if op.effect.is_child_unsafe() {
@@ -1429,8 +1468,16 @@ impl<'a> Walker<'a> {
         self.end_temporaries(state, call);
         self.bind_chain_threads(state, call);
         if let Some(id) = self.child_maybe {
+            // Outside any arm that tells the sides apart again, the child runs what the parent
+            // runs: the first such call is the evidence.
+            let shared = self.child.is_none() && self.parent_arm != Some(id) && call.id != id;
+            let fell = self.child_fell_at.map(|at| self.step(at, ""));
+            let here = self.step(call.span, format!("`{}`", call.callee.display()));
             if let Some(f) = self.rec.forks.get_mut(&id) {
                 f.child_runs_more = true;
+                if let (true, Some(fell)) = (shared, fell) {
+                    f.runs_parent_code.get_or_insert((fell, here));
+                }
             }
         }
         if let (Some(ChildOf::Fork(id)), Some(g)) = (self.child, self.absolute_global(call)) {
@@ -1585,9 +1632,11 @@ impl<'a> Walker<'a> {
                     before_call = Some(state.clone());
                 }
                 stored = stored_closures(prog, call, list);
-                if let (Some(ChildOf::Fork(_)), [callee], Mode::Report) =
-                    (self.child, list.as_slice(), self.mode)
-                {
+                // In a child-only function's body too: a helper it hands the child on to is
+                // the child's own code as well (`fatal()` → `quit()` → `exit`).
+                let child_side = matches!(self.child, Some(ChildOf::Fork(_)))
+                    || (self.child_code && self.child == Some(ChildOf::Closure));
+                if let (true, [callee], Mode::Report) = (child_side, list.as_slice(), self.mode) {
                     self.rec
                         .child_sites
                         .insert(call.id, (*callee, here.clone()));
@@ -1684,6 +1733,7 @@ impl<'a> Walker<'a> {
                         rec.child_value = child_value;
                         rec.made_in_callee = wrapped_fork;
                     }
+                    self.discarded_fork(call);
                 }
             }
             Target::Unknown => {
@@ -1711,6 +1761,7 @@ impl<'a> Walker<'a> {
                         owner: None,
                         global: None,
                         lazy: false,
+                        joined_on_drop: false,
                     });
                 }
             }
@@ -1783,6 +1834,7 @@ impl<'a> Walker<'a> {
                             owner: None,
                             global: None,
                             lazy: false,
+                            joined_on_drop: false,
                         });
                         self.entries.push((closure, entry));
                     }
@@ -2334,6 +2386,7 @@ impl<'a> Walker<'a> {
         if let Some(v) = &call.bind {
             self.fork_vars.insert(v.clone(), call.id);
         }
+
         if kind == ForkKind::Daemon {
             rec.has_child = true;
             self.child = Some(ChildOf::Fork(call.id));
@@ -2341,6 +2394,20 @@ impl<'a> Walker<'a> {
             if self.parent_arm.is_some_and(|p| p != call.id) {
                 self.parent_arm = None;
             }
+        }
+    }
+
+    /// `let _ = fork();`: a fork that returns twice whose value is dropped where it is made.
+    /// Nothing tells the processes apart: the child goes on from the fork with the parent's code.
+    fn discarded_fork(&mut self, call: &Call) {
+        if !call.discarded || self.child.is_some() {
+            return;
+        }
+        if let Some(rec) = self.rec.forks.get_mut(&call.id) {
+            rec.child_continues = true;
+            rec.child_leaves_ok = true;
+            self.child_maybe = Some(call.id);
+            self.child_fell_at = Some(call.span);
         }
     }
 
@@ -2438,7 +2505,13 @@ impl<'a> Walker<'a> {
                     owner: call.receiver.clone(),
                     global,
                     lazy,
+                    joined_on_drop: api.joined_on_drop && effect == Effect::StartsThread,
                 });
+                // `Builder::new_multi_thread()..build()`: the local the chain ends in holds it.
+                if effect == Effect::StartsThread && call.bind.is_none() {
+                    let key = (effect, self.me.0, call.span);
+                    self.chain_threads.entry(call.id).or_default().push(key);
+                }
                 if call.bind.is_none()
                     && !registered
                     && matches!(effect, Effect::OpensConnection | Effect::OpensFile)
@@ -2470,8 +2543,12 @@ impl<'a> Walker<'a> {
                 if kind == ForkKind::Daemon {
                     into_child(state);
                 }
-                if let Some(arg) = api.child_fn {
-                    self.callback_child(state, call, here, arg);
+                match api.child_fn {
+                    Some(arg) => self.callback_child(state, call, here, arg),
+                    None if kind == ForkKind::Fork && !api.double_fork && !api.child_execs => {
+                        self.discarded_fork(call)
+                    }
+                    None => {}
                 }
                 // The caller's own process never returns from a double fork: whatever follows,
                 // on either side of the result, runs in a forked child.
@@ -2707,7 +2784,7 @@ impl<'a> Walker<'a> {
                 for v in &call.arg_vars {
                     let discarded = python && v.starts_with(crate::frontend::python::DISCARDED_VAR);
                     state.remove_where(|h| {
-                        h.effect != Effect::StartsThread
+                        (h.effect != Effect::StartsThread || h.joined_on_drop)
                             && h.bind.as_deref() == Some(v)
                             && (!discarded || h.down.is_empty())
                     });

@@ -187,6 +187,10 @@ pub struct Api {
     /// client and pool): only a client used before the fork holds a connection there.
     #[serde(default)]
     pub lazy: bool,
+    /// For threads: the value the call returns joins them when it is dropped (tokio's
+    /// `Runtime`, whose drop waits for its workers): `drop(rt)` or the end of its local ends them.
+    #[serde(default)]
+    pub joined_on_drop: bool,
     /// For `allocates`: only a path argument of at least this many bytes is copied to the heap
     /// (std turns a shorter one into a C string on the stack), so a shorter string literal as the
     /// first argument allocates nothing.

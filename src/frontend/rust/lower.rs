@@ -1169,6 +1169,9 @@ impl<'a> Lowerer<'a> {
                     }
                     None => Value::default(),
                 };
+                if let (syn::Pat::Wild(_), Some(call)) = (&local.pat, value.call) {
+                    discard_call(&mut out.nodes, call);
+                }
                 let (name, annotated) = pat_binding(&local.pat);
                 if let Some(name) = name {
                     let ty = annotated
@@ -1228,8 +1231,11 @@ impl<'a> Lowerer<'a> {
                 }
                 _ => {}
             },
-            syn::Stmt::Expr(e, _) => {
-                self.lower_expr(e, &mut out.nodes);
+            syn::Stmt::Expr(e, semi) => {
+                let value = self.lower_expr(e, &mut out.nodes);
+                if let (Some(call), Some(_)) = (value.call, semi) {
+                    discard_call(&mut out.nodes, call);
+                }
             }
             syn::Stmt::Macro(m) => {
                 macros::lower_expr_macro(self, &m.mac, &mut out.nodes);
@@ -2178,6 +2184,7 @@ impl<'a> Lowerer<'a> {
             .collect();
         let subject_of = forktest::subject(&subject);
         let any_child = sides.contains(&Some(Side::Child));
+        let any_parent = sides.contains(&Some(Side::Parent));
         let pats: Vec<&syn::Pat> = on_unix.iter().map(|a| &a.pat).collect();
         let scrutinee = self.scrutinee_local(&subject, &pats, out);
         let failed = subject
@@ -2193,6 +2200,8 @@ impl<'a> Lowerer<'a> {
         for (arm, side) in on_unix.into_iter().zip(sides) {
             let side = match side {
                 None if any_child && forktest::is_catch_all(&arm.pat) => Some(Side::Parent),
+                // `Ok(Parent { .. }) => .., _ => ..`: the arm that takes the rest takes the child.
+                None if any_parent && forktest::is_catch_all(&arm.pat) => Some(Side::Child),
                 s => s,
             };
             let test = match side {
@@ -2351,6 +2360,18 @@ impl<'ast> syn::visit::Visit<'ast> for MoveFinder<'_> {
 }
 
 /// Sets `bind` on the call with this id among the nodes just emitted.
+/// The call's value is dropped by the statement that makes it.
+fn discard_call(nodes: &mut [Node], id: u32) {
+    for node in nodes.iter_mut().rev() {
+        if let Node::Call(c) = node {
+            if c.id == id {
+                c.discarded = true;
+                return;
+            }
+        }
+    }
+}
+
 pub fn bind_call(nodes: &mut [Node], id: u32, var: &str) {
     for node in nodes.iter_mut().rev() {
         if let Node::Call(c) = node {
