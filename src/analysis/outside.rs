@@ -4,11 +4,17 @@
 //! that stands for them. It is a warning's cause where the rule's condition is "while the parent
 //! may be multithreaded" (code between fork and exec), and no cause at all where the rule needs
 //! threads known to be alive (a child that goes on, FL001).
+//!
+//! Python has no `pub`: a module's API is its names without a leading underscore, and every
+//! module is importable. What its callers surely ran first is the module's import: what the
+//! module's top-level code (and the imports it makes) left alive is known, and is a cause like
+//! any other. The callers' own threads are left out there: a Python child goes on running the
+//! interpreter, which is FL001's case, where unknown threads are no cause.
 
 use super::orphans;
 use super::program::{is_python, FnRef};
 use super::state::{Hazard, State, Step};
-use super::walk::Ctx;
+use super::walk::{Ctx, Mode, Walker};
 use crate::catalog::Effect;
 use crate::diagnostic::Severity;
 use crate::ir::FnKind;
@@ -41,6 +47,9 @@ pub fn seeds(ctx: &Ctx, relevant: &[FnRef]) -> Vec<(FnRef, State)> {
                 .path
                 .strip_prefix("self::")
                 .unwrap_or(&function.path);
+            if is_python(&ctx.prog.files[f.0 as usize].path) {
+                return (f, Walker::new(ctx, f, Mode::Summary).after_import());
+            }
             let mut state = State::default();
             state.add(Hazard {
                 effect: Effect::StartsThread,
@@ -71,7 +80,9 @@ fn is_entry_point(ctx: &Ctx, f: FnRef) -> bool {
     let prog = ctx.prog;
     let file = &prog.files[f.0 as usize];
     let function = prog.function(f);
+    let python = is_python(&file.path);
     let callable = match function.kind {
+        FnKind::Free | FnKind::Method if python => python_api(&function.path),
         FnKind::Free => function.public,
         FnKind::Method if file.trait_methods.contains(&f.1) => {
             !orphans::entry_points(prog).any(|m| orphans::runs_in_binary_of(prog, m, f))
@@ -80,9 +91,8 @@ fn is_entry_point(ctx: &Ctx, f: FnRef) -> bool {
         _ => false,
     };
     callable
-        && file.library
+        && (file.library || python)
         && !prog.own_binary(f.0)
-        && !is_python(&file.path)
         && !function.is_main
         && !function.is_test
         && !function.is_test_root()
@@ -92,4 +102,13 @@ fn is_entry_point(ctx: &Ctx, f: FnRef) -> bool {
             .callers
             .get(&f)
             .is_none_or(|callers| callers.iter().all(|&c| c == f))
+}
+
+/// A Python function or method whose name is the module's API: no leading underscore (a
+/// dunder method is called by Python itself on objects made outside), and no name of the
+/// frontend's own (`<module>`, `<main>`).
+fn python_api(path: &str) -> bool {
+    let name = path.rsplit("::").next().unwrap_or(path);
+    let dunder = name.len() > 4 && name.starts_with("__") && name.ends_with("__");
+    !name.starts_with('<') && (dunder || !name.starts_with('_'))
 }

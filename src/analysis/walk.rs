@@ -222,6 +222,27 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// What a Python module's import leaves alive for `me`, a function of it that code outside
+    /// the tree calls: the importer ran the module's top-level code first, so its summary is
+    /// applied as a call of it made where `me` is defined (its globals become the module's).
+    pub fn after_import(mut self) -> State {
+        let mut state = State::default();
+        let file = &self.ctx.prog.files[self.me.0 as usize];
+        let module = format!("self::{}", crate::frontend::python::MODULE_FN);
+        let Some(top) = file.functions.iter().position(|g| g.path == module) else {
+            return state;
+        };
+        let callee = (self.me.0, top as u32);
+        let Some(summary) = self.ctx.summaries.get(&callee) else {
+            return state;
+        };
+        let span = self.ctx.prog.function(self.me).span;
+        let call = Call::new(u32::MAX, Callee::Path(vec![module]), span);
+        let here = self.step(span, "the module's top-level code (its import)".to_string());
+        self.apply_summary(&mut state, &call, &here, callee, summary, false);
+        state
+    }
+
     /// Records the threads alive before each call this walk makes, for [`Walker::threads_seen`].
     pub fn collecting_threads(mut self) -> Self {
         self.threads_seen = Some(State::default());

@@ -153,6 +153,14 @@ const POPEN_PREEXEC: &str = "subprocess::Popen@preexec_fn";
 const SOCKETIO_SERVERS: &[&str] = &["flask_socketio::SocketIO"];
 /// The suffix of the catalogue entry for a Socket.IO server's handler threads.
 const SOCKETIO_THREADING: &str = "@threading";
+/// APScheduler's schedulers whose default executor is a thread pool: a job registered with
+/// `@scheduler.scheduled_job(..)` runs on one of its threads.
+const THREAD_POOL_SCHEDULERS: &[&str] = &[
+    "apscheduler::schedulers::background::BackgroundScheduler",
+    "apscheduler::schedulers::blocking::BlockingScheduler",
+];
+/// The suffix of the catalogue entry for the executor thread a scheduler's job runs on.
+const SCHEDULER_JOB_THREAD: &str = "@job";
 
 /// PyTorch's DataLoader, by the paths it is imported from, and the loaders of other libraries
 /// that are one (a subclass) or build one from the same arguments: their workers fork as
@@ -1314,10 +1322,14 @@ impl<'s> Lowerer<'s> {
 
     /// What runs beside a registered handler while its server calls it: Flask-SocketIO in
     /// threading mode (no eventlet or gevent in the project, no other `async_mode`) calls
-    /// each handler on a request thread, beside the server's other threads.
+    /// each handler on a request thread, beside the server's other threads; an APScheduler
+    /// scheduler runs each job on its executor's pool thread.
     fn handler_threads(&self, path: &str) -> Option<String> {
         let server = self.handlers.get(path)?;
         let ty = self.module.get(server)?.ty.as_deref()?;
+        if THREAD_POOL_SCHEDULERS.contains(&ty) {
+            return Some(format!("{ty}{SCHEDULER_JOB_THREAD}"));
+        }
         (SOCKETIO_SERVERS.contains(&ty) && !self.green_threads && !self.socketio_green)
             .then(|| format!("{ty}{SOCKETIO_THREADING}"))
     }
