@@ -13,31 +13,58 @@ use std::path::Path;
 
 /// Files whose lines may start such a command.
 pub fn is_command_file(path: &Path) -> bool {
-    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+    let Some(lower) = deployment_name(path) else {
         return false;
     };
-    let lower = name.to_ascii_lowercase();
     // Scripts without an extension: by their `#!` line (a Python one is a program, read as
     // Python), else s6 and runit `run` files and container entrypoints by name.
-    let script = path.extension().is_none()
+    let script = !lower.contains('.')
         && match interpreter(path) {
             Some(Interpreter::Python) => return false,
             Some(Interpreter::Shell) => true,
             None => lower == "run" || lower.contains("entrypoint") || is_makefile(&lower),
         };
     script
+        // Heroku's and honcho's `Procfile`, and the variants foreman is pointed at
+        // (`Procfile.dev`, `worker.procfile`).
         || lower == "procfile"
+        || lower.starts_with("procfile.")
+        || lower.ends_with(".procfile")
         || is_dockerfile(&lower)
         || lower.ends_with(".sh")
         || lower.ends_with(".bash")
         || lower.ends_with(".mk")
         // supervisord programs (its own file, or an include directory) and systemd units.
         || (lower.ends_with(".conf") && is_supervisor_conf(path))
+        || (lower.ends_with(".ini") && is_supervisor_conf(path) && !servers::is_uwsgi_ini(path))
         || lower.ends_with(".service")
         // Compose files under any name (`production.yml`, `compose.prod.yaml`), Kubernetes
         // manifests and Helm templates: a container's `command:`/`args:`.
         || lower.ends_with(".yml")
         || lower.ends_with(".yaml")
+        || is_platform_file(&lower)
+}
+
+/// Hosting platforms' files that hold the start command as a string: Railway's
+/// `railway.json`/`railway.toml` (`deploy.startCommand`), Nixpacks' `nixpacks.toml`
+/// (`[start] cmd`), Fly.io's `fly.toml` (`[processes]`, one command per process group; also
+/// `fly.<app>.toml`).
+fn is_platform_file(lower: &str) -> bool {
+    matches!(lower, "railway.json" | "railway.toml" | "nixpacks.toml")
+        || (lower.starts_with("fly.") && lower.ends_with(".toml"))
+}
+
+/// Suffixes of templates rendered into deployment files (Ansible's Jinja2 `.j2`, ...): the
+/// file they render is named by the rest (`celery.service.j2` is a systemd unit).
+const TEMPLATE_SUFFIXES: &[&str] = &[".j2", ".jinja", ".jinja2", ".tmpl", ".tpl", ".template"];
+
+/// A file's lowercased name, without a template suffix.
+fn deployment_name(path: &Path) -> Option<String> {
+    let lower = path.file_name()?.to_str()?.to_ascii_lowercase();
+    let rendered = TEMPLATE_SUFFIXES
+        .iter()
+        .find_map(|s| lower.strip_suffix(s).filter(|r| !r.is_empty()));
+    Some(rendered.unwrap_or(&lower).to_string())
 }
 
 /// A make file's recipes are shell command lines (`Makefile`, `GNUmakefile`).
@@ -120,16 +147,13 @@ pub fn lower(path: &Path, text: &str) -> FileIr {
     let dir = path.parent().unwrap_or(Path::new(""));
     let mut next_call = 0;
     let env = gunicorn_env(text);
-    let dockerfile = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| is_dockerfile(&n.to_ascii_lowercase()));
+    let dockerfile = deployment_name(path).is_some_and(|n| is_dockerfile(&n));
     let mut stage = Stage::default();
     let mut found = Vec::new();
     for (line, logical) in logical_lines(text) {
         let span = servers::line_span(line, first_line(text, line));
         let command = command_value(&logical).unwrap_or(&logical);
-        let words = shell_words(command);
+        let words = command_words(command);
         let alone = preforks(dir, &words, &env, span);
         if dockerfile {
             if let Some(joined) = stage.read(&words, command, !alone.is_empty(), span) {
@@ -397,9 +421,30 @@ fn yaml_command_keys(lines: &[&str]) -> Vec<YamlKey> {
     out
 }
 
-/// Shell words of a line: quotes group, a `#` outside quotes starts a comment, the brackets
-/// and commas of an exec-form array (`CMD ["gunicorn", "app:app"]`) separate, and `&&`, `||`,
-/// `;`, `|`, `&` become `;` (one command ends there).
+/// The words of a command line, and after them, each cut off by `;`, the words of every quoted
+/// string in it that holds a command line of its own: the script of `sh -c "..."` (compose's
+/// `command: bash -c "migrate && gunicorn ..."`, a Dockerfile's `CMD ["sh", "-c", "..."]`)
+/// and the string values of JSON and TOML files (`"startCommand": "celery -A proj worker"`).
+/// The quoted string also stays where it was, as one word: an option's value with spaces
+/// (`--access-logformat "%(h)s %(r)s"`) does not cut its command short.
+fn command_words(line: &str) -> Vec<String> {
+    let mut words = shell_words(line);
+    let mut i = 0;
+    while i < words.len() {
+        if words[i].contains(char::is_whitespace) {
+            let inner = shell_words(&words[i]);
+            words.push(";".to_string());
+            words.extend(inner);
+        }
+        i += 1;
+    }
+    words
+}
+
+/// Shell words of a line: quotes group, a backslash escapes the next character (inside double
+/// quotes only `"`, `\`, `$` and `` ` ``, as in sh), a `#` outside quotes starts a comment, the
+/// brackets and commas of an exec-form array (`CMD ["gunicorn", "app:app"]`) separate, and `&&`,
+/// `||`, `;`, `|`, `&` become `;` (one command ends there).
 pub(super) fn shell_words(line: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut word = String::new();
@@ -412,6 +457,13 @@ pub(super) fn shell_words(line: &str) -> Vec<String> {
     };
     while let Some(c) = chars.next() {
         match (quote, c) {
+            (Some('"') | None, '\\') => match chars.peek() {
+                Some(&n) if quote.is_none() || matches!(n, '"' | '\\' | '$' | '`') => {
+                    word.push(n);
+                    chars.next();
+                }
+                _ => word.push(c),
+            },
             (Some(q), c) if c == q => quote = None,
             (Some(_), c) => word.push(c),
             (None, '"' | '\'') => quote = Some(c),
@@ -442,9 +494,14 @@ fn preforks(dir: &Path, words: &[String], env: &[String], span: Span) -> Vec<Pre
             gunicorn(dir, &all, span)
         }
         "uwsgi" => uwsgi(dir, args, span),
-        "celery" => celery(args, span),
-        "rq" if args.first().is_some_and(|a| a == "worker") => rq(&args[1..], span),
-        "rqworker" => rq(args, span),
+        "celery" => celery(dir, args, span),
+        "rq" if args
+            .first()
+            .is_some_and(|a| a == "worker" || a == "worker-pool") =>
+        {
+            rq(dir, &args[1..], span)
+        }
+        "rqworker" => rq(dir, args, span),
         _ => None,
     })
 }
@@ -505,25 +562,32 @@ pub(super) fn preforks_in(dir: &Path, words: &[(String, Span)], at: Span) -> Vec
     found
 }
 
-/// `--name value`, `--name=value` and `-Xvalue` options, by their names.
+/// `--name value`, `--name=value` and `-Xvalue` options, by their names: the first value.
 fn option<'a>(args: &'a [String], names: &[&str]) -> Option<&'a str> {
-    for (i, a) in args.iter().enumerate() {
-        for name in names {
-            if a == name {
-                return args.get(i + 1).map(String::as_str);
-            }
-            if let Some(v) = a.strip_prefix(name) {
-                if let Some(v) = v.strip_prefix('=') {
-                    return Some(v);
-                }
-                // `-Aproj`: only single-letter options take a glued value.
-                if name.len() == 2 && !v.is_empty() {
-                    return Some(v);
-                }
-            }
+    (0..args.len()).find_map(|i| option_at(args, i, names))
+}
+
+/// Every value of options that may be given several times (`--path a --path b`), in order.
+fn options<'a>(args: &'a [String], names: &[&str]) -> Vec<&'a str> {
+    (0..args.len())
+        .filter_map(|i| option_at(args, i, names))
+        .collect()
+}
+
+/// The value of the option at `args[i]`, when it is one of `names`.
+fn option_at<'a>(args: &'a [String], i: usize, names: &[&str]) -> Option<&'a str> {
+    let a = &args[i];
+    names.iter().find_map(|name| {
+        if a == name {
+            return args.get(i + 1).map(String::as_str);
         }
-    }
-    None
+        let v = a.strip_prefix(name)?;
+        if let Some(v) = v.strip_prefix('=') {
+            return Some(v);
+        }
+        // `-Aproj`: only single-letter options take a glued value.
+        (name.len() == 2 && !v.is_empty()).then_some(v)
+    })
 }
 
 /// gunicorn options that take no value: anything else starting with `-` consumes the next word.
@@ -714,22 +778,34 @@ fn uwsgi_settings(args: &[String], span: Span) -> Vec<(String, String, Span)> {
 /// The fork of a `celery worker` command; link.rs puts the task modules' imports before it.
 pub const CELERY_FORK: &str = "forklint::python::prefork@celery";
 
-/// Pools that run tasks in the worker's own process: no fork.
-const CELERY_NO_FORK: &[&str] = &["solo", "threads", "gevent", "eventlet", "custom"];
+/// The pools that fork their child processes: `prefork`, the default, and its old name
+/// `processes` (celery/celery celery/concurrency/__init__.py ALIASES). `solo` runs tasks in the
+/// worker's main thread, `threads` on a thread pool, `eventlet`/`gevent` on green threads, and
+/// `custom` (or a class path) is whatever the environment names: none of them is known to fork
+/// (Celery docs, "Concurrency": overview of the `--pool` options).
+const CELERY_FORKING_POOLS: &[&str] = &["prefork", "processes"];
 
-/// `celery -A proj worker`: the worker imports the app (`-A`) and then its prefork pool (the
-/// default) forks the child processes; `--pool solo/threads/gevent/eventlet` does not fork.
-fn celery(args: &[String], span: Span) -> Option<Prefork> {
-    if !args.iter().any(|a| a == "worker") {
+/// `celery -A proj worker` (also `celery multi start`, which runs such workers): the worker
+/// imports the app (`-A`/`--app`, from `--workdir`) and then its prefork pool (the default)
+/// forks the child processes.
+fn celery(dir: &Path, args: &[String], span: Span) -> Option<Prefork> {
+    let starts = args.iter().any(|a| a == "worker")
+        || (args.iter().any(|a| a == "multi")
+            && args.iter().any(|a| a == "start" || a == "restart"));
+    if !starts {
         return None;
     }
     let pool = option(args, &["-P", "--pool"]).unwrap_or("prefork");
-    if CELERY_NO_FORK.contains(&pool) {
+    if !CELERY_FORKING_POOLS.contains(&pool) {
         return None;
     }
-    let app = servers::app_module(option(args, &["-A", "--app"])?)?;
+    let spec = option(args, &["-A", "--app"])?;
+    let workdir = option(args, &["--workdir"]);
+    let (app, _) = servers::app_in_chdir(dir, workdir, spec)?;
+    let mut modules = vec![(app, span)];
+    modules.extend(celery_submodule(dir, workdir, spec).map(|m| (m, span)));
     Some(Prefork {
-        modules: vec![(app, span)],
+        modules,
         factory: None,
         hooks: Vec::new(),
         fork: CELERY_FORK,
@@ -737,20 +813,77 @@ fn celery(args: &[String], span: Span) -> Option<Prefork> {
     })
 }
 
-/// `rq worker`: the worker imports its settings module (`-c`) and worker class (`-w`), then forks
-/// a work horse per job; `SimpleWorker` runs jobs in its own process and `SpawnWorker` spawns.
-fn rq(args: &[String], span: Span) -> Option<Prefork> {
+/// The module Celery goes on to import when `-A` names a package without its app: `proj.celery`
+/// (Celery docs, "Next Steps", About the --app argument: with `--app=proj` it looks for
+/// `proj.app`, `proj.celery`, any Celery app in `proj`, and "if none of these are found it'll try
+/// a submodule named proj.celery"). The package's `__init__.py` binding `app` or `celery` at
+/// its top level is taken for the app.
+fn celery_submodule(dir: &Path, workdir: Option<&str>, spec: &str) -> Option<String> {
+    if spec.contains(':') {
+        return None;
+    }
+    let module = servers::app_module(spec)?;
+    let init = servers::module_file(dir, workdir.unwrap_or(""), &module)
+        .filter(|f| f.file_name().is_some_and(|n| n == "__init__.py"))?;
+    let submodule = init.with_file_name("celery.py");
+    if !submodule.is_file() {
+        return None;
+    }
+    let text = std::fs::read_to_string(&init).unwrap_or_default();
+    let binds_app = text.lines().any(|l| {
+        let name = l.split(['=', ':']).next().unwrap_or("").trim_end();
+        (l.contains('=') && matches!(name, "app" | "celery")) && !l.starts_with([' ', '\t'])
+    });
+    (!binds_app).then(|| servers::module_of_file(&submodule))
+}
+
+/// The classes RQ can be told to work with that do not fork a work horse: `SimpleWorker` runs
+/// jobs in its own process, `SpawnWorker` starts each horse with `os.spawnv` (python-rq.org
+/// docs, "Workers": Worker Classes; rq/rq docs/benchmark.md "SimpleWorker ... skips fork()
+/// or spawn()").
+const RQ_NO_FORK: &[&str] = &["SimpleWorker", "SpawnWorker"];
+
+/// `rq worker` (and `rq worker-pool`, `rqworker`): the worker imports its settings module
+/// (`-c`) and the classes and handlers its options name (`-w`, `-j`, `--queue-class`,
+/// `--connection-class`, `--exception-handler`, `-S`), looked up along its `--path`s, then forks
+/// a work horse per job (python-rq.org docs, "Workers"). The job functions' modules are imported
+/// in the horse, after the fork ("Performance notes": "you're doing the import after the moment
+/// of forking"), so they are not part of it.
+fn rq(dir: &Path, args: &[String], span: Span) -> Option<Prefork> {
+    let paths = options(args, &["-P", "--path"]);
+    let module = |name: &str| {
+        let named = servers::app_module(name)?;
+        let found = paths
+            .iter()
+            .find_map(|p| servers::module_file(dir, p, &named));
+        Some(found.map_or(named, |f| servers::module_of_file(&f)))
+    };
     let mut modules = Vec::new();
     if let Some(config) = option(args, &["-c", "--config"]) {
-        modules.push((servers::app_module(config)?, span));
+        modules.push((module(config)?, span));
     }
     if let Some(class) = option(args, &["-w", "--worker-class"]) {
-        let (module, name) = class.rsplit_once('.').unwrap_or(("", class));
-        if matches!(name, "SimpleWorker" | "SpawnWorker") {
+        let name = class.rsplit('.').next().unwrap_or(class);
+        if RQ_NO_FORK.contains(&name) {
             return None;
         }
-        if !module.is_empty() && module != "rq" && !module.starts_with("rq.") {
-            modules.push((servers::app_module(module)?, span));
+    }
+    let named = ["-w", "--worker-class", "-j", "--job-class", "--queue-class"];
+    let attributes = [
+        &named[..],
+        &["--connection-class", "--exception-handler"],
+        &["-S", "--serializer"],
+    ]
+    .concat();
+    for attribute in options(args, &attributes) {
+        let Some((owner, _)) = attribute.rsplit_once('.') else {
+            continue;
+        };
+        let library = ["rq", "redis"]
+            .iter()
+            .any(|l| owner == *l || owner.starts_with(&format!("{l}.")));
+        if !library {
+            modules.push((module(owner)?, span));
         }
     }
     if modules.is_empty() {
@@ -915,6 +1048,100 @@ mod tests {
             ),
             [2]
         );
+    }
+
+    #[test]
+    fn quoted_commands_are_read_on_their_own() {
+        let of = |line: &str| modules_of(&command_words(line));
+        assert_eq!(
+            of("command: bash -c \"flask db upgrade && gunicorn --preload shop.wsgi:app\""),
+            ["shop::wsgi"]
+        );
+        assert_eq!(
+            of("CMD [\"sh\", \"-c\", \"celery -A ledger worker -Q ${QUEUE}\"]"),
+            ["ledger"]
+        );
+        assert_eq!(
+            of("  \"startCommand\": \"celery --app ledger worker\","),
+            ["ledger"]
+        );
+        // JSON's escaped quotes, around a shell's script.
+        assert_eq!(
+            of("\"cmd\": \"sh -c \\\"celery -A ledger worker\\\"\""),
+            ["ledger"]
+        );
+        // An option's quoted value stays one word of its command.
+        assert_eq!(
+            of("gunicorn --access-logformat \"%(h)s %(r)s\" --preload shop.wsgi:app"),
+            ["shop::wsgi"]
+        );
+        assert!(of("worker = \"celery -A ledger worker --pool solo\"").is_empty());
+    }
+
+    fn modules_of(words: &[String]) -> Vec<String> {
+        preforks(Path::new(""), words, &[], Span::default())
+            .into_iter()
+            .flat_map(|p| p.modules.into_iter().map(|m| m.0))
+            .collect()
+    }
+
+    #[test]
+    fn platform_files_templates_and_procfile_variants_hold_commands() {
+        for name in [
+            "railway.json",
+            "nixpacks.toml",
+            "fly.toml",
+            "fly.staging.toml",
+            "Procfile.dev",
+            "ops/celery.service.j2",
+            "templates/docker-compose.yml.jinja2",
+            "etc/supervisord.d/worker.ini",
+        ] {
+            assert!(is_command_file(Path::new(name)), "{name}");
+        }
+        for name in [
+            "package.json",
+            "pyproject.toml",
+            "gunicorn.conf.py.j2",
+            "etc/supervisor/uwsgi.ini",
+            "setup.ini",
+        ] {
+            assert!(!is_command_file(Path::new(name)), "{name}");
+        }
+    }
+
+    #[test]
+    fn celery_pools_and_subcommands() {
+        assert!(modules("celery -A ledger worker -P threads").is_empty());
+        assert!(modules("celery -A ledger worker --pool=gevent").is_empty());
+        assert!(modules("celery -A ledger worker -P my.pools:Pool").is_empty());
+        assert_eq!(
+            modules("celery -A ledger worker -P processes")[0].0,
+            ["ledger"]
+        );
+        assert_eq!(
+            modules("celery multi start w1 w2 -A ledger")[0].0,
+            ["ledger"]
+        );
+        assert!(modules("celery multi stopwait w1 -A ledger").is_empty());
+    }
+
+    #[test]
+    fn rq_imports_its_options_modules_but_not_its_jobs() {
+        assert_eq!(
+            modules("rq worker --exception-handler ops.alerts.page -j jobs.base.Tracked -S rq.serializers.JSONSerializer q")[0].0,
+            ["ops::alerts", "jobs::base"]
+        );
+        assert_eq!(
+            modules("rq worker-pool -n 2 -c settings")[0].0,
+            ["settings"]
+        );
+        assert!(modules("rq worker -c settings -w rq.worker.SpawnWorker").is_empty());
+        assert!(modules("rq worker high low").is_empty());
+        let paths: Vec<String> = ["-P", "a", "--path=b", "-Pc", "-c", "s"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(options(&paths, &["-P", "--path"]), ["a", "b", "c"]);
     }
 
     #[test]

@@ -68,20 +68,30 @@ pub fn link(irs: &mut [FileIr]) {
     reset_in_child(irs);
 }
 
+/// Puts the imports of the task modules before each Celery fork: those under the source root of
+/// the app the worker imports (the folder holding its top-level package, where `include`,
+/// `imports` and Django's autodiscovery find them), or, when the app is not in the tree, all.
 fn import_celery_tasks(irs: &mut [FileIr]) {
     let marker = format!("self::{}", super::lower::CELERY_TASKS_FN);
-    let modules: Vec<String> = irs
+    let roots = source_roots(irs);
+    let modules: Vec<(String, Option<&std::path::PathBuf>)> = irs
         .iter()
         .filter(|ir| is_python(ir) && ir.functions.iter().any(|f| f.path == marker))
-        .map(prefix)
+        .map(|ir| {
+            let module = prefix(ir);
+            let root = roots.get(&module);
+            (module, root)
+        })
         .collect();
     if modules.is_empty() {
         return;
     }
+    let module_fn = format!("::{}", super::MODULE_FN);
     irs.par_iter_mut()
         .filter(|ir| is_python(ir))
         .for_each(|ir| {
             let mut next = max_id(ir) + 1;
+            let own = roots.get(&prefix(ir));
             for f in &mut ir.functions {
                 let fork = Callee::Path(vec![CELERY_FORK.to_string()]);
                 let Some((at, span)) = f.body.nodes.iter().enumerate().find_map(|(i, n)| match n {
@@ -90,7 +100,21 @@ fn import_celery_tasks(irs: &mut [FileIr]) {
                 }) else {
                     continue;
                 };
-                for (k, module) in modules.iter().enumerate() {
+                let mut app_roots: Vec<&std::path::PathBuf> = f.body.nodes[..at]
+                    .iter()
+                    .filter_map(|n| match n {
+                        Node::Call(Call {
+                            callee: Callee::Path(p),
+                            ..
+                        }) => roots.get(p.last()?.strip_suffix(module_fn.as_str())?),
+                        _ => None,
+                    })
+                    .collect();
+                app_roots.extend(own);
+                let chosen = modules.iter().filter(|(_, root)| {
+                    app_roots.is_empty() || root.is_some_and(|r| app_roots.contains(&r))
+                });
+                for (k, (module, _)) in chosen.enumerate() {
                     let import = Callee::Path(vec![format!("{module}::{}", super::MODULE_FN)]);
                     f.body
                         .nodes
@@ -99,6 +123,22 @@ fn import_celery_tasks(irs: &mut [FileIr]) {
                 }
             }
         });
+}
+
+/// The source root of each Python module of the tree: the folder that holds its top-level
+/// package (`src/` for `src/shop/web.py`, named `shop::web`). Command files and server
+/// configurations (`<commands>`, `<uwsgi>`) are no module.
+fn source_roots(irs: &[FileIr]) -> HashMap<String, std::path::PathBuf> {
+    irs.iter()
+        .filter(|ir| is_python(ir) && !ir.crate_name.starts_with('<'))
+        .filter_map(|ir| {
+            let module = prefix(ir);
+            let path = Path::new(&ir.path);
+            let init = path.file_stem().is_some_and(|s| s == "__init__");
+            let depth = module.split("::").count() + usize::from(init);
+            Some((module, path.ancestors().nth(depth)?.to_path_buf()))
+        })
+        .collect()
 }
 
 /// Each server worker (`<worker@app>`) goes on to call one of the request handlers of its
@@ -115,17 +155,7 @@ fn serve_web(irs: &mut [FileIr]) {
     if modules.is_empty() {
         return;
     }
-    let roots: HashMap<String, std::path::PathBuf> = irs
-        .iter()
-        .filter(|ir| is_python(ir))
-        .filter_map(|ir| {
-            let module = prefix(ir);
-            let path = Path::new(&ir.path);
-            let init = path.file_stem().is_some_and(|s| s == "__init__");
-            let depth = module.split("::").count() + usize::from(init);
-            Some((module, path.ancestors().nth(depth)?.to_path_buf()))
-        })
-        .collect();
+    let roots = source_roots(irs);
     let mut served: HashSet<&str> = HashSet::new();
     for ir in irs.iter_mut() {
         let mut next = max_id(ir) + 1;

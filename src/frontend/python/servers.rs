@@ -324,11 +324,7 @@ pub fn app_in_chdir(
 ) -> Option<(String, Option<String>)> {
     let module = app_module(spec)?;
     let factory = app_factory(spec);
-    let found = chdir.and_then(|c| {
-        let relative = module.replace("::", "/");
-        let files = [format!("{relative}.py"), format!("{relative}/__init__.py")];
-        under_tails(dir, c, &files)
-    });
+    let found = chdir.and_then(|c| module_file(dir, c, &module));
     let Some(file) = found else {
         return Some((module, factory));
     };
@@ -338,6 +334,15 @@ pub fn app_in_chdir(
         None => f,
     });
     Some((named, factory))
+}
+
+/// The file of a module (a `::` path) imported from the folder `folder` names (a working
+/// directory or an import path, often one of the machine the program runs on), found as
+/// `under_tails` finds it: `pkg/mod.py`, else the package `pkg/mod/__init__.py`.
+pub fn module_file(dir: &Path, folder: &str, module: &str) -> Option<std::path::PathBuf> {
+    let relative = module.replace("::", "/");
+    let files = [format!("{relative}.py"), format!("{relative}/__init__.py")];
+    under_tails(dir, folder, &files)
 }
 
 /// One of `files` in the folder `folder` names, which is often a path of the machine the
