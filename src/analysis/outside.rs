@@ -112,3 +112,20 @@ fn python_api(path: &str) -> bool {
     let dunder = name.len() > 4 && name.starts_with("__") && name.ends_with("__");
     !name.starts_with('<') && (dunder || !name.starts_with('_'))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::python_api;
+
+    #[test]
+    fn python_api_is_names_without_a_leading_underscore() {
+        assert!(python_api("self::run_job"));
+        assert!(python_api("self::Runner::detach"));
+        assert!(python_api("self::Runner::__call__"));
+        assert!(!python_api("self::_fork_worker"));
+        assert!(!python_api("self::Runner::_spawn"));
+        assert!(!python_api("self::Runner::__spawn"));
+        assert!(!python_api("self::<module>"));
+        assert!(!python_api("self::<entry>"));
+    }
+}
