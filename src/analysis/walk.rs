@@ -1762,6 +1762,7 @@ impl<'a> Walker<'a> {
                         global: None,
                         lazy: false,
                         joined_on_drop: false,
+                        cloexec: false,
                     });
                 }
             }
@@ -1835,6 +1836,7 @@ impl<'a> Walker<'a> {
                             global: None,
                             lazy: false,
                             joined_on_drop: false,
+                            cloexec: false,
                         });
                         self.entries.push((closure, entry));
                     }
@@ -2506,6 +2508,7 @@ impl<'a> Walker<'a> {
                     global,
                     lazy,
                     joined_on_drop: api.joined_on_drop && effect == Effect::StartsThread,
+                    cloexec: api.cloexec,
                 });
                 // `Builder::new_multi_thread()..build()`: the local the chain ends in holds it.
                 if effect == Effect::StartsThread && call.bind.is_none() {
