@@ -277,6 +277,16 @@ impl<'p> Findings<'p> {
                 {
                     false
                 }
+                // A child that ends in its exec without touching a close-on-exec descriptor
+                // keeps nothing of it: the exec closes it (and `_exit` if the exec fails).
+                Effect::OpensConnection
+                    if h.cloexec
+                        && rec.execs
+                        && rec.child_ends_in_own_code()
+                        && rec.child_use_of(h).is_none() =>
+                {
+                    false
+                }
                 // A child that ends in its own code (exec, `_exit`, `exit`) shares a connection
                 // only by using it there, or while the parent uses its copy: an idle inherited
                 // descriptor closed by the child's end is not two processes on one stream.

@@ -43,6 +43,9 @@ pub struct Hazard {
     /// Threads that their owner joins when it is dropped (a tokio runtime's workers): the end
     /// of the local that holds it ends them.
     pub joined_on_drop: bool,
+    /// A descriptor opened close-on-exec (std's sockets and files): an exec closes the
+    /// child's copy.
+    pub cloexec: bool,
 }
 
 /// Hazards are told apart by kind and creation site; the first chain found is kept.

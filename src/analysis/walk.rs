@@ -1783,6 +1783,7 @@ impl<'a> Walker<'a> {
                         global: None,
                         lazy: false,
                         joined_on_drop: false,
+                        cloexec: false,
                     });
                 }
             }
@@ -1856,6 +1857,7 @@ impl<'a> Walker<'a> {
                             global: None,
                             lazy: false,
                             joined_on_drop: false,
+                            cloexec: false,
                         });
                         self.entries.push((closure, entry));
                     }
@@ -2527,6 +2529,7 @@ impl<'a> Walker<'a> {
                     global,
                     lazy,
                     joined_on_drop: api.joined_on_drop && effect == Effect::StartsThread,
+                    cloexec: api.cloexec,
                 });
                 // `Builder::new_multi_thread()..build()`: the local the chain ends in holds it.
                 if effect == Effect::StartsThread && call.bind.is_none() {

@@ -191,6 +191,10 @@ pub struct Api {
     /// `Runtime`, whose drop waits for its workers): `drop(rt)` or the end of its local ends them.
     #[serde(default)]
     pub joined_on_drop: bool,
+    /// For a socket or file: the descriptor is opened close-on-exec, so a child that execs
+    /// does not keep it.
+    #[serde(default)]
+    pub cloexec: bool,
     /// For `allocates`: only a path argument of at least this many bytes is copied to the heap
     /// (std turns a shorter one into a C string on the stack), so a shorter string literal as the
     /// first argument allocates nothing.
