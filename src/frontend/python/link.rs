@@ -68,20 +68,35 @@ pub fn link(irs: &mut [FileIr]) {
     reset_in_child(irs);
 }
 
-/// Puts the imports of the task modules before each Celery fork: those under the source root of
-/// the app the worker imports (the folder holding its top-level package, where `include`,
-/// `imports` and Django's autodiscovery find them), or, when the app is not in the tree, all.
+/// Puts the imports of the task modules before each Celery fork, then the handlers of the
+/// signals the worker's main process sends before its pool starts: those of the modules under the
+/// source root of the app the worker imports (the folder holding its top-level package, where
+/// `include`, `imports` and Django's autodiscovery find them), or, when the app is not in the
+/// tree, all.
 fn import_celery_tasks(irs: &mut [FileIr]) {
-    let marker = format!("self::{}", super::lower::CELERY_TASKS_FN);
     let roots = source_roots(irs);
-    let modules: Vec<(String, Option<&std::path::PathBuf>)> = irs
-        .iter()
-        .filter(|ir| is_python(ir) && ir.functions.iter().any(|f| f.path == marker))
-        .map(|ir| {
-            let module = prefix(ir);
-            let root = roots.get(&module);
-            (module, root)
-        })
+    let marked = |marker: &str| {
+        let marker = format!("self::{marker}");
+        irs.iter()
+            .filter(|ir| is_python(ir) && ir.functions.iter().any(|f| f.path == marker))
+            .map(|ir| {
+                let module = prefix(ir);
+                let root = roots.get(&module);
+                (module, root)
+            })
+            .collect::<Vec<_>>()
+    };
+    let tasks = marked(super::lower::CELERY_TASKS_FN);
+    let masters = marked(super::lower::CELERY_MASTER_FN);
+    // Each task module's import, then each module's signal handlers.
+    let modules: Vec<(String, Option<&std::path::PathBuf>)> = tasks
+        .into_iter()
+        .map(|(m, r)| (format!("{m}::{}", super::MODULE_FN), r))
+        .chain(
+            masters
+                .into_iter()
+                .map(|(m, r)| (format!("{m}::{}", super::lower::CELERY_MASTER_FN), r)),
+        )
         .collect();
     if modules.is_empty() {
         return;
@@ -114,8 +129,8 @@ fn import_celery_tasks(irs: &mut [FileIr]) {
                 let chosen = modules.iter().filter(|(_, root)| {
                     app_roots.is_empty() || root.is_some_and(|r| app_roots.contains(&r))
                 });
-                for (k, (module, _)) in chosen.enumerate() {
-                    let import = Callee::Path(vec![format!("{module}::{}", super::MODULE_FN)]);
+                for (k, (callee, _)) in chosen.enumerate() {
+                    let import = Callee::Path(vec![callee.clone()]);
                     f.body
                         .nodes
                         .insert(at + k, Node::Call(Call::new(next, import, span)));
