@@ -1,11 +1,17 @@
 //! Command lines in the repository that start a Python server or worker which forks after
-//! importing the application: `Procfile`s, Dockerfiles (`CMD`, `ENTRYPOINT`, `RUN`), shell scripts
-//! (also s6/runit `run` files, container entrypoints and `#!` shell scripts without an
-//! extension), Makefile recipes, YAML files of any name (compose `entrypoint:`/`command:`,
-//! Kubernetes `command:`/`args:`), supervisord programs (`command=` in `*.conf`) and systemd units
-//! (`ExecStart=` in `*.service`); gunicorn also reads `GUNICORN_CMD_ARGS` set in the same file. Each such command becomes a `<prefork>` function (see
-//! `servers`): gunicorn with `--preload`, uWSGI without `--lazy-apps`, a Celery worker with the
-//! prefork pool, an RQ worker (a fork per job). The app's import is the "before the fork".
+//! importing the application: `Procfile`s (and `Procfile.*`), Dockerfiles (`CMD`, `ENTRYPOINT`,
+//! `RUN`), shell scripts (also s6/runit `run` files, container entrypoints and `#!` shell scripts
+//! without an extension), Makefile recipes, YAML files of any name (compose
+//! `entrypoint:`/`command:`, Kubernetes `command:`/`args:`), supervisord programs (`command=` in
+//! `*.conf` and `*.ini`), systemd units (`ExecStart=` in `*.service`), hosting platforms' files
+//! (`railway.json`, `nixpacks.toml`, `fly.toml`), and the templates that render any of them
+//! (`celery.service.j2`). One reader serves every server: a file becomes logical lines, a line
+//! becomes words (with the scripts of `sh -c "..."` and JSON/TOML string values read as
+//! commands of their own), and each program found in them is handed to its server's parser;
+//! gunicorn also reads `GUNICORN_CMD_ARGS` set in the same file. Each such command becomes a
+//! `<prefork>` function (see `servers`): gunicorn with `--preload`, uWSGI without
+//! `--lazy-apps`, a Celery worker with the prefork pool, an RQ worker (a fork per job, also
+//! django-rq's `manage.py rqworker`). The app's import is the "before the fork".
 
 use super::servers::{self, Prefork, Worker};
 use crate::ir::{FileIr, Span};
