@@ -783,8 +783,9 @@ fn uwsgi_settings(args: &[String], span: Span) -> Vec<(String, String, Span)> {
     settings
 }
 
-/// The fork of a `celery worker` command; link.rs puts the task modules' imports before it.
-pub const CELERY_FORK: &str = "forklint::python::prefork@celery";
+/// The fork of a `celery worker` command; link.rs puts the task modules' imports before it
+/// (it finds Celery's forks by `servers::server_of_fork`).
+const CELERY_FORK: &str = "forklint::python::prefork@celery";
 
 /// The pools that fork their child processes: `prefork`, the default, and its old name
 /// `processes` (celery/celery celery/concurrency/__init__.py ALIASES). `solo` runs tasks in the
