@@ -1,11 +1,17 @@
 //! Command lines in the repository that start a Python server or worker which forks after
-//! importing the application: `Procfile`s, Dockerfiles (`CMD`, `ENTRYPOINT`, `RUN`), shell scripts
-//! (also s6/runit `run` files, container entrypoints and `#!` shell scripts without an
-//! extension), Makefile recipes, YAML files of any name (compose `entrypoint:`/`command:`,
-//! Kubernetes `command:`/`args:`), supervisord programs (`command=` in `*.conf`) and systemd units
-//! (`ExecStart=` in `*.service`); gunicorn also reads `GUNICORN_CMD_ARGS` set in the same file. Each such command becomes a `<prefork>` function (see
-//! `servers`): gunicorn with `--preload`, uWSGI without `--lazy-apps`, a Celery worker with the
-//! prefork pool, an RQ worker (a fork per job). The app's import is the "before the fork".
+//! importing the application: `Procfile`s (and `Procfile.*`), Dockerfiles (`CMD`, `ENTRYPOINT`,
+//! `RUN`), shell scripts (also s6/runit `run` files, container entrypoints and `#!` shell scripts
+//! without an extension), Makefile recipes, YAML files of any name (compose
+//! `entrypoint:`/`command:`, Kubernetes `command:`/`args:`), supervisord programs (`command=` in
+//! `*.conf` and `*.ini`), systemd units (`ExecStart=` in `*.service`), hosting platforms' files
+//! (`railway.json`, `nixpacks.toml`, `fly.toml`), and the templates that render any of them
+//! (`celery.service.j2`). One reader serves every server: a file becomes logical lines, a line
+//! becomes words (with the scripts of `sh -c "..."` and JSON/TOML string values read as
+//! commands of their own), and each program found in them is handed to its server's parser;
+//! gunicorn also reads `GUNICORN_CMD_ARGS` set in the same file. Each such command becomes a
+//! `<prefork>` function (see `servers`): gunicorn with `--preload`, uWSGI without
+//! `--lazy-apps`, a Celery worker with the prefork pool, an RQ worker (a fork per job, also
+//! django-rq's `manage.py rqworker`). The app's import is the "before the fork".
 
 use super::servers::{self, Prefork, Worker};
 use crate::ir::{FileIr, Span};
@@ -488,7 +494,7 @@ pub(super) fn shell_words(line: &str) -> Vec<String> {
 /// The servers and workers started by one command line; `env` holds gunicorn's options from
 /// `GUNICORN_CMD_ARGS`.
 fn preforks(dir: &Path, words: &[String], env: &[String], span: Span) -> Vec<Prefork> {
-    each_program(words, |program, args| match program {
+    each_program(words, |program, word, args| match program {
         "gunicorn" => {
             let all: Vec<String> = env.iter().chain(args).cloned().collect();
             gunicorn(dir, &all, span)
@@ -502,13 +508,14 @@ fn preforks(dir: &Path, words: &[String], env: &[String], span: Span) -> Vec<Pre
             rq(dir, &args[1..], span)
         }
         "rqworker" => rq(dir, args, span),
+        _ if program.ends_with("manage.py") => django_rq(dir, word, args, span),
         _ => None,
     })
 }
 
 /// The web server workers started by one command line (gunicorn, uWSGI).
 fn workers(dir: &Path, words: &[String], env: &[String], span: Span) -> Vec<Worker> {
-    each_program(words, |program, args| match program {
+    each_program(words, |program, _, args| match program {
         "gunicorn" => {
             let all: Vec<String> = env.iter().chain(args).cloned().collect();
             gunicorn_worker(dir, &all, span)
@@ -518,11 +525,12 @@ fn workers(dir: &Path, words: &[String], env: &[String], span: Span) -> Vec<Work
     })
 }
 
-/// What `found` makes of each program a command line runs (its name without the folder, and
-/// its arguments up to the command's end); the words a program took are not read again.
+/// What `found` makes of each program a command line runs (its name without the folder, the
+/// word as written, and its arguments up to the command's end); the words a program took are
+/// not read again.
 fn each_program<T>(
     words: &[String],
-    mut found: impl FnMut(&str, &[String]) -> Option<T>,
+    mut found: impl FnMut(&str, &str, &[String]) -> Option<T>,
 ) -> Vec<T> {
     let mut out = Vec::new();
     let mut i = 0;
@@ -532,7 +540,7 @@ fn each_program<T>(
             .iter()
             .position(|w| w == ";")
             .map_or(words.len(), |p| i + 1 + p);
-        if let Some(p) = found(program, &words[i + 1..end]) {
+        if let Some(p) = found(program, &words[i], &words[i + 1..end]) {
             out.push(p);
             i = end;
         }
@@ -775,8 +783,9 @@ fn uwsgi_settings(args: &[String], span: Span) -> Vec<(String, String, Span)> {
     settings
 }
 
-/// The fork of a `celery worker` command; link.rs puts the task modules' imports before it.
-pub const CELERY_FORK: &str = "forklint::python::prefork@celery";
+/// The fork of a `celery worker` command; link.rs puts the task modules' imports before it
+/// (it finds Celery's forks by `servers::server_of_fork`).
+const CELERY_FORK: &str = "forklint::python::prefork@celery";
 
 /// The pools that fork their child processes: `prefork`, the default, and its old name
 /// `processes` (celery/celery celery/concurrency/__init__.py ALIASES). `solo` runs tasks in the
@@ -803,7 +812,20 @@ fn celery(dir: &Path, args: &[String], span: Span) -> Option<Prefork> {
     let workdir = option(args, &["--workdir"]);
     let (app, _) = servers::app_in_chdir(dir, workdir, spec)?;
     let mut modules = vec![(app, span)];
-    modules.extend(celery_submodule(dir, workdir, spec).map(|m| (m, span)));
+    let named = servers::app_module(spec)?;
+    let mut files: Vec<_> = servers::module_file(dir, workdir.unwrap_or(""), &named)
+        .into_iter()
+        .collect();
+    if let Some(submodule) = files.first().and_then(|f| celery_submodule(f, spec)) {
+        modules.push((servers::module_of_file(&submodule), span));
+        files.push(submodule);
+    }
+    // A Django project's app reads its configuration from the settings module
+    // (`config_from_object("django.conf:settings")`) when the worker starts, before the pool.
+    let settings = files
+        .iter()
+        .find_map(|f| django_settings_module(&std::fs::read_to_string(f).ok()?));
+    modules.extend(settings.map(|m| (m, span)));
     Some(Prefork {
         modules,
         factory: None,
@@ -816,25 +838,22 @@ fn celery(dir: &Path, args: &[String], span: Span) -> Option<Prefork> {
 /// The module Celery goes on to import when `-A` names a package without its app: `proj.celery`
 /// (Celery docs, "Next Steps", About the --app argument: with `--app=proj` it looks for
 /// `proj.app`, `proj.celery`, any Celery app in `proj`, and "if none of these are found it'll try
-/// a submodule named proj.celery"). The package's `__init__.py` binding `app` or `celery` at
-/// its top level is taken for the app.
-fn celery_submodule(dir: &Path, workdir: Option<&str>, spec: &str) -> Option<String> {
-    if spec.contains(':') {
+/// a submodule named proj.celery"). `file` is the module `-A` names; the package's `__init__.py`
+/// binding `app` or `celery` at its top level is taken for the app.
+fn celery_submodule(file: &Path, spec: &str) -> Option<std::path::PathBuf> {
+    if spec.contains(':') || file.file_name().is_none_or(|n| n != "__init__.py") {
         return None;
     }
-    let module = servers::app_module(spec)?;
-    let init = servers::module_file(dir, workdir.unwrap_or(""), &module)
-        .filter(|f| f.file_name().is_some_and(|n| n == "__init__.py"))?;
-    let submodule = init.with_file_name("celery.py");
+    let submodule = file.with_file_name("celery.py");
     if !submodule.is_file() {
         return None;
     }
-    let text = std::fs::read_to_string(&init).unwrap_or_default();
+    let text = std::fs::read_to_string(file).unwrap_or_default();
     let binds_app = text.lines().any(|l| {
         let name = l.split(['=', ':']).next().unwrap_or("").trim_end();
         (l.contains('=') && matches!(name, "app" | "celery")) && !l.starts_with([' ', '\t'])
     });
-    (!binds_app).then(|| servers::module_of_file(&submodule))
+    (!binds_app).then_some(submodule)
 }
 
 /// The classes RQ can be told to work with that do not fork a work horse: `SimpleWorker` runs
@@ -850,6 +869,23 @@ const RQ_NO_FORK: &[&str] = &["SimpleWorker", "SpawnWorker"];
 /// in the horse, after the fork ("Performance notes": "you're doing the import after the moment
 /// of forking"), so they are not part of it.
 fn rq(dir: &Path, args: &[String], span: Span) -> Option<Prefork> {
+    rq_fork(rq_modules(dir, args, span)?, span)
+}
+
+/// The fork of an RQ worker that imported `modules` first (none: nothing of the program's).
+fn rq_fork(modules: Vec<(String, Span)>, span: Span) -> Option<Prefork> {
+    (!modules.is_empty()).then_some(Prefork {
+        modules,
+        factory: None,
+        hooks: Vec::new(),
+        fork: "forklint::python::prefork@rq",
+        fork_span: span,
+    })
+}
+
+/// The modules an RQ worker's options make it import, or `None` when its worker class does not
+/// fork.
+fn rq_modules(dir: &Path, args: &[String], span: Span) -> Option<Vec<(String, Span)>> {
     let paths = options(args, &["-P", "--path"]);
     let module = |name: &str| {
         let named = servers::app_module(name)?;
@@ -860,7 +896,7 @@ fn rq(dir: &Path, args: &[String], span: Span) -> Option<Prefork> {
     };
     let mut modules = Vec::new();
     if let Some(config) = option(args, &["-c", "--config"]) {
-        modules.push((module(config)?, span));
+        modules.extend(module(config).map(|m| (m, span)));
     }
     if let Some(class) = option(args, &["-w", "--worker-class"]) {
         let name = class.rsplit('.').next().unwrap_or(class);
@@ -879,23 +915,53 @@ fn rq(dir: &Path, args: &[String], span: Span) -> Option<Prefork> {
         let Some((owner, _)) = attribute.rsplit_once('.') else {
             continue;
         };
-        let library = ["rq", "redis"]
+        let library = ["rq", "redis", "django_rq"]
             .iter()
             .any(|l| owner == *l || owner.starts_with(&format!("{l}.")));
         if !library {
-            modules.push((module(owner)?, span));
+            modules.extend(module(owner).map(|m| (m, span)));
         }
     }
-    if modules.is_empty() {
+    Some(modules)
+}
+
+/// django-rq's `manage.py rqworker` (and `rqworker-pool`): Django has imported the project's
+/// settings module (`--settings`, else the `DJANGO_SETTINGS_MODULE` that `manage.py` sets by
+/// default) before the command runs an RQ worker with the same options (rq/django-rq
+/// django_rq/management/commands/rqworker.py), which forks a work horse per job.
+fn django_rq(dir: &Path, manage: &str, args: &[String], span: Span) -> Option<Prefork> {
+    let command = args.first()?;
+    if command != "rqworker" && command != "rqworker-pool" {
         return None;
     }
-    Some(Prefork {
-        modules,
-        factory: None,
-        hooks: Vec::new(),
-        fork: "forklint::python::prefork@rq",
-        fork_span: span,
-    })
+    let args = &args[1..];
+    let mut modules = rq_modules(dir, args, span)?;
+    let settings = option(args, &["--settings"])
+        .and_then(servers::app_module)
+        .or_else(|| {
+            let (folder, _) = manage.rsplit_once('/').unwrap_or(("", manage));
+            let file = servers::module_file(dir, folder, "manage")?;
+            django_settings_module(&std::fs::read_to_string(file).ok()?)
+        });
+    modules.splice(0..0, settings.map(|m| (m, span)));
+    rq_fork(modules, span)
+}
+
+/// The settings module a Python file makes Django's default:
+/// `os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")`, as `manage.py`, `wsgi.py`
+/// and a Celery app module of a Django project write it.
+fn django_settings_module(text: &str) -> Option<String> {
+    const NAME: &str = "DJANGO_SETTINGS_MODULE";
+    text.lines()
+        .filter(|l| l.contains("setdefault"))
+        .find_map(|l| {
+            let rest = &l[l.find(NAME)? + NAME.len()..];
+            let rest = rest.trim_start_matches(['"', '\'']).trim_start();
+            let rest = rest.strip_prefix(',')?.trim_start();
+            let quote = rest.chars().next().filter(|q| matches!(q, '"' | '\''))?;
+            let value = rest[1..].split(quote).next()?;
+            servers::app_module(value)
+        })
 }
 
 #[cfg(test)]
@@ -1142,6 +1208,31 @@ mod tests {
             .map(String::from)
             .to_vec();
         assert_eq!(options(&paths, &["-P", "--path"]), ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn django_settings_are_read_from_setdefault() {
+        let of = django_settings_module;
+        assert_eq!(
+            of("    os.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"news.settings.prod\")\n")
+                .as_deref(),
+            Some("news::settings::prod")
+        );
+        assert_eq!(
+            of("os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'conf')").as_deref(),
+            Some("conf")
+        );
+        assert_eq!(of("os.environ[\"DJANGO_SETTINGS_MODULE\"] = \"x\""), None);
+        let rq = |line: &str| modules(line).into_iter().next().map(|m| m.0);
+        assert_eq!(
+            rq("python manage.py rqworker --settings news.settings default"),
+            Some(vec!["news::settings".to_string()])
+        );
+        assert_eq!(
+            rq("python manage.py rqworker --worker-class rq.SimpleWorker"),
+            None
+        );
+        assert_eq!(rq("python manage.py migrate"), None);
     }
 
     #[test]

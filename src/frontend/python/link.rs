@@ -8,8 +8,9 @@
 //!   configuration, a uWSGI `@postfork`, a Celery `worker_process_init` handler) runs only in
 //!   that server's workers: the marker goes just before that server's fork;
 //! - Celery's task modules: a worker imports every module that defines tasks (its `include`,
-//!   `imports` and autodiscovery) before the prefork pool forks, so each `celery worker` fork
-//!   gets their imports first;
+//!   `imports` and autodiscovery) before the prefork pool forks, so each Celery fork (a
+//!   `celery worker` command, an in-process `app.worker_main()`) gets the imports of those
+//!   under its app's source root first, then the handlers of the main process's signals;
 //! - methods inherited across modules: `w.work()` on a class whose bases (through aliases and
 //!   other modules) lead to `rq.worker.Worker` is looked up on the class that defines it;
 //! - constructors of subclasses of a library class: `Prefetcher(..)` on `class Prefetcher(Thread)`
@@ -38,7 +39,6 @@
 //! - registrations: a function handed to a function of the program that only stores it
 //!   (`connections.add_factory(make_client)` appending to a list) is not run by that call.
 
-use super::commands::CELERY_FORK;
 use super::lower::{DATA_LOADERS, LOADER_HANDED, LOADER_SUBCLASS, PER_PROCESS, SUBCLASS_SEP};
 use crate::frontend::Language;
 use crate::ir::{Arm, Block, Branch, Call, Callee, FileIr, FnKind, Node};
@@ -68,20 +68,35 @@ pub fn link(irs: &mut [FileIr]) {
     reset_in_child(irs);
 }
 
-/// Puts the imports of the task modules before each Celery fork: those under the source root of
-/// the app the worker imports (the folder holding its top-level package, where `include`,
-/// `imports` and Django's autodiscovery find them), or, when the app is not in the tree, all.
+/// Puts the imports of the task modules before each Celery fork, then the handlers of the
+/// signals the worker's main process sends before its pool starts: those of the modules under the
+/// source root of the app the worker imports (the folder holding its top-level package, where
+/// `include`, `imports` and Django's autodiscovery find them), or, when the app is not in the
+/// tree, all.
 fn import_celery_tasks(irs: &mut [FileIr]) {
-    let marker = format!("self::{}", super::lower::CELERY_TASKS_FN);
     let roots = source_roots(irs);
-    let modules: Vec<(String, Option<&std::path::PathBuf>)> = irs
-        .iter()
-        .filter(|ir| is_python(ir) && ir.functions.iter().any(|f| f.path == marker))
-        .map(|ir| {
-            let module = prefix(ir);
-            let root = roots.get(&module);
-            (module, root)
-        })
+    let marked = |marker: &str| {
+        let marker = format!("self::{marker}");
+        irs.iter()
+            .filter(|ir| is_python(ir) && ir.functions.iter().any(|f| f.path == marker))
+            .map(|ir| {
+                let module = prefix(ir);
+                let root = roots.get(&module);
+                (module, root)
+            })
+            .collect::<Vec<_>>()
+    };
+    let tasks = marked(super::lower::CELERY_TASKS_FN);
+    let masters = marked(super::lower::CELERY_MASTER_FN);
+    // Each task module's import, then each module's signal handlers.
+    let modules: Vec<(String, Option<&std::path::PathBuf>)> = tasks
+        .into_iter()
+        .map(|(m, r)| (format!("{m}::{}", super::MODULE_FN), r))
+        .chain(
+            masters
+                .into_iter()
+                .map(|(m, r)| (format!("{m}::{}", super::lower::CELERY_MASTER_FN), r)),
+        )
         .collect();
     if modules.is_empty() {
         return;
@@ -93,9 +108,10 @@ fn import_celery_tasks(irs: &mut [FileIr]) {
             let mut next = max_id(ir) + 1;
             let own = roots.get(&prefix(ir));
             for f in &mut ir.functions {
-                let fork = Callee::Path(vec![CELERY_FORK.to_string()]);
                 let Some((at, span)) = f.body.nodes.iter().enumerate().find_map(|(i, n)| match n {
-                    Node::Call(c) if c.callee == fork => Some((i, c.span)),
+                    Node::Call(c) if fork_server(&c.callee).as_deref() == Some("celery") => {
+                        Some((i, c.span))
+                    }
                     _ => None,
                 }) else {
                     continue;
@@ -114,8 +130,8 @@ fn import_celery_tasks(irs: &mut [FileIr]) {
                 let chosen = modules.iter().filter(|(_, root)| {
                     app_roots.is_empty() || root.is_some_and(|r| app_roots.contains(&r))
                 });
-                for (k, (module, _)) in chosen.enumerate() {
-                    let import = Callee::Path(vec![format!("{module}::{}", super::MODULE_FN)]);
+                for (k, (callee, _)) in chosen.enumerate() {
+                    let import = Callee::Path(vec![callee.clone()]);
                     f.body
                         .nodes
                         .insert(at + k, Node::Call(Call::new(next, import, span)));
@@ -123,6 +139,17 @@ fn import_celery_tasks(irs: &mut [FileIr]) {
                 }
             }
         });
+}
+
+/// The server whose fork a call is: a path (`forklint::python::prefork@celery`) or a method of
+/// a known type (`app.worker_main()` on a `celery::Celery`).
+fn fork_server(callee: &Callee) -> Option<String> {
+    let path = match callee {
+        Callee::Path(p) => p.first()?.clone(),
+        Callee::Method { name, ty: Some(ty) } => format!("{ty}::{name}"),
+        _ => return None,
+    };
+    super::servers::server_of_fork(&path).map(str::to_string)
 }
 
 /// The source root of each Python module of the tree: the folder that holds its top-level
@@ -1040,13 +1067,7 @@ fn reset_at_server_forks(irs: &mut [FileIr], scoped: &[(String, String)]) {
                 let mut i = 0;
                 while i < f.body.nodes.len() {
                     let server = match &f.body.nodes[i] {
-                        Node::Call(c) => match &c.callee {
-                            Callee::Path(p) => p
-                                .first()
-                                .and_then(|p| p.strip_prefix(super::servers::PREFORK_PREFIX))
-                                .map(|s| (s.split('#').next().unwrap_or(s).to_string(), c.span)),
-                            _ => None,
-                        },
+                        Node::Call(c) => fork_server(&c.callee).map(|s| (s, c.span)),
                         _ => None,
                     };
                     let Some((server, span)) = server else {

@@ -45,6 +45,14 @@ const ROUTE_METHODS: &[&str] = &[
 ];
 /// An empty function that marks a module defining Celery tasks.
 pub const CELERY_TASKS_FN: &str = "<celery-tasks>";
+/// The function that calls a module's handlers of the signals a Celery worker's main process
+/// sends before its pool forks (link.rs puts it before each Celery fork).
+pub const CELERY_MASTER_FN: &str = "<celery-master>";
+/// Celery's signals sent in the worker's main process before the pool starts (Celery docs,
+/// Signals: celeryd_init "the first signal sent when celeryd starts up", celeryd_after_setup
+/// "sent after the worker instance is set up, but before it calls run", worker_init
+/// "Dispatched before the worker is started"); the prefork pool forks when it starts.
+const CELERY_MASTER_SIGNALS: &[&str] = &["celeryd_init", "celeryd_after_setup", "worker_init"];
 /// The path of the function holding a script's `if __name__ == "__main__":` block.
 pub const MAIN_FN: &str = "<main>";
 /// A marker the frontend emits after an assignment whose object each process creates for
@@ -821,6 +829,44 @@ fn child_hook_decorator(e: &Expr) -> Option<&'static str> {
     }
 }
 
+/// `worker_init.connect` (or `signals.celeryd_init.connect`): a signal of the worker's main
+/// process, sent before the pool forks.
+fn is_celery_master_signal(e: &Expr) -> bool {
+    let e = match e {
+        Expr::Call(c) => &*c.func,
+        other => other,
+    };
+    matches!(e, Expr::Attribute(a) if a.attr.id.as_str() == "connect"
+        && tail(&a.value).is_some_and(|s| CELERY_MASTER_SIGNALS.contains(&s)))
+}
+
+/// The module-level functions connected to those signals (decorated, or handed to
+/// `connect(f)` at the top level), with where each is defined or connected.
+fn celery_master_handlers(body: &[Stmt]) -> Vec<(String, TextRange)> {
+    let mut out = Vec::new();
+    for stmt in body {
+        match stmt {
+            Stmt::FunctionDef(f)
+                if f.decorator_list
+                    .iter()
+                    .any(|d| is_celery_master_signal(&d.expression)) =>
+            {
+                out.push((f.name.id.to_string(), f.range()));
+            }
+            Stmt::Expr(e) => {
+                if let Expr::Call(c) = &*e.value {
+                    if is_celery_master_signal(&c.func) {
+                        let name = c.arguments.args.first().and_then(name_of);
+                        out.extend(name.map(|n| (n.to_string(), c.range())));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// `@shared_task`, `@app.task`, `@celery.task(bind=True)`: a Celery task.
 fn is_celery_task_decorator(e: &Expr) -> bool {
     let e = match e {
@@ -1108,6 +1154,26 @@ impl<'s> Lowerer<'s> {
                 FnKind::Free,
                 span,
                 Block::default(),
+            ));
+        }
+        let handlers = celery_master_handlers(body);
+        if !handlers.is_empty() {
+            let nodes = handlers
+                .into_iter()
+                .map(|(name, range)| {
+                    let span = self.span(range);
+                    Node::Call(self.call(Callee::Path(vec![format!("self::{name}")]), span))
+                })
+                .collect();
+            let body = Block {
+                nodes,
+                locals: Vec::new(),
+            };
+            self.ir.functions.push(function(
+                format!("self::{CELERY_MASTER_FN}"),
+                FnKind::Free,
+                Span::default(),
+                body,
             ));
         }
         if let Some(span) = self.main_span {

@@ -66,6 +66,23 @@ pub const COMPUTED: &str = "<computed>";
 /// `celery`, `rq`).
 pub const PREFORK_PREFIX: &str = "forklint::python::prefork@";
 
+/// Calls that start a server in the calling process, whose fork therefore comes after what
+/// that process made: Celery's `app.worker_main(argv)` runs the `worker` command in-process
+/// (celery/celery celery/app/base.py), with the prefork pool by default.
+const IN_PROCESS_SERVERS: &[(&str, &str)] = &[("celery::Celery::worker_main", "celery")];
+
+/// The server whose fork a catalogue path is (`forklint::python::prefork@gunicorn#hooks` →
+/// `gunicorn`, `celery::Celery::worker_main` → `celery`).
+pub fn server_of_fork(path: &str) -> Option<&str> {
+    match path.strip_prefix(PREFORK_PREFIX) {
+        Some(rest) => rest.split('#').next(),
+        None => IN_PROCESS_SERVERS
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, server)| *server),
+    }
+}
+
 /// Adds a `<prefork>` function to a file's IR (`<prefork#2>`, ... when a file starts several).
 pub fn add(ir: &mut FileIr, prefork: Prefork, next_call: &mut u32) {
     let mut call = |callee: String, span: Span| {
@@ -624,6 +641,19 @@ mod tests {
             &[s("wsgi_app", "\"a:b\"", 1), s("preload_app", "False", 2)]
         )
         .is_none());
+    }
+
+    #[test]
+    fn forks_name_their_server() {
+        assert_eq!(
+            server_of_fork("forklint::python::prefork@gunicorn#hooks"),
+            Some("gunicorn")
+        );
+        assert_eq!(
+            server_of_fork("celery::Celery::worker_main"),
+            Some("celery")
+        );
+        assert_eq!(server_of_fork("os::fork"), None);
     }
 
     #[test]
