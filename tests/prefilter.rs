@@ -965,3 +965,59 @@ fn a_tree_under_the_whole_parse_size_costs_no_prefilter_work() {
         "{under} trees under the size, {over} over"
     );
 }
+
+/// A crate whose seed defines `forks` functions that fork; `callers` large modules call every
+/// one of them, and `idle` modules that nothing calls hold `idle` times the bytes of one caller.
+fn many_forks_then_callers(root: &Path, forks: usize, callers: usize, idle: usize) {
+    write(root, "app/Cargo.toml", &manifest("app"));
+    let mut lib = "pub mod forker;\n".to_string();
+    let mut forker = String::new();
+    let mut calls = String::new();
+    for k in 0..forks {
+        writeln!(forker, "pub fn fork_{k}() {{ {FORK} }}").unwrap();
+        writeln!(calls, "    crate::forker::fork_{k}();").unwrap();
+    }
+    write(root, "app/src/forker.rs", &forker);
+    let body = filler(8 * forks);
+    for i in 0..callers {
+        writeln!(lib, "pub mod caller{i};").unwrap();
+        let text = format!("pub fn call_{i}() {{\n{body}{calls}}}\n");
+        write(root, &format!("app/src/caller{i}.rs"), &text);
+    }
+    for i in 0..idle {
+        writeln!(lib, "pub mod idle{i};").unwrap();
+        let text = format!(
+            "pub fn idle_{i}() {{\n{body}{}}}\n",
+            " ".repeat(calls.len())
+        );
+        write(root, &format!("app/src/idle{i}.rs"), &text);
+    }
+    write(root, "app/src/lib.rs", &lib);
+}
+
+#[test]
+fn a_round_stops_resolving_once_the_next_one_takes_the_rest() {
+    // The seed's round makes every fork function hot, one by one. The first one's callers bring
+    // the selection to half the tree, so the next round takes the rest whatever the others
+    // add: the round stops there instead of resolving the other functions. Its twin, with idle
+    // bytes enough to keep the selection under half, resolves them all. Counted in work units
+    // and rounds, never in time.
+    let forks = 200;
+    let dir = tempfile::tempdir().unwrap();
+    many_forks_then_callers(dir.path(), forks, 4, 2);
+    let (crossing, files) = outcome_like_a_full_parse(dir.path(), Limits::default());
+    assert!(crossing.took_rest && !crossing.gave_up, "{crossing:?}");
+    assert_eq!(crossing.parsed, files, "every file is parsed once");
+    assert_eq!(crossing.reparsed, 0);
+    assert_eq!(crossing.rounds, 2, "the seed's round, then every file left");
+    let dir = tempfile::tempdir().unwrap();
+    many_forks_then_callers(dir.path(), forks, 4, 12);
+    let (resolved, _) = outcome_like_a_full_parse(dir.path(), Limits::default());
+    assert!(!resolved.took_rest && !resolved.gave_up, "{resolved:?}");
+    assert!(
+        crossing.work * 4 < resolved.work,
+        "{} work units stopping, {} resolving",
+        crossing.work,
+        resolved.work
+    );
+}

@@ -35,7 +35,6 @@ pub(super) fn drive(
     let mut st = Closure::new(files, catalog, index);
     st.limits = limits;
     let mut outcome = Outcome::default();
-    let mut first = Vec::new();
     for (i, s) in scanned.into_iter().enumerate() {
         let id = st.intern_crate(s.crate_id);
         st.crate_of.push(id);
@@ -47,11 +46,13 @@ pub(super) fn drive(
         }
         match s.result {
             Ok((_, seed)) => {
-                st.state.push(FileState::Skipped);
                 outcome.bytes += s.len;
                 if seed {
-                    first.push(i);
+                    st.state.push(FileState::Queued);
+                    st.next.push(i);
+                    st.next_bytes += s.len;
                 } else {
+                    st.state.push(FileState::Skipped);
                     st.unparsed += s.len;
                 }
             }
@@ -62,6 +63,7 @@ pub(super) fn drive(
         }
     }
     st.budget = st.limits.budget(st.len.len() as u64, outcome.bytes);
+    st.total = outcome.bytes;
     let packages: Vec<String> = st.package_crates.keys().cloned().collect();
     for package in packages {
         for linked in layout.linked(&package) {
@@ -73,32 +75,24 @@ pub(super) fn drive(
     }
     let start = Instant::now();
     if st.trace {
-        eprintln!("prefilter: {} seeds", first.len());
+        eprintln!("prefilter: {} seeds", st.next.len());
     }
-    let mut batch = first;
     let mut round = 0;
-    // Bytes of the last round's batch.
-    let mut previous = 0;
     loop {
-        // Files whose dropped bodies are asked for again: parsed again, not integrated again.
-        let mut again = std::mem::take(&mut st.reparse);
-        if batch.is_empty() && again.is_empty() {
-            break;
-        }
-        for &f in &batch {
-            st.state[f] = FileState::Queued;
-        }
-        let bytes: u64 = batch.iter().map(|&f| st.len[f]).sum();
-        if !st.gave_up
-            && !outcome.took_rest
-            && takes_rest(outcome.bytes - st.unparsed, outcome.bytes, bytes, previous)
-        {
+        if !st.gave_up && !outcome.took_rest && st.rest_due() {
             outcome.took_rest = true;
             for f in 0..st.state.len() {
                 st.want(f, &|| "the files selected hold half the tree".to_string());
             }
-            batch.append(&mut st.next);
         }
+        // Files whose dropped bodies are asked for again: parsed again, not integrated again.
+        let mut again = std::mem::take(&mut st.reparse);
+        let batch = std::mem::take(&mut st.next);
+        if batch.is_empty() && again.is_empty() {
+            break;
+        }
+        let bytes = std::mem::take(&mut st.next_bytes);
+        st.round_bytes = bytes;
         let parse_all = st.gave_up || outcome.took_rest;
         if parse_all {
             // A plain parse keeps every body.
@@ -151,7 +145,6 @@ pub(super) fn drive(
                     batch.len()
                 );
             }
-            batch = std::mem::take(&mut st.next);
             continue;
         }
         if round == 0 {
@@ -161,6 +154,9 @@ pub(super) fn drive(
             st.compute_mentions();
         }
         for i in ok {
+            if st.rest_due() {
+                break;
+            }
             st.integrate(i);
         }
         st.process();
@@ -171,25 +167,29 @@ pub(super) fn drive(
                 st.want(f, &|| "the fixpoint gave up".to_string());
             }
         } else {
-            st.held += batch.iter().map(|&f| st.len[f]).sum::<u64>();
-            if st.held > st.limits.bodies_above {
+            st.held += bytes;
+            // The next round parses every file with its body: none is dropped to be parsed again.
+            if st.held > st.limits.bodies_above && !st.rest_due() {
                 st.drop_bodies();
             }
         }
         round += 1;
         if st.trace {
             eprintln!(
-                "prefilter: round {round}: {} files, {} KB lowered in {:.3}s ({} parsed again); resolution {:.3}s",
+                "prefilter: round {round}: {} files, {} KB lowered in {:.3}s ({} parsed again); resolution {:.3}s{}",
                 batch.len(),
                 bytes >> 10,
                 lower_time.as_secs_f64(),
                 again.len(),
-                (t.elapsed() - lower_time).as_secs_f64()
+                (t.elapsed() - lower_time).as_secs_f64(),
+                if st.rest_due() {
+                    format!(", stopped with {} work items left: the next round takes the rest", st.work.len())
+                } else {
+                    String::new()
+                }
             );
             trace_rss(&format!("after round {round}"));
         }
-        previous = bytes;
-        batch = std::mem::take(&mut st.next);
     }
     outcome.rounds = round;
     outcome.parse = start.elapsed();
@@ -401,6 +401,12 @@ struct Closure<'a> {
     spent: std::cell::Cell<u64>,
     /// Bytes of the files neither parsed nor queued.
     unparsed: u64,
+    /// Bytes of the readable files scanned.
+    total: u64,
+    /// Bytes of the batch of the round being resolved (0 before the first).
+    round_bytes: u64,
+    /// Bytes of the files queued for the next round (`next`).
+    next_bytes: u64,
     /// The fixpoint cost more than parsing the files left: every file is parsed, every body kept.
     gave_up: bool,
     limits: Limits,
@@ -496,6 +502,9 @@ impl<'a> Closure<'a> {
             aliases_into: HashMap::new(),
             spent: std::cell::Cell::new(0),
             unparsed: 0,
+            total: 0,
+            round_bytes: 0,
+            next_bytes: 0,
             gave_up: false,
             limits: Limits::default(),
             budget: 0,
@@ -548,8 +557,23 @@ impl<'a> Closure<'a> {
             }
             self.state[f] = FileState::Queued;
             self.unparsed -= self.len[f];
+            self.next_bytes += self.len[f];
             self.next.push(f);
         }
+    }
+
+    /// Whether the next round takes every file left (`takes_rest`, with this round as the one
+    /// before it). Within a round the bytes selected and the next batch only grow, so once this
+    /// holds it holds at the round's end: resolving further would be spent on a round that
+    /// parses everything and resolves nothing, and it stops as soon as this holds.
+    fn rest_due(&self) -> bool {
+        !(self.next.is_empty() && self.reparse.is_empty())
+            && takes_rest(
+                self.total - self.unparsed,
+                self.total,
+                self.next_bytes,
+                self.round_bytes,
+            )
     }
 
     /// Lowers a batch in parallel, largest first so that no thread is left with a big file
@@ -587,6 +611,9 @@ impl<'a> Closure<'a> {
 
     fn process(&mut self) {
         while let Some(w) = self.work.pop() {
+            if self.rest_due() {
+                return;
+            }
             self.charge(1);
             if self.over_budget() {
                 self.gave_up = true;
