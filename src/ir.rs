@@ -428,6 +428,10 @@ pub struct Call {
     /// its processes apart afterwards.
     #[serde(default)]
     pub discarded: bool,
+    /// For a method called through an attribute of its receiver (`db.session.execute(..)`):
+    /// that attribute.
+    #[serde(default)]
+    pub through: Option<String>,
 }
 
 impl Call {
@@ -452,6 +456,7 @@ impl Call {
             receiver_from: None,
             converts_error: false,
             discarded: false,
+            through: None,
             args: 0,
         }
     }

@@ -67,6 +67,7 @@ pub fn seeds(ctx: &Ctx, relevant: &[FnRef]) -> Vec<(FnRef, State)> {
                 global: None,
                 lazy: false,
                 joined_on_drop: false,
+                commands: Default::default(),
             });
             (f, state)
         })

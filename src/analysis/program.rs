@@ -36,8 +36,9 @@ pub struct Program<'c> {
     /// `ptyknot(|| slave(), ..)`): the functions it names.
     item_closures: HashMap<FnRef, Vec<FnRef>>,
     /// The module globals that may hold a lazily connecting client: only a command to one of
-    /// them can connect one (summaries carry no other globals they send commands to).
-    pub lazy_globals: HashSet<String>,
+    /// them can connect one (summaries carry no other globals they send commands to). With
+    /// each, the members that send a command (`Api::commands`; empty: any method).
+    pub lazy_globals: HashMap<String, std::sync::Arc<[String]>>,
 }
 
 impl<'c> Program<'c> {

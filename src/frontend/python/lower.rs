@@ -3789,6 +3789,15 @@ impl<'s> Lowerer<'s> {
                     };
                     call.receiver = base.var.clone();
                     call.receiver_call = base.call;
+                    call.through = match &*c.func {
+                        Expr::Attribute(a) => match &*a.value {
+                            Expr::Attribute(inner) if matches!(&*inner.value, Expr::Name(_)) => {
+                                Some(inner.attr.id.to_string())
+                            }
+                            _ => None,
+                        },
+                        _ => None,
+                    };
                     call.receiver_global = base
                         .var
                         .as_deref()
