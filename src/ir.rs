@@ -253,6 +253,10 @@ pub struct Function {
     /// not tell them apart.
     #[serde(default)]
     pub returns_whole: Option<Vec<String>>,
+    /// A Python generator function: a call makes the generator and runs none of the body
+    /// (iterating it does).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub generator: bool,
 }
 
 impl Function {

@@ -180,6 +180,23 @@ impl<'c> Program<'c> {
                                 }
                             }
                         };
+                        // A generator made and dropped at once (`scan(..)` as a statement) is
+                        // never iterated: none of its body runs.
+                        let dropped = call
+                            .bind
+                            .as_deref()
+                            .is_some_and(|b| b.starts_with(crate::frontend::python::DISCARDED_VAR));
+                        let target = match target {
+                            Target::Fns(list)
+                                if dropped
+                                    && list.iter().all(|&(f, i)| {
+                                        files[f as usize].functions[i as usize].generator
+                                    }) =>
+                            {
+                                Target::Unknown
+                            }
+                            other => other,
+                        };
                         let returns = match &target {
                             Target::Apis(list) => {
                                 list.iter().find_map(|&a| catalog.apis[a].returns.clone())

@@ -1483,6 +1483,7 @@ impl<'s> Lowerer<'s> {
 
     /// Lowers a `def` into the function at `index`.
     fn lower_def(&mut self, index: usize, f: &ast::StmtFunctionDef, self_ty: Option<String>) {
+        self.ir.functions[index].generator = super::generator::yields(&f.body);
         if is_pytest_test(f.name.as_str(), self_ty.as_deref()) {
             let span = self.span(f.name.range);
             for thread in self.test_threads.clone() {
@@ -4261,6 +4262,7 @@ pub fn function(path: String, kind: FnKind, span: Span, body: Block) -> Function
         public: false,
         captured_calls: Vec::new(),
         returns_whole: None,
+        generator: false,
     }
 }
 

@@ -4,6 +4,7 @@
 mod argv;
 pub mod commands;
 pub mod encoding;
+mod generator;
 pub mod lex;
 mod lightning;
 pub mod link;
