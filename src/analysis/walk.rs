@@ -2583,7 +2583,12 @@ impl<'a> Walker<'a> {
                 if let Some(rec) = self.rec.forks.get_mut(&call.id) {
                     rec.traits = super::record::ForkTraits {
                         cap: api.severity,
-                        linux_only: api.linux_only,
+                        // A server launched from a Linux-only file (see the frontend's
+                        // `servers::LINUX_ONLY`).
+                        linux_only: api.linux_only
+                            || (self.python
+                                && call.str_arg.as_deref()
+                                    == Some(crate::frontend::python::servers::LINUX_ONLY)),
                         returns_object: api.returns_object,
                         double_fork: api.double_fork,
                     };

@@ -182,7 +182,35 @@ pub fn lower(path: &Path, text: &str) -> FileIr {
     for prefork in found {
         servers::add(&mut ir, prefork, &mut next_call);
     }
+    if name.as_deref().is_some_and(|n| runs_on_linux(n, text)) {
+        servers::mark_linux_only(&mut ir);
+    }
     ir
+}
+
+/// Paths and tools only a Linux machine has: a script naming one is run there (`/home/me/..`
+/// is `/Users/me/..` on macOS).
+const LINUX_MARKERS: &[&str] = &[
+    "/home/",
+    "/etc/systemd/",
+    "systemctl ",
+    "journalctl",
+    "apt-get ",
+    "/proc/",
+    "/usr/lib/x86_64-linux-gnu",
+];
+
+/// Whether the commands of this deployment file (by its lowercased name) run on Linux only: a
+/// container (Dockerfile, compose and Kubernetes YAML that names no macOS runner), a systemd
+/// unit, a hosting platform's file, or a script that uses Linux-only paths.
+fn runs_on_linux(name: &str, text: &str) -> bool {
+    let yaml = name.ends_with(".yml") || name.ends_with(".yaml");
+    let lower = || text.to_ascii_lowercase();
+    is_dockerfile(name)
+        || name.ends_with(".service")
+        || is_platform_file(name)
+        || (yaml && !lower().contains("macos") && !lower().contains("darwin"))
+        || (!yaml && LINUX_MARKERS.iter().any(|m| text.contains(m)))
 }
 
 /// A Dockerfile stage's `ENTRYPOINT` and `CMD`. Docker runs an exec-form `ENTRYPOINT` with the
