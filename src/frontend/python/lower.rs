@@ -330,6 +330,8 @@ pub struct Lowerer<'s> {
     pub ir: FileIr,
     /// The dotted package that relative imports start from.
     package: Vec<String>,
+    /// Folders the module adds to `sys.path` (see `syspath`).
+    sys_paths: Vec<std::path::PathBuf>,
     next_call: u32,
     module: HashMap<String, Value>,
     module_globals: Vec<String>,
@@ -945,6 +947,7 @@ impl<'s> Lowerer<'s> {
             line_starts,
             ir,
             package,
+            sys_paths: Vec::new(),
             next_call: 0,
             module: HashMap::new(),
             module_globals: Vec::new(),
@@ -1051,6 +1054,7 @@ impl<'s> Lowerer<'s> {
         self.one_shot_fns = super::oneshot::one_shot_functions(body);
         self.per_process = reset_in_child(body, &self.hooks);
         self.rebound = declared_global(body);
+        self.sys_paths = super::syspath::added_folders(std::path::Path::new(&self.ir.path), body);
         // Only unconditional definitions: `except ImportError: def f(..)` is a fallback.
         for stmt in body {
             let (name, at) = match stmt {
@@ -1992,7 +1996,23 @@ impl<'s> Lowerer<'s> {
         if let Some(m) = module {
             parts.extend(m.split('.').map(str::to_string));
         }
-        parts.join("::")
+        let joined = parts.join("::");
+        if level == 0 {
+            self.on_sys_path(&joined)
+        } else {
+            joined
+        }
+    }
+
+    /// An absolute import's path, its first module looked for in the folders this module added
+    /// to `sys.path`.
+    fn on_sys_path(&self, target: &str) -> String {
+        let (first, rest) = target.split_once("::").unwrap_or((target, ""));
+        match super::syspath::resolve(&self.sys_paths, first) {
+            Some(found) if rest.is_empty() => found,
+            Some(found) => format!("{found}::{rest}"),
+            None => target.to_string(),
+        }
     }
 
     fn lower_import(&mut self, stmt: &Stmt, out: &mut Vec<Node>) {
@@ -2002,7 +2022,7 @@ impl<'s> Lowerer<'s> {
             Stmt::Import(i) => {
                 for alias in &i.names {
                     let dotted = alias.name.id.as_str();
-                    let target = dotted.replace('.', "::");
+                    let target = self.on_sys_path(&dotted.replace('.', "::"));
                     self.note_module(dotted.split('.').next().unwrap_or(dotted));
                     // `import a.b` runs `a` then `a.b`, and binds `a`.
                     let mut prefix = String::new();
@@ -2018,8 +2038,9 @@ impl<'s> Lowerer<'s> {
                     let (name, path) = match &alias.asname {
                         Some(a) => (a.id.to_string(), target.clone()),
                         None => {
-                            let first = target.split("::").next().unwrap_or(&target).to_string();
-                            (first.clone(), first)
+                            let first = dotted.split('.').next().unwrap_or(dotted).to_string();
+                            let path = self.on_sys_path(&first);
+                            (first, path)
                         }
                     };
                     // The module is an attribute of the importing one: `from pkg.util import

@@ -16,6 +16,7 @@ pub mod project;
 mod recover;
 pub mod servers;
 mod start_method;
+mod syspath;
 
 use crate::ir::{FileIr, Recovered};
 use ruff_python_ast::PySourceType;
