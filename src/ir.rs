@@ -8,6 +8,10 @@
 use serde::{Deserialize, Serialize};
 use thin_vec::ThinVec;
 
+/// The method name prefix of a marker call for the attribute a method is called through
+/// (`db.session.add(..)` is preceded by `<attr>session` called on `db`): never a real name.
+pub const THROUGH_ATTRIBUTE: &str = "<attr>";
+
 /// The callee a test attribute implies (`#[test]`): the catalogue says what libtest's threads are.
 pub const TEST_HARNESS: &str = "test#harness";
 /// Joins a struct's or variant's path and a field's name (`app::Call::Run#field#0`) in the type
@@ -432,10 +436,6 @@ pub struct Call {
     /// its processes apart afterwards.
     #[serde(default)]
     pub discarded: bool,
-    /// For a method called through an attribute of its receiver (`db.session.execute(..)`):
-    /// that attribute.
-    #[serde(default)]
-    pub through: Option<String>,
 }
 
 impl Call {
@@ -460,7 +460,6 @@ impl Call {
             receiver_from: None,
             converts_error: false,
             discarded: false,
-            through: None,
             args: 0,
         }
     }

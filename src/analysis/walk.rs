@@ -3101,11 +3101,16 @@ pub(super) fn returns_out_of_program(f: &crate::ir::Function) -> bool {
         || f.path.strip_prefix("self::") == Some(crate::frontend::python::MODULE_FN)
 }
 
-/// The member of the object a method call sends to: the attribute it is called through
-/// (`db.session.execute(..)`: `session`), else the method's name (`db.create_all()`).
+/// The member of the object a method call sends to: the method's name (`db.create_all()`), or
+/// the attribute a marker call says a method is called through (`db.session.execute(..)`:
+/// `session`).
 fn member_called(call: &Call) -> Option<String> {
     match &call.callee {
-        Callee::Method { name, .. } => Some(call.through.clone().unwrap_or_else(|| name.clone())),
+        Callee::Method { name, .. } => Some(
+            name.strip_prefix(crate::ir::THROUGH_ATTRIBUTE)
+                .unwrap_or(name)
+                .to_string(),
+        ),
         _ => None,
     }
 }

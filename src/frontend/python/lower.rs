@@ -3811,15 +3811,6 @@ impl<'s> Lowerer<'s> {
                     };
                     call.receiver = base.var.clone();
                     call.receiver_call = base.call;
-                    call.through = match &*c.func {
-                        Expr::Attribute(a) => match &*a.value {
-                            Expr::Attribute(inner) if matches!(&*inner.value, Expr::Name(_)) => {
-                                Some(inner.attr.id.to_string())
-                            }
-                            _ => None,
-                        },
-                        _ => None,
-                    };
                     call.receiver_global = base
                         .var
                         .as_deref()
@@ -3827,6 +3818,25 @@ impl<'s> Lowerer<'s> {
                         .map(|v| format!("self::{v}"));
                     if let Some(v) = &base.var {
                         call.arg_vars.insert(0, v.clone());
+                    }
+                    // A method called through an attribute of a global (`db.session.add(..)`)
+                    // is first a use of that attribute: a marker call names it, for clients
+                    // that connect only at some members.
+                    let through = match &*c.func {
+                        Expr::Attribute(a) => match &*a.value {
+                            Expr::Attribute(inner) if matches!(&*inner.value, Expr::Name(_)) => {
+                                Some(inner.attr.id.as_str())
+                            }
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                    if let (Some(attr), Some(g)) = (through, call.receiver_global.clone()) {
+                        let name = format!("{}{attr}", crate::ir::THROUGH_ATTRIBUTE);
+                        let mut marker = self.call(Callee::Method { name, ty: None }, span);
+                        marker.receiver = base.var.clone();
+                        marker.receiver_global = Some(g);
+                        out.push(Node::Call(marker));
                     }
                     Value {
                         ty: made,
