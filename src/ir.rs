@@ -8,6 +8,10 @@
 use serde::{Deserialize, Serialize};
 use thin_vec::ThinVec;
 
+/// The method name prefix of a marker call for the attribute a method is called through
+/// (`db.session.add(..)` is preceded by `<attr>session` called on `db`): never a real name.
+pub const THROUGH_ATTRIBUTE: &str = "<attr>";
+
 /// The callee a test attribute implies (`#[test]`): the catalogue says what libtest's threads are.
 pub const TEST_HARNESS: &str = "test#harness";
 /// Joins a struct's or variant's path and a field's name (`app::Call::Run#field#0`) in the type
@@ -253,6 +257,10 @@ pub struct Function {
     /// not tell them apart.
     #[serde(default)]
     pub returns_whole: Option<Vec<String>>,
+    /// A Python generator function: a call makes the generator and runs none of the body
+    /// (iterating it does).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub generator: bool,
 }
 
 impl Function {

@@ -12,17 +12,19 @@ use crate::catalog::Catalog;
 use crate::ir::{Callee, FileIr};
 use crate::resolve::absolute;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// The absolute paths of the globals that may hold a lazy client, given each file's call
 /// targets (by call id), the callers of each function and the functions calls name as
-/// arguments.
+/// arguments; with each, the members that send it a command when its constructor is bound to
+/// it directly and lists them (else none: any method does).
 pub fn lazy_globals(
     files: &[FileIr],
     targets: &[Vec<Target>],
     callers: &HashMap<FnRef, Vec<FnRef>>,
     fn_refs: &HashMap<(u32, u32), Vec<(u32, FnRef)>>,
     catalog: &Catalog,
-) -> HashSet<String> {
+) -> HashMap<String, Arc<[String]>> {
     let target = |fi: usize, id: u32| targets.get(fi).and_then(|t| t.get(id as usize));
     let lazy_api = |t: Option<&Target>| match t {
         Some(Target::Apis(list)) => list.iter().any(|&i| catalog.apis[i].lazy),
@@ -42,7 +44,7 @@ pub fn lazy_globals(
         }
     }
     if reaching.is_empty() {
-        return HashSet::new();
+        return HashMap::new();
     }
     // The files whose calls name each function: which function of the file holds the call does
     // not matter here, every function of such a file is taken (once per file, not per name).
@@ -67,7 +69,7 @@ pub fn lazy_globals(
             }
         }
     }
-    let mut out = HashSet::new();
+    let mut out: HashMap<String, Arc<[String]>> = HashMap::new();
     for (fi, file) in files.iter().enumerate() {
         for f in &file.functions {
             let mut visit = |call: &crate::ir::Call| {
@@ -89,7 +91,22 @@ pub fn lazy_globals(
                         .get(&(fi as u32, call.id))
                         .is_some_and(|refs| refs.iter().any(|(_, g)| reaching.contains(g)));
                 if hands_back {
-                    out.insert(absolute(file, global));
+                    let commands: Arc<[String]> = match t {
+                        Some(Target::Apis(list)) => list
+                            .iter()
+                            .map(|&i| &catalog.apis[i])
+                            .find(|a| a.lazy)
+                            .map_or_else(Default::default, |a| a.commands.as_slice().into()),
+                        _ => Default::default(),
+                    };
+                    // Held by more than one client: any method may be a command.
+                    out.entry(absolute(file, global))
+                        .and_modify(|known| {
+                            if *known != commands {
+                                *known = Default::default();
+                            }
+                        })
+                        .or_insert(commands);
                 }
             };
             f.implied.iter().for_each(&mut visit);
@@ -110,7 +127,7 @@ mod tests {
         let ir = crate::frontend::lower(Path::new("jobs.py"), source, &Layout::default())
             .expect("the source lowers");
         let prog = Program::link(vec![ir], Catalog::builtin());
-        let mut out: Vec<String> = prog.lazy_globals.iter().cloned().collect();
+        let mut out: Vec<String> = prog.lazy_globals.keys().cloned().collect();
         out.sort();
         out
     }

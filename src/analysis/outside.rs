@@ -68,6 +68,7 @@ pub fn seeds(ctx: &Ctx, relevant: &[FnRef]) -> Vec<(FnRef, State)> {
                 lazy: false,
                 joined_on_drop: false,
                 cloexec: false,
+                commands: Default::default(),
             });
             (f, state)
         })

@@ -36,8 +36,9 @@ pub struct Program<'c> {
     /// `ptyknot(|| slave(), ..)`): the functions it names.
     item_closures: HashMap<FnRef, Vec<FnRef>>,
     /// The module globals that may hold a lazily connecting client: only a command to one of
-    /// them can connect one (summaries carry no other globals they send commands to).
-    pub lazy_globals: HashSet<String>,
+    /// them can connect one (summaries carry no other globals they send commands to). With
+    /// each, the members that send a command (`Api::commands`; empty: any method).
+    pub lazy_globals: HashMap<String, std::sync::Arc<[String]>>,
 }
 
 impl<'c> Program<'c> {
@@ -178,6 +179,23 @@ impl<'c> Program<'c> {
                                     None => Target::Unknown,
                                 }
                             }
+                        };
+                        // A generator made and dropped at once (`scan(..)` as a statement) is
+                        // never iterated: none of its body runs.
+                        let dropped = call
+                            .bind
+                            .as_deref()
+                            .is_some_and(|b| b.starts_with(crate::frontend::python::DISCARDED_VAR));
+                        let target = match target {
+                            Target::Fns(list)
+                                if dropped
+                                    && list.iter().all(|&(f, i)| {
+                                        files[f as usize].functions[i as usize].generator
+                                    }) =>
+                            {
+                                Target::Unknown
+                            }
+                            other => other,
                         };
                         let returns = match &target {
                             Target::Apis(list) => {

@@ -40,6 +40,9 @@ pub struct Hazard {
     /// A client that connects at its first command (redis-py): no connection exists until a
     /// method is called on what holds it, or it is handed to other code.
     pub lazy: bool,
+    /// For a lazy client: the members that send it a command (`Api::commands`); empty, any
+    /// method does.
+    pub commands: Arc<[String]>,
     /// Threads that their owner joins when it is dropped (a tokio runtime's workers): the end
     /// of the local that holds it ends them.
     pub joined_on_drop: bool,

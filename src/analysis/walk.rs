@@ -1330,32 +1330,57 @@ impl<'a> Walker<'a> {
     }
 
     /// A method called on a lazily connecting client (a command), or the client handed to a
-    /// call, connects it: on this path it holds a connection from here on.
+    /// call, connects it: on this path it holds a connection from here on. A client whose
+    /// catalogue entry lists its commands connects only at those members, and not when handed
+    /// on (Flask-SQLAlchemy's `db.Column(..)`, `Migrate(app, db)` send nothing).
     fn wake_lazy(&mut self, state: &mut State, call: &Call) {
         let method = matches!(call.callee, crate::ir::Callee::Method { .. });
+        let lazy = &self.ctx.prog.lazy_globals;
         // A method of another module's global is called by its path (`store.engine.connect()`,
-        // or `engine.connect()` after `from store import engine`).
+        // or `engine.connect()` after `from store import engine`): the global is a prefix of
+        // it, and the member the segment after it (`db.session.add(..)`: `session`).
         let by_path = match &call.callee {
-            crate::ir::Callee::Path(candidates) if self.python => candidates
-                .first()
-                .and_then(|p| p.rsplit_once("::"))
-                // `from store import engine` runs `store.engine`'s module code in case it is
-                // a module: no command to the global.
-                .filter(|(_, name)| !name.starts_with('<'))
-                .map(|(owner, _)| {
-                    super::program::absolute(&self.ctx.prog.files[self.me.0 as usize], owner)
+            crate::ir::Callee::Path(candidates) if self.python => {
+                candidates.first().and_then(|p| {
+                    let file = &self.ctx.prog.files[self.me.0 as usize];
+                    let segs: Vec<&str> = p.split("::").collect();
+                    (1..segs.len()).rev().find_map(|n| {
+                        // `from store import engine` runs `store.engine`'s module code in case
+                        // it is a module: no command to the global.
+                        if segs[n].starts_with('<') {
+                            return None;
+                        }
+                        let g = super::program::absolute(file, &segs[..n].join("::"));
+                        let commands = lazy.get(&g)?;
+                        // Through an attribute only where the commands are listed.
+                        (n + 1 == segs.len() || !commands.is_empty())
+                            .then(|| (g, segs[n].to_string()))
+                    })
                 })
-                .filter(|g| self.ctx.prog.lazy_globals.contains(g)),
+            }
             _ => None,
         };
-        let global = self.absolute_global(call).filter(|_| method).or(by_path);
-        let held = |b: &String| call.receiver.as_ref() == Some(b) || call.arg_vars.contains(b);
+        let (global, member) = match (self.absolute_global(call).filter(|_| method), by_path) {
+            (Some(g), _) => (Some(g), member_called(call)),
+            (None, Some((g, m))) => (Some(g), Some(m)),
+            (None, None) => (None, None),
+        };
+        let sends = |commands: &[String]| {
+            commands.is_empty() || member.as_ref().is_some_and(|m| commands.contains(m))
+        };
         for h in state.live.values_mut().filter(|h| h.lazy) {
-            if h.bind.as_ref().is_some_and(held) || (global.is_some() && h.global == global) {
+            let by_bind = h.bind.as_ref().is_some_and(|b| {
+                if h.commands.is_empty() {
+                    call.receiver.as_ref() == Some(b) || call.arg_vars.contains(b)
+                } else {
+                    call.receiver.as_ref() == Some(b) && sends(&h.commands)
+                }
+            });
+            if by_bind || (global.is_some() && h.global == global && sends(&h.commands)) {
                 h.lazy = false;
             }
         }
-        if let Some(g) = global.filter(|g| self.ctx.prog.lazy_globals.contains(g)) {
+        if let Some(g) = global.filter(|g| lazy.get(g).is_some_and(|c| sends(c))) {
             self.wakes.insert(g);
         }
     }
@@ -1784,6 +1809,7 @@ impl<'a> Walker<'a> {
                         lazy: false,
                         joined_on_drop: false,
                         cloexec: false,
+                        commands: Default::default(),
                     });
                 }
             }
@@ -1858,6 +1884,7 @@ impl<'a> Walker<'a> {
                             lazy: false,
                             joined_on_drop: false,
                             cloexec: false,
+                            commands: Default::default(),
                         });
                         self.entries.push((closure, entry));
                     }
@@ -2530,6 +2557,7 @@ impl<'a> Walker<'a> {
                     lazy,
                     joined_on_drop: api.joined_on_drop && effect == Effect::StartsThread,
                     cloexec: api.cloexec,
+                    commands: api.commands.as_slice().into(),
                 });
                 // `Builder::new_multi_thread()..build()`: the local the chain ends in holds it.
                 if effect == Effect::StartsThread && call.bind.is_none() {
@@ -2558,7 +2586,12 @@ impl<'a> Walker<'a> {
                 if let Some(rec) = self.rec.forks.get_mut(&call.id) {
                     rec.traits = super::record::ForkTraits {
                         cap: api.severity,
-                        linux_only: api.linux_only,
+                        // A server launched from a Linux-only file (see the frontend's
+                        // `servers::LINUX_ONLY`).
+                        linux_only: api.linux_only
+                            || (self.python
+                                && call.str_arg.as_deref()
+                                    == Some(crate::frontend::python::servers::LINUX_ONLY)),
                         returns_object: api.returns_object,
                         double_fork: api.double_fork,
                     };
@@ -3069,4 +3102,18 @@ pub(super) fn returns_out_of_program(f: &crate::ir::Function) -> bool {
     f.is_main
         || f.is_test_root()
         || f.path.strip_prefix("self::") == Some(crate::frontend::python::MODULE_FN)
+}
+
+/// The member of the object a method call sends to: the method's name (`db.create_all()`), or
+/// the attribute a marker call says a method is called through (`db.session.execute(..)`:
+/// `session`).
+fn member_called(call: &Call) -> Option<String> {
+    match &call.callee {
+        Callee::Method { name, .. } => Some(
+            name.strip_prefix(crate::ir::THROUGH_ATTRIBUTE)
+                .unwrap_or(name)
+                .to_string(),
+        ),
+        _ => None,
+    }
 }

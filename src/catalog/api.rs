@@ -187,6 +187,11 @@ pub struct Api {
     /// client and pool): only a client used before the fork holds a connection there.
     #[serde(default)]
     pub lazy: bool,
+    /// For a lazy client: the members that send a command (a method called on the client, or
+    /// any call made through an attribute of it: `db.session.execute(..)` for `session`).
+    /// Empty: every method does, and so does handing the client to other code.
+    #[serde(default)]
+    pub commands: Vec<String>,
     /// For threads: the value the call returns joins them when it is dropped (tokio's
     /// `Runtime`, whose drop waits for its workers): `drop(rt)` or the end of its local ends them.
     #[serde(default)]

@@ -153,10 +153,21 @@ pub fn lower(path: &Path, text: &str) -> FileIr {
     let dir = path.parent().unwrap_or(Path::new(""));
     let mut next_call = 0;
     let env = gunicorn_env(text);
-    let dockerfile = deployment_name(path).is_some_and(|n| is_dockerfile(&n));
+    let name = deployment_name(path);
+    let dockerfile = name.as_deref().is_some_and(is_dockerfile);
+    let yaml = name
+        .as_deref()
+        .is_some_and(|n| n.ends_with(".yml") || n.ends_with(".yaml"));
+    let in_command = yaml.then(|| yaml_command_lines(text));
     let mut stage = Stage::default();
     let mut found = Vec::new();
     for (line, logical) in logical_lines(text) {
+        if in_command
+            .as_ref()
+            .is_some_and(|c| !c.get(line as usize - 1).copied().unwrap_or(false))
+        {
+            continue;
+        }
         let span = servers::line_span(line, first_line(text, line));
         let command = command_value(&logical).unwrap_or(&logical);
         let words = command_words(command);
@@ -177,7 +188,35 @@ pub fn lower(path: &Path, text: &str) -> FileIr {
     for prefork in found {
         servers::add(&mut ir, prefork, &mut next_call);
     }
+    if name.as_deref().is_some_and(|n| runs_on_linux(n, text)) {
+        servers::mark_linux_only(&mut ir);
+    }
     ir
+}
+
+/// Paths and tools only a Linux machine has: a script naming one is run there (`/home/me/..`
+/// is `/Users/me/..` on macOS).
+const LINUX_MARKERS: &[&str] = &[
+    "/home/",
+    "/etc/systemd/",
+    "systemctl ",
+    "journalctl",
+    "apt-get ",
+    "/proc/",
+    "/usr/lib/x86_64-linux-gnu",
+];
+
+/// Whether the commands of this deployment file (by its lowercased name) run on Linux only: a
+/// container (Dockerfile, compose and Kubernetes YAML that names no macOS runner), a systemd
+/// unit, a hosting platform's file, or a script that uses Linux-only paths.
+fn runs_on_linux(name: &str, text: &str) -> bool {
+    let yaml = name.ends_with(".yml") || name.ends_with(".yaml");
+    let lower = || text.to_ascii_lowercase();
+    is_dockerfile(name)
+        || name.ends_with(".service")
+        || is_platform_file(name)
+        || (yaml && !lower().contains("macos") && !lower().contains("darwin"))
+        || (!yaml && LINUX_MARKERS.iter().any(|m| text.contains(m)))
 }
 
 /// A Dockerfile stage's `ENTRYPOINT` and `CMD`. Docker runs an exec-form `ENTRYPOINT` with the
@@ -349,6 +388,61 @@ fn logical_lines(text: &str) -> Vec<(u32, String)> {
         }
     }
     out.extend(current);
+    out
+}
+
+/// YAML keys whose value, or the block under them, is a command line: compose's and
+/// Kubernetes' `command`/`entrypoint`/`args`, Ansible's `shell`/`command`/`cmd`/`raw`/`script`,
+/// CI steps' `run` and `script`s, hosting platforms' `startCommand` and heroku.yml's `run`.
+const YAML_COMMAND_KEYS: &[&str] = &[
+    "command",
+    "entrypoint",
+    "args",
+    "cmd",
+    "shell",
+    "raw",
+    "script",
+    "before_script",
+    "after_script",
+    "run",
+    "exec",
+    "startcommand",
+    "start_command",
+];
+
+/// For each line of a YAML file, whether it is a command: its key, or a key it is nested under
+/// (by indentation), is a command key. Other values name programs without running them (an
+/// Ansible task's `name:`, a package list's `- gunicorn`).
+fn yaml_command_lines(text: &str) -> Vec<bool> {
+    let mut open: Vec<(usize, bool)> = Vec::new();
+    let mut out = Vec::new();
+    let mut inside = false;
+    for raw in text.lines() {
+        let trimmed = raw.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            out.push(inside);
+            continue;
+        }
+        // A list item's key sits after its dash: `- shell: ..` is a sibling of `  name: ..`.
+        let item = trimmed.trim_start_matches(['-', ' ']);
+        let column = raw.len() - item.len();
+        while open.last().is_some_and(|(c, _)| *c >= column) {
+            open.pop();
+        }
+        let key = item
+            .split_once(':')
+            .map(|(k, _)| k.trim())
+            .filter(|k| !k.is_empty() && !k.contains(char::is_whitespace))
+            .map(|k| k.rsplit('.').next().unwrap_or(k).to_ascii_lowercase());
+        let command = key
+            .as_deref()
+            .is_some_and(|k| YAML_COMMAND_KEYS.contains(&k));
+        inside = command || open.iter().any(|(_, c)| *c);
+        out.push(inside);
+        if key.is_some() {
+            open.push((column, command));
+        }
+    }
     out
 }
 
@@ -527,26 +621,111 @@ fn workers(dir: &Path, words: &[String], env: &[String], span: Span) -> Vec<Work
 
 /// What `found` makes of each program a command line runs (its name without the folder, the
 /// word as written, and its arguments up to the command's end); the words a program took are
-/// not read again.
+/// not read again. A program is only a word in command position: what comes before it in its
+/// command is a key, an instruction, a variable assignment or a wrapper that runs the rest
+/// (`exec`, `poetry run`, `python -m`), so prose that names a server (an Ansible task's
+/// `name: Copy gunicorn config`, `pip install gunicorn`) starts nothing.
 fn each_program<T>(
     words: &[String],
     mut found: impl FnMut(&str, &str, &[String]) -> Option<T>,
 ) -> Vec<T> {
     let mut out = Vec::new();
+    let mut start = 0;
     let mut i = 0;
     while i < words.len() {
+        if words[i] == ";" {
+            start = i + 1;
+            i += 1;
+            continue;
+        }
         let program = words[i].rsplit('/').next().unwrap_or(&words[i]);
         let end = words[i + 1..]
             .iter()
             .position(|w| w == ";")
             .map_or(words.len(), |p| i + 1 + p);
-        if let Some(p) = found(program, &words[i], &words[i + 1..end]) {
-            out.push(p);
-            i = end;
+        if command_position(&words[start..i]) {
+            if let Some(p) = found(program, &words[i], &words[i + 1..end]) {
+                out.push(p);
+                start = end + 1;
+                i = end;
+            }
         }
         i += 1;
     }
     out
+}
+
+/// Programs that run the command that follows their own options: shell and process
+/// supervision wrappers, environment managers' `run`, interpreters given `-m`, and APM agents'
+/// launchers.
+const WRAPPERS: &[&str] = &[
+    "exec",
+    "sudo",
+    "nohup",
+    "env",
+    "time",
+    "nice",
+    "ionice",
+    "chpst",
+    "setuidgid",
+    "s6-setuidgid",
+    "gosu",
+    "su-exec",
+    "tini",
+    "dumb-init",
+    "poetry",
+    "pipenv",
+    "uv",
+    "pdm",
+    "hatch",
+    "rye",
+    "run",
+    "newrelic-admin",
+    "run-program",
+    "ddtrace-run",
+    "opentelemetry-instrument",
+    "then",
+    "do",
+    "else",
+    "{",
+    "(",
+];
+
+/// Whether the words before a program in its command leave it in command position.
+fn command_position(before: &[String]) -> bool {
+    let mut after_option = false;
+    let mut in_template = false;
+    before.iter().all(|w| {
+        let name = w.rsplit('/').next().unwrap_or(w);
+        // Inside a template's `{{ ... }}`, split into words by its spaces.
+        let templated = in_template || w.contains("{{");
+        in_template = match (w.rfind("{{"), w.rfind("}}")) {
+            (Some(open), close) => close.is_none_or(|c| c < open),
+            (None, Some(_)) => false,
+            (None, None) => in_template,
+        };
+        let ok = after_option
+            || templated
+            // A key (`web:`, `command:`, `- run:`), a list item, an assignment (`A=b`, `= "..."`).
+            || w.ends_with(':')
+            || w == "-"
+            || w.ends_with('=')
+            || w.split_once('=').is_some_and(|(k, _)| {
+                !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            })
+            // A Dockerfile instruction (`RUN`, `CMD`).
+            || (w.len() > 1 && w.chars().all(|c| c.is_ascii_uppercase()))
+            // The end of a template's substitution (`{{ venv }}/bin/poetry`), the shell's (`$VENV`).
+            || w.contains("}}")
+            || w.starts_with('$')
+            || w.starts_with('-')
+            || WRAPPERS.contains(&name)
+            || name.starts_with("python")
+            || name.starts_with("pypy");
+        // The word after an option may be its value (`sudo -u app`).
+        after_option = w.starts_with('-') && !w.contains('=');
+        ok
+    })
 }
 
 /// The words that make a server fork after importing the application, where the command

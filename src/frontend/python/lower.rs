@@ -338,6 +338,8 @@ pub struct Lowerer<'s> {
     pub ir: FileIr,
     /// The dotted package that relative imports start from.
     package: Vec<String>,
+    /// Folders the module adds to `sys.path` (see `syspath`).
+    sys_paths: Vec<std::path::PathBuf>,
     next_call: u32,
     module: HashMap<String, Value>,
     module_globals: Vec<String>,
@@ -991,6 +993,7 @@ impl<'s> Lowerer<'s> {
             line_starts,
             ir,
             package,
+            sys_paths: Vec::new(),
             next_call: 0,
             module: HashMap::new(),
             module_globals: Vec::new(),
@@ -1097,6 +1100,7 @@ impl<'s> Lowerer<'s> {
         self.one_shot_fns = super::oneshot::one_shot_functions(body);
         self.per_process = reset_in_child(body, &self.hooks);
         self.rebound = declared_global(body);
+        self.sys_paths = super::syspath::added_folders(std::path::Path::new(&self.ir.path), body);
         // Only unconditional definitions: `except ImportError: def f(..)` is a fallback.
         for stmt in body {
             let (name, at) = match stmt {
@@ -1549,6 +1553,7 @@ impl<'s> Lowerer<'s> {
 
     /// Lowers a `def` into the function at `index`.
     fn lower_def(&mut self, index: usize, f: &ast::StmtFunctionDef, self_ty: Option<String>) {
+        self.ir.functions[index].generator = super::generator::yields(&f.body);
         if is_pytest_test(f.name.as_str(), self_ty.as_deref()) {
             let span = self.span(f.name.range);
             for thread in self.test_threads.clone() {
@@ -2057,7 +2062,23 @@ impl<'s> Lowerer<'s> {
         if let Some(m) = module {
             parts.extend(m.split('.').map(str::to_string));
         }
-        parts.join("::")
+        let joined = parts.join("::");
+        if level == 0 {
+            self.on_sys_path(&joined)
+        } else {
+            joined
+        }
+    }
+
+    /// An absolute import's path, its first module looked for in the folders this module added
+    /// to `sys.path`.
+    fn on_sys_path(&self, target: &str) -> String {
+        let (first, rest) = target.split_once("::").unwrap_or((target, ""));
+        match super::syspath::resolve(&self.sys_paths, first) {
+            Some(found) if rest.is_empty() => found,
+            Some(found) => format!("{found}::{rest}"),
+            None => target.to_string(),
+        }
     }
 
     fn lower_import(&mut self, stmt: &Stmt, out: &mut Vec<Node>) {
@@ -2067,7 +2088,7 @@ impl<'s> Lowerer<'s> {
             Stmt::Import(i) => {
                 for alias in &i.names {
                     let dotted = alias.name.id.as_str();
-                    let target = dotted.replace('.', "::");
+                    let target = self.on_sys_path(&dotted.replace('.', "::"));
                     self.note_module(dotted.split('.').next().unwrap_or(dotted));
                     // `import a.b` runs `a` then `a.b`, and binds `a`.
                     let mut prefix = String::new();
@@ -2083,8 +2104,9 @@ impl<'s> Lowerer<'s> {
                     let (name, path) = match &alias.asname {
                         Some(a) => (a.id.to_string(), target.clone()),
                         None => {
-                            let first = target.split("::").next().unwrap_or(&target).to_string();
-                            (first.clone(), first)
+                            let first = dotted.split('.').next().unwrap_or(dotted).to_string();
+                            let path = self.on_sys_path(&first);
+                            (first, path)
                         }
                     };
                     // The module is an attribute of the importing one: `from pkg.util import
@@ -3863,6 +3885,25 @@ impl<'s> Lowerer<'s> {
                     if let Some(v) = &base.var {
                         call.arg_vars.insert(0, v.clone());
                     }
+                    // A method called through an attribute of a global (`db.session.add(..)`)
+                    // is first a use of that attribute: a marker call names it, for clients
+                    // that connect only at some members.
+                    let through = match &*c.func {
+                        Expr::Attribute(a) => match &*a.value {
+                            Expr::Attribute(inner) if matches!(&*inner.value, Expr::Name(_)) => {
+                                Some(inner.attr.id.as_str())
+                            }
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                    if let (Some(attr), Some(g)) = (through, call.receiver_global.clone()) {
+                        let name = format!("{}{attr}", crate::ir::THROUGH_ATTRIBUTE);
+                        let mut marker = self.call(Callee::Method { name, ty: None }, span);
+                        marker.receiver = base.var.clone();
+                        marker.receiver_global = Some(g);
+                        out.push(Node::Call(marker));
+                    }
                     Value {
                         ty: made,
                         call: Some(id),
@@ -4318,6 +4359,7 @@ pub fn function(path: String, kind: FnKind, span: Span, body: Block) -> Function
         public: false,
         captured_calls: Vec::new(),
         returns_whole: None,
+        generator: false,
     }
 }
 

@@ -4,6 +4,7 @@
 mod argv;
 pub mod commands;
 pub mod encoding;
+mod generator;
 pub mod lex;
 mod lightning;
 pub mod link;
@@ -15,6 +16,7 @@ pub mod project;
 mod recover;
 pub mod servers;
 mod start_method;
+mod syspath;
 
 use crate::ir::{FileIr, Recovered};
 use ruff_python_ast::PySourceType;

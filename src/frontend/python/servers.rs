@@ -83,6 +83,31 @@ pub fn server_of_fork(path: &str) -> Option<&str> {
     }
 }
 
+/// The first argument of a server's fork launched from a file that only runs on Linux (a
+/// Dockerfile, a systemd unit): macOS never makes that fork, so its Objective-C state is no
+/// hazard at it.
+pub const LINUX_ONLY: &str = "linux";
+
+/// Marks the server forks of a file's `<prefork>` functions as made on Linux only.
+pub fn mark_linux_only(ir: &mut FileIr) {
+    let base = format!("self::{}", PREFORK_FN.trim_end_matches('>'));
+    for f in ir
+        .functions
+        .iter_mut()
+        .filter(|f| f.path.starts_with(&base))
+    {
+        for node in &mut f.body.nodes {
+            if let Node::Call(c) = node {
+                let fork = matches!(&c.callee, Callee::Path(p)
+                    if p.first().is_some_and(|p| p.starts_with(PREFORK_PREFIX)));
+                if fork {
+                    c.str_arg = Some(LINUX_ONLY.to_string());
+                }
+            }
+        }
+    }
+}
+
 /// Adds a `<prefork>` function to a file's IR (`<prefork#2>`, ... when a file starts several).
 pub fn add(ir: &mut FileIr, prefork: Prefork, next_call: &mut u32) {
     let mut call = |callee: String, span: Span| {

@@ -684,6 +684,7 @@ impl<'a> Lowerer<'a> {
             public: false,
             captured_calls: Vec::new(),
             returns_whole: None,
+            generator: false,
         });
         self.locals.push(HashMap::new());
         index
@@ -1621,6 +1622,7 @@ impl<'a> Lowerer<'a> {
             public: false,
             captured_calls: Vec::new(),
             returns_whole: None,
+            generator: false,
         });
         self.locals.push(HashMap::new());
         for p in &params {
