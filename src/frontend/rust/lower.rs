@@ -2672,7 +2672,12 @@ fn is_test_wrapper(path: &syn::Path) -> bool {
         .is_some_and(|s| s.ident.to_string().ends_with("_test"))
 }
 
-/// `#[tokio::main]` and friends: the catalogue path of the runtime they start, if multi-threaded.
+/// `#[tokio::main]` and friends (`#[rocket::main]`, `#[async_std::main]`): the catalogue path of
+/// the runtime they would start if multi-threaded, `{attribute}#multi_thread`. A `main` runtime
+/// is multi-threaded unless its `flavor` says `current_thread`; a `test` one only with
+/// `flavor = "multi_thread"` (tokio's defaults). Which attributes start threads at all is the
+/// catalogue's to say: an attribute it lists no entry for (`#[actix_web::main]`, whose actix
+/// System runs on the current thread) starts none.
 fn runtime_attr(attrs: &[syn::Attribute]) -> Option<String> {
     for a in attrs {
         let segs: Vec<String> = a
@@ -2681,21 +2686,21 @@ fn runtime_attr(attrs: &[syn::Attribute]) -> Option<String> {
             .iter()
             .map(|s| s.ident.to_string())
             .collect();
-        if segs.len() != 2 || !matches!(segs[1].as_str(), "main" | "test") {
+        let Some((last, _)) = segs.split_last().filter(|_| segs.len() >= 2) else {
             continue;
-        }
+        };
         let args = match &a.meta {
             syn::Meta::List(l) => l.tokens.to_string().replace(' ', ""),
             _ => String::new(),
         };
-        let multi = match (segs[0].as_str(), segs[1].as_str()) {
-            ("tokio", "main") => !args.contains("flavor=\"current_thread\""),
-            ("tokio", "test") => args.contains("flavor=\"multi_thread\""),
-            ("actix_web" | "actix_rt" | "async_std", "main") => true,
+        let multi = match last.as_str() {
+            "main" => !args.contains("flavor=\"current_thread\""),
+            "test" => args.contains("flavor=\"multi_thread\""),
             _ => continue,
         };
         if multi {
-            return Some(format!("{}::{}#multi_thread", segs[0], segs[1]));
+            let path = super::scope::normalize(&segs.join("::"));
+            return Some(format!("{path}#multi_thread"));
         }
     }
     None
