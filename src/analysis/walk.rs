@@ -1569,6 +1569,14 @@ impl<'a> Walker<'a> {
         let mut stored: HashSet<usize> = HashSet::new();
         match target {
             Target::Apis(list) => {
+                // A catalogued call after a call of the program's own code: the child came back
+                // from that code, so it did not end there (`work(); println!("done")`).
+                // (Python's module code hands control to whatever imported it: unchanged.)
+                if let (Some(ChildOf::Fork(id)), false) = (self.child, self.python) {
+                    if let Some(f) = self.rec.forks.get_mut(&id) {
+                        f.child_calls_program = false;
+                    }
+                }
                 for &i in list {
                     let api = &prog.catalog.apis[i];
                     if api.closure != ClosureRole::Inline {
