@@ -330,6 +330,18 @@ impl<'a> Lowerer<'a> {
             match item {
                 syn::Item::Struct(s) => {
                     let key = format!("{}::{}", self.scope().path, s.ident);
+                    // A getter of an `Option` field hands back `Option<&T>`-like values whose
+                    // `Some(x)` is the `T` a call is made on.
+                    let getters = super::getters::derived(&s.attrs, &s.fields);
+                    for f in s.fields.iter() {
+                        let Some(name) = f.ident.as_ref().map(|i| i.to_string()) else {
+                            continue;
+                        };
+                        let ty = self.wrapped_type(&f.ty).or_else(|| self.type_path(&f.ty));
+                        if let (true, Some(ty)) = (getters.contains(&name), ty) {
+                            self.ir.getters.push((key.clone(), name, ty));
+                        }
+                    }
                     self.declare_fields(key, &s.fields);
                 }
                 // `State::Ready { command }` and `Call::Run(action)` patterns read a variant's
@@ -1997,17 +2009,29 @@ impl<'a> Lowerer<'a> {
         let held = matched
             .filter(|v| v.wraps.is_some() || v.guards.is_some())
             .zip(held_binding(pat));
+        // `Some(cmd)` of a call's value whose type only the linker learns (a derived getter of
+        // an `Option` field): `cmd`'s methods are typed by what that call hands back.
+        let unwrapped = matched
+            .filter(|v| v.wraps.is_none() && v.guards.is_none())
+            .and_then(|v| Some((v.call?, held_binding(pat)?)));
         for name in names {
             let ty = types.get(&name).cloned();
-            let local = match &held {
-                Some((v, bound)) if *bound == name => Local {
-                    ty: v.wraps.clone(),
-                    guards: v.guards.clone(),
+            let local = match (&held, &unwrapped) {
+                (None, Some((call, bound))) if *bound == name => Local {
+                    ty,
+                    made_by: Some(*call),
                     ..Default::default()
                 },
-                _ => Local {
-                    ty,
-                    ..Default::default()
+                _ => match &held {
+                    Some((v, bound)) if *bound == name => Local {
+                        ty: v.wraps.clone(),
+                        guards: v.guards.clone(),
+                        ..Default::default()
+                    },
+                    _ => Local {
+                        ty,
+                        ..Default::default()
+                    },
                 },
             };
             self.set_local(&name, local);
