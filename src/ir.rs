@@ -123,6 +123,11 @@ pub struct FileIr {
     /// pattern in another file (`Call::Run(action)`) types what it binds through them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub field_types: Vec<(String, String, String)>,
+    /// Fields a derive macro generates a getter of the same name for (`#[derive(Getters)]`):
+    /// (struct key, field, the type a call on the getter's value is made on), as this file
+    /// names them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub getters: Vec<(String, String, String)>,
 }
 
 /// The first syntax error of a file lowered in part (its reason with `line:col`, and how many

@@ -109,6 +109,13 @@ impl<'c> Program<'c> {
                     .or_default()
                     .insert(field.clone(), absolute(file, ty));
             }
+            for (key, field, ty) in &file.getters {
+                tables
+                    .getters
+                    .entry(absolute(file, key))
+                    .or_default()
+                    .insert(field.clone(), absolute(file, ty));
+            }
             for (alias, target) in &file.reexports {
                 tables
                     .aliases
@@ -220,7 +227,18 @@ impl<'c> Program<'c> {
                             }
                             _ => None,
                         };
-                        if let Some(ty) = returns.or(known).or(written) {
+                        // A getter a derive generated (`cli.cmd()`): its field's type.
+                        let getter = match (&target, &call.callee) {
+                            (Target::Unknown, Callee::Method { name, .. }) => known
+                                .as_deref()
+                                .or(written.as_deref())
+                                .and_then(|ty| tables.getter_type(ty, name))
+                                .cloned(),
+                            _ => None,
+                        };
+                        if let Some(ty) = getter {
+                            chain_ty.insert(call.id, ty);
+                        } else if let Some(ty) = returns.or(known).or(written) {
                             chain_ty.insert(call.id, ty);
                         }
                         if let Target::Fns(list) = &target {

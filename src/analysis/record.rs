@@ -216,7 +216,8 @@ pub struct ForkRec {
     pub child_runs_code: bool,
     /// After the child's branch falls through, the function makes more calls.
     pub child_runs_more: bool,
-    /// The child calls functions of the program itself (a serve loop it is taken to end in).
+    /// The child's last call is of a function of the program itself (a serve loop it is taken
+    /// to end in); a catalogued call after it shows the child came back from it.
     pub child_calls_program: bool,
     /// The child's code runs forever (a worker's serve loop): it goes on with the program.
     pub child_endless: bool,

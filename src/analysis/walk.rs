@@ -123,6 +123,9 @@ pub struct Walker<'a> {
     python: bool,
     /// The call whose result is a method call's receiver, by the method call's id.
     receiver_calls: HashMap<u32, u32>,
+    /// Calls whose value is a fork's result with its error adapted (`fork().map_err(..)`), by
+    /// call id: the fork.
+    carries_fork: HashMap<u32, u32>,
     /// The last call walked returns only errors (every callee's summary says so).
     last_call_only_errors: bool,
     /// The shape of the values the last call walked returns, when its callees agree on one.
@@ -200,6 +203,7 @@ impl<'a> Walker<'a> {
             command_vars: HashMap::new(),
             globals: std::collections::BTreeSet::new(),
             receiver_calls: HashMap::new(),
+            carries_fork: HashMap::new(),
             last_call_only_errors: false,
             last_call_value: None,
             failing_calls: HashSet::new(),
@@ -354,6 +358,7 @@ impl<'a> Walker<'a> {
         };
         let returned = |id: &u32| {
             tail == Some(*id)
+                || tail.and_then(|t| self.carries_fork.get(&t)) == Some(id)
                 || self
                     .fork_vars
                     .iter()
@@ -1549,15 +1554,29 @@ impl<'a> Walker<'a> {
             }
         }
         // `exec(..).map(|_| ())`, `.map_err(..)`, `.context(..)`: still only the error.
+        let adapts_error = matches!(&call.callee, Callee::Method { name, .. } if ERROR_ADAPTERS.contains(&name.as_str()));
         if let (Callee::Method { name, .. }, Some(r)) = (&call.callee, call.receiver_call) {
-            if self.failing_calls.contains(&r)
-                && matches!(
-                    name.as_str(),
-                    "map" | "map_err" | "context" | "with_context" | "wrap_err"
-                )
-            {
+            if self.failing_calls.contains(&r) && (adapts_error || name == "map") {
                 self.failing_calls.insert(call.id);
                 self.last_call_only_errors = true;
+            }
+        }
+        // `fork().map_err(|e| MyError::Fork(e))`: the same fork result, its error retyped.
+        if adapts_error {
+            let fork = match call.receiver_call {
+                Some(r) if self.rec.forks.contains_key(&r) => Some(r),
+                Some(r) => self.carries_fork.get(&r).copied(),
+                None => call
+                    .receiver
+                    .as_ref()
+                    .and_then(|v| self.fork_vars.get(v))
+                    .copied(),
+            };
+            if let Some(fork) = fork {
+                self.carries_fork.insert(call.id, fork);
+                if let Some(v) = &call.bind {
+                    self.fork_vars.insert(v.clone(), fork);
+                }
             }
         }
         // In Python every call the catalogue does not know runs interpreted code (a library's
@@ -1594,6 +1613,14 @@ impl<'a> Walker<'a> {
         let mut stored: HashSet<usize> = HashSet::new();
         match target {
             Target::Apis(list) => {
+                // A catalogued call after a call of the program's own code: the child came back
+                // from that code, so it did not end there (`work(); println!("done")`).
+                // (Python's module code hands control to whatever imported it: unchanged.)
+                if let (Some(ChildOf::Fork(id)), false) = (self.child, self.python) {
+                    if let Some(f) = self.rec.forks.get_mut(&id) {
+                        f.child_calls_program = false;
+                    }
+                }
                 for &i in list {
                     let api = &prog.catalog.apis[i];
                     if api.closure != ClosureRole::Inline {
@@ -3098,6 +3125,10 @@ fn last_span(block: &Block) -> Option<Span> {
 /// A function whose caller is no code of the program: `main`, a test (libtest's harness calls
 /// it), and a Python module's top-level code (the interpreter runs it, and exits after it, or an
 /// importer goes on). A child that falls off its end leaves the program's code without `_exit`.
+/// Methods that hand back their receiver's success value and change only its error
+/// (`map_err`, anyhow's `context`, eyre's `wrap_err`).
+const ERROR_ADAPTERS: &[&str] = &["map_err", "context", "with_context", "wrap_err"];
+
 pub(super) fn returns_out_of_program(f: &crate::ir::Function) -> bool {
     f.is_main
         || f.is_test_root()

@@ -401,36 +401,7 @@ fn crate_ok(api: &Api, crates_used: &[String]) -> bool {
         .is_none_or(|k| crates_used.iter().any(|c| c == k))
 }
 
-/// Crates reached through another crate's re-export, by the prefix that reaches them:
-/// `core::`/`alloc::` name the same items as `std::`, and nix re-exports libc whole
-/// (`pub use libc;` in nix's `lib.rs`), so `nix::libc::_exit` is `libc::_exit`.
-const REEXPORTED: &[(&str, &str)] = &[
-    ("core::", "std::"),
-    ("alloc::", "std::"),
-    ("nix::libc::", "libc::"),
-    // pty 0.2 src/lib.rs: `pub mod prelude { pub use fork::*; .. }`.
-    ("pty::prelude::", "pty::fork::"),
-];
-
-/// The path a call names once re-exports are followed; a bare prelude type (`Vec::new`, which
-/// no `use` resolves) is std's.
-pub fn normalize(path: &str) -> std::borrow::Cow<'_, str> {
-    for (prefix, real) in REEXPORTED {
-        if let Some(rest) = path.strip_prefix(prefix) {
-            return format!("{real}{rest}").into();
-        }
-    }
-    for (ty, module) in [
-        ("Vec::", "std::vec::"),
-        ("String::", "std::string::"),
-        ("Box::", "std::boxed::"),
-    ] {
-        if path.starts_with(ty) {
-            return format!("{module}{path}").into();
-        }
-    }
-    path.into()
-}
+pub use crate::resolve::reexports::normalize;
 
 #[cfg(test)]
 mod tests {

@@ -29,6 +29,9 @@ pub struct Tables {
     pub macros: HashMap<(String, String), Vec<FnRef>>,
     /// Declared field types by struct or variant key, then field (`FileIr::field_types`).
     pub fields: HashMap<String, HashMap<String, String>>,
+    /// Fields with a derived getter of their name, by struct key, with the type a call on the
+    /// getter's value is made on (`FileIr::getters`).
+    pub getters: HashMap<String, HashMap<String, String>>,
 }
 
 /// Where a call is made: its package, and the crates its file names.
@@ -204,10 +207,23 @@ impl Tables {
     /// `use`s that lead the key to its declaration.
     pub fn field_type(&self, written: &str) -> Option<&String> {
         let (key, field) = written.split_once(crate::ir::FIELD_OF)?;
+        let key = self.declared(key, &self.fields)?;
+        self.fields.get(&key)?.get(field)
+    }
+
+    /// The type a derived getter (`#[derive(Getters)]`) named `name` of type `ty` hands back:
+    /// its field's, by reference (the held type of an `Option` field).
+    pub fn getter_type(&self, ty: &str, name: &str) -> Option<&String> {
+        let key = self.declared(ty, &self.getters)?;
+        self.getters.get(&key)?.get(name)
+    }
+
+    /// The key `map` holds a declaration at, from `key` through the `use`s that lead there.
+    fn declared<V>(&self, key: &str, map: &HashMap<String, V>) -> Option<String> {
         let mut key = key.to_string();
         for _ in 0..MAX_ALIAS_STEPS {
-            if let Some(ty) = self.fields.get(&key) {
-                return ty.get(field);
+            if map.contains_key(&key) {
+                return Some(key);
             }
             let ends = prefix_ends(&key);
             let next = ends

@@ -330,6 +330,18 @@ impl<'a> Lowerer<'a> {
             match item {
                 syn::Item::Struct(s) => {
                     let key = format!("{}::{}", self.scope().path, s.ident);
+                    // A getter of an `Option` field hands back `Option<&T>`-like values whose
+                    // `Some(x)` is the `T` a call is made on.
+                    let getters = super::getters::derived(&s.attrs, &s.fields);
+                    for f in s.fields.iter() {
+                        let Some(name) = f.ident.as_ref().map(|i| i.to_string()) else {
+                            continue;
+                        };
+                        let ty = self.wrapped_type(&f.ty).or_else(|| self.type_path(&f.ty));
+                        if let (true, Some(ty)) = (getters.contains(&name), ty) {
+                            self.ir.getters.push((key.clone(), name, ty));
+                        }
+                    }
                     self.declare_fields(key, &s.fields);
                 }
                 // `State::Ready { command }` and `Call::Run(action)` patterns read a variant's
@@ -1999,17 +2011,29 @@ impl<'a> Lowerer<'a> {
         let held = matched
             .filter(|v| v.wraps.is_some() || v.guards.is_some())
             .zip(held_binding(pat));
+        // `Some(cmd)` of a call's value whose type only the linker learns (a derived getter of
+        // an `Option` field): `cmd`'s methods are typed by what that call hands back.
+        let unwrapped = matched
+            .filter(|v| v.wraps.is_none() && v.guards.is_none())
+            .and_then(|v| Some((v.call?, held_binding(pat)?)));
         for name in names {
             let ty = types.get(&name).cloned();
-            let local = match &held {
-                Some((v, bound)) if *bound == name => Local {
-                    ty: v.wraps.clone(),
-                    guards: v.guards.clone(),
+            let local = match (&held, &unwrapped) {
+                (None, Some((call, bound))) if *bound == name => Local {
+                    ty,
+                    made_by: Some(*call),
                     ..Default::default()
                 },
-                _ => Local {
-                    ty,
-                    ..Default::default()
+                _ => match &held {
+                    Some((v, bound)) if *bound == name => Local {
+                        ty: v.wraps.clone(),
+                        guards: v.guards.clone(),
+                        ..Default::default()
+                    },
+                    _ => Local {
+                        ty,
+                        ..Default::default()
+                    },
                 },
             };
             self.set_local(&name, local);
@@ -2674,7 +2698,12 @@ fn is_test_wrapper(path: &syn::Path) -> bool {
         .is_some_and(|s| s.ident.to_string().ends_with("_test"))
 }
 
-/// `#[tokio::main]` and friends: the catalogue path of the runtime they start, if multi-threaded.
+/// `#[tokio::main]` and friends (`#[rocket::main]`, `#[async_std::main]`): the catalogue path of
+/// the runtime they would start if multi-threaded, `{attribute}#multi_thread`. A `main` runtime
+/// is multi-threaded unless its `flavor` says `current_thread`; a `test` one only with
+/// `flavor = "multi_thread"` (tokio's defaults). Which attributes start threads at all is the
+/// catalogue's to say: an attribute it lists no entry for (`#[actix_web::main]`, whose actix
+/// System runs on the current thread) starts none.
 fn runtime_attr(attrs: &[syn::Attribute]) -> Option<String> {
     for a in attrs {
         let segs: Vec<String> = a
@@ -2683,21 +2712,21 @@ fn runtime_attr(attrs: &[syn::Attribute]) -> Option<String> {
             .iter()
             .map(|s| s.ident.to_string())
             .collect();
-        if segs.len() != 2 || !matches!(segs[1].as_str(), "main" | "test") {
+        let Some((last, _)) = segs.split_last().filter(|_| segs.len() >= 2) else {
             continue;
-        }
+        };
         let args = match &a.meta {
             syn::Meta::List(l) => l.tokens.to_string().replace(' ', ""),
             _ => String::new(),
         };
-        let multi = match (segs[0].as_str(), segs[1].as_str()) {
-            ("tokio", "main") => !args.contains("flavor=\"current_thread\""),
-            ("tokio", "test") => args.contains("flavor=\"multi_thread\""),
-            ("actix_web" | "actix_rt" | "async_std", "main") => true,
+        let multi = match last.as_str() {
+            "main" => !args.contains("flavor=\"current_thread\""),
+            "test" => args.contains("flavor=\"multi_thread\""),
             _ => continue,
         };
         if multi {
-            return Some(format!("{}::{}#multi_thread", segs[0], segs[1]));
+            let path = super::scope::normalize(&segs.join("::"));
+            return Some(format!("{path}#multi_thread"));
         }
     }
     None

@@ -2,6 +2,7 @@
 
 mod cfg;
 mod forktest;
+mod getters;
 pub mod layout;
 mod lower;
 mod macros;
