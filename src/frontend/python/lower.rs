@@ -91,11 +91,13 @@ const MAX_DEPTH: usize = 200;
 
 /// Keyword arguments that change what a constructor does, as a suffix of its path: a client
 /// that does not connect yet (`connect=False`), a redis client that skips the pool's pid check,
-/// a rich display without its refresh thread (`auto_refresh=False`).
+/// a rich display without its refresh thread (`auto_refresh=False`), a Telegram bot without its
+/// worker pool (`threaded=False`).
 const KEYWORD_VARIANTS: &[(&str, &str)] = &[
     ("connect", "False"),
     ("single_connection_client", "True"),
     ("auto_refresh", "False"),
+    ("threaded", "False"),
 ];
 
 /// Counts of processes that make a constructor's object fork, as `(constructor, keyword)`: the
