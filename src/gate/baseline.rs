@@ -56,7 +56,7 @@ pub struct Matched {
 }
 
 fn dir_of(file: &Path) -> PathBuf {
-    paths::absolute(file)
+    crate::source::paths::absolute(file)
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("/"))
@@ -64,8 +64,11 @@ fn dir_of(file: &Path) -> PathBuf {
 
 /// A finding's path as stored: relative to the baseline's folder, `/`-separated.
 fn stored_path(dir: &Path, path: &str) -> String {
-    paths::relative_to(Path::new(path), dir)
-        .unwrap_or_else(|| paths::absolute(Path::new(path)).display().to_string())
+    paths::relative_to(Path::new(path), dir).unwrap_or_else(|| {
+        crate::source::paths::absolute(Path::new(path))
+            .display()
+            .to_string()
+    })
 }
 
 fn key(dir: &Path, f: &Finding, fingerprint: &str) -> Key {

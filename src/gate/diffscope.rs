@@ -112,7 +112,7 @@ pub fn parse_diff(text: &str) -> Vec<(String, Vec<(u32, u32)>)> {
 impl Changed {
     /// Asks git, from the folder of `start`, what changed since `rev`.
     pub fn since(rev: &str, start: &Path) -> Result<Changed, String> {
-        let abs = crate::gate::config::paths::absolute(start);
+        let abs = crate::source::paths::absolute(start);
         let dir = if abs.is_dir() {
             abs.clone()
         } else {
@@ -167,7 +167,7 @@ impl Changed {
 
     /// The repository-relative name of a file as given on the command line.
     fn name_of(&self, path: &str) -> Option<String> {
-        let abs = crate::gate::config::paths::absolute(Path::new(path));
+        let abs = crate::source::paths::absolute(Path::new(path));
         let abs = std::fs::canonicalize(&abs).unwrap_or(abs);
         crate::gate::config::paths::relative_to(&abs, &self.root)
     }

@@ -98,7 +98,7 @@ pub fn render(format: Format, ctx: &Context<'_>, sources: &mut Sources) -> Strin
 /// The folder machine formats make paths relative to: the nearest ancestor of `start` holding
 /// `.git`, else the current folder.
 pub fn project_root(start: &Path) -> PathBuf {
-    let abs = crate::gate::config::paths::absolute(start);
+    let abs = crate::source::paths::absolute(start);
     let mut dir = Some(abs.as_path());
     while let Some(d) = dir {
         if d.join(".git").exists() {
@@ -106,7 +106,7 @@ pub fn project_root(start: &Path) -> PathBuf {
         }
         dir = d.parent();
     }
-    crate::gate::config::paths::absolute(Path::new("."))
+    crate::source::paths::absolute(Path::new("."))
 }
 
 /// A finding path relative to `root` with `/` separators (no `./`), or `None` when outside it.

@@ -60,7 +60,7 @@ fn artifact(ctx: &Context<'_>, path: &str) -> Value {
     match super::relative(&ctx.root, path) {
         Some(rel) => json!({"uri": encode(&rel), "uriBaseId": BASE}),
         None => {
-            json!({"uri": file_uri(&crate::gate::config::paths::absolute(Path::new(path)), false)})
+            json!({"uri": file_uri(&crate::source::paths::absolute(Path::new(path)), false)})
         }
     }
 }
@@ -200,7 +200,7 @@ pub fn render(ctx: &Context<'_>) -> String {
             })
         })
         .collect();
-    let cwd = crate::gate::config::paths::absolute(Path::new("."));
+    let cwd = crate::source::paths::absolute(Path::new("."));
     let mut invocation = json!({
         "executionSuccessful": true,
         "workingDirectory": {"uri": file_uri(&cwd, true)},

@@ -3,6 +3,7 @@
 //! on stdin is registered here under its `--stdin-filename`, so it wins over the file on disk.
 
 pub mod lex;
+pub mod paths;
 
 use lex::Lexed;
 use std::collections::HashMap;

@@ -4,9 +4,10 @@
 //! place the found file has in the tree.
 
 use super::project;
+use crate::source::paths::lexical;
 use ruff_python_ast::{self as ast, Expr, Operator, Stmt};
 use std::collections::HashMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 /// The folders the module's top-level code adds to `sys.path`, in the order it adds them,
 /// when their paths are built from `__file__`.
@@ -74,7 +75,7 @@ fn folder(file: &Path, e: &Expr, names: &HashMap<String, PathBuf>) -> Option<Pat
                     for part in &args[1..] {
                         p = p.join(part.as_string_literal_expr()?.value.to_str());
                     }
-                    Some(normal(&p))
+                    Some(lexical(&p))
                 }
                 _ => None,
             }
@@ -99,7 +100,7 @@ fn folder(file: &Path, e: &Expr, names: &HashMap<String, PathBuf>) -> Option<Pat
         }
         Expr::BinOp(b) if b.op == Operator::Div => {
             let base = folder(file, &b.left, names)?;
-            Some(normal(
+            Some(lexical(
                 &base.join(b.right.as_string_literal_expr()?.value.to_str()),
             ))
         }
@@ -112,21 +113,6 @@ fn parent(p: &Path) -> PathBuf {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     }
-}
-
-/// `a/b/../c` as `a/c`, without asking the file system.
-fn normal(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::ParentDir if out.file_name().is_some() => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// The `::` path of the top-level module `first` as found in one of `folders`, named by its

@@ -7,8 +7,10 @@
 //! lowered.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+
+use crate::source::paths::absolute;
 
 /// The crate a file belongs to and its module path inside it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -356,33 +358,6 @@ impl Layout {
         let map = self.packages.lock().unwrap_or_else(|e| e.into_inner());
         map.get(dir).cloned().filter(|v| v.is_some())
     }
-}
-
-/// The path made absolute against the working folder, with `.` and `..` taken out lexically, so
-/// that walking up its folders finds the same manifest whatever the spelling (`.`, `./src`, an
-/// absolute path).
-fn absolute(path: &Path) -> PathBuf {
-    let joined = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        match std::env::current_dir() {
-            Ok(cwd) => cwd.join(path),
-            Err(_) => path.to_path_buf(),
-        }
-    };
-    let mut out = PathBuf::new();
-    for part in joined.components() {
-        match part {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push(part);
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// The names of `mod name;` declarations in a file's text (the ones that load another file).

@@ -86,7 +86,7 @@ pub fn load(file: &Path) -> Result<Config, String> {
 /// Walks up from `start` (a file or folder) to the first folder holding a configuration:
 /// `forklint.toml`, `.forklint.toml`, or a `Cargo.toml` with a `forklint` metadata table.
 pub fn discover(start: &Path) -> Result<Option<Config>, String> {
-    let start = paths::absolute(start);
+    let start = crate::source::paths::absolute(start);
     let mut dir = if start.is_dir() {
         Some(start.as_path())
     } else {

@@ -2,30 +2,9 @@
 //! relative to the folder of the configuration that wrote the pattern.
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
-/// A path made absolute against the current folder, with `.` and `..` removed lexically (the
-/// file may not exist, and symbolic links must not move it out of the project).
-pub fn absolute(path: &Path) -> PathBuf {
-    let joined = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir()
-            .unwrap_or_else(|_| PathBuf::from("/"))
-            .join(path)
-    };
-    let mut out = PathBuf::new();
-    for part in joined.components() {
-        match part {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
+use crate::source::paths::absolute;
 
 /// `path` relative to `base` with `/` separators, or `None` when it is outside `base`.
 pub fn relative_to(path: &Path, base: &Path) -> Option<String> {
@@ -121,8 +100,7 @@ mod tests {
     }
 
     #[test]
-    fn lexical_absolute() {
-        assert_eq!(absolute(Path::new("/a/./b/../c")), PathBuf::from("/a/c"));
+    fn relative_to_base() {
         assert_eq!(
             relative_to(Path::new("/a/b/c.rs"), Path::new("/a")).as_deref(),
             Some("b/c.rs")
