@@ -337,6 +337,26 @@ impl Catalog {
         Ok(())
     }
 
+    /// The names of `module` the catalogue knows (`fork` of `os`, `Pool` of `multiprocessing`):
+    /// its functions and classes, not its submodules (`multiprocessing::pool::ThreadPool`).
+    /// What a star import (`from os import *`) is known to bind.
+    pub fn names_in(&self, module: &str) -> std::collections::BTreeSet<String> {
+        let prefix = format!("{module}::");
+        self.apis
+            .iter()
+            .filter_map(|api| api.path.as_deref()?.strip_prefix(prefix.as_str()))
+            .filter_map(|rest| {
+                let (first, more) = match rest.split_once("::") {
+                    Some((first, _)) => (first, true),
+                    None => (rest, false),
+                };
+                let name = first.split('@').next().unwrap_or(first);
+                let class = name.starts_with(char::is_uppercase);
+                (!name.is_empty() && name != "*" && (class || !more)).then(|| name.to_string())
+            })
+            .collect()
+    }
+
     /// Entries for a fully resolved path (`std::thread::spawn`, `rayon::ThreadPoolBuilder::build`).
     pub fn by_path(&self, path: &str) -> Vec<usize> {
         let path = normalize(path);

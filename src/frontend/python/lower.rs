@@ -62,6 +62,9 @@ pub const PER_PROCESS: &str = "forklint::python::per_process";
 /// A marker the frontend emits where a `with` block ends: a catalogue entry ends the threads of
 /// the object the block managed (an executor's or pool's `__exit__` waits for its workers).
 pub const WITH_EXIT: &str = "forklint::python::with_exit";
+/// A marker where a `with contextlib.closing(x)` block ends: `x.close()` ends what `x` holds
+/// (a socket, a connection), wherever it is kept (a module global outlives the block).
+const CLOSED_BY_WITH: &str = "forklint::python::closed_by_with";
 
 /// A marker the frontend emits after an expression statement whose result nothing keeps: a
 /// catalogue entry closes what that call opened (not threads, which run on unreferenced).
@@ -557,6 +560,8 @@ struct Managed {
     span: Span,
     /// The variable the manager was held in before the `with` (`with pool as p:`).
     held: Option<String>,
+    /// `contextlib.closing(x)`: the end of the block calls `x.close()`.
+    closes: bool,
 }
 
 pub(super) fn is_zero(e: &Expr) -> bool {
@@ -1768,9 +1773,16 @@ impl<'s> Lowerer<'s> {
         let mut per_process = HashSet::new();
         for item in &c.body {
             if let Stmt::FunctionDef(m) = item {
-                collect_fields(&m.body, &mut fields, self);
+                let imported = super::local_imports::bindings(&m.body, &|level, module| {
+                    self.import_target(level, module)
+                });
+                let scope = StaticNames {
+                    lowerer: self,
+                    imported: &imported,
+                };
+                collect_fields(&m.body, &mut fields, &scope);
                 pid_checked_fields(&m.body, &mut per_process);
-                if let Some(ty) = returned_class(&m.body, self) {
+                if let Some(ty) = returned_class(&m.body, &scope) {
                     returns.insert(m.name.id.to_string(), ty);
                 }
             }
@@ -2133,6 +2145,15 @@ impl<'s> Lowerer<'s> {
                 for alias in &i.names {
                     let name = alias.name.id.as_str();
                     if name == "*" {
+                        // A star import binds the names the catalogue knows for the module
+                        // (`from os import *` then `fork()`); a later import or definition
+                        // rebinds them as it would any import.
+                        if i.level == 0 && !base.is_empty() {
+                            for known in crate::catalog::Catalog::builtin().names_in(&base) {
+                                let path = format!("{base}::{known}");
+                                self.bind_import(&known, path, span_start);
+                            }
+                        }
                         continue;
                     }
                     let path = if base.is_empty() {
@@ -2459,6 +2480,7 @@ impl<'s> Lowerer<'s> {
                         }
                         _ => None,
                     };
+                    let closes = closed.is_some();
                     if let Some(id) = closed.or(value.call) {
                         bind_call(out, id, &var);
                     }
@@ -2489,6 +2511,7 @@ impl<'s> Lowerer<'s> {
                         own,
                         span,
                         held,
+                        closes,
                     });
                 }
                 // A `return` in the block leaves through the exits as well.
@@ -2757,6 +2780,9 @@ impl<'s> Lowerer<'s> {
             };
             if let Some(held) = m.held.clone().filter(|h| *h != ended) {
                 self.marker(WITH_EXIT, m.span, vec![held], out);
+            }
+            if m.closes {
+                self.marker(CLOSED_BY_WITH, m.span, vec![ended.clone()], out);
             }
             self.marker(WITH_EXIT, m.span, vec![ended], out);
         }
@@ -4090,7 +4116,7 @@ fn generated_init_fields(c: &ast::StmtClassDef, class: &Class) -> Option<Vec<Str
 
 /// `self.x = Type(..)` (or `self.x: T = Type(..)`) in a method body, at any depth of its
 /// blocks (a client made under `if`, in `try`): the field's type.
-fn collect_fields(body: &[Stmt], fields: &mut HashMap<String, String>, lowerer: &Lowerer) {
+fn collect_fields(body: &[Stmt], fields: &mut HashMap<String, String>, lowerer: &StaticNames) {
     for stmt in body {
         let (targets, value): (&[Expr], &Expr) = match stmt {
             Stmt::Assign(a) => (&a.targets, &a.value),
@@ -4133,7 +4159,7 @@ fn collect_fields(body: &[Stmt], fields: &mut HashMap<String, String>, lowerer: 
         let Some(path) = static_path(&c.func, lowerer) else {
             continue;
         };
-        let path = lowerer.with_start(&path, None);
+        let path = lowerer.lowerer.with_start(&path, None);
         if !starts_upper(last_segment(path.split('@').next().unwrap_or(&path))) {
             continue;
         }
@@ -4272,14 +4298,16 @@ fn tests_pid(test: &Expr) -> bool {
 
 /// The class a method returns a new object of (`return TaskProcess(task)`), when every
 /// top-level `return` of its body builds the same known class.
-fn returned_class(body: &[Stmt], lowerer: &Lowerer) -> Option<String> {
+fn returned_class(body: &[Stmt], lowerer: &StaticNames) -> Option<String> {
     let mut found: Option<String> = None;
     for stmt in body {
         let Stmt::Return(r) = stmt else { continue };
         let Some(Expr::Call(c)) = r.value.as_deref() else {
             return None;
         };
-        let path = lowerer.with_start(&static_path(&c.func, lowerer)?, None);
+        let path = lowerer
+            .lowerer
+            .with_start(&static_path(&c.func, lowerer)?, None);
         if !starts_upper(last_segment(path.split('@').next().unwrap_or(&path))) {
             return None;
         }
@@ -4291,7 +4319,13 @@ fn returned_class(body: &[Stmt], lowerer: &Lowerer) -> Option<String> {
     found
 }
 
-/// The path a dotted name resolves to at module scope, without lowering anything.
+/// The names a dotted name may start with before a function is lowered: its own imports
+/// (`def __init__(self): import tensorflow as tf`), then the module's.
+struct StaticNames<'l, 'a> {
+    lowerer: &'l Lowerer<'a>,
+    imported: &'l HashMap<String, String>,
+}
+
 /// `Name = Callable` and `Name = staticmethod(Callable)` in a class body, for a callable the
 /// module names (an import or a module-level definition).
 fn class_aliases(body: &[Stmt], lowerer: &Lowerer) -> HashMap<String, String> {
@@ -4311,19 +4345,28 @@ fn class_aliases(body: &[Stmt], lowerer: &Lowerer) -> HashMap<String, String> {
             }
             other => other,
         };
-        if let Some(path) = static_path(value, lowerer) {
+        let scope = StaticNames {
+            lowerer,
+            imported: &HashMap::new(),
+        };
+        if let Some(path) = static_path(value, &scope) {
             out.insert(target.id.to_string(), path);
         }
     }
     out
 }
 
-fn static_path(e: &Expr, lowerer: &Lowerer) -> Option<String> {
+/// The path a dotted name resolves to, without lowering anything.
+fn static_path(e: &Expr, lowerer: &StaticNames) -> Option<String> {
     match e {
-        Expr::Name(n) => lowerer
-            .module
-            .get(n.id.as_str())
-            .and_then(|v| v.path.clone()),
+        Expr::Name(n) => match lowerer.imported.get(n.id.as_str()) {
+            Some(path) => Some(path.clone()),
+            None => lowerer
+                .lowerer
+                .module
+                .get(n.id.as_str())
+                .and_then(|v| v.path.clone()),
+        },
         Expr::Attribute(a) => static_path(&a.value, lowerer).map(|p| format!("{p}::{}", a.attr.id)),
         _ => None,
     }

@@ -8,6 +8,7 @@ mod generator;
 pub mod lex;
 mod lightning;
 pub mod link;
+mod local_imports;
 mod lower;
 mod oneshot;
 mod options;
