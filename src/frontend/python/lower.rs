@@ -168,7 +168,7 @@ const SOCKETIO_SERVERS: &[&str] = &["flask_socketio::SocketIO"];
 const SOCKETIO_THREADING: &str = "@threading";
 /// APScheduler's schedulers whose default executor is a thread pool: a job registered with
 /// `@scheduler.scheduled_job(..)` runs on one of its threads.
-const THREAD_POOL_SCHEDULERS: &[&str] = &[
+pub(super) const THREAD_POOL_SCHEDULERS: &[&str] = &[
     "apscheduler::schedulers::background::BackgroundScheduler",
     "apscheduler::schedulers::blocking::BlockingScheduler",
 ];
