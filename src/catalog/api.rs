@@ -428,6 +428,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_module_s_known_names_are_its_functions_and_classes() {
+        let c = Catalog::builtin();
+        let os = c.names_in("os");
+        assert!(os.contains("fork") && os.contains("_exit"), "{os:?}");
+        let mp = c.names_in("multiprocessing");
+        assert!(mp.contains("Pool") && mp.contains("Process"), "{mp:?}");
+        // Submodules (`multiprocessing.pool`) are not names a star import binds.
+        assert!(!mp.contains("pool") && !mp.contains("dummy"), "{mp:?}");
+        assert!(c.names_in("no_such_module").is_empty());
+    }
+
+    #[test]
     fn builtin_catalogue_loads_and_indexes() {
         let c = Catalog::builtin();
         let spawn = c.by_path("std::thread::spawn");

@@ -62,3 +62,34 @@ impl<'a> ast::visitor::Visitor<'a> for Found<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn imports_bind_as_python_binds_them() {
+        let text = "import tensorflow as tf\nimport os.path\nif x:\n    from .pool import Pool as P\ndef inner():\n    import threading\n";
+        let parsed = ruff_python_parser::parse_module(text).unwrap();
+        let target = |level: u32, module: Option<&str>| {
+            let base = if level > 0 {
+                "pkg".to_string()
+            } else {
+                String::new()
+            };
+            let parts = [base, module.unwrap_or("").replace('.', "::")];
+            parts
+                .iter()
+                .filter(|p| !p.is_empty())
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("::")
+        };
+        let names = bindings(&parsed.syntax().body, &target);
+        assert_eq!(names["tf"], "tensorflow");
+        assert_eq!(names["os"], "os");
+        assert_eq!(names["P"], "pkg::pool::Pool");
+        // A nested function's imports are its own.
+        assert!(!names.contains_key("threading"));
+    }
+}

@@ -639,6 +639,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_yaml_configuration_is_read_as_an_ini_one() {
+        let yaml = "uwsgi:\n  module: shop.wsgi:application\n  master: true\n  processes: 4\nother:\n  module: x:y\n";
+        let settings = uwsgi_file_settings(Path::new("site.yaml"), yaml);
+        let keys: Vec<&str> = settings.iter().map(|(k, _, _)| k.as_str()).collect();
+        assert_eq!(keys, ["module", "master", "processes"]);
+        let p = uwsgi_settings(Path::new(""), &settings).unwrap();
+        assert_eq!(p.modules[0].0, "shop::wsgi");
+        let lazy = format!("{yaml}uwsgi:\n  lazy-apps: 'true'\n");
+        let settings = uwsgi_file_settings(Path::new("site.yml"), &lazy);
+        assert!(uwsgi_settings(Path::new(""), &settings).is_none());
+    }
+
+    #[test]
     fn uwsgi_without_lazy_apps_preforks() {
         let ini = "[uwsgi]\nmodule = shop.wsgi:application\nmaster = true\nprocesses = 4\n";
         let p = uwsgi(Path::new("deploy/uwsgi.ini"), ini).unwrap();
