@@ -560,8 +560,10 @@ struct Managed {
     span: Span,
     /// The variable the manager was held in before the `with` (`with pool as p:`).
     held: Option<String>,
-    /// `contextlib.closing(x)`: the end of the block calls `x.close()`.
-    closes: bool,
+    /// What the end of the block calls on the object besides `__exit__` of a class of this
+    /// file: `x.close()` for `contextlib.closing(x)` (a marker), a library class's
+    /// `__exit__` (`socket.socket`'s closes it), for the catalogue to say what it ends.
+    exit: Option<String>,
 }
 
 pub(super) fn is_zero(e: &Expr) -> bool {
@@ -2480,7 +2482,27 @@ impl<'s> Lowerer<'s> {
                         }
                         _ => None,
                     };
-                    let closes = closed.is_some();
+                    // The object's class: its type, else the path of the call that made it
+                    // (`socket.socket(..)`, a lower-case class).
+                    let made_by = value.call.and_then(|id| {
+                        out.iter().rev().find_map(|n| match n {
+                            Node::Call(c) if c.id == id => match &c.callee {
+                                Callee::Path(p) => p.first().cloned(),
+                                _ => None,
+                            },
+                            _ => None,
+                        })
+                    });
+                    let library = value
+                        .ty
+                        .clone()
+                        .or(made_by)
+                        .filter(|t| !self.classes.contains_key(t))
+                        .map(|t| format!("{t}::__exit__"));
+                    let exit = match closed {
+                        Some(_) => Some(CLOSED_BY_WITH.to_string()),
+                        None => library,
+                    };
                     if let Some(id) = closed.or(value.call) {
                         bind_call(out, id, &var);
                     }
@@ -2511,7 +2533,7 @@ impl<'s> Lowerer<'s> {
                         own,
                         span,
                         held,
-                        closes,
+                        exit,
                     });
                 }
                 // A `return` in the block leaves through the exits as well.
@@ -2781,8 +2803,8 @@ impl<'s> Lowerer<'s> {
             if let Some(held) = m.held.clone().filter(|h| *h != ended) {
                 self.marker(WITH_EXIT, m.span, vec![held], out);
             }
-            if m.closes {
-                self.marker(CLOSED_BY_WITH, m.span, vec![ended.clone()], out);
+            if let Some(exit) = m.exit.as_deref().filter(|_| m.own.is_none()) {
+                self.marker(exit, m.span, vec![ended.clone()], out);
             }
             self.marker(WITH_EXIT, m.span, vec![ended], out);
         }
