@@ -173,7 +173,7 @@ pub(super) const THREAD_POOL_SCHEDULERS: &[&str] = &[
     "apscheduler::schedulers::blocking::BlockingScheduler",
 ];
 /// The suffix of the catalogue entry for the executor thread a scheduler's job runs on.
-const SCHEDULER_JOB_THREAD: &str = "@job";
+pub(super) const SCHEDULER_JOB_THREAD: &str = "@job";
 
 /// PyTorch's DataLoader, by the paths it is imported from, and the loaders of other libraries
 /// that are one (a subclass) or build one from the same arguments: their workers fork as
@@ -1265,8 +1265,11 @@ impl<'s> Lowerer<'s> {
             .into_iter()
             .map(|(path, span)| {
                 let mut nodes = Vec::new();
-                if let Some(threads) = self.handler_threads(&path) {
-                    nodes.push(Node::Call(self.call(Callee::Path(vec![threads]), span)));
+                if let Some((threads, server)) = self.handler_threads(&path) {
+                    let mut marker = self.call(Callee::Path(vec![threads]), span);
+                    // The scheduler the job runs on, for the linker to see it started.
+                    marker.receiver_global = server;
+                    nodes.push(Node::Call(marker));
                 }
                 nodes.push(Node::Call(self.call(Callee::Path(vec![path]), span)));
                 Arm {
@@ -1403,14 +1406,16 @@ impl<'s> Lowerer<'s> {
     /// threading mode (no eventlet or gevent in the project, no other `async_mode`) calls
     /// each handler on a request thread, beside the server's other threads; an APScheduler
     /// scheduler runs each job on its executor's pool thread.
-    fn handler_threads(&self, path: &str) -> Option<String> {
+    /// With a scheduler's job, the module global holding the scheduler.
+    fn handler_threads(&self, path: &str) -> Option<(String, Option<String>)> {
         let server = self.handlers.get(path)?;
         let ty = self.module.get(server)?.ty.as_deref()?;
         if THREAD_POOL_SCHEDULERS.contains(&ty) {
-            return Some(format!("{ty}{SCHEDULER_JOB_THREAD}"));
+            let global = format!("self::{server}");
+            return Some((format!("{ty}{SCHEDULER_JOB_THREAD}"), Some(global)));
         }
         (SOCKETIO_SERVERS.contains(&ty) && !self.green_threads && !self.socketio_green)
-            .then(|| format!("{ty}{SOCKETIO_THREADING}"))
+            .then(|| (format!("{ty}{SOCKETIO_THREADING}"), None))
     }
 
     /// Top-level `name = value` settings (a configuration file's): literals as text, any

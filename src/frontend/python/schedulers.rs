@@ -2,11 +2,12 @@
 //! background or blocking scheduler files the job, and the scheduler's `start()` (in any module:
 //! `from jobs import scheduler; scheduler.start()`) begins running jobs on its executor's
 //! threads. A job of a scheduler the program never starts, nor hands anywhere it could be
-//! started, never runs: its `add_job` call runs nothing.
+//! started, never runs: its `add_job` call runs nothing, and a job registered with
+//! `@scheduler.scheduled_job(..)` is not one of the functions the module's `<entry>` runs.
 
 use super::link::{absolute, for_each_call_mut, is_python, prefix};
-use super::lower::THREAD_POOL_SCHEDULERS;
-use crate::ir::{Call, Callee, FileIr};
+use super::lower::{ENTRY_FN, SCHEDULER_JOB_THREAD, THREAD_POOL_SCHEDULERS};
+use crate::ir::{Block, Call, Callee, FileIr, Node};
 use std::collections::HashSet;
 
 /// What holds a scheduler, as far as the calls on it tell.
@@ -27,6 +28,11 @@ pub fn link(irs: &mut [FileIr]) {
         let p = prefix(ir);
         for f in &mut ir.functions {
             let function = absolute(&p, &f.path);
+            if f.path == format!("self::{ENTRY_FN}") {
+                drop_unstarted_jobs(&mut f.body, &|held| {
+                    !started.contains(&Holder::Global(absolute(&p, held)))
+                });
+            }
             for_each_call_mut(&mut f.body, &mut |call| {
                 if call.closures.is_empty() || !adds_job(call) {
                     return;
@@ -38,6 +44,29 @@ pub fn link(irs: &mut [FileIr]) {
             });
         }
     }
+}
+
+/// Removes the arms of `<entry>` that run a scheduler's job (they start with the marker of the
+/// job's executor thread, on the scheduler's global) when that scheduler is never started.
+fn drop_unstarted_jobs(block: &mut Block, unstarted: &dyn Fn(&str) -> bool) {
+    for node in &mut block.nodes {
+        let Node::Branch(b) = node else { continue };
+        b.arms.retain(|arm| match arm.body.nodes.first() {
+            Some(Node::Call(c)) => !is_job_thread(c)
+                .then_some(c.receiver_global.as_deref())
+                .flatten()
+                .is_some_and(unstarted),
+            _ => true,
+        });
+    }
+}
+
+/// The marker of the executor thread a scheduler's decorated job runs on.
+fn is_job_thread(call: &Call) -> bool {
+    matches!(&call.callee, Callee::Path(p) if p.iter().any(|p| {
+        p.strip_suffix(SCHEDULER_JOB_THREAD)
+            .is_some_and(|ty| THREAD_POOL_SCHEDULERS.contains(&ty))
+    }))
 }
 
 /// `add_job` on a scheduler whose default executor is a thread pool.
