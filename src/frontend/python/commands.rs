@@ -8,7 +8,8 @@
 //! (`celery.service.j2`). One reader serves every server: a file becomes logical lines, a line
 //! becomes words (with the scripts of `sh -c "..."` and JSON/TOML string values read as
 //! commands of their own), and each program found in them is handed to its server's parser;
-//! gunicorn also reads `GUNICORN_CMD_ARGS` set in the same file. Each such command becomes a
+//! gunicorn also reads `GUNICORN_CMD_ARGS` set in the same file, uWSGI the configuration file
+//! it is given (`--ini`, `--yaml`, or the file as its argument). Each such command becomes a
 //! `<prefork>` function (see `servers`): gunicorn with `--preload`, uWSGI without
 //! `--lazy-apps`, a Celery worker with the prefork pool, an RQ worker (a fork per job, also
 //! django-rq's `manage.py rqworker`). The app's import is the "before the fork".

@@ -1,10 +1,11 @@
 //! ruff's Python AST → IR. Module-level code becomes a function (`<module>`) that importers call
 //! and that runs at import; an `if __name__ == "__main__":` block becomes the entry point
 //! (`<main>`), which runs the module's code first. Names resolve through imports (absolute and
-//! relative) to `::` paths; locals, module globals and `self` attributes carry the type of the
-//! object they hold, so that `t.start()` resolves to `threading::Thread::start`. multiprocessing's
-//! start method (explicit contexts, `set_start_method`, the project's default) is folded into the
-//! path of the call that forks (`multiprocessing::Pool@fork`), so the catalogue decides what forks.
+//! relative, a function's own, and the names the catalogue knows of a star import's module) to
+//! `::` paths; locals, module globals and `self` attributes carry the type of the object they
+//! hold, so that `t.start()` resolves to `threading::Thread::start`. multiprocessing's start
+//! method (explicit contexts, `set_start_method`, the project's default) is folded into the path
+//! of the call that forks (`multiprocessing::Pool@fork`), so the catalogue decides what forks.
 
 use super::project::DefaultStart;
 use super::servers;
