@@ -337,6 +337,26 @@ impl Catalog {
         Ok(())
     }
 
+    /// The names of `module` the catalogue knows (`fork` of `os`, `Pool` of `multiprocessing`):
+    /// its functions and classes, not its submodules (`multiprocessing::pool::ThreadPool`).
+    /// What a star import (`from os import *`) is known to bind.
+    pub fn names_in(&self, module: &str) -> std::collections::BTreeSet<String> {
+        let prefix = format!("{module}::");
+        self.apis
+            .iter()
+            .filter_map(|api| api.path.as_deref()?.strip_prefix(prefix.as_str()))
+            .filter_map(|rest| {
+                let (first, more) = match rest.split_once("::") {
+                    Some((first, _)) => (first, true),
+                    None => (rest, false),
+                };
+                let name = first.split('@').next().unwrap_or(first);
+                let class = name.starts_with(char::is_uppercase);
+                (!name.is_empty() && name != "*" && (class || !more)).then(|| name.to_string())
+            })
+            .collect()
+    }
+
     /// Entries for a fully resolved path (`std::thread::spawn`, `rayon::ThreadPoolBuilder::build`).
     pub fn by_path(&self, path: &str) -> Vec<usize> {
         let path = normalize(path);
@@ -406,6 +426,18 @@ pub use crate::resolve::reexports::normalize;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_module_s_known_names_are_its_functions_and_classes() {
+        let c = Catalog::builtin();
+        let os = c.names_in("os");
+        assert!(os.contains("fork") && os.contains("_exit"), "{os:?}");
+        let mp = c.names_in("multiprocessing");
+        assert!(mp.contains("Pool") && mp.contains("Process"), "{mp:?}");
+        // Submodules (`multiprocessing.pool`) are not names a star import binds.
+        assert!(!mp.contains("pool") && !mp.contains("dummy"), "{mp:?}");
+        assert!(c.names_in("no_such_module").is_empty());
+    }
 
     #[test]
     fn builtin_catalogue_loads_and_indexes() {

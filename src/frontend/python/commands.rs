@@ -8,7 +8,8 @@
 //! (`celery.service.j2`). One reader serves every server: a file becomes logical lines, a line
 //! becomes words (with the scripts of `sh -c "..."` and JSON/TOML string values read as
 //! commands of their own), and each program found in them is handed to its server's parser;
-//! gunicorn also reads `GUNICORN_CMD_ARGS` set in the same file. Each such command becomes a
+//! gunicorn also reads `GUNICORN_CMD_ARGS` set in the same file, uWSGI the configuration file
+//! it is given (`--ini`, `--yaml`, or the file as its argument). Each such command becomes a
 //! `<prefork>` function (see `servers`): gunicorn with `--preload`, uWSGI without
 //! `--lazy-apps`, a Celery worker with the prefork pool, an RQ worker (a fork per job, also
 //! django-rq's `manage.py rqworker`). The app's import is the "before the fork".
@@ -614,7 +615,7 @@ fn workers(dir: &Path, words: &[String], env: &[String], span: Span) -> Vec<Work
             let all: Vec<String> = env.iter().chain(args).cloned().collect();
             gunicorn_worker(dir, &all, span)
         }
-        "uwsgi" => servers::uwsgi_worker(dir, &uwsgi_settings(args, span)),
+        "uwsgi" => servers::uwsgi_worker(dir, &uwsgi_settings(dir, args, span)),
         _ => None,
     })
 }
@@ -922,17 +923,42 @@ const UWSGI_FLAGS: &[&str] = &[
 /// uWSGI's options as settings (`-M` is `master`, `-p` `processes`, `-w` `module`), decided as an
 /// ini file's are.
 fn uwsgi(dir: &Path, args: &[String], span: Span) -> Option<Prefork> {
-    servers::uwsgi_settings(dir, &uwsgi_settings(args, span))
+    servers::uwsgi_settings(dir, &uwsgi_settings(dir, args, span))
+}
+
+/// uWSGI's options that load a configuration file, and the extensions of a file given as the
+/// command's argument (uWSGI loads `uwsgi app.ini` as `uwsgi --ini app.ini`).
+const UWSGI_CONFIG_OPTIONS: &[&str] = &["ini", "yaml", "yml"];
+const UWSGI_CONFIG_EXTENSIONS: &[&str] = &[".ini", ".yaml", ".yml"];
+
+/// The settings of a configuration file the command loads, at the command's place: the command
+/// line is where the server starts. A file with `uwsgi` in its path is read on its own (and
+/// reported there), so it adds nothing here.
+fn uwsgi_config_settings(dir: &Path, file: &str, span: Span) -> Vec<(String, String, Span)> {
+    let Some(found) = servers::config_file(dir, file) else {
+        return Vec::new();
+    };
+    if servers::is_uwsgi_ini(&found) {
+        return Vec::new();
+    }
+    let text = std::fs::read_to_string(&found).unwrap_or_default();
+    servers::uwsgi_file_settings(&found, &text)
+        .into_iter()
+        .map(|(key, value, _)| (key, value, span))
+        .collect()
 }
 
 /// uWSGI's command-line options as settings, all at the command's place.
-fn uwsgi_settings(args: &[String], span: Span) -> Vec<(String, String, Span)> {
+fn uwsgi_settings(dir: &Path, args: &[String], span: Span) -> Vec<(String, String, Span)> {
     let mut settings = Vec::new();
     let mut i = 0;
     while i < args.len() {
         let a = args[i].as_str();
         i += 1;
         let Some(name) = a.strip_prefix('-') else {
+            if UWSGI_CONFIG_EXTENSIONS.iter().any(|e| a.ends_with(e)) {
+                settings.extend(uwsgi_config_settings(dir, a, span));
+            }
             continue;
         };
         let name = name.trim_start_matches('-');
@@ -957,6 +983,9 @@ fn uwsgi_settings(args: &[String], span: Span) -> Vec<(String, String, Span)> {
                 _ => "true".to_string(),
             },
         };
+        if UWSGI_CONFIG_OPTIONS.contains(&key) {
+            settings.extend(uwsgi_config_settings(dir, &value, span));
+        }
         settings.push((key.to_string(), value, span));
     }
     settings

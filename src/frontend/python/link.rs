@@ -37,7 +37,8 @@
 //! - the start method: `set_start_method` in one module holds for the fork points of all
 //!   (`start_method`);
 //! - registrations: a function handed to a function of the program that only stores it
-//!   (`connections.add_factory(make_client)` appending to a list) is not run by that call.
+//!   (`connections.add_factory(make_client)` appending to a list) is not run by that call, nor
+//!   is a job added to a scheduler the program never starts (`schedulers`).
 
 use super::lower::{DATA_LOADERS, LOADER_HANDED, LOADER_SUBCLASS, PER_PROCESS, SUBCLASS_SEP};
 use crate::frontend::Language;
@@ -62,6 +63,7 @@ pub fn link(irs: &mut [FileIr]) {
     super::lightning::link(irs);
     dispatch_abstract(irs);
     stored_not_called(irs);
+    super::schedulers::link(irs);
     // The task modules are imported before the pool forks, and before the resets placed there.
     import_celery_tasks(irs);
     serve_web(irs);
@@ -346,7 +348,7 @@ pub(super) fn prefix(ir: &FileIr) -> String {
 }
 
 /// `self::X` of a file as an absolute path.
-fn absolute(prefix: &str, path: &str) -> String {
+pub(super) fn absolute(prefix: &str, path: &str) -> String {
     match path.strip_prefix("self::") {
         Some(rest) => format!("{prefix}::{rest}"),
         None => path.to_string(),

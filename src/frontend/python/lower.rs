@@ -1,10 +1,11 @@
 //! ruff's Python AST → IR. Module-level code becomes a function (`<module>`) that importers call
 //! and that runs at import; an `if __name__ == "__main__":` block becomes the entry point
 //! (`<main>`), which runs the module's code first. Names resolve through imports (absolute and
-//! relative) to `::` paths; locals, module globals and `self` attributes carry the type of the
-//! object they hold, so that `t.start()` resolves to `threading::Thread::start`. multiprocessing's
-//! start method (explicit contexts, `set_start_method`, the project's default) is folded into the
-//! path of the call that forks (`multiprocessing::Pool@fork`), so the catalogue decides what forks.
+//! relative, a function's own, and the names the catalogue knows of a star import's module) to
+//! `::` paths; locals, module globals and `self` attributes carry the type of the object they
+//! hold, so that `t.start()` resolves to `threading::Thread::start`. multiprocessing's start
+//! method (explicit contexts, `set_start_method`, the project's default) is folded into the path
+//! of the call that forks (`multiprocessing::Pool@fork`), so the catalogue decides what forks.
 
 use super::project::DefaultStart;
 use super::servers;
@@ -62,6 +63,9 @@ pub const PER_PROCESS: &str = "forklint::python::per_process";
 /// A marker the frontend emits where a `with` block ends: a catalogue entry ends the threads of
 /// the object the block managed (an executor's or pool's `__exit__` waits for its workers).
 pub const WITH_EXIT: &str = "forklint::python::with_exit";
+/// A marker where a `with contextlib.closing(x)` block ends: `x.close()` ends what `x` holds
+/// (a socket, a connection), wherever it is kept (a module global outlives the block).
+const CLOSED_BY_WITH: &str = "forklint::python::closed_by_with";
 
 /// A marker the frontend emits after an expression statement whose result nothing keeps: a
 /// catalogue entry closes what that call opened (not threads, which run on unreferenced).
@@ -165,12 +169,12 @@ const SOCKETIO_SERVERS: &[&str] = &["flask_socketio::SocketIO"];
 const SOCKETIO_THREADING: &str = "@threading";
 /// APScheduler's schedulers whose default executor is a thread pool: a job registered with
 /// `@scheduler.scheduled_job(..)` runs on one of its threads.
-const THREAD_POOL_SCHEDULERS: &[&str] = &[
+pub(super) const THREAD_POOL_SCHEDULERS: &[&str] = &[
     "apscheduler::schedulers::background::BackgroundScheduler",
     "apscheduler::schedulers::blocking::BlockingScheduler",
 ];
 /// The suffix of the catalogue entry for the executor thread a scheduler's job runs on.
-const SCHEDULER_JOB_THREAD: &str = "@job";
+pub(super) const SCHEDULER_JOB_THREAD: &str = "@job";
 
 /// PyTorch's DataLoader, by the paths it is imported from, and the loaders of other libraries
 /// that are one (a subclass) or build one from the same arguments: their workers fork as
@@ -557,6 +561,10 @@ struct Managed {
     span: Span,
     /// The variable the manager was held in before the `with` (`with pool as p:`).
     held: Option<String>,
+    /// What the end of the block calls on the object besides `__exit__` of a class of this
+    /// file: `x.close()` for `contextlib.closing(x)` (a marker), a library class's
+    /// `__exit__` (`socket.socket`'s closes it), for the catalogue to say what it ends.
+    exit: Option<String>,
 }
 
 pub(super) fn is_zero(e: &Expr) -> bool {
@@ -1258,8 +1266,11 @@ impl<'s> Lowerer<'s> {
             .into_iter()
             .map(|(path, span)| {
                 let mut nodes = Vec::new();
-                if let Some(threads) = self.handler_threads(&path) {
-                    nodes.push(Node::Call(self.call(Callee::Path(vec![threads]), span)));
+                if let Some((threads, server)) = self.handler_threads(&path) {
+                    let mut marker = self.call(Callee::Path(vec![threads]), span);
+                    // The scheduler the job runs on, for the linker to see it started.
+                    marker.receiver_global = server;
+                    nodes.push(Node::Call(marker));
                 }
                 nodes.push(Node::Call(self.call(Callee::Path(vec![path]), span)));
                 Arm {
@@ -1396,14 +1407,16 @@ impl<'s> Lowerer<'s> {
     /// threading mode (no eventlet or gevent in the project, no other `async_mode`) calls
     /// each handler on a request thread, beside the server's other threads; an APScheduler
     /// scheduler runs each job on its executor's pool thread.
-    fn handler_threads(&self, path: &str) -> Option<String> {
+    /// With a scheduler's job, the module global holding the scheduler.
+    fn handler_threads(&self, path: &str) -> Option<(String, Option<String>)> {
         let server = self.handlers.get(path)?;
         let ty = self.module.get(server)?.ty.as_deref()?;
         if THREAD_POOL_SCHEDULERS.contains(&ty) {
-            return Some(format!("{ty}{SCHEDULER_JOB_THREAD}"));
+            let global = format!("self::{server}");
+            return Some((format!("{ty}{SCHEDULER_JOB_THREAD}"), Some(global)));
         }
         (SOCKETIO_SERVERS.contains(&ty) && !self.green_threads && !self.socketio_green)
-            .then(|| format!("{ty}{SOCKETIO_THREADING}"))
+            .then(|| (format!("{ty}{SOCKETIO_THREADING}"), None))
     }
 
     /// Top-level `name = value` settings (a configuration file's): literals as text, any
@@ -1768,9 +1781,16 @@ impl<'s> Lowerer<'s> {
         let mut per_process = HashSet::new();
         for item in &c.body {
             if let Stmt::FunctionDef(m) = item {
-                collect_fields(&m.body, &mut fields, self);
+                let imported = super::local_imports::bindings(&m.body, &|level, module| {
+                    self.import_target(level, module)
+                });
+                let scope = StaticNames {
+                    lowerer: self,
+                    imported: &imported,
+                };
+                collect_fields(&m.body, &mut fields, &scope);
                 pid_checked_fields(&m.body, &mut per_process);
-                if let Some(ty) = returned_class(&m.body, self) {
+                if let Some(ty) = returned_class(&m.body, &scope) {
                     returns.insert(m.name.id.to_string(), ty);
                 }
             }
@@ -2133,6 +2153,15 @@ impl<'s> Lowerer<'s> {
                 for alias in &i.names {
                     let name = alias.name.id.as_str();
                     if name == "*" {
+                        // A star import binds the names the catalogue knows for the module
+                        // (`from os import *` then `fork()`); a later import or definition
+                        // rebinds them as it would any import.
+                        if i.level == 0 && !base.is_empty() {
+                            for known in crate::catalog::Catalog::builtin().names_in(&base) {
+                                let path = format!("{base}::{known}");
+                                self.bind_import(&known, path, span_start);
+                            }
+                        }
                         continue;
                     }
                     let path = if base.is_empty() {
@@ -2459,6 +2488,27 @@ impl<'s> Lowerer<'s> {
                         }
                         _ => None,
                     };
+                    // The object's class: its type, else the path of the call that made it
+                    // (`socket.socket(..)`, a lower-case class).
+                    let made_by = value.call.and_then(|id| {
+                        out.iter().rev().find_map(|n| match n {
+                            Node::Call(c) if c.id == id => match &c.callee {
+                                Callee::Path(p) => p.first().cloned(),
+                                _ => None,
+                            },
+                            _ => None,
+                        })
+                    });
+                    let library = value
+                        .ty
+                        .clone()
+                        .or(made_by)
+                        .filter(|t| !self.classes.contains_key(t))
+                        .map(|t| format!("{t}::__exit__"));
+                    let exit = match closed {
+                        Some(_) => Some(CLOSED_BY_WITH.to_string()),
+                        None => library,
+                    };
                     if let Some(id) = closed.or(value.call) {
                         bind_call(out, id, &var);
                     }
@@ -2489,6 +2539,7 @@ impl<'s> Lowerer<'s> {
                         own,
                         span,
                         held,
+                        exit,
                     });
                 }
                 // A `return` in the block leaves through the exits as well.
@@ -2757,6 +2808,9 @@ impl<'s> Lowerer<'s> {
             };
             if let Some(held) = m.held.clone().filter(|h| *h != ended) {
                 self.marker(WITH_EXIT, m.span, vec![held], out);
+            }
+            if let Some(exit) = m.exit.as_deref().filter(|_| m.own.is_none()) {
+                self.marker(exit, m.span, vec![ended.clone()], out);
             }
             self.marker(WITH_EXIT, m.span, vec![ended], out);
         }
@@ -4090,7 +4144,7 @@ fn generated_init_fields(c: &ast::StmtClassDef, class: &Class) -> Option<Vec<Str
 
 /// `self.x = Type(..)` (or `self.x: T = Type(..)`) in a method body, at any depth of its
 /// blocks (a client made under `if`, in `try`): the field's type.
-fn collect_fields(body: &[Stmt], fields: &mut HashMap<String, String>, lowerer: &Lowerer) {
+fn collect_fields(body: &[Stmt], fields: &mut HashMap<String, String>, lowerer: &StaticNames) {
     for stmt in body {
         let (targets, value): (&[Expr], &Expr) = match stmt {
             Stmt::Assign(a) => (&a.targets, &a.value),
@@ -4133,7 +4187,7 @@ fn collect_fields(body: &[Stmt], fields: &mut HashMap<String, String>, lowerer: 
         let Some(path) = static_path(&c.func, lowerer) else {
             continue;
         };
-        let path = lowerer.with_start(&path, None);
+        let path = lowerer.lowerer.with_start(&path, None);
         if !starts_upper(last_segment(path.split('@').next().unwrap_or(&path))) {
             continue;
         }
@@ -4272,14 +4326,16 @@ fn tests_pid(test: &Expr) -> bool {
 
 /// The class a method returns a new object of (`return TaskProcess(task)`), when every
 /// top-level `return` of its body builds the same known class.
-fn returned_class(body: &[Stmt], lowerer: &Lowerer) -> Option<String> {
+fn returned_class(body: &[Stmt], lowerer: &StaticNames) -> Option<String> {
     let mut found: Option<String> = None;
     for stmt in body {
         let Stmt::Return(r) = stmt else { continue };
         let Some(Expr::Call(c)) = r.value.as_deref() else {
             return None;
         };
-        let path = lowerer.with_start(&static_path(&c.func, lowerer)?, None);
+        let path = lowerer
+            .lowerer
+            .with_start(&static_path(&c.func, lowerer)?, None);
         if !starts_upper(last_segment(path.split('@').next().unwrap_or(&path))) {
             return None;
         }
@@ -4291,7 +4347,13 @@ fn returned_class(body: &[Stmt], lowerer: &Lowerer) -> Option<String> {
     found
 }
 
-/// The path a dotted name resolves to at module scope, without lowering anything.
+/// The names a dotted name may start with before a function is lowered: its own imports
+/// (`def __init__(self): import tensorflow as tf`), then the module's.
+struct StaticNames<'l, 'a> {
+    lowerer: &'l Lowerer<'a>,
+    imported: &'l HashMap<String, String>,
+}
+
 /// `Name = Callable` and `Name = staticmethod(Callable)` in a class body, for a callable the
 /// module names (an import or a module-level definition).
 fn class_aliases(body: &[Stmt], lowerer: &Lowerer) -> HashMap<String, String> {
@@ -4311,19 +4373,28 @@ fn class_aliases(body: &[Stmt], lowerer: &Lowerer) -> HashMap<String, String> {
             }
             other => other,
         };
-        if let Some(path) = static_path(value, lowerer) {
+        let scope = StaticNames {
+            lowerer,
+            imported: &HashMap::new(),
+        };
+        if let Some(path) = static_path(value, &scope) {
             out.insert(target.id.to_string(), path);
         }
     }
     out
 }
 
-fn static_path(e: &Expr, lowerer: &Lowerer) -> Option<String> {
+/// The path a dotted name resolves to, without lowering anything.
+fn static_path(e: &Expr, lowerer: &StaticNames) -> Option<String> {
     match e {
-        Expr::Name(n) => lowerer
-            .module
-            .get(n.id.as_str())
-            .and_then(|v| v.path.clone()),
+        Expr::Name(n) => match lowerer.imported.get(n.id.as_str()) {
+            Some(path) => Some(path.clone()),
+            None => lowerer
+                .lowerer
+                .module
+                .get(n.id.as_str())
+                .and_then(|v| v.path.clone()),
+        },
         Expr::Attribute(a) => static_path(&a.value, lowerer).map(|p| format!("{p}::{}", a.attr.id)),
         _ => None,
     }

@@ -407,17 +407,24 @@ fn under_tails(dir: &Path, folder: &str, files: &[String]) -> Option<std::path::
 }
 
 /// The gunicorn configuration file `-c` names (a path, or `python:pkg.module`), found in the
-/// tree from `dir` (the folder of the command line) even when the path is absolute.
+/// tree as `config_file` finds it.
 pub fn gunicorn_config_file(dir: &Path, config: &str) -> Option<std::path::PathBuf> {
     let config = match config.strip_prefix("python:") {
         Some(module) => format!("{}.py", module.replace('.', "/")),
         None => config.to_string(),
     };
-    let direct = dir.join(&config);
+    config_file(dir, &config)
+}
+
+/// A configuration file a command line names, found in the tree from `dir` (the folder of the
+/// command line) even when the path is one of the machine the server runs on
+/// (`/app/deploy/app.ini`).
+pub fn config_file(dir: &Path, config: &str) -> Option<std::path::PathBuf> {
+    let direct = dir.join(config);
     if direct.is_file() {
         return Some(direct);
     }
-    let (folder, file) = config.rsplit_once('/').unwrap_or(("", &config));
+    let (folder, file) = config.rsplit_once('/').unwrap_or(("", config));
     under_tails(dir, folder, &[file.to_string()])
 }
 
@@ -469,6 +476,42 @@ pub fn uwsgi(path: &Path, text: &str) -> Option<Prefork> {
 /// The worker an ini file's `[uwsgi]` section configures.
 pub fn uwsgi_ini_worker(path: &Path, text: &str) -> Option<Worker> {
     uwsgi_worker(path.parent().unwrap_or(Path::new("")), &ini_settings(text))
+}
+
+/// The settings of a uWSGI configuration file a command line loads (`--ini`, `--yaml`, or the
+/// file as its argument): an ini file's `[uwsgi]` section, or a YAML file's `uwsgi:` mapping
+/// (uwsgi-docs Configuration.rst: "uwsgi --ini myconf.ini", "uwsgi --yaml myconf.yaml"), each
+/// at its line.
+pub fn uwsgi_file_settings(path: &Path, text: &str) -> Vec<(String, String, Span)> {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("yaml" | "yml") => yaml_settings(text),
+        _ => ini_settings(text),
+    }
+}
+
+/// The `key: value` lines of a YAML file's top-level `uwsgi:` mapping.
+fn yaml_settings(text: &str) -> Vec<(String, String, Span)> {
+    let mut in_section = false;
+    let mut settings = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if !raw.starts_with([' ', '\t']) {
+            in_section = line.trim_end_matches(':') == "uwsgi" && line.ends_with(':');
+            continue;
+        }
+        if !in_section {
+            continue;
+        }
+        if let Some((key, value)) = line.split_once(':') {
+            let value = value.trim().trim_matches(['"', '\'']);
+            let span = line_span(i as u32 + 1, raw);
+            settings.push((key.trim().to_string(), value.to_string(), span));
+        }
+    }
+    settings
 }
 
 /// The settings of an ini file's `[uwsgi]` section, each at its line.
@@ -594,6 +637,19 @@ pub fn module_of_file(file: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_yaml_configuration_is_read_as_an_ini_one() {
+        let yaml = "uwsgi:\n  module: shop.wsgi:application\n  master: true\n  processes: 4\nother:\n  module: x:y\n";
+        let settings = uwsgi_file_settings(Path::new("site.yaml"), yaml);
+        let keys: Vec<&str> = settings.iter().map(|(k, _, _)| k.as_str()).collect();
+        assert_eq!(keys, ["module", "master", "processes"]);
+        let p = uwsgi_settings(Path::new(""), &settings).unwrap();
+        assert_eq!(p.modules[0].0, "shop::wsgi");
+        let lazy = format!("{yaml}uwsgi:\n  lazy-apps: 'true'\n");
+        let settings = uwsgi_file_settings(Path::new("site.yml"), &lazy);
+        assert!(uwsgi_settings(Path::new(""), &settings).is_none());
+    }
 
     #[test]
     fn uwsgi_without_lazy_apps_preforks() {
