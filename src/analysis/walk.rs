@@ -756,6 +756,13 @@ impl<'a> Walker<'a> {
         self.child = Some(ChildOf::Fork(id));
         self.child_maybe = None;
         self.calls_after_fall = Some(self.calls);
+        // The rest of the function is the child's own code, as after `if pid != 0 { exit(0)
+        // }`: whether the child goes on past it, and with what, is that rest's to say.
+        if let Some(f) = self.rec.forks.get_mut(&id) {
+            f.child_continues = false;
+            f.child_leaves_ok = false;
+            f.returns_in_child = None;
+        }
     }
 
     /// This path runs the program's code forever: in a fork's child, a worker that goes on.
@@ -812,6 +819,82 @@ impl<'a> Walker<'a> {
     }
 
     /// `call` hands back its argument `index`: when that is a fork's value, so is the call's.
+    /// A closure run at `call` that hands back a fork's result (`timed(|| fork())`) forks
+    /// there; unless the call hands that result on (a wrapper, see `returned_closures`), the
+    /// value that tells the sides apart is out of view and the child is unknown.
+    fn closure_wraps_fork(
+        &mut self,
+        state: &State,
+        call: &Call,
+        (closure, s): (usize, &Summary),
+        role: ClosureRole,
+    ) {
+        if !s.wraps_fork || role != ClosureRole::Inline || self.rec.forks.contains_key(&call.id) {
+            return;
+        }
+        // The program's own function runs it only where its body calls it; what else takes
+        // it is taken to run it at once, as any inline closure.
+        let prog = self.ctx.prog;
+        if let Target::Fns(list) = prog.target(self.me.0, call.id) {
+            let runs = run_args(prog, self.ctx.summaries, call, list);
+            let arg = call.closure_args.iter().find(|(_, c)| *c == closure);
+            if !arg.is_some_and(|(a, _)| runs.contains(a)) {
+                return;
+            }
+        }
+        let label = format!(
+            "`{}` (which runs a closure that forks)",
+            call.callee.display()
+        );
+        self.fork_point(state, call, &label, ForkKind::Fork);
+        // What the call hands back is not the fork's result.
+        self.fork_vars.retain(|_, id| *id != call.id);
+        if let Some(rec) = self.rec.forks.get_mut(&call.id) {
+            rec.made_in_callee = s.wrapped_fork.clone();
+        }
+    }
+
+    /// This function's parameters that closures a callee calls in its fork's child call
+    /// (`fork_fn(|| f())`): handed on into that child as if passed by name.
+    fn forwarded_params(&self, in_child: &HashSet<usize>) -> Vec<u32> {
+        let mut out = Vec::new();
+        for &c in in_child {
+            let Some(summary) = self.ctx.summaries.get(&(self.me.0, c as u32)) else {
+                continue;
+            };
+            for &(owner, p) in &summary.captured_runs {
+                if owner == self.me.1 {
+                    out.push(p);
+                }
+            }
+        }
+        out
+    }
+
+    /// The summaries of the fork-wrapping closures `call` hands to a parameter whose call's
+    /// value each of `list`'s functions returns (`Function::returns_call_of`).
+    fn returned_closures(&self, call: &Call, list: &[FnRef]) -> Vec<&'a Summary> {
+        let prog = self.ctx.prog;
+        let mut out = Vec::new();
+        for &f in list {
+            let callee = prog.function(f);
+            let Some(p) = callee.returns_call_of else {
+                continue;
+            };
+            // A method call's arguments follow its receiver, the callee's `self`.
+            let on_self = matches!(call.callee, Callee::Method { .. })
+                && callee.params.first().is_some_and(|p| p == "self");
+            let Some(arg) = p.checked_sub(u32::from(on_self)) else {
+                continue;
+            };
+            for &(_, c) in call.closure_args.iter().filter(|(a, _)| *a == arg) {
+                let summary = self.ctx.summaries.get(&(self.me.0, c as u32));
+                out.extend(summary.filter(|s| s.wraps_fork));
+            }
+        }
+        out
+    }
+
     fn passes_fork(&mut self, call: &Call, index: u32) {
         let fork = call
             .arg_calls
@@ -821,6 +904,8 @@ impl<'a> Walker<'a> {
             .filter(|c| self.rec.forks.contains_key(c));
         if let Some(fork) = fork {
             self.receiver_calls.insert(call.id, fork);
+            // `|| cvt(fork())`: as the tail, it hands the fork's result back.
+            self.carries_fork.insert(call.id, fork);
             if let Some(v) = &call.bind {
                 self.fork_vars.insert(v.clone(), fork);
             }
@@ -1001,6 +1086,13 @@ impl<'a> Walker<'a> {
             }
             let outer_exits = self.outer_exits(fork.map(|(id, _)| id));
             let saved = self.child;
+            // `Err(e) => ..` on what `daemon()` returned: it may have failed before its fork.
+            if let Some((id, Side::Error)) = fork {
+                let daemon = self.rec.forks.get(&id).map(|f| f.kind) == Some(ForkKind::Daemon);
+                if daemon && self.child == Some(ChildOf::Fork(id)) {
+                    self.child = None;
+                }
+            }
             if let Some((id, Side::Child)) = fork {
                 saw_child = true;
                 self.child = Some(ChildOf::Fork(id));
@@ -1466,6 +1558,29 @@ impl<'a> Walker<'a> {
     }
 
     fn call(&mut self, st: &mut Option<State>, call: &Call) {
+        // `start().expect(..)`, `.map_err(|e| format!(..))` on what `daemon()` returns: they
+        // act on its error, which may come back in the caller before any fork.
+        let daemon = match self.child {
+            Some(ChildOf::Fork(id)) => call
+                .receiver_call
+                .filter(|r| *r == id || self.carries_fork.get(r) == Some(&id))
+                .filter(|_| {
+                    self.rec
+                        .forks
+                        .get(&id)
+                        .is_some_and(|f| f.kind == ForkKind::Daemon)
+                }),
+            _ => None,
+        };
+        if daemon.is_none() {
+            return self.call_on(st, call);
+        }
+        let saved = self.child.take();
+        self.call_on(st, call);
+        self.child = saved;
+    }
+
+    fn call_on(&mut self, st: &mut Option<State>, call: &Call) {
         let Some(state) = st.as_mut() else { return };
         if let Some(seen) = &mut self.threads_seen {
             for h in state.live.values() {
@@ -1752,11 +1867,24 @@ impl<'a> Walker<'a> {
                     closure_fork = closure_fork.or(summary.forks_closure.clone());
                     helper_not_safe = helper_not_safe.or(summary.forks_closure_not_safe.clone());
                 }
+                // `retry(|| fork())`: the callee hands back what the closure returns, so a
+                // closure that wraps a fork makes this call the caller's fork too.
+                for summary in self.returned_closures(call, list) {
+                    wrapper = true;
+                    child_value = child_value.or(summary.child_value.clone());
+                    wrapped_fork = wrapped_fork.or(summary.wrapped_fork.clone());
+                }
                 // `fork(|| ..)`: the closure handed in is the child of a fork made at this call,
                 // with the threads alive here; one only passed on makes this function such a
                 // fork too.
                 let handed = call.closure_args.iter().any(|(a, _)| args.contains(a));
-                let passed_on = call.param_args.iter().any(|(a, _)| args.contains(a));
+                let forwarded = self.forwarded_params(&in_child);
+                let passed_on =
+                    call.param_args.iter().any(|(a, _)| args.contains(a)) || !forwarded.is_empty();
+                for p in forwarded {
+                    self.run_params.insert(p);
+                    self.child_params.insert(p);
+                }
                 if let (Some(fork), Some(threads), true) =
                     (closure_fork, threads_at_call, handed || passed_on)
                 {
@@ -1872,6 +2000,7 @@ impl<'a> Walker<'a> {
                         self.catching = catches;
                         self.apply_summary(state, call, &here, closure, summary, filed);
                         self.catching = false;
+                        self.closure_wraps_fork(state, call, (c, summary), role);
                     }
                     let ops = statements.iter_mut().flat_map(|s| s.values_mut());
                     for op in ops.flat_map(|c| c.ops.iter_mut()).filter(|_| catches) {

@@ -4357,6 +4357,7 @@ pub fn function(path: String, kind: FnKind, span: Span, body: Block) -> Function
         tail_value: None,
         value: None,
         passes_arg: None,
+        returns_call_of: None,
         returns_closure: None,
         public: false,
         captured_calls: Vec::new(),

@@ -321,7 +321,7 @@ pub fn passed_param_of_body(block: &syn::Block, params: &[String]) -> Option<u32
 
 /// The expressions a body's value may be: its tail values (through blocks, `if` and `match`)
 /// and its `return`s'.
-fn value_leaves(block: &syn::Block) -> Vec<&syn::Expr> {
+pub(super) fn value_leaves(block: &syn::Block) -> Vec<&syn::Expr> {
     let mut leaves: Vec<&syn::Expr> = Vec::new();
     collect_tails(block, &mut leaves);
     let mut returns = ReturnExprs(Vec::new());

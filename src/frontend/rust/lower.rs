@@ -692,6 +692,7 @@ impl<'a> Lowerer<'a> {
             tail_value: None,
             value: None,
             passes_arg: None,
+            returns_call_of: None,
             returns_closure: None,
             public: false,
             captured_calls: Vec::new(),
@@ -792,6 +793,8 @@ impl<'a> Lowerer<'a> {
         self.ir.functions[index].tail_value = forktest::block_shape(block);
         let params = self.ir.functions[index].params.clone();
         self.ir.functions[index].passes_arg = forktest::passed_param_of_body(block, &params);
+        self.ir.functions[index].returns_call_of =
+            super::param_value::called_param_of_body(block, &params);
         self.fn_uses.pop();
         self.end_fn(index, body);
         self.self_ty = saved.0;
@@ -1630,6 +1633,7 @@ impl<'a> Lowerer<'a> {
             tail_value: None,
             value: None,
             passes_arg: None,
+            returns_call_of: None,
             returns_closure: None,
             public: false,
             captured_calls: Vec::new(),
