@@ -249,6 +249,10 @@ pub struct Function {
     /// there returns, a fork's result among others, comes back out of the call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub returns_call_of: Option<u32>,
+    /// Some of those values pass through a function of one argument first (`match cvt(f())
+    /// { .. }`): they are the call's only where that function hands its argument back.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub returns_call_through: bool,
     /// The closure its body's tail value is (`fn hook() -> impl Fn() { move || .. }`): a caller
     /// hands on that closure wherever it passes the call's result (`cmd.pre_exec(hook())`).
     #[serde(default)]

@@ -429,13 +429,21 @@ impl<'a> Walker<'a> {
             })
             .collect();
         self.falls_into_caller(fell_through, wraps_fork, &returned);
+        let returns_only_in_child = !diverges && self.reaches_fork && !self.returns_in_caller;
+        // Python's daemonize idiom is judged in the function that holds it.
+        let daemon = self.rec.forks.values().find(|r| r.kind == ForkKind::Daemon);
+        let daemonizes = daemon
+            .filter(|_| returns_only_in_child && !is_main && !self.python)
+            .filter(|_| self.rec.forks.values().all(|r| r.kind == ForkKind::Daemon))
+            .map(|r| r.fork_call().clone());
         Summary {
             alive,
             ops: std::mem::take(&mut self.ops),
             diverges,
             only_errors,
             execs: self.execs,
-            returns_only_in_child: !diverges && self.reaches_fork && !self.returns_in_caller,
+            returns_only_in_child,
+            daemonizes,
             reaches_fork: self.reaches_fork,
             wraps_fork,
             wrapped_fork,
@@ -881,6 +889,9 @@ impl<'a> Walker<'a> {
             let Some(p) = callee.returns_call_of else {
                 continue;
             };
+            if callee.returns_call_through && !passes_param_call(prog, f, p) {
+                continue;
+            }
             // A method call's arguments follow its receiver, the callee's `self`.
             let on_self = matches!(call.callee, Callee::Method { .. })
                 && callee.params.first().is_some_and(|p| p == "self");
@@ -1836,6 +1847,7 @@ impl<'a> Walker<'a> {
                 let mut wrapped_fork = None;
                 let mut closure_fork = None;
                 let mut helper_not_safe = None;
+                let mut daemonizes = None;
                 let forks_closure = |f: &FnRef| {
                     let summary = self.ctx.summaries.get(f);
                     summary.is_some_and(|s| s.forks_closure.is_some())
@@ -1865,6 +1877,7 @@ impl<'a> Walker<'a> {
                     child_value = child_value.or(summary.child_value.clone());
                     wrapped_fork = wrapped_fork.or(summary.wrapped_fork.clone());
                     closure_fork = closure_fork.or(summary.forks_closure.clone());
+                    daemonizes = daemonizes.or(summary.daemonizes.clone());
                     helper_not_safe = helper_not_safe.or(summary.forks_closure_not_safe.clone());
                 }
                 // `retry(|| fork())`: the callee hands back what the closure returns, so a
@@ -1926,6 +1939,18 @@ impl<'a> Walker<'a> {
                     .collect();
                 if let [Some(v)] = values.into_iter().collect::<Vec<_>>().as_slice() {
                     self.last_call_value = Some((*v).clone());
+                }
+                let every = |f: &FnRef| {
+                    let summary = self.ctx.summaries.get(f);
+                    summary.is_some_and(|s| s.daemonizes.is_some())
+                };
+                if let (Some(fork), true) = (daemonizes, list.iter().all(every)) {
+                    let label = format!("`{text}` (which daemonizes)");
+                    self.fork_point(state, call, &label, ForkKind::Daemon);
+                    into_child(state);
+                    if let Some(rec) = self.rec.forks.get_mut(&call.id) {
+                        rec.made_in_callee = Some(fork);
+                    }
                 }
                 if wrapper {
                     let label = format!("`{text}` (which forks)");
@@ -3136,6 +3161,30 @@ pub fn child_args(
 }
 
 /// The arguments of `call` that the callees in `list` call (wherever they run).
+/// In `f`, whose value is its parameter `p`'s call passed through another function first
+/// (`match cvt(f()) { .. }`): every function that call is handed to hands its argument back
+/// (`Function::passes_arg`), so the value is still the call's.
+fn passes_param_call(prog: &Program, f: FnRef, p: u32) -> bool {
+    let body = &prog.function(f).body;
+    let mut calls_p = HashSet::new();
+    super::program::for_each_call(body, &mut |c| {
+        if c.calls_param == Some(p) {
+            calls_p.insert(c.id);
+        }
+    });
+    let (mut through, mut all) = (false, true);
+    super::program::for_each_call(body, &mut |c| {
+        for &(i, _) in c.arg_calls.iter().filter(|(_, a)| calls_p.contains(a)) {
+            through = true;
+            all &= match prog.target(f.0, c.id) {
+                Target::Fns(list) => list.iter().all(|g| prog.function(*g).passes_arg == Some(i)),
+                _ => false,
+            };
+        }
+    });
+    through && all
+}
+
 pub fn run_args(
     prog: &Program,
     summaries: &HashMap<FnRef, Summary>,

@@ -4358,6 +4358,7 @@ pub fn function(path: String, kind: FnKind, span: Span, body: Block) -> Function
         value: None,
         passes_arg: None,
         returns_call_of: None,
+        returns_call_through: false,
         returns_closure: None,
         public: false,
         captured_calls: Vec::new(),

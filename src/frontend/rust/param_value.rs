@@ -6,25 +6,37 @@
 use std::collections::HashMap;
 
 /// The parameter every non-error value of the body is the result of calling (as is, in
-/// `Ok(..)`, through `?`, a local bound to it or a `match` arm binding it), or `None`.
-pub fn called_param_of_body(block: &syn::Block, params: &[String]) -> Option<u32> {
+/// `Ok(..)`, through `?`, a local bound to it or a `match` arm binding it), and whether some of
+/// those values pass through a function of one argument first (`match cvt(f()) { .. }`), which
+/// only the analysis can tell hands its argument back.
+pub fn called_param_of_body(block: &syn::Block, params: &[String]) -> Option<(u32, bool)> {
     let mut bound = Bindings(HashMap::new());
     syn::visit::Visit::visit_block(&mut bound, block);
     let mut found: Option<u32> = None;
+    let mut through = false;
     for leaf in super::forktest::value_leaves(block) {
-        match source(leaf, &bound.0, params, 0)? {
-            Source::Nothing => {}
-            Source::Param(p) if found.is_none_or(|f| f == p) => found = Some(p),
-            Source::Param(_) => return None,
+        let p = match source(leaf, &bound.0, params, 0)? {
+            Source::Nothing => continue,
+            Source::Param(p) => p,
+            Source::Through(p) => {
+                through = true;
+                p
+            }
+        };
+        if found.is_some_and(|f| f != p) {
+            return None;
         }
+        found = Some(p);
     }
-    found
+    found.map(|p| (p, through))
 }
 
 enum Source {
     /// An error, a jump or a panic: no value the caller goes on with.
     Nothing,
     Param(u32),
+    /// The parameter's call handed to another function first.
+    Through(u32),
 }
 
 /// Locals bound to an expression's value as a whole: `let r = ..;` and `match .. { r => ..,
@@ -114,6 +126,10 @@ fn source(
             match (last.as_str(), c.args.len()) {
                 ("Err", _) => Some(Source::Nothing),
                 ("Ok", 1) => next(&c.args[0]),
+                (_, 1) => match next(&c.args[0])? {
+                    Source::Param(p) | Source::Through(p) => Some(Source::Through(p)),
+                    Source::Nothing => None,
+                },
                 _ => None,
             }
         }
@@ -143,7 +159,7 @@ fn breaks_with_value(body: &syn::Block) -> bool {
 mod tests {
     use super::*;
 
-    fn of(src: &str) -> Option<u32> {
+    fn of(src: &str) -> Option<(u32, bool)> {
         let f: syn::ItemFn = syn::parse_str(src).unwrap();
         let params: Vec<String> = f
             .sig
@@ -165,7 +181,15 @@ mod tests {
         let src = "fn retry<F: FnMut() -> io::Result<T>>(mut f: F) -> io::Result<T> {
             loop { match f() { Err(e) if e.kind() == Interrupted => continue, other => return other } }
         }";
-        assert_eq!(of(src), Some(0));
+        assert_eq!(of(src), Some((0, false)));
+    }
+
+    #[test]
+    fn error_check_around_the_call_is_noted() {
+        let src = "fn cvt_r<T, F: FnMut() -> T>(mut f: F) -> io::Result<T> {
+            loop { match cvt(f()) { Err(ref e) if e.kind() == Interrupted => {} other => return other } }
+        }";
+        assert_eq!(of(src), Some((0, true)));
     }
 
     #[test]
@@ -175,7 +199,7 @@ mod tests {
             if r < 0 { return Err(io::Error::last_os_error()); }
             Ok(r)
         }";
-        assert_eq!(of(src), Some(1));
+        assert_eq!(of(src), Some((1, false)));
     }
 
     #[test]
