@@ -185,7 +185,7 @@ mod tests {
     }
 
     #[test]
-    fn error_check_around_the_call_is_noted() {
+    fn error_check_on_the_call_is_noted() {
         let src = "fn cvt_r<T, F: FnMut() -> T>(mut f: F) -> io::Result<T> {
             loop { match cvt(f()) { Err(ref e) if e.kind() == Interrupted => {} other => return other } }
         }";
