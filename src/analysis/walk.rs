@@ -1571,10 +1571,12 @@ impl<'a> Walker<'a> {
     fn call(&mut self, st: &mut Option<State>, call: &Call) {
         // `start().expect(..)`, `.map_err(|e| format!(..))` on what `daemon()` returns: they
         // act on its error, which may come back in the caller before any fork.
+        let on_error = matches!(&call.callee, Callee::Method { name, .. }
+            if ERROR_ADAPTERS.contains(&name.as_str()) || ERROR_HANDLERS.contains(&name.as_str()));
         let daemon = match self.child {
-            Some(ChildOf::Fork(id)) => call
+            Some(ChildOf::Fork(id)) if on_error => call
                 .receiver_call
-                .filter(|r| *r == id || self.carries_fork.get(r) == Some(&id))
+                .filter(|&r| self.chained_on(r, id))
                 .filter(|_| {
                     self.rec
                         .forks
@@ -1589,6 +1591,22 @@ impl<'a> Walker<'a> {
         let saved = self.child.take();
         self.call_on(st, call);
         self.child = saved;
+    }
+
+    /// The value of call `r` is made from call `id`'s by methods called on it
+    /// (`start().map(..)`), or is it.
+    fn chained_on(&self, mut r: u32, id: u32) -> bool {
+        // Builder chains are short: a longer one is no result being handled.
+        for _ in 0..8 {
+            if r == id {
+                return true;
+            }
+            match self.receiver_calls.get(&r) {
+                Some(&next) => r = next,
+                None => return false,
+            }
+        }
+        false
     }
 
     fn call_on(&mut self, st: &mut Option<State>, call: &Call) {
@@ -3306,6 +3324,14 @@ fn last_span(block: &Block) -> Option<Span> {
 /// Methods that hand back their receiver's success value and change only its error
 /// (`map_err`, anyhow's `context`, eyre's `wrap_err`).
 const ERROR_ADAPTERS: &[&str] = &["map_err", "context", "with_context", "wrap_err"];
+/// Methods of a `Result` whose own work (a panic, a closure) happens only on its error.
+const ERROR_HANDLERS: &[&str] = &[
+    "expect",
+    "unwrap",
+    "unwrap_or_else",
+    "or_else",
+    "inspect_err",
+];
 
 pub(super) fn returns_out_of_program(f: &crate::ir::Function) -> bool {
     f.is_main
