@@ -53,11 +53,16 @@ struct CommandState {
     forced_at: Option<(Span, String)>,
 }
 
+#[derive(Default)]
 struct LoopFrame {
     brk: Option<State>,
     cont: Option<State>,
     /// The child whose code the loop is in (`None`: the parent's loop).
     child: Option<ChildOf>,
+    /// The fork whose child, made inside the loop, breaks out of it; and whether anything
+    /// else does (another fork's child, or the code the loop is in).
+    child_breaks: Option<u32>,
+    other_breaks: bool,
 }
 
 pub struct Walker<'a> {
@@ -672,7 +677,16 @@ impl<'a> Walker<'a> {
             }
             Node::Break(span) => {
                 self.child_leaves_loop(st.is_some(), *span, true);
-                if let Some(frame) = self.loops.last_mut() {
+                if let (Some(frame), true) = (self.loops.last_mut(), st.is_some()) {
+                    match self.child {
+                        Some(ChildOf::Fork(id))
+                            if frame.child != self.child
+                                && frame.child_breaks.is_none_or(|c| c == id) =>
+                        {
+                            frame.child_breaks = Some(id)
+                        }
+                        _ => frame.other_breaks = true,
+                    }
                     join(&mut frame.brk, st.as_ref());
                 }
                 *st = None;
@@ -761,11 +775,15 @@ impl<'a> Walker<'a> {
         if f.kind != ForkKind::Fork || (self.child.is_some() && self.child != outer) {
             return;
         }
+        self.rest_is_child(id);
+    }
+
+    /// The rest of the function is the child's own code, as after `if pid != 0 { exit(0) }`:
+    /// whether the child goes on past it, and with what, is that rest's to say.
+    fn rest_is_child(&mut self, id: u32) {
         self.child = Some(ChildOf::Fork(id));
         self.child_maybe = None;
         self.calls_after_fall = Some(self.calls);
-        // The rest of the function is the child's own code, as after `if pid != 0 { exit(0)
-        // }`: whether the child goes on past it, and with what, is that rest's to say.
         if let Some(f) = self.rec.forks.get_mut(&id) {
             f.child_continues = false;
             f.child_leaves_ok = false;
@@ -1255,9 +1273,8 @@ impl<'a> Walker<'a> {
     fn lp(&mut self, st: &mut Option<State>, body: &Block, at_least_once: bool) {
         let Some(mut head) = st.clone() else { return };
         self.loops.push(LoopFrame {
-            brk: None,
-            cont: None,
             child: self.child,
+            ..Default::default()
         });
         self.joined.push(HashSet::new());
         let mut comes_back = false;
@@ -1278,11 +1295,7 @@ impl<'a> Walker<'a> {
                 break;
             }
         }
-        let frame = self.loops.pop().unwrap_or(LoopFrame {
-            brk: None,
-            cont: None,
-            child: None,
-        });
+        let frame = self.loops.pop().unwrap_or_default();
         // `loop { serve() }` without a way out: code that runs on forever, never reaching exec.
         // A loop of async-signal-safe calls (`loop { pause() }`) is as brief as they are.
         if at_least_once && frame.brk.is_none() && comes_back && self.leaves == leaves {
@@ -1294,6 +1307,22 @@ impl<'a> Walker<'a> {
         }
         let mut out = if at_least_once { None } else { Some(head) };
         join(&mut out, frame.brk.as_ref());
+        // `loop { match fork() { 0 => break, pid => wait(pid) } }`: only the child leaves the
+        // loop, so what follows it is the child's own code.
+        if let (true, Some(id), false, None, Some(out)) = (
+            at_least_once,
+            frame.child_breaks,
+            frame.other_breaks,
+            frame.child,
+            &mut out,
+        ) {
+            if let Some(f) = self.rec.forks.get_mut(&id) {
+                f.leaves_into_loop = None;
+                f.has_child = true;
+            }
+            into_child(out);
+            self.rest_is_child(id);
+        }
         // `for h in handles { h.join() }` joins every handle, although a may-analysis of the
         // loop alone would keep the zero-iteration path.
         let joined = self.joined.pop().unwrap_or_default();
