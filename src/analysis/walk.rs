@@ -3208,10 +3208,18 @@ pub fn child_args(
 }
 
 /// The arguments of `call` that the callees in `list` call (wherever they run).
-/// In `f`, whose value is its parameter `p`'s call passed through another function first
-/// (`match cvt(f()) { .. }`): every function that call is handed to hands its argument back
-/// (`Function::passes_arg`), so the value is still the call's.
+/// In `f`, whose value is its parameter `p`'s call passed through another function first:
+/// every function that call is handed to hands its argument back (`Function::passes_arg`,
+/// `match cvt(f()) { .. }`), and every function `p` itself is handed to hands back its call
+/// (`retry(f)`), so the value is still the call's.
 fn passes_param_call(prog: &Program, f: FnRef, p: u32) -> bool {
+    passes_param_call_within(prog, f, p, 4)
+}
+
+fn passes_param_call_within(prog: &Program, f: FnRef, p: u32, depth: u32) -> bool {
+    if depth == 0 {
+        return false;
+    }
     let body = &prog.function(f).body;
     let mut calls_p = HashSet::new();
     super::program::for_each_call(body, &mut |c| {
@@ -3221,12 +3229,26 @@ fn passes_param_call(prog: &Program, f: FnRef, p: u32) -> bool {
     });
     let (mut through, mut all) = (false, true);
     super::program::for_each_call(body, &mut |c| {
+        let list = match prog.target(f.0, c.id) {
+            Target::Fns(list) => list.as_slice(),
+            _ => &[],
+        };
         for &(i, _) in c.arg_calls.iter().filter(|(_, a)| calls_p.contains(a)) {
             through = true;
-            all &= match prog.target(f.0, c.id) {
-                Target::Fns(list) => list.iter().all(|g| prog.function(*g).passes_arg == Some(i)),
-                _ => false,
-            };
+            all &= !list.is_empty() && list.iter().all(|g| prog.function(*g).passes_arg == Some(i));
+        }
+        for &(i, _) in c.param_args.iter().filter(|(_, q)| *q == p) {
+            through = true;
+            all &= !list.is_empty()
+                && list.iter().all(|&g| {
+                    let callee = prog.function(g);
+                    let on_self = matches!(c.callee, Callee::Method { .. })
+                        && callee.params.first().is_some_and(|p| p == "self");
+                    let q = i + u32::from(on_self);
+                    callee.returns_call_of == Some(q)
+                        && (!callee.returns_call_through
+                            || passes_param_call_within(prog, g, q, depth - 1))
+                });
         }
     });
     through && all

@@ -7,8 +7,9 @@ use std::collections::HashMap;
 
 /// The parameter every non-error value of the body is the result of calling (as is, in
 /// `Ok(..)`, through `?`, a local bound to it or a `match` arm binding it), and whether some of
-/// those values pass through a function of one argument first (`match cvt(f()) { .. }`), which
-/// only the analysis can tell hands its argument back.
+/// those values pass through another function first, which only the analysis can tell hands
+/// them back: the call handed to a function of one argument (`match cvt(f()) { .. }`), or the
+/// parameter itself handed on (`retry(f)`).
 pub fn called_param_of_body(block: &syn::Block, params: &[String]) -> Option<(u32, bool)> {
     let mut bound = Bindings(HashMap::new());
     syn::visit::Visit::visit_block(&mut bound, block);
@@ -123,10 +124,17 @@ fn source(
             if let Some(p) = name.and_then(|n| params.iter().position(|p| *p == n)) {
                 return Some(Source::Param(p as u32));
             }
-            match (last.as_str(), c.args.len()) {
-                ("Err", _) => Some(Source::Nothing),
-                ("Ok", 1) => next(&c.args[0]),
-                (_, 1) => match next(&c.args[0])? {
+            // `retry(f)`: the parameter handed on to a function that may hand back its call.
+            let handed: Vec<u32> = c
+                .args
+                .iter()
+                .filter_map(|a| param_named(a, params))
+                .collect();
+            match (last.as_str(), c.args.len(), handed.as_slice()) {
+                ("Err", _, _) => Some(Source::Nothing),
+                ("Ok", 1, _) => next(&c.args[0]),
+                (_, _, [p]) => Some(Source::Through(*p)),
+                (_, 1, _) => match next(&c.args[0])? {
                     Source::Param(p) | Source::Through(p) => Some(Source::Through(p)),
                     Source::Nothing => None,
                 },
@@ -139,6 +147,15 @@ fn source(
         }
         _ => None,
     }
+}
+
+/// The parameter an expression names as is.
+fn param_named(e: &syn::Expr, params: &[String]) -> Option<u32> {
+    let syn::Expr::Path(p) = e else {
+        return None;
+    };
+    let name = p.path.get_ident()?.to_string();
+    params.iter().position(|p| *p == name).map(|p| p as u32)
 }
 
 fn breaks_with_value(body: &syn::Block) -> bool {
@@ -189,6 +206,13 @@ mod tests {
         let src = "fn cvt_r<T, F: FnMut() -> T>(mut f: F) -> io::Result<T> {
             loop { match cvt(f()) { Err(ref e) if e.kind() == Interrupted => {} other => return other } }
         }";
+        assert_eq!(of(src), Some((0, true)));
+    }
+
+    #[test]
+    fn parameter_handed_on_is_noted() {
+        let src =
+            "fn fork_retry<F: FnMut() -> io::Result<i32>>(f: F) -> io::Result<i32> { retry(f) }";
         assert_eq!(of(src), Some((0, true)));
     }
 
