@@ -244,6 +244,15 @@ pub struct Function {
     /// (`fn cerr(res: c_int) -> io::Result<c_int>`): a fork's result passes through it.
     #[serde(default)]
     pub passes_arg: Option<u32>,
+    /// Every non-error value of the function is what calling this parameter returns (`match
+    /// f() { Err(e) if interrupted(&e) => continue, r => return r }`): what the closure handed
+    /// there returns, a fork's result among others, comes back out of the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub returns_call_of: Option<u32>,
+    /// Some of those values pass through a function of one argument first (`match cvt(f())
+    /// { .. }`): they are the call's only where that function hands its argument back.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub returns_call_through: bool,
     /// The closure its body's tail value is (`fn hook() -> impl Fn() { move || .. }`): a caller
     /// hands on that closure wherever it passes the call's result (`cmd.pre_exec(hook())`).
     #[serde(default)]

@@ -482,10 +482,8 @@ impl<'p> Findings<'p> {
         let Some(&first) = threads.first() else {
             return;
         };
-        // After `daemon()` the child is the rest of the program: FL001 says it all.
-        if rec.kind == ForkKind::Daemon {
-            return;
-        }
+        // A daemon is the program going on, but forked while those threads ran: its own code
+        // finds their locks as they left them, as any child's does.
         // A Python child that never execs is the program going on in a second process: the
         // fork's FL001 names those threads, and each call of the child would say it again.
         // A child that execs runs Python only until then: FL005 names that stretch.

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashSet};
 pub type Fingerprint = (
     Vec<((Effect, u32, Span), bool)>,
     Vec<(Effect, u32, Span)>,
-    [bool; 12],
+    [bool; 13],
     Vec<String>,
     Option<String>,
     Vec<u32>,
@@ -37,6 +37,10 @@ pub struct Summary {
     /// back (`fn detach() -> Daemon`, whose process exits after its fork and hands the
     /// grandchild back). For that process it ends as a diverging function does.
     pub returns_only_in_child: bool,
+    /// For a function that returns only in the child of a `daemon()`-like call of its own
+    /// (`fn detach() { Daemonize::new().start().expect(..) }`): that call. Its callers go on
+    /// as the daemon, as after the call itself.
+    pub daemonizes: Option<Step>,
     /// Every path that returns returns an error (`?`, `return Err`): `f()?` goes on nowhere.
     pub only_errors: bool,
     /// Some path reaches a fork point or registers a child closure.
@@ -122,6 +126,7 @@ impl Summary {
                 self.drops_self,
                 self.returns_only_in_child,
                 self.unwinds.is_some(),
+                self.daemonizes.is_some(),
             ],
             self.globals.clone(),
             self.child_value.clone(),

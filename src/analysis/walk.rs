@@ -53,11 +53,16 @@ struct CommandState {
     forced_at: Option<(Span, String)>,
 }
 
+#[derive(Default)]
 struct LoopFrame {
     brk: Option<State>,
     cont: Option<State>,
     /// The child whose code the loop is in (`None`: the parent's loop).
     child: Option<ChildOf>,
+    /// The fork whose child, made inside the loop, breaks out of it; and whether anything
+    /// else does (another fork's child, or the code the loop is in).
+    child_breaks: Option<u32>,
+    other_breaks: bool,
 }
 
 pub struct Walker<'a> {
@@ -429,13 +434,21 @@ impl<'a> Walker<'a> {
             })
             .collect();
         self.falls_into_caller(fell_through, wraps_fork, &returned);
+        let returns_only_in_child = !diverges && self.reaches_fork && !self.returns_in_caller;
+        // Python's daemonize idiom is judged in the function that holds it.
+        let daemon = self.rec.forks.values().find(|r| r.kind == ForkKind::Daemon);
+        let daemonizes = daemon
+            .filter(|_| returns_only_in_child && !is_main && !self.python)
+            .filter(|_| self.rec.forks.values().all(|r| r.kind == ForkKind::Daemon))
+            .map(|r| r.fork_call().clone());
         Summary {
             alive,
             ops: std::mem::take(&mut self.ops),
             diverges,
             only_errors,
             execs: self.execs,
-            returns_only_in_child: !diverges && self.reaches_fork && !self.returns_in_caller,
+            returns_only_in_child,
+            daemonizes,
             reaches_fork: self.reaches_fork,
             wraps_fork,
             wrapped_fork,
@@ -664,7 +677,16 @@ impl<'a> Walker<'a> {
             }
             Node::Break(span) => {
                 self.child_leaves_loop(st.is_some(), *span, true);
-                if let Some(frame) = self.loops.last_mut() {
+                if let (Some(frame), true) = (self.loops.last_mut(), st.is_some()) {
+                    match self.child {
+                        Some(ChildOf::Fork(id))
+                            if frame.child != self.child
+                                && frame.child_breaks.is_none_or(|c| c == id) =>
+                        {
+                            frame.child_breaks = Some(id)
+                        }
+                        _ => frame.other_breaks = true,
+                    }
                     join(&mut frame.brk, st.as_ref());
                 }
                 *st = None;
@@ -753,9 +775,20 @@ impl<'a> Walker<'a> {
         if f.kind != ForkKind::Fork || (self.child.is_some() && self.child != outer) {
             return;
         }
+        self.rest_is_child(id);
+    }
+
+    /// The rest of the function is the child's own code, as after `if pid != 0 { exit(0) }`:
+    /// whether the child goes on past it, and with what, is that rest's to say.
+    fn rest_is_child(&mut self, id: u32) {
         self.child = Some(ChildOf::Fork(id));
         self.child_maybe = None;
         self.calls_after_fall = Some(self.calls);
+        if let Some(f) = self.rec.forks.get_mut(&id) {
+            f.child_continues = false;
+            f.child_leaves_ok = false;
+            f.returns_in_child = None;
+        }
     }
 
     /// This path runs the program's code forever: in a fork's child, a worker that goes on.
@@ -812,6 +845,85 @@ impl<'a> Walker<'a> {
     }
 
     /// `call` hands back its argument `index`: when that is a fork's value, so is the call's.
+    /// A closure run at `call` that hands back a fork's result (`timed(|| fork())`) forks
+    /// there; unless the call hands that result on (a wrapper, see `returned_closures`), the
+    /// value that tells the sides apart is out of view and the child is unknown.
+    fn closure_wraps_fork(
+        &mut self,
+        state: &State,
+        call: &Call,
+        (closure, s): (usize, &Summary),
+        role: ClosureRole,
+    ) {
+        if !s.wraps_fork || role != ClosureRole::Inline || self.rec.forks.contains_key(&call.id) {
+            return;
+        }
+        // The program's own function runs it only where its body calls it; what else takes
+        // it is taken to run it at once, as any inline closure.
+        let prog = self.ctx.prog;
+        if let Target::Fns(list) = prog.target(self.me.0, call.id) {
+            let runs = run_args(prog, self.ctx.summaries, call, list);
+            let arg = call.closure_args.iter().find(|(_, c)| *c == closure);
+            if !arg.is_some_and(|(a, _)| runs.contains(a)) {
+                return;
+            }
+        }
+        let label = format!(
+            "`{}` (which runs a closure that forks)",
+            call.callee.display()
+        );
+        self.fork_point(state, call, &label, ForkKind::Fork);
+        // What the call hands back is not the fork's result.
+        self.fork_vars.retain(|_, id| *id != call.id);
+        if let Some(rec) = self.rec.forks.get_mut(&call.id) {
+            rec.made_in_callee = s.wrapped_fork.clone();
+        }
+    }
+
+    /// This function's parameters that closures a callee calls in its fork's child call
+    /// (`fork_fn(|| f())`): handed on into that child as if passed by name.
+    fn forwarded_params(&self, in_child: &HashSet<usize>) -> Vec<u32> {
+        let mut out = Vec::new();
+        for &c in in_child {
+            let Some(summary) = self.ctx.summaries.get(&(self.me.0, c as u32)) else {
+                continue;
+            };
+            for &(owner, p) in &summary.captured_runs {
+                if owner == self.me.1 {
+                    out.push(p);
+                }
+            }
+        }
+        out
+    }
+
+    /// The summaries of the fork-wrapping closures `call` hands to a parameter whose call's
+    /// value each of `list`'s functions returns (`Function::returns_call_of`).
+    fn returned_closures(&self, call: &Call, list: &[FnRef]) -> Vec<&'a Summary> {
+        let prog = self.ctx.prog;
+        let mut out = Vec::new();
+        for &f in list {
+            let callee = prog.function(f);
+            let Some(p) = callee.returns_call_of else {
+                continue;
+            };
+            if callee.returns_call_through && !passes_param_call(prog, f, p) {
+                continue;
+            }
+            // A method call's arguments follow its receiver, the callee's `self`.
+            let on_self = matches!(call.callee, Callee::Method { .. })
+                && callee.params.first().is_some_and(|p| p == "self");
+            let Some(arg) = p.checked_sub(u32::from(on_self)) else {
+                continue;
+            };
+            for &(_, c) in call.closure_args.iter().filter(|(a, _)| *a == arg) {
+                let summary = self.ctx.summaries.get(&(self.me.0, c as u32));
+                out.extend(summary.filter(|s| s.wraps_fork));
+            }
+        }
+        out
+    }
+
     fn passes_fork(&mut self, call: &Call, index: u32) {
         let fork = call
             .arg_calls
@@ -821,6 +933,8 @@ impl<'a> Walker<'a> {
             .filter(|c| self.rec.forks.contains_key(c));
         if let Some(fork) = fork {
             self.receiver_calls.insert(call.id, fork);
+            // `|| cvt(fork())`: as the tail, it hands the fork's result back.
+            self.carries_fork.insert(call.id, fork);
             if let Some(v) = &call.bind {
                 self.fork_vars.insert(v.clone(), fork);
             }
@@ -1001,6 +1115,13 @@ impl<'a> Walker<'a> {
             }
             let outer_exits = self.outer_exits(fork.map(|(id, _)| id));
             let saved = self.child;
+            // `Err(e) => ..` on what `daemon()` returned: it may have failed before its fork.
+            if let Some((id, Side::Error)) = fork {
+                let daemon = self.rec.forks.get(&id).map(|f| f.kind) == Some(ForkKind::Daemon);
+                if daemon && self.child == Some(ChildOf::Fork(id)) {
+                    self.child = None;
+                }
+            }
             if let Some((id, Side::Child)) = fork {
                 saw_child = true;
                 self.child = Some(ChildOf::Fork(id));
@@ -1152,9 +1273,8 @@ impl<'a> Walker<'a> {
     fn lp(&mut self, st: &mut Option<State>, body: &Block, at_least_once: bool) {
         let Some(mut head) = st.clone() else { return };
         self.loops.push(LoopFrame {
-            brk: None,
-            cont: None,
             child: self.child,
+            ..Default::default()
         });
         self.joined.push(HashSet::new());
         let mut comes_back = false;
@@ -1175,11 +1295,7 @@ impl<'a> Walker<'a> {
                 break;
             }
         }
-        let frame = self.loops.pop().unwrap_or(LoopFrame {
-            brk: None,
-            cont: None,
-            child: None,
-        });
+        let frame = self.loops.pop().unwrap_or_default();
         // `loop { serve() }` without a way out: code that runs on forever, never reaching exec.
         // A loop of async-signal-safe calls (`loop { pause() }`) is as brief as they are.
         if at_least_once && frame.brk.is_none() && comes_back && self.leaves == leaves {
@@ -1191,6 +1307,22 @@ impl<'a> Walker<'a> {
         }
         let mut out = if at_least_once { None } else { Some(head) };
         join(&mut out, frame.brk.as_ref());
+        // `loop { match fork() { 0 => break, pid => wait(pid) } }`: only the child leaves the
+        // loop, so what follows it is the child's own code.
+        if let (true, Some(id), false, None, Some(out)) = (
+            at_least_once,
+            frame.child_breaks,
+            frame.other_breaks,
+            frame.child,
+            &mut out,
+        ) {
+            if let Some(f) = self.rec.forks.get_mut(&id) {
+                f.leaves_into_loop = None;
+                f.has_child = true;
+            }
+            into_child(out);
+            self.rest_is_child(id);
+        }
         // `for h in handles { h.join() }` joins every handle, although a may-analysis of the
         // loop alone would keep the zero-iteration path.
         let joined = self.joined.pop().unwrap_or_default();
@@ -1466,6 +1598,47 @@ impl<'a> Walker<'a> {
     }
 
     fn call(&mut self, st: &mut Option<State>, call: &Call) {
+        // `start().expect(..)`, `.map_err(|e| format!(..))` on what `daemon()` returns: they
+        // act on its error, which may come back in the caller before any fork.
+        let on_error = matches!(&call.callee, Callee::Method { name, .. }
+            if ERROR_ADAPTERS.contains(&name.as_str()) || ERROR_HANDLERS.contains(&name.as_str()));
+        let daemon = match self.child {
+            Some(ChildOf::Fork(id)) if on_error => call
+                .receiver_call
+                .filter(|&r| self.chained_on(r, id))
+                .filter(|_| {
+                    self.rec
+                        .forks
+                        .get(&id)
+                        .is_some_and(|f| f.kind == ForkKind::Daemon)
+                }),
+            _ => None,
+        };
+        if daemon.is_none() {
+            return self.call_on(st, call);
+        }
+        let saved = self.child.take();
+        self.call_on(st, call);
+        self.child = saved;
+    }
+
+    /// The value of call `r` is made from call `id`'s by methods called on it
+    /// (`start().map(..)`), or is it.
+    fn chained_on(&self, mut r: u32, id: u32) -> bool {
+        // Builder chains are short: a longer one is no result being handled.
+        for _ in 0..8 {
+            if r == id {
+                return true;
+            }
+            match self.receiver_calls.get(&r) {
+                Some(&next) => r = next,
+                None => return false,
+            }
+        }
+        false
+    }
+
+    fn call_on(&mut self, st: &mut Option<State>, call: &Call) {
         let Some(state) = st.as_mut() else { return };
         if let Some(seen) = &mut self.threads_seen {
             for h in state.live.values() {
@@ -1721,6 +1894,7 @@ impl<'a> Walker<'a> {
                 let mut wrapped_fork = None;
                 let mut closure_fork = None;
                 let mut helper_not_safe = None;
+                let mut daemonizes = None;
                 let forks_closure = |f: &FnRef| {
                     let summary = self.ctx.summaries.get(f);
                     summary.is_some_and(|s| s.forks_closure.is_some())
@@ -1750,13 +1924,27 @@ impl<'a> Walker<'a> {
                     child_value = child_value.or(summary.child_value.clone());
                     wrapped_fork = wrapped_fork.or(summary.wrapped_fork.clone());
                     closure_fork = closure_fork.or(summary.forks_closure.clone());
+                    daemonizes = daemonizes.or(summary.daemonizes.clone());
                     helper_not_safe = helper_not_safe.or(summary.forks_closure_not_safe.clone());
+                }
+                // `retry(|| fork())`: the callee hands back what the closure returns, so a
+                // closure that wraps a fork makes this call the caller's fork too.
+                for summary in self.returned_closures(call, list) {
+                    wrapper = true;
+                    child_value = child_value.or(summary.child_value.clone());
+                    wrapped_fork = wrapped_fork.or(summary.wrapped_fork.clone());
                 }
                 // `fork(|| ..)`: the closure handed in is the child of a fork made at this call,
                 // with the threads alive here; one only passed on makes this function such a
                 // fork too.
                 let handed = call.closure_args.iter().any(|(a, _)| args.contains(a));
-                let passed_on = call.param_args.iter().any(|(a, _)| args.contains(a));
+                let forwarded = self.forwarded_params(&in_child);
+                let passed_on =
+                    call.param_args.iter().any(|(a, _)| args.contains(a)) || !forwarded.is_empty();
+                for p in forwarded {
+                    self.run_params.insert(p);
+                    self.child_params.insert(p);
+                }
                 if let (Some(fork), Some(threads), true) =
                     (closure_fork, threads_at_call, handed || passed_on)
                 {
@@ -1798,6 +1986,18 @@ impl<'a> Walker<'a> {
                     .collect();
                 if let [Some(v)] = values.into_iter().collect::<Vec<_>>().as_slice() {
                     self.last_call_value = Some((*v).clone());
+                }
+                let every = |f: &FnRef| {
+                    let summary = self.ctx.summaries.get(f);
+                    summary.is_some_and(|s| s.daemonizes.is_some())
+                };
+                if let (Some(fork), true) = (daemonizes, list.iter().all(every)) {
+                    let label = format!("`{text}` (which daemonizes)");
+                    self.fork_point(state, call, &label, ForkKind::Daemon);
+                    into_child(state);
+                    if let Some(rec) = self.rec.forks.get_mut(&call.id) {
+                        rec.made_in_callee = Some(fork);
+                    }
                 }
                 if wrapper {
                     let label = format!("`{text}` (which forks)");
@@ -1872,6 +2072,7 @@ impl<'a> Walker<'a> {
                         self.catching = catches;
                         self.apply_summary(state, call, &here, closure, summary, filed);
                         self.catching = false;
+                        self.closure_wraps_fork(state, call, (c, summary), role);
                     }
                     let ops = statements.iter_mut().flat_map(|s| s.values_mut());
                     for op in ops.flat_map(|c| c.ops.iter_mut()).filter(|_| catches) {
@@ -3007,6 +3208,52 @@ pub fn child_args(
 }
 
 /// The arguments of `call` that the callees in `list` call (wherever they run).
+/// In `f`, whose value is its parameter `p`'s call passed through another function first:
+/// every function that call is handed to hands its argument back (`Function::passes_arg`,
+/// `match cvt(f()) { .. }`), and every function `p` itself is handed to hands back its call
+/// (`retry(f)`), so the value is still the call's.
+fn passes_param_call(prog: &Program, f: FnRef, p: u32) -> bool {
+    passes_param_call_within(prog, f, p, 4)
+}
+
+fn passes_param_call_within(prog: &Program, f: FnRef, p: u32, depth: u32) -> bool {
+    if depth == 0 {
+        return false;
+    }
+    let body = &prog.function(f).body;
+    let mut calls_p = HashSet::new();
+    super::program::for_each_call(body, &mut |c| {
+        if c.calls_param == Some(p) {
+            calls_p.insert(c.id);
+        }
+    });
+    let (mut through, mut all) = (false, true);
+    super::program::for_each_call(body, &mut |c| {
+        let list = match prog.target(f.0, c.id) {
+            Target::Fns(list) => list.as_slice(),
+            _ => &[],
+        };
+        for &(i, _) in c.arg_calls.iter().filter(|(_, a)| calls_p.contains(a)) {
+            through = true;
+            all &= !list.is_empty() && list.iter().all(|g| prog.function(*g).passes_arg == Some(i));
+        }
+        for &(i, _) in c.param_args.iter().filter(|(_, q)| *q == p) {
+            through = true;
+            all &= !list.is_empty()
+                && list.iter().all(|&g| {
+                    let callee = prog.function(g);
+                    let on_self = matches!(c.callee, Callee::Method { .. })
+                        && callee.params.first().is_some_and(|p| p == "self");
+                    let q = i + u32::from(on_self);
+                    callee.returns_call_of == Some(q)
+                        && (!callee.returns_call_through
+                            || passes_param_call_within(prog, g, q, depth - 1))
+                });
+        }
+    });
+    through && all
+}
+
 pub fn run_args(
     prog: &Program,
     summaries: &HashMap<FnRef, Summary>,
@@ -3128,6 +3375,14 @@ fn last_span(block: &Block) -> Option<Span> {
 /// Methods that hand back their receiver's success value and change only its error
 /// (`map_err`, anyhow's `context`, eyre's `wrap_err`).
 const ERROR_ADAPTERS: &[&str] = &["map_err", "context", "with_context", "wrap_err"];
+/// Methods of a `Result` whose own work (a panic, a closure) happens only on its error.
+const ERROR_HANDLERS: &[&str] = &[
+    "expect",
+    "unwrap",
+    "unwrap_or_else",
+    "or_else",
+    "inspect_err",
+];
 
 pub(super) fn returns_out_of_program(f: &crate::ir::Function) -> bool {
     f.is_main

@@ -4428,6 +4428,8 @@ pub fn function(path: String, kind: FnKind, span: Span, body: Block) -> Function
         tail_value: None,
         value: None,
         passes_arg: None,
+        returns_call_of: None,
+        returns_call_through: false,
         returns_closure: None,
         public: false,
         captured_calls: Vec::new(),

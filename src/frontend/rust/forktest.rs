@@ -42,13 +42,14 @@ fn int_value(e: &syn::Expr) -> Option<i64> {
 }
 
 /// The subject of one side of a comparison: a local or the call it evaluates (through
-/// `unsafe { .. }` and parentheses).
+/// `unsafe { .. }`, parentheses and `?`: `if fork_retry()? == 0`).
 fn operand(e: &syn::Expr, value: &Value) -> Option<Subject> {
     match e {
         syn::Expr::Path(p) if p.path.segments.len() == 1 => {
             Some(Subject::Var(p.path.segments[0].ident.to_string()))
         }
         syn::Expr::Paren(p) => operand(&p.expr, value),
+        syn::Expr::Try(t) => operand(&t.expr, value),
         syn::Expr::Call(_) | syn::Expr::MethodCall(_) | syn::Expr::Unsafe(_) => {
             value.call.map(Subject::Call)
         }
@@ -321,7 +322,7 @@ pub fn passed_param_of_body(block: &syn::Block, params: &[String]) -> Option<u32
 
 /// The expressions a body's value may be: its tail values (through blocks, `if` and `match`)
 /// and its `return`s'.
-fn value_leaves(block: &syn::Block) -> Vec<&syn::Expr> {
+pub(super) fn value_leaves(block: &syn::Block) -> Vec<&syn::Expr> {
     let mut leaves: Vec<&syn::Expr> = Vec::new();
     collect_tails(block, &mut leaves);
     let mut returns = ReturnExprs(Vec::new());

@@ -6,6 +6,7 @@ mod getters;
 pub mod layout;
 mod lower;
 mod macros;
+mod param_value;
 mod scope;
 
 use crate::ir::FileIr;
