@@ -1001,6 +1001,16 @@ impl<'a> Walker<'a> {
             }
             let outer_exits = self.outer_exits(fork.map(|(id, _)| id));
             let saved = self.child;
+            // `match forks[i] { Child => execvp(..).unwrap(), .. }` and a later test of the same
+            // value: a child that ended in its earlier arm never reaches this one.
+            if let Some((id, Side::Child)) = fork {
+                let ended = self.rec.forks.get(&id).is_some_and(|f| {
+                    f.child_tested && !f.child_continues && f.leaves_into_loop.is_none()
+                });
+                if ended && self.child.is_none() && !self.python {
+                    s = None;
+                }
+            }
             if let Some((id, Side::Child)) = fork {
                 saw_child = true;
                 self.child = Some(ChildOf::Fork(id));
@@ -1873,6 +1883,14 @@ impl<'a> Walker<'a> {
                     let before: HashSet<_> = state.live.keys().copied().collect();
                     let mut statements = self.child_closure_statements(closure);
                     if let Some(summary) = self.ctx.summaries.get(&closure) {
+                        // `execv(..).unwrap_or_else(|_| _exit(127))`: an exec hands back only
+                        // its error, so the closure given the error always runs; when it never
+                        // returns, neither does the call.
+                        diverges |= summary.diverges
+                            && on_error_only(call)
+                            && call
+                                .receiver_call
+                                .is_some_and(|r| self.failing_calls.contains(&r));
                         let filed = statements.is_some();
                         self.catching = catches;
                         self.apply_summary(state, call, &here, closure, summary, filed);
@@ -2974,6 +2992,13 @@ impl Walker<'_> {
         })
     }
 }
+
+/// A method whose closure runs on a result's error (`unwrap_or_else`, `map_err`, `or_else`).
+fn on_error_only(call: &Call) -> bool {
+    matches!(&call.callee, Callee::Method { name, .. } if ERROR_HANDLERS.contains(&name.as_str()))
+}
+
+const ERROR_HANDLERS: &[&str] = &["unwrap_or_else", "map_err", "or_else"];
 
 fn collect_calls<'b>(block: &'b Block, out: &mut Vec<&'b Call>) {
     for n in &block.nodes {
