@@ -199,10 +199,11 @@ impl<'p> Findings<'p> {
             .forks
             .values()
             .filter(|g| {
-                g.parent_exits
+                let python = is_python(&self.prog.files[g.site.file as usize].path);
+                g.parent_gone(python)
                     && g.outer
                         .and_then(|o| rec.forks.get(&o))
-                        .is_some_and(|o| o.parent_exits)
+                        .is_some_and(|o| o.parent_gone(python))
             })
             .flat_map(|g| g.exits.iter())
             .filter(|(_, c)| !ends_parent(c))
@@ -237,8 +238,9 @@ impl<'p> Findings<'p> {
                 }
                 _ => "the test into libtest's harness".to_string(),
             };
+            let python = is_python(&self.prog.files[me.0 as usize].path);
             for (span, fork) in &rec.main_returns {
-                if let Some(fork) = rec.forks.get(fork) {
+                if let Some(fork) = rec.forks.get(fork).filter(|f| !f.child_is_program(python)) {
                     let primary = Step {
                         file: me.0,
                         span: *span,
@@ -385,10 +387,7 @@ impl<'p> Findings<'p> {
         // own, and so is its `exit` when the parent left without flushing (`_exit`).
         // A catalogued double fork hands back only in processes whose caller is gone: its
         // child's exits are the daemon's own, as after a double fork by hand.
-        if rec.kind != ForkKind::Daemon
-            && !rec.traits.double_fork
-            && (!rec.parent_exits || rec.parent_flushes)
-        {
+        if !rec.child_is_program(python) {
             // A Python child's exits are the branches of one `try:` (each handler's
             // `sys.exit`): its first direct exit (else its first) stands for the others.
             let direct = |c: &&ChildCall| c.ops.first().is_some_and(|o| o.down.is_empty());
@@ -418,7 +417,7 @@ impl<'p> Findings<'p> {
                 self.exit_in_child(call, rec);
             }
         }
-        if rec.kind != ForkKind::Daemon && !rec.parent_exits {
+        if rec.kind != ForkKind::Daemon && !rec.parent_gone(python) {
             if let Some(step) = rec
                 .error_return
                 .as_ref()

@@ -211,6 +211,9 @@ pub struct ForkRec {
     /// The parent leaves through `exit`, which flushes stdio and runs atexit handlers: a child
     /// that does the same does it a second time.
     pub parent_flushes: bool,
+    /// The parent's side ends through `_exit` (or a wrapper of it) after whatever work it does
+    /// first: it runs none of the program's end (atexit handlers, flushes, destructors).
+    pub parent_quits: bool,
     /// The first diverging panic (`unreachable!()`, `panic!`) in the child's own code: the child
     /// unwinds through the parent's frames. Each deliberate `panic!` is a way out of its own.
     pub unwinds: Vec<Step>,
@@ -312,6 +315,7 @@ impl ForkRec {
             parent_exits: false,
             parent_ends: false,
             parent_flushes: false,
+            parent_quits: false,
             child_runs_code: false,
             child_runs_more: false,
             child_calls_program: false,
@@ -356,6 +360,24 @@ impl ForkRec {
                     && !self.uses_inherited()
             }
         }
+    }
+
+    /// The parent's side is gone: it ended the process at once, or (in Rust) through `_exit`
+    /// after some work of its own. The child alone runs the program's end.
+    pub fn parent_gone(&self, python: bool) -> bool {
+        self.parent_exits || (!python && self.parent_quits)
+    }
+
+    /// The child is the program's continuation (the daemonize idiom, by hand or through a
+    /// catalogued daemonizing call): its returns, error paths, panics and exits are the
+    /// program's own way out, taken once. A Python parent that left through `sys.exit` flushed
+    /// its block-buffered stdout, which the child flushes again; Rust's stdout is
+    /// line-buffered and its destructors do not run at `exit`, so a Rust parent's `exit`
+    /// leaves the child nothing to run a second time.
+    pub fn child_is_program(&self, python: bool) -> bool {
+        self.kind == ForkKind::Daemon
+            || self.traits.double_fork
+            || (self.parent_gone(python) && !(python && self.parent_flushes))
     }
 
     /// The child runs the program's state on: past its own code, or through code that may use

@@ -1122,6 +1122,16 @@ impl<'a> Walker<'a> {
                     self.child = None;
                 }
             }
+            // `match forks[i] { Child => execvp(..).unwrap(), .. }` and a later test of the same
+            // value: a child that ended in its earlier arm never reaches this one.
+            if let Some((id, Side::Child)) = fork {
+                let ended = self.rec.forks.get(&id).is_some_and(|f| {
+                    f.child_tested && !f.child_continues && f.leaves_into_loop.is_none()
+                });
+                if ended && self.child.is_none() && !self.python {
+                    s = None;
+                }
+            }
             if let Some((id, Side::Child)) = fork {
                 saw_child = true;
                 self.child = Some(ChildOf::Fork(id));
@@ -1196,8 +1206,13 @@ impl<'a> Walker<'a> {
                 if s.is_none() {
                     parent_left = Some(id);
                     if self.leaves == leaves_before {
+                        // A parent that ends through `_exit` after work of its own (writing
+                        // a pid file) runs none of the program's end: the child alone does.
+                        let quits =
+                            self.flushing_exits == flushes_before && self.ends_by_exit(&arm.body);
                         if let Some(f) = self.rec.forks.get_mut(&id) {
                             f.parent_ends = true;
+                            f.parent_quits |= quits;
                         }
                     }
                     // `if pid != 0 { exit(0) }`: the parent ends at once, the child is the
@@ -2068,6 +2083,14 @@ impl<'a> Walker<'a> {
                     let before: HashSet<_> = state.live.keys().copied().collect();
                     let mut statements = self.child_closure_statements(closure);
                     if let Some(summary) = self.ctx.summaries.get(&closure) {
+                        // `execv(..).unwrap_or_else(|_| _exit(127))`: an exec hands back only
+                        // its error, so the closure given the error always runs; when it never
+                        // returns, neither does the call.
+                        diverges |= summary.diverges
+                            && on_error_only(call)
+                            && call
+                                .receiver_call
+                                .is_some_and(|r| self.failing_calls.contains(&r));
                         let filed = statements.is_some();
                         self.catching = catches;
                         self.apply_summary(state, call, &here, closure, summary, filed);
@@ -3122,16 +3145,70 @@ const LIBRARY_REGISTRY: &str = "python#library-registry";
 /// two exits (`_exit` or `exit`, by a flag) still makes only one call before it is gone.
 impl Walker<'_> {
     /// The block calls a function of the program (its own code, not a catalogued call).
+    /// A function of the program's own that only hands its arguments to an exit (`fn
+    /// _exit(code) -> ! { unsafe { libc::_exit(code) } }`) is that exit, no work of the
+    /// program's. One that drops an argument stands for work it does not show.
+    fn exit_wrapper(&self, f: &FnRef) -> bool {
+        let func = self.ctx.prog.function(*f);
+        let mut calls = Vec::new();
+        collect_calls(&func.body, &mut calls);
+        let [call] = calls[..] else {
+            return false;
+        };
+        (0..func.params.len() as u32).all(|p| call.param_args.iter().any(|&(_, q)| q == p))
+            && self
+                .ctx
+                .summaries
+                .get(f)
+                .is_some_and(|s| s.diverges && !s.reaches_fork && !s.endless)
+    }
+
+    /// The block's last statement ends the process: a catalogued exit or a wrapper of one.
+    fn ends_by_exit(&self, block: &Block) -> bool {
+        match block.nodes.last() {
+            Some(Node::Block(b)) => self.ends_by_exit(b),
+            Some(Node::Call(call)) => match self.ctx.prog.target(self.me.0, call.id) {
+                Target::Apis(list) => list.iter().any(|&a| {
+                    self.ctx.prog.catalog.apis[a]
+                        .effects
+                        .iter()
+                        .any(|e| matches!(e, Effect::ImmediateExit | Effect::ProcessExit))
+                }),
+                Target::Fns(list) => !list.is_empty() && list.iter().all(|f| self.exit_wrapper(f)),
+                Target::Unknown => false,
+            },
+            _ => false,
+        }
+    }
+
     fn calls_own_code(&self, block: &Block) -> bool {
         block.nodes.iter().any(|n| match n {
             Node::Call(call) => matches!(
                 self.ctx.prog.target(self.me.0, call.id),
-                Target::Fns(list) if list.iter().any(|f| self.ctx.prog.same_package(f.0, self.me.0))
+                Target::Fns(list) if list.iter().any(|f| self.ctx.prog.same_package(f.0, self.me.0) && !self.exit_wrapper(f))
             ),
             Node::Block(b) | Node::Loop { body: b, .. } => self.calls_own_code(b),
             Node::Branch(b) => b.arms.iter().any(|a| self.calls_own_code(&a.body)),
             _ => false,
         })
+    }
+}
+
+/// A method whose closure runs on a result's error (`unwrap_or_else`, `map_err`, `or_else`).
+fn on_error_only(call: &Call) -> bool {
+    matches!(&call.callee, Callee::Method { name, .. } if ERROR_HANDLERS.contains(&name.as_str()))
+}
+
+const ERROR_HANDLERS: &[&str] = &["unwrap_or_else", "map_err", "or_else"];
+
+fn collect_calls<'b>(block: &'b Block, out: &mut Vec<&'b Call>) {
+    for n in &block.nodes {
+        match n {
+            Node::Call(call) if !frontend_marker(call) => out.push(call),
+            Node::Block(b) | Node::Loop { body: b, .. } => collect_calls(b, out),
+            Node::Branch(b) => b.arms.iter().for_each(|a| collect_calls(&a.body, out)),
+            _ => {}
+        }
     }
 }
 

@@ -2207,6 +2207,18 @@ impl<'a> Lowerer<'a> {
                 ..Default::default()
             };
         }
+        // `forks.push(fork()?); match forks[i] { .. }`: an element of the collection the
+        // fork's value was stored in is that value.
+        if let syn::Expr::Index(ix) = &*m.expr {
+            if let syn::Expr::Path(p) = &*ix.expr {
+                if let (Some(id), true) = (p.path.get_ident(), subject.var.is_none()) {
+                    subject = Value {
+                        var: Some(self.root_var(&id.to_string())),
+                        ..Default::default()
+                    };
+                }
+            }
+        }
         let on_unix: Vec<&syn::Arm> = m
             .arms
             .iter()
