@@ -3196,10 +3196,10 @@ impl Walker<'_> {
 
 /// A method whose closure runs on a result's error (`unwrap_or_else`, `map_err`, `or_else`).
 fn on_error_only(call: &Call) -> bool {
-    matches!(&call.callee, Callee::Method { name, .. } if ERROR_HANDLERS.contains(&name.as_str()))
+    matches!(&call.callee, Callee::Method { name, .. } if ERROR_CLOSURES.contains(&name.as_str()))
 }
 
-const ERROR_HANDLERS: &[&str] = &["unwrap_or_else", "map_err", "or_else"];
+const ERROR_CLOSURES: &[&str] = &["unwrap_or_else", "map_err", "or_else"];
 
 fn collect_calls<'b>(block: &'b Block, out: &mut Vec<&'b Call>) {
     for n in &block.nodes {
