@@ -528,7 +528,34 @@ impl<'p> Findings<'p> {
             self.cause(first),
             self.related(&rec.site, format!("{} here", rec.site.text)),
         ];
+        if threads.iter().all(|h| is_outside(h)) {
+            self.premise_child_code(calls, &place, related, severity);
+            return;
+        }
         self.child_code(calls, &place, related, severity, PanicEnd::Unwinds);
+    }
+
+    /// Threads only a library's unknown callers may have are a premise, not a sighting: one
+    /// finding per child code says it, at its first unsafe call, with the others as its
+    /// evidence, rather than one per line on a premise that may not hold.
+    fn premise_child_code(
+        &mut self,
+        calls: Vec<ChildCall>,
+        place: &str,
+        mut related: Vec<Related>,
+        severity: Option<Severity>,
+    ) {
+        let calls = same_line_once(calls);
+        let Some((head, rest)) = calls.split_first() else {
+            return;
+        };
+        for other in rest {
+            related.push(self.related(
+                &other.primary,
+                format!("{} is not async-signal-safe either", other.primary.text),
+            ));
+        }
+        self.unsafe_in_child(head, place, related, severity);
     }
 
     /// The thread to name for a child closure's calls (the program's own before a test
@@ -639,6 +666,10 @@ impl<'p> Findings<'p> {
             {
                 self.push(RuleId::FL008, &step, message, extra);
             }
+        }
+        if threads.iter().all(is_outside) {
+            self.premise_child_code(calls, &place, vec![cause], severity);
+            return;
         }
         self.child_code(calls, &place, vec![cause], severity, PanicEnd::Aborts);
     }
