@@ -114,6 +114,11 @@ const PROCESS_COUNT_VARIANTS: &[(&str, &str)] = &[("sphinx::application::Sphinx"
 /// (mpire's `WorkerPool(start_method="threading")`).
 const STRING_KEYWORD_VARIANTS: &[(&str, &str)] = &[("mpire::WorkerPool", "start_method")];
 
+/// Modules whose functions take a `device=` keyword: one that names an accelerator (see
+/// `names_accelerator`) makes the tensor there, initialising CUDA, and is looked up as
+/// `<path>@device` (`torch.zeros(3, device="cuda")`, as `x.to("cuda")` is `to@device`).
+const DEVICE_KEYWORD_MODULES: &[&str] = &["torch::"];
+
 /// `functools.partial`: it binds arguments to a callable and calls nothing.
 const PARTIAL: &str = "functools::partial";
 
@@ -2383,6 +2388,7 @@ impl<'s> Lowerer<'s> {
                         n,
                         &Value {
                             var: iter.var,
+                            ty: iter.ty.clone(),
                             ..Default::default()
                         },
                     );
@@ -3473,8 +3479,13 @@ impl<'s> Lowerer<'s> {
                 elt, generators, ..
             }) => {
                 self.lower_comprehension(generators, out);
-                self.lower_expr(elt, out);
-                Value::default()
+                // The items are what `elt` makes (`[Process(..) for i in range(n)]`): a loop
+                // over the list binds values of that type, and their methods are looked up there.
+                let item = self.lower_expr(elt, out);
+                Value {
+                    ty: item.ty,
+                    ..Default::default()
+                }
             }
             Expr::DictComp(c) => {
                 self.lower_comprehension(&c.generators, out);
@@ -3689,6 +3700,14 @@ impl<'s> Lowerer<'s> {
                 if STRING_KEYWORD_VARIANTS.contains(&(path, key)) {
                     variants.push(format!("@{key}={text}"));
                 }
+            }
+            if key == Some("device")
+                && names_accelerator(&k.value)
+                && callee
+                    .as_deref()
+                    .is_some_and(|p| DEVICE_KEYWORD_MODULES.iter().any(|m| p.starts_with(m)))
+            {
+                variants.push("@device".to_string());
             }
             if let (Some(key), Expr::BooleanLiteral(b)) = (key, &k.value) {
                 let text = if b.value { "True" } else { "False" };
