@@ -844,7 +844,6 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// `call` hands back its argument `index`: when that is a fork's value, so is the call's.
     /// A closure run at `call` that hands back a fork's result (`timed(|| fork())`) forks
     /// there; unless the call hands that result on (a wrapper, see `returned_closures`), the
     /// value that tells the sides apart is out of view and the child is unknown.
@@ -910,10 +909,7 @@ impl<'a> Walker<'a> {
             if callee.returns_call_through && !passes_param_call(prog, f, p) {
                 continue;
             }
-            // A method call's arguments follow its receiver, the callee's `self`.
-            let on_self = matches!(call.callee, Callee::Method { .. })
-                && callee.params.first().is_some_and(|p| p == "self");
-            let Some(arg) = p.checked_sub(u32::from(on_self)) else {
+            let Some(arg) = p.checked_sub(receiver_params(call, callee)) else {
                 continue;
             };
             for &(_, c) in call.closure_args.iter().filter(|(a, _)| *a == arg) {
@@ -924,6 +920,7 @@ impl<'a> Walker<'a> {
         out
     }
 
+    /// `call` hands back its argument `index`: when that is a fork's value, so is the call's.
     fn passes_fork(&mut self, call: &Call, index: u32) {
         let fork = call
             .arg_calls
@@ -3144,14 +3141,17 @@ const LIBRARY_REGISTRY: &str = "python#library-registry";
 /// The most calls any one path through the block makes: a parent that leaves through one of
 /// two exits (`_exit` or `exit`, by a flag) still makes only one call before it is gone.
 impl Walker<'_> {
-    /// The block calls a function of the program (its own code, not a catalogued call).
     /// A function of the program's own that only hands its arguments to an exit (`fn
     /// _exit(code) -> ! { unsafe { libc::_exit(code) } }`) is that exit, no work of the
     /// program's. One that drops an argument stands for work it does not show.
     fn exit_wrapper(&self, f: &FnRef) -> bool {
         let func = self.ctx.prog.function(*f);
         let mut calls = Vec::new();
-        collect_calls(&func.body, &mut calls);
+        super::program::for_each_call(&func.body, &mut |c| {
+            if !frontend_marker(c) {
+                calls.push(c);
+            }
+        });
         let [call] = calls[..] else {
             return false;
         };
@@ -3181,6 +3181,7 @@ impl Walker<'_> {
         }
     }
 
+    /// The block calls a function of the program (its own code, not a catalogued call).
     fn calls_own_code(&self, block: &Block) -> bool {
         block.nodes.iter().any(|n| match n {
             Node::Call(call) => matches!(
@@ -3197,19 +3198,6 @@ impl Walker<'_> {
 /// A method whose closure runs on a result's error (`unwrap_or_else`, `map_err`, `or_else`).
 fn on_error_only(call: &Call) -> bool {
     matches!(&call.callee, Callee::Method { name, .. } if ERROR_CLOSURES.contains(&name.as_str()))
-}
-
-const ERROR_CLOSURES: &[&str] = &["unwrap_or_else", "map_err", "or_else"];
-
-fn collect_calls<'b>(block: &'b Block, out: &mut Vec<&'b Call>) {
-    for n in &block.nodes {
-        match n {
-            Node::Call(call) if !frontend_marker(call) => out.push(call),
-            Node::Block(b) | Node::Loop { body: b, .. } => collect_calls(b, out),
-            Node::Branch(b) => b.arms.iter().for_each(|a| collect_calls(&a.body, out)),
-            _ => {}
-        }
-    }
 }
 
 fn calls_in(block: &Block) -> usize {
@@ -3284,7 +3272,15 @@ pub fn child_args(
     args_of(prog, summaries, call, list, |s| &s.child_params)
 }
 
-/// The arguments of `call` that the callees in `list` call (wherever they run).
+/// How many of `callee`'s parameters come before `call`'s arguments: a method call's arguments
+/// follow its receiver, the callee's `self`.
+fn receiver_params(call: &Call, callee: &crate::ir::Function) -> u32 {
+    u32::from(
+        matches!(call.callee, Callee::Method { .. })
+            && callee.params.first().is_some_and(|p| p == "self"),
+    )
+}
+
 /// In `f`, whose value is its parameter `p`'s call passed through another function first:
 /// every function that call is handed to hands its argument back (`Function::passes_arg`,
 /// `match cvt(f()) { .. }`), and every function `p` itself is handed to hands back its call
@@ -3319,9 +3315,7 @@ fn passes_param_call_within(prog: &Program, f: FnRef, p: u32, depth: u32) -> boo
             all &= !list.is_empty()
                 && list.iter().all(|&g| {
                     let callee = prog.function(g);
-                    let on_self = matches!(c.callee, Callee::Method { .. })
-                        && callee.params.first().is_some_and(|p| p == "self");
-                    let q = i + u32::from(on_self);
+                    let q = i + receiver_params(c, callee);
                     callee.returns_call_of == Some(q)
                         && (!callee.returns_call_through
                             || passes_param_call_within(prog, g, q, depth - 1))
@@ -3331,6 +3325,7 @@ fn passes_param_call_within(prog: &Program, f: FnRef, p: u32, depth: u32) -> boo
     through && all
 }
 
+/// The arguments of `call` that the callees in `list` call (wherever they run).
 pub fn run_args(
     prog: &Program,
     summaries: &HashMap<FnRef, Summary>,
@@ -3452,6 +3447,8 @@ fn last_span(block: &Block) -> Option<Span> {
 /// Methods that hand back their receiver's success value and change only its error
 /// (`map_err`, anyhow's `context`, eyre's `wrap_err`).
 const ERROR_ADAPTERS: &[&str] = &["map_err", "context", "with_context", "wrap_err"];
+/// Methods of a `Result` that take a closure run only on its error.
+const ERROR_CLOSURES: &[&str] = &["unwrap_or_else", "map_err", "or_else"];
 /// Methods of a `Result` whose own work (a panic, a closure) happens only on its error.
 const ERROR_HANDLERS: &[&str] = &[
     "expect",

@@ -926,10 +926,9 @@ fn uwsgi(dir: &Path, args: &[String], span: Span) -> Option<Prefork> {
     servers::uwsgi_settings(dir, &uwsgi_settings(dir, args, span))
 }
 
-/// uWSGI's options that load a configuration file, and the extensions of a file given as the
-/// command's argument (uWSGI loads `uwsgi app.ini` as `uwsgi --ini app.ini`).
+/// uWSGI's options that load a configuration file; they are also the extensions of a file given
+/// as the command's argument (uWSGI loads `uwsgi app.ini` as `uwsgi --ini app.ini`).
 const UWSGI_CONFIG_OPTIONS: &[&str] = &["ini", "yaml", "yml"];
-const UWSGI_CONFIG_EXTENSIONS: &[&str] = &[".ini", ".yaml", ".yml"];
 
 /// The settings of a configuration file the command loads, at the command's place: the command
 /// line is where the server starts. A file with `uwsgi` in its path is read on its own (and
@@ -956,7 +955,8 @@ fn uwsgi_settings(dir: &Path, args: &[String], span: Span) -> Vec<(String, Strin
         let a = args[i].as_str();
         i += 1;
         let Some(name) = a.strip_prefix('-') else {
-            if UWSGI_CONFIG_EXTENSIONS.iter().any(|e| a.ends_with(e)) {
+            let extension = a.rsplit_once('.').map(|(_, e)| e);
+            if extension.is_some_and(|e| UWSGI_CONFIG_OPTIONS.contains(&e)) {
                 settings.extend(uwsgi_config_settings(dir, a, span));
             }
             continue;

@@ -23,6 +23,30 @@ pub fn bindings(
     found.names
 }
 
+/// The name `import a.b [as c]` binds and the dotted module it holds: `import a.b` binds `a`
+/// to `a`; `import a.b as c` binds `c` to `a.b`.
+pub fn import_binding(alias: &ast::Alias) -> (&str, &str) {
+    let dotted = alias.name.id.as_str();
+    match &alias.asname {
+        Some(a) => (a.id.as_str(), dotted),
+        None => {
+            let first = dotted.split('.').next().unwrap_or(dotted);
+            (first, first)
+        }
+    }
+}
+
+/// The name `from <base> import n [as m]` binds and the `::` path it holds (`base::n`).
+pub fn from_binding<'a>(base: &str, alias: &'a ast::Alias) -> (&'a str, String) {
+    let name = alias.name.id.as_str();
+    let bound = alias.asname.as_ref().map_or(name, |a| a.id.as_str());
+    let path = match base.is_empty() {
+        true => name.to_string(),
+        false => format!("{base}::{name}"),
+    };
+    (bound, path)
+}
+
 struct Found<'t> {
     target: &'t dyn Fn(u32, Option<&str>) -> String,
     names: HashMap<String, String>,
@@ -34,27 +58,15 @@ impl<'a> ast::visitor::Visitor<'a> for Found<'_> {
             Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
             Stmt::Import(i) => {
                 for alias in &i.names {
-                    let dotted = alias.name.id.as_str();
-                    // `import a.b` binds `a`; `import a.b as c` binds `c` to `a.b`.
-                    let (name, path) = match &alias.asname {
-                        Some(a) => (a.id.as_str(), (self.target)(0, Some(dotted))),
-                        None => {
-                            let first = dotted.split('.').next().unwrap_or(dotted);
-                            (first, (self.target)(0, Some(first)))
-                        }
-                    };
+                    let (name, module) = import_binding(alias);
+                    let path = (self.target)(0, Some(module));
                     self.names.insert(name.to_string(), path);
                 }
             }
             Stmt::ImportFrom(i) => {
                 let base = (self.target)(i.level, i.module.as_ref().map(|m| m.id.as_str()));
                 for alias in i.names.iter().filter(|a| a.name.id.as_str() != "*") {
-                    let name = alias.name.id.as_str();
-                    let bound = alias.asname.as_ref().map_or(name, |a| a.id.as_str());
-                    let path = match base.is_empty() {
-                        true => name.to_string(),
-                        false => format!("{base}::{name}"),
-                    };
+                    let (bound, path) = from_binding(&base, alias);
                     self.names.insert(bound.to_string(), path);
                 }
             }

@@ -2128,14 +2128,9 @@ impl<'s> Lowerer<'s> {
                             self.call(Callee::Path(vec![format!("{prefix}::{MODULE_FN}")]), span);
                         out.push(Node::Call(c));
                     }
-                    let (name, path) = match &alias.asname {
-                        Some(a) => (a.id.to_string(), target.clone()),
-                        None => {
-                            let first = dotted.split('.').next().unwrap_or(dotted).to_string();
-                            let path = self.on_sys_path(&first);
-                            (first, path)
-                        }
-                    };
+                    let (name, module) = super::local_imports::import_binding(alias);
+                    let name = name.to_string();
+                    let path = self.on_sys_path(&module.replace('.', "::"));
                     // The module is an attribute of the importing one: `from pkg.util import
                     // os` elsewhere reaches it through `import os` in `pkg/util/__init__.py`.
                     if self.scopes.is_empty() && !self.defined_at.contains_key(name.as_str()) {
@@ -2169,15 +2164,10 @@ impl<'s> Lowerer<'s> {
                         }
                         continue;
                     }
-                    let path = if base.is_empty() {
-                        name.to_string()
-                    } else {
-                        format!("{base}::{name}")
-                    };
+                    let (bound, path) = super::local_imports::from_binding(&base, alias);
                     // The name may be a submodule, whose code then runs too.
                     let c = self.call(Callee::Path(vec![format!("{path}::{MODULE_FN}")]), span);
                     out.push(Node::Call(c));
-                    let bound = alias.asname.as_ref().map_or(name, |a| a.id.as_str());
                     // A module's imported names are its attributes: `from .impl import Worker`
                     // in a package's `__init__` is how `from pkg import Worker` elsewhere
                     // reaches the class. A name the module also defines is left to the

@@ -491,45 +491,47 @@ pub fn uwsgi_file_settings(path: &Path, text: &str) -> Vec<(String, String, Span
 
 /// The `key: value` lines of a YAML file's top-level `uwsgi:` mapping.
 fn yaml_settings(text: &str) -> Vec<(String, String, Span)> {
+    // A top-level key opens a mapping; the indented lines under it are its entries.
+    let opens = |raw: &str, line: &str| (!raw.starts_with([' ', '\t'])).then(|| line == "uwsgi:");
+    section_settings(text, opens, ':', &['#'], true)
+}
+
+fn ini_settings(text: &str) -> Vec<(String, String, Span)> {
+    let opens = |_: &str, line: &str| line.starts_with('[').then(|| line == "[uwsgi]");
+    section_settings(text, opens, '=', &['#', ';'], false)
+}
+
+/// The `key<sep>value` lines of one section of a configuration file, each at its line.
+/// `opens(raw, trimmed)` says whether a line starts a section, and whether it is uWSGI's; YAML
+/// quotes its strings (`unquote`), an ini file's value is the rest of the line.
+fn section_settings(
+    text: &str,
+    opens: impl Fn(&str, &str) -> Option<bool>,
+    sep: char,
+    comments: &[char],
+    unquote: bool,
+) -> Vec<(String, String, Span)> {
     let mut in_section = false;
     let mut settings = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') {
+        if line.is_empty() || line.starts_with(comments) {
             continue;
         }
-        if !raw.starts_with([' ', '\t']) {
-            in_section = line.trim_end_matches(':') == "uwsgi" && line.ends_with(':');
+        if let Some(ours) = opens(raw, line) {
+            in_section = ours;
             continue;
         }
         if !in_section {
             continue;
         }
-        if let Some((key, value)) = line.split_once(':') {
-            let value = value.trim().trim_matches(['"', '\'']);
+        if let Some((key, value)) = line.split_once(sep) {
+            let value = match unquote {
+                true => value.trim().trim_matches(['"', '\'']),
+                false => value.trim(),
+            };
             let span = line_span(i as u32 + 1, raw);
             settings.push((key.trim().to_string(), value.to_string(), span));
-        }
-    }
-    settings
-}
-
-/// The settings of an ini file's `[uwsgi]` section, each at its line.
-fn ini_settings(text: &str) -> Vec<(String, String, Span)> {
-    let mut in_section = false;
-    let mut settings = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        if line.starts_with('[') {
-            in_section = line == "[uwsgi]";
-            continue;
-        }
-        if !in_section || line.starts_with(['#', ';']) {
-            continue;
-        }
-        if let Some((key, value)) = line.split_once('=') {
-            let span = line_span(i as u32 + 1, raw);
-            settings.push((key.trim().to_string(), value.trim().to_string(), span));
         }
     }
     settings
