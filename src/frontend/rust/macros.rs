@@ -394,17 +394,14 @@ fn lower_argument_macro(
     args: &[syn::Expr],
     out: &mut Vec<Node>,
 ) -> Value {
-    // Evaluated in place, not bound to a body's metavariables: most call-like macros are a
-    // library's, and binding their arguments (named functions, closures) would have the
-    // prefilter follow each of them.
-    let mut first = None;
-    for arg in args {
-        let value = l.lower_expr(arg, out);
-        first.get_or_insert(value);
-    }
+    // Evaluated in place, as a call's arguments are: a function or closure it is handed may be
+    // run by it or kept to be run later (`routes![index, upload]` registers handlers that the
+    // server runs on its threads), as by a library function given them.
     let path = resolve_macro(l, segs);
-    out.push(Node::Call(l.call(Callee::Macro(path), mac_span(mac))));
-    first.unwrap_or_default()
+    let mut call = l.call(Callee::Macro(path), mac_span(mac));
+    let values = l.lower_args(args.iter(), out, &mut call);
+    out.push(Node::Call(call));
+    values.into_iter().next().unwrap_or_default()
 }
 
 /// The arms of a `select!` (tokio, futures): each `pattern = future (, if guard)? => handler`,
