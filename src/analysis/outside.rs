@@ -63,6 +63,7 @@ pub fn seeds(ctx: &Ctx, relevant: &[FnRef]) -> Vec<(FnRef, State)> {
                 down: Vec::new(),
                 up: Vec::new(),
                 bind: None,
+                derived: Vec::new(),
                 owner: None,
                 global: None,
                 lazy: false,

@@ -32,6 +32,10 @@ pub struct Hazard {
     pub up: Vec<Step>,
     /// The local of the current function that holds it, for joins and drops.
     pub bind: Option<String>,
+    /// Python: names holding a value read off the holder (`coll = client.shop.orders`, a
+    /// database a client hands out): they keep the holder's object, so the hazard outlives its
+    /// holder's local while one of them does, and ends with the holder when it is closed.
+    pub derived: Vec<String>,
     /// The local whose method created it (`tok.encode_batch(..)` starts threads for `tok`):
     /// a use of that local in a child is a use of what the hazard belongs to.
     pub owner: Option<String>,
@@ -87,6 +91,11 @@ impl State {
                 // A binding seen on any path lets a later join on that path end the hazard.
                 if existing.bind.is_none() && hazard.bind.is_some() {
                     existing.bind = hazard.bind;
+                }
+                for d in hazard.derived {
+                    if !existing.derived.contains(&d) {
+                        existing.derived.push(d);
+                    }
                 }
                 // Connected on some path: connected, as far as a fork after the join knows.
                 if existing.lazy && !hazard.lazy {

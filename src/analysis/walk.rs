@@ -348,8 +348,12 @@ impl<'a> Walker<'a> {
                 if !h.up.is_empty() {
                     continue;
                 }
+                let mut h = h;
                 if self.dies_with_local(&h, false) {
-                    continue;
+                    match self.derived_survivor(&h) {
+                        Some(holder) => h.bind = Some(holder),
+                        None => continue,
+                    }
                 }
                 alive.push(h);
             }
@@ -562,6 +566,23 @@ impl<'a> Walker<'a> {
             Effect::StartsThread => h.joined_on_drop && !outlives(bind),
             _ => false,
         }
+    }
+
+    /// A value read off a dying holder that outlives the function (`self.orders =
+    /// client.shop.orders`, or returned) keeps the holder's object: it holds the hazard from
+    /// then on. A lazy client nothing sent a command to has connected nothing that it could keep.
+    fn derived_survivor(&self, h: &Hazard) -> Option<String> {
+        if h.lazy {
+            return None;
+        }
+        h.derived.iter().find_map(|d| {
+            let held = Hazard {
+                bind: Some(d.clone()),
+                derived: Vec::new(),
+                ..h.clone()
+            };
+            (!self.dies_with_local(&held, false)).then(|| d.clone())
+        })
     }
 
     /// A `return` leaves every enclosing block: what their locals hold dies with them, as at
@@ -1518,13 +1539,20 @@ impl<'a> Walker<'a> {
             commands.is_empty() || member.as_ref().is_some_and(|m| commands.contains(m))
         };
         for h in state.live.values_mut().filter(|h| h.lazy) {
-            let by_bind = h.bind.as_ref().is_some_and(|b| {
-                if h.commands.is_empty() {
-                    call.receiver.as_ref() == Some(b) || call.arg_vars.contains(b)
-                } else {
-                    call.receiver.as_ref() == Some(b) && sends(&h.commands)
-                }
-            });
+            // A value read off the client sends its commands (`orders.find_one()`).
+            let by_derived = call
+                .receiver
+                .as_ref()
+                .is_some_and(|r| h.derived.contains(r))
+                && (h.commands.is_empty() || sends(&h.commands));
+            let by_bind = by_derived
+                || h.bind.as_ref().is_some_and(|b| {
+                    if h.commands.is_empty() {
+                        call.receiver.as_ref() == Some(b) || call.arg_vars.contains(b)
+                    } else {
+                        call.receiver.as_ref() == Some(b) && sends(&h.commands)
+                    }
+                });
             if by_bind || (global.is_some() && h.global == global && sends(&h.commands)) {
                 h.lazy = false;
             }
@@ -2043,6 +2071,7 @@ impl<'a> Walker<'a> {
                         down: Vec::new(),
                         up: Vec::new(),
                         bind: call.bind.clone(),
+                        derived: Vec::new(),
                         owner: None,
                         global: None,
                         lazy: false,
@@ -2127,6 +2156,7 @@ impl<'a> Walker<'a> {
                             down: Vec::new(),
                             up: vec![here.clone()],
                             bind: None,
+                            derived: Vec::new(),
                             owner: None,
                             global: None,
                             lazy: false,
@@ -2399,6 +2429,7 @@ impl<'a> Walker<'a> {
             let mut h = h.clone();
             h.up = append(&h.up, here);
             h.bind = None;
+            h.derived.clear();
             entry.add(h);
         }
         entry
@@ -2496,6 +2527,8 @@ impl<'a> Walker<'a> {
             // `config = get_config()` does not make `config.get(..)` a command to the engine a
             // module imported on the way.
             let returned = h.bind.as_deref() == Some(crate::frontend::python::RETURNED);
+            // The callee's names for what keeps the object are not the caller's.
+            h.derived.clear();
             h.bind = match h.global {
                 Some(_) if self.python && !returned => None,
                 _ => call.bind.clone(),
@@ -2800,6 +2833,7 @@ impl<'a> Walker<'a> {
                     down: Vec::new(),
                     up: Vec::new(),
                     bind,
+                    derived: Vec::new(),
                     owner: call.receiver.clone(),
                     global,
                     lazy,
@@ -2995,6 +3029,22 @@ impl<'a> Walker<'a> {
             Effect::ImmediateExit | Effect::Diverges => true,
             Effect::PassesArgument => {
                 self.passes_fork(call, 0);
+                false
+            }
+            Effect::Derives => {
+                let (Some(from), Some(to)) = (&call.receiver, &call.bind) else {
+                    return false;
+                };
+                for h in state.live.values_mut() {
+                    let held = h.bind.as_ref() == Some(from) || h.derived.contains(from);
+                    if held
+                        && matches!(h.effect, Effect::OpensConnection | Effect::OpensFile)
+                        && h.bind.as_ref() != Some(to)
+                        && !h.derived.contains(to)
+                    {
+                        h.derived.push(to.clone());
+                    }
+                }
                 false
             }
             Effect::FeedsLogger => {

@@ -57,6 +57,9 @@ pub enum Effect {
     /// Hands back its first argument's value (`Errno::result(libc::fork())`): a fork's result
     /// passes through it.
     PassesArgument,
+    /// Hands back a part of its receiver that keeps the receiver's object (a database or
+    /// collection read off a client): the value bound shares what the receiver holds.
+    Derives,
     /// Makes the file just opened the global logger's output (`env_logger::Target::Pipe`):
     /// every logging call writes it from then on.
     FeedsLogger,

@@ -67,6 +67,11 @@ pub const WITH_EXIT: &str = "forklint::python::with_exit";
 /// (a socket, a connection), wherever it is kept (a module global outlives the block).
 const CLOSED_BY_WITH: &str = "forklint::python::closed_by_with";
 
+/// A marker the frontend emits after an assignment of a value read off a local (`orders =
+/// client.shop["orders"]`, `self.cache = conn`): its receiver is that local, its bind the name
+/// assigned, which keeps the same object (a catalogue entry says so).
+pub const DERIVED: &str = "forklint::python::derived";
+
 /// A marker the frontend emits after an expression statement whose result nothing keeps: a
 /// catalogue entry closes what that call opened (not threads, which run on unreferenced).
 pub const DISCARDED: &str = "forklint::python::discarded";
@@ -2925,6 +2930,13 @@ impl<'s> Lowerer<'s> {
                 set_global(out, id, &name);
             }
         }
+        let read_off = value.var.as_deref().filter(|v| *v != name);
+        if let (None, None, Some(from)) = (value.call, value.func, read_off) {
+            let mut c = self.call(Callee::Path(vec![DERIVED.to_string()]), span);
+            c.receiver = Some(from.to_string());
+            c.bind = Some(name.clone());
+            out.push(Node::Call(c));
+        }
         let own_field = name.strip_prefix("self.").is_some_and(|field| {
             self.lookup("self")
                 .ty
@@ -3366,7 +3378,12 @@ impl<'s> Lowerer<'s> {
                         var: Some(v.to_string()),
                         ..Default::default()
                     },
-                    None => Value::default(),
+                    // A part of what a call made (`client.get_database("shop").orders`) keeps
+                    // that object, as an item of it does.
+                    None => Value {
+                        call: base.call,
+                        ..Default::default()
+                    },
                 }
             }
             Expr::Lambda(l) => {
