@@ -138,6 +138,11 @@ pub struct Walker<'a> {
     /// Calls that can only have failed if they return (exec, a function that only returns
     /// errors, `.map(..)` of one): the paths that need their `Ok` cannot run.
     failing_calls: HashSet<u32>,
+    /// Locals bound to such a call's value (`let r = execv(..);`).
+    failing_vars: HashSet<String>,
+    /// Calls whose value is surely present: `.err()` of a call that can only have failed is
+    /// always `Some`, so unwrapping it cannot panic.
+    present_values: HashSet<u32>,
     /// Parameters whose value (a closure handed in) is called in a fork child.
     child_params: std::collections::BTreeSet<u32>,
     /// Parameters whose value is called (see `Summary::run_params`).
@@ -212,6 +217,8 @@ impl<'a> Walker<'a> {
             last_call_only_errors: false,
             last_call_value: None,
             failing_calls: HashSet::new(),
+            failing_vars: HashSet::new(),
+            present_values: HashSet::new(),
             child_params: std::collections::BTreeSet::new(),
             run_params: std::collections::BTreeSet::new(),
             pre_exec_params: std::collections::BTreeSet::new(),
@@ -1774,6 +1781,22 @@ impl<'a> Walker<'a> {
                 self.last_call_only_errors = true;
             }
         }
+        // `execv(..).err().unwrap()`, `let r = execv(..); r.err().unwrap()`: the error is there.
+        if let Callee::Method { name, .. } = &call.callee {
+            let failed = call
+                .receiver_call
+                .is_some_and(|r| self.failing_calls.contains(&r))
+                || call
+                    .receiver
+                    .as_ref()
+                    .is_some_and(|v| self.failing_vars.contains(v));
+            if failed && name == "err" {
+                self.present_values.insert(call.id);
+            }
+        }
+        if let Some(v) = &call.bind {
+            self.failing_vars.remove(v);
+        }
         // `fork().map_err(|e| MyError::Fork(e))`: the same fork result, its error retyped.
         if adapts_error {
             let fork = match call.receiver_call {
@@ -1839,7 +1862,13 @@ impl<'a> Walker<'a> {
                     if api.closure != ClosureRole::Inline {
                         role = api.closure;
                     }
+                    let present = call
+                        .receiver_call
+                        .is_some_and(|r| self.present_values.contains(&r));
                     for &effect in &api.effects {
+                        if present && effect == Effect::Panics {
+                            continue;
+                        }
                         diverges |= self.effect(state, call, &here, effect, api);
                     }
                     let on_failed = call
@@ -1861,6 +1890,7 @@ impl<'a> Walker<'a> {
                     }
                     if api.effects.contains(&Effect::Exec) {
                         self.failing_calls.insert(call.id);
+                        self.failing_vars.extend(call.bind.clone());
                         self.last_call_only_errors = true;
                     }
                 }
