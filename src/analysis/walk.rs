@@ -135,6 +135,9 @@ pub struct Walker<'a> {
     last_call_only_errors: bool,
     /// The shape of the values the last call walked returns, when its callees agree on one.
     last_call_value: Option<String>,
+    /// The shape of the value the last branch walked ends with, when every arm that goes on
+    /// past it agrees (`Err(_) => leave(1), Ok(Child) => Ok(Side::Daemon(fd))`: `Daemon`).
+    last_branch_value: Option<String>,
     /// Calls that can only have failed if they return (exec, a function that only returns
     /// errors, `.map(..)` of one): the paths that need their `Ok` cannot run.
     failing_calls: HashSet<u32>,
@@ -216,6 +219,7 @@ impl<'a> Walker<'a> {
             carries_fork: HashMap::new(),
             last_call_only_errors: false,
             last_call_value: None,
+            last_branch_value: None,
             failing_calls: HashSet::new(),
             failing_vars: HashSet::new(),
             present_values: HashSet::new(),
@@ -1106,6 +1110,8 @@ impl<'a> Walker<'a> {
         // A fork whose child the rest of an arm became, and how many arms go on past the branch.
         let mut became_child = None;
         let mut going_on = 0;
+        // The values of the arms that go on past the branch.
+        let mut values: Vec<Option<String>> = Vec::new();
         // Every condition reads the fork result as it was when the branch began: an arm that
         // forks again into the same variable (`pid = fork()` in the child's arm) changes no
         // other arm's side.
@@ -1201,6 +1207,16 @@ impl<'a> Walker<'a> {
                 }
             }
             going_on += usize::from(s.is_some());
+            // An arm that ends with a branch has that branch's value.
+            let ends_in_branch = matches!(arm.body.nodes.last(), Some(Node::Branch(_)));
+            let arm_value = arm.value.clone().or_else(|| {
+                ends_in_branch
+                    .then(|| self.last_branch_value.clone())
+                    .flatten()
+            });
+            if s.is_some() {
+                values.push(arm_value.clone());
+            }
             if let (Some((id, Side::Child)), Some(_)) = (fork, &s) {
                 fell_out = Some(id);
                 self.child_fell_at = last_span(&arm.body).or(Some(arm.span));
@@ -1209,7 +1225,7 @@ impl<'a> Walker<'a> {
                 // A Python block has no value: falling out of it hands back `None`.
                 let value = match self.python {
                     true => Some("()".to_string()),
-                    false => arm.value.clone().or(self.last_call_value.clone()),
+                    false => arm_value.or(self.last_call_value.clone()),
                 };
                 // `Ok(Child) => { let e = execvp(..).unwrap_err(); Err(e.into()) }` with the
                 // match's value kept or returned later: the child carries an error out of its
@@ -1266,6 +1282,14 @@ impl<'a> Walker<'a> {
         if !b.exhaustive {
             join(&mut out, entry.as_ref());
         }
+        self.last_branch_value = match values.split_first() {
+            Some((Some(first), rest))
+                if b.exhaustive && rest.iter().all(|v| v.as_ref() == Some(first)) =>
+            {
+                Some(first.clone())
+            }
+            _ => None,
+        };
         if fell_out.is_some() {
             self.child_maybe = fell_out;
         }
