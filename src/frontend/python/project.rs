@@ -17,7 +17,10 @@ pub struct Place {
     pub is_init: bool,
 }
 
-/// The module name of `path`, climbing through folders that hold an `__init__.py`.
+/// The module name of `path`, climbing through folders that hold an `__init__.py`, and through
+/// folders without one that sit inside such a package: PEP 420 makes `pkg/scripts/` a namespace
+/// package `pkg.scripts` when `pkg` is a regular package, so `pkg/scripts/fix.py` is imported as
+/// `pkg.scripts.fix`.
 pub fn place(path: &Path) -> Place {
     // A script loaded by path (`app.wsgi`) is no module anyone imports by name: it keeps its
     // extension, so that it never stands for the module `app.py` beside it.
@@ -39,7 +42,7 @@ pub fn place(path: &Path) -> Place {
         let Some(d) = dir else { break };
         let name = d.file_name().map(|n| n.to_string_lossy().into_owned());
         match name {
-            Some(name) if d.join("__init__.py").is_file() => {
+            Some(name) if d.join("__init__.py").is_file() || inside_package(&d) => {
                 parts.push(name);
                 dir = d.parent().map(Path::to_path_buf);
             }
@@ -56,6 +59,17 @@ pub fn place(path: &Path) -> Place {
         module: parts,
         is_init,
     }
+}
+
+/// `dir` holds no `__init__.py` but lies, through a few more such folders, inside a regular
+/// package: a namespace portion of that package (PEP 420). A folder that only climbs to folders
+/// without one is a plain directory on the path, not a package.
+fn inside_package(dir: &Path) -> bool {
+    dir.ancestors()
+        .skip(1)
+        .take(4)
+        .take_while(|d| d.file_name().is_some())
+        .any(|d| d.join("__init__.py").is_file())
 }
 
 /// What the project says about multiprocessing's default start method on Linux: fork up to
