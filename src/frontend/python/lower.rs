@@ -2158,15 +2158,7 @@ impl<'s> Lowerer<'s> {
                 for alias in &i.names {
                     let name = alias.name.id.as_str();
                     if name == "*" {
-                        // A star import binds the names the catalogue knows for the module
-                        // (`from os import *` then `fork()`); a later import or definition
-                        // rebinds them as it would any import.
-                        if i.level == 0 && !base.is_empty() {
-                            for known in crate::catalog::Catalog::builtin().names_in(&base) {
-                                let path = format!("{base}::{known}");
-                                self.bind_import(&known, path, span_start);
-                            }
-                        }
+                        self.bind_star(i.level, &base, span_start);
                         continue;
                     }
                     let (bound, path) = super::local_imports::from_binding(&base, alias);
@@ -2187,6 +2179,34 @@ impl<'s> Lowerer<'s> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// A star import binds what the program's module binds (read from its file), or else the
+    /// names the catalogue knows for a library module (`from os import *` then `fork()`); a
+    /// later import or definition rebinds them as it would any import. In a module's top level
+    /// they are its attributes too, as a named import's are.
+    fn bind_star(&mut self, level: u32, base: &str, at: u32) {
+        if base.is_empty() {
+            return;
+        }
+        let file = std::path::Path::new(&self.ir.path);
+        let mut names = super::star_imports::names(file, &self.package, base);
+        if names.is_empty() && level == 0 {
+            names = crate::catalog::Catalog::builtin()
+                .names_in(base)
+                .into_iter()
+                .map(|known| {
+                    let path = format!("{base}::{known}");
+                    (known, path)
+                })
+                .collect();
+        }
+        for (name, path) in names {
+            if self.scopes.is_empty() && !self.defined_at.contains_key(name.as_str()) {
+                self.reexport(&name, &path);
+            }
+            self.bind_import(&name, path, at);
         }
     }
 

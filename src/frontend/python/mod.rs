@@ -17,6 +17,7 @@ pub mod project;
 mod recover;
 mod schedulers;
 pub mod servers;
+mod star_imports;
 mod start_method;
 mod syspath;
 
