@@ -266,7 +266,7 @@ if [ -n "$REPOS" ]; then
   rm -f "$OUT"/real-*.json
   echo
   echo "## Real projects: check with / without the prefilter"
-  echo "| project | .rs files | parsed | prefilter wall | --no-prefilter wall | wall ratio | CPU ratio | same report |"
+  echo "| project | files seen | parsed | prefilter wall | --no-prefilter wall | wall ratio | CPU ratio | same report |"
   echo "|---|---|---|---|---|---|---|---|"
   for repo in "$REPOS"/*/; do
     name=$(basename "$repo")
@@ -278,8 +278,11 @@ if [ -n "$REPOS" ]; then
     "$FORKLINT" check -q --format json --exit-zero "$repo" >"$OUT/real-$name.with" 2>/dev/null
     "$FORKLINT" check -q --format json --exit-zero --no-prefilter "$repo" >"$OUT/real-$name.without" 2>/dev/null
     same=$(cmp -s "$OUT/real-$name.with" "$OUT/real-$name.without" && echo yes || echo NO)
-    parsed=$("$FORKLINT" check --stats -q --exit-zero "$repo" 2>&1 >/dev/null | grep -o 'parsed [0-9]*' | head -1 | cut -d' ' -f2)
-    python3 - "$OUT/real-$name.json" "$name" "$n" "$parsed" "$same" <<'PY'
+    # The walker's own counts: it reads Python files (and scripts) beside the .rs files.
+    stats=$("$FORKLINT" check --stats -q --exit-zero "$repo" 2>&1 >/dev/null | head -1)
+    seen=$(grep -o 'files seen [0-9]*' <<<"$stats" | grep -o '[0-9]*$')
+    parsed=$(grep -o 'parsed [0-9]*' <<<"$stats" | head -1 | grep -o '[0-9]*$')
+    python3 - "$OUT/real-$name.json" "$name" "$seen" "$parsed" "$same" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 w, o = r["with"], r["without"]

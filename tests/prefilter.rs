@@ -1021,3 +1021,62 @@ fn a_round_stops_resolving_once_the_next_one_takes_the_rest() {
         resolved.work
     );
 }
+
+/// A crate where a thread's start reaches a fork through a chain of `n` modules, each calling
+/// the next, beside idle modules that hold most of the bytes: the fixpoint walks back one link
+/// per round, so every round's file is wanted while the round before it is still resolving.
+fn call_chain(root: &Path, n: usize) {
+    write(root, "app/Cargo.toml", &manifest("app"));
+    let mut lib = String::new();
+    for i in 0..n {
+        writeln!(lib, "pub mod link{i};").unwrap();
+        let next = if i + 1 == n {
+            FORK.to_string()
+        } else {
+            format!("crate::link{}::step_{}();", i + 1, i + 1)
+        };
+        let start = if i == 0 {
+            "    let _t = std::thread::spawn(|| ());\n"
+        } else {
+            ""
+        };
+        let text = format!("pub fn step_{i}() {{\n{start}    {next}\n}}\n");
+        write(root, &format!("app/src/link{i}.rs"), &text);
+    }
+    for i in 0..4 {
+        writeln!(lib, "pub mod idle{i};").unwrap();
+        let body = filler(150);
+        write(
+            root,
+            &format!("app/src/idle{i}.rs"),
+            &format!("pub fn idle_{i}() {{\n{body}}}\n"),
+        );
+    }
+    write(root, "app/src/lib.rs", &lib);
+}
+
+#[test]
+fn files_wanted_during_a_round_are_lowered_once_whatever_the_threads() {
+    // A file is lowered by a task on another thread as soon as it is wanted, or by its round
+    // if no task took it first: with one thread the tasks wait for the round, with more they
+    // run beside the resolution. Either way each file is read once after the scan (the fork's
+    // file, the only seed, is lowered from the scan's text) and the findings are a full parse's.
+    let dir = tempfile::tempdir().unwrap();
+    call_chain(dir.path(), 6);
+    let mut seen = Vec::new();
+    for threads in [1, 2, 4] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .stack_size(64 << 20)
+            .build()
+            .unwrap();
+        let (outcome, files) =
+            pool.install(|| outcome_like_a_full_parse(dir.path(), Limits::default()));
+        assert!(!outcome.took_rest && !outcome.gave_up, "{outcome:?}");
+        assert!(outcome.rounds >= 6, "one link per round: {outcome:?}");
+        assert!(outcome.parsed < files, "the idle modules are skipped");
+        assert_eq!(outcome.reads, files + outcome.parsed - 1, "{outcome:?}");
+        seen.push((outcome.parsed, outcome.rounds, outcome.reads));
+    }
+    assert!(seen.windows(2).all(|w| w[0] == w[1]), "{seen:?}");
+}

@@ -23,12 +23,12 @@ impl Closure<'_> {
     /// them read.
     pub(super) fn receiver_types(&self, f: FnRef) -> (HashMap<u32, Vec<String>>, TypeReads) {
         let mut reads = TypeReads::default();
-        let mut types = HashMap::new();
+        let mut types = HashMap::default();
         let fi = f.0 as usize;
         let (Some(ir), Some(places)) = (self.irs.get(&fi), self.places.get(&fi)) else {
             return (types, reads);
         };
-        let mut calls: HashMap<u32, &Call> = HashMap::new();
+        let mut calls: HashMap<u32, &Call> = HashMap::default();
         let mut wanted = Vec::new();
         let function = &ir.functions[f.1 as usize];
         collect_calls(function, &mut |call| {
@@ -117,7 +117,7 @@ impl Closure<'_> {
         let Some(&start) = self.key_ids.get(key) else {
             return self.defs.get(key).cloned().unwrap_or_default();
         };
-        let mut seen = HashSet::from([start]);
+        let mut seen = HashSet::from_iter([start]);
         let mut stack = vec![start];
         let mut out = Vec::new();
         while let Some(id) = stack.pop() {

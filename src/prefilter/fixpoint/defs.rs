@@ -18,6 +18,7 @@ impl Closure<'_> {
             resume(&mut self.work, node.closing, &node.typers, me, typed);
         }
         self.defs.entry(key).or_default().push(me);
+        self.types_version += 1;
     }
 
     /// Method `me` defined at `key` is also defined under every type path the `use`s known so
@@ -88,6 +89,7 @@ impl Closure<'_> {
                             resume(&mut self.work, node.closing, &node.typers, me, typed);
                         }
                         self.methods.entry(m).or_default().push(me);
+                        self.types_version += 1;
                     }
                     if f.kind == FnKind::Method {
                         self.define_method(&key, me, typed);

@@ -143,6 +143,7 @@ impl Closure<'_> {
             return;
         }
         self.nodes[from as usize].fwd.push(to);
+        self.types_version += 1;
         self.nodes[to as usize].rev.push(from);
         if self.nodes[from as usize].closing {
             self.set_closing(to);

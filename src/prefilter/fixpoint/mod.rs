@@ -2,6 +2,7 @@
 //! not parsed yet, until every function whose summary matters has its calls resolved as in a
 //! full run.
 
+mod ahead;
 mod chains;
 mod crates;
 mod defs;
@@ -18,8 +19,12 @@ use crate::catalog::Catalog;
 use crate::frontend::rust::layout::Layout;
 use crate::ir::{Call, Callee, FileIr};
 use crate::resolve::{last_segment, FnRef};
+use ahead::Ahead;
 use rayon::prelude::*;
-use std::collections::{HashMap, HashSet};
+// The fixpoint's tables are keyed by paths and names it hashes many times over: Fx costs a
+// fraction of SipHash per key (SipHash's resistance to chosen collisions buys nothing here: the
+// work budget bounds the run, not the hash).
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -32,8 +37,18 @@ pub(super) fn drive(
     index: Index,
     scanned: Vec<Scanned>,
 ) -> Outcome {
-    let mut st = Closure::new(files, catalog, index);
-    st.limits = limits;
+    let ahead = Ahead::new(files.len());
+    rayon::scope(|s| {
+        let ahead = &ahead;
+        let spawn = |f: usize| s.spawn(move |_| ahead.lower(f, &files[f], layout));
+        let mut st = Closure::new(files, catalog, index, ahead, &spawn);
+        st.limits = limits;
+        drive_rounds(st, layout, scanned)
+    })
+}
+
+/// The fixpoint's rounds, from the scanned files.
+fn drive_rounds(mut st: Closure, layout: &Layout, scanned: Vec<Scanned>) -> Outcome {
     let mut outcome = Outcome::default();
     for (i, s) in scanned.into_iter().enumerate() {
         let id = st.intern_crate(s.crate_id);
@@ -102,7 +117,7 @@ pub(super) fn drive(
         again.sort_unstable();
         again.dedup();
         let t = Instant::now();
-        let mut lowered = st.lower(&[batch.as_slice(), &again].concat(), layout);
+        let mut lowered = st.lower(&batch, &again, layout);
         outcome.reads += lowered.len();
         lowered.extend(
             batch
@@ -335,6 +350,10 @@ enum Work {
 /// The growing set of parsed files and what the fixpoint has asked of them.
 struct Closure<'a> {
     files: &'a [PathBuf],
+    /// Files taken by a task ahead, and their IR (`ahead`).
+    ahead: &'a Ahead,
+    /// Starts the task ahead for a file just wanted.
+    spawn: &'a (dyn Fn(usize) + 'a),
     catalog: &'a Catalog,
     index: Index,
     crate_ids: Vec<String>,
@@ -379,6 +398,9 @@ struct Closure<'a> {
     globs: HashMap<String, Vec<String>>,
     callers_by_name: HashMap<String, Vec<FnRef>>,
     enclosing: HashMap<FnRef, Vec<FnRef>>,
+    /// Counts the changes to what receiver types read (a definition, a method, an edge from a
+    /// key): a function's types read twice with no change between are the same.
+    types_version: u64,
     // The fixpoint itself.
     hot: HashSet<FnRef>,
     closed: HashSet<FnRef>,
@@ -457,49 +479,58 @@ fn call_names(call: &Call) -> Vec<&str> {
 }
 
 impl<'a> Closure<'a> {
-    fn new(files: &'a [PathBuf], catalog: &'a Catalog, index: Index) -> Self {
+    fn new(
+        files: &'a [PathBuf],
+        catalog: &'a Catalog,
+        index: Index,
+        ahead: &'a Ahead,
+        spawn: &'a (dyn Fn(usize) + 'a),
+    ) -> Self {
         Closure {
             files,
+            ahead,
+            spawn,
             catalog,
             index,
             crate_ids: Vec::new(),
-            crate_index: HashMap::new(),
+            crate_index: HashMap::default(),
             crate_of: Vec::with_capacity(files.len()),
             module: Vec::with_capacity(files.len()),
             len: Vec::with_capacity(files.len()),
             state: Vec::with_capacity(files.len()),
             next: Vec::new(),
-            irs: HashMap::new(),
-            lowered: HashMap::new(),
-            stripped: HashSet::new(),
+            irs: HashMap::default(),
+            lowered: HashMap::default(),
+            stripped: HashSet::default(),
             reparse: Vec::new(),
-            deferred: HashMap::new(),
+            deferred: HashMap::default(),
             held: 0,
-            places: HashMap::new(),
-            moves: HashMap::new(),
-            moved_crates: HashMap::new(),
+            places: HashMap::default(),
+            moves: HashMap::default(),
+            moved_crates: HashMap::default(),
             crate_files: Vec::new(),
-            files_by_module: HashMap::new(),
+            files_by_module: HashMap::default(),
             moved_into: Vec::new(),
             named_by: Vec::new(),
-            reaching: HashMap::new(),
-            defs: HashMap::new(),
-            methods: HashMap::new(),
-            globals: HashMap::new(),
-            aliases: HashMap::new(),
-            globs: HashMap::new(),
-            callers_by_name: HashMap::new(),
-            enclosing: HashMap::new(),
-            hot: HashSet::new(),
-            closed: HashSet::new(),
-            resolved: HashSet::new(),
-            hot_names: HashSet::new(),
+            reaching: HashMap::default(),
+            defs: HashMap::default(),
+            methods: HashMap::default(),
+            globals: HashMap::default(),
+            aliases: HashMap::default(),
+            globs: HashMap::default(),
+            callers_by_name: HashMap::default(),
+            enclosing: HashMap::default(),
+            types_version: 0,
+            hot: HashSet::default(),
+            closed: HashSet::default(),
+            resolved: HashSet::default(),
+            hot_names: HashSet::default(),
             leads: Vec::new(),
-            lead_ids: HashMap::new(),
-            leads_by_prefix: HashMap::new(),
-            leads_by_head: HashMap::new(),
-            aliases_by_target: HashMap::new(),
-            aliases_into: HashMap::new(),
+            lead_ids: HashMap::default(),
+            leads_by_prefix: HashMap::default(),
+            leads_by_head: HashMap::default(),
+            aliases_by_target: HashMap::default(),
+            aliases_into: HashMap::default(),
             spent: std::cell::Cell::new(0),
             unparsed: 0,
             total: 0,
@@ -508,17 +539,17 @@ impl<'a> Closure<'a> {
             gave_up: false,
             limits: Limits::default(),
             budget: 0,
-            asked_all: HashSet::new(),
-            key_ids: HashMap::new(),
-            globbed_ids: HashMap::new(),
+            asked_all: HashSet::default(),
+            key_ids: HashMap::default(),
+            globbed_ids: HashMap::default(),
             key_strs: Vec::new(),
             nodes: Vec::new(),
-            watchers: HashMap::new(),
-            glob_watchers: HashMap::new(),
-            bindable: HashMap::new(),
-            method_nodes: HashMap::new(),
-            macro_nodes: HashMap::new(),
-            macro_defs: HashMap::new(),
+            watchers: HashMap::default(),
+            glob_watchers: HashMap::default(),
+            bindable: HashMap::default(),
+            method_nodes: HashMap::default(),
+            macro_nodes: HashMap::default(),
+            macro_defs: HashMap::default(),
             returns: {
                 let mut r: Vec<String> = catalog
                     .apis
@@ -529,13 +560,13 @@ impl<'a> Closure<'a> {
                 r.dedup();
                 r
             },
-            python_packages: HashSet::new(),
-            package_crates: HashMap::new(),
-            dependents: HashMap::new(),
-            methods_by_type: HashMap::new(),
-            global_nodes: HashMap::new(),
-            entry_units: HashSet::new(),
-            asked: HashSet::new(),
+            python_packages: HashSet::default(),
+            package_crates: HashMap::default(),
+            dependents: HashMap::default(),
+            methods_by_type: HashMap::default(),
+            global_nodes: HashMap::default(),
+            entry_units: HashSet::default(),
+            asked: HashSet::default(),
             work: Vec::new(),
             trace: std::env::var_os("FORKLINT_PREFILTER_TRACE").is_some(),
         }
@@ -559,6 +590,7 @@ impl<'a> Closure<'a> {
             self.unparsed -= self.len[f];
             self.next_bytes += self.len[f];
             self.next.push(f);
+            (self.spawn)(f);
         }
     }
 
@@ -577,19 +609,41 @@ impl<'a> Closure<'a> {
     }
 
     /// Lowers a batch in parallel, largest first so that no thread is left with a big file
-    /// (the files the scan lowered are not read again).
-    fn lower(&self, batch: &[usize], layout: &Layout) -> Vec<(usize, Result<FileIr, String>)> {
-        let mut order: Vec<usize> = batch
+    /// (the files the scan lowered are not read again, nor those a task ahead took: their IR is
+    /// waited for). `again` holds files lowered before, whose dropped bodies are asked for.
+    fn lower(
+        &self,
+        batch: &[usize],
+        again: &[usize],
+        layout: &Layout,
+    ) -> Vec<(usize, Result<FileIr, String>)> {
+        let mut order: Vec<(usize, bool)> = batch
             .iter()
-            .copied()
             .filter(|f| !self.lowered.contains_key(f))
+            .map(|&f| (f, false))
+            .chain(again.iter().map(|&f| (f, true)))
             .collect();
-        order.sort_by_key(|&i| std::cmp::Reverse(self.len[i]));
-        order
+        order.sort_by_key(|&(i, _)| std::cmp::Reverse(self.len[i]));
+        let mut out: Vec<(usize, Option<Result<FileIr, String>>)> = order
             .par_iter()
             .with_max_len(1)
-            .map(|&i| (i, crate::pipeline::lower_file(&self.files[i], layout)))
-            .collect()
+            .map(|&(i, again)| {
+                let mine = again || self.ahead.take(i);
+                (
+                    i,
+                    mine.then(|| crate::pipeline::lower_file(&self.files[i], layout)),
+                )
+            })
+            .collect();
+        let ahead: Vec<usize> = out
+            .iter()
+            .filter(|(_, ir)| ir.is_none())
+            .map(|(i, _)| *i)
+            .collect();
+        let mut lowered: Vec<(usize, Result<FileIr, String>)> =
+            out.drain(..).filter_map(|(i, ir)| Some((i, ir?))).collect();
+        lowered.extend(self.ahead.wait_for(&ahead));
+        lowered
     }
 
     /// Drops the bodies of the functions not closed in every file that still has them: only a

@@ -181,13 +181,22 @@ impl Closure<'_> {
 
     /// What resolving each call of `f` (each call written with `name`, if given) reads.
     pub(super) fn probes(&self, f: FnRef, name: Option<&str>) -> Vec<Probe> {
+        self.probes_typed(f, name, &self.receiver_types(f).0)
+    }
+
+    /// [`Self::probes`], with the receiver types of `f`'s calls known.
+    fn probes_typed(
+        &self,
+        f: FnRef,
+        name: Option<&str>,
+        types: &HashMap<u32, Vec<String>>,
+    ) -> Vec<Probe> {
         let fi = f.0 as usize;
         let (Some(ir), Some(places)) = (self.irs.get(&fi), self.places.get(&fi)) else {
             return Vec::new();
         };
         let function = &ir.functions[f.1 as usize];
         let catalog = self.catalog;
-        let (types, _) = self.receiver_types(f);
         let mut out = Vec::new();
         let mut visit = |call: &Call| {
             if name.is_some_and(|n| !call_names(call).iter().any(|c| strip_raw(c) == n)) {
@@ -244,10 +253,15 @@ impl Closure<'_> {
             return;
         }
         let probes = self.probes(f, name);
+        self.subscribe(f, &probes);
+    }
+
+    /// Subscribes `f` to what its calls read, and makes it hot if one of them is.
+    fn subscribe(&mut self, f: FnRef, probes: &[Probe]) {
         self.charge(probes.len() as u64);
         for probe in probes {
             let hot = match probe {
-                Probe::Key(key) => match self.node(&key, 0) {
+                Probe::Key(key) => match self.node(key, 0) {
                     Some(id) => {
                         let node = &mut self.nodes[id as usize];
                         node.subscribers.push(f);
@@ -256,17 +270,17 @@ impl Closure<'_> {
                     None => false,
                 },
                 Probe::Method(krate, name) => {
-                    let node = self.method_node(&krate, &name);
+                    let node = self.method_node(krate, name);
                     node.subscribers.push(f);
                     node.hot
                 }
                 Probe::Global(key) => {
-                    let node = self.global_node(&key);
+                    let node = self.global_node(key);
                     node.subscribers.push(f);
                     node.hot
                 }
                 Probe::Macro(package, name) => {
-                    let node = self.macro_node(&package, &name);
+                    let node = self.macro_node(package, name);
                     node.subscribers.push(f);
                     node.hot
                 }
@@ -284,8 +298,21 @@ impl Closure<'_> {
         if !self.closed.insert(f) {
             return;
         }
-        self.resolve(f, None);
-        for probe in self.probes(f, None) {
+        // The receiver types are read once, and again only where resolving (or closing) has
+        // changed what they read (`types_version`): each reading costs as much as the rest.
+        let mut version = self.types_version;
+        let (types, mut reads) = self.receiver_types(f);
+        let mut probes = self.probes_typed(f, None, &types);
+        if self.resolved.insert((f, String::new())) {
+            self.subscribe(f, &probes);
+            if self.types_version != version {
+                version = self.types_version;
+                let (types, again) = self.receiver_types(f);
+                probes = self.probes_typed(f, None, &types);
+                reads = again;
+            }
+        }
+        for probe in probes {
             match probe {
                 Probe::Key(key) => {
                     if let Some(id) = self.node(&key, 0) {
@@ -322,7 +349,9 @@ impl Closure<'_> {
                 Probe::Inner(c) => self.work.push(Work::Close((f.0, c))),
             }
         }
-        let (_, reads) = self.receiver_types(f);
+        if self.types_version != version {
+            reads = self.receiver_types(f).1;
+        }
         self.watch_types(f, reads);
     }
 }
