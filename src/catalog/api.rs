@@ -225,6 +225,16 @@ pub struct Api {
     /// caller was handed and passes on runs at the call.
     #[serde(default)]
     pub calls_args: bool,
+    /// For a server's method that registers request handlers (`register_function`,
+    /// `register_instance`): the functions handed to it, or the public methods of the object
+    /// handed to it, are not called here but where the server serves (`serves_handlers`).
+    #[serde(default)]
+    pub registers_handlers: bool,
+    /// For a server's method that serves requests (`serve_forever`): the handlers registered
+    /// with the program's servers of that library run inside it, on the thread that calls it,
+    /// one request after another.
+    #[serde(default)]
+    pub serves_handlers: bool,
     /// For `method`: only a call passing at least this many arguments is this entry (a `join`
     /// with an argument builds a path or a string; `JoinHandle::join()` takes none).
     pub min_args: Option<u8>,
