@@ -118,6 +118,11 @@ pub struct FileIr {
     /// that only ever starts at 0 forks no worker by default.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub option_settings: Vec<(String, bool, bool)>,
+    /// Python: module globals bound to a list or tuple of functions (`EXPORTED = [start,
+    /// stop]`), as (`self::NAME`, the functions' paths as this file names them): a loop over
+    /// one that hands each to a server registers them all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub function_lists: Vec<(String, Vec<String>)>,
     /// Declared field types of structs and enum variants, as (type or variant path, field,
     /// field type), each as this file names it; a tuple's fields are named `0`, `1`, ..: a
     /// pattern in another file (`Call::Run(action)`) types what it binds through them.

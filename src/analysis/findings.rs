@@ -44,12 +44,18 @@ enum PanicEnd {
 const UNWINDS_HELP: &str =
     "end the child with `_exit` (or exec) on every path: `libc::_exit(127)` after a failed exec";
 
-/// The threads alive at the fork.
+/// The threads alive at the fork whose state the child inherits.
 fn live_threads(rec: &ForkRec) -> impl Iterator<Item = &Hazard> {
     rec.live
         .live
         .values()
-        .filter(|h| h.effect == Effect::StartsThread)
+        .filter(|h| h.effect == Effect::StartsThread && !renewed(rec, h))
+}
+
+/// A library thread whose state the child makes afresh: it runs multiprocessing's after-fork
+/// registry, where the library registered that state.
+fn renewed(rec: &ForkRec, h: &Hazard) -> bool {
+    h.renewed_after_fork && rec.traits.runs_after_forkers
 }
 
 /// The child call's exit ends a double fork's middle process (the parent side of a fork made
@@ -263,7 +269,7 @@ impl<'p> Findings<'p> {
             .filter(|h| match effect {
                 // Threads matter to any child that runs more than async-signal-safe calls; a
                 // child that goes on needs threads known to be alive, not a library's callers'.
-                Effect::StartsThread => !brief && !is_outside(h),
+                Effect::StartsThread => !brief && !is_outside(h) && !renewed(rec, h),
                 // A guard matters to a child that goes on, or that takes the lock again.
                 Effect::TakesGlobalLock => {
                     rec.child_continues

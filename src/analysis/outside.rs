@@ -68,6 +68,7 @@ pub fn seeds(ctx: &Ctx, relevant: &[FnRef]) -> Vec<(FnRef, State)> {
                 global: None,
                 lazy: false,
                 joined_on_drop: false,
+                renewed_after_fork: false,
                 cloexec: false,
                 commands: Default::default(),
             });

@@ -291,6 +291,8 @@ pub struct ForkTraits {
     pub returns_object: bool,
     /// The caller's own process never returns from it: what follows is a forked child's.
     pub double_fork: bool,
+    /// The child runs multiprocessing's after-fork registry first (`Api::runs_after_forkers`).
+    pub runs_after_forkers: bool,
 }
 
 impl ForkRec {

@@ -50,6 +50,9 @@ pub struct Hazard {
     /// Threads that their owner joins when it is dropped (a tokio runtime's workers): the end
     /// of the local that holds it ends them.
     pub joined_on_drop: bool,
+    /// Threads whose state multiprocessing's after-fork registry renews in a child
+    /// (`Api::renewed_after_fork`): no hazard at a fork whose child runs that registry.
+    pub renewed_after_fork: bool,
     /// A descriptor opened close-on-exec (std's sockets and files): an exec closes the
     /// child's copy.
     pub cloexec: bool,

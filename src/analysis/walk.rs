@@ -2130,6 +2130,7 @@ impl<'a> Walker<'a> {
                         global: None,
                         lazy: false,
                         joined_on_drop: false,
+                        renewed_after_fork: false,
                         cloexec: false,
                         commands: Default::default(),
                     });
@@ -2215,6 +2216,7 @@ impl<'a> Walker<'a> {
                             global: None,
                             lazy: false,
                             joined_on_drop: false,
+                            renewed_after_fork: false,
                             cloexec: false,
                             commands: Default::default(),
                         });
@@ -2892,6 +2894,7 @@ impl<'a> Walker<'a> {
                     global,
                     lazy,
                     joined_on_drop: api.joined_on_drop && effect == Effect::StartsThread,
+                    renewed_after_fork: api.renewed_after_fork && effect == Effect::StartsThread,
                     cloexec: api.cloexec,
                     commands: api.commands.as_slice().into(),
                 });
@@ -2930,6 +2933,7 @@ impl<'a> Walker<'a> {
                                     == Some(crate::frontend::python::servers::LINUX_ONLY)),
                         returns_object: api.returns_object,
                         double_fork: api.double_fork,
+                        runs_after_forkers: api.runs_after_forkers,
                     };
                     rec.parent_exits |= api.parent_exits;
                 }

@@ -168,6 +168,11 @@ pub struct Api {
     /// macOS has spawned by default since Python 3.8, so Objective-C state does not matter there.
     #[serde(default)]
     pub linux_only: bool,
+    /// For a fork: the child runs multiprocessing's after-fork registry before any code of the
+    /// program (`BaseProcess._bootstrap` calls `util._run_after_forkers()`), so what a library
+    /// registered there with `util.register_after_fork` is made afresh in it.
+    #[serde(default)]
+    pub runs_after_forkers: bool,
     /// For a fork: the parent leaves at once (the daemonize idiom), so nothing the child
     /// inherits is used by two live processes.
     #[serde(default)]
@@ -195,6 +200,11 @@ pub struct Api {
     /// Empty: every method does, and so does handing the client to other code.
     #[serde(default)]
     pub commands: Vec<String>,
+    /// For threads: the library registers their state with multiprocessing's after-fork
+    /// registry, and the only lock they can hold is shared between processes and released by
+    /// the parent's thread: a child that runs that registry holds nothing of theirs.
+    #[serde(default)]
+    pub renewed_after_fork: bool,
     /// For threads: the value the call returns joins them when it is dropped (tokio's
     /// `Runtime`, whose drop waits for its workers): `drop(rt)` or the end of its local ends them.
     #[serde(default)]
@@ -215,6 +225,16 @@ pub struct Api {
     /// caller was handed and passes on runs at the call.
     #[serde(default)]
     pub calls_args: bool,
+    /// For a server's method that registers request handlers (`register_function`,
+    /// `register_instance`): the functions handed to it, or the public methods of the object
+    /// handed to it, are not called here but where the server serves (`serves_handlers`).
+    #[serde(default)]
+    pub registers_handlers: bool,
+    /// For a server's method that serves requests (`serve_forever`): the handlers registered
+    /// with the program's servers of that library run inside it, on the thread that calls it,
+    /// one request after another.
+    #[serde(default)]
+    pub serves_handlers: bool,
     /// For `method`: only a call passing at least this many arguments is this entry (a `join`
     /// with an argument builds a path or a string; `JoinHandle::join()` takes none).
     pub min_args: Option<u8>,

@@ -26,6 +26,9 @@
 //! - request handlers of threading servers: when a package builds a `ThreadingTCPServer`,
 //!   `ThreadingHTTPServer` or a `ThreadingMixIn` server, the `handle`/`do_*` methods of its
 //!   `BaseRequestHandler` classes run on one thread per request, beside the serving thread;
+//! - request handlers of RPC servers: a function registered with a server (`register_function`,
+//!   through a list of another module, or an object's methods) runs inside that package's serve
+//!   calls, where the server serves (`rpc`);
 //! - thread bodies: `run()` of a class whose bases lead to a library class runs where that
 //!   class's `start()` puts it; the catalogue's `<class>@run` entry says what runs beside it
 //!   (a `threading.Thread` or Qt `QThread` subclass: the thread that called `start()`);
@@ -57,6 +60,7 @@ pub fn link(irs: &mut [FileIr]) {
     inherit_methods(irs);
     own_inits_of_library_subclasses(irs);
     threaded_handlers(irs);
+    super::rpc::link(irs);
     thread_bodies(irs);
     hand_loaders(irs);
     loader_subclasses(irs);

@@ -8,6 +8,7 @@
 //! of the call that forks (`multiprocessing::Pool@fork`), so the catalogue decides what forks.
 
 use super::project::DefaultStart;
+use super::rpc;
 use super::servers;
 use crate::ir::*;
 use ruff_python_ast::{self as ast, Expr, Stmt};
@@ -442,6 +443,9 @@ pub struct Lowerer<'s> {
     worker_dicts: HashMap<String, DictWorkers>,
     /// Module globals some function rebinds (`global ready; ready = True`): not fixed modes.
     rebound: HashSet<String>,
+    /// Loop variables over a global of some module (`for f in api.EXPORTED`), by
+    /// `function:name`: the global's path, whose items a server may be handed.
+    items_of: HashMap<String, String>,
 }
 
 fn name_of(e: &Expr) -> Option<&str> {
@@ -1057,6 +1061,7 @@ impl<'s> Lowerer<'s> {
             returns_ty: HashMap::new(),
             returns_loader: HashMap::new(),
             rebound: HashSet::new(),
+            items_of: HashMap::new(),
         }
     }
 
@@ -1161,6 +1166,7 @@ impl<'s> Lowerer<'s> {
                 servers::add_worker(&mut self.ir, worker, &mut self.next_call);
             }
         }
+        self.ir.function_lists = rpc::function_lists(body, &|e| self.quiet_path(e));
         self.add_entry();
         self.add_web(body);
         let path = std::path::PathBuf::from(&self.ir.path);
@@ -1979,7 +1985,13 @@ impl<'s> Lowerer<'s> {
                 return false;
             }
         }
-        if let Some(path) = alias.filter(|_| self.scopes.is_empty()) {
+        // A function that rebinds the global to a module, class or function (`global api;
+        // api = __import__("pkg.api").api` to reload it) keeps it an alias.
+        let global_here = self
+            .scopes
+            .last()
+            .is_none_or(|scope| scope.globals.contains(name));
+        if let Some(path) = alias.filter(|_| global_here) {
             let path = path.to_string();
             self.reexport(name, &path);
             self.module.insert(
@@ -2399,6 +2411,11 @@ impl<'s> Lowerer<'s> {
                     _ => None,
                 };
                 if let Some(n) = name_of(&f.target) {
+                    let key = format!("{}:{n}", self.fn_path);
+                    match (&iter.path, &iter.var) {
+                        (Some(list), None) => self.items_of.insert(key, list.clone()),
+                        _ => self.items_of.remove(&key),
+                    };
                     self.assign(
                         n,
                         &Value {
@@ -3351,7 +3368,16 @@ impl<'s> Lowerer<'s> {
 
     fn lower_expr_inner(&mut self, e: &Expr, out: &mut Vec<Node>) -> Value {
         match e {
-            Expr::Call(c) => self.lower_call(c, out),
+            Expr::Call(c) => {
+                let v = self.lower_call(c, out);
+                match self.imported_by(c) {
+                    Some(module) => Value {
+                        path: Some(module),
+                        ..Default::default()
+                    },
+                    None => v,
+                }
+            }
             Expr::Name(n) => self.lookup(n.id.as_str()),
             Expr::Attribute(a) => {
                 let base = self.lower_expr(&a.value, out);
@@ -3654,6 +3680,8 @@ impl<'s> Lowerer<'s> {
         let mut passed_loader = None;
         // Calls whose results are passed positionally (`next(iter(dl))`).
         let mut arg_calls = Vec::new();
+        // What each positional argument would be as a server's request handler.
+        let mut handlers: Vec<(u32, String)> = Vec::new();
         for (i, arg) in c.arguments.args.iter().enumerate() {
             if i == 0 {
                 call.str_arg = str_lit(arg).map(str::to_string);
@@ -3661,6 +3689,9 @@ impl<'s> Lowerer<'s> {
             let v = self.lower_expr(arg, out);
             passed_loader = passed_loader.or(v.loader.clone());
             arg_calls.extend(v.call);
+            if let Some(handed) = self.handler_ref(arg, &v) {
+                handlers.push((i as u32, handed));
+            }
             self.take_arg(&mut call, &v, runs_elsewhere);
         }
         let mut workers = false;
@@ -4033,9 +4064,67 @@ impl<'s> Lowerer<'s> {
             let c = self.call(Callee::Path(vec![candidate]), span);
             out.push(Node::Call(c));
         }
+        let role = match &call.callee {
+            Callee::Method { name, ty } => rpc::role(name, ty.as_deref(), &self.ir.crates_used),
+            _ => None,
+        };
+        let serves = match role {
+            // The server keeps what it is handed and calls it where it serves.
+            Some((rpc::Role::Registers, library)) => {
+                call.closures.clear();
+                call.fn_args = handlers
+                    .into_iter()
+                    .map(|(i, h)| (i, format!("{library}{}{h}", rpc::SEP)))
+                    .collect();
+                None
+            }
+            Some((rpc::Role::Serves, library)) => Some(library),
+            None => None,
+        };
         out.push(Node::Call(call));
+        if let Some(library) = serves {
+            let mut marker = self.call(Callee::Path(vec![rpc::SERVES.to_string()]), span);
+            marker.str_arg = Some(library);
+            out.push(Node::Call(marker));
+        }
         let loader = loader.or_else(|| value.loader.clone());
         Value { loader, ..value }
+    }
+
+    /// The module a call that imports by name hands back: `__import__("a.b")` the top-level
+    /// package `a` (Python docs, `__import__`: with a dotted name and no `fromlist`, the
+    /// top-level package is returned), `importlib.import_module("a.b")` the module `a.b`.
+    fn imported_by(&self, c: &ast::ExprCall) -> Option<String> {
+        let name = str_lit(c.arguments.args.first()?)?;
+        if name.is_empty() || name.starts_with('.') || !c.arguments.keywords.is_empty() {
+            return None;
+        }
+        match self.quiet_path(&c.func)?.as_str() {
+            "builtins::__import__" if c.arguments.args.len() == 1 => {
+                name.split('.').next().map(str::to_string)
+            }
+            "importlib::import_module" => Some(name.replace('.', "::")),
+            _ => None,
+        }
+    }
+
+    /// An argument as a server would take it for a request handler: a function (of this
+    /// module or another), the items of a list global the loop it is in walks, or the methods
+    /// of an object of a known class.
+    fn handler_ref(&self, arg: &Expr, v: &Value) -> Option<String> {
+        if let Some(list) =
+            name_of(arg).and_then(|n| self.items_of.get(&format!("{}:{n}", self.fn_path)))
+        {
+            return Some(format!("{list}{}", rpc::ITEMS));
+        }
+        if let Some(f) = v.func {
+            return Some(self.ir.functions[f].path.clone());
+        }
+        match (&v.path, &v.var, &v.ty) {
+            (Some(path), None, _) => Some(path.clone()),
+            (None, _, Some(ty)) => Some(format!("{ty}{}", rpc::METHODS)),
+            _ => None,
+        }
     }
 
     /// Remembers a dict of keyword arguments, for a later `**dict` in a call: one that names a

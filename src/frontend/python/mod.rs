@@ -15,6 +15,7 @@ mod options;
 mod platform;
 pub mod project;
 mod recover;
+mod rpc;
 mod schedulers;
 pub mod servers;
 mod star_imports;
