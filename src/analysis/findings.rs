@@ -258,14 +258,22 @@ impl<'p> Findings<'p> {
         }
     }
 
+    /// The fork's children reach the hazard: any child that runs the program does; children
+    /// that run only what they are handed, through that (see `workers`).
+    fn reaches(&self, rec: &ForkRec, h: &Hazard) -> bool {
+        rec.workers
+            .as_ref()
+            .is_none_or(|w| w.reach(h, self.prog.catalog.process_state(&h.label)))
+    }
+
     /// `rec`'s hazards of `effect` that its fork's findings name.
-    fn reported(rec: &ForkRec, effect: Effect, python: bool) -> Vec<&Hazard> {
+    fn reported<'r>(&self, rec: &'r ForkRec, effect: Effect, python: bool) -> Vec<&'r Hazard> {
         let brief = rec.child_is_brief();
         let goes_on = rec.child_goes_on();
         rec.live
             .live
             .values()
-            .filter(|h| h.effect == effect && !h.lazy)
+            .filter(|h| h.effect == effect && !h.lazy && self.reaches(rec, h))
             .filter(|h| match effect {
                 // Threads matter to any child that runs more than async-signal-safe calls; a
                 // child that goes on needs threads known to be alive, not a library's callers'.
@@ -326,7 +334,7 @@ impl<'p> Findings<'p> {
             // What the outer fork's finding already names is that one finding, not another.
             let named: Vec<HazardKey> = outer
                 .map(|o| {
-                    Self::reported(o, effect, python)
+                    self.reported(o, effect, python)
                         .iter()
                         .map(|h| h.key())
                         .collect()
@@ -335,7 +343,8 @@ impl<'p> Findings<'p> {
             // The threads of the callers of a function that forks to run the closure it is
             // handed are reported at each caller's call (see `Summary::forks_closure`).
             let callers = rec.runs_handed_in && !rec.execs && effect == Effect::StartsThread;
-            let hazards: Vec<&Hazard> = Self::reported(rec, effect, python)
+            let hazards: Vec<&Hazard> = self
+                .reported(rec, effect, python)
                 .into_iter()
                 .filter(|h| !named.contains(&h.key()))
                 .filter(|h| !callers || h.up.is_empty())
@@ -371,20 +380,25 @@ impl<'p> Findings<'p> {
                 Extra::related(related).trace(trace),
             );
         }
-        let shared: Vec<&Hazard> =
-            rec.live
-                .live
-                .values()
-                .filter(|h| h.effect == Effect::OpensFile)
-                .filter(|h| {
-                    // A file held by a local, or one inside the global logger (every log call).
+        let shared: Vec<&Hazard> = rec
+            .live
+            .live
+            .values()
+            .filter(|h| h.effect == Effect::OpensFile)
+            .filter(|h| match &rec.workers {
+                // Workers read what they are handed through the one inherited handle, each
+                // beside its siblings.
+                Some(_) => self.reaches(rec, h),
+                // A file held by a local, or one inside the global logger (every log call).
+                None => {
                     h.bind.as_ref().is_some_and(|b| {
                         rec.child_uses.contains_key(b) && rec.parent_uses.contains(b)
                     }) || h.global.as_ref().is_some_and(|g| {
                         rec.child_globals.contains_key(g) && rec.parent_uses.contains(g)
                     })
-                })
-                .collect();
+                }
+            })
+            .collect();
         if !shared.is_empty() && rec.kind != ForkKind::Daemon && !rec.parent_exits {
             self.hazards_at_fork(RuleId::FL007, rec, &shared);
         }
@@ -493,7 +507,12 @@ impl<'p> Findings<'p> {
         // fork's FL001 names those threads, and each call of the child would say it again.
         // A child that execs runs Python only until then: FL005 names that stretch.
         let python = is_python(&self.prog.files[rec.site.file as usize].path);
-        if python && !rec.execs && !Self::reported(rec, Effect::StartsThread, python).is_empty() {
+        // Children that run only what they are handed are judged by what that reaches.
+        if rec.workers.is_some()
+            || (python
+                && !rec.execs
+                && !self.reported(rec, Effect::StartsThread, python).is_empty())
+        {
             return;
         }
         let place = format!(

@@ -12,6 +12,7 @@ pub mod record;
 mod state;
 mod walk;
 mod waves;
+mod workers;
 
 use crate::catalog::{Catalog, ClosureRole, Effect};
 use crate::diagnostic::Finding;

@@ -278,6 +278,9 @@ pub struct ForkRec {
     /// caller had alive are reported there, once for all the calls that lead to it, each call
     /// a related location (the call itself is not the fork).
     pub made_in_callee: Option<Step>,
+    /// For a fork whose children run only what they are handed (a DataLoader's workers): what
+    /// that is and reaches; the parent's other hazards are not theirs.
+    pub workers: Option<super::workers::Workers>,
 }
 
 /// A catalogued fork point's own properties, from its entry.
@@ -340,6 +343,7 @@ impl ForkRec {
             handed_in: None,
             forks_in_callee: None,
             made_in_callee: None,
+            workers: None,
         }
     }
 

@@ -86,6 +86,8 @@ pub struct Walker<'a> {
     /// Threads a call's closures started that no local holds yet, by the call: the local a
     /// later call of the chain binds holds them (`.map(|_| spawn(..)).collect()`).
     chain_threads: HashMap<u32, Vec<super::state::HazardKey>>,
+    /// Python: what each local was built from, for the objects a loader's workers hold.
+    built_from: super::workers::BuiltFrom,
     execs: bool,
     reaches_fork: bool,
     /// Entry states pushed to callees (Propagate).
@@ -196,6 +198,7 @@ impl<'a> Walker<'a> {
             not_safe: None,
             temporaries: HashMap::new(),
             chain_threads: HashMap::new(),
+            built_from: HashMap::new(),
             execs: false,
             reaches_fork: false,
             entries: Vec::new(),
@@ -1759,6 +1762,7 @@ impl<'a> Walker<'a> {
             }
         }
         self.hands_on_commands(state, call, target);
+        self.note_built_from(call);
         self.classify(call, target);
         self.end_temporaries(state, call);
         self.bind_chain_threads(state, call);
@@ -2012,7 +2016,9 @@ impl<'a> Walker<'a> {
                     if let Some(statements) = statements {
                         self.file_closure_statements(statements, &here);
                     }
-                    all_diverge &= summary.diverges;
+                    // Calling a generator function hands back the generator at once, whatever
+                    // its body does once iterated (`while True: yield i`).
+                    all_diverge &= summary.diverges && !prog.function(callee).generator;
                     only_errors &= summary.only_errors;
                     wrapper |= summary.wraps_fork;
                     child_value = child_value.or(summary.child_value.clone());
@@ -2649,7 +2655,7 @@ impl<'a> Walker<'a> {
             };
             self.callee_unwinds(op, here);
         }
-        if summary.endless {
+        if summary.endless && !self.ctx.prog.function(callee).generator {
             self.runs_forever();
         }
         for g in &summary.globals {
@@ -2780,6 +2786,48 @@ impl<'a> Walker<'a> {
             // What follows is this fork's child, not the parent side of an earlier fork.
             if self.parent_arm.is_some_and(|p| p != call.id) {
                 self.parent_arm = None;
+            }
+        }
+    }
+
+    /// Python: the value a call makes holds what it was handed (`ds = Wrapped(base)`, a
+    /// connection made inline as an argument), as far as a loader's workers are concerned: by
+    /// the local it binds, and by the call for the call it is an argument of.
+    fn note_built_from(&mut self, call: &Call) {
+        if !self.python || self.mode != Mode::Report {
+            return;
+        }
+        let mut from: Vec<String> = call.arg_vars.iter().cloned().collect();
+        from.extend(
+            call.arg_calls
+                .iter()
+                .map(|(_, c)| super::workers::call_name(*c)),
+        );
+        let keys: Vec<_> = call
+            .arg_calls
+            .iter()
+            .filter_map(|(_, c)| self.temporaries.get(c))
+            .flatten()
+            .copied()
+            .collect();
+        let names = [Some(super::workers::call_name(call.id)), call.bind.clone()];
+        for name in names.into_iter().flatten() {
+            let entry = self.built_from.entry(name.clone()).or_default();
+            entry.0.extend(from.iter().filter(|v| **v != name).cloned());
+            entry.1.extend(keys.iter().copied());
+        }
+    }
+
+    /// The workers of a fork that run only what they are handed (see `workers`).
+    fn note_workers(&mut self, call: &Call) {
+        if self.mode != Mode::Report {
+            return;
+        }
+        let w = super::workers::Workers::at(self.ctx.prog, self.me.0, call, &self.built_from);
+        if let Some(rec) = self.rec.forks.get_mut(&call.id) {
+            match &mut rec.workers {
+                Some(known) => known.merge(w),
+                None => rec.workers = Some(w),
             }
         }
     }
@@ -2936,6 +2984,9 @@ impl<'a> Walker<'a> {
                         runs_after_forkers: api.runs_after_forkers,
                     };
                     rec.parent_exits |= api.parent_exits;
+                }
+                if api.handed_only && self.python {
+                    self.note_workers(call);
                 }
                 if kind == ForkKind::Daemon {
                     into_child(state);

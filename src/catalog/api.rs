@@ -186,6 +186,15 @@ pub struct Api {
     /// middle process (the "parent" side) and the grandchild.
     #[serde(default)]
     pub double_fork: bool,
+    /// For a fork: its children run only the code the call hands them, then end (a DataLoader's
+    /// workers run the dataset's item methods, `collate_fn` and `worker_init_fn`): the
+    /// frontend names that code as the fork call's function arguments and the objects handed
+    /// as its argument locals, and only what those reach is the children's.
+    #[serde(default)]
+    pub handed_only: bool,
+    /// A thread-like state that is the whole process's, not one object's (the CUDA context):
+    /// code that touches an entry with the same name meets it, whatever object it goes through.
+    pub process_state: Option<String>,
     /// For a fork: the library's own code is the whole child, and it ends in an exec
     /// (ptyprocess's `spawn`): nothing of the program runs on in the child, though that code is
     /// not async-signal-safe.
@@ -358,6 +367,14 @@ impl Catalog {
         }
         self.apis.push(api);
         Ok(())
+    }
+
+    /// The process-wide state a hazard made by an entry with this label is (`cuda`), if any.
+    pub fn process_state(&self, label: &str) -> Option<&str> {
+        self.apis
+            .iter()
+            .find(|api| api.label == label && api.process_state.is_some())
+            .and_then(|api| api.process_state.as_deref())
     }
 
     /// The names of `module` the catalogue knows (`fork` of `os`, `Pool` of `multiprocessing`):

@@ -411,6 +411,8 @@ pub struct Lowerer<'s> {
     loader_fields: HashMap<String, (String, Span)>,
     /// DataLoaders with workers that pin memory, by where they were made.
     pinned_loaders: HashSet<Span>,
+    /// What the workers of each DataLoader with workers are handed, by where it was made.
+    handed_loaders: HashMap<Span, super::workers::Handed>,
     /// The pin-memory threads of iterators made by `iter(..)`, by that call's id: ended when
     /// the iterator is handed straight to `next(..)` or `list(..)`, which drop it.
     kept_pins: HashMap<u32, u32>,
@@ -1050,6 +1052,7 @@ impl<'s> Lowerer<'s> {
             handled: 0,
             loader_fields: HashMap::new(),
             pinned_loaders: HashSet::new(),
+            handed_loaders: HashMap::new(),
             kept_pins: HashMap::new(),
             discarded: 0,
             one_shot_fns: HashSet::new(),
@@ -2776,7 +2779,10 @@ impl<'s> Lowerer<'s> {
     /// the iterator is exhausted or dropped.
     fn iterate(&mut self, v: &Value, out: &mut Vec<Node>) -> Option<u32> {
         let (path, span) = v.loader.as_ref()?;
-        let c = self.call(Callee::Path(vec![path.clone()]), *span);
+        let mut c = self.call(Callee::Path(vec![path.clone()]), *span);
+        if let Some(h) = self.handed_loaders.get(span) {
+            h.write(&mut c, &self.fn_path, v.var.as_deref());
+        }
         out.push(Node::Call(c));
         if !self.pinned_loaders.contains(span) {
             return None;
@@ -3682,16 +3688,23 @@ impl<'s> Lowerer<'s> {
         let mut arg_calls = Vec::new();
         // What each positional argument would be as a server's request handler.
         let mut handlers: Vec<(u32, String)> = Vec::new();
+        // What a DataLoader made here hands its workers: its dataset and functions.
+        let mut dataset = None;
+        let mut handed_fns = Vec::new();
         for (i, arg) in c.arguments.args.iter().enumerate() {
             if i == 0 {
                 call.str_arg = str_lit(arg).map(str::to_string);
             }
             let v = self.lower_expr(arg, out);
+            if i == 0 {
+                dataset = Some(v.ty.clone());
+            }
             passed_loader = passed_loader.or(v.loader.clone());
             arg_calls.extend(v.call);
             if let Some(handed) = self.handler_ref(arg, &v) {
                 handlers.push((i as u32, handed));
             }
+            call.arg_calls.extend(v.call.map(|id| (i as u32, id)));
             self.take_arg(&mut call, &v, runs_elsewhere);
         }
         let mut workers = false;
@@ -3704,11 +3717,19 @@ impl<'s> Lowerer<'s> {
         let mut pin_memory = false;
         // The `preexec_fn` given is a function known here (not a caller's value handed on).
         let mut preexec_named = false;
-        for k in &c.arguments.keywords {
+        let positional = c.arguments.args.len();
+        for (i, k) in c.arguments.keywords.iter().enumerate() {
             let v = self.lower_expr(&k.value, out);
             passed_loader = passed_loader.or(v.loader.clone());
+            call.arg_calls
+                .extend(v.call.map(|id| ((positional + i) as u32, id)));
             let key = k.arg.as_ref().map(|a| a.id.as_str());
             match key {
+                Some("dataset") => dataset = Some(v.ty.clone()),
+                Some("collate_fn" | "worker_init_fn") if !k.value.is_none_literal_expr() => {
+                    let named = v.func.map(|f| self.ir.functions[f].path.clone());
+                    handed_fns.push(named.or(v.path.clone()));
+                }
                 Some("mp_context") => context = v.start.clone(),
                 // PyTorch's DataLoader: a string or a context object.
                 Some("multiprocessing_context") => {
@@ -3839,6 +3860,13 @@ impl<'s> Lowerer<'s> {
                 _ => String::new(),
             };
             let fork = format!("{}@{}{count}", DATA_LOADERS[0], start.suffix());
+            let mut handed = super::workers::Handed::new(&self.fn_path, &call.arg_vars);
+            handed.dataset(dataset.flatten().as_deref());
+            for f in handed_fns {
+                handed.function(f);
+            }
+            handed.write(&mut call, &self.fn_path, None);
+            self.handed_loaders.insert(span, handed);
             match callee.as_deref() {
                 Some(p) if DATA_LOADERS.contains(&p) => {
                     if pin_memory {
@@ -4057,11 +4085,17 @@ impl<'s> Lowerer<'s> {
         if let Some((fork, made_at)) = handed {
             let mut marker = self.call(Callee::Path(vec![LOADER_HANDED.to_string()]), made_at);
             marker.str_arg = Some(fork);
+            if let Some(h) = self.handed_loaders.get(&made_at) {
+                h.write(&mut marker, &self.fn_path, None);
+            }
             out.push(Node::Call(marker));
         }
         // As for PyTorch's own loader, the fork stays at the construction too.
         if let Some(candidate) = maybe_loader {
-            let c = self.call(Callee::Path(vec![candidate]), span);
+            let mut c = self.call(Callee::Path(vec![candidate]), span);
+            if let Some(h) = self.handed_loaders.get(&span) {
+                h.write(&mut c, &self.fn_path, None);
+            }
             out.push(Node::Call(c));
         }
         let role = match &call.callee {

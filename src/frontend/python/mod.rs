@@ -21,6 +21,7 @@ pub mod servers;
 mod star_imports;
 mod start_method;
 mod syspath;
+pub mod workers;
 
 use crate::ir::{FileIr, Recovered};
 use ruff_python_ast::PySourceType;
