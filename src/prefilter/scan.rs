@@ -164,6 +164,11 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
     let mut i = 0;
     while i < n {
         let b = bytes[i];
+        if b == b' ' || b == b'\t' {
+            // Blanks (a quarter of a file's bytes) end a word and change no state.
+            i += 1;
+            continue;
+        }
         if ident_start(b) {
             let mut start = i;
             i += 1;
@@ -185,15 +190,18 @@ fn scan_into(bytes: &[u8], keys: &mut Dedup) -> FileScan {
             let raw = start > 0 && bytes[start - 1] == b'#';
             let word = &bytes[start..i];
             let h = hash(word) & !TAG_BITS;
+            // The word as the table of words the scan acts on spells it, or empty: most words
+            // are none of them, and one probe of the table tells so.
+            let (word, reserved) = known(word, h).unwrap_or((b"", false));
             // A reserved word names nothing (a raw identifier such as `r#type` is kept).
-            if raw || !is_keyword(word) {
+            if raw || !reserved {
                 keys.push(h | ANY);
                 if def_code || def_any {
                     keys.push(h | DEF);
                 }
             }
             let in_comment = block_depth > 0 || line_comment;
-            let name = (raw || !is_keyword(word)).then_some(h | IMPL);
+            let name = (raw || !reserved).then_some(h | IMPL);
             // `for<'a>` is a bound's quantifier, not the start of the self type.
             let quantifier = || bytes[i..].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
             let keyword = (!raw).then_some(word);
@@ -393,51 +401,93 @@ impl Header {
     }
 }
 
+/// The words the scan acts on besides the reserved ones.
+const ACTED_ON: &[&[u8]] = &[
+    b"macro_rules",
+    b"path",
+    b"cfg",
+    b"windows",
+    b"unix",
+    b"wasm",
+    b"target_os",
+    b"target_family",
+];
+
+/// Buckets of the words the scan acts on (the reserved words and `ACTED_ON`), by their hash:
+/// each with whether it is reserved.
+type Known = Vec<Vec<(&'static [u8], bool)>>;
+
+const KNOWN_BUCKETS: usize = 256;
+
+fn known_table() -> &'static Known {
+    static TABLE: std::sync::OnceLock<Known> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table: Known = vec![Vec::new(); KNOWN_BUCKETS];
+        let words = KEYWORDS
+            .iter()
+            .map(|w| (*w, true))
+            .chain(ACTED_ON.iter().map(|w| (*w, false)));
+        for (w, reserved) in words {
+            table[bucket(hash(w) & !TAG_BITS)].push((w, reserved));
+        }
+        table
+    })
+}
+
+fn bucket(h: u32) -> usize {
+    (h >> TAG_BITS) as usize % KNOWN_BUCKETS
+}
+
+/// The word, if the scan acts on it (`h` is its hash), and whether it is reserved.
+fn known(word: &[u8], h: u32) -> Option<(&'static [u8], bool)> {
+    known_table()[bucket(h)]
+        .iter()
+        .find(|(w, _)| *w == word)
+        .copied()
+}
+
 /// Reserved words of Rust (not the contextual ones such as `union` or `default`, which may be
 /// names).
-fn is_keyword(word: &[u8]) -> bool {
-    matches!(
-        word,
-        b"as"
-            | b"async"
-            | b"await"
-            | b"break"
-            | b"const"
-            | b"continue"
-            | b"crate"
-            | b"dyn"
-            | b"else"
-            | b"enum"
-            | b"extern"
-            | b"false"
-            | b"fn"
-            | b"for"
-            | b"if"
-            | b"impl"
-            | b"in"
-            | b"let"
-            | b"loop"
-            | b"match"
-            | b"mod"
-            | b"move"
-            | b"mut"
-            | b"pub"
-            | b"ref"
-            | b"return"
-            | b"self"
-            | b"Self"
-            | b"static"
-            | b"struct"
-            | b"super"
-            | b"trait"
-            | b"true"
-            | b"type"
-            | b"unsafe"
-            | b"use"
-            | b"where"
-            | b"while"
-    )
-}
+const KEYWORDS: &[&[u8]] = &[
+    b"as",
+    b"async",
+    b"await",
+    b"break",
+    b"const",
+    b"continue",
+    b"crate",
+    b"dyn",
+    b"else",
+    b"enum",
+    b"extern",
+    b"false",
+    b"fn",
+    b"for",
+    b"if",
+    b"impl",
+    b"in",
+    b"let",
+    b"loop",
+    b"match",
+    b"mod",
+    b"move",
+    b"mut",
+    b"pub",
+    b"ref",
+    b"return",
+    b"self",
+    b"Self",
+    b"static",
+    b"struct",
+    b"super",
+    b"trait",
+    b"true",
+    b"type",
+    b"unsafe",
+    b"use",
+    b"where",
+    b"while",
+];
 
 /// Whether the bytes before an identifier end in `#[` or `#![` (whitespace allowed), or in
 /// `![` (a macro call, kept to stay on the safe side).
@@ -522,6 +572,15 @@ fn rayon_sort(v: &mut [u64]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_table_knows_every_word_the_scan_acts_on() {
+        for w in KEYWORDS.iter().chain(ACTED_ON) {
+            let found = known(w, hash(w) & !TAG_BITS);
+            assert_eq!(found, Some((*w, KEYWORDS.contains(w))));
+        }
+        assert_eq!(known(b"fork", hash(b"fork") & !TAG_BITS), None);
+    }
 
     fn has(s: &FileScan, name: &str, kind: u32) -> bool {
         s.has(key(name, kind))

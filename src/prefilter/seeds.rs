@@ -4,7 +4,7 @@
 use super::scan::{self, ANY};
 use crate::catalog::{Catalog, Effect};
 use crate::ir::{Call, FileIr};
-use crate::resolve::steps::{steps, Chain, Step};
+use crate::resolve::steps::{steps, Chain, Returns, Step};
 use std::collections::HashSet;
 
 pub(super) fn is_fork_effect(e: &Effect) -> bool {
@@ -101,18 +101,24 @@ const PYTHON_ATTRIBUTES: &[&str] = &["pyfunction", "pymodule", "pymethods"];
 /// resolution's steps (a builder chain's `returns` types included).
 pub(super) fn call_effects(
     catalog: &Catalog,
-    returns: &[String],
+    returns: &Returns,
     ir: &FileIr,
     call: &Call,
 ) -> Vec<Effect> {
     // The catalogue's steps are the same wherever the file sits.
-    steps(ir, &ir.crates_used, call, catalog, Chain::AnyOf(returns))
-        .into_iter()
-        .filter_map(|step| match step {
-            Step::Apis(apis) => Some(apis),
-            _ => None,
-        })
-        .flatten()
-        .flat_map(|i| catalog.apis[i].effects.iter().copied())
-        .collect()
+    steps(
+        ir,
+        &ir.crates_used,
+        call,
+        catalog,
+        Chain::AnyOf(returns, &[]),
+    )
+    .into_iter()
+    .filter_map(|step| match step {
+        Step::Apis(apis) => Some(apis),
+        _ => None,
+    })
+    .flatten()
+    .flat_map(|i| catalog.apis[i].effects.iter().copied())
+    .collect()
 }

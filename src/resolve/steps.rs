@@ -4,6 +4,9 @@
 use super::path::{absolute, crate_rooted, is_relative, last_segment, package_of, STD_METHODS};
 use crate::catalog::Catalog;
 use crate::ir::{Call, Callee, FileIr};
+use rustc_hash::FxHashMap;
+use std::cell::RefCell;
+use std::rc::Rc;
 
 /// One lookup of a call's resolution.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,9 +32,71 @@ pub enum Chain<'a> {
     /// The linker's: the type learnt from the call that made the receiver, if any.
     Known(Option<&'a str>),
     /// Before the chain is linked: any of these when the receiver is a call's value (the
-    /// catalogue's `returns` types, and the types the program's functions the call may reach
+    /// catalogue's `returns` types, then the types the program's functions the call may reach
     /// declare).
-    AnyOf(&'a [String]),
+    AnyOf(&'a Returns, &'a [String]),
+}
+
+/// The types catalogue entries return, and the lookups a method call on each gives, made once
+/// per method name: the same dozen paths are otherwise spelt and looked up in the catalogue
+/// for every method call with a receiver that the prefilter reads.
+#[derive(Debug, Default)]
+pub struct Returns {
+    types: Vec<String>,
+    by_name: RefCell<FxHashMap<String, Rc<[Step]>>>,
+}
+
+impl Returns {
+    /// The `returns` types of `catalog`'s entries, sorted, each once.
+    pub fn of(catalog: &Catalog) -> Returns {
+        let mut types: Vec<String> = catalog
+            .apis
+            .iter()
+            .filter_map(|a| a.returns.clone())
+            .collect();
+        types.sort();
+        types.dedup();
+        Returns {
+            types,
+            by_name: RefCell::default(),
+        }
+    }
+
+    pub fn types(&self) -> &[String] {
+        &self.types
+    }
+
+    /// For each type, in order: the catalogue entries of its method `name`, or the key the
+    /// program's tables would hold it at.
+    fn steps(&self, name: &str, catalog: &Catalog) -> Rc<[Step]> {
+        if let Some(found) = self.by_name.borrow().get(name) {
+            return found.clone();
+        }
+        let made: Rc<[Step]> = self
+            .types
+            .iter()
+            .map(|t| chain_step(t, name, catalog))
+            .collect();
+        self.by_name
+            .borrow_mut()
+            .insert(name.to_string(), made.clone());
+        made
+    }
+}
+
+/// The lookup of method `name` on a chain's type `t`: the catalogue's entries, else the
+/// program's key.
+fn chain_step(t: &str, name: &str, catalog: &Catalog) -> Step {
+    let path = format!("{t}::{name}");
+    let apis = catalog.by_path(&path);
+    if apis.is_empty() {
+        Step::Key {
+            key: path,
+            reexport: false,
+        }
+    } else {
+        Step::Apis(apis)
+    }
 }
 
 /// The call whose value a method is called on: the receiver expression itself
@@ -87,20 +152,10 @@ pub fn steps(
             let ty = match chain {
                 Chain::Known(Some(known)) => Some(known),
                 Chain::Known(None) => written,
-                Chain::AnyOf(returns) => {
+                Chain::AnyOf(returns, more) => {
                     if receiver(call).is_some() {
-                        for t in returns {
-                            let path = format!("{t}::{name}");
-                            let apis = catalog.by_path(&path);
-                            out.push(if apis.is_empty() {
-                                Step::Key {
-                                    key: path,
-                                    reexport: false,
-                                }
-                            } else {
-                                Step::Apis(apis)
-                            });
-                        }
+                        out.extend(returns.steps(name, catalog).iter().cloned());
+                        out.extend(more.iter().map(|t| chain_step(t, name, catalog)));
                     }
                     written
                 }

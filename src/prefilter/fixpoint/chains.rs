@@ -80,13 +80,11 @@ impl Closure<'_> {
             self.value_types(file, r, types, reads);
             out.extend(types.get(&r).cloned().unwrap_or_default());
         }
-        let mut chain = self.returns.clone();
-        chain.extend(out.iter().cloned());
         let mut found: Vec<FnRef> = Vec::new();
         if let Callee::Local(c) = call.callee {
             found.push((file.fi, c as u32));
         }
-        let chain = Chain::AnyOf(&chain);
+        let chain = Chain::AnyOf(&self.returns, &out);
         for place in file.places {
             for step in steps(place, &file.ir.crates_used, call, self.catalog, chain) {
                 match step {

@@ -18,6 +18,7 @@ use super::{takes_rest, Limits, Outcome, Scanned};
 use crate::catalog::Catalog;
 use crate::frontend::rust::layout::Layout;
 use crate::ir::{Call, Callee, FileIr};
+use crate::resolve::steps::Returns;
 use crate::resolve::{last_segment, FnRef};
 use ahead::Ahead;
 use rayon::prelude::*;
@@ -451,7 +452,7 @@ struct Closure<'a> {
     /// `macro_rules!` bodies by (package, name), as `analysis::program` finds them.
     macro_defs: HashMap<(String, String), Vec<FnRef>>,
     /// Types a catalogue entry returns: builder chains carry them to method calls.
-    returns: Vec<String>,
+    returns: Returns,
     python_packages: HashSet<String>,
     /// The crates of each package (library, binaries, tests, examples).
     package_crates: HashMap<String, Vec<u32>>,
@@ -550,16 +551,7 @@ impl<'a> Closure<'a> {
             method_nodes: HashMap::default(),
             macro_nodes: HashMap::default(),
             macro_defs: HashMap::default(),
-            returns: {
-                let mut r: Vec<String> = catalog
-                    .apis
-                    .iter()
-                    .filter_map(|a| a.returns.clone())
-                    .collect();
-                r.sort();
-                r.dedup();
-                r
-            },
+            returns: Returns::of(catalog),
             python_packages: HashSet::default(),
             package_crates: HashMap::default(),
             dependents: HashMap::default(),

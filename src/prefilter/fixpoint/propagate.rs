@@ -214,18 +214,17 @@ impl Closure<'_> {
             if let Callee::Local(c) = call.callee {
                 out.push(Probe::Inner(c as u32));
             }
-            let program_types = receiver(call).and_then(|r| types.get(&r));
-            let chain: Vec<String> = match program_types {
-                Some(t) if !t.is_empty() => self.returns.iter().chain(t).cloned().collect(),
-                _ => Vec::new(),
-            };
-            let chain = if chain.is_empty() {
-                &self.returns
-            } else {
-                &chain
-            };
+            let program_types = receiver(call)
+                .and_then(|r| types.get(&r))
+                .map_or(&[][..], Vec::as_slice);
             for place in places {
-                for step in steps(place, &ir.crates_used, call, catalog, Chain::AnyOf(chain)) {
+                for step in steps(
+                    place,
+                    &ir.crates_used,
+                    call,
+                    catalog,
+                    Chain::AnyOf(&self.returns, program_types),
+                ) {
                     out.push(match step {
                         Step::Apis(_) => continue,
                         Step::Key { key, .. } => Probe::Key(key),

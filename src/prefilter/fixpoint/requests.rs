@@ -258,6 +258,7 @@ impl Closure<'_> {
         if lead.method
             && self
                 .returns
+                .types()
                 .iter()
                 .any(|t| lead.may_be(&format!("{t}::{}", lead.name)))
         {
