@@ -446,7 +446,13 @@ impl<'p> Findings<'p> {
                     self.callee_unwinds_in_child(&call, rec);
                 }
             }
-            if let Some(step) = &rec.leaves_into_caller {
+            // A child that left the fork's loop into the parent's code left there: where it
+            // goes from that code (off the function's end) is the same way out.
+            if let Some(step) = rec
+                .leaves_into_caller
+                .as_ref()
+                .filter(|_| rec.leaves_into_loop.is_none())
+            {
                 self.child_back_in_caller(step, rec);
             }
             if let Some((fell, call)) = rec.runs_parent_code.as_ref().filter(|_| {

@@ -376,6 +376,22 @@ impl<'a> Walker<'a> {
             Some(Node::Call(c)) if !self.python => Some(c.id),
             _ => None,
         };
+        // A child that falls through to the function's end hands its caller the pid only when
+        // that is the value as a whole: `pid + 1` or `Handle { pid }` is no side to branch on.
+        let whole = f.returns_whole.as_ref().unwrap_or(&f.returns);
+        let handed_back: HashSet<u32> = self
+            .rec
+            .forks
+            .keys()
+            .copied()
+            .filter(|id| {
+                tail == Some(*id)
+                    || self
+                        .fork_vars
+                        .iter()
+                        .any(|(v, fork)| fork == id && whole.contains(v))
+            })
+            .collect();
         let returned = |id: &u32| {
             tail == Some(*id)
                 || tail.and_then(|t| self.carries_fork.get(&t)) == Some(id)
@@ -388,16 +404,23 @@ impl<'a> Walker<'a> {
         // back the raw result for the caller's own `pid == 0` test.
         // The child's branch must hand back a value that tells it apart (`Ok(Forked::Child)`,
         // `None`); one that returns `()` like the parent is a child that goes on.
+        let tells_side = |id: &u32, r: &ForkRec| {
+            // Setting the child up in the program's own code (`Fork::from_pts(..)`) is still a
+            // wrapper's when what it hands back names the child's side.
+            let named = (!r.child_runs_code || r.returns_in_child.as_deref() == Some("Child"))
+                && r.returns_in_child.as_deref() != Some("()");
+            match self.python {
+                // A Python function hands back `None` on every path that returns nothing: the
+                // child's own `return` tells it apart, or the pid handed back whole after the
+                // child's work (`if pid == 0: work()`, then `return pid`).
+                true => handed_back.contains(id) || (named && r.returns_in_child.is_some()),
+                false => named,
+            }
+        };
         let wrapped = self.rec.forks.iter().find(|(id, r)| {
             r.kind == ForkKind::Fork
                 && !r.traits.returns_object
-                && ((r.has_child
-                    && r.child_leaves_ok
-                    // Setting the child up in the program's own code (`Fork::from_pts(..)`)
-                    // is still a wrapper's when what it hands back names the child's side.
-                    && (!r.child_runs_code || r.returns_in_child.as_deref() == Some("Child"))
-                    && !r.child_runs_more
-                    && r.returns_in_child.as_deref() != Some("()"))
+                && ((r.has_child && r.child_leaves_ok && !r.child_runs_more && tells_side(id, r))
                     || (!r.has_child && returned(id)))
         });
         // A `macro_rules!` body's fork is made at each invocation, with what that caller has
@@ -432,23 +455,7 @@ impl<'a> Walker<'a> {
             .find(|r| r.runs_handed_in && !r.execs);
         let forks_closure = closure_fork.map(|r| r.fork_call().clone());
         let forks_closure_not_safe = closure_fork.and_then(|r| r.child_not_safe.clone());
-        // A child that falls through to the function's end hands its caller the pid only when
-        // that is the value as a whole: `pid + 1` or `Handle { pid }` is no side to branch on.
-        let whole = f.returns_whole.as_ref().unwrap_or(&f.returns);
-        let returned: HashSet<u32> = self
-            .rec
-            .forks
-            .keys()
-            .copied()
-            .filter(|id| {
-                tail == Some(*id)
-                    || self
-                        .fork_vars
-                        .iter()
-                        .any(|(v, fork)| fork == id && whole.contains(v))
-            })
-            .collect();
-        self.falls_into_caller(fell_through, wraps_fork, &returned);
+        self.falls_into_caller(fell_through, wraps_fork, &handed_back);
         let returns_only_in_child = !diverges && self.reaches_fork && !self.returns_in_caller;
         // Python's daemonize idiom is judged in the function that holds it.
         let daemon = self.rec.forks.values().find(|r| r.kind == ForkKind::Daemon);
@@ -513,7 +520,13 @@ impl<'a> Walker<'a> {
         let branch = match self.child_maybe {
             Some(id) if fell_through && self.child != Some(ChildOf::Fork(id)) => {
                 self.child_fell_at.map(|at| {
-                    let text = format!("falls out of its branch and off the end of `{name}`");
+                    // Falling from the fork itself: no test ever told the child apart.
+                    let at_fork = self.rec.forks.get(&id).is_some_and(|r| r.site.span == at);
+                    let how = match at_fork {
+                        true => "is not told apart from the parent and runs",
+                        false => "falls out of its branch and",
+                    };
+                    let text = format!("{how} off the end of `{name}`");
                     (id, self.step(at, text))
                 })
             }
@@ -2768,7 +2781,8 @@ impl<'a> Walker<'a> {
             rec
         });
         rec.live.merge(state);
-        if let Some(v) = &call.bind {
+        // A dropped result's `bind` is the receiver its effect stays in, not the fork's value.
+        if let Some(v) = call.bind.as_ref().filter(|_| !call.discarded) {
             self.fork_vars.insert(v.clone(), call.id);
         }
 
@@ -2938,7 +2952,13 @@ impl<'a> Walker<'a> {
                 }
                 match api.child_fn {
                     Some(arg) => self.callback_child(state, call, here, arg),
-                    None if kind == ForkKind::Fork && !api.double_fork && !api.child_execs => {
+                    // Python's catalogued forks called for their effect are a framework's
+                    // (`Process.start()`, a worker's `work()`): they return in the parent only.
+                    None if kind == ForkKind::Fork
+                        && !api.double_fork
+                        && !api.child_execs
+                        && !self.python =>
+                    {
                         self.discarded_fork(call)
                     }
                     None => {}
