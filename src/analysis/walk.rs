@@ -790,9 +790,14 @@ impl<'a> Walker<'a> {
     }
 
     /// The parent of fork `inner` ended at once, and that parent is the child of an outer fork:
-    /// the exits it made there (not in `before`) end a double fork's middle process.
+    /// the exits it made there (not in `before`) end a double fork's middle process. A Python
+    /// middle process replays at its exit only what was left for it when `inner` forked (atexit
+    /// handlers, buffered output): with nothing left, its exit is as harmless as `_exit`.
     fn middle_exits(&mut self, inner: u32, before: &HashSet<Span>) {
-        let Some(outer) = self.rec.forks.get(&inner).and_then(|f| f.outer) else {
+        let Some(f) = self.rec.forks.get(&inner) else {
+            return;
+        };
+        let Some(outer) = f.outer.filter(|_| !self.python || f.inherits_exit_work()) else {
             return;
         };
         if let Some(f) = self.rec.forks.get_mut(&outer) {
@@ -1463,8 +1468,14 @@ impl<'a> Walker<'a> {
         };
         // An exit on the parent side of a fork made in another fork's child ends that outer
         // child (the middle process of a double fork) while the new child goes on.
+        // A Python one replays at that exit only what was left when it forked again.
+        let replays = !self.python
+            || self
+                .parent_arm
+                .and_then(|p| self.rec.forks.get(&p))
+                .is_none_or(|f| f.inherits_exit_work());
         let mut middle = op.clone();
-        middle.ends_parent = exit && op.down.is_empty();
+        middle.ends_parent = exit && op.down.is_empty() && replays;
         match self.child {
             Some(ChildOf::Fork(id)) => {
                 // A fork inside a fork's child: its child runs in the outer child too.
@@ -1853,9 +1864,14 @@ impl<'a> Walker<'a> {
             }
         }
         // In Python every call the catalogue does not know runs interpreted code (a library's
-        // or the program's): a child making one is not a brief fork-then-exec child.
-        if let (Some(ChildOf::Fork(id)), Target::Unknown, true) = (self.child, target, self.python)
-        {
+        // or the program's), and so does one it knows to run such code: a child making one is
+        // not a brief fork-then-exec child.
+        let runs_code = match target {
+            Target::Unknown => true,
+            Target::Apis(list) => list.iter().any(|&i| prog.catalog.apis[i].runs_code),
+            Target::Fns(_) => false,
+        };
+        if let (Some(ChildOf::Fork(id)), true, true) = (self.child, runs_code, self.python) {
             if let Some(f) = self.rec.forks.get_mut(&id) {
                 f.child_runs_code = true;
             }
@@ -2255,7 +2271,10 @@ impl<'a> Walker<'a> {
         }
         let apis = &self.ctx.prog.catalog.apis;
         let (safe, known) = match target {
-            Target::Apis(list) => (list.iter().all(|&i| is_async_signal_safe(&apis[i])), true),
+            Target::Apis(list) => (
+                list.iter().all(|&i| is_async_signal_safe(&apis[i])),
+                list.iter().all(|&i| !apis[i].runs_code),
+            ),
             // Not walked yet (recursion): the fixpoint walks this caller again once it is.
             // A function that execs and never returns but with an error is the exec's set-up:
             // what it runs first is FL005's, and it does not run the program on.
@@ -3119,6 +3138,27 @@ impl<'a> Walker<'a> {
                         h.derived.push(to.clone());
                     }
                 }
+                false
+            }
+            // Held in the state as what the interpreter's exit will do: a child forked after it
+            // and leaving through that exit does it again.
+            Effect::LeavesExitWork => {
+                state.add(Hazard {
+                    effect,
+                    site: self.step(call.span, api.label.clone()),
+                    label: api.label.as_str().into(),
+                    severity: None,
+                    down: Vec::new(),
+                    up: Vec::new(),
+                    bind: None,
+                    derived: Vec::new(),
+                    owner: None,
+                    global: None,
+                    lazy: false,
+                    joined_on_drop: false,
+                    cloexec: false,
+                    commands: Default::default(),
+                });
                 false
             }
             Effect::FeedsLogger => {
