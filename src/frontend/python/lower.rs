@@ -3645,6 +3645,9 @@ impl<'s> Lowerer<'s> {
             let v = self.lower_expr(arg, out);
             passed_loader = passed_loader.or(v.loader.clone());
             arg_calls.extend(v.call);
+            if let Some(made) = v.call {
+                call.arg_calls.push((i as u32, made));
+            }
             self.take_arg(&mut call, &v, runs_elsewhere);
         }
         let mut workers = false;
