@@ -2146,21 +2146,10 @@ impl<'a> Walker<'a> {
                     }
                 }
                 if self.ctx.scoped_closures.contains(&self.me) && self.is_scope_spawn(call) {
+                    let site = self.step(call.span, "a scoped thread");
                     state.add(Hazard {
-                        effect: Effect::StartsThread,
-                        site: self.step(call.span, "a scoped thread"),
-                        label: "a scoped thread".into(),
-                        severity: None,
-                        down: Vec::new(),
-                        up: Vec::new(),
                         bind: call.bind.clone(),
-                        derived: Vec::new(),
-                        owner: None,
-                        global: None,
-                        lazy: false,
-                        joined_on_drop: false,
-                        cloexec: false,
-                        commands: Default::default(),
+                        ..Hazard::unbound(Effect::StartsThread, site, "a scoped thread")
                     });
                 }
             }
@@ -2231,21 +2220,10 @@ impl<'a> Walker<'a> {
                     self.reaches_fork |= self.reaches(closure);
                     if self.mode == Mode::Propagate && self.reaches(closure) {
                         let mut entry = self.entry_for_callee(state, &here);
+                        let label = "the thread this closure runs on";
                         entry.add(Hazard {
-                            effect: Effect::StartsThread,
-                            site: here.clone(),
-                            label: "the thread this closure runs on".into(),
-                            severity: None,
-                            down: Vec::new(),
                             up: vec![here.clone()],
-                            bind: None,
-                            derived: Vec::new(),
-                            owner: None,
-                            global: None,
-                            lazy: false,
-                            joined_on_drop: false,
-                            cloexec: false,
-                            commands: Default::default(),
+                            ..Hazard::unbound(Effect::StartsThread, here.clone(), label)
                         });
                         self.entries.push((closure, entry));
                     }
@@ -3143,22 +3121,8 @@ impl<'a> Walker<'a> {
             // Held in the state as what the interpreter's exit will do: a child forked after it
             // and leaving through that exit does it again.
             Effect::LeavesExitWork => {
-                state.add(Hazard {
-                    effect,
-                    site: self.step(call.span, api.label.clone()),
-                    label: api.label.as_str().into(),
-                    severity: None,
-                    down: Vec::new(),
-                    up: Vec::new(),
-                    bind: None,
-                    derived: Vec::new(),
-                    owner: None,
-                    global: None,
-                    lazy: false,
-                    joined_on_drop: false,
-                    cloexec: false,
-                    commands: Default::default(),
-                });
+                let site = self.step(call.span, api.label.clone());
+                state.add(Hazard::unbound(effect, site, api.label.as_str()));
                 false
             }
             Effect::FeedsLogger => {
