@@ -217,7 +217,7 @@ impl<'p> Findings<'p> {
             .collect();
         for fork in rec.forks.values() {
             let outer = fork.outer.and_then(|o| rec.forks.get(&o));
-            self.fork(fork, outer, &daemon_exits);
+            self.fork(fork, outer, &daemon_exits, me);
         }
         match child_closure {
             Some(site) if site.in_fork => self.closure_in_fork_child(me, rec, site, entry),
@@ -319,7 +319,13 @@ impl<'p> Findings<'p> {
 
     /// `outer`: the fork in whose child this one is (the second fork of a double fork).
     /// `daemon_exits`: exits made by a double fork's daemon, which is the program (see `add_walk`).
-    fn fork(&mut self, rec: &ForkRec, outer: Option<&ForkRec>, daemon_exits: &HashSet<Span>) {
+    fn fork(
+        &mut self,
+        rec: &ForkRec,
+        outer: Option<&ForkRec>,
+        daemon_exits: &HashSet<Span>,
+        me: FnRef,
+    ) {
         let brief = rec.child_is_brief();
         let python = is_python(&self.prog.files[rec.site.file as usize].path);
         for effect in [
@@ -466,8 +472,30 @@ impl<'p> Findings<'p> {
                     self.callee_unwinds_in_child(&call, rec);
                 }
             }
-            if let Some(step) = &rec.leaves_into_caller {
-                self.child_back_in_caller(step, rec);
+            // A child that left the fork's loop into the parent's code left there: where it
+            // goes from that code (off the function's end) is the same way out.
+            // A Python child that comes back out of a function whose value the script hands to
+            // `sys.exit` leaves there, through the interpreter's exit: that is its way out.
+            let exit = match (&rec.leaves_into_caller, &rec.leaves_into_loop, python) {
+                (Some(_), _, true) | (_, Some((_, true)), true) => self
+                    .prog
+                    .exit_taking_value_of(me)
+                    .map(|(file, c, label)| Step {
+                        file,
+                        span: c.span,
+                        text: format!("`{label}(..)`").into(),
+                    }),
+                _ => None,
+            };
+            if let Some(step) = rec
+                .leaves_into_caller
+                .as_ref()
+                .filter(|_| rec.leaves_into_loop.is_none())
+            {
+                match &exit {
+                    Some(exit) => self.child_exits_through_caller(exit, step, rec),
+                    None => self.child_back_in_caller(step, rec),
+                }
             }
             if let Some((fell, call)) = rec.runs_parent_code.as_ref().filter(|_| {
                 rec.kind == ForkKind::Fork
@@ -479,7 +507,9 @@ impl<'p> Findings<'p> {
             }) {
                 self.child_runs_parent_code(fell, call, rec);
             }
-            if let Some((step, _)) = &rec.leaves_into_loop {
+            if let (Some((step, true)), Some(exit)) = (&rec.leaves_into_loop, &exit) {
+                self.child_exits_through_caller(exit, step, rec);
+            } else if let Some((step, _)) = &rec.leaves_into_loop {
                 let message = format!("the child of {} leaves its branch by {} into the parent's loop, and runs the parent's code on in the child", rec.site.text, step.text);
                 let help = self.in_language(
                     rec,
@@ -909,6 +939,30 @@ impl<'p> Findings<'p> {
             "end the child with `os._exit(0)` (or exec) at the end of its branch",
         );
         self.child_leaves(primary, rec, message, Some(help));
+    }
+
+    /// FL006: the child leaves its own code at `left` and comes back out of the function that
+    /// forked into the script's `exit` (`sys.exit(main())`): it leaves through the interpreter's
+    /// exit, running what the parent had left for it (atexit handlers, buffered output).
+    fn child_exits_through_caller(&mut self, exit: &Step, left: &Step, rec: &ForkRec) {
+        let message = format!("the child of {} leaves its own code ({}) and comes back out into {}: atexit handlers and buffered output the parent left run again in the child", rec.site.text, left.text, exit.text);
+        let help = "end the child with `os._exit(0)` (or exec) where its own work ends";
+        let mut related = vec![self.related(&rec.site, format!("{} here", rec.site.text))];
+        let left_before = rec
+            .live
+            .live
+            .values()
+            .filter(|h| h.effect == Effect::LeavesExitWork);
+        related.extend(
+            left_before.map(|h| self.related(&h.site, format!("{} before the fork", h.label))),
+        );
+        let trace = vec![self.related(left, "the child leaves its own code here".to_string())];
+        let severity = capped(rec, RuleId::FL006, rec.in_test.then_some(Severity::Warning));
+        let extra = Extra::related(related)
+            .severity(severity)
+            .trace(trace)
+            .help(help.to_string());
+        self.push(RuleId::FL006, exit, message, extra);
     }
 
     /// FL006: the child goes on past its own code into what the parent runs next, from the end

@@ -51,26 +51,14 @@ pub fn seeds(ctx: &Ctx, relevant: &[FnRef]) -> Vec<(FnRef, State)> {
                 return (f, Walker::new(ctx, f, Mode::Summary).after_import());
             }
             let mut state = State::default();
+            let site = Step {
+                file: f.0,
+                span: function.span,
+                text: format!("`{name}`").into(),
+            };
             state.add(Hazard {
-                effect: Effect::StartsThread,
-                site: Step {
-                    file: f.0,
-                    span: function.span,
-                    text: format!("`{name}`").into(),
-                },
-                label: CALLERS_THREADS.into(),
                 severity: Some(Severity::Warning),
-                down: Vec::new(),
-                up: Vec::new(),
-                bind: None,
-                derived: Vec::new(),
-                owner: None,
-                global: None,
-                lazy: false,
-                joined_on_drop: false,
-                renewed_after_fork: false,
-                cloexec: false,
-                commands: Default::default(),
+                ..Hazard::unbound(Effect::StartsThread, site, CALLERS_THREADS)
             });
             (f, state)
         })

@@ -365,6 +365,40 @@ impl<'c> Program<'c> {
         }
     }
 
+    /// The catalogued exit that a module's top-level code (or its `__main__` block) hands `f`'s
+    /// value to (`sys.exit(main())`), with its file: where a process coming back out of `f`
+    /// leaves.
+    pub fn exit_taking_value_of(&self, f: FnRef) -> Option<(u32, &crate::ir::Call, &str)> {
+        use crate::frontend::python::{MAIN_FN, MODULE_FN};
+        let top_level = [format!("self::{MODULE_FN}"), format!("self::{MAIN_FN}")];
+        self.files.iter().enumerate().find_map(|(i, file)| {
+            let i = i as u32;
+            let mut found = None;
+            let tops = file
+                .functions
+                .iter()
+                .filter(|g| top_level.contains(&g.path));
+            tops.for_each(|top| {
+                for_each_call(&top.body, &mut |c| {
+                    let takes = c.arg_calls.iter().any(
+                    |&(_, a)| matches!(self.target(i, a), Target::Fns(list) if list.contains(&f)),
+                );
+                    let exit = match self.target(i, c.id) {
+                        Target::Apis(list) => list
+                            .iter()
+                            .map(|&a| &self.catalog.apis[a])
+                            .find(|api| api.effects.contains(&Effect::ProcessExit)),
+                        _ => None,
+                    };
+                    if let (None, true, Some(api)) = (&found, takes, exit) {
+                        found = Some((i, c, api.label.as_str()));
+                    }
+                })
+            });
+            found
+        })
+    }
+
     /// Whether any catalogue entry a call reaches has this effect.
     pub fn has_effect(&self, target: &Target, effect: Effect) -> bool {
         match target {

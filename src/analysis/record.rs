@@ -377,13 +377,23 @@ impl ForkRec {
     /// The child is the program's continuation (the daemonize idiom, by hand or through a
     /// catalogued daemonizing call): its returns, error paths, panics and exits are the
     /// program's own way out, taken once. A Python parent that left through `sys.exit` flushed
-    /// its block-buffered stdout, which the child flushes again; Rust's stdout is
-    /// line-buffered and its destructors do not run at `exit`, so a Rust parent's `exit`
-    /// leaves the child nothing to run a second time.
+    /// its block-buffered stdout and ran its atexit handlers, which the child does again when
+    /// any were left at the fork; Rust's stdout is line-buffered and its destructors do not
+    /// run at `exit`, so a Rust parent's `exit` leaves the child nothing to run a second time.
     pub fn child_is_program(&self, python: bool) -> bool {
         self.kind == ForkKind::Daemon
             || self.traits.double_fork
-            || (self.parent_gone(python) && !(python && self.parent_flushes))
+            || (self.parent_gone(python)
+                && !(python && self.parent_flushes && self.inherits_exit_work()))
+    }
+
+    /// Something the interpreter's exit does (an atexit handler, buffered output) was left
+    /// before the fork: a child that leaves through that exit does it a second time.
+    pub fn inherits_exit_work(&self) -> bool {
+        self.live
+            .live
+            .values()
+            .any(|h| h.effect == crate::catalog::Effect::LeavesExitWork)
     }
 
     /// The child runs the program's state on: past its own code, or through code that may use

@@ -62,6 +62,28 @@ pub struct Hazard {
 pub type HazardKey = (Effect, u32, Span);
 
 impl Hazard {
+    /// A hazard of `effect` made at `site` that no local, object or global holds, with no
+    /// chain yet.
+    pub fn unbound(effect: Effect, site: Step, label: impl Into<Arc<str>>) -> Self {
+        Hazard {
+            effect,
+            site,
+            label: label.into(),
+            severity: None,
+            down: Vec::new(),
+            up: Vec::new(),
+            bind: None,
+            derived: Vec::new(),
+            owner: None,
+            global: None,
+            lazy: false,
+            joined_on_drop: false,
+            renewed_after_fork: false,
+            cloexec: false,
+            commands: Default::default(),
+        }
+    }
+
     pub fn key(&self) -> HazardKey {
         (self.effect, self.site.file, self.site.span)
     }

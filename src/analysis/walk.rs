@@ -379,6 +379,22 @@ impl<'a> Walker<'a> {
             Some(Node::Call(c)) if !self.python => Some(c.id),
             _ => None,
         };
+        // A child that falls through to the function's end hands its caller the pid only when
+        // that is the value as a whole: `pid + 1` or `Handle { pid }` is no side to branch on.
+        let whole = f.returns_whole.as_ref().unwrap_or(&f.returns);
+        let handed_back: HashSet<u32> = self
+            .rec
+            .forks
+            .keys()
+            .copied()
+            .filter(|id| {
+                tail == Some(*id)
+                    || self
+                        .fork_vars
+                        .iter()
+                        .any(|(v, fork)| fork == id && whole.contains(v))
+            })
+            .collect();
         let returned = |id: &u32| {
             tail == Some(*id)
                 || tail.and_then(|t| self.carries_fork.get(&t)) == Some(id)
@@ -391,16 +407,23 @@ impl<'a> Walker<'a> {
         // back the raw result for the caller's own `pid == 0` test.
         // The child's branch must hand back a value that tells it apart (`Ok(Forked::Child)`,
         // `None`); one that returns `()` like the parent is a child that goes on.
+        let tells_side = |id: &u32, r: &ForkRec| {
+            // Setting the child up in the program's own code (`Fork::from_pts(..)`) is still a
+            // wrapper's when what it hands back names the child's side.
+            let named = (!r.child_runs_code || r.returns_in_child.as_deref() == Some("Child"))
+                && r.returns_in_child.as_deref() != Some("()");
+            match self.python {
+                // A Python function hands back `None` on every path that returns nothing: the
+                // child's own `return` tells it apart, or the pid handed back whole after the
+                // child's work (`if pid == 0: work()`, then `return pid`).
+                true => handed_back.contains(id) || (named && r.returns_in_child.is_some()),
+                false => named,
+            }
+        };
         let wrapped = self.rec.forks.iter().find(|(id, r)| {
             r.kind == ForkKind::Fork
                 && !r.traits.returns_object
-                && ((r.has_child
-                    && r.child_leaves_ok
-                    // Setting the child up in the program's own code (`Fork::from_pts(..)`)
-                    // is still a wrapper's when what it hands back names the child's side.
-                    && (!r.child_runs_code || r.returns_in_child.as_deref() == Some("Child"))
-                    && !r.child_runs_more
-                    && r.returns_in_child.as_deref() != Some("()"))
+                && ((r.has_child && r.child_leaves_ok && !r.child_runs_more && tells_side(id, r))
                     || (!r.has_child && returned(id)))
         });
         // A `macro_rules!` body's fork is made at each invocation, with what that caller has
@@ -435,23 +458,7 @@ impl<'a> Walker<'a> {
             .find(|r| r.runs_handed_in && !r.execs);
         let forks_closure = closure_fork.map(|r| r.fork_call().clone());
         let forks_closure_not_safe = closure_fork.and_then(|r| r.child_not_safe.clone());
-        // A child that falls through to the function's end hands its caller the pid only when
-        // that is the value as a whole: `pid + 1` or `Handle { pid }` is no side to branch on.
-        let whole = f.returns_whole.as_ref().unwrap_or(&f.returns);
-        let returned: HashSet<u32> = self
-            .rec
-            .forks
-            .keys()
-            .copied()
-            .filter(|id| {
-                tail == Some(*id)
-                    || self
-                        .fork_vars
-                        .iter()
-                        .any(|(v, fork)| fork == id && whole.contains(v))
-            })
-            .collect();
-        self.falls_into_caller(fell_through, wraps_fork, &returned);
+        self.falls_into_caller(fell_through, wraps_fork, &handed_back);
         let returns_only_in_child = !diverges && self.reaches_fork && !self.returns_in_caller;
         // Python's daemonize idiom is judged in the function that holds it.
         let daemon = self.rec.forks.values().find(|r| r.kind == ForkKind::Daemon);
@@ -516,7 +523,13 @@ impl<'a> Walker<'a> {
         let branch = match self.child_maybe {
             Some(id) if fell_through && self.child != Some(ChildOf::Fork(id)) => {
                 self.child_fell_at.map(|at| {
-                    let text = format!("falls out of its branch and off the end of `{name}`");
+                    // Falling from the fork itself: no test ever told the child apart.
+                    let at_fork = self.rec.forks.get(&id).is_some_and(|r| r.site.span == at);
+                    let how = match at_fork {
+                        true => "is not told apart from the parent and runs",
+                        false => "falls out of its branch and",
+                    };
+                    let text = format!("{how} off the end of `{name}`");
                     (id, self.step(at, text))
                 })
             }
@@ -780,9 +793,14 @@ impl<'a> Walker<'a> {
     }
 
     /// The parent of fork `inner` ended at once, and that parent is the child of an outer fork:
-    /// the exits it made there (not in `before`) end a double fork's middle process.
+    /// the exits it made there (not in `before`) end a double fork's middle process. A Python
+    /// middle process replays at its exit only what was left for it when `inner` forked (atexit
+    /// handlers, buffered output): with nothing left, its exit is as harmless as `_exit`.
     fn middle_exits(&mut self, inner: u32, before: &HashSet<Span>) {
-        let Some(outer) = self.rec.forks.get(&inner).and_then(|f| f.outer) else {
+        let Some(f) = self.rec.forks.get(&inner) else {
+            return;
+        };
+        let Some(outer) = f.outer.filter(|_| !self.python || f.inherits_exit_work()) else {
             return;
         };
         if let Some(f) = self.rec.forks.get_mut(&outer) {
@@ -1453,8 +1471,14 @@ impl<'a> Walker<'a> {
         };
         // An exit on the parent side of a fork made in another fork's child ends that outer
         // child (the middle process of a double fork) while the new child goes on.
+        // A Python one replays at that exit only what was left when it forked again.
+        let replays = !self.python
+            || self
+                .parent_arm
+                .and_then(|p| self.rec.forks.get(&p))
+                .is_none_or(|f| f.inherits_exit_work());
         let mut middle = op.clone();
-        middle.ends_parent = exit && op.down.is_empty();
+        middle.ends_parent = exit && op.down.is_empty() && replays;
         match self.child {
             Some(ChildOf::Fork(id)) => {
                 // A fork inside a fork's child: its child runs in the outer child too.
@@ -1844,9 +1868,14 @@ impl<'a> Walker<'a> {
             }
         }
         // In Python every call the catalogue does not know runs interpreted code (a library's
-        // or the program's): a child making one is not a brief fork-then-exec child.
-        if let (Some(ChildOf::Fork(id)), Target::Unknown, true) = (self.child, target, self.python)
-        {
+        // or the program's), and so does one it knows to run such code: a child making one is
+        // not a brief fork-then-exec child.
+        let runs_code = match target {
+            Target::Unknown => true,
+            Target::Apis(list) => list.iter().any(|&i| prog.catalog.apis[i].runs_code),
+            Target::Fns(_) => false,
+        };
+        if let (Some(ChildOf::Fork(id)), true, true) = (self.child, runs_code, self.python) {
             if let Some(f) = self.rec.forks.get_mut(&id) {
                 f.child_runs_code = true;
             }
@@ -2123,22 +2152,10 @@ impl<'a> Walker<'a> {
                     }
                 }
                 if self.ctx.scoped_closures.contains(&self.me) && self.is_scope_spawn(call) {
+                    let site = self.step(call.span, "a scoped thread");
                     state.add(Hazard {
-                        effect: Effect::StartsThread,
-                        site: self.step(call.span, "a scoped thread"),
-                        label: "a scoped thread".into(),
-                        severity: None,
-                        down: Vec::new(),
-                        up: Vec::new(),
                         bind: call.bind.clone(),
-                        derived: Vec::new(),
-                        owner: None,
-                        global: None,
-                        lazy: false,
-                        joined_on_drop: false,
-                        renewed_after_fork: false,
-                        cloexec: false,
-                        commands: Default::default(),
+                        ..Hazard::unbound(Effect::StartsThread, site, "a scoped thread")
                     });
                 }
             }
@@ -2209,22 +2226,10 @@ impl<'a> Walker<'a> {
                     self.reaches_fork |= self.reaches(closure);
                     if self.mode == Mode::Propagate && self.reaches(closure) {
                         let mut entry = self.entry_for_callee(state, &here);
+                        let label = "the thread this closure runs on";
                         entry.add(Hazard {
-                            effect: Effect::StartsThread,
-                            site: here.clone(),
-                            label: "the thread this closure runs on".into(),
-                            severity: None,
-                            down: Vec::new(),
                             up: vec![here.clone()],
-                            bind: None,
-                            derived: Vec::new(),
-                            owner: None,
-                            global: None,
-                            lazy: false,
-                            joined_on_drop: false,
-                            renewed_after_fork: false,
-                            cloexec: false,
-                            commands: Default::default(),
+                            ..Hazard::unbound(Effect::StartsThread, here.clone(), label)
                         });
                         self.entries.push((closure, entry));
                     }
@@ -2250,7 +2255,10 @@ impl<'a> Walker<'a> {
         }
         let apis = &self.ctx.prog.catalog.apis;
         let (safe, known) = match target {
-            Target::Apis(list) => (list.iter().all(|&i| is_async_signal_safe(&apis[i])), true),
+            Target::Apis(list) => (
+                list.iter().all(|&i| is_async_signal_safe(&apis[i])),
+                list.iter().all(|&i| !apis[i].runs_code),
+            ),
             // Not walked yet (recursion): the fixpoint walks this caller again once it is.
             // A function that execs and never returns but with an error is the exec's set-up:
             // what it runs first is FL005's, and it does not run the program on.
@@ -2776,7 +2784,8 @@ impl<'a> Walker<'a> {
             rec
         });
         rec.live.merge(state);
-        if let Some(v) = &call.bind {
+        // A dropped result's `bind` is the receiver its effect stays in, not the fork's value.
+        if let Some(v) = call.bind.as_ref().filter(|_| !call.discarded) {
             self.fork_vars.insert(v.clone(), call.id);
         }
 
@@ -2993,7 +3002,13 @@ impl<'a> Walker<'a> {
                 }
                 match api.child_fn {
                     Some(arg) => self.callback_child(state, call, here, arg),
-                    None if kind == ForkKind::Fork && !api.double_fork && !api.child_execs => {
+                    // Python's catalogued forks called for their effect are a framework's
+                    // (`Process.start()`, a worker's `work()`): they return in the parent only.
+                    None if kind == ForkKind::Fork
+                        && !api.double_fork
+                        && !api.child_execs
+                        && !self.python =>
+                    {
                         self.discarded_fork(call)
                     }
                     None => {}
@@ -3154,6 +3169,13 @@ impl<'a> Walker<'a> {
                         h.derived.push(to.clone());
                     }
                 }
+                false
+            }
+            // Held in the state as what the interpreter's exit will do: a child forked after it
+            // and leaving through that exit does it again.
+            Effect::LeavesExitWork => {
+                let site = self.step(call.span, api.label.clone());
+                state.add(Hazard::unbound(effect, site, api.label.as_str()));
                 false
             }
             Effect::FeedsLogger => {

@@ -63,6 +63,9 @@ pub enum Effect {
     /// Makes the file just opened the global logger's output (`env_logger::Target::Pipe`):
     /// every logging call writes it from then on.
     FeedsLogger,
+    /// Leaves work for the interpreter's normal exit (an atexit handler, output held in a
+    /// block-buffered stream): a forked child that leaves through that exit does it again.
+    LeavesExitWork,
 }
 
 impl Effect {
@@ -244,6 +247,11 @@ pub struct Api {
     /// one request after another.
     #[serde(default)]
     pub serves_handlers: bool,
+    /// Besides its effects, the call runs code the catalogue cannot see (`print` calls each
+    /// argument's `__str__`, a write goes to whatever stream the program set): in a fork's
+    /// child it is as unknown as a call the catalogue does not list.
+    #[serde(default)]
+    pub runs_code: bool,
     /// For `method`: only a call passing at least this many arguments is this entry (a `join`
     /// with an argument builds a path or a string; `JoinHandle::join()` takes none).
     pub min_args: Option<u8>,

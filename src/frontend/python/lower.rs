@@ -2718,6 +2718,10 @@ impl<'s> Lowerer<'s> {
                 // A method called for its effect leaves that effect in its receiver
                 // (`t.start()`: the thread is `t`'s, and `t.join()` ends it).
                 if let (Some(id), Expr::Call(c)) = (value.call, &*e.value) {
+                    // Its value is dropped: a fork's result that no test tells apart.
+                    if let Some(call) = emitted_call(out, id) {
+                        call.discarded = true;
+                    }
                     let receiver = match &*c.func {
                         Expr::Attribute(a) => self.lower_expr_quiet(&a.value),
                         _ => None,
@@ -4656,15 +4660,18 @@ fn set_global(nodes: &mut [Node], id: u32, name: &str) {
     }
 }
 
+/// The call with this id among the nodes just emitted.
+fn emitted_call(nodes: &mut [Node], id: u32) -> Option<&mut Call> {
+    nodes.iter_mut().rev().find_map(|node| match node {
+        Node::Call(c) if c.id == id => Some(c),
+        _ => None,
+    })
+}
+
 /// Sets `bind` on the call with this id among the nodes just emitted.
 fn bind_call(nodes: &mut [Node], id: u32, var: &str) {
-    for node in nodes.iter_mut().rev() {
-        if let Node::Call(c) = node {
-            if c.id == id {
-                c.bind = Some(var.to_string());
-                return;
-            }
-        }
+    if let Some(c) = emitted_call(nodes, id) {
+        c.bind = Some(var.to_string());
     }
 }
 
