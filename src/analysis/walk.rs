@@ -1568,21 +1568,25 @@ impl<'a> Walker<'a> {
         // or `engine.connect()` after `from store import engine`): the global is a prefix of
         // it, and the member the segment after it (`db.session.add(..)`: `session`).
         let by_path = match &call.callee {
-            crate::ir::Callee::Path(candidates) if self.python => {
+            // Without lazy globals no prefix can name one.
+            crate::ir::Callee::Path(candidates) if self.python && !lazy.is_empty() => {
                 candidates.first().and_then(|p| {
                     let file = &self.ctx.prog.files[self.me.0 as usize];
-                    let segs: Vec<&str> = p.split("::").collect();
-                    (1..segs.len()).rev().find_map(|n| {
+                    // Each `::` of the path, the last first: the global before it, the member
+                    // after it.
+                    let seps: Vec<usize> = p.match_indices("::").map(|(i, _)| i).collect();
+                    seps.iter().enumerate().rev().find_map(|(k, &end)| {
+                        let member = &p[end + 2..seps.get(k + 1).copied().unwrap_or(p.len())];
                         // `from store import engine` runs `store.engine`'s module code in case
                         // it is a module: no command to the global.
-                        if segs[n].starts_with('<') {
+                        if member.starts_with('<') {
                             return None;
                         }
-                        let g = super::program::absolute(file, &segs[..n].join("::"));
+                        let g = super::program::absolute(file, &p[..end]);
                         let commands = lazy.get(&g)?;
                         // Through an attribute only where the commands are listed.
-                        (n + 1 == segs.len() || !commands.is_empty())
-                            .then(|| (g, segs[n].to_string()))
+                        (k + 1 == seps.len() || !commands.is_empty())
+                            .then(|| (g, member.to_string()))
                     })
                 })
             }

@@ -5,7 +5,7 @@
 //! methods of every class of the program that derives from a Lightning module: a DataLoader
 //! with workers made there forks them after the trainer's setup.
 
-use super::link::{derives_from, hierarchy, is_python, max_id};
+use super::link::{derives_from, is_python, max_id, Hierarchy};
 use crate::ir::{Arm, Block, Branch, Call, Callee, FileIr, Node};
 use rayon::prelude::*;
 
@@ -52,14 +52,14 @@ fn hooks(entry: &str) -> &'static [&'static str] {
     }
 }
 
-pub fn link(irs: &mut [FileIr]) {
-    let (bases, methods) = hierarchy(irs);
+pub fn link(irs: &mut [FileIr], classes: &Hierarchy) {
+    let (bases, methods) = classes;
     // The loader methods of the program's Lightning classes, by hook name: (class, hook).
     let mut loaders: Vec<(String, String)> = methods
         .iter()
         .filter_map(|m| m.rsplit_once("::"))
         .filter(|(class, name)| {
-            name.ends_with("_dataloader") && derives_from(&bases, class, MODULES)
+            name.ends_with("_dataloader") && derives_from(bases, class, MODULES)
         })
         .map(|(c, n)| (c.to_string(), n.to_string()))
         .collect();

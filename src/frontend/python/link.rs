@@ -57,15 +57,18 @@ pub fn link(irs: &mut [FileIr]) {
     namespace_packages(irs);
     script_siblings(irs);
     super::start_method::link(irs);
-    inherit_methods(irs);
-    own_inits_of_library_subclasses(irs);
-    threaded_handlers(irs);
+    // Class bases and method paths, read once: no pass from here on renames a path, a
+    // re-export or a method.
+    let classes = hierarchy(irs);
+    inherit_methods(irs, &classes);
+    own_inits_of_library_subclasses(irs, &classes);
+    threaded_handlers(irs, &classes);
     super::rpc::link(irs);
-    thread_bodies(irs);
+    thread_bodies(irs, &classes);
     hand_loaders(irs);
-    loader_subclasses(irs);
-    super::lightning::link(irs);
-    dispatch_abstract(irs);
+    loader_subclasses(irs, &classes);
+    super::lightning::link(irs, &classes);
+    dispatch_abstract(irs, &classes);
     stored_not_called(irs);
     super::schedulers::link(irs);
     // The task modules are imported before the pool forks, and before the resets placed there.
@@ -362,8 +365,8 @@ pub(super) fn absolute(prefix: &str, path: &str) -> String {
 /// Aliases and class bases can chain; real hierarchies are shallow.
 const MAX_STEPS: usize = 12;
 
-fn inherit_methods(irs: &mut [FileIr]) {
-    let (bases, methods) = hierarchy(irs);
+fn inherit_methods(irs: &mut [FileIr], classes: &Hierarchy) {
+    let (bases, methods) = classes;
     if bases.is_empty() {
         return;
     }
@@ -393,8 +396,8 @@ fn inherit_methods(irs: &mut [FileIr]) {
 /// entry through the class's base, which ends its resolution: the class's own `__init__`
 /// (`self.start()`, a pool it builds) is called right after it, bound to the same value, so
 /// what it starts is the constructed object's.
-fn own_inits_of_library_subclasses(irs: &mut [FileIr]) {
-    let (bases, methods) = hierarchy(irs);
+fn own_inits_of_library_subclasses(irs: &mut [FileIr], classes: &Hierarchy) {
+    let (bases, methods) = classes;
     if bases.is_empty() {
         return;
     }
@@ -404,7 +407,7 @@ fn own_inits_of_library_subclasses(irs: &mut [FileIr]) {
         .chain(bases.keys().map(String::as_str))
         .collect();
     let library_root = |class: &str| {
-        let at = last_base(&bases, class);
+        let at = last_base(bases, class);
         at != class && !classes.contains(at)
     };
     irs.par_iter_mut()
@@ -453,7 +456,10 @@ fn call_own_inits(block: &mut Block, own_init: &dyn Fn(&Callee) -> Option<String
 }
 
 /// Class paths to their base, and every method's absolute path.
-pub(super) fn hierarchy(irs: &[FileIr]) -> (HashMap<String, String>, HashSet<String>) {
+pub(super) type Hierarchy = (HashMap<String, String>, HashSet<String>);
+
+/// The program's [`Hierarchy`].
+fn hierarchy(irs: &[FileIr]) -> Hierarchy {
     let mut bases: HashMap<String, String> = HashMap::new();
     let mut methods: HashSet<String> = HashSet::new();
     for ir in irs.iter().filter(|ir| is_python(ir)) {
@@ -511,13 +517,13 @@ fn is_abstract(body: &Block) -> bool {
     raises
 }
 
-fn dispatch_abstract(irs: &mut [FileIr]) {
-    let (bases, methods) = hierarchy(irs);
-    let derives = |class: &str, base: &str| class != base && derives_from(&bases, class, &[base]);
+fn dispatch_abstract(irs: &mut [FileIr], classes: &Hierarchy) {
+    let (bases, methods) = classes;
+    let derives = |class: &str, base: &str| class != base && derives_from(bases, class, &[base]);
     // Methods by name, so that an abstract method reads only its namesakes: a scan of every
     // method per abstract method is quadratic on a large tree.
     let mut by_name: HashMap<&str, Vec<(&str, &String)>> = HashMap::new();
-    for m in &methods {
+    for m in methods {
         if let Some((c, n)) = m.rsplit_once("::") {
             by_name.entry(n).or_default().push((c, m));
         }
@@ -780,28 +786,30 @@ const REQUEST_HANDLERS: &[&str] = &[
 /// The catalogue entry for the threads beside a handler of a threading server.
 const REQUEST_THREADS: &str = "socketserver::ThreadingMixIn@request_thread";
 
-fn threaded_handlers(irs: &mut [FileIr]) {
-    let (bases, _) = hierarchy(irs);
-    let derives_from = |class: &str, roots: &[&str]| derives_from(&bases, class, roots);
+fn threaded_handlers(irs: &mut [FileIr], classes: &Hierarchy) {
+    let (bases, _) = classes;
+    let derives_from = |class: &str, roots: &[&str]| derives_from(bases, class, roots);
     // The packages (or top-level modules) that make a threading server: the standard classes,
     // or a class of their own that derives from them or from the mixin.
-    let mut threading: HashSet<String> = HashSet::new();
-    for ir in irs.iter().filter(|ir| is_python(ir)) {
-        let p = prefix(ir);
-        let mut makes = false;
-        for f in &ir.functions {
-            crate::analysis::program::for_each_call(&f.body, &mut |c| {
-                if let Callee::Path(candidates) = &c.callee {
-                    makes |= candidates
-                        .first()
-                        .is_some_and(|c| derives_from(&absolute(&p, c), THREADING_SERVERS));
-                }
-            });
-        }
-        if makes {
-            threading.insert(ir.crate_name.clone());
-        }
-    }
+    let threading: HashSet<String> = irs
+        .par_iter()
+        .filter(|ir| is_python(ir))
+        .filter(|ir| {
+            let p = prefix(ir);
+            let mut makes = false;
+            for f in &ir.functions {
+                crate::analysis::program::for_each_call(&f.body, &mut |c| {
+                    if let Callee::Path(candidates) = &c.callee {
+                        makes |= candidates
+                            .first()
+                            .is_some_and(|c| derives_from(&absolute(&p, c), THREADING_SERVERS));
+                    }
+                });
+            }
+            makes
+        })
+        .map(|ir| ir.crate_name.clone())
+        .collect();
     if threading.is_empty() {
         return;
     }
@@ -837,13 +845,13 @@ const THREAD_BODY: &str = "run";
 /// Puts a call of `<root>@run` at the top of each `run()` whose class derives (through its
 /// bases, in any module) from a class outside the program: a catalogue entry of that name (a
 /// thread class's) says what runs beside the body; for other roots the call names nothing.
-fn thread_bodies(irs: &mut [FileIr]) {
-    let (bases, _) = hierarchy(irs);
+fn thread_bodies(irs: &mut [FileIr], classes: &Hierarchy) {
+    let (bases, _) = classes;
     if bases.is_empty() {
         return;
     }
     let root_of = |class: &str| {
-        let at = last_base(&bases, class);
+        let at = last_base(bases, class);
         (at != class && !bases.contains_key(at)).then(|| at.to_string())
     };
     irs.par_iter_mut()
@@ -895,8 +903,8 @@ fn hand_loaders(irs: &mut [FileIr]) {
         });
 }
 
-fn loader_subclasses(irs: &mut [FileIr]) {
-    let (bases, _) = hierarchy(irs);
+fn loader_subclasses(irs: &mut [FileIr], classes: &Hierarchy) {
+    let (bases, _) = classes;
     // Classes whose constructor already iterates the loader (`super().__iter__()`): their
     // workers fork there, which is the one place to report.
     let mut self_iterating: HashSet<String> = HashSet::new();
@@ -929,7 +937,7 @@ fn loader_subclasses(irs: &mut [FileIr]) {
             let p = prefix(ir);
             let is_loader = |class: &str| {
                 let class = absolute(&p, class);
-                derives_from(&bases, &class, DATA_LOADERS) && !iterates_itself(&class)
+                derives_from(bases, &class, DATA_LOADERS) && !iterates_itself(&class)
             };
             for f in &mut ir.functions {
                 resolve_subclass_forks(&mut f.body, &is_loader);

@@ -6,6 +6,7 @@
 
 use super::lower::{is_zero, PIN_MEMORY_THREAD, SUBCLASS_SEP, UNKNOWN_WORKERS};
 use crate::ir::{Block, Call, Callee, FileIr, Node};
+use rayon::prelude::*;
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use std::collections::{HashMap, HashSet};
 
@@ -129,18 +130,21 @@ pub fn link(irs: &mut [FileIr]) {
         .filter(|(_, (all_zero, defined))| *all_zero && *defined)
         .map(|(name, _)| name.to_string())
         .collect();
-    for ir in irs.iter_mut() {
+    irs.par_iter_mut().for_each(|ir| {
         for f in &mut ir.functions {
             resolve(&mut f.body, &zero);
         }
-    }
+    });
 }
 
 /// The option a fork path (or a marker carrying one) reads, and the path without it.
 fn split(path: &str) -> Option<(String, &str)> {
-    let marker = format!("{}{OPTION_SEP}", UNKNOWN_WORKERS);
-    let at = path.find(&marker)?;
-    let rest = &path[at + marker.len()..];
+    // Every call's path and string argument is asked: the marker is looked for in place.
+    let at = path
+        .match_indices(UNKNOWN_WORKERS)
+        .map(|(at, _)| at)
+        .find(|&at| path[at + UNKNOWN_WORKERS.len()..].starts_with(OPTION_SEP))?;
+    let rest = &path[at + UNKNOWN_WORKERS.len() + OPTION_SEP.len()..];
     let end = rest.find(SUBCLASS_SEP).unwrap_or(rest.len());
     let option = &rest[..end];
     let plain = format!("{}{}{}", &path[..at], UNKNOWN_WORKERS, &rest[end..]);

@@ -23,6 +23,10 @@ enum Holder {
 
 /// Clears the jobs handed to `add_job` of schedulers never started.
 pub fn link(irs: &mut [FileIr]) {
+    // Most programs file no job: the holders of everything started need not be gathered then.
+    if !irs.iter().filter(|ir| is_python(ir)).any(files_jobs) {
+        return;
+    }
     let started = started(irs);
     for ir in irs.iter_mut().filter(|ir| is_python(ir)) {
         let p = prefix(ir);
@@ -59,6 +63,27 @@ fn drop_unstarted_jobs(block: &mut Block, unstarted: &dyn Fn(&str) -> bool) {
             _ => true,
         });
     }
+}
+
+/// The module adds a job to a thread-pool scheduler, or its `<entry>` runs a decorated job.
+fn files_jobs(ir: &FileIr) -> bool {
+    let entry = format!("self::{ENTRY_FN}");
+    ir.functions.iter().any(|f| {
+        let mut found = false;
+        crate::analysis::program::for_each_call(&f.body, &mut |call| {
+            found |= !call.closures.is_empty() && adds_job(call);
+        });
+        found
+            || (f.path == entry
+                && f.body.nodes.iter().any(|n| {
+                    match n {
+                Node::Branch(b) => b.arms.iter().any(
+                    |arm| matches!(arm.body.nodes.first(), Some(Node::Call(c)) if is_job_thread(c)),
+                ),
+                _ => false,
+            }
+                }))
+    })
 }
 
 /// The marker of the executor thread a scheduler's decorated job runs on.
