@@ -75,6 +75,24 @@ impl<'a> ast::visitor::Visitor<'a> for Found<'_> {
     }
 }
 
+/// The blocks a module-level `if` or `try` holds: names defined in any of them are bound on
+/// some path, so whoever reads a module's definitions reads them all.
+pub fn conditional_bodies(stmt: &Stmt) -> Vec<&[Stmt]> {
+    match stmt {
+        Stmt::If(s) => std::iter::once(&s.body[..])
+            .chain(s.elif_else_clauses.iter().map(|c| &c.body[..]))
+            .collect(),
+        Stmt::Try(t) => std::iter::once(&t.body[..])
+            .chain(t.handlers.iter().map(|h| {
+                let ast::ExceptHandler::ExceptHandler(h) = h;
+                &h.body[..]
+            }))
+            .chain([&t.orelse[..], &t.finalbody[..]])
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1557,19 +1557,10 @@ impl<'s> Lowerer<'s> {
                         },
                     );
                 }
-                Stmt::If(i) => {
-                    self.declare(&i.body);
-                    for clause in &i.elif_else_clauses {
-                        self.declare(&clause.body);
+                Stmt::If(_) | Stmt::Try(_) => {
+                    for body in super::local_imports::conditional_bodies(stmt) {
+                        self.declare(body);
                     }
-                }
-                Stmt::Try(t) => {
-                    self.declare(&t.body);
-                    for ast::ExceptHandler::ExceptHandler(h) in &t.handlers {
-                        self.declare(&h.body);
-                    }
-                    self.declare(&t.orelse);
-                    self.declare(&t.finalbody);
                 }
                 _ => {}
             }

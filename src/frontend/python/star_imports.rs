@@ -5,7 +5,7 @@
 //! Python's rule applies: the names in a literal `__all__`, else every name not starting with
 //! `_`. Library modules are not here: the catalogue names theirs.
 
-use super::local_imports::{from_binding, import_binding};
+use super::local_imports::{conditional_bodies, from_binding, import_binding};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -165,20 +165,10 @@ impl Scan<'_> {
                 }
             }
             // Definitions under a condition or a `try:` are bound on some path: taken.
-            Stmt::If(s) => {
-                self.block(&s.body);
-                for clause in &s.elif_else_clauses {
-                    self.block(&clause.body);
+            Stmt::If(_) | Stmt::Try(_) => {
+                for body in conditional_bodies(stmt) {
+                    self.block(body);
                 }
-            }
-            Stmt::Try(t) => {
-                self.block(&t.body);
-                for h in &t.handlers {
-                    let ast::ExceptHandler::ExceptHandler(h) = h;
-                    self.block(&h.body);
-                }
-                self.block(&t.orelse);
-                self.block(&t.finalbody);
             }
             _ => {}
         }
